@@ -1,0 +1,24 @@
+// The one logger. Logs go to stderr so stdout stays for data (ids, JSON,
+// messages). Levels: info by default, debug with --debug; the environment's
+// guesses (CI, NODE_ENV=test) do not change them.
+import { createConsola, LogLevels, type ConsolaInstance } from "consola";
+
+export const logger = createConsola({
+  level: LogLevels.info,
+  stdout: process.stderr,
+  stderr: process.stderr,
+  formatOptions: { date: false },
+}).withTag("p2pchat");
+
+const children: ConsolaInstance[] = [logger];
+
+/** A child logger (`p2pchat:node`); follows setDebug like the root. */
+export function childLogger(tag: string): ConsolaInstance {
+  const child = logger.withTag(tag);
+  children.push(child);
+  return child;
+}
+
+export function setDebug(on: boolean): void {
+  for (const c of children) c.level = on ? LogLevels.debug : LogLevels.info;
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bun
+// Entry point. `--version` answers before anything else loads: startup time
+// is a figure we measure.
+import { VERSION } from "./version.ts";
+
+const argv = process.argv.slice(2);
+if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
+  process.stdout.write(`${VERSION}\n`);
+} else {
+  const { runCli } = await import("./cli/index.ts");
+  const code = await runCli(argv);
+  // A command is done when it returns: an open stdin reader or a socket left
+  // by a library must not keep the process alive. Flush what we printed first.
+  await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
+  await new Promise<void>((resolve) => process.stderr.write("", () => resolve()));
+  process.exit(code);
+}
