@@ -1,0 +1,5 @@
+CREATE TABLE IF NOT EXISTS schema_migrations (
+  version INT NOT NULL PRIMARY KEY,
+  name VARCHAR(100) NOT NULL,
+  applied_at BIGINT NOT NULL
+) CHARACTER SET utf8mb4;

@@ -1,0 +1,39 @@
+// The SQL files, embedded as text: a compiled binary carries them inside.
+// Add a migration here when you add its file.
+import sqliteSchema from "../../sql/sqlite/schema/000-migrations-table.sql" with { type: "text" };
+import sqlite001 from "../../sql/sqlite/migrations/001-original.sql" with { type: "text" };
+import sqlite002 from "../../sql/sqlite/migrations/002-keys-ids-times.sql" with { type: "text" };
+import sqlite003 from "../../sql/sqlite/migrations/003-search.sql" with { type: "text" };
+import mysqlSchema from "../../sql/mysql/schema/000-migrations-table.sql" with { type: "text" };
+import mysql001 from "../../sql/mysql/migrations/001-original.sql" with { type: "text" };
+import mysql002 from "../../sql/mysql/migrations/002-keys-ids-times.sql" with { type: "text" };
+import mysql003 from "../../sql/mysql/migrations/003-search.sql" with { type: "text" };
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export interface DialectSql {
+  schema: string[];
+  migrations: Migration[];
+}
+
+export const SQLITE_SQL: DialectSql = {
+  schema: [sqliteSchema],
+  migrations: [
+    { version: 1, name: "original", sql: sqlite001 },
+    { version: 2, name: "keys-ids-times", sql: sqlite002 },
+    { version: 3, name: "search", sql: sqlite003 },
+  ],
+};
+
+export const MYSQL_SQL: DialectSql = {
+  schema: [mysqlSchema],
+  migrations: [
+    { version: 1, name: "original", sql: mysql001 },
+    { version: 2, name: "keys-ids-times", sql: mysql002 },
+    { version: 3, name: "search", sql: mysql003 },
+  ],
+};

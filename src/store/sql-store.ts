@@ -1,0 +1,374 @@
+// The Store over Bun's SQL client. The SQL below is written once, in the
+// subset SQLite and MySQL/MariaDB share; what differs (connection set-up,
+// migrations, duplicate-key errors) lives in sqlite.ts and mysql.ts.
+import type { SQL } from "bun";
+import type { PeerId } from "../protocol/peer-id.ts";
+import { runMigrations, type MigrationTarget } from "./migrate.ts";
+import type { DialectSql } from "./sql-files.ts";
+import { matchesAll, parseSearch, type SearchTerm } from "./search-terms.ts";
+import {
+  StoreError,
+  type Contact,
+  type ContactPatch,
+  type Dialect,
+  type HistoryEntry,
+  type HistoryQuery,
+  type IncomingMessage,
+  type NewContact,
+  type OutboxCount,
+  type OutStatus,
+  type PendingMessage,
+  type SearchQuery,
+  type Store,
+  type WriteBatch,
+  type WriteResult,
+} from "./store.ts";
+
+/** Rows per multi-row INSERT and ids per IN (...): well under both dialects' parameter limits. */
+const CHUNK = 500;
+
+export type Row = Record<string, unknown>;
+
+export abstract class SqlStore implements Store {
+  abstract readonly dialect: Dialect;
+  protected abstract readonly files: DialectSql;
+
+  constructor(
+    protected readonly sql: SQL,
+    readonly location: string,
+  ) {}
+
+  /** Which unique key a failed insert hit, if that is why it failed. */
+  protected abstract duplicateKey(err: unknown): "name" | "peer" | "other" | null;
+  protected abstract migrationTarget(): MigrationTarget;
+
+  async migrate() {
+    try {
+      return await runMigrations(this.migrationTarget(), this.files);
+    } catch (err) {
+      throw new StoreError("MIGRATION_FAILED", `cannot migrate ${this.location}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async close() {
+    await this.sql.close();
+  }
+
+  // --- address book -------------------------------------------------------
+
+  async listContacts(): Promise<Contact[]> {
+    const rows: Row[] = await this.sql`SELECT name, ip, port, peer_id, blocked, legacy, created_at FROM \`user\` ORDER BY name`;
+    return rows.map(toContact);
+  }
+
+  async findContact(name: string): Promise<Contact | null> {
+    const rows: Row[] = await this.sql`SELECT name, ip, port, peer_id, blocked, legacy, created_at FROM \`user\` WHERE name = ${name}`;
+    return rows[0] ? toContact(rows[0]) : null;
+  }
+
+  async findContactByPeerId(peerId: PeerId): Promise<Contact | null> {
+    const rows: Row[] = await this.sql`SELECT name, ip, port, peer_id, blocked, legacy, created_at FROM \`user\` WHERE peer_id = ${peerId}`;
+    return rows[0] ? toContact(rows[0]) : null;
+  }
+
+  async addContact(c: NewContact): Promise<Contact> {
+    const row = {
+      name: c.name,
+      ip: c.host,
+      port: String(c.port),
+      peer_id: c.peerId ?? null,
+      blocked: c.blocked ? 1 : 0,
+      legacy: c.legacy ? 1 : 0,
+      created_at: Date.now(),
+    };
+    try {
+      await this.sql`INSERT INTO \`user\` ${this.sql(row)}`;
+    } catch (err) {
+      const key = this.duplicateKey(err);
+      if (key === "name") throw new StoreError("DUPLICATE_NAME", `a contact named ${JSON.stringify(c.name)} already exists`, { cause: err });
+      if (key === "peer") throw new StoreError("DUPLICATE_PEER", `peer ${c.peerId} is already in the address book`, { cause: err });
+      throw err;
+    }
+    return toContact(row);
+  }
+
+  async removeContact(name: string): Promise<boolean> {
+    const res = await this.sql`DELETE FROM \`user\` WHERE name = ${name}`;
+    return res.affectedRows > 0;
+  }
+
+  async updateContact(name: string, patch: ContactPatch): Promise<boolean> {
+    const set: Row = {};
+    if (patch.host !== undefined) set.ip = patch.host;
+    if (patch.port !== undefined) set.port = String(patch.port);
+    if (patch.peerId !== undefined) set.peer_id = patch.peerId;
+    if (patch.blocked !== undefined) set.blocked = patch.blocked ? 1 : 0;
+    if (patch.legacy !== undefined) set.legacy = patch.legacy ? 1 : 0;
+    if (Object.keys(set).length === 0) return (await this.findContact(name)) !== null;
+    try {
+      // MySQL reports 0 affected rows when nothing changes: count matches instead.
+      const found: Row[] = await this.sql`SELECT name FROM \`user\` WHERE name = ${name}`;
+      if (found.length === 0) return false;
+      await this.sql`UPDATE \`user\` SET ${this.sql(set)} WHERE name = ${name}`;
+      return true;
+    } catch (err) {
+      if (this.duplicateKey(err) === "peer") throw new StoreError("DUPLICATE_PEER", `peer ${patch.peerId} is already pinned to another contact`, { cause: err });
+      throw err;
+    }
+  }
+
+  // --- messages -------------------------------------------------------------
+
+  async write(batch: WriteBatch): Promise<WriteResult> {
+    const stored: IncomingMessage[] = [];
+    const delivered = [...new Set(batch.delivered ?? [])];
+    const at = batch.at;
+    await this.sql.begin(async (tx) => {
+      const outgoing = batch.outgoing ?? [];
+      for (let i = 0; i < outgoing.length; i += CHUNK) {
+        const rows = outgoing.slice(i, i + CHUNK).map((m) => ({
+          ip: m.host,
+          port: String(m.port),
+          name: m.peer,
+          message: m.body,
+          status: "pending",
+          time: localTimeText(m.created),
+          id: m.id,
+          created_at: m.created,
+        }));
+        await tx`INSERT INTO sender ${tx(rows)}`;
+      }
+      const sent = batch.sent ?? [];
+      for (let i = 0; i < sent.length; i += CHUNK) {
+        await tx`UPDATE sender SET status = 'sent', sent_at = ${at} WHERE status = 'pending' AND id IN ${tx(sent.slice(i, i + CHUNK))}`;
+      }
+      const unsent = batch.unsent ?? [];
+      for (let i = 0; i < unsent.length; i += CHUNK) {
+        await tx`UPDATE sender SET status = 'pending' WHERE status = 'sent' AND id IN ${tx(unsent.slice(i, i + CHUNK))}`;
+      }
+      for (let i = 0; i < delivered.length; i += CHUNK) {
+        await tx`UPDATE sender SET status = 'delivered', delivered_at = ${at} WHERE status <> 'delivered' AND id IN ${tx(delivered.slice(i, i + CHUNK))}`;
+      }
+      if (batch.incoming?.length) stored.push(...(await this.insertIncoming(tx, batch.incoming)));
+    });
+    return { stored, delivered };
+  }
+
+  /** Stores each (peer id, message id) once: redelivered messages are skipped, never stored twice. */
+  private async insertIncoming(tx: SQL, incoming: readonly IncomingMessage[]): Promise<IncomingMessage[]> {
+    const fresh: IncomingMessage[] = [];
+    const byPeer = new Map<string, IncomingMessage[]>();
+    for (const m of incoming) {
+      if (m.peerId === null) {
+        fresh.push(m); // legacy peers send no ids: nothing to match
+        continue;
+      }
+      let list = byPeer.get(m.peerId);
+      if (!list) byPeer.set(m.peerId, (list = []));
+      list.push(m);
+    }
+    for (const [peerId, list] of byPeer) {
+      const seen = new Set<string>();
+      for (let i = 0; i < list.length; i += CHUNK) {
+        const chunk = list.slice(i, i + CHUNK);
+        const ids = chunk.map((m) => m.id);
+        const have: Row[] = await tx`SELECT id FROM receiver WHERE peer_id = ${peerId} AND id IN ${tx(ids)}`;
+        for (const r of have) seen.add(String(r.id));
+      }
+      for (const m of list) {
+        if (seen.has(m.id)) continue;
+        seen.add(m.id);
+        fresh.push(m);
+      }
+    }
+    for (let i = 0; i < fresh.length; i += CHUNK) {
+      const rows = fresh.slice(i, i + CHUNK).map((m) => ({
+        ip: m.host,
+        port: String(m.port),
+        name: m.peer,
+        message: m.body,
+        status: "received",
+        time: localTimeText(m.received),
+        id: m.id,
+        peer_id: m.peerId,
+        created_at: m.created,
+        received_at: m.received,
+      }));
+      await tx`INSERT INTO receiver ${tx(rows)}`;
+    }
+    return fresh;
+  }
+
+  async pendingFor(peer: string, afterSeq: number, limit: number): Promise<PendingMessage[]> {
+    const rows: Row[] = await this.sql`
+      SELECT seq, id, message, created_at FROM sender
+      WHERE name = ${peer} AND status = 'pending' AND seq > ${afterSeq}
+      ORDER BY seq LIMIT ${limit}`;
+    return rows.map((r) => ({ seq: Number(r.seq), id: String(r.id), body: String(r.message ?? ""), created: Number(r.created_at ?? 0) }));
+  }
+
+  async resetInFlight(peer?: string): Promise<number> {
+    // Only rows p2pchat itself sent (sent_at set) to peers that acknowledge
+    // (not legacy): what the original program marked sent stays sent.
+    const res =
+      peer === undefined
+        ? await this.sql`UPDATE sender SET status = 'pending'
+            WHERE status = 'sent' AND sent_at IS NOT NULL AND name IN (SELECT name FROM \`user\` WHERE legacy = 0)`
+        : await this.sql`UPDATE sender SET status = 'pending' WHERE name = ${peer} AND status = 'sent' AND sent_at IS NOT NULL`;
+    return res.affectedRows;
+  }
+
+  async outboxCounts(): Promise<OutboxCount[]> {
+    // A legacy peer acknowledges nothing: its `sent` is final, not awaiting anything.
+    const rows: Row[] = await this.sql`
+      SELECT u.name AS name, u.legacy AS legacy,
+        (SELECT COUNT(*) FROM sender s WHERE s.name = u.name AND s.status = 'pending') AS pending,
+        CASE WHEN u.legacy = 1 THEN 0 ELSE (SELECT COUNT(*) FROM sender s WHERE s.name = u.name AND s.status = 'sent') END AS sent
+      FROM \`user\` u ORDER BY u.name`;
+    return rows
+      .map((r) => ({ peer: String(r.name), pending: Number(r.pending), sent: Number(r.sent), legacy: Number(r.legacy) === 1 }))
+      .filter((c) => c.pending > 0 || c.sent > 0);
+  }
+
+  async statusOf(ids: readonly string[]): Promise<Map<string, OutStatus>> {
+    const out = new Map<string, OutStatus>();
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const rows: Row[] = await this.sql`SELECT id, status FROM sender WHERE id IN ${this.sql(ids.slice(i, i + CHUNK))}`;
+      for (const r of rows) out.set(String(r.id), String(r.status) as OutStatus);
+    }
+    return out;
+  }
+
+  // --- history and search -------------------------------------------------
+
+  async history(q: HistoryQuery): Promise<HistoryEntry[]> {
+    const limit = Math.max(0, Math.floor(q.limit));
+    if (limit === 0) return [];
+    const since = q.since ?? 0;
+    let cursor: { time: number; rank: number; seq: number } | null = null;
+    if (q.before !== undefined) {
+      cursor = await this.findCursor(q.before);
+      if (!cursor) return [];
+    }
+    const peer = q.peer ?? null;
+    const sql = this.sql;
+    // Order: (time, direction rank, seq), in = 0 before out = 1 at the same ms.
+    // Each side is one range of its (name,) time, seq index read backwards:
+    // `t <= cursor` bounds the range, the OR only trims rows at that very ms.
+    const outRows: Row[] = await sql`
+      SELECT id, name, ip, port, message, status, created_at AS t, seq FROM sender ${sql.unsafe(this.useIndex(peer === null ? "sender_time" : "sender_peer_time"))}
+      WHERE ${peer === null ? sql`1 = 1` : sql`name = ${peer}`}
+        AND created_at >= ${since}
+        AND ${cursor === null ? sql`1 = 1` : cursor.rank === 1 ? sql`created_at <= ${cursor.time} AND (created_at < ${cursor.time} OR seq < ${cursor.seq})` : sql`created_at < ${cursor.time}`}
+      ORDER BY created_at DESC, seq DESC LIMIT ${limit}`;
+    const inRows: Row[] = await sql`
+      SELECT id, name, ip, port, message, status, received_at AS t, seq FROM receiver ${sql.unsafe(this.useIndex(peer === null ? "receiver_time" : "receiver_peer_time"))}
+      WHERE ${peer === null ? sql`1 = 1` : sql`name = ${peer}`}
+        AND received_at >= ${since}
+        AND ${cursor === null ? sql`1 = 1` : cursor.rank === 0 ? sql`received_at <= ${cursor.time} AND (received_at < ${cursor.time} OR seq < ${cursor.seq})` : sql`received_at <= ${cursor.time}`}
+      ORDER BY received_at DESC, seq DESC LIMIT ${limit}`;
+    return newestFirst([...outRows.map((r) => toEntry(r, "out")), ...inRows.map((r) => toEntry(r, "in"))], limit).reverse();
+  }
+
+  /** SQL after a table name that makes the query read through `index` (where the planner might not). */
+  protected useIndex(_index: string): string {
+    return "";
+  }
+
+  private async findCursor(id: string): Promise<{ time: number; rank: number; seq: number } | null> {
+    const out: Row[] = await this.sql`SELECT created_at AS t, seq FROM sender WHERE id = ${id}`;
+    if (out[0]) return { time: Number(out[0].t), rank: 1, seq: Number(out[0].seq) };
+    const inn: Row[] = await this.sql`SELECT received_at AS t, seq FROM receiver WHERE id = ${id} ORDER BY seq LIMIT 1`;
+    if (inn[0]) return { time: Number(inn[0].t), rank: 0, seq: Number(inn[0].seq) };
+    return null;
+  }
+
+  async search(q: SearchQuery): Promise<HistoryEntry[]> {
+    const limit = Math.max(0, Math.floor(q.limit));
+    const terms = parseSearch(q.text);
+    if (limit === 0 || terms.length === 0) return [];
+    const peer = q.peer ?? null;
+    const [outRows, inRows] = await Promise.all([this.searchTable(SENDER, terms, peer, limit), this.searchTable(RECEIVER, terms, peer, limit)]);
+    return newestFirst([...outRows.map((r) => toEntry(r, "out")), ...inRows.map((r) => toEntry(r, "in"))], limit);
+  }
+
+  /**
+   * The newest `limit` rows of one table that match, by seq (the order rows
+   * were stored in). The dialect's query narrows the rows down; `matchesAll`
+   * decides, so both dialects answer alike.
+   */
+  private async searchTable(table: MessageTable, terms: readonly SearchTerm[], peer: string | null, limit: number): Promise<Row[]> {
+    const found: Row[] = [];
+    let page = Math.min(limit + 20, SEARCH_PAGE_MAX);
+    let below: number | null = null;
+    for (;;) {
+      const rows = await this.searchCandidates(table, terms.slice(0, SQL_TERMS), peer, below, page);
+      for (const r of rows) {
+        if (!matchesAll(String(r.message ?? ""), terms)) continue;
+        found.push(r);
+        if (found.length === limit) return found;
+      }
+      if (rows.length < page) return found;
+      below = Number(rows[rows.length - 1]!.seq);
+      page = Math.min(page * 4, SEARCH_PAGE_MAX);
+    }
+  }
+
+  /**
+   * At most `limit` rows of `table` with seq below `belowSeq` (all when null),
+   * highest seq first, among which are all that match `terms` (more is fine):
+   * seq, id, name, ip, port, message, status and the entry time as `t`.
+   * User text only ever goes in as bound parameters.
+   */
+  protected abstract searchCandidates(table: MessageTable, terms: readonly SearchTerm[], peer: string | null, belowSeq: number | null, limit: number): Promise<Row[]>;
+}
+
+export interface MessageTable {
+  name: "sender" | "receiver";
+  /** The column that orders history: written (out) or received (in). */
+  time: "created_at" | "received_at";
+}
+
+const SENDER: MessageTable = { name: "sender", time: "created_at" };
+const RECEIVER: MessageTable = { name: "receiver", time: "received_at" };
+/** Candidates fetched per round trip while searching, at most. */
+const SEARCH_PAGE_MAX = 2000;
+/** Terms the SQL narrows by (any more are only checked on the rows it returns): keeps a pasted essay within SQL's limits. */
+const SQL_TERMS = 16;
+
+function toContact(r: Row): Contact {
+  const port = Number.parseInt(String(r.port ?? ""), 10);
+  return {
+    name: String(r.name),
+    host: String(r.ip ?? ""),
+    port: Number.isFinite(port) ? port : 0,
+    peerId: r.peer_id ? (String(r.peer_id) as PeerId) : null,
+    blocked: Number(r.blocked) === 1,
+    legacy: Number(r.legacy) === 1,
+    createdAt: r.created_at === null || r.created_at === undefined ? null : Number(r.created_at),
+  };
+}
+
+type Keyed = { key: [number, number, number]; entry: HistoryEntry };
+
+/** The newest `limit` entries, newest first: by time, then out after in at the same ms, then seq. */
+function newestFirst(entries: Keyed[], limit: number): HistoryEntry[] {
+  entries.sort((a, b) => b.key[0] - a.key[0] || b.key[1] - a.key[1] || b.key[2] - a.key[2]);
+  return entries.slice(0, limit).map((e) => e.entry);
+}
+
+function toEntry(r: Row, direction: "in" | "out"): Keyed {
+  const time = Number(r.t ?? 0);
+  const peer = r.name ? String(r.name) : `${r.ip ?? "?"}:${r.port ?? "?"}`;
+  return {
+    key: [time, direction === "out" ? 1 : 0, Number(r.seq)],
+    entry: { id: String(r.id), direction, peer, text: String(r.message ?? ""), status: String(r.status ?? (direction === "in" ? "received" : "pending")), time },
+  };
+}
+
+/** The original program's `time` text: local time, `YYYY/MM/DD HH:MM:SS`. */
+export function localTimeText(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}/${p(d.getMonth() + 1)}/${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}

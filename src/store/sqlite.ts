@@ -1,0 +1,150 @@
+// SQLite: the embedded default, one file in the home, WAL.
+import { SQL } from "bun";
+import type { MigrationTarget } from "./migrate.ts";
+import { SQLITE_SQL } from "./sql-files.ts";
+import type { SearchTerm } from "./search-terms.ts";
+import { SqlStore, type MessageTable, type Row } from "./sql-store.ts";
+import { StoreError, type WriteBatch, type WriteResult } from "./store.ts";
+
+/** Below this many messages with a contact, `search --with` reads them all through the name index. */
+const FEW_MESSAGES = 5000;
+
+export class SqliteStore extends SqlStore {
+  readonly dialect = "sqlite" as const;
+  protected readonly files = SQLITE_SQL;
+
+  /** Opens (creating if needed) the database file; ":memory:" for a throwaway one. */
+  static async open(filename: string): Promise<SqliteStore> {
+    let sql: SQL;
+    try {
+      sql = new SQL({ adapter: "sqlite", filename, create: true, readwrite: true });
+      // WAL lets `history` read while `serve` writes. See write() for how durable a commit is.
+      await sql.unsafe("PRAGMA busy_timeout = 10000");
+      if (filename !== ":memory:") await sql.unsafe("PRAGMA journal_mode = WAL");
+      await sql.unsafe("PRAGMA synchronous = FULL");
+    } catch (err) {
+      throw new StoreError("UNAVAILABLE", `cannot open SQLite database ${filename}: ${(err as Error).message}`, { cause: err });
+    }
+    return new SqliteStore(sql, filename);
+  }
+
+  private synchronous: "FULL" | "NORMAL" = "FULL";
+
+  /**
+   * A transaction that stores received messages is fsynced before it
+   * returns (synchronous=FULL): the ack that follows tells the sender it may
+   * forget them, so they must survive a power cut. Anything else (our own
+   * new messages, sent and delivered marks) is committed with
+   * synchronous=NORMAL: safe when the process is killed at any instant (the
+   * WAL is in the OS before the commit returns), and after a power cut at
+   * worst our own last moments roll back, which the protocol repairs (a mark
+   * reverts, a message goes again and the receiver drops the duplicate).
+   * One fsync fewer on each side of a message's path.
+   */
+  override async write(batch: WriteBatch): Promise<WriteResult> {
+    const want = batch.incoming && batch.incoming.length > 0 ? "FULL" : "NORMAL";
+    if (want !== this.synchronous) {
+      await this.sql.unsafe(`PRAGMA synchronous = ${want}`);
+      this.synchronous = want;
+    }
+    return super.write(batch);
+  }
+
+  protected duplicateKey(err: unknown) {
+    const e = err as { code?: string; message?: string };
+    if (!e?.code?.startsWith("SQLITE_CONSTRAINT")) return null;
+    if (/user\.name/.test(e.message ?? "")) return "name" as const;
+    if (/user\.peer_id/.test(e.message ?? "")) return "peer" as const;
+    return "other" as const;
+  }
+
+  /**
+   * Reads one FTS5 index newest rowid first, so LIMIT stops it early: the
+   * trigram index (003-search.sql) when a term has 3 or more characters of a
+   * script written without spaces, else the word index, else the table
+   * itself; the other index is checked row by row. `--with` a contact of few
+   * messages reads those through the name index instead, checking both
+   * indexes row by row. Characters that folding never changes must be in the
+   * text as typed (instr). What the user typed reaches FTS5 only inside
+   * quoted strings, and SQL only as bound parameters.
+   */
+  protected async searchCandidates(table: MessageTable, terms: readonly SearchTerm[], peer: string | null, belowSeq: number | null, limit: number): Promise<Row[]> {
+    const t = table.name;
+    const grams: string[] = [];
+    const words: string[] = [];
+    const exact = new Set<string>();
+    for (const term of terms) {
+      if (!term.pieces.some((p) => p.noSpace)) {
+        if (term.pieces.some((p) => p.words.length > 0)) words.push(ftsString(term.text));
+      } else {
+        for (const p of term.pieces) {
+          if (p.noSpace && [...p.text].length >= 3) grams.push(ftsString(p.text));
+          else if (!p.noSpace && p.words.length > 0) words.push(ftsString(p.text));
+        }
+      }
+      for (const p of term.pieces) for (const e of p.exact) exact.add(e);
+    }
+    const byPeer = peer !== null && (await this.fewMessages(t, peer));
+    const indexes = [
+      { fts: `${t}_grams`, match: grams },
+      { fts: `${t}_words`, match: words },
+    ].filter((i) => i.match.length > 0);
+    const driver = byPeer ? undefined : indexes[0];
+    const where: string[] = [];
+    const params: unknown[] = [];
+    for (const i of indexes) {
+      where.push(i === driver ? `${i.fts} MATCH ?` : `EXISTS (SELECT 1 FROM ${i.fts} WHERE ${i.fts} MATCH ? AND ${i.fts}.rowid = s.seq)`);
+      params.push(i.match.join(" "));
+    }
+    for (const e of exact) {
+      where.push("instr(s.message, ?) > 0");
+      params.push(e);
+    }
+    if (peer !== null) {
+      where.push(byPeer ? "s.name = ?" : "+s.name = ?"); // `+`: not through the name index
+      params.push(peer);
+    }
+    const seq = driver ? `${driver.fts}.rowid` : "s.seq";
+    if (belowSeq !== null) {
+      where.push(`${seq} < ?`);
+      params.push(belowSeq);
+    }
+    params.push(limit);
+    return this.sql.unsafe(
+      `SELECT s.seq, s.id, s.name, s.ip, s.port, s.message, s.status, s.${table.time} AS t
+       FROM ${driver ? `${driver.fts} JOIN ${t} s ON s.seq = ${driver.fts}.rowid` : `${t} s`}
+       WHERE ${where.length > 0 ? where.join(" AND ") : "1 = 1"} ORDER BY ${seq} DESC LIMIT ?`,
+      params,
+    );
+  }
+
+  /** Whether `peer` has so few messages in `table` that reading them all is the quick way. */
+  private async fewMessages(table: string, peer: string): Promise<boolean> {
+    const [r]: Row[] = await this.sql.unsafe(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${table} WHERE name = ? LIMIT ${FEW_MESSAGES})`, [peer]);
+    return Number(r?.n) < FEW_MESSAGES;
+  }
+
+  protected migrationTarget(): MigrationTarget {
+    const sql = this.sql;
+    return {
+      exec: async (stmt) => {
+        await sql.unsafe(stmt);
+      },
+      // BEGIN IMMEDIATE takes the write lock first, so two processes opening a
+      // fresh home at once migrate one after the other; DDL rolls back on error.
+      withLock: (fn) => sql.begin("IMMEDIATE", (tx) => fn(async (stmt) => void (await tx.unsafe(stmt)))),
+      appliedVersions: async () => {
+        const rows: { version: number }[] = await sql`SELECT version FROM schema_migrations ORDER BY version`;
+        return rows.map((r) => Number(r.version));
+      },
+      record: async (run, m, at) => {
+        await run(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (${m.version}, '${m.name}', ${at})`);
+      },
+    };
+  }
+}
+
+/** An FTS5 string: whatever it holds is text to find, never query syntax. */
+function ftsString(text: string): string {
+  return `"${text.replaceAll('"', '""')}"`;
+}

@@ -1,0 +1,54 @@
+// The two dialects every store test runs against. SQLite always; MariaDB when
+// P2PCHAT_TEST_MYSQL names a server (CI sets it). Each test gets a database of
+// its own, dropped afterwards.
+import { SQL } from "bun";
+import { join } from "node:path";
+import { tempDir } from "./tmp.ts";
+
+export const MYSQL_URL = process.env.P2PCHAT_TEST_MYSQL || "";
+
+export interface TestDb extends AsyncDisposable {
+  dialect: "sqlite" | "mysql";
+  /** A URL for --db / openStore: sqlite:PATH or mysql://... */
+  url: string;
+  /** Raw access, for laying out tables as the original program did. */
+  admin: SQL;
+}
+
+export const dialects: ("sqlite" | "mysql")[] = MYSQL_URL ? ["sqlite", "mysql"] : ["sqlite"];
+
+let counter = 0;
+
+export async function createTestDb(dialect: "sqlite" | "mysql"): Promise<TestDb> {
+  if (dialect === "sqlite") {
+    const dir = await tempDir("p2pchat-db-");
+    const file = join(dir.path, "test.db");
+    const admin = new SQL({ adapter: "sqlite", filename: file, create: true });
+    return {
+      dialect,
+      url: `sqlite:${file}`,
+      admin,
+      async [Symbol.asyncDispose]() {
+        await admin.close();
+        await dir[Symbol.asyncDispose]();
+      },
+    };
+  }
+  const name = `p2pchat_t${process.pid}_${Date.now().toString(36)}_${counter++}`;
+  const root = new SQL(MYSQL_URL, { max: 1 });
+  await root.unsafe(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4`);
+  const u = new URL(MYSQL_URL);
+  u.pathname = `/${name}`;
+  const url = u.toString();
+  const admin = new SQL(url, { max: 1 });
+  return {
+    dialect,
+    url,
+    admin,
+    async [Symbol.asyncDispose]() {
+      await admin.close();
+      await root.unsafe(`DROP DATABASE IF EXISTS \`${name}\``);
+      await root.close();
+    },
+  };
+}

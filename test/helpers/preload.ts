@@ -1,0 +1,12 @@
+// Runs once before the test files.
+import { setDefaultTimeout } from "bun:test";
+import { MYSQL_URL } from "./databases.ts";
+
+// Node-to-node tests start processes and TLS links: give them room. A test
+// that hangs still fails, after a minute rather than five seconds. (Bun 1.4
+// applies this to the first test file only; the slow files set it themselves.)
+setDefaultTimeout(60_000);
+
+if (!MYSQL_URL) {
+  console.warn("p2pchat: MariaDB tests skipped: set P2PCHAT_TEST_MYSQL=mysql://root@127.0.0.1:3306/test to run every store test on MariaDB too");
+}
