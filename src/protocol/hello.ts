@@ -1,0 +1,131 @@
+// The hello payload: "P2PC" | u16 BE version | UTF-8 JSON. The JSON object is
+// the wire shape (HelloWire); the program uses the domain shape (Hello from
+// messages.ts). They convert only through helloToWire / helloFromWire, which
+// validates field by field and never casts (Syncthing's bep_hello.go).
+//
+// The magic is checked before the version: "not our protocol" and "our
+// protocol, too old" are different errors, with different advice for users.
+import { ProtocolError } from "./errors.ts";
+import type { Hello } from "./messages.ts";
+
+export const HELLO_MAGIC: Uint8Array = Uint8Array.of(0x50, 0x32, 0x50, 0x43); // "P2PC"
+export const PROTOCOL_VERSION = 1;
+export const MIN_VERSION = 1;
+/** Largest hello payload (magic + version + JSON). */
+export const MAX_HELLO = 4 * 1024;
+
+export const MAX_NAME = 40;
+export const MAX_CAPS = 32;
+export const MAX_CAP = 32;
+export const MAX_SESSION = 64;
+
+/** The JSON object after magic and version. Unknown keys are ignored, so newer peers may add some. */
+export type HelloWire = {
+  name: string;
+  port: number;
+  caps: string[];
+  session: string;
+};
+
+const PREFIX = HELLO_MAGIC.length + 2;
+const BAD_NAME_CHAR = /[\s\p{Cc}\p{Cs}]/u; // whitespace, control characters, lone surrogates
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+export function helloToWire(h: Hello): HelloWire {
+  return { name: h.name, port: h.port, caps: [...h.caps], session: h.session };
+}
+
+/** Validates a parsed JSON value into a Hello; throws BAD_FRAME naming the first bad field. */
+export function helloFromWire(version: number, json: unknown): Hello {
+  if (typeof json !== "object" || json === null || Array.isArray(json)) throw bad("the JSON is not an object");
+  const name = field(json, "name");
+  const port = field(json, "port");
+  const caps = field(json, "caps");
+  const session = field(json, "session");
+  if (typeof name !== "string") throw bad("name is not a string");
+  const nameLength = codePoints(name, MAX_NAME);
+  if (nameLength < 1 || nameLength > MAX_NAME) throw bad(`name must have 1 to ${MAX_NAME} characters`);
+  if (BAD_NAME_CHAR.test(name)) throw bad("name contains whitespace or control characters");
+  if (typeof port !== "number" || !Number.isInteger(port) || port < 0 || port > 0xffff) throw bad("port is not an integer from 0 to 65535");
+  if (!Array.isArray(caps)) throw bad("caps is not an array");
+  if (caps.length > MAX_CAPS) throw bad(`more than ${MAX_CAPS} caps`);
+  const list: readonly unknown[] = caps;
+  const outCaps: string[] = [];
+  for (const cap of list) {
+    if (typeof cap !== "string") throw bad("caps holds something that is not a string");
+    if (codePoints(cap, MAX_CAP) > MAX_CAP) throw bad(`a cap is longer than ${MAX_CAP} characters`);
+    outCaps.push(cap);
+  }
+  if (typeof session !== "string") throw bad("session is not a string");
+  const sessionLength = codePoints(session, MAX_SESSION);
+  if (sessionLength < 1 || sessionLength > MAX_SESSION) throw bad(`session must have 1 to ${MAX_SESSION} characters`);
+  return { type: "hello", version, name, port, caps: outCaps, session };
+}
+
+/** The payload bytes. Throws what decodeHello would throw for the result, so we never send a hello a peer refuses. */
+export function encodeHello(h: Hello): Uint8Array {
+  checkVersion(h.version);
+  const hello = helloFromWire(h.version, helloToWire(h)); // same checks as the receiver
+  const json = encoder.encode(JSON.stringify(helloToWire(hello)));
+  const size = PREFIX + json.length;
+  if (size > MAX_HELLO) throw bad(`payload of ${size} bytes is over ${MAX_HELLO}`);
+  const out = new Uint8Array(size);
+  out.set(HELLO_MAGIC, 0);
+  out[4] = h.version >>> 8;
+  out[5] = h.version & 0xff;
+  out.set(json, PREFIX);
+  return out;
+}
+
+/** Reads a hello payload: magic, then version, then the JSON. */
+export function decodeHello(payload: Uint8Array): Hello {
+  if (payload.length > MAX_HELLO) throw bad(`payload of ${payload.length} bytes is over ${MAX_HELLO}`);
+  const magic = payload.subarray(0, HELLO_MAGIC.length);
+  if (magic.length < HELLO_MAGIC.length || magic.some((b, i) => b !== HELLO_MAGIC[i])) throw ProtocolError.badMagic(magic);
+  if (payload.length < PREFIX) throw bad("payload ends inside the version");
+  const version = (payload[4]! << 8) | payload[5]!;
+  checkVersion(version);
+  let json: unknown;
+  try {
+    json = JSON.parse(decoder.decode(payload.subarray(PREFIX)));
+  } catch (err) {
+    if (err instanceof TypeError) throw ProtocolError.badUtf8("hello JSON", err);
+    throw bad("the JSON does not parse", err);
+  }
+  return helloFromWire(version, json);
+}
+
+/** An own property of a parsed JSON object (never one from its prototype). */
+function field(o: object, key: string): unknown {
+  return Object.getOwnPropertyDescriptor(o, key)?.value;
+}
+
+function checkVersion(version: number): void {
+  if (!Number.isInteger(version) || version < 0 || version > 0xffff) throw bad(`version ${version} is not a u16`);
+  if (version < MIN_VERSION) throw ProtocolError.versionTooOld(version, MIN_VERSION);
+  if (version > PROTOCOL_VERSION) throw ProtocolError.versionTooNew(version, PROTOCOL_VERSION);
+}
+
+/** Code points in `s`, counting no further than `max + 1`. */
+function codePoints(s: string, max: number): number {
+  if (s.length <= max) return countAll(s); // at most s.length code points
+  if (s.length > 2 * (max + 1)) return max + 1; // at least s.length / 2 code points
+  return countAll(s);
+}
+
+function countAll(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++, n++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+  }
+  return n;
+}
+
+function bad(why: string, cause?: unknown): ProtocolError {
+  return ProtocolError.badFrame(`bad hello: ${why}`, { cause });
+}

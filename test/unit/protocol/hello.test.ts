@@ -1,0 +1,111 @@
+import { expect, test } from "bun:test";
+import { createDecoder, encodeFrame } from "../../../src/protocol/codec.ts";
+import { MAX_HELLO, PROTOCOL_VERSION, decodeHello, helloFromWire, helloToWire } from "../../../src/protocol/hello.ts";
+import type { Hello } from "../../../src/protocol/messages.ts";
+import { HELLO, HELLO_FRAME, HELLO_JSON, TYPE, concat, expectCode, frame, helloPayload } from "./wire.ts";
+
+function decodeJson(json: unknown): Hello {
+  return decodeHello(helloPayload(json));
+}
+
+test("the layout: magic P2PC, u16 BE version, then the JSON", () => {
+  expect(PROTOCOL_VERSION).toBe(1);
+  expect(encodeFrame(HELLO)).toEqual(HELLO_FRAME);
+  expect(Array.from(HELLO_FRAME.subarray(4, 11))).toEqual([TYPE.hello, 0x50, 0x32, 0x50, 0x43, 0, 1]);
+  expect(createDecoder().push(HELLO_FRAME)).toEqual([HELLO]);
+});
+
+test("wire and domain shapes: the JSON has no type or version; helloFromWire(helloToWire) is the identity", () => {
+  expect(helloToWire(HELLO)).toEqual(HELLO_JSON);
+  expect(helloFromWire(1, helloToWire(HELLO))).toEqual(HELLO);
+  const bare = { type: "hello", version: 1, name: "bob", port: 0, caps: [], session: "x" } as const;
+  expect(helloFromWire(1, helloToWire({ ...bare, caps: [] }))).toEqual({ ...bare, caps: [] });
+});
+
+test("unknown magic, too old and too new are three different errors; magic is checked first", () => {
+  expectCode(() => decodeHello(helloPayload(HELLO_JSON, 1, [0x48, 0x54, 0x54, 0x50])), "BAD_MAGIC");
+  expectCode(() => decodeHello(helloPayload(HELLO_JSON, 0, [0x50, 0x32, 0x50, 0x44])), "BAD_MAGIC");
+  expectCode(() => decodeHello(Uint8Array.of(0x50, 0x32)), "BAD_MAGIC");
+  expectCode(() => decodeHello(new Uint8Array(0)), "BAD_MAGIC");
+  expectCode(() => decodeHello(helloPayload(HELLO_JSON, 0)), "VERSION_TOO_OLD");
+  expectCode(() => decodeHello(helloPayload(HELLO_JSON, 2)), "VERSION_TOO_NEW");
+  expectCode(() => decodeHello(helloPayload(HELLO_JSON, 0xffff)), "VERSION_TOO_NEW");
+  expectCode(() => decodeHello(Uint8Array.of(0x50, 0x32, 0x50, 0x43, 0)), "BAD_FRAME");
+  // The same through the stream decoder.
+  expectCode(() => createDecoder().push(frame(TYPE.hello, helloPayload(HELLO_JSON, 2))), "VERSION_TOO_NEW");
+  expectCode(() => createDecoder().push(frame(TYPE.hello, helloPayload(HELLO_JSON, 1, [0, 0, 0, 0]))), "BAD_MAGIC");
+});
+
+test("JSON that does not parse, is not an object, or is not UTF-8", () => {
+  for (const text of ["", "{", "{'name': 'a'}", "[]", "null", "42", '"hello"', "{} {}"]) {
+    expectCode(() => decodeJson(text), "BAD_FRAME");
+  }
+  expectCode(() => decodeHello(concat(helloPayload(""), Uint8Array.of(0x7b, 0xff, 0x7d))), "BAD_UTF8");
+});
+
+test("fields: validated, never cast", () => {
+  const bad: Record<string, unknown>[] = [
+    { name: undefined },
+    { name: 42 },
+    { name: "" },
+    { name: "a".repeat(41) },
+    { name: "al ice" },
+    { name: "alice\t" },
+    { name: "a\nb" },
+    { name: "a\u0000" },
+    { name: "a\u007f" },
+    { name: "a\u00a0b" },
+    { name: "a\u3000b" },
+    { name: "a\ud800" },
+    { port: -1 },
+    { port: 65536 },
+    { port: 1.5 },
+    { port: "80" },
+    { port: null },
+    { caps: "v1" },
+    { caps: [1] },
+    { caps: [null] },
+    { caps: Array.from({ length: 33 }, () => "c") },
+    { caps: ["c".repeat(33)] },
+    { session: "" },
+    { session: 7 },
+    { session: "s".repeat(65) },
+    { session: undefined },
+  ];
+  for (const change of bad) {
+    const json = { ...HELLO_JSON, ...change };
+    expectCode(() => decodeJson(json), "BAD_FRAME");
+    expectCode(() => helloFromWire(1, json), "BAD_FRAME");
+  }
+});
+
+test("limits are in characters (code points) and inclusive; unknown keys are ignored", () => {
+  const json = { name: "😀".repeat(40), port: 65535, caps: Array.from({ length: 32 }, () => "é".repeat(32)), session: "s".repeat(64), extra: { from: "a newer peer" } };
+  expect(decodeJson(json)).toEqual({ type: "hello", version: 1, name: "😀".repeat(40), port: 65535, caps: json.caps, session: "s".repeat(64) });
+  expect(decodeJson({ ...HELLO_JSON, name: "Zoë-東京_1", port: 0, caps: [""] })).toEqual({ ...HELLO, name: "Zoë-東京_1", port: 0, caps: [""] });
+  expectCode(() => decodeJson({ ...HELLO_JSON, name: "😀".repeat(41) }), "BAD_FRAME");
+});
+
+test("fields come from the object itself, not its prototype", () => {
+  expectCode(() => helloFromWire(1, Object.create(HELLO_JSON)), "BAD_FRAME");
+  expect(decodeJson('{"name":"a","port":1,"caps":[],"session":"s","__proto__":{"x":1}}')).toEqual({ ...HELLO, name: "a", port: 1, caps: [], session: "s" });
+});
+
+test("a payload over 4 KiB is refused, from the header alone in the stream", () => {
+  const big = { ...HELLO_JSON, padding: "p".repeat(MAX_HELLO) };
+  expectCode(() => decodeJson(big), "BAD_FRAME");
+  const d = createDecoder();
+  const length = MAX_HELLO + 2;
+  expectCode(() => d.push(Uint8Array.of(0, 0, length >>> 8, length & 0xff, TYPE.hello)), "BAD_FRAME");
+});
+
+test("encodeFrame refuses a hello the peer would refuse", () => {
+  expectCode(() => encodeFrame({ ...HELLO, name: "two words" }), "BAD_FRAME");
+  expectCode(() => encodeFrame({ ...HELLO, name: "" }), "BAD_FRAME");
+  expectCode(() => encodeFrame({ ...HELLO, port: 70000 }), "BAD_FRAME");
+  expectCode(() => encodeFrame({ ...HELLO, session: "" }), "BAD_FRAME");
+  expectCode(() => encodeFrame({ ...HELLO, version: 2 }), "VERSION_TOO_NEW");
+  expectCode(() => encodeFrame({ ...HELLO, version: 0 }), "VERSION_TOO_OLD");
+  // Within every field limit, but over 4 KiB in all: 32 caps of 32 four-byte characters.
+  expectCode(() => encodeFrame({ ...HELLO, caps: Array.from({ length: 32 }, () => "😀".repeat(32)) }), "BAD_FRAME");
+});
