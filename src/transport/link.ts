@@ -1,0 +1,263 @@
+// One authenticated, encrypted connection to a peer. TLS first, then the
+// peer id from its certificate, then a hello each way, then messages, acks
+// and keep-alives. The node decides (through LinkHandler) whom to accept.
+import type { Socket } from "bun";
+import { createDecoder, encodeAck, encodeFrame, encodeMessages } from "../protocol/codec.ts";
+import { ProtocolError, type ProtocolErrorCode } from "../protocol/errors.ts";
+import type { ChatMessage, Frame, Hello } from "../protocol/messages.ts";
+import { peerIdFromFingerprint, type PeerId } from "../protocol/peer-id.ts";
+import { WriteQueue } from "./writer.ts";
+
+export type Direction = "in" | "out";
+export type LinkState = "connecting" | "handshake" | "hello" | "deciding" | "open" | "closed";
+
+export interface Refusal {
+  code: ProtocolErrorCode;
+  reason: string;
+}
+
+export interface CloseInfo {
+  /** Why we closed it, if we did. */
+  local?: Refusal;
+  /** What the peer said in its error frame, if it sent one. */
+  remote?: Refusal;
+  /** A socket or TLS error. */
+  error?: Error;
+}
+
+export interface LinkHandler {
+  /** TLS is up and the peer id known; runs before our hello goes out. Return a refusal to close. */
+  verify(link: Link): Refusal | null;
+  /** The peer's hello: call link.accept() or link.refuse(), now or later. */
+  hello(link: Link, hello: Hello): void;
+  messages(link: Link, messages: ChatMessage[]): void;
+  acks(link: Link, ids: string[]): void;
+  /** The write queue emptied: room to send more. */
+  writable(link: Link): void;
+  /** Once per link, whatever the way it ended (also for a dial that never connected). */
+  closed(link: Link, info: CloseInfo): void;
+}
+
+export interface LinkLimits {
+  /** Dropped when TLS and both hellos are not done within this. */
+  handshakeMs: number;
+  /** A keep-alive goes out after this long without sending. */
+  keepaliveMs: number;
+  /** Dropped after this long without receiving anything. */
+  idleTimeoutMs: number;
+  /** Bytes queued for a slow reader before the link is dropped. */
+  maxQueueBytes: number;
+  /** Frames a peer may send before we have decided on its hello. */
+  maxEarlyFrames: number;
+}
+
+export const DEFAULT_LIMITS: LinkLimits = {
+  handshakeMs: 10_000,
+  keepaliveMs: 15_000,
+  idleTimeoutMs: 45_000,
+  maxQueueBytes: 16 * 1024 * 1024,
+  maxEarlyFrames: 10_000,
+};
+
+let nextLinkNo = 1;
+
+export class Link {
+  readonly no = nextLinkNo++;
+  state: LinkState = "connecting";
+  socket: Socket<Link> | null = null;
+  peerId: PeerId | null = null;
+  peerHello: Hello | null = null;
+  readonly createdAt = Date.now();
+  openedAt = 0;
+  lastRecv = Date.now();
+  lastSend = Date.now();
+  /** The node's own state for this link. */
+  ctx: unknown = null;
+  private readonly queue: WriteQueue;
+  private readonly decoder = createDecoder({ expectHello: true });
+  private early: Frame[] = [];
+  private closeInfo: CloseInfo = {};
+  private closedReported = false;
+
+  constructor(
+    readonly direction: Direction,
+    readonly remoteHost: string,
+    readonly remotePort: number,
+    private readonly handler: LinkHandler,
+    private readonly localHello: () => Hello,
+    readonly limits: LinkLimits,
+  ) {
+    this.queue = new WriteQueue(limits.maxQueueBytes);
+  }
+
+  get queuedBytes(): number {
+    return this.queue.bytes;
+  }
+
+  get isOpen(): boolean {
+    return this.state === "open";
+  }
+
+  get address(): string {
+    return this.remoteHost.includes(":") ? `[${this.remoteHost}]:${this.remotePort}` : `${this.remoteHost}:${this.remotePort}`;
+  }
+
+  // --- called by the transport -------------------------------------------------
+
+  attach(socket: Socket<Link>): void {
+    this.socket = socket;
+    if (this.state === "closed") {
+      socket.terminate();
+      return;
+    }
+    this.state = "handshake";
+  }
+
+  onHandshake(socket: Socket<Link>): void {
+    if (this.state !== "handshake") return;
+    const version = socket.getTLSVersion();
+    if (version !== "TLSv1.3") return this.refuse("BAD_FRAME", `TLS ${version || "unknown"} refused: TLS 1.3 only`, false);
+    const cert = socket.getPeerCertificate() as { fingerprint256?: string } | null;
+    if (!cert?.fingerprint256) return this.refuse("IDENTITY_MISMATCH", "the peer presented no certificate", false);
+    this.peerId = peerIdFromFingerprint(cert.fingerprint256);
+    const refusal = this.handler.verify(this);
+    if (refusal) return this.refuse(refusal.code, refusal.reason);
+    this.state = "hello";
+    this.write(encodeFrame(this.localHello()));
+  }
+
+  onData(chunk: Uint8Array): void {
+    if (this.state === "closed") return;
+    this.lastRecv = Date.now();
+    let frames: Frame[];
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (err) {
+      if (err instanceof ProtocolError) return this.refuse(err.code, err.message);
+      throw err;
+    }
+    if (frames.length > 0) this.dispatch(frames);
+  }
+
+  onDrain(): void {
+    if (!this.socket) return;
+    if (this.queue.drain(this.socket) && this.state === "open") this.handler.writable(this);
+  }
+
+  onClose(error?: Error): void {
+    if (error && !this.closeInfo.error) this.closeInfo.error = error;
+    this.state = "closed";
+    if (this.closedReported) return;
+    this.closedReported = true;
+    this.early = [];
+    this.handler.closed(this, this.closeInfo);
+  }
+
+  /** Keep-alives and deadlines; the transport calls this about once a second. */
+  tick(now: number): void {
+    if (this.state === "closed") return;
+    if (this.state !== "open") {
+      if (now - this.createdAt > this.limits.handshakeMs) this.refuse("HANDSHAKE_TIMEOUT", `no handshake within ${this.limits.handshakeMs / 1000} s`);
+      return;
+    }
+    if (now - this.lastRecv > this.limits.idleTimeoutMs) return this.refuse("KEEPALIVE_TIMEOUT", `nothing received for ${this.limits.idleTimeoutMs / 1000} s`);
+    if (now - this.lastSend >= this.limits.keepaliveMs) this.write(encodeFrame({ type: "keepalive" }));
+  }
+
+  // --- called by the node ----------------------------------------------------------
+
+  accept(): void {
+    if (this.state !== "deciding") return;
+    this.state = "open";
+    this.openedAt = Date.now();
+    const early = this.early;
+    this.early = [];
+    if (early.length > 0) this.dispatch(early);
+  }
+
+  /** Says why in an error frame (when one can still be sent), then closes. */
+  refuse(code: ProtocolErrorCode, reason: string, sendFrame = true): void {
+    if (this.state === "closed") return;
+    this.closeInfo.local ??= { code, reason };
+    const s = this.socket;
+    if (!s) {
+      this.onClose();
+      return;
+    }
+    if (sendFrame && this.state !== "connecting" && this.state !== "handshake") {
+      try {
+        this.write(encodeFrame({ type: "error", code, reason }));
+      } catch {
+        // the reason could not be encoded: close anyway
+      }
+    }
+    this.state = "closed";
+    s.end();
+    // A peer that never reads keeps our FIN queued: do not wait for it.
+    setTimeout(() => s.terminate(), 2_000).unref();
+  }
+
+  sendMessages(msgs: readonly { id: string; created: number; body: string }[]): void {
+    if (msgs.length > 0) this.write(encodeMessages(msgs));
+  }
+
+  sendAck(ids: readonly string[]): void {
+    if (ids.length > 0) this.write(encodeAck(ids));
+  }
+
+  // --- internals ---------------------------------------------------------------------
+
+  private write(bytes: Uint8Array): void {
+    const s = this.socket;
+    if (!s || this.state === "closed") return;
+    this.lastSend = Date.now();
+    if (!this.queue.send(s, bytes)) {
+      this.closeInfo.local ??= { code: "OVERLOADED", reason: `peer is not reading: over ${this.limits.maxQueueBytes} bytes queued` };
+      this.state = "closed";
+      s.terminate();
+    }
+  }
+
+  private dispatch(frames: Frame[]): void {
+    let batch: ChatMessage[] = [];
+    const flush = () => {
+      if (batch.length > 0) {
+        const b = batch;
+        batch = [];
+        this.handler.messages(this, b);
+      }
+    };
+    for (let i = 0; i < frames.length; i++) {
+      const f = frames[i]!;
+      if (this.state === "closed") return;
+      if (this.state === "deciding") {
+        if (this.early.length + frames.length - i > this.limits.maxEarlyFrames) return this.refuse("OVERLOADED", "too many frames before the hello was accepted");
+        this.early.push(...frames.slice(i));
+        return;
+      }
+      switch (f.type) {
+        case "hello":
+          this.peerHello = f;
+          this.state = "deciding";
+          this.handler.hello(this, f);
+          break;
+        case "message":
+          batch.push(f);
+          break;
+        case "ack":
+          flush();
+          this.handler.acks(this, f.ids);
+          break;
+        case "keepalive":
+          break;
+        case "error":
+          flush();
+          this.closeInfo.remote = { code: f.code, reason: f.reason };
+          this.state = "closed";
+          this.socket?.end();
+          return;
+      }
+    }
+    flush();
+  }
+}

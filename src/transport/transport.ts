@@ -1,0 +1,187 @@
+// Listens for peers and dials them, over TLS, and hands each connection to a
+// Link. One handler object per listener (Bun's design), state in socket.data.
+import type { Socket, SocketHandler, TCPSocketListener } from "bun";
+import type { Hello } from "../protocol/messages.ts";
+import type { Identity } from "./identity.ts";
+import { DEFAULT_LIMITS, Link, type LinkHandler, type LinkLimits } from "./link.ts";
+import { tlsOptions } from "./tls.ts";
+
+/** Links of every state at once; a connection beyond is closed at once (fan-in is measured at 1,000). */
+export const MAX_LINKS = 10_000;
+/** Connections still in TLS or hello at once: a flood of half-open connections cannot starve the rest. */
+export const MAX_HANDSHAKES = 1_024;
+
+export type ListenErrorCode = "PORT_IN_USE" | "ADDRESS_UNAVAILABLE" | "LISTEN_FAILED";
+
+export class TransportError extends Error {
+  override readonly name = "TransportError";
+  constructor(
+    readonly code: ListenErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export interface TransportOptions {
+  identity: Identity;
+  handler: LinkHandler;
+  /** Our hello, asked for each time a link needs one (the listen port may change). */
+  hello: () => Hello;
+  limits?: Partial<LinkLimits>;
+}
+
+const socketHandler: SocketHandler<Link> = {
+  open(s) {
+    s.data?.attach(s);
+  },
+  handshake(s) {
+    s.data?.onHandshake(s);
+  },
+  data(s, chunk) {
+    s.data?.onData(chunk);
+  },
+  drain(s) {
+    s.data?.onDrain();
+  },
+  close(s, err) {
+    s.data?.onClose(err ?? undefined);
+  },
+  error(s, err) {
+    s.data?.onClose(err);
+  },
+  connectError(s, err) {
+    s.data?.onClose(err);
+  },
+};
+
+export class Transport {
+  private server: TCPSocketListener<Link> | null = null;
+  private readonly links = new Set<Link>();
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private readonly handler: LinkHandler;
+  readonly limits: LinkLimits;
+
+  constructor(private readonly opts: TransportOptions) {
+    this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    // The node's handler, plus forgetting closed links.
+    const h = opts.handler;
+    this.handler = {
+      verify: (l) => h.verify(l),
+      hello: (l, m) => h.hello(l, m),
+      messages: (l, m) => h.messages(l, m),
+      acks: (l, ids) => h.acks(l, ids),
+      writable: (l) => h.writable(l),
+      closed: (l, info) => {
+        this.links.delete(l);
+        h.closed(l, info);
+      },
+    };
+  }
+
+  get listening(): { host: string; port: number } | null {
+    return this.server ? { host: this.server.hostname, port: this.server.port } : null;
+  }
+
+  /** Every link not yet closed, in any state. */
+  get all(): ReadonlySet<Link> {
+    return this.links;
+  }
+
+  listen(host: string, port: number): { host: string; port: number } {
+    if (this.server) return this.listening!;
+    try {
+      this.server = Bun.listen<Link>({
+        hostname: host,
+        port,
+        tls: tlsOptions(this.opts.identity),
+        socket: {
+          ...socketHandler,
+          open: (s) => {
+            if (this.links.size >= MAX_LINKS || this.handshaking() >= MAX_HANDSHAKES) {
+              s.terminate();
+              return;
+            }
+            const link = this.track(new Link("in", s.remoteAddress, s.remotePort, this.handler, this.opts.hello, this.limits));
+            s.data = link;
+            link.attach(s);
+          },
+        },
+      });
+    } catch (err) {
+      const e = err as { code?: string; message?: string };
+      const where = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+      if (e.code === "EADDRINUSE" || /in use/i.test(e.message ?? "")) {
+        throw new TransportError("PORT_IN_USE", `cannot listen on ${where}: the port is in use (another p2pchat serve? pick another with --port)`, { cause: err });
+      }
+      if (e.code === "EADDRNOTAVAIL" || /not available/i.test(e.message ?? "")) {
+        throw new TransportError("ADDRESS_UNAVAILABLE", `cannot listen on ${where}: no such address on this machine`, { cause: err });
+      }
+      throw new TransportError("LISTEN_FAILED", `cannot listen on ${where}: ${e.message ?? err}`, { cause: err });
+    }
+    this.startTimer();
+    return this.listening!;
+  }
+
+  /** Stops accepting; links already up stay up. */
+  stopListening(): void {
+    this.server?.stop(false);
+    this.server = null;
+  }
+
+  /** Starts a dial; the link reports through the handler (closed() if it never connects). */
+  dial(host: string, port: number, ctx: unknown): Link {
+    const link = this.track(new Link("out", host, port, this.handler, this.opts.hello, this.limits));
+    link.ctx = ctx;
+    this.startTimer();
+    Bun.connect<Link>({
+      hostname: host,
+      port,
+      tls: tlsOptions(this.opts.identity),
+      data: link,
+      socket: socketHandler,
+    }).catch((err: Error) => link.onClose(err));
+    return link;
+  }
+
+  /** Closes every link (with `code` in an error frame) and stops listening. */
+  closeAll(code: "SHUTDOWN" | "HIDDEN", reason: string): void {
+    this.stopListening();
+    for (const link of this.links) link.refuse(code, reason);
+  }
+
+  /** Closes everything; resolves once every link has reported closed (or after `waitMs`). */
+  async stop(waitMs = 3_000): Promise<void> {
+    this.closeAll("SHUTDOWN", "the peer is shutting down");
+    const deadline = Date.now() + waitMs;
+    while (this.links.size > 0 && Date.now() < deadline) await Bun.sleep(5);
+    for (const link of this.links) link.onClose(new Error("shut down"));
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private handshaking(): number {
+    if (this.links.size < MAX_HANDSHAKES) return this.links.size;
+    let n = 0;
+    for (const l of this.links) if (l.state !== "open") n++;
+    return n;
+  }
+
+  private track(link: Link): Link {
+    this.links.add(link);
+    return link;
+  }
+
+  private startTimer(): void {
+    if (this.timer) return;
+    const every = Math.max(10, Math.min(1000, this.limits.keepaliveMs / 4, this.limits.handshakeMs / 4));
+    this.timer = setInterval(() => {
+      const now = Date.now();
+      for (const link of this.links) link.tick(now);
+    }, every);
+    this.timer.unref();
+  }
+}
+
+export type { Socket };

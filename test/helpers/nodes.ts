@@ -1,0 +1,127 @@
+// Real nodes for integration tests: each with a home of its own, TLS on
+// loopback, a real SQLite file (or a MariaDB database), tiny backoffs.
+import type { NodeEvent } from "../../src/node/events.ts";
+import { initHome } from "../../src/node/home.ts";
+import { openLocal, openLocalStore } from "../../src/node/local.ts";
+import { ChatNode, type NodeOptions } from "../../src/node/node.ts";
+import type { LinkLimits } from "../../src/transport/link.ts";
+import { formatHostPort } from "../../src/node/address.ts";
+import { createTestDb, type TestDb } from "./databases.ts";
+import { tempDir, type TempDir } from "./tmp.ts";
+
+export interface TestNode extends AsyncDisposable {
+  node: ChatNode;
+  home: string;
+  name: string;
+  events: NodeEvent[];
+  /** host:port peers dial. */
+  address: string;
+  /** Restart on the same home and database (after stop() or a crash). */
+  restart(opts?: Partial<StartOptions>): Promise<ChatNode>;
+  /** Resolves when `pred` holds for an event (past events included). */
+  until(pred: (e: NodeEvent) => boolean, what?: string, timeoutMs?: number): Promise<NodeEvent>;
+}
+
+export interface StartOptions {
+  discoverable: boolean;
+  contactsOnly: boolean;
+  dialect: "sqlite" | "mysql";
+  limits: Partial<LinkLimits>;
+  port: number;
+  /** Accept the original program's plaintext connections on this port (0: any free one). */
+  legacyPort: number;
+}
+
+export const FAST_RETRY = { baseMs: 50, maxMs: 400, jitter: 0 };
+
+export async function startNode(name: string, opts: Partial<StartOptions> = {}): Promise<TestNode> {
+  const dir: TempDir = await tempDir(`p2pchat-${name}-`);
+  const db: TestDb | null = opts.dialect === "mysql" ? await createTestDb("mysql") : null;
+  await initHome(dir.path, { name, host: "127.0.0.1", port: opts.port ?? 0 });
+  const events: NodeEvent[] = [];
+  const waiters = new Set<() => void>();
+  let node: ChatNode;
+  let current = opts;
+  let port = opts.port ?? 0;
+
+  const start = async (o: Partial<StartOptions>) => {
+    const local = await openLocal({ home: dir.path, db: db?.url });
+    const store = await openLocalStore(local);
+    const options: NodeOptions = {
+      local,
+      store,
+      discoverable: o.discoverable ?? true,
+      contactsOnly: o.contactsOnly ?? false,
+      port,
+      limits: o.limits,
+      retry: FAST_RETRY,
+      legacyPort: o.legacyPort,
+    };
+    const n = await ChatNode.start(options);
+    n.on((e) => {
+      events.push(e);
+      for (const w of waiters) w();
+    });
+    // Keep the port across restarts so contacts stay valid.
+    if (n.listening) port = n.listening.port;
+    return n;
+  };
+  node = await start(opts);
+
+  const handle: TestNode = {
+    get node() {
+      return node;
+    },
+    home: dir.path,
+    name,
+    events,
+    get address() {
+      return formatHostPort("127.0.0.1", node.listening?.port ?? port);
+    },
+    async restart(o = {}) {
+      current = { ...current, ...o };
+      node = await start(current);
+      return node;
+    },
+    until(pred, what = "event", timeoutMs = 20_000) {
+      const found = events.find(pred);
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const f = events.find(pred);
+          if (f) {
+            waiters.delete(check);
+            clearTimeout(t);
+            resolve(f);
+          }
+        };
+        const t = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`${name}: timed out waiting for ${what}; events: ${JSON.stringify(events.slice(-10))}`));
+        }, timeoutMs);
+        waiters.add(check);
+      });
+    },
+    async [Symbol.asyncDispose]() {
+      await node.stop().catch(() => {});
+      await db?.[Symbol.asyncDispose]();
+      await dir[Symbol.asyncDispose]();
+    },
+  } as TestNode;
+  return handle;
+}
+
+/** Makes each node a pinned contact of the other. */
+export async function befriend(a: TestNode, b: TestNode): Promise<void> {
+  await a.node.addContact(b.name, b.address, { id: b.node.peerId });
+  await b.node.addContact(a.name, a.address, { id: a.node.peerId });
+}
+
+/** Polls `fn` until it returns true (for database state that has no event). */
+export async function eventually(fn: () => Promise<boolean> | boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(20);
+  }
+}
