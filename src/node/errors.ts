@@ -1,0 +1,66 @@
+// The node layer's one error class. Callers branch on `code`; the CLI maps
+// input errors to exit code 2 and prints `message` as one line.
+
+export type NodeErrorCode =
+  | "BAD_NAME"
+  | "BAD_ADDRESS"
+  | "BAD_PORT"
+  | "BAD_PEER_ID"
+  | "BAD_TEXT"
+  | "NOT_A_CONTACT"
+  | "DUPLICATE_CONTACT"
+  | "ALREADY_INITIALIZED"
+  | "BAD_HOME"
+  | "BAD_CONFIG"
+  | "PORT_IN_USE"
+  | "LISTEN_FAILED"
+  | "DB_UNAVAILABLE"
+  | "DB_ERROR"
+  | "ALREADY_RUNNING"
+  | "NOT_RUNNING"
+  | "CONTROL_FAILED";
+
+/** Codes that mean "the user typed something wrong": exit code 2. */
+const INPUT_CODES: ReadonlySet<NodeErrorCode> = new Set([
+  "BAD_NAME",
+  "BAD_ADDRESS",
+  "BAD_PORT",
+  "BAD_PEER_ID",
+  "BAD_TEXT",
+  "NOT_A_CONTACT",
+  "DUPLICATE_CONTACT",
+]);
+
+export class NodeError extends Error {
+  override readonly name = "NodeError";
+  constructor(
+    readonly code: NodeErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  get isInputError(): boolean {
+    return INPUT_CODES.has(this.code);
+  }
+
+  static badName(name: string, why: string) {
+    return new NodeError("BAD_NAME", `invalid name ${JSON.stringify(name)}: ${why}`);
+  }
+  static badAddress(text: string, why: string) {
+    return new NodeError("BAD_ADDRESS", `invalid address ${JSON.stringify(text)}: ${why}`);
+  }
+  static badPort(text: string) {
+    return new NodeError("BAD_PORT", `invalid port ${JSON.stringify(text)}: a port is a whole number from 1 to 65535`);
+  }
+  static notAContact(name: string) {
+    return new NodeError(
+      "NOT_A_CONTACT",
+      `${JSON.stringify(name)} is not in your contacts (list them with \`p2pchat contacts\`, add one with \`p2pchat contacts add NAME HOST:PORT\`)`,
+    );
+  }
+  static duplicateContact(name: string) {
+    return new NodeError("DUPLICATE_CONTACT", `a contact named ${JSON.stringify(name)} already exists`);
+  }
+}

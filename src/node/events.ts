@@ -1,0 +1,37 @@
+// What a running node tells its listeners: serve prints these, the control
+// socket forwards them, the chat view draws them.
+import type { PeerId } from "../protocol/peer-id.ts";
+import type { HistoryEntry, OutStatus } from "../store/store.ts";
+
+export type NodeEvent =
+  /** A message stored in `receiver` (a redelivered one is not announced twice). */
+  | { type: "message"; entry: HistoryEntry }
+  /** Our messages to `peer` changed status. */
+  | { type: "status"; peer: string; ids: string[]; status: OutStatus }
+  | { type: "link"; peer: string; up: boolean; address: string; direction: "in" | "out"; legacy?: boolean; reason?: string }
+  /** A peer was added to the address book (peerId null: a legacy plaintext peer) or pinned on first contact. */
+  | { type: "contact"; name: string; peerId: PeerId | null; how: "new-peer" | "pinned"; address: string }
+  /** Something the user must see: an identity mismatch, a refused peer. */
+  | { type: "warning"; peer?: string; text: string }
+  | { type: "discoverable"; on: boolean; listening: string | null };
+
+export type NodeListener = (event: NodeEvent) => void;
+
+export class Emitter {
+  private readonly listeners = new Set<NodeListener>();
+
+  on(listener: NodeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(event: NodeEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(event);
+      } catch {
+        // a broken listener must not stop delivery to the others
+      }
+    }
+  }
+}

@@ -1,0 +1,150 @@
+// Group commit: every write the node wants (new messages, sent/delivered
+// marks, received messages) joins the next transaction; reads of the outbox
+// wait their turn between transactions. One writer, so seq order is commit
+// order, and a message is committed before anything that depends on it
+// (its send, its ack) happens.
+import type { IncomingMessage, OutgoingMessage, Store, WriteResult } from "../store/store.ts";
+
+/** Most rows in one transaction; more wait for the next. */
+const MAX_BATCH = 20_000;
+
+interface Pending {
+  outgoing: OutgoingMessage[];
+  sent: string[];
+  unsent: string[];
+  delivered: string[];
+  incoming: IncomingMessage[];
+  waiters: { resolve: (r: WriteResult) => void; reject: (e: unknown) => void }[];
+  size: number;
+}
+
+type Job = { kind: "write"; batch: Pending } | { kind: "read"; run: () => Promise<void> };
+
+const isStatusOnly = (b: Pending) => b.outgoing.length === 0 && b.incoming.length === 0;
+
+const emptyBatch = (): Pending => ({ outgoing: [], sent: [], unsent: [], delivered: [], incoming: [], waiters: [], size: 0 });
+
+export class Journal {
+  private current: Pending = emptyBatch();
+  private readonly jobs: Job[] = [];
+  private running = false;
+  private closed = false;
+  /** Transactions committed, for status and the benchmark. */
+  commits = 0;
+
+  constructor(private readonly store: Store) {}
+
+  outgoing(m: OutgoingMessage): Promise<WriteResult> {
+    return this.add((b) => b.outgoing.push(m), 1);
+  }
+
+  outgoingMany(ms: readonly OutgoingMessage[]): Promise<WriteResult> {
+    return this.add((b) => b.outgoing.push(...ms), ms.length);
+  }
+
+  sent(ids: readonly string[]): Promise<WriteResult> {
+    return this.add((b) => b.sent.push(...ids), ids.length);
+  }
+
+  unsent(ids: readonly string[]): Promise<WriteResult> {
+    return this.add((b) => b.unsent.push(...ids), ids.length);
+  }
+
+  delivered(ids: readonly string[]): Promise<WriteResult> {
+    return this.add((b) => b.delivered.push(...ids), ids.length);
+  }
+
+  /** Resolves with the messages stored now (a redelivered one is left out). */
+  incoming(ms: readonly IncomingMessage[]): Promise<WriteResult> {
+    return this.add((b) => b.incoming.push(...ms), ms.length);
+  }
+
+  /**
+   * Runs `fn` between transactions, after every queued write that stores
+   * new messages (so it sees them committed, never half-written). It may run
+   * before queued status marks (sent, delivered, unsent): outbox reads are
+   * ordered by their cursor, not by those, and a sender streaming thousands
+   * of messages a second must not wait for its acks' bookkeeping to read more.
+   */
+  read<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.current.outgoing.length > 0 || this.current.incoming.length > 0) this.seal();
+    return new Promise<T>((resolve, reject) => {
+      const job: Job = { kind: "read", run: () => fn().then(resolve, reject) };
+      // After the last queued job that stores messages; ahead of status-only batches.
+      let at = this.jobs.length;
+      while (at > 0 && this.jobs[at - 1]!.kind === "write" && isStatusOnly((this.jobs[at - 1] as { batch: Pending }).batch)) at--;
+      this.jobs.splice(at, 0, job);
+      this.kick();
+    });
+  }
+
+  /** Resolves once everything queued so far is committed (status marks too). */
+  drain(): Promise<void> {
+    this.seal();
+    return new Promise<void>((resolve) => {
+      this.jobs.push({ kind: "read", run: async () => resolve() });
+      this.kick();
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  private add(put: (b: Pending) => void, n: number): Promise<WriteResult> {
+    if (this.closed) return Promise.reject(new Error("the node is shutting down"));
+    if (this.current.size + n > MAX_BATCH && this.current.size > 0) this.seal();
+    return new Promise<WriteResult>((resolve, reject) => {
+      put(this.current);
+      this.current.size += n;
+      this.current.waiters.push({ resolve, reject });
+      this.kick();
+    });
+  }
+
+  /** Ends the batch being filled: later writes go into a new one, after any read queued now. */
+  private seal(): void {
+    if (this.current.size === 0 && this.current.waiters.length === 0) return;
+    this.jobs.push({ kind: "write", batch: this.current });
+    this.current = emptyBatch();
+  }
+
+  private kick(): void {
+    if (this.running) return;
+    this.running = true;
+    // Let the rest of this tick add to the batch first.
+    queueMicrotask(() => void this.loop());
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      for (;;) {
+        if (this.jobs.length === 0) this.seal();
+        const job = this.jobs.shift();
+        if (!job) return;
+        if (job.kind === "read") {
+          await job.run();
+          continue;
+        }
+        const b = job.batch;
+        try {
+          const result = await this.store.write({
+            outgoing: b.outgoing,
+            sent: b.sent,
+            unsent: b.unsent,
+            delivered: b.delivered,
+            incoming: b.incoming,
+            at: Date.now(),
+          });
+          this.commits++;
+          for (const w of b.waiters) w.resolve(result);
+        } catch (err) {
+          for (const w of b.waiters) w.reject(err);
+        }
+      }
+    } finally {
+      this.running = false;
+      if (this.jobs.length > 0 || this.current.waiters.length > 0) this.kick();
+    }
+  }
+}

@@ -1,0 +1,69 @@
+// Opens what a command needs on this machine: the home (initialised with
+// defaults when fresh), the identity, the config and the migrated store.
+import { join } from "node:path";
+import { networkInterfaces } from "node:os";
+import { openStore, parseDbUrl, type StoreTarget } from "../store/open.ts";
+import { StoreError, type Store } from "../store/store.ts";
+import type { Identity } from "../transport/identity.ts";
+import { formatHostPort } from "./address.ts";
+import { NodeError } from "./errors.ts";
+import { openHome, resolveHome, SQLITE_FILE, type Config } from "./home.ts";
+
+export interface LocalOptions {
+  home?: string;
+  /** --db: wins over $P2PCHAT_DB and the config. */
+  db?: string;
+}
+
+export interface Local {
+  home: string;
+  config: Config;
+  identity: Identity;
+  /** True when this call created the identity. */
+  created: boolean;
+  storeTarget: StoreTarget;
+}
+
+export async function openLocal(opts: LocalOptions = {}): Promise<Local> {
+  const home = resolveHome(opts.home);
+  const { config, identity, created } = await openHome(home);
+  return { home, config, identity, created, storeTarget: resolveStoreTarget(home, config, opts.db) };
+}
+
+export function resolveStoreTarget(home: string, config: Config, flag?: string): StoreTarget {
+  const url = flag || process.env.P2PCHAT_DB || config.db;
+  try {
+    return url ? parseDbUrl(url) : { dialect: "sqlite", filename: join(home, SQLITE_FILE) };
+  } catch (err) {
+    if (err instanceof StoreError) throw new NodeError("DB_UNAVAILABLE", err.message, { cause: err });
+    throw err;
+  }
+}
+
+/** Opens and migrates the store, turning its failures into one clear NodeError. */
+export async function openLocalStore(local: Local): Promise<Store> {
+  try {
+    return await openStore(local.storeTarget);
+  } catch (err) {
+    if (err instanceof StoreError) {
+      throw new NodeError(err.code === "MIGRATION_FAILED" ? "DB_ERROR" : "DB_UNAVAILABLE", err.message, { cause: err });
+    }
+    throw err;
+  }
+}
+
+/** The address peers can dial: the configured host, or this machine's first external IPv4 when listening on all. */
+export function advertisedAddress(config: Config, port = config.port): string {
+  let host = config.host;
+  if (host === "0.0.0.0" || host === "::") {
+    host = "127.0.0.1";
+    for (const list of Object.values(networkInterfaces())) {
+      const found = list?.find((i) => i.family === "IPv4" && !i.internal);
+      if (found) {
+        host = found.address;
+        break;
+      }
+    }
+  }
+  return formatHostPort(host, port);
+}
