@@ -1,0 +1,22 @@
+// Opens the user's home and data for a command.
+import { logger } from "../log.ts";
+import { openLocal, openLocalStore, type Local } from "../node/local.ts";
+import { LocalSession, type Session } from "../node/session.ts";
+import { globals } from "./globals.ts";
+
+export async function local(): Promise<Local> {
+  const l = await openLocal(globals());
+  if (l.created) logger.info(`new identity created in ${l.home}: ${l.config.name} ${l.identity.peerId}`);
+  return l;
+}
+
+/** The session for a command; closed when `fn` ends. */
+export async function withSession<T>(fn: (session: Session, l: Local) => Promise<T>): Promise<T> {
+  const l = await local();
+  const session = new LocalSession(await openLocalStore(l));
+  try {
+    return await fn(session, l);
+  } finally {
+    await session.close();
+  }
+}

@@ -1,0 +1,37 @@
+import { defineCommand } from "citty";
+import { formatEntry } from "../ui/format.ts";
+import { withSession } from "./context.ts";
+import { globalArgs } from "./globals.ts";
+import { parseCount, parseTime } from "./parse.ts";
+
+export default defineCommand({
+  meta: { name: "history", description: "Show past messages from the local database, oldest first" },
+  args: {
+    name: { type: "positional", description: "Contact name (default: every conversation)", required: false },
+    limit: { type: "string", description: "How many of the newest messages (default 50)", valueHint: "N" },
+    before: { type: "string", description: "Only messages older than the message with this id (paging)", valueHint: "ID" },
+    since: { type: "string", description: "Only messages since: epoch ms, 2024-05-01[T10:00], or an age like 2h, 7d", valueHint: "TIME" },
+    json: { type: "boolean", description: "Print a JSON array of {id, direction, peer, text, status, time}" },
+    ...globalArgs,
+  },
+  async run({ args }) {
+    const limit = parseCount("--limit", args.limit, 50);
+    const since = args.since !== undefined ? parseTime("--since", args.since) : undefined;
+    const peer = args.name || undefined;
+    const { entries, self } = await withSession(async (s, l) => ({
+      entries: await s.history({ peer, limit, before: args.before || undefined, since }),
+      self: l.config.name,
+    }));
+    if (args.json) {
+      const out = entries.map((e) => ({ id: e.id, direction: e.direction, peer: e.peer, text: e.text, status: e.status, time: e.time }));
+      process.stdout.write(JSON.stringify(out, null, 2) + "\n");
+      return;
+    }
+    if (entries.length === 0) {
+      process.stderr.write(peer ? `no messages with ${peer} yet\n` : "no messages yet\n");
+      return;
+    }
+    const lines = entries.map((e) => formatEntry(e, { self, showPeer: peer === undefined, dates: true }));
+    process.stdout.write(lines.join("\n") + "\n");
+  },
+});

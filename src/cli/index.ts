@@ -1,0 +1,127 @@
+// The command tree and the runner: dispatch, --help, unknown commands and
+// flags (exit 2), and one-line errors (stack traces only with --debug).
+import { defineCommand, renderUsage, runCommand, type ArgsDef, type CommandDef } from "citty";
+import { setDebug } from "../log.ts";
+import { NodeError } from "../node/errors.ts";
+import { errColors, stdoutColor, stripAnsi } from "../ui/colors.ts";
+import { VERSION } from "../version.ts";
+import { ExitCode, exitCodeFor, UsageError } from "./errors.ts";
+import { extractGlobals, MissingValue } from "./globals.ts";
+import { checkArgs } from "./check-args.ts";
+
+const lazy = <T,>(load: () => Promise<{ default: T }>) => () => load().then((m) => m.default);
+
+export const root = defineCommand({
+  meta: { name: "p2pchat", version: VERSION, description: "Peer-to-peer chat: no server, TLS between peers, your messages in your own database" },
+  subCommands: {
+    init: lazy(() => import("./init.ts")),
+    id: lazy(() => import("./id.ts")),
+    serve: lazy(() => import("./serve.ts")),
+    chat: lazy(() => import("./chat.ts")),
+    send: lazy(() => import("./send.ts")),
+    status: lazy(() => import("./status.ts")),
+    discoverable: lazy(() => import("./discoverable.ts")),
+    contacts: lazy(() => import("./contacts.ts")),
+    history: lazy(() => import("./history.ts")),
+    search: lazy(() => import("./search.ts")),
+    db: lazy(() => import("./db.ts")),
+  },
+});
+
+type AnyCommand = CommandDef<ArgsDef>;
+
+interface Resolved {
+  cmd: AnyCommand;
+  path: string[];
+  args: string[];
+}
+
+const resolve = async <T,>(v: unknown): Promise<T> => (typeof v === "function" ? await (v as () => T)() : await (v as T));
+
+/** Walks subcommands the way citty does: the first positional names the next one. */
+async function resolveCommand(cmd: AnyCommand, args: string[], path: string[] = []): Promise<Resolved> {
+  const subs = await resolve<Record<string, unknown> | undefined>(cmd.subCommands);
+  if (!subs || Object.keys(subs).length === 0) return { cmd, path, args };
+  const argDefs = await resolve<ArgsDef>(cmd.args ?? {});
+  let i = 0;
+  for (; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--") return { cmd, path, args };
+    if (!a.startsWith("-")) break;
+    const name = a.replace(/^--?/, "").split("=")[0]!;
+    if (!a.includes("=") && (argDefs[name]?.type === "string" || argDefs[name]?.type === "enum")) i++;
+  }
+  const name = args[i];
+  if (name === undefined) {
+    const def = await resolve<string | undefined>(cmd.default);
+    if (def && subs[def]) return resolveCommand(await resolve<AnyCommand>(subs[def]), args, [...path, def]);
+    return { cmd, path, args };
+  }
+  const sub = subs[name];
+  if (!sub) {
+    const where = ["p2pchat", ...path].join(" ");
+    throw new UsageError(`unknown command ${JSON.stringify(name)} for \`${where}\` (one of: ${Object.keys(subs).join(", ")})`, where);
+  }
+  return resolveCommand(await resolve<AnyCommand>(sub), [...args.slice(0, i), ...args.slice(i + 1)], [...path, name]);
+}
+
+async function printUsage(r: Resolved): Promise<void> {
+  const parent = r.path.length > 0 ? { meta: { name: ["p2pchat", ...r.path.slice(0, -1)].join(" "), version: VERSION } } : undefined;
+  const text = await renderUsage(r.cmd, parent);
+  process.stdout.write((stdoutColor ? text : stripAnsi(text)) + "\n");
+}
+
+/** Runs the CLI and returns the exit code. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  let debug = argv.includes("--debug");
+  try {
+    const { globals, rest } = extractGlobals(argv);
+    debug = globals.debug;
+    setDebug(debug);
+    const helpAt = rest.findIndex((a) => a === "--help" || a === "-h");
+    const dashdash = rest.indexOf("--");
+    const wantsHelp = helpAt >= 0 && (dashdash < 0 || helpAt < dashdash);
+    if (rest.length === 1 && (rest[0] === "--version" || rest[0] === "-v")) {
+      process.stdout.write(`${VERSION}\n`);
+      return 0;
+    }
+    const resolved = await resolveCommand(root, wantsHelp ? rest.filter((_, i) => i !== helpAt) : rest);
+    if (wantsHelp || (resolved.path.length === 0 && rest.length === 0)) {
+      await printUsage(resolved);
+      return 0;
+    }
+    if (resolved.path.length === 0) {
+      throw new UsageError(`unknown option ${JSON.stringify(rest[0])}`, "p2pchat");
+    }
+    await checkArgs(resolved.cmd, resolved.args, ["p2pchat", ...resolved.path].join(" "));
+    await runCommand(resolved.cmd, { rawArgs: resolved.args });
+    return 0;
+  } catch (err) {
+    return report(err, debug);
+  }
+}
+
+function report(err: unknown, debug: boolean): number {
+  const code = exitCodeFor(err);
+  if (err instanceof ExitCode) return err.code;
+  const red = errColors.red;
+  if (err instanceof MissingValue) {
+    process.stderr.write(`p2pchat: ${err.message}\n`);
+    return 2;
+  }
+  if (err instanceof UsageError) {
+    process.stderr.write(`p2pchat: ${err.message}${err.helpFor ? ` (see \`${err.helpFor} --help\`)` : ""}\n`);
+    return code;
+  }
+  // citty's own argument errors (a missing positional, a bad enum value).
+  if (err instanceof Error && err.name === "CLIError") {
+    process.stderr.write(`p2pchat: ${stripAnsi(err.message)}\n`);
+    return 2;
+  }
+  const message = (err instanceof Error ? err.message : String(err)).split("\n")[0];
+  const expected = err instanceof NodeError;
+  const hint = !expected && !debug ? " (run again with --debug for details)" : "";
+  process.stderr.write(`p2pchat: ${red("error:")} ${message}${hint}\n`);
+  if (debug && err instanceof Error) process.stderr.write(`${err.stack ?? ""}\n${err.cause instanceof Error ? `cause: ${err.cause.stack}\n` : ""}`);
+  return code;
+}

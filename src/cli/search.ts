@@ -1,0 +1,43 @@
+import { defineCommand } from "citty";
+import { matchRanges, parseSearch } from "../node/session.ts";
+import { formatEntry, highlight } from "../ui/format.ts";
+import { markVariadic } from "./check-args.ts";
+import { withSession } from "./context.ts";
+import { UsageError } from "./errors.ts";
+import { globalArgs } from "./globals.ts";
+import { parseCount } from "./parse.ts";
+
+export default markVariadic(
+  defineCommand({
+    meta: { name: "search", description: "Find messages holding every word and \"quoted phrase\", newest first" },
+    args: {
+      text: { type: "positional", description: 'Words and "quoted phrases" (the rest of the line), without case or accents', required: true },
+      with: { type: "string", description: "Only messages with this contact", valueHint: "NAME" },
+      limit: { type: "string", description: "How many of the newest matches (default 50)", valueHint: "N" },
+      json: { type: "boolean", description: "Print a JSON array of {id, direction, peer, text, status, time}" },
+      ...globalArgs,
+    },
+    async run({ args }) {
+      const text = args._.join(" ");
+      const terms = parseSearch(text);
+      if (terms.length === 0) throw new UsageError("nothing to search for: p2pchat search WORDS...", "p2pchat search");
+      const limit = parseCount("--limit", args.limit, 50);
+      const peer = args.with || undefined;
+      const { entries, self } = await withSession(async (s, l) => ({
+        entries: await s.search({ text, peer, limit }),
+        self: l.config.name,
+      }));
+      if (args.json) {
+        const out = entries.map((e) => ({ id: e.id, direction: e.direction, peer: e.peer, text: e.text, status: e.status, time: e.time }));
+        process.stdout.write(JSON.stringify(out, null, 2) + "\n");
+        return;
+      }
+      if (entries.length === 0) {
+        process.stderr.write(`no messages${peer ? ` with ${peer}` : ""} match ${JSON.stringify(text)}\n`);
+        return;
+      }
+      const lines = entries.map((e) => formatEntry(e, { self, showPeer: peer === undefined, dates: true }, highlight(e.text, matchRanges(e.text, terms))));
+      process.stdout.write(lines.join("\n") + "\n");
+    },
+  }),
+);

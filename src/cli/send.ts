@@ -1,0 +1,50 @@
+import { defineCommand } from "citty";
+import { markVariadic } from "./check-args.ts";
+import { connectNode } from "./connect.ts";
+import { ExitCode, EXIT_PENDING, UsageError } from "./errors.ts";
+import { globalArgs } from "./globals.ts";
+import { parseSeconds } from "./parse.ts";
+import { DeliveryTracker } from "./wait.ts";
+
+export default markVariadic(
+  defineCommand({
+    meta: { name: "send", description: "Send one message; exit 0 once delivered, 3 if still pending after the wait" },
+    args: {
+      name: { type: "positional", description: "Contact name", required: true },
+      text: { type: "positional", description: "The message (the rest of the line)", required: true },
+      wait: { type: "string", description: "Seconds to wait for delivery (default 10); --no-wait only queues it", valueHint: "SECONDS" },
+      ...globalArgs,
+    },
+    async run({ args }) {
+      const words = args._.slice(1);
+      const text = words.join(" ");
+      if (!text) throw new UsageError("nothing to send: p2pchat send NAME TEXT...", "p2pchat send");
+      const noWait = (args.wait as unknown) === false;
+      const seconds = noWait ? 0 : parseSeconds("--wait", args.wait, 10);
+      const { api } = await connectNode();
+      try {
+        const tracker = noWait ? null : await DeliveryTracker.start(api);
+        const sent = await api.send(args.name, text);
+        if (!tracker) {
+          process.stdout.write(`queued for ${sent.peer} (${sent.id}): it is delivered when ${sent.peer} and a node of yours are online\n`);
+          return;
+        }
+        tracker.add(sent.id, sent.legacy);
+        const left = await tracker.wait(api, seconds);
+        tracker.stop();
+        if (left === 0) {
+          process.stdout.write(
+            sent.legacy
+              ? `sent to ${sent.peer} (${sent.id}) in plaintext: a legacy peer cannot confirm delivery\n`
+              : `delivered to ${sent.peer} (${sent.id})\n`,
+          );
+          return;
+        }
+        process.stderr.write(`p2pchat: still pending after ${seconds} s: 1 message to ${sent.peer} waits and is delivered when ${sent.peer} is reachable and a node of yours runs\n`);
+        throw new ExitCode(EXIT_PENDING);
+      } finally {
+        await api.close();
+      }
+    },
+  }),
+);

@@ -1,0 +1,91 @@
+import { defineCommand } from "citty";
+import { ControlServer } from "../control/server.ts";
+import { LocalApi } from "../control/local.ts";
+import { parseHost, parseListenPort } from "../node/address.ts";
+import { advertisedAddress, openLocalStore } from "../node/local.ts";
+import { ChatNode } from "../node/node.ts";
+import { logger } from "../log.ts";
+import { formatEvent } from "../ui/events.ts";
+import { local } from "./context.ts";
+import { globalArgs } from "./globals.ts";
+import { runCommandLine } from "./serve-input.ts";
+
+export default defineCommand({
+  meta: { name: "serve", description: "Run your node in the foreground until Ctrl-C: receive, deliver, keep links" },
+  args: {
+    port: { type: "string", description: "Port to listen on (default: the config's, 20001; 0 picks a free one)", valueHint: "N" },
+    host: { type: "string", description: "Address to listen on (default: the config's, 0.0.0.0)", valueHint: "ADDR" },
+    hidden: { type: "boolean", description: "Start hidden: no listening, no dialing; messages wait as pending" },
+    "contacts-only": { type: "boolean", description: "Refuse peers that are not in your contacts" },
+    "legacy-port": { type: "string", description: "Also accept the original program's plaintext connections on this port (unencrypted, unauthenticated)", valueHint: "N" },
+    ...globalArgs,
+  },
+  async run({ args }) {
+    const port = args.port !== undefined ? parseListenPort(args.port) : undefined;
+    const host = args.host !== undefined ? parseHost(args.host) : undefined;
+    const legacyPort = args["legacy-port"] !== undefined ? parseListenPort(args["legacy-port"]) : undefined;
+    const l = await local();
+    const store = await openLocalStore(l);
+    let node: ChatNode;
+    try {
+      node = await ChatNode.start({
+        local: l,
+        store,
+        host,
+        port,
+        discoverable: args.hidden ? false : l.config.discoverable,
+        contactsOnly: args["contacts-only"],
+        legacyPort,
+      });
+    } catch (err) {
+      await store.close().catch(() => {});
+      throw err;
+    }
+    let control: ControlServer;
+    try {
+      control = await ControlServer.start(l.home, node);
+    } catch (err) {
+      await node.stop();
+      throw err;
+    }
+    node.on((e) => {
+      const line = formatEvent(e);
+      if (line) process.stdout.write(line + "\n");
+    });
+    const api = new LocalApi(node, { ownsNode: false });
+    const listening = node.listening;
+    const where = listening ? `listening on ${listening.host}:${listening.port} (peers dial ${advertisedAddress(l.config, listening.port)})` : "hidden (not listening)";
+    process.stdout.write(`ready: ${node.name} ${node.peerId} ${where}\n`);
+    const legacy = (await node.status()).legacyListening;
+    if (legacy) process.stdout.write(`legacy: accepting the original program's plaintext connections on ${legacy}: UNENCRYPTED, UNAUTHENTICATED\n`);
+
+    const done = Promise.withResolvers<void>();
+    let stopping = false;
+    const shutdown = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.debug(`${signal}: shutting down`);
+      control.stop();
+      await node.stop();
+      process.stderr.write("p2pchat: stopped\n");
+      done.resolve();
+    };
+    process.on("SIGINT", () => void shutdown("SIGINT"));
+    process.on("SIGTERM", () => void shutdown("SIGTERM"));
+    void (async () => {
+      const echo = Boolean(process.stdin.isTTY);
+      for await (const line of console) {
+        if (stopping) break;
+        // Messages are stored in the order they were typed without waiting
+        // for each commit (a pasted or piped batch goes in one transaction);
+        // commands run one at a time.
+        const run = runCommandLine(api, line, { echo }).then(
+          (out) => out && process.stdout.write(out + "\n"),
+          (err: Error) => process.stderr.write(`p2pchat: error: ${err.message}\n`),
+        );
+        if (line.startsWith("/")) await run;
+      }
+    })();
+    await done.promise;
+  },
+});

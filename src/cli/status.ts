@@ -1,0 +1,42 @@
+import { defineCommand } from "citty";
+import { ControlClient } from "../control/client.ts";
+import type { NodeStatus } from "../control/api.ts";
+import { openLocalStore } from "../node/local.ts";
+import { formatStatus } from "../ui/status.ts";
+import { local } from "./context.ts";
+import { globalArgs } from "./globals.ts";
+
+export default defineCommand({
+  meta: { name: "status", description: "Discoverable or hidden, listening address, links up, pending messages per peer" },
+  args: { json: { type: "boolean", description: "Print JSON" }, ...globalArgs },
+  async run({ args }) {
+    const l = await local();
+    const remote = await ControlClient.connect(l.home);
+    let status: NodeStatus;
+    if (remote) {
+      try {
+        status = await remote.status();
+      } finally {
+        await remote.close();
+      }
+    } else {
+      const store = await openLocalStore(l);
+      try {
+        status = {
+          name: l.config.name,
+          peerId: l.identity.peerId,
+          discoverable: l.config.discoverable,
+          listening: null,
+          legacyListening: null,
+          links: [],
+          pending: await store.outboxCounts(),
+          database: store.location,
+        };
+      } finally {
+        await store.close();
+      }
+    }
+    if (args.json) process.stdout.write(JSON.stringify({ running: remote !== null, ...status }, null, 2) + "\n");
+    else process.stdout.write(formatStatus(status, remote !== null) + "\n");
+  },
+});

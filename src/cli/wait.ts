@@ -1,0 +1,58 @@
+// Waiting for our messages to be delivered, for `send` and piped `chat`.
+import type { NodeApi, NodeEvent } from "../control/api.ts";
+
+/** Tracks the status of messages we sent, from the node's events (subscribe before sending). */
+export class DeliveryTracker {
+  private readonly undelivered = new Set<string>();
+  private readonly sentIsFinal = new Set<string>();
+  private wake: (() => void) | null = null;
+  private unsubscribe: (() => void) | null = null;
+
+  static async start(api: NodeApi): Promise<DeliveryTracker> {
+    const t = new DeliveryTracker();
+    t.unsubscribe = await api.subscribe((e) => t.onEvent(e));
+    return t;
+  }
+
+  /** A legacy peer's message is done once `sent`: the original acknowledges nothing. */
+  add(id: string, legacy = false): void {
+    this.undelivered.add(id);
+    if (legacy) this.sentIsFinal.add(id);
+  }
+
+  get pending(): number {
+    return this.undelivered.size;
+  }
+
+  private onEvent(e: NodeEvent): void {
+    if (e.type !== "status" || e.status === "pending") return;
+    for (const id of e.ids) if (e.status === "delivered" || this.sentIsFinal.has(id)) this.undelivered.delete(id);
+    this.wake?.();
+  }
+
+  /** Waits up to `seconds` for everything added to be delivered; returns how many are not. */
+  async wait(api: NodeApi, seconds: number): Promise<number> {
+    const deadline = Date.now() + seconds * 1000;
+    while (this.undelivered.size > 0 && Date.now() < deadline) {
+      // Events carry the news; a look at the database now and then covers any we missed.
+      const statuses = await api.statusOf([...this.undelivered]);
+      for (const [id, status] of Object.entries(statuses)) {
+        if (status === "delivered" || (status === "sent" && this.sentIsFinal.has(id))) this.undelivered.delete(id);
+      }
+      if (this.undelivered.size === 0) break;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.min(500, Math.max(0, deadline - Date.now())));
+        this.wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      this.wake = null;
+    }
+    return this.undelivered.size;
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+  }
+}

@@ -1,0 +1,30 @@
+// One line per node event, as `serve` prints them.
+import type { NodeEvent } from "../control/api.ts";
+import { colors } from "./colors.ts";
+import { formatIncoming } from "./format.ts";
+
+export function formatEvent(e: NodeEvent): string | null {
+  switch (e.type) {
+    case "message":
+      return formatIncoming(e.entry.peer, e.entry.text, e.entry.time);
+    case "link": {
+      const legacy = e.legacy ? colors.red(" UNENCRYPTED, UNAUTHENTICATED (legacy plaintext)") : "";
+      return e.up
+        ? colors.dim(`* ${e.peer} connected (${e.address}, ${e.direction === "in" ? "they dialed" : "we dialed"})${legacy}`)
+        : colors.dim(`* ${e.peer} disconnected (${e.reason ?? "closed"})`);
+    }
+    case "contact":
+      if (e.how === "new-peer" && e.peerId === null) {
+        return colors.yellow(`* new legacy contact ${e.name} connected from ${e.address}: added to your contacts`) + colors.red(" (plaintext: UNENCRYPTED, UNAUTHENTICATED)");
+      }
+      return e.how === "new-peer"
+        ? colors.yellow(`* new contact ${e.name} (${e.peerId}) connected from ${e.address}: added to your contacts`)
+        : colors.dim(`* ${e.name} pinned to ${e.peerId} on first contact`);
+    case "warning":
+      return colors.red(`! ${e.text}`);
+    case "discoverable":
+      return colors.dim(e.on ? `* discoverable${e.listening ? `, listening on ${e.listening}` : ""}` : "* hidden: not listening, not dialing");
+    case "status":
+      return null;
+  }
+}

@@ -1,0 +1,98 @@
+// How contacts and messages look on a terminal (and in plain text when piped).
+import type { Contact, HistoryEntry } from "../node/session.ts";
+import { formatHostPort } from "../node/address.ts";
+import { colors } from "./colors.ts";
+
+export function formatClock(ms: number): string {
+  const d = new Date(ms);
+  return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+}
+
+export function formatDateTime(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+/**
+ * What a peer wrote, safe to print: control characters (escape sequences that
+ * would move the cursor, clear the screen or retitle the window) and bidi
+ * overrides are shown as visible symbols instead of acting on the terminal.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\p{Cc}\u202a-\u202e\u2066-\u2069]/gu, (c) => {
+    const code = c.charCodeAt(0);
+    if (code === 0x0a) return "↵ "; // ↵: a line break in a message stays on its line
+    if (code === 0x09) return "    ";
+    if (code < 0x20) return String.fromCharCode(0x2400 + code); // ␛, ␇, ...
+    if (code === 0x7f) return "␡"; // ␡
+    return "�";
+  });
+}
+
+/** The delivery mark after a message we wrote. */
+export function statusMark(status: string): string {
+  switch (status) {
+    case "pending":
+      return colors.yellow("… pending");
+    case "sent":
+      return colors.cyan("✓ sent");
+    case "delivered":
+      return colors.green("✓✓ delivered");
+    default:
+      return "";
+  }
+}
+
+/** `[HH:MM] name: text`, the line a received message prints as. */
+export function formatIncoming(peer: string, text: string, time: number): string {
+  return `[${formatClock(time)}] ${colors.bold(peer)}: ${printable(text)}`;
+}
+
+/** `text` with its [start, end) ranges (sorted, apart) marked, as grep marks a match; plain without colour. */
+export function highlight(text: string, ranges: readonly (readonly [number, number])[]): string {
+  let out = "";
+  let at = 0;
+  for (const [start, end] of ranges) {
+    out += printable(text.slice(at, start)) + colors.bold(colors.red(printable(text.slice(start, end))));
+    at = end;
+  }
+  return out + printable(text.slice(at));
+}
+
+export interface EntryFormat {
+  /** Our own display name, shown on lines we wrote. */
+  self: string;
+  /** Name the peer on each line (history across conversations). */
+  showPeer: boolean;
+  /** Print the date too, not just the time. */
+  dates: boolean;
+}
+
+/** `shown` is the text as it should print (already made printable, perhaps highlighted). */
+export function formatEntry(e: HistoryEntry, f: EntryFormat, shown: string = printable(e.text)): string {
+  const when = f.dates ? formatDateTime(e.time) : formatClock(e.time);
+  if (e.direction === "in") {
+    return `[${when}] ${colors.bold(e.peer)}: ${shown}`;
+  }
+  const who = f.showPeer ? `${colors.dim(f.self)} → ${colors.bold(e.peer)}` : colors.dim(f.self);
+  return `[${when}] ${who}: ${shown}  ${statusMark(e.status)}`;
+}
+
+export function formatContacts(list: readonly Contact[]): string {
+  if (list.length === 0) return colors.dim("no contacts yet: add one with `p2pchat contacts add NAME HOST:PORT`");
+  const rows = list.map((c) => [
+    c.name,
+    formatHostPort(c.host, c.port),
+    c.peerId ?? "not pinned yet",
+    [c.blocked ? "blocked" : "", c.legacy ? "legacy (plaintext)" : ""].filter(Boolean).join(", "),
+  ]);
+  const header = ["NAME", "ADDRESS", "PEER ID", "FLAGS"];
+  const widths = header.map((h, i) => Math.max(Bun.stringWidth(h), ...rows.map((r) => Bun.stringWidth(r[i]!))));
+  const line = (r: string[]) =>
+    r
+      .map((cell, i) => (i === r.length - 1 ? cell : cell + " ".repeat(widths[i]! - Bun.stringWidth(cell))))
+      .join("  ")
+      .trimEnd();
+  return [colors.bold(line(header)), ...rows.map(line)].join("\n");
+}

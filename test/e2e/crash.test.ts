@@ -1,0 +1,94 @@
+// kill -9 in the middle of a 40,000-message stream, of the sender and then of
+// the receiver: after a restart, each message sits exactly once in the
+// receiver's table, in order.
+import { expect, test, setDefaultTimeout } from "bun:test";
+import { SQL } from "bun";
+import { join } from "node:path";
+import { introduce, makeUser, type ServeProcess, type User } from "../helpers/serve.ts";
+
+// Processes and TLS links take time on a loaded machine (bun applies a
+// preload's default timeout to the first file only, so each file sets it).
+setDefaultTimeout(60_000);
+
+// Enough that the stream outlasts the poll that decides when to kill.
+const N = 40_000;
+const text = (i: number) => `m${String(i).padStart(5, "0")}`;
+
+async function count(user: User, query: string): Promise<number> {
+  const db = new SQL({ adapter: "sqlite", filename: join(user.home, "p2pchat.db"), readonly: true });
+  try {
+    const [row] = await db.unsafe(query);
+    return Number(row.n);
+  } finally {
+    await db.close();
+  }
+}
+
+async function until(fn: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await Bun.sleep(5);
+  }
+}
+
+/** Alice holds N pending messages for bob (written while hidden), then turns discoverable: the stream starts. */
+async function startStream(alice: User, bob: User): Promise<{ aliceServe: ServeProcess; bobServe: ServeProcess }> {
+  await introduce(alice, bob);
+  const aliceServe = await alice.serve(["--hidden"]);
+  let batch = "";
+  for (let i = 0; i < N; i++) batch += `@bob ${text(i)}\n`;
+  aliceServe.proc.stdin.write(batch);
+  aliceServe.proc.stdin.flush();
+  await until(async () => (await count(alice, "SELECT COUNT(*) AS n FROM sender WHERE status = 'pending'")) === N, "all written as pending");
+  const bobServe = await bob.serve();
+  expect((await alice.cli(["discoverable", "on"])).exitCode).toBe(0);
+  return { aliceServe, bobServe };
+}
+
+async function expectExactlyOnceInOrder(alice: User, bob: User): Promise<void> {
+  await until(async () => (await count(alice, "SELECT COUNT(*) AS n FROM sender WHERE status = 'delivered'")) === N, "all delivered");
+  const db = new SQL({ adapter: "sqlite", filename: join(bob.home, "p2pchat.db"), readonly: true });
+  try {
+    const rows: { message: string; id: string }[] = await db`SELECT message, id FROM receiver ORDER BY seq`;
+    expect(rows.length).toBe(N);
+    expect(new Set(rows.map((r) => r.id)).size).toBe(N);
+    const wrong = rows.findIndex((r, i) => r.message !== text(i));
+    expect(wrong).toBe(-1);
+  } finally {
+    await db.close();
+  }
+}
+
+/** Somewhere in the middle, different each run: a kill can land anywhere. */
+const killAt = () => 500 + Math.floor(Math.random() * 10_000);
+
+test("kill -9 of the sender mid-stream: after a restart each message is stored once, in order", async () => {
+  await using alice = await makeUser("alice");
+  await using bob = await makeUser("bob");
+  const { aliceServe } = await startStream(alice, bob);
+  const at = killAt();
+  await until(async () => (await count(bob, "SELECT COUNT(*) AS n FROM receiver")) >= at, "stream under way");
+  aliceServe.proc.kill("SIGKILL");
+  await aliceServe.proc.exited;
+  const atKill = await count(bob, "SELECT COUNT(*) AS n FROM receiver");
+  console.log(`sender killed with ${atKill} of ${N} stored`);
+  expect(atKill).toBeLessThan(N); // killed in the middle, not after
+  await alice.serve();
+  await expectExactlyOnceInOrder(alice, bob);
+});
+
+test("kill -9 of the receiver mid-stream: after a restart each message is stored once, in order", async () => {
+  await using alice = await makeUser("alice");
+  await using bob = await makeUser("bob");
+  const { bobServe } = await startStream(alice, bob);
+  const at = killAt();
+  await until(async () => (await count(bob, "SELECT COUNT(*) AS n FROM receiver")) >= at, "stream under way");
+  bobServe.proc.kill("SIGKILL");
+  await bobServe.proc.exited;
+  const atKill = await count(bob, "SELECT COUNT(*) AS n FROM receiver");
+  console.log(`receiver killed with ${atKill} of ${N} stored`);
+  expect(atKill).toBeLessThan(N);
+  await bob.serve();
+  await expectExactlyOnceInOrder(alice, bob);
+});

@@ -1,0 +1,137 @@
+// `p2pchat serve` as a child process, as a user runs it: its own home, a
+// ready line to wait for, stdin to type into, signals to stop or kill it.
+import type { Subprocess } from "bun";
+import { createServer } from "node:net";
+import { cliCommand, cliEnv, runCli, type CliResult } from "./cli.ts";
+import { tempDir, type TempDir } from "./tmp.ts";
+
+export interface ServeProcess extends AsyncDisposable {
+  proc: Subprocess<"pipe", "pipe", "pipe">;
+  /** Everything printed so far. */
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the first stdout line matching `re`. */
+  waitFor(re: RegExp, timeoutMs?: number): Promise<string>;
+  type(line: string): void;
+  /** SIGTERM and wait for the exit code. */
+  stop(): Promise<number>;
+}
+
+export interface User extends AsyncDisposable {
+  name: string;
+  home: string;
+  port: number;
+  peerId: string;
+  /** Runs a p2pchat command as this user. */
+  cli(args: string[], opts?: { stdin?: string; env?: Record<string, string> }): Promise<CliResult>;
+  serve(args?: string[], env?: Record<string, string>): Promise<ServeProcess>;
+}
+
+/** A free TCP port on loopback (bound and released; fine for tests). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+    srv.on("error", reject);
+  });
+}
+
+export async function makeUser(name: string, opts: { db?: string } = {}): Promise<User> {
+  const dir: TempDir = await tempDir(`p2pchat-${name}-`);
+  const port = await freePort();
+  const dbArgs = opts.db ? ["--db", opts.db] : [];
+  const cli = (args: string[], o: { stdin?: string; env?: Record<string, string> } = {}) => runCli([...args, "--home", dir.path, ...dbArgs], o);
+  const init = await cli(["init", "--name", name, "--host", "127.0.0.1", "--port", String(port)]);
+  if (init.exitCode !== 0) throw new Error(`init ${name} failed: ${init.stderr}`);
+  const peerId = init.stdout.split(" ")[1]!;
+  const serves: ServeProcess[] = [];
+  return {
+    name,
+    home: dir.path,
+    port,
+    peerId,
+    cli,
+    async serve(args = [], env = {}) {
+      const s = await spawnServe([...args, "--home", dir.path, ...dbArgs], env);
+      serves.push(s);
+      return s;
+    },
+    async [Symbol.asyncDispose]() {
+      for (const s of serves) await s[Symbol.asyncDispose]();
+      await dir[Symbol.asyncDispose]();
+    },
+  };
+}
+
+/** Each knows the other, pinned. */
+export async function introduce(a: User, b: User): Promise<void> {
+  for (const [x, y] of [
+    [a, b],
+    [b, a],
+  ] as const) {
+    const r = await x.cli(["contacts", "add", y.name, `127.0.0.1:${y.port}`, "--id", y.peerId]);
+    if (r.exitCode !== 0) throw new Error(r.stderr);
+  }
+}
+
+export async function spawnServe(args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
+  const proc = Bun.spawn(cliCommand(["serve", ...args]), { env: cliEnv(env), stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+  let out = "";
+  let err = "";
+  const listeners = new Set<() => void>();
+  const pump = async (stream: ReadableStream<Uint8Array>, onText: (t: string) => void) => {
+    const dec = new TextDecoder();
+    for await (const chunk of stream) {
+      onText(dec.decode(chunk, { stream: true }));
+      for (const l of listeners) l();
+    }
+  };
+  void pump(proc.stdout, (t) => (out += t));
+  void pump(proc.stderr, (t) => (err += t));
+  const handle: ServeProcess = {
+    proc,
+    stdout: () => out,
+    stderr: () => err,
+    waitFor(re, timeoutMs = 20_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const line = out.split("\n").find((l) => re.test(l));
+          if (line !== undefined) {
+            listeners.delete(check);
+            clearTimeout(t);
+            resolve(line);
+          } else if (proc.exitCode !== null) {
+            listeners.delete(check);
+            clearTimeout(t);
+            reject(new Error(`serve exited (${proc.exitCode}) before ${re}: ${err}`));
+          }
+        };
+        const t = setTimeout(() => {
+          listeners.delete(check);
+          reject(new Error(`timed out waiting for ${re}; stdout: ${out}; stderr: ${err}`));
+        }, timeoutMs);
+        listeners.add(check);
+        check();
+      });
+    },
+    type(line) {
+      proc.stdin.write(line + "\n");
+      proc.stdin.flush();
+    },
+    async stop() {
+      proc.kill("SIGTERM");
+      return proc.exited;
+    },
+    async [Symbol.asyncDispose]() {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill("SIGKILL");
+        await proc.exited;
+      }
+    },
+  };
+  await handle.waitFor(/^ready: /);
+  return handle;
+}
