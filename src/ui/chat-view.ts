@@ -1,0 +1,303 @@
+// `p2pchat chat NAME` on a terminal: the conversation scrolls above a prompt
+// on the last row. Everything printed goes above the prompt, which is then
+// drawn again with what was being typed, so an incoming message never garbles
+// a half-typed line. Our messages carry a pending/sent/delivered mark that is
+// rewritten in place while its row is still on the screen (else a short line
+// says what changed).
+import type { HistoryEntry, NodeApi, NodeEvent, OutStatus } from "../control/api.ts";
+import { matchRanges, parseSearch } from "../node/session.ts";
+import { colors } from "./colors.ts";
+import { formatEvent } from "./events.ts";
+import { formatClock, formatEntry, formatIncoming, highlight, printable, statusMark } from "./format.ts";
+import { LineEditor, parseKeys, visibleWindow, type Key } from "./input.ts";
+import { formatStatus } from "./status.ts";
+
+export interface ChatViewOptions {
+  peer: string;
+  /** Ring the terminal bell on an incoming message. */
+  bell: boolean;
+  /** Messages of the conversation shown when it opens. */
+  backlog?: number;
+  input?: NodeJS.ReadStream;
+  output?: NodeJS.WriteStream;
+}
+
+export const CHAT_HELP = [
+  "TEXT                   send TEXT (start it with // to send a line that begins with /)",
+  "/history [N]           the last N messages with this contact (default 20)",
+  "/search TEXT           find words and \"phrases\" in this conversation",
+  "/discoverable on|off   show yourself to peers, or hide (messages wait as pending)",
+  "/block, /unblock       refuse this contact's links and hold your messages to them",
+  "/status                discoverable, links, pending messages",
+  "/quit                  leave (also Ctrl-D on an empty line, or Ctrl-C)",
+  "keys: ←/→ Home/End move, ↑/↓ earlier lines, Ctrl-U/K/W delete, Ctrl-L redraw",
+].join("\n");
+
+/** Every mark padded to one width, so rewriting it never changes how long its line is. */
+const MARK_WIDTH = Math.max(...(["pending", "sent", "delivered"] as const).map((s) => Bun.stringWidth(statusMark(s))));
+
+function paddedMark(status: string): string {
+  const mark = statusMark(status);
+  return mark + " ".repeat(Math.max(0, MARK_WIDTH - Bun.stringWidth(mark)));
+}
+
+interface Tracked {
+  /** The line without its mark. */
+  head: string;
+  text: string;
+  status: string;
+  /** Rows between the line and the prompt; Infinity once it cannot be found on screen. */
+  distance: number;
+}
+
+export class ChatScreen {
+  readonly editor = new LineEditor();
+  private readonly tracked = new Map<string, Tracked>();
+  /** Statuses that arrived before the send that made the message returned. */
+  private readonly early = new Map<string, string>();
+  private pendingKeys = "";
+
+  constructor(
+    private readonly out: { write(s: string): unknown; columns?: number; rows?: number },
+    private readonly prompt: string,
+  ) {}
+
+  private get cols(): number {
+    return Math.max(20, this.out.columns ?? 80);
+  }
+  private get rows(): number {
+    return Math.max(2, this.out.rows ?? 24);
+  }
+
+  /** Draws the prompt row: the visible part of the line, the cursor where it belongs. */
+  render(): void {
+    const promptWidth = Bun.stringWidth(this.prompt);
+    const before = this.editor.beforeCursor;
+    const after = this.editor.line.slice(before.length);
+    const { text, cursorCol } = visibleWindow(before, after, this.cols - promptWidth - 1);
+    const col = promptWidth + cursorCol;
+    this.out.write(`\r\x1b[2K${this.prompt}${text}\r${col > 0 ? `\x1b[${col}C` : ""}`);
+  }
+
+  /** Prints lines above the prompt, then redraws the prompt under them. */
+  print(...lines: string[]): void {
+    let buf = "\r\x1b[2K";
+    let rows = 0;
+    for (const block of lines) {
+      for (const line of block.split("\n")) {
+        buf += line + "\r\n";
+        rows += this.rowsOf(line);
+      }
+    }
+    for (const t of this.tracked.values()) t.distance += rows;
+    this.out.write(buf);
+    this.render();
+  }
+
+  private rowsOf(line: string): number {
+    return Math.max(1, Math.ceil(Bun.stringWidth(line) / this.cols));
+  }
+
+  /** Prints one of our messages with its mark, and follows its status from then on. */
+  printOwn(id: string, head: string, text: string, status: string): void {
+    const latest = this.early.get(id) ?? status;
+    this.early.delete(id);
+    this.print(head + paddedMark(latest));
+    const line = head + paddedMark(latest);
+    const t: Tracked = { head, text, status: latest, distance: this.rowsOf(line) === 1 ? 1 : Infinity };
+    if (latest !== "delivered") this.tracked.set(id, t);
+  }
+
+  /** A status change for messages of ours. */
+  updateStatus(ids: readonly string[], status: string): void {
+    let moved = "";
+    const notes: string[] = [];
+    for (const id of ids) {
+      const t = this.tracked.get(id);
+      if (!t) {
+        this.early.set(id, status);
+        continue;
+      }
+      if (t.status === status) continue;
+      t.status = status;
+      if (t.distance < this.rows) {
+        // Save the cursor, go up to the message's row, rewrite it, come back.
+        moved += `\x1b7\x1b[${t.distance}A\r${t.head}${paddedMark(status)}\x1b8`;
+      } else {
+        const excerpt = [...t.text].length > 30 ? [...t.text].slice(0, 29).join("") + "…" : t.text;
+        notes.push(colors.dim(`  ${statusMark(status)}: ${printable(excerpt)}`));
+      }
+      if (status === "delivered") this.tracked.delete(id);
+    }
+    if (moved) this.out.write(moved);
+    if (notes.length) this.print(...notes);
+    if (this.early.size > 10_000) this.early.clear();
+  }
+
+  /** After a resize, rows on screen can no longer be found: later changes get their own line. */
+  resized(): void {
+    for (const t of this.tracked.values()) t.distance = Infinity;
+    this.render();
+  }
+
+  /** Ids of ours still short of delivered that this screen follows. */
+  get undelivered(): number {
+    let n = 0;
+    for (const t of this.tracked.values()) if (t.status !== "delivered") n++;
+    return n;
+  }
+
+  /** Keys from the terminal, as typed. A partial escape sequence waits for the rest. */
+  keys(chunk: string): Key[] {
+    const { keys, rest } = parseKeys(this.pendingKeys + chunk);
+    this.pendingKeys = rest;
+    return keys;
+  }
+}
+
+export async function runChatView(api: NodeApi, opts: ChatViewOptions): Promise<void> {
+  const input = opts.input ?? process.stdin;
+  const output = opts.output ?? process.stdout;
+  const { peer } = opts;
+  const status = await api.status();
+  const self = status.name;
+  const contact = (await api.contacts()).find((c) => c.name === peer);
+  const screen = new ChatScreen(output, `${colors.bold(self)}${colors.dim(" → ")}${colors.bold(peer)}${colors.dim(">")} `);
+  const ownHead = (time: number) => `[${formatClock(time)}] ${colors.dim(self)}: `;
+  const showEntry = (e: HistoryEntry) => {
+    if (e.direction === "out") screen.printOwn(e.id, ownHead(e.time) + printable(e.text) + "  ", e.text, e.status);
+    else screen.print(formatIncoming(e.peer, e.text, e.time));
+  };
+
+  let finish!: () => void;
+  const done = new Promise<void>((resolve) => (finish = resolve));
+
+  const unsubscribe = await api.subscribe((e: NodeEvent) => {
+    switch (e.type) {
+      case "message":
+        screen.print(formatIncoming(e.entry.peer, e.entry.text, e.entry.time));
+        if (opts.bell) output.write("\x07");
+        return;
+      case "status":
+        if (e.peer === peer) screen.updateStatus(e.ids, e.status satisfies OutStatus);
+        return;
+      case "link":
+        if (e.peer !== peer) return;
+        break;
+    }
+    const line = formatEvent(e);
+    if (line) screen.print(line);
+  });
+
+  // The conversation so far, then who this is and how to get help.
+  const backlog = await api.history({ peer, limit: opts.backlog ?? 20 });
+  for (const e of backlog) showEntry(e);
+  const who = contact ? `${peer} ${colors.dim(contact.peerId ?? "(not pinned yet: pinned on first contact)")}` : peer;
+  const legacy = contact?.legacy ? colors.red(" plaintext legacy peer: UNENCRYPTED, UNAUTHENTICATED") : "";
+  const state = status.discoverable ? "" : colors.yellow(" You are hidden: what you write waits as pending (/discoverable on).");
+  const blocked = contact?.blocked ? colors.yellow(` ${peer} is blocked: /unblock to talk.`) : "";
+  screen.print(colors.dim(`chatting with `) + who + legacy + state + blocked + colors.dim("  /help for commands"));
+
+  const command = async (line: string): Promise<void> => {
+    const [cmd, ...rest] = line.trim().split(/\s+/);
+    const arg = line.trim().slice(cmd!.length).trim();
+    switch (cmd) {
+      case "/help":
+      case "/?":
+        return screen.print(CHAT_HELP);
+      case "/quit":
+      case "/exit":
+      case "/q":
+        return finish();
+      case "/history": {
+        const n = arg ? Number(arg) : 20;
+        if (!Number.isInteger(n) || n < 1) return screen.print(colors.red("! /history N: N is a number of messages, 1 or more"));
+        const entries = await api.history({ peer, limit: n });
+        if (entries.length === 0) return screen.print(colors.dim(`no messages with ${peer} yet`));
+        return screen.print(colors.dim(`— last ${entries.length} with ${peer} —`), ...entries.map((e) => formatEntry(e, { self, showPeer: false, dates: true })), colors.dim("—"));
+      }
+      case "/search": {
+        const terms = parseSearch(arg);
+        if (terms.length === 0) return screen.print(colors.red("! /search TEXT: words or \"a phrase\" to look for"));
+        const found = await api.search({ text: arg, peer, limit: 20 });
+        if (found.length === 0) return screen.print(colors.dim(`no messages with ${peer} match ${JSON.stringify(arg)}`));
+        return screen.print(
+          colors.dim(`— ${found.length} match${found.length === 1 ? "" : "es"}, newest first —`),
+          ...found.map((e) => formatEntry(e, { self, showPeer: false, dates: true }, highlight(e.text, matchRanges(e.text, terms)))),
+          colors.dim("—"),
+        );
+      }
+      case "/discoverable": {
+        if (arg !== "on" && arg !== "off") return screen.print(colors.red("! /discoverable on|off"));
+        await api.setDiscoverable(arg === "on");
+        return; // the node's own event says what changed
+      }
+      case "/block":
+      case "/unblock": {
+        const c = await api.setBlocked(peer, cmd === "/block");
+        return screen.print(colors.yellow(c.blocked ? `* ${peer} blocked: their links are refused, your messages to them wait` : `* ${peer} unblocked: waiting messages go out`));
+      }
+      case "/status":
+        return screen.print(formatStatus(await api.status(), true));
+      default:
+        void rest;
+        return screen.print(colors.red(`! unknown command ${cmd}: /help lists them (start a line with // to send it as it is)`));
+    }
+  };
+
+  const submit = async (line: string): Promise<void> => {
+    if (!line.trim()) return;
+    if (line.startsWith("/") && !line.startsWith("//")) return command(line);
+    const text = line.startsWith("//") ? line.slice(1) : line;
+    const r = await api.send(peer, text);
+    showEntry({ id: r.id, direction: "out", peer, text, status: r.status, time: Date.now() });
+  };
+
+  // Lines are handled one after another, in the order typed, even when a send is slow.
+  let queue = Promise.resolve();
+  const onData = (chunk: Buffer | string) => {
+    for (const key of screen.keys(chunk.toString())) {
+      const r = screen.editor.apply(key);
+      if (r.kind === "submit") {
+        const line = r.line;
+        queue = queue.then(() => submit(line)).catch((err: unknown) => screen.print(colors.red(`! ${err instanceof Error ? err.message : String(err)}`)));
+      } else if (r.kind === "interrupt" || r.kind === "eof") {
+        queue.finally(finish);
+        return screen.render();
+      }
+    }
+    screen.render();
+  };
+  const onResize = () => screen.resized();
+  const onSignal = () => finish();
+
+  const wasRaw = input.isRaw;
+  input.setRawMode?.(true);
+  output.write("\x1b[?2004h"); // bracketed paste: a pasted block is text, not keystrokes
+  input.on("data", onData);
+  input.on("end", onSignal);
+  input.resume();
+  output.on("resize", onResize);
+  process.on("SIGTERM", onSignal);
+  process.on("SIGHUP", onSignal);
+  screen.render();
+  try {
+    await done;
+    await queue;
+  } finally {
+    input.off("data", onData);
+    input.off("end", onSignal);
+    output.off("resize", onResize);
+    process.off("SIGTERM", onSignal);
+    process.off("SIGHUP", onSignal);
+    unsubscribe();
+    output.write("\r\x1b[2K\x1b[?2004l");
+    input.setRawMode?.(wasRaw);
+    input.pause();
+  }
+  const left = (await api.status()).pending.find((p) => p.peer === peer);
+  const waiting = left ? left.pending + (left.legacy ? 0 : left.sent) : 0;
+  if (waiting > 0) {
+    output.write(colors.dim(`${waiting} message${waiting === 1 ? "" : "s"} to ${peer} not delivered yet: they go when ${peer} is reachable and a node of yours runs (p2pchat serve)\n`));
+  }
+}
