@@ -1,0 +1,29 @@
+// One benchmark figure, as results.json records it.
+
+export interface Figure {
+  name: string;
+  value: number;
+  unit: string;
+  /** The same work without p2pchat in the way (a number), or the name of a figure whose value is the ceiling. */
+  ceiling: number | string | null;
+  ratio: number | null;
+  /** e.g. ">= 50000", "< 5"; null when the figure has no target. */
+  target: string | null;
+  met: boolean | null;
+}
+
+export interface Scale {
+  messages: number;
+  mysqlMessages: number;
+  original: number;
+  latency: number;
+  flush: number;
+  fanin: number;
+  faninMessages: number;
+  searchRows: number;
+  startupRuns: number;
+}
+
+export function figure(name: string, value: number, unit: string, ceiling: number | string | null, target: string | null): Figure {
+  return { name, value, unit, ceiling, ratio: null, target, met: null };
+}

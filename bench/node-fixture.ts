@@ -1,0 +1,114 @@
+// One p2pchat node in a process of its own, driven by bench/run.ts.
+import { SQL } from "bun";
+import { join } from "node:path";
+import { initHome, isInitialized } from "../src/node/home.ts";
+import { openLocal, openLocalStore } from "../src/node/local.ts";
+import { ChatNode } from "../src/node/node.ts";
+import { parseDbUrl } from "../src/store/open.ts";
+import { serveFixture } from "./fixture.ts";
+
+let node: ChatNode | null = null;
+let dbUrl: string | undefined;
+let home = "";
+const delivered = new Set<string>();
+let deliveredWaiter: { count: number; resolve: () => void } | null = null;
+
+function need(): ChatNode {
+  if (!node) throw new Error("not started");
+  return node;
+}
+
+async function query(sql: string): Promise<Record<string, unknown>[]> {
+  const target = parseDbUrl(dbUrl ?? `sqlite:${join(home, "p2pchat.db")}`);
+  const db = target.dialect === "mysql" ? new SQL(target.url, { max: 1 }) : new SQL({ adapter: "sqlite", filename: target.filename, readonly: true });
+  try {
+    return await db.unsafe(sql);
+  } finally {
+    await db.close();
+  }
+}
+
+serveFixture({
+  async start(a) {
+    home = String(a.home);
+    dbUrl = a.db ? String(a.db) : undefined;
+    if (!isInitialized(home)) await initHome(home, { name: String(a.name), host: "127.0.0.1", port: Number(a.port ?? 0) });
+    const local = await openLocal({ home, db: dbUrl });
+    const store = await openLocalStore(local);
+    node = await ChatNode.start({ local, store, discoverable: Boolean(a.discoverable), port: Number(a.port ?? 0) });
+    node.on((e) => {
+      if (e.type !== "status" || e.status !== "delivered") return;
+      for (const id of e.ids) delivered.add(id);
+      if (deliveredWaiter && delivered.size >= deliveredWaiter.count) deliveredWaiter.resolve();
+    });
+    return { peerId: node.peerId, port: node.listening?.port ?? null };
+  },
+  async listen() {
+    await need().setDiscoverable(true);
+    return { port: need().listening!.port };
+  },
+  async addContact(a) {
+    await need().addContact(String(a.name), String(a.address), { id: String(a.id) });
+  },
+  async discoverable(a) {
+    await need().setDiscoverable(Boolean(a.on));
+  },
+  /** Writes `count` messages of `size` bytes, `batch` per transaction, as fast as the node takes them. */
+  async sendMany(a) {
+    const n = need();
+    const count = Number(a.count);
+    const batch = Number(a.batch ?? 1000);
+    const body = "x".repeat(Number(a.size ?? 100));
+    const t0 = performance.now();
+    const writes: Promise<string[]>[] = [];
+    for (let i = 0; i < count; i += batch) writes.push(n.sendMany(String(a.peer), Array.from({ length: Math.min(batch, count - i) }, () => body)));
+    await Promise.all(writes);
+    return { startedAt: t0, enqueuedMs: performance.now() - t0 };
+  },
+  /** Resolves once `count` messages (in total) were delivered; the time is this process's clock. */
+  async waitDelivered(a) {
+    const count = Number(a.count);
+    if (delivered.size < count) {
+      await new Promise<void>((resolve) => {
+        deliveredWaiter = { count, resolve };
+      });
+    }
+    return { at: performance.now(), delivered: delivered.size };
+  },
+  /** Sends one message at a time and waits for its delivery: latencies in ms, sorted. */
+  async latency(a) {
+    const n = need();
+    const out: number[] = [];
+    const body = "y".repeat(Number(a.size ?? 100));
+    for (let i = 0; i < Number(a.count); i++) {
+      const t0 = performance.now();
+      const done = Promise.withResolvers<void>();
+      let id = "";
+      const off = n.on((e) => {
+        if (e.type === "status" && e.status === "delivered" && e.ids.includes(id)) done.resolve();
+      });
+      id = (await n.send(String(a.peer), body)).id;
+      if (!delivered.has(id)) await done.promise;
+      off();
+      out.push(performance.now() - t0);
+    }
+    if (process.env.TRACE) process.stderr.write(out.map((x, i) => (x > 5 ? `${i}:${x.toFixed(1)}` : "")).filter(Boolean).join(" ") + "\n");
+    return out.sort((x, y) => x - y);
+  },
+  async counts() {
+    const [r] = await query("SELECT COUNT(*) AS n, COUNT(DISTINCT id) AS ids FROM receiver");
+    const [s] = await query("SELECT COUNT(*) AS n, SUM(CASE WHEN status = 'delivered' THEN 1 ELSE 0 END) AS delivered FROM sender");
+    return { received: Number(r!.n), distinct: Number(r!.ids), sent: Number(s!.n), delivered: Number(s!.delivered ?? 0) };
+  },
+  async rss() {
+    Bun.gc(true);
+    await Bun.sleep(50);
+    Bun.gc(true);
+    const m = process.memoryUsage();
+    return { rss: m.rss, heap: m.heapUsed, external: m.external, links: (await need().status()).links.length };
+  },
+  async stop() {
+    await node?.stop();
+    node = null;
+  },
+});
