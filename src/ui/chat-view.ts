@@ -159,9 +159,8 @@ export async function runChatView(api: NodeApi, opts: ChatViewOptions): Promise<
   const input = opts.input ?? process.stdin;
   const output = opts.output ?? process.stdout;
   const { peer } = opts;
-  const status = await api.status();
-  const self = status.name;
-  const contact = (await api.contacts()).find((c) => c.name === peer);
+  const first = await api.status();
+  const self = first.name;
   const screen = new ChatScreen(output, `${colors.bold(self)}${colors.dim(" → ")}${colors.bold(peer)}${colors.dim(">")} `);
   const ownHead = (time: number) => `[${formatClock(time)}] ${colors.dim(self)}: `;
   const showEntry = (e: HistoryEntry) => {
@@ -189,6 +188,12 @@ export async function runChatView(api: NodeApi, opts: ChatViewOptions): Promise<
     if (line) screen.print(line);
   });
 
+  // Subscribed first, then read the state: a link that came up before is in
+  // the status, one that comes up after is an event.
+  const status = await api.status();
+  const contact = (await api.contacts()).find((c) => c.name === peer);
+  const linked = status.links.some((l) => l.peer === peer);
+
   // The conversation so far, then who this is and how to get help.
   const backlog = await api.history({ peer, limit: opts.backlog ?? 20 });
   for (const e of backlog) showEntry(e);
@@ -196,7 +201,8 @@ export async function runChatView(api: NodeApi, opts: ChatViewOptions): Promise<
   const legacy = contact?.legacy ? colors.red(" plaintext legacy peer: UNENCRYPTED, UNAUTHENTICATED") : "";
   const state = status.discoverable ? "" : colors.yellow(" You are hidden: what you write waits as pending (/discoverable on).");
   const blocked = contact?.blocked ? colors.yellow(` ${peer} is blocked: /unblock to talk.`) : "";
-  screen.print(colors.dim(`chatting with `) + who + legacy + state + blocked + colors.dim("  /help for commands"));
+  const link = linked ? colors.dim(` (connected)`) : status.discoverable && !contact?.blocked ? colors.dim(` (not connected yet)`) : "";
+  screen.print(colors.dim(`chatting with `) + who + link + legacy + state + blocked, colors.dim("/help for commands"));
 
   const command = async (line: string): Promise<void> => {
     const [cmd, ...rest] = line.trim().split(/\s+/);

@@ -58,8 +58,7 @@ describe.skipIf(!TMUX)("chat on a terminal", () => {
     const cmd = cliCommand(["chat", "bob", "--no-hidden", "--home", alice.home]).map(shellQuote).join(" ");
     tmux("new-session", "-d", "-s", pane, "-x", "110", "-y", "40", `env NO_COLOR=1 ${cmd}; echo "EXIT=$?"; sleep 60`);
 
-    await until(pane, (r) => r.some((l) => l.includes("chatting with bob")), "the chat to open");
-    await until(pane, (r) => r.some((l) => l.includes("bob connected")), "the link to bob");
+    await until(pane, (r) => r.some((l) => l.includes("/help for commands")), "the chat to open");
 
     // Half a line typed, then bob writes.
     tmux("send-keys", "-t", pane, "-l", "half typed");
@@ -117,7 +116,7 @@ describe.skipIf(!TMUX)("chat on a terminal", () => {
     const pane = "escapes";
     const cmd = cliCommand(["chat", "bob", "--no-hidden", "--quiet", "--home", alice.home]).map(shellQuote).join(" ");
     tmux("new-session", "-d", "-s", pane, "-x", "110", "-y", "30", `env NO_COLOR=1 ${cmd}; echo "EXIT=$?"; sleep 60`);
-    await until(pane, (r) => r.some((l) => l.includes("bob connected")), "the link to bob");
+    await until(pane, (r) => r.some((l) => l.includes("/help for commands")), "the chat to open");
 
     // \x1b[2J would clear the screen, \x1b[1A move the cursor up over the history.
     const sent = await bob.cli(["send", "alice", "before\x1b[2J\x1b[1Aafter"]);
