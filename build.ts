@@ -26,10 +26,12 @@ const TARGETS: Target[] = [
 const ROOT = import.meta.dir;
 const DIST = join(ROOT, "dist");
 const ENTRY = join(ROOT, "src", "main.ts");
+/** Started as a Worker by the SQLite store: a compiled binary must carry it as an entrypoint. */
+const WORKERS = [join(ROOT, "src", "store", "checkpoint-worker.ts")];
 
 async function compile(outfile: string, target?: Bun.Build.CompileTarget): Promise<void> {
   const result = await Bun.build({
-    entrypoints: [ENTRY],
+    entrypoints: [ENTRY, ...WORKERS],
     // main.ts awaits at top level: bytecode needs ESM for that.
     format: "esm",
     minify: true,

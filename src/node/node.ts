@@ -126,6 +126,7 @@ export class ChatNode {
     const node = new ChatNode(opts);
     // Whatever was in flight when we last stopped (or crashed) goes again.
     await opts.store.resetInFlight();
+    log.debug(`store: ${await opts.store.startMaintenance()}`);
     await node.contacts.reload();
     if (opts.discoverable ?? opts.local.config.discoverable) await node.setDiscoverable(true);
     return node;

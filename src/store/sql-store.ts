@@ -50,6 +50,11 @@ export abstract class SqlStore implements Store {
     }
   }
 
+  /** A long-running node's background work; nothing to do unless a dialect says so. Says what runs. */
+  async startMaintenance(): Promise<string> {
+    return "no background work";
+  }
+
   async close() {
     await this.sql.close();
   }

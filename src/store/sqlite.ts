@@ -9,6 +9,16 @@ import { StoreError, type WriteBatch, type WriteResult } from "./store.ts";
 /** Below this many messages with a contact, `search --with` reads them all through the name index. */
 const FEW_MESSAGES = 5000;
 
+/**
+ * Where the checkpoint thread's code is: beside this file when run from
+ * source; in a compiled binary, where build.ts put it (an entrypoint of its
+ * own, by its path under src/).
+ */
+function checkpointWorkerUrl(): string {
+  if (import.meta.url.includes("$bunfs")) return "./store/checkpoint-worker.ts";
+  return new URL("./checkpoint-worker.ts", import.meta.url).href;
+}
+
 export class SqliteStore extends SqlStore {
   readonly dialect = "sqlite" as const;
   protected readonly files = SQLITE_SQL;
@@ -29,6 +39,46 @@ export class SqliteStore extends SqlStore {
   }
 
   private synchronous: "FULL" | "NORMAL" = "FULL";
+  private checkpointer: Worker | null = null;
+
+  /**
+   * For a node that runs a while: WAL checkpoints move to a thread of their
+   * own (checkpoint-worker.ts), so no commit on the node's thread pays for
+   * one. Without the thread, SQLite's automatic checkpoints stay on.
+   */
+  override async startMaintenance(): Promise<string> {
+    if (this.location === ":memory:") return "in memory: nothing to checkpoint";
+    if (this.checkpointer) return "checkpoints on their own thread";
+    try {
+      const worker = new Worker(checkpointWorkerUrl());
+      const ready = new Promise<void>((resolve, reject) => {
+        worker.onmessage = (e: MessageEvent<{ ready?: true }>) => (e.data.ready ? resolve() : undefined);
+        worker.onerror = (e) => reject(new Error(e.message));
+      });
+      worker.postMessage({ open: this.location });
+      await Promise.race([ready, Bun.sleep(5000).then(() => Promise.reject(new Error("checkpoint thread did not start")))]);
+      worker.unref();
+      this.checkpointer = worker;
+      await this.sql.unsafe("PRAGMA wal_autocheckpoint = 0");
+      // Once checkpointed and restarted, the WAL file is cut back to this size.
+      await this.sql.unsafe(`PRAGMA journal_size_limit = ${4 * 1024 * 1024}`);
+      return "checkpoints on their own thread";
+    } catch (err) {
+      return `checkpoints inside commits (no thread: ${(err as Error).message})`;
+    }
+  }
+
+  override async close(): Promise<void> {
+    const worker = this.checkpointer;
+    this.checkpointer = null;
+    if (worker) {
+      const stopped = new Promise<void>((resolve) => (worker.onmessage = (e: MessageEvent<{ stopped?: true }>) => (e.data.stopped ? resolve() : undefined)));
+      worker.postMessage({ stop: true });
+      await Promise.race([stopped, Bun.sleep(2000)]);
+      worker.terminate();
+    }
+    await super.close();
+  }
 
   /**
    * A transaction that stores received messages is fsynced before it

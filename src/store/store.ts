@@ -147,6 +147,9 @@ export interface Store {
   /** Messages in both directions holding every word and phrase, newest first. */
   search(query: SearchQuery): Promise<HistoryEntry[]>;
 
+  /** Called by a node that will run a while (SQLite: checkpoints move off the node's thread). */
+  startMaintenance(): Promise<string>;
+
   close(): Promise<void>;
 }
 
