@@ -19,8 +19,11 @@ export const SOFT_QUEUE_BYTES = 1024 * 1024;
  * acked by then: on a live link most go straight from pending to delivered,
  * one commit fewer on the sender's path. (`sent` matters only to show that a
  * message left while its ack is slow; nothing depends on it after a crash.)
+ * At 250 ms, half of a 100,000-message stream still got a `sent` update
+ * (acks wait behind the receiver's group commits); at 1 s almost none do,
+ * and throughput rose from ~45k to ~50k msg/s in one bench session.
  */
-export const SENT_DELAY_MS = 250;
+export const SENT_DELAY_MS = 1000;
 
 export interface OutboxDeps {
   store: Store;
