@@ -257,9 +257,20 @@ export class Peers implements LinkHandler {
   }
 }
 
+/** Our own reasons for closing, as we say them (the peer gets the code and a reason from its side). */
+const OUR_SIDE: Partial<Record<string, string>> = {
+  HIDDEN: "we went hidden",
+  SHUTDOWN: "we are shutting down",
+};
+
+const THEIR_SIDE: Partial<Record<string, string>> = {
+  HIDDEN: "they went hidden",
+  SHUTDOWN: "they stopped their node",
+};
+
 export function describeClose(info: CloseInfo): string {
-  if (info.local) return `${info.local.code}: ${info.local.reason}`;
-  if (info.remote) return `peer said ${info.remote.code}: ${info.remote.reason}`;
+  if (info.local) return OUR_SIDE[info.local.code] ?? `${info.local.code}: ${info.local.reason}`;
+  if (info.remote) return THEIR_SIDE[info.remote.code] ?? `peer said ${info.remote.code}: ${info.remote.reason}`;
   if (info.error) return info.error.message || String(info.error);
   return "closed";
 }
