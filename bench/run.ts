@@ -1,7 +1,7 @@
 // `bun run bench [--quick]`: throughput, latency, pending flush, fan-in,
 // search and startup, each printed beside a ceiling measured in the same
 // run (the machine is shared and noisy: ratios, not absolutes, compare).
-// Writes bench/results.json.
+// Writes bench/results.json (--quick: bench/results-quick.json; --only=...: nothing).
 import { cpus, release, totalmem, platform, arch } from "node:os";
 import { join } from "node:path";
 import { figureFanin, figureFlush, figureLatency, figureOriginal, figureTcpCeiling, figureThroughput } from "./figures-link.ts";
@@ -59,7 +59,10 @@ const machine = {
   os: `${platform()} ${release()} ${arch()}`,
 };
 const result = { machine, bun: Bun.version, quick, seconds: round((performance.now() - started) / 1000, 1), figures };
-await Bun.write(join(import.meta.dir, "results.json"), JSON.stringify(result, null, 2) + "\n");
+// The full run is the record (README, bench/results.json); a quick or partial
+// run must not overwrite it.
+const out = only ? null : join(import.meta.dir, quick ? "results-quick.json" : "results.json");
+if (out) await Bun.write(out, JSON.stringify(result, null, 2) + "\n");
 printTable(result);
 
 function meets(value: number, target: string): boolean {
