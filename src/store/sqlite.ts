@@ -176,13 +176,19 @@ export class SqliteStore extends SqlStore {
 
   protected migrationTarget(): MigrationTarget {
     const sql = this.sql;
+    let version: string | null = null;
+    const adapt = async (stmt: string) => {
+      if (!stmt.includes("trigram") && !stmt.includes("octet_length")) return stmt;
+      version ??= String(((await sql`SELECT sqlite_version() AS v`) as Row[])[0]?.v ?? "0");
+      return adaptToSqlite(stmt, version);
+    };
     return {
       exec: async (stmt) => {
-        await sql.unsafe(stmt);
+        await sql.unsafe(await adapt(stmt));
       },
       // BEGIN IMMEDIATE takes the write lock first, so two processes opening a
       // fresh home at once migrate one after the other; DDL rolls back on error.
-      withLock: (fn) => sql.begin("IMMEDIATE", (tx) => fn(async (stmt) => void (await tx.unsafe(stmt)))),
+      withLock: (fn) => sql.begin("IMMEDIATE", (tx) => fn(async (stmt) => void (await tx.unsafe(await adapt(stmt))))),
       appliedVersions: async () => {
         const rows: { version: number }[] = await sql`SELECT version FROM schema_migrations ORDER BY version`;
         return rows.map((r) => Number(r.version));
@@ -192,6 +198,23 @@ export class SqliteStore extends SqlStore {
       },
     };
   }
+}
+
+/**
+ * A migration statement for the SQLite at hand. Bun embeds a recent SQLite
+ * on Linux and Windows, but on macOS it uses the system's (3.43 on recent
+ * releases), whose trigram tokenizer has no `remove_diacritics` (3.45+).
+ * The trigram index serves scripts written without spaces, which have no
+ * accents to remove; there it is built without the option. Before 3.43
+ * (macOS 13) there is no octet_length() either: a cast to BLOB counts bytes.
+ */
+export function adaptToSqlite(stmt: string, version: string): string {
+  const [major = 0, minor = 0] = version.split(".").map(Number);
+  const atLeast = (m: number) => major > 3 || (major === 3 && minor >= m);
+  let out = stmt;
+  if (!atLeast(45)) out = out.replaceAll('tokenize="trigram remove_diacritics 1"', 'tokenize="trigram"');
+  if (!atLeast(43)) out = out.replace(/octet_length\(([a-z_.]+)\)/g, "length(CAST($1 AS BLOB))");
+  return out;
 }
 
 /** An FTS5 string: whatever it holds is text to find, never query syntax. */
