@@ -60,11 +60,11 @@ async function expectExactlyOnceInOrder(alice: User, bob: User): Promise<void> {
 }
 
 /**
- * Somewhere in the first half, different each run: a kill can land anywhere.
+ * Somewhere in the first third, different each run: a kill can land anywhere.
  * The kill follows the line bob's serve prints for that message (a stream
  * of 10,000 takes a fraction of a second, faster than polling a database).
  */
-const killAt = () => 200 + Math.floor(Math.random() * 4800);
+const killAt = () => 200 + Math.floor(Math.random() * 2800);
 const printed = (i: number) => new RegExp(`alice: ${text(i)}$`);
 
 test("kill -9 of the sender mid-stream: after a restart each message is stored once, in order", async () => {
@@ -75,9 +75,11 @@ test("kill -9 of the sender mid-stream: after a restart each message is stored o
   await bobServe.waitFor(printed(at));
   aliceServe.proc.kill("SIGKILL");
   await aliceServe.proc.exited;
-  const atKill = await count(bob, "SELECT COUNT(*) AS n FROM receiver");
-  console.log(`sender killed with ${atKill} of ${N} stored`);
-  expect(atKill).toBeLessThan(N); // killed in the middle, not after
+  // Killed before it heard every ack: what it still holds goes again after the
+  // restart (bob may have stored some of it already, from the socket's buffers).
+  const deliveredAtKill = await count(alice, "SELECT COUNT(*) AS n FROM sender WHERE status = 'delivered'");
+  console.log(`sender killed with ${deliveredAtKill} of ${N} acknowledged`);
+  expect(deliveredAtKill).toBeLessThan(N);
   await alice.serve();
   await expectExactlyOnceInOrder(alice, bob);
 });

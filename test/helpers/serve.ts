@@ -97,8 +97,17 @@ export async function spawnServe(args: string[], env: Record<string, string> = {
     stderr: () => err,
     waitFor(re, timeoutMs = 20_000) {
       return new Promise((resolve, reject) => {
+        // Scans each printed line once: a stream of thousands of lines stays cheap to watch.
+        let scanned = 0;
         const check = () => {
-          const line = out.split("\n").find((l) => re.test(l));
+          let line: string | undefined;
+          while (line === undefined) {
+            const end = out.indexOf("\n", scanned);
+            if (end < 0) break;
+            const l = out.slice(scanned, end);
+            scanned = end + 1;
+            if (re.test(l)) line = l;
+          }
           if (line !== undefined) {
             listeners.delete(check);
             clearTimeout(t);
