@@ -36,6 +36,9 @@ async function compile(outfile: string, target?: Bun.Build.CompileTarget): Promi
     format: "esm",
     minify: true,
     bytecode: true,
+    // `--version` loads only the small entry chunk; the CLI is a chunk of its
+    // own, loaded by main.ts's dynamic import (median 54 -> 35 ms here).
+    splitting: true,
     sourcemap: "none",
     compile: {
       outfile,
