@@ -109,13 +109,31 @@ function ensureDir(home: string) {
   mkdirSync(home, { recursive: true, mode: 0o700 });
 }
 
-function defaultName(): string {
+/** The OS user name. Bun answers "unknown" when $USER is unset (cron, env -i): then /etc/passwd. */
+function osUserName(): string {
   let user = "";
   try {
     user = userInfo().username;
   } catch {
-    user = process.env.USER ?? process.env.USERNAME ?? "";
+    // no passwd entry
   }
+  if (user && user !== "unknown") return user;
+  user = process.env.USER ?? process.env.LOGNAME ?? process.env.USERNAME ?? "";
+  if (user || process.platform === "win32" || typeof process.getuid !== "function") return user;
+  try {
+    const uid = String(process.getuid());
+    const entry = readFileSync("/etc/passwd", "utf8")
+      .split("\n")
+      .map((l) => l.split(":"))
+      .find((f) => f[2] === uid);
+    return entry?.[0] ?? "";
+  } catch {
+    return "";
+  }
+}
+
+function defaultName(): string {
+  const user = osUserName();
   const name = [...user.replace(/[\s\p{Cc}\p{Cf}]+/gu, "-")].slice(0, 40).join("");
   return nameProblem(name) ? "me" : name;
 }

@@ -48,6 +48,14 @@ describe("cli", () => {
     expect(id.stdout).toMatch(/^\S+ [A-Z2-7-]{63} \S+:20001\n$/);
   });
 
+  test.concurrent("the default name is the OS user's, even with no $USER (cron, env -i)", async () => {
+    await using home = await tempDir();
+    const me = (await Bun.$`id -un`.text()).trim();
+    const r = await runCli(["id", "--home", home.path], { env: { USER: undefined, LOGNAME: undefined, USERNAME: undefined } });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.split(" ")[0]).toBe(me);
+  });
+
   test.concurrent("contacts: add, list, block, unblock, rm", async () => {
     await using home = await tempDir();
     const h = ["--home", home.path];
