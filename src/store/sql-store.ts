@@ -373,7 +373,14 @@ function toEntry(r: Row, direction: "in" | "out"): Keyed {
 
 /** The original program's `time` text: local time, `YYYY/MM/DD HH:MM:SS`. */
 export function localTimeText(ms: number): string {
+  // A batch stamps thousands of rows within one second: format each second once.
+  const second = Math.floor(ms / 1000);
+  if (second === lastSecond) return lastText;
   const d = new Date(ms);
   const p = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}/${p(d.getMonth() + 1)}/${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  lastText = `${d.getFullYear()}/${p(d.getMonth() + 1)}/${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  lastSecond = second;
+  return lastText;
 }
+let lastSecond = Number.NaN;
+let lastText = "";
