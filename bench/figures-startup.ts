@@ -31,7 +31,7 @@ export async function figureStartup(s: Scale): Promise<Figure[]> {
     const src = join(dir, "hello.ts");
     await Bun.write(src, 'process.stdout.write("0.0.0\\n");\n');
     const hello = join(dir, "hello");
-    const built = await Bun.build({ entrypoints: [src], compile: { outfile: hello, autoloadBunfig: false, autoloadDotenv: false }, minify: true, bytecode: true, format: "esm" });
+    const built = await Bun.build({ entrypoints: [src], compile: { outfile: hello, autoloadBunfig: false, autoloadDotenv: false }, minify: true, bytecode: true, splitting: true, format: "esm" });
     if (!built.success) throw new Error(`hello build failed: ${built.logs.join("\n")}`);
     const ours = median(timeRuns([bin, "--version"], s.startupRuns));
     const floor = median(timeRuns([hello], s.startupRuns));
