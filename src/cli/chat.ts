@@ -34,7 +34,8 @@ export default defineCommand({
       await ensureContact(api, name, tty);
       if (tty) {
         const { runChatView } = await import("../ui/chat-view.ts");
-        await runChatView(api, { peer: name, bell: !args.quiet });
+        const end = await runChatView(api, { peer: name, bell: !args.quiet });
+        if (end === "lost") throw new NodeError("NOT_RUNNING", "the serve this chat was attached to stopped; what you wrote before is kept and goes when a node of yours runs");
       } else {
         await pipeChat(api, name, seconds);
       }

@@ -13,7 +13,9 @@ export type NodeEvent =
   | { type: "contact"; name: string; peerId: PeerId | null; how: "new-peer" | "pinned"; address: string }
   /** Something the user must see: an identity mismatch, a refused peer. */
   | { type: "warning"; peer?: string; text: string }
-  | { type: "discoverable"; on: boolean; listening: string | null };
+  | { type: "discoverable"; on: boolean; listening: string | null }
+  /** The node a command was attached to (a serve, through its control socket) went away. */
+  | { type: "stopped"; reason: string };
 
 export type NodeListener = (event: NodeEvent) => void;
 

@@ -155,7 +155,10 @@ export class ChatScreen {
   }
 }
 
-export async function runChatView(api: NodeApi, opts: ChatViewOptions): Promise<void> {
+/** How the chat ended: by the user, or because the serve it was attached to stopped. */
+export type ChatEnd = "quit" | "lost";
+
+export async function runChatView(api: NodeApi, opts: ChatViewOptions): Promise<ChatEnd> {
   const input = opts.input ?? process.stdin;
   const output = opts.output ?? process.stdout;
   const { peer } = opts;
@@ -170,6 +173,7 @@ export async function runChatView(api: NodeApi, opts: ChatViewOptions): Promise<
 
   let finish!: () => void;
   const done = new Promise<void>((resolve) => (finish = resolve));
+  let end = "quit" as ChatEnd;
 
   const unsubscribe = await api.subscribe((e: NodeEvent) => {
     switch (e.type) {
@@ -183,6 +187,13 @@ export async function runChatView(api: NodeApi, opts: ChatViewOptions): Promise<
       case "link":
         if (e.peer !== peer) return;
         break;
+      case "stopped":
+        screen.print(colors.red(`! ${e.reason}: nothing more can be sent from here`));
+        if (screen.editor.line.trim()) screen.print(colors.red(`! not sent, as you typed it: ${screen.editor.line}`));
+        screen.editor.set("");
+        end = "lost";
+        finish();
+        return;
     }
     const line = formatEvent(e);
     if (line) screen.print(line);
@@ -255,7 +266,14 @@ export async function runChatView(api: NodeApi, opts: ChatViewOptions): Promise<
     if (!line.trim()) return;
     if (line.startsWith("/") && !line.startsWith("//")) return command(line);
     const text = line.startsWith("//") ? line.slice(1) : line;
-    const r = await api.send(peer, text);
+    let r: Awaited<ReturnType<NodeApi["send"]>>;
+    try {
+      r = await api.send(peer, text);
+    } catch (err) {
+      // Not stored, so not sent: give the line back to be sent again or copied.
+      if (screen.editor.line === "") screen.editor.set(line);
+      throw new Error(`not sent: ${err instanceof Error ? err.message : String(err)}`);
+    }
     showEntry({ id: r.id, direction: "out", peer, text, status: r.status, time: Date.now() });
   };
 
@@ -301,9 +319,11 @@ export async function runChatView(api: NodeApi, opts: ChatViewOptions): Promise<
     input.setRawMode?.(wasRaw);
     input.pause();
   }
+  if (end === "lost") return end;
   const left = (await api.status()).pending.find((p) => p.peer === peer);
   const waiting = left ? left.pending + (left.legacy ? 0 : left.sent) : 0;
   if (waiting > 0) {
     output.write(colors.dim(`${waiting} message${waiting === 1 ? "" : "s"} to ${peer} not delivered yet: they go when ${peer} is reachable and a node of yours runs (p2pchat serve)\n`));
   }
+  return end;
 }

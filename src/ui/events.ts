@@ -24,6 +24,8 @@ export function formatEvent(e: NodeEvent): string | null {
       return colors.red(`! ${e.text}`);
     case "discoverable":
       return colors.dim(e.on ? `* discoverable${e.listening ? `, listening on ${e.listening}` : ""}` : "* hidden: not listening, not dialing");
+    case "stopped":
+      return colors.red(`! ${e.reason}`);
     case "status":
       return null;
   }

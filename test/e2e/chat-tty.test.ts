@@ -130,4 +130,24 @@ describe.skipIf(!TMUX)("chat on a terminal", () => {
     expect(screen(pane).find((l) => l.includes("EXIT="))).toBe("EXIT=0");
     tmux("kill-session", "-t", pane);
   });
+
+  test("attached to a serve that stops: the chat says so, keeps the half-typed line on screen, exits 1", async () => {
+    await using alice = await makeUser("alice");
+    await using bob = await makeUser("bob");
+    await introduce(alice, bob);
+    const aliceServe = await alice.serve();
+
+    const pane = "lost";
+    const cmd = cliCommand(["chat", "bob", "--no-hidden", "--quiet", "--home", alice.home]).map(shellQuote).join(" ");
+    tmux("new-session", "-d", "-s", pane, "-x", "110", "-y", "30", `env NO_COLOR=1 ${cmd}; echo "EXIT=$?"; sleep 60`);
+    await until(pane, (r) => r.some((l) => l.includes("/help for commands")), "the chat to open");
+    tmux("send-keys", "-t", pane, "-l", "never sent");
+    await until(pane, (r) => promptRow(r).endsWith("never sent"), "the typed text");
+    expect(await aliceServe.stop()).toBe(0);
+    const rows = await until(pane, (r) => r.some((l) => l.includes("EXIT=")), "chat to exit");
+    expect(rows.some((l) => l.includes("the serve this command was attached to stopped"))).toBe(true);
+    expect(rows.some((l) => l.includes("not sent, as you typed it: never sent"))).toBe(true);
+    expect(rows.find((l) => l.includes("EXIT="))).toBe("EXIT=1");
+    tmux("kill-session", "-t", pane);
+  });
 });
