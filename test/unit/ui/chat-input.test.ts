@@ -1,7 +1,7 @@
 // The chat prompt's keys and line editing, and what the chat screen writes
 // to the terminal when a message arrives or a mark changes.
 import { describe, expect, test } from "bun:test";
-import { ChatScreen } from "../../../src/ui/chat-view.ts";
+import { ChatScreen } from "../../../src/ui/chat-screen.ts";
 import { printable } from "../../../src/ui/format.ts";
 import { LineEditor, parseKeys, visibleWindow } from "../../../src/ui/input.ts";
 
