@@ -5,7 +5,7 @@ import type { Socket } from "bun";
 import { encodeMessages } from "../src/protocol/codec.ts";
 import { loadIdentity } from "../src/transport/identity.ts";
 import { tlsOptions } from "../src/transport/tls.ts";
-import { serveFixture } from "./fixture.ts";
+import { serveFixture, settledMemory } from "./fixture.ts";
 
 type Rx = { got: number; expect: number; echo: boolean };
 
@@ -84,9 +84,6 @@ serveFixture({
     return { port: server.port };
   },
   async rss() {
-    Bun.gc(true);
-    await Bun.sleep(50);
-    Bun.gc(true);
-    return { rss: process.memoryUsage().rss };
+    return { rss: (await settledMemory()).rss };
   },
 });

@@ -90,3 +90,23 @@ export function percentile(sorted: readonly number[], p: number): number {
 export function median(values: readonly number[]): number {
   return percentile([...values].sort((a, b) => a - b), 50);
 }
+
+/**
+ * This process's memory once it has settled: the idle checkpoint and the
+ * allocator's delayed returns move RSS by megabytes for a second after a
+ * burst, which read once swamps what 500 links hold (a per-link figure once
+ * came out negative). Collects and waits until two readings 250 ms apart
+ * differ by less than 64 KiB (at most 5 s).
+ */
+export async function settledMemory(): Promise<NodeJS.MemoryUsage> {
+  let m = process.memoryUsage();
+  for (let i = 0; i < 20; i++) {
+    Bun.gc(true);
+    await Bun.sleep(250);
+    const next = process.memoryUsage();
+    const settled = Math.abs(next.rss - m.rss) < 64 * 1024;
+    m = next;
+    if (settled && i > 0) break;
+  }
+  return m;
+}

@@ -5,7 +5,7 @@ import { initHome, isInitialized } from "../src/node/home.ts";
 import { openLocal, openLocalStore } from "../src/node/local.ts";
 import { ChatNode } from "../src/node/node.ts";
 import { parseDbUrl } from "../src/store/open.ts";
-import { serveFixture } from "./fixture.ts";
+import { serveFixture, settledMemory } from "./fixture.ts";
 
 let node: ChatNode | null = null;
 let dbUrl: string | undefined;
@@ -101,10 +101,7 @@ serveFixture({
     return { received: Number(r!.n), distinct: Number(r!.ids), sent: Number(s!.n), delivered: Number(s!.delivered ?? 0) };
   },
   async rss() {
-    Bun.gc(true);
-    await Bun.sleep(50);
-    Bun.gc(true);
-    const m = process.memoryUsage();
+    const m = await settledMemory();
     return { rss: m.rss, heap: m.heapUsed, external: m.external, links: (await need().status()).links.length };
   },
   async stop() {
