@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { statSync } from "node:fs";
 import { runCli } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/tmp.ts";
-import { createTestDb, dialects } from "../helpers/databases.ts";
+import { createOriginalTables, createTestDb, dialects } from "../helpers/databases.ts";
 import pkg from "../../package.json" with { type: "json" };
 
 // Processes and TLS links take time on a loaded machine (bun applies a
@@ -142,10 +142,7 @@ for (const dialect of dialects) {
   test(`history shows rows the original program wrote (${dialect})`, async () => {
     await using home = await tempDir();
     await using db = await createTestDb(dialect);
-    const user = dialect === "mysql" ? "`user`" : "user";
-    await db.admin.unsafe(`CREATE TABLE ${user} (name VARCHAR(40), ip VARCHAR(40), port VARCHAR(20))`);
-    await db.admin.unsafe(`CREATE TABLE sender (ip VARCHAR(40), port VARCHAR(20), name VARCHAR(40), message TEXT, status VARCHAR(20), time VARCHAR(40))`);
-    await db.admin.unsafe(`CREATE TABLE receiver (ip VARCHAR(40), port VARCHAR(20), name VARCHAR(40), message TEXT, status VARCHAR(20), time VARCHAR(40))`);
+    const user = await createOriginalTables(db);
     await db.admin.unsafe(`INSERT INTO ${user} VALUES ('bob', '192.168.1.20', '20001')`);
     await db.admin.unsafe(`INSERT INTO sender VALUES ('192.168.1.20', '20001', 'bob', 'hi bob', 'sent', '2023/05/01 10:00:00')`);
     await db.admin.unsafe(`INSERT INTO receiver VALUES ('192.168.1.20', '20001', 'bob', 'hello alice', 'received', '2023/05/01 10:01:00')`);

@@ -3,7 +3,7 @@ import { describe, expect, test, setDefaultTimeout } from "bun:test";
 import { openStore, parseDbUrl } from "../../src/store/open.ts";
 import type { PeerId } from "../../src/protocol/peer-id.ts";
 import { runCli } from "../helpers/cli.ts";
-import { createTestDb, dialects, type TestDb } from "../helpers/databases.ts";
+import { createOriginalTables, createTestDb, dialects, type TestDb } from "../helpers/databases.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 // Processes and TLS links take time on a loaded machine (bun applies a
@@ -135,10 +135,7 @@ for (const dialect of dialects) {
     test("finds rows the original program wrote", async () => {
       await using home = await tempDir();
       await using db = await createTestDb(dialect);
-      const user = dialect === "mysql" ? "`user`" : "user";
-      await db.admin.unsafe(`CREATE TABLE ${user} (name VARCHAR(40), ip VARCHAR(40), port VARCHAR(20))`);
-      await db.admin.unsafe(`CREATE TABLE sender (ip VARCHAR(40), port VARCHAR(20), name VARCHAR(40), message TEXT, status VARCHAR(20), time VARCHAR(40))`);
-      await db.admin.unsafe(`CREATE TABLE receiver (ip VARCHAR(40), port VARCHAR(20), name VARCHAR(40), message TEXT, status VARCHAR(20), time VARCHAR(40))`);
+      const user = await createOriginalTables(db);
       await db.admin.unsafe(`INSERT INTO ${user} VALUES ('bob', '192.168.1.20', '20001')`);
       await db.admin.unsafe(`INSERT INTO sender VALUES ('192.168.1.20', '20001', 'bob', 'hi bob', 'sent', '2023/05/01 10:00:00')`);
       await db.admin.unsafe(`INSERT INTO receiver VALUES ('192.168.1.20', '20001', 'bob', 'hello alice, Bob here', 'received', '2023/05/01 10:01:00')`);

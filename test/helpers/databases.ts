@@ -52,3 +52,16 @@ export async function createTestDb(dialect: "sqlite" | "mysql"): Promise<TestDb>
     },
   };
 }
+
+/**
+ * Lays out the original program's three tables exactly as it defined them
+ * (all columns nullable, no keys) and returns the address book's name as
+ * SQL needs it quoted (`user` is reserved in MySQL).
+ */
+export async function createOriginalTables(db: TestDb): Promise<string> {
+  const user = db.dialect === "mysql" ? "`user`" : "user";
+  await db.admin.unsafe(`CREATE TABLE ${user} (name VARCHAR(40), ip VARCHAR(40), port VARCHAR(20))`);
+  await db.admin.unsafe(`CREATE TABLE sender (ip VARCHAR(40), port VARCHAR(20), name VARCHAR(40), message TEXT, status VARCHAR(20), time VARCHAR(40))`);
+  await db.admin.unsafe(`CREATE TABLE receiver (ip VARCHAR(40), port VARCHAR(20), name VARCHAR(40), message TEXT, status VARCHAR(20), time VARCHAR(40))`);
+  return user;
+}

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { openStore, parseDbUrl } from "../../../src/store/open.ts";
 import type { IncomingMessage, OutgoingMessage, Store } from "../../../src/store/store.ts";
 import type { PeerId } from "../../../src/protocol/peer-id.ts";
-import { createTestDb, dialects, type TestDb } from "../../helpers/databases.ts";
+import { createOriginalTables, createTestDb, dialects, type TestDb } from "../../helpers/databases.ts";
 
 const BOB = "BOBBBBB-BOBBBBB-BOBBBBB-BOBBBBB-BOBBBBB-BOBBBBB-BOBBBBB-BOBBBBB" as PeerId;
 const CAROL = "CAROLCC-CAROLCC-CAROLCC-CAROLCC-CAROLCC-CAROLCC-CAROLCC-CAROLCC" as PeerId;
@@ -204,10 +204,7 @@ for (const dialect of dialects) {
 
     test("rows the original program wrote are found, with their times and peers", async () => {
       await using db = await createTestDb(dialect);
-      const userTable = dialect === "mysql" ? "`user`" : "user";
-      await db.admin.unsafe(`CREATE TABLE ${userTable} (name VARCHAR(40), ip VARCHAR(40), port VARCHAR(20))`);
-      await db.admin.unsafe(`CREATE TABLE sender (ip VARCHAR(40), port VARCHAR(20), name VARCHAR(40), message TEXT, status VARCHAR(20), time VARCHAR(40))`);
-      await db.admin.unsafe(`CREATE TABLE receiver (ip VARCHAR(40), port VARCHAR(20), name VARCHAR(40), message TEXT, status VARCHAR(20), time VARCHAR(40))`);
+      const userTable = await createOriginalTables(db);
       await db.admin.unsafe(`INSERT INTO ${userTable} (name, ip, port) VALUES ('bob', '192.168.1.20', '20001')`);
       await db.admin.unsafe(
         `INSERT INTO sender (ip, port, name, message, status, time) VALUES

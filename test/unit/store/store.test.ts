@@ -4,7 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { openStore, parseDbUrl } from "../../../src/store/open.ts";
 import { StoreError, type IncomingMessage, type OutgoingMessage, type Store } from "../../../src/store/store.ts";
 import type { PeerId } from "../../../src/protocol/peer-id.ts";
-import { createTestDb, dialects } from "../../helpers/databases.ts";
+import { createOriginalTables, createTestDb, dialects } from "../../helpers/databases.ts";
 
 const BOB = "BOBBBBB-BOBBBBB-BOBBBBB-BOBBBBB-BOBBBBB-BOBBBBB-BOBBBBB-BOBBBBB" as PeerId;
 const CAROL = "CAROLCC-CAROLCC-CAROLCC-CAROLCC-CAROLCC-CAROLCC-CAROLCC-CAROLCC" as PeerId;
@@ -165,11 +165,7 @@ for (const dialect of dialects) {
 
     test("a database the original program made is migrated in place: rows survive and show in order", async () => {
       await using db = await createTestDb(dialect);
-      const userTable = dialect === "mysql" ? "`user`" : "user";
-      // Exactly the original definitions: all columns nullable, no keys.
-      await db.admin.unsafe(`CREATE TABLE ${userTable} (name VARCHAR(40), ip VARCHAR(40), port VARCHAR(20))`);
-      await db.admin.unsafe(`CREATE TABLE sender (ip VARCHAR(40), port VARCHAR(20), name VARCHAR(40), message TEXT, status VARCHAR(20), time VARCHAR(40))`);
-      await db.admin.unsafe(`CREATE TABLE receiver (ip VARCHAR(40), port VARCHAR(20), name VARCHAR(40), message TEXT, status VARCHAR(20), time VARCHAR(40))`);
+      const userTable = await createOriginalTables(db);
       // As the original wrote them: local-time text, 'received' in receiver, a duplicate contact name.
       await db.admin.unsafe(`INSERT INTO ${userTable} (name, ip, port) VALUES ('bob', '192.168.1.20', '20001'), ('carol', '192.168.1.30', '20001'), ('bob', '192.168.1.21', '20001')`);
       await db.admin.unsafe(
