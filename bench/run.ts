@@ -8,6 +8,10 @@ import { figureFanin, figureFlush, figureLatency, figureOriginal, figureTcpCeili
 import { figureStartup } from "./figures-startup.ts";
 import type { Figure, Scale } from "./figure.ts";
 
+// The benchmark runs outside any network namespace: nothing it starts may
+// reach beyond loopback (no LAN beacons, port mapping or public DHT).
+process.env.P2PCHAT_DISCOVERY = "off";
+
 const quick = process.argv.includes("--quick");
 const only = process.argv.find((a) => a.startsWith("--only="))?.slice(7).split(",");
 const scale: Scale = quick

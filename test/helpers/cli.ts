@@ -26,6 +26,8 @@ export function cliEnv(extra: Record<string, string | undefined> = {}): Record<s
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("P2PCHAT_") && k !== "FORCE_COLOR") env[k] = v;
   env.NO_COLOR = "1";
+  // Nothing leaves the machine: no LAN beacons, port mapping or public DHT (a test that builds its own network says otherwise).
+  env.P2PCHAT_DISCOVERY = "off";
   for (const [k, v] of Object.entries(extra)) if (v === undefined) delete env[k];
   else env[k] = v;
   return env;

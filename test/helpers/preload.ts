@@ -7,6 +7,10 @@ import { MYSQL_URL } from "./databases.ts";
 // applies this to the first test file only; the slow files set it themselves.)
 setDefaultTimeout(60_000);
 
+// Nodes started inside the test process reach nothing beyond loopback: no
+// LAN beacons, no port mapping, no public DHT bootstrap.
+process.env.P2PCHAT_DISCOVERY = "off";
+
 if (!MYSQL_URL) {
   console.warn("p2pchat: MariaDB tests skipped: set P2PCHAT_TEST_MYSQL=mysql://root@127.0.0.1:3306/test to run every store test on MariaDB too");
 }
