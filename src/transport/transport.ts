@@ -11,6 +11,9 @@ export const MAX_LINKS = 10_000;
 /** Connections still in TLS or hello at once: a flood of half-open connections cannot starve the rest. */
 export const MAX_HANDSHAKES = 1_024;
 
+/** What a stopping node says to its peers; a blocked peer is told exactly this too, so it cannot tell. */
+export const SHUTDOWN_REASON = "the peer is shutting down";
+
 export type ListenErrorCode = "PORT_IN_USE" | "ADDRESS_UNAVAILABLE" | "LISTEN_FAILED";
 
 export class TransportError extends Error {
@@ -153,7 +156,7 @@ export class Transport {
 
   /** Closes everything; resolves once every link has reported closed (or after `waitMs`). */
   async stop(waitMs = 3_000): Promise<void> {
-    this.closeAll("SHUTDOWN", "the peer is shutting down");
+    this.closeAll("SHUTDOWN", SHUTDOWN_REASON);
     const deadline = Date.now() + waitMs;
     while (this.links.size > 0 && Date.now() < deadline) await Bun.sleep(5);
     for (const link of this.links) link.onClose(new Error("shut down"));
