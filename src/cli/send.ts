@@ -4,7 +4,7 @@ import { connectNode } from "./connect.ts";
 import { ExitCode, EXIT_PENDING, UsageError } from "./errors.ts";
 import { globalArgs } from "./globals.ts";
 import { parseSeconds } from "./parse.ts";
-import { DeliveryTracker } from "./wait.ts";
+import { DeliveryTracker, whyPending } from "./wait.ts";
 
 export default markVariadic(
   defineCommand({
@@ -21,13 +21,18 @@ export default markVariadic(
       if (!text) throw new UsageError("nothing to send: p2pchat send NAME TEXT...", "p2pchat send");
       const noWait = (args.wait as unknown) === false;
       const seconds = noWait ? 0 : parseSeconds("--wait", args.wait, 10);
-      const { api } = await connectNode();
+      const { api } = await connectNode({ command: "send" });
       try {
         const tracker = noWait ? null : await DeliveryTracker.start(api);
         const sent = await api.send(args.name, text);
         if (!tracker) {
           process.stdout.write(`queued for ${sent.peer} (${sent.id}): it is delivered when ${sent.peer} and a node of yours are online\n`);
           return;
+        }
+        const contact = (await api.status()).contacts.find((c) => c.name === sent.peer);
+        if (contact?.state === "blocked" || contact?.state === "identity changed") {
+          process.stderr.write(`p2pchat: stored, but not delivered now: ${await whyPending(api, sent.peer)}\n`);
+          throw new ExitCode(EXIT_PENDING);
         }
         tracker.add(sent.id, sent.legacy);
         const left = await tracker.wait(api, seconds);
@@ -40,7 +45,7 @@ export default markVariadic(
           );
           return;
         }
-        process.stderr.write(`p2pchat: still pending after ${seconds} s: 1 message to ${sent.peer} waits and is delivered when ${sent.peer} is reachable and a node of yours runs\n`);
+        process.stderr.write(`p2pchat: still pending after ${seconds} s: 1 message to ${sent.peer} waits. ${await whyPending(api, sent.peer)}\n`);
         throw new ExitCode(EXIT_PENDING);
       } finally {
         await api.close();

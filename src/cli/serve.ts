@@ -36,6 +36,7 @@ export default defineCommand({
         discoverable: args.hidden ? false : l.config.discoverable,
         contactsOnly: args["contacts-only"],
         legacyPort,
+        command: "serve",
       });
     } catch (err) {
       await store.close().catch(() => {});
@@ -53,11 +54,6 @@ export default defineCommand({
       if (line) process.stdout.write(line + "\n");
     });
     const api = new LocalApi(node, { ownsNode: false });
-    const listening = node.listening;
-    const where = listening ? `listening on ${listening.host}:${listening.port} (peers dial ${advertisedAddress(l.config, listening.port)})` : "hidden (not listening)";
-    process.stdout.write(`ready: ${node.name} ${node.peerId} ${where}\n`);
-    const legacy = (await node.status()).legacyListening;
-    if (legacy) process.stdout.write(`legacy: accepting the original program's plaintext connections on ${legacy}: UNENCRYPTED, UNAUTHENTICATED\n`);
 
     const done = Promise.withResolvers<void>();
     let stopping = false;
@@ -65,13 +61,19 @@ export default defineCommand({
       if (stopping) return;
       stopping = true;
       logger.debug(`${signal}: shutting down`);
-      control.stop();
+      control.stop(`the \`p2pchat serve\` that ran this node (pid ${process.pid}) stopped`);
       await node.stop();
       process.stderr.write("p2pchat: stopped\n");
       done.resolve();
     };
     process.on("SIGINT", () => void shutdown("SIGINT"));
     process.on("SIGTERM", () => void shutdown("SIGTERM"));
+    // Signals are handled before the ready line: whoever waits for it may stop us at once.
+    const listening = node.listening;
+    const where = listening ? `listening on ${listening.host}:${listening.port} (peers dial ${advertisedAddress(l.config, listening.port)})` : "hidden (not listening)";
+    process.stdout.write(`ready: ${node.name} ${node.peerId} ${where}\n`);
+    const legacy = (await node.status()).legacyListening;
+    if (legacy) process.stdout.write(`legacy: accepting the original program's plaintext connections on ${legacy}: UNENCRYPTED, UNAUTHENTICATED\n`);
     void (async () => {
       const echo = Boolean(process.stdin.isTTY);
       for await (const line of console) {
