@@ -8,6 +8,7 @@ import { logger } from "../log.ts";
 import { formatEvent } from "../ui/events.ts";
 import { local } from "./context.ts";
 import { globalArgs } from "./globals.ts";
+import { logOutputTo } from "./log-file.ts";
 import { runCommandLine } from "./serve-input.ts";
 
 export default defineCommand({
@@ -18,9 +19,11 @@ export default defineCommand({
     hidden: { type: "boolean", description: "Start hidden: no listening, no dialing; messages wait as pending" },
     "contacts-only": { type: "boolean", description: "Refuse peers that are not in your contacts" },
     "legacy-port": { type: "string", description: "Also accept the original program's plaintext connections on this port (unencrypted, unauthenticated)", valueHint: "N" },
+    log: { type: "string", description: "Also write what serve prints to FILE, timestamped (owner-only; rotated at 10 MiB, 3 kept)", valueHint: "FILE" },
     ...globalArgs,
   },
   async run({ args }) {
+    if (args.log) logOutputTo(args.log);
     const port = args.port !== undefined ? parseListenPort(args.port) : undefined;
     const host = args.host !== undefined ? parseHost(args.host) : undefined;
     const legacyPort = args["legacy-port"] !== undefined ? parseListenPort(args["legacy-port"]) : undefined;
