@@ -10,6 +10,8 @@ import { StoreError, type IncomingMessage, type OutgoingMessage, type Store, typ
 const MAX_BATCH = 20_000;
 /** A write that fails in a way that may pass (a lost connection, a deadlock) is tried again for this long. */
 export const RETRY_FOR_MS = 30_000;
+/** A failure that passes sooner (a killed connection the pool replaces) is not worth telling the user about. */
+const REPORT_AFTER_MS = 2_000;
 const RETRY_FIRST_MS = 50;
 const RETRY_MAX_MS = 2_000;
 
@@ -129,7 +131,8 @@ export class Journal {
    * deadlock or lock wait clears). Writes behind it wait, so order is kept.
    */
   private async commit(b: Pending): Promise<WriteResult> {
-    const deadline = Date.now() + (this.opts.retryForMs ?? RETRY_FOR_MS);
+    const started = Date.now();
+    const deadline = started + (this.opts.retryForMs ?? RETRY_FOR_MS);
     let delay = RETRY_FIRST_MS;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -146,7 +149,7 @@ export class Journal {
       } catch (err) {
         const transient = err instanceof StoreError && err.code === "UNAVAILABLE";
         if (!transient || this.closed || Date.now() + delay > deadline) throw err;
-        if (attempt === 0) this.setHealthy(false, err);
+        if (Date.now() - started >= REPORT_AFTER_MS) this.setHealthy(false, err);
         await Bun.sleep(delay);
         delay = Math.min(delay * 2, RETRY_MAX_MS);
       }

@@ -3,7 +3,7 @@
 import { PROTOCOL_VERSION } from "../protocol/hello.ts";
 import type { Hello } from "../protocol/messages.ts";
 import type { PeerId } from "../protocol/peer-id.ts";
-import type { Contact, OutgoingMessage, OutStatus, Recipient, Store } from "../store/store.ts";
+import { StoreError, type Contact, type OutgoingMessage, type OutStatus, type Recipient, type Store } from "../store/store.ts";
 import type { LinkLimits } from "../transport/link.ts";
 import { Transport, TransportError } from "../transport/transport.ts";
 import { childLogger } from "../log.ts";
@@ -94,9 +94,8 @@ export class ChatNode {
     this.journal = new Journal(store, {
       retryForMs: opts.storeRetryMs,
       onHealth: (ok, err) => {
-        const text = ok
-          ? `the database answers again (${store.location}): messages flow again`
-          : `the database (${store.location}) fails: ${(err as Error)?.message ?? err}. Messages wait with their senders until it answers.`;
+        const why = err instanceof StoreError ? err.message : `the database (${store.location}) fails: ${(err as Error)?.message ?? err}`;
+        const text = ok ? `the database answers again (${store.location}): messages flow again` : `${why}. Messages wait with their senders until it answers.`;
         if (ok) log.info(text);
         else log.error(text);
         emit({ type: "store", ok, text });

@@ -101,7 +101,9 @@ export async function runChatView(api: NodeApi, opts: ChatViewOptions): Promise<
   const state = status.discoverable ? "" : colors.yellow(" You are hidden: what you write waits as pending (/discoverable on).");
   const blocked = contact?.blocked ? colors.yellow(` ${peer} is blocked: /unblock to talk.`) : "";
   const link = linked ? colors.dim(` (connected)`) : status.discoverable && !contact?.blocked ? colors.dim(` (not connected yet)`) : "";
-  screen.print(colors.dim(`chatting with `) + who + link + legacy + state + blocked, colors.dim("/help for commands"));
+  const health = status.contacts.find((c) => c.name === peer);
+  const changed = health?.state === "identity changed" ? colors.red(` ${peer}'s identity changed, nothing is delivered: ${health.stateText}.`) : "";
+  screen.print(colors.dim(`chatting with `) + who + link + legacy + state + blocked + changed, colors.dim("/help for commands"));
 
   const command = async (line: string): Promise<void> => {
     const [cmd, ...rest] = line.trim().split(/\s+/);
