@@ -2,6 +2,8 @@ import { defineCommand } from "citty";
 import { formatHostPort } from "../node/address.ts";
 import { formatContacts } from "../ui/format.ts";
 import { UsageError } from "./errors.ts";
+import { isInvite } from "../protocol/invite.ts";
+import { describeAdded } from "./add.ts";
 import { ControlClient } from "../control/client.ts";
 import { withNode } from "./connect.ts";
 import { withSession, local } from "./context.ts";
@@ -13,7 +15,16 @@ const list = defineCommand({
   async run({ args }) {
     const contacts = await listContacts();
     if (args.json) {
-      const out = contacts.map((c) => ({ name: c.name, host: c.host, port: c.port, address: formatHostPort(c.host, c.port), peerId: c.peerId, blocked: c.blocked, legacy: c.legacy }));
+      const out = contacts.map((c) => ({
+        name: c.name,
+        host: c.host,
+        port: c.port,
+        address: formatHostPort(c.host, c.port),
+        peerId: c.peerId,
+        blocked: c.blocked,
+        legacy: c.legacy,
+        addresses: c.addresses.map((a) => ({ address: formatHostPort(a.host, a.port), source: a.source, added: a.addedAt, lastWorked: a.lastOk, lastTried: a.lastTried, lastError: a.lastError })),
+      }));
       process.stdout.write(JSON.stringify(out, null, 2) + "\n");
     } else {
       process.stdout.write(formatContacts(contacts) + "\n");
@@ -22,16 +33,24 @@ const list = defineCommand({
 });
 
 const add = defineCommand({
-  meta: { name: "add", description: "Add a contact by name and address; its peer id is pinned now (--id) or on first contact" },
+  meta: { name: "add", description: "Add a contact: NAME HOST:PORT [--id PEER-ID], or an invite line (`p2pchat invite`), optionally after a NAME" },
   args: {
-    name: { type: "positional", description: "1 to 40 characters, no spaces", required: true },
-    address: { type: "positional", description: "HOST:PORT: IPv4, [IPv6] or a host name, then the port", required: true },
+    name: { type: "positional", description: "1 to 40 characters, no spaces (or an invite line)", required: true },
+    address: { type: "positional", description: "HOST:PORT: IPv4, [IPv6] or a host name, then the port (or an invite line)", required: false },
     id: { type: "string", description: "The peer id they gave you (from `p2pchat id`)", valueHint: "PEER-ID" },
     legacy: { type: "boolean", description: "They run the original plaintext program (unencrypted, unauthenticated)" },
     ...globalArgs,
   },
   async run({ args }) {
-    const c = await withNode("contacts", (s) => s.addContact(args.name, args.address, { id: args.id, legacy: args.legacy }));
+    const invite = isInvite(args.name) ? { text: args.name, name: args.address || undefined } : args.address && isInvite(args.address) ? { text: args.address, name: args.name } : null;
+    if (invite) {
+      const r = await withNode("contacts", (s) => s.addInvite(invite.text, invite.name));
+      process.stdout.write(describeAdded(r) + "\n");
+      return;
+    }
+    if (!args.address) throw new UsageError(`where is ${args.name}? p2pchat contacts add NAME HOST:PORT [--id PEER-ID], or paste their invite line`, "p2pchat contacts add");
+    const address = args.address;
+    const c = await withNode("contacts", (s) => s.addContact(args.name, address, { id: args.id, legacy: args.legacy }));
     const pin = c.peerId ? `pinned to ${c.peerId}` : "peer id not pinned yet: it will be on first contact";
     process.stdout.write(`added ${c.name} at ${formatHostPort(c.host, c.port)}, ${pin}\n`);
   },

@@ -32,3 +32,12 @@ export function parseTime(flag: string, value: string, now = Date.now()): number
   }
   throw new UsageError(`${flag} takes epoch milliseconds, a date like 2024-05-01 or 2024-05-01T10:00, or an age like 90m, 2h, 7d; not ${JSON.stringify(value)}`);
 }
+
+/** A length of time: `7d`, `12h`, `30m`, `90s`, `2w` (a bare number is seconds). */
+export function parseDuration(flag: string, value: string | undefined, fallbackMs: number): number {
+  if (value === undefined || value === "") return fallbackMs;
+  const m = /^(\d+(?:\.\d+)?)\s*([smhdw]?)$/.exec(value.trim());
+  const ms = m ? Number(m[1]) * UNITS[m[2] || "s"]! : Number.NaN;
+  if (!Number.isFinite(ms) || ms <= 0) throw new UsageError(`${flag} takes a length of time like 30m, 12h, 7d or 2w, not ${JSON.stringify(value)}`);
+  return ms;
+}

@@ -8,7 +8,9 @@ import type { CancelOutcome, SetContactOptions } from "../node/node-book.ts";
 import type { AddContactOptions } from "../node/address-book.ts";
 import type { Contact, HistoryEntry, HistoryQuery, SearchQuery } from "../node/session.ts";
 import type { OutStatus, PeerRequest } from "../store/store.ts";
+import type { Invite } from "../protocol/invite.ts";
 
+export type { Invite };
 export type { CancelOutcome, Contact, HistoryEntry, HistoryQuery, NodeEvent, NodeStatus, OutStatus, PeerRequest, SearchQuery, SendResult, SetContactOptions };
 
 export interface AcceptedRequest {
@@ -33,6 +35,10 @@ export interface ContactsApi {
   blockRequest(id: string): Promise<PeerRequest>;
   cancel(ids: readonly string[]): Promise<CancelOutcome[]>;
   cancelTo(name: string): Promise<CancelOutcome[]>;
+  /** A new invite line (and what it holds). */
+  createInvite(opts: { uses: number; expiresMs: number }): Promise<{ text: string; invite: Invite }>;
+  /** Adds the inviter from its invite line and dials it with the token. */
+  addInvite(text: string, name?: string): Promise<{ contact: Contact; renamed: boolean; known: boolean }>;
 }
 
 export interface NodeApi extends ContactsApi {
@@ -74,6 +80,8 @@ export const OPS = [
   "blockRequest",
   "cancel",
   "cancelTo",
+  "createInvite",
+  "addInvite",
   "subscribe",
 ] as const;
 

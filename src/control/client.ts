@@ -8,6 +8,7 @@ import type {
   Contact,
   HistoryEntry,
   HistoryQuery,
+  Invite,
   NodeApi,
   NodeEvent,
   NodeStatus,
@@ -176,6 +177,12 @@ export class ControlClient implements NodeApi {
   }
   cancelTo(name: string) {
     return this.call<CancelOutcome[]>("cancelTo", { name });
+  }
+  createInvite(opts: { uses: number; expiresMs: number }) {
+    return this.call<{ text: string; invite: Invite }>("createInvite", { opts });
+  }
+  addInvite(text: string, name?: string) {
+    return this.call<{ contact: Contact; renamed: boolean; known: boolean }>("addInvite", { text, name });
   }
 
   async subscribe(listener: (event: NodeEvent) => void): Promise<() => void> {

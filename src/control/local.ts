@@ -74,6 +74,12 @@ export class LocalApi implements NodeApi {
   cancelTo(name: string) {
     return this.node.book.cancelTo(name);
   }
+  createInvite(opts: { uses: number; expiresMs: number }) {
+    return this.node.book.createInvite(opts);
+  }
+  addInvite(text: string, name?: string) {
+    return this.node.book.addInvite(text, name);
+  }
   async subscribe(listener: (event: NodeEvent) => void): Promise<() => void> {
     return this.node.on(listener);
   }

@@ -175,6 +175,10 @@ function dispatch(s: Socket<Conn>, req: Request, api: LocalApi): Promise<unknown
       return api.cancel(a.ids);
     case "cancelTo":
       return api.cancelTo(a.name);
+    case "createInvite":
+      return api.createInvite(a.opts);
+    case "addInvite":
+      return api.addInvite(a.text, a.name);
     case "subscribe":
       if (!s.data.unsubscribe) s.data.unsubscribe = api.node.on((event) => send(s, { event }));
       return true;

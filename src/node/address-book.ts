@@ -1,7 +1,7 @@
 // The address book: contacts by name, validated on the way in.
 import type { PeerId } from "../protocol/peer-id.ts";
 import { parsePeerId } from "../protocol/peer-id.ts";
-import { StoreError, type Contact, type Store } from "../store/store.ts";
+import { StoreError, type AddressSource, type Contact, type NewAddress, type Store } from "../store/store.ts";
 import { parseHostPort, validateName } from "./address.ts";
 import { NodeError } from "./errors.ts";
 
@@ -9,6 +9,12 @@ export interface AddContactOptions {
   /** A peer id to pin now instead of on first contact. */
   id?: string;
   legacy?: boolean;
+  /** Where the address came from (default: typed). */
+  source?: AddressSource;
+  /** More addresses to try (an invite's). */
+  addresses?: readonly NewAddress[];
+  /** An invite's token, presented when we dial it. */
+  inviteToken?: string;
 }
 
 export class AddressBook {
@@ -34,7 +40,7 @@ export class AddressBook {
     let peerId: PeerId | null = null;
     if (opts.id !== undefined) peerId = parseId(opts.id);
     try {
-      return await this.store.addContact({ name, host, port, peerId, legacy: opts.legacy ?? false });
+      return await this.store.addContact({ name, host, port, peerId, legacy: opts.legacy ?? false, source: opts.source, addresses: opts.addresses, inviteToken: opts.inviteToken ?? null });
     } catch (err) {
       if (err instanceof StoreError && err.code === "DUPLICATE_NAME") throw NodeError.duplicateContact(name);
       if (err instanceof StoreError && err.code === "DUPLICATE_PEER") {

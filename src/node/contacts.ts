@@ -25,6 +25,13 @@ export class Contacts {
     this.peers = new Map(list.filter((c) => c.peerId).map((c) => [c.peerId!, c]));
   }
 
+  /** Reads one contact again (its addresses changed). */
+  async refresh(name: string): Promise<Contact | undefined> {
+    const c = await this.store.findContact(name);
+    if (c) this.put(c);
+    return c ?? undefined;
+  }
+
   /** Records a contact just written to the store, without reading them all back. */
   put(c: Contact): void {
     const old = this.names.get(c.name);

@@ -21,7 +21,8 @@ export type NodeErrorCode =
   | "CONTROL_FAILED"
   | "NOT_A_REQUEST"
   | "HAS_PENDING"
-  | "NOT_CANCELLABLE";
+  | "NOT_CANCELLABLE"
+  | "BAD_INVITE";
 
 /** Codes that mean "the user typed something wrong": exit code 2. */
 const INPUT_CODES: ReadonlySet<NodeErrorCode> = new Set([
@@ -35,6 +36,7 @@ const INPUT_CODES: ReadonlySet<NodeErrorCode> = new Set([
   "NOT_A_REQUEST",
   "HAS_PENDING",
   "NOT_CANCELLABLE",
+  "BAD_INVITE",
 ]);
 
 export class NodeError extends Error {

@@ -13,7 +13,7 @@ export type NodeEvent =
    * A peer was added to the address book (peerId null: a legacy plaintext
    * peer), pinned on a link we dialed, or made a contact from a request.
    */
-  | { type: "contact"; name: string; peerId: PeerId | null; how: "new-peer" | "pinned" | "accepted"; address: string }
+  | { type: "contact"; name: string; peerId: PeerId | null; how: "new-peer" | "pinned" | "accepted" | "invited"; address: string; announced?: string }
   /** A stranger connected: a request, shown once, with the name it announced (unverified) and the contact that name imitates, if any. */
   | { type: "request"; peerId: PeerId; name: string; address: string; imitates: string | null }
   /** Something the user must see: an identity mismatch, a refused peer. */

@@ -1,10 +1,11 @@
 // A running node: listens and dials (while discoverable), keeps the outbox
 // flowing, stores what arrives, and tells its listeners what happens.
-import { PROTOCOL_VERSION } from "../protocol/hello.ts";
+import { MAX_ADDRS, PROTOCOL_VERSION } from "../protocol/hello.ts";
+import { advertised } from "../reach/addresses.ts";
 import type { Hello } from "../protocol/messages.ts";
 import type { PeerId } from "../protocol/peer-id.ts";
 import { StoreError, type Contact, type OutgoingMessage, type OutStatus, type Recipient, type Store } from "../store/store.ts";
-import type { LinkLimits } from "../transport/link.ts";
+import type { Link, LinkLimits } from "../transport/link.ts";
 import { Transport, TransportError } from "../transport/transport.ts";
 import { childLogger } from "../log.ts";
 import { formatHostPort } from "./address.ts";
@@ -120,8 +121,17 @@ export class ChatNode {
       retry: this.retry,
       pinned: (c) => this.book.pinned(c),
       joined: (c) => this.book.mergeRequest(c),
+      admit: (link, hello) => this.book.admit(link, hello),
+      learned: (c, link, hello) => this.book.learned(c, link, hello),
+      tried: (name, target, ok, why) => this.book.tried(name, target, ok, why),
+      owed: async (name) => {
+        const c = this.contacts.byName(name);
+        if (!c) return false;
+        const to = this.recipientOf(c);
+        return (await this.journal.read(() => this.opts.store.pendingFor(to, 0, 1))).length > 0;
+      },
     });
-    this.transport = new Transport({ identity: local.identity, handler: this.peers, hello: () => this.hello(), limits: opts.limits });
+    this.transport = new Transport({ identity: local.identity, handler: this.peers, hello: (link) => this.hello(link), limits: opts.limits });
     this.legacy = new LegacyPeers({
       store,
       journal: this.journal,
@@ -180,8 +190,19 @@ export class ChatNode {
     return this.events.on(listener);
   }
 
-  private hello(): Hello {
-    return { type: "hello", version: PROTOCOL_VERSION, name: this.name, port: this.transport.listening?.port ?? 0, caps: ["ack-batch"], session: this.sessionId };
+  /** What we tell a peer about ourselves: where we listen, and on a dial to an inviter, its token. */
+  private hello(link: Link): Hello {
+    const hello: Hello = { type: "hello", version: PROTOCOL_VERSION, name: this.name, port: this.transport.listening?.port ?? 0, caps: ["ack-batch"], session: this.sessionId };
+    const addrs = this.addresses().slice(0, MAX_ADDRS);
+    if (addrs.length > 0) hello.addrs = addrs;
+    const token = link.direction === "out" ? this.peers.contactOf(link)?.inviteToken : null;
+    if (token) hello.invite = token;
+    return hello;
+  }
+
+  /** Where peers can reach this node, best first (for invites and hellos). */
+  addresses(): string[] {
+    return advertised(this.transport.listening);
   }
 
   /** Discoverable: listen, and dial every contact (to deliver what we owe and be told what they hold). Hidden: neither. */

@@ -11,6 +11,7 @@ import { SHUTDOWN_REASON, type Transport } from "../transport/transport.ts";
 import { childLogger } from "../log.ts";
 import { formatHostPort } from "./address.ts";
 import type { Contacts } from "./contacts.ts";
+import { Dialer, type Target } from "./dialer.ts";
 import type { NodeEvent } from "./events.ts";
 import { describeFailure, type Health } from "./health.ts";
 import type { Journal } from "./journal.ts";
@@ -22,8 +23,12 @@ const log = childLogger("node");
 
 /** Received bytes not yet committed, per link, before we drop the link. */
 const MAX_UNCOMMITTED_BYTES = 32 * 1024 * 1024;
-/** Dials in progress at once (start-up announces to every contact). */
-const MAX_CONCURRENT_DIALS = 64;
+/**
+ * When two links cross (both dialed at once), the peer may close the one we
+ * use a moment before we adopt the one it keeps: that is a replacement, not
+ * a disconnection, and is not announced unless no link follows within this.
+ */
+const REPLACE_GRACE_MS = 2_000;
 
 export interface PeersDeps {
   self: PeerId;
@@ -41,11 +46,21 @@ export interface PeersDeps {
   pinned(contact: Contact): Promise<void>;
   /** A request's peer turned out to be a contact (added while it knocked): its waiting messages join the contact. */
   joined(contact: Contact): Promise<void>;
+  /** A stranger presented an invite token: the contact it becomes when the token admits it, else null (it knocks). */
+  admit(link: Link, hello: Hello): Promise<Contact | null>;
+  /** A contact's hello (and the address it dialed us from) told us where it can be reached. */
+  learned(contact: Contact, link: Link, hello: Hello): void;
+  /** One of a contact's addresses was tried. */
+  tried(name: string, target: Target, ok: boolean, why: string | null): void;
+  /** Whether we owe `name` messages. */
+  owed(name: string): Promise<boolean>;
 }
 
 interface LinkCtx {
   /** The contact we dialed (out) or matched (in, once decided). */
   contact: Contact | null;
+  /** The address we dialed (out). */
+  target: Target | null;
   /** A stranger's link: what it sends waits with its request. */
   request: PeerRequest | null;
   outbox: Outbox | null;
@@ -53,16 +68,28 @@ interface LinkCtx {
 }
 
 const ctxOf = (link: Link) => link.ctx as LinkCtx;
-const newCtx = (contact: Contact | null): LinkCtx => ({ contact, request: null, outbox: null, uncommitted: 0 });
+const newCtx = (contact: Contact | null, target: Target | null = null): LinkCtx => ({ contact, target, request: null, outbox: null, uncommitted: 0 });
 
 export class Peers implements LinkHandler {
   /** The adopted link of each peer (a contact's or a request's). */
   private readonly links = new Map<PeerId, Link>();
-  /** Dials in flight, by contact name. */
-  private readonly dialing = new Map<string, Link>();
-  private readonly dialQueue: Contact[] = [];
+  /** Links the peer replaced, whose "down" waits to see whether a new link follows. */
+  private readonly replacing = new Map<PeerId, ReturnType<typeof setTimeout>>();
+  readonly dialer: Dialer;
 
-  constructor(private readonly d: PeersDeps) {}
+  constructor(private readonly d: PeersDeps) {
+    this.dialer = new Dialer({
+      transport: d.transport,
+      health: d.health,
+      retry: d.retry,
+      discoverable: d.discoverable,
+      contact: (name) => d.contacts.byName(name),
+      newCtx: (contact, target) => newCtx(contact, target),
+      linked: (c) => this.linkTo(c) !== undefined,
+      owed: d.owed,
+      tried: d.tried,
+    });
+  }
 
   get adopted(): ReadonlyMap<PeerId, Link> {
     return this.links;
@@ -78,47 +105,9 @@ export class Peers implements LinkHandler {
     return (link.ctx as LinkCtx | null)?.contact ?? null;
   }
 
-  // --- dialing ------------------------------------------------------------------
-
-  /** Dials `contact` unless a link or a dial to it exists, or it must not be dialed now. */
+  /** Dials `contact` (its addresses in turn) unless a link or a dial to it exists, or it must not be dialed now. */
   dial(contact: Contact): void {
-    if (!this.d.discoverable() || contact.blocked || contact.legacy || contact.port <= 0) return;
-    if (this.linkTo(contact) || this.dialing.has(contact.name)) return;
-    if (this.dialing.size >= MAX_CONCURRENT_DIALS) {
-      if (!this.dialQueue.some((c) => c.name === contact.name)) this.dialQueue.push(contact);
-      return;
-    }
-    this.d.retry.cancel(contact.name);
-    const address = formatHostPort(contact.host, contact.port);
-    log.debug(`dialing ${contact.name} at ${address}`);
-    this.d.health.dialing(contact.name, address);
-    this.dialing.set(contact.name, this.d.transport().dial(contact.host, contact.port, newCtx(contact)));
-  }
-
-  /** After a failed or lost link: try again later while we owe this peer messages. */
-  private async redialIfOwed(name: string): Promise<void> {
-    if (!this.d.discoverable()) return;
-    const contact = this.d.contacts.byName(name);
-    if (!contact || contact.blocked || contact.legacy) return;
-    const owed = await this.d.journal.read(() => this.d.store.pendingFor({ name, peerId: contact.peerId }, 0, 1)).catch(() => []);
-    if (owed.length === 0 || this.linkTo(contact) || this.dialing.has(name)) return;
-    const ms = this.d.retry.schedule(name, () => {
-      this.d.health.retryAt(name, null);
-      const c = this.d.contacts.byName(name);
-      if (c) this.dial(c);
-    });
-    if (ms !== null) {
-      this.d.health.retryAt(name, Date.now() + ms);
-      log.debug(`${name}: messages waiting, redial in ${(ms / 1000).toFixed(1)} s`);
-    }
-  }
-
-  private nextQueuedDial(): void {
-    while (this.dialQueue.length > 0 && this.dialing.size < MAX_CONCURRENT_DIALS) {
-      const next = this.dialQueue.shift()!;
-      const fresh = this.d.contacts.byName(next.name);
-      if (fresh) this.dial(fresh);
-    }
+    this.dialer.dial(contact);
   }
 
   /** Closes the link to one peer (blocked, removed) or to all (hidden, shutting down). */
@@ -127,8 +116,8 @@ export class Peers implements LinkHandler {
       this.links.get(peer)?.refuse(code, reason);
       return;
     }
-    this.dialQueue.length = 0;
-    for (const link of this.dialing.values()) link.refuse(code, reason);
+    this.dialer.clear();
+    for (const link of this.dialer.links) link.refuse(code, reason);
     for (const link of this.links.values()) link.refuse(code, reason);
   }
 
@@ -139,7 +128,7 @@ export class Peers implements LinkHandler {
    */
   closeQuietly(peer: PeerId, note: string, name?: string): void {
     this.links.get(peer)?.refuse("SHUTDOWN", SHUTDOWN_REASON, true, note);
-    if (name) this.dialing.get(name)?.refuse("SHUTDOWN", SHUTDOWN_REASON, true, note);
+    if (name) this.dialer.linkOf(name)?.refuse("SHUTDOWN", SHUTDOWN_REASON, true, note);
   }
 
   /**
@@ -210,6 +199,10 @@ export class Peers implements LinkHandler {
       if (!ctx.contact) {
         // A stranger: a request, never a contact by its name or address.
         if (this.d.requests.isBlocked(peerId)) return link.refuse("SHUTDOWN", "blocked", false);
+        // An invite we gave out lets its bearer in as a contact at once, while the token holds.
+        if (hello.invite) ctx.contact = await this.d.admit(link, hello);
+      }
+      if (!ctx.contact) {
         if (this.d.contactsOnly) {
           log.debug(`refused ${JSON.stringify(hello.name)} (${peerId}) from ${link.remoteHost}: not a contact (--contacts-only)`);
           return link.refuse("UNKNOWN_PEER", "this peer accepts links from its contacts only");
@@ -264,8 +257,16 @@ export class Peers implements LinkHandler {
     }
     log.debug(`link up: ${contact.name} ${link.address} (${link.direction})${existing ? " replacing an older one" : ""}`);
     this.d.health.linked(contact.name, link.address);
+    if (link.direction === "out") this.dialer.up(contact.name, link);
+    this.d.learned(contact, link, hello);
     // A replaced link is no news to the user: the peer stayed connected.
-    if (!existing || !ctxOf(existing).contact) this.d.emit({ type: "link", peer: contact.name, up: true, address: link.address, direction: link.direction });
+    const replaced = this.replacing.get(peerId);
+    if (replaced) {
+      clearTimeout(replaced);
+      this.replacing.delete(peerId);
+    } else if (!existing || !ctxOf(existing).contact) {
+      this.d.emit({ type: "link", peer: contact.name, up: true, address: link.address, direction: link.direction });
+    }
     this.startOutbox(link, contact, previous);
   }
 
@@ -342,7 +343,6 @@ export class Peers implements LinkHandler {
   closed(link: Link, info: CloseInfo): void {
     const ctx = (link.ctx ?? newCtx(null)) as LinkCtx;
     const name = ctx.contact?.name;
-    if (link.direction === "out" && name && this.dialing.get(name) === link) this.dialing.delete(name);
     const wasAdopted = link.peerId !== null && this.links.get(link.peerId) === link;
     if (wasAdopted) this.links.delete(link.peerId!);
     const inflight = ctx.outbox?.stop() ?? [];
@@ -354,16 +354,30 @@ export class Peers implements LinkHandler {
       }, () => {});
     }
     const why = describeClose(info);
-    if (name) this.d.health.closed(name, wasAdopted, describeFailure(info, link.address));
+    const failure = describeFailure(info, link.address);
+    if (name) this.d.health.closed(name, wasAdopted, failure);
     if (wasAdopted && name) {
       log.debug(`link down: ${name} ${link.address}: ${why}`);
-      this.d.emit({ type: "link", peer: name, up: false, address: link.address, direction: link.direction, reason: why });
+      const down = { type: "link" as const, peer: name, up: false, address: link.address, direction: link.direction, reason: why };
+      if (info.remote?.code === "DUPLICATE_LINK" && link.peerId) {
+        const peerId = link.peerId;
+        const t = setTimeout(() => {
+          this.replacing.delete(peerId);
+          if (!this.links.has(peerId)) this.d.emit(down);
+        }, REPLACE_GRACE_MS);
+        t.unref?.();
+        this.replacing.set(peerId, t);
+      } else {
+        this.d.emit(down);
+      }
     } else {
       log.debug(`link ${link.address} (${link.direction}) closed before it was up: ${why}`);
     }
-    this.nextQueuedDial();
+    if (!name) return;
+    // Ours: the dialer tries the contact's next address, or later again; theirs: later again.
+    const ours = link.direction === "out" && this.dialer.closed(name, link, info, wasAdopted, failure);
     const replaced = info.local?.code === "DUPLICATE_LINK" || info.remote?.code === "DUPLICATE_LINK";
-    if (name && !replaced) void this.redialIfOwed(name);
+    if (!ours && wasAdopted && !replaced) this.dialer.lost(name);
   }
 }
 

@@ -98,8 +98,8 @@ export class Requests {
     return found[0]!;
   }
 
-  /** The name a request gets as a contact: `as` if given (it must be free), else the announced one made unique. */
-  nameFor(r: PeerRequest, as?: string): string {
+  /** The name a peer gets as a contact: `as` if given (it must be free), else the one it announced made unique. */
+  nameFor(r: { name: string }, as?: string): string {
     const taken = new Set(this.d.contacts().map((c) => c.name));
     if (as !== undefined) {
       const problem = nameProblem(as);

@@ -18,6 +18,13 @@ export const MAX_NAME = 40;
 export const MAX_CAPS = 32;
 export const MAX_CAP = 32;
 export const MAX_SESSION = 64;
+/** Addresses a hello may carry, and the length of each. */
+export const MAX_ADDRS = 16;
+export const MAX_ADDR = 64;
+export const MAX_TOKEN = 64;
+export const MAX_DKEY = 64;
+export const MAX_RELAYS = 4;
+export const MAX_RELAY = 200;
 
 /** The JSON object after magic and version. Unknown keys are ignored, so newer peers may add some. */
 export type HelloWire = {
@@ -25,6 +32,10 @@ export type HelloWire = {
   port: number;
   caps: string[];
   session: string;
+  addrs?: string[];
+  invite?: string;
+  dkey?: string;
+  relays?: string[];
 };
 
 const PREFIX = HELLO_MAGIC.length + 2;
@@ -33,7 +44,12 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 export function helloToWire(h: Hello): HelloWire {
-  return { name: h.name, port: h.port, caps: [...h.caps], session: h.session };
+  const w: HelloWire = { name: h.name, port: h.port, caps: [...h.caps], session: h.session };
+  if (h.addrs?.length) w.addrs = [...h.addrs];
+  if (h.invite) w.invite = h.invite;
+  if (h.dkey) w.dkey = h.dkey;
+  if (h.relays?.length) w.relays = [...h.relays];
+  return w;
 }
 
 /** Validates a parsed JSON value into a Hello; throws BAD_FRAME naming the first bad field. */
@@ -60,7 +76,35 @@ export function helloFromWire(version: number, json: unknown): Hello {
   if (typeof session !== "string") throw bad("session is not a string");
   const sessionLength = codePoints(session, MAX_SESSION);
   if (sessionLength < 1 || sessionLength > MAX_SESSION) throw bad(`session must have 1 to ${MAX_SESSION} characters`);
-  return { type: "hello", version, name, port, caps: outCaps, session };
+  const hello: Hello = { type: "hello", version, name, port, caps: outCaps, session };
+  const addrs = strings(field(json, "addrs"), "addrs", MAX_ADDRS, MAX_ADDR);
+  if (addrs) hello.addrs = addrs;
+  const invite = field(json, "invite");
+  if (invite !== undefined) {
+    if (typeof invite !== "string" || !/^[A-Za-z0-9_-]{1,64}$/.test(invite)) throw bad(`invite must be 1 to ${MAX_TOKEN} letters, digits, - or _`);
+    hello.invite = invite;
+  }
+  const dkey = field(json, "dkey");
+  if (dkey !== undefined) {
+    if (typeof dkey !== "string" || !/^[a-z0-9]{1,64}$/.test(dkey)) throw bad(`dkey must be 1 to ${MAX_DKEY} lowercase letters or digits`);
+    hello.dkey = dkey;
+  }
+  const relays = strings(field(json, "relays"), "relays", MAX_RELAYS, MAX_RELAY);
+  if (relays) hello.relays = relays;
+  return hello;
+}
+
+/** An optional array of printable strings: at most `max` of at most `len` characters each. */
+function strings(v: unknown, what: string, max: number, len: number): string[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v)) throw bad(`${what} is not an array`);
+  if (v.length > max) throw bad(`more than ${max} ${what}`);
+  const out: string[] = [];
+  for (const x of v as unknown[]) {
+    if (typeof x !== "string" || x.length === 0 || x.length > len || /[\s\p{Cc}]/u.test(x)) throw bad(`${what} holds something that is not a string of 1 to ${len} printable characters`);
+    out.push(x);
+  }
+  return out;
 }
 
 /** The payload bytes. Throws what decodeHello would throw for the result, so we never send a hello a peer refuses. */

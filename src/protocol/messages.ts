@@ -22,6 +22,14 @@ export type Hello = {
   port: number;
   caps: string[];
   session: string;
+  /** Where the sender says it can be reached (HOST:PORT each): hints, never proof. */
+  addrs?: string[];
+  /** An invite token the sender was given by the peer it dials. */
+  invite?: string;
+  /** The sender's discovery key (Ed25519, z-base-32), for looking it up on the DHT. */
+  dkey?: string;
+  /** Relays the sender stays joined to (relay://HOST:PORT/?id=...). */
+  relays?: string[];
 };
 
 /**

@@ -7,6 +7,8 @@ import { runMigrations, type MigrationTarget } from "./migrate.ts";
 import type { DialectSql } from "./sql-files.ts";
 import { matchesAll, parseSearch, type SearchTerm } from "./search-terms.ts";
 import { SqlRequests } from "./sql-requests.ts";
+import { SqlAddresses } from "./sql-addresses.ts";
+import { SqlContacts } from "./sql-contacts.ts";
 import { localTimeText } from "./local-time.ts";
 import {
   StoreError,
@@ -16,6 +18,8 @@ import {
   type HistoryEntry,
   type HistoryQuery,
   type IncomingMessage,
+  type InviteUse,
+  type NewAddress,
   type NewContact,
   type OutboxCount,
   type NewRequest,
@@ -40,12 +44,16 @@ export abstract class SqlStore implements Store {
   protected abstract readonly files: DialectSql;
 
   private readonly requests: SqlRequests;
+  private readonly addresses: SqlAddresses;
+  private readonly contacts: SqlContacts;
 
   constructor(
     protected readonly sql: SQL,
     readonly location: string,
   ) {
-    this.requests = new SqlRequests(sql, (tx, c) => this.insertContact(tx, c), (tx, rows) => this.existingIncoming(tx, rows));
+    this.addresses = new SqlAddresses(sql);
+    this.contacts = new SqlContacts(sql, this.addresses, (err) => this.duplicateKey(err));
+    this.requests = new SqlRequests(sql, (tx, c) => this.contacts.insert(tx, c), (tx, rows) => this.existingIncoming(tx, rows));
   }
 
   /** Whether a failure may pass if tried again: a connection lost (the pool reconnects), a deadlock, a lock wait. */
@@ -71,88 +79,40 @@ export abstract class SqlStore implements Store {
     await this.sql.close();
   }
 
-  // --- address book -------------------------------------------------------
+  // --- address book (sql-contacts.ts) ---------------------------------------
 
-  async listContacts(): Promise<Contact[]> {
-    const rows: Row[] = await this.sql`SELECT name, ip, port, peer_id, blocked, legacy, created_at FROM \`user\` ORDER BY name`;
-    return rows.map(toContact);
+  listContacts(): Promise<Contact[]> {
+    return this.contacts.list();
   }
-
-  async findContact(name: string): Promise<Contact | null> {
-    const rows: Row[] = await this.sql`SELECT name, ip, port, peer_id, blocked, legacy, created_at FROM \`user\` WHERE name = ${name}`;
-    return rows[0] ? toContact(rows[0]) : null;
+  findContact(name: string): Promise<Contact | null> {
+    return this.contacts.find(name);
   }
-
-  async findContactByPeerId(peerId: PeerId): Promise<Contact | null> {
-    const rows: Row[] = await this.sql`SELECT name, ip, port, peer_id, blocked, legacy, created_at FROM \`user\` WHERE peer_id = ${peerId}`;
-    return rows[0] ? toContact(rows[0]) : null;
+  findContactByPeerId(peerId: PeerId): Promise<Contact | null> {
+    return this.contacts.findByPeer(peerId);
   }
-
   addContact(c: NewContact): Promise<Contact> {
-    return this.insertContact(this.sql, c);
+    return this.sql.begin((tx) => this.contacts.insert(tx, c));
   }
-
-  private async insertContact(tx: SQL, c: NewContact): Promise<Contact> {
-    const row = {
-      name: c.name,
-      ip: c.host,
-      port: String(c.port),
-      peer_id: c.peerId ?? null,
-      blocked: c.blocked ? 1 : 0,
-      legacy: c.legacy ? 1 : 0,
-      created_at: Date.now(),
-    };
-    try {
-      await tx`INSERT INTO \`user\` ${tx(row)}`;
-    } catch (err) {
-      const key = this.duplicateKey(err);
-      if (key === "name") throw new StoreError("DUPLICATE_NAME", `a contact named ${JSON.stringify(c.name)} already exists`, { cause: err });
-      if (key === "peer") throw new StoreError("DUPLICATE_PEER", `peer ${c.peerId} is already in the address book`, { cause: err });
-      throw err;
-    }
-    return toContact(row);
+  removeContact(name: string): Promise<boolean> {
+    return this.contacts.remove(name);
   }
-
-  async removeContact(name: string): Promise<boolean> {
-    const res = await this.sql`DELETE FROM \`user\` WHERE name = ${name}`;
-    return res.affectedRows > 0;
+  updateContact(name: string, patch: ContactPatch): Promise<boolean> {
+    return this.contacts.update(name, patch);
   }
-
-  async updateContact(name: string, patch: ContactPatch): Promise<boolean> {
-    const set: Row = {};
-    if (patch.host !== undefined) set.ip = patch.host;
-    if (patch.port !== undefined) set.port = String(patch.port);
-    if (patch.peerId !== undefined) set.peer_id = patch.peerId;
-    if (patch.blocked !== undefined) set.blocked = patch.blocked ? 1 : 0;
-    if (patch.legacy !== undefined) set.legacy = patch.legacy ? 1 : 0;
-    if (Object.keys(set).length === 0) return (await this.findContact(name)) !== null;
-    try {
-      // MySQL reports 0 affected rows when nothing changes: count matches instead.
-      const found: Row[] = await this.sql`SELECT name FROM \`user\` WHERE name = ${name}`;
-      if (found.length === 0) return false;
-      await this.sql`UPDATE \`user\` SET ${this.sql(set)} WHERE name = ${name}`;
-      return true;
-    } catch (err) {
-      if (this.duplicateKey(err) === "peer") throw new StoreError("DUPLICATE_PEER", `peer ${patch.peerId} is already pinned to another contact`, { cause: err });
-      throw err;
-    }
+  renameContact(from: string, to: string): Promise<boolean> {
+    return this.contacts.rename(from, to);
   }
-
-  async renameContact(from: string, to: string): Promise<boolean> {
-    try {
-      return await this.sql.begin(async (tx) => {
-        const [c]: Row[] = await tx`SELECT peer_id FROM \`user\` WHERE name = ${from}`;
-        if (!c) return false;
-        const mine = c.peer_id ? tx`(peer_id = ${String(c.peer_id)} OR peer_id IS NULL)` : tx`peer_id IS NULL`;
-        await tx`UPDATE \`user\` SET name = ${to} WHERE name = ${from}`;
-        await tx`UPDATE sender SET name = ${to} WHERE name = ${from} AND ${mine}`;
-        await tx`UPDATE receiver SET name = ${to} WHERE name = ${from} AND ${mine}`;
-        return true;
-      });
-    } catch (err) {
-      if (this.duplicateKey(err) === "name") throw new StoreError("DUPLICATE_NAME", `a contact named ${JSON.stringify(to)} already exists`, { cause: err });
-      throw err;
-    }
+  saveAddresses(name: string, addresses: readonly NewAddress[], opts: { preferred?: boolean } = {}): Promise<number> {
+    return this.contacts.saveAddresses(name, addresses, opts.preferred ?? false);
+  }
+  addressTried(name: string, host: string, port: number, outcome: { ok: true } | { ok: false; error: string }): Promise<void> {
+    return this.contacts.addressTried(name, host, port, outcome.ok, outcome.ok ? null : outcome.error);
+  }
+  createInvite(token: string, uses: number, expiresAt: number): Promise<void> {
+    return this.addresses.createInvite(token, uses, expiresAt);
+  }
+  useInvite(token: string, now: number): Promise<InviteUse> {
+    return this.addresses.useInvite(token, now);
   }
 
   // --- messages -------------------------------------------------------------
@@ -460,19 +420,6 @@ const RECEIVER: MessageTable = { name: "receiver", time: "received_at" };
 const SEARCH_PAGE_MAX = 2000;
 /** Terms the SQL narrows by (any more are only checked on the rows it returns): keeps a pasted essay within SQL's limits. */
 const SQL_TERMS = 16;
-
-function toContact(r: Row): Contact {
-  const port = Number.parseInt(String(r.port ?? ""), 10);
-  return {
-    name: String(r.name),
-    host: String(r.ip ?? ""),
-    port: Number.isFinite(port) ? port : 0,
-    peerId: r.peer_id ? (String(r.peer_id) as PeerId) : null,
-    blocked: Number(r.blocked) === 1,
-    legacy: Number(r.legacy) === 1,
-    createdAt: r.created_at === null || r.created_at === undefined ? null : Number(r.created_at),
-  };
-}
 
 type Keyed = { key: [number, number, number]; entry: HistoryEntry };
 

@@ -17,6 +17,27 @@ export interface Recipient {
   peerId: PeerId | null;
 }
 
+/** Where an address of a contact came from. */
+export type AddressSource = "typed" | "invite" | "hello" | "lan" | "dht" | "relay";
+
+/** One address a contact may be reached at: a hint, never proof of who answers there. */
+export interface ContactAddress {
+  host: string;
+  port: number;
+  source: AddressSource;
+  addedAt: number;
+  /** When a link through it last came up. */
+  lastOk: number | null;
+  lastTried: number | null;
+  lastError: string | null;
+}
+
+export interface NewAddress {
+  host: string;
+  port: number;
+  source: AddressSource;
+}
+
 export interface Contact {
   name: string;
   /** IPv4, IPv6 (no brackets) or a DNS name: the `ip` column. */
@@ -27,6 +48,10 @@ export interface Contact {
   /** Spoken to in the original program's plaintext protocol. */
   legacy: boolean;
   createdAt: number | null;
+  /** Every address known for it, the one to dial first first. `host`/`port` above is the one that worked last. */
+  addresses: ContactAddress[];
+  /** An invite token it gave us, presented when we dial it until a link is up. */
+  inviteToken: string | null;
 }
 
 export interface NewContact {
@@ -36,9 +61,17 @@ export interface NewContact {
   peerId?: PeerId | null;
   blocked?: boolean;
   legacy?: boolean;
+  /** Where `host:port` came from (default typed). */
+  source?: AddressSource;
+  /** More addresses (an invite's). */
+  addresses?: readonly NewAddress[];
+  inviteToken?: string | null;
 }
 
-export type ContactPatch = Partial<Pick<Contact, "host" | "port" | "peerId" | "blocked" | "legacy">>;
+export type ContactPatch = Partial<Pick<Contact, "host" | "port" | "peerId" | "blocked" | "legacy" | "inviteToken">>;
+
+/** Using an invite token: admitted, or why not. */
+export type InviteUse = "admitted" | "expired" | "used up" | "unknown";
 
 /** A message we write, stored `pending` before anything is sent. */
 export interface OutgoingMessage {
@@ -198,6 +231,15 @@ export interface Store {
   cancelTo(to: Recipient): Promise<string[]>;
   /** A contact re-pinned deliberately: its undelivered messages go to the new identity. */
   retarget(from: Recipient, to: PeerId): Promise<number>;
+
+  /** Records addresses of a contact (new ones added, known ones kept); `preferred` makes them the first to dial. Returns how many were new. */
+  saveAddresses(name: string, addresses: readonly NewAddress[], opts?: { preferred?: boolean }): Promise<number>;
+  /** The outcome of a dial to one address; one that worked becomes the contact's `ip`/`port` too. */
+  addressTried(name: string, host: string, port: number, outcome: { ok: true } | { ok: false; error: string }): Promise<void>;
+
+  createInvite(token: string, uses: number, expiresAt: number): Promise<void>;
+  /** Spends one use of an invite token, if it has one left and has not expired. */
+  useInvite(token: string, now: number): Promise<InviteUse>;
 
   listRequests(): Promise<PeerRequest[]>;
   findRequest(peerId: PeerId): Promise<PeerRequest | null>;

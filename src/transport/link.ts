@@ -84,7 +84,7 @@ export class Link {
     readonly remoteHost: string,
     readonly remotePort: number,
     private readonly handler: LinkHandler,
-    private readonly localHello: () => Hello,
+    private readonly localHello: (link: Link) => Hello,
     readonly limits: LinkLimits,
   ) {
     this.queue = new WriteQueue(limits.maxQueueBytes);
@@ -123,7 +123,7 @@ export class Link {
     const refusal = this.handler.verify(this);
     if (refusal) return this.refuse(refusal.code, refusal.reason);
     this.state = "hello";
-    this.write(encodeFrame(this.localHello()));
+    this.write(encodeFrame(this.localHello(this)));
   }
 
   onData(chunk: Uint8Array): void {

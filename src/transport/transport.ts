@@ -30,8 +30,8 @@ export class TransportError extends Error {
 export interface TransportOptions {
   identity: Identity;
   handler: LinkHandler;
-  /** Our hello, asked for each time a link needs one (the listen port may change). */
-  hello: () => Hello;
+  /** Our hello for a link, asked for when it needs one (the listen port and what we tell this peer may change). */
+  hello: (link: Link) => Hello;
   limits?: Partial<LinkLimits>;
 }
 

@@ -28,6 +28,10 @@ export function formatEvent(e: NodeEvent): string | null {
         return colors.yellow(`* new legacy contact ${e.name} connected from ${e.address}: added to your contacts`) + colors.red(" (plaintext: UNENCRYPTED, UNAUTHENTICATED)");
       }
       if (e.how === "accepted") return colors.green(`* ${e.name} is a contact now (${e.peerId})`);
+      if (e.how === "invited") {
+        const renamed = e.announced && e.announced !== e.name ? ` as ${e.name} (the name ${JSON.stringify(printable(e.announced))} was taken)` : "";
+        return colors.green(`* ${e.name} joined with your invite${renamed}: a contact now (${e.peerId}, ${e.address})`);
+      }
       return e.how === "new-peer"
         ? colors.yellow(`* new contact ${e.name} (${e.peerId}) connected from ${e.address}: added to your contacts`)
         : colors.dim(`* ${e.name} pinned to ${e.peerId} on first contact`);

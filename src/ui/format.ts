@@ -85,7 +85,7 @@ export function formatContacts(list: readonly Contact[]): string {
   if (list.length === 0) return colors.dim("no contacts yet: add one with `p2pchat contacts add NAME HOST:PORT`");
   const rows = list.map((c) => [
     c.name,
-    formatHostPort(c.host, c.port),
+    formatHostPort(c.host, c.port) + (c.addresses.length > 1 ? ` (+${c.addresses.length - 1})` : ""),
     c.peerId ?? "not pinned yet",
     [c.blocked ? "blocked" : "", c.legacy ? "legacy (plaintext)" : ""].filter(Boolean).join(", "),
   ]);

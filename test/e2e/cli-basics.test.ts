@@ -73,10 +73,11 @@ describe("cli", () => {
     expect((await runCli(["contacts", "add", "dave", "dave.example.org:7000", ...h])).exitCode).toBe(0);
     expect((await runCli(["contacts", "block", "bob", ...h])).stdout).toBe("blocked bob\n");
     const list = await runCli(["contacts", "--json", ...h]);
+    const typed = (address: string) => [expect.objectContaining({ address, source: "typed", lastWorked: null })];
     expect(JSON.parse(list.stdout)).toEqual([
-      { name: "bob", host: "192.168.1.20", port: 20001, address: "192.168.1.20:20001", peerId: null, blocked: true, legacy: false },
-      { name: "carol", host: "::1", port: 20002, address: "[::1]:20002", peerId: carolId, blocked: false, legacy: false },
-      { name: "dave", host: "dave.example.org", port: 7000, address: "dave.example.org:7000", peerId: null, blocked: false, legacy: false },
+      { name: "bob", host: "192.168.1.20", port: 20001, address: "192.168.1.20:20001", peerId: null, blocked: true, legacy: false, addresses: typed("192.168.1.20:20001") },
+      { name: "carol", host: "::1", port: 20002, address: "[::1]:20002", peerId: carolId, blocked: false, legacy: false, addresses: typed("[::1]:20002") },
+      { name: "dave", host: "dave.example.org", port: 7000, address: "dave.example.org:7000", peerId: null, blocked: false, legacy: false, addresses: typed("dave.example.org:7000") },
     ]);
     const table = await runCli(["contacts", ...h]);
     expect(table.stdout.split("\n")[1]).toMatch(/^bob\s+192\.168\.1\.20:20001\s+not pinned yet\s+blocked$/);
@@ -104,7 +105,7 @@ describe("cli", () => {
     ["an unknown command", ["frobnicate"], /^p2pchat: unknown command "frobnicate" for `p2pchat` \(one of: .*\) \(see `p2pchat --help`\)\n$/],
     ["an unknown subcommand", ["contacts", "frob"], /unknown command "frob" for `p2pchat contacts`/],
     ["an unknown flag", ["contacts", "add", "bob", "1.2.3.4:5", "--colour"], /^p2pchat: unknown option --colour for `p2pchat contacts add` \(see `p2pchat contacts add --help`\)\n$/],
-    ["a missing argument", ["contacts", "add", "bob"], /Missing required positional argument: ADDRESS/],
+    ["a missing argument", ["contacts", "add", "bob"], /where is bob\? p2pchat contacts add NAME HOST:PORT/],
     ["an extra argument", ["contacts", "rm", "bob", "carol"], /unexpected argument "carol"/],
     ["a bad --limit", ["history", "--limit", "many"], /--limit must be a whole number/],
     ["a --home without a value", ["contacts", "--home"], /--home needs a value/],

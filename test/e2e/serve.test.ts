@@ -102,6 +102,8 @@ describe("serve", () => {
     await bobServe.waitFor(/alice: typed at the serve$/);
     aliceServe.type(`127.0.0.1 ${bob.port} the original way`);
     await bobServe.waitFor(/alice: the original way$/);
+    // Two links may have crossed at start: wait until the one both keep is settled.
+    for (let i = 0; i < 100 && JSON.parse((await alice.cli(["status", "--json"])).stdout).links.length !== 1; i++) await Bun.sleep(100);
     aliceServe.type("/status");
     await aliceServe.waitFor(/^links up: 1$/);
     aliceServe.type("@nobody hi");

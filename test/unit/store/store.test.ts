@@ -37,13 +37,14 @@ for (const dialect of dialects) {
       const again = await openStore(parseDbUrl(db.url));
       const second = await again.migrate();
       await again.close();
-      expect(second).toEqual({ applied: [], version: 4 });
+      expect(second).toEqual({ applied: [], version: 5 });
       const versions = await db.admin`SELECT version, name FROM schema_migrations ORDER BY version`;
       expect(versions.map((r: { version: number; name: string }) => [Number(r.version), r.name])).toEqual([
         [1, "original"],
         [2, "keys-ids-times"],
         [3, "search"],
         [4, "trust"],
+        [5, "addresses"],
       ]);
     });
 

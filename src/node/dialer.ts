@@ -1,0 +1,171 @@
+// Dialing a contact: its addresses in turn (the one that worked last first,
+// IPv4 and IPv6 alike) until one answers as the pinned identity, then, while
+// we owe it messages, again after a backoff. An address that fails, or where
+// another certificate answers, counts as a failure of that address only.
+import type { Contact, ContactAddress } from "../store/store.ts";
+import type { CloseInfo, Link } from "../transport/link.ts";
+import type { Transport } from "../transport/transport.ts";
+import { childLogger } from "../log.ts";
+import { formatHostPort } from "./address.ts";
+import type { Health } from "./health.ts";
+import type { RetryTimer } from "./retry.ts";
+
+const log = childLogger("node");
+
+/** Dials in progress at once (start-up announces to every contact). */
+export const MAX_CONCURRENT_DIALS = 64;
+
+export interface Target {
+  host: string;
+  port: number;
+}
+
+export interface DialerDeps {
+  transport: () => Transport;
+  health: Health;
+  retry: RetryTimer<string>;
+  discoverable(): boolean;
+  /** A fresh copy of the contact (addresses change). */
+  contact(name: string): Contact | undefined;
+  /** The context a new outgoing link carries for the node. */
+  newCtx(contact: Contact, target: Target): unknown;
+  /** A contact's link is up already. */
+  linked(contact: Contact): boolean;
+  /** Whether we owe `name` messages (worth dialing again after a failure). */
+  owed(name: string): Promise<boolean>;
+  /** One address tried: it worked, or why not. */
+  tried(name: string, target: Target, ok: boolean, why: string | null): void;
+}
+
+interface Attempt {
+  link: Link;
+  plan: Target[];
+  at: number;
+}
+
+/** The addresses to try, in order, without repeats; the contact's own ip/port when it has none. */
+export function dialPlan(c: Contact): Target[] {
+  const seen = new Set<string>();
+  const plan: Target[] = [];
+  const add = (a: Target) => {
+    const key = formatHostPort(a.host, a.port);
+    if (a.port > 0 && a.host && !seen.has(key)) {
+      seen.add(key);
+      plan.push({ host: a.host, port: a.port });
+    }
+  };
+  for (const a of c.addresses as readonly ContactAddress[]) add(a);
+  if (plan.length === 0) add(c);
+  return plan;
+}
+
+export class Dialer {
+  private readonly attempts = new Map<string, Attempt>();
+  private readonly queue: string[] = [];
+
+  constructor(private readonly d: DialerDeps) {}
+
+  isDialing(name: string): boolean {
+    return this.attempts.has(name);
+  }
+
+  linkOf(name: string): Link | undefined {
+    return this.attempts.get(name)?.link;
+  }
+
+  get links(): Iterable<Link> {
+    return [...this.attempts.values()].map((a) => a.link);
+  }
+
+  /** Dials `contact` unless a link or a dial to it exists, or it must not be dialed now. */
+  dial(contact: Contact): void {
+    if (!this.d.discoverable() || contact.blocked || contact.legacy) return;
+    if (this.d.linked(contact) || this.attempts.has(contact.name)) return;
+    const plan = dialPlan(contact);
+    if (plan.length === 0) return;
+    if (this.attempts.size >= MAX_CONCURRENT_DIALS) {
+      if (!this.queue.includes(contact.name)) this.queue.push(contact.name);
+      return;
+    }
+    this.d.retry.cancel(contact.name);
+    this.d.health.retryAt(contact.name, null);
+    this.start(contact, plan, 0);
+  }
+
+  private start(contact: Contact, plan: Target[], at: number): void {
+    const target = plan[at]!;
+    const address = formatHostPort(target.host, target.port);
+    log.debug(`dialing ${contact.name} at ${address}${plan.length > 1 ? ` (address ${at + 1} of ${plan.length})` : ""}`);
+    this.d.health.dialing(contact.name, address);
+    const link = this.d.transport().dial(target.host, target.port, this.d.newCtx(contact, target));
+    this.attempts.set(contact.name, { link, plan, at });
+  }
+
+  /** Drops queued and in-flight dials (hidden, shutting down). */
+  clear(): void {
+    this.queue.length = 0;
+  }
+
+  /**
+   * A link of ours ended. Before it was up: a failure of that address, so the
+   * next one is tried at once; after the last, or once a link that was up
+   * goes down, a redial after the backoff while we owe the peer messages.
+   * Returns true when the link was one of our dials.
+   */
+  closed(name: string, link: Link, info: CloseInfo, wasUp: boolean, why: string | null): boolean {
+    const attempt = this.attempts.get(name);
+    if (!attempt || attempt.link !== link) return false;
+    this.attempts.delete(name);
+    const target = attempt.plan[attempt.at]!;
+    const ours = info.local?.code === "HIDDEN" || info.local?.code === "SHUTDOWN";
+    const duplicate = info.local?.code === "DUPLICATE_LINK" || info.remote?.code === "DUPLICATE_LINK";
+    if (!wasUp && !ours && !duplicate) {
+      this.d.tried(name, target, false, why);
+      const next = attempt.at + 1;
+      const fresh = this.d.contact(name);
+      if (fresh && next < attempt.plan.length && this.d.discoverable() && !fresh.blocked && !this.d.linked(fresh)) {
+        this.start(fresh, attempt.plan, next);
+        return true;
+      }
+    }
+    this.nextQueued();
+    if (!duplicate && !ours) void this.redialIfOwed(name);
+    return true;
+  }
+
+  /** A contact's link went down (one we did not dial): dial again later if we owe it messages. */
+  lost(name: string): void {
+    this.nextQueued();
+    void this.redialIfOwed(name);
+  }
+
+  /** The link to `name` is up: that address worked. */
+  up(name: string, link: Link): void {
+    const attempt = this.attempts.get(name);
+    if (attempt?.link === link) this.d.tried(name, attempt.plan[attempt.at]!, true, null);
+  }
+
+  private async redialIfOwed(name: string): Promise<void> {
+    if (!this.d.discoverable()) return;
+    const contact = this.d.contact(name);
+    if (!contact || contact.blocked || contact.legacy) return;
+    const owed = await this.d.owed(name).catch(() => false);
+    if (!owed || this.d.linked(contact) || this.attempts.has(name)) return;
+    const ms = this.d.retry.schedule(name, () => {
+      this.d.health.retryAt(name, null);
+      const c = this.d.contact(name);
+      if (c) this.dial(c);
+    });
+    if (ms !== null) {
+      this.d.health.retryAt(name, Date.now() + ms);
+      log.debug(`${name}: messages waiting, redial in ${(ms / 1000).toFixed(1)} s`);
+    }
+  }
+
+  private nextQueued(): void {
+    while (this.queue.length > 0 && this.attempts.size < MAX_CONCURRENT_DIALS) {
+      const c = this.d.contact(this.queue.shift()!);
+      if (c) this.dial(c);
+    }
+  }
+}

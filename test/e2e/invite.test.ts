@@ -1,0 +1,87 @@
+// Invites between two homes, as people use them: one prints a line, the
+// other pastes it; the inviter's node adds the invitee at once. A used or
+// expired token makes the bearer a request, like any stranger.
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { makeUser, type User } from "../helpers/serve.ts";
+
+setDefaultTimeout(90_000);
+
+async function invite(u: User, args: string[] = []): Promise<string> {
+  const r = await u.cli(["invite", ...args]);
+  expect(r.exitCode).toBe(0);
+  expect(r.stderr).toContain("Give this line to a friend");
+  const line = r.stdout.trim().split("\n")[0]!;
+  expect(line.startsWith("p2pchat:")).toBe(true);
+  return line;
+}
+
+describe("invites", () => {
+  test("round trip: bob adds alice's invite; alice's node adds bob at once, no request; they chat both ways", async () => {
+    await using alice = await makeUser("alice");
+    await using bob = await makeUser("bob");
+    const aliceServe = await alice.serve();
+    const line = await invite(alice);
+    const added = await bob.cli(["add", line]);
+    expect(added.exitCode).toBe(0);
+    expect(added.stdout).toBe(`added alice, pinned to ${alice.peerId}, at 127.0.0.1:${alice.port}: say hello with \`p2pchat chat alice\`\n`);
+    const sent = await bob.cli(["send", "alice", "hello from your invite"]);
+    expect(sent.exitCode).toBe(0);
+    await aliceServe.waitFor(/^\* bob joined with your invite: a contact now/);
+    await aliceServe.waitFor(/bob: hello from your invite$/);
+    expect(aliceServe.stdout()).not.toContain("request from");
+    const contacts = JSON.parse((await alice.cli(["contacts", "--json"])).stdout);
+    expect(contacts).toEqual([expect.objectContaining({ name: "bob", peerId: bob.peerId })]);
+    expect(contacts[0].addresses[0]).toMatchObject({ address: `127.0.0.1:${bob.port}`, source: "hello" });
+    await bob.serve();
+    const back = await alice.cli(["send", "bob", "welcome"]);
+    expect(back.exitCode).toBe(0);
+    // bob's side: alice's address came from the invite and has worked.
+    const mine = JSON.parse((await bob.cli(["contacts", "--json"])).stdout);
+    expect(mine[0].addresses[0]).toMatchObject({ address: `127.0.0.1:${alice.port}`, source: "invite" });
+    expect(mine[0].addresses[0].lastWorked).toBeGreaterThan(0);
+  });
+
+  test("a mistyped or truncated invite: exit 2, checksum mismatch, nothing added", async () => {
+    await using alice = await makeUser("alice");
+    await using bob = await makeUser("bob");
+    const line = await invite(alice);
+    const i = 30;
+    const typo = line.slice(0, i) + (line[i] === "A" ? "B" : "A") + line.slice(i + 1);
+    for (const bad of [typo, line.slice(0, -3)]) {
+      const r = await bob.cli(["add", bad]);
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toContain("checksum mismatch");
+      expect(r.stdout).toBe("");
+    }
+    expect(JSON.parse((await bob.cli(["contacts", "--json"])).stdout)).toEqual([]);
+  });
+
+  test("a used-up or expired token: the bearer lands in the requests, as any stranger; a taken name becomes name-2", async () => {
+    await using alice = await makeUser("alice");
+    await using bob = await makeUser("bob");
+    await using carol = await makeUser("bob"); // announces a name alice will already have
+    await using dave = await makeUser("dave");
+    const aliceServe = await alice.serve();
+    const once = await invite(alice, ["--uses", "1"]);
+    expect((await bob.cli(["add", once])).exitCode).toBe(0);
+    expect((await bob.cli(["send", "alice", "first"])).exitCode).toBe(0);
+    await aliceServe.waitFor(/^\* bob joined with your invite/);
+    // carol reuses it: a request.
+    expect((await carol.cli(["contacts", "add", once])).exitCode).toBe(0);
+    expect((await carol.cli(["send", "alice", "me too"])).exitCode).toBe(0);
+    await aliceServe.waitFor(/^\* request from "bob" \(unverified\) NOT your contact bob/);
+    // A fresh invite admits carol: her name bob is taken, so she is bob-2.
+    const two = await invite(alice, ["--uses", "2"]);
+    expect((await carol.cli(["add", two])).stdout).toContain("already your contact");
+    expect((await carol.cli(["send", "alice", "again"])).exitCode).toBe(0);
+    await aliceServe.waitFor(/^\* bob-2 joined with your invite as bob-2 \(the name "bob" was taken\)/);
+    // An expired one: dave knocks.
+    const short = await invite(alice, ["--expires", "1s"]);
+    await Bun.sleep(1200);
+    expect((await dave.cli(["add", short])).exitCode).toBe(0);
+    expect((await dave.cli(["send", "alice", "late"])).exitCode).toBe(0);
+    await aliceServe.waitFor(/^\* request from "dave" \(unverified\)/);
+    const names = JSON.parse((await alice.cli(["contacts", "--json"])).stdout).map((c: { name: string }) => c.name);
+    expect(names).toEqual(["bob", "bob-2"]);
+  });
+});
