@@ -14,6 +14,7 @@ export type ReachErrorCode =
   | "NO_DHT" // no bootstrap node to start from
   | "DHT_STOPPED" // the client was stopped
   | "TIMEOUT" // a lookup or publish took too long
+  | "LOOKUP_FAILED" // the DHT client could not run the lookup
   | "PUBLISH_FAILED"; // no DHT node stored the record
 
 const INPUT_CODES: ReadonlySet<ReachErrorCode> = new Set(["BAD_KEY", "BAD_BOOTSTRAP"]);
