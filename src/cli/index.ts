@@ -25,6 +25,7 @@ export const root = defineCommand({
     history: lazy(() => import("./history.ts")),
     search: lazy(() => import("./search.ts")),
     db: lazy(() => import("./db.ts")),
+    lookup: lazy(() => import("./lookup.ts")),
   },
 });
 

@@ -62,7 +62,7 @@ export function parseDiscoveryKey(text: string): Uint8Array {
   const s = text.trim().toLowerCase().replace(/^pk:/, "");
   if (s.length !== 52) throw ReachError.badKey(text, `a discovery key has 52 characters, this has ${s.length}`);
   const bytes = decodeZ32(s);
-  if (!bytes || bytes.length !== 32) throw ReachError.badKey(text, "not z-base-32 (letters and digits of ybndrfg8ejkmcpqxot1uwisza345h769)");
+  if (!bytes || bytes.length !== 32) throw ReachError.badKey(text, "not z-base-32 (letters and digits of ybndrfg8ejkmcpqxot1uwisza345h769), or a character is mistyped");
   return bytes;
 }
 
