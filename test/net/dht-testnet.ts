@@ -13,6 +13,8 @@ export interface TestnetOptions {
   host?: string;
   /** First port; the others follow it. 0 (default): any free ports. */
   basePort?: number;
+  /** Nodes of another testnet for the first node to join; none (default): it stands alone. */
+  join?: BootstrapNode[];
 }
 
 export interface Testnet extends AsyncDisposable {
@@ -31,7 +33,8 @@ export async function startTestnet(opts: TestnetOptions = {}): Promise<Testnet> 
   try {
     for (let i = 0; i < size; i++) {
       // verify: so the nodes store BEP 44 mutable items, as mainline nodes do.
-      const node = new DHT({ bootstrap: i === 0 ? false : [bootstrap[0]!], verify: verifyEd25519 });
+      const first = opts.join?.length ? opts.join : false;
+      const node = new DHT({ bootstrap: i === 0 ? first : [bootstrap[0]!], verify: verifyEd25519 });
       nodes.push(node);
       const port = opts.basePort ? opts.basePort + i : 0;
       await new Promise<void>((resolve, reject) => {
