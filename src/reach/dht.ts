@@ -97,15 +97,20 @@ export class DhtClient implements AsyncDisposable {
   async resolve(key: Uint8Array, opts: ResolveOptions = {}): Promise<DecodedRecord | null> {
     if (key.length !== 32) throw new ReachError("BAD_KEY", `a discovery key is 32 bytes, not ${key.length}`);
     const seen: SignedRecord[] = [];
+    // Most nodes return the same record: verify each distinct one once.
+    const verdicts = new Map<string, boolean>();
     // bittorrent-dht calls this for each value a node returns: check the key
     // and signature ourselves, and keep what passes.
     const verify: Verify = (sig, message, k) => {
+      const id = `${Buffer.from(k).toString("hex")}:${Buffer.from(sig).toString("hex")}:${Buffer.from(message).toString("hex")}`;
+      const known = verdicts.get(id);
+      if (known !== undefined) return known;
       const parsed = Buffer.from(k).equals(Buffer.from(key)) ? parseSignable(message) : null;
-      if (!parsed) return false;
-      const r: SignedRecord = { key, seq: parsed.seq, sig: Uint8Array.from(sig), value: parsed.value };
-      if (checkRecord(r) !== null) return false;
-      seen.push(r);
-      return true;
+      const r: SignedRecord | null = parsed && { key, seq: parsed.seq, sig: Uint8Array.from(sig), value: parsed.value };
+      const ok = r !== null && checkRecord(r) === null;
+      verdicts.set(id, ok);
+      if (ok) seen.push(r);
+      return ok;
     };
     const target = createHash("sha1").update(key).digest();
     const local = this.dht.toJSON().values[target.toString("hex")];
