@@ -29,6 +29,8 @@ export interface DhtClientOptions {
 export interface ResolveOptions {
   /** Only a record with a larger seq counts (the one the caller already has). */
   newerThan?: bigint;
+  /** Gives up early: the lookup fails with ABORTED. */
+  signal?: AbortSignal;
 }
 
 export class DhtClient implements AsyncDisposable {
@@ -123,6 +125,7 @@ export class DhtClient implements AsyncDisposable {
       "LOOKUP_FAILED",
       (done, fail) => this.dht.get(target, { verify, cache: false }, (err) => (err ? fail(new ReachError("LOOKUP_FAILED", `${what} failed: ${err.message}`, { cause: err })) : done())),
       () => seen.length > 0,
+      opts.signal,
     );
     seen.sort((a, b) => (moreRecent(a, b) ? -1 : moreRecent(b, a) ? 1 : 0));
     for (const r of seen) {
@@ -149,8 +152,15 @@ export class DhtClient implements AsyncDisposable {
   }
 
   /** Runs one callback-style operation under the timeout; `enough` lets a timed-out lookup keep what it found. */
-  #op<T>(what: string, code: ReachErrorCode, run: (done: (v: T) => void, fail: (e: ReachError) => void) => void, enough?: () => boolean): Promise<T> {
+  #op<T>(
+    what: string,
+    code: ReachErrorCode,
+    run: (done: (v: T) => void, fail: (e: ReachError) => void) => void,
+    enough?: () => boolean,
+    signal?: AbortSignal,
+  ): Promise<T> {
     if (this.#stopped) return Promise.reject(new ReachError("DHT_STOPPED", `${what}: the DHT client was stopped`));
+    if (signal?.aborted) return Promise.reject(new ReachError("ABORTED", `${what} was abandoned`));
     const { promise, resolve, reject } = Promise.withResolvers<T>();
     let settled = false;
     const finish = (f: () => void) => {
@@ -158,9 +168,12 @@ export class DhtClient implements AsyncDisposable {
       settled = true;
       clearTimeout(timer);
       this.#pending.delete(cancel);
+      signal?.removeEventListener("abort", onAbort);
       f();
     };
     const cancel = (err: ReachError) => finish(() => reject(err));
+    const onAbort = () => cancel(new ReachError("ABORTED", `${what} was abandoned`));
+    signal?.addEventListener("abort", onAbort);
     const timer = setTimeout(() => finish(() => (enough?.() ? resolve(undefined as T) : reject(ReachError.timeout(what, this.timeoutMs)))), this.timeoutMs);
     this.#pending.add(cancel);
     // After the first round of bootstrap queries, so the routing table has nodes to ask.

@@ -13,6 +13,7 @@ export type ReachErrorCode =
   | "BAD_BOOTSTRAP" // a --dht-bootstrap entry is not HOST:PORT
   | "NO_DHT" // no bootstrap node to start from
   | "DHT_STOPPED" // the client was stopped
+  | "ABORTED" // the caller gave up (AbortSignal)
   | "TIMEOUT" // a lookup or publish took too long
   | "LOOKUP_FAILED" // the DHT client could not run the lookup
   | "PUBLISH_FAILED"; // no DHT node stored the record

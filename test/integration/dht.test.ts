@@ -6,6 +6,7 @@ import { createSocket } from "node:dgram";
 import type DHT from "bittorrent-dht";
 import type { PeerId } from "../../src/protocol/peer-id.ts";
 import { DhtClient } from "../../src/reach/dht.ts";
+import { DhtFinder } from "../../src/reach/dht-finder.ts";
 import { DhtPublisher } from "../../src/reach/dht-publisher.ts";
 import { generateDiscoveryKey, type DiscoveryKey } from "../../src/reach/discovery-key.ts";
 import { encodeRecord, type SignedRecord } from "../../src/reach/record.ts";
@@ -169,6 +170,33 @@ describe("dht", () => {
     await d.stop();
     expect((await pending).code).toBe("DHT_STOPPED");
     expect((await d.publish(record(alice, [], 1n)).catch((e) => e)).code).toBe("DHT_STOPPED");
+  });
+
+  test.concurrent("DhtFinder: a contact's addresses and relays by peer id, never another peer's, never older", async () => {
+    await using net = await startTestnet({ size: 5 });
+    await using a = await client(net.bootstrap);
+    await using b = await client(net.bootstrap);
+    const [alice, mallory] = [generateDiscoveryKey(), generateDiscoveryKey()];
+    const keys = new Map<string, Uint8Array>([[ALICE, alice.publicKey], [MALLORY, mallory.publicKey]]);
+    const finder = new DhtFinder({ dht: b, keyFor: (peer) => keys.get(peer) ?? null });
+    expect([await finder.lookup(ALICE), finder.error()]).toEqual([[], null]);
+    await a.publish(encodeRecord({ peerId: ALICE, addresses: ["192.0.2.1:20001"], relays: ["relay://192.0.2.9:22067/?id=R"] }, alice, 1_000_000n));
+    expect(await finder.lookup(ALICE)).toEqual(["192.0.2.1:20001", "relay://192.0.2.9:22067/?id=R"]);
+    await a.publish(record(alice, ["192.0.2.2:20001"], 2_000_000n));
+    expect(await finder.lookup(ALICE)).toEqual(["192.0.2.2:20001"]);
+    // A liar replaying the old record: the finder keeps the newest it saw.
+    plant(net.nodes[0]!, record(alice, ["192.0.2.1:20001"], 1_000_000n));
+    expect(await finder.lookup(ALICE)).toEqual(["192.0.2.2:20001"]);
+    // Mallory's key publishing alice's peer id is no hint for mallory.
+    await a.publish(record(mallory, ["192.0.2.66:1"], 3_000_000n, ALICE));
+    expect(await finder.lookup(MALLORY)).toEqual([]);
+    expect(finder.error()?.message).toContain("names another peer id");
+    expect(await finder.lookup("AAAAAAA-AAAAAAA-AAAAAAA-AAAAAAA-AAAAAAA-AAAAAAA-AAAAAAA-AAAAAAA" as PeerId)).toEqual([]);
+    // A lookup that is abandoned keeps what was known, and says why.
+    const abort = new AbortController();
+    abort.abort();
+    expect(await finder.lookup(ALICE, abort.signal)).toEqual(["192.0.2.2:20001"]);
+    expect((finder.error() as { code?: string }).code).toBe("ABORTED");
   });
 
   test("no bootstrap node: no DHT, and a message that says why", async () => {
