@@ -24,6 +24,8 @@ export interface DhtClientOptions {
   host?: string;
   port?: number;
   timeoutMs?: number;
+  /** How long one UDP query waits for its answer (bittorrent-dht: 2000). */
+  queryTimeoutMs?: number;
 }
 
 export interface ResolveOptions {
@@ -43,14 +45,21 @@ export class DhtClient implements AsyncDisposable {
     private readonly dht: DHT,
     private readonly timeoutMs: number,
   ) {
-    this.#ready = new Promise((resolve) => (dht.ready ? resolve() : dht.once("ready", () => resolve())));
+    // Once a node has answered (or bootstrapping is over): a full bootstrap
+    // on mainline can outlast a lookup's time.
+    this.#ready = new Promise((resolve) => {
+      if (dht.ready || dht.toJSON().nodes.length > 0) return resolve();
+      dht.once("ready", () => resolve());
+      dht.once("node", () => resolve());
+    });
   }
 
   /** Binds the UDP socket and starts joining the DHT through `bootstrap`. */
   static async start(opts: DhtClientOptions): Promise<DhtClient> {
     if (opts.bootstrap.length === 0) throw new ReachError("NO_DHT", `no DHT: ${noDhtReason()}`);
     // An explicit list always: bittorrent-dht falls back to the public routers when it has none.
-    const dht = new DHT({ bootstrap: opts.bootstrap.map((n) => ({ host: n.host, port: n.port })), verify: verifyEd25519 });
+    const bootstrap = opts.bootstrap.map((n) => ({ host: n.host, port: n.port }));
+    const dht = new DHT({ bootstrap, verify: verifyEd25519, timeout: opts.queryTimeoutMs });
     dht.on("warning", (err: Error) => log.debug(`warning: ${err.message}`));
     await new Promise<void>((resolve, reject) => {
       const fail = (err: Error) => reject(new ReachError("NO_DHT", `cannot open the DHT socket: ${err.message}`, { cause: err }));
@@ -127,6 +136,8 @@ export class DhtClient implements AsyncDisposable {
       () => seen.length > 0,
       opts.signal,
     );
+    // bittorrent-dht ends a lookup nobody answered as if it found nothing.
+    if (seen.length === 0 && this.dht.toJSON().nodes.length === 0) throw new ReachError("LOOKUP_FAILED", `${what}: no DHT node answered`);
     seen.sort((a, b) => (moreRecent(a, b) ? -1 : moreRecent(b, a) ? 1 : 0));
     for (const r of seen) {
       try {

@@ -1,5 +1,6 @@
 // `p2pchat lookup` as a person runs it, against a DHT testnet on loopback.
 import { describe, expect, test, setDefaultTimeout } from "bun:test";
+import { createSocket } from "node:dgram";
 import type { PeerId } from "../../src/protocol/peer-id.ts";
 import { DhtClient } from "../../src/reach/dht.ts";
 import { generateDiscoveryKey } from "../../src/reach/discovery-key.ts";
@@ -53,6 +54,21 @@ describe("lookup", () => {
       exitCode: 1,
     });
     expect(await runCli(["lookup", nobody.z32, "--json", ...flag])).toEqual({ stdout: `{\n  "key": "${nobody.z32}",\n  "found": false\n}\n`, stderr: "", exitCode: 1 });
+  });
+
+  test.concurrent("no DHT node answers: says so rather than 'no record', exit 1", async () => {
+    const silent = createSocket("udp4");
+    await new Promise<void>((r) => silent.bind(0, "127.0.0.1", () => r()));
+    try {
+      const key = generateDiscoveryKey().z32;
+      expect(await runCli(["lookup", key, "--dht-bootstrap", `127.0.0.1:${silent.address().port}`])).toEqual({
+        stdout: "",
+        stderr: `p2pchat: DHT lookup for ${key}: no DHT node answered\n`,
+        exitCode: 1,
+      });
+    } finally {
+      silent.close();
+    }
   });
 
   test.concurrent("bad input and no DHT: one line, exit 2; the public DHT is never asked", async () => {

@@ -165,6 +165,10 @@ describe("dht", () => {
     const alice = generateDiscoveryKey();
     const err = await c.resolve(alice.publicKey).catch((e) => e);
     expect([err.code, err.message]).toEqual(["TIMEOUT", `DHT lookup for ${alice.z32} timed out after 0.3 s`]);
+    // With time to finish, it says that no node answered, not that there is no record.
+    await using e = await DhtClient.start({ bootstrap: [{ host: "127.0.0.1", port: silent.port }], host: "127.0.0.1", queryTimeoutMs: 100 });
+    const none = await e.resolve(alice.publicKey).catch((e) => e);
+    expect([none.code, none.message]).toEqual(["LOOKUP_FAILED", `DHT lookup for ${alice.z32}: no DHT node answered`]);
     await using d = await client([{ host: "127.0.0.1", port: silent.port }]);
     const pending = d.resolve(alice.publicKey).catch((e) => e);
     await d.stop();
