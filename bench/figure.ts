@@ -22,6 +22,8 @@ export interface Scale {
   faninMessages: number;
   searchRows: number;
   startupRuns: number;
+  /** Nodes in the local DHT the lookup figure runs on. */
+  dhtNodes: number;
 }
 
 export function figure(name: string, value: number, unit: string, ceiling: number | string | null, target: string | null): Figure {

@@ -30,6 +30,7 @@ export const root = defineCommand({
     search: lazy(() => import("./search.ts")),
     db: lazy(() => import("./db.ts")),
     service: lazy(() => import("./service.ts")),
+    lookup: lazy(() => import("./lookup.ts")),
   },
 });
 

@@ -1,0 +1,53 @@
+// The reach layer's one error class: finding peers (DHT records, discovery
+// keys, bootstrap lists). Callers branch on `code`; `message` is one line a
+// person can act on.
+
+export type ReachErrorCode =
+  | "BAD_KEY" // not a discovery key (z-base-32, 32 bytes)
+  | "KEY_FILE" // discovery.key cannot be read, written or is not an Ed25519 key
+  | "BAD_SIGNATURE" // the record's signature does not verify
+  | "WRONG_KEY" // signed by a key other than the one asked for
+  | "TOO_LARGE" // value over the 1000 bytes BEP 44 allows
+  | "MALFORMED_RECORD" // not a DNS packet, or no p2pchat TXT record in it
+  | "STALE_RECORD" // not newer than a record already seen
+  | "BAD_BOOTSTRAP" // a --dht-bootstrap entry is not HOST:PORT
+  | "NO_DHT" // no bootstrap node to start from
+  | "DHT_STOPPED" // the client was stopped
+  | "ABORTED" // the caller gave up (AbortSignal)
+  | "TIMEOUT" // a lookup or publish took too long
+  | "LOOKUP_FAILED" // the DHT client could not run the lookup
+  | "PUBLISH_FAILED"; // no DHT node stored the record
+
+const INPUT_CODES: ReadonlySet<ReachErrorCode> = new Set(["BAD_KEY", "BAD_BOOTSTRAP"]);
+
+export class ReachError extends Error {
+  override readonly name = "ReachError";
+  constructor(
+    readonly code: ReachErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  /** The user typed something wrong: the CLI exits with 2. */
+  get isInputError(): boolean {
+    return INPUT_CODES.has(this.code);
+  }
+
+  static badKey(text: string, why: string) {
+    return new ReachError("BAD_KEY", `invalid discovery key ${JSON.stringify(text)}: ${why}`);
+  }
+  static tooLarge(bytes: number, max: number) {
+    return new ReachError("TOO_LARGE", `record value is ${bytes} bytes; BEP 44 allows at most ${max}`);
+  }
+  static malformed(why: string, cause?: unknown) {
+    return new ReachError("MALFORMED_RECORD", `malformed record: ${why}`, { cause });
+  }
+  static stale(seq: bigint, newerThan: bigint) {
+    return new ReachError("STALE_RECORD", `record seq ${seq} is not newer than ${newerThan}, already seen`);
+  }
+  static timeout(what: string, ms: number) {
+    return new ReachError("TIMEOUT", `${what} timed out after ${ms / 1000} s`);
+  }
+}
