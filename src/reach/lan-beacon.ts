@@ -13,8 +13,10 @@ import { Nearby } from "./nearby.ts";
 import { discoveryAllowed } from "./switch.ts";
 
 export const BEACON_INTERVAL_MS = 30_000;
-/** Beacons sent in answer to a new peer: at most one per this gap. */
+/** Beacons sent in answer to a new peer: one per this gap in the long run... */
 export const MIN_SEND_GAP_MS = 1_000;
+/** ...after a burst of this many (nodes that start together are all answered at once). */
+export const ANSWER_BURST = 3;
 
 export interface LanBeaconOptions {
   peerId: PeerId;
@@ -27,6 +29,8 @@ export interface LanBeaconOptions {
   nearby?: Nearby;
   intervalMs?: number;
   minGapMs?: number;
+  answerBurst?: number;
+  /** The first start's instance id (default random); each later start picks a new one. */
   instanceId?: string;
   /** Default discoveryAllowed(): P2PCHAT_DISCOVERY. */
   allowed?: () => boolean;
@@ -46,8 +50,10 @@ export interface BeaconStats {
 }
 
 export class LanBeacon {
+  readonly peerId: PeerId;
   readonly nearby: Nearby;
-  readonly instanceId: string;
+  /** Random per start: a node back from hidden has forgotten everyone, and a new instance makes the others answer at once. */
+  instanceId: string;
   readonly stats: BeaconStats = { sent: 0, heard: 0, own: 0, malformed: 0 };
   private readonly o: LanBeaconOptions;
   private readonly log: ConsolaInstance;
@@ -55,14 +61,18 @@ export class LanBeacon {
   private starting: Promise<boolean> | null = null;
   private interval: ReturnType<typeof setInterval> | null = null;
   private pending: ReturnType<typeof setTimeout> | null = null;
-  private lastAnswer = -Infinity;
+  private answers: number;
+  private answersAt = performance.now();
   private lastError: Error | null = null;
+  private stopped = false;
 
   constructor(opts: LanBeaconOptions) {
     this.o = opts;
+    this.peerId = opts.peerId;
     this.nearby = opts.nearby ?? new Nearby();
     this.instanceId = opts.instanceId ?? newInstanceId();
     this.log = opts.log ?? childLogger("lan");
+    this.answers = opts.answerBurst ?? ANSWER_BURST;
   }
 
   get running(): boolean {
@@ -89,25 +99,31 @@ export class LanBeacon {
     this.interval = this.pending = null;
     const s = this.socket;
     this.socket = null;
+    if (s) this.stopped = true;
     this.nearby.clear();
     await s?.close();
   }
 
   /**
-   * Sends a beacon now, or as soon as the gap since the last such beacon
-   * allows (requests in between share one): for a new peer, a changed port
-   * or address list. The periodic beacons do not count against the gap.
+   * Sends a beacon now, or as soon as the budget allows (requests in between
+   * share one): for a new peer, a changed port or address list. A token
+   * bucket, ANSWER_BURST deep, refilled once per MIN_SEND_GAP_MS; the
+   * periodic beacons do not draw on it.
    */
   announceNow(): void {
     if (!this.socket || this.pending) return;
-    const wait = this.lastAnswer + (this.o.minGapMs ?? MIN_SEND_GAP_MS) - performance.now();
+    const gap = this.o.minGapMs ?? MIN_SEND_GAP_MS;
+    const burst = this.o.answerBurst ?? ANSWER_BURST;
+    const now = performance.now();
+    this.answers = Math.min(burst, this.answers + (now - this.answersAt) / gap);
+    this.answersAt = now;
     const go = () => {
       this.pending = null;
-      this.lastAnswer = performance.now();
+      this.answers -= 1; // may dip below 0 after a wait; the refill brings it back
       void this.send();
     };
-    if (wait <= 0) return go();
-    this.pending = setTimeout(go, wait);
+    if (this.answers >= 1) return go();
+    this.pending = setTimeout(go, (1 - this.answers) * gap);
     this.pending.unref?.();
   }
 
@@ -123,6 +139,7 @@ export class LanBeacon {
 
   private async open(): Promise<boolean> {
     if (!(this.o.allowed ?? discoveryAllowed)()) return false;
+    if (this.stopped) this.instanceId = newInstanceId();
     try {
       this.socket = await LanSocket.open((p, from) => this.onPacket(p, from), this.o.socket);
     } catch (err) {
@@ -143,7 +160,7 @@ export class LanBeacon {
     if (port < 1 || port > 65535) return; // nothing to announce yet
     let packet: Uint8Array;
     try {
-      const announce = { peerId: this.o.peerId, port, instanceId: this.instanceId, addresses: this.o.addresses?.() ?? [] };
+      const announce = { peerId: this.peerId, port, instanceId: this.instanceId, addresses: this.o.addresses?.() ?? [] };
       const key = this.o.discoveryKey?.();
       packet = encodeAnnounce(key ? { ...announce, discoveryKey: key } : announce);
     } catch (err) {
@@ -165,7 +182,7 @@ export class LanBeacon {
     }
     // Our own beacons come back to us (broadcast and multicast loop back);
     // a beacon claiming our id or instance is either that or a forgery.
-    if (h.peerId === this.o.peerId || h.instanceId === this.instanceId) {
+    if (h.peerId === this.peerId || h.instanceId === this.instanceId) {
       this.stats.own++;
       return;
     }

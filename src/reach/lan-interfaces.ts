@@ -70,12 +70,18 @@ export function beaconTargets(
   };
 }
 
-/** Linux's flags from /sys/class/net/NAME/flags; null elsewhere or when unreadable. */
+/**
+ * Linux's flags from /sys/class/net/NAME/flags, null elsewhere or when
+ * unreadable. sysfs leaves IFF_RUNNING out; it is set here from operstate
+ * ("up", or "unknown" as on tunnels and some drivers).
+ */
 export function sysfsFlags(name: string): number | null {
   if (process.platform !== "linux" || !/^[\w.-]{1,15}$/.test(name)) return null;
   try {
     const n = Number(readFileSync(`/sys/class/net/${name}/flags`, "utf8").trim());
-    return Number.isInteger(n) ? n : null;
+    if (!Number.isInteger(n)) return null;
+    const state = readFileSync(`/sys/class/net/${name}/operstate`, "utf8").trim();
+    return state === "up" || state === "unknown" ? n | IFF_RUNNING : n & ~IFF_RUNNING;
   } catch {
     return null;
   }

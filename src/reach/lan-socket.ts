@@ -77,26 +77,33 @@ export class LanSocket {
     return { v4: this.v4?.address().port ?? null, v6: this.v6?.address().port ?? null };
   }
 
-  /** Sends `p` to every target; resolves with how many sends the kernel took. */
+  /**
+   * Sends `p` to every target; resolves with how many sends the kernel took.
+   * One target failing is normal (255.255.255.255 needs a default route);
+   * error() reports a round in which none went out.
+   */
   async send(p: Uint8Array): Promise<number> {
     const t = this.targets(this.port);
     this.join(t.v6);
-    const sends: Promise<boolean>[] = [];
+    let firstError: Error | null = null;
     const one = (s: dgram.Socket, to: HostPort) =>
       new Promise<boolean>((resolve) => {
+        const done = (err: Error | null) => {
+          firstError ??= err;
+          resolve(!err);
+        };
         try {
-          s.send(p, to.port, to.host, (err) => {
-            if (err) this.lastError = err;
-            resolve(!err);
-          });
+          s.send(p, to.port, to.host, done);
         } catch (err) {
-          this.lastError = err as Error;
-          resolve(false);
+          done(err as Error);
         }
       });
+    const sends: Promise<boolean>[] = [];
     if (this.v4) for (const to of t.v4) sends.push(one(this.v4, to));
     if (this.v6) for (const to of t.v6) sends.push(one(this.v6, to));
-    return (await Promise.all(sends)).filter(Boolean).length;
+    const n = (await Promise.all(sends)).filter(Boolean).length;
+    this.lastError = n > 0 ? null : (firstError ?? new Error("no network to send LAN beacons on"));
+    return n;
   }
 
   /** The last socket error (a failed bind, send or read), for `status`. */
