@@ -50,6 +50,8 @@ export interface BeaconStats {
 }
 
 export class LanBeacon {
+  /** As a Finder (REACH.md): name, lookup, error. */
+  readonly name = "lan";
   readonly peerId: PeerId;
   readonly nearby: Nearby;
   /** Random per start: a node back from hidden has forgotten everyone, and a new instance makes the others answer at once. */
@@ -125,6 +127,15 @@ export class LanBeacon {
     if (this.answers >= 1) return go();
     this.pending = setTimeout(go, (1 - this.answers) * gap);
     this.pending.unref?.();
+  }
+
+  /**
+   * The addresses heard for `peer` in the last TTL, as `host:port` (IPv6 in
+   * brackets, link-local with its zone: `[fe80::1%eth0]:20001`), the most
+   * recently heard first; [] when not heard. Hints: the TLS pin judges.
+   */
+  async lookup(peer: PeerId, _signal?: AbortSignal): Promise<string[]> {
+    return (this.nearby.get(peer)?.addresses ?? []).map((a) => (a.host.includes(":") ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`));
   }
 
   /** The last failure to bind, send or read, or null. */

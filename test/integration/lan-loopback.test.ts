@@ -58,8 +58,12 @@ test("a node that starts is heard at once, and hears the other at once (the answ
   // The interval is a minute: only the start beacon and the answer explain this.
   expect(aHeard - t0).toBeLessThan(1_000);
   expect(bHeard - t0).toBeLessThan(1_000);
+  // The first beacon heard came over one family; the other's copy follows.
+  await eventually(() => a.beacon.nearby.get(id(2))!.addresses.length === 2 && bb.beacon.nearby.get(id(1))!.addresses.length === 2, "both families", 5_000);
   expect(a.beacon.nearby.get(id(2))!.addresses.map((x) => `${x.host}:${x.port}`).sort()).toEqual(["127.0.0.1:20002", "::1:20002"]);
   expect(bb.beacon.nearby.get(id(1))!.instanceId).toBe(a.beacon.instanceId);
+  expect((await bb.beacon.lookup(id(1))).sort()).toEqual(["127.0.0.1:20001", "[::1]:20001"]);
+  expect(await bb.beacon.lookup(id(9))).toEqual([]);
 });
 
 test("own beacons are ignored; the interval repeats; stop() sends and hears nothing more", async () => {

@@ -64,6 +64,8 @@ describe.skipIf(why !== null)(`LAN discovery in network namespaces${why ? ` (ski
     const heard = await Promise.all([a.next(heardFrom(3), "a to hear c"), b.next(heardFrom(3), "b to hear c"), c.next(heardFrom(1), "c to hear a"), c.next(heardFrom(2), "c to hear b")]);
     for (const e of heard) expect(e.t - cReady.t).toBeLessThan(1_000);
     // Over both families: the IPv4 and the link-local address of each.
+    const fromHost = (host: string) => (e: Event) => heardFrom(1)(e) && (e.from as { host: string }).host === host;
+    await Promise.all([c.next(fromHost(lan.ipv4("a")!), "c to hear a over IPv4"), c.next(fromHost(lan.ipv6("a")!), "c to hear a over IPv6")]);
     const list = (await c.ask("list")).peers as { peerId: string; addresses: { host: string; from: string }[] }[];
     const ofA = list.find((p) => p.peerId === ID(1))!;
     expect(ofA.addresses.map((x) => x.host).sort()).toEqual([lan.ipv4("a")!, lan.ipv6("a")!].sort());
