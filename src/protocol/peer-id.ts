@@ -22,6 +22,20 @@ export function peerIdFromFingerprint(fingerprint256: string): PeerId {
   return formatDigest(Uint8Array.from(Buffer.from(hex, "hex")));
 }
 
+/** The 32 bytes behind an id (the SHA-256 digest), for compact wire forms such as LAN beacons. */
+export function peerIdFromDigest(digest: Uint8Array): PeerId {
+  if (digest.byteLength !== 32) throw new TypeError(`a peer id digest has 32 bytes, this has ${digest.byteLength}`);
+  return formatDigest(digest);
+}
+
+/** The inverse of peerIdFromDigest: the SHA-256 digest an id was written from. */
+export function peerIdDigest(id: PeerId): Uint8Array {
+  const s = id.replace(/-/g, "");
+  let b32 = "";
+  for (let i = 0; i < 4; i++) b32 += s.slice(i * (CHUNK + 1), i * (CHUNK + 1) + CHUNK);
+  return unbase32(b32).subarray(0, 32);
+}
+
 export type ParsedPeerId = { ok: true; id: PeerId } | { ok: false; reason: string };
 
 /** Reads an id a person typed: any case, dashes or spaces optional, check characters verified. */
@@ -73,6 +87,22 @@ function base32(bytes: Uint8Array): string {
     }
   }
   if (bits > 0) out += ALPHABET[(value << (5 - bits)) & 31];
+  return out;
+}
+
+function unbase32(s: string): Uint8Array {
+  const out = new Uint8Array(Math.floor((s.length * 5) / 8));
+  let bits = 0;
+  let value = 0;
+  let n = 0;
+  for (const ch of s) {
+    value = ((value << 5) | ALPHABET.indexOf(ch)) & 0xffff;
+    bits += 5;
+    if (bits >= 8) {
+      out[n++] = (value >>> (bits - 8)) & 0xff;
+      bits -= 8;
+    }
+  }
   return out;
 }
 

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { parsePeerId, peerIdFromCertificate, peerIdFromFingerprint, shortPeerId, type PeerId } from "../../../src/protocol/peer-id.ts";
+import { parsePeerId, peerIdDigest, peerIdFromCertificate, peerIdFromDigest, peerIdFromFingerprint, shortPeerId, type PeerId } from "../../../src/protocol/peer-id.ts";
 
 // Syncthing's published example device id (lib/protocol/deviceid_test.go).
 const SYNCTHING_ID = "P56IOI7-MZJNU2Y-IQGDREY-DM2MGTI-MGL3BXN-PQ6W5BM-TBBZ4TJ-XZWICQ2" as PeerId;
@@ -27,4 +27,17 @@ test("derived from the certificate's SHA-256: the same from DER bytes and from a
   expect(parsePeerId(id)).toEqual({ ok: true, id });
   expect(shortPeerId(id)).toBe(id.slice(0, 7));
   expect(peerIdFromCertificate(new Uint8Array([1, 2, 3]))).not.toBe(id);
+});
+
+test("the 32-byte digest round-trips through the written id", () => {
+  for (const seed of [0, 1, 255]) {
+    const digest = new Uint8Array(32).map((_, i) => (i * 37 + seed) & 0xff);
+    const id = peerIdFromDigest(digest);
+    expect(parsePeerId(id)).toEqual({ ok: true, id });
+    expect(peerIdDigest(id)).toEqual(digest);
+  }
+  const der = new TextEncoder().encode("cert");
+  expect(peerIdDigest(peerIdFromCertificate(der))).toEqual(new Uint8Array(new Bun.CryptoHasher("sha256").update(der).digest()));
+  expect(peerIdFromDigest(peerIdDigest(SYNCTHING_ID))).toBe(SYNCTHING_ID);
+  expect(() => peerIdFromDigest(new Uint8Array(31))).toThrow("32 bytes");
 });
