@@ -275,7 +275,7 @@ export class NodeBook {
   async acceptRequest(id: string, as?: string): Promise<{ contact: Contact; moved: number; announced: string }> {
     const r = await this.node.requests.resolve(id);
     const name = this.node.requests.nameFor(r, as);
-    const draft: Contact = { name, host: r.host, port: r.port, peerId: r.peerId, blocked: false, legacy: false, createdAt: Date.now(), addresses: [], inviteToken: null };
+    const draft: Contact = { name, host: r.host, port: r.port, peerId: r.peerId, blocked: false, legacy: false, createdAt: Date.now(), addresses: [], inviteToken: null, dkey: null, relays: [] };
     // What arrives from now on is the contact's; what waited moves in below, before it.
     this.node.peers.promote(r.peerId, draft);
     const res = await this.node.journal.read(() => this.node.opts.store.acceptRequest(r.peerId, draft));

@@ -9,7 +9,7 @@ import { StoreError, type Contact, type ContactPatch, type NewAddress, type NewC
 type Row = Record<string, unknown>;
 type DuplicateKey = (err: unknown) => "name" | "peer" | "other" | null;
 
-const COLUMNS = "seq, name, ip, port, peer_id, blocked, legacy, created_at, invite_token";
+const COLUMNS = "seq, name, ip, port, peer_id, blocked, legacy, created_at, invite_token, dkey, relays";
 
 export class SqlContacts {
   constructor(
@@ -50,6 +50,8 @@ export class SqlContacts {
       legacy: c.legacy ? 1 : 0,
       created_at: Date.now(),
       invite_token: c.inviteToken ?? null,
+      dkey: c.dkey ?? null,
+      relays: c.relays?.length ? JSON.stringify(c.relays) : null,
     };
     try {
       await tx`INSERT INTO \`user\` ${tx(row)}`;
@@ -86,6 +88,8 @@ export class SqlContacts {
     if (patch.blocked !== undefined) set.blocked = patch.blocked ? 1 : 0;
     if (patch.legacy !== undefined) set.legacy = patch.legacy ? 1 : 0;
     if (patch.inviteToken !== undefined) set.invite_token = patch.inviteToken;
+    if (patch.dkey !== undefined) set.dkey = patch.dkey;
+    if (patch.relays !== undefined) set.relays = patch.relays.length ? JSON.stringify(patch.relays) : null;
     if (Object.keys(set).length === 0) return (await this.find(name)) !== null;
     try {
       // MySQL reports 0 affected rows when nothing changes: count matches instead.
@@ -141,6 +145,18 @@ function toContact(r: Row): Omit<Contact, "addresses"> & { addresses: [] } {
     legacy: Number(r.legacy) === 1,
     createdAt: r.created_at === null || r.created_at === undefined ? null : Number(r.created_at),
     inviteToken: r.invite_token ? String(r.invite_token) : null,
+    dkey: r.dkey ? String(r.dkey) : null,
+    relays: parseRelays(r.relays),
     addresses: [],
   };
+}
+
+function parseRelays(v: unknown): string[] {
+  if (typeof v !== "string" || v === "") return [];
+  try {
+    const list = JSON.parse(v) as unknown;
+    return Array.isArray(list) ? list.filter((x): x is string => typeof x === "string") : [];
+  } catch {
+    return [];
+  }
 }

@@ -82,7 +82,7 @@ export class SqlRequests {
       const [req]: Row[] = await tx`SELECT ip, port FROM request WHERE peer_id = ${peerId}`;
       if (!req) throw new StoreError("QUERY_FAILED", `no request from ${peerId}`);
       const added: Contact = existing
-        ? { name: contact.name, host: contact.host, port: contact.port, peerId, blocked: contact.blocked ?? false, legacy: false, createdAt: null, addresses: [], inviteToken: null }
+        ? { name: contact.name, host: contact.host, port: contact.port, peerId, blocked: contact.blocked ?? false, legacy: false, createdAt: null, addresses: [], inviteToken: null, dkey: null, relays: [] }
         : await this.insertContact(tx, { ...contact, peerId, source: "hello" });
       const rows: Row[] = await tx`SELECT id, message, created_at, received_at FROM request_message WHERE peer_id = ${peerId} ORDER BY seq`;
       const ms: IncomingMessage[] = rows.map((r) => ({

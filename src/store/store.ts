@@ -52,6 +52,10 @@ export interface Contact {
   addresses: ContactAddress[];
   /** An invite token it gave us, presented when we dial it until a link is up. */
   inviteToken: string | null;
+  /** Its discovery key (z-base-32), to look it up on the DHT. */
+  dkey: string | null;
+  /** Relays it stays joined to (relay://...). */
+  relays: string[];
 }
 
 export interface NewContact {
@@ -66,9 +70,11 @@ export interface NewContact {
   /** More addresses (an invite's). */
   addresses?: readonly NewAddress[];
   inviteToken?: string | null;
+  dkey?: string | null;
+  relays?: readonly string[];
 }
 
-export type ContactPatch = Partial<Pick<Contact, "host" | "port" | "peerId" | "blocked" | "legacy" | "inviteToken">>;
+export type ContactPatch = Partial<Pick<Contact, "host" | "port" | "peerId" | "blocked" | "legacy" | "inviteToken" | "dkey" | "relays">>;
 
 /** Using an invite token: admitted, or why not. */
 export type InviteUse = "admitted" | "expired" | "used up" | "unknown";
