@@ -13,7 +13,8 @@ export default defineCommand({
   },
   async run({ args }) {
     const home = resolveHome(globals().home);
-    let { config, identity } = await initHome(home, { name: args.name, host: args.host, port: args.port });
+    let { config, identity, tightened } = await initHome(home, { name: args.name, host: args.host, port: args.port });
+    if (tightened) process.stderr.write(`p2pchat: ${tightened}\n`);
     const db = globals().db;
     if (db) {
       resolveStoreTarget(home, config, db); // refuse a bad URL before saving it

@@ -51,7 +51,8 @@ export async function createIdentity(home: string, commonName: string): Promise<
   const keyPem = x509.PemConverter.encode(pkcs8, "PRIVATE KEY") + "\n";
   const certPem = cert.toString("pem") + "\n";
   await writeExclusive(join(home, KEY_FILE), keyPem, 0o600);
-  await writeExclusive(join(home, CERT_FILE), certPem, 0o644);
+  // Public, but the home is private: nothing in it is readable by others.
+  await writeExclusive(join(home, CERT_FILE), certPem, 0o600);
   return { keyPem, certPem, peerId: peerIdFromCertificate(new Uint8Array(cert.rawData)) };
 }
 
