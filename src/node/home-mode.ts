@@ -16,7 +16,7 @@ export function octal(mode: number): string {
 
 /**
  * Removes group and other access from `home` and everything in it (symlinks
- * are left alone, never followed). Returns what to tell the user when
+ * and sockets are left alone). Returns what to tell the user when
  * something changed, else null. Files we cannot change are skipped: a home
  * owned by someone else is refused elsewhere, not here.
  */
@@ -53,7 +53,8 @@ function walk(dir: string, depth: number, loose: string[]): void {
     } catch {
       continue; // gone meanwhile (a -wal file at a checkpoint)
     }
-    if (st.isSymbolicLink()) continue;
+    // Symlinks are never followed; the control socket is the serve's to make and check.
+    if (st.isSymbolicLink() || st.isSocket()) continue;
     if (tighten(path, st)) loose.push(path);
     if (st.isDirectory() && depth < MAX_DEPTH) walk(path, depth + 1, loose);
   }
