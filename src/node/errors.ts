@@ -11,6 +11,7 @@ export type NodeErrorCode =
   | "DUPLICATE_CONTACT"
   | "ALREADY_INITIALIZED"
   | "BAD_HOME"
+  | "UNSAFE_CONTROL"
   | "BAD_CONFIG"
   | "PORT_IN_USE"
   | "LISTEN_FAILED"

@@ -77,7 +77,7 @@ export async function introduce(a: User, b: User): Promise<void> {
   }
 }
 
-export async function spawnServe(args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
+export async function spawnServe(args: string[], env: Record<string, string | undefined> = {}): Promise<ServeProcess> {
   const proc = Bun.spawn(cliCommand(["serve", ...args]), { env: cliEnv(env), stdin: "pipe", stdout: "pipe", stderr: "pipe" });
   let out = "";
   let err = "";
