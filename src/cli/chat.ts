@@ -6,6 +6,8 @@ import { formatIncoming } from "../ui/format.ts";
 import { connectNode } from "./connect.ts";
 import { ExitCode, EXIT_PENDING, UsageError } from "./errors.ts";
 import { globalArgs } from "./globals.ts";
+import { inputLines } from "./input-lines.ts";
+import { lineMessage, MAX_LINE_BYTES } from "./message-input.ts";
 import { parseSeconds } from "./parse.ts";
 import { DeliveryTracker } from "./wait.ts";
 
@@ -71,9 +73,10 @@ async function pipeChat(api: NodeApi, peer: string, seconds: number): Promise<vo
     if (e.type === "message") process.stdout.write(formatIncoming(e.entry.peer, e.entry.text, e.entry.time) + "\n");
   });
   let sent = 0;
-  for await (const line of console) {
-    if (line.length === 0) continue;
-    const r = await api.send(peer, line);
+  for await (const line of inputLines(Bun.stdin.stream(), MAX_LINE_BYTES)) {
+    const text = lineMessage(line); // a bad line ends the chat (exit 2), naming it
+    if (text === null) continue;
+    const r = await api.send(peer, text);
     tracker.add(r.id, r.legacy);
     sent++;
   }

@@ -4,14 +4,19 @@
 import type { Socket } from "bun";
 import type { AddContactOptions } from "../node/address-book.ts";
 import { NodeError, type NodeErrorCode } from "../node/errors.ts";
+import { WriteQueue } from "../transport/writer.ts";
 import type { Contact, HistoryEntry, HistoryQuery, NodeApi, NodeEvent, NodeStatus, Op, OutStatus, SearchQuery, SendResult } from "./api.ts";
 import { controlPath, socketProblem, stat } from "./path.ts";
 import { replyProblem } from "./replies.ts";
+
+/** Requests the serve has not read yet; a serve that stops reading fails the command past this. */
+const MAX_QUEUE = 64 * 1024 * 1024;
 
 interface ClientState {
   buf: string;
   onLine: (line: string) => void;
   onClose: () => void;
+  onDrain: () => void;
 }
 
 type Waiter = { op: Op; resolve: (v: unknown) => void; reject: (e: unknown) => void };
@@ -34,10 +39,13 @@ export class ControlClient implements NodeApi {
   private readonly listeners = new Set<(e: NodeEvent) => void>();
   private subscribed = false;
   private closed = false;
+  /** socket.write() takes what fits: a long request goes out in parts, on drain. */
+  private readonly queue = new WriteQueue(MAX_QUEUE);
 
   private constructor(private readonly socket: Socket<ClientState>) {
     socket.data.onLine = (line) => this.onLine(line);
     socket.data.onClose = () => this.onClose();
+    socket.data.onDrain = () => void this.queue.drain(socket as Socket<unknown>);
   }
 
   /**
@@ -58,7 +66,7 @@ export class ControlClient implements NodeApi {
     try {
       socket = await Bun.connect<ClientState>({
         unix: path,
-        data: { buf: "", onLine: () => {}, onClose: () => {} },
+        data: { buf: "", onLine: () => {}, onClose: () => {}, onDrain: () => {} },
         socket: {
           data(s, chunk) {
             s.data.buf += chunk.toString();
@@ -68,6 +76,9 @@ export class ControlClient implements NodeApi {
               s.data.buf = s.data.buf.slice(nl + 1);
               s.data.onLine(line);
             }
+          },
+          drain(s) {
+            s.data.onDrain();
           },
           close(s) {
             s.data.onClose();
@@ -135,7 +146,10 @@ export class ControlClient implements NodeApi {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.waiters.set(id, { op, resolve: resolve as (v: unknown) => void, reject });
-      this.socket.write(JSON.stringify({ id, op, args }) + "\n");
+      if (!this.queue.send(this.socket as Socket<unknown>, Buffer.from(JSON.stringify({ id, op, args }) + "\n"))) {
+        this.waiters.delete(id);
+        reject(new NodeError("CONTROL_FAILED", `the serve is not reading its control socket (over ${MAX_QUEUE} bytes wait)`));
+      }
     });
   }
 
