@@ -7,6 +7,7 @@ export type NodeErrorCode =
   | "BAD_PORT"
   | "BAD_PEER_ID"
   | "BAD_TEXT"
+  | "BAD_DB_URL"
   | "NOT_A_CONTACT"
   | "DUPLICATE_CONTACT"
   | "ALREADY_INITIALIZED"
@@ -28,6 +29,7 @@ const INPUT_CODES: ReadonlySet<NodeErrorCode> = new Set([
   "BAD_PORT",
   "BAD_PEER_ID",
   "BAD_TEXT",
+  "BAD_DB_URL",
   "NOT_A_CONTACT",
   "DUPLICATE_CONTACT",
 ]);

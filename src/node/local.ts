@@ -34,11 +34,15 @@ export async function openLocal(opts: LocalOptions = {}): Promise<Local> {
 }
 
 export function resolveStoreTarget(home: string, config: Config, flag?: string): StoreTarget {
-  const url = flag || process.env.P2PCHAT_DB || config.db;
+  return storeTarget(home, flag || process.env.P2PCHAT_DB || config.db);
+}
+
+/** The database a URL names (null: SQLite in the home); BAD_DB_URL (exit 2) for one we cannot use. */
+export function storeTarget(home: string, url: string | null | undefined): StoreTarget {
   try {
     return url ? parseDbUrl(url) : { dialect: "sqlite", filename: join(home, SQLITE_FILE) };
   } catch (err) {
-    if (err instanceof StoreError) throw new NodeError("DB_UNAVAILABLE", err.message, { cause: err });
+    if (err instanceof StoreError) throw new NodeError(err.code === "BAD_URL" ? "BAD_DB_URL" : "DB_UNAVAILABLE", err.message, { cause: err });
     throw err;
   }
 }
