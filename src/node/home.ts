@@ -5,6 +5,7 @@ import { homedir, userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import { DEFAULT_PORT, nameProblem, parseHost, parseListenPort, validateName } from "./address.ts";
 import { NodeError } from "./errors.ts";
+import { TransportError } from "../transport/errors.ts";
 import { createIdentity, identityExists, loadIdentity, type Identity } from "../transport/identity.ts";
 import { tightenHome } from "./home-mode.ts";
 
@@ -64,7 +65,16 @@ export async function openHome(home: string): Promise<{ config: Config; identity
   }
   const tightened = tightenHome(home);
   if (!existsSync(join(home, CONFIG_FILE))) saveConfig(home, { name: defaultName(), host: "0.0.0.0", port: DEFAULT_PORT, discoverable: true, db: null });
-  return { config: loadConfig(home), identity: await loadIdentity(home), created: false, tightened };
+  return { config: loadConfig(home), identity: await openIdentity(home), created: false, tightened };
+}
+
+async function openIdentity(home: string): Promise<Identity> {
+  try {
+    return await loadIdentity(home);
+  } catch (err) {
+    if (err instanceof TransportError) throw new NodeError("BAD_HOME", err.message, { cause: err });
+    throw err;
+  }
 }
 
 export function loadConfig(home: string): Config {

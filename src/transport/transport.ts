@@ -4,6 +4,7 @@ import type { Socket, SocketHandler, TCPSocketListener } from "bun";
 import type { Hello } from "../protocol/messages.ts";
 import type { Identity } from "./identity.ts";
 import { DEFAULT_LIMITS, Link, type LinkHandler, type LinkLimits } from "./link.ts";
+import { TransportError } from "./errors.ts";
 import { tlsOptions } from "./tls.ts";
 
 /** Links of every state at once; a connection beyond is closed at once (fan-in is measured at 1,000). */
@@ -11,18 +12,7 @@ export const MAX_LINKS = 10_000;
 /** Connections still in TLS or hello at once: a flood of half-open connections cannot starve the rest. */
 export const MAX_HANDSHAKES = 1_024;
 
-export type ListenErrorCode = "PORT_IN_USE" | "ADDRESS_UNAVAILABLE" | "LISTEN_FAILED";
-
-export class TransportError extends Error {
-  override readonly name = "TransportError";
-  constructor(
-    readonly code: ListenErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export { TransportError, type ListenErrorCode, type TransportErrorCode } from "./errors.ts";
 
 export interface TransportOptions {
   identity: Identity;
