@@ -55,13 +55,16 @@ export class ControlClient implements NodeApi {
    */
   static async connect(home: string): Promise<ControlClient | null> {
     const path = controlPath(home);
-    const st = stat(path);
-    if (!st) return null;
-    const problem = socketProblem(st);
-    if (problem && st.isSocket()) {
-      throw new NodeError("UNSAFE_CONTROL", `refusing to talk to the control socket ${path}: ${problem}. Your serve did not make it; check who did, and remove it`);
+    if (process.platform !== "win32") {
+      // A named pipe has no file to check; a unix socket must be our serve's.
+      const st = stat(path);
+      if (!st) return null;
+      const problem = socketProblem(st);
+      if (problem && st.isSocket()) {
+        throw new NodeError("UNSAFE_CONTROL", `refusing to talk to the control socket ${path}: ${problem}. Your serve did not make it; check who did, and remove it`);
+      }
+      if (problem) return null; // not a socket: no serve (the next serve replaces it)
     }
-    if (problem) return null; // not a socket: no serve (the next serve replaces it)
     let socket: Socket<ClientState>;
     try {
       socket = await Bun.connect<ClientState>({
