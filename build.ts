@@ -2,11 +2,13 @@
 //   bun run build            dist/p2pchat for this machine
 //   bun run build --all      dist/p2pchat-<os>-<arch>[.exe] for every platform, and SHA256SUMS
 //   bun run build --outfile PATH   this machine's, elsewhere (the binary tests use it)
-// The SQL migrations and the version from package.json are bundled in; the
-// binary ignores a bunfig.toml or .env in the folder it runs from.
+// The SQL migrations and the version from package.json are bundled in, with
+// the commit (git) and the build date (now, or $SOURCE_DATE_EPOCH) for
+// `--version`; the binary ignores a bunfig.toml or .env in the folder it runs from.
 import { mkdir, readdir, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
 import pkg from "./package.json" with { type: "json" };
+import { gitCommit } from "./src/version.ts";
 
 interface Target {
   /** Bun's --target. */
@@ -29,9 +31,20 @@ const ENTRY = join(ROOT, "src", "main.ts");
 /** Started as a Worker by the SQLite store: a compiled binary must carry it as an entrypoint. */
 const WORKERS = [join(ROOT, "src", "store", "checkpoint-worker.ts")];
 
-async function compile(outfile: string, target?: Bun.Build.CompileTarget): Promise<void> {
+/** What src/version.ts reads as P2PCHAT_COMMIT and P2PCHAT_BUILT: the same for every target of one run. */
+function stamp(): Record<string, string> {
+  const epoch = Number(process.env.SOURCE_DATE_EPOCH);
+  const date = Number.isInteger(epoch) && epoch > 0 ? new Date(epoch * 1000) : new Date();
+  return {
+    P2PCHAT_COMMIT: JSON.stringify(gitCommit(ROOT) ?? "dev"),
+    P2PCHAT_BUILT: JSON.stringify(date.toISOString().replace(/\.\d+Z$/, "Z")),
+  };
+}
+
+async function compile(outfile: string, define: Record<string, string>, target?: Bun.Build.CompileTarget): Promise<void> {
   const result = await Bun.build({
     entrypoints: [ENTRY, ...WORKERS],
+    define,
     // main.ts awaits at top level: bytecode needs ESM for that.
     format: "esm",
     minify: true,
@@ -69,10 +82,11 @@ async function main(): Promise<void> {
   const outfile = at >= 0 ? args[at + 1] : undefined;
   if (at >= 0 && !outfile) throw new Error("--outfile needs a path");
   await mkdir(DIST, { recursive: true });
+  const define = stamp();
   if (!all) {
     const out = outfile ?? join(DIST, process.platform === "win32" ? "p2pchat.exe" : "p2pchat");
     const t0 = performance.now();
-    await compile(out);
+    await compile(out, define);
     console.log(`${out} (p2pchat ${pkg.version}, ${sizeOf(await Bun.file(out).size)}, ${Math.round(performance.now() - t0)} ms)`);
     return;
   }
@@ -82,7 +96,7 @@ async function main(): Promise<void> {
   for (const t of TARGETS) {
     const name = `p2pchat-${t.os}-${t.arch}${t.os === "windows" ? ".exe" : ""}`;
     const out = join(DIST, name);
-    await compile(out, t.bun);
+    await compile(out, define, t.bun);
     sums.push(`${await sha256(out)}  ${name}`);
     console.log(`${out} (${sizeOf(await Bun.file(out).size)})`);
   }

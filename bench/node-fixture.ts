@@ -48,7 +48,7 @@ serveFixture({
     return { port: need().listening!.port };
   },
   async addContact(a) {
-    await need().addContact(String(a.name), String(a.address), { id: String(a.id) });
+    await need().book.add(String(a.name), String(a.address), { id: String(a.id) });
   },
   async discoverable(a) {
     await need().setDiscoverable(Boolean(a.on));

@@ -1,11 +1,11 @@
 #!/usr/bin/env bun
 // Entry point. `--version` answers before anything else loads: startup time
 // is a figure we measure.
-import { VERSION } from "./version.ts";
+import { versionLine } from "./version.ts";
 
 const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
-  process.stdout.write(`${VERSION}\n`);
+  process.stdout.write(`${versionLine()}\n`);
 } else {
   const { runCli } = await import("./cli/index.ts");
   const code = await runCli(argv);

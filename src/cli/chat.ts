@@ -9,7 +9,7 @@ import { globalArgs } from "./globals.ts";
 import { inputLines } from "./input-lines.ts";
 import { lineMessage, MAX_LINE_BYTES } from "./message-input.ts";
 import { parseSeconds } from "./parse.ts";
-import { DeliveryTracker } from "./wait.ts";
+import { DeliveryTracker, whyPending } from "./wait.ts";
 
 export default defineCommand({
   meta: { name: "chat", description: "Talk with one peer (asks who, as the original did, when you do not say)" },
@@ -24,13 +24,19 @@ export default defineCommand({
     const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
     const seconds = parseSeconds("--wait", args.wait, 10);
     const hiddenGiven = rawArgs.some((a) => a === "--hidden" || a === "--no-hidden");
-    let hidden = Boolean(args.hidden);
     let name = args.name || "";
     if (!tty && !name) throw new UsageError("who to chat with? p2pchat chat NAME (input is not a terminal, so I cannot ask)", "p2pchat chat");
-    if (tty && !hiddenGiven) {
-      hidden = !(await logger.prompt("Do you want to be discovered?", { type: "confirm", initial: true, cancel: "reject" }));
+    // Asked only when this chat runs the node itself, and its answer holds for
+    // this run only; a chat attached to a running node changes nothing
+    // unless told to (/discoverable).
+    const { api, attached } = await connectNode({
+      command: "chat",
+      discoverable: hiddenGiven ? !args.hidden : undefined,
+      ask: tty ? (saved) => askDiscoverable(saved) : undefined,
+    });
+    if (attached && hiddenGiven && (await api.status()).discoverable === Boolean(args.hidden)) {
+      process.stderr.write(`p2pchat: attached to the node already running for this home; --${args.hidden ? "" : "no-"}hidden applies only to a node this chat starts (use /discoverable on|off)\n`);
     }
-    const { api } = await connectNode({ hidden });
     try {
       if (!name) name = await askName(api);
       await ensureContact(api, name, tty);
@@ -46,6 +52,10 @@ export default defineCommand({
     }
   },
 });
+
+async function askDiscoverable(saved: boolean): Promise<boolean> {
+  return Boolean(await logger.prompt("Do you want to be discovered?", { type: "confirm", initial: saved, cancel: "reject" }));
+}
 
 async function askName(api: NodeApi): Promise<string> {
   const known = (await api.contacts()).map((c) => c.name);
@@ -69,14 +79,37 @@ async function ensureContact(api: NodeApi, name: string, tty: boolean): Promise<
 /** stdin is a pipe: each line is a message; incoming messages print one a line. */
 async function pipeChat(api: NodeApi, peer: string, seconds: number): Promise<void> {
   const tracker = await DeliveryTracker.start(api);
+  const lost = Promise.withResolvers<string>();
   const unsubscribe = await api.subscribe((e) => {
     if (e.type === "message") process.stdout.write(formatIncoming(e.entry.peer, e.entry.text, e.entry.time) + "\n");
+    if (e.type === "stopped") lost.resolve(e.reason);
   });
   let sent = 0;
-  for await (const line of inputLines(Bun.stdin.stream(), MAX_LINE_BYTES)) {
-    const text = lineMessage(line); // a bad line ends the chat (exit 2), naming it
-    if (text === null) continue;
-    const r = await api.send(peer, text);
+  const lines = inputLines(Bun.stdin.stream(), MAX_LINE_BYTES)[Symbol.asyncIterator]();
+  for (;;) {
+    // The node this chat is attached to may stop while we wait for input.
+    const next = await Promise.race([lines.next(), lost.promise]);
+    if (typeof next === "string") {
+      unsubscribe();
+      throw new NodeError("NOT_RUNNING", `${next}: ${stored(sent)}; the rest of the input was not read`);
+    }
+    if (next.done) break;
+    let line: string | null;
+    try {
+      line = lineMessage(next.value); // a bad line ends the chat (exit 2), naming it
+    } catch (err) {
+      unsubscribe();
+      throw err;
+    }
+    if (line === null) continue;
+    let r: Awaited<ReturnType<NodeApi["send"]>>;
+    try {
+      r = await api.send(peer, line);
+    } catch (err) {
+      unsubscribe();
+      const e = err instanceof NodeError ? err : new NodeError("DB_ERROR", (err as Error).message, { cause: err });
+      throw new NodeError(e.code, `${e.message}; ${stored(sent)}; the rest of the input was not`, { cause: err });
+    }
     tracker.add(r.id, r.legacy);
     sent++;
   }
@@ -86,7 +119,12 @@ async function pipeChat(api: NodeApi, peer: string, seconds: number): Promise<vo
   await Bun.sleep(50);
   unsubscribe();
   if (left > 0) {
-    process.stderr.write(`p2pchat: ${left} of ${sent} message${sent === 1 ? "" : "s"} to ${peer} still pending after ${seconds} s; they are delivered when ${peer} is reachable and a node of yours runs\n`);
+    process.stderr.write(`p2pchat: ${left} of ${sent} message${sent === 1 ? "" : "s"} to ${peer} still pending after ${seconds} s. ${await whyPending(api, peer)}\n`);
     throw new ExitCode(EXIT_PENDING);
   }
+}
+
+/** How many input lines were stored (and so will be delivered). */
+function stored(n: number): string {
+  return `${n} input line${n === 1 ? " was" : "s were"} stored (${n === 1 ? "it goes" : "they go"} when delivered)`;
 }

@@ -1,62 +1,119 @@
-// How a command reaches a node: the serve running for this home, through its
-// control socket, or else a node of its own inside this process.
+// How a command reaches a node. One node per home: the process that runs it
+// (serve, or a chat or send started without one) also opens the control
+// socket, so every other command, in any terminal, attaches to it.
 import { ControlClient } from "../control/client.ts";
+import { ControlServer } from "../control/server.ts";
 import { LocalApi } from "../control/local.ts";
-import type { ContactsApi, NodeApi } from "../control/api.ts";
+import type { NodeApi } from "../control/api.ts";
+import { NodeError } from "../node/errors.ts";
 import { openLocalStore, type Local } from "../node/local.ts";
-import { ChatNode } from "../node/node.ts";
-import { LocalSession } from "../node/session.ts";
+import { ChatNode, type NodeOptions } from "../node/node.ts";
 import { local } from "./context.ts";
 
 export interface ConnectOptions {
-  /** Start our own node hidden (`--hidden`); ignored when a serve runs. */
-  hidden?: boolean;
+  /** The command, named to a second node that finds the home taken. */
+  command: string;
+  /** For this run only (not saved): start discoverable or hidden. Ignored when attaching. Default: the config's. */
+  discoverable?: boolean;
+  /** Asked only when this command will run the node itself (nothing to attach to): discoverable for this run? */
+  ask?: (saved: boolean) => Promise<boolean>;
 }
 
-/** The running serve, or a node started here for as long as the command runs. */
-export async function connectNode(opts: ConnectOptions = {}): Promise<{ api: NodeApi; local: Local }> {
+export interface Connection {
+  api: NodeApi;
+  local: Local;
+  /** True when attached to a node another process runs. */
+  attached: boolean;
+}
+
+/** How long a command waits for a node that holds the home but does not answer yet (it is starting). */
+const ATTACH_WAIT_MS = 3_000;
+
+/** The node running for this home (attached), or one started here, with its control socket, for as long as the command runs. */
+export async function connectNode(opts: ConnectOptions): Promise<Connection> {
   const l = await local();
   const remote = await ControlClient.connect(l.home);
-  if (remote) {
-    if (opts.hidden) await remote.setDiscoverable(false);
-    return { api: remote, local: l };
+  if (remote) return { api: remote, local: l, attached: true };
+  let node: ChatNode;
+  try {
+    const discoverable = opts.discoverable ?? (opts.ask ? await opts.ask(l.config.discoverable) : l.config.discoverable);
+    node = await startNode(l, { command: opts.command, discoverable, dialOnlyIfPortTaken: true });
+  } catch (err) {
+    const attached = await attachAfterAll(l, err);
+    return { api: attached, local: l, attached: true };
   }
+  let control: ControlServer;
+  try {
+    control = await ControlServer.start(l.home, node);
+  } catch (err) {
+    await node.stop();
+    throw err;
+  }
+  const api = new HostingApi(node, control, opts.command);
+  return { api, local: l, attached: false };
+}
+
+/** A node in this process for a short task (contacts, requests, cancel) when none runs: hidden, no control socket. */
+export async function withNode<T>(command: string, fn: (api: NodeApi) => Promise<T>): Promise<T> {
+  const l = await local();
+  let api: NodeApi | null = await ControlClient.connect(l.home);
+  if (!api) {
+    try {
+      api = new LocalApi(await startNode(l, { command, discoverable: false, maintenance: false }), { ownsNode: true });
+    } catch (err) {
+      api = await attachAfterAll(l, err);
+    }
+  }
+  try {
+    return await fn(api);
+  } finally {
+    await api.close();
+  }
+}
+
+async function startNode(l: Local, opts: Partial<NodeOptions>): Promise<ChatNode> {
   const store = await openLocalStore(l);
   try {
-    const node = await ChatNode.start({
-      local: l,
-      store,
-      discoverable: opts.hidden ? false : l.config.discoverable,
-      dialOnlyIfPortTaken: true,
-    });
-    return { api: new LocalApi(node, { ownsNode: true }), local: l };
+    return await ChatNode.start({ local: l, store, ...opts });
   } catch (err) {
     await store.close().catch(() => {});
     throw err;
   }
 }
 
-/** Contacts through the running serve (so its links follow at once), else the database. */
-export async function withContacts<T>(fn: (api: ContactsApi) => Promise<T>): Promise<T> {
-  const l = await local();
-  const remote = await ControlClient.connect(l.home);
-  if (remote) {
-    try {
-      return await fn(remote);
-    } finally {
-      await remote.close();
-    }
+/** Another process took the home first: attach to it once its control socket answers, else say who holds it. */
+async function attachAfterAll(l: Local, err: unknown): Promise<ControlClient> {
+  if (!(err instanceof NodeError) || err.code !== "ALREADY_RUNNING") throw err;
+  const deadline = Date.now() + ATTACH_WAIT_MS;
+  while (Date.now() < deadline) {
+    const remote = await ControlClient.connect(l.home);
+    if (remote) return remote;
+    await Bun.sleep(50);
   }
-  const session = new LocalSession(await openLocalStore(l));
-  try {
-    return await fn({
-      contacts: () => session.contacts(),
-      addContact: (name, address, o) => session.addContact(name, address, o),
-      removeContact: (name) => session.removeContact(name),
-      setBlocked: (name, blocked) => session.setBlocked(name, blocked),
-      pinContact: (name, id) => session.book.pin(name, id),
-    });
-  } finally {
-    await session.close();
+  throw err;
+}
+
+/** The node this command hosts: closing it tells attached terminals plainly, then stops. */
+class HostingApi extends LocalApi {
+  constructor(
+    node: ChatNode,
+    private readonly control: ControlServer,
+    private readonly command: string,
+  ) {
+    super(node, { ownsNode: true });
+  }
+
+  /** How many other commands are attached to the node this one runs. */
+  get attachedOthers(): number {
+    return this.control.attached;
+  }
+
+  override async close(): Promise<void> {
+    const others = this.control.attached;
+    this.control.stop(`the \`p2pchat ${this.command}\` that ran this node (pid ${process.pid}) quit`);
+    if (others > 0) {
+      process.stderr.write(`p2pchat: ${others} other command${others === 1 ? " was" : "s were"} attached to this node: told that it stopped\n`);
+    }
+    await super.close();
   }
 }

@@ -1,14 +1,17 @@
 import { defineCommand } from "citty";
 import { formatHostPort } from "../node/address.ts";
 import { formatContacts } from "../ui/format.ts";
-import { withContacts } from "./connect.ts";
+import { UsageError } from "./errors.ts";
+import { ControlClient } from "../control/client.ts";
+import { withNode } from "./connect.ts";
+import { withSession, local } from "./context.ts";
 import { globalArgs } from "./globals.ts";
 
 const list = defineCommand({
   meta: { name: "list", description: "List contacts: name, address, peer id (or not pinned yet), blocked" },
   args: { json: { type: "boolean", description: "Print a JSON array" }, ...globalArgs },
   async run({ args }) {
-    const contacts = await withContacts((s) => s.contacts());
+    const contacts = await listContacts();
     if (args.json) {
       const out = contacts.map((c) => ({ name: c.name, host: c.host, port: c.port, address: formatHostPort(c.host, c.port), peerId: c.peerId, blocked: c.blocked, legacy: c.legacy }));
       process.stdout.write(JSON.stringify(out, null, 2) + "\n");
@@ -28,18 +31,39 @@ const add = defineCommand({
     ...globalArgs,
   },
   async run({ args }) {
-    const c = await withContacts((s) => s.addContact(args.name, args.address, { id: args.id, legacy: args.legacy }));
+    const c = await withNode("contacts", (s) => s.addContact(args.name, args.address, { id: args.id, legacy: args.legacy }));
     const pin = c.peerId ? `pinned to ${c.peerId}` : "peer id not pinned yet: it will be on first contact";
     process.stdout.write(`added ${c.name} at ${formatHostPort(c.host, c.port)}, ${pin}\n`);
   },
 });
 
 const rm = defineCommand({
-  meta: { name: "rm", description: "Remove a contact (its messages stay in the history)" },
-  args: { name: { type: "positional", description: "Contact name", required: true }, ...globalArgs },
+  meta: { name: "rm", description: "Remove a contact (its messages stay in the history); refused while messages to it wait, unless --drop-pending" },
+  args: {
+    name: { type: "positional", description: "Contact name", required: true },
+    "drop-pending": { type: "boolean", description: "Withdraw the messages still waiting for this contact (kept in history as cancelled)" },
+    ...globalArgs,
+  },
   async run({ args }) {
-    await withContacts((s) => s.removeContact(args.name));
-    process.stdout.write(`removed ${args.name}\n`);
+    const r = await withNode("contacts", (s) => s.removeContact(args.name, { dropPending: args["drop-pending"] }));
+    const dropped = r.cancelled > 0 ? ` (${r.cancelled} undelivered message${r.cancelled === 1 ? "" : "s"} withdrawn: shown as cancelled in history)` : "";
+    process.stdout.write(`removed ${args.name}${dropped}\n`);
+  },
+});
+
+const set = defineCommand({
+  meta: { name: "set", description: "Change a contact's address or name; history and waiting messages stay with the same identity" },
+  args: {
+    name: { type: "positional", description: "Contact name", required: true },
+    address: { type: "string", description: "Its new address", valueHint: "HOST:PORT" },
+    rename: { type: "string", description: "Its new name", valueHint: "NEW" },
+    ...globalArgs,
+  },
+  async run({ args }) {
+    if (args.address === undefined && args.rename === undefined) throw new UsageError("nothing to change: give --address HOST:PORT and/or --rename NEW", "p2pchat contacts set");
+    const c = await withNode("contacts", (s) => s.setContact(args.name, { address: args.address, rename: args.rename }));
+    const what = [args.rename !== undefined && args.rename !== args.name ? `renamed ${args.name} to ${c.name}` : "", args.address !== undefined ? `${c.name} is at ${formatHostPort(c.host, c.port)}` : ""];
+    process.stdout.write(what.filter(Boolean).join("; ") + "\n");
   },
 });
 
@@ -52,7 +76,7 @@ function blockCommand(blocked: boolean) {
     },
     args: { name: { type: "positional", description: "Contact name", required: true }, ...globalArgs },
     async run({ args }) {
-      await withContacts((s) => s.setBlocked(args.name, blocked));
+      await withNode("contacts", (s) => s.setBlocked(args.name, blocked));
       process.stdout.write(`${verb}ed ${args.name}\n`);
     },
   });
@@ -66,8 +90,9 @@ const pin = defineCommand({
     ...globalArgs,
   },
   async run({ args }) {
-    const c = await withContacts((s) => s.pinContact(args.name, args.id));
-    process.stdout.write(`pinned ${c.name} to ${c.peerId}\n`);
+    const { contact: c, moved } = await withNode("contacts", (s) => s.pinContact(args.name, args.id));
+    const note = moved > 0 ? ` (${moved} undelivered message${moved === 1 ? "" : "s"} now go${moved === 1 ? "es" : ""} to this identity)` : "";
+    process.stdout.write(`pinned ${c.name} to ${c.peerId}${note}\n`);
   },
 });
 
@@ -75,8 +100,22 @@ const block = blockCommand(true);
 const unblock = blockCommand(false);
 
 export default defineCommand({
-  meta: { name: "contacts", description: "The address book: list, add, rm, pin, block, unblock" },
+  meta: { name: "contacts", description: "The address book: list, add, rm, set, pin, block, unblock" },
   args: { ...globalArgs },
-  subCommands: { list, add, rm, pin, block, unblock },
+  subCommands: { list, add, rm, set, pin, block, unblock },
   default: "list",
 });
+
+/** From the running node when there is one, else straight from the database. */
+async function listContacts() {
+  const l = await local();
+  const remote = await ControlClient.connect(l.home);
+  if (remote) {
+    try {
+      return await remote.contacts();
+    } finally {
+      await remote.close();
+    }
+  }
+  return withSession((s) => s.contacts());
+}

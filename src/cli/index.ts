@@ -4,7 +4,7 @@ import { defineCommand, renderUsage, runCommand, type ArgsDef, type CommandDef }
 import { setDebug } from "../log.ts";
 import { NodeError } from "../node/errors.ts";
 import { errColors, stdoutColor, stripAnsi } from "../ui/colors.ts";
-import { VERSION } from "../version.ts";
+import { VERSION, versionLine } from "../version.ts";
 import { ExitCode, exitCodeFor, UsageError } from "./errors.ts";
 import { extractGlobals, MissingValue } from "./globals.ts";
 import { checkArgs } from "./check-args.ts";
@@ -22,9 +22,12 @@ export const root = defineCommand({
     status: lazy(() => import("./status.ts")),
     discoverable: lazy(() => import("./discoverable.ts")),
     contacts: lazy(() => import("./contacts.ts")),
+    requests: lazy(() => import("./requests.ts")),
+    cancel: lazy(() => import("./cancel.ts")),
     history: lazy(() => import("./history.ts")),
     search: lazy(() => import("./search.ts")),
     db: lazy(() => import("./db.ts")),
+    service: lazy(() => import("./service.ts")),
   },
 });
 
@@ -85,7 +88,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     const dashdash = rest.indexOf("--");
     const wantsHelp = helpAt >= 0 && (dashdash < 0 || helpAt < dashdash);
     if (rest.length === 1 && (rest[0] === "--version" || rest[0] === "-v")) {
-      process.stdout.write(`${VERSION}\n`);
+      process.stdout.write(`${versionLine()}\n`);
       return 0;
     }
     const resolved = await resolveCommand(root, wantsHelp ? rest.filter((_, i) => i !== helpAt) : rest);

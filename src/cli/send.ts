@@ -5,7 +5,7 @@ import { ExitCode, EXIT_PENDING, UsageError } from "./errors.ts";
 import { globalArgs } from "./globals.ts";
 import { argvMessage } from "./message-input.ts";
 import { parseSeconds } from "./parse.ts";
-import { DeliveryTracker } from "./wait.ts";
+import { DeliveryTracker, whyPending } from "./wait.ts";
 
 export default markVariadic(
   defineCommand({
@@ -22,13 +22,18 @@ export default markVariadic(
       const text = argvMessage(words.map(String)); // before any node or serve is involved
       const noWait = (args.wait as unknown) === false;
       const seconds = noWait ? 0 : parseSeconds("--wait", args.wait, 10);
-      const { api } = await connectNode();
+      const { api } = await connectNode({ command: "send" });
       try {
         const tracker = noWait ? null : await DeliveryTracker.start(api);
         const sent = await api.send(args.name, text);
         if (!tracker) {
           process.stdout.write(`queued for ${sent.peer} (${sent.id}): it is delivered when ${sent.peer} and a node of yours are online\n`);
           return;
+        }
+        const contact = (await api.status()).contacts.find((c) => c.name === sent.peer);
+        if (contact?.state === "blocked" || contact?.state === "identity changed") {
+          process.stderr.write(`p2pchat: stored, but not delivered now: ${await whyPending(api, sent.peer)}\n`);
+          throw new ExitCode(EXIT_PENDING);
         }
         tracker.add(sent.id, sent.legacy);
         const left = await tracker.wait(api, seconds);
@@ -41,7 +46,7 @@ export default markVariadic(
           );
           return;
         }
-        process.stderr.write(`p2pchat: still pending after ${seconds} s: 1 message to ${sent.peer} waits and is delivered when ${sent.peer} is reachable and a node of yours runs\n`);
+        process.stderr.write(`p2pchat: still pending after ${seconds} s: 1 message to ${sent.peer} waits. ${await whyPending(api, sent.peer)}\n`);
         throw new ExitCode(EXIT_PENDING);
       } finally {
         await api.close();

@@ -8,6 +8,7 @@ import { logger } from "../log.ts";
 import { formatEvent } from "../ui/events.ts";
 import { local } from "./context.ts";
 import { globalArgs } from "./globals.ts";
+import { logOutputTo } from "./log-file.ts";
 import { runCommandLine } from "./serve-input.ts";
 import { inputLines } from "./input-lines.ts";
 import { lineText, MAX_LINE_BYTES } from "./message-input.ts";
@@ -20,9 +21,11 @@ export default defineCommand({
     hidden: { type: "boolean", description: "Start hidden: no listening, no dialing; messages wait as pending" },
     "contacts-only": { type: "boolean", description: "Refuse peers that are not in your contacts" },
     "legacy-port": { type: "string", description: "Also accept the original program's plaintext connections on this port (unencrypted, unauthenticated)", valueHint: "N" },
+    log: { type: "string", description: "Also write what serve prints to FILE, timestamped (owner-only; rotated at 10 MiB, 3 kept)", valueHint: "FILE" },
     ...globalArgs,
   },
   async run({ args }) {
+    if (args.log) logOutputTo(args.log);
     const port = args.port !== undefined ? parseListenPort(args.port) : undefined;
     const host = args.host !== undefined ? parseHost(args.host) : undefined;
     const legacyPort = args["legacy-port"] !== undefined ? parseListenPort(args["legacy-port"]) : undefined;
@@ -38,6 +41,7 @@ export default defineCommand({
         discoverable: args.hidden ? false : l.config.discoverable,
         contactsOnly: args["contacts-only"],
         legacyPort,
+        command: "serve",
       });
     } catch (err) {
       await store.close().catch(() => {});
@@ -55,11 +59,6 @@ export default defineCommand({
       if (line) process.stdout.write(line + "\n");
     });
     const api = new LocalApi(node, { ownsNode: false });
-    const listening = node.listening;
-    const where = listening ? `listening on ${listening.host}:${listening.port} (peers dial ${advertisedAddress(l.config, listening.port)})` : "hidden (not listening)";
-    process.stdout.write(`ready: ${node.name} ${node.peerId} ${where}\n`);
-    const legacy = (await node.status()).legacyListening;
-    if (legacy) process.stdout.write(`legacy: accepting the original program's plaintext connections on ${legacy}: UNENCRYPTED, UNAUTHENTICATED\n`);
 
     const done = Promise.withResolvers<void>();
     let stopping = false;
@@ -67,13 +66,19 @@ export default defineCommand({
       if (stopping) return;
       stopping = true;
       logger.debug(`${signal}: shutting down`);
-      control.stop();
+      control.stop(`the \`p2pchat serve\` that ran this node (pid ${process.pid}) stopped`);
       await node.stop();
       process.stderr.write("p2pchat: stopped\n");
       done.resolve();
     };
     process.on("SIGINT", () => void shutdown("SIGINT"));
     process.on("SIGTERM", () => void shutdown("SIGTERM"));
+    // Signals are handled before the ready line: whoever waits for it may stop us at once.
+    const listening = node.listening;
+    const where = listening ? `listening on ${listening.host}:${listening.port} (peers dial ${advertisedAddress(l.config, listening.port)})` : "hidden (not listening)";
+    process.stdout.write(`ready: ${node.name} ${node.peerId} ${where}\n`);
+    const legacy = (await node.status()).legacyListening;
+    if (legacy) process.stdout.write(`legacy: accepting the original program's plaintext connections on ${legacy}: UNENCRYPTED, UNAUTHENTICATED\n`);
     void (async () => {
       const echo = Boolean(process.stdin.isTTY);
       for await (const input of inputLines(Bun.stdin.stream(), MAX_LINE_BYTES)) {

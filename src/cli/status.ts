@@ -22,6 +22,8 @@ export default defineCommand({
     } else {
       const store = await openLocalStore(l);
       try {
+        const pending = await store.outboxCounts();
+        const waiting = new Map(pending.map((p) => [p.peer, p.pending + (p.legacy ? 0 : p.sent)]));
         status = {
           name: l.config.name,
           peerId: l.identity.peerId,
@@ -29,7 +31,19 @@ export default defineCommand({
           listening: null,
           legacyListening: null,
           links: [],
-          pending: await store.outboxCounts(),
+          pending,
+          contacts: (await store.listContacts()).map((c) => ({
+            name: c.name,
+            state: c.blocked ? ("blocked" as const) : ("idle" as const),
+            stateText: c.blocked ? "blocked" : "no node running",
+            address: null,
+            lastSeen: null,
+            lastError: null,
+            lastErrorAt: null,
+            nextRetryAt: null,
+            pending: waiting.get(c.name) ?? 0,
+          })),
+          requests: (await store.listRequests()).filter((r) => !r.blocked).length,
           database: store.location,
         };
       } finally {

@@ -62,3 +62,23 @@ export class DeliveryTracker {
     this.unsubscribe?.();
   }
 }
+
+/**
+ * Why messages to `peer` still wait, in words: blocked, identity changed,
+ * hidden, or the last error of its link (connection refused, timed out...).
+ */
+export async function whyPending(api: NodeApi, peer: string): Promise<string> {
+  let status;
+  try {
+    status = await api.status();
+  } catch {
+    return `they are delivered when ${peer} is reachable and a node of yours runs`;
+  }
+  const c = status.contacts.find((x) => x.name === peer);
+  if (c?.state === "blocked") return `${peer} is blocked: nothing goes to them until \`p2pchat contacts unblock ${peer}\``;
+  if (c?.state === "identity changed") return `${peer}'s identity changed, so nothing is delivered: ${c.stateText}`;
+  if (!status.discoverable) return `you are hidden: they go once you are discoverable (\`p2pchat discoverable on\`)`;
+  const why = c?.lastError ? `last try: ${c.lastError}` : c?.state === "dialing" ? `still dialing ${c.address ?? peer}` : `${peer} has not answered`;
+  const retry = c?.nextRetryAt ? `; next try in ${Math.max(1, Math.ceil((c.nextRetryAt - Date.now()) / 1000))} s` : "";
+  return `${why}${retry}. They are delivered when ${peer} is reachable and a node of yours runs`;
+}

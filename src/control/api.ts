@@ -1,30 +1,49 @@
-// What a command can ask of a node. The control client (a `serve` running
-// for this home) and LocalApi (a node inside this process) both offer it, so
-// chat, send, status, discoverable and contacts work the same either way.
+// What a command can ask of a node. The control client (a node running for
+// this home in another process: serve, or a chat or send that hosts one) and
+// LocalApi (a node inside this process) both offer it, so every command
+// works the same either way.
 import type { NodeEvent } from "../node/events.ts";
 import type { NodeStatus, SendResult } from "../node/node.ts";
+import type { CancelOutcome, SetContactOptions } from "../node/node-book.ts";
 import type { AddContactOptions } from "../node/address-book.ts";
 import type { Contact, HistoryEntry, HistoryQuery, SearchQuery } from "../node/session.ts";
-import type { OutStatus } from "../store/store.ts";
+import type { OutStatus, PeerRequest } from "../store/store.ts";
 
-export type { Contact, HistoryEntry, HistoryQuery, SearchQuery, NodeEvent, NodeStatus, SendResult, OutStatus };
+export type { CancelOutcome, Contact, HistoryEntry, HistoryQuery, NodeEvent, NodeStatus, OutStatus, PeerRequest, SearchQuery, SendResult, SetContactOptions };
+
+export interface AcceptedRequest {
+  contact: Contact;
+  /** Its messages that waited, now in history. */
+  moved: number;
+  /** The name it announced (the contact's name may differ: made unique, or chosen). */
+  announced: string;
+}
 
 export interface ContactsApi {
   contacts(): Promise<Contact[]>;
   addContact(name: string, address: string, opts?: AddContactOptions): Promise<Contact>;
-  removeContact(name: string): Promise<void>;
+  /** Refuses (HAS_PENDING) while messages wait, unless `dropPending`. */
+  removeContact(name: string, opts?: { dropPending?: boolean }): Promise<{ cancelled: number }>;
   setBlocked(name: string, blocked: boolean): Promise<Contact>;
-  pinContact(name: string, id: string): Promise<Contact>;
+  pinContact(name: string, id: string): Promise<{ contact: Contact; moved: number }>;
+  setContact(name: string, opts: SetContactOptions): Promise<Contact>;
+  requests(): Promise<PeerRequest[]>;
+  acceptRequest(id: string, as?: string): Promise<AcceptedRequest>;
+  rejectRequest(id: string): Promise<PeerRequest>;
+  blockRequest(id: string): Promise<PeerRequest>;
+  cancel(ids: readonly string[]): Promise<CancelOutcome[]>;
+  cancelTo(name: string): Promise<CancelOutcome[]>;
 }
 
 export interface NodeApi extends ContactsApi {
-  /** True when this talks to a `serve` through its control socket. */
+  /** True when this talks to a node in another process through its control socket. */
   readonly remote: boolean;
   status(): Promise<NodeStatus>;
   send(peer: string, text: string): Promise<SendResult>;
   /** The original program's `<ip> <port> <text>`. */
   sendTo(host: string, port: number, text: string): Promise<SendResult>;
   statusOf(ids: readonly string[]): Promise<Record<string, OutStatus>>;
+  /** Turns the node discoverable or hidden and saves the choice for later runs. */
   setDiscoverable(on: boolean): Promise<void>;
   history(query: HistoryQuery): Promise<HistoryEntry[]>;
   /** Newest first. */
@@ -48,6 +67,13 @@ export const OPS = [
   "removeContact",
   "setBlocked",
   "pinContact",
+  "setContact",
+  "requests",
+  "acceptRequest",
+  "rejectRequest",
+  "blockRequest",
+  "cancel",
+  "cancelTo",
   "subscribe",
 ] as const;
 

@@ -5,7 +5,22 @@ import type { Socket } from "bun";
 import type { AddContactOptions } from "../node/address-book.ts";
 import { NodeError, type NodeErrorCode } from "../node/errors.ts";
 import { WriteQueue } from "../transport/writer.ts";
-import type { Contact, HistoryEntry, HistoryQuery, NodeApi, NodeEvent, NodeStatus, Op, OutStatus, SearchQuery, SendResult } from "./api.ts";
+import type {
+  AcceptedRequest,
+  CancelOutcome,
+  Contact,
+  HistoryEntry,
+  HistoryQuery,
+  NodeApi,
+  NodeEvent,
+  NodeStatus,
+  Op,
+  OutStatus,
+  PeerRequest,
+  SearchQuery,
+  SendResult,
+  SetContactOptions,
+} from "./api.ts";
 import { controlPath, socketProblem, stat } from "./path.ts";
 import { replyProblem } from "./replies.ts";
 
@@ -183,14 +198,35 @@ export class ControlClient implements NodeApi {
   addContact(name: string, address: string, opts?: AddContactOptions) {
     return this.call<Contact>("addContact", { name, address, opts });
   }
-  removeContact(name: string) {
-    return this.call<void>("removeContact", { name });
+  removeContact(name: string, opts?: { dropPending?: boolean }) {
+    return this.call<{ cancelled: number }>("removeContact", { name, opts });
   }
   setBlocked(name: string, blocked: boolean) {
     return this.call<Contact>("setBlocked", { name, blocked });
   }
   pinContact(name: string, id: string) {
-    return this.call<Contact>("pinContact", { name, id });
+    return this.call<{ contact: Contact; moved: number }>("pinContact", { name, id });
+  }
+  setContact(name: string, opts: SetContactOptions) {
+    return this.call<Contact>("setContact", { name, opts });
+  }
+  requests() {
+    return this.call<PeerRequest[]>("requests");
+  }
+  acceptRequest(id: string, as?: string) {
+    return this.call<AcceptedRequest>("acceptRequest", { id, as });
+  }
+  rejectRequest(id: string) {
+    return this.call<PeerRequest>("rejectRequest", { id });
+  }
+  blockRequest(id: string) {
+    return this.call<PeerRequest>("blockRequest", { id });
+  }
+  cancel(ids: readonly string[]) {
+    return this.call<CancelOutcome[]>("cancel", { ids });
+  }
+  cancelTo(name: string) {
+    return this.call<CancelOutcome[]>("cancelTo", { name });
   }
 
   async subscribe(listener: (event: NodeEvent) => void): Promise<() => void> {

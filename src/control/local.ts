@@ -1,7 +1,8 @@
-// The NodeApi of a node running inside this process (`chat` or `send`
-// without a `serve`, and the control server's own dispatch).
+// The NodeApi of a node running inside this process (`serve`, or `chat` and
+// `send` hosting their own, and the control server's dispatch).
 import type { AddContactOptions } from "../node/address-book.ts";
 import type { ChatNode } from "../node/node.ts";
+import type { SetContactOptions } from "../node/node-book.ts";
 import { updateConfig } from "../node/home.ts";
 import type { HistoryQuery, SearchQuery } from "../node/session.ts";
 import type { NodeApi, NodeEvent, OutStatus } from "./api.ts";
@@ -11,7 +12,7 @@ export class LocalApi implements NodeApi {
 
   constructor(
     readonly node: ChatNode,
-    private readonly opts: { ownsNode: boolean; home?: string },
+    private readonly opts: { ownsNode: boolean },
   ) {}
 
   status() {
@@ -29,7 +30,7 @@ export class LocalApi implements NodeApi {
   async setDiscoverable(on: boolean): Promise<void> {
     await this.node.setDiscoverable(on);
     // The choice outlives this run: the next serve or chat starts the same way.
-    if (this.node.home) updateConfig(this.node.home, { discoverable: on });
+    updateConfig(this.node.home, { discoverable: on });
   }
   history(query: HistoryQuery) {
     return this.node.session.history(query);
@@ -38,19 +39,40 @@ export class LocalApi implements NodeApi {
     return this.node.session.search(query);
   }
   contacts() {
-    return this.node.contactList();
+    return this.node.book.list();
   }
   addContact(name: string, address: string, opts?: AddContactOptions) {
-    return this.node.addContact(name, address, opts);
+    return this.node.book.add(name, address, opts);
   }
-  removeContact(name: string) {
-    return this.node.removeContact(name);
+  removeContact(name: string, opts?: { dropPending?: boolean }) {
+    return this.node.book.remove(name, opts);
   }
   setBlocked(name: string, blocked: boolean) {
-    return this.node.setBlocked(name, blocked);
+    return this.node.book.setBlocked(name, blocked);
   }
   pinContact(name: string, id: string) {
-    return this.node.pinContact(name, id);
+    return this.node.book.pin(name, id);
+  }
+  setContact(name: string, opts: SetContactOptions) {
+    return this.node.book.set(name, opts);
+  }
+  requests() {
+    return this.node.book.requests();
+  }
+  acceptRequest(id: string, as?: string) {
+    return this.node.book.acceptRequest(id, as);
+  }
+  rejectRequest(id: string) {
+    return this.node.book.rejectRequest(id);
+  }
+  blockRequest(id: string) {
+    return this.node.book.blockRequest(id);
+  }
+  cancel(ids: readonly string[]) {
+    return this.node.book.cancel(ids);
+  }
+  cancelTo(name: string) {
+    return this.node.book.cancelTo(name);
   }
   async subscribe(listener: (event: NodeEvent) => void): Promise<() => void> {
     return this.node.on(listener);

@@ -32,11 +32,26 @@ const arrayOf =
     return null;
   };
 
+/** An object with `fields`, whose `inner` keys pass their own checks. */
+const holding =
+  (fields: Parameters<typeof object>[0], inner: Record<string, Check>): Check =>
+  (v) => {
+    const p = object(fields)(v);
+    if (p) return p;
+    for (const [key, check] of Object.entries(inner)) {
+      const q = check((v as Record<string, unknown>)[key]);
+      if (q) return `"${key}": ${q}`;
+    }
+    return null;
+  };
+
 const nothing: Check = (v) => (v === null || v === undefined ? null : "expected no result");
 
 const contact = object({ name: "string", host: "string", port: "number", blocked: "boolean" });
 const entry = object({ id: "string", peer: "string", text: "string" });
 const sent = object({ id: "string", peer: "string", legacy: "boolean?" });
+const request = object({ peerId: "string", name: "string", host: "string", port: "number", waiting: "number" });
+const cancelled = arrayOf(object({ id: "string", before: "string", onTheWire: "boolean" }));
 
 /** One check per operation: adding an op without one does not compile. */
 const REPLIES = {
@@ -49,9 +64,16 @@ const REPLIES = {
   search: arrayOf(entry),
   contacts: arrayOf(contact),
   addContact: contact,
-  removeContact: nothing,
+  removeContact: object({ cancelled: "number" }),
   setBlocked: contact,
-  pinContact: contact,
+  pinContact: holding({ moved: "number" }, { contact }),
+  setContact: contact,
+  requests: arrayOf(request),
+  acceptRequest: holding({ moved: "number", announced: "string" }, { contact }),
+  rejectRequest: request,
+  blockRequest: request,
+  cancel: cancelled,
+  cancelTo: cancelled,
   subscribe: (v) => (v === true ? null : "expected true"),
 } satisfies Record<Op, Check>;
 

@@ -32,7 +32,13 @@ export class ControlServer {
   private constructor(
     private readonly listener: UnixSocketListener<Conn>,
     readonly path: string,
+    private readonly conns: Set<Socket<Conn>>,
   ) {}
+
+  /** Commands attached right now (a second chat, a status in flight...). */
+  get attached(): number {
+    return this.conns.size;
+  }
 
   /**
    * Refuses to start when another serve answers on this home's control path,
@@ -52,6 +58,7 @@ export class ControlServer {
       unlinkSync(path);
     }
     const api = new LocalApi(node, { ownsNode: false });
+    const conns = new Set<Socket<Conn>>();
     const old = process.umask(0o177); // the socket is created owner-only
     let listener: UnixSocketListener<Conn>;
     try {
@@ -60,6 +67,7 @@ export class ControlServer {
         socket: {
           open(s) {
             s.data = { buf: "", queue: new WriteQueue(MAX_QUEUE), unsubscribe: null };
+            conns.add(s);
           },
           data(s, chunk) {
             s.data.buf += chunk.toString();
@@ -78,9 +86,11 @@ export class ControlServer {
             s.data.queue.drain(s as Socket<unknown>);
           },
           close(s) {
+            conns.delete(s);
             s.data?.unsubscribe?.();
           },
           error(s) {
+            conns.delete(s);
             s.data?.unsubscribe?.();
           },
         },
@@ -89,10 +99,13 @@ export class ControlServer {
       process.umask(old);
     }
     if (process.platform !== "win32") chmodSync(path, 0o600);
-    return new ControlServer(listener, path);
+    return new ControlServer(listener, path, conns);
   }
 
-  stop(): void {
+  /** Stops; attached commands are told `reason` first (they print it), then disconnected. */
+  stop(reason?: string): void {
+    if (reason) for (const s of this.conns) send(s, { event: { type: "stopped", reason } });
+    for (const s of this.conns) s.end();
     this.listener.stop(true);
     if (process.platform !== "win32" && existsSync(this.path)) {
       try {
@@ -150,11 +163,25 @@ function dispatch(s: Socket<Conn>, req: Request, api: LocalApi): Promise<unknown
     case "addContact":
       return api.addContact(a.name, a.address, a.opts);
     case "removeContact":
-      return api.removeContact(a.name);
+      return api.removeContact(a.name, a.opts);
     case "setBlocked":
       return api.setBlocked(a.name, a.blocked);
     case "pinContact":
       return api.pinContact(a.name, a.id);
+    case "setContact":
+      return api.setContact(a.name, a.opts ?? {});
+    case "requests":
+      return api.requests();
+    case "acceptRequest":
+      return api.acceptRequest(a.id, a.as);
+    case "rejectRequest":
+      return api.rejectRequest(a.id);
+    case "blockRequest":
+      return api.blockRequest(a.id);
+    case "cancel":
+      return api.cancel(a.ids);
+    case "cancelTo":
+      return api.cancelTo(a.name);
     case "subscribe":
       if (!s.data.unsubscribe) s.data.unsubscribe = api.node.on((event) => send(s, { event }));
       return true;

@@ -20,7 +20,10 @@ export type NodeErrorCode =
   | "DB_ERROR"
   | "ALREADY_RUNNING"
   | "NOT_RUNNING"
-  | "CONTROL_FAILED";
+  | "CONTROL_FAILED"
+  | "NOT_A_REQUEST"
+  | "HAS_PENDING"
+  | "NOT_CANCELLABLE";
 
 /** Codes that mean "the user typed something wrong": exit code 2. */
 const INPUT_CODES: ReadonlySet<NodeErrorCode> = new Set([
@@ -32,6 +35,9 @@ const INPUT_CODES: ReadonlySet<NodeErrorCode> = new Set([
   "BAD_DB_URL",
   "NOT_A_CONTACT",
   "DUPLICATE_CONTACT",
+  "NOT_A_REQUEST",
+  "HAS_PENDING",
+  "NOT_CANCELLABLE",
 ]);
 
 export class NodeError extends Error {

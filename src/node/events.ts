@@ -9,11 +9,18 @@ export type NodeEvent =
   /** Our messages to `peer` changed status. */
   | { type: "status"; peer: string; ids: string[]; status: OutStatus }
   | { type: "link"; peer: string; up: boolean; address: string; direction: "in" | "out"; legacy?: boolean; reason?: string }
-  /** A peer was added to the address book (peerId null: a legacy plaintext peer) or pinned on first contact. */
-  | { type: "contact"; name: string; peerId: PeerId | null; how: "new-peer" | "pinned"; address: string }
+  /**
+   * A peer was added to the address book (peerId null: a legacy plaintext
+   * peer), pinned on a link we dialed, or made a contact from a request.
+   */
+  | { type: "contact"; name: string; peerId: PeerId | null; how: "new-peer" | "pinned" | "accepted"; address: string }
+  /** A stranger connected: a request, shown once, with the name it announced (unverified) and the contact that name imitates, if any. */
+  | { type: "request"; peerId: PeerId; name: string; address: string; imitates: string | null }
   /** Something the user must see: an identity mismatch, a refused peer. */
   | { type: "warning"; peer?: string; text: string }
   | { type: "discoverable"; on: boolean; listening: string | null }
+  /** The database failed (ok false, said once) or answers again (ok true). */
+  | { type: "store"; ok: boolean; text: string }
   /** The node a command was attached to (a serve, through its control socket) went away. */
   | { type: "stopped"; reason: string };
 

@@ -3,13 +3,27 @@
 // wait their turn between transactions. One writer, so seq order is commit
 // order, and a message is committed before anything that depends on it
 // (its send, its ack) happens.
-import type { IncomingMessage, OutgoingMessage, Store, WriteResult } from "../store/store.ts";
+import type { PeerId } from "../protocol/peer-id.ts";
+import { StoreError, type IncomingMessage, type OutgoingMessage, type Store, type WriteResult } from "../store/store.ts";
 
 /** Most rows in one transaction; more wait for the next. */
 const MAX_BATCH = 20_000;
+/** A write that fails in a way that may pass (a lost connection, a deadlock) is tried again for this long. */
+export const RETRY_FOR_MS = 30_000;
+/** A failure that passes sooner (a killed connection the pool replaces) is not worth telling the user about. */
+const REPORT_AFTER_MS = 2_000;
+const RETRY_FIRST_MS = 50;
+const RETRY_MAX_MS = 2_000;
+
+export interface JournalOptions {
+  retryForMs?: number;
+  /** The database failed (after its retries) or answers again. */
+  onHealth?(ok: boolean, err?: unknown): void;
+}
 
 interface Pending {
   outgoing: OutgoingMessage[];
+  claims: { name: string; peerId: PeerId }[];
   sent: string[];
   unsent: string[];
   delivered: string[];
@@ -20,9 +34,9 @@ interface Pending {
 
 type Job = { kind: "write"; batch: Pending } | { kind: "read"; run: () => Promise<void> };
 
-const isStatusOnly = (b: Pending) => b.outgoing.length === 0 && b.incoming.length === 0;
+const isStatusOnly = (b: Pending) => b.outgoing.length === 0 && b.incoming.length === 0 && b.claims.length === 0;
 
-const emptyBatch = (): Pending => ({ outgoing: [], sent: [], unsent: [], delivered: [], incoming: [], waiters: [], size: 0 });
+const emptyBatch = (): Pending => ({ outgoing: [], claims: [], sent: [], unsent: [], delivered: [], incoming: [], waiters: [], size: 0 });
 
 export class Journal {
   private current: Pending = emptyBatch();
@@ -31,8 +45,12 @@ export class Journal {
   private closed = false;
   /** Transactions committed, for status and the benchmark. */
   commits = 0;
+  private healthy = true;
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly opts: JournalOptions = {},
+  ) {}
 
   outgoing(m: OutgoingMessage): Promise<WriteResult> {
     return this.add((b) => b.outgoing.push(m), 1);
@@ -40,6 +58,11 @@ export class Journal {
 
   outgoingMany(ms: readonly OutgoingMessage[]): Promise<WriteResult> {
     return this.add((b) => b.outgoing.push(...ms), ms.length);
+  }
+
+  /** An unpinned contact pinned `peerId`: its unclaimed undelivered messages are that identity's (after any queued before). */
+  claim(name: string, peerId: PeerId): Promise<WriteResult> {
+    return this.add((b) => b.claims.push({ name, peerId }), 1);
   }
 
   sent(ids: readonly string[]): Promise<WriteResult> {
@@ -67,7 +90,7 @@ export class Journal {
    * of messages a second must not wait for its acks' bookkeeping to read more.
    */
   read<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.current.outgoing.length > 0 || this.current.incoming.length > 0) this.seal();
+    if (!isStatusOnly(this.current)) this.seal();
     return new Promise<T>((resolve, reject) => {
       const job: Job = { kind: "read", run: () => fn().then(resolve, reject) };
       // After the last queued job that stores messages; ahead of status-only batches.
@@ -102,6 +125,43 @@ export class Journal {
     });
   }
 
+  /**
+   * One transaction, tried again with backoff while the database fails in a
+   * way that may pass (the pool reconnects after a killed connection; a
+   * deadlock or lock wait clears). Writes behind it wait, so order is kept.
+   */
+  private async commit(b: Pending): Promise<WriteResult> {
+    const started = Date.now();
+    const deadline = started + (this.opts.retryForMs ?? RETRY_FOR_MS);
+    let delay = RETRY_FIRST_MS;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.store.write({
+          outgoing: b.outgoing,
+          claims: b.claims,
+          sent: b.sent,
+          unsent: b.unsent,
+          delivered: b.delivered,
+          incoming: b.incoming,
+          at: Date.now(),
+          retry: attempt > 0,
+        });
+      } catch (err) {
+        const transient = err instanceof StoreError && err.code === "UNAVAILABLE";
+        if (!transient || this.closed || Date.now() + delay > deadline) throw err;
+        if (Date.now() - started >= REPORT_AFTER_MS) this.setHealthy(false, err);
+        await Bun.sleep(delay);
+        delay = Math.min(delay * 2, RETRY_MAX_MS);
+      }
+    }
+  }
+
+  private setHealthy(ok: boolean, err?: unknown): void {
+    if (ok === this.healthy) return;
+    this.healthy = ok;
+    this.opts.onHealth?.(ok, err);
+  }
+
   /** Ends the batch being filled: later writes go into a new one, after any read queued now. */
   private seal(): void {
     if (this.current.size === 0 && this.current.waiters.length === 0) return;
@@ -128,17 +188,12 @@ export class Journal {
         }
         const b = job.batch;
         try {
-          const result = await this.store.write({
-            outgoing: b.outgoing,
-            sent: b.sent,
-            unsent: b.unsent,
-            delivered: b.delivered,
-            incoming: b.incoming,
-            at: Date.now(),
-          });
+          const result = await this.commit(b);
           this.commits++;
+          this.setHealthy(true);
           for (const w of b.waiters) w.resolve(result);
         } catch (err) {
+          this.setHealthy(false, err);
           for (const w of b.waiters) w.reject(err);
         }
       }

@@ -151,7 +151,7 @@ export class LegacyPeers implements LegacyHandler {
   private async redialIfOwed(name: string): Promise<void> {
     const c = this.d.contacts.byName(name);
     if (!c || !c.legacy || !this.d.discoverable() || c.blocked) return;
-    const owed = await this.d.journal.read(() => this.d.store.pendingFor(name, 0, 1)).catch(() => []);
+    const owed = await this.d.journal.read(() => this.d.store.pendingFor({ name, peerId: null }, 0, 1)).catch(() => []);
     if (owed.length > 0) this.d.retry.schedule(name, () => this.deliver(this.d.contacts.byName(name) ?? c));
   }
 
@@ -168,7 +168,7 @@ export class LegacyPeers implements LegacyHandler {
       try {
         const name = ctx.contact!.name;
         for (;;) {
-          const rows = await this.d.journal.read(() => this.d.store.pendingFor(name, 0, 1000));
+          const rows = await this.d.journal.read(() => this.d.store.pendingFor({ name, peerId: null }, 0, 1000));
           if (rows.length === 0 || !link.isOpen) break;
           if (!link.write(rows.map((r) => r.body).join(""))) break;
           const ids = rows.map((r) => r.id);

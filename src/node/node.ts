@@ -3,22 +3,28 @@
 import { PROTOCOL_VERSION } from "../protocol/hello.ts";
 import type { Hello } from "../protocol/messages.ts";
 import type { PeerId } from "../protocol/peer-id.ts";
-import type { Contact, OutboxCount, OutgoingMessage, OutStatus, Store } from "../store/store.ts";
+import { StoreError, type Contact, type OutgoingMessage, type OutStatus, type Recipient, type Store } from "../store/store.ts";
 import type { LinkLimits } from "../transport/link.ts";
 import { Transport, TransportError } from "../transport/transport.ts";
 import { childLogger } from "../log.ts";
 import { formatHostPort } from "./address.ts";
-import type { AddContactOptions } from "./address-book.ts";
 import { AddressBook } from "./address-book.ts";
 import { Contacts, normalizeHost } from "./contacts.ts";
 import { LegacyPeers } from "./legacy.ts";
 import { NodeError } from "./errors.ts";
 import { Emitter, type NodeListener } from "./events.ts";
+import { Health } from "./health.ts";
+import { HomeLock } from "./home-lock.ts";
 import { Journal } from "./journal.ts";
 import type { Local } from "./local.ts";
+import { NodeBook } from "./node-book.ts";
 import { Peers } from "./peers.ts";
+import { Requests } from "./requests.ts";
 import { RetryTimer, type RetryOptions } from "./retry.ts";
 import { LocalSession } from "./session.ts";
+import { nodeStatus, type NodeStatus } from "./status.ts";
+
+export type { LinkInfo, NodeStatus } from "./status.ts";
 
 const log = childLogger("node");
 
@@ -30,7 +36,7 @@ export interface NodeOptions {
   store: Store;
   /** Default: the config's setting. */
   discoverable?: boolean;
-  /** Refuse peers that are not in the address book. */
+  /** Refuse peers that are not in the address book (no requests either). */
   contactsOnly?: boolean;
   host?: string;
   port?: number;
@@ -43,26 +49,12 @@ export interface NodeOptions {
   dialOnlyIfPortTaken?: boolean;
   /** Also accept the original program's plaintext connections on this port. */
   legacyPort?: number;
-}
-
-export interface LinkInfo {
-  peer: string;
-  address: string;
-  direction: "in" | "out";
-  since: number;
-  legacy: boolean;
-}
-
-export interface NodeStatus {
-  name: string;
-  peerId: PeerId;
-  discoverable: boolean;
-  listening: string | null;
-  /** The plaintext port for the original program's peers, when open. */
-  legacyListening: string | null;
-  links: LinkInfo[];
-  pending: OutboxCount[];
-  database: string;
+  /** The command running this node, named to a second one that finds the home taken. */
+  command?: string;
+  /** How long the journal tries a failing database again before giving up on a write. */
+  storeRetryMs?: number;
+  /** Background upkeep of the database (SQLite checkpoints on a thread); off for a node that runs a moment. Default on. */
+  maintenance?: boolean;
 }
 
 export interface SendResult {
@@ -76,13 +68,15 @@ export interface SendResult {
 export class ChatNode {
   readonly events = new Emitter();
   readonly session: LocalSession;
-  private readonly journal: Journal;
-  private readonly contacts: Contacts;
-  private readonly book: AddressBook;
-  private readonly transport: Transport;
-  private readonly peers: Peers;
-  private readonly legacy: LegacyPeers;
-  private readonly retry: RetryTimer<string>;
+  readonly journal: Journal;
+  readonly contacts: Contacts;
+  readonly requests: Requests;
+  readonly health = new Health();
+  readonly book: NodeBook;
+  readonly transport: Transport;
+  readonly peers: Peers;
+  readonly legacy: LegacyPeers;
+  readonly retry: RetryTimer<string>;
   private readonly sessionId = crypto.randomUUID();
   private discoverable = false;
   private stopped = false;
@@ -90,12 +84,25 @@ export class ChatNode {
   /** 0 until the first listen picks a free port, which later listens reuse: contacts keep a valid address. */
   private port: number;
 
-  private constructor(private readonly opts: NodeOptions) {
+  private constructor(
+    readonly opts: NodeOptions,
+    private readonly lock: HomeLock,
+  ) {
     const { local, store } = opts;
+    const emit = (e: Parameters<Emitter["emit"]>[0]) => this.events.emit(e);
     this.session = new LocalSession(store);
-    this.journal = new Journal(store);
+    this.journal = new Journal(store, {
+      retryForMs: opts.storeRetryMs,
+      onHealth: (ok, err) => {
+        const why = err instanceof StoreError ? err.message : `the database (${store.location}) fails: ${(err as Error)?.message ?? err}`;
+        const text = ok ? `the database answers again (${store.location}): messages flow again` : `${why}. Messages wait with their senders until it answers.`;
+        if (ok) log.info(text);
+        else log.error(text);
+        emit({ type: "store", ok, text });
+      },
+    });
     this.contacts = new Contacts(store);
-    this.book = new AddressBook(store);
+    this.requests = new Requests({ store, journal: this.journal, emit, contacts: () => this.contacts.all() });
     this.retry = new RetryTimer<string>(opts.retry);
     this.host = opts.host ?? local.config.host;
     this.port = opts.port ?? local.config.port;
@@ -104,32 +111,45 @@ export class ChatNode {
       store,
       journal: this.journal,
       contacts: this.contacts,
+      requests: this.requests,
+      health: this.health,
       transport: () => this.transport,
-      emit: (e) => this.events.emit(e),
+      emit,
       discoverable: () => this.discoverable,
       contactsOnly: opts.contactsOnly ?? false,
       retry: this.retry,
+      pinned: (c) => this.book.pinned(c),
+      joined: (c) => this.book.mergeRequest(c),
     });
     this.transport = new Transport({ identity: local.identity, handler: this.peers, hello: () => this.hello(), limits: opts.limits });
     this.legacy = new LegacyPeers({
       store,
       journal: this.journal,
       contacts: this.contacts,
-      emit: (e) => this.events.emit(e),
+      emit,
       discoverable: () => this.discoverable,
       contactsOnly: opts.contactsOnly ?? false,
       retry: this.retry,
     });
+    this.book = new NodeBook(this, new AddressBook(store));
   }
 
+  /** Takes the home (one node per home), then starts. */
   static async start(opts: NodeOptions): Promise<ChatNode> {
-    const node = new ChatNode(opts);
-    // Whatever was in flight when we last stopped (or crashed) goes again.
-    await opts.store.resetInFlight();
-    log.debug(`store: ${await opts.store.startMaintenance()}`);
-    await node.contacts.reload();
-    if (opts.discoverable ?? opts.local.config.discoverable) await node.setDiscoverable(true);
-    return node;
+    const lock = await HomeLock.acquire(opts.local.home, opts.command ?? "serve");
+    try {
+      const node = new ChatNode(opts, lock);
+      // Whatever was in flight when we last stopped (or crashed) goes again.
+      await opts.store.resetInFlight();
+      if (opts.maintenance !== false) log.debug(`store: ${await opts.store.startMaintenance()}`);
+      await node.contacts.reload();
+      await node.requests.reload();
+      if (opts.discoverable ?? opts.local.config.discoverable) await node.setDiscoverable(true);
+      return node;
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
   }
 
   get home(): string {
@@ -146,6 +166,10 @@ export class ChatNode {
 
   get isDiscoverable(): boolean {
     return this.discoverable;
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
   }
 
   get listening(): { host: string; port: number } | null {
@@ -198,13 +222,14 @@ export class ChatNode {
       this.legacy.closeAll("hidden");
     }
     const l = this.transport.listening;
+    this.lock.setAddress(l ? formatHostPort(l.host, l.port) : null);
     log.debug(on ? `discoverable, listening on ${l ? formatHostPort(l.host, l.port) : "?"}` : "hidden");
     this.events.emit({ type: "discoverable", on, listening: l ? formatHostPort(l.host, l.port) : null });
   }
 
   /** The original program's peers get a plaintext link only when we owe them something. */
-  private async deliverLegacyIfOwed(c: Contact): Promise<void> {
-    const owed = await this.journal.read(() => this.opts.store.pendingFor(c.name, 0, 1));
+  async deliverLegacyIfOwed(c: Contact): Promise<void> {
+    const owed = await this.journal.read(() => this.opts.store.pendingFor({ name: c.name, peerId: null }, 0, 1));
     if (owed.length > 0) this.legacy.deliver(c);
   }
 
@@ -220,7 +245,8 @@ export class ChatNode {
   /**
    * The original program's `<ip> <port> <text>`: to the legacy peer that
    * reached us from that address (on that connection), else to the contact
-   * at that address, else to a new contact named after it.
+   * at that address, else to a new contact named after it (a peer we dial
+   * is one we chose: pinned on first contact, no request step).
    */
   async sendTo(host: string, port: number, text: string): Promise<SendResult> {
     const viaLegacy = this.legacy.findByAddress(host, port);
@@ -228,7 +254,7 @@ export class ChatNode {
     let name = ctxContact?.name ?? this.contacts.all().find((c) => normalizeHost(c.host) === normalizeHost(host) && c.port === port)?.name;
     if (!name) {
       name = formatHostPort(host, port);
-      await this.addContact(name, name);
+      await this.book.add(name, name);
     }
     return this.send(name, text);
   }
@@ -252,7 +278,8 @@ export class ChatNode {
     try {
       msgs = texts.map((text) => {
         checkText(text);
-        return { id: Bun.randomUUIDv7("hex", now), peer: contact.name, host: contact.host, port: contact.port, body: text, created: now };
+        // The message belongs to the identity pinned now (or to the first one this contact pins).
+        return { id: Bun.randomUUIDv7("hex", now), peer: contact.name, peerId: contact.legacy ? null : contact.peerId, host: contact.host, port: contact.port, body: text, created: now };
       });
     } catch (err) {
       return Promise.reject(err);
@@ -275,75 +302,13 @@ export class ChatNode {
     return this.journal.read(() => this.opts.store.statusOf(ids));
   }
 
-  async status(): Promise<NodeStatus> {
-    const l = this.transport.listening;
-    const links: LinkInfo[] = [];
-    for (const [, link] of this.peers.adopted) {
-      const c = (link.ctx as { contact?: Contact }).contact;
-      links.push({ peer: c?.name ?? "?", address: link.address, direction: link.direction, since: link.openedAt, legacy: false });
-    }
-    for (const [name, link] of this.legacy.open) {
-      links.push({ peer: name, address: link.address, direction: link.direction, since: link.openedAt, legacy: true });
-    }
-    links.sort((a, b) => a.peer.localeCompare(b.peer));
-    const lg = this.legacy.transport.listening;
-    return {
-      name: this.name,
-      peerId: this.peerId,
-      discoverable: this.discoverable,
-      listening: l ? formatHostPort(l.host, l.port) : null,
-      legacyListening: lg ? formatHostPort(lg.host, lg.port) : null,
-      links,
-      pending: await this.journal.read(() => this.opts.store.outboxCounts()),
-      database: this.opts.store.location,
-    };
+  /** Whom a contact's messages are for. */
+  recipientOf(c: Contact): Recipient {
+    return { name: c.name, peerId: c.legacy ? null : c.peerId };
   }
 
-  // --- address book, with effects on links -------------------------------------------
-
-  contactList(): Promise<Contact[]> {
-    return this.book.list();
-  }
-
-  async addContact(name: string, address: string, opts?: AddContactOptions): Promise<Contact> {
-    const c = await this.book.add(name, address, opts);
-    await this.contacts.reload();
-    this.peers.dial(c);
-    return c;
-  }
-
-  async removeContact(name: string): Promise<void> {
-    const c = await this.book.get(name);
-    await this.book.remove(name);
-    await this.contacts.reload();
-    this.retry.cancel(name);
-    this.legacy.closeFor(name, "removed from the address book");
-    if (c.peerId) this.peers.closeLinks("UNKNOWN_PEER", "removed from the address book", c.peerId);
-  }
-
-  async setBlocked(name: string, blocked: boolean): Promise<Contact> {
-    const c = await this.book.setBlocked(name, blocked);
-    await this.contacts.reload();
-    if (blocked) {
-      this.retry.cancel(name);
-      this.legacy.closeFor(name, "blocked");
-      if (c.peerId) this.peers.closeLinks("BLOCKED", "blocked", c.peerId);
-    } else if (c.legacy) {
-      void this.deliverLegacyIfOwed(c);
-    } else {
-      this.peers.dial(c);
-    }
-    return c;
-  }
-
-  /** Re-pins a contact to a new peer id, deliberately (after an identity mismatch). */
-  async pinContact(name: string, id: string): Promise<Contact> {
-    const old = await this.book.get(name);
-    const c = await this.book.pin(name, id);
-    await this.contacts.reload();
-    if (old.peerId && old.peerId !== c.peerId) this.peers.closeLinks("IDENTITY_MISMATCH", "re-pinned", old.peerId);
-    this.peers.dial(c);
-    return c;
+  status(): Promise<NodeStatus> {
+    return nodeStatus(this);
   }
 
   /** Clean shutdown: refuse new work, close links (their in-flight messages go back to pending), commit, close the store. */
@@ -352,18 +317,22 @@ export class ChatNode {
     this.stopped = true;
     this.discoverable = false;
     this.retry.cancelAll();
-    // Links close; their handlers queue the `unsent` writes; then commit everything.
-    this.legacy.transport.stopListening();
-    this.legacy.closeAll("shutting down");
-    await this.transport.stop();
-    await this.journal.drain();
-    this.journal.close();
-    await this.opts.store.close();
+    try {
+      // Links close; their handlers queue the `unsent` writes; then commit everything.
+      this.legacy.transport.stopListening();
+      this.legacy.closeAll("shutting down");
+      await this.transport.stop();
+      await this.journal.drain();
+      this.journal.close();
+      await this.opts.store.close();
+    } finally {
+      this.lock.release();
+    }
   }
 }
 
 export function checkText(text: string): void {
-  if (typeof text !== "string" || text.length === 0) throw new NodeError("BAD_TEXT", "a message cannot be empty");
+  if (typeof text !== "string" || text.trim().length === 0) throw new NodeError("BAD_TEXT", "a message cannot be empty");
   if (!text.isWellFormed()) throw new NodeError("BAD_TEXT", "the message is not valid Unicode text");
   const bytes = Buffer.byteLength(text, "utf8");
   if (bytes > MAX_TEXT_BYTES) throw new NodeError("BAD_TEXT", `a message has at most ${MAX_TEXT_BYTES} bytes of UTF-8 (this has ${bytes})`);

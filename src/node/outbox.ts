@@ -2,7 +2,7 @@
 // creation order, writes many per socket write, keeps a bounded window in
 // flight, and turns acks into `delivered`.
 import type { Link } from "../transport/link.ts";
-import type { PendingMessage, Store } from "../store/store.ts";
+import type { PendingMessage, Recipient, Store } from "../store/store.ts";
 import type { Journal } from "./journal.ts";
 import type { NodeEvent } from "./events.ts";
 
@@ -25,12 +25,20 @@ export const SOFT_QUEUE_BYTES = 1024 * 1024;
  */
 export const SENT_DELAY_MS = 1000;
 
+/** A failed `delivered` write is tried again after this, doubling up to DELIVERED_RETRY_MAX_MS, while the link lives. */
+export const DELIVERED_RETRY_MS = 200;
+export const DELIVERED_RETRY_MAX_MS = 10_000;
+
 export interface OutboxDeps {
   store: Store;
   journal: Journal;
   emit(event: NodeEvent): void;
   /** Whether this peer may get messages now (discoverable, not blocked). */
   allowed(): boolean;
+  /** Whom this link's messages are for: the contact's name now and the identity the link proved. */
+  recipient(): Recipient;
+  /** The first ack on this link: it delivers, so the redial backoff may start over. */
+  delivering?(): void;
 }
 
 export class Outbox {
@@ -44,15 +52,29 @@ export class Outbox {
   /** Written, not yet recorded as sent. */
   private readonly unrecorded = new Set<string>();
   private sentTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Acked, but the `delivered` write failed: tried again until it lands. */
+  private readonly unmarked = new Set<string>();
+  private markTimer: ReturnType<typeof setTimeout> | null = null;
+  private markDelay = DELIVERED_RETRY_MS;
+  private acks = 0;
 
   constructor(
     private readonly link: Link,
-    readonly peer: string,
     private readonly deps: OutboxDeps,
   ) {}
 
+  /** The contact's name (it may be renamed while the link lives). */
+  get peer(): string {
+    return this.deps.recipient().name;
+  }
+
   get inFlight(): number {
     return this.inflight.size;
+  }
+
+  /** Ids written to the link and not acked yet. */
+  inFlightIds(): Iterable<string> {
+    return this.inflight.keys();
   }
 
   /** Begins sending (after any older link's in-flight messages went back to pending). */
@@ -71,6 +93,7 @@ export class Outbox {
   stop(): string[] {
     this.stopped = true;
     if (this.sentTimer) clearTimeout(this.sentTimer);
+    if (this.markTimer) clearTimeout(this.markTimer);
     this.unrecorded.clear();
     const ids = [...this.inflight.keys()];
     this.inflight.clear();
@@ -90,11 +113,40 @@ export class Outbox {
       ours.push(id);
     }
     if (ours.length === 0) return;
-    this.deps.journal.delivered(ours).then(
-      () => this.deps.emit({ type: "status", peer: this.peer, ids: ours, status: "delivered" }),
-      () => {}, // the store failed: they stay sent, and go again on the next link
-    );
+    if (this.acks++ === 0) this.deps.delivering?.();
+    this.markDelivered(ours);
     this.pump();
+  }
+
+  /**
+   * Records `delivered`. The journal retries a lost connection for a while;
+   * if the write still fails the ids are tried again with backoff while the
+   * link lives (the receiver has them: they must not stay `pending` behind
+   * the cursor). Should the link die first, the rows are still `pending` and
+   * go again on the next link; the receiver acks the duplicate without
+   * storing it twice.
+   */
+  private markDelivered(ids: string[]): void {
+    this.deps.journal.delivered(ids).then(
+      () => {
+        this.markDelay = DELIVERED_RETRY_MS;
+        this.deps.emit({ type: "status", peer: this.peer, ids, status: "delivered" });
+      },
+      () => {
+        if (this.stopped) return;
+        for (const id of ids) this.unmarked.add(id);
+        if (this.markTimer) return;
+        this.markTimer = setTimeout(() => {
+          this.markTimer = null;
+          if (this.stopped || this.unmarked.size === 0) return;
+          const again = [...this.unmarked];
+          this.unmarked.clear();
+          this.markDelay = Math.min(this.markDelay * 2, DELIVERED_RETRY_MAX_MS);
+          this.markDelivered(again);
+        }, this.markDelay);
+        this.markTimer.unref?.();
+      },
+    );
   }
 
   pump(): void {
@@ -139,7 +191,8 @@ export class Outbox {
       const after = this.cursor;
       let rows: PendingMessage[];
       try {
-        rows = await this.deps.journal.read(() => this.deps.store.pendingFor(this.peer, after, want));
+        const to = this.deps.recipient();
+        rows = await this.deps.journal.read(() => this.deps.store.pendingFor(to, after, want));
       } catch {
         return; // the store failed; the next event (new message, ack, link) tries again
       }

@@ -1,18 +1,22 @@
-// The node's side of every link: who is accepted (pinning, trust on first
-// use, unknown peers, blocking), one link per peer (simultaneous dials are
-// settled the same way on both sides), received messages stored before they
-// are acked, and redials while we owe a peer messages.
+// The node's side of every link: who is accepted (pinning on links we
+// dialed, strangers as requests, silent blocking), one link per peer
+// (simultaneous dials are settled the same way on both sides), received
+// messages stored before they are acked, and redials while we owe a peer
+// messages.
 import type { ChatMessage, Hello } from "../protocol/messages.ts";
 import type { PeerId } from "../protocol/peer-id.ts";
-import type { Contact, IncomingMessage, Store } from "../store/store.ts";
+import type { Contact, IncomingMessage, PeerRequest, Store } from "../store/store.ts";
 import type { CloseInfo, Link, LinkHandler, Refusal } from "../transport/link.ts";
-import type { Transport } from "../transport/transport.ts";
+import { SHUTDOWN_REASON, type Transport } from "../transport/transport.ts";
 import { childLogger } from "../log.ts";
-import { Contacts } from "./contacts.ts";
+import { formatHostPort } from "./address.ts";
+import type { Contacts } from "./contacts.ts";
 import type { NodeEvent } from "./events.ts";
+import { describeFailure, type Health } from "./health.ts";
 import type { Journal } from "./journal.ts";
 import { Outbox } from "./outbox.ts";
-import { RetryTimer } from "./retry.ts";
+import type { Requests } from "./requests.ts";
+import type { RetryTimer } from "./retry.ts";
 
 const log = childLogger("node");
 
@@ -26,24 +30,33 @@ export interface PeersDeps {
   store: Store;
   journal: Journal;
   contacts: Contacts;
+  requests: Requests;
+  health: Health;
   transport: () => Transport;
   emit(event: NodeEvent): void;
   discoverable(): boolean;
   contactsOnly: boolean;
   retry: RetryTimer<string>;
+  /** A contact was pinned on a link we dialed (its unclaimed messages and any request from that id follow). */
+  pinned(contact: Contact): Promise<void>;
+  /** A request's peer turned out to be a contact (added while it knocked): its waiting messages join the contact. */
+  joined(contact: Contact): Promise<void>;
 }
 
 interface LinkCtx {
   /** The contact we dialed (out) or matched (in, once decided). */
   contact: Contact | null;
+  /** A stranger's link: what it sends waits with its request. */
+  request: PeerRequest | null;
   outbox: Outbox | null;
   uncommitted: number;
 }
 
 const ctxOf = (link: Link) => link.ctx as LinkCtx;
+const newCtx = (contact: Contact | null): LinkCtx => ({ contact, request: null, outbox: null, uncommitted: 0 });
 
 export class Peers implements LinkHandler {
-  /** The adopted link of each peer. */
+  /** The adopted link of each peer (a contact's or a request's). */
   private readonly links = new Map<PeerId, Link>();
   /** Dials in flight, by contact name. */
   private readonly dialing = new Map<string, Link>();
@@ -55,8 +68,14 @@ export class Peers implements LinkHandler {
     return this.links;
   }
 
+  /** The contact's link, if one is up (a request's link is not a contact's). */
   linkTo(contact: Contact): Link | undefined {
-    return contact.peerId ? this.links.get(contact.peerId) : undefined;
+    const link = contact.peerId ? this.links.get(contact.peerId) : undefined;
+    return link && ctxOf(link).contact ? link : undefined;
+  }
+
+  contactOf(link: Link): Contact | null {
+    return (link.ctx as LinkCtx | null)?.contact ?? null;
   }
 
   // --- dialing ------------------------------------------------------------------
@@ -70,9 +89,10 @@ export class Peers implements LinkHandler {
       return;
     }
     this.d.retry.cancel(contact.name);
-    log.debug(`dialing ${contact.name} at ${contact.host}:${contact.port}`);
-    const ctx: LinkCtx = { contact, outbox: null, uncommitted: 0 };
-    this.dialing.set(contact.name, this.d.transport().dial(contact.host, contact.port, ctx));
+    const address = formatHostPort(contact.host, contact.port);
+    log.debug(`dialing ${contact.name} at ${address}`);
+    this.d.health.dialing(contact.name, address);
+    this.dialing.set(contact.name, this.d.transport().dial(contact.host, contact.port, newCtx(contact)));
   }
 
   /** After a failed or lost link: try again later while we owe this peer messages. */
@@ -80,13 +100,17 @@ export class Peers implements LinkHandler {
     if (!this.d.discoverable()) return;
     const contact = this.d.contacts.byName(name);
     if (!contact || contact.blocked || contact.legacy) return;
-    const owed = await this.d.journal.read(() => this.d.store.pendingFor(name, 0, 1)).catch(() => []);
+    const owed = await this.d.journal.read(() => this.d.store.pendingFor({ name, peerId: contact.peerId }, 0, 1)).catch(() => []);
     if (owed.length === 0 || this.linkTo(contact) || this.dialing.has(name)) return;
     const ms = this.d.retry.schedule(name, () => {
+      this.d.health.retryAt(name, null);
       const c = this.d.contacts.byName(name);
       if (c) this.dial(c);
     });
-    if (ms !== null) log.debug(`${name}: messages waiting, redial in ${(ms / 1000).toFixed(1)} s`);
+    if (ms !== null) {
+      this.d.health.retryAt(name, Date.now() + ms);
+      log.debug(`${name}: messages waiting, redial in ${(ms / 1000).toFixed(1)} s`);
+    }
   }
 
   private nextQueuedDial(): void {
@@ -108,8 +132,41 @@ export class Peers implements LinkHandler {
     for (const link of this.links.values()) link.refuse(code, reason);
   }
 
+  /**
+   * Closes a peer's link the way a node that stops does (the same error
+   * frame, the same words), so a blocked or removed peer learns nothing from
+   * it; a dial of ours in flight to it is dropped too.
+   */
+  closeQuietly(peer: PeerId, note: string, name?: string): void {
+    this.links.get(peer)?.refuse("SHUTDOWN", SHUTDOWN_REASON, true, note);
+    if (name) this.dialing.get(name)?.refuse("SHUTDOWN", SHUTDOWN_REASON, true, note);
+  }
+
+  /**
+   * A request's link becomes a contact's (accepted, or pinned by a dial of
+   * ours): from now on what it sends is the contact's, and we deliver to it.
+   */
+  promote(peerId: PeerId, contact: Contact): void {
+    const link = this.links.get(peerId);
+    if (!link || !link.isOpen) return;
+    const ctx = ctxOf(link);
+    if (ctx.contact) return;
+    ctx.request = null;
+    ctx.contact = contact;
+    this.startOutbox(link, contact, null);
+    this.d.health.linked(contact.name, link.address);
+    this.d.emit({ type: "link", peer: contact.name, up: true, address: link.address, direction: link.direction });
+  }
+
+  /** A contact changed (renamed, new address): its link follows. */
+  updated(contact: Contact): void {
+    const link = contact.peerId ? this.links.get(contact.peerId) : undefined;
+    if (link && ctxOf(link).contact) ctxOf(link).contact = contact;
+  }
+
   // --- LinkHandler ----------------------------------------------------------------
 
+  /** Runs once TLS is up, before our hello. A refusal here sends nothing: the peer only sees the connection close. */
   verify(link: Link): Refusal | null {
     const peerId = link.peerId!;
     if (peerId === this.d.self) return { code: "IDENTITY_MISMATCH", reason: "that is our own id: a node does not link to itself" };
@@ -117,21 +174,22 @@ export class Peers implements LinkHandler {
     if (link.direction === "out") {
       const contact = ctxOf(link).contact!;
       if (contact.peerId && contact.peerId !== peerId) {
-        const text =
-          `IDENTITY MISMATCH for ${contact.name} at ${link.address}: pinned ${contact.peerId}, but the peer there presents ${peerId}. ` +
-          `Refused. If ${contact.name} really has a new identity, re-pin deliberately: p2pchat contacts pin ${contact.name} ${peerId}`;
-        this.d.emit({ type: "warning", peer: contact.name, text });
-        log.warn(text);
-        return { code: "IDENTITY_MISMATCH", reason: "your certificate does not match the id pinned for this address" };
+        if (this.d.health.mismatch(contact.name, contact.peerId, peerId)) {
+          const text =
+            `IDENTITY MISMATCH for ${contact.name} at ${link.address}: pinned ${contact.peerId}, but the peer there presents ${peerId}. ` +
+            `Refused. If ${contact.name} really has a new identity, re-pin deliberately: p2pchat contacts pin ${contact.name} ${peerId}`;
+          this.d.emit({ type: "warning", peer: contact.name, text });
+          log.warn(text);
+        }
+        return { code: "IDENTITY_MISMATCH", reason: `identity changed: expected ${contact.peerId}, got ${peerId}` };
       }
     }
-    const known = this.d.contacts.byPeer(peerId);
-    if (known?.blocked) return { code: "BLOCKED", reason: "blocked" };
+    if (this.d.contacts.byPeer(peerId)?.blocked || this.d.requests.isBlocked(peerId)) return { code: "SHUTDOWN", reason: "blocked" };
     return null;
   }
 
   hello(link: Link, hello: Hello): void {
-    link.ctx ??= { contact: null, outbox: null, uncommitted: 0 } satisfies LinkCtx;
+    link.ctx ??= newCtx(null);
     this.decide(link, hello).catch((err) => {
       log.warn(`link ${link.address}: ${(err as Error).message}`);
       link.refuse("UNKNOWN_ERROR", "internal error");
@@ -141,83 +199,134 @@ export class Peers implements LinkHandler {
   private async decide(link: Link, hello: Hello): Promise<void> {
     const peerId = link.peerId!;
     const ctx = ctxOf(link);
-    let contact: Contact | null;
     if (link.direction === "out") {
-      contact = await this.d.contacts.pinOnFirstContact(ctx.contact!, peerId, link.address, this.d.emit);
+      const before = ctx.contact!;
+      const contact = await this.d.contacts.pinOnFirstContact(before, peerId, link.address, this.d.emit);
       if (!contact) return link.refuse("DUPLICATE_LINK", "this peer is already in the address book under another name");
+      ctx.contact = contact;
+      if (!before.peerId) await this.d.pinned(contact);
     } else {
-      contact = this.d.contacts.byPeer(peerId) ?? null;
-      if (!contact) {
-        contact = await this.d.contacts.acceptUnknown(peerId, hello, link.remoteHost, this.d.contactsOnly, this.d.emit);
-        if (!contact) return link.refuse("UNKNOWN_PEER", "this peer accepts links from its contacts only");
+      ctx.contact = this.d.contacts.byPeer(peerId) ?? null;
+      if (!ctx.contact) {
+        // A stranger: a request, never a contact by its name or address.
+        if (this.d.requests.isBlocked(peerId)) return link.refuse("SHUTDOWN", "blocked", false);
+        if (this.d.contactsOnly) {
+          log.debug(`refused ${JSON.stringify(hello.name)} (${peerId}) from ${link.remoteHost}: not a contact (--contacts-only)`);
+          return link.refuse("UNKNOWN_PEER", "this peer accepts links from its contacts only");
+        }
+        const knock = await this.d.requests.knock(peerId, hello.name, link.remoteHost, hello.port);
+        if (!knock.ok) {
+          if (knock.why === "blocked") return link.refuse("SHUTDOWN", "blocked", false);
+          return link.refuse("REQUESTS_FULL", "this peer has too many open requests: try again later");
+        }
+        ctx.request = knock.request;
+        // Added as a contact while it knocked: it is one.
+        const now = this.d.contacts.byPeer(peerId);
+        if (now) {
+          ctx.contact = now;
+          ctx.request = null;
+          await this.d.joined(now);
+        }
       }
     }
     if (link.state !== "deciding") return; // closed meanwhile
-    if (contact.blocked) return link.refuse("BLOCKED", "blocked");
+    if (ctx.contact?.blocked) return link.refuse("SHUTDOWN", "blocked", false);
     if (!this.d.discoverable()) return link.refuse("HIDDEN", "this peer is not discoverable now");
-    ctx.contact = contact;
-    this.adopt(link, contact, hello);
+    this.adopt(link, hello);
   }
 
   /** One link per peer. A restarted peer (new session) replaces its old link; otherwise both sides keep the link dialed by the smaller id. */
-  private adopt(link: Link, contact: Contact, hello: Hello): void {
+  private adopt(link: Link, hello: Hello): void {
     const peerId = link.peerId!;
+    const ctx = ctxOf(link);
     const existing = this.links.get(peerId);
     let previous: string[] = [];
     if (existing && existing !== link) {
       const sameSession = existing.peerHello?.session === hello.session;
       if (sameSession && existing.direction !== link.direction) {
         const dialer = (l: Link) => (l.direction === "out" ? this.d.self : peerId);
-        if (dialer(existing) < dialer(link)) return link.refuse("DUPLICATE_LINK", "a link between us already exists");
+        if (dialer(existing) < dialer(link)) {
+          // The link we keep may still be a request's while this one proved the contact.
+          if (ctx.contact && !ctxOf(existing).contact) this.promote(peerId, ctx.contact);
+          return link.refuse("DUPLICATE_LINK", "a link between us already exists");
+        }
       }
       this.links.delete(peerId);
       previous = ctxOf(existing).outbox?.stop() ?? [];
       existing.refuse("DUPLICATE_LINK", sameSession ? "replaced by the link dialed by the smaller id" : "replaced by a newer link");
     }
     this.links.set(peerId, link);
-    this.d.retry.reset(contact.name);
-    const outbox = new Outbox(link, contact.name, {
+    link.accept();
+    const contact = ctx.contact;
+    if (!contact) {
+      log.debug(`request link up: ${JSON.stringify(hello.name)} ${peerId} ${link.address}`);
+      return;
+    }
+    log.debug(`link up: ${contact.name} ${link.address} (${link.direction})${existing ? " replacing an older one" : ""}`);
+    this.d.health.linked(contact.name, link.address);
+    // A replaced link is no news to the user: the peer stayed connected.
+    if (!existing || !ctxOf(existing).contact) this.d.emit({ type: "link", peer: contact.name, up: true, address: link.address, direction: link.direction });
+    this.startOutbox(link, contact, previous);
+  }
+
+  private startOutbox(link: Link, contact: Contact, previous: string[] | null): void {
+    const peerId = link.peerId!;
+    const outbox = new Outbox(link, {
       store: this.d.store,
       journal: this.d.journal,
       emit: this.d.emit,
-      allowed: () => this.d.discoverable() && !this.d.contacts.byName(contact.name)?.blocked,
+      allowed: () => this.d.discoverable() && !this.d.contacts.byPeer(peerId)?.blocked,
+      recipient: () => {
+        const c = ctxOf(link).contact ?? contact;
+        return { name: this.d.contacts.byPeer(peerId)?.name ?? c.name, peerId };
+      },
+      // Only a link that delivers resets the redial backoff: one that comes up
+      // and fails at once (a receiver that cannot store) must not storm.
+      delivering: () => this.d.retry.reset(ctxOf(link).contact?.name ?? contact.name),
     });
     ctxOf(link).outbox = outbox;
-    link.accept();
-    log.debug(`link up: ${contact.name} ${link.address} (${link.direction})${existing ? " replacing an older one" : ""}`);
-    // A replaced link is no news to the user: the peer stayed connected.
-    if (!existing) this.d.emit({ type: "link", peer: contact.name, up: true, address: link.address, direction: link.direction });
     // Only after an older link's in-flight messages are pending again: order is kept.
-    if (previous.length > 0) this.d.journal.unsent(previous).then(() => outbox.start(), () => outbox.start());
+    if (previous && previous.length > 0) this.d.journal.unsent(previous).then(() => outbox.start(), () => outbox.start());
     else outbox.start();
   }
 
   messages(link: Link, messages: ChatMessage[]): void {
     const ctx = ctxOf(link);
-    const contact = ctx.contact;
-    if (!contact || this.links.get(link.peerId!) !== link) return; // not (or no longer) the adopted link
+    const { contact, request } = ctx;
+    if ((!contact && !request) || this.links.get(link.peerId!) !== link) return; // not (or no longer) the adopted link
+    const peerId = link.peerId!;
+    if (request && !this.d.requests.canStore(peerId, messages.length)) {
+      return link.refuse("REQUESTS_FULL", "too many messages wait for this peer's user to accept you: they are kept, send more later");
+    }
     const received = Date.now();
     let bytes = 0;
     const rows: IncomingMessage[] = messages.map((m) => {
       bytes += m.body.length;
-      return { id: m.id, peerId: link.peerId, peer: contact.name, host: link.remoteHost, port: contact.port, body: m.body, created: m.created, received };
+      return contact
+        ? { id: m.id, peerId, peer: contact.name, host: link.remoteHost, port: contact.port, body: m.body, created: m.created, received }
+        : { id: m.id, peerId, peer: "", host: link.remoteHost, port: 0, body: m.body, created: m.created, received, request: true };
     });
     ctx.uncommitted += bytes;
     if (ctx.uncommitted > MAX_UNCOMMITTED_BYTES) return link.refuse("OVERLOADED", "too much unacknowledged data");
+    if (contact) this.d.health.seen(contact.name);
     const mine = new Set(rows);
     this.d.journal.incoming(rows).then(
       (result) => {
         ctx.uncommitted -= bytes;
         // Committed: now, and only now, the sender may forget them.
         link.sendAck(messages.map((m) => m.id));
+        let fresh = 0;
         for (const m of result.stored) {
           if (!mine.has(m)) continue;
-          this.d.emit({ type: "message", entry: { id: m.id, direction: "in", peer: m.peer, text: m.body, status: "received", time: m.received } });
+          fresh++;
+          if (!m.request) this.d.emit({ type: "message", entry: { id: m.id, direction: "in", peer: m.peer, text: m.body, status: "received", time: m.received } });
         }
+        if (request) this.d.requests.stored(peerId, fresh);
       },
       (err) => {
-        log.error(`cannot store messages from ${contact.name}: ${(err as Error).message}`);
-        link.refuse("UNKNOWN_ERROR", "the receiver could not store the messages");
+        // The journal already tried again for a while, and says once that the database fails.
+        log.debug(`cannot store messages from ${contact?.name ?? peerId}: ${(err as Error).message}`);
+        link.refuse("OVERLOADED", "the receiver cannot store messages now; they stay with you and go again later");
       },
     );
   }
@@ -231,7 +340,7 @@ export class Peers implements LinkHandler {
   }
 
   closed(link: Link, info: CloseInfo): void {
-    const ctx = (link.ctx ?? { contact: null, outbox: null, uncommitted: 0 }) as LinkCtx;
+    const ctx = (link.ctx ?? newCtx(null)) as LinkCtx;
     const name = ctx.contact?.name;
     if (link.direction === "out" && name && this.dialing.get(name) === link) this.dialing.delete(name);
     const wasAdopted = link.peerId !== null && this.links.get(link.peerId) === link;
@@ -245,6 +354,7 @@ export class Peers implements LinkHandler {
       }, () => {});
     }
     const why = describeClose(info);
+    if (name) this.d.health.closed(name, wasAdopted, describeFailure(info, link.address));
     if (wasAdopted && name) {
       log.debug(`link down: ${name} ${link.address}: ${why}`);
       this.d.emit({ type: "link", peer: name, up: false, address: link.address, direction: link.direction, reason: why });
@@ -260,7 +370,6 @@ export class Peers implements LinkHandler {
 /** Our own reasons for closing, as we say them (the peer gets the code and a reason from its side). */
 const OUR_SIDE: Partial<Record<string, string>> = {
   HIDDEN: "we went hidden",
-  SHUTDOWN: "we are shutting down",
 };
 
 const THEIR_SIDE: Partial<Record<string, string>> = {
@@ -269,6 +378,7 @@ const THEIR_SIDE: Partial<Record<string, string>> = {
 };
 
 export function describeClose(info: CloseInfo): string {
+  if (info.local?.code === "SHUTDOWN") return info.local.reason === SHUTDOWN_REASON ? "we are shutting down" : info.local.reason;
   if (info.local) return OUR_SIDE[info.local.code] ?? `${info.local.code}: ${info.local.reason}`;
   if (info.remote) return THEIR_SIDE[info.remote.code] ?? `peer said ${info.remote.code}: ${info.remote.reason}`;
   if (info.error) return info.error.message || String(info.error);

@@ -25,6 +25,7 @@ export type ProtocolErrorCode =
   | "OVERLOADED"
   | "SHUTDOWN"
   | "HIDDEN"
+  | "REQUESTS_FULL"
   | "UNKNOWN_ERROR";
 
 /** Wire number i + 1 for WIRE_CODES[i]; UNKNOWN_ERROR is 65535. */
@@ -48,6 +49,7 @@ const WIRE_CODES = [
   "OVERLOADED",
   "SHUTDOWN",
   "HIDDEN",
+  "REQUESTS_FULL",
 ] as const satisfies readonly ProtocolErrorCode[];
 
 const UNKNOWN_ERROR_WIRE = 0xffff;

@@ -25,6 +25,14 @@ export class MysqlStore extends SqlStore {
     return new MysqlStore(sql, where);
   }
 
+  protected transient(err: unknown): boolean {
+    const e = err as { code?: string; errno?: number; message?: string };
+    if (typeof e?.code === "string" && /^ERR_MYSQL_(CONNECTION_CLOSED|CONNECTION_TIMEOUT|IDLE_TIMEOUT|LIFETIME_TIMEOUT)$|^(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT)$/.test(e.code)) return true;
+    // deadlock, lock wait timeout, server gone / lost / shutting down, connection killed
+    if (e?.errno !== undefined && [1213, 1205, 2006, 2013, 1053, 1927, 1040].includes(e.errno)) return true;
+    return /connection (closed|lost|reset)|server has gone away|lost connection/i.test(e?.message ?? "");
+  }
+
   protected duplicateKey(err: unknown) {
     const e = err as { errno?: number; message?: string };
     if (e?.errno !== 1062) return null;

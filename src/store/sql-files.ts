@@ -4,10 +4,12 @@ import sqliteSchema from "../../sql/sqlite/schema/000-migrations-table.sql" with
 import sqlite001 from "../../sql/sqlite/migrations/001-original.sql" with { type: "text" };
 import sqlite002 from "../../sql/sqlite/migrations/002-keys-ids-times.sql" with { type: "text" };
 import sqlite003 from "../../sql/sqlite/migrations/003-search.sql" with { type: "text" };
+import sqlite004 from "../../sql/sqlite/migrations/004-trust.sql" with { type: "text" };
 import mysqlSchema from "../../sql/mysql/schema/000-migrations-table.sql" with { type: "text" };
 import mysql001 from "../../sql/mysql/migrations/001-original.sql" with { type: "text" };
 import mysql002 from "../../sql/mysql/migrations/002-keys-ids-times.sql" with { type: "text" };
 import mysql003 from "../../sql/mysql/migrations/003-search.sql" with { type: "text" };
+import mysql004 from "../../sql/mysql/migrations/004-trust.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -26,6 +28,7 @@ export const SQLITE_SQL: DialectSql = {
     { version: 1, name: "original", sql: sqlite001 },
     { version: 2, name: "keys-ids-times", sql: sqlite002 },
     { version: 3, name: "search", sql: sqlite003 },
+    { version: 4, name: "trust", sql: sqlite004 },
   ],
 };
 
@@ -35,5 +38,6 @@ export const MYSQL_SQL: DialectSql = {
     { version: 1, name: "original", sql: mysql001 },
     { version: 2, name: "keys-ids-times", sql: mysql002 },
     { version: 3, name: "search", sql: mysql003 },
+    { version: 4, name: "trust", sql: mysql004 },
   ],
 };

@@ -6,6 +6,8 @@ import type { PeerId } from "../protocol/peer-id.ts";
 import { runMigrations, type MigrationTarget } from "./migrate.ts";
 import type { DialectSql } from "./sql-files.ts";
 import { matchesAll, parseSearch, type SearchTerm } from "./search-terms.ts";
+import { SqlRequests } from "./sql-requests.ts";
+import { localTimeText } from "./local-time.ts";
 import {
   StoreError,
   type Contact,
@@ -16,8 +18,12 @@ import {
   type IncomingMessage,
   type NewContact,
   type OutboxCount,
+  type NewRequest,
+  type OutgoingMessage,
   type OutStatus,
+  type PeerRequest,
   type PendingMessage,
+  type Recipient,
   type SearchQuery,
   type Store,
   type WriteBatch,
@@ -33,11 +39,17 @@ export abstract class SqlStore implements Store {
   abstract readonly dialect: Dialect;
   protected abstract readonly files: DialectSql;
 
+  private readonly requests: SqlRequests;
+
   constructor(
     protected readonly sql: SQL,
     readonly location: string,
-  ) {}
+  ) {
+    this.requests = new SqlRequests(sql, (tx, c) => this.insertContact(tx, c), (tx, rows) => this.existingIncoming(tx, rows));
+  }
 
+  /** Whether a failure may pass if tried again: a connection lost (the pool reconnects), a deadlock, a lock wait. */
+  protected abstract transient(err: unknown): boolean;
   /** Which unique key a failed insert hit, if that is why it failed. */
   protected abstract duplicateKey(err: unknown): "name" | "peer" | "other" | null;
   protected abstract migrationTarget(): MigrationTarget;
@@ -76,7 +88,11 @@ export abstract class SqlStore implements Store {
     return rows[0] ? toContact(rows[0]) : null;
   }
 
-  async addContact(c: NewContact): Promise<Contact> {
+  addContact(c: NewContact): Promise<Contact> {
+    return this.insertContact(this.sql, c);
+  }
+
+  private async insertContact(tx: SQL, c: NewContact): Promise<Contact> {
     const row = {
       name: c.name,
       ip: c.host,
@@ -87,7 +103,7 @@ export abstract class SqlStore implements Store {
       created_at: Date.now(),
     };
     try {
-      await this.sql`INSERT INTO \`user\` ${this.sql(row)}`;
+      await tx`INSERT INTO \`user\` ${tx(row)}`;
     } catch (err) {
       const key = this.duplicateKey(err);
       if (key === "name") throw new StoreError("DUPLICATE_NAME", `a contact named ${JSON.stringify(c.name)} already exists`, { cause: err });
@@ -122,14 +138,41 @@ export abstract class SqlStore implements Store {
     }
   }
 
+  async renameContact(from: string, to: string): Promise<boolean> {
+    try {
+      return await this.sql.begin(async (tx) => {
+        const [c]: Row[] = await tx`SELECT peer_id FROM \`user\` WHERE name = ${from}`;
+        if (!c) return false;
+        const mine = c.peer_id ? tx`(peer_id = ${String(c.peer_id)} OR peer_id IS NULL)` : tx`peer_id IS NULL`;
+        await tx`UPDATE \`user\` SET name = ${to} WHERE name = ${from}`;
+        await tx`UPDATE sender SET name = ${to} WHERE name = ${from} AND ${mine}`;
+        await tx`UPDATE receiver SET name = ${to} WHERE name = ${from} AND ${mine}`;
+        return true;
+      });
+    } catch (err) {
+      if (this.duplicateKey(err) === "name") throw new StoreError("DUPLICATE_NAME", `a contact named ${JSON.stringify(to)} already exists`, { cause: err });
+      throw err;
+    }
+  }
+
   // --- messages -------------------------------------------------------------
 
   async write(batch: WriteBatch): Promise<WriteResult> {
+    try {
+      return await this.writeOnce(batch);
+    } catch (err) {
+      if (this.transient(err)) throw new StoreError("UNAVAILABLE", `the database (${this.location}) failed: ${(err as Error).message}`, { cause: err });
+      throw err;
+    }
+  }
+
+  private async writeOnce(batch: WriteBatch): Promise<WriteResult> {
     const stored: IncomingMessage[] = [];
     const delivered = [...new Set(batch.delivered ?? [])];
     const at = batch.at;
     await this.sql.begin(async (tx) => {
-      const outgoing = batch.outgoing ?? [];
+      // Tried again after a lost connection: the first try may have committed.
+      const outgoing = batch.retry ? await this.notStored(tx, batch.outgoing ?? []) : (batch.outgoing ?? []);
       for (let i = 0; i < outgoing.length; i += CHUNK) {
         const rows = outgoing.slice(i, i + CHUNK).map((m) => ({
           ip: m.host,
@@ -140,8 +183,12 @@ export abstract class SqlStore implements Store {
           time: localTimeText(m.created),
           id: m.id,
           created_at: m.created,
+          peer_id: m.peerId ?? null,
         }));
         await tx`INSERT INTO sender ${tx(rows)}`;
+      }
+      for (const c of batch.claims ?? []) {
+        await tx`UPDATE sender SET peer_id = ${c.peerId} WHERE name = ${c.name} AND peer_id IS NULL AND status IN ('pending', 'sent')`;
       }
       const sent = batch.sent ?? [];
       for (let i = 0; i < sent.length; i += CHUNK) {
@@ -160,31 +207,19 @@ export abstract class SqlStore implements Store {
   }
 
   /** Stores each (peer id, message id) once: redelivered messages are skipped, never stored twice. */
-  private async insertIncoming(tx: SQL, incoming: readonly IncomingMessage[]): Promise<IncomingMessage[]> {
+  private async insertIncoming(tx: SQL, all: readonly IncomingMessage[]): Promise<IncomingMessage[]> {
+    const requests = all.filter((m) => m.request && m.peerId !== null);
+    const incoming = requests.length === 0 ? all : all.filter((m) => !(m.request && m.peerId !== null));
+    const fromRequests = requests.length > 0 ? await this.requests.insertMessages(tx, requests) : [];
     const fresh: IncomingMessage[] = [];
-    const byPeer = new Map<string, IncomingMessage[]>();
+    const seen = await this.existingIncoming(tx, incoming);
     for (const m of incoming) {
-      if (m.peerId === null) {
-        fresh.push(m); // legacy peers send no ids: nothing to match
-        continue;
+      if (m.peerId !== null) {
+        const key = `${m.peerId} ${m.id}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
       }
-      let list = byPeer.get(m.peerId);
-      if (!list) byPeer.set(m.peerId, (list = []));
-      list.push(m);
-    }
-    for (const [peerId, list] of byPeer) {
-      const seen = new Set<string>();
-      for (let i = 0; i < list.length; i += CHUNK) {
-        const chunk = list.slice(i, i + CHUNK);
-        const ids = chunk.map((m) => m.id);
-        const have: Row[] = await tx`SELECT id FROM receiver WHERE peer_id = ${peerId} AND id IN ${tx(ids)}`;
-        for (const r of have) seen.add(String(r.id));
-      }
-      for (const m of list) {
-        if (seen.has(m.id)) continue;
-        seen.add(m.id);
-        fresh.push(m);
-      }
+      fresh.push(m);
     }
     for (let i = 0; i < fresh.length; i += CHUNK) {
       const rows = fresh.slice(i, i + CHUNK).map((m) => ({
@@ -201,34 +236,119 @@ export abstract class SqlStore implements Store {
       }));
       await tx`INSERT INTO receiver ${tx(rows)}`;
     }
-    return fresh;
+    return fromRequests.length > 0 ? [...fromRequests, ...fresh] : fresh;
   }
 
-  async pendingFor(peer: string, afterSeq: number, limit: number): Promise<PendingMessage[]> {
+  private async notStored(tx: SQL, outgoing: readonly OutgoingMessage[]): Promise<readonly OutgoingMessage[]> {
+    const have = new Set<string>();
+    for (let i = 0; i < outgoing.length; i += CHUNK) {
+      const rows: Row[] = await tx`SELECT id FROM sender WHERE id IN ${tx(outgoing.slice(i, i + CHUNK).map((m) => m.id))}`;
+      for (const r of rows) have.add(String(r.id));
+    }
+    return have.size === 0 ? outgoing : outgoing.filter((m) => !have.has(m.id));
+  }
+
+  /** `peer id + " " + message id` of those among `incoming` that `receiver` holds already. */
+  private async existingIncoming(tx: SQL, incoming: readonly IncomingMessage[]): Promise<Set<string>> {
+    const have = new Set<string>();
+    const byPeer = new Map<string, IncomingMessage[]>();
+    for (const m of incoming) {
+      if (m.peerId === null) continue; // legacy peers send no ids: nothing to match
+      let list = byPeer.get(m.peerId);
+      if (!list) byPeer.set(m.peerId, (list = []));
+      list.push(m);
+    }
+    for (const [peerId, list] of byPeer) {
+      for (let i = 0; i < list.length; i += CHUNK) {
+        const ids = list.slice(i, i + CHUNK).map((m) => m.id);
+        const rows: Row[] = await tx`SELECT id FROM receiver WHERE peer_id = ${peerId} AND id IN ${tx(ids)}`;
+        for (const r of rows) have.add(`${peerId} ${String(r.id)}`);
+      }
+    }
+    return have;
+  }
+
+  /** The rows that are `to`'s: by its identity once pinned, else by name among rows no identity claimed. */
+  private recipient(to: Recipient) {
+    return to.peerId !== null ? this.sql`peer_id = ${to.peerId}` : this.sql`name = ${to.name} AND peer_id IS NULL`;
+  }
+
+  async pendingFor(to: Recipient, afterSeq: number, limit: number): Promise<PendingMessage[]> {
     const rows: Row[] = await this.sql`
       SELECT seq, id, message, created_at FROM sender
-      WHERE name = ${peer} AND status = 'pending' AND seq > ${afterSeq}
+      WHERE ${this.recipient(to)} AND status = 'pending' AND seq > ${afterSeq}
       ORDER BY seq LIMIT ${limit}`;
     return rows.map((r) => ({ seq: Number(r.seq), id: String(r.id), body: String(r.message ?? ""), created: Number(r.created_at ?? 0) }));
   }
 
-  async resetInFlight(peer?: string): Promise<number> {
+  async unsentCount(to: Recipient): Promise<{ pending: number; sent: number }> {
+    const [r]: Row[] = await this.sql`
+      SELECT SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END) AS pending, SUM(CASE WHEN status = 'sent' THEN 1 ELSE 0 END) AS sent
+      FROM sender WHERE ${this.recipient(to)} AND status IN ('pending', 'sent')`;
+    return { pending: Number(r?.pending ?? 0), sent: Number(r?.sent ?? 0) };
+  }
+
+  async resetInFlight(to?: Recipient): Promise<number> {
     // Only rows p2pchat itself sent (sent_at set) to peers that acknowledge
     // (not legacy): what the original program marked sent stays sent.
     const res =
-      peer === undefined
+      to === undefined
         ? await this.sql`UPDATE sender SET status = 'pending'
-            WHERE status = 'sent' AND sent_at IS NOT NULL AND name IN (SELECT name FROM \`user\` WHERE legacy = 0)`
-        : await this.sql`UPDATE sender SET status = 'pending' WHERE name = ${peer} AND status = 'sent' AND sent_at IS NOT NULL`;
+            WHERE status = 'sent' AND sent_at IS NOT NULL AND (peer_id IS NOT NULL OR name IN (SELECT name FROM \`user\` WHERE legacy = 0))`
+        : await this.sql`UPDATE sender SET status = 'pending' WHERE ${this.recipient(to)} AND status = 'sent' AND sent_at IS NOT NULL`;
     return res.affectedRows;
   }
 
+  async cancel(ids: readonly string[]): Promise<Map<string, OutStatus>> {
+    const before = await this.statusOf(ids);
+    const open = [...before].filter(([, s]) => s === "pending" || s === "sent").map(([id]) => id);
+    for (let i = 0; i < open.length; i += CHUNK) {
+      await this.sql`UPDATE sender SET status = 'cancelled' WHERE status IN ('pending', 'sent') AND id IN ${this.sql(open.slice(i, i + CHUNK))}`;
+    }
+    return before;
+  }
+
+  async cancelTo(to: Recipient): Promise<string[]> {
+    return this.sql.begin(async (tx) => {
+      const mine = to.peerId !== null ? tx`peer_id = ${to.peerId}` : tx`name = ${to.name} AND peer_id IS NULL`;
+      const rows: Row[] = await tx`SELECT id FROM sender WHERE ${mine} AND status IN ('pending', 'sent') ORDER BY seq`;
+      const ids = rows.map((r) => String(r.id));
+      for (let i = 0; i < ids.length; i += CHUNK) {
+        await tx`UPDATE sender SET status = 'cancelled' WHERE status IN ('pending', 'sent') AND id IN ${tx(ids.slice(i, i + CHUNK))}`;
+      }
+      return ids;
+    });
+  }
+
+  async retarget(from: Recipient, to: PeerId): Promise<number> {
+    const res = await this.sql`UPDATE sender SET peer_id = ${to} WHERE ${this.recipient(from)} AND status IN ('pending', 'sent')`;
+    return res.affectedRows;
+  }
+
+  listRequests(): Promise<PeerRequest[]> {
+    return this.requests.list();
+  }
+  findRequest(peerId: PeerId): Promise<PeerRequest | null> {
+    return this.requests.find(peerId);
+  }
+  saveRequest(r: NewRequest): Promise<PeerRequest> {
+    return this.requests.save(r);
+  }
+  acceptRequest(peerId: PeerId, contact: NewContact, opts: { existing?: boolean } = {}): Promise<{ contact: Contact; moved: number }> {
+    return this.requests.accept(peerId, contact, opts.existing ?? false);
+  }
+  dropRequest(peerId: PeerId, opts: { block: boolean }): Promise<boolean> {
+    return this.requests.drop(peerId, opts.block);
+  }
+
   async outboxCounts(): Promise<OutboxCount[]> {
-    // A legacy peer acknowledges nothing: its `sent` is final, not awaiting anything.
+    // A contact's messages: those of its identity, and unclaimed ones by its
+    // name. A legacy peer acknowledges nothing: its `sent` is final.
     const rows: Row[] = await this.sql`
       SELECT u.name AS name, u.legacy AS legacy,
-        (SELECT COUNT(*) FROM sender s WHERE s.name = u.name AND s.status = 'pending') AS pending,
-        CASE WHEN u.legacy = 1 THEN 0 ELSE (SELECT COUNT(*) FROM sender s WHERE s.name = u.name AND s.status = 'sent') END AS sent
+        (SELECT COUNT(*) FROM sender s WHERE s.status = 'pending' AND (s.peer_id = u.peer_id OR (s.peer_id IS NULL AND s.name = u.name))) AS pending,
+        CASE WHEN u.legacy = 1 THEN 0 ELSE
+          (SELECT COUNT(*) FROM sender s WHERE s.status = 'sent' AND (s.peer_id = u.peer_id OR (s.peer_id IS NULL AND s.name = u.name))) END AS sent
       FROM \`user\` u ORDER BY u.name`;
     return rows
       .map((r) => ({ peer: String(r.name), pending: Number(r.pending), sent: Number(r.sent), legacy: Number(r.legacy) === 1 }))
@@ -370,17 +490,3 @@ function toEntry(r: Row, direction: "in" | "out"): Keyed {
     entry: { id: String(r.id), direction, peer, text: String(r.message ?? ""), status: String(r.status ?? (direction === "in" ? "received" : "pending")), time },
   };
 }
-
-/** The original program's `time` text: local time, `YYYY/MM/DD HH:MM:SS`. */
-export function localTimeText(ms: number): string {
-  // A batch stamps thousands of rows within one second: format each second once.
-  const second = Math.floor(ms / 1000);
-  if (second === lastSecond) return lastText;
-  const d = new Date(ms);
-  const p = (n: number) => String(n).padStart(2, "0");
-  lastText = `${d.getFullYear()}/${p(d.getMonth() + 1)}/${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-  lastSecond = second;
-  return lastText;
-}
-let lastSecond = Number.NaN;
-let lastText = "";

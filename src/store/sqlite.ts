@@ -100,6 +100,11 @@ export class SqliteStore extends SqlStore {
     return super.write(batch);
   }
 
+  protected transient(err: unknown): boolean {
+    const code = (err as { code?: string })?.code ?? "";
+    return code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED");
+  }
+
   protected duplicateKey(err: unknown) {
     const e = err as { code?: string; message?: string };
     if (!e?.code?.startsWith("SQLITE_CONSTRAINT")) return null;

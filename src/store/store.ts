@@ -4,7 +4,18 @@
 import type { PeerId } from "../protocol/peer-id.ts";
 
 export type Dialect = "sqlite" | "mysql";
-export type OutStatus = "pending" | "sent" | "delivered";
+export type OutStatus = "pending" | "sent" | "delivered" | "cancelled";
+
+/**
+ * Whom an outgoing message is for. A pinned contact's messages carry its peer
+ * id and go only to a link authenticated as that id; `peerId` null means a
+ * contact not pinned yet (or a legacy plaintext peer): rows by name that no
+ * identity has claimed.
+ */
+export interface Recipient {
+  name: string;
+  peerId: PeerId | null;
+}
 
 export interface Contact {
   name: string;
@@ -34,6 +45,8 @@ export interface OutgoingMessage {
   id: string;
   /** The contact's name. */
   peer: string;
+  /** The contact's pinned id when written; null (or absent) until it pins one. */
+  peerId?: PeerId | null;
   host: string;
   port: number;
   body: string;
@@ -52,8 +65,10 @@ export interface IncomingMessage {
   id: string;
   /** The sender's pinned id; null for a legacy (plaintext) peer. */
   peerId: PeerId | null;
-  /** The contact's name. */
+  /** The contact's name ("" for a request's message). */
   peer: string;
+  /** From a peer that is not a contact: kept with its request, apart from every conversation. */
+  request?: boolean;
   host: string;
   port: number;
   body: string;
@@ -70,8 +85,15 @@ export interface WriteBatch {
   unsent?: readonly string[];
   delivered?: readonly string[];
   incoming?: readonly IncomingMessage[];
+  /**
+   * An unpinned contact pinned an identity: its rows not claimed by any
+   * identity (pending or sent) are that identity's now. Applied after `outgoing`.
+   */
+  claims?: readonly { name: string; peerId: PeerId }[];
   /** The time stamped on sent/delivered rows. */
   at: number;
+  /** A second try after the database failed: outgoing rows the first try committed are not inserted again. */
+  retry?: boolean;
 }
 
 export interface WriteResult {
@@ -89,7 +111,7 @@ export interface HistoryEntry {
   /** Contact name (for rows the original wrote without one: ip:port). */
   peer: string;
   text: string;
-  /** pending | sent | delivered for out; received for in. */
+  /** pending | sent | delivered | cancelled for out; received for in. */
   status: string;
   /** Epoch ms: written (out) or received (in). */
   time: number;
@@ -120,6 +142,29 @@ export interface OutboxCount {
   legacy: boolean;
 }
 
+/** A peer that is not a contact and connected to us: a knock, until the user decides. */
+export interface PeerRequest {
+  peerId: PeerId;
+  /** The name it announced: a hint, never a contact's name by itself. */
+  name: string;
+  /** Where it connected from, and the port it said it listens on. */
+  host: string;
+  port: number;
+  firstSeen: number;
+  lastSeen: number;
+  blocked: boolean;
+  /** Its messages stored, waiting for the user to accept it. */
+  waiting: number;
+}
+
+export interface NewRequest {
+  peerId: PeerId;
+  name: string;
+  host: string;
+  port: number;
+  at: number;
+}
+
 export interface Store {
   readonly dialect: Dialect;
   /** Where the data lives, fit to print (no password). */
@@ -135,13 +180,37 @@ export interface Store {
   removeContact(name: string): Promise<boolean>;
   updateContact(name: string, patch: ContactPatch): Promise<boolean>;
 
+  /** Renames a contact; its history and unsent messages follow it (those of its identity, and unclaimed ones). */
+  renameContact(from: string, to: string): Promise<boolean>;
+
   write(batch: WriteBatch): Promise<WriteResult>;
-  /** Undelivered messages to `peer` with seq > afterSeq, oldest first. */
-  pendingFor(peer: string, afterSeq: number, limit: number): Promise<PendingMessage[]>;
+  /** Undelivered messages to `to` with seq > afterSeq, oldest first. */
+  pendingFor(to: Recipient, afterSeq: number, limit: number): Promise<PendingMessage[]>;
+  /** Pending and sent (awaiting an ack) messages to `to`. */
+  unsentCount(to: Recipient): Promise<{ pending: number; sent: number }>;
   /** Messages `sent` on a link that is gone become `pending` again; returns how many. */
-  resetInFlight(peer?: string): Promise<number>;
+  resetInFlight(to?: Recipient): Promise<number>;
   outboxCounts(): Promise<OutboxCount[]>;
   statusOf(ids: readonly string[]): Promise<Map<string, OutStatus>>;
+  /** Withdraws messages not delivered yet (pending or sent become cancelled); returns each id's status before. */
+  cancel(ids: readonly string[]): Promise<Map<string, OutStatus>>;
+  /** Withdraws every message not delivered yet to `to`; returns their ids. */
+  cancelTo(to: Recipient): Promise<string[]>;
+  /** A contact re-pinned deliberately: its undelivered messages go to the new identity. */
+  retarget(from: Recipient, to: PeerId): Promise<number>;
+
+  listRequests(): Promise<PeerRequest[]>;
+  findRequest(peerId: PeerId): Promise<PeerRequest | null>;
+  /** Records a knock: a new request, or the last sighting of a known one (first seen and blocked are kept). */
+  saveRequest(r: NewRequest): Promise<PeerRequest>;
+  /**
+   * Makes the request a contact and moves its waiting messages into its
+   * history, in order, in one transaction. `existing`: the contact is in the
+   * address book already (pinned to this id): only the messages move.
+   */
+  acceptRequest(peerId: PeerId, contact: NewContact, opts?: { existing?: boolean }): Promise<{ contact: Contact; moved: number }>;
+  /** Drops a request and its messages; `block` keeps the id refused from then on. */
+  dropRequest(peerId: PeerId, opts: { block: boolean }): Promise<boolean>;
 
   history(query: HistoryQuery): Promise<HistoryEntry[]>;
   /** Messages in both directions holding every word and phrase, newest first. */
@@ -153,6 +222,7 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/** UNAVAILABLE: the database failed in a way that may pass (a lost connection, a deadlock): worth trying again. */
 export type StoreErrorCode = "DUPLICATE_NAME" | "DUPLICATE_PEER" | "UNAVAILABLE" | "BAD_URL" | "MIGRATION_FAILED" | "QUERY_FAILED";
 
 export class StoreError extends Error {

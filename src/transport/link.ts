@@ -175,10 +175,13 @@ export class Link {
     if (early.length > 0) this.dispatch(early);
   }
 
-  /** Says why in an error frame (when one can still be sent), then closes. */
-  refuse(code: ProtocolErrorCode, reason: string, sendFrame = true): void {
+  /**
+   * Says why in an error frame (when one can still be sent), then closes.
+   * `note` is the reason as we record it, when it differs from what the peer is told.
+   */
+  refuse(code: ProtocolErrorCode, reason: string, sendFrame = true, note?: string): void {
     if (this.state === "closed") return;
-    this.closeInfo.local ??= { code, reason };
+    this.closeInfo.local ??= { code, reason: note ?? reason };
     const s = this.socket;
     if (!s) {
       this.onClose();

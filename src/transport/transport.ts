@@ -14,6 +14,9 @@ export { MAX_HANDSHAKES } from "./budget.ts";
 
 export { TransportError, type ListenErrorCode, type TransportErrorCode } from "./errors.ts";
 
+/** What a stopping node says to its peers; a blocked peer is told exactly this too, so it cannot tell. */
+export const SHUTDOWN_REASON = "the peer is shutting down";
+
 export interface TransportOptions {
   identity: Identity;
   handler: LinkHandler;
@@ -146,7 +149,7 @@ export class Transport {
 
   /** Closes everything; resolves once every link has reported closed (or after `waitMs`). */
   async stop(waitMs = 3_000): Promise<void> {
-    this.closeAll("SHUTDOWN", "the peer is shutting down");
+    this.closeAll("SHUTDOWN", SHUTDOWN_REASON);
     const deadline = Date.now() + waitMs;
     while (this.links.size > 0 && Date.now() < deadline) await Bun.sleep(5);
     for (const link of this.links) link.onClose(new Error("shut down"));

@@ -6,7 +6,7 @@ import { printable, statusMark } from "./format.ts";
 import { LineEditor, parseKeys, visibleWindow, type Key } from "./input.ts";
 
 /** Every mark padded to one width, so rewriting it never changes how long its line is. */
-const MARK_WIDTH = Math.max(...(["pending", "sent", "delivered"] as const).map((s) => Bun.stringWidth(statusMark(s))));
+const MARK_WIDTH = Math.max(...(["pending", "sent", "delivered", "cancelled"] as const).map((s) => Bun.stringWidth(statusMark(s))));
 
 function paddedMark(status: string): string {
   const mark = statusMark(status);

@@ -28,6 +28,7 @@ export const CHAT_HELP = [
   "/search TEXT           find words and \"phrases\" in this conversation",
   "/discoverable on|off   show yourself to peers, or hide (messages wait as pending)",
   "/block, /unblock       refuse this contact's links and hold your messages to them",
+  "/cancel                withdraw your last message not delivered yet",
   "/status                discoverable, links, pending messages",
   "/quit                  leave (also Ctrl-D on an empty line, or Ctrl-C)",
   "keys: ←/→ Home/End move, ↑/↓ earlier lines, Ctrl-U/K/W delete, Ctrl-L redraw",
@@ -49,6 +50,8 @@ export async function runChatView(api: NodeApi, opts: ChatViewOptions): Promise<
     else screen.print(formatIncoming(e.peer, e.text, e.time));
   };
 
+  /** Our messages here not delivered yet, oldest first (for /cancel). */
+  const lastPending: string[] = [];
   let finish!: () => void;
   const done = new Promise<void>((resolve) => (finish = resolve));
   let end = "quit" as ChatEnd;
@@ -60,7 +63,14 @@ export async function runChatView(api: NodeApi, opts: ChatViewOptions): Promise<
         if (opts.bell) output.write("\x07");
         return;
       case "status":
-        if (e.peer === peer) screen.updateStatus(e.ids, e.status satisfies OutStatus);
+        if (e.peer !== peer) return;
+        screen.updateStatus(e.ids, e.status satisfies OutStatus);
+        if (e.status === "delivered") {
+          for (const id of e.ids) {
+            const i = lastPending.indexOf(id);
+            if (i >= 0) lastPending.splice(i, 1);
+          }
+        }
         return;
       case "link":
         if (e.peer !== peer) return;
@@ -91,7 +101,9 @@ export async function runChatView(api: NodeApi, opts: ChatViewOptions): Promise<
   const state = status.discoverable ? "" : colors.yellow(" You are hidden: what you write waits as pending (/discoverable on).");
   const blocked = contact?.blocked ? colors.yellow(` ${peer} is blocked: /unblock to talk.`) : "";
   const link = linked ? colors.dim(` (connected)`) : status.discoverable && !contact?.blocked ? colors.dim(` (not connected yet)`) : "";
-  screen.print(colors.dim(`chatting with `) + who + link + legacy + state + blocked, colors.dim("/help for commands"));
+  const health = status.contacts.find((c) => c.name === peer);
+  const changed = health?.state === "identity changed" ? colors.red(` ${peer}'s identity changed, nothing is delivered: ${health.stateText}.`) : "";
+  screen.print(colors.dim(`chatting with `) + who + link + legacy + state + blocked + changed, colors.dim("/help for commands"));
 
   const command = async (line: string): Promise<void> => {
     const [cmd, ...rest] = line.trim().split(/\s+/);
@@ -134,6 +146,15 @@ export async function runChatView(api: NodeApi, opts: ChatViewOptions): Promise<
       }
       case "/status":
         return screen.print(formatStatus(await api.status(), true));
+      case "/cancel": {
+        const last = lastPending.at(-1);
+        if (!last) return screen.print(colors.dim("nothing to withdraw: every message you wrote here was delivered"));
+        const [o] = await api.cancel([last]);
+        lastPending.pop();
+        if (!o || o.before === "delivered") return screen.print(colors.dim("too late: it was delivered"));
+        screen.updateStatus([last], "cancelled");
+        return screen.print(colors.yellow(o.onTheWire ? "* withdrawn, but it was already on the wire: it may still arrive" : "* withdrawn: it will not be sent"));
+      }
       default:
         void rest;
         return screen.print(colors.red(`! unknown command ${cmd}: /help lists them (start a line with // to send it as it is)`));
@@ -153,6 +174,7 @@ export async function runChatView(api: NodeApi, opts: ChatViewOptions): Promise<
       throw new Error(`not sent: ${err instanceof Error ? err.message : String(err)}`);
     }
     showEntry({ id: r.id, direction: "out", peer, text, status: r.status, time: Date.now() });
+    lastPending.push(r.id);
   };
 
   // Lines are handled one after another, in the order typed, even when a send is slow.

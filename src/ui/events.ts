@@ -1,7 +1,17 @@
 // One line per node event, as `serve` prints them.
 import type { NodeEvent } from "../control/api.ts";
 import { colors } from "./colors.ts";
-import { formatIncoming } from "./format.ts";
+import { formatIncoming, printable } from "./format.ts";
+
+/** One line per new request: the name it announced, quoted and unverified, and how to accept it. */
+export function formatRequestLine(e: { peerId: string; name: string; address: string; imitates: string | null }): string {
+  const short = e.peerId.split("-")[0];
+  const imitation = e.imitates ? colors.red(` NOT your contact ${e.imitates}`) : "";
+  return (
+    colors.yellow(`* request from ${JSON.stringify(printable(e.name))} (unverified)${imitation} ${e.peerId} at ${e.address}: `) +
+    `p2pchat requests accept ${short}`
+  );
+}
 
 export function formatEvent(e: NodeEvent): string | null {
   switch (e.type) {
@@ -17,9 +27,14 @@ export function formatEvent(e: NodeEvent): string | null {
       if (e.how === "new-peer" && e.peerId === null) {
         return colors.yellow(`* new legacy contact ${e.name} connected from ${e.address}: added to your contacts`) + colors.red(" (plaintext: UNENCRYPTED, UNAUTHENTICATED)");
       }
+      if (e.how === "accepted") return colors.green(`* ${e.name} is a contact now (${e.peerId})`);
       return e.how === "new-peer"
         ? colors.yellow(`* new contact ${e.name} (${e.peerId}) connected from ${e.address}: added to your contacts`)
         : colors.dim(`* ${e.name} pinned to ${e.peerId} on first contact`);
+    case "request":
+      return formatRequestLine(e);
+    case "store":
+      return e.ok ? colors.green(`* ${e.text}`) : colors.red(`! ${e.text}`);
     case "warning":
       return colors.red(`! ${e.text}`);
     case "discoverable":

@@ -39,6 +39,8 @@ export function statusMark(status: string): string {
       return colors.cyan("✓ sent");
     case "delivered":
       return colors.green("✓✓ delivered");
+    case "cancelled":
+      return colors.red("✗ cancelled");
     default:
       return "";
   }

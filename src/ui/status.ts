@@ -1,7 +1,8 @@
-// `p2pchat status` and `/status` as text.
+// `p2pchat status` and `/status` as text: the node, its links, and per
+// contact why it is or is not reachable, in aligned columns.
 import type { NodeStatus } from "../control/api.ts";
 import { colors } from "./colors.ts";
-import { formatClock } from "./format.ts";
+import { formatClock, formatDateTime } from "./format.ts";
 
 export function formatStatus(s: NodeStatus, running: boolean): string {
   const lines: string[] = [`${colors.bold(s.name)} ${s.peerId}`];
@@ -14,13 +15,41 @@ export function formatStatus(s: NodeStatus, running: boolean): string {
     const legacy = l.legacy ? colors.red("  unencrypted, unauthenticated (legacy)") : "";
     lines.push(`  ${l.peer}  ${l.address}  ${l.direction === "in" ? "they dialed" : "we dialed"}  since ${formatClock(l.since)}${legacy}`);
   }
-  if (s.pending.length === 0) lines.push("pending: none");
-  else {
-    lines.push("pending:");
-    for (const p of s.pending) {
-      lines.push(p.legacy ? `  ${p.peer}: ${p.pending} pending (legacy plaintext peer: messages go no further than sent)` : `  ${p.peer}: ${p.pending} pending, ${p.sent} sent (awaiting ack)`);
-    }
+  if (s.contacts.length > 0) {
+    lines.push("contacts:");
+    const rows = s.contacts.map((c) => [
+      c.name,
+      c.stateText,
+      c.pending > 0 ? `${c.pending} pending` : "",
+      c.lastSeen ? `seen ${ago(c.lastSeen)}` : "",
+      c.lastError ? `last error: ${c.lastError}${c.lastErrorAt ? ` (${ago(c.lastErrorAt)})` : ""}` : "",
+    ]);
+    lines.push(...table(rows).map((r) => `  ${r}`));
   }
+  const legacyPending = s.pending.filter((p) => p.legacy && p.pending > 0);
+  for (const p of legacyPending) lines.push(`  ${p.peer}: ${p.pending} pending (legacy plaintext peer: messages go no further than sent)`);
+  const total = s.pending.reduce((n, p) => n + p.pending + (p.legacy ? 0 : p.sent), 0);
+  lines.push(total === 0 ? "pending: none" : `pending: ${total} message${total === 1 ? "" : "s"} not delivered yet`);
+  if (s.requests > 0) lines.push(colors.yellow(`requests: ${s.requests} waiting for you (p2pchat requests)`));
   lines.push(`database: ${s.database}`);
   return lines.join("\n");
+}
+
+function table(rows: string[][]): string[] {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, Bun.stringWidth(cell))));
+  return rows.map((r) =>
+    r
+      .map((cell, i) => (i === r.length - 1 ? cell : cell + " ".repeat((widths[i] ?? 0) - Bun.stringWidth(cell))))
+      .join("  ")
+      .trimEnd(),
+  );
+}
+
+function ago(ms: number, now = Date.now()): string {
+  const s = Math.max(0, Math.round((now - ms) / 1000));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  if (s < 86400) return `${Math.round(s / 3600)} h ago`;
+  return formatDateTime(ms);
 }

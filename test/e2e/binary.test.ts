@@ -9,6 +9,7 @@ import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
 import { freePort } from "../helpers/serve.ts";
 import { tempDir, type TempDir } from "../helpers/tmp.ts";
+import { gitCommit } from "../../src/version.ts";
 
 // Building the executable takes a few seconds on a loaded machine.
 setDefaultTimeout(120_000);
@@ -18,8 +19,10 @@ let dir: TempDir;
 let work: string;
 let bin: string;
 let env: Record<string, string>;
+let buildStarted: number;
 
 beforeAll(async () => {
+  buildStarted = Math.floor(Date.now() / 1000) * 1000;
   dir = await tempDir("p2pchat-binary-");
   let built = process.env.P2PCHAT_BIN;
   if (!built) {
@@ -50,9 +53,18 @@ function run(args: string[], stdin?: string) {
 }
 
 describe("the compiled executable", () => {
-  test("no Bun on its PATH, and --version prints the package's version", () => {
+  test("no Bun on its PATH, and --version prints the package's version, the commit and the build date stamped in", () => {
     expect(Bun.which("bun", { PATH: env.PATH })).toBeNull();
-    expect(run(["--version"])).toEqual({ stdout: `${pkg.version}\n`, stderr: "", exitCode: 0 });
+    const r = run(["--version"]);
+    expect({ stderr: r.stderr, exitCode: r.exitCode }).toEqual({ stderr: "", exitCode: 0 });
+    const m = /^p2pchat (\S+) \((?:commit ([0-9a-f]{12})(?:-dirty)?|dev), built (\S+)\)\n$/.exec(r.stdout);
+    expect(m).not.toBeNull();
+    expect(m![1]).toBe(pkg.version);
+    expect(m![2] ?? null).toBe(gitCommit(ROOT)?.replace(/-dirty$/, "") ?? null);
+    const built = Date.parse(m![3]!);
+    // built by this test: between its start and now; built before (P2PCHAT_BIN): a date in the past
+    if (!process.env.P2PCHAT_BIN) expect(built).toBeGreaterThanOrEqual(buildStarted);
+    expect(built).toBeLessThanOrEqual(Date.now());
   });
 
   test("a bunfig.toml and .env in the working folder change nothing", () => {

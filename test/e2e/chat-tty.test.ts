@@ -145,7 +145,7 @@ describe.skipIf(!TMUX)("chat on a terminal", () => {
     await until(pane, (r) => promptRow(r).endsWith("never sent"), "the typed text");
     expect(await aliceServe.stop()).toBe(0);
     const rows = await until(pane, (r) => r.some((l) => l.includes("EXIT=")), "chat to exit");
-    expect(rows.some((l) => l.includes("the serve this command was attached to stopped"))).toBe(true);
+    expect(rows.some((l) => l.includes("the `p2pchat serve` that ran this node") && l.includes("stopped"))).toBe(true);
     expect(rows.some((l) => l.includes("not sent, as you typed it: never sent"))).toBe(true);
     expect(rows.find((l) => l.includes("EXIT="))).toBe("EXIT=1");
     tmux("kill-session", "-t", pane);

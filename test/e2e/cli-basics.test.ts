@@ -2,10 +2,11 @@
 import { describe, expect, test, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import { statSync } from "node:fs";
-import { runCli } from "../helpers/cli.ts";
+import { BIN, runCli } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { createOriginalTables, createTestDb, dialects } from "../helpers/databases.ts";
 import pkg from "../../package.json" with { type: "json" };
+import { gitCommit } from "../../src/version.ts";
 
 // Processes and TLS links take time on a loaded machine (bun applies a
 // preload's default timeout to the first file only, so each file sets it).
@@ -14,8 +15,15 @@ setDefaultTimeout(60_000);
 const ID = /^[A-Z2-7]{7}(-[A-Z2-7]{7}){7}$/;
 
 describe("cli", () => {
-  test.concurrent("--version prints the package version", async () => {
-    expect(await runCli(["--version"])).toEqual({ stdout: `${pkg.version}\n`, stderr: "", exitCode: 0 });
+  test.concurrent("--version prints the package version, the commit, and the build date (a binary) or `from source`", async () => {
+    const r = await runCli(["--version"]);
+    expect({ stderr: r.stderr, exitCode: r.exitCode }).toEqual({ stderr: "", exitCode: 0 });
+    const m = /^p2pchat (\S+) \((?:commit ([0-9a-f]{12})(?:-dirty)?|dev), (built \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ|from source)\)\n$/.exec(r.stdout);
+    expect(m).not.toBeNull();
+    expect(m![1]).toBe(pkg.version);
+    expect(m![3]!.startsWith("built")).toBe(Boolean(BIN));
+    // this checkout's commit (a clone without git says "dev")
+    expect(m![2] ?? null).toBe(gitCommit(import.meta.dir)?.replace(/-dirty$/, "") ?? null);
   });
 
   test.concurrent("init creates an identity once; id prints NAME PEER-ID HOST:PORT", async () => {

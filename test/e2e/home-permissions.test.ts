@@ -43,6 +43,7 @@ describe("home permissions", () => {
       "config.json 0600",
       "control.sock 0600",
       "key.pem 0600",
+      "node.lock 0600",
       "p2pchat.db 0600",
       "p2pchat.db-shm 0600",
       "p2pchat.db-wal 0600",
@@ -71,7 +72,7 @@ describe("home permissions", () => {
       const first = await runCli(["id", ...h]);
       expect(first.exitCode).toBe(0);
       expect(first.stderr).toBe(`p2pchat: tightened permissions of ${home} (was 0755): your key and messages are readable only by you now\n`);
-      expect(modes(home)).toEqual([". 0700", "cert.pem 0600", "config.json 0600", "key.pem 0600", "p2pchat.db 0600"]);
+      expect(modes(home)).toEqual([". 0700", "cert.pem 0600", "config.json 0600", "key.pem 0600", "node.lock 0600", "p2pchat.db 0600"]);
       const second = await runCli(["id", ...h]);
       expect([second.exitCode, second.stderr]).toEqual([0, ""]);
 

@@ -11,6 +11,8 @@ import { tempDir, type TempDir } from "./tmp.ts";
 
 export interface TestNode extends AsyncDisposable {
   node: ChatNode;
+  /** The node's MariaDB database, when it runs on one. */
+  db: TestDb | null;
   home: string;
   name: string;
   events: NodeEvent[];
@@ -73,6 +75,7 @@ export async function startNode(name: string, opts: Partial<StartOptions> = {}):
       return node;
     },
     home: dir.path,
+    db,
     name,
     events,
     get address() {
@@ -113,8 +116,8 @@ export async function startNode(name: string, opts: Partial<StartOptions> = {}):
 
 /** Makes each node a pinned contact of the other. */
 export async function befriend(a: TestNode, b: TestNode): Promise<void> {
-  await a.node.addContact(b.name, b.address, { id: b.node.peerId });
-  await b.node.addContact(a.name, a.address, { id: a.node.peerId });
+  await a.node.book.add(b.name, b.address, { id: b.node.peerId });
+  await b.node.book.add(a.name, a.address, { id: a.node.peerId });
 }
 
 /** Polls `fn` until it returns true (for database state that has no event). */

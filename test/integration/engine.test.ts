@@ -76,7 +76,7 @@ test("blocking holds messages both ways and refuses the peer's links; unblocking
   const first = (await alice.node.send("bob", "before the block")).id;
   await allDelivered(alice, [first]);
 
-  await bob.node.setBlocked("alice", true);
+  await bob.node.book.setBlocked("alice", true);
   await alice.until((e) => e.type === "link" && !e.up, "alice's link dropped");
   const held = (await alice.node.send("bob", "while blocked")).id;
   const mine = (await bob.node.send("alice", "bob wrote this while blocking")).id;
@@ -85,7 +85,7 @@ test("blocking holds messages both ways and refuses the peer's links; unblocking
   expect((await bob.node.statusOf([mine])).get(mine)).toBe("pending");
   expect(await inbox(bob, "alice")).toEqual(["before the block"]);
 
-  await bob.node.setBlocked("alice", false);
+  await bob.node.book.setBlocked("alice", false);
   await allDelivered(alice, [held]);
   await allDelivered(bob, [mine]);
   expect(await inbox(bob, "alice")).toEqual(["before the block", "while blocked"]);

@@ -53,8 +53,8 @@ function flood(port: number, addresses: string[], perAddress: number): Flood {
 async function honestDelivery(alice: TestNode, bob: TestNode): Promise<number> {
   const t0 = performance.now();
   await alice.node.setDiscoverable(true);
-  await bob.node.addContact("alice", "127.0.0.1:9", { id: alice.node.peerId });
-  await alice.node.addContact("bob", bob.address, { id: bob.node.peerId });
+  await bob.node.book.add("alice", "127.0.0.1:9", { id: alice.node.peerId });
+  await alice.node.book.add("bob", bob.address, { id: bob.node.peerId });
   const { id } = await alice.node.send("bob", "through the flood");
   await eventually(async () => (await alice.node.statusOf([id])).get(id) === "delivered", "delivered through the flood", 15_000);
   const seconds = (performance.now() - t0) / 1000;

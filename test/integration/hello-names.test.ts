@@ -21,6 +21,6 @@ test("a hello named 'alice' + U+200B, or with U+202E, is refused with BAD_FRAME 
     expect(peer.frames.map((f) => f.type)).toEqual(["hello", "error"]);
     expect(peer.frames[1]).toEqual({ type: "error", code: "BAD_FRAME", reason: `bad hello: name contains an invisible or bidi-control character (U+${cp})` });
   }
-  expect(await bob.node.contactList()).toEqual([]);
+  expect(await bob.node.book.list()).toEqual([]);
   expect(bob.events.filter((e) => e.type === "link" || e.type === "contact")).toEqual([]);
 });

@@ -77,7 +77,7 @@ describe("legacy peers", () => {
     expect(status.links).toEqual([expect.objectContaining({ peer: name, legacy: true, direction: "in" })]);
     expect(status.pending).toEqual([]);
     expect((await bob.node.statusOf([r.id])).get(r.id)).toBe("sent");
-    const contact = (await bob.node.contactList()).find((c) => c.name === name);
+    const contact = (await bob.node.book.list()).find((c) => c.name === name);
     expect(contact).toMatchObject({ legacy: true, peerId: null });
     client.socket.end();
   });
@@ -85,7 +85,7 @@ describe("legacy peers", () => {
   test("a --legacy contact is dialed in plaintext; pending messages are flushed when the connection opens; replies are stored", async () => {
     const port = await freePort();
     await using alice = await startNode("alice");
-    await alice.node.addContact("old", `127.0.0.1:${port}`, { legacy: true });
+    await alice.node.book.add("old", `127.0.0.1:${port}`, { legacy: true });
     const a = await alice.node.send("old", "first. ");
     const b = await alice.node.send("old", "second.");
     await Bun.sleep(150); // nobody listens yet: they wait

@@ -46,10 +46,10 @@ describe("identity", () => {
     await using alice = await startNode("alice");
     const bob = await startNode("bob");
     const port = portOf(bob);
-    await alice.node.addContact("bob", bob.address); // no --id
-    expect((await alice.node.contactList())[0]!.peerId).toBeNull();
+    await alice.node.book.add("bob", bob.address); // no --id
+    expect((await alice.node.book.list())[0]!.peerId).toBeNull();
     await delivered(alice, "bob", "first contact");
-    const pinned = (await alice.node.contactList())[0]!;
+    const pinned = (await alice.node.book.list())[0]!;
     expect(pinned.peerId).toBe(bob.node.peerId);
     expect(alice.events.some((e) => e.type === "contact" && e.how === "pinned" && e.name === "bob")).toBe(true);
     await bob[Symbol.asyncDispose]();
@@ -60,27 +60,16 @@ describe("identity", () => {
     expect(warning.text).toContain(`presents ${mallory.node.peerId}`);
   });
 
-  test("an unknown peer becomes a contact under the name it announces, made unique; --contacts-only refuses it", async () => {
-    await using bob = await startNode("bob");
+  test("--contacts-only refuses a stranger outright (no request either); a contact is still welcome", async () => {
     await using carol = await startNode("carol");
-    await bob.node.addContact("alice", "127.0.0.1:9", {}); // a name already taken
-    const stranger = await newIdentity("alice");
-    await using peer = await rawPeer(portOf(bob), { tls: stranger });
-    peer.write(HELLO("alice"));
-    const added = await bob.until((e) => e.type === "contact" && e.how === "new-peer", "new contact");
-    expect(added).toMatchObject({ type: "contact", name: "alice-2", peerId: stranger.peerId, how: "new-peer" });
-    expect((await bob.node.contactList()).map((c) => [c.name, c.peerId])).toEqual([
-      ["alice", null],
-      ["alice-2", stranger.peerId],
-    ]);
-
     await using strict = await startNode("strict", { contactsOnly: true });
     await using refused = await rawPeer(portOf(strict), { tls: await newIdentity("eve") });
     refused.write(HELLO("eve"));
     await refused.closed;
     expect(refused.frames.map((f) => f.type)).toEqual(["hello", "error"]);
     expect(refused.frames[1]).toMatchObject({ type: "error", code: "UNKNOWN_PEER" });
-    expect(await strict.node.contactList()).toEqual([]);
+    expect(await strict.node.book.list()).toEqual([]);
+    expect(await strict.node.book.requests()).toEqual([]);
     // A contact is still welcome.
     await befriend(carol, strict);
     await delivered(carol, "strict", "I am a contact");
@@ -116,7 +105,7 @@ describe("wire", () => {
       },
     });
     try {
-      await alice.node.addContact("bob", `127.0.0.1:${relay.port}`, { id: bob.node.peerId });
+      await alice.node.book.add("bob", `127.0.0.1:${relay.port}`, { id: bob.node.peerId });
       await delivered(alice, "bob", "the secret is swordfish-4217");
       const wire = Buffer.concat(seen);
       expect(wire.length).toBeGreaterThan(500);
@@ -180,7 +169,7 @@ describe("links", () => {
     // Contacts need addresses: start listening first, then befriend, then dial both ways at once.
     await alice.node.setDiscoverable(true);
     await bob.node.setDiscoverable(true);
-    await Promise.all([alice.node.addContact("bob", bob.address, { id: bob.node.peerId }), bob.node.addContact("alice", alice.address, { id: alice.node.peerId })]);
+    await Promise.all([alice.node.book.add("bob", bob.address, { id: bob.node.peerId }), bob.node.book.add("alice", alice.address, { id: alice.node.peerId })]);
     await alice.until((e) => e.type === "link" && e.up, "alice link");
     await bob.until((e) => e.type === "link" && e.up, "bob link");
     await delivered(alice, "bob", "one link");

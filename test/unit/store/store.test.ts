@@ -7,6 +7,7 @@ import type { PeerId } from "../../../src/protocol/peer-id.ts";
 import { createOriginalTables, createTestDb, dialects } from "../../helpers/databases.ts";
 
 const BOB = "BOBBBBB-BOBBBBB-BOBBBBB-BOBBBBB-BOBBBBB-BOBBBBB-BOBBBBB-BOBBBBB" as PeerId;
+const BOB_UNPINNED = { name: "bob", peerId: null };
 const CAROL = "CAROLCC-CAROLCC-CAROLCC-CAROLCC-CAROLCC-CAROLCC-CAROLCC-CAROLCC" as PeerId;
 
 async function withStore<T>(dialect: "sqlite" | "mysql", fn: (store: Store) => Promise<T>): Promise<T> {
@@ -36,12 +37,13 @@ for (const dialect of dialects) {
       const again = await openStore(parseDbUrl(db.url));
       const second = await again.migrate();
       await again.close();
-      expect(second).toEqual({ applied: [], version: 3 });
+      expect(second).toEqual({ applied: [], version: 4 });
       const versions = await db.admin`SELECT version, name FROM schema_migrations ORDER BY version`;
       expect(versions.map((r: { version: number; name: string }) => [Number(r.version), r.name])).toEqual([
         [1, "original"],
         [2, "keys-ids-times"],
         [3, "search"],
+        [4, "trust"],
       ]);
     });
 
@@ -80,20 +82,20 @@ for (const dialect of dialects) {
         const t = Date.now();
         const msgs = [outgoing("bob", "one", t), outgoing("bob", "two", t), outgoing("bob", "three", t + 1)];
         await store.write({ outgoing: msgs, at: t });
-        const pending = await store.pendingFor("bob", 0, 10);
+        const pending = await store.pendingFor(BOB_UNPINNED, 0, 10);
         expect(pending.map((m) => m.body)).toEqual(["one", "two", "three"]);
-        expect(await store.pendingFor("bob", pending[0]!.seq, 10)).toEqual(pending.slice(1));
-        expect(await store.pendingFor("bob", 0, 2)).toEqual(pending.slice(0, 2));
+        expect(await store.pendingFor(BOB_UNPINNED, pending[0]!.seq, 10)).toEqual(pending.slice(1));
+        expect(await store.pendingFor(BOB_UNPINNED, 0, 2)).toEqual(pending.slice(0, 2));
 
         await store.write({ sent: [msgs[0]!.id, msgs[1]!.id], at: t + 2 });
         expect(await store.outboxCounts()).toEqual([{ peer: "bob", pending: 1, sent: 2, legacy: false }]);
-        expect((await store.pendingFor("bob", 0, 10)).map((m) => m.body)).toEqual(["three"]);
+        expect((await store.pendingFor(BOB_UNPINNED, 0, 10)).map((m) => m.body)).toEqual(["three"]);
 
         // The link died before the acks came: both go again, still in order.
         await store.write({ unsent: [msgs[1]!.id], at: t + 2 });
-        expect((await store.pendingFor("bob", 0, 10)).map((m) => m.body)).toEqual(["two", "three"]);
-        expect(await store.resetInFlight("bob")).toBe(1);
-        expect((await store.pendingFor("bob", 0, 10)).map((m) => m.body)).toEqual(["one", "two", "three"]);
+        expect((await store.pendingFor(BOB_UNPINNED, 0, 10)).map((m) => m.body)).toEqual(["two", "three"]);
+        expect(await store.resetInFlight(BOB_UNPINNED)).toBe(1);
+        expect((await store.pendingFor(BOB_UNPINNED, 0, 10)).map((m) => m.body)).toEqual(["one", "two", "three"]);
 
         const res = await store.write({ sent: msgs.map((m) => m.id), at: t + 3 });
         expect(res.stored).toEqual([]);
@@ -204,7 +206,7 @@ for (const dialect of dialects) {
           ["bob", "are you there?"],
         ]);
         // The original's pending message waits in p2pchat's outbox; its sent one is not resent.
-        expect((await store.pendingFor("bob", 0, 10)).map((m) => m.body)).toEqual(["are you there?"]);
+        expect((await store.pendingFor(BOB_UNPINNED, 0, 10)).map((m) => m.body)).toEqual(["are you there?"]);
         expect(await store.resetInFlight()).toBe(0);
         // New rows keep writing the original columns too.
         await store.write({ outgoing: [outgoing("carol", "new style", Date.now())], at: Date.now() });

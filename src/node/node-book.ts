@@ -1,0 +1,203 @@
+// The address book and the requests of a running node, with their effects
+// on links: adding dials, blocking closes quietly, re-pinning moves what is
+// still undelivered, accepting a request turns its link into a contact's.
+// Every change that touches messages runs between the journal's commits.
+import type { PeerId } from "../protocol/peer-id.ts";
+import type { Contact, OutStatus, PeerRequest } from "../store/store.ts";
+import type { AddContactOptions, AddressBook } from "./address-book.ts";
+import { parseHostPort, validateName } from "./address.ts";
+import { NodeError } from "./errors.ts";
+import type { ChatNode } from "./node.ts";
+
+export interface CancelOutcome {
+  id: string;
+  /** The status before: pending and sent ones are cancelled now. */
+  before: OutStatus | "unknown";
+  /** It was on the wire: it may still arrive (and is then marked delivered). */
+  onTheWire: boolean;
+}
+
+export interface SetContactOptions {
+  address?: string;
+  rename?: string;
+}
+
+export class NodeBook {
+  constructor(
+    private readonly node: ChatNode,
+    readonly book: AddressBook,
+  ) {}
+
+  list(): Promise<Contact[]> {
+    return this.book.list();
+  }
+
+  async add(name: string, address: string, opts?: AddContactOptions): Promise<Contact> {
+    const c = await this.book.add(name, address, opts);
+    await this.node.contacts.reload();
+    if (c.peerId) await this.mergeRequest(c);
+    this.node.peers.dial(c);
+    return c;
+  }
+
+  /** Refuses while messages to `name` wait, unless they are dropped (kept as `cancelled`). */
+  async remove(name: string, opts: { dropPending?: boolean } = {}): Promise<{ cancelled: number }> {
+    const c = await this.book.get(name);
+    const to = this.node.recipientOf(c);
+    const unsent = await this.node.journal.read(() => this.node.opts.store.unsentCount(to));
+    const waiting = unsent.pending + unsent.sent;
+    let cancelled = 0;
+    if (waiting > 0) {
+      if (!opts.dropPending) {
+        throw new NodeError(
+          "HAS_PENDING",
+          `${waiting} message${waiting === 1 ? "" : "s"} to ${name} ${waiting === 1 ? "is" : "are"} not delivered yet: ` +
+            `withdraw ${waiting === 1 ? "it" : "them"} with \`p2pchat contacts rm ${name} --drop-pending\` (kept in history as cancelled), or wait until delivered`,
+        );
+      }
+      cancelled = (await this.node.journal.read(() => this.node.opts.store.cancelTo(to))).length;
+    }
+    await this.book.remove(name);
+    await this.node.contacts.reload();
+    this.node.retry.cancel(name);
+    this.node.health.forget(name);
+    this.node.legacy.closeFor(name, "removed from the address book");
+    if (c.peerId) this.node.peers.closeQuietly(c.peerId, "removed from the address book", name);
+    return { cancelled };
+  }
+
+  /** Blocking closes the link as a stopping node would: the peer learns nothing. What we write waits. */
+  async setBlocked(name: string, blocked: boolean): Promise<Contact> {
+    const c = await this.book.setBlocked(name, blocked);
+    await this.node.contacts.reload();
+    if (blocked) {
+      this.node.retry.cancel(name);
+      this.node.legacy.closeFor(name, "blocked");
+      if (c.peerId) this.node.peers.closeQuietly(c.peerId, "blocked", name);
+    } else if (c.legacy) {
+      void this.node.deliverLegacyIfOwed(c);
+    } else {
+      this.node.peers.dial(c);
+    }
+    return c;
+  }
+
+  /** Re-pins a contact to a new peer id, deliberately: what is still undelivered goes to the new identity. */
+  async pin(name: string, id: string): Promise<{ contact: Contact; moved: number }> {
+    const old = await this.book.get(name);
+    const c = await this.book.pin(name, id);
+    const moved = await this.node.journal.read(() => this.node.opts.store.retarget(this.node.recipientOf(old), c.peerId!));
+    await this.node.contacts.reload();
+    this.node.health.clearMismatch(name);
+    if (old.peerId && old.peerId !== c.peerId) this.node.peers.closeLinks("IDENTITY_MISMATCH", "re-pinned", old.peerId);
+    await this.mergeRequest(c);
+    this.node.peers.dial(c);
+    return { contact: c, moved };
+  }
+
+  /** A new address and/or a new name; history and undelivered messages stay with the same identity. */
+  async set(name: string, opts: SetContactOptions): Promise<Contact> {
+    let c = await this.book.get(name);
+    if (opts.address !== undefined) {
+      const { host, port } = parseHostPort(opts.address);
+      await this.node.opts.store.updateContact(name, { host, port });
+    }
+    if (opts.rename !== undefined && opts.rename !== name) {
+      const to = validateName(opts.rename);
+      const done = await this.node.journal.read(() => this.node.opts.store.renameContact(name, to));
+      if (!done) throw NodeError.notAContact(name);
+      this.node.retry.cancel(name);
+      this.node.health.rename(name, to);
+      name = to;
+    }
+    await this.node.contacts.reload();
+    c = await this.book.get(name);
+    this.node.peers.updated(c);
+    if (opts.address !== undefined) this.node.peers.dial(c);
+    return c;
+  }
+
+  /**
+   * A contact was just pinned on a link we dialed: what was written to it
+   * before is that identity's now, and a request from the same id (it
+   * dialed us first) joins this contact.
+   */
+  async pinned(c: Contact): Promise<void> {
+    void this.node.journal.claim(c.name, c.peerId!).catch(() => {});
+    await this.mergeRequest(c);
+  }
+
+  /** A request from the contact's id joins the contact: its waiting messages move into the history. */
+  async mergeRequest(c: Contact): Promise<void> {
+    const r = c.peerId ? this.node.requests.get(c.peerId) : undefined;
+    if (!r || !c.peerId) return;
+    this.node.peers.promote(c.peerId, c);
+    await this.node.journal.read(() => this.node.opts.store.acceptRequest(c.peerId!, c, { existing: true }));
+    this.node.requests.forget(c.peerId);
+  }
+
+  // --- requests ----------------------------------------------------------------------
+
+  requests(): Promise<PeerRequest[]> {
+    return this.node.requests.list();
+  }
+
+  /** Makes the request a contact (named as it announced, made unique, or `as`); its waiting messages join the history. */
+  async acceptRequest(id: string, as?: string): Promise<{ contact: Contact; moved: number; announced: string }> {
+    const r = await this.node.requests.resolve(id);
+    const name = this.node.requests.nameFor(r, as);
+    const draft: Contact = { name, host: r.host, port: r.port, peerId: r.peerId, blocked: false, legacy: false, createdAt: Date.now() };
+    // What arrives from now on is the contact's; what waited moves in below, before it.
+    this.node.peers.promote(r.peerId, draft);
+    const res = await this.node.journal.read(() => this.node.opts.store.acceptRequest(r.peerId, draft));
+    this.node.requests.forget(r.peerId);
+    await this.node.contacts.reload();
+    this.node.events.emit({ type: "contact", name, peerId: r.peerId, how: "accepted", address: r.host });
+    this.node.peers.dial(res.contact);
+    return { ...res, announced: r.name };
+  }
+
+  async rejectRequest(id: string): Promise<PeerRequest> {
+    const r = await this.node.requests.resolve(id);
+    await this.node.requests.reject(r);
+    this.node.peers.closeQuietly(r.peerId, "request rejected");
+    return r;
+  }
+
+  async blockRequest(id: string): Promise<PeerRequest> {
+    const r = await this.node.requests.resolve(id);
+    await this.node.requests.block(r);
+    this.node.peers.closeQuietly(r.peerId, "blocked");
+    return r;
+  }
+
+  // --- withdrawing ---------------------------------------------------------------------
+
+  /** Withdraws messages not delivered yet. One already on the wire may still arrive: it is said so. */
+  async cancel(ids: readonly string[]): Promise<CancelOutcome[]> {
+    const wire = this.onTheWire();
+    const before = await this.node.journal.read(() => this.node.opts.store.cancel(ids));
+    return ids.map((id) => ({ id, before: before.get(id) ?? "unknown", onTheWire: wire.has(id) }));
+  }
+
+  /** Withdraws everything not delivered yet to `name`. */
+  async cancelTo(name: string): Promise<CancelOutcome[]> {
+    const c = await this.book.get(name);
+    const wire = this.onTheWire();
+    const ids = await this.node.journal.read(() => this.node.opts.store.cancelTo(this.node.recipientOf(c)));
+    return ids.map((id) => ({ id, before: "pending" as const, onTheWire: wire.has(id) }));
+  }
+
+  private onTheWire(): Set<string> {
+    const ids = new Set<string>();
+    for (const link of this.node.peers.adopted.values()) {
+      const outbox = (link.ctx as { outbox?: { inFlightIds(): Iterable<string> } | null }).outbox;
+      if (outbox) for (const id of outbox.inFlightIds()) ids.add(id);
+    }
+    return ids;
+  }
+
+  peerIdOf(name: string): PeerId | null {
+    return this.node.contacts.byName(name)?.peerId ?? null;
+  }
+}

@@ -1,0 +1,136 @@
+// Message requests: a peer that is not in the address book and connects to
+// us knocks; it does not enter. Its messages are stored (and acked: nothing
+// is lost) apart from every conversation, until the user accepts it (it
+// becomes a contact and its messages appear in history, in order), rejects
+// it, or blocks it. The name it announces is a hint shown in quotes, never a
+// contact's name by itself.
+import type { PeerId } from "../protocol/peer-id.ts";
+import type { Contact, PeerRequest, Store } from "../store/store.ts";
+import { MAX_NAME, nameProblem } from "./address.ts";
+import { NodeError } from "./errors.ts";
+import type { NodeEvent } from "./events.ts";
+import type { Journal } from "./journal.ts";
+import { looksLike } from "./lookalike.ts";
+
+/** Requests waiting for the user at once; a stranger beyond is refused. */
+export const MAX_OPEN_REQUESTS = 100;
+/** Messages one request may leave waiting; beyond, its link is refused until the user decides. */
+export const MAX_REQUEST_MESSAGES = 1000;
+
+export type Knock = { ok: true; request: PeerRequest } | { ok: false; why: "blocked" | "full" };
+
+export interface RequestsDeps {
+  store: Store;
+  journal: Journal;
+  emit(event: NodeEvent): void;
+  contacts(): Contact[];
+}
+
+export class Requests {
+  private byPeer = new Map<PeerId, PeerRequest>();
+
+  constructor(private readonly d: RequestsDeps) {}
+
+  async reload(): Promise<void> {
+    const list = await this.d.store.listRequests();
+    this.byPeer = new Map(list.map((r) => [r.peerId, r]));
+  }
+
+  get(peerId: PeerId): PeerRequest | undefined {
+    return this.byPeer.get(peerId);
+  }
+
+  isBlocked(peerId: PeerId): boolean {
+    return this.byPeer.get(peerId)?.blocked ?? false;
+  }
+
+  get openCount(): number {
+    let n = 0;
+    for (const r of this.byPeer.values()) if (!r.blocked) n++;
+    return n;
+  }
+
+  /** A stranger connected: record the knock (a new one is announced once), or say why it is refused. */
+  async knock(peerId: PeerId, name: string, host: string, port: number): Promise<Knock> {
+    const known = this.byPeer.get(peerId);
+    if (known?.blocked) return { ok: false, why: "blocked" };
+    if (!known && this.openCount >= MAX_OPEN_REQUESTS) return { ok: false, why: "full" };
+    const saved = await this.d.store.saveRequest({ peerId, name, host, port, at: Date.now() });
+    this.byPeer.set(peerId, saved);
+    if (!known) {
+      this.d.emit({ type: "request", peerId, name, address: formatAddress(host, port), imitates: this.imitated(name) });
+    }
+    return { ok: true, request: saved };
+  }
+
+  /** The contact whose name `announced` copies or imitates, if any. */
+  imitated(announced: string): string | null {
+    for (const c of this.d.contacts()) if (c.name === announced || looksLike(c.name, announced)) return c.name;
+    return null;
+  }
+
+  /** Whether `n` more messages from this request may be stored. */
+  canStore(peerId: PeerId, n: number): boolean {
+    const r = this.byPeer.get(peerId);
+    return r !== undefined && !r.blocked && r.waiting + n <= MAX_REQUEST_MESSAGES;
+  }
+
+  stored(peerId: PeerId, n: number): void {
+    const r = this.byPeer.get(peerId);
+    if (r) r.waiting += n;
+  }
+
+  /** Every request, blocked ones too, with fresh counts. */
+  async list(): Promise<PeerRequest[]> {
+    await this.d.journal.drain();
+    await this.reload();
+    return [...this.byPeer.values()];
+  }
+
+  /** A request by its peer id or a unique beginning of it (`WKHH6OA`), dashes and case ignored. */
+  async resolve(text: string): Promise<PeerRequest> {
+    await this.reload();
+    const want = text.replace(/-/g, "").toUpperCase();
+    if (want.length < 4) throw new NodeError("NOT_A_REQUEST", `${JSON.stringify(text)}: give the request's id, or at least its first 4 characters (see \`p2pchat requests\`)`);
+    const found = [...this.byPeer.values()].filter((r) => r.peerId.replace(/-/g, "").startsWith(want));
+    if (found.length === 0) throw new NodeError("NOT_A_REQUEST", `no request from ${JSON.stringify(text)} (see \`p2pchat requests\`)`);
+    if (found.length > 1) throw new NodeError("NOT_A_REQUEST", `${JSON.stringify(text)} matches ${found.length} requests: give more of the id`);
+    return found[0]!;
+  }
+
+  /** The name a request gets as a contact: `as` if given (it must be free), else the announced one made unique. */
+  nameFor(r: PeerRequest, as?: string): string {
+    const taken = new Set(this.d.contacts().map((c) => c.name));
+    if (as !== undefined) {
+      const problem = nameProblem(as);
+      if (problem) throw NodeError.badName(as, problem);
+      if (taken.has(as)) throw NodeError.duplicateContact(as);
+      return as;
+    }
+    const base = nameProblem(r.name) ? "peer" : r.name;
+    for (let n = 1; ; n++) {
+      const name = n === 1 ? base : [...base].slice(0, MAX_NAME - String(n).length - 1).join("") + `-${n}`;
+      if (!taken.has(name)) return name;
+    }
+  }
+
+  /** Accepted: gone from the requests (the store moved its messages). */
+  forget(peerId: PeerId): void {
+    this.byPeer.delete(peerId);
+  }
+
+  async reject(r: PeerRequest): Promise<void> {
+    await this.d.journal.read(() => this.d.store.dropRequest(r.peerId, { block: false }));
+    this.byPeer.delete(r.peerId);
+  }
+
+  async block(r: PeerRequest): Promise<void> {
+    await this.d.journal.read(() => this.d.store.dropRequest(r.peerId, { block: true }));
+    this.byPeer.set(r.peerId, { ...r, blocked: true, waiting: 0 });
+  }
+}
+
+function formatAddress(host: string, port: number): string {
+  const h = host.includes(":") ? `[${host}]` : host;
+  return port > 0 ? `${h}:${port}` : h;
+}
