@@ -6,6 +6,8 @@ import { formatIncoming } from "../ui/format.ts";
 import { connectNode } from "./connect.ts";
 import { ExitCode, EXIT_PENDING, UsageError } from "./errors.ts";
 import { globalArgs } from "./globals.ts";
+import { inputLines } from "./input-lines.ts";
+import { lineMessage, MAX_LINE_BYTES } from "./message-input.ts";
 import { parseSeconds } from "./parse.ts";
 import { DeliveryTracker, whyPending } from "./wait.ts";
 
@@ -83,7 +85,7 @@ async function pipeChat(api: NodeApi, peer: string, seconds: number): Promise<vo
     if (e.type === "stopped") lost.resolve(e.reason);
   });
   let sent = 0;
-  const lines = console[Symbol.asyncIterator]();
+  const lines = inputLines(Bun.stdin.stream(), MAX_LINE_BYTES)[Symbol.asyncIterator]();
   for (;;) {
     // The node this chat is attached to may stop while we wait for input.
     const next = await Promise.race([lines.next(), lost.promise]);
@@ -92,8 +94,14 @@ async function pipeChat(api: NodeApi, peer: string, seconds: number): Promise<vo
       throw new NodeError("NOT_RUNNING", `${next}: ${stored(sent)}; the rest of the input was not read`);
     }
     if (next.done) break;
-    const line = next.value;
-    if (line.length === 0) continue;
+    let line: string | null;
+    try {
+      line = lineMessage(next.value); // a bad line ends the chat (exit 2), naming it
+    } catch (err) {
+      unsubscribe();
+      throw err;
+    }
+    if (line === null) continue;
     let r: Awaited<ReturnType<NodeApi["send"]>>;
     try {
       r = await api.send(peer, line);

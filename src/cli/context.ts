@@ -6,6 +6,7 @@ import { globals } from "./globals.ts";
 
 export async function local(): Promise<Local> {
   const l = await openLocal(globals());
+  if (l.tightened) process.stderr.write(`p2pchat: ${l.tightened}\n`);
   if (l.created) logger.info(`new identity created in ${l.home}: ${l.config.name} ${l.identity.peerId}`);
   return l;
 }

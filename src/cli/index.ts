@@ -80,6 +80,9 @@ async function printUsage(r: Resolved): Promise<void> {
 /** Runs the CLI and returns the exit code. */
 export async function runCli(argv: readonly string[]): Promise<number> {
   let debug = argv.includes("--debug");
+  // Everything this process creates is private to the user: the database
+  // and its -wal/-shm, config, key, socket (SQLite has no mode option).
+  if (process.platform !== "win32") process.umask(0o077);
   try {
     const { globals, rest } = extractGlobals(argv);
     debug = globals.debug;

@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
+import { parseHost, parseListenPort } from "../node/address.ts";
 import { initHome, resolveHome, updateConfig } from "../node/home.ts";
-import { advertisedAddress, resolveStoreTarget } from "../node/local.ts";
+import { advertisedAddress, storeTarget } from "../node/local.ts";
 import { globalArgs, globals } from "./globals.ts";
 
 export default defineCommand({
@@ -8,18 +9,37 @@ export default defineCommand({
   args: {
     name: { type: "string", description: "Display name announced to peers (default: your OS user name)", valueHint: "NAME" },
     host: { type: "string", description: "Address to listen on (default 0.0.0.0, every interface)", valueHint: "ADDR" },
-    port: { type: "string", description: "Port to listen on (default 20001; 0 picks a free one)", valueHint: "N" },
+    port: { type: "string", description: "Port to listen on (default 20001; 0 picks a free one now, kept from then on)", valueHint: "N" },
     ...globalArgs,
   },
   async run({ args }) {
     const home = resolveHome(globals().home);
-    let { config, identity } = await initHome(home, { name: args.name, host: args.host, port: args.port });
     const db = globals().db;
-    if (db) {
-      resolveStoreTarget(home, config, db); // refuse a bad URL before saving it
-      config = updateConfig(home, { db });
-    }
+    if (db) storeTarget(home, db); // refuse a bad URL before making anything
+    // Port 0 means "any free one": pick it now and keep it, so the address
+    // we print (and friends save) still works after a restart.
+    let port: number | string | undefined = args.port;
+    const picked = port !== undefined && parseListenPort(port) === 0;
+    if (picked) port = freePort(args.host !== undefined ? parseHost(args.host) : "0.0.0.0");
+    let { config, identity, tightened } = await initHome(home, { name: args.name, host: args.host, port });
+    if (tightened) process.stderr.write(`p2pchat: ${tightened}\n`);
+    if (db) config = updateConfig(home, { db });
     process.stdout.write(`${config.name} ${identity.peerId} ${advertisedAddress(config)}\n`);
     process.stderr.write(`p2pchat: identity created in ${home}\n`);
+    if (picked) process.stderr.write(`p2pchat: port ${config.port} was free and is yours from now on (saved in the config)\n`);
   },
 });
+
+/** A port free on `host` now: bound and released. */
+function freePort(host: string): number {
+  const probe = (hostname: string) => Bun.listen({ hostname, port: 0, socket: { data() {} } });
+  let server: ReturnType<typeof probe>;
+  try {
+    server = probe(host);
+  } catch {
+    server = probe("0.0.0.0"); // an address this machine does not have (yet): any interface decides
+  }
+  const port = server.port;
+  server.stop(true);
+  return port;
+}

@@ -3,6 +3,7 @@ import { markVariadic } from "./check-args.ts";
 import { connectNode } from "./connect.ts";
 import { ExitCode, EXIT_PENDING, UsageError } from "./errors.ts";
 import { globalArgs } from "./globals.ts";
+import { argvMessage } from "./message-input.ts";
 import { parseSeconds } from "./parse.ts";
 import { DeliveryTracker, whyPending } from "./wait.ts";
 
@@ -17,8 +18,8 @@ export default markVariadic(
     },
     async run({ args }) {
       const words = args._.slice(1);
-      const text = words.join(" ");
-      if (!text) throw new UsageError("nothing to send: p2pchat send NAME TEXT...", "p2pchat send");
+      if (words.length === 0) throw new UsageError("nothing to send: p2pchat send NAME TEXT...", "p2pchat send");
+      const text = argvMessage(words.map(String)); // before any node or serve is involved
       const noWait = (args.wait as unknown) === false;
       const seconds = noWait ? 0 : parseSeconds("--wait", args.wait, 10);
       const { api } = await connectNode({ command: "send" });

@@ -3,6 +3,7 @@
 import type { NodeApi } from "../control/api.ts";
 import { formatStatus } from "../ui/status.ts";
 import { parseHost, parsePort } from "../node/address.ts";
+import { checkMessage } from "./message-input.ts";
 
 export const SERVE_HELP = [
   "@NAME TEXT             send TEXT to the contact NAME",
@@ -27,12 +28,12 @@ export async function runCommandLine(api: NodeApi, raw: string, opts: { echo: bo
   }
   const at = /^@(\S+)\s+([\s\S]+)$/.exec(line);
   if (at) {
-    const r = await api.send(at[1]!, at[2]!);
+    const r = await api.send(at[1]!, checkMessage(at[2]!));
     return opts.echo ? `(queued for ${r.peer})` : null;
   }
   const orig = /^(\S+)\s+(\d{1,5})\s+([\s\S]+)$/.exec(line);
   if (orig) {
-    const r = await api.sendTo(parseHost(orig[1]!), parsePort(orig[2]!), orig[3]!);
+    const r = await api.sendTo(parseHost(orig[1]!), parsePort(orig[2]!), checkMessage(orig[3]!));
     return opts.echo ? `(queued for ${r.peer})` : null;
   }
   return "not understood: write @NAME TEXT, or /help";

@@ -10,6 +10,8 @@ import { local } from "./context.ts";
 import { globalArgs } from "./globals.ts";
 import { logOutputTo } from "./log-file.ts";
 import { runCommandLine } from "./serve-input.ts";
+import { inputLines } from "./input-lines.ts";
+import { lineText, MAX_LINE_BYTES } from "./message-input.ts";
 
 export default defineCommand({
   meta: { name: "serve", description: "Run your node in the foreground until Ctrl-C: receive, deliver, keep links" },
@@ -79,8 +81,15 @@ export default defineCommand({
     if (legacy) process.stdout.write(`legacy: accepting the original program's plaintext connections on ${legacy}: UNENCRYPTED, UNAUTHENTICATED\n`);
     void (async () => {
       const echo = Boolean(process.stdin.isTTY);
-      for await (const line of console) {
+      for await (const input of inputLines(Bun.stdin.stream(), MAX_LINE_BYTES)) {
         if (stopping) break;
+        let line: string;
+        try {
+          line = lineText(input);
+        } catch (err) {
+          process.stderr.write(`p2pchat: error: ${(err as Error).message}\n`);
+          continue;
+        }
         // Messages are stored in the order they were typed without waiting
         // for each commit (a pasted or piped batch goes in one transaction);
         // commands run one at a time.

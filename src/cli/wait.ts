@@ -1,6 +1,9 @@
 // Waiting for our messages to be delivered, for `send` and piped `chat`.
 import type { NodeApi, NodeEvent } from "../control/api.ts";
 
+/** Ids per statusOf request: a long piped chat must not make one huge request line. */
+const STATUS_BATCH = 1_000;
+
 /** Tracks the status of messages we sent, from the node's events (subscribe before sending). */
 export class DeliveryTracker {
   private readonly undelivered = new Set<string>();
@@ -35,9 +38,12 @@ export class DeliveryTracker {
     const deadline = Date.now() + seconds * 1000;
     while (this.undelivered.size > 0 && Date.now() < deadline) {
       // Events carry the news; a look at the database now and then covers any we missed.
-      const statuses = await api.statusOf([...this.undelivered]);
-      for (const [id, status] of Object.entries(statuses)) {
-        if (status === "delivered" || (status === "sent" && this.sentIsFinal.has(id))) this.undelivered.delete(id);
+      const ids = [...this.undelivered];
+      for (let i = 0; i < ids.length; i += STATUS_BATCH) {
+        const statuses = await api.statusOf(ids.slice(i, i + STATUS_BATCH));
+        for (const [id, status] of Object.entries(statuses)) {
+          if (status === "delivered" || (status === "sent" && this.sentIsFinal.has(id))) this.undelivered.delete(id);
+        }
       }
       if (this.undelivered.size === 0) break;
       await new Promise<void>((resolve) => {

@@ -1,7 +1,10 @@
-// Talks to the `serve` running for this home through its control socket.
+// Talks to the `serve` running for this home through its control socket,
+// after checking that the socket is our own serve's (ours, 0600), and takes
+// only replies of the shape each operation promises.
 import type { Socket } from "bun";
 import type { AddContactOptions } from "../node/address-book.ts";
 import { NodeError, type NodeErrorCode } from "../node/errors.ts";
+import { WriteQueue } from "../transport/writer.ts";
 import type {
   AcceptedRequest,
   CancelOutcome,
@@ -19,15 +22,20 @@ import type {
   SendResult,
   SetContactOptions,
 } from "./api.ts";
-import { controlPath } from "./path.ts";
+import { controlPath, socketProblem, stat } from "./path.ts";
+import { replyProblem } from "./replies.ts";
+
+/** Requests the serve has not read yet; a serve that stops reading fails the command past this. */
+const MAX_QUEUE = 64 * 1024 * 1024;
 
 interface ClientState {
   buf: string;
   onLine: (line: string) => void;
   onClose: () => void;
+  onDrain: () => void;
 }
 
-type Waiter = { resolve: (v: unknown) => void; reject: (e: unknown) => void };
+type Waiter = { op: Op; resolve: (v: unknown) => void; reject: (e: unknown) => void };
 
 /** True when something answers on `path` (a running serve); false for no file or a stale one. */
 export async function probeControl(path: string): Promise<boolean> {
@@ -47,20 +55,37 @@ export class ControlClient implements NodeApi {
   private readonly listeners = new Set<(e: NodeEvent) => void>();
   private subscribed = false;
   private closed = false;
+  /** socket.write() takes what fits: a long request goes out in parts, on drain. */
+  private readonly queue = new WriteQueue(MAX_QUEUE);
 
   private constructor(private readonly socket: Socket<ClientState>) {
     socket.data.onLine = (line) => this.onLine(line);
     socket.data.onClose = () => this.onClose();
+    socket.data.onDrain = () => void this.queue.drain(socket as Socket<unknown>);
   }
 
-  /** The running serve's client, or null when none runs for `home`. */
+  /**
+   * The running serve's client, or null when none runs for `home`. Throws
+   * UNSAFE_CONTROL for a socket that another user made or could use: what
+   * we would send it (messages, contacts) is not for them.
+   */
   static async connect(home: string): Promise<ControlClient | null> {
     const path = controlPath(home);
+    if (process.platform !== "win32") {
+      // A named pipe has no file to check; a unix socket must be our serve's.
+      const st = stat(path);
+      if (!st) return null;
+      const problem = socketProblem(st);
+      if (problem && st.isSocket()) {
+        throw new NodeError("UNSAFE_CONTROL", `refusing to talk to the control socket ${path}: ${problem}. Your serve did not make it; check who did, and remove it`);
+      }
+      if (problem) return null; // not a socket: no serve (the next serve replaces it)
+    }
     let socket: Socket<ClientState>;
     try {
       socket = await Bun.connect<ClientState>({
         unix: path,
-        data: { buf: "", onLine: () => {}, onClose: () => {} },
+        data: { buf: "", onLine: () => {}, onClose: () => {}, onDrain: () => {} },
         socket: {
           data(s, chunk) {
             s.data.buf += chunk.toString();
@@ -70,6 +95,9 @@ export class ControlClient implements NodeApi {
               s.data.buf = s.data.buf.slice(nl + 1);
               s.data.onLine(line);
             }
+          },
+          drain(s) {
+            s.data.onDrain();
           },
           close(s) {
             s.data.onClose();
@@ -86,21 +114,41 @@ export class ControlClient implements NodeApi {
   }
 
   private onLine(line: string): void {
-    let msg: { id?: number; ok?: boolean; result?: unknown; error?: { code: string; message: string }; event?: NodeEvent };
+    let msg: { id?: unknown; ok?: unknown; result?: unknown; error?: { code?: unknown; message?: unknown }; event?: NodeEvent };
     try {
       msg = JSON.parse(line);
     } catch {
-      return;
+      return this.fail("a line that is not JSON");
     }
-    if (msg.event) {
+    if (typeof msg !== "object" || msg === null) return this.fail("a line that is not an object");
+    if (msg.event !== undefined) {
+      if (typeof msg.event !== "object" || msg.event === null || typeof msg.event.type !== "string") return this.fail("an event without a type");
       for (const l of this.listeners) l(msg.event);
       return;
     }
-    const w = msg.id !== undefined ? this.waiters.get(msg.id) : undefined;
-    if (!w) return;
-    this.waiters.delete(msg.id!);
-    if (msg.ok) w.resolve(msg.result);
-    else w.reject(new NodeError((msg.error?.code ?? "CONTROL_FAILED") as NodeErrorCode, msg.error?.message ?? "the serve refused the request"));
+    const w = typeof msg.id === "number" ? this.waiters.get(msg.id) : undefined;
+    if (!w) return this.fail(`a reply to no request (id ${JSON.stringify(msg.id)})`);
+    this.waiters.delete(msg.id as number);
+    if (msg.ok === true) {
+      const problem = replyProblem(w.op, msg.result);
+      if (problem) w.reject(new NodeError("CONTROL_FAILED", `the serve's reply to "${w.op}" is not what a serve answers (${problem}); nothing was assumed`));
+      else w.resolve(msg.result);
+    } else {
+      const code = typeof msg.error?.code === "string" ? msg.error.code : "CONTROL_FAILED";
+      const message = typeof msg.error?.message === "string" ? msg.error.message : "the serve refused the request";
+      w.reject(new NodeError(code as NodeErrorCode, message));
+    }
+  }
+
+  /** The other end does not speak our control protocol: fail what waits, and stop. */
+  private fail(what: string): void {
+    const err = new NodeError("CONTROL_FAILED", `the control socket answered with ${what}: not a p2pchat serve`);
+    for (const w of this.waiters.values()) w.reject(err);
+    this.waiters.clear();
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.terminate();
+    for (const l of this.listeners) l({ type: "stopped", reason: err.message });
   }
 
   private onClose(): void {
@@ -116,8 +164,11 @@ export class ControlClient implements NodeApi {
     if (this.closed) return Promise.reject(new NodeError("NOT_RUNNING", "the serve stopped"));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      this.waiters.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.socket.write(JSON.stringify({ id, op, args }) + "\n");
+      this.waiters.set(id, { op, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.queue.send(this.socket as Socket<unknown>, Buffer.from(JSON.stringify({ id, op, args }) + "\n"))) {
+        this.waiters.delete(id);
+        reject(new NodeError("CONTROL_FAILED", `the serve is not reading its control socket (over ${MAX_QUEUE} bytes wait)`));
+      }
     });
   }
 

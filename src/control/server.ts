@@ -9,7 +9,7 @@ import { childLogger } from "../log.ts";
 import { WriteQueue } from "../transport/writer.ts";
 import { OPS, type Op } from "./api.ts";
 import { LocalApi } from "./local.ts";
-import { controlPath } from "./path.ts";
+import { controlPath, socketProblem, stat } from "./path.ts";
 import { probeControl } from "./client.ts";
 
 const log = childLogger("control");
@@ -40,9 +40,16 @@ export class ControlServer {
     return this.conns.size;
   }
 
-  /** Refuses to start when another serve answers on this home's control path; replaces a stale socket file. */
+  /**
+   * Refuses to start when another serve answers on this home's control path,
+   * or when the file there belongs to another user; replaces a stale socket.
+   */
   static async start(home: string, node: ChatNode): Promise<ControlServer> {
-    const path = controlPath(home);
+    const path = controlPath(home, { create: true });
+    const st = process.platform === "win32" ? null : stat(path);
+    if (st && st.uid !== process.getuid?.()) {
+      throw new NodeError("UNSAFE_CONTROL", `cannot start: ${path} is in the way and ${socketProblem(st)}. Check who made it, and remove it`);
+    }
     if (await probeControl(path)) {
       throw new NodeError("ALREADY_RUNNING", `a p2pchat serve is already running for ${home} (its control socket ${path} answers)`);
     }

@@ -1,4 +1,5 @@
 // Validation of what people type: contact names, hosts, ports.
+import { invisibleNameProblem } from "../protocol/hello.ts";
 import { NodeError } from "./errors.ts";
 
 export const MAX_NAME = 40;
@@ -16,6 +17,8 @@ export function nameProblem(name: string): string | null {
   if (chars.length === 0) return "a name cannot be empty";
   if (chars.length > MAX_NAME) return `a name has at most ${MAX_NAME} characters (this has ${chars.length})`;
   if (/[\s\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(name)) return "a name cannot contain spaces or control characters";
+  const invisible = invisibleNameProblem(name); // what a peer refuses in our hello
+  if (invisible) return `a name cannot contain characters that show nothing: it ${invisible}`;
   return null;
 }
 

@@ -7,10 +7,12 @@ export type NodeErrorCode =
   | "BAD_PORT"
   | "BAD_PEER_ID"
   | "BAD_TEXT"
+  | "BAD_DB_URL"
   | "NOT_A_CONTACT"
   | "DUPLICATE_CONTACT"
   | "ALREADY_INITIALIZED"
   | "BAD_HOME"
+  | "UNSAFE_CONTROL"
   | "BAD_CONFIG"
   | "PORT_IN_USE"
   | "LISTEN_FAILED"
@@ -31,6 +33,7 @@ const INPUT_CODES: ReadonlySet<NodeErrorCode> = new Set([
   "BAD_PORT",
   "BAD_PEER_ID",
   "BAD_TEXT",
+  "BAD_DB_URL",
   "NOT_A_CONTACT",
   "DUPLICATE_CONTACT",
   "NOT_A_REQUEST",

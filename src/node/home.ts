@@ -5,7 +5,9 @@ import { homedir, userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import { DEFAULT_PORT, nameProblem, parseHost, parseListenPort, validateName } from "./address.ts";
 import { NodeError } from "./errors.ts";
+import { TransportError } from "../transport/errors.ts";
 import { createIdentity, identityExists, loadIdentity, type Identity } from "../transport/identity.ts";
+import { tightenHome } from "./home-mode.ts";
 
 export const CONFIG_FILE = "config.json";
 export const SQLITE_FILE = "p2pchat.db";
@@ -36,8 +38,8 @@ export function isInitialized(home: string): boolean {
   return identityExists(home) && existsSync(join(home, CONFIG_FILE));
 }
 
-/** `p2pchat init`: creates the identity and config; refuses to overwrite. */
-export async function initHome(home: string, opts: InitOptions = {}): Promise<{ config: Config; identity: Identity }> {
+/** `p2pchat init`: creates the identity and config; refuses to overwrite. `tightened`: what to tell the user, once. */
+export async function initHome(home: string, opts: InitOptions = {}): Promise<{ config: Config; identity: Identity; tightened: string | null }> {
   if (identityExists(home)) {
     throw new NodeError("ALREADY_INITIALIZED", `${home} already holds an identity; p2pchat never overwrites one (use another --home for another user)`);
   }
@@ -49,19 +51,30 @@ export async function initHome(home: string, opts: InitOptions = {}): Promise<{ 
     db: null,
   };
   ensureDir(home);
+  const tightened = tightenHome(home);
   const identity = await createIdentity(home, config.name);
   if (!existsSync(join(home, CONFIG_FILE))) saveConfig(home, config);
-  return { config: loadConfig(home), identity };
+  return { config: loadConfig(home), identity, tightened };
 }
 
 /** Every command but `init` calls this: a fresh home is initialised with defaults. */
-export async function openHome(home: string): Promise<{ config: Config; identity: Identity; created: boolean }> {
+export async function openHome(home: string): Promise<{ config: Config; identity: Identity; created: boolean; tightened: string | null }> {
   if (!identityExists(home)) {
-    const { config, identity } = await initHome(home);
-    return { config, identity, created: true };
+    const { config, identity, tightened } = await initHome(home);
+    return { config, identity, created: true, tightened };
   }
+  const tightened = tightenHome(home);
   if (!existsSync(join(home, CONFIG_FILE))) saveConfig(home, { name: defaultName(), host: "0.0.0.0", port: DEFAULT_PORT, discoverable: true, db: null });
-  return { config: loadConfig(home), identity: await loadIdentity(home), created: false };
+  return { config: loadConfig(home), identity: await openIdentity(home), created: false, tightened };
+}
+
+async function openIdentity(home: string): Promise<Identity> {
+  try {
+    return await loadIdentity(home);
+  } catch (err) {
+    if (err instanceof TransportError) throw new NodeError("BAD_HOME", err.message, { cause: err });
+    throw err;
+  }
 }
 
 export function loadConfig(home: string): Config {

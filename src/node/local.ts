@@ -1,5 +1,6 @@
 // Opens what a command needs on this machine: the home (initialised with
 // defaults when fresh), the identity, the config and the migrated store.
+import { closeSync, existsSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { networkInterfaces } from "node:os";
 import { openStore, parseDbUrl, type StoreTarget } from "../store/open.ts";
@@ -21,27 +22,35 @@ export interface Local {
   identity: Identity;
   /** True when this call created the identity. */
   created: boolean;
+  /** Set when this call removed other users' access to the home: say it once. */
+  tightened: string | null;
   storeTarget: StoreTarget;
 }
 
 export async function openLocal(opts: LocalOptions = {}): Promise<Local> {
   const home = resolveHome(opts.home);
-  const { config, identity, created } = await openHome(home);
-  return { home, config, identity, created, storeTarget: resolveStoreTarget(home, config, opts.db) };
+  const { config, identity, created, tightened } = await openHome(home);
+  return { home, config, identity, created, tightened, storeTarget: resolveStoreTarget(home, config, opts.db) };
 }
 
 export function resolveStoreTarget(home: string, config: Config, flag?: string): StoreTarget {
-  const url = flag || process.env.P2PCHAT_DB || config.db;
+  return storeTarget(home, flag || process.env.P2PCHAT_DB || config.db);
+}
+
+/** The database a URL names (null: SQLite in the home); BAD_DB_URL (exit 2) for one we cannot use. */
+export function storeTarget(home: string, url: string | null | undefined): StoreTarget {
   try {
     return url ? parseDbUrl(url) : { dialect: "sqlite", filename: join(home, SQLITE_FILE) };
   } catch (err) {
-    if (err instanceof StoreError) throw new NodeError("DB_UNAVAILABLE", err.message, { cause: err });
+    if (err instanceof StoreError) throw new NodeError(err.code === "BAD_URL" ? "BAD_DB_URL" : "DB_UNAVAILABLE", err.message, { cause: err });
     throw err;
   }
 }
 
 /** Opens and migrates the store, turning its failures into one clear NodeError. */
 export async function openLocalStore(local: Local): Promise<Store> {
+  const target = local.storeTarget;
+  if (target.dialect === "sqlite" && target.filename !== ":memory:") createPrivate(target.filename);
   try {
     return await openStore(local.storeTarget);
   } catch (err) {
@@ -49,6 +58,19 @@ export async function openLocalStore(local: Local): Promise<Store> {
       throw new NodeError(err.code === "MIGRATION_FAILED" ? "DB_ERROR" : "DB_UNAVAILABLE", err.message, { cause: err });
     }
     throw err;
+  }
+}
+
+/**
+ * A new SQLite file starts empty and 0600 whatever the umask: SQLite gives
+ * its -wal and -shm files the mode of the database file.
+ */
+function createPrivate(filename: string): void {
+  if (process.platform === "win32" || existsSync(filename)) return;
+  try {
+    closeSync(openSync(filename, "wx", 0o600));
+  } catch {
+    // a race with another process, or no such folder: SQLite says which
   }
 }
 

@@ -40,6 +40,17 @@ export type HelloWire = {
 
 const PREFIX = HELLO_MAGIC.length + 2;
 const BAD_NAME_CHAR = /[\s\p{Cc}\p{Cs}]/u; // whitespace, control characters, lone surrogates
+/**
+ * Characters that show nothing or reorder what follows: format characters
+ * (zero-width spaces and joiners, bidi controls, the BOM, tags), the rest of
+ * Unicode's default-ignorables (Hangul fillers, Mongolian selectors...),
+ * noncharacters, and the blank braille pattern. `alice` + U+200B displays as
+ * `alice`; U+202E turns a name around. Variation selectors are allowed after
+ * a character they can vary (an emoji), not alone.
+ */
+const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}\p{Noncharacter_Code_Point}\u2800]/u;
+const VARIATION = /[\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/u;
+const SHOWS_SOMETHING = /[^\p{M}\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/u;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
@@ -62,6 +73,8 @@ export function helloFromWire(version: number, json: unknown): Hello {
   if (typeof name !== "string") throw bad("name is not a string");
   const nameLength = codePoints(name, MAX_NAME);
   if (nameLength < 1 || nameLength > MAX_NAME) throw bad(`name must have 1 to ${MAX_NAME} characters`);
+  const invisible = invisibleNameProblem(name);
+  if (invisible) throw bad(`name ${invisible}`);
   if (BAD_NAME_CHAR.test(name)) throw bad("name contains whitespace or control characters");
   if (typeof port !== "number" || !Number.isInteger(port) || port < 0 || port > 0xffff) throw bad("port is not an integer from 0 to 65535");
   if (!Array.isArray(caps)) throw bad("caps is not an array");
@@ -138,6 +151,23 @@ export function decodeHello(payload: Uint8Array): Hello {
     throw bad("the JSON does not parse", err);
   }
   return helloFromWire(version, json);
+}
+
+/**
+ * Why `name` could pass for another name on screen: "contains an invisible
+ * or bidi-control character (U+200B)", "shows nothing ...", or null. The
+ * node checks names typed locally with this too, so what we announce is
+ * never refused by a peer.
+ */
+export function invisibleNameProblem(name: string): string | null {
+  for (const ch of name) {
+    if (INVISIBLE.test(ch) && !VARIATION.test(ch)) {
+      const cp = ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
+      return `contains an invisible or bidi-control character (U+${cp})`;
+    }
+  }
+  if (name.length > 0 && !SHOWS_SOMETHING.test(name)) return "shows nothing (only combining marks or variation selectors)";
+  return null;
 }
 
 /** An own property of a parsed JSON object (never one from its prototype). */

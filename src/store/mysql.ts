@@ -154,14 +154,19 @@ async function readFulltextSettings(sql: SQL): Promise<(word: string) => boolean
   };
 }
 
+/** The URL with any password replaced by ***: safe to print. Works on URLs that do not parse, too. */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
-    if (u.password) u.password = "***";
-    return u.toString();
+    if (u.host) {
+      if (u.password) u.password = "***";
+      return u.href;
+    }
   } catch {
-    return "(unparsable URL)";
+    // redacted by hand below
   }
+  // user:password@ before the host, whatever the scheme or shape
+  return url.replace(/^([^@/?#]*?\/\/)?([^:@/?#]*):[^@]*@/, (_, scheme: string | undefined, user: string) => `${scheme ?? ""}${user}:***@`);
 }
 
 function describeConnectError(err: unknown): string {

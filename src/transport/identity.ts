@@ -1,8 +1,10 @@
 // Our identity: an ECDSA P-256 key and a self-signed certificate, kept in the
 // home folder. The peer id is derived from the certificate alone.
+import { createPrivateKey, X509Certificate, type KeyObject } from "node:crypto";
 import { chmodSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { peerIdFromCertificate, type PeerId } from "../protocol/peer-id.ts";
+import { TransportError } from "./errors.ts";
 
 export const KEY_FILE = "key.pem";
 export const CERT_FILE = "cert.pem";
@@ -17,11 +19,41 @@ export function identityExists(home: string): boolean {
   return existsSync(join(home, KEY_FILE)) && existsSync(join(home, CERT_FILE));
 }
 
-/** Reads the key and certificate from `home`. */
+/**
+ * Reads the key and certificate from `home`, and checks them here: a damaged
+ * file must be named as such, not surface later as an OpenSSL error when the
+ * node listens. Throws BAD_IDENTITY.
+ */
 export async function loadIdentity(home: string): Promise<Identity> {
-  const keyPem = await Bun.file(join(home, KEY_FILE)).text();
-  const certPem = await Bun.file(join(home, CERT_FILE)).text();
-  return { keyPem, certPem, peerId: peerIdFromCertificate(pemToDer(certPem)) };
+  const keyPath = join(home, KEY_FILE);
+  const certPath = join(home, CERT_FILE);
+  const keyPem = await Bun.file(keyPath).text();
+  const certPem = await Bun.file(certPath).text();
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(keyPem);
+  } catch (err) {
+    throw damaged("key", keyPath, "it is not a readable private key", err);
+  }
+  let cert: X509Certificate;
+  let der: Uint8Array;
+  try {
+    cert = new X509Certificate(certPem);
+    der = pemToDer(certPem);
+  } catch (err) {
+    throw damaged("certificate", certPath, "it is not a readable certificate", err);
+  }
+  if (!cert.checkPrivateKey(key)) throw damaged("key", keyPath, `it does not belong to the certificate ${certPath}`);
+  return { keyPem, certPem, peerId: peerIdFromCertificate(der) };
+}
+
+function damaged(what: string, path: string, why: string, cause?: unknown): TransportError {
+  return new TransportError(
+    "BAD_IDENTITY",
+    `the ${what} file ${path} is damaged: ${why}. It is half of your identity: restore it from a backup ` +
+      `(or move the home away and run \`p2pchat init\` for a new identity, which your contacts must then pin anew)`,
+    { cause },
+  );
 }
 
 /**
@@ -51,7 +83,8 @@ export async function createIdentity(home: string, commonName: string): Promise<
   const keyPem = x509.PemConverter.encode(pkcs8, "PRIVATE KEY") + "\n";
   const certPem = cert.toString("pem") + "\n";
   await writeExclusive(join(home, KEY_FILE), keyPem, 0o600);
-  await writeExclusive(join(home, CERT_FILE), certPem, 0o644);
+  // Public, but the home is private: nothing in it is readable by others.
+  await writeExclusive(join(home, CERT_FILE), certPem, 0o600);
   return { keyPem, certPem, peerId: peerIdFromCertificate(new Uint8Array(cert.rawData)) };
 }
 

@@ -153,11 +153,11 @@ export class Link {
     this.handler.closed(this, this.closeInfo);
   }
 
-  /** Keep-alives and deadlines; the transport calls this about once a second. */
-  tick(now: number): void {
+  /** Keep-alives and deadlines; the transport calls this about once a second (with a shorter handshake deadline under a flood). */
+  tick(now: number, handshakeMs = this.limits.handshakeMs): void {
     if (this.state === "closed") return;
     if (this.state !== "open") {
-      if (now - this.createdAt > this.limits.handshakeMs) this.refuse("HANDSHAKE_TIMEOUT", `no handshake within ${this.limits.handshakeMs / 1000} s`);
+      if (now - this.createdAt > handshakeMs) this.refuse("HANDSHAKE_TIMEOUT", `no handshake within ${handshakeMs / 1000} s`);
       return;
     }
     if (now - this.lastRecv > this.limits.idleTimeoutMs) return this.refuse("KEEPALIVE_TIMEOUT", `nothing received for ${this.limits.idleTimeoutMs / 1000} s`);
@@ -198,6 +198,15 @@ export class Link {
     s.end();
     // A peer that never reads keeps our FIN queued: do not wait for it.
     setTimeout(() => s.terminate(), 2_000).unref();
+  }
+
+  /** Closes at once, without a word: for a connection still in TCP/TLS that must make room. */
+  drop(code: ProtocolErrorCode, reason: string): void {
+    if (this.state === "closed") return;
+    this.closeInfo.local ??= { code, reason };
+    this.state = "closed";
+    if (this.socket) this.socket.terminate();
+    else this.onClose();
   }
 
   sendMessages(msgs: readonly { id: string; created: number; body: string }[]): void {

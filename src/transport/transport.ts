@@ -2,30 +2,20 @@
 // Link. One handler object per listener (Bun's design), state in socket.data.
 import type { Socket, SocketHandler, TCPSocketListener } from "bun";
 import type { Hello } from "../protocol/messages.ts";
+import { HandshakeBudget } from "./budget.ts";
 import type { Identity } from "./identity.ts";
 import { DEFAULT_LIMITS, Link, type LinkHandler, type LinkLimits } from "./link.ts";
+import { TransportError } from "./errors.ts";
 import { tlsOptions } from "./tls.ts";
 
 /** Links of every state at once; a connection beyond is closed at once (fan-in is measured at 1,000). */
 export const MAX_LINKS = 10_000;
-/** Connections still in TLS or hello at once: a flood of half-open connections cannot starve the rest. */
-export const MAX_HANDSHAKES = 1_024;
+export { MAX_HANDSHAKES } from "./budget.ts";
+
+export { TransportError, type ListenErrorCode, type TransportErrorCode } from "./errors.ts";
 
 /** What a stopping node says to its peers; a blocked peer is told exactly this too, so it cannot tell. */
 export const SHUTDOWN_REASON = "the peer is shutting down";
-
-export type ListenErrorCode = "PORT_IN_USE" | "ADDRESS_UNAVAILABLE" | "LISTEN_FAILED";
-
-export class TransportError extends Error {
-  override readonly name = "TransportError";
-  constructor(
-    readonly code: ListenErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
 
 export interface TransportOptions {
   identity: Identity;
@@ -62,6 +52,7 @@ const socketHandler: SocketHandler<Link> = {
 export class Transport {
   private server: TCPSocketListener<Link> | null = null;
   private readonly links = new Set<Link>();
+  private readonly budget = new HandshakeBudget(this.links);
   private timer: ReturnType<typeof setInterval> | null = null;
   private readonly handler: LinkHandler;
   readonly limits: LinkLimits;
@@ -78,6 +69,7 @@ export class Transport {
       writable: (l) => h.writable(l),
       closed: (l, info) => {
         this.links.delete(l);
+        if (l.direction === "in") this.budget.forget(l);
         h.closed(l, info);
       },
     };
@@ -102,13 +94,14 @@ export class Transport {
         socket: {
           ...socketHandler,
           open: (s) => {
-            if (this.links.size >= MAX_LINKS || this.handshaking() >= MAX_HANDSHAKES) {
+            if (this.links.size >= MAX_LINKS || !this.budget.admit(s.remoteAddress)) {
               s.terminate();
               return;
             }
             const link = this.track(new Link("in", s.remoteAddress, s.remotePort, this.handler, this.opts.hello, this.limits));
             s.data = link;
             link.attach(s);
+            this.budget.add(link);
           },
         },
       });
@@ -164,13 +157,6 @@ export class Transport {
     this.timer = null;
   }
 
-  private handshaking(): number {
-    if (this.links.size < MAX_HANDSHAKES) return this.links.size;
-    let n = 0;
-    for (const l of this.links) if (l.state !== "open") n++;
-    return n;
-  }
-
   private track(link: Link): Link {
     this.links.add(link);
     return link;
@@ -181,7 +167,9 @@ export class Transport {
     const every = Math.max(10, Math.min(1000, this.limits.keepaliveMs / 4, this.limits.handshakeMs / 4));
     this.timer = setInterval(() => {
       const now = Date.now();
-      for (const link of this.links) link.tick(now);
+      // Under a flood, half-open connections get less time to finish.
+      const inbound = this.budget.deadline(this.limits.handshakeMs);
+      for (const link of this.links) link.tick(now, link.direction === "in" ? inbound : this.limits.handshakeMs);
     }, every);
     this.timer.unref();
   }

@@ -17,7 +17,8 @@ export interface CliResult {
 
 export interface CliOptions {
   env?: Record<string, string | undefined>;
-  stdin?: string;
+  /** Text, or raw bytes (input that is not UTF-8). */
+  stdin?: string | Uint8Array;
   cwd?: string;
 }
 
@@ -37,7 +38,7 @@ export async function runCli(args: readonly string[], opts: CliOptions = {}): Pr
   const proc = Bun.spawn(cliCommand(args), {
     env: cliEnv(opts.env),
     cwd: opts.cwd ?? ROOT,
-    stdin: opts.stdin !== undefined ? new TextEncoder().encode(opts.stdin) : "ignore",
+    stdin: typeof opts.stdin === "string" ? new TextEncoder().encode(opts.stdin) : (opts.stdin ?? "ignore"),
     stdout: "pipe",
     stderr: "pipe",
   });

@@ -23,7 +23,7 @@ export interface User extends AsyncDisposable {
   port: number;
   peerId: string;
   /** Runs a p2pchat command as this user. */
-  cli(args: string[], opts?: { stdin?: string; env?: Record<string, string> }): Promise<CliResult>;
+  cli(args: string[], opts?: { stdin?: string | Uint8Array; env?: Record<string, string> }): Promise<CliResult>;
   serve(args?: string[], env?: Record<string, string>): Promise<ServeProcess>;
 }
 
@@ -43,7 +43,7 @@ export async function makeUser(name: string, opts: { db?: string } = {}): Promis
   const dir: TempDir = await tempDir(`p2pchat-${name}-`);
   const port = await freePort();
   const dbArgs = opts.db ? ["--db", opts.db] : [];
-  const cli = (args: string[], o: { stdin?: string; env?: Record<string, string> } = {}) => runCli([...args, "--home", dir.path, ...dbArgs], o);
+  const cli = (args: string[], o: { stdin?: string | Uint8Array; env?: Record<string, string> } = {}) => runCli([...args, "--home", dir.path, ...dbArgs], o);
   const init = await cli(["init", "--name", name, "--host", "127.0.0.1", "--port", String(port)]);
   if (init.exitCode !== 0) throw new Error(`init ${name} failed: ${init.stderr}`);
   const peerId = init.stdout.split(" ")[1]!;
@@ -77,7 +77,7 @@ export async function introduce(a: User, b: User): Promise<void> {
   }
 }
 
-export async function spawnServe(args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
+export async function spawnServe(args: string[], env: Record<string, string | undefined> = {}): Promise<ServeProcess> {
   const proc = Bun.spawn(cliCommand(["serve", ...args]), { env: cliEnv(env), stdin: "pipe", stdout: "pipe", stderr: "pipe" });
   let out = "";
   let err = "";

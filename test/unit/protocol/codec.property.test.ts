@@ -4,6 +4,7 @@ import { expect, test } from "bun:test";
 import fc from "fast-check";
 import { createDecoder, encodeFrame, encodeMessages } from "../../../src/protocol/codec.ts";
 import { PROTOCOL_ERROR_CODES, ProtocolError } from "../../../src/protocol/errors.ts";
+import { invisibleNameProblem } from "../../../src/protocol/hello.ts";
 import type { Frame, Hello } from "../../../src/protocol/messages.ts";
 import { HELLO_FRAME, concat, decodeAll, frame, splitAt } from "./wire.ts";
 
@@ -15,7 +16,7 @@ const idArb = fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => {
 
 const nameArb = fc
   .string({ unit: "grapheme", minLength: 1, maxLength: 12 })
-  .filter((s) => !/[\s\p{Cc}\p{Cs}]/u.test(s) && [...s].length <= 40);
+  .filter((s) => !/[\s\p{Cc}\p{Cs}]/u.test(s) && invisibleNameProblem(s) === null && [...s].length <= 40);
 
 const helloArb: fc.Arbitrary<Hello> = fc.record({
   type: fc.constant("hello" as const),

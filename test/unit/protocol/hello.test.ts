@@ -109,3 +109,35 @@ test("encodeFrame refuses a hello the peer would refuse", () => {
   // Within every field limit, but over 4 KiB in all: 32 caps of 32 four-byte characters.
   expectCode(() => encodeFrame({ ...HELLO, caps: Array.from({ length: 32 }, () => "😀".repeat(32)) }), "BAD_FRAME");
 });
+
+test("names that show nothing, or hide or reorder characters, are refused with their own reason", () => {
+  const invisible = [
+    ["alice\u200b", "200B"], // zero-width space: displays as "alice"
+    ["\u200calice", "200C"],
+    ["al\u200dice", "200D"],
+    ["alice\u200e", "200E"],
+    ["alice\u200f", "200F"],
+    ["\u202ealice", "202E"], // right-to-left override, printed raw before
+    ["a\u202ab", "202A"],
+    ["a\u2060b", "2060"],
+    ["a\u2066b\u2069", "2066"],
+    ["\ufeffalice", "FEFF"],
+    ["ali\u00adce", "00AD"], // soft hyphen
+    ["\u3164", "3164"], // Hangul filler: a blank letter
+    ["a\u034fb", "034F"],
+    ["a\u{e0041}", "E0041"], // a tag character
+    ["a\u2800", "2800"], // blank braille pattern
+    ["a\ufffe", "FFFE"],
+  ] as const;
+  for (const [name, cp] of invisible) {
+    const err = expectCode(() => decodeJson({ ...HELLO_JSON, name }), "BAD_FRAME");
+    expect(err.message).toBe(`bad hello: name contains an invisible or bidi-control character (U+${cp})`);
+  }
+  for (const name of ["\ufe0f", "\ufe0f\ufe0e", "\u0301\u0308"]) {
+    const err = expectCode(() => decodeJson({ ...HELLO_JSON, name }), "BAD_FRAME");
+    expect(err.message).toBe("bad hello: name shows nothing (only combining marks or variation selectors)");
+  }
+  // A variation selector after the emoji it varies, and accents, are fine.
+  for (const name of ["alice\u2764\ufe0f", "Zoe\u0308", "jos\u00e9"]) expect(decodeJson({ ...HELLO_JSON, name }).name).toBe(name);
+  expectCode(() => encodeFrame({ ...HELLO, name: "bob\u200b" }), "BAD_FRAME");
+});
