@@ -24,7 +24,7 @@ serveFixture({
       mkdirSync(dir, { recursive: true });
       identities.push(await createIdentity(dir, `peer${i}`));
     }
-    return { ms: performance.now() - t0 };
+    return { ms: performance.now() - t0, peerIds: identities.map((id) => id.peerId) };
   },
   /** Opens a TLS link per identity (those in [from, to)); with `messages`, says hello and sends that many, then waits for all acks. */
   async connect(a) {

@@ -148,7 +148,9 @@ export async function figureFanin(s: Scale): Promise<Figure[]> {
   await using hub = spawnFixture("node-fixture.ts");
   await using peers = spawnFixture("fanin-fixture.ts");
   const { port } = await hub.call<{ port: number }>("start", { home: join(tmp.dir, "hub"), name: "hub", discoverable: true });
-  await peers.call("identities", { count: s.fanin, dir: join(tmp.dir, "peers") });
+  const { peerIds } = await peers.call<{ peerIds: string[] }>("identities", { count: s.fanin, dir: join(tmp.dir, "peers") });
+  // They are contacts of the hub (strangers would be requests, at most 100 of them).
+  await hub.call("addDialers", { peerIds });
   const half = Math.floor(s.fanin / 2);
   const first = await peers.call<{ ok: number }>("connect", { port, messages: s.faninMessages, size: SIZE, from: 0, to: half });
   const mid = await hub.call<{ rss: number }>("rss");

@@ -3,6 +3,7 @@ import { SQL } from "bun";
 import { join } from "node:path";
 import { initHome, isInitialized } from "../src/node/home.ts";
 import { openLocal, openLocalStore } from "../src/node/local.ts";
+import type { PeerId } from "../src/protocol/peer-id.ts";
 import { ChatNode } from "../src/node/node.ts";
 import { parseDbUrl } from "../src/store/open.ts";
 import { serveFixture, settledMemory } from "./fixture.ts";
@@ -49,6 +50,14 @@ serveFixture({
   },
   async addContact(a) {
     await need().book.add(String(a.name), String(a.address), { id: String(a.id) });
+  },
+  /** Many pinned contacts that dial us (no address to dial back: port 0), in one go. */
+  async addDialers(a) {
+    const n = need();
+    for (const [i, id] of (a.peerIds as string[]).entries()) {
+      await n.opts.store.addContact({ name: `peer${i}`, host: "127.0.0.1", port: 0, peerId: id as PeerId });
+    }
+    await n.contacts.reload();
   },
   async discoverable(a) {
     await need().setDiscoverable(Boolean(a.on));

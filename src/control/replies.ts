@@ -74,6 +74,8 @@ const REPLIES = {
   blockRequest: request,
   cancel: cancelled,
   cancelTo: cancelled,
+  createInvite: holding({ text: "string" }, { invite: object({ name: "string", peerId: "string", addresses: "array", token: "string", expires: "number" }) }),
+  addInvite: holding({ renamed: "boolean", known: "boolean" }, { contact }),
   subscribe: (v) => (v === true ? null : "expected true"),
 } satisfies Record<Op, Check>;
 
