@@ -60,6 +60,8 @@ export interface MiniupnpdOptions {
 export class Miniupnpd implements AsyncDisposable {
   private constructor(
     readonly proc: NsProcess,
+    /** Its device's UUID (the description's UDN is "uuid:" + this). */
+    readonly uuid: string,
     /** The port of its HTTP server (device description and SOAP control), or 0 without UPnP. */
     readonly httpPort: number,
     private readonly ns: string,
@@ -74,6 +76,7 @@ export class Miniupnpd implements AsyncDisposable {
     const upnp = opts.upnp ?? true;
     const natpmp = opts.natpmp ?? true;
     const conf = join(dir, "miniupnpd.conf");
+    const uuid = crypto.randomUUID();
     writeFileSync(
       conf,
       [
@@ -87,7 +90,7 @@ export class Miniupnpd implements AsyncDisposable {
         "system_uptime=no",
         "notify_interval=60",
         "clean_ruleset_interval=600",
-        `uuid=${crypto.randomUUID()}`,
+        `uuid=${uuid}`,
         `lease_file=${join(dir, "miniupnpd.leases")}`,
         "upnp_table_name=filter",
         "upnp_nat_table_name=filter",
@@ -108,7 +111,7 @@ export class Miniupnpd implements AsyncDisposable {
         httpPort = Number(/port (\d+)/.exec(line)![1]);
       }
       if (natpmp) await proc.waitFor(/Listening for NAT-PMP\/PCP traffic on port 5351/, { stream: "stderr" });
-      return new Miniupnpd(proc, httpPort, ns);
+      return new Miniupnpd(proc, uuid, httpPort, ns);
     } catch (e) {
       await proc.stop("SIGKILL");
       throw e;
