@@ -59,19 +59,30 @@ export function inNs(ns: string, argv: string[]): string[] {
   return ["ip", "netns", "exec", ns, ...argv];
 }
 
-export async function sysctl(ns: string, key: string, value: string): Promise<void> {
-  await run(inNs(ns, ["sysctl", "-qw", `${key}=${value}`]));
+/**
+ * Sets a sysctl inside the namespace by writing /proc/sys (which shows the
+ * writer's own namespace), so that no `sysctl` binary (procps) is needed.
+ * `optional`: a key this kernel lacks is skipped.
+ */
+export async function sysctl(ns: string, key: string, value: string, opts: { optional?: boolean } = {}): Promise<void> {
+  const path = `/proc/sys/${key.replaceAll(".", "/")}`;
+  const script = opts.optional ? `[ ! -e "$1" ] || printf %s "$2" > "$1"` : `printf %s "$2" > "$1"`;
+  await run(inNs(ns, ["sh", "-c", script, "sh", path, value]));
 }
+
+const DEBIAN_PACKAGE: Record<string, string> = { ip: "iproute2", nft: "nftables", miniupnpd: "miniupnpd-nftables", strelaysrv: "syncthing-relaysrv" };
 
 /**
  * Null when this process can build namespaces, else why not (tests skip with
- * it). Checks root, `ip` and `nft`, then makes and deletes `PREFIX-probe`.
+ * it). Checks root, `ip`, `nft` and any other `tools` the test runs (such as
+ * miniupnpd), then makes and deletes `PREFIX-probe`.
  */
-export async function netnsUnavailable(prefix: string): Promise<string | null> {
+export async function netnsUnavailable(prefix: string, opts: { tools?: string[] } = {}): Promise<string | null> {
   checkPrefix(prefix);
   if (process.platform !== "linux") return "network namespaces need Linux";
   if (process.getuid?.() !== 0) return "network namespaces need root (CI runs as root)";
-  for (const tool of ["ip", "nft"]) if (!Bun.which(tool)) return `\`${tool}\` is not installed (Debian: ${tool === "ip" ? "iproute2" : "nftables"})`;
+  for (const tool of ["ip", "nft", ...(opts.tools ?? [])])
+    if (!Bun.which(tool, { PATH: `${process.env.PATH ?? ""}:/usr/sbin:/sbin` })) return `\`${tool}\` is not installed (Debian: ${DEBIAN_PACKAGE[tool] ?? tool})`;
   const probeNs = `${prefix}-probe`;
   const made = await run(["ip", "netns", "add", probeNs], { check: false });
   if (made.exitCode !== 0) return `cannot make a network namespace: ${made.stderr.trim()}`;

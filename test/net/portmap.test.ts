@@ -14,7 +14,7 @@ import { destroyLiveTestbeds } from "./testbed.ts";
 
 setDefaultTimeout(60_000);
 const PREFIX = netPrefix("pm");
-const why = await netnsUnavailable(PREFIX);
+const why = await netnsUnavailable(PREFIX, { tools: ["miniupnpd"] });
 if (why) console.warn(`p2pchat: network namespace tests skipped: ${why}`);
 afterAll(destroyLiveTestbeds);
 

@@ -21,7 +21,7 @@
 import { mkdirSync } from "node:fs";
 import { addressIn, Host, Router, type Segment } from "./host.ts";
 import { Miniupnpd, applyRouterRuleset, LAN_IF, WAN_IF, type MiniupnpdOptions } from "./miniupnpd.ts";
-import { checkPrefix, cleanPrefix, deleteNamespaces, deleteNamespacesSync, inNs, ipIn, NAME_RE, prefixDir, run, sysctl } from "./netns.ts";
+import { checkPrefix, cleanPrefix, deleteNamespaces, deleteNamespacesSync, ipIn, NAME_RE, prefixDir, run, sysctl } from "./netns.ts";
 import type { NsProcess, SpawnOptions } from "./process.ts";
 
 export const SERVERS_SUBNET = "198.51.100.0/24";
@@ -212,7 +212,7 @@ export class Testbed implements AsyncDisposable {
  * between two hosts of its own LAN.
  */
 async function makeBridge(ns: string, name: string): Promise<void> {
-  for (const key of ["iptables", "ip6tables", "arptables"]) await run(inNs(ns, ["sysctl", "-q", "-e", "-w", `net.bridge.bridge-nf-call-${key}=0`]), { check: false });
+  for (const key of ["iptables", "ip6tables", "arptables"]) await sysctl(ns, `net.bridge.bridge-nf-call-${key}`, "0", { optional: true });
   // A MAC of its own: otherwise a bridge takes its lowest port's MAC, which
   // changes when a port is added, and its neighbours' ARP entries go stale.
   const mac = ["02", ...Array.from(crypto.getRandomValues(new Uint8Array(5)), (b) => b.toString(16).padStart(2, "0"))].join(":");
