@@ -1,6 +1,7 @@
-// The reach layer's one error class: finding peers (DHT records, discovery
-// keys, bootstrap lists). Callers branch on `code`; `message` is one line a
-// person can act on.
+// The reach layer's one error class: finding peers and making ourselves
+// findable (DHT records, discovery keys, bootstrap lists, port mappings on
+// the gateway). Callers branch on `code`; `message` is one line a person can
+// act on.
 
 export type ReachErrorCode =
   | "BAD_KEY" // not a discovery key (z-base-32, 32 bytes)
@@ -14,20 +15,27 @@ export type ReachErrorCode =
   | "NO_DHT" // no bootstrap node to start from
   | "DHT_STOPPED" // the client was stopped
   | "ABORTED" // the caller gave up (AbortSignal)
-  | "TIMEOUT" // a lookup or publish took too long
+  | "TIMEOUT" // a lookup, publish or gateway request took too long
   | "LOOKUP_FAILED" // the DHT client could not run the lookup
-  | "PUBLISH_FAILED"; // no DHT node stored the record
+  | "PUBLISH_FAILED" // no DHT node stored the record
+  | "NO_GATEWAY" // no default gateway, or none that answers UPnP or NAT-PMP
+  | "GATEWAY_REFUSED" // the gateway answered with an error (UPnP fault, NAT-PMP result code)
+  | "BAD_RESPONSE"; // the gateway's answer could not be read
 
 const INPUT_CODES: ReadonlySet<ReachErrorCode> = new Set(["BAD_KEY", "BAD_BOOTSTRAP"]);
 
 export class ReachError extends Error {
   override readonly name = "ReachError";
+  /** GATEWAY_REFUSED: the UPnP error code (718: port taken) or NAT-PMP result code. */
+  readonly detail: number | undefined;
+
   constructor(
     readonly code: ReachErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; detail?: number },
   ) {
     super(message, options);
+    this.detail = options?.detail;
   }
 
   /** The user typed something wrong: the CLI exits with 2. */
@@ -49,5 +57,14 @@ export class ReachError extends Error {
   }
   static timeout(what: string, ms: number) {
     return new ReachError("TIMEOUT", `${what} timed out after ${ms / 1000} s`);
+  }
+  static noGateway(why: string) {
+    return new ReachError("NO_GATEWAY", `no gateway: ${why}`);
+  }
+  static refused(what: string, detail: number, description: string) {
+    return new ReachError("GATEWAY_REFUSED", `${what}: the gateway refused (${detail} ${description})`, { detail });
+  }
+  static badResponse(what: string, why: string, cause?: unknown) {
+    return new ReachError("BAD_RESPONSE", `${what}: unreadable answer from the gateway: ${why}`, { cause });
   }
 }

@@ -1,0 +1,173 @@
+// Port mapping against Debian's miniupnpd on router A, in the testbed: alice
+// maps her port by UPnP (IGD v2 and v1) and by NAT-PMP, the internet reaches
+// her echo server there, renewals keep the port, stop() removes the rules,
+// router B (no mapping) leaves current() null and the logs at debug, and a
+// new WAN address on router A reaches onChange.
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { candidatePorts, type PublicAddress } from "../../src/reach/portmap.ts";
+import { dialFrom } from "./fixtures.ts";
+import { homes, type Homes } from "./home.ts";
+import type { Host } from "./host.ts";
+import { netnsUnavailable, netPrefix } from "./netns.ts";
+import type { NsProcess } from "./process.ts";
+import { destroyLiveTestbeds } from "./testbed.ts";
+
+setDefaultTimeout(60_000);
+const PREFIX = netPrefix("pm");
+const why = await netnsUnavailable(PREFIX, { tools: ["miniupnpd"] });
+if (why) console.warn(`p2pchat: network namespace tests skipped: ${why}`);
+afterAll(destroyLiveTestbeds);
+
+const FIXTURE = `${import.meta.dir}/portmap-fixture.ts`;
+
+type Line = { ready?: number; fingerprint?: string; started?: PublicAddress | null; change?: PublicAddress | null; log?: string; msg?: string; stopped?: boolean };
+
+/** portmap-fixture.ts on `host`, its JSON lines parsed. */
+class Mapper {
+  constructor(readonly proc: NsProcess) {}
+  static async start(host: Host, args: string[] = [], env: Record<string, string> = {}): Promise<Mapper & { port: number; started: PublicAddress | null }> {
+    const m = new Mapper(host.spawn([process.execPath, FIXTURE, ...args], { env }));
+    const port = (await m.next((l) => l.ready !== undefined)).ready!;
+    const started = (await m.next((l) => l.started !== undefined)).started!;
+    return Object.assign(m, { port, started });
+  }
+  lines(): Line[] {
+    return this.proc.lines().map((l) => JSON.parse(l) as Line);
+  }
+  /** The first line at or after `from` that matches. */
+  async next(match: (l: Line) => boolean, from = 0, timeoutMs = 20_000): Promise<Line> {
+    return JSON.parse(await this.proc.waitFor((l) => match(JSON.parse(l) as Line), { from, timeoutMs })) as Line;
+  }
+  async stop(): Promise<void> {
+    const from = this.proc.lines().length;
+    this.proc.send("stop");
+    await this.next((l) => l.stopped === true, from);
+  }
+}
+
+describe.skipIf(why !== null)("port mapping through miniupnpd (IGD v2 and NAT-PMP)", () => {
+  let h: Homes;
+  beforeAll(async () => {
+    h = await homes(PREFIX);
+  });
+  afterAll(async () => {
+    await h?.tb.destroy();
+  });
+
+  for (const via of ["upnp", "nat-pmp"] as const) {
+    test(`${via}: the internet reaches alice at the mapped address; stop() removes the mapping`, async () => {
+      const m = await Mapper.start(h.alice, ["--via", via]);
+      expect(m.started).toEqual({ address: h.routerA.wanAddress, port: m.port, via });
+      expect(await h.routerA.miniupnpd!.rules()).toEqual([`iif "wan" @nh,72,8 0x6 th dport ${m.port} dnat ip to ${h.alice.address}:${m.port}`]);
+      // DNAT only: alice sees the dialler's own address.
+      expect(await dialFrom(h.server, h.routerA.wanAddress, m.port)).toEqual({ ok: true, hello: `hello ${h.server.address}` });
+      expect(await dialFrom(h.bob, h.routerA.wanAddress, m.port)).toEqual({ ok: true, hello: `hello ${h.routerB.wanAddress}` });
+      await m.stop();
+      expect(await h.routerA.miniupnpd!.rules()).toEqual([]);
+      // The echo server still listens, but nothing leads to it any more.
+      expect(await dialFrom(h.alice, "127.0.0.1", m.port)).toMatchObject({ ok: true });
+      expect(await dialFrom(h.server, h.routerA.wanAddress, m.port)).toEqual({ ok: false, error: "ECONNREFUSED" });
+      expect(m.lines().filter((l) => l.change !== undefined)).toEqual([{ change: m.started }, { change: null }]);
+      await m.proc.stop();
+    });
+
+    test(`${via}: renewals keep the mapping and its port well past the lease`, async () => {
+      const m = await Mapper.start(h.alice, ["--via", via, "--lease", "2"]);
+      expect(m.started).toMatchObject({ port: m.port, via });
+      // Renewed at half-time: the third renewal comes after 3 s, past the first lease of 2 s.
+      let renewals = 0;
+      await m.next((l) => /renewed port/.test(l.msg ?? "") && ++renewals === 3);
+      expect(m.lines().filter((l) => /renewed/.test(l.msg ?? ""))).toEqual(Array(3).fill({ log: "debug", msg: `${via}: renewed port ${m.port} for 2 s` }));
+      expect(await h.routerA.miniupnpd!.rules()).toHaveLength(1);
+      expect(await dialFrom(h.server, h.routerA.wanAddress, m.port)).toMatchObject({ ok: true });
+      expect(m.lines().filter((l) => l.change !== undefined)).toEqual([{ change: m.started }]);
+      await m.stop();
+      await m.proc.stop();
+    });
+  }
+
+  test("upnp: a port another host holds falls back to a stable pseudo-random one, the same after a restart", async () => {
+    const carol = await h.tb.addHost("carol", h.routerA);
+    const first = await Mapper.start(carol, ["--via", "upnp"]);
+    const port = first.port;
+    const taken = await Mapper.start(h.alice, ["--via", "upnp", "--port", String(port), "--seed", "alice"]);
+    const expected = candidatePorts(port, "alice", `uuid:${h.routerA.miniupnpd!.uuid}`)[1];
+    expect(taken.started).toEqual({ address: h.routerA.wanAddress, port: expected!, via: "upnp" });
+    expect(await dialFrom(h.server, h.routerA.wanAddress, expected!)).toEqual({ ok: true, hello: `hello ${h.server.address}` });
+    await taken.stop();
+    await taken.proc.stop();
+    const again = await Mapper.start(h.alice, ["--via", "upnp", "--port", String(port), "--seed", "alice"]);
+    expect(again.started).toEqual(taken.started);
+    for (const m of [again, first]) {
+      await m.stop();
+      await m.proc.stop();
+    }
+    expect(await h.routerA.miniupnpd!.rules()).toEqual([]);
+  });
+
+  test("TLS through the mapping: bob, behind his own NAT, reaches alice and sees her certificate", async () => {
+    const m = await Mapper.start(h.alice, ["--tls"]);
+    const fp = m.lines()[0]!.fingerprint!;
+    expect(m.started?.via).toBe("upnp"); // the default order: UPnP first
+    expect(await dialFrom(h.bob, m.started!.address, m.started!.port, { tls: fp })).toEqual({ ok: true, hello: `hello ${h.routerB.wanAddress}`, fingerprint: fp });
+    await m.stop();
+    await m.proc.stop();
+  });
+
+  test("behind router B (no port mapping): start() retries quietly, current() stays null", async () => {
+    const m = await Mapper.start(h.bob, ["--retry", "1", "--discover-ms", "500"]);
+    expect(m.started).toBeNull();
+    // A second round of attempts a second later, all at debug level, and no change.
+    let rounds = 0;
+    await m.next((l) => /^nat-pmp:/.test(l.msg ?? "") && ++rounds === 2);
+    const round = [
+      { log: "debug", msg: "upnp: no gateway answered" },
+      { log: "debug", msg: `nat-pmp: no gateway: nothing answers NAT-PMP at ${h.routerB.lanAddress}` },
+    ];
+    expect(m.lines().slice(1, 6)).toEqual([...round, { started: null }, ...round]);
+    await m.stop();
+    expect(m.lines().at(-1)).toEqual({ stopped: true, current: null } as Line);
+    await m.proc.stop();
+  });
+
+  test("P2PCHAT_DISCOVERY=off: the gateway hears nothing from alice", async () => {
+    const before = h.routerA.miniupnpd!.log().length;
+    const m = await Mapper.start(h.alice, [], { P2PCHAT_DISCOVERY: "off" });
+    expect(m.started).toBeNull();
+    await m.stop();
+    expect(m.lines().filter((l) => l.log || l.change !== undefined)).toEqual([]);
+    expect(h.routerA.miniupnpd!.log().slice(before)).not.toMatch(/192\.168\.1\.10/);
+    await m.proc.stop();
+  });
+
+  for (const via of ["upnp", "nat-pmp"] as const) {
+    test(`${via}: when router A's WAN address changes, onChange reports the new public address`, async () => {
+      const m = await Mapper.start(h.alice, ["--via", via, "--check", "0.5"]);
+      const before = h.routerA.wanAddress;
+      const from = m.proc.lines().length;
+      await h.routerA.setWanAddress("11.0.0.50");
+      try {
+        const change = await m.next((l) => l.change !== undefined, from);
+        expect(change).toEqual({ change: { address: "11.0.0.50", port: m.port, via } });
+        expect(await dialFrom(h.server, "11.0.0.50", m.port)).toEqual({ ok: true, hello: `hello ${h.server.address}` });
+      } finally {
+        await h.routerA.setWanAddress(before);
+      }
+      await m.stop();
+      await m.proc.stop();
+    });
+  }
+});
+
+describe.skipIf(why !== null)("port mapping through miniupnpd with an IGD v1 description", () => {
+  test("upnp: WANIPConnection:1 maps, the internet reaches alice, stop() removes it", async () => {
+    await using h = await homes(`${PREFIX}1`, { upnp: { igd: "v1", natpmp: false } });
+    const m = await Mapper.start(h.alice);
+    expect(m.started).toEqual({ address: h.routerA.wanAddress, port: m.port, via: "upnp" });
+    expect(h.routerA.miniupnpd!.log()).toContain("SOAPAction: urn:schemas-upnp-org:service:WANIPConnection:1#AddPortMapping");
+    expect(await dialFrom(h.server, h.routerA.wanAddress, m.port)).toMatchObject({ ok: true });
+    await m.stop();
+    expect(await h.routerA.miniupnpd!.rules()).toEqual([]);
+    await m.proc.stop();
+  });
+});
