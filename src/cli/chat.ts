@@ -6,6 +6,7 @@ import { formatIncoming } from "../ui/format.ts";
 import { connectNode } from "./connect.ts";
 import { ExitCode, EXIT_PENDING, UsageError } from "./errors.ts";
 import { globalArgs } from "./globals.ts";
+import { reachArgs, reachOptions } from "./reach-args.ts";
 import { inputLines } from "./input-lines.ts";
 import { lineMessage, MAX_LINE_BYTES } from "./message-input.ts";
 import { parseSeconds } from "./parse.ts";
@@ -18,6 +19,7 @@ export default defineCommand({
     hidden: { type: "boolean", description: "Stay hidden: what you write waits as pending" },
     wait: { type: "string", description: "When input is piped: seconds to wait for delivery at its end (default 10)", valueHint: "SECONDS" },
     quiet: { type: "boolean", description: "No terminal bell on incoming messages" },
+    ...reachArgs,
     ...globalArgs,
   },
   async run({ args, rawArgs }) {
@@ -33,6 +35,7 @@ export default defineCommand({
       command: "chat",
       discoverable: hiddenGiven ? !args.hidden : undefined,
       ask: tty ? (saved) => askDiscoverable(saved) : undefined,
+      reach: (config) => reachOptions(args, config),
     });
     if (attached && hiddenGiven && (await api.status()).discoverable === Boolean(args.hidden)) {
       process.stderr.write(`p2pchat: attached to the node already running for this home; --${args.hidden ? "" : "no-"}hidden applies only to a node this chat starts (use /discoverable on|off)\n`);

@@ -25,6 +25,7 @@ export const root = defineCommand({
     requests: lazy(() => import("./requests.ts")),
     invite: lazy(() => import("./invite.ts")),
     add: lazy(() => import("./add.ts")),
+    nearby: lazy(() => import("./nearby.ts")),
     cancel: lazy(() => import("./cancel.ts")),
     history: lazy(() => import("./history.ts")),
     search: lazy(() => import("./search.ts")),

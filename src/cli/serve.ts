@@ -8,6 +8,7 @@ import { logger } from "../log.ts";
 import { formatEvent } from "../ui/events.ts";
 import { local } from "./context.ts";
 import { globalArgs } from "./globals.ts";
+import { reachArgs, reachOptions } from "./reach-args.ts";
 import { logOutputTo } from "./log-file.ts";
 import { runCommandLine } from "./serve-input.ts";
 import { inputLines } from "./input-lines.ts";
@@ -22,6 +23,7 @@ export default defineCommand({
     "contacts-only": { type: "boolean", description: "Refuse peers that are not in your contacts" },
     "legacy-port": { type: "string", description: "Also accept the original program's plaintext connections on this port (unencrypted, unauthenticated)", valueHint: "N" },
     log: { type: "string", description: "Also write what serve prints to FILE, timestamped (owner-only; rotated at 10 MiB, 3 kept)", valueHint: "FILE" },
+    ...reachArgs,
     ...globalArgs,
   },
   async run({ args }) {
@@ -42,6 +44,7 @@ export default defineCommand({
         contactsOnly: args["contacts-only"],
         legacyPort,
         command: "serve",
+        reach: reachOptions(args, l.config),
       });
     } catch (err) {
       await store.close().catch(() => {});

@@ -35,6 +35,8 @@ export interface DialerDeps {
   owed(name: string): Promise<boolean>;
   /** One address tried: it worked, or why not. */
   tried(name: string, target: Target, ok: boolean, why: string | null): void;
+  /** Every address failed: look further (the DHT); true when there are new ones to try now. */
+  exhausted(name: string): Promise<boolean>;
 }
 
 interface Attempt {
@@ -129,8 +131,23 @@ export class Dialer {
       }
     }
     this.nextQueued();
-    if (!duplicate && !ours) void this.redialIfOwed(name);
+    if (duplicate || ours) return true;
+    if (wasUp) void this.redialIfOwed(name);
+    else void this.lookFurther(name);
     return true;
+  }
+
+  /** The last address failed: while we owe the peer messages, ask further afield, then retry after the backoff. */
+  private async lookFurther(name: string): Promise<void> {
+    if (await this.d.owed(name).catch(() => false)) {
+      const found = await this.d.exhausted(name).catch(() => false);
+      const fresh = this.d.contact(name);
+      if (found && fresh && !this.attempts.has(name) && !this.d.linked(fresh)) {
+        this.dial(fresh);
+        return;
+      }
+    }
+    await this.redialIfOwed(name);
   }
 
   /** A contact's link went down (one we did not dial): dial again later if we owe it messages. */

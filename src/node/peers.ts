@@ -54,6 +54,8 @@ export interface PeersDeps {
   tried(name: string, target: Target, ok: boolean, why: string | null): void;
   /** Whether we owe `name` messages. */
   owed(name: string): Promise<boolean>;
+  /** Every address of `name` failed: true when new ones were found (the DHT), to try at once. */
+  exhausted(name: string): Promise<boolean>;
 }
 
 interface LinkCtx {
@@ -88,6 +90,7 @@ export class Peers implements LinkHandler {
       linked: (c) => this.linkTo(c) !== undefined,
       owed: d.owed,
       tried: d.tried,
+      exhausted: d.exhausted,
     });
   }
 

@@ -5,6 +5,7 @@ import type { Contact, OutboxCount } from "../store/store.ts";
 import { formatHostPort } from "./address.ts";
 import type { ContactState } from "./health.ts";
 import type { ChatNode } from "./node.ts";
+import type { ReachStatus } from "./reach.ts";
 
 export interface LinkInfo {
   peer: string;
@@ -28,6 +29,8 @@ export interface NodeStatus {
   /** Requests waiting for the user's decision. */
   requests: number;
   database: string;
+  /** Finding and being found: the public mapped address, LAN beacons, the DHT. */
+  reach?: ReachStatus;
 }
 
 export async function nodeStatus(node: ChatNode): Promise<NodeStatus> {
@@ -61,5 +64,6 @@ export async function nodeStatus(node: ChatNode): Promise<NodeStatus> {
     contacts,
     requests: node.requests.openCount,
     database: node.opts.store.location,
+    reach: node.reach.status(),
   };
 }
