@@ -118,6 +118,8 @@ export class NodeBook {
     if (opts.address !== undefined) {
       const { host, port } = parseHostPort(opts.address);
       await this.node.opts.store.updateContact(name, { host, port });
+      // The dialer goes by the contact's addresses: the one typed goes first among them.
+      await this.node.opts.store.saveAddresses(name, [{ host, port, source: "typed" }], { preferred: true });
     }
     if (opts.rename !== undefined && opts.rename !== name) {
       const to = validateName(opts.rename);

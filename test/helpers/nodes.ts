@@ -54,7 +54,7 @@ export async function startNode(name: string, opts: Partial<StartOptions> = {}):
       store,
       discoverable: o.discoverable ?? true,
       contactsOnly: o.contactsOnly ?? false,
-      port,
+      port: o.port ?? port,
       limits: o.limits,
       retry: FAST_RETRY,
       legacyPort: o.legacyPort,
