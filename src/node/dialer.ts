@@ -79,10 +79,16 @@ export class Dialer {
     return [...this.attempts.values()].map((a) => a.link);
   }
 
-  /** Dials `contact` unless a link or a dial to it exists, or it must not be dialed now. */
+  /**
+   * Dials `contact` unless a link to it exists, or it must not be dialed now.
+   * While a dial to it is under way, addresses it did not plan for (a beacon
+   * just heard, a DHT record) are tried next, not after a backoff.
+   */
   dial(contact: Contact): void {
     if (!this.d.discoverable() || contact.blocked || contact.legacy) return;
-    if (this.d.linked(contact) || this.attempts.has(contact.name)) return;
+    if (this.d.linked(contact)) return;
+    const attempt = this.attempts.get(contact.name);
+    if (attempt) return void this.extend(attempt, dialPlan(contact));
     const plan = dialPlan(contact);
     if (plan.length === 0) return;
     if (this.attempts.size >= MAX_CONCURRENT_DIALS) {
@@ -101,6 +107,13 @@ export class Dialer {
     this.d.health.dialing(contact.name, address);
     const link = this.d.transport().dial(target.host, target.port, this.d.newCtx(contact, target));
     this.attempts.set(contact.name, { link, plan, at });
+  }
+
+  /** Puts the addresses the attempt has not planned right after the one it tries now, in their order. */
+  private extend(attempt: Attempt, plan: Target[]): void {
+    const planned = new Set(attempt.plan.map((t) => formatHostPort(t.host, t.port)));
+    const added = plan.filter((t) => !planned.has(formatHostPort(t.host, t.port)));
+    if (added.length > 0) attempt.plan.splice(attempt.at + 1, 0, ...added);
   }
 
   /** Drops queued and in-flight dials (hidden, shutting down). */

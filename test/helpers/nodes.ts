@@ -4,6 +4,7 @@ import type { NodeEvent } from "../../src/node/events.ts";
 import { initHome } from "../../src/node/home.ts";
 import { openLocal, openLocalStore } from "../../src/node/local.ts";
 import { ChatNode, type NodeOptions } from "../../src/node/node.ts";
+import type { RetryOptions } from "../../src/node/retry.ts";
 import type { LinkLimits } from "../../src/transport/link.ts";
 import { formatHostPort } from "../../src/node/address.ts";
 import { createTestDb, type TestDb } from "./databases.ts";
@@ -32,6 +33,8 @@ export interface StartOptions {
   port: number;
   /** Accept the original program's plaintext connections on this port (0: any free one). */
   legacyPort: number;
+  /** Redial backoff (default FAST_RETRY). */
+  retry: Partial<RetryOptions>;
 }
 
 export const FAST_RETRY = { baseMs: 50, maxMs: 400, jitter: 0 };
@@ -56,7 +59,7 @@ export async function startNode(name: string, opts: Partial<StartOptions> = {}):
       contactsOnly: o.contactsOnly ?? false,
       port: o.port ?? port,
       limits: o.limits,
-      retry: FAST_RETRY,
+      retry: o.retry ?? FAST_RETRY,
       legacyPort: o.legacyPort,
     };
     const n = await ChatNode.start(options);

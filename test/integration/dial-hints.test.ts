@@ -1,5 +1,8 @@
 // New addresses for a contact are dialed: one typed with `contacts set
-// --address`. Real nodes on loopback.
+// --address`, and those that arrive while a dial is under way (a beacon
+// heard, a DHT record found), tried next rather than after the dial fails
+// and a backoff runs out. Real nodes on loopback; the slow address is a port
+// that accepts TCP and never answers TLS.
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { eventually, startNode } from "../helpers/nodes.ts";
 
@@ -21,4 +24,30 @@ describe("dialing a contact's addresses", () => {
     const [c] = await alice.node.book.list();
     expect(c!.addresses[0]).toMatchObject({ host: "127.0.0.1", port: moved, source: "typed" });
   });
+
+  test("an address learned while a dial hangs is tried right after it, not after the backoff", async () => {
+    // A long backoff: had the new address to wait for it, the test would time out.
+    await using alice = await startNode("alice", { limits: { handshakeMs: 1_500 }, retry: { baseMs: 60_000, maxMs: 60_000, jitter: 0 } });
+    await using bob = await startNode("bob");
+    const accepted = Promise.withResolvers<void>();
+    await using tarpit = tarpitListener(() => accepted.resolve());
+    // alice knows bob only at the tarpit.
+    await alice.node.book.add("bob", `127.0.0.1:${tarpit.port}`, { id: bob.node.peerId });
+    const { id } = await alice.node.send("bob", "are you there?");
+    await accepted.promise;
+
+    // alice hears of bob's address (as his beacon would tell her) while her dial hangs.
+    const bobPort = bob.node.listening!.port;
+    await alice.node.opts.store.saveAddresses("bob", [{ host: "127.0.0.1", port: bobPort, source: "lan" }], { preferred: true });
+    alice.node.peers.dial((await alice.node.contacts.refresh("bob"))!);
+    const t0 = Date.now();
+    await eventually(async () => (await alice.node.statusOf([id])).get(id) === "delivered", "delivered to bob", 10_000);
+    // The tarpit's handshake deadline, then bob: no backoff in between.
+    expect(Date.now() - t0).toBeLessThan(5_000);
+  });
 });
+
+function tarpitListener(onAccept: () => void): { port: number } & AsyncDisposable {
+  const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { open: onAccept, data() {} } });
+  return { port: server.port, [Symbol.asyncDispose]: async () => server.stop(true) };
+}
