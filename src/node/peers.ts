@@ -5,7 +5,7 @@
 // messages.
 import type { ChatMessage, Hello } from "../protocol/messages.ts";
 import type { PeerId } from "../protocol/peer-id.ts";
-import type { Contact, IncomingMessage, PeerRequest, Store } from "../store/store.ts";
+import type { AddressSource, Contact, IncomingMessage, PeerRequest, Store } from "../store/store.ts";
 import type { CloseInfo, Link, LinkHandler, Refusal } from "../transport/link.ts";
 import { SHUTDOWN_REASON, type Transport } from "../transport/transport.ts";
 import { childLogger } from "../log.ts";
@@ -70,6 +70,15 @@ interface LinkCtx {
 }
 
 const ctxOf = (link: Link) => link.ctx as LinkCtx;
+
+/** Where addresses come from that the user did not give for this contact (see verify()). */
+const HINT_SOURCES: ReadonlySet<AddressSource> = new Set(["hello", "lan", "dht", "relay"]);
+
+/** Where the contact's address `target` came from, if it is one of its addresses. */
+function sourceOf(contact: Contact, target: Target | null): AddressSource | null {
+  if (!target) return null;
+  return contact.addresses.find((a) => a.host === target.host && a.port === target.port)?.source ?? null;
+}
 const newCtx = (contact: Contact | null, target: Target | null = null): LinkCtx => ({ contact, target, request: null, outbox: null, uncommitted: 0 });
 
 export class Peers implements LinkHandler {
@@ -166,6 +175,13 @@ export class Peers implements LinkHandler {
     if (link.direction === "out") {
       const contact = ctxOf(link).contact!;
       if (contact.peerId && contact.peerId !== peerId) {
+        // An address only heard of (a beacon, a record, a hello) may be anyone's
+        // by now: a failure of that address, not news that the contact changed.
+        const source = sourceOf(contact, ctxOf(link).target);
+        if (source && HINT_SOURCES.has(source)) {
+          log.debug(`${link.address} (heard of by ${source}) is not ${contact.name}: ${peerId} answers there; refused`);
+          return { code: "IDENTITY_MISMATCH", reason: `another node answers at ${link.address} (${peerId}), not ${contact.name}` };
+        }
         if (this.d.health.mismatch(contact.name, contact.peerId, peerId)) {
           const text =
             `IDENTITY MISMATCH for ${contact.name} at ${link.address}: pinned ${contact.peerId}, but the peer there presents ${peerId}. ` +

@@ -1,8 +1,9 @@
 // New addresses for a contact are dialed: one typed with `contacts set
 // --address`, and those that arrive while a dial is under way (a beacon
 // heard, a DHT record found), tried next rather than after the dial fails
-// and a backoff runs out. Real nodes on loopback; the slow address is a port
-// that accepts TCP and never answers TLS.
+// and a backoff runs out; another node at an address only heard of is that
+// address's failure, not news that the contact changed. Real nodes on
+// loopback; the slow address is a port that accepts TCP and never answers TLS.
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { eventually, startNode } from "../helpers/nodes.ts";
 
@@ -44,6 +45,26 @@ describe("dialing a contact's addresses", () => {
     await eventually(async () => (await alice.node.statusOf([id])).get(id) === "delivered", "delivered to bob", 10_000);
     // The tarpit's handshake deadline, then bob: no backoff in between.
     expect(Date.now() - t0).toBeLessThan(5_000);
+  });
+
+  test("another node at an address only heard of (a beacon): refused quietly, no advice to re-pin, the message waits", async () => {
+    await using alice = await startNode("alice");
+    await using bob = await startNode("bob");
+    await using mallory = await startNode("mallory");
+    await alice.node.book.add("bob", bob.address, { id: bob.node.peerId });
+    await bob.node.stop();
+    // A beacon (forged, or heard before the address changed hands) puts bob where mallory listens.
+    const there = mallory.node.listening!.port;
+    await alice.node.opts.store.saveAddresses("bob", [{ host: "127.0.0.1", port: there, source: "lan" }], { preferred: true });
+    await alice.node.contacts.refresh("bob");
+    const { id } = await alice.node.send("bob", "for bob only");
+    const refused = async () => (await alice.node.book.list())[0]!.addresses.find((a) => a.port === there)?.lastError ?? null;
+    await eventually(async () => (await refused()) !== null, "mallory's address tried");
+    expect(await refused()).toBe(`another node answers at 127.0.0.1:${there} (${mallory.node.peerId}), not bob`);
+    expect(alice.events.filter((e) => e.type === "warning")).toEqual([]);
+    expect((await alice.node.status()).contacts.find((c) => c.name === "bob")?.state).not.toBe("identity changed");
+    expect((await alice.node.statusOf([id])).get(id)).toBe("pending");
+    expect(await mallory.node.book.requests()).toEqual([]);
   });
 });
 
