@@ -8,6 +8,7 @@ import type { Contact, NewAddress, OutStatus, PeerRequest } from "../store/store
 import type { Link } from "../transport/link.ts";
 import { decodeInvite, encodeInvite, InviteError, MAX_INVITE_ADDRS, type Invite } from "../protocol/invite.ts";
 import { advertised } from "../reach/addresses.ts";
+import { vouchedAddresses } from "../reach/nearby.ts";
 import { childLogger } from "../log.ts";
 import { normalizeHost } from "./contacts.ts";
 import type { Target } from "./dialer.ts";
@@ -310,7 +311,9 @@ export class NodeBook {
     if (!parsed.ok) throw new NodeError("BAD_PEER_ID", `invalid peer id ${JSON.stringify(id)}: ${parsed.reason}`);
     const known = this.node.contacts.byPeer(parsed.id);
     if (known) return { contact: known, renamed: false, known: true };
-    const heard = this.node.reach.nearbyPeers().find((p) => p.peerId === parsed.id);
+    const found = this.node.reach.nearbyPeers().find((p) => p.peerId === parsed.id);
+    // Where its beacons came from: the other addresses a beacon names are anyone's say-so.
+    const heard = found && { ...found, addresses: vouchedAddresses(found) };
     if (!heard || heard.addresses.length === 0) {
       throw new NodeError("NOT_NEARBY", `${parsed.id} was not heard on the LAN in the last 90 s (see \`p2pchat nearby\`); add it with its invite, or NAME HOST:PORT --id ID`);
     }

@@ -12,7 +12,7 @@ import { DhtFinder } from "../reach/dht-finder.ts";
 import { DhtPublisher } from "../reach/dht-publisher.ts";
 import { loadOrCreateDiscoveryKey, parseDiscoveryKey, type DiscoveryKey } from "../reach/discovery-key.ts";
 import { LanBeacon } from "../reach/lan-beacon.ts";
-import { Nearby, type NearbyPeer } from "../reach/nearby.ts";
+import { Nearby, vouchedAddresses, type NearbyPeer } from "../reach/nearby.ts";
 import { PortMapper, type PublicAddress } from "../reach/portmap.ts";
 import { discoveryAllowed } from "../reach/switch.ts";
 import { childLogger } from "../log.ts";
@@ -65,7 +65,7 @@ export class NodeReach {
     private readonly opts: ReachOptions,
   ) {
     this.nearby = new Nearby({ prefer: (id) => node.contacts.byPeer(id) !== undefined });
-    this.nearby.onPeer((peerId, addresses) => void this.heardNearby(peerId, addresses));
+    this.nearby.onPeer((peerId) => void this.heardNearby(peerId));
   }
 
   /** Our discovery key (z-base-32), for hellos and invites. */
@@ -201,12 +201,20 @@ export class NodeReach {
     }
   }
 
-  /** A contact's beacon: remember where it is, and dial at once if we owe it messages. */
-  private async heardNearby(peerId: PeerId, addresses: { host: string; port: number }[]): Promise<void> {
+  /**
+   * A contact's beacon: remember where it is, and dial at once if we owe it
+   * messages. Only the addresses its beacons came from are taken: a forged
+   * beacon that names other hosts could fill the address book with places
+   * that never answer, each costing a dial before the real one.
+   */
+  private async heardNearby(peerId: PeerId): Promise<void> {
     const c = this.node.contacts.byPeer(peerId);
-    if (!c || c.blocked || this.stopped) return;
+    const heard = this.nearby.get(peerId);
+    if (!c || !heard || c.blocked || this.stopped) return;
     const known = new Set(c.addresses.map((a) => hostPort(a.host, a.port)));
-    const fresh = addresses.filter((a) => !known.has(hostPort(a.host, a.port))).map((a) => ({ ...a, source: "lan" as const }));
+    const fresh = vouchedAddresses(heard)
+      .filter((a) => !known.has(hostPort(a.host, a.port)))
+      .map((a) => ({ host: a.host, port: a.port, source: "lan" as const }));
     if (fresh.length > 0) {
       await this.node.opts.store.saveAddresses(c.name, fresh, { preferred: true }).catch(() => 0);
       await this.node.contacts.refresh(c.name);

@@ -234,6 +234,16 @@ export class Nearby {
   }
 }
 
+/**
+ * The addresses a peer's beacons came from (its source address with the port
+ * it announced), not the others a beacon merely names: anyone on the LAN can
+ * name any address in a beacon, but a flood from one host vouches only for
+ * that host. p2pchat's own beacons name no other address.
+ */
+export function vouchedAddresses(p: NearbyPeer): NearbyAddress[] {
+  return p.addresses.filter((a) => a.host === a.from);
+}
+
 function view(e: Entry, now: number, ttlMs: number): NearbyPeer {
   const p: NearbyPeer = {
     peerId: e.peerId,

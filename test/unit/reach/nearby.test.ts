@@ -3,7 +3,7 @@
 import { expect, test } from "bun:test";
 import { peerIdFromDigest, type PeerId } from "../../../src/protocol/peer-id.ts";
 import type { Heard, HostPort } from "../../../src/reach/lan-announce.ts";
-import { Nearby, type NearbyOptions } from "../../../src/reach/nearby.ts";
+import { Nearby, vouchedAddresses, type NearbyOptions } from "../../../src/reach/nearby.ts";
 
 const id = (n: number) => peerIdFromDigest(new Uint8Array(32).fill(n));
 const BOB = id(2);
@@ -135,4 +135,15 @@ test("the discovery key is kept as last heard", () => {
   expect(s.nearby.get(BOB)!.discoveryKey).toEqual(new Uint8Array([1, 2]));
   s.nearby.record(heard(BOB, "10.0.0.2"));
   expect(s.nearby.get(BOB)!.discoveryKey).toBeUndefined();
+});
+
+test("vouched addresses: where a peer's beacons came from, not the others a beacon names", () => {
+  using s = setup();
+  s.nearby.record(heard(BOB, "10.0.0.2", { extra: [{ host: "198.51.100.7", port: 1024 }] }));
+  // Another host claims bob's id and names more addresses.
+  s.nearby.record(heard(BOB, "10.0.0.66", { inst: "00000000000000c0", extra: [{ host: "10.0.0.2", port: 9 }] }));
+  s.nearby.record(heard(BOB, "fe80::2%eth0", { port: 20002 }));
+  const bob = s.nearby.get(BOB)!;
+  expect(bob.addresses.map((a) => `${a.host}:${a.port}`).sort()).toEqual(["10.0.0.2:20001", "10.0.0.2:9", "10.0.0.66:20001", "198.51.100.7:1024", "fe80::2%eth0:20002"]);
+  expect(vouchedAddresses(bob).map((a) => `${a.host}:${a.port}`).sort()).toEqual(["10.0.0.2:20001", "10.0.0.66:20001", "fe80::2%eth0:20002"]);
 });
