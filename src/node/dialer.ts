@@ -82,13 +82,13 @@ export class Dialer {
   /**
    * Dials `contact` unless a link to it exists, or it must not be dialed now.
    * While a dial to it is under way, addresses it did not plan for (a beacon
-   * just heard, a DHT record) are tried next, not after a backoff.
+   * just heard, a DHT record) are tried next, not after a backoff; see extend().
    */
   dial(contact: Contact): void {
     if (!this.d.discoverable() || contact.blocked || contact.legacy) return;
     if (this.d.linked(contact)) return;
     const attempt = this.attempts.get(contact.name);
-    if (attempt) return void this.extend(attempt, dialPlan(contact));
+    if (attempt) return void this.extend(contact, attempt, dialPlan(contact));
     const plan = dialPlan(contact);
     if (plan.length === 0) return;
     if (this.attempts.size >= MAX_CONCURRENT_DIALS) {
@@ -109,11 +109,24 @@ export class Dialer {
     this.attempts.set(contact.name, { link, plan, at });
   }
 
-  /** Puts the addresses the attempt has not planned right after the one it tries now, in their order. */
-  private extend(attempt: Attempt, plan: Target[]): void {
+  /**
+   * Puts the addresses the attempt has not planned right after the one it
+   * tries now, in their order. A dial still waiting for TCP to connect gives
+   * way to them at once: an address nobody answers any more (a peer that
+   * moved) holds a dial until the handshake deadline; it is tried again last.
+   */
+  private extend(contact: Contact, attempt: Attempt, plan: Target[]): void {
     const planned = new Set(attempt.plan.map((t) => formatHostPort(t.host, t.port)));
     const added = plan.filter((t) => !planned.has(formatHostPort(t.host, t.port)));
-    if (added.length > 0) attempt.plan.splice(attempt.at + 1, 0, ...added);
+    if (added.length === 0) return;
+    attempt.plan.splice(attempt.at + 1, 0, ...added);
+    if (attempt.link.state !== "connecting") return;
+    const stuck = attempt.plan[attempt.at]!;
+    log.debug(`${contact.name}: new addresses while ${formatHostPort(stuck.host, stuck.port)} does not answer: trying them first`);
+    // Forgotten before it closes, so that its close is no failure of ours to count.
+    this.attempts.delete(contact.name);
+    attempt.link.drop("SHUTDOWN", "gave way to a fresher address");
+    this.start(contact, [...attempt.plan.slice(attempt.at + 1), stuck], 0);
   }
 
   /** Drops queued and in-flight dials (hidden, shutting down). */
