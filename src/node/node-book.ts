@@ -186,7 +186,10 @@ export class NodeBook {
   private *hinted(link: Link, hello: Hello): Iterable<NewAddress> {
     const from = normalizeHost(link.remoteHost);
     const loopbackPeer = from === "127.0.0.1" || from === "::1";
-    if (link.direction === "in" && hello.port > 0) yield { host: from, port: hello.port, source: "hello" };
+    // An IPv6 link-local source comes without its zone (the socket does not say
+    // which interface), and cannot be dialed without one.
+    const zoneless = /^fe[89ab][0-9a-f]:/i.test(from) && !from.includes("%");
+    if (link.direction === "in" && hello.port > 0 && !zoneless) yield { host: from, port: hello.port, source: "hello" };
     for (const text of hello.addrs ?? []) {
       let a: { host: string; port: number };
       try {
