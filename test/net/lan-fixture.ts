@@ -10,8 +10,9 @@
 //   {"event":"list","peers":[...]} {"event":"stats",...} {"event":"stopped"}   answers to stdin
 // stdin, one command a line: list, stats, stop (go hidden), start, quit.
 //
-// --flood N --claim PEER_ID sends N forged beacons claiming PEER_ID (each a
-// new instance id and 8 made-up addresses), prints {"event":"flooded"} and exits.
+// --flood N --claim PEER_ID [--port P] sends N forged beacons claiming
+// PEER_ID at TCP port P of the sender (each a new instance id and 8 made-up
+// addresses), prints {"event":"flooded"} and exits.
 import { parseArgs } from "node:util";
 import { parsePeerId, peerIdFromDigest, type PeerId } from "../../src/protocol/peer-id.ts";
 import { encodeAnnounce, newInstanceId, type HostPort } from "../../src/reach/lan-announce.ts";
@@ -81,7 +82,7 @@ if (a.flood) {
   const n = Number(a.flood);
   for (let i = 0; i < n; i++) {
     const addresses = Array.from({ length: 8 }, (_, k) => ({ host: `198.51.100.${(i * 8 + k) % 254 + 1}`, port: 1024 + (i % 60_000) }));
-    await socket.send(encodeAnnounce({ peerId: claim.id, port: 20001, instanceId: newInstanceId(), addresses }));
+    await socket.send(encodeAnnounce({ peerId: claim.id, port: Number(a.port), instanceId: newInstanceId(), addresses }));
   }
   await emit("flooded", { count: n, ms: now() - started });
   await socket.close();
