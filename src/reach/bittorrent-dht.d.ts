@@ -63,6 +63,12 @@ declare module "bittorrent-dht" {
     addNode(node: { host: string; port: number; id?: Uint8Array }): void;
     put(opts: PutOptions, cb: (err: (Error & { code?: number | string }) | null, hash: Buffer, n: number) => void): Buffer;
     get(target: Uint8Array, opts: GetOptions, cb: (err: Error | null, value: GetResult | null) => void): void;
+    /**
+     * Internal: the closest nodes found for each target (hex), with the write
+     * tokens they gave, kept 5 minutes and reused by put(). dht.ts drops an
+     * entry before each put (the tokens are bound to our address).
+     */
+    _tables: { remove(target: string): void };
     /** Nodes in the routing table and the values this node stores (hex), by target. */
     toJSON(): { nodes: NodeInfo[]; values: Record<string, StoredValue> };
     destroy(cb?: () => void): void;

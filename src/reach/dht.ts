@@ -89,6 +89,12 @@ export class DhtClient implements AsyncDisposable {
     if (r.seq > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`seq ${r.seq} is beyond what bittorrent-dht carries`);
     const what = `DHT publish for ${encodeZ32(r.key)}`;
     const n = await this.#op<number>(what, "PUBLISH_FAILED", (done, fail) => {
+      // bittorrent-dht keeps the nodes closest to a key, with the write tokens
+      // they gave us, for 5 minutes, and puts to them again without asking.
+      // A token is bound to the address we asked from: once our public
+      // address changes (what a republish is for) every put with the old
+      // ones fails ("All queries failed") until that cache expires. Ask anew.
+      this.dht._tables.remove(createHash("sha1").update(r.key).digest("hex"));
       const opts = { k: Buffer.from(r.key), v: Buffer.from(r.value), seq: Number(r.seq), sig: Buffer.from(r.sig) };
       this.dht.put(opts, (err, _hash, n) => {
         if (!err) return done(n);

@@ -159,6 +159,21 @@ describe("dht", () => {
     }
   });
 
+  test.concurrent("a republish lands after the write tokens we hold went stale (our public address changed)", async () => {
+    await using net = await startTestnet({ size: 5 });
+    await using a = await client(net.bootstrap);
+    const alice = generateDiscoveryKey();
+    const now = BigInt(Date.now()) * 1000n;
+    expect(await a.publish(record(alice, ["11.0.0.2:7001"], now))).toBeGreaterThan(0);
+    // A node's write token is bound to the address that asked for it, and
+    // lasts two of its secret rotations: rotating twice voids the tokens
+    // a holds, as a new public address does.
+    for (const node of net.nodes) for (let i = 0; i < 2; i++) (node as unknown as { _rotateSecrets(): void })._rotateSecrets();
+    expect(await a.publish(record(alice, ["11.0.0.50:7001"], now + 1n))).toBeGreaterThan(0);
+    await using b = await client(net.bootstrap);
+    expect((await b.resolve(alice.publicKey))?.addresses).toEqual(["11.0.0.50:7001"]);
+  });
+
   test.concurrent("a lookup nobody answers fails with a clear timeout; stop ends those in flight", async () => {
     await using silent = await silentUdp();
     await using c = await client([{ host: "127.0.0.1", port: silent.port }], 300);
