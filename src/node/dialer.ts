@@ -35,7 +35,7 @@ export interface DialerDeps {
   owed(name: string): Promise<boolean>;
   /** One address tried: it worked, or why not. */
   tried(name: string, target: Target, ok: boolean, why: string | null): void;
-  /** Every address failed: look further (the DHT); true when there are new ones to try now. */
+  /** Look further (the DHT) once the first address or every address failed; true when there are new ones to try now. */
   exhausted(name: string): Promise<boolean>;
 }
 
@@ -153,6 +153,7 @@ export class Dialer {
       const fresh = this.d.contact(name);
       if (fresh && next < attempt.plan.length && this.d.discoverable() && !fresh.blocked && !this.d.linked(fresh)) {
         this.start(fresh, attempt.plan, next);
+        if (attempt.at === 0) void this.lookMeanwhile(name);
         return true;
       }
     }
@@ -161,6 +162,20 @@ export class Dialer {
     if (wasUp) void this.redialIfOwed(name);
     else void this.lookFurther(name);
     return true;
+  }
+
+  /**
+   * The address tried first (the one that worked last) failed and others
+   * remain: the peer has likely moved, so while we owe it messages ask
+   * further afield now, not once each of the others has failed (an address
+   * that drops packets, such as a private one of another network, holds a
+   * dial until the handshake deadline). What it finds joins the dial.
+   */
+  private async lookMeanwhile(name: string): Promise<void> {
+    if (!(await this.d.owed(name).catch(() => false))) return;
+    if (!(await this.d.exhausted(name).catch(() => false))) return;
+    const fresh = this.d.contact(name);
+    if (fresh) this.dial(fresh);
   }
 
   /** The last address failed: while we owe the peer messages, ask further afield, then retry after the backoff. */
