@@ -26,10 +26,25 @@ export function reachOptions(args: ReachArgs, config: Config): ReachOptions {
     if (err instanceof ReachError) throw new UsageError(err.message, "p2pchat serve");
     throw err;
   }
+  const portmap = portmapKnobs(process.env);
   return {
     lan: args.lan ?? config.lan,
     upnp: args.upnp ?? config.upnp,
     dht: args.dht ?? config.dht,
     dhtBootstrap,
+    ...(portmap ? { portmap } : {}),
   };
+}
+
+/**
+ * For tests, not users: P2PCHAT_PORTMAP_CHECK_S=SECONDS makes the port mapper
+ * reread the gateway's public address that often (default 60 s), so a test
+ * that changes a router's WAN address need not wait a minute.
+ */
+export function portmapKnobs(env: Record<string, string | undefined>): ReachOptions["portmap"] | undefined {
+  const text = env.P2PCHAT_PORTMAP_CHECK_S;
+  if (text === undefined || text === "") return undefined;
+  const checkSeconds = Number(text);
+  if (!Number.isFinite(checkSeconds) || checkSeconds <= 0) throw new UsageError(`P2PCHAT_PORTMAP_CHECK_S=${JSON.stringify(text)}: a number of seconds above 0`, "p2pchat serve");
+  return { checkSeconds };
 }

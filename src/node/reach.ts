@@ -14,6 +14,7 @@ import { loadOrCreateDiscoveryKey, parseDiscoveryKey, type DiscoveryKey } from "
 import { LanBeacon } from "../reach/lan-beacon.ts";
 import { Nearby, vouchedAddresses, type NearbyPeer } from "../reach/nearby.ts";
 import { PortMapper, type PublicAddress } from "../reach/portmap.ts";
+import { decodeRecord, type SignedRecord } from "../reach/record.ts";
 import { discoveryAllowed } from "../reach/switch.ts";
 import { childLogger } from "../log.ts";
 import { parseHostPort } from "./address.ts";
@@ -102,7 +103,7 @@ export class NodeReach {
           return addresses.length > 0 ? { peerId: this.node.peerId, addresses, relays: [] } : null;
         },
         paused: !this.node.isDiscoverable,
-        onPublished: (_r, nodes) => log.debug(`published our record on the DHT (${nodes} nodes took it)`),
+        onPublished: (r, nodes) => log.debug(`published our record on the DHT (${nodes} nodes took it): ${publishedAddresses(r)}`),
         onError: (err) => log.debug(`DHT publish: ${err.message}`),
       });
       this.publisher.start();
@@ -233,5 +234,15 @@ export class NodeReach {
     this.nearby.close();
     await this.mapper?.stop().catch(() => {});
     await this.dht?.stop().catch(() => {});
+  }
+}
+
+/** What a record of ours says, for the debug log ("11.0.0.2:7001 192.168.1.10:7001"). */
+function publishedAddresses(r: SignedRecord): string {
+  try {
+    const d = decodeRecord(r);
+    return [...d.addresses, ...d.relays].join(" ") || "no address";
+  } catch (err) {
+    return `unreadable: ${(err as Error).message}`;
   }
 }
