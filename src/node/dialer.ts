@@ -8,6 +8,7 @@ import type { Transport } from "../transport/transport.ts";
 import { childLogger } from "../log.ts";
 import { formatHostPort } from "./address.ts";
 import type { Health } from "./health.ts";
+import { LOOKUP_GAP_MS } from "./reach.ts";
 import type { RetryTimer } from "./retry.ts";
 
 const log = childLogger("node");
@@ -64,6 +65,8 @@ export function dialPlan(c: Contact): Target[] {
 export class Dialer {
   private readonly attempts = new Map<string, Attempt>();
   private readonly queue: string[] = [];
+  /** Contacts being looked up while a dial to them goes on. */
+  private readonly looking = new Set<string>();
 
   constructor(private readonly d: DialerDeps) {}
 
@@ -172,10 +175,24 @@ export class Dialer {
    * dial until the handshake deadline). What it finds joins the dial.
    */
   private async lookMeanwhile(name: string): Promise<void> {
-    if (!(await this.d.owed(name).catch(() => false))) return;
-    if (!(await this.d.exhausted(name).catch(() => false))) return;
-    const fresh = this.d.contact(name);
-    if (fresh) this.dial(fresh);
+    if (this.looking.has(name)) return;
+    this.looking.add(name);
+    try {
+      // Nothing new yet (the peer may not have republished): ask again, as
+      // often as lookups are allowed, while a dial to it still goes on.
+      while (await this.d.owed(name).catch(() => false)) {
+        if (await this.d.exhausted(name).catch(() => false)) {
+          const fresh = this.d.contact(name);
+          if (fresh) this.dial(fresh);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, LOOKUP_GAP_MS).unref?.());
+        const c = this.d.contact(name);
+        if (!c || !this.attempts.has(name) || this.d.linked(c) || !this.d.discoverable()) return;
+      }
+    } finally {
+      this.looking.delete(name);
+    }
   }
 
   /** The last address failed: while we owe the peer messages, ask further afield, then retry after the backoff. */
