@@ -24,6 +24,10 @@ export interface Scale {
   startupRuns: number;
   /** Nodes in the local DHT the lookup figure runs on. */
   dhtNodes: number;
+  /** Restarts of bob at a new LAN address (lan_find_ms). */
+  lanFindRuns: number;
+  /** Moves of alice's router (reach_after_move_s). */
+  moveRuns: number;
 }
 
 export function figure(name: string, value: number, unit: string, ceiling: number | string | null, target: string | null): Figure {
