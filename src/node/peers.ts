@@ -164,8 +164,17 @@ export class Peers implements LinkHandler {
     if (peerId === this.d.self) return { code: "IDENTITY_MISMATCH", reason: "that is our own id: a node does not link to itself" };
     if (!this.d.discoverable()) return { code: "HIDDEN", reason: "this peer is not discoverable now" };
     if (link.direction === "out") {
-      const contact = ctxOf(link).contact!;
+      const { contact: c, target } = ctxOf(link);
+      const contact = c!;
       if (contact.peerId && contact.peerId !== peerId) {
+        // An address we only heard of (a beacon, a record, a hello) answering as
+        // someone else is a stale or forged hint, not news about the contact:
+        // that address fails, quietly. Only where the user sent us is it loud.
+        const source = target ? contact.addresses.find((a) => a.host === target.host && a.port === target.port)?.source : undefined;
+        if (source === "lan" || source === "dht" || source === "hello") {
+          log.debug(`${contact.name}: ${link.address} (from ${source}) answered as ${peerId}, not ${contact.peerId}: that address is not theirs`);
+          return { code: "IDENTITY_MISMATCH", reason: `another peer (${peerId}) answers at ${link.address}` };
+        }
         if (this.d.health.mismatch(contact.name, contact.peerId, peerId)) {
           const text =
             `IDENTITY MISMATCH for ${contact.name} at ${link.address}: pinned ${contact.peerId}, but the peer there presents ${peerId}. ` +
