@@ -22,6 +22,32 @@ export function peerIdFromFingerprint(fingerprint256: string): PeerId {
   return formatDigest(Uint8Array.from(Buffer.from(hex, "hex")));
 }
 
+/** Syncthing's DeviceIDFromBytes: the 32-byte digest (as relays carry ids) to a peer id. */
+export function peerIdFromDigest(digest: Uint8Array): PeerId {
+  if (digest.byteLength !== 32) throw new TypeError(`a peer id digest has 32 bytes, this has ${digest.byteLength}`);
+  return formatDigest(digest);
+}
+
+/** The 32 bytes a peer id stands for: the certificate's SHA-256 (Syncthing's DeviceID bytes). */
+export function peerIdDigest(id: PeerId): Uint8Array {
+  const s = id.replace(/-/g, "");
+  let b32 = "";
+  for (let i = 0; i < 4; i++) b32 += s.slice(i * (CHUNK + 1), i * (CHUNK + 1) + CHUNK);
+  const out = new Uint8Array(32);
+  let bits = 0;
+  let value = 0;
+  let n = 0;
+  for (const ch of b32) {
+    value = ((value << 5) | ALPHABET.indexOf(ch)) & 0xfff;
+    bits += 5;
+    if (bits >= 8 && n < 32) {
+      out[n++] = (value >>> (bits - 8)) & 0xff;
+      bits -= 8;
+    }
+  }
+  return out;
+}
+
 export type ParsedPeerId = { ok: true; id: PeerId } | { ok: false; reason: string };
 
 /** Reads an id a person typed: any case, dashes or spaces optional, check characters verified. */
