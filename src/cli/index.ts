@@ -25,6 +25,7 @@ export const root = defineCommand({
     history: lazy(() => import("./history.ts")),
     search: lazy(() => import("./search.ts")),
     db: lazy(() => import("./db.ts")),
+    relay: lazy(() => import("./relay.ts")),
   },
 });
 

@@ -20,7 +20,8 @@ export type RelayErrorCode =
   | "WRONG_TOKEN"
   | "RELAY_FULL"
   | "REFUSED"
-  | "ABORTED";
+  | "ABORTED"
+  | "LISTEN_FAILED";
 
 /** Response codes of relay protocol v1 (Syncthing lib/relay/protocol/protocol.go). */
 export const RESPONSE_CODE = {
