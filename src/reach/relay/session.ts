@@ -120,3 +120,26 @@ export function joinSession(inv: Invitation, opts: { timeoutMs?: number; signal?
   );
   return done.promise;
 }
+
+/**
+ * A dialer's whole request: an invitation for `to`, then its session. When
+ * both sides join at the same instant strelaysrv can refuse the second with
+ * "already connected" (its session goroutine was not ready to take it) and
+ * the key is spent; a fresh invitation then works, so up to `attempts` are made.
+ */
+export async function connectThroughRelay(
+  relay: RelayAddress,
+  identity: Identity,
+  to: PeerId,
+  opts: ChannelOptions & { attempts?: number } = {},
+): Promise<{ inv: Invitation; stream: SocketStream }> {
+  const attempts = opts.attempts ?? 3;
+  for (let i = 1; ; i++) {
+    const inv = await requestInvitation(relay, identity, to, opts);
+    try {
+      return { inv, stream: await joinSession(inv, opts) };
+    } catch (err) {
+      if (i >= attempts || !(err instanceof RelayError) || err.code !== "ALREADY_CONNECTED") throw err;
+    }
+  }
+}
