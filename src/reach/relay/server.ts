@@ -204,8 +204,17 @@ export class RelayServer implements MemberHost, SessionHost {
 
   // --- SessionHost ---------------------------------------------------------------------
 
-  limit(session: RelaySession, bytes: number): number {
-    return Math.max(session.bucket?.take(bytes) ?? 0, this.global?.take(bytes) ?? 0);
+  allow(session: RelaySession, bytes: number): number {
+    const n = Math.min(bytes, session.bucket?.available() ?? bytes, this.global?.available() ?? bytes);
+    if (n > 0) {
+      session.bucket?.take(n);
+      this.global?.take(n);
+    }
+    return n;
+  }
+
+  waitMs(session: RelaySession, bytes: number): number {
+    return Math.max(session.bucket?.waitFor(bytes) ?? 0, this.global?.waitFor(bytes) ?? 0);
   }
 
   relayed(bytes: number): void {
