@@ -6,7 +6,7 @@ import type { Duplex } from "node:stream";
 import { RelayClient, type RelayClientState } from "../../src/reach/relay/client.ts";
 import { RelayError } from "../../src/reach/relay/errors.ts";
 import { RelayServer } from "../../src/reach/relay/server.ts";
-import { connectThroughRelay, joinSession, requestInvitation } from "../../src/reach/relay/session.ts";
+import { connectThroughRelay, joinSession, requestInvitation, type Invitation } from "../../src/reach/relay/session.ts";
 import type { RelayAddress } from "../../src/reach/relay/uri.ts";
 import type { Identity } from "../../src/transport/identity.ts";
 import { runCli } from "../helpers/cli.ts";
@@ -20,7 +20,7 @@ setDefaultTimeout(60_000);
 const KIB = 1024;
 
 /** A member whose invitations become raw streams (pushed to `streams`). */
-async function rawMember(relay: RelayAddress, identity: Identity, opts: { ignore?: boolean } = {}) {
+async function rawMember(relay: RelayAddress, identity: Identity, opts: { ignore?: boolean; manual?: Invitation[] } = {}) {
   const streams: Duplex[] = [];
   const states: RelayClientState[] = [];
   const client = new RelayClient({
@@ -28,7 +28,7 @@ async function rawMember(relay: RelayAddress, identity: Identity, opts: { ignore
     identity,
     backoff: FAST_BACKOFF,
     onState: (s) => states.push(s),
-    onInvitation: (inv) => void (opts.ignore ? null : joinSession(inv).then((s) => streams.push(s), () => {})),
+    onInvitation: (inv) => void (opts.manual ? opts.manual.push(inv) : opts.ignore ? null : joinSession(inv).then((s) => streams.push(s), () => {})),
   }).start();
   return { client, streams, states, [Symbol.asyncDispose]: () => client.stop() };
 }
@@ -125,6 +125,22 @@ describe("relay server", () => {
     await eventually(() => server.stats().pendingSessions === 0, "the session forgotten");
     const err = await joinSession(inv).catch((e: unknown) => e);
     expect((err as RelayError).code).toBe("NOT_FOUND");
+  });
+
+  test("bytes sent before the other side joins arrive first and intact, even behind the relay's answer", async () => {
+    await using server = await start({ timeouts: { joinMs: 10_000 } });
+    const [alice, bob] = [await newIdentity("alice"), await newIdentity("bob")];
+    const invitations: Invitation[] = [];
+    await using member = await rawMember(server.address, bob, { manual: invitations });
+    await member.client.whenJoined();
+    const { stream } = await connectThroughRelay(server.address, alice, bob.peerId);
+    const early = Buffer.from("\x16\x03\x01 first bytes, sent before bob joined");
+    stream.write(early);
+    await eventually(() => invitations.length === 1, "bob's invitation");
+    const theirs = await joinSession(invitations[0]!);
+    const got = await new Promise<Buffer>((resolve) => theirs.once("data", resolve));
+    expect(got).toEqual(early);
+    stream.destroy();
   });
 
   test("--max-members: the next member is told the relay is full and backs off the longest", async () => {

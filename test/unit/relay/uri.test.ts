@@ -59,3 +59,14 @@ describe("peer ids as relay bytes", () => {
     fc.assert(fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (b) => void expect(peerIdDigest(peerIdFromDigest(b))).toEqual(b)));
   });
 });
+
+describe("invitation addresses", () => {
+  test("IPv4, IPv4-mapped IPv6, IPv6; empty or unspecified means the relay's own IP", async () => {
+    const { ipText } = await import("../../../src/reach/relay/session.ts");
+    expect(ipText(Uint8Array.of(192, 0, 2, 7))).toBe("192.0.2.7");
+    expect(ipText(Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1))).toBe("127.0.0.1");
+    expect(ipText(Uint8Array.of(0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1))).toBe("2001:db8::1");
+    expect(ipText(Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1))).toBe("::1");
+    for (const none of [new Uint8Array(0), new Uint8Array(4), new Uint8Array(16), Uint8Array.of(1, 2, 3)]) expect(ipText(none)).toBeNull();
+  });
+});
