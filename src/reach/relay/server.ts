@@ -106,9 +106,7 @@ export class RelayServer implements MemberHost, SessionHost {
     this.listener.stop(true);
   }
 
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.stop();
-  }
+  [Symbol.asyncDispose] = (): Promise<void> => this.stop();
 
   // --- connections ---------------------------------------------------------------------
 
@@ -198,9 +196,7 @@ export class RelayServer implements MemberHost, SessionHost {
     return { type: "sessionInvitation", from: to, key: session.clientKey, address, port: this.address.port, serverSocket: false };
   }
 
-  closed(m: MemberConn): void {
-    this.conns.delete(m);
-  }
+  closed = (m: MemberConn): void => void this.conns.delete(m);
 
   // --- SessionHost ---------------------------------------------------------------------
 
@@ -217,9 +213,7 @@ export class RelayServer implements MemberHost, SessionHost {
     return Math.max(session.bucket?.waitFor(bytes) ?? 0, this.global?.waitFor(bytes) ?? 0);
   }
 
-  relayed(bytes: number): void {
-    this.bytes += bytes;
-  }
+  relayed = (bytes: number): void => void (this.bytes += bytes);
 
   ended(session: RelaySession): void {
     this.sessions.delete(session);
