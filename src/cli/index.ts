@@ -32,6 +32,7 @@ export const root = defineCommand({
     db: lazy(() => import("./db.ts")),
     service: lazy(() => import("./service.ts")),
     lookup: lazy(() => import("./lookup.ts")),
+    relay: lazy(() => import("./relay.ts")),
   },
 });
 
