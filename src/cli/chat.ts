@@ -35,7 +35,7 @@ export default defineCommand({
       command: "chat",
       discoverable: hiddenGiven ? !args.hidden : undefined,
       ask: tty ? (saved) => askDiscoverable(saved) : undefined,
-      reach: (config) => reachOptions(args, config),
+      reach: (config) => reachOptions(args, config, rawArgs),
     });
     if (attached && hiddenGiven && (await api.status()).discoverable === Boolean(args.hidden)) {
       process.stderr.write(`p2pchat: attached to the node already running for this home; --${args.hidden ? "" : "no-"}hidden applies only to a node this chat starts (use /discoverable on|off)\n`);

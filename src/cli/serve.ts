@@ -26,7 +26,7 @@ export default defineCommand({
     ...reachArgs,
     ...globalArgs,
   },
-  async run({ args }) {
+  async run({ args, rawArgs }) {
     if (args.log) logOutputTo(args.log);
     const port = args.port !== undefined ? parseListenPort(args.port) : undefined;
     const host = args.host !== undefined ? parseHost(args.host) : undefined;
@@ -44,7 +44,7 @@ export default defineCommand({
         contactsOnly: args["contacts-only"],
         legacyPort,
         command: "serve",
-        reach: reachOptions(args, l.config),
+        reach: reachOptions(args, l.config, rawArgs),
       });
     } catch (err) {
       await store.close().catch(() => {});

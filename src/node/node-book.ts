@@ -182,8 +182,9 @@ export class NodeBook {
   /** Addresses a contact's hello tells of: where it dialed us from with its listening port, and what it lists. */
   private *hinted(link: Link, hello: Hello): Iterable<NewAddress> {
     const from = normalizeHost(link.remoteHost);
-    const loopbackPeer = from === "127.0.0.1" || from === "::1";
-    if (link.direction === "in" && hello.port > 0) yield { host: from, port: hello.port, source: "hello" };
+    const loopbackPeer = !link.via && (from === "127.0.0.1" || from === "::1");
+    // Through a relay, the address we see is the relay's, not the peer's.
+    if (link.direction === "in" && hello.port > 0 && !link.via) yield { host: from, port: hello.port, source: "hello" };
     for (const text of hello.addrs ?? []) {
       let a: { host: string; port: number };
       try {
@@ -203,10 +204,12 @@ export class NodeBook {
     const known = new Set(c.addresses.map((a) => formatHostPort(a.host, a.port)));
     const fresh = [...this.hinted(link, hello)].filter((a) => !known.has(formatHostPort(a.host, a.port)));
     const spent = link.direction === "out" && c.inviteToken !== null;
-    // Its discovery key comes over the authenticated link: it is this contact's.
+    // Its discovery key and relays come over the authenticated link: they are this contact's.
     const dkey = hello.dkey && hello.dkey !== c.dkey ? hello.dkey : null;
-    if (fresh.length === 0 && !spent && !dkey) return;
+    const relays = hello.relays && hello.relays.join() !== c.relays.join() ? hello.relays : null;
+    if (fresh.length === 0 && !spent && !dkey && !relays) return;
     void (async () => {
+      if (relays) await this.node.opts.store.updateContact(c.name, { relays });
       if (fresh.length > 0) await this.node.opts.store.saveAddresses(c.name, fresh);
       if (spent) await this.node.opts.store.updateContact(c.name, { inviteToken: null });
       if (dkey) await this.node.opts.store.updateContact(c.name, { dkey });
@@ -242,6 +245,8 @@ export class NodeBook {
     const invite: Invite = { name: this.node.name, peerId: this.node.peerId, addresses: addresses.slice(0, MAX_INVITE_ADDRS), token, expires };
     const dkey = this.node.reach.dkey;
     if (dkey) invite.dkey = dkey;
+    const relays = this.node.reach.relayUris();
+    if (relays.length > 0) invite.relays = relays;
     return { text: encodeInvite(invite), invite };
   }
 
@@ -270,7 +275,7 @@ export class NodeBook {
     const known = this.node.contacts.byPeer(inv.peerId);
     if (known) {
       await this.node.opts.store.saveAddresses(known.name, addresses);
-      await this.node.opts.store.updateContact(known.name, { inviteToken: inv.token, ...(inv.dkey ? { dkey: inv.dkey } : {}) });
+      await this.node.opts.store.updateContact(known.name, { inviteToken: inv.token, ...(inv.dkey ? { dkey: inv.dkey } : {}), ...(inv.relays?.length ? { relays: inv.relays } : {}) });
       const c = (await this.node.contacts.refresh(known.name)) ?? known;
       this.node.peers.dial(c);
       return { contact: c, renamed: false, known: true };
@@ -285,8 +290,8 @@ export class NodeBook {
       addresses: addresses.slice(1),
       inviteToken: inv.token,
     });
-    if (inv.dkey) {
-      await this.node.opts.store.updateContact(c.name, { dkey: inv.dkey });
+    if (inv.dkey || inv.relays?.length) {
+      await this.node.opts.store.updateContact(c.name, { ...(inv.dkey ? { dkey: inv.dkey } : {}), ...(inv.relays?.length ? { relays: inv.relays } : {}) });
       c = (await this.node.contacts.refresh(c.name)) ?? c;
     }
     return { contact: c, renamed: chosen !== wanted, known: false };

@@ -1,6 +1,6 @@
 // A running node: listens and dials (while discoverable), keeps the outbox
 // flowing, stores what arrives, and tells its listeners what happens.
-import { MAX_ADDRS, PROTOCOL_VERSION } from "../protocol/hello.ts";
+import { MAX_ADDRS, MAX_RELAYS, PROTOCOL_VERSION } from "../protocol/hello.ts";
 import type { Hello } from "../protocol/messages.ts";
 import type { PeerId } from "../protocol/peer-id.ts";
 import { StoreError, type Contact, type OutgoingMessage, type OutStatus, type Recipient, type Store } from "../store/store.ts";
@@ -129,6 +129,7 @@ export class ChatNode {
       tried: (name, target, ok, why) => this.book.tried(name, target, ok, why),
       owed: (name) => this.owes(name),
       exhausted: (name) => this.book.lookedUp(name),
+      viaRelay: (c, ctx) => this.reach.dialThroughRelay(c.name, ctx),
     });
     this.transport = new Transport({ identity: local.identity, handler: this.peers, hello: (link) => this.hello(link), limits: opts.limits });
     this.legacy = new LegacyPeers({
@@ -200,6 +201,8 @@ export class ChatNode {
     if (token) hello.invite = token;
     const dkey = this.reach.dkey;
     if (dkey) hello.dkey = dkey;
+    const relays = this.reach.relayUris().slice(0, MAX_RELAYS);
+    if (relays.length > 0) hello.relays = relays;
     return hello;
   }
 

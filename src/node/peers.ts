@@ -56,6 +56,8 @@ export interface PeersDeps {
   owed(name: string): Promise<boolean>;
   /** Every address of `name` failed: true when new ones were found (the DHT), to try at once. */
   exhausted(name: string): Promise<boolean>;
+  /** Nothing direct works: a link through one of the contact's relays. */
+  viaRelay(contact: Contact, ctx: unknown): Promise<Link | null>;
 }
 
 interface LinkCtx {
@@ -91,6 +93,7 @@ export class Peers implements LinkHandler {
       owed: d.owed,
       tried: d.tried,
       exhausted: d.exhausted,
+      viaRelay: d.viaRelay,
     });
   }
 
@@ -277,7 +280,7 @@ export class Peers implements LinkHandler {
       clearTimeout(replaced);
       this.replacing.delete(peerId);
     } else if (!existing || !ctxOf(existing).contact) {
-      this.d.emit({ type: "link", peer: contact.name, up: true, address: link.address, direction: link.direction });
+      this.d.emit({ type: "link", peer: contact.name, up: true, address: link.address, direction: link.direction, ...(link.via ? { via: link.via } : {}) });
     }
     this.startOutbox(link, contact, previous);
   }
