@@ -1,8 +1,9 @@
 import { defineCommand } from "citty";
 import type { NodeApi } from "../control/api.ts";
-import { logger } from "../log.ts";
+import { nameProblem, parseHostPort } from "../node/address.ts";
 import { NodeError } from "../node/errors.ts";
 import { formatIncoming } from "../ui/format.ts";
+import { askConfirm, askText } from "../ui/prompt.ts";
 import { connectNode } from "./connect.ts";
 import { ExitCode, EXIT_PENDING, UsageError } from "./errors.ts";
 import { globalArgs } from "./globals.ts";
@@ -57,16 +58,13 @@ export default defineCommand({
 });
 
 async function askDiscoverable(saved: boolean): Promise<boolean> {
-  return Boolean(await logger.prompt("Do you want to be discovered?", { type: "confirm", initial: saved, cancel: "reject" }));
+  return askConfirm("Do you want to be discovered?", { initial: saved });
 }
 
 async function askName(api: NodeApi): Promise<string> {
   const known = (await api.contacts()).map((c) => c.name);
   if (known.length > 0) process.stderr.write(`contacts: ${known.join(", ")}\n`);
-  const answer = await logger.prompt("Who do you want to talk to?", { type: "text", cancel: "reject" });
-  const name = String(answer ?? "").trim();
-  if (!name) throw new UsageError("no name given", "p2pchat chat");
-  return name;
+  return askText("Who do you want to talk to?", { validate: nameProblem });
 }
 
 /** A name not in the address book: on a terminal ask for its address and save it; else refuse. */
@@ -74,8 +72,18 @@ async function ensureContact(api: NodeApi, name: string, tty: boolean): Promise<
   const contacts = await api.contacts();
   if (contacts.some((c) => c.name === name)) return;
   if (!tty) throw NodeError.notAContact(name);
-  const address = await logger.prompt(`${name} is not in your contacts. What is ${name}'s address (HOST:PORT)?`, { type: "text", placeholder: "192.168.1.20:20001", cancel: "reject" });
-  await api.addContact(name, String(address ?? "").trim());
+  const address = await askText(`${name} is not in your contacts. What is ${name}'s address (HOST:PORT)?`, {
+    placeholder: "192.168.1.20:20001",
+    validate: (a) => {
+      try {
+        parseHostPort(a);
+        return null;
+      } catch (err) {
+        return err instanceof NodeError ? err.message : String(err);
+      }
+    },
+  });
+  await api.addContact(name, address);
   process.stderr.write(`saved ${name} to your contacts\n`);
 }
 

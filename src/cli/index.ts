@@ -3,6 +3,7 @@
 import { defineCommand, renderUsage, runCommand, type ArgsDef, type CommandDef } from "citty";
 import { setDebug } from "../log.ts";
 import { NodeError } from "../node/errors.ts";
+import { PromptError } from "../ui/prompt.ts";
 import { errColors, stdoutColor, stripAnsi } from "../ui/colors.ts";
 import { VERSION, versionLine } from "../version.ts";
 import { ExitCode, exitCodeFor, UsageError } from "./errors.ts";
@@ -115,6 +116,12 @@ export async function runCli(argv: readonly string[]): Promise<number> {
 function report(err: unknown, debug: boolean): number {
   const code = exitCodeFor(err);
   if (err instanceof ExitCode) return err.code;
+  // Ctrl-C at a question: the person knows, the question stays on screen as it was.
+  if (err instanceof PromptError && err.code === "INTERRUPTED") return code;
+  if (err instanceof PromptError) {
+    process.stderr.write(`p2pchat: ${err.message}\n`);
+    return code;
+  }
   const red = errColors.red;
   if (err instanceof MissingValue) {
     process.stderr.write(`p2pchat: ${err.message}\n`);
