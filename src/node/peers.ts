@@ -335,7 +335,7 @@ export class Peers implements LinkHandler {
         for (const m of result.stored) {
           if (!mine.has(m)) continue;
           fresh++;
-          if (!m.request) this.d.emit({ type: "message", entry: { id: m.id, direction: "in", peer: m.peer, text: m.body, status: "received", time: m.received } });
+          if (!m.request) this.d.emit({ type: "message", entry: { id: m.id, direction: "in", peer: m.peer, text: m.body, status: "received", time: m.created, received: m.received } });
         }
         if (request) this.d.requests.stored(peerId, fresh);
       },
