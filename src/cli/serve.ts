@@ -87,6 +87,7 @@ export default defineCommand({
     process.stdout.write(`ready: ${node.name} ${node.peerId} ${where}\n`);
     // What to do next: the line to give a friend (what `p2pchat id` prints, ready to paste).
     process.stdout.write(`a friend adds you with: p2pchat contacts add ${node.name} ${node.peerId} ${advertisedAddress(l.config, listening?.port)}\n`);
+    process.stdout.write(`or with a one-line invite, which adds them on your side too: p2pchat invite\n`);
     const legacy = (await node.status()).legacyListening;
     if (legacy) process.stdout.write(`legacy: accepting the original program's plaintext connections on ${legacy}: UNENCRYPTED, UNAUTHENTICATED\n`);
     void (async () => {
