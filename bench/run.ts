@@ -1,5 +1,5 @@
 // `bun run bench [--quick]`: throughput, latency, pending flush, fan-in,
-// search, startup and DHT lookup, each printed beside a ceiling measured in the same
+// relayed links, search, startup and DHT lookup, each printed beside a ceiling measured in the same
 // run (the machine is shared and noisy: ratios, not absolutes, compare).
 // Writes bench/results.json (--quick: bench/results-quick.json; --only=...: nothing).
 import { cpus, release, totalmem, platform, arch } from "node:os";
@@ -27,6 +27,7 @@ const steps: [string, () => Promise<Figure[]>][] = [
   ["latency", () => figureLatency(scale)],
   ["flush", () => figureFlush(scale)],
   ["fanin", () => figureFanin(scale)],
+  ["relay", () => import("./figures-relay.ts").then((m) => m.figureRelay(scale))],
   ["search", () => import("./figures-search.ts").then((m) => m.figureSearch(scale))],
   ["startup", () => figureStartup(scale)],
   ["dht", () => import("./figures-dht.ts").then((m) => m.figureDht(scale))],

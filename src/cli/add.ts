@@ -3,18 +3,21 @@
 // token, so their node adds you at once.
 import { defineCommand } from "citty";
 import { formatHostPort } from "../node/address.ts";
+import { isInvite } from "../protocol/invite.ts";
+import { parsePeerId } from "../protocol/peer-id.ts";
 import { withNode } from "./connect.ts";
 import { globalArgs } from "./globals.ts";
 
 export default defineCommand({
-  meta: { name: "add", description: "Add someone from the invite line they gave you (`p2pchat invite`)" },
+  meta: { name: "add", description: "Add someone from the invite line they gave you (`p2pchat invite`), or a node nearby by its peer id" },
   args: {
-    invite: { type: "positional", description: "The whole line, starting with p2pchat:", required: true },
+    invite: { type: "positional", description: "The whole line, starting with p2pchat: (or the peer id of a node `p2pchat nearby` lists)", required: true },
     name: { type: "string", description: "Your name for them (default: theirs)", valueHint: "NAME" },
     ...globalArgs,
   },
   async run({ args }) {
-    const r = await withNode("add", (api) => api.addInvite(args.invite, args.name));
+    const byId = !isInvite(args.invite) && parsePeerId(args.invite).ok;
+    const r = await withNode("add", (api) => (byId ? api.addNearby(args.invite, args.name) : api.addInvite(args.invite, args.name)));
     process.stdout.write(describeAdded(r) + "\n");
   },
 });

@@ -1,13 +1,14 @@
 import { defineCommand } from "citty";
 import type { NodeApi } from "../control/api.ts";
-import { logger } from "../log.ts";
 import { NodeError } from "../node/errors.ts";
 import type { ChatApp } from "../ui/chat-app.ts";
 import { colors } from "../ui/colors.ts";
 import { formatIncoming } from "../ui/format.ts";
+import { askConfirm } from "../ui/prompt.ts";
 import { connectNode } from "./connect.ts";
 import { ExitCode, EXIT_PENDING, UsageError } from "./errors.ts";
 import { globalArgs } from "./globals.ts";
+import { reachArgs, reachOptions } from "./reach-args.ts";
 import { inputLines } from "./input-lines.ts";
 import { lineMessage, MAX_LINE_BYTES } from "./message-input.ts";
 import { parseSeconds } from "./parse.ts";
@@ -20,6 +21,7 @@ export default defineCommand({
     hidden: { type: "boolean", description: "Stay hidden: what you write waits as pending" },
     wait: { type: "string", description: "When input is piped: seconds to wait for delivery at its end (default 10)", valueHint: "SECONDS" },
     quiet: { type: "boolean", description: "No terminal bell and no desktop notifications on incoming messages" },
+    ...reachArgs,
     ...globalArgs,
   },
   async run({ args, rawArgs }) {
@@ -35,6 +37,7 @@ export default defineCommand({
       command: "chat",
       discoverable: hiddenGiven ? !args.hidden : undefined,
       ask: tty ? (saved) => askDiscoverable(saved) : undefined,
+      reach: (config) => reachOptions(args, config, rawArgs),
     });
     if (attached && hiddenGiven && (await api.status()).discoverable === Boolean(args.hidden)) {
       process.stderr.write(`p2pchat: attached to the node already running for this home; --${args.hidden ? "" : "no-"}hidden applies only to a node this chat starts (use /discoverable on|off)\n`);
@@ -56,7 +59,7 @@ export default defineCommand({
 });
 
 async function askDiscoverable(saved: boolean): Promise<boolean> {
-  return Boolean(await logger.prompt("Do you want to be discovered?", { type: "confirm", initial: saved, cancel: "reject" }));
+  return askConfirm("Do you want to be discovered?", { initial: saved });
 }
 
 /** Input is piped: NAME must be a contact already (there is no one to ask for its address). */

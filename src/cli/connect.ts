@@ -8,7 +8,10 @@ import type { NodeApi } from "../control/api.ts";
 import { NodeError } from "../node/errors.ts";
 import { openLocalStore, type Local } from "../node/local.ts";
 import { ChatNode, type NodeOptions } from "../node/node.ts";
+import type { Config } from "../node/home.ts";
+import type { ReachOptions } from "../node/reach.ts";
 import { local } from "./context.ts";
+import { reachOptions } from "./reach-args.ts";
 
 export interface ConnectOptions {
   /** The command, named to a second node that finds the home taken. */
@@ -17,6 +20,8 @@ export interface ConnectOptions {
   discoverable?: boolean;
   /** Asked only when this command will run the node itself (nothing to attach to): discoverable for this run? */
   ask?: (saved: boolean) => Promise<boolean>;
+  /** Finding and being found, when this command runs the node (default: the config's). */
+  reach?: (config: Config) => ReachOptions;
 }
 
 export interface Connection {
@@ -37,7 +42,8 @@ export async function connectNode(opts: ConnectOptions): Promise<Connection> {
   let node: ChatNode;
   try {
     const discoverable = opts.discoverable ?? (opts.ask ? await opts.ask(l.config.discoverable) : l.config.discoverable);
-    node = await startNode(l, { command: opts.command, discoverable, dialOnlyIfPortTaken: true });
+    const reach = opts.reach ? opts.reach(l.config) : reachOptions({}, l.config);
+    node = await startNode(l, { command: opts.command, discoverable, dialOnlyIfPortTaken: true, reach });
   } catch (err) {
     const attached = await attachAfterAll(l, err);
     return { api: attached, local: l, attached: true };
@@ -59,7 +65,7 @@ export async function withNode<T>(command: string, fn: (api: NodeApi) => Promise
   let api: NodeApi | null = await ControlClient.connect(l.home);
   if (!api) {
     try {
-      api = new LocalApi(await startNode(l, { command, discoverable: false, maintenance: false }), { ownsNode: true });
+      api = new LocalApi(await startNode(l, { command, discoverable: false, maintenance: false, reach: { lan: false, upnp: false, dht: false } }), { ownsNode: true });
     } catch (err) {
       api = await attachAfterAll(l, err);
     }

@@ -11,6 +11,7 @@ import type { DecodedRecord } from "../reach/record.ts";
 import { encodeZ32 } from "../reach/z-base-32.ts";
 import { EXIT_FAILED, ExitCode, UsageError } from "./errors.ts";
 import { globalArgs } from "./globals.ts";
+import { withSession } from "./context.ts";
 
 const WHERE = "p2pchat lookup";
 
@@ -95,4 +96,10 @@ export function lookupCommand(resolveName: NameResolver = noNames) {
   });
 }
 
-export default lookupCommand();
+/** A contact's discovery key, learned from its invite or hello. */
+const fromContacts: NameResolver = async (name) => {
+  const dkey = await withSession(async (s) => (await s.contacts()).find((c) => c.name === name)?.dkey ?? null);
+  return dkey ? parseDiscoveryKey(dkey) : null;
+};
+
+export default lookupCommand(fromContacts);

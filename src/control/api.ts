@@ -5,13 +5,14 @@
 import type { NodeEvent } from "../node/events.ts";
 import type { NodeStatus, SendResult } from "../node/node.ts";
 import type { Conversation } from "../node/reads.ts";
-import type { CancelOutcome, SetContactOptions } from "../node/node-book.ts";
+import type { CancelOutcome, NearbyNode, SetContactOptions } from "../node/node-book.ts";
 import type { AddContactOptions } from "../node/address-book.ts";
 import type { Contact, HistoryEntry, HistoryQuery, SearchQuery } from "../node/session.ts";
 import type { OutStatus, PeerRequest } from "../store/store.ts";
 import type { Invite } from "../protocol/invite.ts";
 
 export type { Invite };
+export type { NearbyNode };
 export type { CancelOutcome, Contact, Conversation, HistoryEntry, HistoryQuery, NodeEvent, NodeStatus, OutStatus, PeerRequest, SearchQuery, SendResult, SetContactOptions };
 
 export interface AcceptedRequest {
@@ -40,6 +41,10 @@ export interface ContactsApi {
   createInvite(opts: { uses: number; expiresMs: number }): Promise<{ text: string; invite: Invite }>;
   /** Adds the inviter from its invite line and dials it with the token. */
   addInvite(text: string, name?: string): Promise<{ contact: Contact; renamed: boolean; known: boolean }>;
+  /** Adds a node heard on the LAN by its peer id. */
+  addNearby(id: string, name?: string): Promise<{ contact: Contact; renamed: boolean; known: boolean }>;
+  /** Nodes heard on the LAN in the last 90 s. */
+  nearby(): Promise<NearbyNode[]>;
 }
 
 export interface NodeApi extends ContactsApi {
@@ -89,6 +94,8 @@ export const OPS = [
   "cancelTo",
   "createInvite",
   "addInvite",
+  "addNearby",
+  "nearby",
   "subscribe",
 ] as const;
 

@@ -13,6 +13,7 @@ import type {
   HistoryEntry,
   HistoryQuery,
   Invite,
+  NearbyNode,
   NodeApi,
   NodeEvent,
   NodeStatus,
@@ -241,6 +242,12 @@ export class ControlClient implements NodeApi {
   }
   addInvite(text: string, name?: string) {
     return this.call<{ contact: Contact; renamed: boolean; known: boolean }>("addInvite", { text, name });
+  }
+  addNearby(id: string, name?: string) {
+    return this.call<{ contact: Contact; renamed: boolean; known: boolean }>("addNearby", { id, name });
+  }
+  nearby() {
+    return this.call<NearbyNode[]>("nearby");
   }
 
   async subscribe(listener: (event: NodeEvent) => void): Promise<() => void> {

@@ -86,6 +86,12 @@ export class LocalApi implements NodeApi {
   addInvite(text: string, name?: string) {
     return this.node.book.addInvite(text, name);
   }
+  addNearby(id: string, name?: string) {
+    return this.node.book.addNearby(id, name);
+  }
+  async nearby() {
+    return this.node.book.nearby();
+  }
   async subscribe(listener: (event: NodeEvent) => void): Promise<() => void> {
     return this.node.on(listener);
   }

@@ -83,6 +83,8 @@ const REPLIES = {
   cancelTo: cancelled,
   createInvite: holding({ text: "string" }, { invite: object({ name: "string", peerId: "string", addresses: "array", token: "string", expires: "number" }) }),
   addInvite: holding({ renamed: "boolean", known: "boolean" }, { contact }),
+  addNearby: holding({ renamed: "boolean", known: "boolean" }, { contact }),
+  nearby: arrayOf(object({ peerId: "string", addresses: "array", lastHeard: "number" })),
   subscribe: (v) => (v === true ? null : "expected true"),
 } satisfies Record<Op, Check>;
 

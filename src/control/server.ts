@@ -190,6 +190,10 @@ function dispatch(s: Socket<Conn>, req: Request, api: LocalApi): Promise<unknown
       return api.createInvite(a.opts);
     case "addInvite":
       return api.addInvite(a.text, a.name);
+    case "addNearby":
+      return api.addNearby(a.id, a.name);
+    case "nearby":
+      return api.nearby();
     case "subscribe":
       if (!s.data.unsubscribe) s.data.unsubscribe = api.node.on((event) => send(s, { event }));
       return true;

@@ -28,19 +28,25 @@ export interface DialerDeps {
   /** A fresh copy of the contact (addresses change). */
   contact(name: string): Contact | undefined;
   /** The context a new outgoing link carries for the node. */
-  newCtx(contact: Contact, target: Target): unknown;
+  newCtx(contact: Contact, target: Target | null): unknown;
   /** A contact's link is up already. */
   linked(contact: Contact): boolean;
   /** Whether we owe `name` messages (worth dialing again after a failure). */
   owed(name: string): Promise<boolean>;
   /** One address tried: it worked, or why not. */
   tried(name: string, target: Target, ok: boolean, why: string | null): void;
+  /** Every address failed: look further (the DHT); true when there are new ones to try now. */
+  exhausted(name: string): Promise<boolean>;
+  /** Nothing direct works: a link through one of the contact's relays, or null. */
+  viaRelay(contact: Contact, ctx: unknown): Promise<Link | null>;
 }
 
 interface Attempt {
   link: Link;
   plan: Target[];
   at: number;
+  /** Through a relay: its failure means waiting for the next round, not another address. */
+  relayed?: boolean;
 }
 
 /** The addresses to try, in order, without repeats; the contact's own ip/port when it has none. */
@@ -61,12 +67,14 @@ export function dialPlan(c: Contact): Target[] {
 
 export class Dialer {
   private readonly attempts = new Map<string, Attempt>();
+  /** Contacts whose relay session is being set up (no link yet). */
+  private readonly relaying = new Set<string>();
   private readonly queue: string[] = [];
 
   constructor(private readonly d: DialerDeps) {}
 
   isDialing(name: string): boolean {
-    return this.attempts.has(name);
+    return this.attempts.has(name) || this.relaying.has(name);
   }
 
   linkOf(name: string): Link | undefined {
@@ -80,7 +88,7 @@ export class Dialer {
   /** Dials `contact` unless a link or a dial to it exists, or it must not be dialed now. */
   dial(contact: Contact): void {
     if (!this.d.discoverable() || contact.blocked || contact.legacy) return;
-    if (this.d.linked(contact) || this.attempts.has(contact.name)) return;
+    if (this.d.linked(contact) || this.isDialing(contact.name)) return;
     const plan = dialPlan(contact);
     if (plan.length === 0) return;
     if (this.attempts.size >= MAX_CONCURRENT_DIALS) {
@@ -116,9 +124,14 @@ export class Dialer {
     const attempt = this.attempts.get(name);
     if (!attempt || attempt.link !== link) return false;
     this.attempts.delete(name);
-    const target = attempt.plan[attempt.at]!;
+    const target = attempt.plan[attempt.at];
     const ours = info.local?.code === "HIDDEN" || info.local?.code === "SHUTDOWN";
     const duplicate = info.local?.code === "DUPLICATE_LINK" || info.remote?.code === "DUPLICATE_LINK";
+    if (attempt.relayed || !target) {
+      this.nextQueued();
+      if (!duplicate && !ours) void this.redialIfOwed(name);
+      return true;
+    }
     if (!wasUp && !ours && !duplicate) {
       this.d.tried(name, target, false, why);
       const next = attempt.at + 1;
@@ -129,8 +142,40 @@ export class Dialer {
       }
     }
     this.nextQueued();
-    if (!duplicate && !ours) void this.redialIfOwed(name);
+    if (duplicate || ours) return true;
+    if (wasUp) void this.redialIfOwed(name);
+    else void this.lookFurther(name);
     return true;
+  }
+
+  /**
+   * The last address failed: while we owe the peer messages, ask further
+   * afield (the DHT), then through its relays, then retry after the backoff.
+   * A direct address is always tried first again at the next round.
+   */
+  private async lookFurther(name: string): Promise<void> {
+    if (await this.d.owed(name).catch(() => false)) {
+      const found = await this.d.exhausted(name).catch(() => false);
+      const fresh = this.d.contact(name);
+      if (found && fresh && !this.isDialing(name) && !this.d.linked(fresh)) {
+        this.dial(fresh);
+        return;
+      }
+      if (fresh && fresh.relays.length > 0 && this.d.discoverable() && !fresh.blocked && !this.isDialing(name) && !this.d.linked(fresh)) {
+        this.relaying.add(name);
+        this.d.health.dialing(name, "a relay");
+        const link = await this.d
+          .viaRelay(fresh, this.d.newCtx(fresh, null))
+          .catch(() => null)
+          .finally(() => this.relaying.delete(name));
+        if (link) {
+          this.attempts.set(name, { link, plan: [], at: 0, relayed: true });
+          return;
+        }
+        this.d.health.closed(name, false, `no relay of ${name} could connect us`);
+      }
+    }
+    await this.redialIfOwed(name);
   }
 
   /** A contact's link went down (one we did not dial): dial again later if we owe it messages. */
@@ -142,7 +187,8 @@ export class Dialer {
   /** The link to `name` is up: that address worked. */
   up(name: string, link: Link): void {
     const attempt = this.attempts.get(name);
-    if (attempt?.link === link) this.d.tried(name, attempt.plan[attempt.at]!, true, null);
+    const target = attempt?.link === link ? attempt.plan[attempt.at] : undefined;
+    if (target) this.d.tried(name, target, true, null);
   }
 
   private async redialIfOwed(name: string): Promise<void> {
@@ -150,7 +196,7 @@ export class Dialer {
     const contact = this.d.contact(name);
     if (!contact || contact.blocked || contact.legacy) return;
     const owed = await this.d.owed(name).catch(() => false);
-    if (!owed || this.d.linked(contact) || this.attempts.has(name)) return;
+    if (!owed || this.d.linked(contact) || this.isDialing(name)) return;
     const ms = this.d.retry.schedule(name, () => {
       this.d.health.retryAt(name, null);
       const c = this.d.contact(name);

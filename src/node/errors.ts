@@ -24,7 +24,8 @@ export type NodeErrorCode =
   | "NOT_A_REQUEST"
   | "HAS_PENDING"
   | "NOT_CANCELLABLE"
-  | "BAD_INVITE";
+  | "BAD_INVITE"
+  | "NOT_NEARBY";
 
 /** Codes that mean "the user typed something wrong": exit code 2. */
 const INPUT_CODES: ReadonlySet<NodeErrorCode> = new Set([
@@ -40,6 +41,7 @@ const INPUT_CODES: ReadonlySet<NodeErrorCode> = new Set([
   "HAS_PENDING",
   "NOT_CANCELLABLE",
   "BAD_INVITE",
+  "NOT_NEARBY",
 ]);
 
 export class NodeError extends Error {

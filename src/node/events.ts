@@ -8,7 +8,7 @@ export type NodeEvent =
   | { type: "message"; entry: HistoryEntry }
   /** Our messages to `peer` changed status. */
   | { type: "status"; peer: string; ids: string[]; status: OutStatus }
-  | { type: "link"; peer: string; up: boolean; address: string; direction: "in" | "out"; legacy?: boolean; reason?: string }
+  | { type: "link"; peer: string; up: boolean; address: string; direction: "in" | "out"; legacy?: boolean; reason?: string; via?: string }
   /**
    * A peer was added to the address book (peerId null: a legacy plaintext
    * peer), pinned on a link we dialed, or made a contact from a request.

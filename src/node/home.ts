@@ -21,7 +21,20 @@ export interface Config {
   discoverable: boolean;
   /** Database URL; null means the SQLite file in the home. */
   db: string | null;
+  /** LAN beacons (UDP 20021). */
+  lan: boolean;
+  /** Ask the gateway to forward our port (UPnP IGD, NAT-PMP). */
+  upnp: boolean;
+  /** Publish our addresses on the mainline DHT and look contacts up there. */
+  dht: boolean;
+  /** DHT nodes to start from (HOST:PORT); empty: the public routers. */
+  dhtBootstrap: string[];
+  /** Relays to stay joined to (relay://HOST:PORT/?id=...). */
+  relays: string[];
 }
+
+/** What a config file leaves out means this. */
+export const REACH_DEFAULTS = { lan: true, upnp: true, dht: true, dhtBootstrap: [] as string[], relays: [] as string[] };
 
 export interface InitOptions {
   name?: string;
@@ -49,6 +62,7 @@ export async function initHome(home: string, opts: InitOptions = {}): Promise<{ 
     port: opts.port !== undefined ? parseListenPort(opts.port) : DEFAULT_PORT,
     discoverable: true,
     db: null,
+    ...REACH_DEFAULTS,
   };
   ensureDir(home);
   const tightened = tightenHome(home);
@@ -64,7 +78,7 @@ export async function openHome(home: string): Promise<{ config: Config; identity
     return { config, identity, created: true, tightened };
   }
   const tightened = tightenHome(home);
-  if (!existsSync(join(home, CONFIG_FILE))) saveConfig(home, { name: defaultName(), host: "0.0.0.0", port: DEFAULT_PORT, discoverable: true, db: null });
+  if (!existsSync(join(home, CONFIG_FILE))) saveConfig(home, { name: defaultName(), host: "0.0.0.0", port: DEFAULT_PORT, discoverable: true, db: null, ...REACH_DEFAULTS });
   return { config: loadConfig(home), identity: await openIdentity(home), created: false, tightened };
 }
 
@@ -111,7 +125,24 @@ function validateConfig(raw: unknown, path: string): Config {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw bad(`"port" must be 0..65535`);
   const db = o.db === undefined || o.db === null || o.db === "" ? null : o.db;
   if (db !== null && typeof db !== "string") throw bad(`"db" must be a URL string or null`);
-  return { name: o.name, host: o.host, port, discoverable: o.discoverable !== false, db };
+  const list = (key: string): string[] => {
+    const v = o[key];
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) throw bad(`"${key}" must be a list of strings`);
+    return v as string[];
+  };
+  return {
+    name: o.name,
+    host: o.host,
+    port,
+    discoverable: o.discoverable !== false,
+    db,
+    lan: o.lan !== false,
+    upnp: o.upnp !== false,
+    dht: o.dht !== false,
+    dhtBootstrap: list("dhtBootstrap"),
+    relays: list("relays"),
+  };
 }
 
 function ensureDir(home: string) {

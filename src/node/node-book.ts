@@ -3,7 +3,7 @@
 // still undelivered, accepting a request turns its link into a contact's.
 // Every change that touches messages runs between the journal's commits.
 import type { Hello } from "../protocol/messages.ts";
-import type { PeerId } from "../protocol/peer-id.ts";
+import { parsePeerId, type PeerId } from "../protocol/peer-id.ts";
 import type { Contact, NewAddress, OutStatus, PeerRequest } from "../store/store.ts";
 import type { Link } from "../transport/link.ts";
 import { decodeInvite, encodeInvite, InviteError, MAX_INVITE_ADDRS, type Invite } from "../protocol/invite.ts";
@@ -24,6 +24,14 @@ export interface CancelOutcome {
   before: OutStatus | "unknown";
   /** It was on the wire: it may still arrive (and is then marked delivered). */
   onTheWire: boolean;
+}
+
+export interface NearbyNode {
+  peerId: PeerId;
+  addresses: string[];
+  lastHeard: number;
+  /** The contact it is, if it is one. */
+  contact: string | null;
 }
 
 export interface SetContactOptions {
@@ -174,8 +182,9 @@ export class NodeBook {
   /** Addresses a contact's hello tells of: where it dialed us from with its listening port, and what it lists. */
   private *hinted(link: Link, hello: Hello): Iterable<NewAddress> {
     const from = normalizeHost(link.remoteHost);
-    const loopbackPeer = from === "127.0.0.1" || from === "::1";
-    if (link.direction === "in" && hello.port > 0) yield { host: from, port: hello.port, source: "hello" };
+    const loopbackPeer = !link.via && (from === "127.0.0.1" || from === "::1");
+    // Through a relay, the address we see is the relay's, not the peer's.
+    if (link.direction === "in" && hello.port > 0 && !link.via) yield { host: from, port: hello.port, source: "hello" };
     for (const text of hello.addrs ?? []) {
       let a: { host: string; port: number };
       try {
@@ -195,12 +204,26 @@ export class NodeBook {
     const known = new Set(c.addresses.map((a) => formatHostPort(a.host, a.port)));
     const fresh = [...this.hinted(link, hello)].filter((a) => !known.has(formatHostPort(a.host, a.port)));
     const spent = link.direction === "out" && c.inviteToken !== null;
-    if (fresh.length === 0 && !spent) return;
+    // Its discovery key and relays come over the authenticated link: they are this contact's.
+    const dkey = hello.dkey && hello.dkey !== c.dkey ? hello.dkey : null;
+    const relays = hello.relays && hello.relays.join() !== c.relays.join() ? hello.relays : null;
+    if (fresh.length === 0 && !spent && !dkey && !relays) return;
     void (async () => {
+      if (relays) await this.node.opts.store.updateContact(c.name, { relays });
       if (fresh.length > 0) await this.node.opts.store.saveAddresses(c.name, fresh);
       if (spent) await this.node.opts.store.updateContact(c.name, { inviteToken: null });
+      if (dkey) await this.node.opts.store.updateContact(c.name, { dkey });
       await this.node.contacts.refresh(c.name);
     })().catch((err) => log.debug(`cannot save ${c.name}'s addresses: ${(err as Error).message}`));
+  }
+
+  /** Every address of `name` failed: the DHT may know newer ones (saved, and tried at once). */
+  async lookedUp(name: string): Promise<boolean> {
+    const fresh = await this.node.reach.lookup(name).catch(() => null);
+    if (!fresh) return false;
+    await this.node.opts.store.saveAddresses(name, fresh, { preferred: true });
+    await this.node.contacts.refresh(name);
+    return true;
   }
 
   /** One of a contact's addresses was tried. */
@@ -218,7 +241,12 @@ export class NodeBook {
     await this.node.opts.store.createInvite(token, opts.uses, expires);
     const config = this.node.opts.local.config;
     const listen = this.node.listening ?? { host: this.node.opts.host ?? config.host, port: this.node.opts.port ?? config.port };
-    const invite: Invite = { name: this.node.name, peerId: this.node.peerId, addresses: advertised(listen).slice(0, MAX_INVITE_ADDRS), token, expires };
+    const addresses = this.node.listening ? this.node.addresses() : advertised(listen);
+    const invite: Invite = { name: this.node.name, peerId: this.node.peerId, addresses: addresses.slice(0, MAX_INVITE_ADDRS), token, expires };
+    const dkey = this.node.reach.dkey;
+    if (dkey) invite.dkey = dkey;
+    const relays = this.node.reach.relayUris();
+    if (relays.length > 0) invite.relays = relays;
     return { text: encodeInvite(invite), invite };
   }
 
@@ -247,7 +275,7 @@ export class NodeBook {
     const known = this.node.contacts.byPeer(inv.peerId);
     if (known) {
       await this.node.opts.store.saveAddresses(known.name, addresses);
-      await this.node.opts.store.updateContact(known.name, { inviteToken: inv.token });
+      await this.node.opts.store.updateContact(known.name, { inviteToken: inv.token, ...(inv.dkey ? { dkey: inv.dkey } : {}), ...(inv.relays?.length ? { relays: inv.relays } : {}) });
       const c = (await this.node.contacts.refresh(known.name)) ?? known;
       this.node.peers.dial(c);
       return { contact: c, renamed: false, known: true };
@@ -256,13 +284,47 @@ export class NodeBook {
     const chosen = name !== undefined ? validateName(name) : this.node.requests.nameFor({ name: wanted });
     const first = addresses[0];
     if (!first) throw new NodeError("BAD_INVITE", "the invite holds no address this node can dial (was its node hidden when it was made?)");
-    const c = await this.add(chosen, formatHostPort(first.host, first.port), {
+    let c = await this.add(chosen, formatHostPort(first.host, first.port), {
       id: inv.peerId,
       source: "invite",
       addresses: addresses.slice(1),
       inviteToken: inv.token,
     });
+    if (inv.dkey || inv.relays?.length) {
+      await this.node.opts.store.updateContact(c.name, { ...(inv.dkey ? { dkey: inv.dkey } : {}), ...(inv.relays?.length ? { relays: inv.relays } : {}) });
+      c = (await this.node.contacts.refresh(c.name)) ?? c;
+    }
     return { contact: c, renamed: chosen !== wanted, known: false };
+  }
+
+  /** Nodes heard on the LAN in the last 90 s, and which contact each is. */
+  nearby(): NearbyNode[] {
+    return this.node.reach.nearbyPeers().map((p) => ({
+      peerId: p.peerId,
+      addresses: p.addresses.map((a) => formatHostPort(a.host, a.port)),
+      lastHeard: p.lastHeard,
+      contact: this.node.contacts.byPeer(p.peerId)?.name ?? null,
+    }));
+  }
+
+  /** A node heard on the LAN, by its peer id: pinned to it, at the addresses it was heard at. */
+  async addNearby(id: string, name?: string): Promise<{ contact: Contact; renamed: boolean; known: boolean }> {
+    const parsed = parsePeerId(id);
+    if (!parsed.ok) throw new NodeError("BAD_PEER_ID", `invalid peer id ${JSON.stringify(id)}: ${parsed.reason}`);
+    const known = this.node.contacts.byPeer(parsed.id);
+    if (known) return { contact: known, renamed: false, known: true };
+    const heard = this.node.reach.nearbyPeers().find((p) => p.peerId === parsed.id);
+    if (!heard || heard.addresses.length === 0) {
+      throw new NodeError("NOT_NEARBY", `${parsed.id} was not heard on the LAN in the last 90 s (see \`p2pchat nearby\`); add it with its invite, or NAME HOST:PORT --id ID`);
+    }
+    const chosen = name !== undefined ? validateName(name) : this.node.requests.nameFor({ name: `peer-${parsed.id.slice(0, 7).toLowerCase()}` });
+    const [first, ...rest] = heard.addresses;
+    const c = await this.add(chosen, formatHostPort(first!.host, first!.port), {
+      id: parsed.id,
+      source: "lan",
+      addresses: rest.map((a) => ({ host: a.host, port: a.port, source: "lan" as const })),
+    });
+    return { contact: c, renamed: name === undefined, known: false };
   }
 
   // --- requests ----------------------------------------------------------------------

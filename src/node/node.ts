@@ -1,7 +1,6 @@
 // A running node: listens and dials (while discoverable), keeps the outbox
 // flowing, stores what arrives, and tells its listeners what happens.
-import { MAX_ADDRS, PROTOCOL_VERSION } from "../protocol/hello.ts";
-import { advertised } from "../reach/addresses.ts";
+import { MAX_ADDRS, MAX_RELAYS, PROTOCOL_VERSION } from "../protocol/hello.ts";
 import type { Hello } from "../protocol/messages.ts";
 import type { PeerId } from "../protocol/peer-id.ts";
 import { StoreError, type Contact, type OutgoingMessage, type OutStatus, type Recipient, type Store } from "../store/store.ts";
@@ -21,6 +20,7 @@ import type { Local } from "./local.ts";
 import { NodeBook } from "./node-book.ts";
 import { Peers } from "./peers.ts";
 import { Reads } from "./reads.ts";
+import { NodeReach, type ReachOptions } from "./reach.ts";
 import { Requests } from "./requests.ts";
 import { RetryTimer, type RetryOptions } from "./retry.ts";
 import { LocalSession } from "./session.ts";
@@ -57,6 +57,8 @@ export interface NodeOptions {
   storeRetryMs?: number;
   /** Background upkeep of the database (SQLite checkpoints on a thread); off for a node that runs a moment. Default on. */
   maintenance?: boolean;
+  /** LAN beacons, port mapping, the DHT. Default: all on (each still off under P2PCHAT_DISCOVERY=off). */
+  reach?: ReachOptions;
 }
 
 export interface SendResult {
@@ -81,6 +83,7 @@ export class ChatNode {
   readonly retry: RetryTimer<string>;
   /** Unread counts and read marks (the chat's conversations). */
   readonly reads: Reads;
+  readonly reach: NodeReach;
   private readonly sessionId = crypto.randomUUID();
   private discoverable = false;
   private stopped = false;
@@ -127,12 +130,9 @@ export class ChatNode {
       admit: (link, hello) => this.book.admit(link, hello),
       learned: (c, link, hello) => this.book.learned(c, link, hello),
       tried: (name, target, ok, why) => this.book.tried(name, target, ok, why),
-      owed: async (name) => {
-        const c = this.contacts.byName(name);
-        if (!c) return false;
-        const to = this.recipientOf(c);
-        return (await this.journal.read(() => this.opts.store.pendingFor(to, 0, 1))).length > 0;
-      },
+      owed: (name) => this.owes(name),
+      exhausted: (name) => this.book.lookedUp(name),
+      viaRelay: (c, ctx) => this.reach.dialThroughRelay(c.name, ctx),
     });
     this.transport = new Transport({ identity: local.identity, handler: this.peers, hello: (link) => this.hello(link), limits: opts.limits });
     this.legacy = new LegacyPeers({
@@ -146,6 +146,7 @@ export class ChatNode {
     });
     this.book = new NodeBook(this, new AddressBook(store));
     this.reads = new Reads({ store, journal: this.journal, contacts: () => this.contacts.all(), emit });
+    this.reach = new NodeReach(this, opts.reach ?? {});
   }
 
   /** Takes the home (one node per home), then starts. */
@@ -158,6 +159,7 @@ export class ChatNode {
       if (opts.maintenance !== false) log.debug(`store: ${await opts.store.startMaintenance()}`);
       await node.contacts.reload();
       await node.requests.reload();
+      await node.reach.start();
       if (opts.discoverable ?? opts.local.config.discoverable) await node.setDiscoverable(true);
       return node;
     } catch (err) {
@@ -201,12 +203,24 @@ export class ChatNode {
     if (addrs.length > 0) hello.addrs = addrs;
     const token = link.direction === "out" ? this.peers.contactOf(link)?.inviteToken : null;
     if (token) hello.invite = token;
+    const dkey = this.reach.dkey;
+    if (dkey) hello.dkey = dkey;
+    const relays = this.reach.relayUris().slice(0, MAX_RELAYS);
+    if (relays.length > 0) hello.relays = relays;
     return hello;
   }
 
-  /** Where peers can reach this node, best first (for invites and hellos). */
+  /** Where peers can reach this node, best first (for invites, hellos and the DHT). */
   addresses(): string[] {
-    return advertised(this.transport.listening);
+    return this.reach.addresses();
+  }
+
+  /** Whether messages to `name` wait (worth dialing it). */
+  async owes(name: string): Promise<boolean> {
+    const c = this.contacts.byName(name);
+    if (!c) return false;
+    const to = this.recipientOf(c);
+    return (await this.journal.read(() => this.opts.store.pendingFor(to, 0, 1))).length > 0;
   }
 
   /** Discoverable: listen, and dial every contact (to deliver what we owe and be told what they hold). Hidden: neither. */
@@ -246,6 +260,7 @@ export class ChatNode {
       this.peers.closeLinks("HIDDEN", "the peer is no longer discoverable");
       this.legacy.closeAll("hidden");
     }
+    await this.reach.discoverable(on);
     const l = this.transport.listening;
     this.lock.setAddress(l ? formatHostPort(l.host, l.port) : null);
     log.debug(on ? `discoverable, listening on ${l ? formatHostPort(l.host, l.port) : "?"}` : "hidden");
@@ -343,6 +358,7 @@ export class ChatNode {
     this.discoverable = false;
     this.retry.cancelAll();
     try {
+      await this.reach.stop();
       // Links close; their handlers queue the `unsent` writes; then commit everything.
       this.legacy.transport.stopListening();
       this.legacy.closeAll("shutting down");

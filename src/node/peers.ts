@@ -54,6 +54,10 @@ export interface PeersDeps {
   tried(name: string, target: Target, ok: boolean, why: string | null): void;
   /** Whether we owe `name` messages. */
   owed(name: string): Promise<boolean>;
+  /** Every address of `name` failed: true when new ones were found (the DHT), to try at once. */
+  exhausted(name: string): Promise<boolean>;
+  /** Nothing direct works: a link through one of the contact's relays. */
+  viaRelay(contact: Contact, ctx: unknown): Promise<Link | null>;
 }
 
 interface LinkCtx {
@@ -88,6 +92,8 @@ export class Peers implements LinkHandler {
       linked: (c) => this.linkTo(c) !== undefined,
       owed: d.owed,
       tried: d.tried,
+      exhausted: d.exhausted,
+      viaRelay: d.viaRelay,
     });
   }
 
@@ -161,8 +167,17 @@ export class Peers implements LinkHandler {
     if (peerId === this.d.self) return { code: "IDENTITY_MISMATCH", reason: "that is our own id: a node does not link to itself" };
     if (!this.d.discoverable()) return { code: "HIDDEN", reason: "this peer is not discoverable now" };
     if (link.direction === "out") {
-      const contact = ctxOf(link).contact!;
+      const { contact: c, target } = ctxOf(link);
+      const contact = c!;
       if (contact.peerId && contact.peerId !== peerId) {
+        // An address we only heard of (a beacon, a record, a hello) answering as
+        // someone else is a stale or forged hint, not news about the contact:
+        // that address fails, quietly. Only where the user sent us is it loud.
+        const source = target ? contact.addresses.find((a) => a.host === target.host && a.port === target.port)?.source : undefined;
+        if (source === "lan" || source === "dht" || source === "hello") {
+          log.debug(`${contact.name}: ${link.address} (from ${source}) answered as ${peerId}, not ${contact.peerId}: that address is not theirs`);
+          return { code: "IDENTITY_MISMATCH", reason: `another peer (${peerId}) answers at ${link.address}` };
+        }
         if (this.d.health.mismatch(contact.name, contact.peerId, peerId)) {
           const text =
             `IDENTITY MISMATCH for ${contact.name} at ${link.address}: pinned ${contact.peerId}, but the peer there presents ${peerId}. ` +
@@ -265,7 +280,7 @@ export class Peers implements LinkHandler {
       clearTimeout(replaced);
       this.replacing.delete(peerId);
     } else if (!existing || !ctxOf(existing).contact) {
-      this.d.emit({ type: "link", peer: contact.name, up: true, address: link.address, direction: link.direction });
+      this.d.emit({ type: "link", peer: contact.name, up: true, address: link.address, direction: link.direction, ...(link.via ? { via: link.via } : {}) });
     }
     this.startOutbox(link, contact, previous);
   }
@@ -320,7 +335,7 @@ export class Peers implements LinkHandler {
         for (const m of result.stored) {
           if (!mine.has(m)) continue;
           fresh++;
-          if (!m.request) this.d.emit({ type: "message", entry: { id: m.id, direction: "in", peer: m.peer, text: m.body, status: "received", time: m.received } });
+          if (!m.request) this.d.emit({ type: "message", entry: { id: m.id, direction: "in", peer: m.peer, text: m.body, status: "received", time: m.created, received: m.received } });
         }
         if (request) this.d.requests.stored(peerId, fresh);
       },

@@ -5,6 +5,7 @@ import type { Contact, OutboxCount } from "../store/store.ts";
 import { formatHostPort } from "./address.ts";
 import type { ContactState } from "./health.ts";
 import type { ChatNode } from "./node.ts";
+import type { ReachStatus } from "./reach.ts";
 
 export interface LinkInfo {
   peer: string;
@@ -12,6 +13,8 @@ export interface LinkInfo {
   direction: "in" | "out";
   since: number;
   legacy: boolean;
+  /** How it travels when not straight to the peer: "relay HOST:PORT". */
+  via?: string;
 }
 
 export interface NodeStatus {
@@ -28,6 +31,8 @@ export interface NodeStatus {
   /** Requests waiting for the user's decision. */
   requests: number;
   database: string;
+  /** Finding and being found: the public mapped address, LAN beacons, the DHT. */
+  reach?: ReachStatus;
 }
 
 export async function nodeStatus(node: ChatNode): Promise<NodeStatus> {
@@ -35,7 +40,7 @@ export async function nodeStatus(node: ChatNode): Promise<NodeStatus> {
   const links: LinkInfo[] = [];
   for (const [, link] of node.peers.adopted) {
     const c = node.peers.contactOf(link);
-    if (c) links.push({ peer: c.name, address: link.address, direction: link.direction, since: link.openedAt, legacy: false });
+    if (c) links.push({ peer: c.name, address: link.address, direction: link.direction, since: link.openedAt, legacy: false, ...(link.via ? { via: link.via } : {}) });
   }
   for (const [name, link] of node.legacy.open) {
     links.push({ peer: name, address: link.address, direction: link.direction, since: link.openedAt, legacy: true });
@@ -61,5 +66,6 @@ export async function nodeStatus(node: ChatNode): Promise<NodeStatus> {
     contacts,
     requests: node.requests.openCount,
     database: node.opts.store.location,
+    reach: node.reach.status(),
   };
 }

@@ -12,9 +12,9 @@ export const MAX_ADDRESSES = 16;
 
 const SOURCES: readonly AddressSource[] = ["typed", "invite", "hello", "lan", "dht", "relay"];
 
-/** The order to dial in: the one that worked (or was typed) last first. */
+/** The order to dial in: the freshest first, by when it last worked or was last told (typed, heard on the LAN, found on the DHT). */
 export function dialOrder(a: ContactAddress, b: ContactAddress): number {
-  const key = (x: ContactAddress) => Math.max(x.lastOk ?? 0, x.source === "typed" ? x.addedAt : 0);
+  const key = (x: ContactAddress) => Math.max(x.lastOk ?? 0, x.addedAt);
   return key(b) - key(a) || b.addedAt - a.addedAt;
 }
 

@@ -359,7 +359,7 @@ export abstract class SqlStore implements Store {
         AND ${cursor === null ? sql`1 = 1` : cursor.rank === 1 ? sql`created_at <= ${cursor.time} AND (created_at < ${cursor.time} OR seq < ${cursor.seq})` : sql`created_at < ${cursor.time}`}
       ORDER BY created_at DESC, seq DESC LIMIT ${limit}`;
     const inRows: Row[] = await sql`
-      SELECT id, name, ip, port, message, status, received_at AS t, seq FROM receiver ${sql.unsafe(this.useIndex(peer === null ? "receiver_time" : "receiver_peer_time"))}
+      SELECT id, name, ip, port, message, status, received_at AS t, created_at AS c, seq FROM receiver ${sql.unsafe(this.useIndex(peer === null ? "receiver_time" : "receiver_peer_time"))}
       WHERE ${peer === null ? sql`1 = 1` : sql`name = ${peer}`}
         AND received_at >= ${since}
         AND ${cursor === null ? sql`1 = 1` : cursor.rank === 0 ? sql`received_at <= ${cursor.time} AND (received_at < ${cursor.time} OR seq < ${cursor.seq})` : sql`received_at <= ${cursor.time}`}
@@ -414,7 +414,8 @@ export abstract class SqlStore implements Store {
   /**
    * At most `limit` rows of `table` with seq below `belowSeq` (all when null),
    * highest seq first, among which are all that match `terms` (more is fine):
-   * seq, id, name, ip, port, message, status and the entry time as `t`.
+   * seq, id, name, ip, port, message, status, the time it is ordered by as
+   * `t` and (receiver) when it was written as `c`.
    * User text only ever goes in as bound parameters.
    */
   protected abstract searchCandidates(table: MessageTable, terms: readonly SearchTerm[], peer: string | null, belowSeq: number | null, limit: number): Promise<Row[]>;
@@ -441,11 +442,14 @@ function newestFirst(entries: Keyed[], limit: number): HistoryEntry[] {
   return entries.slice(0, limit).map((e) => e.entry);
 }
 
+/** `r.t`: the time the row is ordered by (written for out, arrived for in); `r.c`: when an incoming one was written. */
 function toEntry(r: Row, direction: "in" | "out"): Keyed {
-  const time = Number(r.t ?? 0);
+  const t = Number(r.t ?? 0);
   const peer = r.name ? String(r.name) : `${r.ip ?? "?"}:${r.port ?? "?"}`;
-  return {
-    key: [time, direction === "out" ? 1 : 0, Number(r.seq)],
-    entry: { id: String(r.id), direction, peer, text: String(r.message ?? ""), status: String(r.status ?? (direction === "in" ? "received" : "pending")), time },
-  };
+  const entry: HistoryEntry = { id: String(r.id), direction, peer, text: String(r.message ?? ""), status: String(r.status ?? (direction === "in" ? "received" : "pending")), time: t };
+  if (direction === "in") {
+    entry.time = r.c === null || r.c === undefined ? t : Number(r.c);
+    entry.received = t;
+  }
+  return { key: [t, direction === "out" ? 1 : 0, Number(r.seq)], entry };
 }

@@ -152,8 +152,13 @@ export interface HistoryEntry {
   text: string;
   /** pending | sent | delivered | cancelled for out; received for in. */
   status: string;
-  /** Epoch ms: written (out) or received (in). */
+  /**
+   * Epoch ms it was written: by us (out), by the sender's clock (in). For
+   * rows the original program received, which kept nothing else, when it arrived.
+   */
   time: number;
+  /** Epoch ms it arrived (in only). History is in the order things happened here: by this for in, `time` for out. */
+  received?: number;
 }
 
 export interface HistoryQuery {

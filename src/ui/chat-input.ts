@@ -5,7 +5,7 @@
 // Alt-1..9 and Alt-A move between conversations. Everywhere: Ctrl-C clears
 // what is typed, and on an empty line leaves, as a shell does. Lines are
 // handled one after another, in the order typed, even when a send is slow.
-import { nameProblem } from "../node/address.ts";
+import { nameProblem, parseHostPort } from "../node/address.ts";
 import type { ChatApp } from "./chat-app.ts";
 import { runCommand, CHAT_COMMANDS, LIST_COMMANDS, NAME_COMMANDS } from "./chat-commands.ts";
 import { colors } from "./colors.ts";
@@ -178,7 +178,12 @@ function listKey(app: ChatApp, key: Key): void {
   const line = r.line.trim();
   if (app.asking) {
     const name = app.asking;
-    if (!line) return;
+    // Refused here, the question stays with what was typed (Enter on the example is refused too).
+    const problem = addressProblem(line);
+    if (problem) {
+      editor.set(line);
+      return app.listNote(colors.red(`✖ ${problem}`));
+    }
     enqueue(app, async () => {
       try {
         await app.api.addContact(name, line);
@@ -203,5 +208,14 @@ function listKey(app: ChatApp, key: Key): void {
   if (pick?.kind === "contact") return enqueue(app, () => app.open(pick.name));
   if (pick?.kind === "request") {
     app.listNote(`${colors.yellow(`request from ${JSON.stringify(pick.request.name)}`)}: /accept [NAME] makes it a contact (its ${pick.request.waiting} waiting messages then show), /reject drops it, /block refuses it from now on`);
+  }
+}
+
+function addressProblem(text: string): string | null {
+  try {
+    parseHostPort(text);
+    return null;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
   }
 }

@@ -131,8 +131,10 @@ export class Conversation {
     let day: number | null = null;
     for (const it of this.items) {
       if (it.kind === "entry") {
-        const d = dayOf(it.entry.time);
-        if (d !== day) out.push([ruleRow(dayName(it.entry.time), columns)]);
+        // By when it happened here (a message that arrived late shows when it was written, in its place).
+        const at = it.entry.received ?? it.entry.time;
+        const d = dayOf(at);
+        if (d !== day) out.push([ruleRow(dayName(at), columns)]);
         day = d;
         if (it.entry.id === this.markerBefore) out.push([ruleRow(UNREAD_LABEL, columns, colors.red)]);
       }

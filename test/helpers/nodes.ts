@@ -5,6 +5,7 @@ import { initHome } from "../../src/node/home.ts";
 import { openLocal, openLocalStore } from "../../src/node/local.ts";
 import { ChatNode, type NodeOptions } from "../../src/node/node.ts";
 import type { LinkLimits } from "../../src/transport/link.ts";
+import type { ReachOptions } from "../../src/node/reach.ts";
 import { formatHostPort } from "../../src/node/address.ts";
 import { createTestDb, type TestDb } from "./databases.ts";
 import { tempDir, type TempDir } from "./tmp.ts";
@@ -32,6 +33,8 @@ export interface StartOptions {
   port: number;
   /** Accept the original program's plaintext connections on this port (0: any free one). */
   legacyPort: number;
+  /** Finding and being found (relays, DHT); LAN and port mapping stay off under P2PCHAT_DISCOVERY=off. */
+  reach: ReachOptions;
 }
 
 export const FAST_RETRY = { baseMs: 50, maxMs: 400, jitter: 0 };
@@ -58,6 +61,7 @@ export async function startNode(name: string, opts: Partial<StartOptions> = {}):
       limits: o.limits,
       retry: FAST_RETRY,
       legacyPort: o.legacyPort,
+      reach: o.reach,
     };
     const n = await ChatNode.start(options);
     n.on((e) => {

@@ -168,6 +168,26 @@ for (const dialect of dialects) {
       });
     });
 
+    test("a message received late: its time is when it was written, it stays where it arrived", async () => {
+      await withStore(dialect, async (store) => {
+        await store.addContact({ name: "bob", host: "127.0.0.1", port: 20001 });
+        const t = 1_700_000_000_000;
+        const hours = 3 * 3600_000;
+        await store.write({ outgoing: [outgoing("bob", "before", t + hours - 1000)], at: t });
+        // Written at t, while we were away; it arrives three hours later.
+        await store.write({ incoming: [{ ...incoming(BOB, "bob", Bun.randomUUIDv7(), "late", t + hours), created: t }], at: t });
+        await store.write({ outgoing: [outgoing("bob", "after", t + hours + 1000)], at: t });
+        const h = await store.history({ peer: "bob", limit: 10 });
+        expect(h.map((e) => [e.text, e.time, e.received])).toEqual([
+          ["before", t + hours - 1000, undefined],
+          ["late", t, t + hours],
+          ["after", t + hours + 1000, undefined],
+        ]);
+        const found = await store.search({ text: "late", limit: 10 });
+        expect(found.map((e) => [e.text, e.time, e.received])).toEqual([["late", t, t + hours]]);
+      });
+    });
+
     test("a database the original program made is migrated in place: rows survive and show in order", async () => {
       await using db = await createTestDb(dialect);
       const userTable = await createOriginalTables(db);

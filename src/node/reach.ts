@@ -1,0 +1,314 @@
+// The node's side of finding and being found: LAN beacons, a port mapping on
+// the gateway, and a signed record on the mainline DHT. Each turns the world
+// into address hints for the address book; none decides who a peer is (the
+// TLS pin alone does). A hidden node sends and publishes nothing.
+import type { PeerId } from "../protocol/peer-id.ts";
+import type { NewAddress } from "../store/store.ts";
+import { advertised, hostPort } from "../reach/addresses.ts";
+import type { BootstrapNode } from "../reach/dht-bootstrap.ts";
+import { chooseBootstrap, noDhtReason } from "../reach/dht-bootstrap.ts";
+import { DhtClient } from "../reach/dht.ts";
+import { DhtFinder } from "../reach/dht-finder.ts";
+import { DhtPublisher } from "../reach/dht-publisher.ts";
+import { loadOrCreateDiscoveryKey, parseDiscoveryKey, type DiscoveryKey } from "../reach/discovery-key.ts";
+import { LanBeacon } from "../reach/lan-beacon.ts";
+import { Nearby, type NearbyPeer } from "../reach/nearby.ts";
+import { PortMapper, type PublicAddress } from "../reach/portmap.ts";
+import { RelayClient } from "../reach/relay/client.ts";
+import { connectThroughRelay, joinSession, type Invitation } from "../reach/relay/session.ts";
+import { formatRelayUri, parseRelayUri, relayHostPort, type RelayAddress } from "../reach/relay/uri.ts";
+import type { Link } from "../transport/link.ts";
+import { discoveryAllowed } from "../reach/switch.ts";
+import { childLogger } from "../log.ts";
+import { parseHostPort } from "./address.ts";
+import type { ChatNode } from "./node.ts";
+
+const log = childLogger("reach");
+
+/** A contact is looked up on the DHT at most this often (a failing dial loop must not hammer it). */
+export const LOOKUP_GAP_MS = 5_000;
+
+export interface ReachOptions {
+  /** LAN beacons (config `lan`, `--no-lan`). */
+  lan?: boolean;
+  /** Port mapping on the gateway (config `upnp`, `--no-upnp`). */
+  upnp?: boolean;
+  /** The DHT (config `dht`, `--no-dht`). */
+  dht?: boolean;
+  /** Bootstrap nodes named by the user (config `dhtBootstrap`, `--dht-bootstrap`); else the public routers when discovery is allowed. */
+  dhtBootstrap?: BootstrapNode[];
+  /** Where the DHT's UDP socket binds (tests). */
+  dhtPort?: number;
+  /** Port mapping knobs (tests shorten them). */
+  portmap?: { checkSeconds?: number; leaseSeconds?: number; retrySeconds?: number };
+  /** Relays to stay joined to while discoverable (relay://HOST:PORT/?id=...), so peers can reach us through them. */
+  relays?: RelayAddress[];
+}
+
+export interface RelayState {
+  uri: string;
+  state: "connecting" | "joined" | "waiting" | "stopped";
+  note: string | null;
+}
+
+export interface ReachStatus {
+  public: PublicAddress | null;
+  lan: "on" | "off";
+  nearby: number;
+  dht: "on" | "off";
+  dhtNote: string | null;
+  dkey: string | null;
+  relays: RelayState[];
+}
+
+export class NodeReach {
+  private key: DiscoveryKey | null = null;
+  private beacon: LanBeacon | null = null;
+  readonly nearby: Nearby;
+  private mapper: PortMapper | null = null;
+  private dht: DhtClient | null = null;
+  private publisher: DhtPublisher | null = null;
+  private finder: DhtFinder | null = null;
+  private dhtNote: string | null = null;
+  private readonly lastLookup = new Map<string, number>();
+  private relays: RelayClient[] = [];
+  private stopped = false;
+
+  constructor(
+    private readonly node: ChatNode,
+    private readonly opts: ReachOptions,
+  ) {
+    this.nearby = new Nearby({ prefer: (id) => node.contacts.byPeer(id) !== undefined });
+    this.nearby.onPeer((peerId, addresses) => void this.heardNearby(peerId, addresses));
+  }
+
+  /** Our discovery key (z-base-32), for hellos and invites. */
+  get dkey(): string | null {
+    return this.key?.z32 ?? null;
+  }
+
+  /** Loads the discovery key and joins the DHT (it answers others even while we are hidden; we publish only when discoverable). */
+  async start(): Promise<void> {
+    this.key = await loadOrCreateDiscoveryKey(this.node.home).catch((err) => {
+      log.warn(`no discovery key: ${(err as Error).message}`);
+      return null;
+    });
+    if (this.opts.dht !== false && this.key) {
+      const bootstrap = chooseBootstrap(this.opts.dhtBootstrap);
+      if (bootstrap.length === 0) this.dhtNote = noDhtReason();
+      else void this.startDht(bootstrap, this.key);
+    } else {
+      this.dhtNote = this.opts.dht === false ? "turned off (--no-dht)" : "no discovery key";
+    }
+  }
+
+  private async startDht(bootstrap: BootstrapNode[], key: DiscoveryKey): Promise<void> {
+    try {
+      const dht = await DhtClient.start({ bootstrap, port: this.opts.dhtPort });
+      if (this.stopped) return void (await dht.stop());
+      this.dht = dht;
+      this.finder = new DhtFinder({ dht, keyFor: (peer) => this.keyOf(peer) });
+      this.publisher = new DhtPublisher({
+        publish: (r) => dht.publish(r),
+        key,
+        content: () => {
+          const addresses = this.addresses();
+          const relays = this.relayUris();
+          return addresses.length > 0 || relays.length > 0 ? { peerId: this.node.peerId, addresses, relays } : null;
+        },
+        paused: !this.node.isDiscoverable,
+        onPublished: (_r, nodes) => log.debug(`published our record on the DHT (${nodes} nodes took it)`),
+        onError: (err) => log.debug(`DHT publish: ${err.message}`),
+      });
+      this.publisher.start();
+      this.dhtNote = null;
+    } catch (err) {
+      this.dhtNote = (err as Error).message;
+      log.debug(`no DHT: ${this.dhtNote}`);
+    }
+  }
+
+  /** Follows the node: discoverable, it announces, maps and publishes; hidden, none of it. */
+  async discoverable(on: boolean): Promise<void> {
+    if (this.stopped) return;
+    if (on) {
+      const port = this.node.listening?.port ?? 0;
+      if (this.opts.lan !== false && discoveryAllowed()) {
+        this.beacon ??= new LanBeacon({
+          peerId: this.node.peerId,
+          port: () => this.node.listening?.port ?? 0,
+          discoveryKey: () => this.key?.publicKey,
+          nearby: this.nearby,
+        });
+        void this.beacon.start();
+      }
+      if (this.opts.upnp !== false && discoveryAllowed() && port > 0 && !this.mapper) {
+        const mapper = new PortMapper({ internalPort: port, seed: this.node.peerId, log: childLogger("portmap"), ...this.opts.portmap });
+        mapper.onChange((now) => {
+          log.debug(now ? `public address ${now.address}:${now.port} (${now.via})` : "no public address");
+          this.publisher?.addressesChanged();
+        });
+        this.mapper = mapper;
+        void mapper.start();
+      }
+      if (this.relays.length === 0) {
+        this.relays = (this.opts.relays ?? []).map((relay) =>
+          new RelayClient({ relay, identity: this.node.opts.local.identity, onInvitation: (inv) => void this.invited(inv) }).start(),
+        );
+      }
+      this.publisher?.resume();
+    } else {
+      this.publisher?.pause();
+      const relays = this.relays;
+      this.relays = [];
+      await Promise.all(relays.map((r) => r.stop().catch(() => {})));
+      await this.beacon?.stop();
+      const mapper = this.mapper;
+      this.mapper = null;
+      await mapper?.stop().catch(() => {});
+    }
+  }
+
+  /** Where peers can reach us: the public mapped address first, then this machine's. */
+  addresses(): string[] {
+    const pub = this.mapper?.current();
+    return advertised(this.node.listening, pub ? [hostPort(pub.address, pub.port)] : []);
+  }
+
+  /** The relays we stay joined to, as peers should name them (for hellos, invites and our DHT record). */
+  relayUris(): string[] {
+    return (this.opts.relays ?? []).map(formatRelayUri);
+  }
+
+  /** Someone asked one of our relays for a session with us: join it and run a link over it (the pin decides who it is). */
+  private async invited(inv: Invitation): Promise<void> {
+    try {
+      const stream = await joinSession(inv);
+      this.node.transport.attach(stream, {
+        role: inv.serverSocket ? "server" : "client",
+        direction: "in",
+        via: `relay ${relayHostPort(inv.relay)}`,
+        remote: { host: inv.relay.host, port: inv.relay.port },
+      });
+    } catch (err) {
+      log.debug(`relay ${relayHostPort(inv.relay)}: could not join a session: ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * Every direct address of a contact failed: a session through one of its
+   * relays, tried in turn. The link runs our TLS 1.3 through it (the relay
+   * sees ciphertext); the pin decides as on any link. Null when none works.
+   */
+  async dialThroughRelay(name: string, ctx: unknown): Promise<Link | null> {
+    const c = this.node.contacts.byName(name);
+    if (!c?.peerId || c.relays.length === 0) return null;
+    for (const text of c.relays) {
+      let relay: RelayAddress;
+      try {
+        relay = parseRelayUri(text);
+      } catch {
+        continue;
+      }
+      try {
+        const { inv, stream } = await connectThroughRelay(relay, this.node.opts.local.identity, c.peerId);
+        log.debug(`${name}: through relay ${relayHostPort(relay)}`);
+        return this.node.transport.attach(stream, {
+          role: inv.serverSocket ? "server" : "client",
+          direction: "out",
+          via: `relay ${relayHostPort(relay)}`,
+          remote: { host: relay.host, port: relay.port },
+          ctx,
+        });
+      } catch (err) {
+        log.debug(`${name}: relay ${relayHostPort(relay)}: ${(err as Error).message}`);
+      }
+    }
+    return null;
+  }
+
+  /** Nodes heard on the LAN lately. */
+  nearbyPeers(): NearbyPeer[] {
+    return this.nearby.list();
+  }
+
+  status(): ReachStatus {
+    return {
+      public: this.mapper?.current() ?? null,
+      lan: this.beacon?.running ? "on" : "off",
+      nearby: this.nearby.size,
+      dht: this.dht ? "on" : "off",
+      dhtNote: this.dhtNote,
+      dkey: this.dkey,
+      relays: this.relays.map((r) => {
+        const st = r.state;
+        return { uri: r.uri, state: st.state, note: st.state === "waiting" ? st.error.message : null };
+      }),
+    };
+  }
+
+  /** A contact's addresses all failed: its DHT record may know a newer one. Null when there is nothing new to try. */
+  async lookup(name: string): Promise<NewAddress[] | null> {
+    const c = this.node.contacts.byName(name);
+    if (!this.finder || !c?.peerId || !c.dkey) return null;
+    const last = this.lastLookup.get(name) ?? 0;
+    if (Date.now() - last < LOOKUP_GAP_MS) return null;
+    this.lastLookup.set(name, Date.now());
+    const found = await this.finder.lookup(c.peerId);
+    const known = new Set(c.addresses.map((a) => hostPort(a.host, a.port)));
+    const fresh: NewAddress[] = [];
+    const relays = found.filter((t) => t.startsWith("relay://"));
+    if (relays.length > 0 && relays.join() !== c.relays.join()) {
+      await this.node.opts.store.updateContact(c.name, { relays: relays.slice(0, 4) }).catch(() => false);
+      await this.node.contacts.refresh(c.name);
+    }
+    for (const text of found) {
+      if (text.startsWith("relay://")) continue;
+      try {
+        const a = parseHostPort(text);
+        if (!known.has(hostPort(a.host, a.port))) fresh.push({ ...a, source: "dht" });
+      } catch {
+        // not an address this build can dial
+      }
+    }
+    log.debug(`DHT lookup of ${name}: ${found.length} address(es), ${fresh.length} new`);
+    return fresh.length > 0 ? fresh : null;
+  }
+
+  private keyOf(peer: PeerId): Uint8Array | null {
+    const dkey = this.node.contacts.byPeer(peer)?.dkey;
+    if (!dkey) return null;
+    try {
+      return parseDiscoveryKey(dkey);
+    } catch {
+      return null;
+    }
+  }
+
+  /** A contact's beacon: remember where it is, and dial at once if we owe it messages. */
+  private async heardNearby(peerId: PeerId, addresses: { host: string; port: number }[]): Promise<void> {
+    const c = this.node.contacts.byPeer(peerId);
+    if (!c || c.blocked || this.stopped) return;
+    const known = new Set(c.addresses.map((a) => hostPort(a.host, a.port)));
+    const fresh = addresses.filter((a) => !known.has(hostPort(a.host, a.port))).map((a) => ({ ...a, source: "lan" as const }));
+    if (fresh.length > 0) {
+      await this.node.opts.store.saveAddresses(c.name, fresh, { preferred: true }).catch(() => 0);
+      await this.node.contacts.refresh(c.name);
+    }
+    const now = this.node.contacts.byName(c.name);
+    if (now && this.node.isDiscoverable && !this.node.peers.linkTo(now) && (await this.node.owes(now.name))) {
+      log.debug(`${now.name} is on the LAN: dialing now`);
+      this.node.peers.dial(now);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all(this.relays.map((r) => r.stop().catch(() => {})));
+    await this.publisher?.stop().catch(() => {});
+    await this.beacon?.stop().catch(() => {});
+    this.nearby.close();
+    await this.mapper?.stop().catch(() => {});
+    await this.dht?.stop().catch(() => {});
+  }
+}
