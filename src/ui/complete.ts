@@ -52,7 +52,9 @@ export class Completer {
     if (matches.length === 1) return base + matches[0]! + suffix;
     const common = commonPrefix(matches);
     if (common.length > word.length) return base + common;
-    this.cycle = { base, matches, at: 0, produced: base + matches[0]! };
+    // What is typed may be one of them already: the next one then.
+    const at = (matches.indexOf(word) + 1) % matches.length;
+    this.cycle = { base, matches, at, produced: base + matches[at]! };
     return this.cycle.produced;
   }
 }
