@@ -180,7 +180,7 @@ export class ChatApp {
     const blocked = contact?.blocked ? colors.yellow(` ${name} is blocked: /unblock to talk.`) : "";
     const link = state?.state === "linked" ? " (connected)" : this.status.discoverable && !contact?.blocked ? " (not connected yet)" : "";
     const changed = state?.state === "identity changed" ? colors.red(` ${name}'s identity changed, nothing is delivered: ${state.stateText}.`) : "";
-    return colors.dim(`chatting with ${name} ${id}${link}`) + legacy + hidden + blocked + changed + colors.dim(" · /help for commands");
+    return colors.dim(`chatting with ${name} ${id}${link}`) + legacy + hidden + blocked + changed + "\n" + colors.dim("/help for commands · Esc: all conversations");
   }
 
   /** Back to the list; the draft stays with its conversation. */

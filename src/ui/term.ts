@@ -100,6 +100,7 @@ export class Terminal {
 
   /** Draws `rows` (one per screen row, cut to the width) and puts the cursor at `cursor` (hidden when null). */
   draw(rows: readonly string[], cursor: { row: number; col: number } | null): void {
+    if (!this.started) return; // the screen is the user's again
     const height = this.rows;
     const columns = this.columns;
     const full = this.previous.length === 0;
@@ -121,6 +122,6 @@ export class Terminal {
 
   /** Bytes that are not part of a frame: the bell, a notification. */
   write(s: string): void {
-    this.streams.output.write(s);
+    if (this.started) this.streams.output.write(s);
   }
 }

@@ -24,6 +24,10 @@ export interface Pane extends AsyncDisposable {
   screen(): string[];
   /** Waits until the screen satisfies `what`; fails with the screen after `ms`. */
   until(what: (rows: string[]) => boolean, label: string, ms?: number): Promise<string[]>;
+  /** Makes the terminal `cols` x `rows` (the program gets SIGWINCH). */
+  resize(cols: number, rows: number): void;
+  /** Pastes `text` as a terminal does with bracketed paste on. */
+  paste(text: string): void;
   /** Waits for the command to end; its exit code (the pane prints it). */
   exited(ms?: number): Promise<number>;
 }
@@ -61,6 +65,12 @@ export function openPane(name: string, argv: readonly string[], opts: { env?: Re
   return {
     type: (text) => void tmux("send-keys", "-t", session, "-l", text),
     press: (...keys) => void tmux("send-keys", "-t", session, ...keys),
+    resize: (cols, rows) => void tmux("resize-window", "-t", session, "-x", String(cols), "-y", String(rows)),
+    paste(text) {
+      const buffer = `paste-${session}`;
+      tmux("set-buffer", "-b", buffer, text);
+      tmux("paste-buffer", "-p", "-d", "-b", buffer, "-t", session);
+    },
     screen,
     until,
     async exited(ms) {

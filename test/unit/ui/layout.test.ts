@@ -139,9 +139,13 @@ describe("Terminal frames", () => {
   function fake(columns: number, rows: number) {
     let written = "";
     const output = { columns, rows, write: (s: string) => ((written += s), true), on() {}, off() {} } as unknown as NodeJS.WriteStream;
-    const input = {} as NodeJS.ReadStream;
+    const input = { isRaw: false, setRawMode() {}, on() {}, off() {}, resume() {}, pause() {} } as unknown as NodeJS.ReadStream;
     const term = new Terminal({ input, output }, { keys() {}, resize() {}, end() {} });
-    return { term, take: () => ((s) => ((written = ""), s))(written) };
+    term.start();
+    const take = () => ((s) => ((written = ""), s))(written);
+    // Alternate screen, no autowrap, bracketed paste, focus reports, the wheel.
+    expect(take()).toStartWith("\x1b[?1049h\x1b[?7l\x1b[?2004h\x1b[?1004h\x1b[?1000h\x1b[?1006h");
+    return { term, take };
   }
 
   test("the first frame draws every row; the next only the rows that changed; a row is cut to the width", () => {
@@ -159,5 +163,10 @@ describe("Terminal frames", () => {
     expect(second).toEndWith("\x1b[6;5H\x1b[?25h\x1b[?2026l");
     term.draw(["title", "a", "x".repeat(50)], null);
     expect(take()).toContain(`${"x".repeat(19)}…`);
+    // Stopped: everything undone, and a late frame draws nothing on the user's screen.
+    term.stop();
+    expect(take()).toEndWith("\x1b[?1049l");
+    term.draw(["late"], null);
+    expect(take()).toBe("");
   });
 });
