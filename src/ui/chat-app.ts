@@ -106,7 +106,8 @@ export class ChatApp {
     const onSignal = () => this.finish();
     process.on("SIGTERM", onSignal);
     process.on("SIGHUP", onSignal);
-    const refresh = setInterval(() => void this.refresh("status").then(() => this.schedule()), REFRESH_MS);
+    // Retry timers count down, and a request's messages come without an event of their own.
+    const refresh = setInterval(() => void Promise.all([this.refresh("status"), this.refresh("requests")]).then(() => this.schedule()), REFRESH_MS);
     try {
       await this.refresh("all");
       this.term.start();

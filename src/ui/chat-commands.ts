@@ -119,7 +119,8 @@ async function listCommand(app: ChatApp, cmd: string, arg: string): Promise<void
       if (!r) return;
       if (cmd === "/accept") {
         const a = await app.api.acceptRequest(r.peerId, arg || undefined);
-        app.listNote(colors.green(`* ${a.contact.name} is a contact now (${a.contact.peerId})${a.moved > 0 ? `: ${a.moved} message${a.moved === 1 ? "" : "s"} in your history` : ""}`));
+        // The node's own event says it is a contact now.
+        if (a.moved > 0) app.listNote(colors.green(`* ${a.moved} message${a.moved === 1 ? "" : "s"} from ${a.contact.name} in your history`));
       } else if (cmd === "/reject") {
         await app.api.rejectRequest(r.peerId);
         app.listNote(colors.dim(`* request from ${JSON.stringify(r.name)} rejected: its messages are gone`));

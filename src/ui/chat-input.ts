@@ -191,9 +191,9 @@ function listKey(app: ChatApp, key: Key): void {
         editor.set(line);
         throw err;
       }
-      app.listNote(colors.green(`saved ${name} to your contacts`));
       await app.refresh("contacts");
       await app.open(name);
+      app.note(colors.green(`saved ${name} to your contacts`));
     });
     return;
   }

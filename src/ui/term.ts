@@ -29,6 +29,7 @@ export interface TerminalStreams {
 
 export class Terminal {
   private previous: string[] = [];
+  private size = "";
   private pending = "";
   private escTimer: ReturnType<typeof setTimeout> | null = null;
   private started = false;
@@ -103,7 +104,9 @@ export class Terminal {
     if (!this.started) return; // the screen is the user's again
     const height = this.rows;
     const columns = this.columns;
-    const full = this.previous.length === 0;
+    // A size that changed without its event (it comes later, or not at all) redraws everything too.
+    const full = this.previous.length === 0 || this.size !== `${columns}x${height}`;
+    this.size = `${columns}x${height}`;
     let buf = "\x1b[?2026h\x1b[?25l";
     if (full) buf += "\x1b[0m\x1b[H\x1b[2J";
     const next: string[] = [];

@@ -1,0 +1,196 @@
+// The full-screen chat as a person uses it, in tmux, from source or the
+// compiled binary (P2PCHAT_BIN): three contacts writing at once while you
+// type in one conversation, unread counts after a restart, a pasted block
+// sent as one message, Ctrl-C on a draft, marks at 40 columns and across
+// resizes, and the conversations view with a request in it.
+import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { cliCommand } from "../helpers/cli.ts";
+import { introduce, makeUser, type User } from "../helpers/serve.ts";
+import { openPane, stopTmux, TMUX } from "../helpers/tmux.ts";
+
+setDefaultTimeout(90_000);
+
+if (!TMUX) console.warn("p2pchat: full-screen chat tests skipped: tmux is not installed (.ci/run installs it)");
+afterAll(stopTmux);
+
+const opened = (rows: string[]) => rows.some((l) => l.includes("/help for commands"));
+const who = (rows: string[]) => rows.at(-1)?.startsWith("Who do you want to talk to? ›") ?? false;
+/** The status line: the row above the input. */
+const statusLine = (rows: string[]) => rows.at(-2) ?? "";
+
+async function history(user: User, peer: string): Promise<{ text: string; direction: string }[]> {
+  const r = await user.cli(["history", peer, "--json", "--limit", "1000"]);
+  expect(r.exitCode).toBe(0);
+  return JSON.parse(r.stdout);
+}
+
+async function sendAll(from: User, to: string, texts: string[]): Promise<void> {
+  for (const text of texts) {
+    const r = await from.cli(["send", to, text]);
+    expect(r.exitCode).toBe(0);
+  }
+}
+
+describe.skipIf(!TMUX)("the full-screen chat", () => {
+  test("three contacts write at once while you type: only the open one shows, the status line counts the rest, counts survive a restart", async () => {
+    await using alice = await makeUser("alice");
+    await using bob = await makeUser("bob");
+    await using carol = await makeUser("carol");
+    await using dave = await makeUser("dave");
+    for (const u of [bob, carol, dave]) await introduce(alice, u);
+    const serves = await Promise.all([bob.serve(), carol.serve(), dave.serve()]);
+    const bobServe = serves[0];
+    {
+      await using pane = openPane("three", cliCommand(["chat", "bob", "--no-hidden", "--home", alice.home]), { cols: 100, rows: 30 });
+      await pane.until(opened, "the chat to open");
+      pane.type("a reply in progress");
+      await pane.until((r) => r.at(-1) === "bob> a reply in progress", "the draft");
+
+      await Promise.all([
+        sendAll(bob, "alice", ["bob one", "bob two"]),
+        sendAll(carol, "alice", ["carol one", "carol two", "carol three"]),
+        sendAll(dave, "alice", ["dave one", "dave two"]),
+      ]);
+      const rows = await pane.until((r) => r.some((l) => l.includes("bob: bob two")) && statusLine(r).includes("carol (3)") && statusLine(r).includes("dave (2)"), "bob's lines and the counts");
+      expect(statusLine(rows)).toContain("alice › bob │ carol (3) dave (2)");
+      // Their lines never appear in bob's conversation; what was typed is intact.
+      expect(rows.filter((l) => /carol|dave/.test(l))).toEqual([statusLine(rows)]);
+      expect(rows.at(-1)).toBe("bob> a reply in progress");
+
+      // Ctrl-C clears the draft (nothing sent); the conversation stays.
+      pane.press("C-c");
+      await pane.until((r) => r.at(-1) === "bob>", "the draft cleared");
+      expect(pane.screen().some((l) => l.includes("bob: bob one"))).toBe(true);
+
+      // A pasted block of five lines is one message, shown as one (continuation rows indented).
+      pane.paste("first line\nsecond line\n    indented third\nfourth line\nfifth line");
+      await pane.until((r) => r.at(-1)?.trim() === "fifth line", "the pasted draft");
+      pane.press("Enter");
+      const sent = await pane.until((r) => r.some((l) => /^ {8}fifth line\s+✓✓ delivered$/.test(l)), "the pasted message delivered");
+      const at = sent.findIndex((l) => l.includes("alice: first line"));
+      expect(sent.slice(at, at + 5)).toEqual([
+        expect.stringMatching(/^\[\d\d:\d\d\] alice: first line$/),
+        "        second line",
+        "            indented third",
+        "        fourth line",
+        expect.stringMatching(/^ {8}fifth line\s+✓✓ delivered$/),
+      ]);
+      await bobServe.waitFor(/alice: first line/);
+
+      // A second Ctrl-C on the empty line leaves.
+      pane.press("C-c");
+      expect(await pane.exited()).toBe(0);
+    }
+    const received = (await history(bob, "alice")).filter((e) => e.direction === "in").map((e) => e.text);
+    expect(received).toEqual(["first line\nsecond line\n    indented third\nfourth line\nfifth line"]);
+
+    // Restarted: the list, with what is still unread.
+    {
+      await using pane = openPane("again", cliCommand(["chat", "--no-hidden", "--home", alice.home]), { cols: 100, rows: 30 });
+      let rows = await pane.until(who, "the conversations view");
+      expect(rows.find((l) => /^.1 bob /.test(l))).not.toMatch(/\(\d+\)/);
+      expect(rows.find((l) => / 2 carol /.test(l))).toMatch(/ 2 carol\s+\(3\)\s+\S+\s+\d\d:\d\d\s+carol three$/);
+      expect(rows.find((l) => / 3 dave /.test(l))).toMatch(/ 3 dave\s+\(2\)/);
+      // ↓ to carol, Enter: her messages below the read line, then back with Esc: read.
+      pane.press("Down");
+      pane.press("Enter");
+      rows = await pane.until(opened, "carol's conversation");
+      const line = rows.findIndex((l) => l.includes("new since you last read"));
+      expect(line).toBeGreaterThan(0);
+      expect(rows.slice(line + 1, line + 4).map((l) => l.replace(/^\[\d\d:\d\d\] /, ""))).toEqual(["carol: carol one", "carol: carol two", "carol: carol three"]);
+      expect(statusLine(rows)).toContain("dave (2)");
+      pane.press("Escape");
+      rows = await pane.until((r) => who(r) && !r.some((l) => l.includes("carol (3)")), "carol read");
+      pane.press("C-d");
+      expect(await pane.exited()).toBe(0);
+    }
+    {
+      await using pane = openPane("third", cliCommand(["chat", "--no-hidden", "--home", alice.home]), { cols: 100, rows: 30 });
+      const rows = await pane.until(who, "the conversations view");
+      expect(rows.find((l) => / 2 carol /.test(l))).not.toMatch(/\(\d+\)/);
+      expect(rows.find((l) => / 3 dave /.test(l))).toMatch(/\(2\)/);
+      pane.press("C-d");
+      expect(await pane.exited()).toBe(0);
+    }
+  });
+
+  test("at 40 columns and across resizes, long messages' marks reach delivered in place; no stray mark lines", async () => {
+    await using alice = await makeUser("alice");
+    await using bob = await makeUser("bob");
+    await introduce(alice, bob);
+    await bob.serve();
+    await using pane = openPane("narrow", cliCommand(["chat", "bob", "--no-hidden", "--quiet", "--home", alice.home]), { cols: 40, rows: 40 });
+    await pane.until(opened, "the chat to open");
+    pane.type("/discoverable off");
+    pane.press("Enter");
+    await pane.until((r) => r.some((l) => l.includes("hidden: not listening")), "hidden");
+    const long = (tag: string) => Array.from({ length: 22 }, (_, i) => `${tag}${String(i).padStart(2, "0")}`).join(" ");
+    for (const tag of ["aa", "bb"]) {
+      pane.type(long(tag));
+      pane.press("Enter");
+    }
+    await pane.until((r) => r.filter((l) => l.includes("… pending")).length === 2, "two pending marks");
+
+    const check = (rows: string[], mark: string, columns: number) => {
+      expect(rows.filter((l) => Bun.stringWidth(l) > columns)).toEqual([]);
+      // Every word once, and the mark once, in the message's last row.
+      const words = ["aa", "bb"].flatMap((tag) => Array.from({ length: 22 }, (_, i) => `${tag}${String(i).padStart(2, "0")}`));
+      const counts = words.map((w) => rows.filter((l) => l.split(" ").includes(w)).length);
+      expect({ odd: words.filter((_, i) => counts[i] !== 1), rows }).toEqual({ odd: [], rows });
+      expect(rows.filter((l) => /pending|sent|delivered/.test(l) && !l.includes("you are hidden"))).toEqual([expect.stringContaining(mark), expect.stringContaining(mark)]);
+      expect(rows.some((l) => /delivered:|pending:|sent:/.test(l))).toBe(false);
+    };
+    check(pane.screen(), "… pending", 40);
+    pane.resize(70, 30);
+    await pane.until((r) => r.some((l) => l.length > 40), "the wider layout");
+    check(pane.screen(), "… pending", 70);
+    pane.resize(40, 40);
+    // The terminal cuts the old rows at once; the status line ends in … once the chat has laid itself out again.
+    await pane.until((r) => statusLine(r).endsWith("…"), "the narrow layout again");
+
+    pane.type("/discoverable on");
+    pane.press("Enter");
+    const rows = await pane.until((r) => r.filter((l) => l.includes("✓✓ delivered")).length === 2, "both delivered");
+    check(rows, "✓✓ delivered", 40);
+    pane.resize(90, 30);
+    await pane.until((r) => r.some((l) => l.length > 40), "the wide layout");
+    check(pane.screen(), "✓✓ delivered", 90);
+    pane.press("C-d");
+    expect(await pane.exited()).toBe(0);
+    expect((await history(bob, "alice")).map((e) => e.text)).toEqual([long("aa"), long("bb")]);
+  });
+
+  test("the conversations view lists contacts and requests; a request accepted there becomes a contact", async () => {
+    await using alice = await makeUser("alice");
+    await using bob = await makeUser("bob");
+    await using stranger = await makeUser("mallory");
+    await introduce(alice, bob);
+    // The stranger knows alice; alice does not know it.
+    expect((await stranger.cli(["contacts", "add", "alice", alice.peerId, `127.0.0.1:${alice.port}`])).exitCode).toBe(0);
+    await using pane = openPane("requests", cliCommand(["chat", "--no-hidden", "--quiet", "--home", alice.home]), { cols: 110, rows: 30 });
+    let rows = await pane.until(who, "the conversations view");
+    expect(rows.some((l) => /^›1 bob\s+.*no messages yet$/.test(l.trimEnd()))).toBe(true);
+
+    expect((await stranger.cli(["send", "alice", "hi, it is me"])).exitCode).toBe(0);
+    rows = await pane.until((r) => r.some((l) => l.includes('"mallory" (unverified)') && l.includes("1 waiting")), "the request");
+    expect(rows.some((l) => l.startsWith("Requests: not your contacts"))).toBe(true);
+    expect(statusLine(rows)).toContain("1 request");
+    // Its message is in no conversation.
+    expect(rows.some((l) => l.includes("hi, it is me"))).toBe(false);
+
+    pane.press("Down");
+    await pane.until((r) => r.some((l) => l.startsWith('›? "mallory"')), "the request selected");
+    pane.type("/accept mal");
+    pane.press("Enter");
+    rows = await pane.until((r) => r.some((l) => /^.2 mal\s+\(1\)/.test(l)), "mal in the list, its message unread");
+    expect(rows.filter((l) => l.includes("mal is a contact now"))).toHaveLength(1);
+    expect(rows.some((l) => l.startsWith("Requests:") || /^.\? /.test(l))).toBe(false);
+    pane.type("ma");
+    pane.press("Tab");
+    await pane.until((r) => r.at(-1) === "Who do you want to talk to? › mal", "Tab completes");
+    pane.press("Enter");
+    rows = await pane.until((r) => r.some((l) => l.includes("mal: hi, it is me")), "the accepted message in its conversation");
+    pane.press("C-d");
+    expect(await pane.exited()).toBe(0);
+  });
+});
