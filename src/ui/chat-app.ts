@@ -5,19 +5,17 @@
 // or the wheel), a status line that counts what came elsewhere, and an
 // input area for messages of one line or several. Each change redraws the
 // screen from the state here, so a mark changes in place at any width.
-// Keys and commands are chat-input.ts's.
+// Keys and commands are chat-input.ts's, node events chat-events.ts's, the
+// frame chat-render.ts's.
 import type { Contact, HistoryEntry, NodeApi, NodeEvent, NodeStatus, PeerRequest } from "../control/api.ts";
 import { colors } from "./colors.ts";
-import { composeRows } from "./compose.ts";
 import { Conversation } from "./conversation.ts";
-import { formatEvent, formatRequestLine } from "./events.ts";
 import { LineEditor } from "./input.ts";
-import { viewWindow } from "./layout.ts";
-import { listRows, picks, type ContactState, type ListData } from "./list-view.ts";
-import { BELL, notification } from "./notify.ts";
-import { statusRow, titleRow } from "./status-line.ts";
+import type { ListData } from "./list-view.ts";
 import { Terminal, type TerminalStreams } from "./term.ts";
+import { applyEvent } from "./chat-events.ts";
 import { handleKeys } from "./chat-input.ts";
+import { listData, renderApp } from "./chat-render.ts";
 
 /** How the chat ended: by the user, or because the node it was attached to stopped. */
 export type ChatEnd = "quit" | "lost";
@@ -30,8 +28,6 @@ export interface ChatAppOptions {
   input?: NodeJS.ReadStream;
   output?: NodeJS.WriteStream;
 }
-
-export const QUESTION = "Who do you want to talk to? ";
 
 /** Link states and the like are asked for again this often while the chat runs (retry timers count down). */
 const REFRESH_MS = 5_000;
@@ -62,7 +58,8 @@ export class ChatApp {
   readonly undelivered = new Map<string, string[]>();
   /** Conversations we wrote in, to say on the way out what still waits. */
   readonly wroteTo = new Set<string>();
-  private readonly markedUpTo = new Map<string, string>();
+  /** The last message marked read, per conversation (not asked twice). */
+  readonly markedUpTo = new Map<string, string>();
   /** New messages that came while scrolled up in the open conversation. */
   newBelow = 0;
   /** Lines and switches, handled one after another in the order typed. */
@@ -106,6 +103,7 @@ export class ChatApp {
     const onSignal = () => this.finish();
     process.on("SIGTERM", onSignal);
     process.on("SIGHUP", onSignal);
+    process.on("SIGINT", onSignal);
     // Retry timers count down, and a request's messages come without an event of their own.
     const refresh = setInterval(() => void Promise.all([this.refresh("status"), this.refresh("requests")]).then(() => this.schedule()), REFRESH_MS);
     try {
@@ -121,6 +119,7 @@ export class ChatApp {
       clearInterval(refresh);
       process.off("SIGTERM", onSignal);
       process.off("SIGHUP", onSignal);
+      process.off("SIGINT", onSignal);
       unsubscribe();
       this.term.stop();
     }
@@ -221,78 +220,9 @@ export class ChatApp {
   }
 
   private onEvent(e: NodeEvent): void {
-    switch (e.type) {
-      case "message":
-        return this.incoming(e.entry);
-      case "status": {
-        const conv = this.convs.get(e.peer);
-        const unknown: string[] = [];
-        for (const id of e.ids) {
-          if (!conv?.setStatus(id, e.status)) {
-            this.early.set(id, e.status);
-            unknown.push(id);
-          }
-          if (e.status === "delivered" || e.status === "cancelled") {
-            const mine = this.undelivered.get(e.peer);
-            const i = mine?.indexOf(id) ?? -1;
-            if (i >= 0) mine!.splice(i, 1);
-          }
-        }
-        if (this.early.size > 10_000) this.early.clear();
-        // Written from another terminal: fetch it, so this one shows it too.
-        if (e.status === "pending" && unknown.length > 0 && conv?.loaded) void this.catchUp(conv);
-        return;
-      }
-      case "read":
-        this.unread.set(e.peer, e.unread);
-        return;
-      case "link":
-        void this.refresh("status").then(() => this.schedule());
-        if (this.current?.peer === e.peer) this.current.note(formatEvent(e)!);
-        return;
-      case "contact":
-        this.listNote(formatEvent(e)!);
-        void this.refresh("contacts").then(() => this.schedule());
-        return;
-      case "request":
-        this.note(formatRequestLine(e));
-        void this.refresh("requests").then(() => this.schedule());
-        return;
-      case "discoverable":
-        void this.refresh("status").then(() => this.schedule());
-        return this.note(formatEvent(e)!);
-      case "warning":
-        if (!e.peer || e.peer === this.current?.peer || this.mode === "list") this.note(formatEvent(e)!);
-        else this.listNote(formatEvent(e)!);
-        return;
-      case "store":
-        return this.note(formatEvent(e)!);
-      case "stopped":
-        this.end = "lost";
-        this.lostReason = e.reason;
-        return this.finish();
-    }
+    applyEvent(this, e);
   }
 
-  private incoming(entry: HistoryEntry): void {
-    const peer = entry.peer;
-    this.lasts.set(peer, entry);
-    const conv = this.convs.get(peer);
-    const open = this.mode === "chat" && this.current?.peer === peer;
-    if (conv?.loaded) this.appendKeepingView(conv, entry);
-    const seen = open && this.focused && conv!.offset === 0;
-    if (!seen) {
-      this.unread.set(peer, (this.unread.get(peer) ?? 0) + 1);
-      if (open && !conv!.markerBefore) conv!.markerBefore = entry.id;
-      if (open) this.newBelow++;
-    }
-    if (!this.contacts.some((c) => c.name === peer)) void this.refresh("contacts").then(() => this.schedule());
-    if (this.opts.quiet || seen) return;
-    this.term.write(BELL);
-    if (!this.focused) this.term.write(notification(`p2pchat: ${peer}`, entry.text));
-  }
-
-  /** A message at the end; scrolled up, the rows on screen stay where they are. */
   appendKeepingView(conv: Conversation, entry: HistoryEntry): void {
     const rows = (c: Conversation) => c.blocks(this.term.columns).reduce((n, b) => n + b.length, 0);
     const before = conv.offset > 0 ? rows(conv) : 0;
@@ -302,12 +232,6 @@ export class ChatApp {
       this.early.delete(entry.id);
     }
     if (conv.append(entry) && conv.offset > 0) conv.offset += rows(conv) - before;
-  }
-
-  private async catchUp(conv: Conversation): Promise<void> {
-    const recent = await this.api.history({ peer: conv.peer, limit: 20 });
-    for (const e of recent) if (!conv.entry(e.id)) this.appendKeepingView(conv, e);
-    this.schedule();
   }
 
   schedule(): void {
@@ -320,68 +244,13 @@ export class ChatApp {
   }
 
   /** Draws the whole screen from the state. */
+  /** Draws the whole screen from the state. */
   render(): void {
-    const columns = this.term.columns;
-    const height = this.term.rows;
-    const maxInput = Math.max(1, Math.min(8, Math.floor(height / 3)));
-    if (this.mode === "chat" && this.current) {
-      const conv = this.current;
-      const prompt = `${conv.peer}> `;
-      const input = composeRows(prompt, this.chatEditor.beforeCursor, this.chatEditor.line.slice(this.chatEditor.beforeCursor.length), columns, maxInput);
-      const area = height - 2 - input.rows.length;
-      const blocks = conv.blocks(columns);
-      const win = viewWindow(blocks.length, (i) => blocks[i]!, area, conv.offset);
-      conv.offset = win.offset;
-      if (win.offset === 0) this.newBelow = 0;
-      if (win.top && conv.hasMore) void conv.loadOlder(this.api).then((n) => n > 0 && this.schedule());
-      const state = this.stateOf(conv.peer);
-      const title = titleRow(`${conv.peer}${state ? ` · ${state.stateText}` : ""}${this.status.discoverable ? "" : " · you are hidden"}`, columns);
-      const status = statusRow(this.statusInfo(conv.peer, win.offset), columns);
-      this.term.draw([title, ...win.rows, status, ...input.rows], { row: height - input.rows.length + input.cursorRow, col: input.cursorCol });
-      this.markSeen(conv, win.offset);
-      return;
-    }
-    const prompt = this.asking ? `${this.asking}'s address› ` : QUESTION + colors.dim("› ");
-    const input = composeRows(prompt, this.listEditor.beforeCursor, this.listEditor.line.slice(this.listEditor.beforeCursor.length), columns, maxInput, this.asking ? colors.dim("192.168.1.20:20001") : "");
-    const area = height - 2 - input.rows.length;
-    const data = this.listData();
-    this.selected = Math.max(0, Math.min(this.selected, picks(data).length - 1));
-    const where = this.status.discoverable ? `discoverable${this.status.listening ? `, listening on ${this.status.listening}` : ""}` : "hidden: not listening, not dialing";
-    const title = titleRow(`p2pchat · ${this.self} · ${where}`, columns);
-    const status = statusRow(this.statusInfo(null, 0), columns);
-    this.term.draw([title, ...listRows(data, this.selected, columns, area, this.listNotes), status, ...input.rows], { row: height - input.rows.length + input.cursorRow, col: input.cursorCol });
+    renderApp(this);
   }
 
   listData(): ListData {
-    const states = new Map<string, ContactState>(this.status.contacts.map((c) => [c.name, c]));
-    const conversations = this.names.map((name) => ({ name, unread: this.unread.get(name) ?? 0, last: this.lasts.get(name) ?? null }));
-    return { conversations, states, requests: this.requests, contacts: this.contacts };
-  }
-
-  private stateOf(name: string): ContactState | undefined {
-    return this.status.contacts.find((c) => c.name === name);
-  }
-
-  private statusInfo(current: string | null, offset: number) {
-    const unread = this.names.filter((n) => n !== current && (this.unread.get(n) ?? 0) > 0).map((name) => ({ name, unread: this.unread.get(name)! }));
-    const hint = current ? "Esc: all conversations · /help" : "↑/↓ Enter · Tab completes · /help";
-    return { self: this.self, current, unread, requests: this.requests.length, below: offset, newBelow: this.newBelow, hint };
-  }
-
-  /** What is on screen at the bottom of the open conversation, with the terminal focused, is read. */
-  private markSeen(conv: Conversation, offset: number): void {
-    if (offset !== 0 || !this.focused) return;
-    const last = conv.lastIncoming();
-    if (!last || this.markedUpTo.get(conv.peer) === last.id) return;
-    this.markedUpTo.set(conv.peer, last.id);
-    this.unread.set(conv.peer, 0);
-    this.api.markRead(conv.peer, last.id).then(
-      (n) => {
-        this.unread.set(conv.peer, n);
-        this.schedule();
-      },
-      () => this.markedUpTo.delete(conv.peer),
-    );
+    return listData(this);
   }
 }
 

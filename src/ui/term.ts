@@ -6,6 +6,7 @@
 // terminal measures wider than we do is cut, never wrapped onto the next),
 // bracketed paste, focus reports and the mouse wheel (SGR) while it runs;
 // all of it undone on stop.
+import { writeSync } from "node:fs";
 import { parseKeys, type Key } from "./keys.ts";
 import { fit } from "./wrap.ts";
 
@@ -68,6 +69,16 @@ export class Terminal {
     this.on.resize();
   };
   private readonly onEnd = () => this.on.end();
+  /** The process ends while the chat has the screen (a crash): give the terminal back anyway. */
+  private readonly onExit = () => {
+    if (!this.started) return;
+    try {
+      writeSync((this.streams.output as { fd?: number }).fd ?? 1, LEAVE);
+      this.streams.input.setRawMode?.(this.wasRaw);
+    } catch {
+      // nothing more to do on the way out
+    }
+  };
 
   start(): void {
     const { input, output } = this.streams;
@@ -78,6 +89,7 @@ export class Terminal {
     input.on("end", this.onEnd);
     input.resume();
     output.on("resize", this.onResize);
+    process.on("exit", this.onExit);
     this.started = true;
   }
 
@@ -89,6 +101,7 @@ export class Terminal {
     input.off("data", this.onData);
     input.off("end", this.onEnd);
     output.off("resize", this.onResize);
+    process.off("exit", this.onExit);
     output.write(LEAVE);
     input.setRawMode?.(this.wasRaw);
     input.pause();
