@@ -4,7 +4,9 @@
 // sent as one message, Ctrl-C on a draft, marks at 40 columns and across
 // resizes, and the conversations view with a request in it.
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { join } from "node:path";
 import { cliCommand } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/tmp.ts";
 import { introduce, makeUser, type User } from "../helpers/serve.ts";
 import { openPane, stopTmux, TMUX } from "../helpers/tmux.ts";
 
@@ -190,6 +192,112 @@ describe.skipIf(!TMUX)("the full-screen chat", () => {
     await pane.until((r) => r.at(-1) === "Who do you want to talk to? › mal", "Tab completes");
     pane.press("Enter");
     rows = await pane.until((r) => r.some((l) => l.includes("mal: hi, it is me")), "the accepted message in its conversation");
+    pane.press("C-d");
+    expect(await pane.exited()).toBe(0);
+  });
+});
+
+describe.skipIf(!TMUX)("moving around the full-screen chat", () => {
+  test("scrollback reaches the first of 250 messages through the database; PgDn, the wheel; Alt-A, Alt-1, Ctrl-N/P and /switch move between conversations", async () => {
+    await using alice = await makeUser("alice");
+    await using bob = await makeUser("bob");
+    await using carol = await makeUser("carol");
+    await introduce(alice, bob);
+    await introduce(alice, carol);
+    const lines = Array.from({ length: 250 }, (_, i) => `msg ${String(i).padStart(3, "0")}`);
+    const piped = await alice.cli(["chat", "bob", "--hidden", "--wait", "0"], { stdin: lines.join("\n") + "\n" });
+    expect(piped.stderr).toContain("250 of 250 messages to bob still pending");
+    await carol.serve();
+    await using pane = openPane("scroll", cliCommand(["chat", "bob", "--no-hidden", "--quiet", "--home", alice.home]), { cols: 80, rows: 20 });
+    await pane.until((r) => r.some((l) => l.includes("alice: msg 249")), "the newest messages");
+    expect(pane.screen().some((l) => l.includes("msg 000"))).toBe(false);
+
+    // Page up until the first message: older pages come from the database on the way.
+    let rows = pane.screen();
+    for (let i = 0; i < 40 && !rows.some((l) => l.includes("alice: msg 000")); i++) {
+      const before = rows.join("\n");
+      pane.press("PageUp");
+      rows = await pane.until((r) => r.join("\n") !== before, "the page to move");
+    }
+    expect(rows.some((l) => l.includes("alice: msg 000"))).toBe(true);
+    expect(rows[1]).toMatch(/^── Today, /);
+    expect(statusLine(rows)).toContain("more below");
+    // The wheel scrolls down a few rows; PgDn all the way back.
+    pane.sendBytes("\x1b[<65;10;5M");
+    await pane.until((r) => !r.some((l) => l.includes("alice: msg 000")), "the wheel");
+    for (let i = 0; i < 40 && !rows.some((l) => l.includes("alice: msg 249")); i++) {
+      pane.press("PageDown");
+      rows = await pane.until((r) => r.join("\n") !== rows.join("\n"), "the page to move");
+    }
+    rows = await pane.until((r) => !statusLine(r).includes("more below"), "the bottom");
+    expect(rows.filter((l) => l.includes("alice: msg 249"))).toHaveLength(1);
+
+    // carol writes: counted, not shown; Alt-A goes to her.
+    expect((await carol.cli(["send", "alice", "carol here"])).exitCode).toBe(0);
+    await pane.until((r) => statusLine(r).includes("carol (1)"), "carol counted");
+    pane.press("M-a");
+    rows = await pane.until((r) => r[0]!.startsWith(" carol") && r.some((l) => l.includes("carol: carol here")), "carol's conversation");
+    expect(statusLine(rows)).not.toContain("carol (1)");
+    pane.press("M-1");
+    await pane.until((r) => r[0]!.startsWith(" bob"), "Alt-1: bob");
+    pane.press("C-n");
+    await pane.until((r) => r[0]!.startsWith(" carol"), "Ctrl-N: carol");
+    pane.press("C-p");
+    await pane.until((r) => r[0]!.startsWith(" bob"), "Ctrl-P: bob");
+    pane.type("/switch ca");
+    pane.press("Tab");
+    await pane.until((r) => r.at(-1) === "bob> /switch carol", "Tab completes the name");
+    pane.press("Enter");
+    await pane.until((r) => r[0]!.startsWith(" carol"), "/switch carol");
+
+    // Alt-Enter: a message of two lines.
+    pane.type("first");
+    pane.press("M-Enter");
+    pane.type("second");
+    await pane.until((r) => r.at(-2) === "carol> first" && r.at(-1) === "       second", "a draft of two lines");
+    pane.press("Enter");
+    await pane.until((r) => r.some((l) => /^ {8}second\s+✓✓ delivered$/.test(l)), "delivered");
+    expect((await history(carol, "alice")).filter((e) => e.direction === "in").map((e) => e.text)).toEqual(["first\nsecond"]);
+    pane.press("Escape");
+    await pane.until(who, "the list");
+    pane.press("C-d");
+    expect(await pane.exited()).toBe(0);
+  });
+
+  test("unfocused, a message rings the bell and asks for a desktop notification; --quiet does neither; `p2pchat` alone opens the list", async () => {
+    await using alice = await makeUser("alice");
+    await using carol = await makeUser("carol");
+    await introduce(alice, carol);
+    await carol.serve();
+    await using dir = await tempDir("p2pchat-tty-out-");
+    for (const quiet of [false, true]) {
+      const file = join(dir.path, `out-${quiet}`);
+      const args = quiet ? ["--quiet", "--no-hidden"] : ["--no-hidden"];
+      await using pane = openPane("notify", cliCommand(["chat", ...args, "--home", alice.home]), { cols: 100, rows: 20 });
+      await pane.until(who, "the list");
+      pane.recordOutput(file);
+      pane.sendBytes("\x1b[O"); // the terminal lost focus
+      const text = `away ${quiet}\x1b[2J`;
+      expect((await carol.cli(["send", "alice", text])).exitCode).toBe(0);
+      await pane.until((r) => r.some((l) => l.includes(`away ${quiet}␛[2J`)), "the message in the list");
+      await pane.until(() => Bun.file(file).size > 0, "output recorded");
+      const out = await Bun.file(file).text();
+      if (quiet) {
+        expect(out).not.toContain("\x07");
+      } else {
+        // Inside tmux the request is wrapped for passthrough; carol's escape is not in it.
+        expect(out).toContain(`\x1bPtmux;\x1b\x1b]9;p2pchat: carol: away false [2J\x07\x1b\\`);
+        expect(out.replace(/\x1bPtmux;[^]*?\x1b\\/g, "")).toContain("\x07");
+      }
+      pane.press("C-d");
+      expect(await pane.exited()).toBe(0);
+    }
+    // `p2pchat` alone on a terminal, with an identity: the discoverable question, then the list.
+    await using pane = openPane("alone", cliCommand(["--home", alice.home]), { cols: 100, rows: 20 });
+    await pane.until((r) => r.at(-1)?.startsWith("? Do you want to be discovered?") ?? false, "the discoverable question");
+    pane.press("Enter");
+    const rows = await pane.until(who, "the list");
+    expect(rows.some((l) => /^›1 carol\s/.test(l))).toBe(true);
     pane.press("C-d");
     expect(await pane.exited()).toBe(0);
   });
