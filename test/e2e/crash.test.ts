@@ -41,7 +41,8 @@ async function startStream(alice: User, bob: User): Promise<{ aliceServe: ServeP
   aliceServe.proc.stdin.flush();
   await until(async () => (await count(alice, "SELECT COUNT(*) AS n FROM sender WHERE status = 'pending'")) === N, "all written as pending");
   const bobServe = await bob.serve();
-  expect((await alice.cli(["discoverable", "on"])).exitCode).toBe(0);
+  const on = await alice.cli(["discoverable", "on"]);
+  expect([on.exitCode, on.stderr]).toEqual([0, ""]);
   return { aliceServe, bobServe };
 }
 

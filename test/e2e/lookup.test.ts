@@ -83,6 +83,7 @@ describe("lookup", () => {
       [["lookup", key, "--dht-bootstrap", "127.0.0.1"], "expected HOST:PORT"],
     ];
     await using home = await tempDir();
+    expect((await runCli(["init", "--home", home.path])).exitCode).toBe(0);
     for (const [args, message] of cases) {
       const r = await runCli([...args, "--home", home.path]);
       expect([r.stdout, r.exitCode]).toEqual(["", 2]);
