@@ -3,6 +3,7 @@
 import { defineCommand, renderUsage, runCommand, type ArgsDef, type CommandDef } from "citty";
 import { setDebug } from "../log.ts";
 import { NodeError } from "../node/errors.ts";
+import { isInitialized, resolveHome } from "../node/home.ts";
 import { PromptError } from "../ui/prompt.ts";
 import { errColors, stdoutColor, stripAnsi } from "../ui/colors.ts";
 import { VERSION, versionLine } from "../version.ts";
@@ -117,6 +118,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       await printUsage(resolved);
       return 0;
     }
+    // `p2pchat` alone on a terminal, for someone who has an identity: their conversations.
+    if (rest.length === 0 && process.stdin.isTTY && process.stdout.isTTY && isInitialized(resolveHome(globals.home))) rest.push("chat");
     const resolved = await resolveCommand(root, wantsHelp ? rest.filter((_, i) => i !== helpAt) : rest, wantsHelp);
     if (wantsHelp || (resolved.path.length === 0 && rest.length === 0)) {
       await printUsage(resolved);

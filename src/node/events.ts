@@ -19,6 +19,8 @@ export type NodeEvent =
   /** Something the user must see: an identity mismatch, a refused peer. */
   | { type: "warning"; peer?: string; text: string }
   | { type: "discoverable"; on: boolean; listening: string | null }
+  /** The user read `peer`'s messages (in some terminal): `unread` of them are left. */
+  | { type: "read"; peer: string; unread: number }
   /** The database failed (ok false, said once) or answers again (ok true). */
   | { type: "store"; ok: boolean; text: string }
   /** The node a command was attached to (a serve, through its control socket) went away. */

@@ -19,6 +19,7 @@ import { Journal } from "./journal.ts";
 import type { Local } from "./local.ts";
 import { NodeBook } from "./node-book.ts";
 import { Peers } from "./peers.ts";
+import { Reads } from "./reads.ts";
 import { NodeReach, type ReachOptions } from "./reach.ts";
 import { Requests } from "./requests.ts";
 import { RetryTimer, type RetryOptions } from "./retry.ts";
@@ -80,6 +81,8 @@ export class ChatNode {
   readonly peers: Peers;
   readonly legacy: LegacyPeers;
   readonly retry: RetryTimer<string>;
+  /** Unread counts and read marks (the chat's conversations). */
+  readonly reads: Reads;
   readonly reach: NodeReach;
   private readonly sessionId = crypto.randomUUID();
   private discoverable = false;
@@ -142,6 +145,7 @@ export class ChatNode {
       retry: this.retry,
     });
     this.book = new NodeBook(this, new AddressBook(store));
+    this.reads = new Reads({ store, journal: this.journal, contacts: () => this.contacts.all(), emit });
     this.reach = new NodeReach(this, opts.reach ?? {});
   }
 

@@ -9,6 +9,7 @@ import { matchesAll, parseSearch, type SearchTerm } from "./search-terms.ts";
 import { SqlRequests } from "./sql-requests.ts";
 import { SqlAddresses } from "./sql-addresses.ts";
 import { SqlContacts } from "./sql-contacts.ts";
+import { SqlReads } from "./sql-reads.ts";
 import { localTimeText } from "./local-time.ts";
 import {
   StoreError,
@@ -46,12 +47,14 @@ export abstract class SqlStore implements Store {
   private readonly requests: SqlRequests;
   private readonly addresses: SqlAddresses;
   private readonly contacts: SqlContacts;
+  private readonly reads: SqlReads;
 
   constructor(
     protected readonly sql: SQL,
     readonly location: string,
   ) {
     this.addresses = new SqlAddresses(sql);
+    this.reads = new SqlReads(sql);
     this.contacts = new SqlContacts(sql, this.addresses, (err) => this.duplicateKey(err));
     this.requests = new SqlRequests(sql, (tx, c) => this.contacts.insert(tx, c), (tx, rows) => this.existingIncoming(tx, rows));
   }
@@ -113,6 +116,15 @@ export abstract class SqlStore implements Store {
   }
   useInvite(token: string, now: number): Promise<InviteUse> {
     return this.addresses.useInvite(token, now);
+  }
+
+  // --- read marks (sql-reads.ts) --------------------------------------------
+
+  unreadCounts(): Promise<Map<string, number>> {
+    return this.reads.unreadCounts();
+  }
+  markRead(name: string, id?: string): Promise<number> {
+    return this.reads.markRead(name, id);
   }
 
   // --- messages -------------------------------------------------------------

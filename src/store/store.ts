@@ -266,6 +266,14 @@ export interface Store {
   dropRequest(peerId: PeerId, opts: { block: boolean }): Promise<boolean>;
 
   history(query: HistoryQuery): Promise<HistoryEntry[]>;
+  /** Messages from each contact that arrived after its read mark, by contact name (every contact, 0 included). */
+  unreadCounts(): Promise<Map<string, number>>;
+  /**
+   * Moves `name`'s read mark up to its message `id` (its latest when
+   * omitted), never back: what arrived up to there is read. Returns how many
+   * of its messages stay unread.
+   */
+  markRead(name: string, id?: string): Promise<number>;
   /** Messages in both directions holding every word and phrase, newest first. */
   search(query: SearchQuery): Promise<HistoryEntry[]>;
 

@@ -46,6 +46,7 @@ export function formatEvent(e: NodeEvent): string | null {
     case "stopped":
       return colors.red(`! ${e.reason}`);
     case "status":
+    case "read":
       return null;
   }
 }

@@ -24,6 +24,14 @@ export interface Pane extends AsyncDisposable {
   screen(): string[];
   /** Waits until the screen satisfies `what`; fails with the screen after `ms`. */
   until(what: (rows: string[]) => boolean, label: string, ms?: number): Promise<string[]>;
+  /** Makes the terminal `cols` x `rows` (the program gets SIGWINCH). */
+  resize(cols: number, rows: number): void;
+  /** Pastes `text` as a terminal does with bracketed paste on. */
+  paste(text: string): void;
+  /** Sends bytes to the program as a terminal would (a focus report, a mouse report). */
+  sendBytes(bytes: string): void;
+  /** Everything the program writes from now on is also appended to `file` (escape sequences and all). */
+  recordOutput(file: string): void;
   /** Waits for the command to end; its exit code (the pane prints it). */
   exited(ms?: number): Promise<number>;
 }
@@ -61,6 +69,14 @@ export function openPane(name: string, argv: readonly string[], opts: { env?: Re
   return {
     type: (text) => void tmux("send-keys", "-t", session, "-l", text),
     press: (...keys) => void tmux("send-keys", "-t", session, ...keys),
+    resize: (cols, rows) => void tmux("resize-window", "-t", session, "-x", String(cols), "-y", String(rows)),
+    sendBytes: (bytes) => void tmux("send-keys", "-t", session, "-H", ...[...Buffer.from(bytes)].map((b) => b.toString(16).padStart(2, "0"))),
+    recordOutput: (file) => void tmux("pipe-pane", "-O", "-t", session, `cat >> ${shellQuote(file)}`),
+    paste(text) {
+      const buffer = `paste-${session}`;
+      tmux("set-buffer", "-b", buffer, text);
+      tmux("paste-buffer", "-p", "-d", "-b", buffer, "-t", session);
+    },
     screen,
     until,
     async exited(ms) {
