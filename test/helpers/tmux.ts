@@ -48,6 +48,7 @@ export function openPane(name: string, argv: readonly string[], opts: { env?: Re
     .flatMap((k) => ["-u", k]);
   const cmd = ["env", ...unset, ...vars, ...argv.map(shellQuote)].join(" ");
   const session = `${name}-${Math.random().toString(36).slice(2, 8)}`;
+  keepServer();
   tmux("new-session", "-d", "-s", session, "-x", String(opts.cols ?? 100), "-y", String(opts.rows ?? 30), `${cmd}; echo "EXIT=$?"; sleep 600`);
   const screen = () => {
     const rows = tmux("capture-pane", "-p", "-t", session)
@@ -87,6 +88,16 @@ export function openPane(name: string, argv: readonly string[], opts: { env?: Re
       Bun.spawnSync([TMUX!, "-L", socket, "kill-session", "-t", session], { stderr: "ignore" });
     },
   };
+}
+
+/**
+ * A session that outlives the tests' own: tmux exits with its last session,
+ * and a test opening a pane just as another closes the last one would find
+ * the server gone ("server exited unexpectedly").
+ */
+function keepServer(): void {
+  const has = Bun.spawnSync([TMUX!, "-L", socket, "has-session", "-t", "keep"], { stdout: "ignore", stderr: "ignore" });
+  if (has.exitCode !== 0) Bun.spawnSync([TMUX!, "-L", socket, "new-session", "-d", "-s", "keep", "sleep 3600"], { stdout: "ignore", stderr: "ignore" });
 }
 
 /** Stops this process's tmux server (afterAll). */
