@@ -10,7 +10,7 @@ import { SqlRequests } from "./sql-requests.ts";
 import { SqlAddresses } from "./sql-addresses.ts";
 import { SqlContacts } from "./sql-contacts.ts";
 import { SqlReads } from "./sql-reads.ts";
-import { localTimeText } from "./local-time.ts";
+import { insertReceived, localTimeText } from "./local-time.ts";
 import {
   StoreError,
   type Contact,
@@ -193,21 +193,7 @@ export abstract class SqlStore implements Store {
       }
       fresh.push(m);
     }
-    for (let i = 0; i < fresh.length; i += CHUNK) {
-      const rows = fresh.slice(i, i + CHUNK).map((m) => ({
-        ip: m.host,
-        port: String(m.port),
-        name: m.peer,
-        message: m.body,
-        status: "received",
-        time: localTimeText(m.received),
-        id: m.id,
-        peer_id: m.peerId,
-        created_at: m.created,
-        received_at: m.received,
-      }));
-      await tx`INSERT INTO receiver ${tx(rows)}`;
-    }
+    await insertReceived(tx, fresh);
     return fromRequests.length > 0 ? [...fromRequests, ...fresh] : fresh;
   }
 
