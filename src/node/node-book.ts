@@ -284,16 +284,14 @@ export class NodeBook {
     const chosen = name !== undefined ? validateName(name) : this.node.requests.nameFor({ name: wanted });
     const first = addresses[0];
     if (!first) throw new NodeError("BAD_INVITE", "the invite holds no address this node can dial (was its node hidden when it was made?)");
-    let c = await this.add(chosen, formatHostPort(first.host, first.port), {
+    const c = await this.add(chosen, formatHostPort(first.host, first.port), {
       id: inv.peerId,
       source: "invite",
       addresses: addresses.slice(1),
       inviteToken: inv.token,
+      dkey: inv.dkey,
+      relays: inv.relays,
     });
-    if (inv.dkey || inv.relays?.length) {
-      await this.node.opts.store.updateContact(c.name, { ...(inv.dkey ? { dkey: inv.dkey } : {}), ...(inv.relays?.length ? { relays: inv.relays } : {}) });
-      c = (await this.node.contacts.refresh(c.name)) ?? c;
-    }
     return { contact: c, renamed: chosen !== wanted, known: false };
   }
 
