@@ -167,10 +167,13 @@ export class NodeBook {
       return null;
     }
     const name = this.node.requests.nameFor({ name: hello.name });
-    const host = normalizeHost(link.remoteHost);
+    const hinted = [...this.hinted(link, hello)];
+    // Through a relay, the address we see is the relay's: the contact is where its hello says.
+    const first = link.via ? hinted.shift() : undefined;
+    const [host, port] = first ? [first.host, first.port] : [normalizeHost(link.remoteHost), hello.port];
     const store = this.node.opts.store;
     const contact = await store
-      .addContact({ name, host, port: hello.port, peerId: link.peerId!, source: "hello", addresses: [...this.hinted(link, hello)] })
+      .addContact({ name, host, port, peerId: link.peerId!, source: "hello", addresses: hinted })
       .catch(() => store.findContactByPeerId(link.peerId!));
     if (!contact) return null;
     await this.node.contacts.reload();
