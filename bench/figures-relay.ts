@@ -1,13 +1,16 @@
-// relay_throughput: messages per second over a link through a local relay
-// (p2pchat relay; strelaysrv too when installed), beside the same link made
-// directly in the same run. Each endpoint and each relay is a process of its
-// own; the messages are acked by the receiving link (no database).
+// relay_throughput: messages per second between two real nodes (each in a
+// process of its own, with its SQLite database) that only a local relay
+// connects (p2pchat relay; strelaysrv too when installed), printed beside
+// throughput_sqlite, the same two nodes linked directly in the same run.
+// relay_link_throughput: the same at the link level (a link acks what it
+// reads, no database), beside relay_direct_link: what the relay alone costs.
 import type { Subprocess } from "bun";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { figure, type Figure, type Scale } from "./figure.ts";
 import { median, spawnFixture, type Fixture } from "./fixture.ts";
+import { deliveryRate, pair } from "./figures-link.ts";
 
 const SIZE = 100;
 const ROOT = join(import.meta.dir, "..");
@@ -92,28 +95,48 @@ async function rates(tx: Fixture, keys: string[], n: number): Promise<Map<string
 }
 
 export async function figureRelay(s: Scale): Promise<Figure[]> {
-  const dir = await mkdtemp(join(tmpdir(), "p2pchat-bench-relaylinks-"));
-  await using rx = spawnFixture("relay-fixture.ts");
-  await using tx = spawnFixture("relay-fixture.ts");
   await using ours = await p2pchatRelay();
   const bin = Bun.which("strelaysrv");
   await using theirs = bin ? await strelaysrv(bin) : null;
+  const relays = [["", ours] as const, ...(theirs ? [["_strelaysrv", theirs] as const] : [])];
+  const figures: Figure[] = [];
+  for (const [suffix, relay] of relays) figures.push(figure(`relay_throughput${suffix}`, await nodeRate(s, relay), "msg/s", "throughput_sqlite", null));
+  return [...figures, ...(await linkFigures(s, relays))];
+}
+
+/** Messages per second from alice's node to bob's through `relay` (the same count and size as throughput_sqlite). */
+async function nodeRate(s: Scale, relay: Relay): Promise<number> {
+  const dir = await mkdtemp(join(tmpdir(), "p2pchat-bench-relaynodes-"));
+  try {
+    await using p = await pair(dir, { relay: relay.uri });
+    const rate = await deliveryRate(p, s.messages);
+    const links = await p.a.call<{ peer: string; via: string | null }[]>("links");
+    if (links.length !== 1 || !links[0]!.via?.startsWith("relay ")) throw new Error(`not through the relay: ${JSON.stringify(links)}`);
+    return rate;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function linkFigures(s: Scale, relays: readonly (readonly [string, Relay])[]): Promise<Figure[]> {
+  const dir = await mkdtemp(join(tmpdir(), "p2pchat-bench-relaylinks-"));
+  await using rx = spawnFixture("relay-fixture.ts");
+  await using tx = spawnFixture("relay-fixture.ts");
   try {
     const b = await rx.call<{ peerId: string }>("start", { dir: join(dir, "b"), name: "bob" });
     await tx.call("start", { dir: join(dir, "a"), name: "alice" });
     const { port } = await rx.call<{ port: number }>("listen");
     await tx.call("dialDirect", { key: "direct", port, expect: b.peerId });
     const keys = ["direct"];
-    // bob stays joined to both relays; alice holds a link through each, and a direct one.
-    for (const [key, relay] of [["ours", ours], ["strelaysrv", theirs]] as const) {
-      if (!relay) continue;
+    // bob stays joined to each relay; alice holds a link through each, and a direct one.
+    for (const [suffix, relay] of relays) {
       await rx.call("join", { uri: relay.uri });
-      await tx.call("dialRelay", { key, uri: relay.uri, to: b.peerId });
-      keys.push(key);
+      await tx.call("dialRelay", { key: `relay${suffix}`, uri: relay.uri, to: b.peerId });
+      keys.push(`relay${suffix}`);
     }
     const r = await rates(tx, keys, s.messages);
-    const figures = [figure("relay_direct_link", r.get("direct")!, "msg/s", null, null), figure("relay_throughput", r.get("ours")!, "msg/s", "relay_direct_link", null)];
-    if (r.has("strelaysrv")) figures.push(figure("relay_throughput_strelaysrv", r.get("strelaysrv")!, "msg/s", "relay_direct_link", null));
+    const figures = [figure("relay_direct_link", r.get("direct")!, "msg/s", null, null)];
+    for (const [suffix] of relays) figures.push(figure(`relay_link_throughput${suffix}`, r.get(`relay${suffix}`)!, "msg/s", "relay_direct_link", null));
     for (const f of [rx, tx]) await f.call("stop");
     return figures;
   } finally {

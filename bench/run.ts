@@ -33,10 +33,11 @@ const steps: [string, () => Promise<Figure[]>][] = [
   ["dht", () => import("./figures-dht.ts").then((m) => m.figureDht(scale))],
 ];
 
-// The figures that are printed beside the bare-socket ceiling need it measured
-// in the same run, even when --only names just them.
-const onTcp = ["throughput", "mysql", "latency", "flush"];
-const wanted = (name: string) => !only || only.includes(name) || (name === "tcp" && only.some((n) => onTcp.includes(n)));
+// Figures printed beside another step's figure need it measured in the same
+// run, even when --only names just them: the bare-socket ceiling, and the
+// direct throughput the relayed one is printed beside.
+const needs: Record<string, string[]> = { tcp: ["throughput", "mysql", "latency", "flush", "relay"], throughput: ["relay"] };
+const wanted = (name: string) => !only || only.includes(name) || (needs[name] ?? []).some((n) => only.includes(n));
 
 const figures: Figure[] = [];
 const started = performance.now();

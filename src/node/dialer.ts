@@ -2,12 +2,17 @@
 // IPv4 and IPv6 alike) until one answers as the pinned identity, then, while
 // we owe it messages, again after a backoff. An address that fails, or where
 // another certificate answers, counts as a failure of that address only.
+// A contact with relays has one race the round once it has had a head start
+// (relay-dials.ts): an address that hangs (a private one the internet drops)
+// then costs seconds, not a connect timeout, and a direct link that comes up
+// later still replaces the relayed one.
 import type { Contact, ContactAddress } from "../store/store.ts";
 import type { CloseInfo, Link } from "../transport/link.ts";
 import type { Transport } from "../transport/transport.ts";
 import { childLogger } from "../log.ts";
 import { formatHostPort } from "./address.ts";
 import type { Health } from "./health.ts";
+import { RelayDials } from "./relay-dials.ts";
 import type { RetryTimer } from "./retry.ts";
 
 const log = childLogger("node");
@@ -45,8 +50,8 @@ interface Attempt {
   link: Link;
   plan: Target[];
   at: number;
-  /** Through a relay: its failure means waiting for the next round, not another address. */
-  relayed?: boolean;
+  /** When the round (its first address) started. */
+  since: number;
 }
 
 /** The addresses to try, in order, without repeats; the contact's own ip/port when it has none. */
@@ -66,29 +71,34 @@ export function dialPlan(c: Contact): Target[] {
 }
 
 export class Dialer {
+  /** Direct dials, one address at a time. */
   private readonly attempts = new Map<string, Attempt>();
-  /** Contacts whose relay session is being set up (no link yet). */
-  private readonly relaying = new Set<string>();
+  private readonly relays: RelayDials;
   private readonly queue: string[] = [];
 
-  constructor(private readonly d: DialerDeps) {}
-
-  isDialing(name: string): boolean {
-    return this.attempts.has(name) || this.relaying.has(name);
+  constructor(private readonly d: DialerDeps) {
+    this.relays = new RelayDials(d);
   }
 
-  linkOf(name: string): Link | undefined {
-    return this.attempts.get(name)?.link;
+  isDialing(name: string): boolean {
+    return this.attempts.has(name) || this.relays.busy(name);
+  }
+
+  /** Our links to `name` not closed yet: a direct dial, a relayed one, or both while they race. */
+  linksOf(name: string): Link[] {
+    return [this.attempts.get(name)?.link, this.relays.linkOf(name)].filter((l): l is Link => l !== undefined);
   }
 
   get links(): Iterable<Link> {
-    return [...this.attempts.values()].map((a) => a.link);
+    return [...[...this.attempts.values()].map((a) => a.link), ...this.relays.links];
   }
 
   /** Dials `contact` unless a link or a dial to it exists, or it must not be dialed now. */
   dial(contact: Contact): void {
     if (!this.d.discoverable() || contact.blocked || contact.legacy) return;
-    if (this.d.linked(contact) || this.isDialing(contact.name)) return;
+    if (this.d.linked(contact)) return;
+    // A round in flight: its relays may join it now (a message came, relays became known).
+    if (this.isDialing(contact.name)) return this.joinRelays(contact);
     const plan = dialPlan(contact);
     if (plan.length === 0) return;
     if (this.attempts.size >= MAX_CONCURRENT_DIALS) {
@@ -97,21 +107,35 @@ export class Dialer {
     }
     this.d.retry.cancel(contact.name);
     this.d.health.retryAt(contact.name, null);
-    this.start(contact, plan, 0);
+    this.start(contact, plan, 0, Date.now());
+    this.joinRelays(contact);
   }
 
-  private start(contact: Contact, plan: Target[], at: number): void {
+  /** The contact's relays race the round of direct dials in flight once its head start is over (when we want to reach it then). */
+  private joinRelays(contact: Contact): void {
+    const name = contact.name;
+    const attempt = this.attempts.get(name);
+    if (!attempt || contact.relays.length === 0 || this.relays.busy(name)) return;
+    this.relays.afterHeadstart(name, contact, attempt.since, () => {
+      void (async () => {
+        if (this.attempts.has(name) && (await this.wanted(name)) && this.attempts.has(name)) await this.raceRelay(name);
+      })();
+    });
+  }
+
+  private start(contact: Contact, plan: Target[], at: number, since: number): void {
     const target = plan[at]!;
     const address = formatHostPort(target.host, target.port);
     log.debug(`dialing ${contact.name} at ${address}${plan.length > 1 ? ` (address ${at + 1} of ${plan.length})` : ""}`);
     this.d.health.dialing(contact.name, address);
     const link = this.d.transport().dial(target.host, target.port, this.d.newCtx(contact, target));
-    this.attempts.set(contact.name, { link, plan, at });
+    this.attempts.set(contact.name, { link, plan, at, since });
   }
 
   /** Drops queued and in-flight dials (hidden, shutting down). */
   clear(): void {
     this.queue.length = 0;
+    this.relays.clear();
   }
 
   /**
@@ -121,26 +145,29 @@ export class Dialer {
    * Returns true when the link was one of our dials.
    */
   closed(name: string, link: Link, info: CloseInfo, wasUp: boolean, why: string | null): boolean {
+    const relayed = this.relays.closed(name, link, info, wasUp);
+    if (relayed) {
+      this.nextQueued();
+      if (relayed === "ask-again") void this.raceRelay(name, { retried: true });
+      else if (relayed === "redial") void this.redialIfOwed(name);
+      return true;
+    }
     const attempt = this.attempts.get(name);
     if (!attempt || attempt.link !== link) return false;
     this.attempts.delete(name);
-    const target = attempt.plan[attempt.at];
+    const target = attempt.plan[attempt.at]!;
     const ours = info.local?.code === "HIDDEN" || info.local?.code === "SHUTDOWN";
     const duplicate = info.local?.code === "DUPLICATE_LINK" || info.remote?.code === "DUPLICATE_LINK";
-    if (attempt.relayed || !target) {
-      this.nextQueued();
-      if (!duplicate && !ours) void this.redialIfOwed(name);
-      return true;
-    }
     if (!wasUp && !ours && !duplicate) {
       this.d.tried(name, target, false, why);
       const next = attempt.at + 1;
       const fresh = this.d.contact(name);
       if (fresh && next < attempt.plan.length && this.d.discoverable() && !fresh.blocked && !this.d.linked(fresh)) {
-        this.start(fresh, attempt.plan, next);
+        this.start(fresh, attempt.plan, next, attempt.since);
         return true;
       }
     }
+    this.relays.cancelHeadstart(name);
     this.nextQueued();
     if (duplicate || ours) return true;
     if (wasUp) void this.redialIfOwed(name);
@@ -149,33 +176,33 @@ export class Dialer {
   }
 
   /**
-   * The last address failed: while we owe the peer messages, ask further
-   * afield (the DHT), then through its relays, then retry after the backoff.
-   * A direct address is always tried first again at the next round.
+   * The last address failed: while we owe the peer messages (or hold its
+   * invite's token), ask further afield (the DHT), then through its relays
+   * (unless one races the round already), then retry after the backoff. A
+   * direct address is always tried first again at the next round.
    */
   private async lookFurther(name: string): Promise<void> {
-    if (await this.d.owed(name).catch(() => false)) {
+    if (await this.wanted(name)) {
       const found = await this.d.exhausted(name).catch(() => false);
       const fresh = this.d.contact(name);
       if (found && fresh && !this.isDialing(name) && !this.d.linked(fresh)) {
         this.dial(fresh);
         return;
       }
-      if (fresh && fresh.relays.length > 0 && this.d.discoverable() && !fresh.blocked && !this.isDialing(name) && !this.d.linked(fresh)) {
-        this.relaying.add(name);
-        this.d.health.dialing(name, "a relay");
-        const link = await this.d
-          .viaRelay(fresh, this.d.newCtx(fresh, null))
-          .catch(() => null)
-          .finally(() => this.relaying.delete(name));
-        if (link) {
-          this.attempts.set(name, { link, plan: [], at: 0, relayed: true });
-          return;
-        }
-        this.d.health.closed(name, false, `no relay of ${name} could connect us`);
-      }
+      if (this.relays.busy(name)) return; // the race's end redials if need be
+      if (!this.attempts.has(name) && (await this.relays.open(name, { race: false }))) return;
     }
     await this.redialIfOwed(name);
+  }
+
+  /** A relay beside a direct dial that may still be in flight; when none answers (the contact is not back on it yet), again after the backoff. */
+  private async raceRelay(name: string, opts: { retried?: boolean } = {}): Promise<void> {
+    if (!(await this.relays.open(name, { race: true, ...opts }))) await this.redialIfOwed(name);
+  }
+
+  /** Worth going further than its direct addresses: we owe it messages, or hold its invite's token (its node adds us once we present it). */
+  private async wanted(name: string): Promise<boolean> {
+    return Boolean(this.d.contact(name)?.inviteToken) || (await this.d.owed(name).catch(() => false));
   }
 
   /** A contact's link went down (one we did not dial): dial again later if we owe it messages. */
@@ -184,11 +211,13 @@ export class Dialer {
     void this.redialIfOwed(name);
   }
 
-  /** The link to `name` is up: that address worked. */
+  /** The link to `name` is up: that address worked, and a relay racing it is not needed. */
   up(name: string, link: Link): void {
     const attempt = this.attempts.get(name);
     const target = attempt?.link === link ? attempt.plan[attempt.at] : undefined;
-    if (target) this.d.tried(name, target, true, null);
+    if (!target) return;
+    this.d.tried(name, target, true, null);
+    this.relays.directUp(name);
   }
 
   private async redialIfOwed(name: string): Promise<void> {
@@ -196,11 +225,14 @@ export class Dialer {
     const contact = this.d.contact(name);
     if (!contact || contact.blocked || contact.legacy) return;
     const owed = await this.d.owed(name).catch(() => false);
-    if (!owed || this.d.linked(contact) || this.isDialing(name)) return;
+    if (!owed || this.d.linked(contact) || this.relays.busy(name)) return;
+    // A direct dial still in flight ends its round itself; the contact's relays need not wait for it.
+    if (this.attempts.has(name) && contact.relays.length === 0) return;
     const ms = this.d.retry.schedule(name, () => {
       this.d.health.retryAt(name, null);
       const c = this.d.contact(name);
-      if (c) this.dial(c);
+      if (c && this.attempts.has(name)) void this.raceRelay(name);
+      else if (c) this.dial(c);
     });
     if (ms !== null) {
       this.d.health.retryAt(name, Date.now() + ms);

@@ -167,10 +167,13 @@ export class NodeBook {
       return null;
     }
     const name = this.node.requests.nameFor({ name: hello.name });
-    const host = normalizeHost(link.remoteHost);
+    const hinted = [...this.hinted(link, hello)];
+    // Through a relay, the address we see is the relay's: the contact is where its hello says.
+    const first = link.via ? hinted.shift() : undefined;
+    const [host, port] = first ? [first.host, first.port] : [normalizeHost(link.remoteHost), hello.port];
     const store = this.node.opts.store;
     const contact = await store
-      .addContact({ name, host, port: hello.port, peerId: link.peerId!, source: "hello", addresses: [...this.hinted(link, hello)] })
+      .addContact({ name, host, port, peerId: link.peerId!, source: "hello", addresses: hinted })
       .catch(() => store.findContactByPeerId(link.peerId!));
     if (!contact) return null;
     await this.node.contacts.reload();
@@ -284,16 +287,14 @@ export class NodeBook {
     const chosen = name !== undefined ? validateName(name) : this.node.requests.nameFor({ name: wanted });
     const first = addresses[0];
     if (!first) throw new NodeError("BAD_INVITE", "the invite holds no address this node can dial (was its node hidden when it was made?)");
-    let c = await this.add(chosen, formatHostPort(first.host, first.port), {
+    const c = await this.add(chosen, formatHostPort(first.host, first.port), {
       id: inv.peerId,
       source: "invite",
       addresses: addresses.slice(1),
       inviteToken: inv.token,
+      dkey: inv.dkey,
+      relays: inv.relays,
     });
-    if (inv.dkey || inv.relays?.length) {
-      await this.node.opts.store.updateContact(c.name, { ...(inv.dkey ? { dkey: inv.dkey } : {}), ...(inv.relays?.length ? { relays: inv.relays } : {}) });
-      c = (await this.node.contacts.refresh(c.name)) ?? c;
-    }
     return { contact: c, renamed: chosen !== wanted, known: false };
   }
 

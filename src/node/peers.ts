@@ -134,7 +134,7 @@ export class Peers implements LinkHandler {
    */
   closeQuietly(peer: PeerId, note: string, name?: string): void {
     this.links.get(peer)?.refuse("SHUTDOWN", SHUTDOWN_REASON, true, note);
-    if (name) this.dialer.linkOf(name)?.refuse("SHUTDOWN", SHUTDOWN_REASON, true, note);
+    if (name) for (const link of this.dialer.linksOf(name)) link.refuse("SHUTDOWN", SHUTDOWN_REASON, true, note);
   }
 
   /**
