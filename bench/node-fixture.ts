@@ -5,6 +5,7 @@ import { initHome, isInitialized } from "../src/node/home.ts";
 import { openLocal, openLocalStore } from "../src/node/local.ts";
 import type { PeerId } from "../src/protocol/peer-id.ts";
 import { ChatNode } from "../src/node/node.ts";
+import { parseRelayUri } from "../src/reach/relay/uri.ts";
 import { parseDbUrl } from "../src/store/open.ts";
 import { serveFixture, settledMemory } from "./fixture.ts";
 
@@ -36,7 +37,9 @@ serveFixture({
     if (!isInitialized(home)) await initHome(home, { name: String(a.name), host: "127.0.0.1", port: Number(a.port ?? 0) });
     const local = await openLocal({ home, db: dbUrl });
     const store = await openLocalStore(local);
-    node = await ChatNode.start({ local, store, discoverable: Boolean(a.discoverable), port: Number(a.port ?? 0) });
+    // relays: stay joined to these while discoverable (relay://HOST:PORT/?id=...).
+    const relays = ((a.relays as string[] | undefined) ?? []).map(parseRelayUri);
+    node = await ChatNode.start({ local, store, discoverable: Boolean(a.discoverable), port: Number(a.port ?? 0), reach: { relays } });
     node.on((e) => {
       if (e.type !== "status" || e.status !== "delivered") return;
       for (const id of e.ids) delivered.add(id);
@@ -49,7 +52,17 @@ serveFixture({
     return { port: need().listening!.port };
   },
   async addContact(a) {
-    await need().book.add(String(a.name), String(a.address), { id: String(a.id) });
+    await need().book.add(String(a.name), String(a.address), { id: String(a.id), relays: a.relays as string[] | undefined });
+  },
+  /** Resolves once every relay of ours has us joined. */
+  async relaysJoined() {
+    const n = need();
+    const deadline = Date.now() + 20_000;
+    while (!n.reach.status().relays.every((r) => r.state === "joined")) {
+      if (Date.now() > deadline) throw new Error(`relays not joined: ${JSON.stringify(n.reach.status().relays)}`);
+      await Bun.sleep(10);
+    }
+    return { relays: n.reach.status().relays.length };
   },
   /** Many pinned contacts that dial us (no address to dial back: port 0), in one go. */
   async addDialers(a) {
@@ -103,6 +116,10 @@ serveFixture({
     }
     if (process.env.TRACE) process.stderr.write(out.map((x, i) => (x > 5 ? `${i}:${x.toFixed(1)}` : "")).filter(Boolean).join(" ") + "\n");
     return out.sort((x, y) => x - y);
+  },
+  /** The links up: to whom, and how (via relay HOST:PORT, or null when direct). */
+  async links() {
+    return (await need().status()).links.map((l) => ({ peer: l.peer, via: l.via ?? null }));
   },
   async counts() {
     const [r] = await query("SELECT COUNT(*) AS n, COUNT(DISTINCT id) AS ids FROM receiver");

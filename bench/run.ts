@@ -1,6 +1,6 @@
 // `bun run bench [--quick]`: throughput, latency, pending flush, fan-in,
-// search, startup, DHT lookup and finding a peer that moved (LAN, internet),
-// each printed beside a ceiling measured in the same
+// relayed links, search, startup, DHT lookup and finding a peer that moved
+// (LAN, internet), each printed beside a ceiling measured in the same
 // run (the machine is shared and noisy: ratios, not absolutes, compare).
 // Writes bench/results.json (--quick: bench/results-quick.json; --only=...: nothing).
 import { cpus, release, totalmem, platform, arch } from "node:os";
@@ -28,6 +28,7 @@ const steps: [string, () => Promise<Figure[]>][] = [
   ["latency", () => figureLatency(scale)],
   ["flush", () => figureFlush(scale)],
   ["fanin", () => figureFanin(scale)],
+  ["relay", () => import("./figures-relay.ts").then((m) => m.figureRelay(scale))],
   ["search", () => import("./figures-search.ts").then((m) => m.figureSearch(scale))],
   ["startup", () => figureStartup(scale)],
   ["dht", () => import("./figures-dht.ts").then((m) => m.figureDht(scale))],
@@ -35,10 +36,11 @@ const steps: [string, () => Promise<Figure[]>][] = [
   ["reach", () => import("./figures-reach.ts").then((m) => m.figureReach(scale))],
 ];
 
-// The figures that are printed beside the bare-socket ceiling need it measured
-// in the same run, even when --only names just them.
-const onTcp = ["throughput", "mysql", "latency", "flush"];
-const wanted = (name: string) => !only || only.includes(name) || (name === "tcp" && only.some((n) => onTcp.includes(n)));
+// Figures printed beside another step's figure need it measured in the same
+// run, even when --only names just them: the bare-socket ceiling, and the
+// direct throughput the relayed one is printed beside.
+const needs: Record<string, string[]> = { tcp: ["throughput", "mysql", "latency", "flush", "relay"], throughput: ["relay"] };
+const wanted = (name: string) => !only || only.includes(name) || (needs[name] ?? []).some((n) => only.includes(n));
 
 const figures: Figure[] = [];
 const started = performance.now();

@@ -16,23 +16,24 @@ export NO_COLOR=1
 cd "$work"
 "$BIN" init --home alice --name alice --host 127.0.0.1 --port 21001 >/dev/null 2>&1
 "$BIN" init --home bob --name bob --host 127.0.0.1 --port 21002 >/dev/null 2>&1
-alice_id=$("$BIN" id --home alice | cut -d' ' -f2)
-bob_id=$("$BIN" id --home bob | cut -d' ' -f2)
 
 t() { tmux -L "$sock" "$@"; }
 keys() { t send-keys -t "$1" -l "$2"; t send-keys -t "$1" Enter; sleep "${3:-0.8}"; }
+screen() { t capture-pane -p -t "$1" | sed -e 's/[[:space:]]*$//' | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'; }
 
-# Shell panes, so the commands typed show as a person would see them.
-t new-session -d -s bob -x 110 -y 30 -c "$work" "PS1='bob\$ ' bash --norc"
-t new-session -d -s alice -x 110 -y 50 -c "$work" "PS1='alice\$ ' bash --norc"
+# Shell panes, so the commands typed show as a person would see them. Nothing
+# leaves this machine: discovery beyond loopback is off.
+t new-session -d -s bob -x 110 -y 24 -c "$work" "PS1='bob\$ ' bash --norc"
+t new-session -d -s alice -x 90 -y 18 -c "$work" "PS1='alice\$ ' bash --norc"
 sleep 0.5
-keys alice "alias p2pchat=$BIN; export P2PCHAT_HOME=alice; clear" 0.3
-keys bob "alias p2pchat=$BIN; export P2PCHAT_HOME=bob; clear" 0.3
+keys alice "alias p2pchat=$BIN; export P2PCHAT_HOME=alice P2PCHAT_DISCOVERY=off; clear" 0.3
+keys bob "alias p2pchat=$BIN; export P2PCHAT_HOME=bob P2PCHAT_DISCOVERY=off; clear" 0.3
 
-keys alice "p2pchat id" 0.5
-keys alice "p2pchat contacts add bob 127.0.0.1:21002 --id $bob_id"
-keys bob "p2pchat contacts add alice 127.0.0.1:21001 --id $alice_id"
 keys bob "p2pchat serve" 1.5
+invite=$(P2PCHAT_DISCOVERY=off "$BIN" invite --home bob 2>/dev/null)
+keys alice "p2pchat add $invite" 1.5
+added=$(screen alice)
+keys alice "clear" 0.3
 keys alice "p2pchat chat bob --no-hidden" 1.5
 keys alice "hi bob, it is alice" 1
 t send-keys -t bob -l "@alice hello alice! got it"
@@ -44,18 +45,25 @@ t send-keys -t alice Enter
 sleep 1
 keys alice "/discoverable off" 1
 keys alice "this waits while I am hidden" 1
-hidden_snapshot=$(t capture-pane -p -t alice | grep -E "hidden|pending" || true)
+hidden=$(screen alice)
 keys alice "/discoverable on" 2.5
-keys alice "/search alice" 1
+chat=$(screen alice)
 keys alice "/quit" 1
 keys alice "p2pchat history bob" 1
 
-strip() { sed -e 's/[[:space:]]*$//' | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'; }
-echo "--- alice's terminal, while hidden ---"
-echo "$hidden_snapshot"
+echo "--- alice adds bob with the line bob's \`p2pchat invite\` printed ---"
+echo "alice\$ p2pchat add ${invite:0:48}..."
+echo "$added" | sed -n '/^added /,/^alice\$/p' | sed '$d' | tr -d '\n'
 echo
-echo "--- alice's terminal, at the end ---"
-t capture-pane -p -t alice | strip
+echo
+echo "--- alice's chat with bob, while hidden ---"
+echo "$hidden"
+echo
+echo "--- the same chat, discoverable again ---"
+echo "$chat"
+echo
+echo "--- alice's terminal after /quit ---"
+screen alice
 echo
 echo "--- bob's terminal ---"
-t capture-pane -p -t bob | strip
+screen bob

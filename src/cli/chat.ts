@@ -1,8 +1,10 @@
 import { defineCommand } from "citty";
 import type { NodeApi } from "../control/api.ts";
-import { logger } from "../log.ts";
 import { NodeError } from "../node/errors.ts";
+import type { ChatApp } from "../ui/chat-app.ts";
+import { colors } from "../ui/colors.ts";
 import { formatIncoming } from "../ui/format.ts";
+import { askConfirm } from "../ui/prompt.ts";
 import { connectNode } from "./connect.ts";
 import { ExitCode, EXIT_PENDING, UsageError } from "./errors.ts";
 import { globalArgs } from "./globals.ts";
@@ -13,12 +15,12 @@ import { parseSeconds } from "./parse.ts";
 import { DeliveryTracker, whyPending } from "./wait.ts";
 
 export default defineCommand({
-  meta: { name: "chat", description: "Talk with one peer (asks who, as the original did, when you do not say)" },
+  meta: { name: "chat", description: "Your conversations on a terminal (with no NAME, the list of them); piped, one line per message to NAME" },
   args: {
     name: { type: "positional", description: "Contact name", required: false },
     hidden: { type: "boolean", description: "Stay hidden: what you write waits as pending" },
     wait: { type: "string", description: "When input is piped: seconds to wait for delivery at its end (default 10)", valueHint: "SECONDS" },
-    quiet: { type: "boolean", description: "No terminal bell on incoming messages" },
+    quiet: { type: "boolean", description: "No terminal bell and no desktop notifications on incoming messages" },
     ...reachArgs,
     ...globalArgs,
   },
@@ -26,7 +28,7 @@ export default defineCommand({
     const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
     const seconds = parseSeconds("--wait", args.wait, 10);
     const hiddenGiven = rawArgs.some((a) => a === "--hidden" || a === "--no-hidden");
-    let name = args.name || "";
+    const name = args.name || "";
     if (!tty && !name) throw new UsageError("who to chat with? p2pchat chat NAME (input is not a terminal, so I cannot ask)", "p2pchat chat");
     // Asked only when this chat runs the node itself, and its answer holds for
     // this run only; a chat attached to a running node changes nothing
@@ -35,19 +37,19 @@ export default defineCommand({
       command: "chat",
       discoverable: hiddenGiven ? !args.hidden : undefined,
       ask: tty ? (saved) => askDiscoverable(saved) : undefined,
-      reach: (config) => reachOptions(args, config),
+      reach: (config) => reachOptions(args, config, rawArgs),
     });
     if (attached && hiddenGiven && (await api.status()).discoverable === Boolean(args.hidden)) {
       process.stderr.write(`p2pchat: attached to the node already running for this home; --${args.hidden ? "" : "no-"}hidden applies only to a node this chat starts (use /discoverable on|off)\n`);
     }
     try {
-      if (!name) name = await askName(api);
-      await ensureContact(api, name, tty);
       if (tty) {
-        const { runChatView } = await import("../ui/chat-view.ts");
-        const end = await runChatView(api, { peer: name, bell: !args.quiet });
-        if (end === "lost") throw new NodeError("NOT_RUNNING", "the serve this chat was attached to stopped; what you wrote before is kept and goes when a node of yours runs");
+        // The conversations view, or NAME's conversation (a new name's address is asked there).
+        const { runChatApp } = await import("../ui/chat-app.ts");
+        const app = await runChatApp(api, { peer: name || null, quiet: Boolean(args.quiet) });
+        await afterChat(api, app);
       } else {
+        await ensureContact(api, name);
         await pipeChat(api, name, seconds);
       }
     } finally {
@@ -57,26 +59,33 @@ export default defineCommand({
 });
 
 async function askDiscoverable(saved: boolean): Promise<boolean> {
-  return Boolean(await logger.prompt("Do you want to be discovered?", { type: "confirm", initial: saved, cancel: "reject" }));
+  return askConfirm("Do you want to be discovered?", { initial: saved });
 }
 
-async function askName(api: NodeApi): Promise<string> {
-  const known = (await api.contacts()).map((c) => c.name);
-  if (known.length > 0) process.stderr.write(`contacts: ${known.join(", ")}\n`);
-  const answer = await logger.prompt("Who do you want to talk to?", { type: "text", cancel: "reject" });
-  const name = String(answer ?? "").trim();
-  if (!name) throw new UsageError("no name given", "p2pchat chat");
-  return name;
-}
-
-/** A name not in the address book: on a terminal ask for its address and save it; else refuse. */
-async function ensureContact(api: NodeApi, name: string, tty: boolean): Promise<void> {
+/** Input is piped: NAME must be a contact already (there is no one to ask for its address). */
+async function ensureContact(api: NodeApi, name: string): Promise<void> {
   const contacts = await api.contacts();
-  if (contacts.some((c) => c.name === name)) return;
-  if (!tty) throw NodeError.notAContact(name);
-  const address = await logger.prompt(`${name} is not in your contacts. What is ${name}'s address (HOST:PORT)?`, { type: "text", placeholder: "192.168.1.20:20001", cancel: "reject" });
-  await api.addContact(name, String(address ?? "").trim());
-  process.stderr.write(`saved ${name} to your contacts\n`);
+  if (!contacts.some((c) => c.name === name)) throw NodeError.notAContact(name);
+}
+
+/** Back on the normal screen: why the chat ended if the node went, and what still waits to be delivered. */
+async function afterChat(api: NodeApi, app: ChatApp): Promise<void> {
+  const out = process.stdout;
+  if (app.end === "lost") {
+    out.write(colors.red(`! ${app.lostReason}: nothing more can be sent from here`) + "\n");
+    const draft = app.mode === "chat" ? app.chatEditor.line : "";
+    if (draft.trim()) out.write(colors.red(`! not sent, as you typed it: ${draft}`) + "\n");
+    throw new NodeError("NOT_RUNNING", "the serve this chat was attached to stopped; what you wrote before is kept and goes when a node of yours runs");
+  }
+  if (app.wroteTo.size === 0) return;
+  const pending = (await api.status()).pending;
+  for (const peer of app.wroteTo) {
+    const left = pending.find((p) => p.peer === peer);
+    const waiting = left ? left.pending + (left.legacy ? 0 : left.sent) : 0;
+    if (waiting > 0) {
+      out.write(colors.dim(`${waiting} message${waiting === 1 ? "" : "s"} to ${peer} not delivered yet: they go when ${peer} is reachable and a node of yours runs (p2pchat serve)`) + "\n");
+    }
+  }
 }
 
 /** stdin is a pipe: each line is a message; incoming messages print one a line. */

@@ -2,6 +2,7 @@
 // clear line, so a typo never silently does something else.
 import type { ArgsDef, CommandDef } from "citty";
 import { UsageError } from "./errors.ts";
+import { nearest } from "./nearest.ts";
 
 /** Commands whose trailing words are data (`send NAME TEXT...`). */
 const variadic = new WeakSet<object>();
@@ -33,7 +34,11 @@ export async function checkArgs(cmd: CommandDef<ArgsDef>, args: readonly string[
     if (a.startsWith("-") && a.length > 1 && !/^-\d/.test(a)) {
       const name = a.replace(/^--?/, "").split("=")[0]!;
       const def = byName.get(name) ?? (name.startsWith("no-") ? byName.get(name.slice(3)) : undefined);
-      if (!def || def.type === "positional") throw new UsageError(`unknown option ${a.split("=")[0]} for \`${where}\``, where);
+      if (!def || def.type === "positional") {
+        const options = Object.entries(defs).filter(([, d]) => d.type !== "positional").map(([n]) => kebab(n));
+        const near = nearest(name, options);
+        throw new UsageError(`unknown option ${a.split("=")[0]} for \`${where}\`${near ? `: did you mean --${near}?` : ""}`, where);
+      }
       if ((def.type === "string" || def.type === "enum") && !a.includes("=") && !name.startsWith("no-")) {
         if (args[i + 1] === undefined) throw new UsageError(`${a} needs a value`, where);
         i++;

@@ -8,6 +8,7 @@ import { ControlClient } from "../control/client.ts";
 import { withNode } from "./connect.ts";
 import { withSession, local } from "./context.ts";
 import { globalArgs } from "./globals.ts";
+import { readIdLine } from "./id-line.ts";
 
 const list = defineCommand({
   meta: { name: "list", description: "List contacts: name, address, peer id (or not pinned yet), blocked" },
@@ -33,10 +34,14 @@ const list = defineCommand({
 });
 
 const add = defineCommand({
-  meta: { name: "add", description: "Add a contact: NAME HOST:PORT [--id PEER-ID], or an invite line (`p2pchat invite`), optionally after a NAME" },
+  meta: {
+    name: "add",
+    description: "Add a contact: NAME HOST:PORT [PEER-ID], the line `p2pchat id` prints pasted as is (id and address in either order), or an invite line (`p2pchat invite`), optionally after a NAME",
+  },
   args: {
     name: { type: "positional", description: "1 to 40 characters, no spaces (or an invite line)", required: true },
     address: { type: "positional", description: "HOST:PORT: IPv4, [IPv6] or a host name, then the port (or an invite line)", required: false },
+    "peer-id": { type: "positional", description: "The peer id they gave you (before or after the address)", required: false },
     id: { type: "string", description: "The peer id they gave you (from `p2pchat id`)", valueHint: "PEER-ID" },
     legacy: { type: "boolean", description: "They run the original plaintext program (unencrypted, unauthenticated)" },
     ...globalArgs,
@@ -48,9 +53,10 @@ const add = defineCommand({
       process.stdout.write(describeAdded(r) + "\n");
       return;
     }
-    if (!args.address) throw new UsageError(`where is ${args.name}? p2pchat contacts add NAME HOST:PORT [--id PEER-ID], or paste their invite line`, "p2pchat contacts add");
-    const address = args.address;
-    const c = await withNode("contacts", (s) => s.addContact(args.name, address, { id: args.id, legacy: args.legacy }));
+    const words = [args.address, args["peer-id"]].filter((w): w is string => typeof w === "string" && w !== "");
+    if (words.length === 0) throw new UsageError(`where is ${args.name}? p2pchat contacts add NAME HOST:PORT [PEER-ID], or paste their invite line`, "p2pchat contacts add");
+    const { address, id } = readIdLine(args.name, words, args.id);
+    const c = await withNode("contacts", (s) => s.addContact(args.name, address, { id, legacy: args.legacy }));
     const pin = c.peerId ? `pinned to ${c.peerId}` : "peer id not pinned yet: it will be on first contact";
     process.stdout.write(`added ${c.name} at ${formatHostPort(c.host, c.port)}, ${pin}\n`);
   },

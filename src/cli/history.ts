@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { formatEntry } from "../ui/format.ts";
+import { entryJson, formatEntry } from "../ui/format.ts";
 import { withSession } from "./context.ts";
 import { globalArgs } from "./globals.ts";
 import { parseCount, parseTime } from "./parse.ts";
@@ -11,7 +11,7 @@ export default defineCommand({
     limit: { type: "string", description: "How many of the newest messages (default 50)", valueHint: "N" },
     before: { type: "string", description: "Only messages older than the message with this id (paging)", valueHint: "ID" },
     since: { type: "string", description: "Only messages since: epoch ms, 2024-05-01[T10:00], or an age like 2h, 7d", valueHint: "TIME" },
-    json: { type: "boolean", description: "Print a JSON array of {id, direction, peer, text, status, time}" },
+    json: { type: "boolean", description: "Print a JSON array of {id, direction, peer, text, status, time (written), received (in: arrived)}" },
     ...globalArgs,
   },
   async run({ args }) {
@@ -23,7 +23,7 @@ export default defineCommand({
       self: l.config.name,
     }));
     if (args.json) {
-      const out = entries.map((e) => ({ id: e.id, direction: e.direction, peer: e.peer, text: e.text, status: e.status, time: e.time }));
+      const out = entries.map(entryJson);
       process.stdout.write(JSON.stringify(out, null, 2) + "\n");
       return;
     }

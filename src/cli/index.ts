@@ -3,11 +3,14 @@
 import { defineCommand, renderUsage, runCommand, type ArgsDef, type CommandDef } from "citty";
 import { setDebug } from "../log.ts";
 import { NodeError } from "../node/errors.ts";
+import { isInitialized, resolveHome } from "../node/home.ts";
+import { PromptError } from "../ui/prompt.ts";
 import { errColors, stdoutColor, stripAnsi } from "../ui/colors.ts";
 import { VERSION, versionLine } from "../version.ts";
 import { ExitCode, exitCodeFor, UsageError } from "./errors.ts";
 import { extractGlobals, MissingValue } from "./globals.ts";
 import { checkArgs } from "./check-args.ts";
+import { nearest } from "./nearest.ts";
 
 const lazy = <T,>(load: () => Promise<{ default: T }>) => () => load().then((m) => m.default);
 
@@ -32,6 +35,12 @@ export const root = defineCommand({
     db: lazy(() => import("./db.ts")),
     service: lazy(() => import("./service.ts")),
     lookup: lazy(() => import("./lookup.ts")),
+    relay: lazy(() => import("./relay.ts")),
+    // Answered by runCli itself (it needs the whole tree); here to be listed.
+    help: defineCommand({
+      meta: { name: "help", description: "Show how to use p2pchat or one of its commands: p2pchat help [COMMAND...]" },
+      args: { command: { type: "positional", description: "A command, e.g. contacts add", required: false } },
+    }),
   },
 });
 
@@ -45,8 +54,12 @@ interface Resolved {
 
 const resolve = async <T,>(v: unknown): Promise<T> => (typeof v === "function" ? await (v as () => T)() : await (v as T));
 
-/** Walks subcommands the way citty does: the first positional names the next one. */
-async function resolveCommand(cmd: AnyCommand, args: string[], path: string[] = []): Promise<Resolved> {
+/**
+ * Walks subcommands the way citty does: the first positional names the next
+ * one. For help (`forHelp`), a command named without a subcommand is itself
+ * the answer (its usage lists them), not its default subcommand.
+ */
+async function resolveCommand(cmd: AnyCommand, args: string[], forHelp = false, path: string[] = []): Promise<Resolved> {
   const subs = await resolve<Record<string, unknown> | undefined>(cmd.subCommands);
   if (!subs || Object.keys(subs).length === 0) return { cmd, path, args };
   const argDefs = await resolve<ArgsDef>(cmd.args ?? {});
@@ -61,15 +74,17 @@ async function resolveCommand(cmd: AnyCommand, args: string[], path: string[] = 
   const name = args[i];
   if (name === undefined) {
     const def = await resolve<string | undefined>(cmd.default);
-    if (def && subs[def]) return resolveCommand(await resolve<AnyCommand>(subs[def]), args, [...path, def]);
+    if (def && subs[def] && !forHelp) return resolveCommand(await resolve<AnyCommand>(subs[def]), args, forHelp, [...path, def]);
     return { cmd, path, args };
   }
   const sub = subs[name];
   if (!sub) {
     const where = ["p2pchat", ...path].join(" ");
-    throw new UsageError(`unknown command ${JSON.stringify(name)} for \`${where}\` (one of: ${Object.keys(subs).join(", ")})`, where);
+    const near = nearest(name, Object.keys(subs));
+    const hint = near ? `: did you mean ${near}?` : ` (one of: ${Object.keys(subs).join(", ")})`;
+    throw new UsageError(`unknown command ${JSON.stringify(name)} for \`${where}\`${hint}`, where);
   }
-  return resolveCommand(await resolve<AnyCommand>(sub), [...args.slice(0, i), ...args.slice(i + 1)], [...path, name]);
+  return resolveCommand(await resolve<AnyCommand>(sub), [...args.slice(0, i), ...args.slice(i + 1)], forHelp, [...path, name]);
 }
 
 async function printUsage(r: Resolved): Promise<void> {
@@ -95,7 +110,17 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${versionLine()}\n`);
       return 0;
     }
-    const resolved = await resolveCommand(root, wantsHelp ? rest.filter((_, i) => i !== helpAt) : rest);
+    // `p2pchat help contacts add` is `p2pchat contacts add --help`.
+    if (rest[0] === "help") {
+      const words = rest.slice(1).filter((a) => a !== "--help" && a !== "-h");
+      const resolved = await resolveCommand(root, words, true);
+      if (resolved.args.length > 0) throw new UsageError(`unknown command ${JSON.stringify(resolved.args[0])} for \`${["p2pchat", ...resolved.path].join(" ")}\``, "p2pchat help");
+      await printUsage(resolved);
+      return 0;
+    }
+    // `p2pchat` alone on a terminal, for someone who has an identity: their conversations.
+    if (rest.length === 0 && process.stdin.isTTY && process.stdout.isTTY && isInitialized(resolveHome(globals.home))) rest.push("chat");
+    const resolved = await resolveCommand(root, wantsHelp ? rest.filter((_, i) => i !== helpAt) : rest, wantsHelp);
     if (wantsHelp || (resolved.path.length === 0 && rest.length === 0)) {
       await printUsage(resolved);
       return 0;
@@ -114,6 +139,12 @@ export async function runCli(argv: readonly string[]): Promise<number> {
 function report(err: unknown, debug: boolean): number {
   const code = exitCodeFor(err);
   if (err instanceof ExitCode) return err.code;
+  // Ctrl-C at a question: the person knows, the question stays on screen as it was.
+  if (err instanceof PromptError && err.code === "INTERRUPTED") return code;
+  if (err instanceof PromptError) {
+    process.stderr.write(`p2pchat: ${err.message}\n`);
+    return code;
+  }
   const red = errColors.red;
   if (err instanceof MissingValue) {
     process.stderr.write(`p2pchat: ${err.message}\n`);

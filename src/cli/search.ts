@@ -1,20 +1,20 @@
 import { defineCommand } from "citty";
 import { matchRanges, parseSearch } from "../node/session.ts";
-import { formatEntry, highlight } from "../ui/format.ts";
+import { entryJson, formatEntry, highlight } from "../ui/format.ts";
 import { markVariadic } from "./check-args.ts";
 import { withSession } from "./context.ts";
-import { UsageError } from "./errors.ts";
+import { ExitCode, EXIT_FAILED, UsageError } from "./errors.ts";
 import { globalArgs } from "./globals.ts";
 import { parseCount } from "./parse.ts";
 
 export default markVariadic(
   defineCommand({
-    meta: { name: "search", description: "Find messages holding every word and \"quoted phrase\", newest first" },
+    meta: { name: "search", description: "Find messages holding every word and \"quoted phrase\", newest first (exit 1: no match)" },
     args: {
       text: { type: "positional", description: 'Words and "quoted phrases" (the rest of the line), without case or accents', required: true },
       with: { type: "string", description: "Only messages with this contact", valueHint: "NAME" },
       limit: { type: "string", description: "How many of the newest matches (default 50)", valueHint: "N" },
-      json: { type: "boolean", description: "Print a JSON array of {id, direction, peer, text, status, time}" },
+      json: { type: "boolean", description: "Print a JSON array of {id, direction, peer, text, status, time (written), received (in: arrived)}" },
       ...globalArgs,
     },
     async run({ args }) {
@@ -27,15 +27,13 @@ export default markVariadic(
         entries: await s.search({ text, peer, limit }),
         self: l.config.name,
       }));
-      if (args.json) {
-        const out = entries.map((e) => ({ id: e.id, direction: e.direction, peer: e.peer, text: e.text, status: e.status, time: e.time }));
-        process.stdout.write(JSON.stringify(out, null, 2) + "\n");
-        return;
-      }
+      if (args.json) process.stdout.write(JSON.stringify(entries.map(entryJson), null, 2) + "\n");
+      // Nothing found is exit 1, as grep has it, so a script can tell.
       if (entries.length === 0) {
-        process.stderr.write(`no messages${peer ? ` with ${peer}` : ""} match ${JSON.stringify(text)}\n`);
-        return;
+        process.stderr.write(`no match for ${JSON.stringify(text)}${peer ? ` with ${peer}` : ""}\n`);
+        throw new ExitCode(EXIT_FAILED);
       }
+      if (args.json) return;
       const lines = entries.map((e) => formatEntry(e, { self, showPeer: peer === undefined, dates: true }, highlight(e.text, matchRanges(e.text, terms))));
       process.stdout.write(lines.join("\n") + "\n");
     },

@@ -1,6 +1,7 @@
 // What `serve` reads on stdin: `@name text`, the original program's
 // `<ip> <port> <text>`, and a few slash commands.
-import type { NodeApi } from "../control/api.ts";
+import type { NodeApi, SendResult } from "../control/api.ts";
+import type { SendMarks } from "../ui/serve-marks.ts";
 import { formatStatus } from "../ui/status.ts";
 import { parseHost, parsePort } from "../node/address.ts";
 import { checkMessage } from "./message-input.ts";
@@ -15,8 +16,15 @@ export const SERVE_HELP = [
   "Ctrl-C                 stop (nothing is lost: pending messages wait for the next run)",
 ].join("\n");
 
+export interface CommandLineOptions {
+  /** A person types (a terminal): each message gets a line with its mark. */
+  echo: boolean;
+  /** Follows what was sent, to print its delivered mark when it comes. */
+  marks?: SendMarks;
+}
+
 /** Runs one line; returns what to print, if anything. */
-export async function runCommandLine(api: NodeApi, raw: string, opts: { echo: boolean } = { echo: true }): Promise<string | null> {
+export async function runCommandLine(api: NodeApi, raw: string, opts: CommandLineOptions = { echo: true }): Promise<string | null> {
   const line = raw.trim();
   if (!line) return null;
   if (line === "/help") return SERVE_HELP;
@@ -28,13 +36,19 @@ export async function runCommandLine(api: NodeApi, raw: string, opts: { echo: bo
   }
   const at = /^@(\S+)\s+([\s\S]+)$/.exec(line);
   if (at) {
-    const r = await api.send(at[1]!, checkMessage(at[2]!));
-    return opts.echo ? `(queued for ${r.peer})` : null;
+    const text = checkMessage(at[2]!);
+    const r = await api.send(at[1]!, text);
+    return opts.echo ? sentLine(r, text, opts) : null;
   }
   const orig = /^(\S+)\s+(\d{1,5})\s+([\s\S]+)$/.exec(line);
   if (orig) {
-    const r = await api.sendTo(parseHost(orig[1]!), parsePort(orig[2]!), checkMessage(orig[3]!));
-    return opts.echo ? `(queued for ${r.peer})` : null;
+    const text = checkMessage(orig[3]!);
+    const r = await api.sendTo(parseHost(orig[1]!), parsePort(orig[2]!), text);
+    return opts.echo ? sentLine(r, text, opts) : null;
   }
   return "not understood: write @NAME TEXT, or /help";
+}
+
+function sentLine(r: SendResult, text: string, opts: CommandLineOptions): string {
+  return opts.marks ? opts.marks.follow(r, text) : `(queued for ${r.peer})`;
 }

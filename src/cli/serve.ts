@@ -6,6 +6,7 @@ import { advertisedAddress, openLocalStore } from "../node/local.ts";
 import { ChatNode } from "../node/node.ts";
 import { logger } from "../log.ts";
 import { formatEvent } from "../ui/events.ts";
+import { SendMarks } from "../ui/serve-marks.ts";
 import { local } from "./context.ts";
 import { globalArgs } from "./globals.ts";
 import { reachArgs, reachOptions } from "./reach-args.ts";
@@ -26,7 +27,7 @@ export default defineCommand({
     ...reachArgs,
     ...globalArgs,
   },
-  async run({ args }) {
+  async run({ args, rawArgs }) {
     if (args.log) logOutputTo(args.log);
     const port = args.port !== undefined ? parseListenPort(args.port) : undefined;
     const host = args.host !== undefined ? parseHost(args.host) : undefined;
@@ -44,7 +45,7 @@ export default defineCommand({
         contactsOnly: args["contacts-only"],
         legacyPort,
         command: "serve",
-        reach: reachOptions(args, l.config),
+        reach: reachOptions(args, l.config, rawArgs),
       });
     } catch (err) {
       await store.close().catch(() => {});
@@ -57,9 +58,13 @@ export default defineCommand({
       await node.stop();
       throw err;
     }
+    // A person types at a terminal: each message gets its pending line, then its delivered line.
+    const echo = Boolean(process.stdin.isTTY);
+    const marks = echo ? new SendMarks((line) => process.stdout.write(line + "\n")) : undefined;
     node.on((e) => {
       const line = formatEvent(e);
       if (line) process.stdout.write(line + "\n");
+      marks?.onEvent(e);
     });
     const api = new LocalApi(node, { ownsNode: false });
 
@@ -80,10 +85,12 @@ export default defineCommand({
     const listening = node.listening;
     const where = listening ? `listening on ${listening.host}:${listening.port} (peers dial ${advertisedAddress(l.config, listening.port)})` : "hidden (not listening)";
     process.stdout.write(`ready: ${node.name} ${node.peerId} ${where}\n`);
+    // What to do next: the line to give a friend (what `p2pchat id` prints, ready to paste).
+    process.stdout.write(`a friend adds you with: p2pchat contacts add ${node.name} ${node.peerId} ${advertisedAddress(l.config, listening?.port)}\n`);
+    process.stdout.write(`or with a one-line invite, which adds them on your side too: p2pchat invite\n`);
     const legacy = (await node.status()).legacyListening;
     if (legacy) process.stdout.write(`legacy: accepting the original program's plaintext connections on ${legacy}: UNENCRYPTED, UNAUTHENTICATED\n`);
     void (async () => {
-      const echo = Boolean(process.stdin.isTTY);
       for await (const input of inputLines(Bun.stdin.stream(), MAX_LINE_BYTES)) {
         if (stopping) break;
         let line: string;
@@ -96,7 +103,7 @@ export default defineCommand({
         // Messages are stored in the order they were typed without waiting
         // for each commit (a pasted or piped batch goes in one transaction);
         // commands run one at a time.
-        const run = runCommandLine(api, line, { echo }).then(
+        const run = runCommandLine(api, line, { echo, marks }).then(
           (out) => out && process.stdout.write(out + "\n"),
           (err: Error) => process.stderr.write(`p2pchat: error: ${err.message}\n`),
         );

@@ -4,6 +4,7 @@
 // works the same either way.
 import type { NodeEvent } from "../node/events.ts";
 import type { NodeStatus, SendResult } from "../node/node.ts";
+import type { Conversation } from "../node/reads.ts";
 import type { CancelOutcome, NearbyNode, SetContactOptions } from "../node/node-book.ts";
 import type { AddContactOptions } from "../node/address-book.ts";
 import type { Contact, HistoryEntry, HistoryQuery, SearchQuery } from "../node/session.ts";
@@ -12,7 +13,7 @@ import type { Invite } from "../protocol/invite.ts";
 
 export type { Invite };
 export type { NearbyNode };
-export type { CancelOutcome, Contact, HistoryEntry, HistoryQuery, NodeEvent, NodeStatus, OutStatus, PeerRequest, SearchQuery, SendResult, SetContactOptions };
+export type { CancelOutcome, Contact, Conversation, HistoryEntry, HistoryQuery, NodeEvent, NodeStatus, OutStatus, PeerRequest, SearchQuery, SendResult, SetContactOptions };
 
 export interface AcceptedRequest {
   contact: Contact;
@@ -59,6 +60,10 @@ export interface NodeApi extends ContactsApi {
   history(query: HistoryQuery): Promise<HistoryEntry[]>;
   /** Newest first. */
   search(query: SearchQuery): Promise<HistoryEntry[]>;
+  /** Every contact with its unread count and last message, by name. */
+  conversations(): Promise<Conversation[]>;
+  /** `peer`'s messages up to `id` (all so far when omitted) are read; returns how many stay unread. */
+  markRead(peer: string, id?: string): Promise<number>;
   subscribe(listener: (event: NodeEvent) => void): Promise<() => void>;
   /** Remote: disconnect. Local: stop the node (clean shutdown). */
   close(): Promise<void>;
@@ -73,6 +78,8 @@ export const OPS = [
   "setDiscoverable",
   "history",
   "search",
+  "conversations",
+  "markRead",
   "contacts",
   "addContact",
   "removeContact",

@@ -9,6 +9,7 @@ import type {
   AcceptedRequest,
   CancelOutcome,
   Contact,
+  Conversation,
   HistoryEntry,
   HistoryQuery,
   Invite,
@@ -193,6 +194,12 @@ export class ControlClient implements NodeApi {
   }
   search(query: SearchQuery) {
     return this.call<HistoryEntry[]>("search", { query });
+  }
+  conversations() {
+    return this.call<Conversation[]>("conversations");
+  }
+  markRead(peer: string, id?: string) {
+    return this.call<number>("markRead", { peer, id });
   }
   contacts() {
     return this.call<Contact[]>("contacts");

@@ -38,6 +38,12 @@ export class LocalApi implements NodeApi {
   search(query: SearchQuery) {
     return this.node.session.search(query);
   }
+  conversations() {
+    return this.node.reads.conversations();
+  }
+  markRead(peer: string, id?: string) {
+    return this.node.reads.markRead(peer, id);
+  }
   contacts() {
     return this.node.book.list();
   }

@@ -62,6 +62,13 @@ const REPLIES = {
   setDiscoverable: nothing,
   history: arrayOf(entry),
   search: arrayOf(entry),
+  conversations: arrayOf((v) => {
+    const p = object({ name: "string", unread: "number" })(v);
+    if (p) return p;
+    const last = (v as Record<string, unknown>).last;
+    return last === null ? null : entry(last);
+  }),
+  markRead: (v) => (typeof v === "number" ? null : "expected a number"),
   contacts: arrayOf(contact),
   addContact: contact,
   removeContact: object({ cancelled: "number" }),

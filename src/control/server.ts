@@ -158,6 +158,10 @@ function dispatch(s: Socket<Conn>, req: Request, api: LocalApi): Promise<unknown
       return api.history(a.query);
     case "search":
       return api.search(a.query);
+    case "conversations":
+      return api.conversations();
+    case "markRead":
+      return api.markRead(a.peer, a.id);
     case "contacts":
       return api.contacts();
     case "addContact":

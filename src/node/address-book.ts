@@ -15,6 +15,9 @@ export interface AddContactOptions {
   addresses?: readonly NewAddress[];
   /** An invite's token, presented when we dial it. */
   inviteToken?: string;
+  /** An invite's discovery key and relays: saved before the first dial, so that dial may use the relays. */
+  dkey?: string;
+  relays?: readonly string[];
 }
 
 export class AddressBook {
@@ -40,7 +43,7 @@ export class AddressBook {
     let peerId: PeerId | null = null;
     if (opts.id !== undefined) peerId = parseId(opts.id);
     try {
-      return await this.store.addContact({ name, host, port, peerId, legacy: opts.legacy ?? false, source: opts.source, addresses: opts.addresses, inviteToken: opts.inviteToken ?? null });
+      return await this.store.addContact({ name, host, port, peerId, legacy: opts.legacy ?? false, source: opts.source, addresses: opts.addresses, inviteToken: opts.inviteToken ?? null, dkey: opts.dkey ?? null, relays: opts.relays ?? [] });
     } catch (err) {
       if (err instanceof StoreError && err.code === "DUPLICATE_NAME") throw NodeError.duplicateContact(name);
       if (err instanceof StoreError && err.code === "DUPLICATE_PEER") {

@@ -2,24 +2,27 @@
 // IPv4 and IPv6 alike) until one answers as the pinned identity, then, while
 // we owe it messages, again after a backoff. An address that fails, or where
 // another certificate answers, counts as a failure of that address only.
-import type { Contact, ContactAddress } from "../store/store.ts";
+// A contact with relays has one race the round once it has had a head start
+// (relay-dials.ts): an address that hangs (a private one the internet drops)
+// then costs seconds, not a connect timeout, and a direct link that comes up
+// later still replaces the relayed one. Addresses learned while a round is
+// under way (a beacon, a DHT record) join it, and the DHT is asked as soon
+// as the address that worked last fails.
+import type { Contact } from "../store/store.ts";
 import type { CloseInfo, Link } from "../transport/link.ts";
 import type { Transport } from "../transport/transport.ts";
 import { childLogger } from "../log.ts";
 import { formatHostPort } from "./address.ts";
+import { DialLookups } from "./dial-lookups.ts";
+import { dialPlan, insertFresh, type Target } from "./dial-plan.ts";
 import type { Health } from "./health.ts";
-import { LOOKUP_GAP_MS } from "./reach.ts";
+import { RelayDials } from "./relay-dials.ts";
 import type { RetryTimer } from "./retry.ts";
 
 const log = childLogger("node");
 
 /** Dials in progress at once (start-up announces to every contact). */
 export const MAX_CONCURRENT_DIALS = 64;
-
-export interface Target {
-  host: string;
-  port: number;
-}
 
 export interface DialerDeps {
   transport: () => Transport;
@@ -29,7 +32,7 @@ export interface DialerDeps {
   /** A fresh copy of the contact (addresses change). */
   contact(name: string): Contact | undefined;
   /** The context a new outgoing link carries for the node. */
-  newCtx(contact: Contact, target: Target): unknown;
+  newCtx(contact: Contact, target: Target | null): unknown;
   /** A contact's link is up already. */
   linked(contact: Contact): boolean;
   /** Whether we owe `name` messages (worth dialing again after a failure). */
@@ -38,60 +41,58 @@ export interface DialerDeps {
   tried(name: string, target: Target, ok: boolean, why: string | null): void;
   /** Look further (the DHT) once the first address or every address failed; true when there are new ones to try now. */
   exhausted(name: string): Promise<boolean>;
+  /** Nothing direct works: a link through one of the contact's relays, or null. */
+  viaRelay(contact: Contact, ctx: unknown): Promise<Link | null>;
 }
 
 interface Attempt {
   link: Link;
   plan: Target[];
   at: number;
-}
-
-/** The addresses to try, in order, without repeats; the contact's own ip/port when it has none. */
-export function dialPlan(c: Contact): Target[] {
-  const seen = new Set<string>();
-  const plan: Target[] = [];
-  const add = (a: Target) => {
-    const key = formatHostPort(a.host, a.port);
-    if (a.port > 0 && a.host && !seen.has(key)) {
-      seen.add(key);
-      plan.push({ host: a.host, port: a.port });
-    }
-  };
-  for (const a of c.addresses as readonly ContactAddress[]) add(a);
-  if (plan.length === 0) add(c);
-  return plan;
+  /** When the round (its first address) started. */
+  since: number;
 }
 
 export class Dialer {
+  /** Direct dials, one address at a time. */
   private readonly attempts = new Map<string, Attempt>();
+  private readonly relays: RelayDials;
   private readonly queue: string[] = [];
-  /** Contacts being looked up while a dial to them goes on. */
-  private readonly looking = new Set<string>();
+  private readonly lookups: DialLookups;
 
-  constructor(private readonly d: DialerDeps) {}
-
-  isDialing(name: string): boolean {
-    return this.attempts.has(name);
+  constructor(private readonly d: DialerDeps) {
+    this.relays = new RelayDials(d);
+    const dialing = (name: string, c = d.contact(name)) => this.attempts.has(name) && c !== undefined && !d.linked(c) && d.discoverable();
+    this.lookups = new DialLookups({ wanted: (name) => this.wanted(name), lookUp: (name) => d.exhausted(name), dialing, contact: (name) => d.contact(name), found: (c) => this.dial(c) });
   }
 
-  linkOf(name: string): Link | undefined {
-    return this.attempts.get(name)?.link;
+  isDialing(name: string): boolean {
+    return this.attempts.has(name) || this.relays.busy(name);
+  }
+
+  /** Our links to `name` not closed yet: a direct dial, a relayed one, or both while they race. */
+  linksOf(name: string): Link[] {
+    return [this.attempts.get(name)?.link, this.relays.linkOf(name)].filter((l): l is Link => l !== undefined);
   }
 
   get links(): Iterable<Link> {
-    return [...this.attempts.values()].map((a) => a.link);
+    return [...[...this.attempts.values()].map((a) => a.link), ...this.relays.links];
   }
 
   /**
    * Dials `contact` unless a link to it exists, or it must not be dialed now.
-   * While a dial to it is under way, addresses it did not plan for (a beacon
-   * just heard, a DHT record) are tried next, not after a backoff; see extend().
+   * While a round to it is under way, addresses it did not plan for (a beacon
+   * just heard, a DHT record) are tried next, not after a backoff (extend()).
    */
   dial(contact: Contact): void {
     if (!this.d.discoverable() || contact.blocked || contact.legacy) return;
     if (this.d.linked(contact)) return;
-    const attempt = this.attempts.get(contact.name);
-    if (attempt) return void this.extend(contact, attempt, dialPlan(contact));
+    // A round in flight: new addresses and its relays may join it now (a message came, relays became known).
+    if (this.isDialing(contact.name)) {
+      const attempt = this.attempts.get(contact.name);
+      if (attempt) this.extend(contact, attempt, dialPlan(contact));
+      return this.joinRelays(contact);
+    }
     const plan = dialPlan(contact);
     if (plan.length === 0) return;
     if (this.attempts.size >= MAX_CONCURRENT_DIALS) {
@@ -100,41 +101,51 @@ export class Dialer {
     }
     this.d.retry.cancel(contact.name);
     this.d.health.retryAt(contact.name, null);
-    this.start(contact, plan, 0);
+    this.start(contact, plan, 0, Date.now());
+    this.joinRelays(contact);
   }
 
-  private start(contact: Contact, plan: Target[], at: number): void {
+  /** The contact's relays race the round of direct dials in flight once its head start is over (when we want to reach it then). */
+  private joinRelays(contact: Contact): void {
+    const name = contact.name;
+    const attempt = this.attempts.get(name);
+    if (!attempt || contact.relays.length === 0 || this.relays.busy(name)) return;
+    this.relays.afterHeadstart(name, contact, attempt.since, () => {
+      void (async () => {
+        if (this.attempts.has(name) && (await this.wanted(name)) && this.attempts.has(name)) await this.raceRelay(name);
+      })();
+    });
+  }
+
+  private start(contact: Contact, plan: Target[], at: number, since: number): void {
     const target = plan[at]!;
     const address = formatHostPort(target.host, target.port);
     log.debug(`dialing ${contact.name} at ${address}${plan.length > 1 ? ` (address ${at + 1} of ${plan.length})` : ""}`);
     this.d.health.dialing(contact.name, address);
     const link = this.d.transport().dial(target.host, target.port, this.d.newCtx(contact, target));
-    this.attempts.set(contact.name, { link, plan, at });
+    this.attempts.set(contact.name, { link, plan, at, since });
   }
 
   /**
-   * Puts the addresses the attempt has not planned right after the one it
+   * Puts the addresses the round has not planned right after the one it
    * tries now, in their order. A dial still waiting for TCP to connect gives
    * way to them at once: an address nobody answers any more (a peer that
    * moved) holds a dial until the handshake deadline; it is tried again last.
    */
   private extend(contact: Contact, attempt: Attempt, plan: Target[]): void {
-    const planned = new Set(attempt.plan.map((t) => formatHostPort(t.host, t.port)));
-    const added = plan.filter((t) => !planned.has(formatHostPort(t.host, t.port)));
-    if (added.length === 0) return;
-    attempt.plan.splice(attempt.at + 1, 0, ...added);
-    if (attempt.link.state !== "connecting") return;
+    if (insertFresh(attempt.plan, attempt.at, plan) === 0 || attempt.link.state !== "connecting") return;
     const stuck = attempt.plan[attempt.at]!;
     log.debug(`${contact.name}: new addresses while ${formatHostPort(stuck.host, stuck.port)} does not answer: trying them first`);
     // Forgotten before it closes, so that its close is no failure of ours to count.
     this.attempts.delete(contact.name);
     attempt.link.drop("SHUTDOWN", "gave way to a fresher address");
-    this.start(contact, [...attempt.plan.slice(attempt.at + 1), stuck], 0);
+    this.start(contact, [...attempt.plan.slice(attempt.at + 1), stuck], 0, attempt.since);
   }
 
   /** Drops queued and in-flight dials (hidden, shutting down). */
   clear(): void {
     this.queue.length = 0;
+    this.relays.clear();
   }
 
   /**
@@ -144,6 +155,13 @@ export class Dialer {
    * Returns true when the link was one of our dials.
    */
   closed(name: string, link: Link, info: CloseInfo, wasUp: boolean, why: string | null): boolean {
+    const relayed = this.relays.closed(name, link, info, wasUp);
+    if (relayed) {
+      this.nextQueued();
+      if (relayed === "ask-again") void this.raceRelay(name, { retried: true });
+      else if (relayed === "redial") void this.redialIfOwed(name);
+      return true;
+    }
     const attempt = this.attempts.get(name);
     if (!attempt || attempt.link !== link) return false;
     this.attempts.delete(name);
@@ -155,11 +173,13 @@ export class Dialer {
       const next = attempt.at + 1;
       const fresh = this.d.contact(name);
       if (fresh && next < attempt.plan.length && this.d.discoverable() && !fresh.blocked && !this.d.linked(fresh)) {
-        this.start(fresh, attempt.plan, next);
-        if (attempt.at === 0) void this.lookMeanwhile(name);
+        this.start(fresh, attempt.plan, next, attempt.since);
+        // The address that worked last failed: look the contact up meanwhile (dial-lookups.ts).
+        if (attempt.at === 0) this.lookups.start(name);
         return true;
       }
     }
+    this.relays.cancelHeadstart(name);
     this.nextQueued();
     if (duplicate || ours) return true;
     if (wasUp) void this.redialIfOwed(name);
@@ -168,44 +188,33 @@ export class Dialer {
   }
 
   /**
-   * The address tried first (the one that worked last) failed and others
-   * remain: the peer has likely moved, so while we owe it messages ask
-   * further afield now, not once each of the others has failed (an address
-   * that drops packets, such as a private one of another network, holds a
-   * dial until the handshake deadline). What it finds joins the dial.
+   * The last address failed: while we owe the peer messages (or hold its
+   * invite's token), ask further afield (the DHT), then through its relays
+   * (unless one races the round already), then retry after the backoff. A
+   * direct address is always tried first again at the next round.
    */
-  private async lookMeanwhile(name: string): Promise<void> {
-    if (this.looking.has(name)) return;
-    this.looking.add(name);
-    try {
-      // Nothing new yet (the peer may not have republished): ask again, as
-      // often as lookups are allowed, while a dial to it still goes on.
-      while (await this.d.owed(name).catch(() => false)) {
-        if (await this.d.exhausted(name).catch(() => false)) {
-          const fresh = this.d.contact(name);
-          if (fresh) this.dial(fresh);
-          return;
-        }
-        await new Promise((r) => setTimeout(r, LOOKUP_GAP_MS).unref?.());
-        const c = this.d.contact(name);
-        if (!c || !this.attempts.has(name) || this.d.linked(c) || !this.d.discoverable()) return;
-      }
-    } finally {
-      this.looking.delete(name);
-    }
-  }
-
-  /** The last address failed: while we owe the peer messages, ask further afield, then retry after the backoff. */
   private async lookFurther(name: string): Promise<void> {
-    if (await this.d.owed(name).catch(() => false)) {
+    if (await this.wanted(name)) {
       const found = await this.d.exhausted(name).catch(() => false);
       const fresh = this.d.contact(name);
-      if (found && fresh && !this.attempts.has(name) && !this.d.linked(fresh)) {
+      if (found && fresh && !this.isDialing(name) && !this.d.linked(fresh)) {
         this.dial(fresh);
         return;
       }
+      if (this.relays.busy(name)) return; // the race's end redials if need be
+      if (!this.attempts.has(name) && (await this.relays.open(name, { race: false }))) return;
     }
     await this.redialIfOwed(name);
+  }
+
+  /** A relay beside a direct dial that may still be in flight; when none answers (the contact is not back on it yet), again after the backoff. */
+  private async raceRelay(name: string, opts: { retried?: boolean } = {}): Promise<void> {
+    if (!(await this.relays.open(name, { race: true, ...opts }))) await this.redialIfOwed(name);
+  }
+
+  /** Worth going further than its direct addresses: we owe it messages, or hold its invite's token (its node adds us once we present it). */
+  private async wanted(name: string): Promise<boolean> {
+    return Boolean(this.d.contact(name)?.inviteToken) || (await this.d.owed(name).catch(() => false));
   }
 
   /** A contact's link went down (one we did not dial): dial again later if we owe it messages. */
@@ -214,10 +223,13 @@ export class Dialer {
     void this.redialIfOwed(name);
   }
 
-  /** The link to `name` is up: that address worked. */
+  /** The link to `name` is up: that address worked, and a relay racing it is not needed. */
   up(name: string, link: Link): void {
     const attempt = this.attempts.get(name);
-    if (attempt?.link === link) this.d.tried(name, attempt.plan[attempt.at]!, true, null);
+    const target = attempt?.link === link ? attempt.plan[attempt.at] : undefined;
+    if (!target) return;
+    this.d.tried(name, target, true, null);
+    this.relays.directUp(name);
   }
 
   private async redialIfOwed(name: string): Promise<void> {
@@ -225,11 +237,14 @@ export class Dialer {
     const contact = this.d.contact(name);
     if (!contact || contact.blocked || contact.legacy) return;
     const owed = await this.d.owed(name).catch(() => false);
-    if (!owed || this.d.linked(contact) || this.attempts.has(name)) return;
+    if (!owed || this.d.linked(contact) || this.relays.busy(name)) return;
+    // A direct dial still in flight ends its round itself; the contact's relays need not wait for it.
+    if (this.attempts.has(name) && contact.relays.length === 0) return;
     const ms = this.d.retry.schedule(name, () => {
       this.d.health.retryAt(name, null);
       const c = this.d.contact(name);
-      if (c) this.dial(c);
+      if (c && this.attempts.has(name)) void this.raceRelay(name);
+      else if (c) this.dial(c);
     });
     if (ms !== null) {
       this.d.health.retryAt(name, Date.now() + ms);

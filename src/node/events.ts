@@ -8,7 +8,7 @@ export type NodeEvent =
   | { type: "message"; entry: HistoryEntry }
   /** Our messages to `peer` changed status. */
   | { type: "status"; peer: string; ids: string[]; status: OutStatus }
-  | { type: "link"; peer: string; up: boolean; address: string; direction: "in" | "out"; legacy?: boolean; reason?: string }
+  | { type: "link"; peer: string; up: boolean; address: string; direction: "in" | "out"; legacy?: boolean; reason?: string; via?: string }
   /**
    * A peer was added to the address book (peerId null: a legacy plaintext
    * peer), pinned on a link we dialed, or made a contact from a request.
@@ -19,6 +19,8 @@ export type NodeEvent =
   /** Something the user must see: an identity mismatch, a refused peer. */
   | { type: "warning"; peer?: string; text: string }
   | { type: "discoverable"; on: boolean; listening: string | null }
+  /** The user read `peer`'s messages (in some terminal): `unread` of them are left. */
+  | { type: "read"; peer: string; unread: number }
   /** The database failed (ok false, said once) or answers again (ok true). */
   | { type: "store"; ok: boolean; text: string }
   /** The node a command was attached to (a serve, through its control socket) went away. */

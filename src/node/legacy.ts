@@ -125,7 +125,7 @@ export class LegacyPeers implements LegacyHandler {
     this.d.journal.incoming(rows).then(
       () => {
         link.backlog -= bytes;
-        for (const m of rows) this.d.emit({ type: "message", entry: { id: m.id, direction: "in", peer: m.peer, text: m.body, status: "received", time: m.received } });
+        for (const m of rows) this.d.emit({ type: "message", entry: { id: m.id, direction: "in", peer: m.peer, text: m.body, status: "received", time: m.created, received: m.received } });
       },
       (err) => {
         log.error(`cannot store what ${contact.name} sent: ${(err as Error).message}`);

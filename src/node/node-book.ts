@@ -11,7 +11,7 @@ import { advertised } from "../reach/addresses.ts";
 import { vouchedAddresses } from "../reach/nearby.ts";
 import { childLogger } from "../log.ts";
 import { normalizeHost } from "./contacts.ts";
-import type { Target } from "./dialer.ts";
+import type { Target } from "./dial-plan.ts";
 import type { AddContactOptions, AddressBook } from "./address-book.ts";
 import { formatHostPort, parseHostPort, validateName } from "./address.ts";
 import { NodeError } from "./errors.ts";
@@ -170,10 +170,13 @@ export class NodeBook {
       return null;
     }
     const name = this.node.requests.nameFor({ name: hello.name });
-    const host = normalizeHost(link.remoteHost);
+    const hinted = [...this.hinted(link, hello)];
+    // Through a relay, the address we see is the relay's: the contact is where its hello says.
+    const first = link.via ? hinted.shift() : undefined;
+    const [host, port] = first ? [first.host, first.port] : [normalizeHost(link.remoteHost), hello.port];
     const store = this.node.opts.store;
     const contact = await store
-      .addContact({ name, host, port: hello.port, peerId: link.peerId!, source: "hello", addresses: [...this.hinted(link, hello)] })
+      .addContact({ name, host, port, peerId: link.peerId!, source: "hello", addresses: hinted })
       .catch(() => store.findContactByPeerId(link.peerId!));
     if (!contact) return null;
     await this.node.contacts.reload();
@@ -185,11 +188,12 @@ export class NodeBook {
   /** Addresses a contact's hello tells of: where it dialed us from with its listening port, and what it lists. */
   private *hinted(link: Link, hello: Hello): Iterable<NewAddress> {
     const from = normalizeHost(link.remoteHost);
-    const loopbackPeer = from === "127.0.0.1" || from === "::1";
-    // An IPv6 link-local source comes without its zone (the socket does not say
+    const loopbackPeer = !link.via && (from === "127.0.0.1" || from === "::1");
+    // Through a relay, the address we see is the relay's, not the peer's. An
+    // IPv6 link-local source comes without its zone (the socket does not say
     // which interface), and cannot be dialed without one.
     const zoneless = /^fe[89ab][0-9a-f]:/i.test(from) && !from.includes("%");
-    if (link.direction === "in" && hello.port > 0 && !zoneless) yield { host: from, port: hello.port, source: "hello" };
+    if (link.direction === "in" && hello.port > 0 && !link.via && !zoneless) yield { host: from, port: hello.port, source: "hello" };
     for (const text of hello.addrs ?? []) {
       let a: { host: string; port: number };
       try {
@@ -209,10 +213,12 @@ export class NodeBook {
     const known = new Set(c.addresses.map((a) => formatHostPort(a.host, a.port)));
     const fresh = [...this.hinted(link, hello)].filter((a) => !known.has(formatHostPort(a.host, a.port)));
     const spent = link.direction === "out" && c.inviteToken !== null;
-    // Its discovery key comes over the authenticated link: it is this contact's.
+    // Its discovery key and relays come over the authenticated link: they are this contact's.
     const dkey = hello.dkey && hello.dkey !== c.dkey ? hello.dkey : null;
-    if (fresh.length === 0 && !spent && !dkey) return;
+    const relays = hello.relays && hello.relays.join() !== c.relays.join() ? hello.relays : null;
+    if (fresh.length === 0 && !spent && !dkey && !relays) return;
     void (async () => {
+      if (relays) await this.node.opts.store.updateContact(c.name, { relays });
       if (fresh.length > 0) await this.node.opts.store.saveAddresses(c.name, fresh);
       if (spent) await this.node.opts.store.updateContact(c.name, { inviteToken: null });
       if (dkey) await this.node.opts.store.updateContact(c.name, { dkey });
@@ -248,6 +254,8 @@ export class NodeBook {
     const invite: Invite = { name: this.node.name, peerId: this.node.peerId, addresses: addresses.slice(0, MAX_INVITE_ADDRS), token, expires };
     const dkey = this.node.reach.dkey;
     if (dkey) invite.dkey = dkey;
+    const relays = this.node.reach.relayUris();
+    if (relays.length > 0) invite.relays = relays;
     return { text: encodeInvite(invite), invite };
   }
 
@@ -276,7 +284,7 @@ export class NodeBook {
     const known = this.node.contacts.byPeer(inv.peerId);
     if (known) {
       await this.node.opts.store.saveAddresses(known.name, addresses);
-      await this.node.opts.store.updateContact(known.name, { inviteToken: inv.token, ...(inv.dkey ? { dkey: inv.dkey } : {}) });
+      await this.node.opts.store.updateContact(known.name, { inviteToken: inv.token, ...(inv.dkey ? { dkey: inv.dkey } : {}), ...(inv.relays?.length ? { relays: inv.relays } : {}) });
       const c = (await this.node.contacts.refresh(known.name)) ?? known;
       this.node.peers.dial(c);
       return { contact: c, renamed: false, known: true };
@@ -285,16 +293,14 @@ export class NodeBook {
     const chosen = name !== undefined ? validateName(name) : this.node.requests.nameFor({ name: wanted });
     const first = addresses[0];
     if (!first) throw new NodeError("BAD_INVITE", "the invite holds no address this node can dial (was its node hidden when it was made?)");
-    let c = await this.add(chosen, formatHostPort(first.host, first.port), {
+    const c = await this.add(chosen, formatHostPort(first.host, first.port), {
       id: inv.peerId,
       source: "invite",
       addresses: addresses.slice(1),
       inviteToken: inv.token,
+      dkey: inv.dkey,
+      relays: inv.relays,
     });
-    if (inv.dkey) {
-      await this.node.opts.store.updateContact(c.name, { dkey: inv.dkey });
-      c = (await this.node.contacts.refresh(c.name)) ?? c;
-    }
     return { contact: c, renamed: chosen !== wanted, known: false };
   }
 

@@ -1,6 +1,6 @@
 // A running node: listens and dials (while discoverable), keeps the outbox
 // flowing, stores what arrives, and tells its listeners what happens.
-import { MAX_ADDRS, PROTOCOL_VERSION } from "../protocol/hello.ts";
+import { MAX_ADDRS, MAX_RELAYS, PROTOCOL_VERSION } from "../protocol/hello.ts";
 import type { Hello } from "../protocol/messages.ts";
 import type { PeerId } from "../protocol/peer-id.ts";
 import { StoreError, type Contact, type OutgoingMessage, type OutStatus, type Recipient, type Store } from "../store/store.ts";
@@ -19,6 +19,7 @@ import { Journal } from "./journal.ts";
 import type { Local } from "./local.ts";
 import { NodeBook } from "./node-book.ts";
 import { Peers } from "./peers.ts";
+import { Reads } from "./reads.ts";
 import { NodeReach, type ReachOptions } from "./reach.ts";
 import { Requests } from "./requests.ts";
 import { RetryTimer, type RetryOptions } from "./retry.ts";
@@ -80,6 +81,8 @@ export class ChatNode {
   readonly peers: Peers;
   readonly legacy: LegacyPeers;
   readonly retry: RetryTimer<string>;
+  /** Unread counts and read marks (the chat's conversations). */
+  readonly reads: Reads;
   readonly reach: NodeReach;
   private readonly sessionId = crypto.randomUUID();
   private discoverable = false;
@@ -129,6 +132,7 @@ export class ChatNode {
       tried: (name, target, ok, why) => this.book.tried(name, target, ok, why),
       owed: (name) => this.owes(name),
       exhausted: (name) => this.book.lookedUp(name),
+      viaRelay: (c, ctx) => this.reach.dialThroughRelay(c.name, ctx),
     });
     this.transport = new Transport({ identity: local.identity, handler: this.peers, hello: (link) => this.hello(link), limits: opts.limits });
     this.legacy = new LegacyPeers({
@@ -141,6 +145,7 @@ export class ChatNode {
       retry: this.retry,
     });
     this.book = new NodeBook(this, new AddressBook(store));
+    this.reads = new Reads({ store, journal: this.journal, contacts: () => this.contacts.all(), emit });
     this.reach = new NodeReach(this, opts.reach ?? {});
   }
 
@@ -200,6 +205,8 @@ export class ChatNode {
     if (token) hello.invite = token;
     const dkey = this.reach.dkey;
     if (dkey) hello.dkey = dkey;
+    const relays = this.reach.relayUris().slice(0, MAX_RELAYS);
+    if (relays.length > 0) hello.relays = relays;
     return hello;
   }
 

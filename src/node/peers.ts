@@ -5,13 +5,14 @@
 // messages.
 import type { ChatMessage, Hello } from "../protocol/messages.ts";
 import type { PeerId } from "../protocol/peer-id.ts";
-import type { AddressSource, Contact, IncomingMessage, PeerRequest, Store } from "../store/store.ts";
+import type { Contact, IncomingMessage, PeerRequest, Store } from "../store/store.ts";
 import type { CloseInfo, Link, LinkHandler, Refusal } from "../transport/link.ts";
 import { SHUTDOWN_REASON, type Transport } from "../transport/transport.ts";
 import { childLogger } from "../log.ts";
 import { formatHostPort } from "./address.ts";
 import type { Contacts } from "./contacts.ts";
-import { Dialer, type Target } from "./dialer.ts";
+import type { Target } from "./dial-plan.ts";
+import { Dialer } from "./dialer.ts";
 import type { NodeEvent } from "./events.ts";
 import { describeFailure, type Health } from "./health.ts";
 import type { Journal } from "./journal.ts";
@@ -56,6 +57,8 @@ export interface PeersDeps {
   owed(name: string): Promise<boolean>;
   /** Every address of `name` failed: true when new ones were found (the DHT), to try at once. */
   exhausted(name: string): Promise<boolean>;
+  /** Nothing direct works: a link through one of the contact's relays. */
+  viaRelay(contact: Contact, ctx: unknown): Promise<Link | null>;
 }
 
 interface LinkCtx {
@@ -70,15 +73,6 @@ interface LinkCtx {
 }
 
 const ctxOf = (link: Link) => link.ctx as LinkCtx;
-
-/** Where addresses come from that the user did not give for this contact (see verify()). */
-const HINT_SOURCES: ReadonlySet<AddressSource> = new Set(["hello", "lan", "dht", "relay"]);
-
-/** Where the contact's address `target` came from, if it is one of its addresses. */
-function sourceOf(contact: Contact, target: Target | null): AddressSource | null {
-  if (!target) return null;
-  return contact.addresses.find((a) => a.host === target.host && a.port === target.port)?.source ?? null;
-}
 const newCtx = (contact: Contact | null, target: Target | null = null): LinkCtx => ({ contact, target, request: null, outbox: null, uncommitted: 0 });
 
 export class Peers implements LinkHandler {
@@ -100,6 +94,7 @@ export class Peers implements LinkHandler {
       owed: d.owed,
       tried: d.tried,
       exhausted: d.exhausted,
+      viaRelay: d.viaRelay,
     });
   }
 
@@ -140,7 +135,7 @@ export class Peers implements LinkHandler {
    */
   closeQuietly(peer: PeerId, note: string, name?: string): void {
     this.links.get(peer)?.refuse("SHUTDOWN", SHUTDOWN_REASON, true, note);
-    if (name) this.dialer.linkOf(name)?.refuse("SHUTDOWN", SHUTDOWN_REASON, true, note);
+    if (name) for (const link of this.dialer.linksOf(name)) link.refuse("SHUTDOWN", SHUTDOWN_REASON, true, note);
   }
 
   /**
@@ -173,14 +168,16 @@ export class Peers implements LinkHandler {
     if (peerId === this.d.self) return { code: "IDENTITY_MISMATCH", reason: "that is our own id: a node does not link to itself" };
     if (!this.d.discoverable()) return { code: "HIDDEN", reason: "this peer is not discoverable now" };
     if (link.direction === "out") {
-      const contact = ctxOf(link).contact!;
+      const { contact: c, target } = ctxOf(link);
+      const contact = c!;
       if (contact.peerId && contact.peerId !== peerId) {
-        // An address only heard of (a beacon, a record, a hello) may be anyone's
-        // by now: a failure of that address, not news that the contact changed.
-        const source = sourceOf(contact, ctxOf(link).target);
-        if (source && HINT_SOURCES.has(source)) {
-          log.debug(`${link.address} (heard of by ${source}) is not ${contact.name}: ${peerId} answers there; refused`);
-          return { code: "IDENTITY_MISMATCH", reason: `another node answers at ${link.address} (${peerId}), not ${contact.name}` };
+        // An address we only heard of (a beacon, a record, a hello) answering as
+        // someone else is a stale or forged hint, not news about the contact:
+        // that address fails, quietly. Only where the user sent us is it loud.
+        const source = target ? contact.addresses.find((a) => a.host === target.host && a.port === target.port)?.source : undefined;
+        if (source === "lan" || source === "dht" || source === "hello") {
+          log.debug(`${contact.name}: ${link.address} (from ${source}) answered as ${peerId}, not ${contact.peerId}: that address is not theirs`);
+          return { code: "IDENTITY_MISMATCH", reason: `another peer (${peerId}) answers at ${link.address}` };
         }
         if (this.d.health.mismatch(contact.name, contact.peerId, peerId)) {
           const text =
@@ -284,7 +281,7 @@ export class Peers implements LinkHandler {
       clearTimeout(replaced);
       this.replacing.delete(peerId);
     } else if (!existing || !ctxOf(existing).contact) {
-      this.d.emit({ type: "link", peer: contact.name, up: true, address: link.address, direction: link.direction });
+      this.d.emit({ type: "link", peer: contact.name, up: true, address: link.address, direction: link.direction, ...(link.via ? { via: link.via } : {}) });
     }
     this.startOutbox(link, contact, previous);
   }
@@ -339,7 +336,7 @@ export class Peers implements LinkHandler {
         for (const m of result.stored) {
           if (!mine.has(m)) continue;
           fresh++;
-          if (!m.request) this.d.emit({ type: "message", entry: { id: m.id, direction: "in", peer: m.peer, text: m.body, status: "received", time: m.received } });
+          if (!m.request) this.d.emit({ type: "message", entry: { id: m.id, direction: "in", peer: m.peer, text: m.body, status: "received", time: m.created, received: m.received } });
         }
         if (request) this.d.requests.stored(peerId, fresh);
       },

@@ -15,6 +15,10 @@ import { LanBeacon } from "../reach/lan-beacon.ts";
 import { Nearby, vouchedAddresses, type NearbyPeer } from "../reach/nearby.ts";
 import { PortMapper, type PublicAddress } from "../reach/portmap.ts";
 import { decodeRecord, type SignedRecord } from "../reach/record.ts";
+import { RelayClient } from "../reach/relay/client.ts";
+import { connectThroughRelay, joinSession, type Invitation } from "../reach/relay/session.ts";
+import { formatRelayUri, parseRelayUri, relayHostPort, type RelayAddress } from "../reach/relay/uri.ts";
+import type { Link } from "../transport/link.ts";
 import { discoveryAllowed } from "../reach/switch.ts";
 import { childLogger } from "../log.ts";
 import { parseHostPort } from "./address.ts";
@@ -38,6 +42,14 @@ export interface ReachOptions {
   dhtPort?: number;
   /** Port mapping knobs (tests shorten them). */
   portmap?: { checkSeconds?: number; leaseSeconds?: number; retrySeconds?: number };
+  /** Relays to stay joined to while discoverable (relay://HOST:PORT/?id=...), so peers can reach us through them. */
+  relays?: RelayAddress[];
+}
+
+export interface RelayState {
+  uri: string;
+  state: "connecting" | "joined" | "waiting" | "stopped";
+  note: string | null;
 }
 
 export interface ReachStatus {
@@ -47,6 +59,7 @@ export interface ReachStatus {
   dht: "on" | "off";
   dhtNote: string | null;
   dkey: string | null;
+  relays: RelayState[];
 }
 
 export class NodeReach {
@@ -59,6 +72,7 @@ export class NodeReach {
   private finder: DhtFinder | null = null;
   private dhtNote: string | null = null;
   private readonly lastLookup = new Map<string, number>();
+  private relays: RelayClient[] = [];
   private stopped = false;
 
   constructor(
@@ -100,7 +114,8 @@ export class NodeReach {
         key,
         content: () => {
           const addresses = this.addresses();
-          return addresses.length > 0 ? { peerId: this.node.peerId, addresses, relays: [] } : null;
+          const relays = this.relayUris();
+          return addresses.length > 0 || relays.length > 0 ? { peerId: this.node.peerId, addresses, relays } : null;
         },
         paused: !this.node.isDiscoverable,
         onPublished: (r, nodes) => log.debug(`published our record on the DHT (${nodes} nodes took it): ${publishedAddresses(r)}`),
@@ -137,9 +152,17 @@ export class NodeReach {
         this.mapper = mapper;
         void mapper.start();
       }
+      if (this.relays.length === 0) {
+        this.relays = (this.opts.relays ?? []).map((relay) =>
+          new RelayClient({ relay, identity: this.node.opts.local.identity, onInvitation: (inv) => void this.invited(inv) }).start(),
+        );
+      }
       this.publisher?.resume();
     } else {
       this.publisher?.pause();
+      const relays = this.relays;
+      this.relays = [];
+      await Promise.all(relays.map((r) => r.stop().catch(() => {})));
       await this.beacon?.stop();
       const mapper = this.mapper;
       this.mapper = null;
@@ -151,6 +174,58 @@ export class NodeReach {
   addresses(): string[] {
     const pub = this.mapper?.current();
     return advertised(this.node.listening, pub ? [hostPort(pub.address, pub.port)] : []);
+  }
+
+  /** The relays we stay joined to, as peers should name them (for hellos, invites and our DHT record). */
+  relayUris(): string[] {
+    return (this.opts.relays ?? []).map(formatRelayUri);
+  }
+
+  /** Someone asked one of our relays for a session with us: join it and run a link over it (the pin decides who it is). */
+  private async invited(inv: Invitation): Promise<void> {
+    try {
+      const stream = await joinSession(inv);
+      this.node.transport.attach(stream, {
+        role: inv.serverSocket ? "server" : "client",
+        direction: "in",
+        via: `relay ${relayHostPort(inv.relay)}`,
+        remote: { host: inv.relay.host, port: inv.relay.port },
+      });
+    } catch (err) {
+      log.debug(`relay ${relayHostPort(inv.relay)}: could not join a session: ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * Every direct address of a contact failed: a session through one of its
+   * relays, tried in turn. The link runs our TLS 1.3 through it (the relay
+   * sees ciphertext); the pin decides as on any link. Null when none works.
+   */
+  async dialThroughRelay(name: string, ctx: unknown): Promise<Link | null> {
+    const c = this.node.contacts.byName(name);
+    if (!c?.peerId || c.relays.length === 0) return null;
+    for (const text of c.relays) {
+      let relay: RelayAddress;
+      try {
+        relay = parseRelayUri(text);
+      } catch {
+        continue;
+      }
+      try {
+        const { inv, stream } = await connectThroughRelay(relay, this.node.opts.local.identity, c.peerId);
+        log.debug(`${name}: through relay ${relayHostPort(relay)}`);
+        return this.node.transport.attach(stream, {
+          role: inv.serverSocket ? "server" : "client",
+          direction: "out",
+          via: `relay ${relayHostPort(relay)}`,
+          remote: { host: relay.host, port: relay.port },
+          ctx,
+        });
+      } catch (err) {
+        log.debug(`${name}: relay ${relayHostPort(relay)}: ${(err as Error).message}`);
+      }
+    }
+    return null;
   }
 
   /** Nodes heard on the LAN lately. */
@@ -166,6 +241,10 @@ export class NodeReach {
       dht: this.dht ? "on" : "off",
       dhtNote: this.dhtNote,
       dkey: this.dkey,
+      relays: this.relays.map((r) => {
+        const st = r.state;
+        return { uri: r.uri, state: st.state, note: st.state === "waiting" ? st.error.message : null };
+      }),
     };
   }
 
@@ -179,6 +258,11 @@ export class NodeReach {
     const found = await this.finder.lookup(c.peerId);
     const known = new Set(c.addresses.map((a) => hostPort(a.host, a.port)));
     const fresh: NewAddress[] = [];
+    const relays = found.filter((t) => t.startsWith("relay://"));
+    if (relays.length > 0 && relays.join() !== c.relays.join()) {
+      await this.node.opts.store.updateContact(c.name, { relays: relays.slice(0, 4) }).catch(() => false);
+      await this.node.contacts.refresh(c.name);
+    }
     for (const text of found) {
       if (text.startsWith("relay://")) continue;
       try {
@@ -229,6 +313,7 @@ export class NodeReach {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    await Promise.all(this.relays.map((r) => r.stop().catch(() => {})));
     await this.publisher?.stop().catch(() => {});
     await this.beacon?.stop().catch(() => {});
     this.nearby.close();

@@ -13,6 +13,8 @@ export interface LinkInfo {
   direction: "in" | "out";
   since: number;
   legacy: boolean;
+  /** How it travels when not straight to the peer: "relay HOST:PORT". */
+  via?: string;
 }
 
 export interface NodeStatus {
@@ -38,7 +40,7 @@ export async function nodeStatus(node: ChatNode): Promise<NodeStatus> {
   const links: LinkInfo[] = [];
   for (const [, link] of node.peers.adopted) {
     const c = node.peers.contactOf(link);
-    if (c) links.push({ peer: c.name, address: link.address, direction: link.direction, since: link.openedAt, legacy: false });
+    if (c) links.push({ peer: c.name, address: link.address, direction: link.direction, since: link.openedAt, legacy: false, ...(link.via ? { via: link.via } : {}) });
   }
   for (const [name, link] of node.legacy.open) {
     links.push({ peer: name, address: link.address, direction: link.direction, since: link.openedAt, legacy: true });

@@ -22,7 +22,7 @@ export function peerIdFromFingerprint(fingerprint256: string): PeerId {
   return formatDigest(Uint8Array.from(Buffer.from(hex, "hex")));
 }
 
-/** The 32 bytes behind an id (the SHA-256 digest), for compact wire forms such as LAN beacons. */
+/** The 32 bytes behind an id (the SHA-256 digest), for compact wire forms (LAN beacons, relays' device ids). */
 export function peerIdFromDigest(digest: Uint8Array): PeerId {
   if (digest.byteLength !== 32) throw new TypeError(`a peer id digest has 32 bytes, this has ${digest.byteLength}`);
   return formatDigest(digest);

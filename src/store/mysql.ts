@@ -74,7 +74,7 @@ export class MysqlStore extends SqlStore {
     }
     params.push(limit);
     return this.sql.unsafe(
-      `SELECT seq, id, name, ip, port, message, status, ${table.time} AS t FROM ${table.name}
+      `SELECT seq, id, name, ip, port, message, status, ${table.time} AS t, created_at AS c FROM ${table.name}
        WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT ?`,
       params,
     );

@@ -4,6 +4,7 @@
 import type { SQL } from "bun";
 import type { PeerId } from "../protocol/peer-id.ts";
 import type { SqlAddresses } from "./sql-addresses.ts";
+import { SqlReads } from "./sql-reads.ts";
 import { StoreError, type Contact, type ContactPatch, type NewAddress, type NewContact } from "./store.ts";
 
 type Row = Record<string, unknown>;
@@ -112,6 +113,7 @@ export class SqlContacts {
         await tx`UPDATE \`user\` SET name = ${to} WHERE name = ${from}`;
         await tx`UPDATE sender SET name = ${to} WHERE name = ${from} AND ${mine}`;
         await tx`UPDATE receiver SET name = ${to} WHERE name = ${from} AND ${mine}`;
+        await SqlReads.rename(tx, from, to);
         return true;
       });
     } catch (err) {

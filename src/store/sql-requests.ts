@@ -4,7 +4,7 @@
 // a contact in the same transaction) or rejects it. Dialect-neutral SQL.
 import type { SQL } from "bun";
 import type { PeerId } from "../protocol/peer-id.ts";
-import { localTimeText } from "./local-time.ts";
+import { insertReceived } from "./local-time.ts";
 import { StoreError, type Contact, type IncomingMessage, type NewContact, type NewRequest, type PeerRequest } from "./store.ts";
 
 type Row = Record<string, unknown>;
@@ -97,21 +97,7 @@ export class SqlRequests {
       }));
       const have = await this.inReceiver(tx, ms);
       const fresh = ms.filter((m) => !have.has(`${peerId} ${m.id}`));
-      for (let i = 0; i < fresh.length; i += CHUNK) {
-        const batch = fresh.slice(i, i + CHUNK).map((m) => ({
-          ip: m.host,
-          port: String(m.port),
-          name: m.peer,
-          message: m.body,
-          status: "received",
-          time: localTimeText(m.received),
-          id: m.id,
-          peer_id: peerId,
-          created_at: m.created,
-          received_at: m.received,
-        }));
-        await tx`INSERT INTO receiver ${tx(batch)}`;
-      }
+      await insertReceived(tx, fresh);
       await tx`DELETE FROM request_message WHERE peer_id = ${peerId}`;
       await tx`DELETE FROM request WHERE peer_id = ${peerId}`;
       return { contact: added, moved: fresh.length };

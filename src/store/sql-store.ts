@@ -9,7 +9,8 @@ import { matchesAll, parseSearch, type SearchTerm } from "./search-terms.ts";
 import { SqlRequests } from "./sql-requests.ts";
 import { SqlAddresses } from "./sql-addresses.ts";
 import { SqlContacts } from "./sql-contacts.ts";
-import { localTimeText } from "./local-time.ts";
+import { SqlReads } from "./sql-reads.ts";
+import { insertReceived, localTimeText } from "./local-time.ts";
 import {
   StoreError,
   type Contact,
@@ -46,12 +47,14 @@ export abstract class SqlStore implements Store {
   private readonly requests: SqlRequests;
   private readonly addresses: SqlAddresses;
   private readonly contacts: SqlContacts;
+  private readonly reads: SqlReads;
 
   constructor(
     protected readonly sql: SQL,
     readonly location: string,
   ) {
     this.addresses = new SqlAddresses(sql);
+    this.reads = new SqlReads(sql);
     this.contacts = new SqlContacts(sql, this.addresses, (err) => this.duplicateKey(err));
     this.requests = new SqlRequests(sql, (tx, c) => this.contacts.insert(tx, c), (tx, rows) => this.existingIncoming(tx, rows));
   }
@@ -113,6 +116,15 @@ export abstract class SqlStore implements Store {
   }
   useInvite(token: string, now: number): Promise<InviteUse> {
     return this.addresses.useInvite(token, now);
+  }
+
+  // --- read marks (sql-reads.ts) --------------------------------------------
+
+  unreadCounts(): Promise<Map<string, number>> {
+    return this.reads.unreadCounts();
+  }
+  markRead(name: string, id?: string): Promise<number> {
+    return this.reads.markRead(name, id);
   }
 
   // --- messages -------------------------------------------------------------
@@ -181,21 +193,7 @@ export abstract class SqlStore implements Store {
       }
       fresh.push(m);
     }
-    for (let i = 0; i < fresh.length; i += CHUNK) {
-      const rows = fresh.slice(i, i + CHUNK).map((m) => ({
-        ip: m.host,
-        port: String(m.port),
-        name: m.peer,
-        message: m.body,
-        status: "received",
-        time: localTimeText(m.received),
-        id: m.id,
-        peer_id: m.peerId,
-        created_at: m.created,
-        received_at: m.received,
-      }));
-      await tx`INSERT INTO receiver ${tx(rows)}`;
-    }
+    await insertReceived(tx, fresh);
     return fromRequests.length > 0 ? [...fromRequests, ...fresh] : fresh;
   }
 
@@ -347,7 +345,7 @@ export abstract class SqlStore implements Store {
         AND ${cursor === null ? sql`1 = 1` : cursor.rank === 1 ? sql`created_at <= ${cursor.time} AND (created_at < ${cursor.time} OR seq < ${cursor.seq})` : sql`created_at < ${cursor.time}`}
       ORDER BY created_at DESC, seq DESC LIMIT ${limit}`;
     const inRows: Row[] = await sql`
-      SELECT id, name, ip, port, message, status, received_at AS t, seq FROM receiver ${sql.unsafe(this.useIndex(peer === null ? "receiver_time" : "receiver_peer_time"))}
+      SELECT id, name, ip, port, message, status, received_at AS t, created_at AS c, seq FROM receiver ${sql.unsafe(this.useIndex(peer === null ? "receiver_time" : "receiver_peer_time"))}
       WHERE ${peer === null ? sql`1 = 1` : sql`name = ${peer}`}
         AND received_at >= ${since}
         AND ${cursor === null ? sql`1 = 1` : cursor.rank === 0 ? sql`received_at <= ${cursor.time} AND (received_at < ${cursor.time} OR seq < ${cursor.seq})` : sql`received_at <= ${cursor.time}`}
@@ -402,7 +400,8 @@ export abstract class SqlStore implements Store {
   /**
    * At most `limit` rows of `table` with seq below `belowSeq` (all when null),
    * highest seq first, among which are all that match `terms` (more is fine):
-   * seq, id, name, ip, port, message, status and the entry time as `t`.
+   * seq, id, name, ip, port, message, status, the time it is ordered by as
+   * `t` and (receiver) when it was written as `c`.
    * User text only ever goes in as bound parameters.
    */
   protected abstract searchCandidates(table: MessageTable, terms: readonly SearchTerm[], peer: string | null, belowSeq: number | null, limit: number): Promise<Row[]>;
@@ -429,11 +428,14 @@ function newestFirst(entries: Keyed[], limit: number): HistoryEntry[] {
   return entries.slice(0, limit).map((e) => e.entry);
 }
 
+/** `r.t`: the time the row is ordered by (written for out, arrived for in); `r.c`: when an incoming one was written. */
 function toEntry(r: Row, direction: "in" | "out"): Keyed {
-  const time = Number(r.t ?? 0);
+  const t = Number(r.t ?? 0);
   const peer = r.name ? String(r.name) : `${r.ip ?? "?"}:${r.port ?? "?"}`;
-  return {
-    key: [time, direction === "out" ? 1 : 0, Number(r.seq)],
-    entry: { id: String(r.id), direction, peer, text: String(r.message ?? ""), status: String(r.status ?? (direction === "in" ? "received" : "pending")), time },
-  };
+  const entry: HistoryEntry = { id: String(r.id), direction, peer, text: String(r.message ?? ""), status: String(r.status ?? (direction === "in" ? "received" : "pending")), time: t };
+  if (direction === "in") {
+    entry.time = r.c === null || r.c === undefined ? t : Number(r.c);
+    entry.received = t;
+  }
+  return { key: [t, direction === "out" ? 1 : 0, Number(r.seq)], entry };
 }

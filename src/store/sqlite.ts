@@ -166,7 +166,7 @@ export class SqliteStore extends SqlStore {
     }
     params.push(limit);
     return this.sql.unsafe(
-      `SELECT s.seq, s.id, s.name, s.ip, s.port, s.message, s.status, s.${table.time} AS t
+      `SELECT s.seq, s.id, s.name, s.ip, s.port, s.message, s.status, s.${table.time} AS t, s.created_at AS c
        FROM ${driver ? `${driver.fts} JOIN ${t} s ON s.seq = ${driver.fts}.rowid` : `${t} s`}
        WHERE ${where.length > 0 ? where.join(" AND ") : "1 = 1"} ORDER BY ${seq} DESC LIMIT ?`,
       params,

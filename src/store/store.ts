@@ -152,8 +152,13 @@ export interface HistoryEntry {
   text: string;
   /** pending | sent | delivered | cancelled for out; received for in. */
   status: string;
-  /** Epoch ms: written (out) or received (in). */
+  /**
+   * Epoch ms it was written: by us (out), by the sender's clock (in). For
+   * rows the original program received, which kept nothing else, when it arrived.
+   */
   time: number;
+  /** Epoch ms it arrived (in only). History is in the order things happened here: by this for in, `time` for out. */
+  received?: number;
 }
 
 export interface HistoryQuery {
@@ -261,6 +266,14 @@ export interface Store {
   dropRequest(peerId: PeerId, opts: { block: boolean }): Promise<boolean>;
 
   history(query: HistoryQuery): Promise<HistoryEntry[]>;
+  /** Messages from each contact that arrived after its read mark, by contact name (every contact, 0 included). */
+  unreadCounts(): Promise<Map<string, number>>;
+  /**
+   * Moves `name`'s read mark up to its message `id` (its latest when
+   * omitted), never back: what arrived up to there is read. Returns how many
+   * of its messages stay unread.
+   */
+  markRead(name: string, id?: string): Promise<number>;
   /** Messages in both directions holding every word and phrase, newest first. */
   search(query: SearchQuery): Promise<HistoryEntry[]>;
 

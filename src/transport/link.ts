@@ -1,7 +1,6 @@
 // One authenticated, encrypted connection to a peer. TLS first, then the
 // peer id from its certificate, then a hello each way, then messages, acks
 // and keep-alives. The node decides (through LinkHandler) whom to accept.
-import type { Socket } from "bun";
 import { createDecoder, encodeAck, encodeFrame, encodeMessages } from "../protocol/codec.ts";
 import { ProtocolError, type ProtocolErrorCode } from "../protocol/errors.ts";
 import type { ChatMessage, Frame, Hello } from "../protocol/messages.ts";
@@ -23,6 +22,16 @@ export interface CloseInfo {
   remote?: Refusal;
   /** A socket or TLS error. */
   error?: Error;
+}
+
+/** What a link needs of its socket: a Bun TLS socket, or TLS over a relayed stream (stream-tls.ts). */
+export interface LinkSocket {
+  /** Bytes accepted (the rest waits for drain), or -1 once closed. */
+  write(bytes: Uint8Array): number;
+  end(): void;
+  terminate(): void;
+  getTLSVersion(): string | null;
+  getPeerCertificate(): unknown;
 }
 
 export interface LinkHandler {
@@ -64,7 +73,9 @@ let nextLinkNo = 1;
 export class Link {
   readonly no = nextLinkNo++;
   state: LinkState = "connecting";
-  socket: Socket<Link> | null = null;
+  socket: LinkSocket | null = null;
+  /** How the link travels when not straight to the peer, e.g. "relay 203.0.113.5:22067" (status: "via relay ..."). */
+  via: string | null = null;
   peerId: PeerId | null = null;
   peerHello: Hello | null = null;
   readonly createdAt = Date.now();
@@ -104,7 +115,7 @@ export class Link {
 
   // --- called by the transport -------------------------------------------------
 
-  attach(socket: Socket<Link>): void {
+  attach(socket: LinkSocket): void {
     this.socket = socket;
     if (this.state === "closed") {
       socket.terminate();
@@ -113,7 +124,7 @@ export class Link {
     this.state = "handshake";
   }
 
-  onHandshake(socket: Socket<Link>): void {
+  onHandshake(socket: LinkSocket): void {
     if (this.state !== "handshake") return;
     const version = socket.getTLSVersion();
     if (version !== "TLSv1.3") return this.refuse("BAD_FRAME", `TLS ${version || "unknown"} refused: TLS 1.3 only`, false);

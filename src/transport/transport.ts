@@ -1,11 +1,13 @@
 // Listens for peers and dials them, over TLS, and hands each connection to a
 // Link. One handler object per listener (Bun's design), state in socket.data.
 import type { Socket, SocketHandler, TCPSocketListener } from "bun";
+import type { Duplex } from "node:stream";
 import type { Hello } from "../protocol/messages.ts";
 import { HandshakeBudget } from "./budget.ts";
 import type { Identity } from "./identity.ts";
-import { DEFAULT_LIMITS, Link, type LinkHandler, type LinkLimits } from "./link.ts";
+import { DEFAULT_LIMITS, Link, type Direction, type LinkHandler, type LinkLimits } from "./link.ts";
 import { TransportError } from "./errors.ts";
+import { tlsOverStream, type TlsRole } from "./stream-tls.ts";
 import { tlsOptions } from "./tls.ts";
 
 /** Links of every state at once; a connection beyond is closed at once (fan-in is measured at 1,000). */
@@ -138,6 +140,29 @@ export class Transport {
       data: link,
       socket: socketHandler,
     }).catch((err: Error) => link.onClose(err));
+    return link;
+  }
+
+  /**
+   * Runs a link over a stream that already reaches the peer another way (a
+   * relay session): TLS in `role` over it, then the same handshake, pin and
+   * hellos as a dialed or accepted link. `via` says how it travels
+   * ("relay HOST:PORT"); `remote` is what link.address shows (the relay).
+   */
+  attach(stream: Duplex, opts: { role: TlsRole; direction?: Direction; via: string; remote: { host: string; port: number }; ctx?: unknown }): Link {
+    const direction = opts.direction ?? (opts.role === "client" ? "out" : "in");
+    const link = this.track(new Link(direction, opts.remote.host, opts.remote.port, this.handler, this.opts.hello, this.limits));
+    link.ctx = opts.ctx ?? null;
+    link.via = opts.via;
+    // A relayed link we did not dial counts against the relay's share of the handshake budget.
+    if (this.links.size > MAX_LINKS || (direction === "in" && !this.budget.admit(opts.remote.host))) {
+      stream.destroy();
+      link.onClose(new Error("too many links"));
+      return link;
+    }
+    this.startTimer();
+    link.attach(tlsOverStream(stream, this.opts.identity, opts.role, link));
+    if (direction === "in") this.budget.add(link);
     return link;
   }
 

@@ -1,7 +1,10 @@
 // Backpressure: Bun's socket.write() takes what fits and returns how much.
 // The rest waits here, in order, and goes out on `drain`. A link whose queue
 // passes its cap is dropped: a peer that stops reading cannot make us grow.
-import type { Socket } from "bun";
+/** Anything that takes bytes the way Bun's socket.write() does. */
+export interface ByteSink {
+  write(b: Uint8Array): number;
+}
 
 export class WriteQueue {
   private chunks: Uint8Array[] = [];
@@ -11,7 +14,7 @@ export class WriteQueue {
   constructor(readonly cap: number) {}
 
   /** Writes or queues `b`. Returns false when the queue would pass its cap (the caller drops the link). */
-  send(s: Socket<unknown>, b: Uint8Array): boolean {
+  send(s: ByteSink, b: Uint8Array): boolean {
     if (b.byteLength === 0) return true;
     if (this.bytes > 0) return this.push(b); // keep order
     const n = s.write(b);
@@ -21,7 +24,7 @@ export class WriteQueue {
   }
 
   /** Flushes what the socket will take; true when the queue is empty. */
-  drain(s: Socket<unknown>): boolean {
+  drain(s: ByteSink): boolean {
     while (this.head < this.chunks.length) {
       const c = this.chunks[this.head]!;
       const n = s.write(c);

@@ -20,7 +20,7 @@ export function formatEvent(e: NodeEvent): string | null {
     case "link": {
       const legacy = e.legacy ? colors.red(" UNENCRYPTED, UNAUTHENTICATED (legacy plaintext)") : "";
       return e.up
-        ? colors.dim(`* ${e.peer} connected (${e.address}, ${e.direction === "in" ? "they dialed" : "we dialed"})${legacy}`)
+        ? colors.dim(`* ${e.peer} connected (${e.via ? `via ${e.via}` : e.address}, ${e.direction === "in" ? "they dialed" : "we dialed"})${legacy}`)
         : colors.dim(`* ${e.peer} disconnected (${e.reason ?? "closed"})`);
     }
     case "contact":
@@ -46,6 +46,7 @@ export function formatEvent(e: NodeEvent): string | null {
     case "stopped":
       return colors.red(`! ${e.reason}`);
     case "status":
+    case "read":
       return null;
   }
 }

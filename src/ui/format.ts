@@ -81,6 +81,13 @@ export function formatEntry(e: HistoryEntry, f: EntryFormat, shown: string = pri
   return `[${when}] ${who}: ${shown}  ${statusMark(e.status)}`;
 }
 
+/** An entry as `--json` prints it: `time` when written; for incoming messages `received` too, when it arrived. */
+export function entryJson(e: HistoryEntry): Record<string, unknown> {
+  const out: Record<string, unknown> = { id: e.id, direction: e.direction, peer: e.peer, text: e.text, status: e.status, time: e.time };
+  if (e.received !== undefined) out.received = e.received;
+  return out;
+}
+
 export function formatContacts(list: readonly Contact[]): string {
   if (list.length === 0) return colors.dim("no contacts yet: add one with `p2pchat contacts add NAME HOST:PORT`");
   const rows = list.map((c) => [

@@ -1,142 +1,11 @@
-// The chat prompt's line editor, as pure state: keys in, a line and a cursor
-// out. chat-view.ts owns the terminal; this only decides what a key does, so
-// it is tested without one.
+// The chat's line editor, as pure state: keys in, a line and a cursor out.
+// The screen belongs to its caller; this only decides what a key does, so it
+// is tested without one. A line may hold line breaks (Alt-Enter, a paste):
+// a message of several lines.
 
-export type KeyKind =
-  | "enter"
-  | "backspace"
-  | "delete"
-  | "left"
-  | "right"
-  | "home"
-  | "end"
-  | "up"
-  | "down"
-  | "word-left"
-  | "word-right"
-  | "kill-start"
-  | "kill-end"
-  | "kill-word"
-  | "interrupt"
-  | "eof"
-  | "redraw"
-  | "ignored";
+import type { Key } from "./keys.ts";
 
-export type Key = { kind: "text"; text: string } | { kind: KeyKind };
-
-const CSI_KEYS: Record<string, KeyKind> = {
-  A: "up",
-  B: "down",
-  C: "right",
-  D: "left",
-  H: "home",
-  F: "end",
-  "1~": "home",
-  "7~": "home",
-  "4~": "end",
-  "8~": "end",
-  "3~": "delete",
-  "1;5C": "word-right",
-  "1;5D": "word-left",
-  "1;3C": "word-right",
-  "1;3D": "word-left",
-};
-
-const CTRL_KEYS: Record<number, KeyKind> = {
-  0x01: "home", // Ctrl-A
-  0x02: "left", // Ctrl-B
-  0x03: "interrupt", // Ctrl-C
-  0x04: "eof", // Ctrl-D: end of input on an empty line, else delete
-  0x05: "end", // Ctrl-E
-  0x06: "right", // Ctrl-F
-  0x08: "backspace", // Ctrl-H
-  0x0a: "enter",
-  0x0b: "kill-end", // Ctrl-K
-  0x0c: "redraw", // Ctrl-L
-  0x0d: "enter",
-  0x0e: "down", // Ctrl-N
-  0x10: "up", // Ctrl-P
-  0x15: "kill-start", // Ctrl-U
-  0x17: "kill-word", // Ctrl-W
-  0x7f: "backspace",
-};
-
-const PASTE_START = "\x1b[200~";
-const PASTE_END = "\x1b[201~";
-
-/**
- * Splits what a terminal sent into keys. An escape sequence cut off at the
- * end of `chunk` is returned as `rest`, to be prefixed to the next chunk.
- * Bracketed paste arrives as text, its line breaks as enters.
- */
-export function parseKeys(chunk: string): { keys: Key[]; rest: string } {
-  const keys: Key[] = [];
-  let text = "";
-  const flush = () => {
-    if (text) keys.push({ kind: "text", text });
-    text = "";
-  };
-  let i = 0;
-  while (i < chunk.length) {
-    const c = chunk.charCodeAt(i);
-    if (chunk.startsWith(PASTE_START, i)) {
-      const end = chunk.indexOf(PASTE_END, i + PASTE_START.length);
-      if (end < 0) {
-        flush();
-        return { keys, rest: chunk.slice(i) };
-      }
-      const pasted = chunk.slice(i + PASTE_START.length, end).replace(/\r\n?/g, "\n");
-      const lines = pasted.split("\n");
-      lines.forEach((line, n) => {
-        text += line.replace(/[\p{Cc}]/gu, "");
-        if (n < lines.length - 1) {
-          flush();
-          keys.push({ kind: "enter" });
-        }
-      });
-      i = end + PASTE_END.length;
-      continue;
-    }
-    if (c === 0x1b) {
-      flush();
-      const next = chunk[i + 1];
-      if (next === undefined) return { keys, rest: chunk.slice(i) };
-      if (next === "[" || next === "O") {
-        // CSI / SS3: parameters then one final byte in @..~
-        let j = i + 2;
-        while (j < chunk.length && /[0-9;]/.test(chunk[j]!)) j++;
-        if (j >= chunk.length) return { keys, rest: chunk.slice(i) };
-        const body = chunk.slice(i + 2, j + 1);
-        keys.push({ kind: CSI_KEYS[body] ?? "ignored" });
-        i = j + 1;
-        continue;
-      }
-      // Alt+key: b and f move by words, the rest is ignored.
-      keys.push({ kind: next === "b" ? "word-left" : next === "f" ? "word-right" : next === "\x7f" ? "kill-word" : "ignored" });
-      i += 2;
-      continue;
-    }
-    const ctrl = CTRL_KEYS[c];
-    if (ctrl) {
-      flush();
-      // \r\n from a paste without bracketing is one enter
-      if (c === 0x0d && chunk.charCodeAt(i + 1) === 0x0a) i++;
-      keys.push({ kind: ctrl });
-      i++;
-      continue;
-    }
-    if (c < 0x20 || (c >= 0x80 && c < 0xa0)) {
-      flush();
-      keys.push({ kind: "ignored" });
-      i++;
-      continue;
-    }
-    text += chunk[i];
-    i++;
-  }
-  flush();
-  return { keys, rest: "" };
-}
+export { parseKeys, type Key, type KeyKind, type ParseOptions } from "./keys.ts";
 
 const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 
@@ -173,21 +42,25 @@ export class LineEditor {
     this.pos = this.chars.length;
   }
 
+  /** Puts `text` at the cursor. */
+  insert(text: string): void {
+    const add = graphemes(text);
+    this.chars.splice(this.pos, 0, ...add);
+    this.pos += add.length;
+    // A combining mark typed alone joins the grapheme before it.
+    const joined = graphemes(this.line);
+    if (joined.length !== this.chars.length) {
+      const before = graphemes(this.beforeCursor).length;
+      this.chars = joined;
+      this.pos = before;
+    }
+  }
+
   apply(key: Key): EditResult {
     switch (key.kind) {
-      case "text": {
-        const add = graphemes(key.text);
-        this.chars.splice(this.pos, 0, ...add);
-        this.pos += add.length;
-        // A combining mark typed alone joins the grapheme before it.
-        const joined = graphemes(this.line);
-        if (joined.length !== this.chars.length) {
-          const before = graphemes(this.beforeCursor).length;
-          this.chars = joined;
-          this.pos = before;
-        }
+      case "text":
+        this.insert(key.text);
         break;
-      }
       case "enter": {
         const line = this.line;
         this.chars = [];
@@ -238,13 +111,18 @@ export class LineEditor {
         this.pos = start;
         break;
       }
+      case "newline":
+        this.insert("\n");
+        break;
       case "up":
+      case "prev":
         if (this.recallAt > 0) {
           if (this.recallAt === this.recall.length) this.draft = this.line;
           this.set(this.recall[--this.recallAt]!);
         }
         break;
       case "down":
+      case "next":
         if (this.recallAt < this.recall.length) {
           this.recallAt++;
           this.set(this.recallAt === this.recall.length ? this.draft : this.recall[this.recallAt]!);

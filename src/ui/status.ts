@@ -15,11 +15,13 @@ export function formatStatus(s: NodeStatus, running: boolean): string {
     if (r.public) lines.push(`public: ${r.public.address}:${r.public.port} (${r.public.via})`);
     lines.push(`lan: ${r.lan === "on" ? `beacons on (${r.nearby} node${r.nearby === 1 ? "" : "s"} nearby)` : "off"}`);
     lines.push(`dht: ${r.dht === "on" ? "on" : `off${r.dhtNote ? ` (${r.dhtNote})` : ""}`}${r.dkey ? `, discovery key ${r.dkey}` : ""}`);
+    for (const relay of r.relays) lines.push(`relay: ${relay.uri} ${relay.state}${relay.note ? ` (${relay.note})` : ""}`);
   }
   lines.push(`links up: ${s.links.length}`);
   for (const l of s.links) {
     const legacy = l.legacy ? colors.red("  unencrypted, unauthenticated (legacy)") : "";
-    lines.push(`  ${l.peer}  ${l.address}  ${l.direction === "in" ? "they dialed" : "we dialed"}  since ${formatClock(l.since)}${legacy}`);
+    const via = l.via ? `  via ${l.via}` : "";
+    lines.push(`  ${l.peer}  ${l.via ? "" : `${l.address}  `}${l.direction === "in" ? "they dialed" : "we dialed"}${via}  since ${formatClock(l.since)}${legacy}`);
   }
   if (s.contacts.length > 0) {
     lines.push("contacts:");

@@ -41,7 +41,8 @@ async function startStream(alice: User, bob: User): Promise<{ aliceServe: ServeP
   aliceServe.proc.stdin.flush();
   await until(async () => (await count(alice, "SELECT COUNT(*) AS n FROM sender WHERE status = 'pending'")) === N, "all written as pending");
   const bobServe = await bob.serve();
-  expect((await alice.cli(["discoverable", "on"])).exitCode).toBe(0);
+  const on = await alice.cli(["discoverable", "on"]);
+  expect([on.exitCode, on.stderr]).toEqual([0, ""]);
   return { aliceServe, bobServe };
 }
 
@@ -56,6 +57,16 @@ async function expectExactlyOnceInOrder(alice: User, bob: User): Promise<void> {
     expect(wrong).toBe(-1);
   } finally {
     await db.close();
+  }
+}
+
+/** Where the kill landed goes with a failure only: `bun test` prints nothing else. */
+async function said(where: string, check: Promise<void>): Promise<void> {
+  try {
+    await check;
+  } catch (err) {
+    if (err instanceof Error) err.message = `${where}: ${err.message}`;
+    throw err;
   }
 }
 
@@ -78,10 +89,9 @@ test("kill -9 of the sender mid-stream: after a restart each message is stored o
   // Killed before it heard every ack: what it still holds goes again after the
   // restart (bob may have stored some of it already, from the socket's buffers).
   const deliveredAtKill = await count(alice, "SELECT COUNT(*) AS n FROM sender WHERE status = 'delivered'");
-  console.log(`sender killed with ${deliveredAtKill} of ${N} acknowledged`);
   expect(deliveredAtKill).toBeLessThan(N);
   await alice.serve();
-  await expectExactlyOnceInOrder(alice, bob);
+  await said(`the sender was killed with ${deliveredAtKill} of ${N} acknowledged`, expectExactlyOnceInOrder(alice, bob));
 });
 
 test("kill -9 of the receiver mid-stream: after a restart each message is stored once, in order", async () => {
@@ -93,8 +103,7 @@ test("kill -9 of the receiver mid-stream: after a restart each message is stored
   bobServe.proc.kill("SIGKILL");
   await bobServe.proc.exited;
   const atKill = await count(bob, "SELECT COUNT(*) AS n FROM receiver");
-  console.log(`receiver killed with ${atKill} of ${N} stored`);
   expect(atKill).toBeLessThan(N);
   await bob.serve();
-  await expectExactlyOnceInOrder(alice, bob);
+  await said(`the receiver was killed with ${atKill} of ${N} stored`, expectExactlyOnceInOrder(alice, bob));
 });

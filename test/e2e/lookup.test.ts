@@ -6,6 +6,7 @@ import { DhtClient } from "../../src/reach/dht.ts";
 import { generateDiscoveryKey } from "../../src/reach/discovery-key.ts";
 import { encodeRecord } from "../../src/reach/record.ts";
 import { runCli } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/tmp.ts";
 import { startTestnet } from "../net/dht-testnet.ts";
 
 setDefaultTimeout(60_000);
@@ -81,8 +82,10 @@ describe("lookup", () => {
       [["lookup", key, "--dht-bootstrap", "[::1]:9"], "IPv6 is not supported by the DHT client"],
       [["lookup", key, "--dht-bootstrap", "127.0.0.1"], "expected HOST:PORT"],
     ];
+    await using home = await tempDir();
+    expect((await runCli(["init", "--home", home.path])).exitCode).toBe(0);
     for (const [args, message] of cases) {
-      const r = await runCli(args);
+      const r = await runCli([...args, "--home", home.path]);
       expect([r.stdout, r.exitCode]).toEqual(["", 2]);
       expect(r.stderr).toContain(message);
       expect(r.stderr).toContain("(see `p2pchat lookup --help`)");

@@ -60,12 +60,12 @@ for (const dialect of dialects) {
       };
     }
 
-    test("--json: one array of {id, direction, peer, text, status, time}, newest first", async () => {
+    test("--json: one array of {id, direction, peer, text, status, time, received (in)}, newest first", async () => {
       await using s = await setup();
       const r = await s.cli(["search", "cafe", "--json"]);
       expect([r.stderr, r.exitCode]).toEqual(["", 0]);
       expect(JSON.parse(r.stdout)).toEqual([
-        { id: expect.any(String), direction: "in", peer: "bob", text: "CAFE NOIR, 日本語で", status: "received", time: T + 60_000 },
+        { id: expect.any(String), direction: "in", peer: "bob", text: "CAFE NOIR, 日本語で", status: "received", time: T + 59_000, received: T + 60_000 },
         { id: s.ids[0], direction: "out", peer: "bob", text: "Un café crème?", status: "delivered", time: T },
       ]);
     });
@@ -74,7 +74,8 @@ for (const dialect of dialects) {
       await using s = await setup();
       const r = await s.cli(["search", "CAFÉ"]);
       expect(r).toEqual({
-        stdout: "[2024-05-01 10:01] bob: CAFE NOIR, 日本語で\n[2024-05-01 10:00] alice → bob: Un café crème?  ✓✓ delivered\n",
+        // bob wrote it at 10:00:59, it arrived at 10:01: the time shown is when it was written.
+        stdout: "[2024-05-01 10:00] bob: CAFE NOIR, 日本語で\n[2024-05-01 10:00] alice → bob: Un café crème?  ✓✓ delivered\n",
         stderr: "",
         exitCode: 0,
       });
@@ -96,7 +97,7 @@ for (const dialect of dialects) {
       const bob = await s.cli(["search", "hello", "--with", "bob", "--json"]);
       expect(JSON.parse(bob.stdout).map((e: { text: string }) => e.text)).toEqual(["hello, cruel world"]);
       const one = await s.cli(["search", "hello", "--limit", "1"]);
-      expect(one).toEqual({ stdout: "[2024-05-01 10:04] bob: hello, cruel world\n", stderr: "", exitCode: 0 });
+      expect(one).toEqual({ stdout: "[2024-05-01 10:03] bob: hello, cruel world\n", stderr: "", exitCode: 0 });
     });
 
     test("what looks like options or syntax is searched for as text (after --)", async () => {
@@ -104,14 +105,14 @@ for (const dialect of dialects) {
       const r = await s.cli(["search", "--json", "--", "a*", "-b", "(c)"]);
       expect(JSON.parse(r.stdout).map((e: { id: string }) => e.id)).toEqual([s.ids[2]]);
       const sql = await s.cli(["search", "'; DROP TABLE sender; --", "--json"]);
-      expect([sql.stdout, sql.exitCode]).toEqual(["[]\n", 0]);
+      expect([sql.stdout, sql.exitCode]).toEqual(["[]\n", 1]);
       expect(JSON.parse((await s.cli(["history", "--json"])).stdout)).toHaveLength(5);
     });
 
-    test("no match: an empty answer, exit 0", async () => {
+    test("no match: exit 1 as grep, \"no match\" on stderr (--json: an empty array)", async () => {
       await using s = await setup();
-      expect(await s.cli(["search", "zanzibar"])).toEqual({ stdout: "", stderr: 'no messages match "zanzibar"\n', exitCode: 0 });
-      expect(await s.cli(["search", "zanzibar", "--with", "carol", "--json"])).toEqual({ stdout: "[]\n", stderr: "", exitCode: 0 });
+      expect(await s.cli(["search", "zanzibar"])).toEqual({ stdout: "", stderr: 'no match for "zanzibar"\n', exitCode: 1 });
+      expect(await s.cli(["search", "zanzibar", "--with", "carol", "--json"])).toEqual({ stdout: "[]\n", stderr: 'no match for "zanzibar" with carol\n', exitCode: 1 });
     });
 
     const bad: [string, string[], RegExp][] = [

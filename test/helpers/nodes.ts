@@ -6,6 +6,7 @@ import { openLocal, openLocalStore } from "../../src/node/local.ts";
 import { ChatNode, type NodeOptions } from "../../src/node/node.ts";
 import type { RetryOptions } from "../../src/node/retry.ts";
 import type { LinkLimits } from "../../src/transport/link.ts";
+import type { ReachOptions } from "../../src/node/reach.ts";
 import { formatHostPort } from "../../src/node/address.ts";
 import { createTestDb, type TestDb } from "./databases.ts";
 import { tempDir, type TempDir } from "./tmp.ts";
@@ -35,6 +36,8 @@ export interface StartOptions {
   legacyPort: number;
   /** Redial backoff (default FAST_RETRY). */
   retry: Partial<RetryOptions>;
+  /** Finding and being found (relays, DHT); LAN and port mapping stay off under P2PCHAT_DISCOVERY=off. */
+  reach: ReachOptions;
 }
 
 export const FAST_RETRY = { baseMs: 50, maxMs: 400, jitter: 0 };
@@ -61,6 +64,7 @@ export async function startNode(name: string, opts: Partial<StartOptions> = {}):
       limits: o.limits,
       retry: o.retry ?? FAST_RETRY,
       legacyPort: o.legacyPort,
+      reach: o.reach,
     };
     const n = await ChatNode.start(options);
     n.on((e) => {

@@ -121,17 +121,18 @@ for (const dialect of dialects) {
       expect(await store.history({ limit: 100 })).toHaveLength(MESSAGES.length);
     });
 
-    test("entries carry id, direction, peer, status and time, newest first across both tables", async () => {
+    test("entries carry id, direction, peer, status, time written and received, newest first across both tables", async () => {
       const all = await store.search({ text: "🎉", limit: 50 });
-      expect(all.map((e) => [e.direction, e.peer, e.status, e.time])).toEqual([
-        ["in", "bob", "received", T + 21_000],
-        ["in", "bob", "received", T + 5_000],
+      // time: when written (the sender's clock, 5 ms before arrival here); received: when it arrived.
+      expect(all.map((e) => [e.direction, e.peer, e.status, e.time, e.received])).toEqual([
+        ["in", "bob", "received", T + 21_000 - 5, T + 21_000],
+        ["in", "bob", "received", T + 5_000 - 5, T + 5_000],
       ]);
       const mixed = await store.search({ text: "world", limit: 50 });
-      expect(mixed.map((e) => [e.direction, e.time])).toEqual([
-        ["out", T + 18_000],
-        ["in", T + 17_000],
-        ["out", T + 16_000],
+      expect(mixed.map((e) => [e.direction, e.time, e.received])).toEqual([
+        ["out", T + 18_000, undefined],
+        ["in", T + 17_000 - 5, T + 17_000],
+        ["out", T + 16_000, undefined],
       ]);
       const byId = await store.history({ limit: 100 });
       for (const e of mixed) expect(byId.find((h) => h.id === e.id)).toEqual(e);

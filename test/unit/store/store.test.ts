@@ -37,7 +37,7 @@ for (const dialect of dialects) {
       const again = await openStore(parseDbUrl(db.url));
       const second = await again.migrate();
       await again.close();
-      expect(second).toEqual({ applied: [], version: 6 });
+      expect(second).toEqual({ applied: [], version: 7 });
       const versions = await db.admin`SELECT version, name FROM schema_migrations ORDER BY version`;
       expect(versions.map((r: { version: number; name: string }) => [Number(r.version), r.name])).toEqual([
         [1, "original"],
@@ -46,6 +46,7 @@ for (const dialect of dialects) {
         [4, "trust"],
         [5, "addresses"],
         [6, "reach"],
+        [7, "read-marks"],
       ]);
     });
 
@@ -164,6 +165,26 @@ for (const dialect of dialects) {
         expect((await store.history({ limit: 50, since: t + 40 })).map((e) => e.text)).toEqual(["i2", "c1", "o3"]);
         expect(await store.history({ peer: "nobody", limit: 50 })).toEqual([]);
         expect(await store.history({ peer: "bob", limit: 5, before: "no-such-id" })).toEqual([]);
+      });
+    });
+
+    test("a message received late: its time is when it was written, it stays where it arrived", async () => {
+      await withStore(dialect, async (store) => {
+        await store.addContact({ name: "bob", host: "127.0.0.1", port: 20001 });
+        const t = 1_700_000_000_000;
+        const hours = 3 * 3600_000;
+        await store.write({ outgoing: [outgoing("bob", "before", t + hours - 1000)], at: t });
+        // Written at t, while we were away; it arrives three hours later.
+        await store.write({ incoming: [{ ...incoming(BOB, "bob", Bun.randomUUIDv7(), "late", t + hours), created: t }], at: t });
+        await store.write({ outgoing: [outgoing("bob", "after", t + hours + 1000)], at: t });
+        const h = await store.history({ peer: "bob", limit: 10 });
+        expect(h.map((e) => [e.text, e.time, e.received])).toEqual([
+          ["before", t + hours - 1000, undefined],
+          ["late", t, t + hours],
+          ["after", t + hours + 1000, undefined],
+        ]);
+        const found = await store.search({ text: "late", limit: 10 });
+        expect(found.map((e) => [e.text, e.time, e.received])).toEqual([["late", t, t + hours]]);
       });
     });
 

@@ -1,7 +1,5 @@
-// The chat prompt's keys and line editing, and what the chat screen writes
-// to the terminal when a message arrives or a mark changes.
+// The chat's keys and line editing, and text from peers made safe to show.
 import { describe, expect, test } from "bun:test";
-import { ChatScreen } from "../../../src/ui/chat-screen.ts";
 import { printable } from "../../../src/ui/format.ts";
 import { LineEditor, parseKeys, visibleWindow } from "../../../src/ui/input.ts";
 
@@ -136,57 +134,5 @@ describe("printable", () => {
   test("bidi overrides are neutralised, ordinary text and emoji stay", () => {
     expect(printable("abc\u202Edef")).toBe("abc\ufffddef");
     expect(printable("café 日本語 👩‍👩‍👧")).toBe("café 日本語 👩‍👩‍👧");
-  });
-});
-
-describe("ChatScreen", () => {
-  function screen(columns = 80, rows = 24) {
-    let written = "";
-    const out = { columns, rows, write: (s: string) => (written += s) };
-    const s = new ChatScreen(out, "> ");
-    return { s, take: () => written, clear: () => (written = "") };
-  }
-
-  test("a printed line goes above the prompt, which is redrawn with the half-typed text", () => {
-    const { s, take, clear } = screen();
-    for (const k of s.keys("half typ")) s.editor.apply(k);
-    clear();
-    s.print("[12:00] bob: hi");
-    const out = take();
-    // clear the prompt row, the message, a new row, then the prompt with what was typed
-    expect(out).toStartWith("\r\x1b[2K[12:00] bob: hi\r\n\r\x1b[2K> half typ");
-  });
-
-  test("a mark is rewritten in place while its row is on screen", () => {
-    const { s, take, clear } = screen();
-    s.printOwn("m1", "[12:00] me: hello  ", "hello", "pending");
-    s.print("[12:01] bob: a line after it");
-    clear();
-    s.updateStatus(["m1"], "delivered");
-    const out = take();
-    // save cursor, up two rows (the message and the line after it), rewrite, restore
-    expect(out).toStartWith("\x1b7\x1b[2A\r[12:00] me: hello  ");
-    expect(out).toContain("delivered");
-    expect(out).toEndWith("\x1b8");
-  });
-
-  test("a mark whose row scrolled away gets a short line instead", () => {
-    const { s, take, clear } = screen(80, 5);
-    s.printOwn("m1", "[12:00] me: hello  ", "hello", "pending");
-    for (let i = 0; i < 6; i++) s.print(`line ${i}`);
-    clear();
-    s.updateStatus(["m1"], "sent");
-    const out = take();
-    expect(out).not.toContain("\x1b7");
-    expect(out).toContain("sent: hello");
-  });
-
-  test("a status that arrives before the message is printed is not lost", () => {
-    const { s, take, clear } = screen();
-    s.updateStatus(["m2"], "delivered");
-    clear();
-    s.printOwn("m2", "[12:00] me: quick  ", "quick", "pending");
-    expect(take()).toContain("delivered");
-    expect(s.undelivered).toBe(0);
   });
 });

@@ -1,0 +1,145 @@
+// The chat's slash commands, in a conversation and in the list. What they
+// print goes into the conversation (or the list's notes) as notes of ours,
+// never into the database.
+import type { PeerRequest } from "../control/api.ts";
+import { matchRanges, parseSearch } from "../node/session.ts";
+import type { ChatApp } from "./chat-app.ts";
+import { colors } from "./colors.ts";
+import { formatEntry, highlight } from "./format.ts";
+import { picks } from "./list-view.ts";
+import { formatStatus } from "./status.ts";
+
+export const CHAT_HELP = [
+  "TEXT                   send TEXT (start it with // to send a line that begins with /)",
+  "Alt-Enter              a new line in the message; a pasted block is one message",
+  "/switch NAME           another conversation (Tab completes the name); also Ctrl-N/Ctrl-P, Alt-1..9",
+  "/back, Esc             all conversations; Alt-A: the next one with unread messages",
+  "/history [N]           the last N messages with this contact (default 20)",
+  "/search TEXT           find words and \"phrases\" in this conversation",
+  "/discoverable on|off   show yourself to peers, or hide (messages wait as pending)",
+  "/block, /unblock       refuse this contact's links and hold your messages to them",
+  "/cancel                withdraw your last message not delivered yet",
+  "/status                discoverable, links, pending messages",
+  "/quit                  leave (also Ctrl-D on an empty line, or Ctrl-C on an empty line)",
+  "keys: PgUp/PgDn or the wheel scroll back, ←/→ Home/End move, ↑/↓ earlier lines, Ctrl-C clears, Ctrl-U/K/W delete, Ctrl-L redraw",
+].join("\n");
+
+export const LIST_HELP = [
+  "NAME, Enter            talk to NAME (Tab completes; a new name: its address is asked)",
+  "↑/↓, Enter             open the selected conversation; Alt-1..9 opens one by number, Alt-A the next unread",
+  "/accept [NAME]         the selected request becomes a contact (named NAME)",
+  "/reject, /block        drop the selected request, or refuse it from now on",
+  "/discoverable on|off   show yourself to peers, or hide",
+  "/status                discoverable, links, pending messages",
+  "/quit                  leave (also Ctrl-D, or Ctrl-C on an empty line)",
+].join("\n");
+
+export const NAME_COMMANDS = ["/switch"];
+export const CHAT_COMMANDS = ["/back", "/block", "/cancel", "/discoverable", "/help", "/history", "/quit", "/search", "/status", "/switch", "/unblock"];
+export const LIST_COMMANDS = ["/accept", "/block", "/discoverable", "/help", "/quit", "/reject", "/status", "/switch"];
+
+export async function runCommand(app: ChatApp, line: string): Promise<void> {
+  const [cmd = ""] = line.trim().split(/\s+/);
+  const arg = line.trim().slice(cmd.length).trim();
+  switch (cmd) {
+    case "/quit":
+    case "/exit":
+    case "/q":
+      return app.finish();
+    case "/status":
+      return app.note(formatStatus(await app.api.status(), true));
+    case "/discoverable":
+      if (arg !== "on" && arg !== "off") return app.note(colors.red("! /discoverable on|off"));
+      return app.api.setDiscoverable(arg === "on"); // the node's own event says what changed
+    case "/switch":
+    case "/s":
+      if (!arg) return app.note(colors.red("! /switch NAME (Tab completes the name)"));
+      if (!app.contacts.some((c) => c.name === arg)) return app.note(colors.red(`! ${arg} is not in your contacts (Esc, then type the name to add it)`));
+      return app.open(arg);
+    case "/back":
+    case "/list":
+      return app.showList();
+  }
+  if (app.mode === "list") return listCommand(app, cmd, arg);
+  return chatCommand(app, cmd, arg);
+}
+
+async function chatCommand(app: ChatApp, cmd: string, arg: string): Promise<void> {
+  const peer = app.current!.peer;
+  const show = { self: app.self, showPeer: false, dates: true };
+  switch (cmd) {
+    case "/help":
+    case "/?":
+      return app.note(CHAT_HELP);
+    case "/history": {
+      const n = arg ? Number(arg) : 20;
+      if (!Number.isInteger(n) || n < 1) return app.note(colors.red("! /history N: N is a number of messages, 1 or more"));
+      const entries = await app.api.history({ peer, limit: n });
+      if (entries.length === 0) return app.note(colors.dim(`no messages with ${peer} yet`));
+      return app.note([colors.dim(`— last ${entries.length} with ${peer} —`), ...entries.map((e) => formatEntry(e, show)), colors.dim("—")].join("\n"));
+    }
+    case "/search": {
+      const terms = parseSearch(arg);
+      if (terms.length === 0) return app.note(colors.red('! /search TEXT: words or "a phrase" to look for'));
+      const found = await app.api.search({ text: arg, peer, limit: 20 });
+      if (found.length === 0) return app.note(colors.dim(`no messages with ${peer} match ${JSON.stringify(arg)}`));
+      const lines = found.map((e) => formatEntry(e, show, highlight(e.text, matchRanges(e.text, terms))));
+      return app.note([colors.dim(`— ${found.length} match${found.length === 1 ? "" : "es"}, newest first —`), ...lines, colors.dim("—")].join("\n"));
+    }
+    case "/block":
+    case "/unblock": {
+      const c = await app.api.setBlocked(peer, cmd === "/block");
+      await app.refresh("contacts");
+      return app.note(colors.yellow(c.blocked ? `* ${peer} blocked: their links are refused, your messages to them wait` : `* ${peer} unblocked: waiting messages go out`));
+    }
+    case "/cancel": {
+      const mine = app.undelivered.get(peer) ?? [];
+      const last = mine.at(-1);
+      if (!last) return app.note(colors.dim("nothing to withdraw: every message you wrote here was delivered"));
+      const [o] = await app.api.cancel([last]);
+      mine.pop();
+      if (!o || o.before === "delivered") return app.note(colors.dim("too late: it was delivered"));
+      app.current!.setStatus(last, "cancelled");
+      return app.note(colors.yellow(o.onTheWire ? "* withdrawn, but it was already on the wire: it may still arrive" : "* withdrawn: it will not be sent"));
+    }
+    default:
+      return app.note(colors.red(`! unknown command ${cmd}: /help lists them (start a line with // to send it as it is)`));
+  }
+}
+
+async function listCommand(app: ChatApp, cmd: string, arg: string): Promise<void> {
+  switch (cmd) {
+    case "/help":
+    case "/?":
+      return app.listNote(LIST_HELP);
+    case "/accept":
+    case "/reject":
+    case "/block": {
+      const r = selectedRequest(app);
+      if (!r) return;
+      if (cmd === "/accept") {
+        const a = await app.api.acceptRequest(r.peerId, arg || undefined);
+        // The node's own event says it is a contact now.
+        if (a.moved > 0) app.listNote(colors.green(`* ${a.moved} message${a.moved === 1 ? "" : "s"} from ${a.contact.name} in your history`));
+      } else if (cmd === "/reject") {
+        await app.api.rejectRequest(r.peerId);
+        app.listNote(colors.dim(`* request from ${JSON.stringify(r.name)} rejected: its messages are gone`));
+      } else {
+        await app.api.blockRequest(r.peerId);
+        app.listNote(colors.dim(`* ${r.peerId} blocked: its links are refused from now on`));
+      }
+      return app.refresh("contacts");
+    }
+    default:
+      return app.listNote(colors.red(`! unknown command ${cmd}: /help lists them`));
+  }
+}
+
+/** The request the selection is on; with one request only, that one. */
+function selectedRequest(app: ChatApp): PeerRequest | null {
+  const pick = picks(app.listData())[app.selected];
+  if (pick?.kind === "request") return pick.request;
+  if (app.requests.length === 1) return app.requests[0]!;
+  app.listNote(colors.red(app.requests.length === 0 ? "! no requests waiting" : "! select a request first (↑/↓)"));
+  return null;
+}

@@ -1,0 +1,154 @@
+// One conversation as the full-screen chat holds it: the messages loaded so
+// far from the database (older pages fetched as the user scrolls up), notes
+// of ours between them, the scroll position, the draft, and where the "new
+// since you last read" line goes. Laying it out is layout.ts's; this keeps
+// the order and the blocks, each laid out once per width and status.
+import type { HistoryEntry, NodeApi } from "../control/api.ts";
+import { colors } from "./colors.ts";
+import { dayName, dayOf, entryRows, noteRows, ruleRow, UNREAD_LABEL } from "./layout.ts";
+
+export type Item = { kind: "entry"; entry: HistoryEntry } | { kind: "note"; text: string };
+
+/** Messages fetched per page of scrollback. */
+export const PAGE = 100;
+
+interface Laid {
+  columns: number;
+  status: string;
+  rows: string[];
+}
+
+export class Conversation {
+  readonly items: Item[] = [];
+  private readonly ids = new Map<string, HistoryEntry>();
+  private readonly laid = new WeakMap<Item, Laid>();
+  /** Older messages may be in the database (not all loaded yet). */
+  hasMore = true;
+  private loading: Promise<number> | null = null;
+  /** Rows scrolled up from the newest. */
+  offset = 0;
+  /** What was typed here and not sent, kept while another conversation is open. */
+  draft = "";
+  /** The first unread message: the "new since you last read" line goes above it. */
+  markerBefore: string | null = null;
+  /** Loaded once, when first opened. */
+  loaded = false;
+
+  constructor(
+    readonly peer: string,
+    private readonly self: string,
+  ) {}
+
+  /** The newest `limit` messages, and the read line above the `unread` newest of those that came in. */
+  async open(api: NodeApi, unread: number): Promise<void> {
+    if (!this.loaded) {
+      const limit = Math.max(PAGE, unread + 20);
+      const entries = await api.history({ peer: this.peer, limit });
+      this.hasMore = entries.length === limit;
+      this.prepend(entries);
+      this.loaded = true;
+    }
+    this.placeMarker(unread);
+  }
+
+  /** The read line above the `unread` newest incoming messages (none for 0). */
+  placeMarker(unread: number): void {
+    this.markerBefore = null;
+    if (unread <= 0) return;
+    let left = unread;
+    for (let i = this.items.length - 1; i >= 0; i--) {
+      const it = this.items[i]!;
+      if (it.kind !== "entry" || it.entry.direction !== "in") continue;
+      this.markerBefore = it.entry.id;
+      if (--left === 0) return;
+    }
+  }
+
+  /** One more page of older messages; resolves to how many came (0 once at the start). */
+  loadOlder(api: NodeApi): Promise<number> {
+    if (!this.hasMore) return Promise.resolve(0);
+    if (this.loading) return this.loading;
+    const first = this.items.find((it) => it.kind === "entry") as { entry: HistoryEntry } | undefined;
+    const query = first ? { peer: this.peer, limit: PAGE, before: first.entry.id } : { peer: this.peer, limit: PAGE };
+    this.loading = api
+      .history(query)
+      .then((entries) => {
+        if (entries.length < PAGE) this.hasMore = false;
+        return this.prepend(entries);
+      })
+      .finally(() => (this.loading = null));
+    return this.loading;
+  }
+
+  /** Entries older than what is here, oldest first. Returns how many were new. */
+  prepend(entries: readonly HistoryEntry[]): number {
+    const fresh = entries.filter((e) => !this.ids.has(e.id));
+    for (const e of fresh) this.ids.set(e.id, e);
+    this.items.unshift(...fresh.map((entry) => ({ kind: "entry" as const, entry })));
+    return fresh.length;
+  }
+
+  /** A new message at the end; false when it is here already. */
+  append(entry: HistoryEntry): boolean {
+    if (this.ids.has(entry.id)) return false;
+    this.ids.set(entry.id, entry);
+    this.items.push({ kind: "entry", entry });
+    return true;
+  }
+
+  note(text: string): void {
+    this.items.push({ kind: "note", text });
+  }
+
+  entry(id: string): HistoryEntry | undefined {
+    return this.ids.get(id);
+  }
+
+  /** A mark changed; true when the message is here. */
+  setStatus(id: string, status: string): boolean {
+    const e = this.ids.get(id);
+    if (!e) return false;
+    e.status = status;
+    return true;
+  }
+
+  /** The newest message that came in, to mark read up to it. */
+  lastIncoming(): HistoryEntry | null {
+    for (let i = this.items.length - 1; i >= 0; i--) {
+      const it = this.items[i]!;
+      if (it.kind === "entry" && it.entry.direction === "in") return it.entry;
+    }
+    return null;
+  }
+
+  /**
+   * The blocks to draw, oldest first, at `columns`: a day line where the day
+   * changes (and above the oldest message loaded), the read line, messages
+   * and notes. Messages are laid out again only when the width or their mark changed.
+   */
+  blocks(columns: number): string[][] {
+    const out: string[][] = [];
+    let day: number | null = null;
+    for (const it of this.items) {
+      if (it.kind === "entry") {
+        // By when it happened here (a message that arrived late shows when it was written, in its place).
+        const at = it.entry.received ?? it.entry.time;
+        const d = dayOf(at);
+        if (d !== day) out.push([ruleRow(dayName(at), columns)]);
+        day = d;
+        if (it.entry.id === this.markerBefore) out.push([ruleRow(UNREAD_LABEL, columns, colors.red)]);
+      }
+      out.push(this.rowsOf(it, columns));
+    }
+    return out;
+  }
+
+  private rowsOf(it: Item, columns: number): string[] {
+    const status = it.kind === "entry" ? it.entry.status : "";
+    const have = this.laid.get(it);
+    if (have && have.columns === columns && have.status === status) return have.rows;
+    const rows = it.kind === "entry" ? entryRows(it.entry, this.self, columns) : noteRows(it.text, columns);
+    this.laid.set(it, { columns, status, rows });
+    return rows;
+  }
+}

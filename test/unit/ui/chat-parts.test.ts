@@ -1,0 +1,133 @@
+// The full-screen chat's keys, completion, notifications, list and status
+// line, without a terminal.
+import { describe, expect, test } from "bun:test";
+import type { PeerRequest } from "../../../src/control/api.ts";
+import type { PeerId } from "../../../src/protocol/peer-id.ts";
+import { Completer } from "../../../src/ui/complete.ts";
+import { LineEditor, parseKeys } from "../../../src/ui/input.ts";
+import { listRows, picks, type ListData } from "../../../src/ui/list-view.ts";
+import { notification, notificationKind } from "../../../src/ui/notify.ts";
+import { statusRow } from "../../../src/ui/status-line.ts";
+
+describe("keys of the full-screen chat", () => {
+  test("a bracketed paste is one text key with its line breaks (control characters dropped, tabs kept)", () => {
+    const { keys } = parseKeys("\x1b[200~one\r\ntwo\x07\n\tthree\x1b[201~", { paste: "text" });
+    expect(keys).toEqual([{ kind: "text", text: "one\ntwo\n\tthree" }]);
+    // Without the option a paste's lines are still enters (the questions before the chat).
+    expect(parseKeys("\x1b[200~a\nb\x1b[201~").keys).toEqual([{ kind: "text", text: "a" }, { kind: "enter" }, { kind: "text", text: "b" }]);
+  });
+
+  test("Alt-Enter, Alt-digits, Alt-A, page keys, the wheel in SGR mode, focus reports", () => {
+    const { keys, rest } = parseKeys("\x1b\r\x1b3\x1ba\x1b[5~\x1b[6~\x1b[<64;10;5M\x1b[<65;10;5M\x1b[<0;3;4M\x1b[I\x1b[O\x0e\x10\t");
+    expect(rest).toBe("");
+    expect(keys).toEqual([
+      { kind: "newline" },
+      { kind: "alt-digit", digit: 3 },
+      { kind: "next-unread" },
+      { kind: "page-up" },
+      { kind: "page-down" },
+      { kind: "wheel-up" },
+      { kind: "wheel-down" },
+      { kind: "ignored" },
+      { kind: "focus-in" },
+      { kind: "focus-out" },
+      { kind: "next" },
+      { kind: "prev" },
+      { kind: "tab" },
+    ]);
+    // A mouse report never leaks into the text.
+    expect(parseKeys("a\x1b[<64;100;50Mb").keys).toEqual([{ kind: "text", text: "a" }, { kind: "wheel-up" }, { kind: "text", text: "b" }]);
+    // A lone Esc waits: the terminal layer decides, after a moment, that it was the key.
+    expect(parseKeys("\x1b")).toEqual({ keys: [], rest: "\x1b" });
+  });
+
+  test("the editor: Alt-Enter breaks the line, Ctrl-N/Ctrl-P recall as ↓/↑ do", () => {
+    const e = new LineEditor();
+    for (const k of parseKeys("first\r").keys) e.apply(k);
+    for (const k of parseKeys("one\x1b\rtwo").keys) e.apply(k);
+    expect(e.line).toBe("one\ntwo");
+    expect(e.apply({ kind: "enter" })).toEqual({ kind: "submit", line: "one\ntwo" });
+    e.apply({ kind: "prev" });
+    expect(e.line).toBe("one\ntwo");
+    e.apply({ kind: "prev" });
+    expect(e.line).toBe("first");
+    e.apply({ kind: "next" });
+    expect(e.line).toBe("one\ntwo");
+  });
+});
+
+describe("Completer", () => {
+  const ctx = { names: ["bob", "bobby", "carol"], commands: ["/search", "/status", "/switch"], nameCommands: ["/switch"], bareNames: false };
+
+  test("as far as the matches agree, then one by one", () => {
+    const c = new Completer();
+    expect(c.complete({ ...ctx, line: "/switch c" })).toBe("/switch carol");
+    expect(c.complete({ ...ctx, line: "/switch b" })).toBe("/switch bob");
+    expect(c.complete({ ...ctx, line: "/switch bob" })).toBe("/switch bobby");
+    expect(c.complete({ ...ctx, line: "/switch bobby" })).toBe("/switch bob");
+    expect(c.complete({ ...ctx, line: "/s" })).toBe("/search");
+    expect(c.complete({ ...ctx, line: "/sw" })).toBe("/switch ");
+    expect(c.complete({ ...ctx, line: "hello b" })).toBeNull();
+    expect(c.complete({ ...ctx, line: "car", bareNames: true })).toBe("carol");
+    expect(c.complete({ ...ctx, line: "rol", bareNames: true })).toBe("carol");
+  });
+});
+
+describe("notifications", () => {
+  test("the sequence the terminal understands; a peer's control characters never get into it", () => {
+    expect(notificationKind({ TERM: "xterm-kitty" })).toBe("osc9");
+    expect(notificationKind({ TERM: "foot" })).toBe("osc777");
+    expect(notificationKind({ TERM: "xterm-256color", VTE_VERSION: "7600" })).toBe("osc777");
+    const n = notification("p2pchat: bob", "hi\x07\x1b]0;pwned\x07 there", { TERM: "xterm-kitty" });
+    expect(n).toStartWith("\x1b]9;p2pchat: bob: hi ]0;pwned");
+    expect(n.slice(1, -1)).not.toMatch(/[\x00-\x1f]/);
+    expect(notification("a;b", "x;y", { TERM: "foot" })).toBe("\x1b]777;notify;a,b;x;y\x07");
+    expect(notification("t", "b", { TERM: "screen", TMUX: "/tmp/tmux" })).toBe("\x1bPtmux;\x1b\x1b]9;t: b\x07\x1b\\");
+  });
+});
+
+describe("the conversations list and the status line", () => {
+  const request: PeerRequest = {
+    peerId: "WKHH6OA-AAAAAAA-AAAAAAA-AAAAAAA-AAAAAAA-AAAAAAA-AAAAAAA-AAAAAAA" as PeerId,
+    name: "bоb", // a Cyrillic о
+    host: "127.0.0.1",
+    port: 1,
+    firstSeen: 0,
+    lastSeen: 0,
+    blocked: false,
+    waiting: 2,
+  };
+  const data: ListData = {
+    conversations: [
+      { name: "bob", unread: 2, last: { id: "1", direction: "in", peer: "bob", text: "are you there?\nsecond line", status: "received", time: Date.now() } },
+      { name: "carol", unread: 0, last: null },
+    ],
+    states: new Map([["bob", { name: "bob", state: "linked", stateText: "linked", address: null, lastSeen: null, lastError: null, lastErrorAt: null, nextRetryAt: null, pending: 0 }]]),
+    requests: [request],
+    contacts: [{ name: "bob" } as ListData["contacts"][number], { name: "carol" } as ListData["contacts"][number]],
+  };
+
+  test("a row per contact with its unread count, state and last message; requests apart, an imitation said plainly", () => {
+    const rows = listRows(data, 0, 80, 12, ["a note"]);
+    expect(rows).toHaveLength(12);
+    expect(rows[1]!.trimEnd()).toMatch(/^›1 bob\s+\(2\)\s+linked\s+\d\d:\d\d\s+are you there\?$/);
+    expect(rows[2]).toMatch(/^ 2 carol\s+no messages yet$/);
+    const req = rows.find((r) => r.includes("(unverified)"))!;
+    expect(req).toContain('"bоb" (unverified) NOT your contact bob');
+    expect(req).toContain("2 waiting");
+    expect(rows.at(-1)).toBe("a note");
+    expect(picks(data).map((p) => p.kind)).toEqual(["contact", "contact", "request"]);
+  });
+
+  test("the selected row stays in view in a short list; nothing is wider than the screen", () => {
+    const many: ListData = { ...data, conversations: Array.from({ length: 30 }, (_, i) => ({ name: `c${i}`, unread: i, last: null })) };
+    const rows = listRows(many, 25, 40, 8, []);
+    expect(rows.some((r) => r.startsWith("›  c25"))).toBe(true);
+    expect(rows.every((r) => Bun.stringWidth(r) <= 40)).toBe(true);
+  });
+
+  test("the status line counts the other conversations' unread messages", () => {
+    const row = statusRow({ self: "alice", current: "carol", unread: [{ name: "bob", unread: 2 }, { name: "dave", unread: 1 }], requests: 1, below: 0, newBelow: 0, hint: "" }, 60);
+    expect(row).toBe(" alice › carol │ bob (2) dave (1) │ 1 request".padEnd(60));
+  });
+});
