@@ -128,9 +128,10 @@ export class Dialer {
 
   /**
    * Puts the addresses the round has not planned right after the one it
-   * tries now, in their order. A dial still waiting for TCP to connect gives
-   * way to them at once: an address nobody answers any more (a peer that
-   * moved) holds a dial until the handshake deadline; it is tried again last.
+   * tries now, in their order. A dial that has not got through TCP and TLS
+   * yet (Bun opens a TLS socket once its handshake is done) gives way to them
+   * at once: an address nobody answers any more (a peer that moved) holds a
+   * dial until the handshake deadline; it is tried again last.
    */
   private extend(contact: Contact, attempt: Attempt, plan: Target[]): void {
     if (insertFresh(attempt.plan, attempt.at, plan) === 0 || attempt.link.state !== "connecting") return;
