@@ -7,6 +7,7 @@ import sqlite003 from "../../sql/sqlite/migrations/003-search.sql" with { type: 
 import sqlite004 from "../../sql/sqlite/migrations/004-trust.sql" with { type: "text" };
 import sqlite005 from "../../sql/sqlite/migrations/005-addresses.sql" with { type: "text" };
 import sqlite006 from "../../sql/sqlite/migrations/006-reach.sql" with { type: "text" };
+import sqlite008 from "../../sql/sqlite/migrations/008-groups.sql" with { type: "text" };
 import mysqlSchema from "../../sql/mysql/schema/000-migrations-table.sql" with { type: "text" };
 import mysql001 from "../../sql/mysql/migrations/001-original.sql" with { type: "text" };
 import mysql002 from "../../sql/mysql/migrations/002-keys-ids-times.sql" with { type: "text" };
@@ -14,6 +15,7 @@ import mysql003 from "../../sql/mysql/migrations/003-search.sql" with { type: "t
 import mysql004 from "../../sql/mysql/migrations/004-trust.sql" with { type: "text" };
 import mysql005 from "../../sql/mysql/migrations/005-addresses.sql" with { type: "text" };
 import mysql006 from "../../sql/mysql/migrations/006-reach.sql" with { type: "text" };
+import mysql008 from "../../sql/mysql/migrations/008-groups.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -35,6 +37,8 @@ export const SQLITE_SQL: DialectSql = {
     { version: 4, name: "trust", sql: sqlite004 },
     { version: 5, name: "addresses", sql: sqlite005 },
     { version: 6, name: "reach", sql: sqlite006 },
+    // 7 is the terminal UI's read marks (another branch).
+    { version: 8, name: "groups", sql: sqlite008 },
   ],
 };
 
@@ -47,5 +51,6 @@ export const MYSQL_SQL: DialectSql = {
     { version: 4, name: "trust", sql: mysql004 },
     { version: 5, name: "addresses", sql: mysql005 },
     { version: 6, name: "reach", sql: mysql006 },
+    { version: 8, name: "groups", sql: mysql008 },
   ],
 };

@@ -92,7 +92,8 @@ export class SqliteStore extends SqlStore {
    * One fsync fewer on each side of a message's path.
    */
   override async write(batch: WriteBatch): Promise<WriteResult> {
-    const want = batch.incoming && batch.incoming.length > 0 ? "FULL" : "NORMAL";
+    const received = (batch.incoming && batch.incoming.length > 0) || batch.groups?.some((g) => g.received);
+    const want = received ? "FULL" : "NORMAL";
     if (want !== this.synchronous) {
       await this.sql.unsafe(`PRAGMA synchronous = ${want}`);
       this.synchronous = want;
