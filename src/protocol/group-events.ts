@@ -5,7 +5,8 @@
 // is stored and relayed exactly as its author wrote it (the signature covers
 // those bytes), never re-serialized.
 //
-//   create  {"name", "nonce", "peer"}  the creator's seq 1: the group's id is groupIdFor(creator, nonce)
+//   create  {"name", "nonce", "peer", "owner"}  the creator's seq 1: the group's id is groupIdFor(creator,
+//                                             nonce); peer and owner are the creator's peer id and name
 //   add     {"key", "peer", "name"}    by the creator: a member (author key, peer id, the creator's name for it)
 //   remove  {"key", "until"}           by the creator: the member's seqs above `until` are refused from now on
 //   leave   {}                         by the member itself: its seqs after this one are refused
@@ -21,7 +22,7 @@ export const MAX_GROUP_NAME = 40;
 export const MAX_EVENT_BODY = 1024;
 
 export type GroupEvent =
-  | { kind: "create"; name: string; nonce: string; peer: PeerId }
+  | { kind: "create"; name: string; nonce: string; peer: PeerId; owner: string }
   | { kind: "add"; key: string; peer: PeerId; name: string }
   | { kind: "remove"; key: string; until: number }
   | { kind: "leave" };
@@ -35,7 +36,7 @@ export function encodeGroupEvent(e: GroupEvent): { kind: number; body: string } 
   let out: { kind: number; body: string };
   switch (e.kind) {
     case "create":
-      out = { kind: GROUP_KIND.create, body: JSON.stringify({ name: e.name, nonce: e.nonce, peer: e.peer }) };
+      out = { kind: GROUP_KIND.create, body: JSON.stringify({ name: e.name, nonce: e.nonce, peer: e.peer, owner: e.owner }) };
       break;
     case "add":
       out = { kind: GROUP_KIND.add, body: JSON.stringify({ key: e.key, peer: e.peer, name: e.name }) };
@@ -66,7 +67,7 @@ export function decodeGroupEvent(kind: number, body: string): GroupEvent | null 
     case GROUP_KIND.create: {
       const nonce = field(json, "nonce");
       if (typeof nonce !== "string" || !isHexKey(nonce, 16)) throw bad("create: nonce is not 16 bytes of hex");
-      return { kind: "create", name: name(field(json, "name"), "create: name"), nonce, peer: peer(field(json, "peer"), "create") };
+      return { kind: "create", name: name(field(json, "name"), "create: name"), nonce, peer: peer(field(json, "peer"), "create"), owner: name(field(json, "owner"), "create: owner") };
     }
     case GROUP_KIND.add: {
       const key = field(json, "key");

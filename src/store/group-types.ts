@@ -33,6 +33,8 @@ export interface GroupMemberRow {
   addedSeq: number;
   /** Its seqs above this are refused (removed, or left); null while a member. */
   until: number | null;
+  /** The seq of the event that ended its membership (the creator's remove, or its own leave). */
+  gone: number | null;
   /** Highest seq held with no gap below. */
   contig: number;
 }
@@ -85,7 +87,7 @@ export interface GroupSnapshot {
   groups: GroupRow[];
   members: GroupMemberRow[];
   /** Rows stored but not shown yet (an earlier seq of their author is missing). */
-  waiting: { group: string; author: string; seq: number }[];
+  waiting: GroupMessageRow[];
   receipts: GroupReceipt[];
   /** The highest display position given out. */
   maxPos: number;

@@ -61,10 +61,10 @@ export class SqlGroups {
       const fresh: Row[] = [];
       for (const m of list) {
         if (have.has(m.author)) {
-          await tx`UPDATE group_member SET peer_id = ${m.peerId}, name = ${m.name}, added_seq = ${m.addedSeq}, until_seq = ${m.until}, contig = ${m.contig}
+          await tx`UPDATE group_member SET peer_id = ${m.peerId}, name = ${m.name}, added_seq = ${m.addedSeq}, until_seq = ${m.until}, gone_seq = ${m.gone}, contig = ${m.contig}
             WHERE group_id = ${group} AND author = ${m.author}`;
         } else {
-          fresh.push({ group_id: group, author: m.author, peer_id: m.peerId, name: m.name, added_seq: m.addedSeq, until_seq: m.until, contig: m.contig });
+          fresh.push({ group_id: group, author: m.author, peer_id: m.peerId, name: m.name, added_seq: m.addedSeq, until_seq: m.until, gone_seq: m.gone, contig: m.contig });
         }
       }
       for (let i = 0; i < fresh.length; i += CHUNK) await tx`INSERT INTO group_member ${tx(fresh.slice(i, i + CHUNK))}`;
@@ -131,14 +131,15 @@ export class SqlGroups {
   async snapshot(): Promise<GroupSnapshot> {
     const groups: Row[] = await this.sql`SELECT * FROM chat_group ORDER BY joined_at, group_id`;
     const members: Row[] = await this.sql`SELECT * FROM group_member ORDER BY group_id, added_seq, author`;
-    const waiting: Row[] = await this.sql`SELECT group_id, author, aseq FROM group_message WHERE pos IS NULL ORDER BY group_id, author, aseq`;
+    const waiting: Row[] = await this.sql`
+      SELECT group_id, author, aseq, id, kind, body, sig, created_at, received_at, pos FROM group_message WHERE pos IS NULL ORDER BY group_id, author, aseq`;
     const receipts: Row[] = await this.sql`SELECT group_id, member, author, seq FROM group_receipt`;
     const [max]: Row[] = await this.sql`SELECT MAX(pos) AS p FROM group_message`;
     const keys: Row[] = await this.sql`SELECT peer_id, author FROM group_peer_key`;
     return {
       groups: groups.map(toGroup),
       members: members.map(toMember),
-      waiting: waiting.map((r) => ({ group: String(r.group_id), author: String(r.author), seq: Number(r.aseq) })),
+      waiting: waiting.map(toMessage),
       receipts: receipts.map((r) => ({ group: String(r.group_id), member: String(r.member), author: String(r.author), seq: Number(r.seq) })),
       maxPos: Number(max?.p ?? 0),
       peerKeys: keys.map((r) => ({ peerId: String(r.peer_id) as PeerId, author: String(r.author) })),
@@ -312,6 +313,7 @@ function toMember(r: Row): GroupMemberRow {
     name: String(r.name),
     addedSeq: Number(r.added_seq),
     until: r.until_seq === null || r.until_seq === undefined ? null : Number(r.until_seq),
+    gone: r.gone_seq === null || r.gone_seq === undefined ? null : Number(r.gone_seq),
     contig: Number(r.contig),
   };
 }

@@ -19,6 +19,7 @@ CREATE TABLE group_member (
   name VARCHAR(64) NOT NULL,
   added_seq BIGINT NOT NULL,
   until_seq BIGINT NULL,
+  gone_seq BIGINT NULL,
   contig BIGINT NOT NULL DEFAULT 0,
   PRIMARY KEY (group_id, author)
 ) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;

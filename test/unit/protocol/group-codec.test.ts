@@ -176,7 +176,7 @@ describe("signatures and ids", () => {
 describe("events", () => {
   test("each event round-trips through its kind and body", () => {
     const events = [
-      { kind: "create" as const, name: "book-club", nonce: "0f".repeat(16), peer: PEER },
+      { kind: "create" as const, name: "book-club", nonce: "0f".repeat(16), peer: PEER, owner: "alice" },
       { kind: "add" as const, key: B, peer: PEER, name: "bob" },
       { kind: "remove" as const, key: B, until: 12 },
       { kind: "leave" as const },
@@ -192,10 +192,11 @@ describe("events", () => {
   test("malformed events are refused, naming the field", () => {
     const bad: [number, string][] = [
       [GROUP_KIND.create, "[]"],
-      [GROUP_KIND.create, JSON.stringify({ name: "", nonce: "0f".repeat(16), peer: PEER })],
-      [GROUP_KIND.create, JSON.stringify({ name: "a b", nonce: "0f".repeat(16), peer: PEER })],
-      [GROUP_KIND.create, JSON.stringify({ name: "x\u200b", nonce: "0f".repeat(16), peer: PEER })],
-      [GROUP_KIND.create, JSON.stringify({ name: "x", nonce: "0f", peer: PEER })],
+      [GROUP_KIND.create, JSON.stringify({ name: "", nonce: "0f".repeat(16), peer: PEER, owner: "a" })],
+      [GROUP_KIND.create, JSON.stringify({ name: "ab", nonce: "0f".repeat(16), peer: PEER })], // no owner
+      [GROUP_KIND.create, JSON.stringify({ name: "a b", nonce: "0f".repeat(16), peer: PEER, owner: "a" })],
+      [GROUP_KIND.create, JSON.stringify({ name: "x\u200b", nonce: "0f".repeat(16), peer: PEER, owner: "a" })],
+      [GROUP_KIND.create, JSON.stringify({ name: "x", nonce: "0f", peer: PEER, owner: "a" })],
       [GROUP_KIND.add, JSON.stringify({ key: B.toUpperCase(), peer: PEER, name: "bob" })],
       [GROUP_KIND.add, JSON.stringify({ key: B, peer: PEER.toLowerCase(), name: "bob" })],
       [GROUP_KIND.remove, JSON.stringify({ key: B, until: -1 })],

@@ -41,9 +41,9 @@ async function seed(store: Store): Promise<void> {
       {
         groups: [group],
         members: [
-          { group: G, author: ME, peerId: ME_PEER, name: "me", addedSeq: 0, until: null, contig: 3 },
-          { group: G, author: BOB, peerId: BOB_PEER, name: "bob", addedSeq: 2, until: null, contig: 0 },
-          { group: G, author: CAROL, peerId: CAROL_PEER, name: "carol", addedSeq: 3, until: null, contig: 0 },
+          { group: G, author: ME, peerId: ME_PEER, name: "me", addedSeq: 0, until: null, gone: null, contig: 3 },
+          { group: G, author: BOB, peerId: BOB_PEER, name: "bob", addedSeq: 2, until: null, gone: null, contig: 0 },
+          { group: G, author: CAROL, peerId: CAROL_PEER, name: "carol", addedSeq: 3, until: null, gone: null, contig: 0 },
         ],
         messages: [
           msg(ME, 1, JSON.stringify({ name: "club", nonce: "0f".repeat(16), peer: ME_PEER }), 1, 1),
@@ -72,10 +72,7 @@ for (const dialect of dialects) {
         await seed(store);
         await store.write({ at: 0, groups: [{ messages: [msg(BOB, 2, "two", null), msg(BOB, 3, "three", null)], received: true }] });
         let snap = await store.groupSnapshot();
-        expect(snap.waiting).toEqual([
-          { group: G, author: BOB, seq: 2 },
-          { group: G, author: BOB, seq: 3 },
-        ]);
+        expect(snap.waiting).toEqual([msg(BOB, 2, "two", null), msg(BOB, 3, "three", null)]);
         expect((await store.history({ peer: "#club", limit: 10 })).map((e) => e.text)).toEqual(['created the group "club"', "added bob", "added carol"]);
         await store.write({
           at: 0,
@@ -86,7 +83,7 @@ for (const dialect of dialects) {
                 { group: G, author: BOB, seq: 2, pos: 5 },
                 { group: G, author: BOB, seq: 3, pos: 6 },
               ],
-              members: [{ group: G, author: BOB, peerId: BOB_PEER, name: "bob", addedSeq: 2, until: null, contig: 3 }],
+              members: [{ group: G, author: BOB, peerId: BOB_PEER, name: "bob", addedSeq: 2, until: null, gone: null, contig: 3 }],
             },
           ],
         });
@@ -113,7 +110,7 @@ for (const dialect of dialects) {
           at: 0,
           groups: [
             {
-              members: [{ group: G, author: CAROL, peerId: CAROL_PEER, name: "carol", addedSeq: 3, until: 1, contig: 1 }],
+              members: [{ group: G, author: CAROL, peerId: CAROL_PEER, name: "carol", addedSeq: 3, until: 1, gone: 4, contig: 1 }],
               messages: [msg(ME, 4, JSON.stringify({ key: CAROL, until: 1 }), 6, 3)],
               drops: [{ group: G, author: CAROL, above: 1 }],
             },
@@ -131,7 +128,7 @@ for (const dialect of dialects) {
     test("receipts only rise; our own messages say how many members hold them", async () => {
       await withStore(dialect, async (store) => {
         await seed(store);
-        await store.write({ at: 0, groups: [{ messages: [msg(ME, 4, "hello all", 4)], members: [{ group: G, author: ME, peerId: ME_PEER, name: "me", addedSeq: 0, until: null, contig: 4 }] }] });
+        await store.write({ at: 0, groups: [{ messages: [msg(ME, 4, "hello all", 4)], members: [{ group: G, author: ME, peerId: ME_PEER, name: "me", addedSeq: 0, until: null, gone: null, contig: 4 }] }] });
         await store.write({ at: 0, groups: [{ receipts: [{ group: G, member: BOB, author: ME, seq: 4 }, { group: G, member: CAROL, author: ME, seq: 3 }] }] });
         await store.write({ at: 0, groups: [{ receipts: [{ group: G, member: BOB, author: ME, seq: 2 }] }] });
         let [last] = (await store.history({ peer: "#club", limit: 1 })).slice(-1);
