@@ -24,6 +24,10 @@ import { Requests } from "./requests.ts";
 import { RetryTimer, type RetryOptions } from "./retry.ts";
 import { LocalSession } from "./session.ts";
 import { nodeStatus, type NodeStatus } from "./status.ts";
+import { loadOrCreateDiscoveryKey } from "../reach/discovery-key.ts";
+import { GroupBook } from "./groups/book.ts";
+import { authorKey } from "./groups/keys.ts";
+import { GROUPS_CAP, GroupSync } from "./groups/sync.ts";
 
 export type { LinkInfo, NodeStatus } from "./status.ts";
 
@@ -78,6 +82,9 @@ export class ChatNode {
   readonly peers: Peers;
   readonly legacy: LegacyPeers;
   readonly retry: RetryTimer<string>;
+  /** Group chat (node/groups/): the sync engine and what users do with groups. */
+  readonly groups: GroupSync;
+  readonly groupBook: GroupBook;
   private readonly sessionId = crypto.randomUUID();
   private discoverable = false;
   private stopped = false;
@@ -107,6 +114,17 @@ export class ChatNode {
     this.retry = new RetryTimer<string>(opts.retry);
     this.host = opts.host ?? local.config.host;
     this.port = opts.port ?? local.config.port;
+    this.groups = new GroupSync({
+      self: local.identity.peerId,
+      name: () => this.name,
+      store,
+      journal: this.journal,
+      contacts: this.contacts,
+      emit,
+      linkTo: (c) => this.peers.linkTo(c),
+      dial: (c) => this.peers.dial(c),
+    });
+    this.groupBook = new GroupBook({ self: local.identity.peerId, name: () => this.name, sync: this.groups, contacts: this.contacts, checkText });
     this.peers = new Peers({
       self: local.identity.peerId,
       store,
@@ -127,9 +145,11 @@ export class ChatNode {
       owed: async (name) => {
         const c = this.contacts.byName(name);
         if (!c) return false;
+        if (this.groups.owes(c)) return true;
         const to = this.recipientOf(c);
         return (await this.journal.read(() => this.opts.store.pendingFor(to, 0, 1))).length > 0;
       },
+      groups: this.groups,
     });
     this.transport = new Transport({ identity: local.identity, handler: this.peers, hello: (link) => this.hello(link), limits: opts.limits });
     this.legacy = new LegacyPeers({
@@ -154,6 +174,7 @@ export class ChatNode {
       if (opts.maintenance !== false) log.debug(`store: ${await opts.store.startMaintenance()}`);
       await node.contacts.reload();
       await node.requests.reload();
+      await node.groups.load(authorKey(await loadOrCreateDiscoveryKey(opts.local.home)));
       if (opts.discoverable ?? opts.local.config.discoverable) await node.setDiscoverable(true);
       return node;
     } catch (err) {
@@ -192,7 +213,7 @@ export class ChatNode {
 
   /** What we tell a peer about ourselves: where we listen, and on a dial to an inviter, its token. */
   private hello(link: Link): Hello {
-    const hello: Hello = { type: "hello", version: PROTOCOL_VERSION, name: this.name, port: this.transport.listening?.port ?? 0, caps: ["ack-batch"], session: this.sessionId };
+    const hello: Hello = { type: "hello", version: PROTOCOL_VERSION, name: this.name, port: this.transport.listening?.port ?? 0, caps: ["ack-batch", GROUPS_CAP], session: this.sessionId };
     const addrs = this.addresses().slice(0, MAX_ADDRS);
     if (addrs.length > 0) hello.addrs = addrs;
     const token = link.direction === "out" ? this.peers.contactOf(link)?.inviteToken : null;
@@ -280,8 +301,16 @@ export class ChatNode {
     return this.send(name, text);
   }
 
-  /** Many messages to one peer, in one transaction (the benchmark, scripts, piped input). */
+  /** Many messages to one peer (or '#group'), in one transaction (the benchmark, scripts, piped input). */
   sendMany(peer: string, texts: readonly string[]): Promise<string[]> {
+    if (this.groupBook.has(peer) || (peer.startsWith("#") && !this.contacts.byName(peer))) {
+      if (this.stopped) return Promise.reject(new NodeError("NOT_RUNNING", "the node has stopped"));
+      try {
+        return this.groupBook.send(peer, texts);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     const contact = this.contacts.byName(peer);
     if (contact) return this.enqueue(contact, texts);
     // Perhaps added by another process: look again, then give up.
@@ -320,7 +349,10 @@ export class ChatNode {
   }
 
   statusOf(ids: readonly string[]): Promise<Map<string, OutStatus>> {
-    return this.journal.read(() => this.opts.store.statusOf(ids));
+    return this.journal.read(() => this.opts.store.statusOf(ids)).then((m) => {
+      for (const [id, s] of this.groups.statusOf(ids)) m.set(id, s);
+      return m;
+    });
   }
 
   /** Whom a contact's messages are for. */
@@ -340,6 +372,7 @@ export class ChatNode {
     this.retry.cancelAll();
     try {
       // Links close; their handlers queue the `unsent` writes; then commit everything.
+      this.groups.stop();
       this.legacy.transport.stopListening();
       this.legacy.closeAll("shutting down");
       await this.transport.stop();

@@ -33,7 +33,7 @@ export interface GroupMemberRow {
   addedSeq: number;
   /** Its seqs above this are refused (removed, or left); null while a member. */
   until: number | null;
-  /** The seq of the event that ended its membership (the creator's remove, or its own leave). */
+  /** The creator's seq of the event that removed it; null while a member, or when it left by itself. */
   gone: number | null;
   /** Highest seq held with no gap below. */
   contig: number;

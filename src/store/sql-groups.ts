@@ -239,7 +239,7 @@ export class SqlGroups {
         id: m.id,
         direction: own ? "out" : "in",
         peer: `#${g.alias}`,
-        text: event ? describeEvent(m, nameOf) : m.body,
+        text: event ? describeGroupEvent(m, nameOf) : m.body,
         status: "received",
         time: own ? m.created : m.received,
         author: own ? names.get(m.author) : nameOf(m.author),
@@ -255,8 +255,8 @@ export class SqlGroups {
   }
 }
 
-/** An event, in words (the author is shown beside it). */
-function describeEvent(m: GroupMessageRow, nameOf: (key: unknown) => string): string {
+/** An event, in words (its author is shown beside it): "added bob". `nameOf` names a member by its key. */
+export function describeGroupEvent(m: Pick<GroupMessageRow, "kind" | "body">, nameOf: (key: unknown) => string): string {
   let o: Record<string, unknown> = {};
   try {
     const v = JSON.parse(m.body);

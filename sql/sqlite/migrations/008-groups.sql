@@ -11,8 +11,8 @@
 -- group_member: the member list, kept by the creator's signed events and
 -- replayed in order here: added by the creator's event at `added_seq`,
 -- refused above `until_seq` once removed or gone (NULL while a member);
--- `gone_seq` is the seq of the event that ended it (the creator's remove, or
--- the member's own leave): a removed member is still sent the creator's
+-- `gone_seq` is the creator's seq of the event that removed it (NULL when it
+-- left by itself): a removed member is still sent the creator's
 -- events up to that one, so it learns it was removed, and nothing else.
 -- `contig` is the highest seq of that author held with no gap below: the
 -- vector this node offers its peers.

@@ -252,12 +252,12 @@ export class GroupModel {
       case "remove":
         return this.end(ev.key, ev.until, row.seq, "removed", b);
       case "leave":
-        return this.end(row.author, row.seq, row.seq, "left", b);
+        return this.end(row.author, row.seq, null, "left", b);
     }
   }
 
-  /** A member is gone: its seqs above `until` are refused, and dropped where stored. */
-  private end(author: string, until: number, gone: number, why: "removed" | "left", b: Batch): void {
+  /** A member is gone: its seqs above `until` are refused, and dropped where stored. `gone`: the creator's remove (null: it left). */
+  private end(author: string, until: number, gone: number | null, why: "removed" | "left", b: Batch): void {
     const m = this.members.get(author);
     if (!m || m.until !== null) return;
     m.until = until;

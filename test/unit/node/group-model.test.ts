@@ -130,7 +130,7 @@ describe("group model", () => {
   test("leaving: the member's own event ends it; our own removal or leave changes our state", () => {
     const g = bobsGroup();
     feed(g, row(CAROL, 1), ev(CAROL, 2, { kind: "leave" }));
-    expect(g.members.get(CAROL)).toMatchObject({ until: 2, gone: 2 });
+    expect(g.members.get(CAROL)).toMatchObject({ until: 2, gone: null });
     expect(feed(g, row(CAROL, 3)).refusals).toEqual(["removed"]);
     const r = feed(g, ev(ALICE, 4, { kind: "remove", key: BOB, until: 0 }));
     expect(g.state).toBe("removed");

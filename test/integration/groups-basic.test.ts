@@ -1,0 +1,37 @@
+// Three nodes, one group: created with two contacts, messages both ways,
+// delivered-to counts, and a member added later catching up on history.
+import { expect, test } from "bun:test";
+import type { NodeEvent } from "../../src/node/events.ts";
+import { befriend, eventually, startNode, type TestNode } from "../helpers/nodes.ts";
+
+const linked = (n: TestNode, peer: string) => n.until((e) => e.type === "link" && e.up && e.peer === peer, `${n.name} linked to ${peer}`);
+const groupTexts = async (n: TestNode, group: string) => (await n.node.session.history({ peer: group, limit: 100 })).filter((e) => !e.event).map((e) => `${e.author}: ${e.text}`);
+
+test("a group of three: created, written to by all, each message shown once with its author", async () => {
+  await using alice = await startNode("alice");
+  await using bob = await startNode("bob");
+  await using carol = await startNode("carol");
+  await befriend(alice, bob);
+  await befriend(alice, carol);
+  await Promise.all([linked(alice, "bob"), linked(alice, "carol")]);
+  // The group keys come with the links.
+  await eventually(() => alice.node.groups.peerKeys.size === 2, "alice learned both keys");
+  const info = await alice.node.groupBook.create("club", ["bob", "carol"]);
+  expect(info).toMatchObject({ name: "#club", title: "club", role: "creator", members: 3 });
+  await bob.until((e) => e.type === "group" && e.change === "joined", "bob joined");
+  await carol.until((e) => e.type === "group" && e.change === "joined", "carol joined");
+  expect(bob.node.groupBook.list()).toMatchObject([{ name: "#club", creator: "alice", role: "member", members: 3 }]);
+
+  await alice.node.send("#club", "hello both");
+  await bob.node.send("#club", "hi alice");
+  // carol is not bob's contact: bob's message reaches her through alice.
+  await carol.until((e) => e.type === "message" && e.entry.text === "hi alice", "carol got bob's message");
+  await bob.until((e) => e.type === "message" && e.entry.text === "hello both", "bob got alice's");
+  expect(await groupTexts(carol, "#club")).toEqual(["alice: hello both", "bob: hi alice"]);
+  const fromBob = carol.events.find((e): e is Extract<NodeEvent, { type: "message" }> => e.type === "message" && e.entry.text === "hi alice")!;
+  expect(fromBob.entry).toMatchObject({ peer: "#club", author: "bob", direction: "in" });
+  // bob's message: delivered to alice and carol, counted by bob from receipts.
+  await bob.until((e) => e.type === "group-delivery" && e.to === 2 && e.of === 2, "bob's message delivered to 2 of 2");
+  await eventually(async () => (await bob.node.session.history({ peer: "#club", limit: 10 })).some((e) => e.text === "hi alice" && e.delivered?.to === 2), "bob's history says delivered to 2 of 2");
+  expect(carol.node.groups.stats.refused).toEqual({ "bad-signature": 0, "unknown-group": 0, "not-member": 0, removed: 0, ahead: 0, forged: 0 });
+});
