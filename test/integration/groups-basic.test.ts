@@ -15,7 +15,7 @@ test("a group of three: created, written to by all, each message shown once with
   await befriend(alice, carol);
   await Promise.all([linked(alice, "bob"), linked(alice, "carol")]);
   // The group keys come with the links.
-  await eventually(() => alice.node.groups.peerKeys.size === 2, "alice learned both keys");
+  await eventually(() => alice.node.groups.registry.peerKeys.size === 2, "alice learned both keys");
   const info = await alice.node.groupBook.create("club", ["bob", "carol"]);
   expect(info).toMatchObject({ name: "#club", title: "club", role: "creator", members: 3 });
   await bob.until((e) => e.type === "group" && e.change === "joined", "bob joined");

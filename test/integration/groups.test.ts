@@ -17,7 +17,7 @@ const NAMES = ["alice", "bob", "carol", "dave", "erin"] as const;
 /** Each pair of nodes are contacts, and linked. */
 async function mesh(nodes: TestNode[]): Promise<void> {
   for (let i = 0; i < nodes.length; i++) for (let j = i + 1; j < nodes.length; j++) await befriend(nodes[i]!, nodes[j]!);
-  await eventually(() => nodes.every((n) => n.node.groups.peerKeys.size === nodes.length - 1), "every node learned every key");
+  await eventually(() => nodes.every((n) => n.node.groups.registry.peerKeys.size === nodes.length - 1), "every node learned every key");
 }
 
 /** Group rows in a node's database, in the order it stored them: [author name, seq, body]. */
@@ -134,7 +134,7 @@ describe("groups of five", () => {
       // 4. alice removes erin; what erin signs after her last seq is refused.
       await alice.node.groupBook.remove("#club", "erin");
       await erin.until((e) => e.type === "group" && e.change === "removed", "erin learned she was removed");
-      await eventually(() => !carol.node.groups.byAlias("club")!.isMember(erin.node.groups.key.hex), "carol applied the removal");
+      await eventually(() => !carol.node.groups.registry.byAlias("club")!.isMember(erin.node.groups.key.hex), "carol applied the removal");
       linkBetween(erin, carol).sendGroupMessages([signRow(erin.node.groups.key, draft(erin, 1, "still here"))]);
       await eventually(() => refused().removed === 1, "carol refused erin's message");
 

@@ -53,7 +53,7 @@ export class GroupBook {
   /** '#club' or 'club': the group, or NOT_A_GROUP. */
   resolve(name: string): GroupModel {
     const alias = name.startsWith("#") ? name.slice(1) : name;
-    const g = this.d.sync.byAlias(alias);
+    const g = this.d.sync.registry.byAlias(alias);
     if (!g || g.state === "joining") throw NodeError.notAGroup(`#${alias}`);
     return g;
   }
@@ -61,12 +61,12 @@ export class GroupBook {
   /** Whether '#alias' names a group here (else a contact may be named so). */
   has(name: string): boolean {
     if (!name.startsWith("#")) return false;
-    const g = this.d.sync.byAlias(name.slice(1));
+    const g = this.d.sync.registry.byAlias(name.slice(1));
     return g !== undefined && g.state !== "joining";
   }
 
   list(): GroupInfo[] {
-    return [...this.d.sync.models.values()].filter((g) => g.state !== "joining").map((g) => this.info(g)).sort((a, b) => a.name.localeCompare(b.name));
+    return [...this.d.sync.registry.models.values()].filter((g) => g.state !== "joining").map((g) => this.info(g)).sort((a, b) => a.name.localeCompare(b.name));
   }
 
   members(group: string): GroupMemberInfo[] {
@@ -74,7 +74,7 @@ export class GroupBook {
     return [...g.members.values()]
       .sort((a, b) => a.addedSeq - b.addedSeq)
       .map((m) => ({
-        name: this.d.sync.nameOf(g, m.author),
+        name: this.d.sync.registry.nameOf(g, m.author),
         peerId: m.peerId,
         key: m.author,
         role: m.author === g.row.creator ? ("creator" as const) : ("member" as const),
@@ -100,9 +100,9 @@ export class GroupBook {
     const now = Date.now();
     const create = signRow(sync.key, { group: id, author: self, seq: 1, id: groupMessageUuid(id, self, 1), kind, body, created: now, received: now, pos: null });
     const b = new Batch();
-    const g = GroupModel.fromCreate(create, ev, self, sync.uniqueAlias(name), now, sync.counter, b);
+    const g = GroupModel.fromCreate(create, ev, self, sync.registry.uniqueAlias(name), now, sync.registry.counter, b);
     if (g.accept(create, ev, b) !== null) throw new Error("our own create was refused");
-    sync.adopt(g);
+    sync.registry.add(g);
     sync.draftOwn(g, adds.map((a) => this.addEvent(a)), b);
     await sync.commit(b);
     return this.info(g);
@@ -153,11 +153,11 @@ export class GroupBook {
 
   private info(g: GroupModel): GroupInfo {
     const role = g.state === "left" || g.state === "removed" ? g.state : g.row.creator === g.row.selfKey ? "creator" : "member";
-    return { name: `#${g.row.alias}`, id: g.id, title: g.row.name, creator: this.d.sync.nameOf(g, g.row.creator), role, members: g.active().length };
+    return { name: `#${g.row.alias}`, id: g.id, title: g.row.name, creator: this.d.sync.registry.nameOf(g, g.row.creator), role, members: g.active().length };
   }
 
   private mustCreate(g: GroupModel): void {
-    if (g.row.creator !== g.row.selfKey) throw new NodeError("NOT_THE_CREATOR", `only the creator of #${g.row.alias} (${this.d.sync.nameOf(g, g.row.creator)}) adds and removes members`);
+    if (g.row.creator !== g.row.selfKey) throw new NodeError("NOT_THE_CREATOR", `only the creator of #${g.row.alias} (${this.d.sync.registry.nameOf(g, g.row.creator)}) adds and removes members`);
     if (g.state !== "member") throw new NodeError("NOT_A_MEMBER", `you are not in #${g.row.alias} any more`);
   }
 
@@ -166,7 +166,7 @@ export class GroupBook {
     const c = this.d.contacts.byName(name);
     if (!c) throw NodeError.notAContact(name);
     if (!c.peerId || c.legacy) throw new NodeError("NO_GROUP_KEY", `${name} is not pinned yet: its node must answer once before it can join a group`);
-    const key = this.d.sync.peerKeys.get(c.peerId) ?? dkeyToAuthor(c.dkey);
+    const key = this.d.sync.registry.peerKeys.get(c.peerId) ?? dkeyToAuthor(c.dkey);
     if (!key) throw new NodeError("NO_GROUP_KEY", `${name}'s group key is not known yet: it is learned when your nodes link once (both must run a p2pchat that has groups)`);
     if (key === this.d.sync.key.hex) throw new NodeError("BAD_NAME", `${name} has your own key: it cannot be added`);
     return { contact: c, key };
@@ -183,7 +183,7 @@ export class GroupBook {
     const byContact = c?.peerId ? g.memberByPeer(c.peerId) : undefined;
     if (byContact) return byContact;
     const all = [...g.members.values()];
-    const found = all.filter((m) => this.d.sync.nameOf(g, m.author) === name || m.name === name || (name.length >= 8 && m.author.startsWith(name.toLowerCase())));
+    const found = all.filter((m) => this.d.sync.registry.nameOf(g, m.author) === name || m.name === name || (name.length >= 8 && m.author.startsWith(name.toLowerCase())));
     if (found.length === 1) return found[0]!;
     if (found.length > 1) throw new NodeError("BAD_NAME", `${JSON.stringify(name)} names ${found.length} members of #${g.row.alias}: use the start of its key (\`p2pchat group members #${g.row.alias}\`)`);
     throw new NodeError("NOT_A_MEMBER", `${JSON.stringify(name)} is not a member of #${g.row.alias}`);
