@@ -2,7 +2,7 @@ import { defineCommand } from "citty";
 import type { NodeApi } from "../control/api.ts";
 import { logger } from "../log.ts";
 import { NodeError } from "../node/errors.ts";
-import { formatIncoming } from "../ui/format.ts";
+import { formatIncoming, senderOf } from "../ui/format.ts";
 import { connectNode } from "./connect.ts";
 import { ExitCode, EXIT_PENDING, UsageError } from "./errors.ts";
 import { globalArgs } from "./globals.ts";
@@ -14,7 +14,7 @@ import { DeliveryTracker, whyPending } from "./wait.ts";
 export default defineCommand({
   meta: { name: "chat", description: "Talk with one peer (asks who, as the original did, when you do not say)" },
   args: {
-    name: { type: "positional", description: "Contact name", required: false },
+    name: { type: "positional", description: "Contact name, or '#GROUP'", required: false },
     hidden: { type: "boolean", description: "Stay hidden: what you write waits as pending" },
     wait: { type: "string", description: "When input is piped: seconds to wait for delivery at its end (default 10)", valueHint: "SECONDS" },
     quiet: { type: "boolean", description: "No terminal bell on incoming messages" },
@@ -68,6 +68,7 @@ async function askName(api: NodeApi): Promise<string> {
 
 /** A name not in the address book: on a terminal ask for its address and save it; else refuse. */
 async function ensureContact(api: NodeApi, name: string, tty: boolean): Promise<void> {
+  if (name.startsWith("#") && (await api.groups()).some((g) => g.name === name)) return;
   const contacts = await api.contacts();
   if (contacts.some((c) => c.name === name)) return;
   if (!tty) throw NodeError.notAContact(name);
@@ -81,7 +82,7 @@ async function pipeChat(api: NodeApi, peer: string, seconds: number): Promise<vo
   const tracker = await DeliveryTracker.start(api);
   const lost = Promise.withResolvers<string>();
   const unsubscribe = await api.subscribe((e) => {
-    if (e.type === "message") process.stdout.write(formatIncoming(e.entry.peer, e.entry.text, e.entry.time) + "\n");
+    if (e.type === "message") process.stdout.write(formatIncoming(senderOf(e.entry), e.entry.text, e.entry.time) + "\n");
     if (e.type === "stopped") lost.resolve(e.reason);
   });
   let sent = 0;

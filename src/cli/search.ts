@@ -6,13 +6,14 @@ import { withSession } from "./context.ts";
 import { UsageError } from "./errors.ts";
 import { globalArgs } from "./globals.ts";
 import { parseCount } from "./parse.ts";
+import { groupFields } from "./history.ts";
 
 export default markVariadic(
   defineCommand({
     meta: { name: "search", description: "Find messages holding every word and \"quoted phrase\", newest first" },
     args: {
       text: { type: "positional", description: 'Words and "quoted phrases" (the rest of the line), without case or accents', required: true },
-      with: { type: "string", description: "Only messages with this contact", valueHint: "NAME" },
+      with: { type: "string", description: "Only messages with this contact, or in '#GROUP'", valueHint: "NAME" },
       limit: { type: "string", description: "How many of the newest matches (default 50)", valueHint: "N" },
       json: { type: "boolean", description: "Print a JSON array of {id, direction, peer, text, status, time}" },
       ...globalArgs,
@@ -28,7 +29,7 @@ export default markVariadic(
         self: l.config.name,
       }));
       if (args.json) {
-        const out = entries.map((e) => ({ id: e.id, direction: e.direction, peer: e.peer, text: e.text, status: e.status, time: e.time }));
+        const out = entries.map((e) => ({ id: e.id, direction: e.direction, peer: e.peer, text: e.text, status: e.status, time: e.time, ...groupFields(e) }));
         process.stdout.write(JSON.stringify(out, null, 2) + "\n");
         return;
       }

@@ -9,6 +9,8 @@ import type {
   AcceptedRequest,
   CancelOutcome,
   Contact,
+  GroupInfo,
+  GroupMemberInfo,
   HistoryEntry,
   HistoryQuery,
   Invite,
@@ -234,6 +236,25 @@ export class ControlClient implements NodeApi {
   }
   addInvite(text: string, name?: string) {
     return this.call<{ contact: Contact; renamed: boolean; known: boolean }>("addInvite", { text, name });
+  }
+
+  groups() {
+    return this.call<GroupInfo[]>("groups");
+  }
+  groupCreate(name: string, members: readonly string[]) {
+    return this.call<GroupInfo>("groupCreate", { name, members });
+  }
+  groupAdd(group: string, contact: string) {
+    return this.call<GroupMemberInfo>("groupAdd", { group, contact });
+  }
+  groupRemove(group: string, member: string) {
+    return this.call<GroupMemberInfo>("groupRemove", { group, member });
+  }
+  groupLeave(group: string) {
+    return this.call<GroupInfo>("groupLeave", { group });
+  }
+  groupMembers(group: string) {
+    return this.call<GroupMemberInfo[]>("groupMembers", { group });
   }
 
   async subscribe(listener: (event: NodeEvent) => void): Promise<() => void> {

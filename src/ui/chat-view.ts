@@ -9,7 +9,7 @@ import { matchRanges, parseSearch } from "../node/session.ts";
 import { colors } from "./colors.ts";
 import { formatEvent } from "./events.ts";
 import { ChatScreen } from "./chat-screen.ts";
-import { formatClock, formatEntry, formatIncoming, highlight, printable } from "./format.ts";
+import { formatClock, formatEntry, formatIncoming, highlight, printable, senderOf } from "./format.ts";
 import { formatStatus } from "./status.ts";
 
 export interface ChatViewOptions {
@@ -47,7 +47,7 @@ export async function runChatView(api: NodeApi, opts: ChatViewOptions): Promise<
   const ownHead = (time: number) => `[${formatClock(time)}] ${colors.dim(self)}: `;
   const showEntry = (e: HistoryEntry) => {
     if (e.direction === "out") screen.printOwn(e.id, ownHead(e.time) + printable(e.text) + "  ", e.text, e.status);
-    else screen.print(formatIncoming(e.peer, e.text, e.time));
+    else screen.print(formatIncoming(senderOf(e), e.text, e.time));
   };
 
   /** Our messages here not delivered yet, oldest first (for /cancel). */
@@ -59,7 +59,7 @@ export async function runChatView(api: NodeApi, opts: ChatViewOptions): Promise<
   const unsubscribe = await api.subscribe((e: NodeEvent) => {
     switch (e.type) {
       case "message":
-        screen.print(formatIncoming(e.entry.peer, e.entry.text, e.entry.time));
+        screen.print(formatIncoming(senderOf(e.entry), e.entry.text, e.entry.time));
         if (opts.bell) output.write("\x07");
         return;
       case "status":
