@@ -24,6 +24,10 @@ export interface Scale {
   startupRuns: number;
   /** Nodes in the local DHT the lookup figure runs on. */
   dhtNodes: number;
+  /** Members of the fan-out group, messages timed there, and messages a returning member catches up on. */
+  groupMembers: number;
+  groupFanout: number;
+  groupCatchup: number;
 }
 
 export function figure(name: string, value: number, unit: string, ceiling: number | string | null, target: string | null): Figure {

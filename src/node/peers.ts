@@ -59,7 +59,8 @@ export interface PeersDeps {
 }
 
 export interface GroupHooks {
-  up(link: Link, contact: Contact): void;
+  /** `promoted`: a request's link that became a contact's (what the peer sent on it before was not taken). */
+  up(link: Link, contact: Contact, promoted?: boolean): void;
   down(link: Link): void;
   frames(link: Link, frames: GroupFrame[]): void;
   writable(link: Link): void;
@@ -152,7 +153,7 @@ export class Peers implements LinkHandler {
     ctx.request = null;
     ctx.contact = contact;
     this.startOutbox(link, contact, null);
-    this.d.groups?.up(link, contact);
+    this.d.groups?.up(link, contact, true);
     this.d.health.linked(contact.name, link.address);
     this.d.emit({ type: "link", peer: contact.name, up: true, address: link.address, direction: link.direction });
   }

@@ -3,7 +3,7 @@
 // before a payload byte is kept, and decoding returns a frame or throws a
 // ProtocolError. Payloads (after the 5-byte header):
 //
-//   group-key      key(32) | sig(64)
+//   group-key      key(32) | sig(64) | flags u8 (bit 0: again)
 //   group-vector   group(16) | creator(32) | flags u8 (bit 0: full) | nKeys u16 | keys(nKeys * 32, ascending)
 //                  | nRows u16 (>= 1) | rows: member u16 | n u16 | n * (author u16 | seq u32)
 //                  row 0 is the sender's; the others ascend by member; entries ascend by author; seq >= 1
@@ -27,7 +27,7 @@ export const MAX_VECTOR_KEYS = 1024;
 export const MAX_WANT_RANGES = 1024;
 export const MAX_GROUP_SEQ = 0xffff_ffff;
 
-const KEY_FRAME_SIZE = KEY_BYTES + SIG_BYTES;
+const KEY_FRAME_SIZE = KEY_BYTES + SIG_BYTES + 1;
 const VECTOR_MIN = GROUP_ID_BYTES + KEY_BYTES + 1 + 2 + 2;
 const WANT_RANGE = KEY_BYTES + 8;
 /** Everything before the body of a group message. */
@@ -54,6 +54,7 @@ export function encodeGroupFrame(f: GroupFrame): Uint8Array {
       writeHeader(out, 0, FRAME_TYPE.groupKey, KEY_FRAME_SIZE);
       putHex(out, HEADER_SIZE, f.key, KEY_BYTES, "group key");
       putHex(out, HEADER_SIZE + KEY_BYTES, f.sig, SIG_BYTES, "group key signature");
+      out[HEADER_SIZE + KEY_BYTES + SIG_BYTES] = f.again ? 1 : 0;
       return out;
     }
     case "group-vector":
@@ -216,8 +217,11 @@ export function checkGroupHeader(type: number, size: number): void {
 
 export function decodeGroupPayload(type: number, p: Uint8Array): GroupFrame {
   switch (type) {
-    case FRAME_TYPE.groupKey:
-      return { type: "group-key", key: hex(p, 0, KEY_BYTES), sig: hex(p, KEY_BYTES, SIG_BYTES) };
+    case FRAME_TYPE.groupKey: {
+      const flags = p[KEY_BYTES + SIG_BYTES]!;
+      if (flags > 1) throw ProtocolError.badFrame(`group key: unknown flags ${flags}`);
+      return { type: "group-key", key: hex(p, 0, KEY_BYTES), sig: hex(p, KEY_BYTES, SIG_BYTES), again: flags === 1 };
+    }
     case FRAME_TYPE.groupVector:
       return decodeVector(p);
     case FRAME_TYPE.groupWant:

@@ -74,6 +74,11 @@ export type GroupKeyFrame = {
   key: string;
   /** 64 bytes, lowercase hex. */
   sig: string;
+  /**
+   * "Send me your key and full vectors again": the sender may have dropped
+   * what came before (the link was a stranger's request until just now).
+   */
+  again: boolean;
 };
 
 /** One member's holdings: per author, the highest seq it holds with no gap below. */

@@ -35,3 +35,19 @@ test("a group of three: created, written to by all, each message shown once with
   await eventually(async () => (await bob.node.session.history({ peer: "#club", limit: 10 })).some((e) => e.text === "hi alice" && e.delivered?.to === 2), "bob's history says delivered to 2 of 2");
   expect(carol.node.groups.stats.refused).toEqual({ "bad-signature": 0, "unknown-group": 0, "not-member": 0, removed: 0, ahead: 0, forged: 0 });
 });
+
+test("a link that was a stranger's request until accepted: the keys sent before are asked for again", async () => {
+  await using alice = await startNode("alice");
+  await using bob = await startNode("bob");
+  // alice dials bob, who does not know her: a request on his side, which drops her group frames.
+  await alice.node.book.add("bob", bob.address, { id: bob.node.peerId });
+  await bob.until((e) => e.type === "request", "bob sees alice's request");
+  // A message after her key frame, on the same link: once it is acked, bob has read (and dropped) the key.
+  const { id } = await alice.node.send("bob", "knock knock");
+  await alice.until((e) => e.type === "status" && e.status === "delivered" && e.ids.includes(id), "bob stored alice's message with her request");
+  expect(bob.node.groups.registry.peerKeys.has(alice.node.peerId)).toBe(false);
+  await bob.node.book.acceptRequest(alice.node.peerId.split("-")[0]!);
+  await eventually(() => bob.node.groups.registry.peerKeys.has(alice.node.peerId) && alice.node.groups.registry.peerKeys.has(bob.node.peerId), "both keys known");
+  await bob.node.groupBook.create("pair", ["alice"]);
+  await alice.until((e) => e.type === "group" && e.change === "joined", "alice joined");
+});

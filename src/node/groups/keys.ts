@@ -29,10 +29,10 @@ export function signRow(key: AuthorKey, draft: Omit<GroupMessageRow, "sig">): Gr
   return { ...draft, sig: Buffer.from(sig).toString("hex") };
 }
 
-/** Our key, proven for the peer id `self`. */
-export function keyFrame(key: AuthorKey, self: PeerId): GroupKeyFrame {
+/** Our key, proven for the peer id `self`; `again` asks the peer for its key and vectors once more. */
+export function keyFrame(key: AuthorKey, self: PeerId, again = false): GroupKeyFrame {
   const sig = key.sign(groupKeySignedBytes(peerIdDigest(self)));
-  return { type: "group-key", key: key.hex, sig: Buffer.from(sig).toString("hex") };
+  return { type: "group-key", key: key.hex, sig: Buffer.from(sig).toString("hex"), again };
 }
 
 /** True when the frame proves its key for the peer id the link authenticated. */

@@ -122,13 +122,24 @@ export class GroupSync {
 
   // --- links (Peers' hooks) -------------------------------------------------------------
 
-  /** A contact's link is up: prove our key, offer what it may have. */
-  up(link: Link, _contact?: Contact): void {
+  /**
+   * A contact's link is up: prove our key, offer what it may have.
+   * `promoted`: it was a stranger's link until now, so whatever the peer sent
+   * on it before was dropped; our key frame asks for it again.
+   */
+  up(link: Link, _contact?: Contact, promoted = false): void {
     if (!link.peerHello?.caps.includes(GROUPS_CAP) || this.links.has(link)) return;
     const responder = new Responder(link, this.d.store, this.d.journal, (rows) => (this.stats.served += rows.length));
     const pl = new PeerLink(link, link.peerId!, responder, this.nextOrder++);
     this.links.set(link, pl);
-    link.sendGroup(keyFrame(this.key, this.d.self));
+    link.sendGroup(keyFrame(this.key, this.d.self, promoted));
+    for (const g of this.registry.models.values()) this.fanout.offer(pl, g);
+  }
+
+  /** The peer may have dropped what we sent on this link: our key and full vectors once more. */
+  private again(pl: PeerLink): void {
+    pl.link.sendGroup(keyFrame(this.key, this.d.self));
+    pl.offered.clear();
     for (const g of this.registry.models.values()) this.fanout.offer(pl, g);
   }
 
@@ -156,7 +167,10 @@ export class GroupSync {
         continue;
       }
       if (msgs.length > 0) this.intake.messages(pl, msgs.splice(0));
-      if (f.type === "group-key") this.intake.key(pl, f);
+      if (f.type === "group-key") {
+        this.intake.key(pl, f);
+        if (f.again) this.again(pl);
+      }
       else if (f.type === "group-vector") this.intake.vector(pl, f);
       else this.intake.want(pl, f);
     }

@@ -42,7 +42,8 @@ const u32 = (n: number) => Uint8Array.of(n >>> 24, (n >>> 16) & 0xff, (n >>> 8) 
 describe("round trips", () => {
   test("every group frame", () => {
     const frames: GroupFrame[] = [
-      { type: "group-key", key: A, sig: SIG },
+      { type: "group-key", key: A, sig: SIG, again: false },
+      { type: "group-key", key: B, sig: SIG, again: true },
       { type: "group-vector", group: G, creator: A, full: true, rows: [{ member: B, entries: [{ author: A, seq: 3 }, { author: B, seq: 1 }] }, { member: C, entries: [{ author: A, seq: 2 }] }] },
       { type: "group-vector", group: G, creator: A, full: false, rows: [{ member: A, entries: [] }] },
       { type: "group-want", group: G, ranges: [{ author: A, from: 1, to: 10 }, { author: C, from: 7, to: 7 }] },
@@ -95,9 +96,10 @@ describe("round trips", () => {
 });
 
 describe("the decoder refuses", () => {
-  test("a group-key of any size but 96", () => {
-    for (const n of [0, 95, 97]) expectCode(() => afterHello().push(frame(T.key, new Uint8Array(n))), "BAD_FRAME");
-    expect(afterHello().push(frame(T.key, new Uint8Array(96)))).toEqual([{ type: "group-key", key: "00".repeat(32), sig: "00".repeat(64) }]);
+  test("a group-key of any size but 97, or with an unknown flag", () => {
+    for (const n of [0, 96, 98]) expectCode(() => afterHello().push(frame(T.key, new Uint8Array(n))), "BAD_FRAME");
+    expect(afterHello().push(frame(T.key, new Uint8Array(97)))).toEqual([{ type: "group-key", key: "00".repeat(32), sig: "00".repeat(64), again: false }]);
+    expectCode(() => afterHello().push(frame(T.key, concat(new Uint8Array(96), Uint8Array.of(2)))), "BAD_FRAME");
   });
 
   test("a group message with seq 0, a time past 2^53, a cut prefix or bad UTF-8", () => {
@@ -229,7 +231,7 @@ const vectorArb: fc.Arbitrary<GroupFrame> = fc
   });
 
 const groupFrameArb: fc.Arbitrary<GroupFrame> = fc.oneof(
-  fc.record({ type: fc.constant("group-key" as const), key: hexArb(32), sig: hexArb(64) }),
+  fc.record({ type: fc.constant("group-key" as const), key: hexArb(32), sig: hexArb(64), again: fc.boolean() }),
   vectorArb,
   fc.record({
     type: fc.constant("group-want" as const),
