@@ -79,8 +79,6 @@ export interface GroupWrite {
   states?: readonly { group: string; state: GroupMembership }[];
   /** Upserted (the node only ever raises them). */
   receipts?: readonly GroupReceipt[];
-  /** Holds messages from peers: durable before anything says we have them. */
-  received?: boolean;
 }
 
 export interface GroupSnapshot {

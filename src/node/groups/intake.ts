@@ -95,7 +95,6 @@ export class Intake {
   messages(pl: PeerLink, frames: readonly GroupMessageFrame[]): void {
     const { registry, stats } = this.d;
     const b = new Batch();
-    b.write.received = true;
     const now = Date.now();
     const touched = new Set<string>();
     for (const f of frames) {

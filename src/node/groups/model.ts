@@ -41,7 +41,6 @@ export class Batch {
     drops: [],
     states: [],
     receipts: [],
-    received: false,
   };
   /** Rows shown now, in the order they are shown. */
   readonly shown: GroupMessageRow[] = [];

@@ -28,22 +28,28 @@ export class Receipts {
     if (author === g.row.selfKey) this.announce(g, before, Math.min(seq, g.committed.get(author) ?? 0));
   }
 
-  /** Our messages (after, upTo] are held by one more member: their counts, grouped by count. */
+  /** Our messages (after, upTo] are held by one more member: their counts, in runs of equal counts. */
   private announce(g: GroupModel, after: number, upTo: number): void {
-    const byCount = new Map<string, string[]>();
-    for (let s = after + 1; s <= upTo; s++) {
-      const d = g.delivery(s);
-      const k = `${d.to} ${d.of}`;
-      let ids = byCount.get(k);
-      if (!ids) byCount.set(k, (ids = []));
-      ids.push(groupMessageUuid(g.id, g.row.selfKey, s));
-    }
+    if (upTo <= after) return;
+    const self = g.row.selfKey;
+    const holds = g.active().filter((m) => m.author !== self).map((m) => g.known.get(m.author)?.get(self) ?? 0);
     const group = `#${g.row.alias}`;
-    for (const [k, ids] of byCount) {
-      const [to, of] = k.split(" ").map(Number) as [number, number];
+    const of = holds.length;
+    let ids: string[] = [];
+    let to = -1;
+    const flush = () => {
+      if (ids.length === 0) return;
       this.emit({ type: "group-delivery", group, ids, to, of });
       if (to === of) this.emit({ type: "status", peer: group, ids, status: "delivered" });
+      ids = [];
+    };
+    for (let s = after + 1; s <= upTo; s++) {
+      const n = holds.filter((h) => h >= s).length;
+      if (n !== to) flush();
+      to = n;
+      ids.push(groupMessageUuid(g.id, self, s));
     }
+    flush();
   }
 
   /** The groups to gossip about, once. */

@@ -82,7 +82,7 @@ export class GroupSync {
   readonly registry: GroupRegistry;
   readonly stats: GroupStats = newStats();
   private readonly links = new Map<Link, PeerLink>();
-  private readonly fanout = new Fanout(this.links);
+  private readonly fanout = new Fanout(this.links, (id) => this.registry.models.get(id));
   private readonly receipts: Receipts;
   private readonly wants: Wants;
   private readonly intake: Intake;
@@ -114,6 +114,7 @@ export class GroupSync {
   }
 
   stop(): void {
+    this.fanout.flush();
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.receipts.save();

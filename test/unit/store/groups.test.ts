@@ -70,7 +70,7 @@ for (const dialect of dialects) {
     test("a gap waits unshown; once it closes the later rows are shown, in order", async () => {
       await withStore(dialect, async (store) => {
         await seed(store);
-        await store.write({ at: 0, groups: [{ messages: [msg(BOB, 2, "two", null), msg(BOB, 3, "three", null)], received: true }] });
+        await store.write({ at: 0, groups: [{ messages: [msg(BOB, 2, "two", null), msg(BOB, 3, "three", null)] }] });
         let snap = await store.groupSnapshot();
         expect(snap.waiting).toEqual([msg(BOB, 2, "two", null), msg(BOB, 3, "three", null)]);
         expect((await store.history({ peer: "#club", limit: 10 })).map((e) => e.text)).toEqual(['created the group "club"', "added bob", "added carol"]);
