@@ -2,15 +2,16 @@
 // delivered-to counts, and a member added later catching up on history.
 import { expect, test } from "bun:test";
 import type { NodeEvent } from "../../src/node/events.ts";
+import { dialects } from "../helpers/databases.ts";
 import { befriend, eventually, startNode, type TestNode } from "../helpers/nodes.ts";
 
 const linked = (n: TestNode, peer: string) => n.until((e) => e.type === "link" && e.up && e.peer === peer, `${n.name} linked to ${peer}`);
 const groupTexts = async (n: TestNode, group: string) => (await n.node.session.history({ peer: group, limit: 100 })).filter((e) => !e.event).map((e) => `${e.author}: ${e.text}`);
 
-test("a group of three: created, written to by all, each message shown once with its author", async () => {
+test.each(dialects)("a group of three (carol on %s): created, written to by all, each message shown once with its author", async (dialect) => {
   await using alice = await startNode("alice");
   await using bob = await startNode("bob");
-  await using carol = await startNode("carol");
+  await using carol = await startNode("carol", { dialect });
   await befriend(alice, bob);
   await befriend(alice, carol);
   await Promise.all([linked(alice, "bob"), linked(alice, "carol")]);

@@ -64,6 +64,8 @@ const log = childLogger("groups");
 export const GROUPS_CAP = "groups";
 /** Receipts are gossiped and saved, and stalled wants asked again, this often. */
 export const TICK_MS = 1000;
+/** Our messages of this run whose status `statusOf` can tell (a send waits for its own; older ones are in history). */
+const OWN_REMEMBERED = 100_000;
 
 export interface GroupSyncDeps {
   self: PeerId;
@@ -219,6 +221,7 @@ export class GroupSync {
       const r = g.accept(row, decodeGroupEvent(it.kind, it.body), b);
       if (r !== null) throw new Error(`our own message was refused (${r})`);
       this.own.set(row.id, { group: g.id, seq: row.seq });
+      if (this.own.size > OWN_REMEMBERED) this.own.delete(this.own.keys().next().value!);
       return row;
     });
   }
