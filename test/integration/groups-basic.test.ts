@@ -34,7 +34,7 @@ test.each(dialects)("a group of three (carol on %s): created, written to by all,
   // bob's message: delivered to alice and carol, counted by bob from receipts.
   await bob.until((e) => e.type === "group-delivery" && e.to === 2 && e.of === 2, "bob's message delivered to 2 of 2");
   await eventually(async () => (await bob.node.session.history({ peer: "#club", limit: 10 })).some((e) => e.text === "hi alice" && e.delivered?.to === 2), "bob's history says delivered to 2 of 2");
-  expect(carol.node.groups.stats.refused).toEqual({ "bad-signature": 0, "unknown-group": 0, "not-member": 0, removed: 0, ahead: 0, forged: 0 });
+  expect(carol.node.groups.stats.refused).toEqual({ "bad-signature": 0, "unknown-group": 0, "not-member-link": 0, "not-member": 0, removed: 0, ahead: 0, forged: 0 });
 });
 
 test("a link that was a stranger's request until accepted: the keys sent before are asked for again", async () => {

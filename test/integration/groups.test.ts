@@ -86,7 +86,7 @@ describe("groups of five", () => {
         expect(rows.every((r) => r.pos !== null)).toBe(true);
         // alice was offline: her four (and her events) came through others.
         expect(back.node.groups.stats.relayed).toBeGreaterThanOrEqual(back === erin ? 10 : 4);
-        expect(back.node.groups.stats.refused).toEqual({ "bad-signature": 0, "unknown-group": 0, "not-member": 0, removed: 0, ahead: 0, forged: 0 });
+        expect(back.node.groups.stats.refused).toEqual({ "bad-signature": 0, "unknown-group": 0, "not-member-link": 0, "not-member": 0, removed: 0, ahead: 0, forged: 0 });
       }
       expect(dave.node.groups.stats.served).toBeGreaterThanOrEqual(10);
     } finally {
@@ -94,7 +94,7 @@ describe("groups of five", () => {
     }
   });
 
-  test("forged messages are refused and not stored: bad signature, an author not a member, a removed member, an event by a non-creator", async () => {
+  test("forged messages are refused and not stored: bad signature, an author not a member (or a link not a member's), a removed member, an event by a non-creator", async () => {
     const nodes = await Promise.all(["alice", "bob", "carol", "erin", "mallory"].map((n) => startNode(n)));
     const [alice, bob, carol, erin, mallory] = nodes as [TestNode, TestNode, TestNode, TestNode, TestNode];
     try {
@@ -122,9 +122,13 @@ describe("groups of five", () => {
       linkBetween(bob, carol).sendGroupMessages([{ ...signed, body: "I owe you 1000 euros" }]);
       await eventually(() => refused()["bad-signature"] === 1, "carol refused the altered message");
 
-      // 2. mallory, a contact of carol's but no member, signs a message of her own for the group.
-      linkBetween(mallory, carol).sendGroupMessages([signRow(mallory.node.groups.key, draft(mallory, 1, "let me in"))]);
-      await eventually(() => refused()["not-member"] === 1, "carol refused mallory's message");
+      // 2. mallory, a contact of carol's but no member, signs a message of her own for the group:
+      // carried by her own link (no member's), and carried by bob's (a member's, but she is none).
+      const intruder = signRow(mallory.node.groups.key, draft(mallory, 1, "let me in"));
+      linkBetween(mallory, carol).sendGroupMessages([intruder]);
+      await eventually(() => refused()["not-member-link"] === 1, "carol refused what mallory's link carried");
+      linkBetween(bob, carol).sendGroupMessages([intruder]);
+      await eventually(() => refused()["not-member"] === 1, "carol refused mallory's message from bob's link");
 
       // 3. bob signs an add of mallory: only the creator adds.
       const add = encodeGroupEvent({ kind: "add", key: mallory.node.groups.key.hex, peer: mallory.node.peerId, name: "mallory" });
@@ -135,8 +139,11 @@ describe("groups of five", () => {
       await alice.node.groupBook.remove("#club", "erin");
       await erin.until((e) => e.type === "group" && e.change === "removed", "erin learned she was removed");
       await eventually(() => !carol.node.groups.registry.byAlias("club")!.isMember(erin.node.groups.key.hex), "carol applied the removal");
-      linkBetween(erin, carol).sendGroupMessages([signRow(erin.node.groups.key, draft(erin, 1, "still here"))]);
-      await eventually(() => refused().removed === 1, "carol refused erin's message");
+      const late = signRow(erin.node.groups.key, draft(erin, 1, "still here"));
+      linkBetween(erin, carol).sendGroupMessages([late]);
+      await eventually(() => refused()["not-member-link"] === 2, "carol refused what erin's link carried");
+      linkBetween(bob, carol).sendGroupMessages([late]);
+      await eventually(() => refused().removed === 1, "carol refused erin's message from bob's link");
 
       const after = await stored(carol, info.id);
       const texts = after.filter((r) => r.kind === 0).map((r) => r.body);

@@ -13,7 +13,7 @@ import { Batch, GroupModel } from "./model.ts";
 import type { Fanout, PeerLink } from "./peer-link.ts";
 import type { Receipts } from "./receipts.ts";
 import { MAX_JOINING, type GroupRegistry } from "./registry.ts";
-import { shareFor, shareLimit } from "./vectors.ts";
+import { mayCarry, shareFor, shareLimit } from "./vectors.ts";
 import type { Wants } from "./wants.ts";
 
 const log = childLogger("groups");
@@ -23,7 +23,8 @@ export interface GroupStats {
   stored: number;
   relayed: number;
   duplicate: number;
-  refused: Record<"bad-signature" | "unknown-group" | "not-member" | "removed" | "ahead" | "forged", number>;
+  /** not-member-link: carried by a peer that is no member (only the creator's events may be). */
+  refused: Record<"bad-signature" | "unknown-group" | "not-member-link" | "not-member" | "removed" | "ahead" | "forged", number>;
   /** Messages we sent to peers that asked (ours and others'). */
   served: number;
 }
@@ -32,7 +33,7 @@ export const newStats = (): GroupStats => ({
   stored: 0,
   relayed: 0,
   duplicate: 0,
-  refused: { "bad-signature": 0, "unknown-group": 0, "not-member": 0, removed: 0, ahead: 0, forged: 0 },
+  refused: { "bad-signature": 0, "unknown-group": 0, "not-member-link": 0, "not-member": 0, removed: 0, ahead: 0, forged: 0 },
   served: 0,
 });
 
@@ -105,6 +106,10 @@ export class Intake {
       }
       touched.add(g.id);
       if (g.state === "left" || g.state === "removed") continue; // we take nothing more
+      if (!mayCarry(g, pl.peerId, f.author)) {
+        this.refuse("not-member-link", pl, f);
+        continue;
+      }
       if (!verifyMessage(f)) {
         this.refuse("bad-signature", pl, f);
         continue;

@@ -53,7 +53,7 @@ import { Fanout, PeerLink } from "./peer-link.ts";
 import { Receipts } from "./receipts.ts";
 import { GroupRegistry } from "./registry.ts";
 import { Responder } from "./responder.ts";
-import { shareFor, shareLimit } from "./vectors.ts";
+import { mayCarry, shareFor, shareLimit } from "./vectors.ts";
 import { Wants, type Need } from "./wants.ts";
 
 export type { GroupStats } from "./intake.ts";
@@ -97,7 +97,10 @@ export class GroupSync {
     this.registry = new GroupRegistry(d.contacts, d.name);
     this.receipts = new Receipts(d.journal, d.emit);
     this.wants = new Wants({
-      sources: (group) => [...this.links.values()].filter((pl) => pl.offers.has(group)),
+      sources: (group, author) => {
+        const g = this.registry.models.get(group);
+        return [...this.links.values()].filter((pl) => pl.offers.has(group) && mayCarry(g, pl.peerId, author));
+      },
       needs: (group) => this.needs(group),
       ask: (source, group, ranges) => (source as PeerLink).link.sendGroup({ type: "group-want", group, ranges }),
     });

@@ -20,6 +20,18 @@ export function shareFor(g: GroupModel, peerId: string): Share | null {
   return null;
 }
 
+/**
+ * Whether `peerId`'s link may carry `author`'s messages of `g` to us: a
+ * member's may carry anyone's; any contact that offers the group may carry
+ * its creator's (the events that say who belongs, signed by the creator:
+ * how a member learns of one added after it, and a new member of the group).
+ */
+export function mayCarry(g: GroupModel | undefined, peerId: string, author: string): boolean {
+  if (!g || author === g.row.creator) return true;
+  const m = g.memberByPeer(peerId);
+  return m !== undefined && m.until === null;
+}
+
 /** The highest seq of `author` a peer with this share may get from us. */
 export function shareLimit(g: GroupModel, share: Share, author: string, peerId: string): number {
   const held = g.committed.get(author) ?? 0;

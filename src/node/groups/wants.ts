@@ -37,8 +37,8 @@ interface Flight {
 }
 
 export interface WantsDeps {
-  /** Peers that may carry this group to us. */
-  sources(group: string): Source[];
+  /** Peers that may carry this author's messages of this group to us. */
+  sources(group: string, author: string): Source[];
   /** What we lack of this group, per author. */
   needs(group: string): Need[];
   ask(source: Source, group: string, ranges: { author: string; from: number; to: number }[]): void;
@@ -57,7 +57,6 @@ export class Wants {
   /** Asks for what this group lacks, where it is offered and not asked already. */
   schedule(group: string): void {
     const now = this.d.now?.() ?? Date.now();
-    const sources = this.d.sources(group);
     const asks = new Map<Source, { author: string; from: number; to: number }[]>();
     const ask = (s: Source, author: string, from: number, to: number) => {
       let list = asks.get(s);
@@ -66,6 +65,7 @@ export class Wants {
     };
     for (const need of this.d.needs(group)) {
       const key = `${group} ${need.author}`;
+      const sources = this.d.sources(group, need.author);
       const limit = Math.min(need.limit, MAX_GROUP_SEQ);
       const f = this.flights.get(key);
       if (f) {
