@@ -42,6 +42,7 @@ describe("home permissions", () => {
       "cert.pem 0600",
       "config.json 0600",
       "control.sock 0600",
+      "discovery.key 0600",
       "key.pem 0600",
       "node.lock 0600",
       "p2pchat.db 0600",
@@ -72,7 +73,7 @@ describe("home permissions", () => {
       const first = await runCli(["id", ...h]);
       expect(first.exitCode).toBe(0);
       expect(first.stderr).toBe(`p2pchat: tightened permissions of ${home} (was 0755): your key and messages are readable only by you now\n`);
-      expect(modes(home)).toEqual([". 0700", "cert.pem 0600", "config.json 0600", "key.pem 0600", "node.lock 0600", "p2pchat.db 0600"]);
+      expect(modes(home)).toEqual([". 0700", "cert.pem 0600", "config.json 0600", "discovery.key 0600", "key.pem 0600", "node.lock 0600", "p2pchat.db 0600"]);
       const second = await runCli(["id", ...h]);
       expect([second.exitCode, second.stderr]).toEqual([0, ""]);
 
