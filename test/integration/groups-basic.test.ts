@@ -52,3 +52,24 @@ test("a link that was a stranger's request until accepted: the keys sent before 
   await bob.node.groupBook.create("pair", ["alice"]);
   await alice.until((e) => e.type === "group" && e.change === "joined", "alice joined");
 });
+
+test("a member added later gets what was written before, carried by the creator, and its messages reach the others", async () => {
+  await using alice = await startNode("alice");
+  await using bob = await startNode("bob");
+  await using dave = await startNode("dave");
+  await befriend(alice, bob);
+  await befriend(alice, dave);
+  await eventually(() => alice.node.groups.registry.peerKeys.size === 2, "alice learned both keys");
+  await alice.node.groupBook.create("club", ["bob"]);
+  await bob.until((e) => e.type === "group" && e.change === "joined", "bob joined");
+  await bob.node.send("#club", "before dave");
+  await alice.until((e) => e.type === "message" && e.entry.text === "before dave", "alice has bob's message");
+  const added = await alice.node.groupBook.add("#club", "dave");
+  expect(added).toMatchObject({ name: "dave", role: "member", state: "member", you: false });
+  await dave.until((e) => e.type === "group" && e.change === "joined", "dave joined");
+  await eventually(async () => (await groupTexts(dave, "#club")).length === 1, "dave has the earlier message");
+  expect(await groupTexts(dave, "#club")).toEqual(["bob: before dave"]);
+  await dave.node.send("#club", "hello, I am new");
+  await bob.until((e) => e.type === "message" && e.entry.text === "hello, I am new", "bob got dave's message through alice");
+  expect(bob.node.groupBook.members("#club").map((m) => `${m.name} ${m.role}`)).toEqual(["alice creator", "bob member", "dave member"]);
+});
