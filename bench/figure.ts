@@ -28,6 +28,10 @@ export interface Scale {
   lanFindRuns: number;
   /** Moves of alice's router (reach_after_move_s). */
   moveRuns: number;
+  /** Members of the fan-out group, messages timed there, and messages a returning member catches up on. */
+  groupMembers: number;
+  groupFanout: number;
+  groupCatchup: number;
 }
 
 export function figure(name: string, value: number, unit: string, ceiling: number | string | null, target: string | null): Figure {

@@ -3,7 +3,7 @@ import type { NodeApi } from "../control/api.ts";
 import { NodeError } from "../node/errors.ts";
 import type { ChatApp } from "../ui/chat-app.ts";
 import { colors } from "../ui/colors.ts";
-import { formatIncoming } from "../ui/format.ts";
+import { formatIncoming, senderOf } from "../ui/format.ts";
 import { askConfirm } from "../ui/prompt.ts";
 import { connectNode } from "./connect.ts";
 import { ExitCode, EXIT_PENDING, UsageError } from "./errors.ts";
@@ -17,7 +17,7 @@ import { DeliveryTracker, whyPending } from "./wait.ts";
 export default defineCommand({
   meta: { name: "chat", description: "Your conversations on a terminal (with no NAME, the list of them); piped, one line per message to NAME" },
   args: {
-    name: { type: "positional", description: "Contact name", required: false },
+    name: { type: "positional", description: "Contact name, or '#GROUP'", required: false },
     hidden: { type: "boolean", description: "Stay hidden: what you write waits as pending" },
     wait: { type: "string", description: "When input is piped: seconds to wait for delivery at its end (default 10)", valueHint: "SECONDS" },
     quiet: { type: "boolean", description: "No terminal bell and no desktop notifications on incoming messages" },
@@ -64,6 +64,7 @@ async function askDiscoverable(saved: boolean): Promise<boolean> {
 
 /** Input is piped: NAME must be a contact already (there is no one to ask for its address). */
 async function ensureContact(api: NodeApi, name: string): Promise<void> {
+  if (name.startsWith("#") && (await api.groups()).some((g) => g.name === name)) return;
   const contacts = await api.contacts();
   if (!contacts.some((c) => c.name === name)) throw NodeError.notAContact(name);
 }
@@ -93,7 +94,7 @@ async function pipeChat(api: NodeApi, peer: string, seconds: number): Promise<vo
   const tracker = await DeliveryTracker.start(api);
   const lost = Promise.withResolvers<string>();
   const unsubscribe = await api.subscribe((e) => {
-    if (e.type === "message") process.stdout.write(formatIncoming(e.entry.peer, e.entry.text, e.entry.time) + "\n");
+    if (e.type === "message") process.stdout.write(formatIncoming(senderOf(e.entry), e.entry.text, e.entry.time) + "\n");
     if (e.type === "stopped") lost.resolve(e.reason);
   });
   let sent = 0;

@@ -3,11 +3,18 @@ import { entryJson, formatEntry } from "../ui/format.ts";
 import { withSession } from "./context.ts";
 import { globalArgs } from "./globals.ts";
 import { parseCount, parseTime } from "./parse.ts";
+import type { HistoryEntry } from "../node/session.ts";
+
+/** In a group: who wrote it, whether it is an event, and (ours) how many members hold it. */
+export function groupFields(e: HistoryEntry): Partial<Pick<HistoryEntry, "author" | "event" | "delivered">> {
+  if (e.author === undefined) return {};
+  return { author: e.author, ...(e.event ? { event: true } : {}), ...(e.delivered ? { delivered: e.delivered } : {}) };
+}
 
 export default defineCommand({
   meta: { name: "history", description: "Show past messages from the local database, oldest first" },
   args: {
-    name: { type: "positional", description: "Contact name (default: every conversation)", required: false },
+    name: { type: "positional", description: "Contact name or '#GROUP' (default: every conversation with a contact)", required: false },
     limit: { type: "string", description: "How many of the newest messages (default 50)", valueHint: "N" },
     before: { type: "string", description: "Only messages older than the message with this id (paging)", valueHint: "ID" },
     since: { type: "string", description: "Only messages since: epoch ms, 2024-05-01[T10:00], or an age like 2h, 7d", valueHint: "TIME" },
@@ -23,7 +30,7 @@ export default defineCommand({
       self: l.config.name,
     }));
     if (args.json) {
-      const out = entries.map(entryJson);
+      const out = entries.map((e) => ({ ...entryJson(e), ...groupFields(e) }));
       process.stdout.write(JSON.stringify(out, null, 2) + "\n");
       return;
     }

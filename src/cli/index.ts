@@ -25,6 +25,7 @@ export const root = defineCommand({
     status: lazy(() => import("./status.ts")),
     discoverable: lazy(() => import("./discoverable.ts")),
     contacts: lazy(() => import("./contacts.ts")),
+    group: lazy(() => import("./group.ts")),
     requests: lazy(() => import("./requests.ts")),
     invite: lazy(() => import("./invite.ts")),
     add: lazy(() => import("./add.ts")),

@@ -6,13 +6,14 @@ import { withSession } from "./context.ts";
 import { ExitCode, EXIT_FAILED, UsageError } from "./errors.ts";
 import { globalArgs } from "./globals.ts";
 import { parseCount } from "./parse.ts";
+import { groupFields } from "./history.ts";
 
 export default markVariadic(
   defineCommand({
     meta: { name: "search", description: "Find messages holding every word and \"quoted phrase\", newest first (exit 1: no match)" },
     args: {
       text: { type: "positional", description: 'Words and "quoted phrases" (the rest of the line), without case or accents', required: true },
-      with: { type: "string", description: "Only messages with this contact", valueHint: "NAME" },
+      with: { type: "string", description: "Only messages with this contact, or in '#GROUP'", valueHint: "NAME" },
       limit: { type: "string", description: "How many of the newest matches (default 50)", valueHint: "N" },
       json: { type: "boolean", description: "Print a JSON array of {id, direction, peer, text, status, time (written), received (in: arrived)}" },
       ...globalArgs,
@@ -27,7 +28,7 @@ export default markVariadic(
         entries: await s.search({ text, peer, limit }),
         self: l.config.name,
       }));
-      if (args.json) process.stdout.write(JSON.stringify(entries.map(entryJson), null, 2) + "\n");
+      if (args.json) process.stdout.write(JSON.stringify(entries.map((e) => ({ ...entryJson(e), ...groupFields(e) })), null, 2) + "\n");
       // Nothing found is exit 1, as grep has it, so a script can tell.
       if (entries.length === 0) {
         process.stderr.write(`no match for ${JSON.stringify(text)}${peer ? ` with ${peer}` : ""}\n`);

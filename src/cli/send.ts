@@ -6,12 +6,13 @@ import { globalArgs } from "./globals.ts";
 import { argvMessage } from "./message-input.ts";
 import { parseSeconds } from "./parse.ts";
 import { DeliveryTracker, whyPending } from "./wait.ts";
+import type { NodeApi } from "../control/api.ts";
 
 export default markVariadic(
   defineCommand({
     meta: { name: "send", description: "Send one message; exit 0 once delivered, 3 if still pending after the wait" },
     args: {
-      name: { type: "positional", description: "Contact name", required: true },
+      name: { type: "positional", description: "Contact name, or '#GROUP'", required: true },
       text: { type: "positional", description: "The message (the rest of the line)", required: true },
       wait: { type: "string", description: "Seconds to wait for delivery (default 10); --no-wait only queues it", valueHint: "SECONDS" },
       ...globalArgs,
@@ -24,6 +25,7 @@ export default markVariadic(
       const seconds = noWait ? 0 : parseSeconds("--wait", args.wait, 10);
       const { api } = await connectNode({ command: "send" });
       try {
+        if (args.name.startsWith("#") && (await api.groups()).some((g) => g.name === args.name)) return await sendToGroup(api, args.name, text, noWait ? null : seconds);
         const tracker = noWait ? null : await DeliveryTracker.start(api);
         const sent = await api.send(args.name, text);
         if (!tracker) {
@@ -54,3 +56,34 @@ export default markVariadic(
     },
   }),
 );
+
+/** To a group: delivered once every other member holds it; else how many do, exit 3. */
+async function sendToGroup(api: NodeApi, group: string, text: string, seconds: number | null): Promise<void> {
+  const counts = { to: 0, of: (await api.groups()).find((g) => g.name === group)!.members - 1 };
+  let id = "";
+  const unsubscribe = await api.subscribe((e) => {
+    if (e.type === "group-delivery" && e.ids.includes(id)) Object.assign(counts, { to: e.to, of: e.of });
+  });
+  try {
+    const tracker = seconds === null ? null : await DeliveryTracker.start(api);
+    const sent = await api.send(group, text);
+    id = sent.id;
+    if (!tracker) {
+      process.stdout.write(`stored in ${group} (${sent.id}): members get it when they, or a member who has it, are online with a node of yours\n`);
+      return;
+    }
+    tracker.add(sent.id);
+    const left = await tracker.wait(api, seconds!);
+    tracker.stop();
+    if (left === 0) {
+      process.stdout.write(counts.of === 0 ? `stored in ${group} (${sent.id}): you are its only member\n` : `delivered to all ${counts.of} other members of ${group} (${sent.id})\n`);
+      return;
+    }
+    process.stderr.write(
+      `p2pchat: delivered to ${counts.to} of ${counts.of} members of ${group} after ${seconds} s; the others get it when they, or a member who has it, are online with a node of yours\n`,
+    );
+    throw new ExitCode(EXIT_PENDING);
+  } finally {
+    unsubscribe();
+  }
+}

@@ -7,7 +7,7 @@ import { parseHost, parsePort } from "../node/address.ts";
 import { checkMessage } from "./message-input.ts";
 
 export const SERVE_HELP = [
-  "@NAME TEXT             send TEXT to the contact NAME",
+  "@NAME TEXT             send TEXT to the contact NAME (@#GROUP TEXT: to a group)",
   "<ip> <port> <text>     the original program's form: replies on a legacy peer's connection from there,",
   "                       else sends to the contact at that address",
   "/status                discoverable, links, pending messages",

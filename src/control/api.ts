@@ -10,8 +10,9 @@ import type { AddContactOptions } from "../node/address-book.ts";
 import type { Contact, HistoryEntry, HistoryQuery, SearchQuery } from "../node/session.ts";
 import type { OutStatus, PeerRequest } from "../store/store.ts";
 import type { Invite } from "../protocol/invite.ts";
+import type { GroupInfo, GroupMemberInfo } from "../node/groups/book.ts";
 
-export type { Invite };
+export type { Invite, GroupInfo, GroupMemberInfo };
 export type { NearbyNode };
 export type { CancelOutcome, Contact, Conversation, HistoryEntry, HistoryQuery, NodeEvent, NodeStatus, OutStatus, PeerRequest, SearchQuery, SendResult, SetContactOptions };
 
@@ -47,7 +48,17 @@ export interface ContactsApi {
   nearby(): Promise<NearbyNode[]>;
 }
 
-export interface NodeApi extends ContactsApi {
+/** Groups ('#alias' or 'alias' names one). Adding and removing is the creator's. */
+export interface GroupsApi {
+  groups(): Promise<GroupInfo[]>;
+  groupCreate(name: string, members: readonly string[]): Promise<GroupInfo>;
+  groupAdd(group: string, contact: string): Promise<GroupMemberInfo>;
+  groupRemove(group: string, member: string): Promise<GroupMemberInfo>;
+  groupLeave(group: string): Promise<GroupInfo>;
+  groupMembers(group: string): Promise<GroupMemberInfo[]>;
+}
+
+export interface NodeApi extends ContactsApi, GroupsApi {
   /** True when this talks to a node in another process through its control socket. */
   readonly remote: boolean;
   status(): Promise<NodeStatus>;
@@ -96,6 +107,12 @@ export const OPS = [
   "addInvite",
   "addNearby",
   "nearby",
+  "groups",
+  "groupCreate",
+  "groupAdd",
+  "groupRemove",
+  "groupLeave",
+  "groupMembers",
   "subscribe",
 ] as const;
 

@@ -10,6 +10,8 @@ import type {
   CancelOutcome,
   Contact,
   Conversation,
+  GroupInfo,
+  GroupMemberInfo,
   HistoryEntry,
   HistoryQuery,
   Invite,
@@ -248,6 +250,25 @@ export class ControlClient implements NodeApi {
   }
   nearby() {
     return this.call<NearbyNode[]>("nearby");
+  }
+
+  groups() {
+    return this.call<GroupInfo[]>("groups");
+  }
+  groupCreate(name: string, members: readonly string[]) {
+    return this.call<GroupInfo>("groupCreate", { name, members });
+  }
+  groupAdd(group: string, contact: string) {
+    return this.call<GroupMemberInfo>("groupAdd", { group, contact });
+  }
+  groupRemove(group: string, member: string) {
+    return this.call<GroupMemberInfo>("groupRemove", { group, member });
+  }
+  groupLeave(group: string) {
+    return this.call<GroupInfo>("groupLeave", { group });
+  }
+  groupMembers(group: string) {
+    return this.call<GroupMemberInfo[]>("groupMembers", { group });
   }
 
   async subscribe(listener: (event: NodeEvent) => void): Promise<() => void> {

@@ -92,6 +92,24 @@ export class LocalApi implements NodeApi {
   async nearby() {
     return this.node.book.nearby();
   }
+  async groups() {
+    return this.node.groupBook.list();
+  }
+  groupCreate(name: string, members: readonly string[]) {
+    return this.node.groupBook.create(name, members);
+  }
+  groupAdd(group: string, contact: string) {
+    return this.node.groupBook.add(group, contact);
+  }
+  groupRemove(group: string, member: string) {
+    return this.node.groupBook.remove(group, member);
+  }
+  groupLeave(group: string) {
+    return this.node.groupBook.leave(group);
+  }
+  async groupMembers(group: string) {
+    return this.node.groupBook.members(group);
+  }
   async subscribe(listener: (event: NodeEvent) => void): Promise<() => void> {
     return this.node.on(listener);
   }

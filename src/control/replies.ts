@@ -52,6 +52,8 @@ const entry = object({ id: "string", peer: "string", text: "string" });
 const sent = object({ id: "string", peer: "string", legacy: "boolean?" });
 const request = object({ peerId: "string", name: "string", host: "string", port: "number", waiting: "number" });
 const cancelled = arrayOf(object({ id: "string", before: "string", onTheWire: "boolean" }));
+const group = object({ name: "string", id: "string", title: "string", creator: "string", role: "string", members: "number" });
+const member = object({ name: "string", peerId: "string", key: "string", role: "string", state: "string", you: "boolean", messages: "number" });
 
 /** One check per operation: adding an op without one does not compile. */
 const REPLIES = {
@@ -85,6 +87,12 @@ const REPLIES = {
   addInvite: holding({ renamed: "boolean", known: "boolean" }, { contact }),
   addNearby: holding({ renamed: "boolean", known: "boolean" }, { contact }),
   nearby: arrayOf(object({ peerId: "string", addresses: "array", lastHeard: "number" })),
+  groups: arrayOf(group),
+  groupCreate: group,
+  groupAdd: member,
+  groupRemove: member,
+  groupLeave: group,
+  groupMembers: arrayOf(member),
   subscribe: (v) => (v === true ? null : "expected true"),
 } satisfies Record<Op, Check>;
 

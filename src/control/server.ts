@@ -194,6 +194,18 @@ function dispatch(s: Socket<Conn>, req: Request, api: LocalApi): Promise<unknown
       return api.addNearby(a.id, a.name);
     case "nearby":
       return api.nearby();
+    case "groups":
+      return api.groups();
+    case "groupCreate":
+      return api.groupCreate(a.name, Array.isArray(a.members) ? a.members : []);
+    case "groupAdd":
+      return api.groupAdd(a.group, a.contact);
+    case "groupRemove":
+      return api.groupRemove(a.group, a.member);
+    case "groupLeave":
+      return api.groupLeave(a.group);
+    case "groupMembers":
+      return api.groupMembers(a.group);
     case "subscribe":
       if (!s.data.unsubscribe) s.data.unsubscribe = api.node.on((event) => send(s, { event }));
       return true;

@@ -25,7 +25,11 @@ export type NodeErrorCode =
   | "HAS_PENDING"
   | "NOT_CANCELLABLE"
   | "BAD_INVITE"
-  | "NOT_NEARBY";
+  | "NOT_NEARBY"
+  | "NOT_A_GROUP"
+  | "NOT_A_MEMBER"
+  | "NOT_THE_CREATOR"
+  | "NO_GROUP_KEY";
 
 /** Codes that mean "the user typed something wrong": exit code 2. */
 const INPUT_CODES: ReadonlySet<NodeErrorCode> = new Set([
@@ -42,6 +46,9 @@ const INPUT_CODES: ReadonlySet<NodeErrorCode> = new Set([
   "NOT_CANCELLABLE",
   "BAD_INVITE",
   "NOT_NEARBY",
+  "NOT_A_GROUP",
+  "NOT_A_MEMBER",
+  "NOT_THE_CREATOR",
 ]);
 
 export class NodeError extends Error {
@@ -72,6 +79,9 @@ export class NodeError extends Error {
       "NOT_A_CONTACT",
       `${JSON.stringify(name)} is not in your contacts (list them with \`p2pchat contacts\`, add one with \`p2pchat contacts add NAME HOST:PORT\`)`,
     );
+  }
+  static notAGroup(name: string) {
+    return new NodeError("NOT_A_GROUP", `${JSON.stringify(name)} is not one of your groups (list them with \`p2pchat group list\`)`);
   }
   static duplicateContact(name: string) {
     return new NodeError("DUPLICATE_CONTACT", `a contact named ${JSON.stringify(name)} already exists`);

@@ -4,7 +4,7 @@
 // order, and a message is committed before anything that depends on it
 // (its send, its ack) happens.
 import type { PeerId } from "../protocol/peer-id.ts";
-import { StoreError, type IncomingMessage, type OutgoingMessage, type Store, type WriteResult } from "../store/store.ts";
+import { StoreError, type GroupWrite, type IncomingMessage, type OutgoingMessage, type Store, type WriteResult } from "../store/store.ts";
 
 /** Most rows in one transaction; more wait for the next. */
 const MAX_BATCH = 20_000;
@@ -28,15 +28,16 @@ interface Pending {
   unsent: string[];
   delivered: string[];
   incoming: IncomingMessage[];
+  groups: GroupWrite[];
   waiters: { resolve: (r: WriteResult) => void; reject: (e: unknown) => void }[];
   size: number;
 }
 
 type Job = { kind: "write"; batch: Pending } | { kind: "read"; run: () => Promise<void> };
 
-const isStatusOnly = (b: Pending) => b.outgoing.length === 0 && b.incoming.length === 0 && b.claims.length === 0;
+const isStatusOnly = (b: Pending) => b.outgoing.length === 0 && b.incoming.length === 0 && b.claims.length === 0 && b.groups.length === 0;
 
-const emptyBatch = (): Pending => ({ outgoing: [], claims: [], sent: [], unsent: [], delivered: [], incoming: [], waiters: [], size: 0 });
+const emptyBatch = (): Pending => ({ outgoing: [], claims: [], sent: [], unsent: [], delivered: [], incoming: [], groups: [], waiters: [], size: 0 });
 
 export class Journal {
   private current: Pending = emptyBatch();
@@ -80,6 +81,11 @@ export class Journal {
   /** Resolves with the messages stored now (a redelivered one is left out). */
   incoming(ms: readonly IncomingMessage[]): Promise<WriteResult> {
     return this.add((b) => b.incoming.push(...ms), ms.length);
+  }
+
+  /** Group bookkeeping (node/groups/): its messages, members, marks. */
+  groups(w: GroupWrite): Promise<WriteResult> {
+    return this.add((b) => b.groups.push(w), Math.max(1, w.messages?.length ?? 0));
   }
 
   /**
@@ -143,6 +149,7 @@ export class Journal {
           unsent: b.unsent,
           delivered: b.delivered,
           incoming: b.incoming,
+          groups: b.groups,
           at: Date.now(),
           retry: attempt > 0,
         });

@@ -25,6 +25,10 @@ import { Requests } from "./requests.ts";
 import { RetryTimer, type RetryOptions } from "./retry.ts";
 import { LocalSession } from "./session.ts";
 import { nodeStatus, type NodeStatus } from "./status.ts";
+import { loadOrCreateDiscoveryKey } from "../reach/discovery-key.ts";
+import { GroupBook } from "./groups/book.ts";
+import { authorKey } from "./groups/keys.ts";
+import { GROUPS_CAP, GroupSync } from "./groups/sync.ts";
 
 export type { LinkInfo, NodeStatus } from "./status.ts";
 
@@ -84,6 +88,9 @@ export class ChatNode {
   /** Unread counts and read marks (the chat's conversations). */
   readonly reads: Reads;
   readonly reach: NodeReach;
+  /** Group chat (node/groups/): the sync engine and what users do with groups. */
+  readonly groups: GroupSync;
+  readonly groupBook: GroupBook;
   private readonly sessionId = crypto.randomUUID();
   private discoverable = false;
   private stopped = false;
@@ -113,6 +120,17 @@ export class ChatNode {
     this.retry = new RetryTimer<string>(opts.retry);
     this.host = opts.host ?? local.config.host;
     this.port = opts.port ?? local.config.port;
+    this.groups = new GroupSync({
+      self: local.identity.peerId,
+      name: () => this.name,
+      store,
+      journal: this.journal,
+      contacts: this.contacts,
+      emit,
+      linkTo: (c) => this.peers.linkTo(c),
+      dial: (c) => this.peers.dial(c),
+    });
+    this.groupBook = new GroupBook({ self: local.identity.peerId, name: () => this.name, sync: this.groups, contacts: this.contacts, checkText });
     this.peers = new Peers({
       self: local.identity.peerId,
       store,
@@ -133,6 +151,7 @@ export class ChatNode {
       owed: (name) => this.owes(name),
       exhausted: (name) => this.book.lookedUp(name),
       viaRelay: (c, ctx) => this.reach.dialThroughRelay(c.name, ctx),
+      groups: this.groups,
     });
     this.transport = new Transport({ identity: local.identity, handler: this.peers, hello: (link) => this.hello(link), limits: opts.limits });
     this.legacy = new LegacyPeers({
@@ -160,6 +179,7 @@ export class ChatNode {
       await node.contacts.reload();
       await node.requests.reload();
       await node.reach.start();
+      await node.groups.load(authorKey(await loadOrCreateDiscoveryKey(opts.local.home)));
       if (opts.discoverable ?? opts.local.config.discoverable) await node.setDiscoverable(true);
       return node;
     } catch (err) {
@@ -198,7 +218,7 @@ export class ChatNode {
 
   /** What we tell a peer about ourselves: where we listen, and on a dial to an inviter, its token. */
   private hello(link: Link): Hello {
-    const hello: Hello = { type: "hello", version: PROTOCOL_VERSION, name: this.name, port: this.transport.listening?.port ?? 0, caps: ["ack-batch"], session: this.sessionId };
+    const hello: Hello = { type: "hello", version: PROTOCOL_VERSION, name: this.name, port: this.transport.listening?.port ?? 0, caps: ["ack-batch", GROUPS_CAP], session: this.sessionId };
     const addrs = this.addresses().slice(0, MAX_ADDRS);
     if (addrs.length > 0) hello.addrs = addrs;
     const token = link.direction === "out" ? this.peers.contactOf(link)?.inviteToken : null;
@@ -219,6 +239,7 @@ export class ChatNode {
   async owes(name: string): Promise<boolean> {
     const c = this.contacts.byName(name);
     if (!c) return false;
+    if (this.groups.owes(c)) return true;
     const to = this.recipientOf(c);
     return (await this.journal.read(() => this.opts.store.pendingFor(to, 0, 1))).length > 0;
   }
@@ -299,8 +320,16 @@ export class ChatNode {
     return this.send(name, text);
   }
 
-  /** Many messages to one peer, in one transaction (the benchmark, scripts, piped input). */
+  /** Many messages to one peer (or '#group'), in one transaction (the benchmark, scripts, piped input). */
   sendMany(peer: string, texts: readonly string[]): Promise<string[]> {
+    if (this.groupBook.has(peer) || (peer.startsWith("#") && !this.contacts.byName(peer))) {
+      if (this.stopped) return Promise.reject(new NodeError("NOT_RUNNING", "the node has stopped"));
+      try {
+        return this.groupBook.send(peer, texts);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     const contact = this.contacts.byName(peer);
     if (contact) return this.enqueue(contact, texts);
     // Perhaps added by another process: look again, then give up.
@@ -339,7 +368,10 @@ export class ChatNode {
   }
 
   statusOf(ids: readonly string[]): Promise<Map<string, OutStatus>> {
-    return this.journal.read(() => this.opts.store.statusOf(ids));
+    return this.journal.read(() => this.opts.store.statusOf(ids)).then((m) => {
+      for (const [id, s] of this.groups.statusOf(ids)) m.set(id, s);
+      return m;
+    });
   }
 
   /** Whom a contact's messages are for. */
@@ -360,6 +392,7 @@ export class ChatNode {
     try {
       await this.reach.stop();
       // Links close; their handlers queue the `unsent` writes; then commit everything.
+      this.groups.stop();
       this.legacy.transport.stopListening();
       this.legacy.closeAll("shutting down");
       await this.transport.stop();

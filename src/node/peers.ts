@@ -3,7 +3,7 @@
 // (simultaneous dials are settled the same way on both sides), received
 // messages stored before they are acked, and redials while we owe a peer
 // messages.
-import type { ChatMessage, Hello } from "../protocol/messages.ts";
+import type { ChatMessage, GroupFrame, Hello } from "../protocol/messages.ts";
 import type { PeerId } from "../protocol/peer-id.ts";
 import type { Contact, IncomingMessage, PeerRequest, Store } from "../store/store.ts";
 import type { CloseInfo, Link, LinkHandler, Refusal } from "../transport/link.ts";
@@ -59,6 +59,16 @@ export interface PeersDeps {
   exhausted(name: string): Promise<boolean>;
   /** Nothing direct works: a link through one of the contact's relays. */
   viaRelay(contact: Contact, ctx: unknown): Promise<Link | null>;
+  /** Group sync (node/groups/): told of contacts' links, fed their group frames. */
+  groups?: GroupHooks;
+}
+
+export interface GroupHooks {
+  /** `promoted`: a request's link that became a contact's (what the peer sent on it before was not taken). */
+  up(link: Link, contact: Contact, promoted?: boolean): void;
+  down(link: Link): void;
+  frames(link: Link, frames: GroupFrame[]): void;
+  writable(link: Link): void;
 }
 
 interface LinkCtx {
@@ -150,6 +160,7 @@ export class Peers implements LinkHandler {
     ctx.request = null;
     ctx.contact = contact;
     this.startOutbox(link, contact, null);
+    this.d.groups?.up(link, contact, true);
     this.d.health.linked(contact.name, link.address);
     this.d.emit({ type: "link", peer: contact.name, up: true, address: link.address, direction: link.direction });
   }
@@ -284,6 +295,7 @@ export class Peers implements LinkHandler {
       this.d.emit({ type: "link", peer: contact.name, up: true, address: link.address, direction: link.direction, ...(link.via ? { via: link.via } : {}) });
     }
     this.startOutbox(link, contact, previous);
+    this.d.groups?.up(link, contact);
   }
 
   private startOutbox(link: Link, contact: Contact, previous: string[] | null): void {
@@ -352,8 +364,14 @@ export class Peers implements LinkHandler {
     ctxOf(link).outbox?.acked(ids);
   }
 
+  /** Group frames count only on a contact's adopted link (a request's carries none). */
+  group(link: Link, frames: GroupFrame[]): void {
+    if (ctxOf(link).contact && this.links.get(link.peerId!) === link) this.d.groups?.frames(link, frames);
+  }
+
   writable(link: Link): void {
     ctxOf(link).outbox?.pump();
+    this.d.groups?.writable(link);
   }
 
   closed(link: Link, info: CloseInfo): void {
@@ -361,6 +379,7 @@ export class Peers implements LinkHandler {
     const name = ctx.contact?.name;
     const wasAdopted = link.peerId !== null && this.links.get(link.peerId) === link;
     if (wasAdopted) this.links.delete(link.peerId!);
+    this.d.groups?.down(link);
     const inflight = ctx.outbox?.stop() ?? [];
     if (inflight.length > 0) {
       this.d.journal.unsent(inflight).then(() => {

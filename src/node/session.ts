@@ -45,7 +45,7 @@ export class LocalSession implements Session {
     const rows = await this.store.history(query);
     // A name with no messages must still be a contact: a typo gets an error, not silence.
     if (rows.length === 0 && query.peer !== undefined && !(await this.store.findContact(query.peer))) {
-      throw NodeError.notAContact(query.peer);
+      throw await this.unknown(query.peer);
     }
     return rows;
   }
@@ -53,8 +53,14 @@ export class LocalSession implements Session {
   async search(query: SearchQuery): Promise<HistoryEntry[]> {
     const rows = await this.store.search(query);
     // No match is an answer; a name that is in no message and no contact is a typo.
-    if (rows.length === 0 && query.peer !== undefined && !(await this.knows(query.peer))) throw NodeError.notAContact(query.peer);
+    if (rows.length === 0 && query.peer !== undefined && !(await this.knows(query.peer))) throw await this.unknown(query.peer);
     return rows;
+  }
+
+  /** The error for a name that is no contact: '#name' that is no group says so. */
+  private async unknown(name: string): Promise<NodeError> {
+    if (name.startsWith("#") && !(await this.store.findGroup(name.slice(1)))) return NodeError.notAGroup(name);
+    return NodeError.notAContact(name);
   }
 
   private async knows(name: string): Promise<boolean> {

@@ -5,6 +5,7 @@
 // sends, the decoder returns frames or throws a ProtocolError, nothing else.
 import { ProtocolError, errorCodeFromWire, errorCodeToWire } from "./errors.ts";
 import { FRAME_TYPE, FrameSplitter, HEADER_SIZE, MAX_BODY, MAX_FRAME, MAX_REASON, writeHeader, type FrameSink } from "./frame.ts";
+import { checkGroupHeader, decodeGroupPayload, encodeGroupFrame, isGroupFrameType } from "./group-codec.ts";
 import { MAX_HELLO, decodeHello, encodeHello } from "./hello.ts";
 import type { ErrorFrame, Frame, OutgoingMessage } from "./messages.ts";
 import { UUID_BYTES, bytesToUuid, uuidToBytes } from "./uuid.ts";
@@ -44,6 +45,11 @@ export function encodeFrame(f: Frame): Uint8Array {
     }
     case "error":
       return encodeError(f);
+    case "group-key":
+    case "group-vector":
+    case "group-want":
+    case "group-message":
+      return encodeGroupFrame(f);
     default:
       return unreachable(f);
   }
@@ -188,6 +194,7 @@ class StreamDecoder implements Decoder, FrameSink {
         if (size - 2 > MAX_REASON) throw ProtocolError.badFrame(`error reason of ${size - 2} bytes is over ${MAX_REASON}`);
         return;
       default:
+        if (isGroupFrameType(type)) return checkGroupHeader(type, size);
         throw ProtocolError.unknownType(type);
     }
   }
@@ -219,6 +226,7 @@ function decodePayload(type: number, p: Uint8Array): Frame {
     case FRAME_TYPE.error:
       return { type: "error", code: errorCodeFromWire((p[0]! << 8) | p[1]!), reason: decodeUtf8(p.subarray(2), "error reason") };
     default:
+      if (isGroupFrameType(type)) return decodeGroupPayload(type, p);
       throw ProtocolError.unknownType(type);
   }
 }

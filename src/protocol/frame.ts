@@ -25,6 +25,11 @@ export const FRAME_TYPE = {
   ack: 3,
   keepalive: 4,
   error: 5,
+  // Groups (group-codec.ts): a link carries them only to a peer whose hello lists the "groups" cap.
+  groupKey: 6,
+  groupVector: 7,
+  groupWant: 8,
+  groupMessage: 9,
 } as const;
 
 export type FrameTypeName = keyof typeof FRAME_TYPE;

@@ -7,6 +7,7 @@
 //   ack        N * 16-byte id, N >= 1
 //   keepalive  empty
 //   error      u16 BE code | UTF-8 reason (the rest)
+//   group-*    see group-codec.ts
 import type { ProtocolErrorCode } from "./errors.ts";
 
 /**
@@ -62,7 +63,76 @@ export type ErrorFrame = {
   reason: string;
 };
 
-export type Frame = Hello | ChatMessage | Ack | KeepAlive | ErrorFrame;
+/**
+ * "This Ed25519 key is mine": the sender's group author key (its discovery
+ * key), with its signature over the sender's peer id, so a key is bound to
+ * the identity the TLS pin proved and nobody can claim another's key.
+ */
+export type GroupKeyFrame = {
+  type: "group-key";
+  /** 32 bytes, lowercase hex. */
+  key: string;
+  /** 64 bytes, lowercase hex. */
+  sig: string;
+  /**
+   * "Send me your key and full vectors again": the sender may have dropped
+   * what came before (the link was a stranger's request until just now).
+   */
+  again: boolean;
+};
+
+/** One member's holdings: per author, the highest seq it holds with no gap below. */
+export type GroupVectorRow = {
+  /** The member's author key (hex). */
+  member: string;
+  /** Sorted by author key; every seq >= 1. */
+  entries: { author: string; seq: number }[];
+};
+
+/**
+ * What the sender holds of a group. `rows[0]` is the sender's own; `full`:
+ * it lists every author the sender holds (so the receiver may compute all
+ * the sender lacks), else only those that changed. Further rows are what the
+ * sender knows other members hold (receipts, for "delivered to 3 of 5").
+ */
+export type GroupVectorFrame = {
+  type: "group-vector";
+  /** 16 bytes, hex. */
+  group: string;
+  /** The creator's author key: whose stream to fetch first when the group is new to the receiver. */
+  creator: string;
+  full: boolean;
+  rows: GroupVectorRow[];
+};
+
+/** "Send me these": seqs from..to (inclusive) of each author. */
+export type GroupWantFrame = {
+  type: "group-want";
+  group: string;
+  ranges: { author: string; from: number; to: number }[];
+};
+
+/**
+ * A group message or event, signed by its author: anyone may carry it,
+ * nobody can alter it. `seq` counts 1, 2, 3... per author per group.
+ */
+export type GroupMessageFrame = {
+  type: "group-message";
+  group: string;
+  author: string;
+  seq: number;
+  created: number;
+  /** 0 text; 1..4 events (group-events.ts); others are shown as unsupported. */
+  kind: number;
+  /** UTF-8: the text, or an event's JSON. */
+  body: string;
+  /** 64 bytes, hex. */
+  sig: string;
+};
+
+export type GroupFrame = GroupKeyFrame | GroupVectorFrame | GroupWantFrame | GroupMessageFrame;
+
+export type Frame = Hello | ChatMessage | Ack | KeepAlive | ErrorFrame | GroupFrame;
 
 export type FrameType = Frame["type"];
 

@@ -8,6 +8,7 @@ import sqlite004 from "../../sql/sqlite/migrations/004-trust.sql" with { type: "
 import sqlite005 from "../../sql/sqlite/migrations/005-addresses.sql" with { type: "text" };
 import sqlite006 from "../../sql/sqlite/migrations/006-reach.sql" with { type: "text" };
 import sqlite007 from "../../sql/sqlite/migrations/007-read-marks.sql" with { type: "text" };
+import sqlite008 from "../../sql/sqlite/migrations/008-groups.sql" with { type: "text" };
 import mysqlSchema from "../../sql/mysql/schema/000-migrations-table.sql" with { type: "text" };
 import mysql001 from "../../sql/mysql/migrations/001-original.sql" with { type: "text" };
 import mysql002 from "../../sql/mysql/migrations/002-keys-ids-times.sql" with { type: "text" };
@@ -16,6 +17,7 @@ import mysql004 from "../../sql/mysql/migrations/004-trust.sql" with { type: "te
 import mysql005 from "../../sql/mysql/migrations/005-addresses.sql" with { type: "text" };
 import mysql006 from "../../sql/mysql/migrations/006-reach.sql" with { type: "text" };
 import mysql007 from "../../sql/mysql/migrations/007-read-marks.sql" with { type: "text" };
+import mysql008 from "../../sql/mysql/migrations/008-groups.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -38,6 +40,8 @@ export const SQLITE_SQL: DialectSql = {
     { version: 5, name: "addresses", sql: sqlite005 },
     { version: 6, name: "reach", sql: sqlite006 },
     { version: 7, name: "read-marks", sql: sqlite007 },
+    // 7 is the terminal UI's read marks (another branch).
+    { version: 8, name: "groups", sql: sqlite008 },
   ],
 };
 
@@ -51,5 +55,6 @@ export const MYSQL_SQL: DialectSql = {
     { version: 5, name: "addresses", sql: mysql005 },
     { version: 6, name: "reach", sql: mysql006 },
     { version: 7, name: "read-marks", sql: mysql007 },
+    { version: 8, name: "groups", sql: mysql008 },
   ],
 };

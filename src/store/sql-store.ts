@@ -11,6 +11,8 @@ import { SqlAddresses } from "./sql-addresses.ts";
 import { SqlContacts } from "./sql-contacts.ts";
 import { SqlReads } from "./sql-reads.ts";
 import { insertReceived, localTimeText } from "./local-time.ts";
+import { SqlGroups } from "./sql-groups.ts";
+import type { GroupMessageRow, GroupRow, GroupSnapshot } from "./group-types.ts";
 import {
   StoreError,
   type Contact,
@@ -48,6 +50,7 @@ export abstract class SqlStore implements Store {
   private readonly addresses: SqlAddresses;
   private readonly contacts: SqlContacts;
   private readonly reads: SqlReads;
+  private readonly groups: SqlGroups;
 
   constructor(
     protected readonly sql: SQL,
@@ -57,6 +60,7 @@ export abstract class SqlStore implements Store {
     this.reads = new SqlReads(sql);
     this.contacts = new SqlContacts(sql, this.addresses, (err) => this.duplicateKey(err));
     this.requests = new SqlRequests(sql, (tx, c) => this.contacts.insert(tx, c), (tx, rows) => this.existingIncoming(tx, rows));
+    this.groups = new SqlGroups(sql);
   }
 
   /** Whether a failure may pass if tried again: a connection lost (the pool reconnects), a deadlock, a lock wait. */
@@ -127,6 +131,26 @@ export abstract class SqlStore implements Store {
     return this.reads.markRead(name, id);
   }
 
+  // --- groups (sql-groups.ts) -----------------------------------------------
+
+  groupSnapshot(): Promise<GroupSnapshot> {
+    return this.groups.snapshot();
+  }
+  groupMessages(group: string, author: string, from: number, to: number, limit: number): Promise<GroupMessageRow[]> {
+    return this.groups.messages(group, author, from, to, limit);
+  }
+  findGroup(alias: string): Promise<GroupRow | null> {
+    return this.groups.find(alias);
+  }
+  savePeerKey(peerId: PeerId, author: string, at: number): Promise<void> {
+    return this.groups.savePeerKey(peerId, author, at);
+  }
+
+  /** '#alias' names a group when there is one by that alias (else it may still be a contact's name). */
+  private async groupOf(peer: string | undefined): Promise<GroupRow | null> {
+    return peer?.startsWith("#") ? this.groups.find(peer.slice(1)) : null;
+  }
+
   // --- messages -------------------------------------------------------------
 
   async write(batch: WriteBatch): Promise<WriteResult> {
@@ -174,6 +198,7 @@ export abstract class SqlStore implements Store {
         await tx`UPDATE sender SET status = 'delivered', delivered_at = ${at} WHERE status <> 'delivered' AND id IN ${tx(delivered.slice(i, i + CHUNK))}`;
       }
       if (batch.incoming?.length) stored.push(...(await this.insertIncoming(tx, batch.incoming)));
+      if (batch.groups?.length) await this.groups.write(tx, batch.groups);
     });
     return { stored, delivered };
   }
@@ -327,6 +352,8 @@ export abstract class SqlStore implements Store {
   async history(q: HistoryQuery): Promise<HistoryEntry[]> {
     const limit = Math.max(0, Math.floor(q.limit));
     if (limit === 0) return [];
+    const group = await this.groupOf(q.peer);
+    if (group) return this.groups.history(group, q);
     const since = q.since ?? 0;
     let cursor: { time: number; rank: number; seq: number } | null = null;
     if (q.before !== undefined) {
@@ -370,9 +397,14 @@ export abstract class SqlStore implements Store {
     const limit = Math.max(0, Math.floor(q.limit));
     const terms = parseSearch(q.text);
     if (limit === 0 || terms.length === 0) return [];
+    const group = await this.groupOf(q.peer);
+    // Without --with, groups' messages are searched too (ordered among the others by time).
+    const groups = group ? [group] : q.peer === undefined ? await this.groups.all() : [];
+    const fromGroups = (await this.groups.search(groups, terms, limit)).map((g): Keyed => ({ key: [g.time, 2, g.pos], entry: g.entry }));
+    if (group) return newestFirst(fromGroups, limit);
     const peer = q.peer ?? null;
     const [outRows, inRows] = await Promise.all([this.searchTable(SENDER, terms, peer, limit), this.searchTable(RECEIVER, terms, peer, limit)]);
-    return newestFirst([...outRows.map((r) => toEntry(r, "out")), ...inRows.map((r) => toEntry(r, "in"))], limit);
+    return newestFirst([...outRows.map((r) => toEntry(r, "out")), ...inRows.map((r) => toEntry(r, "in")), ...fromGroups], limit);
   }
 
   /**

@@ -2,6 +2,9 @@
 // SQL client (SQLite and MySQL/MariaDB) behave the same; the store tests run
 // one suite against both.
 import type { PeerId } from "../protocol/peer-id.ts";
+import type { GroupStore, GroupWrite } from "./group-types.ts";
+
+export type * from "./group-types.ts";
 
 export type Dialect = "sqlite" | "mysql";
 export type OutStatus = "pending" | "sent" | "delivered" | "cancelled";
@@ -129,6 +132,8 @@ export interface WriteBatch {
    * identity (pending or sent) are that identity's now. Applied after `outgoing`.
    */
   claims?: readonly { name: string; peerId: PeerId }[];
+  /** Group bookkeeping (node/groups/), applied after everything above. */
+  groups?: readonly GroupWrite[];
   /** The time stamped on sent/delivered rows. */
   at: number;
   /** A second try after the database failed: outgoing rows the first try committed are not inserted again. */
@@ -159,9 +164,16 @@ export interface HistoryEntry {
   time: number;
   /** Epoch ms it arrived (in only). History is in the order things happened here: by this for in, `time` for out. */
   received?: number;
+  /** In a group (peer '#alias'): who wrote it. */
+  author?: string;
+  /** In a group: a membership event (text says what happened), not a message. */
+  event?: boolean;
+  /** Our own message in a group: how many of the other members hold it. */
+  delivered?: { to: number; of: number };
 }
 
 export interface HistoryQuery {
+  /** A contact, or '#alias' for a group. */
   peer?: string;
   limit: number;
   /** Only entries older than the entry with this id. */
@@ -209,7 +221,8 @@ export interface NewRequest {
   at: number;
 }
 
-export interface Store {
+/** Groups' own reads and writes live in GroupStore (group-types.ts, sql-groups.ts). */
+export interface Store extends GroupStore {
   readonly dialect: Dialect;
   /** Where the data lives, fit to print (no password). */
   readonly location: string;

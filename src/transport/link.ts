@@ -2,8 +2,9 @@
 // peer id from its certificate, then a hello each way, then messages, acks
 // and keep-alives. The node decides (through LinkHandler) whom to accept.
 import { createDecoder, encodeAck, encodeFrame, encodeMessages } from "../protocol/codec.ts";
+import { encodeGroupMessages } from "../protocol/group-codec.ts";
 import { ProtocolError, type ProtocolErrorCode } from "../protocol/errors.ts";
-import type { ChatMessage, Frame, Hello } from "../protocol/messages.ts";
+import type { ChatMessage, Frame, GroupFrame, GroupMessageFrame, Hello } from "../protocol/messages.ts";
 import { peerIdFromFingerprint, type PeerId } from "../protocol/peer-id.ts";
 import { WriteQueue } from "./writer.ts";
 
@@ -41,6 +42,8 @@ export interface LinkHandler {
   hello(link: Link, hello: Hello): void;
   messages(link: Link, messages: ChatMessage[]): void;
   acks(link: Link, ids: string[]): void;
+  /** Group frames, in the order they came (consecutive ones together). */
+  group?(link: Link, frames: GroupFrame[]): void;
   /** The write queue emptied: room to send more. */
   writable(link: Link): void;
   /** Once per link, whatever the way it ended (also for a dial that never connected). */
@@ -228,6 +231,15 @@ export class Link {
     if (ids.length > 0) this.write(encodeAck(ids));
   }
 
+  /** A group frame other than messages (key, vector, want). */
+  sendGroup(f: GroupFrame): void {
+    this.write(encodeFrame(f));
+  }
+
+  sendGroupMessages(msgs: readonly Omit<GroupMessageFrame, "type">[]): void {
+    if (msgs.length > 0) this.write(encodeGroupMessages(msgs));
+  }
+
   // --- internals ---------------------------------------------------------------------
 
   private write(bytes: Uint8Array): void {
@@ -243,11 +255,17 @@ export class Link {
 
   private dispatch(frames: Frame[]): void {
     let batch: ChatMessage[] = [];
+    let groups: GroupFrame[] = [];
     const flush = () => {
       if (batch.length > 0) {
         const b = batch;
         batch = [];
         this.handler.messages(this, b);
+      }
+      if (groups.length > 0) {
+        const g = groups;
+        groups = [];
+        this.handler.group?.(this, g);
       }
     };
     for (let i = 0; i < frames.length; i++) {
@@ -265,7 +283,15 @@ export class Link {
           this.handler.hello(this, f);
           break;
         case "message":
+          if (groups.length > 0) flush();
           batch.push(f);
+          break;
+        case "group-key":
+        case "group-vector":
+        case "group-want":
+        case "group-message":
+          if (batch.length > 0) flush();
+          groups.push(f);
           break;
         case "ack":
           flush();

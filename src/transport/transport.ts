@@ -68,6 +68,7 @@ export class Transport {
       hello: (l, m) => h.hello(l, m),
       messages: (l, m) => h.messages(l, m),
       acks: (l, ids) => h.acks(l, ids),
+      group: (l, frames) => h.group?.(l, frames),
       writable: (l) => h.writable(l),
       closed: (l, info) => {
         this.links.delete(l);

@@ -1,7 +1,7 @@
 // One line per node event, as `serve` prints them.
 import type { NodeEvent } from "../control/api.ts";
 import { colors } from "./colors.ts";
-import { formatIncoming, printable } from "./format.ts";
+import { formatIncoming, printable, senderOf } from "./format.ts";
 
 /** One line per new request: the name it announced, quoted and unverified, and how to accept it. */
 export function formatRequestLine(e: { peerId: string; name: string; address: string; imitates: string | null }): string {
@@ -16,7 +16,7 @@ export function formatRequestLine(e: { peerId: string; name: string; address: st
 export function formatEvent(e: NodeEvent): string | null {
   switch (e.type) {
     case "message":
-      return formatIncoming(e.entry.peer, e.entry.text, e.entry.time);
+      return formatIncoming(senderOf(e.entry), e.entry.text, e.entry.time);
     case "link": {
       const legacy = e.legacy ? colors.red(" UNENCRYPTED, UNAUTHENTICATED (legacy plaintext)") : "";
       return e.up
@@ -47,6 +47,9 @@ export function formatEvent(e: NodeEvent): string | null {
       return colors.red(`! ${e.reason}`);
     case "status":
     case "read":
+    case "group-delivery":
       return null;
+    case "group":
+      return colors.green(`* ${e.change === "joined" ? `you were added to ${e.group}` : e.change === "removed" ? `you were removed from ${e.group}` : `you left ${e.group}`}`);
   }
 }

@@ -46,6 +46,17 @@ export function statusMark(status: string): string {
   }
 }
 
+/** Who a received entry is from: the contact, or in a group `#club alice`. */
+export function senderOf(e: Pick<HistoryEntry, "peer" | "author">): string {
+  return e.author !== undefined ? `${e.peer} ${e.author}` : e.peer;
+}
+
+/** The mark after our own message in a group: how many of the other members hold it. */
+export function deliveredMark(d: { to: number; of: number }): string {
+  if (d.to === d.of) return colors.green(`✓✓ delivered to ${d.of === 1 ? "the other member" : `all ${d.of}`}`);
+  return colors.cyan(`✓ delivered to ${d.to} of ${d.of}`);
+}
+
 /** `[HH:MM] name: text`, the line a received message prints as. */
 export function formatIncoming(peer: string, text: string, time: number): string {
   return `[${formatClock(time)}] ${colors.bold(peer)}: ${printable(text)}`;
@@ -74,11 +85,14 @@ export interface EntryFormat {
 /** `shown` is the text as it should print (already made printable, perhaps highlighted). */
 export function formatEntry(e: HistoryEntry, f: EntryFormat, shown: string = printable(e.text)): string {
   const when = f.dates ? formatDateTime(e.time) : formatClock(e.time);
+  if (e.event) shown = colors.dim(shown);
   if (e.direction === "in") {
-    return `[${when}] ${colors.bold(e.peer)}: ${shown}`;
+    const from = e.author !== undefined ? (f.showPeer ? `${colors.bold(e.peer)} ${colors.bold(e.author)}` : colors.bold(e.author)) : colors.bold(e.peer);
+    return `[${when}] ${from}: ${shown}`;
   }
   const who = f.showPeer ? `${colors.dim(f.self)} → ${colors.bold(e.peer)}` : colors.dim(f.self);
-  return `[${when}] ${who}: ${shown}  ${statusMark(e.status)}`;
+  if (e.event) return `[${when}] ${who}: ${shown}`;
+  return `[${when}] ${who}: ${shown}  ${e.delivered ? deliveredMark(e.delivered) : statusMark(e.status)}`;
 }
 
 /** An entry as `--json` prints it: `time` when written; for incoming messages `received` too, when it arrived. */

@@ -138,7 +138,7 @@ describe("decoder errors, by code", () => {
   });
 
   test("UNKNOWN_TYPE", () => {
-    for (const type of [0, 6, 255]) expectCode(() => afterHello().push(frame(type, [1, 2, 3])), "UNKNOWN_TYPE");
+    for (const type of [0, 10, 255]) expectCode(() => afterHello().push(frame(type, [1, 2, 3])), "UNKNOWN_TYPE");
   });
 
   test("NO_HELLO and DUPLICATE_HELLO, unless the decoder expects no hello", () => {

@@ -37,7 +37,7 @@ for (const dialect of dialects) {
       const again = await openStore(parseDbUrl(db.url));
       const second = await again.migrate();
       await again.close();
-      expect(second).toEqual({ applied: [], version: 7 });
+      expect(second).toEqual({ applied: [], version: 8 });
       const versions = await db.admin`SELECT version, name FROM schema_migrations ORDER BY version`;
       expect(versions.map((r: { version: number; name: string }) => [Number(r.version), r.name])).toEqual([
         [1, "original"],
@@ -47,6 +47,7 @@ for (const dialect of dialects) {
         [5, "addresses"],
         [6, "reach"],
         [7, "read-marks"],
+        [8, "groups"],
       ]);
     });
 

@@ -1,0 +1,191 @@
+// What a user does with groups: create one with some contacts, add and
+// remove members (as its creator), leave, list, and write. Each change is a
+// signed event in our own sequence, written like a message and synced like
+// one (sync.ts); the member list follows once it is shown.
+import { randomBytes } from "node:crypto";
+import { groupIdFor, groupMessageUuid } from "../../protocol/group-codec.ts";
+import { GROUP_KIND, encodeGroupEvent, groupNameProblem } from "../../protocol/group-events.ts";
+import type { PeerId } from "../../protocol/peer-id.ts";
+import type { Contact } from "../../store/store.ts";
+import type { Contacts } from "../contacts.ts";
+import { NodeError } from "../errors.ts";
+import { dkeyToAuthor, signRow } from "./keys.ts";
+import { Batch, GroupModel, MAX_MEMBERS } from "./model.ts";
+import type { GroupSync } from "./sync.ts";
+
+export interface GroupInfo {
+  /** '#alias': what commands take. */
+  name: string;
+  id: string;
+  /** What its creator called it (the alias differs when two groups share a name). */
+  title: string;
+  creator: string;
+  /** Our place in it. */
+  role: "creator" | "member" | "left" | "removed";
+  /** Members now, us included. */
+  members: number;
+}
+
+export interface GroupMemberInfo {
+  name: string;
+  peerId: PeerId;
+  /** Its author key (hex). */
+  key: string;
+  role: "creator" | "member";
+  state: "member" | "removed" | "left";
+  you: boolean;
+  /** Its messages we hold (gap-free). */
+  messages: number;
+}
+
+export interface GroupBookDeps {
+  self: PeerId;
+  name(): string;
+  sync: GroupSync;
+  contacts: Contacts;
+  /** Throws BAD_TEXT for a message that cannot be sent (the same rules as to a contact). */
+  checkText(text: string): void;
+}
+
+export class GroupBook {
+  constructor(private readonly d: GroupBookDeps) {}
+
+  /** '#club' or 'club': the group, or NOT_A_GROUP. */
+  resolve(name: string): GroupModel {
+    const alias = name.startsWith("#") ? name.slice(1) : name;
+    const g = this.d.sync.registry.byAlias(alias);
+    if (!g || g.state === "joining") throw NodeError.notAGroup(`#${alias}`);
+    return g;
+  }
+
+  /** Whether '#alias' names a group here (else a contact may be named so). */
+  has(name: string): boolean {
+    if (!name.startsWith("#")) return false;
+    const g = this.d.sync.registry.byAlias(name.slice(1));
+    return g !== undefined && g.state !== "joining";
+  }
+
+  list(): GroupInfo[] {
+    return [...this.d.sync.registry.models.values()].filter((g) => g.state !== "joining").map((g) => this.info(g)).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  members(group: string): GroupMemberInfo[] {
+    const g = this.resolve(group);
+    return [...g.members.values()]
+      .sort((a, b) => a.addedSeq - b.addedSeq)
+      .map((m) => ({
+        name: this.d.sync.registry.nameOf(g, m.author),
+        peerId: m.peerId,
+        key: m.author,
+        role: m.author === g.row.creator ? ("creator" as const) : ("member" as const),
+        state: m.until === null ? ("member" as const) : m.gone === null ? ("left" as const) : ("removed" as const),
+        you: m.author === g.row.selfKey,
+        messages: g.committed.get(m.author) ?? 0,
+      }));
+  }
+
+  /** A new group, ours, with these contacts in it. */
+  async create(name: string, withNames: readonly string[] = []): Promise<GroupInfo> {
+    const problem = groupNameProblem(name);
+    if (problem) throw NodeError.badName(name, problem);
+    const adds = [...new Set(withNames)].map((n) => this.memberToAdd(n));
+    if (adds.length + 1 > MAX_MEMBERS) throw new NodeError("BAD_NAME", `a group has at most ${MAX_MEMBERS} members`);
+    const sync = this.d.sync;
+    const self = sync.key.hex;
+    const nonce = randomBytes(16).toString("hex");
+    const id = groupIdFor(self, nonce);
+    const owner = groupNameProblem(this.d.name()) ? "creator" : this.d.name();
+    const ev = { kind: "create" as const, name, nonce, peer: this.d.self, owner };
+    const { kind, body } = encodeGroupEvent(ev);
+    const now = Date.now();
+    const create = signRow(sync.key, { group: id, author: self, seq: 1, id: groupMessageUuid(id, self, 1), kind, body, created: now, received: now, pos: null });
+    const b = new Batch();
+    const g = GroupModel.fromCreate(create, ev, self, sync.registry.uniqueAlias(name), now, sync.registry.counter, b);
+    if (g.accept(create, ev, b) !== null) throw new Error("our own create was refused");
+    sync.registry.add(g);
+    sync.draftOwn(g, adds.map((a) => this.addEvent(a)), b);
+    await sync.commit(b);
+    return this.info(g);
+  }
+
+  /** Adds a contact (we must be the creator). */
+  async add(group: string, contactName: string): Promise<GroupMemberInfo> {
+    const g = this.resolve(group);
+    this.mustCreate(g);
+    const a = this.memberToAdd(contactName);
+    const known = g.members.get(a.key);
+    if (known) throw new NodeError("BAD_NAME", known.until === null ? `${contactName} is in ${group} already` : `${contactName} was removed from ${group} (or left): a removed member cannot come back (create a new group)`);
+    if (g.active().length >= MAX_MEMBERS) throw new NodeError("BAD_NAME", `${group} has ${MAX_MEMBERS} members: no room for more`);
+    await this.d.sync.writeOwn(g, [this.addEvent(a)]);
+    return this.members(group).find((m) => m.key === a.key)!;
+  }
+
+  /** Removes a member (we must be the creator): what it wrote from now on is refused, and it is sent nothing more. */
+  async remove(group: string, memberName: string): Promise<GroupMemberInfo> {
+    const g = this.resolve(group);
+    this.mustCreate(g);
+    const m = this.findMember(g, memberName);
+    if (m.author === g.row.selfKey) throw new NodeError("BAD_NAME", `that is you: \`p2pchat group leave ${group}\` leaves it`);
+    if (m.until !== null) throw new NodeError("BAD_NAME", `${memberName} is not in ${group} any more`);
+    const info = this.members(group).find((x) => x.key === m.author)!;
+    await this.d.sync.writeOwn(g, [encodeGroupEvent({ kind: "remove", key: m.author, until: g.contig(m.author) })]);
+    return { ...info, state: "removed" };
+  }
+
+  /** Leaves: our leave goes to the members, then we take nothing more. */
+  async leave(group: string): Promise<GroupInfo> {
+    const g = this.resolve(group);
+    if (g.state !== "member") throw new NodeError("NOT_A_MEMBER", `you are not in ${group} any more`);
+    await this.d.sync.writeOwn(g, [encodeGroupEvent({ kind: "leave" })]);
+    return this.info(g);
+  }
+
+  /** Writes messages to a group; returns their ids (UUIDs, as contacts' messages have). */
+  async send(group: string, texts: readonly string[]): Promise<string[]> {
+    const g = this.resolve(group);
+    if (g.state !== "member") throw new NodeError("NOT_A_MEMBER", `you are not in ${group} any more: nothing can be sent there`);
+    for (const t of texts) this.d.checkText(t);
+    const rows = await this.d.sync.writeOwn(g, texts.map((body) => ({ kind: GROUP_KIND.text, body })));
+    return rows.map((r) => r.id);
+  }
+
+  // --- helpers -------------------------------------------------------------------------
+
+  private info(g: GroupModel): GroupInfo {
+    const role = g.state === "left" || g.state === "removed" ? g.state : g.row.creator === g.row.selfKey ? "creator" : "member";
+    return { name: `#${g.row.alias}`, id: g.id, title: g.row.name, creator: this.d.sync.registry.nameOf(g, g.row.creator), role, members: g.active().length };
+  }
+
+  private mustCreate(g: GroupModel): void {
+    if (g.row.creator !== g.row.selfKey) throw new NodeError("NOT_THE_CREATOR", `only the creator of #${g.row.alias} (${this.d.sync.registry.nameOf(g, g.row.creator)}) adds and removes members`);
+    if (g.state !== "member") throw new NodeError("NOT_A_MEMBER", `you are not in #${g.row.alias} any more`);
+  }
+
+  /** A contact to add: pinned, and with an author key its link proved (or its invite or hello carried). */
+  private memberToAdd(name: string): { contact: Contact; key: string } {
+    const c = this.d.contacts.byName(name);
+    if (!c) throw NodeError.notAContact(name);
+    if (!c.peerId || c.legacy) throw new NodeError("NO_GROUP_KEY", `${name} is not pinned yet: its node must answer once before it can join a group`);
+    const key = this.d.sync.registry.peerKeys.get(c.peerId) ?? dkeyToAuthor(c.dkey);
+    if (!key) throw new NodeError("NO_GROUP_KEY", `${name}'s group key is not known yet: it is learned when your nodes link once (both must run a p2pchat that has groups)`);
+    if (key === this.d.sync.key.hex) throw new NodeError("BAD_NAME", `${name} has your own key: it cannot be added`);
+    return { contact: c, key };
+  }
+
+  private addEvent(a: { contact: Contact; key: string }): { kind: number; body: string } {
+    const name = groupNameProblem(a.contact.name) ? "member" : a.contact.name;
+    return encodeGroupEvent({ kind: "add", key: a.key, peer: a.contact.peerId!, name });
+  }
+
+  /** A member by our contact's name for it, its name in the group, or the start of its key. */
+  private findMember(g: GroupModel, name: string): NonNullable<ReturnType<GroupModel["members"]["get"]>> {
+    const c = this.d.contacts.byName(name);
+    const byContact = c?.peerId ? g.memberByPeer(c.peerId) : undefined;
+    if (byContact) return byContact;
+    const all = [...g.members.values()];
+    const found = all.filter((m) => this.d.sync.registry.nameOf(g, m.author) === name || m.name === name || (name.length >= 8 && m.author.startsWith(name.toLowerCase())));
+    if (found.length === 1) return found[0]!;
+    if (found.length > 1) throw new NodeError("BAD_NAME", `${JSON.stringify(name)} names ${found.length} members of #${g.row.alias}: use the start of its key (\`p2pchat group members #${g.row.alias}\`)`);
+    throw new NodeError("NOT_A_MEMBER", `${JSON.stringify(name)} is not a member of #${g.row.alias}`);
+  }
+}

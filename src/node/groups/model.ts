@@ -1,0 +1,278 @@
+// One group in memory, and every decision about a message that reaches it:
+// stored or not, shown now or waiting for an earlier seq, and what an event
+// does to the member list once it is shown. Pure: no I/O, no clock, no keys
+// (signatures are checked before, in verify.ts). A decision is recorded in a
+// Batch: the rows to write in the journal's next transaction, and what to
+// announce once it commits.
+//
+// Membership is replayed from events in the order each author wrote them,
+// and only once shown (every earlier seq of their author is here), so every
+// member reaches the same list: the creator's adds and removes in the
+// creator's order, a member's leave in its own. A removal carries `until`,
+// the last seq of that member the creator held: what it wrote up to there
+// stays valid wherever it arrives later; anything above is refused, and
+// dropped if it was stored while the removal was not yet shown.
+import { groupIdFor, groupMessageUuid } from "../../protocol/group-codec.ts";
+import { decodeGroupEvent, type GroupEvent } from "../../protocol/group-events.ts";
+import type { GroupMemberRow, GroupMembership, GroupMessageRow, GroupRow, GroupWrite } from "../../store/store.ts";
+
+/** Seqs beyond an author's gap-free seq that may wait for the gap to close; later ones are fetched again later. */
+export const MAX_AHEAD = 10_000;
+/** Members at once (the creator refuses more adds; a replay ignores them). */
+export const MAX_MEMBERS = 256;
+
+/** Why a message was not stored. Only "duplicate" is a message we hold. */
+export type Refusal = "duplicate" | "not-member" | "removed" | "ahead" | "forged";
+
+/** The display position counter, shared by every group of a node (history orders by it). */
+export interface PosCounter {
+  pos: number;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]-?: T[K] extends readonly (infer U)[] | undefined ? U[] : T[K] };
+
+/** What one or more decisions change: written together, announced once committed. */
+export class Batch {
+  readonly write: Mutable<GroupWrite> = {
+    groups: [],
+    members: [],
+    messages: [],
+    shown: [],
+    drops: [],
+    states: [],
+    receipts: [],
+  };
+  /** Rows shown now, in the order they are shown. */
+  readonly shown: GroupMessageRow[] = [];
+  /** Groups whose member list or own state changed. */
+  readonly membership = new Set<string>();
+  /** Per group, per author: the gap-free seq once this batch commits. */
+  readonly contig = new Map<string, Map<string, number>>();
+  private readonly rows = new Set<GroupMessageRow>();
+  private readonly touched = new Map<string, GroupMemberRow>();
+
+  get empty(): boolean {
+    const w = this.write;
+    return w.groups.length + w.members.length + w.messages.length + w.shown.length + w.drops.length + w.states.length + w.receipts.length === 0 && this.touched.size === 0;
+  }
+
+  addRow(row: GroupMessageRow): void {
+    this.rows.add(row);
+    this.write.messages.push(row);
+  }
+
+  /** A row becomes shown: written so when this batch inserts it, else updated (an earlier batch stored it). */
+  show(row: GroupMessageRow, pos: number): void {
+    if (!this.rows.has(row)) this.write.shown.push({ group: row.group, author: row.author, seq: row.seq, pos });
+    row.pos = pos;
+    this.shown.push(row);
+  }
+
+  member(m: GroupMemberRow): void {
+    this.touched.set(`${m.group} ${m.author}`, m);
+    let g = this.contig.get(m.group);
+    if (!g) this.contig.set(m.group, (g = new Map()));
+    g.set(m.author, m.contig);
+  }
+
+  /** Ends the batch: members are written as they are now. */
+  seal(): GroupWrite {
+    for (const m of this.touched.values()) this.write.members.push({ ...m });
+    this.touched.clear();
+    return this.write;
+  }
+}
+
+export class GroupModel {
+  readonly members = new Map<string, GroupMemberRow>();
+  /** Stored, not shown yet: per author, by seq. */
+  readonly waiting = new Map<string, Map<number, GroupMessageRow>>();
+  /** Gap-free seqs as committed: what we offer peers (a peer may ask for all of it at once). */
+  readonly committed = new Map<string, number>();
+  /** What each other member is known to hold, per author (its vectors, and relayed ones). */
+  readonly known = new Map<string, Map<string, number>>();
+
+  constructor(
+    readonly row: GroupRow,
+    private readonly counter: PosCounter,
+  ) {}
+
+  get id(): string {
+    return this.row.id;
+  }
+
+  get state(): GroupMembership {
+    return this.row.state;
+  }
+
+  /** Loads what the store holds (at start). */
+  load(members: readonly GroupMemberRow[], waiting: readonly GroupMessageRow[]): void {
+    for (const m of members) {
+      this.members.set(m.author, { ...m });
+      this.committed.set(m.author, m.contig);
+    }
+    for (const w of waiting) this.waitingOf(w.author).set(w.seq, w);
+  }
+
+  /** A group starting from its create event: ours (we are the creator and a member), or one we are joining. */
+  static fromCreate(create: GroupMessageRow, ev: Extract<GroupEvent, { kind: "create" }>, self: string, alias: string, now: number, counter: PosCounter, b: Batch): GroupModel {
+    const row: GroupRow = { id: create.group, alias, name: ev.name, creator: create.author, selfKey: self, state: create.author === self ? "member" : "joining", createdAt: create.created, joinedAt: now };
+    const g = new GroupModel(row, counter);
+    const creator: GroupMemberRow = { group: row.id, author: create.author, peerId: ev.peer, name: ev.owner, addedSeq: 0, until: null, gone: null, contig: 0 };
+    g.members.set(creator.author, creator);
+    b.write.groups.push({ ...row });
+    b.member(creator);
+    b.membership.add(row.id);
+    return g;
+  }
+
+  isMember(author: string): boolean {
+    const m = this.members.get(author);
+    return m !== undefined && m.until === null;
+  }
+
+  /** Members now, in the order they were added. */
+  active(): GroupMemberRow[] {
+    return [...this.members.values()].filter((m) => m.until === null).sort((a, b) => a.addedSeq - b.addedSeq);
+  }
+
+  memberByPeer(peerId: string): GroupMemberRow | undefined {
+    for (const m of this.members.values()) if (m.peerId === peerId) return m;
+    return undefined;
+  }
+
+  contig(author: string): number {
+    return this.members.get(author)?.contig ?? 0;
+  }
+
+  /**
+   * Decides about one message whose signature was checked: stores it (and
+   * shows what it completes) or says why not. `ev` is its decoded event,
+   * null for text or an unknown kind, "bad" for a malformed event.
+   */
+  accept(m: GroupMessageRow, ev: GroupEvent | null | "bad", b: Batch): Refusal | null {
+    const mem = this.members.get(m.author);
+    if (!mem) return "not-member";
+    if (m.seq <= mem.contig || this.waiting.get(m.author)?.has(m.seq)) return "duplicate";
+    if (mem.until !== null && m.seq > mem.until) return "removed";
+    if (m.seq > mem.contig + MAX_AHEAD) return "ahead";
+    if (!this.authorized(m, ev)) return "forged";
+    b.addRow(m);
+    if (m.seq !== mem.contig + 1) {
+      m.pos = null;
+      this.waitingOf(m.author).set(m.seq, m);
+      b.member(mem);
+      return null;
+    }
+    this.waitingOf(m.author).set(m.seq, m);
+    this.advance(mem, b);
+    return null;
+  }
+
+  /** Our own next message: the seq after our last. Null when we may not write here. */
+  draft(kind: number, body: string, created: number): Omit<GroupMessageRow, "sig"> | null {
+    const me = this.members.get(this.row.selfKey);
+    if (!me || me.until !== null || this.row.state !== "member") return null;
+    const seq = me.contig + 1;
+    return { group: this.id, author: me.author, seq, id: groupMessageUuid(this.id, me.author, seq), kind, body, created, received: created, pos: null };
+  }
+
+  /** Merges what `member` holds of `author`; true when that is news. */
+  learn(member: string, author: string, seq: number): boolean {
+    if (member === this.row.selfKey) return false;
+    let row = this.known.get(member);
+    if (!row) this.known.set(member, (row = new Map()));
+    if ((row.get(author) ?? 0) >= seq) return false;
+    row.set(author, seq);
+    return true;
+  }
+
+  /** How many other members hold our message `seq`, of how many. */
+  delivery(seq: number): { to: number; of: number } {
+    const others = this.active().filter((m) => m.author !== this.row.selfKey);
+    const to = others.filter((m) => (this.known.get(m.author)?.get(this.row.selfKey) ?? 0) >= seq).length;
+    return { to, of: others.length };
+  }
+
+  // --- internals ----------------------------------------------------------------
+
+  private waitingOf(author: string): Map<number, GroupMessageRow> {
+    let w = this.waiting.get(author);
+    if (!w) this.waiting.set(author, (w = new Map()));
+    return w;
+  }
+
+  /** Who may write what: the create only as the creator's seq 1 (and it must derive the group id), adds and removes only by the creator. */
+  private authorized(m: GroupMessageRow, ev: GroupEvent | null | "bad"): boolean {
+    if (ev === "bad") return false;
+    const creatorFirst = m.author === this.row.creator && m.seq === 1;
+    if (creatorFirst || ev?.kind === "create") return creatorFirst && ev?.kind === "create" && groupIdFor(m.author, ev.nonce) === this.id;
+    if (ev?.kind === "add" || ev?.kind === "remove") return m.author === this.row.creator;
+    return true;
+  }
+
+  /** Shows `mem`'s rows from its gap-free seq on, as far as they go, applying each event as it is shown. */
+  private advance(mem: GroupMemberRow, b: Batch): void {
+    const waiting = this.waitingOf(mem.author);
+    for (;;) {
+      const next = mem.contig + 1;
+      const row = waiting.get(next);
+      if (!row || (mem.until !== null && next > mem.until)) break;
+      waiting.delete(next);
+      mem.contig = next;
+      b.show(row, ++this.counter.pos);
+      if (row.kind !== 0) this.apply(row, b);
+    }
+    b.member(mem);
+  }
+
+  private apply(row: GroupMessageRow, b: Batch): void {
+    let ev: GroupEvent | null;
+    try {
+      ev = decodeGroupEvent(row.kind, row.body);
+    } catch {
+      return; // refused before it was stored; a row from an older store is only shown
+    }
+    if (!ev) return;
+    switch (ev.kind) {
+      case "create":
+        return;
+      case "add": {
+        if (this.members.has(ev.key) || this.active().length >= MAX_MEMBERS) return; // no second add, nor a re-add of one removed
+        const m: GroupMemberRow = { group: this.id, author: ev.key, peerId: ev.peer, name: ev.name, addedSeq: row.seq, until: null, gone: null, contig: 0 };
+        this.members.set(m.author, m);
+        b.member(m);
+        b.membership.add(this.id);
+        // Rows of this member stored before its add was shown (an older store): they can be shown now.
+        if (this.waiting.get(m.author)?.has(1)) this.advance(m, b);
+        if (ev.key === this.row.selfKey && this.row.state === "joining") this.setState("member", b);
+        return;
+      }
+      case "remove":
+        return this.end(ev.key, ev.until, row.seq, "removed", b);
+      case "leave":
+        return this.end(row.author, row.seq, null, "left", b);
+    }
+  }
+
+  /** A member is gone: its seqs above `until` are refused, and dropped where stored. `gone`: the creator's remove (null: it left). */
+  private end(author: string, until: number, gone: number | null, why: "removed" | "left", b: Batch): void {
+    const m = this.members.get(author);
+    if (!m || m.until !== null) return;
+    m.until = until;
+    m.gone = gone;
+    if (m.contig > until) m.contig = until;
+    const waiting = this.waiting.get(author);
+    if (waiting) for (const seq of [...waiting.keys()]) if (seq > until) waiting.delete(seq);
+    b.write.drops.push({ group: this.id, author, above: until });
+    b.member(m);
+    b.membership.add(this.id);
+    if (author === this.row.selfKey) this.setState(why, b);
+  }
+
+  private setState(state: GroupMembership, b: Batch): void {
+    this.row.state = state;
+    b.write.states.push({ group: this.id, state });
+    b.membership.add(this.id);
+  }
+}

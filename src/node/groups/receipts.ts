@@ -1,0 +1,69 @@
+// Who holds what: each member's vector (from its own link, or relayed in
+// another member's full vector) raises what we know it holds. For our own
+// messages that is "delivered to 3 of 5": told to the user as it rises, and
+// as `delivered` once every other member holds a message. Receipts are saved
+// (and gossiped to linked members) once a tick, not on every vector.
+import { groupMessageUuid } from "../../protocol/group-codec.ts";
+import type { GroupReceipt } from "../../store/store.ts";
+import type { NodeEvent } from "../events.ts";
+import type { Journal } from "../journal.ts";
+import type { GroupModel } from "./model.ts";
+
+export class Receipts {
+  private unsaved: GroupReceipt[] = [];
+  /** Groups whose receipts changed since the last gossip. */
+  private readonly changed = new Set<string>();
+
+  constructor(
+    private readonly journal: Journal,
+    private readonly emit: (e: NodeEvent) => void,
+  ) {}
+
+  /** `member` holds `author`'s messages up to `seq`. */
+  learn(g: GroupModel, member: string, author: string, seq: number): void {
+    const before = g.known.get(member)?.get(author) ?? 0;
+    if (!g.learn(member, author, seq)) return;
+    this.unsaved.push({ group: g.id, member, author, seq });
+    this.changed.add(g.id);
+    if (author === g.row.selfKey) this.announce(g, before, Math.min(seq, g.committed.get(author) ?? 0));
+  }
+
+  /** Our messages (after, upTo] are held by one more member: their counts, in runs of equal counts. */
+  private announce(g: GroupModel, after: number, upTo: number): void {
+    if (upTo <= after) return;
+    const self = g.row.selfKey;
+    const holds = g.active().filter((m) => m.author !== self).map((m) => g.known.get(m.author)?.get(self) ?? 0);
+    const group = `#${g.row.alias}`;
+    const of = holds.length;
+    let ids: string[] = [];
+    let to = -1;
+    const flush = () => {
+      if (ids.length === 0) return;
+      this.emit({ type: "group-delivery", group, ids, to, of });
+      if (to === of) this.emit({ type: "status", peer: group, ids, status: "delivered" });
+      ids = [];
+    };
+    for (let s = after + 1; s <= upTo; s++) {
+      const n = holds.filter((h) => h >= s).length;
+      if (n !== to) flush();
+      to = n;
+      ids.push(groupMessageUuid(g.id, self, s));
+    }
+    flush();
+  }
+
+  /** The groups to gossip about, once. */
+  takeChanged(): string[] {
+    const out = [...this.changed];
+    this.changed.clear();
+    return out;
+  }
+
+  /** Writes what was learned since the last save. */
+  save(): void {
+    if (this.unsaved.length === 0) return;
+    const receipts = this.unsaved;
+    this.unsaved = [];
+    void this.journal.groups({ receipts }).catch(() => {});
+  }
+}

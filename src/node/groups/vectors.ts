@@ -1,0 +1,66 @@
+// Who gets what of a group, and the vector frames that say what we hold.
+//
+// A peer gets a group's data only as a member (in our view):
+//   full     an active member: every author, and what we know others hold (receipts)
+//   own      we left and it is still a member: our own messages only (so our leave reaches it)
+//   removed  the creator removed it: the creator's messages up to that remove, nothing else
+// A member that left, a stranger, a contact in none of our groups: nothing.
+import type { GroupVectorFrame } from "../../protocol/messages.ts";
+import type { GroupModel } from "./model.ts";
+
+export type Share = "full" | "own" | "removed";
+
+/** What `peerId` may get of `g`, or null for nothing. */
+export function shareFor(g: GroupModel, peerId: string): Share | null {
+  if (g.state === "joining" || g.state === "removed") return null;
+  const m = g.memberByPeer(peerId);
+  if (!m || m.author === g.row.selfKey) return null;
+  if (m.until === null) return g.state === "left" ? "own" : "full";
+  if (g.state === "member" && m.gone !== null) return "removed";
+  return null;
+}
+
+/**
+ * Whether `peerId`'s link may carry `author`'s messages of `g` to us: a
+ * member's may carry anyone's; any contact that offers the group may carry
+ * its creator's (the events that say who belongs, signed by the creator:
+ * how a member learns of one added after it, and a new member of the group).
+ */
+export function mayCarry(g: GroupModel | undefined, peerId: string, author: string): boolean {
+  if (!g || author === g.row.creator) return true;
+  const m = g.memberByPeer(peerId);
+  return m !== undefined && m.until === null;
+}
+
+/** The highest seq of `author` a peer with this share may get from us. */
+export function shareLimit(g: GroupModel, share: Share, author: string, peerId: string): number {
+  const held = g.committed.get(author) ?? 0;
+  if (share === "full") return held;
+  if (share === "own") return author === g.row.selfKey ? held : 0;
+  if (author !== g.row.creator) return 0;
+  return Math.min(held, g.memberByPeer(peerId)?.gone ?? 0);
+}
+
+/**
+ * A vector for `peerId`: what we hold (all authors, or `only` those), and
+ * with `receipts` what we know other members hold. Null when there is
+ * nothing to say.
+ */
+export function vectorFor(g: GroupModel, share: Share, peerId: string, opts: { full: boolean; only?: Iterable<string>; receipts?: boolean }): GroupVectorFrame | null {
+  const authors = opts.only ? [...opts.only] : [...g.committed.keys()];
+  const entries: { author: string; seq: number }[] = [];
+  for (const author of authors) {
+    const seq = shareLimit(g, share, author, peerId);
+    if (seq > 0) entries.push({ author, seq });
+  }
+  if (!opts.full && entries.length === 0) return null;
+  const rows: GroupVectorFrame["rows"] = [{ member: g.row.selfKey, entries }];
+  if (opts.receipts && share === "full") {
+    for (const [member, held] of g.known) {
+      if (!g.members.has(member)) continue;
+      const es = [...held].filter(([a, seq]) => seq > 0 && g.members.has(a)).map(([author, seq]) => ({ author, seq }));
+      if (es.length > 0) rows.push({ member, entries: es });
+    }
+  }
+  return { type: "group-vector", group: g.id, creator: g.row.creator, full: opts.full, rows };
+}

@@ -1,0 +1,66 @@
+// `p2pchat chat '#GROUP'` in a real pseudo-terminal (tmux): the simple view
+// the terminal chat has, opened on a group. Each incoming line names its
+// author; our line's mark reaches delivered once every other member has it.
+import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { cliCommand } from "../helpers/cli.ts";
+import { introduce, makeUser } from "../helpers/serve.ts";
+
+setDefaultTimeout(60_000);
+
+const TMUX = Bun.which("tmux");
+const socket = `p2pchat-groups-${process.pid}`;
+
+function tmux(...args: string[]): string {
+  const r = Bun.spawnSync([TMUX!, "-L", socket, ...args], { stdout: "pipe", stderr: "pipe" });
+  if (r.exitCode !== 0) throw new Error(`tmux ${args[0]}: ${r.stderr.toString()}`);
+  return r.stdout.toString();
+}
+
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+const screen = (pane: string) => tmux("capture-pane", "-p", "-t", pane).split("\n").map((l) => l.trimEnd());
+
+async function until(pane: string, what: (rows: string[]) => boolean, label: string, ms = 20_000): Promise<string[]> {
+  const deadline = Date.now() + ms;
+  let rows = screen(pane);
+  while (!what(rows)) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}; the screen:\n${rows.join("\n")}`);
+    await Bun.sleep(100);
+    rows = screen(pane);
+  }
+  return rows;
+}
+
+afterAll(() => {
+  if (TMUX) Bun.spawnSync([TMUX, "-L", socket, "kill-server"], { stderr: "ignore" });
+});
+
+describe.skipIf(!TMUX)("a group on the terminal chat", () => {
+  test("incoming lines show their author; ours reach delivered to every member", async () => {
+    await using alice = await makeUser("alice");
+    await using bob = await makeUser("bob");
+    await introduce(alice, bob);
+    await alice.serve();
+    const bobServe = await bob.serve();
+    for (const deadline = Date.now() + 20_000; (await alice.cli(["group", "create", "duo", "--with", "bob"])).exitCode !== 0; await Bun.sleep(100)) {
+      if (Date.now() > deadline) throw new Error("alice never learned bob's key");
+    }
+    await bobServe.waitFor(/you were added to #duo/);
+
+    const pane = "alice-duo";
+    const cmd = cliCommand(["chat", "#duo", "--home", alice.home]).map(shellQuote).join(" ");
+    tmux("new-session", "-d", "-s", pane, "-x", "110", "-y", "30", `env NO_COLOR=1 ${cmd}; echo "EXIT=$?"; sleep 60`);
+    let rows = await until(pane, (r) => r.some((l) => l.includes("/help for commands")), "the chat to open");
+    expect(rows.some((l) => l.includes("alice: added bob"))).toBe(true); // the backlog shows the group's events
+
+    bobServe.type("@#duo hi alice");
+    rows = await until(pane, (r) => r.some((l) => /\] #duo bob: hi alice$/.test(l)), "bob's line with his name");
+
+    tmux("send-keys", "-t", pane, "-l", "hello bob");
+    tmux("send-keys", "-t", pane, "Enter");
+    await until(pane, (r) => r.some((l) => /alice: hello bob\s+✓✓ delivered/.test(l)), "delivered mark");
+    await bobServe.waitFor(/#duo alice: hello bob$/);
+    tmux("send-keys", "-t", pane, "-l", "/quit");
+    tmux("send-keys", "-t", pane, "Enter");
+    await until(pane, (r) => r.some((l) => l === "EXIT=0"), "exit 0");
+  });
+});
