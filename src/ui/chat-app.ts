@@ -7,7 +7,7 @@
 // screen from the state here, so a mark changes in place at any width.
 // Keys and commands are chat-input.ts's, node events chat-events.ts's, the
 // frame chat-render.ts's.
-import type { Contact, HistoryEntry, NodeApi, NodeEvent, NodeStatus, PeerRequest } from "../control/api.ts";
+import type { Contact, GroupInfo, HistoryEntry, NodeApi, NodeEvent, NodeStatus, PeerRequest } from "../control/api.ts";
 import { colors } from "./colors.ts";
 import { Conversation } from "./conversation.ts";
 import { LineEditor } from "./input.ts";
@@ -48,6 +48,8 @@ export class ChatApp {
   readonly listNotes: string[] = [];
   readonly convs = new Map<string, Conversation>();
   contacts: Contact[] = [];
+  /** Groups we are in ('#alias'), listed after the contacts. */
+  groups: GroupInfo[] = [];
   requests: PeerRequest[] = [];
   status: NodeStatus;
   readonly unread = new Map<string, number>();
@@ -110,7 +112,7 @@ export class ChatApp {
       await this.refresh("all");
       this.term.start();
       const first = this.opts.peer;
-      if (first && this.contacts.some((c) => c.name === first)) await this.open(first);
+      if (first && this.names.includes(first)) await this.open(first);
       else if (first) this.ask(first);
       this.render();
       await this.finished.promise;
@@ -135,6 +137,10 @@ export class ChatApp {
     if (what === "all" || what === "status") this.status = await this.api.status();
     if (what === "all" || what === "contacts") {
       this.contacts = await this.api.contacts();
+      this.groups = await this.api.groups();
+      for (const g of this.groups) {
+        if (!this.lasts.has(g.name)) this.lasts.set(g.name, (await this.api.history({ peer: g.name, limit: 1 })).at(-1) ?? null);
+      }
       for (const c of await this.api.conversations()) {
         this.unread.set(c.name, c.unread);
         this.lasts.set(c.name, c.last);
@@ -143,9 +149,14 @@ export class ChatApp {
     if (what === "all" || what === "requests" || what === "contacts") this.requests = await this.api.requests();
   }
 
-  /** The contacts by name, as the list numbers them (Alt-1..9, Ctrl-N/P). */
+  /** The contacts by name, then the groups, as the list numbers them (Alt-1..9, Ctrl-N/P). */
   get names(): string[] {
-    return this.contacts.map((c) => c.name).sort((a, b) => a.localeCompare(b));
+    const groups = this.groups.filter((g) => g.role === "creator" || g.role === "member").map((g) => g.name);
+    return [...this.contacts.map((c) => c.name).sort((a, b) => a.localeCompare(b)), ...groups];
+  }
+
+  isGroup(name: string): boolean {
+    return this.groups.some((g) => g.name === name);
   }
 
   conversation(name: string): Conversation {
@@ -172,6 +183,11 @@ export class ChatApp {
   }
 
   private intro(name: string): string {
+    const group = this.groups.find((g) => g.name === name);
+    if (group) {
+      const title = group.title !== name.slice(1) ? ` ("${group.title}")` : "";
+      return colors.dim(`group ${name}${title}: ${group.members} members, created by ${group.creator}; every message is signed by its author`) + "\n" + colors.dim("/help for commands · Esc: all conversations");
+    }
     const contact = this.contacts.find((c) => c.name === name);
     const state = this.status.contacts.find((c) => c.name === name);
     const id = contact?.peerId ?? "(not pinned yet: pinned on first contact)";

@@ -87,6 +87,22 @@ async function chatCommand(app: ChatApp, cmd: string, arg: string): Promise<void
       return app.note([colors.dim(`— ${found.length} match${found.length === 1 ? "" : "es"}, newest first —`), ...lines, colors.dim("—")].join("\n"));
     }
     case "/block":
+    case "/unblock":
+    case "/cancel":
+      if (app.isGroup(peer)) {
+        const why = cmd === "/cancel" ? "a group message is signed and on its way to every member: it cannot be withdrawn" : `block a person, not a group (\`p2pchat group leave ${peer}\` to leave it)`;
+        return app.note(colors.dim(why));
+      }
+      return personCommand(app, cmd, peer);
+    default:
+      return app.note(colors.red(`! unknown command ${cmd}: /help lists them (start a line with // to send it as it is)`));
+  }
+}
+
+/** What only makes sense with a person: blocking, withdrawing an undelivered message. */
+async function personCommand(app: ChatApp, cmd: string, peer: string): Promise<void> {
+  switch (cmd) {
+    case "/block":
     case "/unblock": {
       const c = await app.api.setBlocked(peer, cmd === "/block");
       await app.refresh("contacts");
@@ -102,8 +118,6 @@ async function chatCommand(app: ChatApp, cmd: string, arg: string): Promise<void
       app.current!.setStatus(last, "cancelled");
       return app.note(colors.yellow(o.onTheWire ? "* withdrawn, but it was already on the wire: it may still arrive" : "* withdrawn: it will not be sent"));
     }
-    default:
-      return app.note(colors.red(`! unknown command ${cmd}: /help lists them (start a line with // to send it as it is)`));
   }
 }
 

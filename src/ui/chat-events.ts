@@ -35,6 +35,16 @@ export function applyEvent(app: ChatApp, e: NodeEvent): void {
     case "read":
       app.unread.set(e.peer, e.unread);
       return;
+    case "group-delivery": {
+      const conv = app.convs.get(e.group);
+      for (const id of e.ids) conv?.setDelivered(id, e.to, e.of);
+      return;
+    }
+    case "group":
+      app.listNote(formatEvent(e)!);
+      if (app.current?.peer === e.group) app.current.note(formatEvent(e)!);
+      void app.refresh("contacts").then(() => app.schedule());
+      return;
     case "link":
       void app.refresh("status").then(() => app.schedule());
       if (app.current?.peer === e.peer) app.current.note(formatEvent(e)!);
@@ -75,10 +85,10 @@ function incoming(app: ChatApp, entry: HistoryEntry): void {
     if (open && !conv!.markerBefore) conv!.markerBefore = entry.id;
     if (open) app.newBelow++;
   }
-  if (!app.contacts.some((c) => c.name === peer)) void app.refresh("contacts").then(() => app.schedule());
+  if (!app.names.includes(peer)) void app.refresh("contacts").then(() => app.schedule());
   if (app.opts.quiet || seen) return;
   app.term.write(BELL);
-  if (!app.focused) app.term.write(notification(`p2pchat: ${peer}`, entry.text));
+  if (!app.focused) app.term.write(notification(`p2pchat: ${entry.author ? `${peer} ${entry.author}` : peer}`, entry.text));
 }
 
 /** A message at the end; scrolled up, the rows on screen stay where they are. */

@@ -112,6 +112,14 @@ export class Conversation {
     return true;
   }
 
+  /** A group message of ours is held by `to` of the `of` other members now; true when the message is here. */
+  setDelivered(id: string, to: number, of: number): boolean {
+    const e = this.ids.get(id);
+    if (!e) return false;
+    e.delivered = { to, of };
+    return true;
+  }
+
   /** The newest message that came in, to mark read up to it. */
   lastIncoming(): HistoryEntry | null {
     for (let i = this.items.length - 1; i >= 0; i--) {
@@ -144,7 +152,7 @@ export class Conversation {
   }
 
   private rowsOf(it: Item, columns: number): string[] {
-    const status = it.kind === "entry" ? it.entry.status : "";
+    const status = it.kind === "entry" ? `${it.entry.status}${it.entry.delivered ? ` ${it.entry.delivered.to}/${it.entry.delivered.of}` : ""}` : "";
     const have = this.laid.get(it);
     if (have && have.columns === columns && have.status === status) return have.rows;
     const rows = it.kind === "entry" ? entryRows(it.entry, this.self, columns) : noteRows(it.text, columns);

@@ -6,7 +6,7 @@
 // laid out again, never a line printed twice.
 import type { HistoryEntry } from "../control/api.ts";
 import { colors } from "./colors.ts";
-import { formatClock, printable, statusMark } from "./format.ts";
+import { deliveredMark, formatClock, printable, statusMark } from "./format.ts";
 import { fit, width, wrapStyled, wrapText } from "./wrap.ts";
 
 /** Continuation rows of a message start this far in: under the text, past `[12:42] `. */
@@ -21,7 +21,10 @@ const MIN_TEXT = 12;
 /** A message's rows at `columns`. `self` names our own messages. */
 export function entryRows(e: HistoryEntry, self: string, columns: number): string[] {
   const w = Math.max(INDENT + MIN_TEXT, columns);
-  const who = e.direction === "in" ? colors.bold(printable(e.peer)) : colors.dim(printable(self));
+  // In a group's conversation, a line names its author (the group is the conversation).
+  const from = e.author ?? e.peer;
+  if (e.event) return wrapStyled(colors.dim(`[${formatClock(e.time)}] * ${printable(from)} ${printable(e.text)}`), w);
+  const who = e.direction === "in" ? colors.bold(printable(from)) : colors.dim(printable(self));
   const head = `${colors.dim(`[${formatClock(e.time)}]`)} ${who}: `;
   const headWidth = width(head);
   const indent = " ".repeat(INDENT);
@@ -36,9 +39,9 @@ export function entryRows(e: HistoryEntry, self: string, columns: number): strin
   }
   for (const line of more) rows.push(...wrapText(line, w - INDENT, w - INDENT).map((r) => (r ? indent + r : "")));
   if (e.direction === "out") {
-    const mark = statusMark(e.status);
+    const mark = e.delivered && e.status !== "delivered" ? deliveredMark(e.delivered) : statusMark(e.status);
     const last = rows.length - 1;
-    if (width(rows[last]!) + 2 + MARK_WIDTH <= w) rows[last] += `  ${mark}`;
+    if (width(rows[last]!) + 2 + Math.max(MARK_WIDTH, width(mark)) <= w) rows[last] += `  ${mark}`;
     else rows.push(indent + mark);
   }
   return rows;

@@ -50,14 +50,18 @@ describe.skipIf(!TMUX)("a group on the terminal chat", () => {
     const cmd = cliCommand(["chat", "#duo", "--home", alice.home]).map(shellQuote).join(" ");
     tmux("new-session", "-d", "-s", pane, "-x", "110", "-y", "30", `env NO_COLOR=1 ${cmd}; echo "EXIT=$?"; sleep 60`);
     let rows = await until(pane, (r) => r.some((l) => l.includes("/help for commands")), "the chat to open");
-    expect(rows.some((l) => l.includes("alice: added bob"))).toBe(true); // the backlog shows the group's events
+    expect(rows.some((l) => l.includes("* alice added bob"))).toBe(true); // the backlog shows the group's events
+    expect(rows.some((l) => l.includes("group #duo: 2 members"))).toBe(true);
 
     bobServe.type("@#duo hi alice");
-    rows = await until(pane, (r) => r.some((l) => /\] #duo bob: hi alice$/.test(l)), "bob's line with his name");
+    rows = await until(pane, (r) => r.some((l) => /\] bob: hi alice$/.test(l)), "bob's line with his name");
 
     tmux("send-keys", "-t", pane, "-l", "hello bob");
     tmux("send-keys", "-t", pane, "Enter");
     await until(pane, (r) => r.some((l) => /alice: hello bob\s+✓✓ delivered/.test(l)), "delivered mark");
+    tmux("send-keys", "-t", pane, "-l", "/cancel");
+    tmux("send-keys", "-t", pane, "Enter");
+    await until(pane, (r) => r.some((l) => l.includes("cannot be withdrawn")), "a group message is not withdrawn");
     await bobServe.waitFor(/#duo alice: hello bob$/);
     tmux("send-keys", "-t", pane, "-l", "/quit");
     tmux("send-keys", "-t", pane, "Enter");
