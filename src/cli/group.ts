@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
 import type { GroupInfo, GroupMemberInfo } from "../control/api.ts";
 import { colors } from "../ui/colors.ts";
+import { formatTable } from "../ui/table.ts";
 import { markVariadic } from "./check-args.ts";
 import { withNode } from "./connect.ts";
 import { UsageError } from "./errors.ts";
@@ -113,26 +114,16 @@ export default defineCommand({
 
 const hash = (name: string) => (name.startsWith("#") ? name : `#${name}`);
 
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(Bun.stringWidth(h), ...rows.map((r) => Bun.stringWidth(r[i]!))));
-  const line = (r: string[]) =>
-    r
-      .map((cell, i) => (i === r.length - 1 ? cell : cell + " ".repeat(widths[i]! - Bun.stringWidth(cell))))
-      .join("  ")
-      .trimEnd();
-  return [colors.bold(line(header)), ...rows.map(line)].join("\n");
-}
-
 export function formatGroups(list: readonly GroupInfo[]): string {
   if (list.length === 0) return colors.dim("no groups yet: create one with `p2pchat group create NAME --with CONTACT...`");
-  return table(
+  return formatTable(
     ["GROUP", "MEMBERS", "CREATOR", "YOU"],
     list.map((g) => [g.name + (g.title !== g.name.slice(1) ? ` (${g.title})` : ""), String(g.members), g.creator, g.role]),
   );
 }
 
 export function formatMembers(list: readonly GroupMemberInfo[]): string {
-  return table(
+  return formatTable(
     ["NAME", "ROLE", "STATE", "MESSAGES", "PEER ID"],
     list.map((m) => [m.name + (m.you ? " (you)" : ""), m.role, m.state, String(m.messages), m.peerId]),
   );

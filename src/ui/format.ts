@@ -2,6 +2,7 @@
 import type { Contact, HistoryEntry } from "../node/session.ts";
 import { formatHostPort } from "../node/address.ts";
 import { colors } from "./colors.ts";
+import { formatTable } from "./table.ts";
 
 export function formatClock(ms: number): string {
   const d = new Date(ms);
@@ -110,12 +111,5 @@ export function formatContacts(list: readonly Contact[]): string {
     c.peerId ?? "not pinned yet",
     [c.blocked ? "blocked" : "", c.legacy ? "legacy (plaintext)" : ""].filter(Boolean).join(", "),
   ]);
-  const header = ["NAME", "ADDRESS", "PEER ID", "FLAGS"];
-  const widths = header.map((h, i) => Math.max(Bun.stringWidth(h), ...rows.map((r) => Bun.stringWidth(r[i]!))));
-  const line = (r: string[]) =>
-    r
-      .map((cell, i) => (i === r.length - 1 ? cell : cell + " ".repeat(widths[i]! - Bun.stringWidth(cell))))
-      .join("  ")
-      .trimEnd();
-  return [colors.bold(line(header)), ...rows.map(line)].join("\n");
+  return formatTable(["NAME", "ADDRESS", "PEER ID", "FLAGS"], rows);
 }

@@ -3,6 +3,7 @@
 import type { NodeStatus } from "../control/api.ts";
 import { colors } from "./colors.ts";
 import { formatClock, formatDateTime } from "./format.ts";
+import { alignRows } from "./table.ts";
 
 export function formatStatus(s: NodeStatus, running: boolean): string {
   const lines: string[] = [`${colors.bold(s.name)} ${s.peerId}`];
@@ -32,7 +33,7 @@ export function formatStatus(s: NodeStatus, running: boolean): string {
       c.lastSeen ? `seen ${ago(c.lastSeen)}` : "",
       c.lastError ? `last error: ${c.lastError}${c.lastErrorAt ? ` (${ago(c.lastErrorAt)})` : ""}` : "",
     ]);
-    lines.push(...table(rows).map((r) => `  ${r}`));
+    lines.push(...alignRows(rows).map((r) => `  ${r}`));
   }
   const legacyPending = s.pending.filter((p) => p.legacy && p.pending > 0);
   for (const p of legacyPending) lines.push(`  ${p.peer}: ${p.pending} pending (legacy plaintext peer: messages go no further than sent)`);
@@ -41,17 +42,6 @@ export function formatStatus(s: NodeStatus, running: boolean): string {
   if (s.requests > 0) lines.push(colors.yellow(`requests: ${s.requests} waiting for you (p2pchat requests)`));
   lines.push(`database: ${s.database}`);
   return lines.join("\n");
-}
-
-function table(rows: string[][]): string[] {
-  const widths: number[] = [];
-  for (const r of rows) r.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, Bun.stringWidth(cell))));
-  return rows.map((r) =>
-    r
-      .map((cell, i) => (i === r.length - 1 ? cell : cell + " ".repeat((widths[i] ?? 0) - Bun.stringWidth(cell))))
-      .join("  ")
-      .trimEnd(),
-  );
 }
 
 function ago(ms: number, now = Date.now()): string {

@@ -4,6 +4,8 @@
 import { SQL } from "bun";
 import { join } from "node:path";
 import { tempDir } from "./tmp.ts";
+import { openStore, parseDbUrl } from "../../src/store/open.ts";
+import type { Store } from "../../src/store/store.ts";
 
 export const MYSQL_URL = process.env.P2PCHAT_TEST_MYSQL || "";
 
@@ -64,4 +66,15 @@ export async function createOriginalTables(db: TestDb): Promise<string> {
   await db.admin.unsafe(`CREATE TABLE sender (ip VARCHAR(40), port VARCHAR(20), name VARCHAR(40), message TEXT, status VARCHAR(20), time VARCHAR(40))`);
   await db.admin.unsafe(`CREATE TABLE receiver (ip VARCHAR(40), port VARCHAR(20), name VARCHAR(40), message TEXT, status VARCHAR(20), time VARCHAR(40))`);
   return user;
+}
+
+/** A fresh database of `dialect`, opened and migrated as p2pchat opens it, for the length of `fn`. */
+export async function withStore<T>(dialect: "sqlite" | "mysql", fn: (store: Store) => Promise<T>): Promise<T> {
+  await using db = await createTestDb(dialect);
+  const store = await openStore(parseDbUrl(db.url));
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
 }

@@ -2,11 +2,10 @@
 // shown in order once gaps close, a removed member's late rows dropped,
 // receipts that only rise, and history and search for '#alias'.
 import { describe, expect, test } from "bun:test";
-import { openStore, parseDbUrl } from "../../../src/store/open.ts";
 import type { GroupMessageRow, GroupRow, Store } from "../../../src/store/store.ts";
 import type { PeerId } from "../../../src/protocol/peer-id.ts";
 import { groupMessageUuid } from "../../../src/protocol/group-codec.ts";
-import { createTestDb, dialects } from "../../helpers/databases.ts";
+import { dialects, withStore } from "../../helpers/databases.ts";
 
 const G = "00112233445566778899aabbccddeeff";
 const ME = "aa".repeat(32);
@@ -23,15 +22,6 @@ function msg(author: string, seq: number, body: string, pos: number | null, kind
   return { group: G, author, seq, id: groupMessageUuid(G, author, seq), kind, body, sig: SIG, created: 1000 + seq, received: 2000 + seq, pos };
 }
 
-async function withStore<T>(dialect: "sqlite" | "mysql", fn: (store: Store) => Promise<T>): Promise<T> {
-  await using db = await createTestDb(dialect);
-  const store = await openStore(parseDbUrl(db.url));
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
-}
 
 /** The group with three members: me (creator), bob, carol. */
 async function seed(store: Store): Promise<void> {

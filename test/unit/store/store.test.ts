@@ -4,21 +4,12 @@ import { describe, expect, test } from "bun:test";
 import { openStore, parseDbUrl } from "../../../src/store/open.ts";
 import { StoreError, type IncomingMessage, type OutgoingMessage, type Store } from "../../../src/store/store.ts";
 import type { PeerId } from "../../../src/protocol/peer-id.ts";
-import { createOriginalTables, createTestDb, dialects } from "../../helpers/databases.ts";
+import { createOriginalTables, createTestDb, dialects, withStore } from "../../helpers/databases.ts";
 
 const BOB = "BOBBBBB-BOBBBBB-BOBBBBB-BOBBBBB-BOBBBBB-BOBBBBB-BOBBBBB-BOBBBBB" as PeerId;
 const BOB_UNPINNED = { name: "bob", peerId: null };
 const CAROL = "CAROLCC-CAROLCC-CAROLCC-CAROLCC-CAROLCC-CAROLCC-CAROLCC-CAROLCC" as PeerId;
 
-async function withStore<T>(dialect: "sqlite" | "mysql", fn: (store: Store) => Promise<T>): Promise<T> {
-  await using db = await createTestDb(dialect);
-  const store = await openStore(parseDbUrl(db.url));
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
-}
 
 function outgoing(peer: string, body: string, created: number): OutgoingMessage {
   return { id: Bun.randomUUIDv7("hex", created), peer, host: "127.0.0.1", port: 20001, body, created };
