@@ -5,7 +5,8 @@
 import type { NodeEvent } from "../node/events.ts";
 import type { NodeStatus, SendResult } from "../node/node.ts";
 import type { Conversation } from "../node/reads.ts";
-import type { CancelOutcome, NearbyNode, SetContactOptions } from "../node/node-book.ts";
+import type { CancelOutcome, SetContactOptions } from "../node/node-book.ts";
+import type { NearbyNode } from "../node/node-hints.ts";
 import type { AddContactOptions } from "../node/address-book.ts";
 import type { Contact, HistoryEntry, HistoryQuery, SearchQuery } from "../node/session.ts";
 import type { OutStatus, PeerRequest } from "../store/store.ts";

@@ -81,16 +81,16 @@ export class LocalApi implements NodeApi {
     return this.node.book.cancelTo(name);
   }
   createInvite(opts: { uses: number; expiresMs: number }) {
-    return this.node.book.createInvite(opts);
+    return this.node.hints.createInvite(opts);
   }
   addInvite(text: string, name?: string) {
-    return this.node.book.addInvite(text, name);
+    return this.node.hints.addInvite(text, name);
   }
   addNearby(id: string, name?: string) {
-    return this.node.book.addNearby(id, name);
+    return this.node.hints.addNearby(id, name);
   }
   async nearby() {
-    return this.node.book.nearby();
+    return this.node.hints.nearby();
   }
   async groups() {
     return this.node.groupBook.list();

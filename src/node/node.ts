@@ -18,6 +18,7 @@ import { HomeLock } from "./home-lock.ts";
 import { Journal } from "./journal.ts";
 import type { Local } from "./local.ts";
 import { NodeBook } from "./node-book.ts";
+import { NodeHints } from "./node-hints.ts";
 import { Peers } from "./peers.ts";
 import { Reads } from "./reads.ts";
 import { NodeReach, type ReachOptions } from "./reach.ts";
@@ -81,6 +82,8 @@ export class ChatNode {
   readonly requests: Requests;
   readonly health = new Health();
   readonly book: NodeBook;
+  /** Invites, nearby nodes, addresses from hellos, dials and the DHT: how contacts are found and added. */
+  readonly hints: NodeHints;
   readonly transport: Transport;
   readonly peers: Peers;
   readonly legacy: LegacyPeers;
@@ -145,11 +148,11 @@ export class ChatNode {
       retry: this.retry,
       pinned: (c) => this.book.pinned(c),
       joined: (c) => this.book.mergeRequest(c),
-      admit: (link, hello) => this.book.admit(link, hello),
-      learned: (c, link, hello) => this.book.learned(c, link, hello),
-      tried: (name, target, ok, why) => this.book.tried(name, target, ok, why),
+      admit: (link, hello) => this.hints.admit(link, hello),
+      learned: (c, link, hello) => this.hints.learned(c, link, hello),
+      tried: (name, target, ok, why) => this.hints.tried(name, target, ok, why),
       owed: (name) => this.owes(name),
-      exhausted: (name) => this.book.lookedUp(name),
+      exhausted: (name) => this.hints.lookedUp(name),
       viaRelay: (c, ctx) => this.reach.dialThroughRelay(c.name, ctx),
       groups: this.groups,
     });
@@ -164,6 +167,7 @@ export class ChatNode {
       retry: this.retry,
     });
     this.book = new NodeBook(this, new AddressBook(store));
+    this.hints = new NodeHints(this, this.book);
     this.reads = new Reads({ store, journal: this.journal, contacts: () => this.contacts.all(), emit });
     this.reach = new NodeReach(this, opts.reach ?? {});
   }

@@ -93,10 +93,10 @@ describe("the dialer and a contact's relays", () => {
     await using alice = await startNode("alice", { reach: { relays: [relay.relay] } });
     await eventually(() => alice.node.reach.status().relays[0]?.state === "joined", "alice joined her relay");
     await using bob = await startNode("bob", { reach: { relays: [relay.relay] } });
-    const { invite } = await alice.node.book.createInvite({ uses: 1, expiresMs: 60_000 });
+    const { invite } = await alice.node.hints.createInvite({ uses: 1, expiresMs: 60_000 });
     expect(invite.relays).toEqual([formatRelayUri(relay.relay)]);
     // alice behind NAT: the address her invite gives leads to a port that says nothing.
-    const { contact } = await bob.node.book.addInvite(encodeInvite({ ...invite, addresses: [`127.0.0.1:${silent.port}`] }));
+    const { contact } = await bob.node.hints.addInvite(encodeInvite({ ...invite, addresses: [`127.0.0.1:${silent.port}`] }));
     expect(contact.relays).toEqual([formatRelayUri(relay.relay)]);
     const joined = await alice.until((e) => e.type === "contact" && e.how === "invited", "bob added through the invite", 10_000);
     expect(joined).toMatchObject({ type: "contact", name: "bob", how: "invited" });
