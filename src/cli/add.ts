@@ -1,26 +1,87 @@
 // `p2pchat add INVITE [--name NAME]`: adds the person who gave you the
 // invite: pins their id, saves their addresses, and dials them with the
-// token, so their node adds you at once.
+// token, so their node adds you at once. It waits a little for that link,
+// running a node for the while when none runs, and says how it went.
 import { defineCommand } from "citty";
+import type { NodeApi } from "../control/api.ts";
 import { formatHostPort } from "../node/address.ts";
 import { isInvite } from "../protocol/invite.ts";
 import { parsePeerId } from "../protocol/peer-id.ts";
-import { withNode } from "./connect.ts";
+import { connectNode } from "./connect.ts";
 import { globalArgs } from "./globals.ts";
+import { parseSeconds } from "./parse.ts";
+import { whyPending } from "./wait.ts";
 
 export default defineCommand({
   meta: { name: "add", description: "Add someone from the invite line they gave you (`p2pchat invite`), or a node nearby by its peer id" },
   args: {
     invite: { type: "positional", description: "The whole line, starting with p2pchat: (or the peer id of a node `p2pchat nearby` lists)", required: true },
     name: { type: "string", description: "Your name for them (default: theirs)", valueHint: "NAME" },
+    wait: { type: "string", description: "Seconds to wait for their node to answer (default 10); --no-wait only saves the contact", valueHint: "SECONDS" },
     ...globalArgs,
   },
   async run({ args }) {
     const byId = !isInvite(args.invite) && parsePeerId(args.invite).ok;
-    const r = await withNode("add", (api) => (byId ? api.addNearby(args.invite, args.name) : api.addInvite(args.invite, args.name)));
-    process.stdout.write(describeAdded(r) + "\n");
+    const noWait = (args.wait as unknown) === false;
+    await addAndLink(args.invite, args.name, { byId, seconds: noWait ? 0 : parseSeconds("--wait", args.wait, 10) });
   },
 });
+
+/**
+ * Adds from an invite (or a nearby peer id), then waits up to `seconds` for
+ * the link that presents the token, with a node of this process when none
+ * runs. Not reached in time: says why, and that it is presented later.
+ */
+export async function addAndLink(input: string, name: string | undefined, opts: { byId: boolean; seconds: number }): Promise<void> {
+  const { api } = await connectNode({ command: "add" });
+  const up = new Set<string>();
+  let wake = () => {};
+  const unsubscribe = await api.subscribe((e) => {
+    if (e.type !== "link" || !e.up) return;
+    up.add(e.peer);
+    wake();
+  });
+  try {
+    const r = await (opts.byId ? api.addNearby(input, name) : api.addInvite(input, name));
+    process.stdout.write(describeAdded(r) + "\n");
+    up.clear(); // a link from before the token was presented does not count
+    if (opts.seconds === 0) return;
+    const who = r.contact.name;
+    if (!(await api.status()).discoverable) {
+      process.stderr.write(`p2pchat: you are hidden, so your node dials nobody: it presents ${opts.byId ? "itself" : "the invite"} to ${who} once you are discoverable (\`p2pchat discoverable on\`)\n`);
+      return;
+    }
+    if (await linkedWithin(api, who, up, opts.seconds, (f) => (wake = f))) {
+      process.stdout.write(opts.byId ? `linked to ${who}\n` : `linked to ${who}: their node has your invite, so you are in each other's contacts\n`);
+      return;
+    }
+    const why = (await whyPending(api, who)).replace(/\. They are delivered when.*$/, "");
+    process.stderr.write(
+      `p2pchat: ${who}'s node has not answered within ${opts.seconds} s (${why}).` +
+        (opts.byId ? "\n" : ` Your node presents the invite when it next reaches them (while \`p2pchat serve\`, \`chat\` or \`send\` runs).\n`),
+    );
+  } finally {
+    unsubscribe();
+    await api.close();
+  }
+}
+
+/** True once `name` has a link (already, or within `seconds`). */
+async function linkedWithin(api: NodeApi, name: string, up: Set<string>, seconds: number, onWake: (f: () => void) => void): Promise<boolean> {
+  const deadline = Date.now() + seconds * 1000;
+  while (Date.now() < deadline) {
+    if (up.has(name)) return true;
+    if ((await api.status()).contacts.some((c) => c.name === name && c.state === "linked")) return true;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, Math.min(500, Math.max(0, deadline - Date.now())));
+      onWake(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+  return up.has(name);
+}
 
 export function describeAdded(r: { contact: { name: string; peerId: string | null; host: string; port: number; addresses: unknown[] }; renamed: boolean; known: boolean }): string {
   const c = r.contact;

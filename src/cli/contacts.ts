@@ -3,7 +3,7 @@ import { formatHostPort } from "../node/address.ts";
 import { formatContacts } from "../ui/format.ts";
 import { UsageError } from "./errors.ts";
 import { isInvite } from "../protocol/invite.ts";
-import { describeAdded } from "./add.ts";
+import { addAndLink } from "./add.ts";
 import { ControlClient } from "../control/client.ts";
 import { withNode } from "./connect.ts";
 import { withSession, local } from "./context.ts";
@@ -49,8 +49,7 @@ const add = defineCommand({
   async run({ args }) {
     const invite = isInvite(args.name) ? { text: args.name, name: args.address || undefined } : args.address && isInvite(args.address) ? { text: args.address, name: args.name } : null;
     if (invite) {
-      const r = await withNode("contacts", (s) => s.addInvite(invite.text, invite.name));
-      process.stdout.write(describeAdded(r) + "\n");
+      await addAndLink(invite.text, invite.name, { byId: false, seconds: 10 });
       return;
     }
     const words = [args.address, args["peer-id"]].filter((w): w is string => typeof w === "string" && w !== "");

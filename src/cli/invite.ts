@@ -23,13 +23,18 @@ export default defineCommand({
     const expiresMs = parseDuration("--expires", args.expires, WEEK);
     const { text, invite } = await withNode("invite", (api) => api.createInvite({ uses, expiresMs }));
     if (args.json) {
-      process.stdout.write(JSON.stringify({ invite: text, name: invite.name, peerId: invite.peerId, addresses: invite.addresses, uses, expires: invite.expires }, null, 2) + "\n");
+      process.stdout.write(JSON.stringify(
+          { invite: text, name: invite.name, peerId: invite.peerId, addresses: invite.addresses, discoveryKey: invite.dkey ?? null, relays: invite.relays ?? [], uses, expires: invite.expires },
+          null,
+          2,
+        ) + "\n");
       return;
     }
     process.stdout.write(text + "\n");
     if (args.qr) {
-      const { generate } = await import("qrcode-terminal");
-      const drawing = await new Promise<string>((resolve) => generate(text, { small: true }, resolve));
+      // A CommonJS module whose generate() reads `this`: call it on the module.
+      const qr = (await import("qrcode-terminal")).default;
+      const drawing = await new Promise<string>((resolve) => qr.generate(text, { small: true }, resolve));
       process.stdout.write(drawing + "\n");
     }
     const who = uses === 1 ? "the first person who uses it" : `up to ${uses} people`;

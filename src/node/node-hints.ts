@@ -89,7 +89,8 @@ export class NodeHints {
   learned(c: Contact, link: Link, hello: Hello): void {
     const known = new Set(c.addresses.map((a) => formatHostPort(a.host, a.port)));
     const fresh = [...this.hinted(link, hello)].filter((a) => !known.has(formatHostPort(a.host, a.port)));
-    const spent = link.direction === "out" && c.inviteToken !== null;
+    const presented = this.node.peers.presented(link);
+    const spent = presented !== null && presented === (this.node.contacts.byName(c.name) ?? c).inviteToken;
     // Its discovery key and relays come over the authenticated link: they are this contact's.
     const dkey = hello.dkey && hello.dkey !== c.dkey ? hello.dkey : null;
     const relays = hello.relays && hello.relays.join() !== c.relays.join() ? hello.relays : null;
@@ -163,7 +164,7 @@ export class NodeHints {
       await this.node.opts.store.saveAddresses(known.name, addresses);
       await this.node.opts.store.updateContact(known.name, { inviteToken: inv.token, ...(inv.dkey ? { dkey: inv.dkey } : {}), ...(inv.relays?.length ? { relays: inv.relays } : {}) });
       const c = (await this.node.contacts.refresh(known.name)) ?? known;
-      this.node.peers.dial(c);
+      await this.node.peers.relink(c, () => this.node.contacts.byName(c.name));
       return { contact: c, renamed: false, known: true };
     }
     const wanted = name ?? inv.name;

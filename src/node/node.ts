@@ -225,7 +225,7 @@ export class ChatNode {
     const hello: Hello = { type: "hello", version: PROTOCOL_VERSION, name: this.name, port: this.transport.listening?.port ?? 0, caps: ["ack-batch", GROUPS_CAP], session: this.sessionId };
     const addrs = this.addresses().slice(0, MAX_ADDRS);
     if (addrs.length > 0) hello.addrs = addrs;
-    const token = link.direction === "out" ? this.peers.contactOf(link)?.inviteToken : null;
+    const token = this.peers.tokenFor(link, (c) => this.contacts.byName(c.name));
     if (token) hello.invite = token;
     const dkey = this.reach.dkey;
     if (dkey) hello.dkey = dkey;

@@ -80,10 +80,15 @@ interface LinkCtx {
   request: PeerRequest | null;
   outbox: Outbox | null;
   uncommitted: number;
+  /** The invite token our hello on this link presented (out). */
+  presented: string | null;
 }
 
 const ctxOf = (link: Link) => link.ctx as LinkCtx;
-const newCtx = (contact: Contact | null, target: Target | null = null): LinkCtx => ({ contact, target, request: null, outbox: null, uncommitted: 0 });
+const newCtx = (contact: Contact | null, target: Target | null = null): LinkCtx => ({ contact, target, request: null, outbox: null, uncommitted: 0, presented: null });
+
+/** How long a relink waits for the old link to close before dialing anyway. */
+const RELINK_WAIT_MS = 5_000;
 
 export class Peers implements LinkHandler {
   /** The adopted link of each peer (a contact's or a request's). */
@@ -125,6 +130,35 @@ export class Peers implements LinkHandler {
   /** Dials `contact` (its addresses in turn) unless a link or a dial to it exists, or it must not be dialed now. */
   dial(contact: Contact): void {
     this.dialer.dial(contact);
+  }
+
+  /** The invite token our hello on `link` presents: the contact's we dial, as it is now (remembered on the link). */
+  tokenFor(link: Link, fresh: (c: Contact) => Contact | undefined): string | null {
+    const ctx = ctxOf(link);
+    if (link.direction !== "out" || !ctx.contact) return null;
+    ctx.presented = (fresh(ctx.contact) ?? ctx.contact).inviteToken;
+    return ctx.presented;
+  }
+
+  /** What `tokenFor` gave the hello on `link`. */
+  presented(link: Link): string | null {
+    return ctxOf(link).presented;
+  }
+
+  /**
+   * Only a hello carries an invite token: to present a new one to a contact,
+   * let a dial in flight end, and if the link it is on did not present that
+   * token, close it (as a node that stops does) and dial again.
+   */
+  async relink(contact: Contact, fresh: () => Contact | undefined): Promise<void> {
+    const deadline = Date.now() + RELINK_WAIT_MS;
+    while (this.dialer.isDialing(contact.name) && !this.linkTo(contact) && Date.now() < deadline) await Bun.sleep(20);
+    const link = this.linkTo(contact);
+    if (link && ctxOf(link).presented !== (fresh() ?? contact).inviteToken) {
+      link.refuse("SHUTDOWN", "presenting a new invite");
+      while ((this.linkTo(contact) || this.dialer.isDialing(contact.name)) && Date.now() < deadline) await Bun.sleep(20);
+    }
+    this.dial(fresh() ?? contact);
   }
 
   /** Closes the link to one peer (blocked, removed) or to all (hidden, shutting down). */

@@ -2,6 +2,7 @@
 // other pastes it; the inviter's node adds the invitee at once. A used or
 // expired token makes the bearer a request, like any stranger.
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import jsQR from "jsqr";
 import { makeUser, type User } from "../helpers/serve.ts";
 
 setDefaultTimeout(90_000);
@@ -21,12 +22,16 @@ describe("invites", () => {
     await using bob = await makeUser("bob");
     const aliceServe = await alice.serve();
     const line = await invite(alice);
+    // bob runs no node: `add` runs one for the while, dials, presents the token.
     const added = await bob.cli(["add", line]);
     expect(added.exitCode).toBe(0);
-    expect(added.stdout).toBe(`added alice, pinned to ${alice.peerId}, at 127.0.0.1:${alice.port}: say hello with \`p2pchat chat alice\`\n`);
+    expect(added.stdout).toBe(
+      `added alice, pinned to ${alice.peerId}, at 127.0.0.1:${alice.port}: say hello with \`p2pchat chat alice\`\n` +
+        `linked to alice: their node has your invite, so you are in each other's contacts\n`,
+    );
+    await aliceServe.waitFor(/^\* bob joined with your invite: a contact now/);
     const sent = await bob.cli(["send", "alice", "hello from your invite"]);
     expect(sent.exitCode).toBe(0);
-    await aliceServe.waitFor(/^\* bob joined with your invite: a contact now/);
     await aliceServe.waitFor(/bob: hello from your invite$/);
     expect(aliceServe.stdout()).not.toContain("request from");
     const contacts = JSON.parse((await alice.cli(["contacts", "--json"])).stdout);
@@ -39,6 +44,32 @@ describe("invites", () => {
     const mine = JSON.parse((await bob.cli(["contacts", "--json"])).stdout);
     expect(mine[0].addresses[0]).toMatchObject({ address: `127.0.0.1:${alice.port}`, source: "invite" });
     expect(mine[0].addresses[0].lastWorked).toBeGreaterThan(0);
+  });
+
+  test("the inviter's node is down: add says so and why; the token goes with the next link, and the inviter adds bob then", async () => {
+    await using alice = await makeUser("alice");
+    await using bob = await makeUser("bob");
+    const line = await invite(alice);
+    const added = await bob.cli(["add", line, "--wait", "2"]);
+    expect(added.exitCode).toBe(0);
+    expect(added.stdout).toStartWith("added alice, pinned to");
+    expect(added.stderr).toMatch(/^p2pchat: alice's node has not answered within 2 s \(last try: connection refused at 127\.0\.0\.1:\d+.*\)\. Your node presents the invite when it next reaches them/);
+    const aliceServe = await alice.serve();
+    await bob.serve();
+    await aliceServe.waitFor(/^\* bob joined with your invite: a contact now/);
+    expect(aliceServe.stdout()).not.toContain("request from");
+  });
+
+  test("--qr draws a QR code that reads back as the invite line; --json shows everything the line carries", async () => {
+    await using alice = await makeUser("alice");
+    const r = await alice.cli(["invite", "--qr"]);
+    expect(r.exitCode).toBe(0);
+    const [line, ...drawing] = r.stdout.trimEnd().split("\n");
+    expect(readQr(drawing)).toBe(line!);
+    const j = JSON.parse((await alice.cli(["invite", "--json"])).stdout);
+    expect(j).toMatchObject({ name: "alice", peerId: alice.peerId, uses: 1, relays: [] });
+    expect(j.discoveryKey).toMatch(/^[a-z0-9]{52}$/);
+    expect(j.addresses).toContain(`127.0.0.1:${alice.port}`);
   });
 
   test("a mistyped or truncated invite: exit 2, checksum mismatch, nothing added", async () => {
@@ -72,7 +103,8 @@ describe("invites", () => {
     await aliceServe.waitFor(/^\* request from "bob" \(unverified\) NOT your contact bob/);
     // A fresh invite admits carol: her name bob is taken, so she is bob-2.
     const two = await invite(alice, ["--uses", "2"]);
-    expect((await carol.cli(["add", two])).stdout).toContain("already your contact");
+    const again = await carol.cli(["add", two]);
+    expect(again.stdout).toContain("already your contact");
     expect((await carol.cli(["send", "alice", "again"])).exitCode).toBe(0);
     await aliceServe.waitFor(/^\* bob-2 joined with your invite as bob-2 \(the name "bob" was taken\)/);
     // An expired one: dave knocks.
@@ -85,3 +117,25 @@ describe("invites", () => {
     expect(names).toEqual(["bob", "bob-2"]);
   });
 });
+
+/** Reads qrcode-terminal's half-block drawing (two modules a character) back into text. */
+function readQr(rows: string[]): string | null {
+  const half: Record<string, [boolean, boolean]> = { "█": [true, true], "▀": [true, false], "▄": [false, true], " ": [false, false] };
+  const modules = rows.flatMap((row) => {
+    const cells = [...row].map((ch) => half[ch] ?? [false, false]);
+    return [cells.map((c) => c[0]), cells.map((c) => c[1])];
+  });
+  const scale = 4;
+  const margin = 8;
+  const w = (Math.max(...modules.map((m) => m.length)) + 2 * margin) * scale;
+  const h = (modules.length + 2 * margin) * scale;
+  const rgba = new Uint8ClampedArray(w * h * 4).fill(0);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const dark = modules[Math.floor(y / scale) - margin]?.[Math.floor(x / scale) - margin] ?? false;
+      rgba.fill(dark ? 255 : 0, (y * w + x) * 4, (y * w + x) * 4 + 3);
+      rgba[(y * w + x) * 4 + 3] = 255;
+    }
+  }
+  return jsQR(rgba, w, h, { inversionAttempts: "attemptBoth" })?.data ?? null;
+}
