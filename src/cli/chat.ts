@@ -18,7 +18,7 @@ export default defineCommand({
   meta: { name: "chat", description: "Your conversations on a terminal (with no NAME, the list of them); piped, one line per message to NAME" },
   args: {
     name: { type: "positional", description: "Contact name, or '#GROUP'", required: false },
-    hidden: { type: "boolean", description: "Stay hidden: what you write waits as pending" },
+    hidden: { type: "boolean", description: "Stay hidden this run: what you write waits as pending; --no-hidden: discoverable this run, without asking (neither is saved)" },
     wait: { type: "string", description: "When input is piped: seconds to wait for delivery at its end (default 10)", valueHint: "SECONDS" },
     quiet: { type: "boolean", description: "No terminal bell and no desktop notifications on incoming messages" },
     ...reachArgs,

@@ -42,6 +42,7 @@ export default defineCommand({
             lastErrorAt: null,
             nextRetryAt: null,
             pending: waiting.get(c.name) ?? 0,
+            mismatch: null,
           })),
           requests: (await store.listRequests()).filter((r) => !r.blocked).length,
           database: store.location,

@@ -1,5 +1,6 @@
 // Waiting for our messages to be delivered, for `send` and piped `chat`.
 import type { NodeApi, NodeEvent } from "../control/api.ts";
+import { mismatchAdvice } from "../node/health.ts";
 
 /** Ids per statusOf request: a long piped chat must not make one huge request line. */
 const STATUS_BATCH = 1_000;
@@ -76,7 +77,9 @@ export async function whyPending(api: NodeApi, peer: string): Promise<string> {
   }
   const c = status.contacts.find((x) => x.name === peer);
   if (c?.state === "blocked") return `${peer} is blocked: nothing goes to them until \`p2pchat contacts unblock ${peer}\``;
-  if (c?.state === "identity changed") return `${peer}'s identity changed, so nothing is delivered: ${c.stateText}`;
+  if (c?.state === "identity changed" && c.mismatch) {
+    return `${peer}'s identity changed, so nothing is delivered: expected ${c.mismatch.expected}, got ${c.mismatch.got}. ${mismatchAdvice(peer, c.mismatch.got)}`;
+  }
   if (!status.discoverable) return `you are hidden: they go once you are discoverable (\`p2pchat discoverable on\`)`;
   const why = c?.lastError ? `last try: ${c.lastError}` : c?.state === "dialing" ? `still dialing ${c.address ?? peer}` : `${peer} has not answered`;
   const retry = c?.nextRetryAt ? `; next try in ${Math.max(1, Math.ceil((c.nextRetryAt - Date.now()) / 1000))} s` : "";

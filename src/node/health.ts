@@ -21,10 +21,25 @@ export interface ContactState {
   lastErrorAt: number | null;
   nextRetryAt: number | null;
   pending: number;
+  /** A pinned contact's address answered with another certificate (state "identity changed"). */
+  mismatch?: { expected: PeerId; got: PeerId } | null;
+}
+
+/**
+ * What to do about a certificate that is not the pinned one: the address may
+ * simply belong to someone else now; only the contact can say it is theirs.
+ */
+export function mismatchAdvice(name: string, got: PeerId): string {
+  return (
+    `Either that address is no longer ${name}'s (correct it: p2pchat contacts set ${name} --address HOST:PORT), ` +
+    `or ${name} made a new identity: confirm with them, then p2pchat contacts pin ${name} ${got}`
+  );
 }
 
 interface Entry {
   linked: string | null;
+  /** Through a link the peer dialed: the address is its outgoing one, not where it listens. */
+  inbound: boolean;
   dialing: string | null;
   lastSeen: number | null;
   lastError: string | null;
@@ -33,7 +48,7 @@ interface Entry {
   mismatch: { expected: PeerId; got: PeerId } | null;
 }
 
-const fresh = (): Entry => ({ linked: null, dialing: null, lastSeen: null, lastError: null, lastErrorAt: null, nextRetryAt: null, mismatch: null });
+const fresh = (): Entry => ({ linked: null, inbound: false, dialing: null, lastSeen: null, lastError: null, lastErrorAt: null, nextRetryAt: null, mismatch: null });
 
 export class Health {
   private readonly byName = new Map<string, Entry>();
@@ -50,9 +65,10 @@ export class Health {
     e.nextRetryAt = null;
   }
 
-  linked(name: string, address: string): void {
+  linked(name: string, address: string, direction: "in" | "out" = "out"): void {
     const e = this.entry(name);
     e.linked = address;
+    e.inbound = direction === "in";
     e.dialing = null;
     e.nextRetryAt = null;
     e.mismatch = null;
@@ -116,10 +132,10 @@ export class Health {
     const e = this.byName.get(c.name) ?? fresh();
     let state: LinkStateName;
     let text: string;
-    if (e.linked) [state, text] = ["linked", `linked (${e.linked})`];
+    if (e.linked) [state, text] = ["linked", e.inbound ? `linked (they dialed, from ${e.linked})` : `linked (${e.linked})`];
     else if (c.blocked) [state, text] = ["blocked", "blocked"];
     else if (!discoverable) [state, text] = ["hidden", "hidden (you)"];
-    else if (e.mismatch) [state, text] = ["identity changed", `identity changed: p2pchat contacts pin ${c.name} ${e.mismatch.got}`];
+    else if (e.mismatch) [state, text] = ["identity changed", "identity changed (refused)"];
     else if (e.dialing) [state, text] = ["dialing", `dialing ${e.dialing}`];
     else if (e.nextRetryAt !== null && e.nextRetryAt > now) [state, text] = ["waiting", `waiting to retry in ${Math.ceil((e.nextRetryAt - now) / 1000)} s`];
     else [state, text] = ["idle", pending > 0 ? "not linked" : "not linked (nothing to send)"];
@@ -133,6 +149,7 @@ export class Health {
       lastErrorAt: e.lastErrorAt,
       nextRetryAt: e.nextRetryAt,
       pending,
+      mismatch: e.linked ? null : e.mismatch,
     };
   }
 }

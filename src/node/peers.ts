@@ -14,7 +14,7 @@ import type { Contacts } from "./contacts.ts";
 import type { Target } from "./dial-plan.ts";
 import { Dialer } from "./dialer.ts";
 import type { NodeEvent } from "./events.ts";
-import { describeFailure, type Health } from "./health.ts";
+import { describeFailure, mismatchAdvice, type Health } from "./health.ts";
 import type { Journal } from "./journal.ts";
 import { Outbox } from "./outbox.ts";
 import type { Requests } from "./requests.ts";
@@ -195,7 +195,7 @@ export class Peers implements LinkHandler {
     ctx.contact = contact;
     this.startOutbox(link, contact, null);
     this.d.groups?.up(link, contact, true);
-    this.d.health.linked(contact.name, link.address);
+    this.d.health.linked(contact.name, link.address, link.direction);
     this.d.emit({ type: "link", peer: contact.name, up: true, address: link.address, direction: link.direction });
   }
 
@@ -227,9 +227,9 @@ export class Peers implements LinkHandler {
         if (this.d.health.mismatch(contact.name, contact.peerId, peerId)) {
           const text =
             `IDENTITY MISMATCH for ${contact.name} at ${link.address}: pinned ${contact.peerId}, but the peer there presents ${peerId}. ` +
-            `Refused. If ${contact.name} really has a new identity, re-pin deliberately: p2pchat contacts pin ${contact.name} ${peerId}`;
+            `Refused: nothing goes to it. ${mismatchAdvice(contact.name, peerId)}`;
           this.d.emit({ type: "warning", peer: contact.name, text });
-          log.warn(text);
+          log.debug(text); // shown where the user looks (serve, chat, status, send), once
         }
         return { code: "IDENTITY_MISMATCH", reason: `identity changed: expected ${contact.peerId}, got ${peerId}` };
       }
@@ -317,7 +317,7 @@ export class Peers implements LinkHandler {
       return;
     }
     log.debug(`link up: ${contact.name} ${link.address} (${link.direction})${existing ? " replacing an older one" : ""}`);
-    this.d.health.linked(contact.name, link.address);
+    this.d.health.linked(contact.name, link.address, link.direction);
     if (link.direction === "out") this.dialer.up(contact.name, link);
     this.d.learned(contact, link, hello);
     // A replaced link is no news to the user: the peer stayed connected.

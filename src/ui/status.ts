@@ -4,6 +4,7 @@ import type { NodeStatus } from "../control/api.ts";
 import { colors } from "./colors.ts";
 import { formatClock, formatDateTime } from "./format.ts";
 import { alignRows } from "./table.ts";
+import { mismatchAdvice } from "../node/health.ts";
 
 export function formatStatus(s: NodeStatus, running: boolean): string {
   const lines: string[] = [`${colors.bold(s.name)} ${s.peerId}`];
@@ -19,21 +20,31 @@ export function formatStatus(s: NodeStatus, running: boolean): string {
     for (const relay of r.relays) lines.push(`relay: ${relay.uri} ${relay.state}${relay.note ? ` (${relay.note})` : ""}`);
   }
   lines.push(`links up: ${s.links.length}`);
-  for (const l of s.links) {
-    const legacy = l.legacy ? colors.red("  unencrypted, unauthenticated (legacy)") : "";
-    const via = l.via ? `  via ${l.via}` : "";
-    lines.push(`  ${l.peer}  ${l.via ? "" : `${l.address}  `}${l.direction === "in" ? "they dialed" : "we dialed"}${via}  since ${formatClock(l.since)}${legacy}`);
-  }
+  const linkRows = s.links.map((l) => [
+    l.peer,
+    l.via ? `via ${l.via}` : l.address,
+    l.direction === "in" ? "they dialed" : "we dialed",
+    `since ${formatClock(l.since)}`,
+    l.legacy ? colors.red("unencrypted, unauthenticated (legacy)") : "",
+  ]);
+  lines.push(...alignRows(linkRows).map((r) => `  ${r}`));
   if (s.contacts.length > 0) {
     lines.push("contacts:");
-    const rows = s.contacts.map((c) => [
-      c.name,
-      c.stateText,
-      c.pending > 0 ? `${c.pending} pending` : "",
-      c.lastSeen ? `seen ${ago(c.lastSeen)}` : "",
-      c.lastError ? `last error: ${c.lastError}${c.lastErrorAt ? ` (${ago(c.lastErrorAt)})` : ""}` : "",
-    ]);
+    // A linked contact is seen now, and an error from before its link is old news.
+    const rows = s.contacts.map((c) => {
+      const linked = c.state === "linked";
+      return [
+        c.name,
+        c.stateText,
+        c.pending > 0 ? `${c.pending} pending` : "",
+        !linked && c.lastSeen ? `seen ${ago(c.lastSeen)}` : "",
+        !linked && !c.mismatch && c.lastError ? `last error: ${c.lastError}${c.lastErrorAt ? ` (${ago(c.lastErrorAt)})` : ""}` : "",
+      ];
+    });
     lines.push(...alignRows(rows).map((r) => `  ${r}`));
+    for (const c of s.contacts) {
+      if (c.mismatch) lines.push(colors.yellow(`  ${c.name}: expected ${c.mismatch.expected}, got ${c.mismatch.got}. ${mismatchAdvice(c.name, c.mismatch.got)}`));
+    }
   }
   const legacyPending = s.pending.filter((p) => p.legacy && p.pending > 0);
   for (const p of legacyPending) lines.push(`  ${p.peer}: ${p.pending} pending (legacy plaintext peer: messages go no further than sent)`);

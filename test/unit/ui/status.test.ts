@@ -1,0 +1,63 @@
+// `status` as a person reads it: links and contacts in aligned columns, a
+// linked contact without stale errors, and a changed identity explained once
+// with both ways out.
+import { expect, test } from "bun:test";
+import type { NodeStatus } from "../../../src/node/status.ts";
+import type { PeerId } from "../../../src/protocol/peer-id.ts";
+import { formatStatus } from "../../../src/ui/status.ts";
+
+const ME = "AAAAAAA-AAAAAAA-AAAAAAA-AAAAAAA-AAAAAAA-AAAAAAA-AAAAAAA-AAAAAAA" as PeerId;
+const BOB = "BBBBBBB-BBBBBBB-BBBBBBB-BBBBBBB-BBBBBBB-BBBBBBB-BBBBBBB-BBBBBBB" as PeerId;
+const EVE = "EEEEEEE-EEEEEEE-EEEEEEE-EEEEEEE-EEEEEEE-EEEEEEE-EEEEEEE-EEEEEEE" as PeerId;
+const now = Date.now();
+const contact = (name: string, over: Partial<NodeStatus["contacts"][number]>): NodeStatus["contacts"][number] => ({
+  name,
+  state: "idle",
+  stateText: "not linked",
+  address: null,
+  lastSeen: null,
+  lastError: null,
+  lastErrorAt: null,
+  nextRetryAt: null,
+  pending: 0,
+  ...over,
+});
+
+const status: NodeStatus = {
+  name: "alice",
+  peerId: ME,
+  discoverable: true,
+  listening: "127.0.0.1:20001",
+  legacyListening: null,
+  links: [
+    { peer: "bob", address: "127.0.0.1:20002", direction: "out", since: now, legacy: false },
+    { peer: "caroline", address: "127.0.0.1:51234", direction: "in", since: now, legacy: false },
+  ],
+  pending: [],
+  contacts: [
+    contact("bob", { state: "linked", stateText: "linked (127.0.0.1:20002)", lastSeen: now - 180_000, lastError: "connection refused at 127.0.0.1:20002", lastErrorAt: now - 200_000 }),
+    contact("caroline", { state: "linked", stateText: "linked (they dialed, from 127.0.0.1:51234)" }),
+    contact("zed", { state: "identity changed", stateText: "identity changed (refused)", pending: 1, lastError: `identity changed: expected ${BOB}, got ${EVE}`, lastErrorAt: now, mismatch: { expected: BOB, got: EVE } }),
+  ],
+  requests: 0,
+  database: "sqlite:/tmp/x.db",
+};
+
+test("links and contacts line up in columns; a linked contact shows no old error; a changed identity says both ways out", () => {
+  const lines = Bun.stripANSI(formatStatus(status, true)).split("\n");
+  const links = lines.filter((l) => /^ {2}(bob|caroline) +127/.test(l));
+  expect(links).toHaveLength(2);
+  expect(links[0]!.indexOf("we dialed")).toBe(links[1]!.indexOf("they dialed"));
+  const rows = lines.filter((l) => /^ {2}(bob|caroline|zed) +(linked|identity)/.test(l));
+  expect(rows).toHaveLength(3);
+  expect(new Set(rows.map((r) => r.search(/linked|identity/))).size).toBe(1);
+  const bob = rows.find((r) => r.includes("bob"))!;
+  expect(bob).not.toContain("last error");
+  expect(bob).not.toContain("seen");
+  const zed = lines.find((l) => l.startsWith("  zed: expected"))!;
+  expect(zed).toContain(`expected ${BOB}, got ${EVE}`);
+  expect(zed).toContain("p2pchat contacts set zed --address HOST:PORT");
+  expect(zed).toContain(`p2pchat contacts pin zed ${EVE}`);
+  // The state column stays short: the advice is on its own line, not stretching every row.
+  expect(Math.max(...rows.map((r) => r.length))).toBeLessThan(80);
+});
