@@ -115,17 +115,19 @@ fi
 # replaced whole, and an interrupted install leaves no half-written file.
 mkdir -p "$INSTALL_DIR" || fail "cannot create $INSTALL_DIR"
 TARGET="$INSTALL_DIR/p2pchat"
+HAD=""
+[ -e "$TARGET" ] && HAD=1
 PARTIAL="$INSTALL_DIR/.p2pchat.$$.partial"
 cp "$TMP/$NAME" "$PARTIAL" || fail "cannot write to $INSTALL_DIR"
 chmod 755 "$PARTIAL"
+# It must run here before it replaces anything (a build for another libc, a
+# folder mounted noexec): a p2pchat already installed stays as it was.
+if ! version=$("$PARTIAL" --version 2>&1); then
+  fail "$NAME does not run on this machine: $version. Nothing installed${HAD:+ (your p2pchat is unchanged)}."
+fi
 mv -f "$PARTIAL" "$TARGET" || fail "cannot write $TARGET"
 PARTIAL=""
-
-if version=$("$TARGET" --version 2>&1); then
-  say "installed $TARGET: $version"
-else
-  fail "installed $TARGET, but it does not run here: $version"
-fi
+say "installed $TARGET: $version"
 
 case ":${PATH:-}:" in
   *":$INSTALL_DIR:"*)

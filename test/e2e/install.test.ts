@@ -149,6 +149,24 @@ describe("install.sh", () => {
     expect(readdirSync(s.dir).filter((f) => f.startsWith("tmp"))).toEqual([]); // its temporary folder is gone
   });
 
+  test("a download that does not run here (another libc, say) replaces nothing: the p2pchat already installed stays", async () => {
+    const broken = "#!/bin/sh\necho 'cannot execute: required file not found' >&2\nexit 126\n";
+    await using s = await setup();
+    expect((await s.install({})).exitCode).toBe(0);
+    const target = join(s.dir, "my home", ".local", "bin", "p2pchat");
+    const before = readFileSync(target, "utf8");
+    await using t = await setup((files) => {
+      files.set("p2pchat-linux-x64", broken);
+      files.set("SHA256SUMS", NAMES.map((n) => `${sha256(n === "p2pchat-linux-x64" ? broken : files.get(n)!)}  ${n}\n`).join(""));
+    });
+    const r = await t.install({ env: { HOME: join(s.dir, "my home") } });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toBe("p2pchat install: p2pchat-linux-x64 does not run on this machine: cannot execute: required file not found. Nothing installed (your p2pchat is unchanged).\n");
+    expect(readFileSync(target, "utf8")).toBe(before);
+    expect(run(target).out).toBe("p2pchat 9.9.9 (fake p2pchat-linux-x64)\n");
+    expect(readdirSync(join(s.dir, "my home", ".local", "bin"))).toEqual(["p2pchat"]); // no partial file left
+  });
+
   test("refusals: no line in SHA256SUMS, a missing file, no checksum tool, no downloader", async () => {
     await using s = await setup((files) => {
       files.set("SHA256SUMS", `${sha256("x")}  p2pchat-linux-x64\n`);
