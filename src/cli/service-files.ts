@@ -6,10 +6,20 @@
 // settings take the rest of the line as one value but still expand `%`.
 // launchd reads a plist: XML, escaped as XML.
 
-export const SERVICE_NAME = "p2pchat";
-export const LAUNCHD_LABEL = "p2pchat";
+import { createHash } from "node:crypto";
+
+/**
+ * One service per home: the default home's is `p2pchat`, another home's
+ * `p2pchat-` and 8 hex digits of its path, so installing for a second home
+ * never replaces the first's.
+ */
+export function serviceName(home: string, defaultHome: string): string {
+  return home === defaultHome ? "p2pchat" : `p2pchat-${createHash("sha256").update(home).digest("hex").slice(0, 8)}`;
+}
 
 export interface ServiceSpec {
+  /** The unit's name (systemd) and the agent's label (launchd): serviceName(). */
+  name: string;
   /** The command line: the executable (absolute), then its arguments. */
   argv: readonly string[];
   /** The home the node serves; also the working folder. */
@@ -44,7 +54,7 @@ export function systemdUnit(spec: ServiceSpec): string {
   if (!exe?.startsWith("/")) throw new Error(`the service's executable must be an absolute path, not ${JSON.stringify(exe)}`);
   return [
     "# Written by `p2pchat service install`; `p2pchat service uninstall` removes it.",
-    `# serve logs to ${checkText("the log", spec.logFile)} (rotated) and to the journal: journalctl --user -u ${SERVICE_NAME} -f`,
+    `# serve logs to ${checkText("the log", spec.logFile)} (rotated) and to the journal: journalctl --user -u ${spec.name} -f`,
     "[Unit]",
     `Description=p2pchat node for ${systemdValue("the home", spec.home)}`,
     "",
@@ -73,7 +83,7 @@ export function launchdPlist(spec: ServiceSpec): string {
     "<!-- Written by `p2pchat service install`; `p2pchat service uninstall` removes it. -->",
     '<plist version="1.0">',
     "<dict>",
-    `  <key>Label</key>${str(LAUNCHD_LABEL)}`,
+    `  <key>Label</key>${str(spec.name)}`,
     "  <key>ProgramArguments</key>",
     "  <array>",
     ...spec.argv.map((a) => `    ${str(a)}`),

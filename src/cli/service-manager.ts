@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { homedir, userInfo } from "node:os";
 import { join } from "node:path";
-import { LAUNCHD_LABEL, SERVICE_NAME, launchdPlist, systemdUnit, type ServiceSpec } from "./service-files.ts";
+import { launchdPlist, systemdUnit, type ServiceSpec } from "./service-files.ts";
 
 export type ServicePlatform = "linux" | "darwin";
 
@@ -38,11 +38,11 @@ export interface ServiceManager {
 }
 
 /** The platform's manager. P2PCHAT_SERVICE_PLATFORM=linux|darwin picks one (the tests write a plist on Linux). */
-export function serviceManager(): ServiceManager | null {
+export function serviceManager(name: string): ServiceManager | null {
   const forced = process.env.P2PCHAT_SERVICE_PLATFORM;
   const platform = forced === "linux" || forced === "darwin" ? forced : process.platform;
-  if (platform === "linux") return new Systemd();
-  if (platform === "darwin") return new Launchd();
+  if (platform === "linux") return new Systemd(name);
+  if (platform === "darwin") return new Launchd(name);
   return null;
 }
 
@@ -67,24 +67,29 @@ function run(argv: string[]): Ran {
 
 class Systemd implements ServiceManager {
   readonly platform = "linux";
-  readonly file = join(process.env.XDG_CONFIG_HOME || join(homedir(), ".config"), "systemd", "user", `${SERVICE_NAME}.service`);
-  private readonly unit = `${SERVICE_NAME}.service`;
+  readonly file: string;
+  private readonly unit: string;
+
+  constructor(private readonly name: string) {
+    this.unit = `${name}.service`;
+    this.file = join(process.env.XDG_CONFIG_HOME || join(homedir(), ".config"), "systemd", "user", this.unit);
+  }
 
   text(spec: ServiceSpec): string {
     return systemdUnit(spec);
   }
 
   followLog(): string {
-    return `journalctl --user -u ${SERVICE_NAME} -f`;
+    return `journalctl --user -u ${this.name} -f`;
   }
 
   enable(): Outcome {
-    const later = ["systemctl --user daemon-reload", `systemctl --user enable --now ${SERVICE_NAME}`];
+    const later = ["systemctl --user daemon-reload", `systemctl --user enable --now ${this.name}`];
     for (const step of [["daemon-reload"], ["enable", this.unit], ["restart", this.unit]]) {
       const r = run(["systemctl", "--user", ...step]);
       if (!r.ok) return { ok: false, why: `systemd's user manager: ${r.err}`, later };
     }
-    const notes = [`enabled and started: systemctl --user status ${SERVICE_NAME}`];
+    const notes = [`enabled and started: systemctl --user status ${this.name}`];
     const user = safeUser();
     // Without lingering, systemd stops user services at logout and starts them only at login.
     if (user && !existsSync(`/var/lib/systemd/linger/${user}`)) notes.push(`to keep it running after you log out, and start it at boot: loginctl enable-linger ${shellQuote(user)}`);
@@ -93,7 +98,7 @@ class Systemd implements ServiceManager {
 
   disable(): Outcome {
     const r = run(["systemctl", "--user", "disable", "--now", this.unit]);
-    if (!r.ok) return { ok: false, why: `systemd's user manager: ${r.err}`, later: [`systemctl --user disable --now ${SERVICE_NAME}`] };
+    if (!r.ok) return { ok: false, why: `systemd's user manager: ${r.err}`, later: [`systemctl --user disable --now ${this.name}`] };
     return { ok: true, notes: ["stopped and disabled"] };
   }
 
@@ -116,9 +121,14 @@ class Systemd implements ServiceManager {
 
 class Launchd implements ServiceManager {
   readonly platform = "darwin";
-  readonly file = join(homedir(), "Library", "LaunchAgents", `${LAUNCHD_LABEL}.plist`);
+  readonly file: string;
   private readonly domain = `gui/${process.getuid?.() ?? 0}`;
-  private readonly target = `${this.domain}/${LAUNCHD_LABEL}`;
+  private readonly target: string;
+
+  constructor(name: string) {
+    this.file = join(homedir(), "Library", "LaunchAgents", `${name}.plist`);
+    this.target = `${this.domain}/${name}`;
+  }
 
   text(spec: ServiceSpec): string {
     return launchdPlist(spec);

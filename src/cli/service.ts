@@ -5,6 +5,7 @@
 // with the home and database this command was given, logging to serve.log.
 import { defineCommand } from "citty";
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { probeControl } from "../control/client.ts";
 import { controlPath } from "../control/path.ts";
@@ -12,13 +13,15 @@ import { resolveHome } from "../node/home.ts";
 import { local } from "./context.ts";
 import { UsageError } from "./errors.ts";
 import { globalArgs, globals } from "./globals.ts";
-import type { ServiceSpec } from "./service-files.ts";
+import { serviceName, type ServiceSpec } from "./service-files.ts";
+import { redactUrl } from "../node/local.ts";
 import { serviceManager, shellQuote, type ManagerState, type ServiceManager } from "./service-manager.ts";
 
 export const SERVE_LOG = "serve.log";
 
-function manager(): ServiceManager {
-  const m = serviceManager();
+/** The manager of this home's service (each home has its own). */
+function manager(home: string): ServiceManager {
+  const m = serviceManager(serviceName(home, resolve(homedir(), ".p2pchat")));
   if (!m) throw new UsageError(`p2pchat service knows systemd (Linux) and launchd (macOS); on ${process.platform}, start \`p2pchat serve\` at logon yourself (e.g. with the Task Scheduler)`);
   return m;
 }
@@ -32,6 +35,7 @@ function isCompiled(): boolean {
 export function serviceSpec(home: string, db: string | undefined): ServiceSpec {
   const self = isCompiled() ? [process.execPath] : [process.execPath, resolve(Bun.main)];
   return {
+    name: serviceName(home, resolve(homedir(), ".p2pchat")),
     argv: [...self, "serve", "--home", home, ...(db ? ["--db", db] : []), "--log", join(home, SERVE_LOG)],
     home,
     logFile: join(home, SERVE_LOG),
@@ -45,8 +49,8 @@ const install = defineCommand({
   meta: { name: "install", description: "Write and enable a service that runs `serve` for this home (systemd user unit, launchd agent), restarted when it fails" },
   args: { ...globalArgs },
   async run() {
-    const m = manager();
     const l = await local(); // a fresh home gets its identity now, not in the service's first run
+    const m = manager(l.home);
     const spec = serviceSpec(l.home, globals().db ?? process.env.P2PCHAT_DB);
     mkdirSync(dirname(m.file), { recursive: true });
     // Owner-only: the command line may hold a database password.
@@ -54,7 +58,7 @@ const install = defineCommand({
     writeFileSync(tmp, m.text(spec), { mode: 0o600 });
     renameSync(tmp, m.file);
     say(`wrote ${m.file}`);
-    say(`  runs ${spec.argv.map(shellQuote).join(" ")}`);
+    say(`  runs ${spec.argv.map((a, i) => shellQuote(spec.argv[i - 1] === "--db" ? redactUrl(a) : a)).join(" ")}`);
     const r = m.enable();
     if (r.ok) for (const n of r.notes) say(n);
     else {
@@ -71,7 +75,7 @@ const uninstall = defineCommand({
   meta: { name: "uninstall", description: "Stop and remove the service (the log and the home stay)" },
   args: { ...globalArgs },
   async run() {
-    const m = manager();
+    const m = manager(resolveHome(globals().home));
     if (!existsSync(m.file)) {
       say(`no service installed (nothing at ${m.file})`);
       return;
@@ -93,8 +97,8 @@ const status = defineCommand({
   meta: { name: "status", description: "Whether the service is installed, enabled and running" },
   args: { json: { type: "boolean", description: "Print JSON" }, ...globalArgs },
   async run({ args }) {
-    const m = manager();
     const home = resolveHome(globals().home);
+    const m = manager(home);
     const installed = existsSync(m.file);
     const state: ManagerState = installed
       ? m.state()

@@ -10,6 +10,9 @@ import { formatHostPort } from "./address.ts";
 import { NodeError } from "./errors.ts";
 import { openHome, resolveHome, SQLITE_FILE, type Config } from "./home.ts";
 
+/** A database URL safe to print (any password as ***), for commands above the node. */
+export { redactUrl } from "../store/mysql.ts";
+
 export interface LocalOptions {
   home?: string;
   /** --db: wins over $P2PCHAT_DB and the config. */

@@ -118,21 +118,34 @@ describe("service on Linux (systemd user unit)", () => {
     const db = "mysql://me:p%40ss$1@127.0.0.1:3306/chat";
     const r = await w.run(["service", "install", "--home", home], { XDG_CONFIG_HOME: join(w.home, "xdg"), P2PCHAT_DB: db });
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toContain("\nenabled and started: systemctl --user status p2pchat\n");
-    const unit = join(w.home, "xdg", "systemd", "user", "p2pchat.service");
+    // Another home than the default gets a unit of its own, named after its path.
+    const name = `p2pchat-${new Bun.CryptoHasher("sha256").update(home).digest("hex").slice(0, 8)}`;
+    expect(r.stdout).toContain(`\nenabled and started: systemctl --user status ${name}\n`);
+    expect(r.stdout).toContain(" --db 'mysql://me:***@127.0.0.1:3306/chat' "); // printed without its password
+    expect(r.stdout).not.toContain("p%40ss");
+    const unit = join(w.home, "xdg", "systemd", "user", `${name}.service`);
     // --home and the database from the environment, written into the unit, $ and % escaped
     expect(readFileSync(unit, "utf8")).toContain(`\nExecStart=${SELF.join(" ")} serve --home "${home}" --db "mysql://me:p%%40ss$$1@127.0.0.1:3306/chat" --log "${home}/serve.log"\n`);
     const status = await w.run(["service", "status", "--home", home], { XDG_CONFIG_HOME: join(w.home, "xdg") });
     expect(status.stdout.split("\n").slice(1, 3)).toEqual(["enabled: yes (systemd: enabled)", "running: yes (systemd: active)"]);
-    const u = await w.run(["service", "uninstall"], { XDG_CONFIG_HOME: join(w.home, "xdg") });
+    // The default home's service is another one: installing it leaves this one be, and the other way round.
+    expect((await w.run(["service", "install"], { XDG_CONFIG_HOME: join(w.home, "xdg") })).exitCode).toBe(0);
+    const defaultUnit = join(w.home, "xdg", "systemd", "user", "p2pchat.service");
+    expect(readFileSync(defaultUnit, "utf8")).toContain(`--home "${w.p2p}"`);
+    expect(readFileSync(unit, "utf8")).toContain(`--home "${home}"`);
+    const u = await w.run(["service", "uninstall", "--home", home], { XDG_CONFIG_HOME: join(w.home, "xdg") });
     expect(u.stdout).toBe(`stopped and disabled\nremoved ${unit}\n`);
+    expect(existsSync(defaultUnit)).toBe(true);
     expect(w.calls()).toEqual([
+      "--user daemon-reload",
+      `--user enable ${name}.service`,
+      `--user restart ${name}.service`,
+      `--user is-enabled ${name}.service`,
+      `--user is-active ${name}.service`,
       "--user daemon-reload",
       "--user enable p2pchat.service",
       "--user restart p2pchat.service",
-      "--user is-enabled p2pchat.service",
-      "--user is-active p2pchat.service",
-      "--user disable --now p2pchat.service",
+      `--user disable --now ${name}.service`,
       "--user daemon-reload",
     ]);
   });
@@ -143,7 +156,8 @@ describe("service on Linux (systemd user unit)", () => {
     expect((await w.run(["service", "install", "--home", home, "--db", "mysql://a:b%20c@127.0.0.1/x"])).exitCode).toBe(0);
     const runtime = join(w.home, "runtime");
     mkdirSync(runtime, { mode: 0o700 });
-    const v = Bun.spawnSync(["systemd-analyze", "--user", "verify", join(w.home, ".config", "systemd", "user", "p2pchat.service")], {
+    const name = `p2pchat-${new Bun.CryptoHasher("sha256").update(home).digest("hex").slice(0, 8)}.service`;
+    const v = Bun.spawnSync(["systemd-analyze", "--user", "verify", join(w.home, ".config", "systemd", "user", name)], {
       env: { ...process.env, XDG_RUNTIME_DIR: runtime, HOME: w.home },
       stdout: "pipe",
       stderr: "pipe",

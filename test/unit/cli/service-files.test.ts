@@ -15,6 +15,7 @@ if (!PYTHON) console.warn("p2pchat: the plist read-back skipped: python3 is not 
 function spec(root: string, db = "mysql://u:p%40ss$word@127.0.0.1:3306/chat"): ServiceSpec {
   const home = join(root, "my home", ".p2pchat");
   return {
+    name: "p2pchat",
     argv: [join(root, "my bin", "p2pchat"), "serve", "--home", home, "--db", db, "--log", join(home, "serve.log")],
     home,
     logFile: join(home, "serve.log"),
