@@ -25,6 +25,8 @@ const list = defineCommand({
         blocked: c.blocked,
         legacy: c.legacy,
         addresses: c.addresses.map((a) => ({ address: formatHostPort(a.host, a.port), source: a.source, added: a.addedAt, lastWorked: a.lastOk, lastTried: a.lastTried, lastError: a.lastError })),
+        discoveryKey: c.dkey,
+        relays: c.relays,
       }));
       process.stdout.write(JSON.stringify(out, null, 2) + "\n");
     } else {

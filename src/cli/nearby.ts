@@ -24,7 +24,13 @@ export default defineCommand({
         return;
       }
       if (list.length === 0) {
-        process.stdout.write(colors.dim("nobody heard on the LAN in the last 90 s") + "\n");
+        const st = await api.status();
+        const why = !st.discoverable
+          ? "you are hidden, and a hidden node neither announces itself nor listens for others (p2pchat discoverable on)"
+          : st.reach?.lan === "off"
+            ? "LAN discovery is off for this node (--no-lan, the lan setting, or P2PCHAT_DISCOVERY=off)"
+            : "nobody heard on the LAN in the last 90 s";
+        process.stdout.write(colors.dim(why) + "\n");
         return;
       }
       for (const n of list) {

@@ -46,7 +46,7 @@ export function reachOptions(args: ReachArgs, config: Config, rawArgs: readonly 
     try {
       return parseRelayUri(text);
     } catch (err) {
-      throw new UsageError(`invalid relay ${JSON.stringify(text)}: ${(err as Error).message}`, "p2pchat serve");
+      throw new UsageError((err as Error).message, "p2pchat serve");
     }
   });
   return {

@@ -58,7 +58,7 @@ export function isInvite(text: string): boolean {
 
 export function decodeInvite(text: string): Invite {
   const s = text.replace(/\s+/g, "");
-  if (!s.toLowerCase().startsWith(INVITE_PREFIX)) throw new InviteError("NOT_AN_INVITE", `not an invite: it starts with ${JSON.stringify(INVITE_PREFIX)}`);
+  if (!s.toLowerCase().startsWith(INVITE_PREFIX)) throw new InviteError("NOT_AN_INVITE", `not an invite: an invite line starts with ${JSON.stringify(INVITE_PREFIX)} (\`p2pchat invite\` prints one)`);
   const body = s.slice(INVITE_PREFIX.length);
   const bad = /[^A-Za-z0-9_-]/.exec(body);
   if (bad) throw new InviteError("CHECKSUM_MISMATCH", `checksum mismatch: the invite holds ${JSON.stringify(bad[0])}, which no invite does (was it mistyped?)`);

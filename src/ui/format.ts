@@ -105,11 +105,22 @@ export function entryJson(e: HistoryEntry): Record<string, unknown> {
 
 export function formatContacts(list: readonly Contact[]): string {
   if (list.length === 0) return colors.dim("no contacts yet: add one with `p2pchat contacts add NAME HOST:PORT`");
-  const rows = list.map((c) => [
-    c.name,
-    formatHostPort(c.host, c.port) + (c.addresses.length > 1 ? ` (+${c.addresses.length - 1})` : ""),
-    c.peerId ?? "not pinned yet",
-    [c.blocked ? "blocked" : "", c.legacy ? "legacy (plaintext)" : ""].filter(Boolean).join(", "),
-  ]);
+  // The address that worked last first, then the others and the relays, a line each.
+  const rows = list.flatMap((c) => {
+    const first = formatHostPort(c.host, c.port);
+    const more = c.addresses.map((a) => formatHostPort(a.host, a.port)).filter((a) => a !== first);
+    const relays = c.relays.map((r) => `relay ${relayHost(r)}`);
+    const flags = [c.blocked ? "blocked" : "", c.legacy ? "legacy (plaintext)" : "", c.dkey ? "dht key" : ""].filter(Boolean).join(", ");
+    return [[c.name, first, c.peerId ?? "not pinned yet", flags], ...[...more, ...relays].map((a) => ["", a, "", ""])];
+  });
   return formatTable(["NAME", "ADDRESS", "PEER ID", "FLAGS"], rows);
+}
+
+/** relay://HOST:PORT/?id=… as HOST:PORT (the id is in `contacts --json`). */
+function relayHost(uri: string): string {
+  try {
+    return new URL(uri).host || uri;
+  } catch {
+    return uri;
+  }
 }

@@ -137,4 +137,12 @@ describe("setup errors", () => {
     await using serve = await spawnServe(h);
     expect(serve.stdout()).toContain(`listening on 127.0.0.1:${port} `);
   });
+
+  test("a relay on a port in use says so, exit 1", async () => {
+    await using home = await tempDir();
+    await using taken = { server: Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } }), async [Symbol.asyncDispose]() { this.server.stop(true); } };
+    const r = await runCli(["relay", "--home", home.path, "--host", "127.0.0.1", "--port", String(taken.server.port)]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toStartWith(`p2pchat: error: cannot listen on 127.0.0.1:${taken.server.port}: the port is in use (another relay or program? pick another with --port)`);
+  });
 });

@@ -44,6 +44,12 @@ describe("invites", () => {
     const mine = JSON.parse((await bob.cli(["contacts", "--json"])).stdout);
     expect(mine[0].addresses[0]).toMatchObject({ address: `127.0.0.1:${alice.port}`, source: "invite" });
     expect(mine[0].addresses[0].lastWorked).toBeGreaterThan(0);
+    // Every address is listed, in the table too, and the discovery key the invite carried is kept.
+    const aliceKey = JSON.parse((await alice.cli(["invite", "--json"])).stdout).discoveryKey;
+    expect(mine[0].discoveryKey).toBe(aliceKey);
+    const table = (await bob.cli(["contacts"])).stdout;
+    for (const a of mine[0].addresses) expect(table).toContain(` ${a.address}`);
+    expect(table).toContain("dht key");
   });
 
   test("the inviter's node is down: add says so and why; the token goes with the next link, and the inviter adds bob then", async () => {

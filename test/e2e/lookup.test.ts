@@ -6,6 +6,7 @@ import { DhtClient } from "../../src/reach/dht.ts";
 import { generateDiscoveryKey } from "../../src/reach/discovery-key.ts";
 import { encodeRecord } from "../../src/reach/record.ts";
 import { runCli } from "../helpers/cli.ts";
+import { makeUser } from "../helpers/serve.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { startTestnet } from "../net/dht-testnet.ts";
 
@@ -91,5 +92,19 @@ describe("lookup", () => {
       expect(r.stderr).toContain("(see `p2pchat lookup --help`)");
       expect(r.stderr.trim().split("\n").length).toBe(1);
     }
+  });
+});
+
+describe("nearby", () => {
+  test("with LAN discovery off, or hidden, nearby says why it hears nobody rather than 'nobody heard'", async () => {
+    await using alice = await makeUser("alice");
+    const none = await alice.cli(["nearby"]);
+    expect(none.exitCode).toBe(1);
+    expect(none.stderr).toContain("no node is running for this home");
+    await alice.serve(); // the tests run with P2PCHAT_DISCOVERY=off
+    expect((await alice.cli(["nearby"])).stdout).toBe("LAN discovery is off for this node (--no-lan, the lan setting, or P2PCHAT_DISCOVERY=off)\n");
+    expect(JSON.parse((await alice.cli(["nearby", "--json"])).stdout)).toEqual([]);
+    expect((await alice.cli(["discoverable", "off"])).exitCode).toBe(0);
+    expect((await alice.cli(["nearby"])).stdout).toStartWith("you are hidden");
   });
 });

@@ -78,7 +78,16 @@ export class RelayServer implements MemberHost, SessionHost {
     try {
       this.listener = Bun.listen<SocketEvents>({ hostname: host, port: opts.port ?? DEFAULT_RELAY_PORT, socket: { ...eventHandlers, open: (s) => this.accepted(s) } });
     } catch (err) {
-      throw new RelayError("LISTEN_FAILED", `cannot listen on ${host}:${opts.port}: ${(err as Error).message}`, { cause: err });
+      const e = err as { code?: string; message?: string };
+      const port = opts.port ?? DEFAULT_RELAY_PORT;
+      const where = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+      const why =
+        e.code === "EADDRINUSE" || /in use/i.test(e.message ?? "")
+          ? "the port is in use (another relay or program? pick another with --port)"
+          : e.code === "EADDRNOTAVAIL" || /not available/i.test(e.message ?? "")
+            ? "no such address on this machine"
+            : (e.message ?? String(err));
+      throw new RelayError("LISTEN_FAILED", `cannot listen on ${where}: ${why}`, { cause: err });
     }
     this.address = { host: this.listener.hostname, port: this.listener.port, id: opts.identity.peerId, token: opts.token ?? null };
     this.timer = setInterval(() => this.tick(), Math.max(10, Math.min(1_000, this.t.pingMs / 4, this.t.joinMs / 4, this.t.identifyMs / 4)));
