@@ -33,7 +33,8 @@ export function extractGlobals(argv: readonly string[]): { globals: Globals; res
     const m = /^--(home|db)(?:=(.*))?$/.exec(a);
     if (m) {
       const value = m[2] ?? argv[++i];
-      if (value === undefined || value === "") throw new MissingValue(`--${m[1]}`);
+      // `--home --debug` is a forgotten value, not a folder named --debug (`--home=./-x` still can be).
+      if (value === undefined || value === "" || (m[2] === undefined && value.startsWith("--"))) throw new MissingValue(`--${m[1]}`);
       g[m[1] as "home" | "db"] = value;
     } else if (a === "--debug") g.debug = true;
     else if (a === "--no-debug") g.debug = false;

@@ -109,6 +109,7 @@ describe("cli", () => {
     ["an extra argument", ["contacts", "rm", "bob", "carol"], /unexpected argument "carol"/],
     ["a bad --limit", ["history", "--limit", "many"], /--limit must be a whole number/],
     ["a --home without a value", ["contacts", "--home"], /--home needs a value/],
+    ["a --home followed by another flag", ["status", "--home", "--debug"], /--home needs a value/],
   ];
   for (const [what, args, message] of bad) {
     test.concurrent(`${what}: one clear line on stderr, exit 2, nothing changed`, async () => {
