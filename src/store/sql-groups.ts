@@ -201,7 +201,7 @@ export class SqlGroups {
       WHERE group_id = ${g.id} AND pos IS NOT NULL AND pos < ${below} AND received_at >= ${q.since ?? 0}
       ORDER BY pos DESC LIMIT ${limit}`;
     const view = await this.view(g);
-    return rows.reverse().map((r) => view(toMessage(r)).entry);
+    return byWrittenTime(rows.map(toMessage)).map((m) => view(m).entry);
   }
 
   /** Text messages of `groups` holding every term, newest first (by arrival), at most `limit`. */
@@ -278,9 +278,10 @@ export class SqlGroups {
         peer: `#${g.alias}`,
         text: event ? describeGroupEvent(m, nameOf) : m.body,
         status: "received",
-        time: own ? m.created : m.received,
+        time: m.created,
         author: own ? names.get(m.author) : nameOf(m.author),
       };
+      if (!own) entry.received = m.received;
       if (event) entry.event = true;
       if (own) {
         const others = [...owed].filter(([, last]) => last >= m.seq).map(([a]) => a);
@@ -313,6 +314,28 @@ export function describeGroupEvent(m: Pick<GroupMessageRow, "kind" | "body">, na
       return "left the group";
     default:
       return "(a kind of group message this version cannot show)";
+  }
+}
+
+/**
+ * A page of shown rows (newest first, as read by position) in the order
+ * they were written: by their authors' clocks, each author's own in its seq
+ * order whatever its clock says. Catch-up rows were shown when they arrived,
+ * after newer ones; here they take their place (within the page).
+ */
+export function byWrittenTime(newestFirst: readonly GroupMessageRow[]): GroupMessageRow[] {
+  const queues = groupBy([...newestFirst].reverse(), (m) => m.author);
+  for (const q of queues.values()) q.sort((a, b) => a.seq - b.seq);
+  const out: GroupMessageRow[] = [];
+  const heads = [...queues.values()];
+  for (;;) {
+    let best: GroupMessageRow[] | null = null;
+    for (const q of heads) {
+      const h = q[0];
+      if (h && (!best || h.created < best[0]!.created || (h.created === best[0]!.created && (h.pos ?? 0) < (best[0]!.pos ?? 0)))) best = q;
+    }
+    if (!best) return out;
+    out.push(best.shift()!);
   }
 }
 

@@ -260,9 +260,10 @@ export class GroupSync {
       peer: `#${g.row.alias}`,
       text: row.kind !== 0 ? describeGroupEvent(row, nameOf) : row.body,
       status: own ? "sent" : "received",
-      time: own ? row.created : row.received,
+      time: row.created,
       author: nameOf(row.author),
     };
+    if (!own) entry.received = row.received;
     if (row.kind !== 0) entry.event = true;
     return entry;
   }
