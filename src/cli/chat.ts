@@ -13,6 +13,7 @@ import { inputLines } from "./input-lines.ts";
 import { lineMessage, MAX_LINE_BYTES } from "./message-input.ts";
 import { parseSeconds } from "./parse.ts";
 import { DeliveryTracker, whyPending } from "./wait.ts";
+import { GroupDeliveries } from "./group-wait.ts";
 
 export default defineCommand({
   meta: { name: "chat", description: "Your conversations on a terminal (with no NAME, the list of them); piped, one line per message to NAME" },
@@ -92,6 +93,9 @@ async function afterChat(api: NodeApi, app: ChatApp): Promise<void> {
 /** stdin is a pipe: each line is a message; incoming messages print one a line. */
 async function pipeChat(api: NodeApi, peer: string, seconds: number): Promise<void> {
   const tracker = await DeliveryTracker.start(api);
+  // A group: delivered means every member who should have it holds it; the summary says who does.
+  const group = peer.startsWith("#") && (await api.groups()).some((g) => g.name === peer) ? await GroupDeliveries.start(api, peer) : null;
+  const ids: string[] = [];
   const lost = Promise.withResolvers<string>();
   const unsubscribe = await api.subscribe((e) => {
     if (e.type === "message") process.stdout.write(formatIncoming(senderOf(e.entry), e.entry.text, e.entry.time) + "\n");
@@ -124,6 +128,7 @@ async function pipeChat(api: NodeApi, peer: string, seconds: number): Promise<vo
       throw new NodeError(e.code, `${e.message}; ${stored(sent)}; the rest of the input was not`, { cause: err });
     }
     tracker.add(r.id, r.legacy);
+    if (group) ids.push(r.id);
     sent++;
   }
   const left = await tracker.wait(api, seconds);
@@ -131,6 +136,13 @@ async function pipeChat(api: NodeApi, peer: string, seconds: number): Promise<vo
   // Let messages that arrived during the wait print before we go.
   await Bun.sleep(50);
   unsubscribe();
+  if (group) {
+    const s = await group.summary(api, ids, left, seconds);
+    group.stop();
+    if (s.ok) return;
+    process.stderr.write(`p2pchat: ${s.line}\n`);
+    throw new ExitCode(EXIT_PENDING);
+  }
   if (left > 0) {
     process.stderr.write(`p2pchat: ${left} of ${sent} message${sent === 1 ? "" : "s"} to ${peer} still pending after ${seconds} s. ${await whyPending(api, peer)}\n`);
     throw new ExitCode(EXIT_PENDING);

@@ -51,7 +51,7 @@ const create = markVariadic(
 );
 
 const add = defineCommand({
-  meta: { name: "add", description: "Add a contact to a group you created" },
+  meta: { name: "add", description: "Add a contact to a group you created, or add back one you removed (one who left cannot be)" },
   args: {
     group: { type: "positional", description: "#NAME", required: true },
     contact: { type: "positional", description: "Contact name", required: true },

@@ -6,6 +6,7 @@ import { globalArgs } from "./globals.ts";
 import { argvMessage } from "./message-input.ts";
 import { parseSeconds } from "./parse.ts";
 import { DeliveryTracker, whyPending } from "./wait.ts";
+import { GroupDeliveries } from "./group-wait.ts";
 import type { NodeApi } from "../control/api.ts";
 
 export default markVariadic(
@@ -57,17 +58,12 @@ export default markVariadic(
   }),
 );
 
-/** To a group: delivered once every other member holds it; else how many do, exit 3. */
+/** To a group: delivered once every member who should have it holds it; else how many do, and who is not linked, exit 3. */
 async function sendToGroup(api: NodeApi, group: string, text: string, seconds: number | null): Promise<void> {
-  const counts = { to: 0, of: (await api.groups()).find((g) => g.name === group)!.members - 1 };
-  let id = "";
-  const unsubscribe = await api.subscribe((e) => {
-    if (e.type === "group-delivery" && e.ids.includes(id)) Object.assign(counts, { to: e.to, of: e.of });
-  });
+  const deliveries = await GroupDeliveries.start(api, group);
   try {
     const tracker = seconds === null ? null : await DeliveryTracker.start(api);
     const sent = await api.send(group, text);
-    id = sent.id;
     if (!tracker) {
       process.stdout.write(`stored in ${group} (${sent.id}): members get it when they, or a member who has it, are online with a node of yours\n`);
       return;
@@ -75,15 +71,11 @@ async function sendToGroup(api: NodeApi, group: string, text: string, seconds: n
     tracker.add(sent.id);
     const left = await tracker.wait(api, seconds!);
     tracker.stop();
-    if (left === 0) {
-      process.stdout.write(counts.of === 0 ? `stored in ${group} (${sent.id}): you are its only member\n` : `delivered to all ${counts.of} other members of ${group} (${sent.id})\n`);
-      return;
-    }
-    process.stderr.write(
-      `p2pchat: delivered to ${counts.to} of ${counts.of} members of ${group} after ${seconds} s; the others get it when they, or a member who has it, are online with a node of yours\n`,
-    );
+    const s = await deliveries.summary(api, [sent.id], left, seconds!, "");
+    if (s.ok) return void process.stdout.write(`${s.line} (${sent.id})\n`);
+    process.stderr.write(`p2pchat: ${s.line}\n`);
     throw new ExitCode(EXIT_PENDING);
   } finally {
-    unsubscribe();
+    deliveries.stop();
   }
 }

@@ -8,7 +8,11 @@
 //   create  {"name", "nonce", "peer", "owner"}  the creator's seq 1: the group's id is groupIdFor(creator,
 //                                             nonce); peer and owner are the creator's peer id and name
 //   add     {"key", "peer", "name"}    by the creator: a member (author key, peer id, the creator's name for it)
-//   remove  {"key", "until"}           by the creator: the member's seqs above `until` are refused from now on
+//   remove  {"key", "until", "held"?}  by the creator: the member's seqs above `until` are refused from now on;
+//                                      `held` (optional, newer builds) is what the creator held of the other
+//                                      members when it removed this one: {"<creator's seq of the member's add
+//                                      event>": seq}, "0" for the creator. A removed member may still get an
+//                                      author's messages up to there (written before its removal), none above.
 //   leave   {}                         by the member itself: its seqs after this one are refused
 import { ProtocolError } from "./errors.ts";
 import { invisibleNameProblem } from "./hello.ts";
@@ -24,7 +28,7 @@ export const MAX_EVENT_BODY = 1024;
 export type GroupEvent =
   | { kind: "create"; name: string; nonce: string; peer: PeerId; owner: string }
   | { kind: "add"; key: string; peer: PeerId; name: string }
-  | { kind: "remove"; key: string; until: number }
+  | { kind: "remove"; key: string; until: number; held?: Record<string, number> }
   | { kind: "leave" };
 
 export function isEventKind(kind: number): boolean {
@@ -42,7 +46,7 @@ export function encodeGroupEvent(e: GroupEvent): { kind: number; body: string } 
       out = { kind: GROUP_KIND.add, body: JSON.stringify({ key: e.key, peer: e.peer, name: e.name }) };
       break;
     case "remove":
-      out = { kind: GROUP_KIND.remove, body: JSON.stringify({ key: e.key, until: e.until }) };
+      out = { kind: GROUP_KIND.remove, body: JSON.stringify(e.held ? { key: e.key, until: e.until, held: e.held } : { key: e.key, until: e.until }) };
       break;
     case "leave":
       out = { kind: GROUP_KIND.leave, body: "{}" };
@@ -78,8 +82,16 @@ export function decodeGroupEvent(kind: number, body: string): GroupEvent | null 
       const key = field(json, "key");
       const until = field(json, "until");
       if (typeof key !== "string" || !isHexKey(key, 32)) throw bad("remove: key is not 32 bytes of hex");
-      if (typeof until !== "number" || !Number.isInteger(until) || until < 0 || until > 0xffff_ffff) throw bad("remove: until is not a seq");
-      return { kind: "remove", key, until };
+      if (!isSeq(until)) throw bad("remove: until is not a seq");
+      const held = field(json, "held");
+      if (held === undefined) return { kind: "remove", key, until };
+      if (typeof held !== "object" || held === null || Array.isArray(held)) throw bad("remove: held is not an object");
+      const out: Record<string, number> = {};
+      for (const [k, v] of Object.entries(held)) {
+        if (!/^(0|[1-9][0-9]{0,9})$/.test(k) || !isSeq(v)) throw bad("remove: held maps an add's seq to a seq");
+        out[k] = v;
+      }
+      return { kind: "remove", key, until, held: out };
     }
     default:
       return { kind: "leave" };
@@ -93,6 +105,25 @@ export function groupNameProblem(s: string): string | null {
   if (/[\s\p{Cc}\p{Cs}]/u.test(s)) return "a group name cannot contain spaces or control characters";
   const invisible = invisibleNameProblem(s);
   return invisible ? `a group name cannot hold characters that show nothing: it ${invisible}` : null;
+}
+
+/**
+ * What a removal lets the removed member still get, per author key: the
+ * seqs the creator held when it removed it (`held`, keyed by the seq of each
+ * member's add event; `keyAt` says whose add that was, 0 the creator).
+ * An author it does not name: nothing.
+ */
+export function removalHeld(held: Record<string, number> | undefined, keyAt: (addSeq: number) => string | undefined): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [k, seq] of Object.entries(held ?? {})) {
+    const key = keyAt(Number(k));
+    if (key !== undefined) out.set(key, seq);
+  }
+  return out;
+}
+
+function isSeq(v: unknown): v is number {
+  return typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 0xffff_ffff;
 }
 
 function name(v: unknown, what: string): string {

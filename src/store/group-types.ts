@@ -87,6 +87,10 @@ export interface GroupSnapshot {
   /** Rows stored but not shown yet (an earlier seq of their author is missing). */
   waiting: GroupMessageRow[];
   receipts: GroupReceipt[];
+  /** The creator's adds and removes that are shown, per group in its order (who a removal's `held` names). */
+  events: { group: string; seq: number; kind: number; body: string }[];
+  /** Every author's shown rows that are no text (events, kinds this build does not know): a member's message count leaves them out. */
+  eventSeqs: { group: string; author: string; seq: number }[];
   /** The highest display position given out. */
   maxPos: number;
   /** Keys peers proved on their links. */

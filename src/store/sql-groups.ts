@@ -3,6 +3,7 @@
 // from, the rows it serves to peers, and history and search for '#alias'.
 // A message is stored once per (group, author, seq), whatever the node asks.
 import type { SQL } from "bun";
+import { decodeGroupEvent, removalHeld } from "../protocol/group-events.ts";
 import type { PeerId } from "../protocol/peer-id.ts";
 import { matchesAll, type SearchTerm } from "./search-terms.ts";
 import type { GroupMemberRow, GroupMembership, GroupMessageRow, GroupReceipt, GroupRow, GroupSnapshot, GroupWrite } from "./group-types.ts";
@@ -134,6 +135,8 @@ export class SqlGroups {
     const waiting: Row[] = await this.sql`
       SELECT group_id, author, aseq, id, kind, body, sig, created_at, received_at, pos FROM group_message WHERE pos IS NULL ORDER BY group_id, author, aseq`;
     const receipts: Row[] = await this.sql`SELECT group_id, member, author, seq FROM group_receipt`;
+    const events = await this.creatorEvents();
+    const eventSeqs: Row[] = await this.sql`SELECT group_id, author, aseq FROM group_message WHERE kind <> 0 AND pos IS NOT NULL ORDER BY group_id, author, aseq`;
     const [max]: Row[] = await this.sql`SELECT MAX(pos) AS p FROM group_message`;
     const keys: Row[] = await this.sql`SELECT peer_id, author FROM group_peer_key`;
     return {
@@ -141,9 +144,23 @@ export class SqlGroups {
       members: members.map(toMember),
       waiting: waiting.map(toMessage),
       receipts: receipts.map((r) => ({ group: String(r.group_id), member: String(r.member), author: String(r.author), seq: Number(r.seq) })),
+      events,
+      eventSeqs: eventSeqs.map((r) => ({ group: String(r.group_id), author: String(r.author), seq: Number(r.aseq) })),
       maxPos: Number(max?.p ?? 0),
       peerKeys: keys.map((r) => ({ peerId: String(r.peer_id) as PeerId, author: String(r.author) })),
     };
+  }
+
+  /** The creator's shown adds and removes (of one group, or all), in its order. */
+  private async creatorEvents(group?: string): Promise<GroupSnapshot["events"]> {
+    const rows: Row[] = group
+      ? await this.sql`
+        SELECT m.group_id, m.aseq, m.kind, m.body FROM group_message m JOIN chat_group g ON g.group_id = m.group_id AND m.author = g.creator
+        WHERE m.group_id = ${group} AND m.kind IN (2, 3) AND m.pos IS NOT NULL ORDER BY m.aseq`
+      : await this.sql`
+        SELECT m.group_id, m.aseq, m.kind, m.body FROM group_message m JOIN chat_group g ON g.group_id = m.group_id AND m.author = g.creator
+        WHERE m.kind IN (2, 3) AND m.pos IS NOT NULL ORDER BY m.group_id, m.aseq`;
+    return rows.map((r) => ({ group: String(r.group_id), seq: Number(r.aseq), kind: Number(r.kind), body: String(r.body ?? "") }));
   }
 
   async messages(group: string, author: string, from: number, to: number, limit: number): Promise<GroupMessageRow[]> {
@@ -184,7 +201,7 @@ export class SqlGroups {
       WHERE group_id = ${g.id} AND pos IS NOT NULL AND pos < ${below} AND received_at >= ${q.since ?? 0}
       ORDER BY pos DESC LIMIT ${limit}`;
     const view = await this.view(g);
-    return rows.reverse().map((r) => view(toMessage(r)).entry);
+    return byWrittenTime(rows.map(toMessage)).map((m) => view(m).entry);
   }
 
   /** Text messages of `groups` holding every term, newest first (by arrival), at most `limit`. */
@@ -220,17 +237,37 @@ export class SqlGroups {
   /** Turns a group's rows into entries: author names (a contact's own name first), events in words, delivery counts. */
   private async view(g: GroupRow): Promise<(m: GroupMessageRow) => GroupKeyed> {
     const members: Row[] = await this.sql`
-      SELECT gm.author, gm.name, gm.until_seq, u.name AS contact FROM group_member gm LEFT JOIN \`user\` u ON u.peer_id = gm.peer_id
+      SELECT gm.author, gm.name, gm.until_seq, gm.gone_seq, u.name AS contact FROM group_member gm LEFT JOIN \`user\` u ON u.peer_id = gm.peer_id
       WHERE gm.group_id = ${g.id}`;
     const receipts: Row[] = await this.sql`SELECT member, seq FROM group_receipt WHERE group_id = ${g.id} AND author = ${g.selfKey}`;
     const names = new Map<string, string>();
-    const active = new Set<string>();
+    /** Per other member, the last seq of ours it should hold: all while a member, what was written before its removal once removed. */
+    const owed = new Map<string, number>();
+    const gone = new Map<string, number>();
     for (const r of members) {
-      names.set(String(r.author), String(r.contact ?? r.name));
-      if (r.until_seq === null || r.until_seq === undefined) active.add(String(r.author));
+      const author = String(r.author);
+      names.set(author, String(r.contact ?? r.name));
+      if (author === g.selfKey) continue;
+      if (r.until_seq === null || r.until_seq === undefined) owed.set(author, Number.MAX_SAFE_INTEGER);
+      else if (r.gone_seq !== null && r.gone_seq !== undefined) gone.set(author, Number(r.gone_seq));
+    }
+    if (gone.size > 0) {
+      // The removals say what the creator held of ours then (the creator's own: up to the removal). As GroupModel.entitled.
+      const addKeys = new Map<number, string>([[0, g.creator]]);
+      for (const e of await this.creatorEvents(g.id)) {
+        let ev;
+        try {
+          ev = decodeGroupEvent(e.kind, e.body);
+        } catch {
+          continue;
+        }
+        if (ev?.kind === "add") addKeys.set(e.seq, ev.key);
+        if (ev?.kind === "remove" && gone.get(ev.key) === e.seq) {
+          owed.set(ev.key, g.selfKey === g.creator ? e.seq : (removalHeld(ev.held, (k) => addKeys.get(k)).get(g.selfKey) ?? 0));
+        }
+      }
     }
     const held = new Map(receipts.map((r) => [String(r.member), Number(r.seq)]));
-    const others = [...active].filter((a) => a !== g.selfKey);
     const nameOf = (key: unknown) => (typeof key === "string" ? (names.get(key) ?? `${key.slice(0, 8)}…`) : "someone");
     return (m) => {
       const own = m.author === g.selfKey;
@@ -241,11 +278,13 @@ export class SqlGroups {
         peer: `#${g.alias}`,
         text: event ? describeGroupEvent(m, nameOf) : m.body,
         status: "received",
-        time: own ? m.created : m.received,
+        time: m.created,
         author: own ? names.get(m.author) : nameOf(m.author),
       };
+      if (!own) entry.received = m.received;
       if (event) entry.event = true;
       if (own) {
+        const others = [...owed].filter(([, last]) => last >= m.seq).map(([a]) => a);
         const to = others.filter((a) => (held.get(a) ?? 0) >= m.seq).length;
         entry.delivered = { to, of: others.length };
         entry.status = to === others.length ? "delivered" : "sent";
@@ -275,6 +314,28 @@ export function describeGroupEvent(m: Pick<GroupMessageRow, "kind" | "body">, na
       return "left the group";
     default:
       return "(a kind of group message this version cannot show)";
+  }
+}
+
+/**
+ * A page of shown rows (newest first, as read by position) in the order
+ * they were written: by their authors' clocks, each author's own in its seq
+ * order whatever its clock says. Catch-up rows were shown when they arrived,
+ * after newer ones; here they take their place (within the page).
+ */
+export function byWrittenTime(newestFirst: readonly GroupMessageRow[]): GroupMessageRow[] {
+  const queues = groupBy([...newestFirst].reverse(), (m) => m.author);
+  for (const q of queues.values()) q.sort((a, b) => a.seq - b.seq);
+  const out: GroupMessageRow[] = [];
+  const heads = [...queues.values()];
+  for (;;) {
+    let best: GroupMessageRow[] | null = null;
+    for (const q of heads) {
+      const h = q[0];
+      if (h && (!best || h.created < best[0]!.created || (h.created === best[0]!.created && (h.pos ?? 0) < (best[0]!.pos ?? 0)))) best = q;
+    }
+    if (!best) return out;
+    out.push(best.shift()!);
   }
 }
 

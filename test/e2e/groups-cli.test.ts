@@ -63,7 +63,7 @@ test("group create, list, send, chat, history, search, members, remove, leave, a
   expect(found.stdout).toMatch(/^\[[\d-]+ [\d:]+\] bob: second line\n$/);
 
   const members = await alice.cli(["group", "members", "#club"]);
-  expect(members.stdout).toMatch(/^NAME\s+ROLE\s+STATE\s+MESSAGES\s+PEER ID\nalice \(you\)\s+creator\s+member\s+4\s+\S+\nbob\s+member\s+member\s+2\s+\S+\ncarol\s+member\s+member\s+0\s+\S+\n$/);
+  expect(members.stdout).toMatch(/^NAME\s+ROLE\s+STATE\s+MESSAGES\s+PEER ID\nalice \(you\)\s+creator\s+member\s+1\s+\S+\nbob\s+member\s+member\s+2\s+\S+\ncarol\s+member\s+member\s+0\s+\S+\n$/);
 
   // Mistakes: exit 2 and one line.
   for (const [args, message] of [

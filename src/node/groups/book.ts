@@ -4,7 +4,7 @@
 // one (sync.ts); the member list follows once it is shown.
 import { randomBytes } from "node:crypto";
 import { groupIdFor, groupMessageUuid } from "../../protocol/group-codec.ts";
-import { GROUP_KIND, encodeGroupEvent, groupNameProblem } from "../../protocol/group-events.ts";
+import { GROUP_KIND, MAX_EVENT_BODY, encodeGroupEvent, groupNameProblem } from "../../protocol/group-events.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
 import type { Contact } from "../../store/store.ts";
 import type { Contacts } from "../contacts.ts";
@@ -80,7 +80,7 @@ export class GroupBook {
         role: m.author === g.row.creator ? ("creator" as const) : ("member" as const),
         state: m.until === null ? ("member" as const) : m.gone === null ? ("left" as const) : ("removed" as const),
         you: m.author === g.row.selfKey,
-        messages: g.committed.get(m.author) ?? 0,
+        messages: g.texts(m.author),
       }));
   }
 
@@ -114,7 +114,8 @@ export class GroupBook {
     this.mustCreate(g);
     const a = this.memberToAdd(contactName);
     const known = g.members.get(a.key);
-    if (known) throw new NodeError("BAD_NAME", known.until === null ? `${contactName} is in ${group} already` : `${contactName} was removed from ${group} (or left): a removed member cannot come back (create a new group)`);
+    if (known?.until === null) throw new NodeError("BAD_NAME", `${contactName} is in ${group} already`);
+    if (known && known.gone === null) throw new NodeError("BAD_NAME", `${contactName} left ${group}: one who left by itself cannot be added back (create a new group)`);
     if (g.active().length >= MAX_MEMBERS) throw new NodeError("BAD_NAME", `${group} has ${MAX_MEMBERS} members: no room for more`);
     await this.d.sync.writeOwn(g, [this.addEvent(a)]);
     return this.members(group).find((m) => m.key === a.key)!;
@@ -128,7 +129,9 @@ export class GroupBook {
     if (m.author === g.row.selfKey) throw new NodeError("BAD_NAME", `that is you: \`p2pchat group leave ${group}\` leaves it`);
     if (m.until !== null) throw new NodeError("BAD_NAME", `${memberName} is not in ${group} any more`);
     const info = this.members(group).find((x) => x.key === m.author)!;
-    await this.d.sync.writeOwn(g, [encodeGroupEvent({ kind: "remove", key: m.author, until: g.contig(m.author) })]);
+    // What we hold of the others goes in the removal: the removed member may still get that much (written before), every member agreeing.
+    const fits = (held: Record<string, number>) => Buffer.byteLength(JSON.stringify({ key: m.author, until: g.contig(m.author), held }), "utf8") <= MAX_EVENT_BODY;
+    await this.d.sync.writeOwn(g, [encodeGroupEvent({ kind: "remove", key: m.author, until: g.contig(m.author), held: g.removalHeld(m.author, fits) })]);
     return { ...info, state: "removed" };
   }
 

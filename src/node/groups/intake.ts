@@ -70,10 +70,13 @@ export class Intake {
       if (!f.full || (!registry.joining.has(f.group) && registry.joining.size >= MAX_JOINING)) return;
       registry.joining.set(f.group, f.creator);
     }
-    const own = f.rows[0]!;
-    const offers = f.full ? new Map<string, number>() : (pl.offers.get(f.group) ?? new Map<string, number>());
-    for (const e of own.entries) offers.set(e.author, Math.max(offers.get(e.author) ?? 0, e.seq));
-    pl.offers.set(f.group, offers);
+    // A member the creator removed offers nothing we take from it: its vector is only a receipt.
+    if (g?.memberByPeer(pl.peerId)?.gone != null) pl.offers.delete(f.group);
+    else {
+      const offers = f.full ? new Map<string, number>() : (pl.offers.get(f.group) ?? new Map<string, number>());
+      for (const e of f.rows[0]!.entries) offers.set(e.author, Math.max(offers.get(e.author) ?? 0, e.seq));
+      pl.offers.set(f.group, offers);
+    }
     if (g) {
       // What each member holds: the sender's own row counts only under its proven key.
       for (const [i, row] of f.rows.entries()) {
@@ -89,7 +92,7 @@ export class Intake {
   want(pl: PeerLink, f: GroupWantFrame): void {
     const g = this.d.registry.models.get(f.group);
     const share = g ? shareFor(g, pl.peerId) : null;
-    if (!g || !share) return;
+    if (!g || !share || share === "ack") return;
     pl.responder.enqueue(f.ranges.map((r) => ({ group: f.group, author: r.author, from: r.from, to: Math.min(r.to, shareLimit(g, share, r.author, pl.peerId)) })));
   }
 
@@ -105,7 +108,9 @@ export class Intake {
         continue;
       }
       touched.add(g.id);
-      if (g.state === "left" || g.state === "removed") continue; // we take nothing more
+      if (g.state === "left") continue; // we take nothing more
+      // Removed: what was written before our removal, still (peers send no more); a later add of us from the creator.
+      if (g.state === "removed" && f.author !== g.row.creator && f.seq > g.entitled(g.members.get(g.row.selfKey)!, f.author)) continue;
       if (!mayCarry(g, pl.peerId, f.author)) {
         this.refuse("not-member-link", pl, f);
         continue;

@@ -11,9 +11,13 @@
 // creator's order, a member's leave in its own. A removal carries `until`,
 // the last seq of that member the creator held: what it wrote up to there
 // stays valid wherever it arrives later; anything above is refused, and
-// dropped if it was stored while the removal was not yet shown.
+// dropped if it was stored while the removal was not yet shown. It also
+// carries `held`, what the creator held of every other author then: the
+// removed member may still be sent those (written before its removal),
+// nothing above (`entitled`). A removed member may be added again by a later
+// add: it is then a member like one added for the first time.
 import { groupIdFor, groupMessageUuid } from "../../protocol/group-codec.ts";
-import { decodeGroupEvent, type GroupEvent } from "../../protocol/group-events.ts";
+import { decodeGroupEvent, removalHeld, type GroupEvent } from "../../protocol/group-events.ts";
 import type { GroupMemberRow, GroupMembership, GroupMessageRow, GroupRow, GroupWrite } from "../../store/store.ts";
 
 /** Seqs beyond an author's gap-free seq that may wait for the gap to close; later ones are fetched again later. */
@@ -91,11 +95,19 @@ export class GroupModel {
   readonly committed = new Map<string, number>();
   /** What each other member is known to hold, per author (its vectors, and relayed ones). */
   readonly known = new Map<string, Map<string, number>>();
+  /** Whose add event each creator's seq was (0: the creator): how a removal's `held` names authors. */
+  readonly addKeys = new Map<number, string>();
+  /** Per author, the seqs of its shown rows that are no text (events): what its message count leaves out. */
+  readonly eventSeqs = new Map<string, number[]>();
+  /** Per removed member: what of each other author it may still get (its removal's `held`). */
+  readonly removals = new Map<string, Map<string, number>>();
 
   constructor(
     readonly row: GroupRow,
     private readonly counter: PosCounter,
-  ) {}
+  ) {
+    this.addKeys.set(0, row.creator);
+  }
 
   get id(): string {
     return this.row.id;
@@ -105,13 +117,29 @@ export class GroupModel {
     return this.row.state;
   }
 
-  /** Loads what the store holds (at start). */
-  load(members: readonly GroupMemberRow[], waiting: readonly GroupMessageRow[]): void {
+  /** Loads what the store holds (at start); `events`: the creator's shown adds and removes, in its order. */
+  load(
+    members: readonly GroupMemberRow[],
+    waiting: readonly GroupMessageRow[],
+    events: readonly Pick<GroupMessageRow, "seq" | "kind" | "body">[] = [],
+    eventSeqs: readonly Pick<GroupMessageRow, "author" | "seq">[] = [],
+  ): void {
+    for (const e of eventSeqs) this.eventSeqsOf(e.author).push(e.seq);
     for (const m of members) {
       this.members.set(m.author, { ...m });
       this.committed.set(m.author, m.contig);
     }
     for (const w of waiting) this.waitingOf(w.author).set(w.seq, w);
+    for (const e of events) {
+      let ev: GroupEvent | null;
+      try {
+        ev = decodeGroupEvent(e.kind, e.body);
+      } catch {
+        continue;
+      }
+      if (ev?.kind === "add") this.addKeys.set(e.seq, ev.key);
+      if (ev?.kind === "remove" && this.members.get(ev.key)?.gone === e.seq) this.removals.set(ev.key, removalHeld(ev.held, (k) => this.addKeys.get(k)));
+    }
   }
 
   /** A group starting from its create event: ours (we are the creator and a member), or one we are joining. */
@@ -187,14 +215,57 @@ export class GroupModel {
     return true;
   }
 
-  /** How many other members hold our message `seq`, of how many. */
+  /**
+   * The last seq of `author` that member `m` may get: all of it while a
+   * member; once removed, the creator's up to the removal, its own up to
+   * `until`, the others' up to what its removal says the creator held then
+   * (written before the removal); once it left, nothing but its own.
+   */
+  entitled(m: GroupMemberRow, author: string): number {
+    if (m.until === null) return Number.MAX_SAFE_INTEGER;
+    if (author === m.author) return m.until;
+    if (m.gone === null) return 0;
+    if (author === this.row.creator) return m.gone;
+    return this.removals.get(m.author)?.get(author) ?? 0;
+  }
+
+  /** How many other members hold our message `seq`, of how many should: members now, and removed ones it was written before. */
   delivery(seq: number): { to: number; of: number } {
-    const others = this.active().filter((m) => m.author !== this.row.selfKey);
-    const to = others.filter((m) => (this.known.get(m.author)?.get(this.row.selfKey) ?? 0) >= seq).length;
+    const self = this.row.selfKey;
+    const others = [...this.members.values()].filter((m) => m.author !== self && this.entitled(m, self) >= seq);
+    const to = others.filter((m) => (this.known.get(m.author)?.get(self) ?? 0) >= seq).length;
     return { to, of: others.length };
   }
 
+  /** The `held` of a removal of `removed` written now: what we hold of each other author, under the seq of its add, as many as fit. */
+  removalHeld(removed: string, fits: (held: Record<string, number>) => boolean): Record<string, number> {
+    const held: Record<string, number> = {};
+    const authors = [...this.members.values()]
+      .filter((m) => m.author !== removed && m.author !== this.row.creator && (this.committed.get(m.author) ?? 0) > 0)
+      .sort((a, b) => (this.committed.get(b.author) ?? 0) - (this.committed.get(a.author) ?? 0));
+    for (const m of authors) {
+      held[String(m.addedSeq)] = this.committed.get(m.author)!;
+      if (!fits(held)) {
+        delete held[String(m.addedSeq)];
+        break;
+      }
+    }
+    return held;
+  }
+
   // --- internals ----------------------------------------------------------------
+
+  /** `author`'s text messages shown here (its events left out). */
+  texts(author: string): number {
+    const contig = this.contig(author);
+    return contig - (this.eventSeqs.get(author)?.filter((s) => s <= contig).length ?? 0);
+  }
+
+  private eventSeqsOf(author: string): number[] {
+    let l = this.eventSeqs.get(author);
+    if (!l) this.eventSeqs.set(author, (l = []));
+    return l;
+  }
 
   private waitingOf(author: string): Map<number, GroupMessageRow> {
     let w = this.waiting.get(author);
@@ -221,7 +292,10 @@ export class GroupModel {
       waiting.delete(next);
       mem.contig = next;
       b.show(row, ++this.counter.pos);
-      if (row.kind !== 0) this.apply(row, b);
+      if (row.kind !== 0) {
+        this.eventSeqsOf(mem.author).push(next);
+        this.apply(row, b);
+      }
     }
     b.member(mem);
   }
@@ -238,7 +312,10 @@ export class GroupModel {
       case "create":
         return;
       case "add": {
-        if (this.members.has(ev.key) || this.active().length >= MAX_MEMBERS) return; // no second add, nor a re-add of one removed
+        this.addKeys.set(row.seq, ev.key);
+        const known = this.members.get(ev.key);
+        if (known) return this.readd(known, ev, row.seq, b);
+        if (this.active().length >= MAX_MEMBERS) return;
         const m: GroupMemberRow = { group: this.id, author: ev.key, peerId: ev.peer, name: ev.name, addedSeq: row.seq, until: null, gone: null, contig: 0 };
         this.members.set(m.author, m);
         b.member(m);
@@ -249,10 +326,31 @@ export class GroupModel {
         return;
       }
       case "remove":
+        if (this.isMember(ev.key)) this.removals.set(ev.key, removalHeld(ev.held, (k) => this.addKeys.get(k)));
         return this.end(ev.key, ev.until, row.seq, "removed", b);
       case "leave":
         return this.end(row.author, row.seq, null, "left", b);
     }
+  }
+
+  /**
+   * An add of one the creator removed: a member again, as if added now
+   * (it gets the whole log, as any member added later does); it writes on
+   * from its last valid seq. A second add of a member, or one of a member
+   * that left by itself, changes nothing.
+   */
+  private readd(m: GroupMemberRow, ev: Extract<GroupEvent, { kind: "add" }>, seq: number, b: Batch): void {
+    if (m.until === null || m.gone === null || this.active().length >= MAX_MEMBERS) return;
+    m.until = null;
+    m.gone = null;
+    m.addedSeq = seq;
+    m.peerId = ev.peer;
+    m.name = ev.name;
+    this.removals.delete(m.author);
+    b.member(m);
+    b.membership.add(this.id);
+    if (this.waiting.get(m.author)?.has(m.contig + 1)) this.advance(m, b);
+    if (m.author === this.row.selfKey && this.row.state === "removed") this.setState("member", b);
   }
 
   /** A member is gone: its seqs above `until` are refused, and dropped where stored. `gone`: the creator's remove (null: it left). */
@@ -264,6 +362,8 @@ export class GroupModel {
     if (m.contig > until) m.contig = until;
     const waiting = this.waiting.get(author);
     if (waiting) for (const seq of [...waiting.keys()]) if (seq > until) waiting.delete(seq);
+    const events = this.eventSeqs.get(author);
+    if (events) this.eventSeqs.set(author, events.filter((s) => s <= until));
     b.write.drops.push({ group: this.id, author, above: until });
     b.member(m);
     b.membership.add(this.id);

@@ -32,11 +32,10 @@ export class Receipts {
   private announce(g: GroupModel, after: number, upTo: number): void {
     if (upTo <= after) return;
     const self = g.row.selfKey;
-    const holds = g.active().filter((m) => m.author !== self).map((m) => g.known.get(m.author)?.get(self) ?? 0);
     const group = `#${g.row.alias}`;
-    const of = holds.length;
     let ids: string[] = [];
     let to = -1;
+    let of = -1;
     const flush = () => {
       if (ids.length === 0) return;
       this.emit({ type: "group-delivery", group, ids, to, of });
@@ -44,9 +43,10 @@ export class Receipts {
       ids = [];
     };
     for (let s = after + 1; s <= upTo; s++) {
-      const n = holds.filter((h) => h >= s).length;
-      if (n !== to) flush();
-      to = n;
+      // Who should hold seq s: members now, and removed ones it was written before.
+      const d = g.delivery(s);
+      if (d.to !== to || d.of !== of) flush();
+      ({ to, of } = d);
       ids.push(groupMessageUuid(g.id, self, s));
     }
     flush();

@@ -42,6 +42,8 @@ export class GroupRegistry {
       g.load(
         snap.members.filter((m) => m.group === row.id),
         snap.waiting.filter((w) => w.group === row.id),
+        snap.events.filter((e) => e.group === row.id),
+        snap.eventSeqs.filter((e) => e.group === row.id),
       );
       this.models.set(row.id, g);
       this.announced.set(row.id, row.state);

@@ -188,7 +188,7 @@ export class GroupSync {
     if (!contact.peerId) return false;
     for (const g of this.registry.models.values()) {
       const share = shareFor(g, contact.peerId);
-      if (!share) continue;
+      if (!share || share === "ack") continue;
       const known = g.known.get(g.memberByPeer(contact.peerId)!.author);
       for (const author of g.committed.keys()) if (shareLimit(g, share, author, contact.peerId) > (known?.get(author) ?? 0)) return true;
     }
@@ -260,9 +260,10 @@ export class GroupSync {
       peer: `#${g.row.alias}`,
       text: row.kind !== 0 ? describeGroupEvent(row, nameOf) : row.body,
       status: own ? "sent" : "received",
-      time: own ? row.created : row.received,
+      time: row.created,
       author: nameOf(row.author),
     };
+    if (!own) entry.received = row.received;
     if (row.kind !== 0) entry.event = true;
     return entry;
   }
@@ -340,8 +341,11 @@ export class GroupSync {
       const creator = this.registry.joining.get(group);
       return creator ? [{ author: creator, have: 0, limit: 1 }] : [];
     }
-    if (g.state === "left" || g.state === "removed") return [];
+    if (g.state === "left") return [];
     const members = [...g.members.values()].sort((a, b) => Number(b.author === g.row.creator) - Number(a.author === g.row.creator));
-    return members.map((m) => ({ author: m.author, have: m.contig, limit: m.until ?? Number.MAX_SAFE_INTEGER }));
+    // Removed: what was written before our removal, and the creator's events (peers offer us more of them only once it adds us again).
+    const me = g.state === "removed" ? g.members.get(g.row.selfKey) : undefined;
+    const limitOf = (m: (typeof members)[number]) => Math.min(m.until ?? Number.MAX_SAFE_INTEGER, me && m.author !== g.row.creator ? g.entitled(me, m.author) : Number.MAX_SAFE_INTEGER);
+    return members.map((m) => ({ author: m.author, have: m.contig, limit: limitOf(m) }));
   }
 }

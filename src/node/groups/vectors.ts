@@ -3,18 +3,21 @@
 // A peer gets a group's data only as a member (in our view):
 //   full     an active member: every author, and what we know others hold (receipts)
 //   own      we left and it is still a member: our own messages only (so our leave reaches it)
-//   removed  the creator removed it: the creator's messages up to that remove, nothing else
+//   removed  the creator removed it: what was written before its removal (the creator's up to that
+//            remove, the others' up to what the remove says the creator held: GroupModel.entitled)
+//   ack      the creator removed us, and it is a member: only our vector (a receipt of what we got)
 // A member that left, a stranger, a contact in none of our groups: nothing.
 import type { GroupVectorFrame } from "../../protocol/messages.ts";
 import type { GroupModel } from "./model.ts";
 
-export type Share = "full" | "own" | "removed";
+export type Share = "full" | "own" | "removed" | "ack";
 
 /** What `peerId` may get of `g`, or null for nothing. */
 export function shareFor(g: GroupModel, peerId: string): Share | null {
-  if (g.state === "joining" || g.state === "removed") return null;
+  if (g.state === "joining") return null;
   const m = g.memberByPeer(peerId);
   if (!m || m.author === g.row.selfKey) return null;
+  if (g.state === "removed") return m.until === null ? "ack" : null;
   if (m.until === null) return g.state === "left" ? "own" : "full";
   if (g.state === "member" && m.gone !== null) return "removed";
   return null;
@@ -35,10 +38,10 @@ export function mayCarry(g: GroupModel | undefined, peerId: string, author: stri
 /** The highest seq of `author` a peer with this share may get from us. */
 export function shareLimit(g: GroupModel, share: Share, author: string, peerId: string): number {
   const held = g.committed.get(author) ?? 0;
-  if (share === "full") return held;
+  if (share === "full" || share === "ack") return held;
   if (share === "own") return author === g.row.selfKey ? held : 0;
-  if (author !== g.row.creator) return 0;
-  return Math.min(held, g.memberByPeer(peerId)?.gone ?? 0);
+  const m = g.memberByPeer(peerId);
+  return m ? Math.min(held, g.entitled(m, author)) : 0;
 }
 
 /**

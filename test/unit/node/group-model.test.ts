@@ -112,9 +112,61 @@ describe("group model", () => {
     expect(g.isMember(CAROL)).toBe(false);
     expect(g.members.get(CAROL)).toMatchObject({ until: 1, gone: 4 });
     expect(feed(g, row(CAROL, 2), row(CAROL, 5)).refusals).toEqual(["removed", "removed"]);
-    // A re-add is ignored: a removed key stays removed.
-    feed(g, ev(ALICE, 5, { kind: "add", key: CAROL, peer: peer(3), name: "carol" }));
+  });
+
+  test("a removed member added again is a member as if added now: it writes on from its last valid seq", () => {
+    const g = bobsGroup();
+    feed(g, row(CAROL, 1), row(CAROL, 2));
+    feed(g, ev(ALICE, 4, { kind: "remove", key: CAROL, until: 1 }));
+    expect(feed(g, row(CAROL, 2)).refusals).toEqual(["removed"]);
+    const r = feed(g, ev(ALICE, 5, { kind: "add", key: CAROL, peer: peer(3), name: "carol" }));
+    expect(r.b.membership.has(GID)).toBe(true);
+    expect(g.isMember(CAROL)).toBe(true);
+    expect(g.members.get(CAROL)).toMatchObject({ until: null, gone: null, addedSeq: 5, contig: 1 });
+    expect(g.entitled(g.members.get(CAROL)!, BOB)).toBe(Number.MAX_SAFE_INTEGER);
+    expect(feed(g, row(CAROL, 2, 0, "c2 again")).shown).toEqual(["c2"]);
+    // A second add of a member changes nothing; a member that left by itself is not added back.
+    feed(g, ev(ALICE, 6, { kind: "add", key: CAROL, peer: peer(3), name: "carol" }));
+    expect(g.members.get(CAROL)).toMatchObject({ addedSeq: 5 });
+    feed(g, row(CAROL, 3, 0), ev(CAROL, 4, { kind: "leave" }));
+    feed(g, ev(ALICE, 7, { kind: "add", key: CAROL, peer: peer(3), name: "carol" }));
     expect(g.isMember(CAROL)).toBe(false);
+  });
+
+  test("our own removal, then an add of us again: removed, then a member", () => {
+    const g = bobsGroup();
+    feed(g, ev(ALICE, 4, { kind: "remove", key: BOB, until: 0 }));
+    expect(g.state).toBe("removed");
+    const r = feed(g, ev(ALICE, 5, { kind: "add", key: BOB, peer: peer(2), name: "bob" }));
+    expect(g.state).toBe("member");
+    expect(r.b.write.states).toEqual([{ group: GID, state: "member" }]);
+    expect(g.draft(0, "back", 1)!.seq).toBe(1);
+  });
+
+  test("a removal's `held`: the removed member is owed what the creator held of each author then, and counts in delivery of that", () => {
+    const g = bobsGroup();
+    const me = g.draft(0, "b1", 1)!;
+    feed(g, { ...me, sig: "00".repeat(64) }, { ...g.draft(0, "b2", 2)!, sig: "00".repeat(64) });
+    // alice held bob's 1 (bob was added by her seq 2) and carol's 0 when she removed carol.
+    feed(g, ev(ALICE, 4, { kind: "remove", key: CAROL, until: 0, held: { "2": 1 } }));
+    const carol = g.members.get(CAROL)!;
+    expect([g.entitled(carol, ALICE), g.entitled(carol, BOB), g.entitled(carol, CAROL)]).toEqual([4, 1, 0]);
+    expect(g.delivery(1)).toEqual({ to: 0, of: 2 });
+    expect(g.delivery(2)).toEqual({ to: 0, of: 1 });
+    g.learn(ALICE, BOB, 2);
+    g.learn(CAROL, BOB, 1);
+    expect([g.delivery(1), g.delivery(2)]).toEqual([{ to: 2, of: 2 }, { to: 1, of: 1 }]);
+    // The same, loaded from the store: the creator's events name the authors.
+    const again = new GroupModel({ ...g.row }, { pos: 0 });
+    const adds = [ev(ALICE, 2, { kind: "add", key: BOB, peer: peer(2), name: "bob" }), ev(ALICE, 3, { kind: "add", key: CAROL, peer: peer(3), name: "carol" }), ev(ALICE, 4, { kind: "remove", key: CAROL, until: 0, held: { "2": 1 } })];
+    again.load([...g.members.values()], [], adds, []);
+    expect(again.entitled(again.members.get(CAROL)!, BOB)).toBe(1);
+  });
+
+  test("a member's message count leaves out its events", () => {
+    const g = bobsGroup();
+    feed(g, row(ALICE, 4), row(CAROL, 1), ev(CAROL, 2, { kind: "leave" }));
+    expect([g.texts(ALICE), g.texts(BOB), g.texts(CAROL)]).toEqual([1, 0, 1]);
   });
 
   test("a removal that waits behind a gap applies only once shown, in the creator's order", () => {

@@ -134,6 +134,25 @@ for (const dialect of dialects) {
       });
     });
 
+    test("history: `time` is when it was written, `received` when it arrived; catch-up rows take their place by written time, each author's in order", async () => {
+      await withStore(dialect, async (store) => {
+        await seed(store);
+        const at = (author: string, seq: number, body: string, pos: number, created: number, received: number): GroupMessageRow => ({ ...msg(author, seq, body, pos), created, received });
+        // carol wrote c1 at 5000 (while we were apart) and it arrived after bob's b1 (6000) and b2 (7000);
+        // her c2 says 4000 (a clock set back) but comes after c1: per-author order wins.
+        await store.write({ at: 0, groups: [{ messages: [at(BOB, 1, "b1", 4, 6000, 6001), at(BOB, 2, "b2", 5, 7000, 7001), at(CAROL, 1, "c1", 6, 5000, 9000), at(CAROL, 2, "c2", 7, 4000, 9000)] }] });
+        const h = (await store.history({ peer: "#club", limit: 10 })).filter((e) => !e.event);
+        expect(h.map((e) => [e.text, e.time, e.received])).toEqual([
+          ["c1", 5000, 9000],
+          ["c2", 4000, 9000],
+          ["b1", 6000, 6001],
+          ["b2", 7000, 7001],
+        ]);
+        const own = (await store.history({ peer: "#club", limit: 10 })).find((e) => e.direction === "out")!;
+        expect(own.received).toBeUndefined();
+      });
+    });
+
     test("search finds group text with --with '#club' and among everything; a contact's name shows for its member", async () => {
       await withStore(dialect, async (store) => {
         await seed(store);
