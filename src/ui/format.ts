@@ -54,6 +54,7 @@ export function senderOf(e: Pick<HistoryEntry, "peer" | "author">): string {
 
 /** The mark after our own message in a group: how many of the other members hold it. */
 export function deliveredMark(d: { to: number; of: number }): string {
+  if (d.of === 0) return colors.dim("✓ stored (no other member)");
   if (d.to === d.of) return colors.green(`✓✓ delivered to ${d.of === 1 ? "the other member" : `all ${d.of}`}`);
   return colors.cyan(`✓ delivered to ${d.to} of ${d.of}`);
 }

@@ -5,6 +5,7 @@ import { expect, test } from "bun:test";
 import type { NodeStatus } from "../../../src/node/status.ts";
 import type { PeerId } from "../../../src/protocol/peer-id.ts";
 import { formatStatus } from "../../../src/ui/status.ts";
+import { deliveredMark } from "../../../src/ui/format.ts";
 
 const ME = "AAAAAAA-AAAAAAA-AAAAAAA-AAAAAAA-AAAAAAA-AAAAAAA-AAAAAAA-AAAAAAA" as PeerId;
 const BOB = "BBBBBBB-BBBBBBB-BBBBBBB-BBBBBBB-BBBBBBB-BBBBBBB-BBBBBBB-BBBBBBB" as PeerId;
@@ -60,4 +61,9 @@ test("links and contacts line up in columns; a linked contact shows no old error
   expect(zed).toContain(`p2pchat contacts pin zed ${EVE}`);
   // The state column stays short: the advice is on its own line, not stretching every row.
   expect(Math.max(...rows.map((r) => r.length))).toBeLessThan(80);
+});
+
+test("group marks: counted among the other members; a group of one says it is only stored", () => {
+  const mark = (to: number, of: number) => Bun.stripANSI(deliveredMark({ to, of }));
+  expect([mark(0, 0), mark(1, 1), mark(3, 3), mark(2, 4)]).toEqual(["✓ stored (no other member)", "✓✓ delivered to the other member", "✓✓ delivered to all 3", "✓ delivered to 2 of 4"]);
 });
