@@ -14,7 +14,8 @@ import { LineEditor } from "./input.ts";
 import type { ListData } from "./list-view.ts";
 import { Terminal, type TerminalStreams } from "./term.ts";
 import { applyEvent } from "./chat-events.ts";
-import { handleKeys } from "./chat-input.ts";
+import { enqueueSwitch, handleKeys } from "./chat-input.ts";
+import type { Key } from "./keys.ts";
 import { listData, renderApp } from "./chat-render.ts";
 
 /** How the chat ended: by the user, or because the node it was attached to stopped. */
@@ -46,6 +47,10 @@ export class ChatApp {
   readonly listEditor = new LineEditor();
   readonly chatEditor = new LineEditor();
   readonly listNotes: string[] = [];
+  /** The first note line shown when the user paged the notes; undefined: the start of the newest note. */
+  notesTop: number | undefined = undefined;
+  /** As the last frame laid the notes out: their first line shown, and lines per page (0: all shown). */
+  notesShown = { top: 0, page: 0 };
   readonly convs = new Map<string, Conversation>();
   contacts: Contact[] = [];
   /** Groups we are in ('#alias'), listed after the contacts. */
@@ -66,6 +71,10 @@ export class ChatApp {
   newBelow = 0;
   /** Lines and switches, handled one after another in the order typed. */
   queue: Promise<void> = Promise.resolve();
+  /** Jobs in the queue that change the view (open a conversation, run a command). */
+  switching = 0;
+  /** Keys typed while `switching`: applied, in order, once the view has changed. */
+  readonly held: Key[] = [];
   end: ChatEnd = "quit";
   lostReason = "";
   private scheduled = false;
@@ -112,11 +121,16 @@ export class ChatApp {
       await this.refresh("all");
       this.term.start();
       const first = this.opts.peer;
-      if (first && this.names.includes(first)) await this.open(first);
+      if (first && this.names.includes(first)) enqueueSwitch(this, () => this.open(first));
       else if (first) this.ask(first);
+      await this.queue;
       this.render();
       await this.finished.promise;
-      await this.queue;
+      // Keys held while the view changed may have queued more (a send typed just before leaving).
+      for (let q = this.queue; ; q = this.queue) {
+        await q;
+        if (q === this.queue) break;
+      }
     } finally {
       clearInterval(refresh);
       process.off("SIGTERM", onSignal);
@@ -165,13 +179,24 @@ export class ChatApp {
     return c;
   }
 
+  /** A contact's name or a group's ('#team', or 'team' when no contact has that name), as the list knows it; null when neither. */
+  resolveName(text: string): string | null {
+    const names = this.names;
+    if (names.includes(text)) return text;
+    if (!text.startsWith("#") && this.isGroup(`#${text}`) && names.includes(`#${text}`)) return `#${text}`;
+    return null;
+  }
+
   /** Opens a contact's conversation: its history, the read line, and what is known about the link. */
   async open(name: string): Promise<void> {
     if (this.current && this.mode === "chat") this.leaveCurrent();
     const conv = this.conversation(name);
     const first = !conv.loaded;
     await conv.open(this.api, this.unread.get(name) ?? 0);
-    if (first) conv.note(this.intro(name));
+    // Above the backlog, so the first screen reads from the top: who this is, then what was said.
+    if (first) conv.header = this.intro(name);
+    // Leaving the list: what it said was for then.
+    if (this.mode === "list") this.clearNotes();
     this.chatEditor.set(conv.draft);
     conv.offset = 0;
     this.newBelow = 0;
@@ -231,8 +256,15 @@ export class ChatApp {
 
   listNote(text: string): void {
     this.listNotes.push(text);
+    this.notesTop = undefined; // its start shows
     if (this.listNotes.length > MAX_NOTES) this.listNotes.splice(0, this.listNotes.length - MAX_NOTES);
     this.schedule();
+  }
+
+  /** The list's notes answered what the user did before; the next thing they do clears them. */
+  clearNotes(): void {
+    this.listNotes.length = 0;
+    this.notesTop = undefined;
   }
 
   private onEvent(e: NodeEvent): void {
@@ -259,7 +291,6 @@ export class ChatApp {
     });
   }
 
-  /** Draws the whole screen from the state. */
   /** Draws the whole screen from the state. */
   render(): void {
     renderApp(this);

@@ -12,7 +12,7 @@ import { formatStatus } from "./status.ts";
 export const CHAT_HELP = [
   "TEXT                   send TEXT (start it with // to send a line that begins with /)",
   "Alt-Enter              a new line in the message; a pasted block is one message",
-  "/switch NAME           another conversation (Tab completes the name); also Ctrl-N/Ctrl-P, Alt-1..9",
+  "/switch NAME           another conversation, a contact or #group (Tab completes); also Ctrl-N/Ctrl-P, Alt-1..9",
   "/back, Esc             all conversations; Alt-A: the next one with unread messages",
   "/history [N]           the last N messages with this contact (default 20)",
   "/search TEXT           find words and \"phrases\" in this conversation",
@@ -25,7 +25,7 @@ export const CHAT_HELP = [
 ].join("\n");
 
 export const LIST_HELP = [
-  "NAME, Enter            talk to NAME (Tab completes; a new name: its address is asked)",
+  "NAME, Enter            talk to NAME, or to #GROUP (Tab completes; a new name: its address is asked)",
   "↑/↓, Enter             open the selected conversation; Alt-1..9 opens one by number, Alt-A the next unread",
   "/accept [NAME]         the selected request becomes a contact (named NAME)",
   "/reject, /block        drop the selected request, or refuse it from now on",
@@ -53,9 +53,13 @@ export async function runCommand(app: ChatApp, line: string): Promise<void> {
       return app.api.setDiscoverable(arg === "on"); // the node's own event says what changed
     case "/switch":
     case "/s":
-      if (!arg) return app.note(colors.red("! /switch NAME (Tab completes the name)"));
-      if (!app.contacts.some((c) => c.name === arg)) return app.note(colors.red(`! ${arg} is not in your contacts (Esc, then type the name to add it)`));
-      return app.open(arg);
+      if (!arg) return app.note(colors.red("! /switch NAME (a contact or #group; Tab completes the name)"));
+    {
+      const name = app.resolveName(arg);
+      if (name) return app.open(name);
+      if (arg.startsWith("#")) return app.note(colors.red(`! you are in no group ${arg}${groupList(app)}`));
+      return app.note(colors.red(`! ${arg} is not in your contacts (Esc, then type the name to add it)`));
+    }
     case "/back":
     case "/list":
       return app.showList();
@@ -147,6 +151,12 @@ async function listCommand(app: ChatApp, cmd: string, arg: string): Promise<void
     default:
       return app.listNote(colors.red(`! unknown command ${cmd}: /help lists them`));
   }
+}
+
+/** ` (yours: #a, #b)`, or how to make one. */
+export function groupList(app: ChatApp): string {
+  const groups = app.names.filter((n) => app.isGroup(n));
+  return groups.length > 0 ? ` (yours: ${groups.join(", ")})` : " (p2pchat group create NAME --with CONTACT makes one)";
 }
 
 /** The request the selection is on; with one request only, that one. */

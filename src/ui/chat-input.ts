@@ -7,8 +7,9 @@
 // handled one after another, in the order typed, even when a send is slow.
 import { nameProblem, parseHostPort } from "../node/address.ts";
 import type { ChatApp } from "./chat-app.ts";
-import { runCommand, CHAT_COMMANDS, LIST_COMMANDS, NAME_COMMANDS } from "./chat-commands.ts";
+import { groupList, runCommand, CHAT_COMMANDS, LIST_COMMANDS, NAME_COMMANDS } from "./chat-commands.ts";
 import { colors } from "./colors.ts";
+import { trimEndLines } from "./format.ts";
 import { Completer } from "./complete.ts";
 import type { Key } from "./keys.ts";
 import { picks } from "./list-view.ts";
@@ -25,11 +26,29 @@ function completer(app: ChatApp): Completer {
 }
 
 /** Runs `job` after the lines before it; its failure is a note, not a crash. */
-function enqueue(app: ChatApp, job: () => Promise<void>): void {
+function enqueue(app: ChatApp, job: () => Promise<void>, after?: () => void): void {
   app.queue = app.queue
     .then(job)
     .catch((err: unknown) => app.note(colors.red(`! ${err instanceof Error ? err.message : String(err)}`)))
-    .finally(() => app.schedule());
+    .finally(() => {
+      after?.();
+      app.schedule();
+    });
+}
+
+/**
+ * Runs `job`, which changes the view (opens a conversation, runs a command),
+ * after the lines before it. Keys typed until it is done are held, then
+ * applied in order to the view it leaves: `bob` Enter `hello` Enter opens
+ * bob and sends hello to him, Ctrl-N Ctrl-N moves twice.
+ */
+export function enqueueSwitch(app: ChatApp, job: () => Promise<void>): void {
+  app.switching++;
+  enqueue(app, job, () => {
+    if (--app.switching > 0) return;
+    const held = app.held.splice(0);
+    if (held.length > 0) handleKeys(app, held);
+  });
 }
 
 export function handleKeys(app: ChatApp, keys: readonly Key[]): void {
@@ -42,14 +61,18 @@ export function handleKeys(app: ChatApp, keys: readonly Key[]): void {
       app.term.invalidate();
       continue;
     }
+    if (app.switching > 0) {
+      app.held.push(key);
+      continue;
+    }
     if (key.kind === "alt-digit") {
       const name = app.names[key.digit - 1];
-      if (name) enqueue(app, () => app.open(name));
+      if (name) enqueueSwitch(app, () => app.open(name));
       continue;
     }
     if (key.kind === "next-unread") {
       const name = nextUnread(app);
-      if (name) enqueue(app, () => app.open(name));
+      if (name) enqueueSwitch(app, () => app.open(name));
       continue;
     }
     if (app.mode === "chat") chatKey(app, key);
@@ -93,7 +116,7 @@ function chatKey(app: ChatApp, key: Key): void {
       if (names.length === 0) return;
       const at = names.indexOf(conv.peer);
       const name = names[(at + (key.kind === "next" ? 1 : -1) + names.length) % names.length]!;
-      if (name !== conv.peer) enqueue(app, () => app.open(name));
+      if (name !== conv.peer) enqueueSwitch(app, () => app.open(name));
       return;
     }
     case "tab": {
@@ -105,12 +128,13 @@ function chatKey(app: ChatApp, key: Key): void {
   const r = editor.apply(key);
   if (r.kind === "eof") return app.finish();
   if (r.kind !== "submit") return;
-  const line = r.line;
+  // A paste that ends in a newline: that newline is not part of the message.
+  const line = trimEndLines(r.line);
   if (!line.trim()) return;
   conv.offset = 0;
   // A line that starts with / is a command, unless it is //, or a message of several lines.
   if (line.startsWith("/") && !line.startsWith("//") && !line.includes("\n")) {
-    enqueue(app, () => runCommand(app, line));
+    enqueueSwitch(app, () => runCommand(app, line));
     return;
   }
   const text = line.startsWith("//") ? line.slice(1) : line;
@@ -141,11 +165,13 @@ function listKey(app: ChatApp, key: Key): void {
       if (editor.line !== "" || app.asking) {
         editor.set("");
         app.asking = null;
+        app.clearNotes();
       } else app.finish();
       return;
     case "escape":
       editor.set("");
       app.asking = null;
+      app.clearNotes();
       return;
     case "up":
     case "prev":
@@ -156,12 +182,18 @@ function listKey(app: ChatApp, key: Key): void {
       app.selected = Math.min(rows.length - 1, app.selected + 1);
       return;
     case "page-up":
-    case "wheel-up":
-      app.selected = Math.max(0, app.selected - (key.kind === "page-up" ? 10 : 1));
+    case "page-down": {
+      // Notes too long for the screen (/help, /status) page; else the selection moves.
+      const { top, page } = app.notesShown;
+      if (page > 0) app.notesTop = Math.max(0, top + (key.kind === "page-up" ? -page : page));
+      else app.selected = Math.max(0, Math.min(rows.length - 1, app.selected + (key.kind === "page-up" ? -10 : 10)));
       return;
-    case "page-down":
+    }
+    case "wheel-up":
+      app.selected = Math.max(0, app.selected - 1);
+      return;
     case "wheel-down":
-      app.selected = Math.min(rows.length - 1, app.selected + (key.kind === "page-down" ? 10 : 1));
+      app.selected = Math.min(rows.length - 1, app.selected + 1);
       return;
     case "newline":
       return;
@@ -176,6 +208,8 @@ function listKey(app: ChatApp, key: Key): void {
   if (r.kind === "eof") return app.finish();
   if (r.kind !== "submit") return;
   const line = r.line.trim();
+  // What the notes said answered the last thing done; this is the next.
+  app.clearNotes();
   if (app.asking) {
     const name = app.asking;
     // Refused here, the question stays with what was typed (Enter on the example is refused too).
@@ -184,7 +218,7 @@ function listKey(app: ChatApp, key: Key): void {
       editor.set(line);
       return app.listNote(colors.red(`✖ ${problem}`));
     }
-    enqueue(app, async () => {
+    enqueueSwitch(app, async () => {
       try {
         await app.api.addContact(name, line);
       } catch (err) {
@@ -197,15 +231,17 @@ function listKey(app: ChatApp, key: Key): void {
     });
     return;
   }
-  if (line.startsWith("/")) return enqueue(app, () => runCommand(app, line));
+  if (line.startsWith("/")) return enqueueSwitch(app, () => runCommand(app, line));
   if (line) {
-    if (app.contacts.some((c) => c.name === line)) return enqueue(app, () => app.open(line));
+    if (app.names.includes(line)) return enqueueSwitch(app, () => app.open(line));
+    // A group is made with `p2pchat group create`, never by its address.
+    if (line.startsWith("#")) return app.listNote(colors.red(`! you are in no group ${line}${groupList(app)}`));
     const problem = nameProblem(line);
     if (problem) return app.listNote(colors.red(`! ${problem}`));
     return app.ask(line);
   }
   const pick = rows[app.selected];
-  if (pick?.kind === "contact") return enqueue(app, () => app.open(pick.name));
+  if (pick?.kind === "contact") return enqueueSwitch(app, () => app.open(pick.name));
   if (pick?.kind === "request") {
     app.listNote(`${colors.yellow(`request from ${JSON.stringify(pick.request.name)}`)}: /accept [NAME] makes it a contact (its ${pick.request.waiting} waiting messages then show), /reject drops it, /block refuses it from now on`);
   }

@@ -8,7 +8,7 @@ import { colors } from "./colors.ts";
 import { composeRows } from "./compose.ts";
 import type { Conversation } from "./conversation.ts";
 import { viewWindow } from "./layout.ts";
-import { listRows, picks, type ContactState, type ListData } from "./list-view.ts";
+import { listLayout, picks, type ContactState, type ListData } from "./list-view.ts";
 import { statusRow, titleRow } from "./status-line.ts";
 
 export const QUESTION = "Who do you want to talk to? ";
@@ -25,9 +25,17 @@ export function renderApp(app: ChatApp): void {
     const area = height - 2 - input.rows.length;
     const blocks = conv.blocks(columns);
     const win = viewWindow(blocks.length, (i) => blocks[i]!, area, conv.offset);
-    conv.offset = win.offset;
     if (win.offset === 0) app.newBelow = 0;
-    if (win.top && conv.hasMore) void conv.loadOlder(app.api).then((n) => n > 0 && app.schedule());
+    if (win.top && conv.hasMore) {
+      // Scrolled past what is loaded: the offset asked for stays (PgUp pressed 50 times goes 50 pages up) while older pages come.
+      void conv.loadOlder(app.api).then(
+        () => app.schedule(),
+        (err: unknown) => {
+          conv.hasMore = false; // not asked again at every frame
+          app.note(colors.red(`! older messages: ${err instanceof Error ? err.message : String(err)}`));
+        },
+      );
+    } else conv.offset = win.offset;
     const state = stateOf(app, conv.peer);
     const title = titleRow(`${conv.peer}${state ? ` · ${state.stateText}` : ""}${app.status.discoverable ? "" : " · you are hidden"}`, columns);
     const status = statusRow(statusInfo(app, conv.peer, win.offset), columns);
@@ -43,7 +51,9 @@ export function renderApp(app: ChatApp): void {
   const where = app.status.discoverable ? `discoverable${app.status.listening ? `, listening on ${app.status.listening}` : ""}` : "hidden: not listening, not dialing";
   const title = titleRow(`p2pchat · ${app.self} · ${where}`, columns);
   const status = statusRow(statusInfo(app, null, 0), columns);
-  app.term.draw([title, ...listRows(data, app.selected, columns, area, app.listNotes), status, ...input.rows], { row: height - input.rows.length + input.cursorRow, col: input.cursorCol });
+  const list = listLayout(data, app.selected, columns, area, app.listNotes, app.notesTop);
+  app.notesShown = { top: list.notesTop, page: list.notesPage };
+  app.term.draw([title, ...list.rows, status, ...input.rows], { row: height - input.rows.length + input.cursorRow, col: input.cursorCol });
 }
 
 export function listData(app: ChatApp): ListData {

@@ -33,6 +33,7 @@ export class Conversation {
   markerBefore: string | null = null;
   /** Loaded once, when first opened. */
   loaded = false;
+  private headerItem: Item | null = null;
 
   constructor(
     readonly peer: string,
@@ -96,6 +97,15 @@ export class Conversation {
     return true;
   }
 
+  /** Who this conversation is with, drawn above every message loaded (older pages come in under it). */
+  set header(text: string | null) {
+    this.headerItem = text === null ? null : { kind: "note", text };
+  }
+
+  get header(): string | null {
+    return this.headerItem?.kind === "note" ? this.headerItem.text : null;
+  }
+
   note(text: string): void {
     this.items.push({ kind: "note", text });
   }
@@ -130,12 +140,13 @@ export class Conversation {
   }
 
   /**
-   * The blocks to draw, oldest first, at `columns`: a day line where the day
+   * The blocks to draw, oldest first, at `columns`: the header, a day line where the day
    * changes (and above the oldest message loaded), the read line, messages
    * and notes. Messages are laid out again only when the width or their mark changed.
    */
   blocks(columns: number): string[][] {
     const out: string[][] = [];
+    if (this.headerItem) out.push(this.rowsOf(this.headerItem, columns));
     let day: number | null = null;
     for (const it of this.items) {
       if (it.kind === "entry") {

@@ -20,6 +20,11 @@ export function formatDateTime(ms: number): string {
  * would move the cursor, clear the screen or retitle the window) and bidi
  * overrides are shown as visible symbols instead of acting on the terminal.
  */
+/** A message without the line breaks and blank lines that end it (a paste that ends in a newline), which would only leave empty rows. */
+export function trimEndLines(text: string): string {
+  return text.replace(/(?:\r?\n[^\S\n]*)+$/, "");
+}
+
 export function printable(text: string): string {
   return text.replace(/[\p{Cc}\u202a-\u202e\u2066-\u2069]/gu, (c) => {
     const code = c.charCodeAt(0);

@@ -6,7 +6,7 @@
 // laid out again, never a line printed twice.
 import type { HistoryEntry } from "../control/api.ts";
 import { colors } from "./colors.ts";
-import { deliveredMark, formatClock, printable, statusMark } from "./format.ts";
+import { deliveredMark, formatClock, printable, statusMark, trimEndLines } from "./format.ts";
 import { fit, width, wrapStyled, wrapText } from "./wrap.ts";
 
 /** Continuation rows of a message start this far in: under the text, past `[12:42] `. */
@@ -28,7 +28,8 @@ export function entryRows(e: HistoryEntry, self: string, columns: number): strin
   const head = `${colors.dim(`[${formatClock(e.time)}]`)} ${who}: `;
   const headWidth = width(head);
   const indent = " ".repeat(INDENT);
-  const lines = e.text.split("\n").map((l) => printable(l));
+  // Blank lines at the end would put the mark on a row of its own (a message sent with them, by another client).
+  const lines = trimEndLines(e.text).split("\n").map((l) => printable(l));
   const rows: string[] = [];
   const [firstLine = "", ...more] = lines;
   if (w - headWidth >= MIN_TEXT) {

@@ -7,6 +7,7 @@ import type { Contact, HistoryEntry, NodeStatus, PeerRequest } from "../control/
 import { looksLike } from "../node/lookalike.ts";
 import { colors } from "./colors.ts";
 import { formatClock, printable } from "./format.ts";
+import { noteRows } from "./layout.ts";
 import { fit, pad, width } from "./wrap.ts";
 
 export type ContactState = NodeStatus["contacts"][number];
@@ -59,11 +60,28 @@ export function requestName(r: PeerRequest, contacts: readonly Contact[]): strin
   return `${JSON.stringify(printable(r.name))} (unverified)${imitation}`;
 }
 
+/** Notes get at least this share of the rows when the list is long (the list keeps the rest). */
+const NOTES_SHARE = 1 / 2;
+
+export interface ListLayout {
+  rows: string[];
+  /** The first note line shown (clamped). */
+  notesTop: number;
+  /** Note lines a page shows when they do not all fit; 0 when they do. */
+  notesPage: number;
+}
+
 /**
  * The list at `columns` in `height` rows, the selected row kept in view.
- * `notes` (newest last) fill what is left below.
+ * `notes` (newest last) take the rows the list leaves free; when they are
+ * more, they show from line `notesTop` (by default the start of the newest
+ * note) with a row that says where they are and that PgUp/PgDn page them.
  */
-export function listRows(d: ListData, selected: number, columns: number, height: number, notes: readonly string[]): string[] {
+export function listRows(d: ListData, selected: number, columns: number, height: number, notes: readonly string[], notesTop?: number): string[] {
+  return listLayout(d, selected, columns, height, notes, notesTop).rows;
+}
+
+export function listLayout(d: ListData, selected: number, columns: number, height: number, notes: readonly string[], notesTop?: number): ListLayout {
   const body: string[] = [];
   let selectedRow = 0;
   body.push(colors.bold("Conversations"));
@@ -71,13 +89,16 @@ export function listRows(d: ListData, selected: number, columns: number, height:
   const nameWidth = Math.min(16, Math.max(4, ...d.conversations.map((c) => width(c.name))));
   const states = d.conversations.map((c) => shortState(d.states.get(c.name)));
   const stateWidth = Math.max(0, ...states.map(width));
+  // As wide as the widest count, so 5-digit counts line up too (no column at all when nothing is unread).
+  const unreads = d.conversations.map((c) => (c.unread > 0 ? `(${c.unread})` : ""));
+  const unreadWidth = Math.max(0, ...unreads.map(width));
   d.conversations.forEach((c, i) => {
     const mine = i === selected;
     if (mine) selectedRow = body.length;
     const num = i < 9 ? String(i + 1) : " ";
-    const unread = c.unread > 0 ? colors.bold(colors.yellow(`(${c.unread})`)) : "";
+    const unread = unreadWidth > 0 ? pad(colors.bold(colors.yellow(unreads[i]!)), unreadWidth) + " " : "";
     const when = c.last ? shortWhen(c.last.time) : "";
-    const head = `${mine ? "›" : " "}${num} ${pad(c.name, nameWidth)} ${pad(unread, 6)} ${pad(states[i]!, stateWidth)} ${pad(when, 6)} `;
+    const head = `${mine ? "›" : " "}${num} ${pad(c.name, nameWidth)} ${unread}${pad(states[i]!, stateWidth)} ${pad(when, 6)} `;
     const preview = c.last ? (c.last.direction === "out" ? colors.dim("you: ") : "") + printable(c.last.text.split("\n")[0]!) : colors.dim("no messages yet");
     const row = fit(head + preview, columns);
     body.push(mine ? colors.inverse(pad(row, columns)) : row);
@@ -93,14 +114,28 @@ export function listRows(d: ListData, selected: number, columns: number, height:
     });
   }
   const h = Math.max(1, height);
-  const lines = notes.flatMap((n) => n.split("\n"));
-  const k = Math.min(lines.length, 4, Math.max(0, h - 3));
-  const shownNotes = k > 0 ? lines.slice(-k) : [];
+  const noteLines = notes.map((n) => noteRows(n, columns));
+  const lines = noteLines.flat();
+  // The notes take what the list leaves free, and at least a share of the screen; a blank row above them.
+  const free = Math.max(0, h - body.length - 1);
+  const noteRoom = lines.length === 0 ? 0 : Math.min(lines.length, Math.max(free, Math.floor((h - 1) * NOTES_SHARE)), Math.max(0, h - 2));
+  let shownNotes: string[] = [];
+  let top = 0;
+  let page = 0;
+  if (noteRoom >= lines.length) shownNotes = lines;
+  else if (noteRoom >= 2) {
+    // Cut: a page of lines and a row that says which.
+    page = noteRoom - 1;
+    const newest = lines.length - (noteLines.at(-1)?.length ?? 0);
+    top = Math.max(0, Math.min(notesTop ?? newest, lines.length - page));
+    const more = lines.length - top - page;
+    shownNotes = [...lines.slice(top, top + page), colors.dim(`── notes ${top + 1}–${top + page} of ${lines.length}${top > 0 ? " · PgUp" : ""}${more > 0 ? " · PgDn" : ""} ──`)];
+  } else if (noteRoom === 1) shownNotes = lines.slice(-1);
   const room = h - (shownNotes.length > 0 ? shownNotes.length + 1 : 0);
   // Scroll the list so the selected row shows.
   const start = body.length <= room ? 0 : Math.min(Math.max(0, selectedRow - room + 2), body.length - room);
   const rows = body.slice(start, start + room);
   while (rows.length < room) rows.push("");
   if (shownNotes.length > 0) rows.push("", ...shownNotes.map((n) => fit(n, columns)));
-  return rows;
+  return { rows, notesTop: top, notesPage: page };
 }

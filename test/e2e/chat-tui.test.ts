@@ -198,6 +198,58 @@ describe.skipIf(!TMUX)("the full-screen chat", () => {
 });
 
 describe.skipIf(!TMUX)("moving around the full-screen chat", () => {
+  test("keys typed in a burst with opening or switching are applied in order; the header sits above the backlog; notes show whole and clear on the next action", async () => {
+    await using alice = await makeUser("alice");
+    await using bob = await makeUser("bob");
+    await using carol = await makeUser("carol");
+    await using dave = await makeUser("dave");
+    for (const u of [bob, carol, dave]) await introduce(alice, u);
+    const [bobServe] = await Promise.all([bob.serve(), dave.serve()]);
+    await using pane = openPane("burst", cliCommand(["chat", "--no-hidden", "--quiet", "--home", alice.home]), { cols: 100, rows: 30 });
+    await pane.until(who, "the conversations view");
+
+    // /help in the list: every line of it, not its last four.
+    pane.type("/help");
+    pane.press("Enter");
+    let rows = await pane.until((r) => r.some((l) => l.startsWith("/quit")), "the list's help");
+    for (const start of ["NAME, Enter", "↑/↓, Enter", "/accept [NAME]", "/reject, /block", "/discoverable on|off", "/status"]) expect(rows.some((l) => l.startsWith(start))).toBe(true);
+    // The next thing done clears it: a name not in the contacts, its question, then Esc.
+    pane.type("erin");
+    pane.press("Enter");
+    rows = await pane.until((r) => r.some((l) => l.includes("erin is not in your contacts")), "the address question");
+    expect(rows.some((l) => l.startsWith("/quit"))).toBe(false);
+    pane.press("Enter");
+    await pane.until((r) => r.some((l) => l.includes("✖")), "the empty address refused");
+    pane.press("Escape");
+    rows = await pane.until((r) => who(r) && !r.some((l) => l.includes("erin") || l.includes("✖")), "the notes cleared");
+
+    // A name, Enter and a message typed at once: the message goes to that conversation.
+    pane.press("bob", "Enter", "hello typed fast", "Enter");
+    rows = await pane.until((r) => r.some((l) => /alice: hello typed fast\s+\S/.test(l)), "the message typed with the open");
+    expect(rows.at(-1)).toBe("bob>");
+    await bobServe.waitFor(/alice: hello typed fast/);
+    // Alt-2 and text at once: the text is carol's draft.
+    pane.press("M-2", "abc");
+    await pane.until((r) => r[0]!.startsWith(" carol") && r.at(-1) === "carol> abc", "Alt-2 then abc in carol's input");
+    // Ctrl-N twice: carol, dave, bob.
+    pane.press("C-n", "C-n");
+    await pane.until((r) => r[0]!.startsWith(" bob") && r.at(-1) === "bob>", "two moves: bob");
+
+    // dave writes twice; opened, his conversation starts with who he is, then the backlog.
+    expect((await dave.cli(["send", "alice", "dave one"])).exitCode).toBe(0);
+    expect((await dave.cli(["send", "alice", "dave two"])).exitCode).toBe(0);
+    await pane.until((r) => statusLine(r).includes("dave (2)"), "dave counted");
+    pane.press("M-a");
+    rows = await pane.until((r) => r[0]!.startsWith(" dave") && r.some((l) => l.includes("dave: dave two")), "dave's conversation");
+    const at = (text: string) => rows.findIndex((l) => l.includes(text));
+    expect(at("chatting with dave")).toBeGreaterThan(0);
+    expect(at("/help for commands")).toBe(at("chatting with dave") + 1);
+    expect(at("new since you last read")).toBeGreaterThan(at("/help for commands"));
+    expect(at("dave: dave one")).toBeGreaterThan(at("new since you last read"));
+    pane.press("C-d");
+    expect(await pane.exited()).toBe(0);
+  });
+
   test("scrollback reaches the first of 250 messages through the database; PgDn, the wheel; Alt-A, Alt-1, Ctrl-N/P and /switch move between conversations", async () => {
     await using alice = await makeUser("alice");
     await using bob = await makeUser("bob");
@@ -212,19 +264,18 @@ describe.skipIf(!TMUX)("moving around the full-screen chat", () => {
     await pane.until((r) => r.some((l) => l.includes("alice: msg 249")), "the newest messages");
     expect(pane.screen().some((l) => l.includes("msg 000"))).toBe(false);
 
-    // Page up until the first message: older pages come from the database on the way.
-    let rows = pane.screen();
-    for (let i = 0; i < 40 && !rows.some((l) => l.includes("alice: msg 000")); i++) {
-      const before = rows.join("\n");
-      pane.press("PageUp");
-      rows = await pane.until((r) => r.join("\n") !== before, "the page to move");
-    }
-    expect(rows.some((l) => l.includes("alice: msg 000"))).toBe(true);
-    expect(rows[1]).toMatch(/^── Today, /);
+    // 50 PgUp at once go 50 pages up, past the first message: older pages come from the database on the way, one after another.
+    pane.press(...Array<string>(50).fill("PageUp"));
+    let rows = await pane.until((r) => r.some((l) => l.includes("alice: msg 000")), "the first message, after a burst of PgUp");
+    // Above it, who this is, then the day.
+    expect(rows[1]).toStartWith("chatting with bob");
+    const help = rows.findIndex((l) => l.startsWith("/help for commands"));
+    expect(rows[help + 1]).toMatch(/^── Today, /);
+    expect(rows[help + 2]).toContain("alice: msg 000");
     expect(statusLine(rows)).toContain("more below");
     // The wheel scrolls down a few rows; PgDn all the way back.
     pane.sendBytes("\x1b[<65;10;5M");
-    await pane.until((r) => !r.some((l) => l.includes("alice: msg 000")), "the wheel");
+    await pane.until((r) => !r.some((l) => l.startsWith("chatting with bob")), "the wheel");
     for (let i = 0; i < 40 && !rows.some((l) => l.includes("alice: msg 249")); i++) {
       pane.press("PageDown");
       rows = await pane.until((r) => r.join("\n") !== rows.join("\n"), "the page to move");
@@ -257,7 +308,13 @@ describe.skipIf(!TMUX)("moving around the full-screen chat", () => {
     await pane.until((r) => r.at(-2) === "carol> first" && r.at(-1) === "       second", "a draft of two lines");
     pane.press("Enter");
     await pane.until((r) => r.some((l) => /^ {8}second\s+✓✓ delivered$/.test(l)), "delivered");
-    expect((await history(carol, "alice")).filter((e) => e.direction === "in").map((e) => e.text)).toEqual(["first\nsecond"]);
+    // A pasted block that ends in a newline: sent without it, the mark where it goes for any message.
+    pane.paste("p1\np2\n");
+    await pane.until((r) => r.includes("carol> p1") && r.includes("       p2"), "the pasted draft");
+    pane.press("Enter");
+    rows = await pane.until((r) => r.some((l) => /^ {8}p2\s+✓✓ delivered$/.test(l)), "the paste delivered");
+    expect(rows.filter((l) => l.includes("✓✓ delivered"))).toEqual([expect.stringMatching(/^ {8}second\s+✓✓ delivered$/), expect.stringMatching(/^ {8}p2\s+✓✓ delivered$/)]);
+    expect((await history(carol, "alice")).filter((e) => e.direction === "in").map((e) => e.text)).toEqual(["first\nsecond", "p1\np2"]);
     pane.press("Escape");
     await pane.until(who, "the list");
     pane.press("C-d");

@@ -63,6 +63,23 @@ describe.skipIf(!TMUX)("a group on the terminal chat", () => {
     tmux("send-keys", "-t", pane, "Enter");
     await until(pane, (r) => r.some((l) => l.includes("cannot be withdrawn")), "a group message is not withdrawn");
     await bobServe.waitFor(/#duo alice: hello bob$/);
+
+    // A group opens by name like a contact: /switch with or without its #, and from the list with Tab.
+    tmux("send-keys", "-t", pane, "/switch bob", "Enter");
+    await until(pane, (r) => r[0]!.startsWith(" bob"), "/switch bob");
+    tmux("send-keys", "-t", pane, "/switch duo", "Enter");
+    await until(pane, (r) => r[0]!.startsWith(" #duo"), "/switch duo: the group");
+    tmux("send-keys", "-t", pane, "/switch #nope", "Enter");
+    rows = await until(pane, (r) => r.some((l) => l.includes("! you are in no group #nope (yours: #duo)")), "no such group");
+    tmux("send-keys", "-t", pane, "Escape");
+    await until(pane, (r) => r.some((l) => l.startsWith("Who do you want to talk to?")), "the list");
+    tmux("send-keys", "-t", pane, "#nope", "Enter");
+    rows = await until(pane, (r) => r.some((l) => l.includes("! you are in no group #nope")), "no such group, from the list");
+    expect(rows.some((l) => l.includes("address"))).toBe(false);
+    tmux("send-keys", "-t", pane, "#d", "Tab");
+    await until(pane, (r) => r.includes("Who do you want to talk to? › #duo"), "Tab completes the group");
+    tmux("send-keys", "-t", pane, "Enter");
+    await until(pane, (r) => r[0]!.startsWith(" #duo") && r.includes("#duo>"), "the group opened from the list");
     tmux("send-keys", "-t", pane, "-l", "/quit");
     tmux("send-keys", "-t", pane, "Enter");
     await until(pane, (r) => r.some((l) => l === "EXIT=0"), "exit 0");

@@ -5,7 +5,7 @@ import type { PeerRequest } from "../../../src/control/api.ts";
 import type { PeerId } from "../../../src/protocol/peer-id.ts";
 import { Completer } from "../../../src/ui/complete.ts";
 import { LineEditor, parseKeys } from "../../../src/ui/input.ts";
-import { listRows, picks, type ListData } from "../../../src/ui/list-view.ts";
+import { listLayout, listRows, picks, type ListData } from "../../../src/ui/list-view.ts";
 import { notification, notificationKind } from "../../../src/ui/notify.ts";
 import { statusRow } from "../../../src/ui/status-line.ts";
 
@@ -124,6 +124,39 @@ describe("the conversations list and the status line", () => {
     const rows = listRows(many, 25, 40, 8, []);
     expect(rows.some((r) => r.startsWith("›  c25"))).toBe(true);
     expect(rows.every((r) => Bun.stringWidth(r) <= 40)).toBe(true);
+  });
+
+  test("the unread column is as wide as the widest count", () => {
+    const counts: ListData = { ...data, requests: [], conversations: [
+      { name: "ann", unread: 12345, last: null },
+      { name: "bob", unread: 2, last: null },
+      { name: "cat", unread: 0, last: null },
+    ] };
+    const rows = listRows(counts, 0, 80, 8, []).slice(1, 4);
+    const at = rows.map((r) => r.indexOf("no messages yet"));
+    expect(new Set(at).size).toBe(1);
+    expect(rows[0]).toMatch(/^›1 ann  \(12345\) +no messages yet/);
+    expect(rows[1]).toMatch(/^ 2 bob  \(2\)     linked +no messages yet/);
+    // Nothing unread: no empty column.
+    const none = listRows({ ...counts, conversations: [{ name: "cat", unread: 0, last: null }] }, 0, 80, 8, []);
+    expect(none[1]!.indexOf("no messages yet")).toBe("›1 cat  ".length + 8); // no state, then the time column (empty)
+  });
+
+  test("notes use every free row; longer ones show the start of the newest, paged from notesTop", () => {
+    const help = Array.from({ length: 12 }, (_, i) => `help ${i}`).join("\n");
+    // 30 rows, 4 for the list: all 12 lines, under a blank row.
+    let rows = listRows(data, 0, 80, 30, ["older note", help]);
+    expect(rows).toHaveLength(30);
+    expect(rows.slice(-13)).toEqual(["older note", ...help.split("\n")]);
+    // 12 rows: the newest note from its start, and a row that says where it is.
+    const lay = listLayout(data, 0, 80, 12, ["older note", help]);
+    expect(lay.rows).toHaveLength(12);
+    expect(lay.notesPage).toBe(4);
+    expect(lay.rows.slice(-5)).toEqual(["help 0", "help 1", "help 2", "help 3", "── notes 2–5 of 13 · PgUp · PgDn ──"]);
+    rows = listRows(data, 0, 80, 12, ["older note", help], 100);
+    expect(rows.slice(-5)).toEqual(["help 8", "help 9", "help 10", "help 11", "── notes 10–13 of 13 · PgUp ──"]);
+    // The list keeps its rows, the selected one in view.
+    expect(rows.some((r) => r.startsWith("›1 bob"))).toBe(true);
   });
 
   test("the status line counts the other conversations' unread messages", () => {

@@ -2,9 +2,10 @@
 // goes (and that changing it never changes a message's height), day and
 // read lines, the scrollback window, the input area, and what a frame writes.
 import { describe, expect, test } from "bun:test";
-import type { HistoryEntry } from "../../../src/control/api.ts";
+import type { HistoryEntry, NodeApi } from "../../../src/control/api.ts";
 import { composeRows } from "../../../src/ui/compose.ts";
 import { Conversation } from "../../../src/ui/conversation.ts";
+import { trimEndLines } from "../../../src/ui/format.ts";
 import { entryRows, INDENT, UNREAD_LABEL, viewWindow } from "../../../src/ui/layout.ts";
 import { Terminal } from "../../../src/ui/term.ts";
 import { width, wrapText } from "../../../src/ui/wrap.ts";
@@ -47,6 +48,14 @@ describe("entryRows", () => {
   test("line breaks in a message are rows of it, indented; a peer's escapes are shown, not obeyed", () => {
     const rows = entryRows(entry({ id: "1", text: "one\ntwo\x1b[2J\n\nfour" }), "alice", 60);
     expect(rows).toEqual(["[12:42] bob: one", `${" ".repeat(INDENT)}two␛[2J`, "", `${" ".repeat(INDENT)}four`]);
+  });
+
+  test("newlines and blank lines that end a message are not rows: the mark ends its last line of text", () => {
+    const pad = " ".repeat(INDENT);
+    for (const text of ["p1\np2\n", "p1\np2\n\n  \n", "p1\np2\r\n"]) {
+      expect(entryRows(entry({ id: "m", direction: "out", text, status: "delivered" }), "alice", 60)).toEqual(["[12:42] alice: p1", `${pad}p2  ✓✓ delivered`]);
+    }
+    expect(trimEndLines("one\n\n  two  \n \n")).toBe("one\n\n  two  ");
   });
 
   test("our mark ends the last row when it fits, else has a row of its own; its status never changes the height", () => {
@@ -115,6 +124,23 @@ describe("Conversation", () => {
     // A message seen twice (sent here, then fetched) is kept once.
     expect(c.append(entry({ id: "4", text: "tuesday again" }))).toBe(false);
     expect(flat().filter((r) => r.includes("tuesday again"))).toHaveLength(1);
+  });
+
+  test("the header sits above every message, older pages included", async () => {
+    const c = new Conversation("bob", "alice");
+    const api = {
+      history: async (q: { before?: string }) => (q.before ? [entry({ id: "0", text: "older", time: day(3, 8) })] : [entry({ id: "1", text: "unread one", time: day(3, 9) })]),
+    } as unknown as NodeApi;
+    await c.open(api, 1);
+    c.header = "chatting with bob\n/help for commands";
+    let rows = c.blocks(60).flat();
+    expect(rows.slice(0, 2)).toEqual(["chatting with bob", "/help for commands"]);
+    expect(rows.findIndex((r) => r.includes("unread one"))).toBeGreaterThan(rows.findIndex((r) => r.includes(UNREAD_LABEL)));
+    c.hasMore = true;
+    await c.loadOlder(api);
+    rows = c.blocks(60).flat();
+    expect(rows.slice(0, 2)).toEqual(["chatting with bob", "/help for commands"]);
+    expect(rows.findIndex((r) => r.includes("older"))).toBeLessThan(rows.findIndex((r) => r.includes("unread one")));
   });
 });
 
