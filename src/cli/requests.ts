@@ -2,6 +2,7 @@
 // is a knock: accept it (a contact, its messages join your history), reject
 // it, or block it.
 import { defineCommand } from "citty";
+import { looksLike } from "../node/lookalike.ts";
 import type { PeerRequest } from "../control/api.ts";
 import { formatHostPort } from "../node/address.ts";
 import { colors } from "../ui/colors.ts";
@@ -15,9 +16,10 @@ const list = defineCommand({
   meta: { name: "list", description: "Requests waiting for you: announced name (unverified), peer id, address, first seen, messages waiting" },
   args: { json: { type: "boolean", description: "Print a JSON array (blocked ids too)" }, ...globalArgs },
   async run({ args }) {
-    const all = await withNode("requests", (api) => api.requests());
+    const [all, contacts] = await withNode("requests", async (api) => [await api.requests(), (await api.contacts()).map((c) => c.name)] as const);
+    const imitates = (r: PeerRequest) => contacts.find((c) => c === r.name || looksLike(c, r.name)) ?? null;
     if (args.json) {
-      const out = all.map((r) => ({ peerId: r.peerId, name: r.name, address: formatHostPort(r.host, r.port), firstSeen: r.firstSeen, lastSeen: r.lastSeen, waiting: r.waiting, blocked: r.blocked }));
+      const out = all.map((r) => ({ peerId: r.peerId, name: r.name, imitates: imitates(r), address: formatHostPort(r.host, r.port), firstSeen: r.firstSeen, lastSeen: r.lastSeen, waiting: r.waiting, blocked: r.blocked }));
       process.stdout.write(JSON.stringify(out, null, 2) + "\n");
       return;
     }
@@ -26,15 +28,15 @@ const list = defineCommand({
       process.stdout.write(colors.dim("no requests: nobody you do not know has knocked") + "\n");
       return;
     }
-    const contacts = new Set((await withNode("requests", (api) => api.contacts())).map((c) => c.name));
-    const lines = open.map((r) => formatRequest(r, contacts));
+    const lines = open.map((r) => formatRequest(r, imitates(r)));
     lines.push(colors.dim(`accept: p2pchat requests accept ID [--as NAME]   reject: p2pchat requests reject ID   block: p2pchat requests block ID`));
     process.stdout.write(lines.join("\n") + "\n");
   },
 });
 
-function formatRequest(r: PeerRequest, contacts: Set<string>): string {
-  const same = contacts.has(r.name) ? colors.red(` (NOT your contact ${r.name})`) : "";
+/** `imitated`: the contact whose name it announced, or one that looks the same ("cаrol" with a Cyrillic а). */
+function formatRequest(r: PeerRequest, imitated: string | null): string {
+  const same = imitated !== null ? colors.red(` (NOT your contact ${imitated}${imitated === r.name ? "" : ": only looks like it"})`) : "";
   const waiting = `${r.waiting} message${r.waiting === 1 ? "" : "s"} waiting`;
   return `${JSON.stringify(printable(r.name))} (unverified)${same}  ${r.peerId}  ${formatHostPort(r.host, r.port)}  first seen ${formatDateTime(r.firstSeen)}  ${waiting}`;
 }

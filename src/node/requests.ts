@@ -107,10 +107,14 @@ export class Requests {
       if (taken.has(as)) throw NodeError.duplicateContact(as);
       return as;
     }
-    const base = nameProblem(r.name) ? "peer" : r.name;
+    // A name like a contact's (the same, or the same to the eye: "cаrol" with a
+    // Cyrillic а, "CAROL", "caroI") becomes that contact's name numbered, in the
+    // contact's own letters: never a second "carol" on screen.
+    const imitated = this.d.contacts().find((c) => c.name === r.name || looksLike(c.name, r.name));
+    const base = imitated ? imitated.name : nameProblem(r.name) ? "peer" : r.name;
     for (let n = 1; ; n++) {
       const name = n === 1 ? base : [...base].slice(0, MAX_NAME - String(n).length - 1).join("") + `-${n}`;
-      if (!taken.has(name)) return name;
+      if (!taken.has(name) && !(n > 1 && [...taken].some((t) => looksLike(t, name)))) return name;
     }
   }
 

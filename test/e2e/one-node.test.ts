@@ -122,6 +122,16 @@ describe("requests, withdrawing and removing, from the command line", () => {
     const h = JSON.parse((await carol.cli(["history", "mallory", "--json"])).stdout);
     expect(h.map((e: { peer: string; text: string }) => [e.peer, e.text])).toEqual([["mallory", "hi it's alice, new number"]]);
     expect((await carol.cli(["requests"])).stdout).toContain("no requests");
+
+    // One that only looks like alice: marked in the list, and accepted as alice-2, not as a second "alice".
+    await using lookalike = await makeUser("ALICE");
+    await lookalike.cli(["contacts", "add", "carol", `127.0.0.1:${carol.port}`, "--id", carol.peerId]);
+    expect((await lookalike.cli(["send", "carol", "it's me"])).exitCode).toBe(0);
+    const listed = await carol.cli(["requests"]);
+    expect(listed.stdout).toContain(`"ALICE" (unverified) (NOT your contact alice: only looks like it)  ${lookalike.peerId}`);
+    expect(JSON.parse((await carol.cli(["requests", "--json"])).stdout)).toEqual([expect.objectContaining({ name: "ALICE", imitates: "alice" })]);
+    const took = await carol.cli(["requests", "accept", lookalike.peerId.split("-")[0]!]);
+    expect(took.stdout).toStartWith(`accepted ${lookalike.peerId} as alice-2 (it announced "ALICE")`);
   });
 
   test("contacts rm refuses while messages wait (exit 2); cancel and --drop-pending keep them as cancelled", async () => {

@@ -125,6 +125,23 @@ describe("strangers are requests", () => {
     expect(msg).toMatchObject({ type: "message", entry: { peer: "alice-2", text: "now a contact" } });
   });
 
+  test("a name that only looks like a contact's (Cyrillic а, capitals, I for l) is accepted as that contact's name numbered, never a second look-alike", async () => {
+    await using carol = await startNode("bob");
+    await carol.node.book.add("carol", "127.0.0.1:9");
+    const got: string[] = [];
+    for (const name of ["c\u0430rol", "CAROL", "caroI"]) {
+      const stranger = await newIdentity(name);
+      await using peer = await rawPeer(portOf(carol), { tls: stranger });
+      peer.write(hello(name));
+      const req = await carol.until((e) => e.type === "request" && e.peerId === stranger.peerId, `a request from ${name}`);
+      expect(req).toMatchObject({ name, imitates: "carol" });
+      const accepted = await carol.node.book.acceptRequest(stranger.peerId);
+      got.push(accepted.contact.name);
+    }
+    expect(got).toEqual(["carol-2", "carol-3", "carol-4"]);
+    expect((await carol.node.book.list()).map((c) => c.name).sort()).toEqual(["carol", "carol-2", "carol-3", "carol-4"]);
+  });
+
   test("an impostor dialing from a contact's address and claiming its port is a request, never the contact (TOFU only on links we dial)", async () => {
     await using alice = await startNode("alice");
     await using carol = await startNode("carol", { discoverable: false });
