@@ -234,7 +234,7 @@ export class Peers implements LinkHandler {
         return { code: "IDENTITY_MISMATCH", reason: `identity changed: expected ${contact.peerId}, got ${peerId}` };
       }
     }
-    if (this.d.contacts.byPeer(peerId)?.blocked || this.d.requests.isBlocked(peerId)) return { code: "SHUTDOWN", reason: "blocked" };
+    if (this.d.contacts.byPeer(peerId)?.blocked || this.d.requests.isBlocked(peerId)) return { code: "SHUTDOWN", reason: SHUTDOWN_REASON, frame: true, note: "blocked" };
     return null;
   }
 
@@ -259,7 +259,7 @@ export class Peers implements LinkHandler {
       ctx.contact = this.d.contacts.byPeer(peerId) ?? null;
       if (!ctx.contact) {
         // A stranger: a request, never a contact by its name or address.
-        if (this.d.requests.isBlocked(peerId)) return link.refuse("SHUTDOWN", "blocked", false);
+        if (this.d.requests.isBlocked(peerId)) return link.refuse("SHUTDOWN", SHUTDOWN_REASON, true, "blocked");
         // An invite we gave out lets its bearer in as a contact at once, while the token holds.
         if (hello.invite) ctx.contact = await this.d.admit(link, hello);
       }
@@ -270,7 +270,7 @@ export class Peers implements LinkHandler {
         }
         const knock = await this.d.requests.knock(peerId, hello.name, link.remoteHost, hello.port);
         if (!knock.ok) {
-          if (knock.why === "blocked") return link.refuse("SHUTDOWN", "blocked", false);
+          if (knock.why === "blocked") return link.refuse("SHUTDOWN", SHUTDOWN_REASON, true, "blocked");
           return link.refuse("REQUESTS_FULL", "this peer has too many open requests: try again later");
         }
         ctx.request = knock.request;
@@ -284,7 +284,7 @@ export class Peers implements LinkHandler {
       }
     }
     if (link.state !== "deciding") return; // closed meanwhile
-    if (ctx.contact?.blocked) return link.refuse("SHUTDOWN", "blocked", false);
+    if (ctx.contact?.blocked) return link.refuse("SHUTDOWN", SHUTDOWN_REASON, true, "blocked");
     if (!this.d.discoverable()) return link.refuse("HIDDEN", "this peer is not discoverable now");
     this.adopt(link, hello);
   }

@@ -170,7 +170,8 @@ class StreamDecoder implements Decoder, FrameSink {
 
   /** Every check that needs only the type and size, before the payload is buffered. */
   header(type: number, size: number): void {
-    if (this.expectHello) {
+    // An error may come first: a peer can refuse (or stop) before it greets.
+    if (this.expectHello && type !== FRAME_TYPE.error) {
       if (!this.seenHello && type !== FRAME_TYPE.hello) throw ProtocolError.noHello(type);
       if (this.seenHello && type === FRAME_TYPE.hello) throw ProtocolError.duplicateHello();
       this.seenHello = true;

@@ -14,6 +14,13 @@ export type LinkState = "connecting" | "handshake" | "hello" | "deciding" | "ope
 export interface Refusal {
   code: ProtocolErrorCode;
   reason: string;
+  /**
+   * From verify(): say it in an error frame once TLS is up (else the
+   * connection just closes). A blocked peer is told what a stopping node
+   * tells its links, so it cannot tell the two apart; `note` is our own word.
+   */
+  frame?: boolean;
+  note?: string;
 }
 
 export interface CloseInfo {
@@ -135,7 +142,8 @@ export class Link {
     if (!cert?.fingerprint256) return this.refuse("IDENTITY_MISMATCH", "the peer presented no certificate", false);
     this.peerId = peerIdFromFingerprint(cert.fingerprint256);
     const refusal = this.handler.verify(this);
-    if (refusal) return this.refuse(refusal.code, refusal.reason);
+    if (refusal?.frame) this.state = "hello"; // TLS is up: the frame can go
+    if (refusal) return this.refuse(refusal.code, refusal.reason, true, refusal.note);
     this.state = "hello";
     this.write(encodeFrame(this.localHello(this)));
   }

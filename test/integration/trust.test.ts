@@ -4,6 +4,7 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { encodeFrame, encodeMessages } from "../../src/protocol/codec.ts";
 import { MAX_OPEN_REQUESTS } from "../../src/node/requests.ts";
+import { SHUTDOWN_REASON } from "../../src/transport/transport.ts";
 import { befriend, eventually, startNode, type TestNode } from "../helpers/nodes.ts";
 import { newIdentity, rawPeer } from "../helpers/raw-peer.ts";
 
@@ -208,15 +209,19 @@ describe("blocking is silent", () => {
     const [byBlock, byStop] = await Promise.all([down("bob"), down("carol")]);
     expect(byBlock.reason).toBe(byStop.reason);
     expect(byBlock.reason).toBe("they stopped their node");
+    const sentAt = Date.now();
     const { id } = await alice.node.send("bob", "are you there?");
-    await Bun.sleep(300);
+    // alice dials again: bob's node finishes TLS and closes as a stopping node closes its links.
+    const bobState = async () => (await alice.node.status()).contacts.find((c) => c.name === "bob")!;
+    await eventually(async () => ((await bobState()).lastErrorAt ?? 0) >= sentAt, "a new dial to bob refused");
+    expect((await bobState()).lastError).toBe("they stopped their node");
     expect(await statusOf(alice, id)).toBe("pending");
     expect(await inbox(bob)).toEqual([]);
     await bob.node.book.setBlocked("alice", false);
     await eventually(async () => (await statusOf(alice, id)) === "delivered", "delivered after unblock");
   });
 
-  test("a blocked request's id is refused without a word; reject drops its messages", async () => {
+  test("a blocked request's id hears only what a stopping node says (no hello, nothing about blocking); reject drops its messages", async () => {
     await using bob = await startNode("bob");
     const eve = await newIdentity("eve");
     {
@@ -229,7 +234,7 @@ describe("blocking is silent", () => {
     await using again = await rawPeer(portOf(bob), { tls: eve });
     again.write(hello("eve"));
     await again.closed;
-    expect(again.frames).toEqual([]); // not even our hello
+    expect(again.frames).toEqual([{ type: "error", code: "SHUTDOWN", reason: SHUTDOWN_REASON }]); // not even our hello
     expect((await bob.node.book.requests()).map((r) => [r.peerId, r.blocked])).toEqual([[eve.peerId, true]]);
   });
 });

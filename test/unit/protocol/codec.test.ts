@@ -146,6 +146,8 @@ describe("decoder errors, by code", () => {
     expectCode(() => createDecoder().push(msg), "NO_HELLO");
     expectCode(() => createDecoder().push(frame(TYPE.keepalive)), "NO_HELLO");
     expectCode(() => afterHello().push(HELLO_FRAME), "DUPLICATE_HELLO");
+    // An error frame may come before the hello (a peer refusing, or stopping, before it greets).
+    expect(createDecoder().push(encodeFrame({ type: "error", code: "SHUTDOWN", reason: "bye" }))).toEqual([{ type: "error", code: "SHUTDOWN", reason: "bye" }]);
     const loose = createDecoder({ expectHello: false });
     expect(loose.push(concat(msg, HELLO_FRAME, HELLO_FRAME))).toEqual([{ type: "message", id: ID_A, created: 1, body: "hi" }, HELLO, HELLO]);
   });
