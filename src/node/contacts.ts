@@ -65,7 +65,7 @@ export class Contacts {
     if (other && other.name !== current.name) {
       const text = `${current.name} at ${address} answered as ${peerId}, which is your contact ${other.name}: not pinned (remove one of the two contacts)`;
       emit({ type: "warning", peer: current.name, text });
-      log.warn(text);
+      log.debug(text); // shown through the event, once
       return null;
     }
     await this.store.updateContact(current.name, { peerId });

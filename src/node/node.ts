@@ -113,8 +113,7 @@ export class ChatNode {
       onHealth: (ok, err) => {
         const why = err instanceof StoreError ? err.message : `the database (${store.location}) fails: ${(err as Error)?.message ?? err}`;
         const text = ok ? `the database answers again (${store.location}): messages flow again` : `${why}. Messages wait with their senders until it answers.`;
-        if (ok) log.info(text);
-        else log.error(text);
+        log.debug(text); // the event shows it where the user looks (serve, chat), once
         emit({ type: "store", ok, text });
       },
     });
