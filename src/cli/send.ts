@@ -29,12 +29,14 @@ export default markVariadic(
         if (args.name.startsWith("#") && (await api.groups()).some((g) => g.name === args.name)) return await sendToGroup(api, args.name, text, noWait ? null : seconds);
         const tracker = noWait ? null : await DeliveryTracker.start(api);
         const sent = await api.send(args.name, text);
+        const contact = (await api.status()).contacts.find((c) => c.name === sent.peer);
+        const stuck = contact?.state === "blocked" || contact?.state === "identity changed";
         if (!tracker) {
-          process.stdout.write(`queued for ${sent.peer} (${sent.id}): it is delivered when ${sent.peer} and a node of yours are online\n`);
+          if (stuck) process.stdout.write(`queued for ${sent.peer} (${sent.id}), but it cannot go now: ${await whyPending(api, sent.peer)}\n`);
+          else process.stdout.write(`queued for ${sent.peer} (${sent.id}): it is delivered when ${sent.peer} and a node of yours are online\n`);
           return;
         }
-        const contact = (await api.status()).contacts.find((c) => c.name === sent.peer);
-        if (contact?.state === "blocked" || contact?.state === "identity changed") {
+        if (stuck) {
           process.stderr.write(`p2pchat: stored, but not delivered now: ${await whyPending(api, sent.peer)}\n`);
           throw new ExitCode(EXIT_PENDING);
         }

@@ -65,6 +65,9 @@ describe("why a message waits", () => {
     const r = await alice.cli(["send", "bob", "hello?", "--wait", "1"]);
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toContain("bob is blocked: nothing goes to them until `p2pchat contacts unblock bob`");
+    const queued = await alice.cli(["send", "bob", "later?", "--no-wait"]);
+    expect(queued.exitCode).toBe(0);
+    expect(queued.stdout).toMatch(/^queued for bob \([0-9a-f-]{36}\), but it cannot go now: bob is blocked: nothing goes to them until `p2pchat contacts unblock bob`\n$/);
   });
 
   test("renaming from the command line keeps the conversation", async () => {
