@@ -353,14 +353,16 @@ export class Peers implements LinkHandler {
     else outbox.start();
   }
 
-  messages(link: Link, messages: ChatMessage[]): void {
+  messages(link: Link, batch: ChatMessage[]): void {
     const ctx = ctxOf(link);
     const { contact, request } = ctx;
     if ((!contact && !request) || this.links.get(link.peerId!) !== link) return; // not (or no longer) the adopted link
     const peerId = link.peerId!;
-    if (request && !this.d.requests.canStore(peerId, messages.length)) {
-      return link.refuse("REQUESTS_FULL", "too many messages wait for this peer's user to accept you: they are kept, send more later");
-    }
+    // A request stores up to its cap: what fits of this batch is stored and acked, then the link is refused.
+    const taken = request ? this.d.requests.take(peerId, batch.length) : batch.length;
+    const full = () => link.refuse("REQUESTS_FULL", "too many messages wait for this peer's user to accept you: they are kept, send more later");
+    if (taken === 0) return full();
+    const messages = taken < batch.length ? batch.slice(0, taken) : batch;
     const received = Date.now();
     let bytes = 0;
     const rows: IncomingMessage[] = messages.map((m) => {
@@ -384,9 +386,11 @@ export class Peers implements LinkHandler {
           fresh++;
           if (!m.request) this.d.emit({ type: "message", entry: { id: m.id, direction: "in", peer: m.peer, text: m.body, status: "received", time: m.created, received: m.received } });
         }
-        if (request) this.d.requests.stored(peerId, fresh);
+        if (request) this.d.requests.stored(peerId, taken, fresh);
+        if (taken < batch.length) full();
       },
       (err) => {
+        if (request) this.d.requests.stored(peerId, taken, 0);
         // The journal already tried again for a while, and says once that the database fails.
         log.debug(`cannot store messages from ${contact?.name ?? peerId}: ${(err as Error).message}`);
         link.refuse("OVERLOADED", "the receiver cannot store messages now; they stay with you and go again later");

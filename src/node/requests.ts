@@ -69,15 +69,23 @@ export class Requests {
     return null;
   }
 
-  /** Whether `n` more messages from this request may be stored. */
-  canStore(peerId: PeerId, n: number): boolean {
+  /**
+   * How many of `n` messages from this request may be stored now (up to the
+   * cap), counted as waiting at once so batches in flight cannot pass it
+   * together; `stored` then corrects for duplicates and failures.
+   */
+  take(peerId: PeerId, n: number): number {
     const r = this.byPeer.get(peerId);
-    return r !== undefined && !r.blocked && r.waiting + n <= MAX_REQUEST_MESSAGES;
+    if (r === undefined || r.blocked) return 0;
+    const taken = Math.max(0, Math.min(n, MAX_REQUEST_MESSAGES - r.waiting));
+    r.waiting += taken;
+    return taken;
   }
 
-  stored(peerId: PeerId, n: number): void {
+  /** Of `taken` messages, `fresh` were new rows (duplicates and a failed store count for nothing). */
+  stored(peerId: PeerId, taken: number, fresh: number): void {
     const r = this.byPeer.get(peerId);
-    if (r) r.waiting += n;
+    if (r) r.waiting -= taken - fresh;
   }
 
   /** Every request, blocked ones too, with fresh counts. */

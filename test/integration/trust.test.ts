@@ -3,7 +3,7 @@
 // on loopback with real SQLite files.
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { encodeFrame, encodeMessages } from "../../src/protocol/codec.ts";
-import { MAX_OPEN_REQUESTS } from "../../src/node/requests.ts";
+import { MAX_OPEN_REQUESTS, MAX_REQUEST_MESSAGES } from "../../src/node/requests.ts";
 import { SHUTDOWN_REASON } from "../../src/transport/transport.ts";
 import { befriend, eventually, startNode, type TestNode } from "../helpers/nodes.ts";
 import { newIdentity, rawPeer } from "../helpers/raw-peer.ts";
@@ -170,6 +170,24 @@ describe("strangers are requests", () => {
     // carol does not know alice: it waits with alice's request on carol's side.
     expect((await carol.node.book.requests()).map((r) => [r.peerId, r.waiting])).toEqual([[alice.node.peerId, 1]]);
     expect(peer.frames.filter((f) => f.type === "message")).toEqual([]);
+  });
+
+  test(`a request stores up to ${MAX_REQUEST_MESSAGES} messages whatever the batches: what fits is stored and acked, then REQUESTS_FULL`, async () => {
+    await using bob = await startNode("bob");
+    const eve = await newIdentity("eve");
+    await using p = await rawPeer(portOf(bob), { tls: eve });
+    p.write(hello("eve"));
+    await bob.until((e) => e.type === "request", "eve knocks");
+    const ids = Array.from({ length: MAX_REQUEST_MESSAGES + 200 }, () => Bun.randomUUIDv7());
+    const acked = () => p.frames.flatMap((f) => (f.type === "ack" ? f.ids : []));
+    // 700 first, then 500 at once: 300 of those fit.
+    p.write(encodeMessages(ids.slice(0, 700).map((id, i) => ({ id, created: Date.now(), body: `m${i}` }))));
+    await eventually(() => acked().length === 700, "the first 700 acked");
+    p.write(encodeMessages(ids.slice(700).map((id, i) => ({ id, created: Date.now(), body: `m${700 + i}` }))));
+    await p.closed;
+    expect(acked()).toEqual(ids.slice(0, MAX_REQUEST_MESSAGES));
+    expect(p.frames.at(-1)).toMatchObject({ type: "error", code: "REQUESTS_FULL" });
+    expect((await bob.node.book.requests())[0]!.waiting).toBe(MAX_REQUEST_MESSAGES);
   });
 
   test(`at most ${MAX_OPEN_REQUESTS} open requests: 250 fresh identities make no contact, and the rest are refused`, async () => {
