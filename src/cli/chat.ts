@@ -77,7 +77,7 @@ async function afterChat(api: NodeApi, app: ChatApp): Promise<void> {
     out.write(colors.red(`! ${app.lostReason}: nothing more can be sent from here`) + "\n");
     const draft = app.mode === "chat" ? app.chatEditor.line : "";
     if (draft.trim()) out.write(colors.red(`! not sent, as you typed it: ${draft}`) + "\n");
-    throw new NodeError("NOT_RUNNING", "the serve this chat was attached to stopped; what you wrote before is kept and goes when a node of yours runs");
+    throw new NodeError("NOT_RUNNING", "the node this chat was attached to stopped; what you wrote before is kept and goes when a node of yours runs");
   }
   if (app.wroteTo.size === 0) return;
   const pending = (await api.status()).pending;

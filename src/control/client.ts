@@ -161,7 +161,7 @@ export class ControlClient implements NodeApi {
     for (const w of this.waiters.values()) w.reject(new NodeError("NOT_RUNNING", "the serve stopped"));
     this.waiters.clear();
     // Not closed by us: whoever listens must learn that nothing more will come.
-    for (const l of this.listeners) l({ type: "stopped", reason: "the serve this command was attached to stopped" });
+    for (const l of this.listeners) l({ type: "stopped", reason: "the node this command was attached to stopped" });
   }
 
   private call<T>(op: Op, args?: Record<string, unknown>): Promise<T> {

@@ -58,7 +58,7 @@ export class NodeHints {
     if (!contact) return null;
     await this.node.contacts.reload();
     await this.book.mergeRequest(contact);
-    this.node.events.emit({ type: "contact", name: contact.name, peerId: contact.peerId, how: "invited", address: link.address, announced: hello.name });
+    this.node.events.emit({ type: "contact", name: contact.name, peerId: contact.peerId, how: "invited", address: link.via ? `via ${link.via}` : link.address, announced: hello.name });
     return this.node.contacts.byName(contact.name) ?? contact;
   }
 

@@ -195,7 +195,7 @@ export class Peers implements LinkHandler {
     ctx.contact = contact;
     this.startOutbox(link, contact, null);
     this.d.groups?.up(link, contact, true);
-    this.d.health.linked(contact.name, link.address, link.direction);
+    this.d.health.linked(contact.name, link.address, link.direction, link.via ?? undefined);
     this.d.emit({ type: "link", peer: contact.name, up: true, address: link.address, direction: link.direction });
   }
 
@@ -317,7 +317,7 @@ export class Peers implements LinkHandler {
       return;
     }
     log.debug(`link up: ${contact.name} ${link.address} (${link.direction})${existing ? " replacing an older one" : ""}`);
-    this.d.health.linked(contact.name, link.address, link.direction);
+    this.d.health.linked(contact.name, link.address, link.direction, link.via ?? undefined);
     if (link.direction === "out") this.dialer.up(contact.name, link);
     this.d.learned(contact, link, hello);
     // A replaced link is no news to the user: the peer stayed connected.

@@ -45,6 +45,7 @@ for (const [kind, startRelay] of RELAYS) {
       expect(up.via).toBe(`relay 127.0.0.1:${relay.port}`);
       const st = await bob.node.status();
       expect(st.links).toEqual([expect.objectContaining({ peer: "alice", via: `relay 127.0.0.1:${relay.port}` })]);
+      expect(st.contacts.find((c) => c.name === "alice")?.stateText).toBe(`linked (via relay 127.0.0.1:${relay.port})`);
       const back = await alice.node.send("bob", "and back");
       await eventually(async () => (await alice.node.statusOf([back.id])).get(back.id) === "delivered", "the answer delivered");
       expect((await alice.node.session.history({ peer: "bob", limit: 10 })).map((e) => e.text)).toEqual(["hello through the relay", "and back"]);
