@@ -75,9 +75,9 @@ describe("cli", () => {
     const list = await runCli(["contacts", "--json", ...h]);
     const typed = (address: string) => [expect.objectContaining({ address, source: "typed", lastWorked: null })];
     expect(JSON.parse(list.stdout)).toEqual([
-      { name: "bob", host: "192.168.1.20", port: 20001, address: "192.168.1.20:20001", peerId: null, blocked: true, legacy: false, addresses: typed("192.168.1.20:20001") },
-      { name: "carol", host: "::1", port: 20002, address: "[::1]:20002", peerId: carolId, blocked: false, legacy: false, addresses: typed("[::1]:20002") },
-      { name: "dave", host: "dave.example.org", port: 7000, address: "dave.example.org:7000", peerId: null, blocked: false, legacy: false, addresses: typed("dave.example.org:7000") },
+      { name: "bob", host: "192.168.1.20", port: 20001, address: "192.168.1.20:20001", peerId: null, blocked: true, legacy: false, addresses: typed("192.168.1.20:20001"), discoveryKey: null, relays: [] },
+      { name: "carol", host: "::1", port: 20002, address: "[::1]:20002", peerId: carolId, blocked: false, legacy: false, addresses: typed("[::1]:20002"), discoveryKey: null, relays: [] },
+      { name: "dave", host: "dave.example.org", port: 7000, address: "dave.example.org:7000", peerId: null, blocked: false, legacy: false, addresses: typed("dave.example.org:7000"), discoveryKey: null, relays: [] },
     ]);
     const table = await runCli(["contacts", ...h]);
     expect(table.stdout.split("\n")[1]).toMatch(/^bob\s+192\.168\.1\.20:20001\s+not pinned yet\s+blocked$/);

@@ -79,8 +79,10 @@ for (const [kind, skip] of cases) {
       expect(await w.bob.ok(["send", "alice", `${SECRET} hello alice`])).toStartWith("delivered to alice");
       expect(await w.alice.ok(["send", "bob", `${SECRET} hello bob`])).toStartWith("delivered to bob");
       const via = `via relay ${w.relay.hostPort}`;
-      expect(await w.bob.ok(["status"])).toContain(`  alice  we dialed  ${via}  since `);
-      expect(await w.alice.ok(["status"])).toContain(`  bob  they dialed  ${via}  since `);
+      const bobStatus = await w.bob.ok(["status"]);
+      expect(bobStatus).toContain(`  alice  ${via}  we dialed  since `);
+      expect(bobStatus).toContain(`  alice  linked (${via})`);
+      expect(await w.alice.ok(["status"])).toContain(`  bob  ${via}  they dialed  since `);
 
       // The stream, and the relay killed in the middle of it.
       const texts = Array.from({ length: STREAM }, (_, i) => `${SECRET} ${i}`);
