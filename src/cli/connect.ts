@@ -40,12 +40,16 @@ export async function connectNode(opts: ConnectOptions): Promise<Connection> {
   const remote = await ControlClient.connect(l.home);
   if (remote) return { api: remote, local: l, attached: true };
   let node: ChatNode;
+  let asked = false;
   try {
+    asked = opts.discoverable === undefined && opts.ask !== undefined;
     const discoverable = opts.discoverable ?? (opts.ask ? await opts.ask(l.config.discoverable) : l.config.discoverable);
     const reach = opts.reach ? opts.reach(l.config) : reachOptions({}, l.config);
     node = await startNode(l, { command: opts.command, discoverable, dialOnlyIfPortTaken: true, reach });
   } catch (err) {
     const attached = await attachAfterAll(l, err);
+    // Another process took the home while we asked: its node runs, as it is.
+    if (asked) process.stderr.write(`p2pchat: a node started for this home meanwhile: attached to it, so your answer does not apply (use /discoverable on|off)\n`);
     return { api: attached, local: l, attached: true };
   }
   let control: ControlServer;

@@ -113,4 +113,19 @@ describe.skipIf(!TMUX)("chat's questions on a terminal", () => {
     expect(await pane.exited()).toBe(0);
     expect(pane.screen()).toEqual(["EXIT=0"]);
   });
+
+  test("a serve started while the discoverable question waits: the chat attaches to it and says the answer does not apply", async () => {
+    await using alice = await makeUser("alice");
+    await using pane = openPane("meanwhile", cliCommand(["chat", "--quiet", "--home", alice.home]));
+    await pane.until(asking("Do you want to be discovered?"), "the discoverable question");
+    await alice.serve(); // another terminal takes the home
+    pane.type("n");
+    pane.press("Enter");
+    await pane.until(who, "who");
+    expect((await alice.cli(["status", "--json"])).stdout).toContain('"discoverable": true'); // the serve's node, untouched
+    pane.press("C-d");
+    expect(await pane.exited()).toBe(0);
+    // Said before the full-screen view opened: on the normal screen once it closed.
+    expect(pane.screen().join(" ")).toContain("p2pchat: a node started for this home meanwhile: attached to it, so your answer does not apply (use /discoverable on|off)");
+  });
 });
