@@ -113,11 +113,16 @@ const pin = defineCommand({
   args: {
     name: { type: "positional", description: "Contact name", required: true },
     id: { type: "positional", description: "The peer id to trust from now on", required: true },
+    "move-pending": { type: "boolean", description: "Messages written to the old identity and not delivered go to this one" },
+    "drop-pending": { type: "boolean", description: "Withdraw the messages written to the old identity and not delivered (kept in history as cancelled)" },
     ...globalArgs,
   },
   async run({ args }) {
-    const { contact: c, moved } = await withNode("contacts", (s) => s.pinContact(args.name, args.id));
-    const note = moved > 0 ? ` (${moved} undelivered message${moved === 1 ? "" : "s"} now go${moved === 1 ? "es" : ""} to this identity)` : "";
+    if (args["move-pending"] && args["drop-pending"]) throw new UsageError("--move-pending or --drop-pending, not both", "p2pchat contacts pin");
+    const pending = args["move-pending"] ? ("move" as const) : args["drop-pending"] ? ("drop" as const) : undefined;
+    const { contact: c, moved, cancelled } = await withNode("contacts", (s) => s.pinContact(args.name, args.id, { pending }));
+    const n = (k: number) => `${k} undelivered message${k === 1 ? "" : "s"}`;
+    const note = cancelled > 0 ? ` (${n(cancelled)} to the old identity withdrawn: shown as cancelled in history)` : moved > 0 ? ` (${n(moved)} now go${moved === 1 ? "es" : ""} to this identity)` : "";
     process.stdout.write(`pinned ${c.name} to ${c.peerId}${note}\n`);
   },
 });

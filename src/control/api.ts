@@ -5,7 +5,7 @@
 import type { NodeEvent } from "../node/events.ts";
 import type { NodeStatus, SendResult } from "../node/node.ts";
 import type { Conversation } from "../node/reads.ts";
-import type { CancelOutcome, SetContactOptions } from "../node/node-book.ts";
+import type { CancelOutcome, PinOptions, SetContactOptions } from "../node/node-book.ts";
 import type { NearbyNode } from "../node/node-hints.ts";
 import type { AddContactOptions } from "../node/address-book.ts";
 import type { Contact, HistoryEntry, HistoryQuery, SearchQuery } from "../node/session.ts";
@@ -31,7 +31,8 @@ export interface ContactsApi {
   /** Refuses (HAS_PENDING) while messages wait, unless `dropPending`. */
   removeContact(name: string, opts?: { dropPending?: boolean }): Promise<{ cancelled: number }>;
   setBlocked(name: string, blocked: boolean): Promise<Contact>;
-  pinContact(name: string, id: string): Promise<{ contact: Contact; moved: number }>;
+  /** Refuses (HAS_PENDING) while messages written to its old identity wait, unless `pending` says where they go. */
+  pinContact(name: string, id: string, opts?: PinOptions): Promise<{ contact: Contact; moved: number; cancelled: number }>;
   setContact(name: string, opts: SetContactOptions): Promise<Contact>;
   requests(): Promise<PeerRequest[]>;
   acceptRequest(id: string, as?: string): Promise<AcceptedRequest>;

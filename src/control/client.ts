@@ -3,6 +3,7 @@
 // only replies of the shape each operation promises.
 import type { Socket } from "bun";
 import type { AddContactOptions } from "../node/address-book.ts";
+import type { PinOptions } from "../node/node-book.ts";
 import { NodeError, type NodeErrorCode } from "../node/errors.ts";
 import { WriteQueue } from "../transport/writer.ts";
 import type {
@@ -215,8 +216,8 @@ export class ControlClient implements NodeApi {
   setBlocked(name: string, blocked: boolean) {
     return this.call<Contact>("setBlocked", { name, blocked });
   }
-  pinContact(name: string, id: string) {
-    return this.call<{ contact: Contact; moved: number }>("pinContact", { name, id });
+  pinContact(name: string, id: string, opts?: PinOptions) {
+    return this.call<{ contact: Contact; moved: number; cancelled: number }>("pinContact", { name, id, opts });
   }
   setContact(name: string, opts: SetContactOptions) {
     return this.call<Contact>("setContact", { name, opts });

@@ -2,7 +2,7 @@
 // `send` hosting their own, and the control server's dispatch).
 import type { AddContactOptions } from "../node/address-book.ts";
 import type { ChatNode } from "../node/node.ts";
-import type { SetContactOptions } from "../node/node-book.ts";
+import type { PinOptions, SetContactOptions } from "../node/node-book.ts";
 import { updateConfig } from "../node/home.ts";
 import type { HistoryQuery, SearchQuery } from "../node/session.ts";
 import type { NodeApi, NodeEvent, OutStatus } from "./api.ts";
@@ -56,8 +56,8 @@ export class LocalApi implements NodeApi {
   setBlocked(name: string, blocked: boolean) {
     return this.node.book.setBlocked(name, blocked);
   }
-  pinContact(name: string, id: string) {
-    return this.node.book.pin(name, id);
+  pinContact(name: string, id: string, opts?: PinOptions) {
+    return this.node.book.pin(name, id, opts);
   }
   setContact(name: string, opts: SetContactOptions) {
     return this.node.book.set(name, opts);

@@ -75,7 +75,7 @@ const REPLIES = {
   addContact: contact,
   removeContact: object({ cancelled: "number" }),
   setBlocked: contact,
-  pinContact: holding({ moved: "number" }, { contact }),
+  pinContact: holding({ moved: "number", cancelled: "number" }, { contact }),
   setContact: contact,
   requests: arrayOf(request),
   acceptRequest: holding({ moved: "number", announced: "string" }, { contact }),

@@ -171,7 +171,7 @@ function dispatch(s: Socket<Conn>, req: Request, api: LocalApi): Promise<unknown
     case "setBlocked":
       return api.setBlocked(a.name, a.blocked);
     case "pinContact":
-      return api.pinContact(a.name, a.id);
+      return api.pinContact(a.name, a.id, a.opts);
     case "setContact":
       return api.setContact(a.name, a.opts ?? {});
     case "requests":

@@ -79,7 +79,7 @@ export class AddressBook {
   }
 }
 
-function parseId(text: string): PeerId {
+export function parseId(text: string): PeerId {
   const parsed = parsePeerId(text);
   if (!parsed.ok) throw new NodeError("BAD_PEER_ID", `invalid peer id ${JSON.stringify(text)}: ${parsed.reason}`);
   return parsed.id;

@@ -4,7 +4,7 @@
 // Every change that touches messages runs between the journal's commits.
 import type { PeerId } from "../protocol/peer-id.ts";
 import type { Contact, OutStatus, PeerRequest } from "../store/store.ts";
-import type { AddContactOptions, AddressBook } from "./address-book.ts";
+import { parseId, type AddContactOptions, type AddressBook } from "./address-book.ts";
 import { parseHostPort, validateName } from "./address.ts";
 import { NodeError } from "./errors.ts";
 import type { ChatNode } from "./node.ts";
@@ -15,6 +15,11 @@ export interface CancelOutcome {
   before: OutStatus | "unknown";
   /** It was on the wire: it may still arrive (and is then marked delivered). */
   onTheWire: boolean;
+}
+
+/** Where messages written to a contact's old identity go when it is pinned to another: to the new one, or withdrawn. */
+export interface PinOptions {
+  pending?: "move" | "drop";
 }
 
 export interface SetContactOptions {
@@ -83,16 +88,39 @@ export class NodeBook {
   }
 
   /** Re-pins a contact to a new peer id, deliberately: what is still undelivered goes to the new identity. */
-  async pin(name: string, id: string): Promise<{ contact: Contact; moved: number }> {
+  /**
+   * Pins `name` to another identity. Messages written before any pin go to
+   * it; messages written to the old identity belong to that identity (issue:
+   * a message never follows a name), so while any wait the pin is refused
+   * unless the user says where they go: moved to the new identity, or
+   * withdrawn (kept as cancelled).
+   */
+  async pin(name: string, id: string, opts: PinOptions = {}): Promise<{ contact: Contact; moved: number; cancelled: number }> {
     const old = await this.book.get(name);
+    const from = this.node.recipientOf(old);
+    const changes = old.peerId !== null && old.peerId !== parseId(id);
+    let cancelled = 0;
+    if (changes) {
+      const unsent = await this.node.journal.read(() => this.node.opts.store.unsentCount(from));
+      const waiting = unsent.pending + unsent.sent;
+      if (waiting > 0 && !opts.pending) {
+        const them = waiting === 1 ? "it" : "them";
+        throw new NodeError(
+          "HAS_PENDING",
+          `${waiting} message${waiting === 1 ? "" : "s"} written to ${name}'s old identity ${old.peerId} ${waiting === 1 ? "is" : "are"} not delivered: ` +
+            `add --move-pending to send ${them} to the new one, or --drop-pending to withdraw ${them} (kept in history as cancelled)`,
+        );
+      }
+      if (waiting > 0 && opts.pending === "drop") cancelled = (await this.node.journal.read(() => this.node.opts.store.cancelTo(from))).length;
+    }
     const c = await this.book.pin(name, id);
-    const moved = await this.node.journal.read(() => this.node.opts.store.retarget(this.node.recipientOf(old), c.peerId!));
+    const moved = await this.node.journal.read(() => this.node.opts.store.retarget(from, c.peerId!));
     await this.node.contacts.reload();
     this.node.health.clearMismatch(name);
     if (old.peerId && old.peerId !== c.peerId) this.node.peers.closeLinks("IDENTITY_MISMATCH", "re-pinned", old.peerId);
     await this.mergeRequest(c);
     this.node.peers.dial(c);
-    return { contact: c, moved };
+    return { contact: c, moved, cancelled };
   }
 
   /** A new address and/or a new name; history and undelivered messages stay with the same identity. */

@@ -134,6 +134,22 @@ describe("requests, withdrawing and removing, from the command line", () => {
     expect(took.stdout).toStartWith(`accepted ${lookalike.peerId} as alice-2 (it announced "ALICE")`);
   });
 
+  test("contacts pin to another id refuses while messages to the old one wait (exit 2); --move-pending or --drop-pending says where they go", async () => {
+    await using alice = await makeUser("alice");
+    await using bob = await makeUser("bob");
+    await using other = await makeUser("bob");
+    await introduce(alice, bob);
+    expect((await alice.cli(["send", "bob", "for this bob", "--no-wait"])).exitCode).toBe(0);
+    const refused = await alice.cli(["contacts", "pin", "bob", other.peerId]);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain(`1 message written to bob's old identity ${bob.peerId} is not delivered: add --move-pending to send it to the new one, or --drop-pending to withdraw it`);
+    expect((await alice.cli(["contacts", "pin", "bob", other.peerId, "--move-pending", "--drop-pending"])).exitCode).toBe(2);
+    const moved = await alice.cli(["contacts", "pin", "bob", other.peerId, "--move-pending"]);
+    expect(moved.stdout).toBe(`pinned bob to ${other.peerId} (1 undelivered message now goes to this identity)\n`);
+    const back = await alice.cli(["contacts", "pin", "bob", bob.peerId, "--drop-pending"]);
+    expect(back.stdout).toBe(`pinned bob to ${bob.peerId} (1 undelivered message to the old identity withdrawn: shown as cancelled in history)\n`);
+  });
+
   test("contacts rm refuses while messages wait (exit 2); cancel and --drop-pending keep them as cancelled", async () => {
     await using alice = await makeUser("alice");
     await using bob = await makeUser("bob");

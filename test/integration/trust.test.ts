@@ -49,6 +49,35 @@ describe("a message belongs to an identity", () => {
     expect((await alice.node.status()).pending).toEqual([]);
   });
 
+  test("re-pinning refuses while messages to the old identity wait; --drop-pending withdraws them, --move-pending sends them to the new one", async () => {
+    await using alice = await startNode("alice");
+    const bob = await startNode("bob");
+    await alice.node.book.add("bob", bob.address, { id: bob.node.peerId });
+    await bob[Symbol.asyncDispose](); // bob is offline; someone else will answer as him
+    const first = await alice.node.send("bob", "for the old bob only");
+    await using newBob = await startNode("bob");
+
+    const refused = await alice.node.book.pin("bob", newBob.node.peerId).catch((e) => e);
+    expect(refused.code).toBe("HAS_PENDING");
+    expect(refused.message).toContain(`1 message written to bob's old identity ${bob.node.peerId} is not delivered: add --move-pending`);
+    expect((await alice.node.book.list())[0]!.peerId).toBe(bob.node.peerId); // nothing changed
+
+    const dropped = await alice.node.book.pin("bob", newBob.node.peerId, { pending: "drop" });
+    expect([dropped.moved, dropped.cancelled]).toEqual([0, 1]);
+    expect(await statusOf(alice, first.id)).toBe("cancelled");
+
+    // Back to the old identity with a message for the new one waiting: moved this time.
+    await alice.node.book.set("bob", { address: "127.0.0.1:9" }); // neither answers there now
+    const second = await alice.node.send("bob", "for whoever bob is now");
+    const moved = await alice.node.book.pin("bob", bob.node.peerId, { pending: "move" });
+    expect([moved.moved, moved.cancelled]).toEqual([1, 0]);
+    await alice.node.book.pin("bob", newBob.node.peerId, { pending: "move" });
+    await alice.node.book.set("bob", { address: newBob.address });
+    await eventually(async () => (await statusOf(alice, second.id)) === "delivered", "the moved message delivered to the new bob");
+    await newBob.node.book.acceptRequest(alice.node.peerId);
+    expect(await inbox(newBob)).toEqual(["alice: for whoever bob is now"]);
+  });
+
   test("written before the pin, a message goes to the first identity the contact pins, and to no other after", async () => {
     await using alice = await startNode("alice");
     await using bob = await startNode("bob");
