@@ -32,7 +32,7 @@ keys bob "alias p2pchat=$BIN; export P2PCHAT_HOME=bob P2PCHAT_DISCOVERY=off; cle
 keys bob "p2pchat serve" 1.5
 invite=$(P2PCHAT_DISCOVERY=off "$BIN" invite --home bob 2>/dev/null)
 keys alice "p2pchat add $invite" 1.5
-added=$(screen alice)
+added=$(t capture-pane -p -J -t alice | sed -e 's/[[:space:]]*$//')  # -J: wrapped rows joined back into lines
 keys alice "clear" 0.3
 keys alice "p2pchat chat bob --no-hidden" 1.5
 keys alice "hi bob, it is alice" 1
@@ -53,8 +53,7 @@ keys alice "p2pchat history bob" 1
 
 echo "--- alice adds bob with the line bob's \`p2pchat invite\` printed ---"
 echo "alice\$ p2pchat add ${invite:0:48}..."
-echo "$added" | sed -n '/^added /,/^alice\$/p' | sed '$d' | tr -d '\n'
-echo
+echo "$added" | sed -n '/^added /,/^alice\$/p' | sed '$d'
 echo
 echo "--- alice's chat with bob, while hidden ---"
 echo "$hidden"
