@@ -90,10 +90,9 @@ test("kill -9 of the member catching up: after a restart it holds every message 
   bobServe.proc.kill("SIGKILL");
   await bobServe.proc.exited;
   const atKill = (await texts(bob)).length;
-  console.log(`bob killed with ${atKill} of ${2 * N} stored`);
   expect(atKill).toBeLessThan(2 * N);
   await s.startBob();
-  await expectAllOnceInOrder(bob, alice, carol);
+  await said(`bob was killed with ${atKill} of ${2 * N} stored`, expectAllOnceInOrder(bob, alice, carol));
 });
 
 test("kill -9 of the member it catches up from (the only one online): after its restart nothing is lost or doubled", async () => {
@@ -107,10 +106,19 @@ test("kill -9 of the member it catches up from (the only one online): after its 
   s.carolServe.proc.kill("SIGKILL");
   await s.carolServe.proc.exited;
   const atKill = (await texts(bob)).length;
-  console.log(`carol killed with bob holding ${atKill} of ${2 * N}`);
   expect(atKill).toBeLessThan(2 * N);
   // carol's own database survived the kill whole.
   expect((await texts(carol)).length).toBe(2 * N);
   await carol.serve();
-  await expectAllOnceInOrder(bob, alice, carol);
+  await said(`carol was killed with bob holding ${atKill} of ${2 * N}`, expectAllOnceInOrder(bob, alice, carol));
 });
+
+/** Where a kill landed, said only when the check after it fails (bun test prints results, not chatter). */
+async function said(where: string, check: Promise<void>): Promise<void> {
+  try {
+    await check;
+  } catch (err) {
+    if (err instanceof Error) err.message = `${where}: ${err.message}`;
+    throw err;
+  }
+}
