@@ -5,7 +5,10 @@
 import { defineCommand } from "citty";
 import type { NodeApi } from "../control/api.ts";
 import { formatHostPort } from "../node/address.ts";
-import { isInvite } from "../protocol/invite.ts";
+import { decodeInvite, isInvite } from "../protocol/invite.ts";
+import type { InviteAnswer } from "../protocol/messages.ts";
+import { inviteRefused } from "../ui/events.ts";
+import { ExitCode } from "./errors.ts";
 import { parsePeerId } from "../protocol/peer-id.ts";
 import { connectNode } from "./connect.ts";
 import { globalArgs } from "./globals.ts";
@@ -35,10 +38,13 @@ export default defineCommand({
 export async function addAndLink(input: string, name: string | undefined, opts: { byId: boolean; seconds: number }): Promise<void> {
   const { api } = await connectNode({ command: "add" });
   const up = new Set<string>();
+  /** What inviters' nodes said of the tokens we presented, by token. */
+  const answers = new Map<string, InviteAnswer>();
   let wake = () => {};
   const unsubscribe = await api.subscribe((e) => {
-    if (e.type !== "link" || !e.up) return;
-    up.add(e.peer);
+    if (e.type === "invite") answers.set(e.token, e.answer);
+    else if (e.type === "link" && e.up) up.add(e.peer);
+    else return;
     wake();
   });
   try {
@@ -52,8 +58,13 @@ export async function addAndLink(input: string, name: string | undefined, opts: 
       return;
     }
     if (await linkedWithin(api, who, up, opts.seconds, (f) => (wake = f))) {
-      process.stdout.write(opts.byId ? `linked to ${who}\n` : `linked to ${who}: their node has your invite, so you are in each other's contacts\n`);
-      return;
+      if (opts.byId) return void process.stdout.write(`linked to ${who}\n`);
+      const token = decodeInvite(input).token;
+      const answer = await answered(answers, token, ANSWER_WAIT_MS, (f) => (wake = f));
+      if (answer === "admitted") return void process.stdout.write(`linked to ${who}: their node took your invite, so you are in each other's contacts\n`);
+      if (answer === null) return void process.stdout.write(`linked to ${who}: their node did not say whether it took your invite (an older p2pchat)\n`);
+      process.stderr.write(`p2pchat: ${inviteRefused(who, answer)}\n`);
+      throw new ExitCode(1);
     }
     const why = (await whyPending(api, who)).replace(/\. They are delivered when.*$/, "");
     process.stderr.write(
@@ -64,6 +75,24 @@ export async function addAndLink(input: string, name: string | undefined, opts: 
     unsubscribe();
     await api.close();
   }
+}
+
+/** How long to wait, once linked, for the inviter's answer to the token. */
+const ANSWER_WAIT_MS = 3_000;
+
+/** The inviter's answer to `token`, or null if none came within `ms` (a p2pchat from before answers). */
+async function answered(answers: Map<string, InviteAnswer>, token: string, ms: number, onWake: (f: () => void) => void): Promise<InviteAnswer | null> {
+  const deadline = Date.now() + ms;
+  while (!answers.has(token) && Date.now() < deadline) {
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+      onWake(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+  return answers.get(token) ?? null;
 }
 
 /** True once `name` has a link (already, or within `seconds`). */

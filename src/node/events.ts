@@ -1,6 +1,7 @@
 // What a running node tells its listeners: serve prints these, the control
 // socket forwards them, the chat view draws them.
 import type { PeerId } from "../protocol/peer-id.ts";
+import type { InviteAnswer } from "../protocol/messages.ts";
 import type { HistoryEntry, OutStatus } from "../store/store.ts";
 
 export type NodeEvent =
@@ -20,6 +21,8 @@ export type NodeEvent =
   | { type: "contact"; name: string; peerId: PeerId | null; how: "new-peer" | "pinned" | "accepted" | "invited"; address: string; announced?: string }
   /** A stranger connected: a request, shown once, with the name it announced (unverified) and the contact that name imitates, if any. */
   | { type: "request"; peerId: PeerId; name: string; address: string; imitates: string | null }
+  /** The inviter's node answered the invite token our link presented: a contact now, or only a request. */
+  | { type: "invite"; peer: string; answer: InviteAnswer; token: string }
   /** Something the user must see: an identity mismatch, a refused peer. */
   | { type: "warning"; peer?: string; text: string }
   | { type: "discoverable"; on: boolean; listening: string | null }

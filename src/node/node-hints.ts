@@ -4,7 +4,7 @@
 // key and relays), a dial's outcome per address, a DHT lookup, a node heard
 // on the LAN. Every one of these is a hint: the pinned certificate alone
 // decides who a peer is.
-import type { Hello } from "../protocol/messages.ts";
+import type { Hello, InviteAnswer } from "../protocol/messages.ts";
 import { decodeInvite, encodeInvite, InviteError, MAX_INVITE_ADDRS, type Invite } from "../protocol/invite.ts";
 import { parsePeerId, type PeerId } from "../protocol/peer-id.ts";
 import type { Contact, NewAddress } from "../store/store.ts";
@@ -40,11 +40,11 @@ export class NodeHints {
    * contact at once, under the name it announced (made unique, and said so).
    * Else it knocks as any stranger (null).
    */
-  async admit(link: Link, hello: Hello): Promise<Contact | null> {
+  async admit(link: Link, hello: Hello): Promise<{ contact: Contact | null; answer: InviteAnswer }> {
     const use = await this.node.journal.read(() => this.node.opts.store.useInvite(hello.invite!, Date.now()));
     if (use !== "admitted") {
       log.debug(`${link.peerId} presented an invite token that is ${use}: a request`);
-      return null;
+      return { contact: null, answer: use };
     }
     const name = this.node.requests.nameFor({ name: hello.name });
     const hinted = [...this.hinted(link, hello)];
@@ -55,11 +55,11 @@ export class NodeHints {
     const contact = await store
       .addContact({ name, host, port, peerId: link.peerId!, source: "hello", addresses: hinted })
       .catch(() => store.findContactByPeerId(link.peerId!));
-    if (!contact) return null;
+    if (!contact) return { contact: null, answer: "unknown" };
     await this.node.contacts.reload();
     await this.book.mergeRequest(contact);
     this.node.events.emit({ type: "contact", name: contact.name, peerId: contact.peerId, how: "invited", address: link.via ? `via ${link.via}` : link.address, announced: hello.name });
-    return this.node.contacts.byName(contact.name) ?? contact;
+    return { contact: this.node.contacts.byName(contact.name) ?? contact, answer: "admitted" };
   }
 
   /** Addresses a contact's hello tells of: where it dialed us from with its listening port, and what it lists. */

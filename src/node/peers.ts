@@ -3,7 +3,7 @@
 // (simultaneous dials are settled the same way on both sides), received
 // messages stored before they are acked, and redials while we owe a peer
 // messages.
-import type { ChatMessage, GroupFrame, Hello } from "../protocol/messages.ts";
+import { INVITE_ANSWER_CAP, type ChatMessage, type GroupFrame, type Hello, type InviteAnswer } from "../protocol/messages.ts";
 import type { PeerId } from "../protocol/peer-id.ts";
 import type { Contact, IncomingMessage, PeerRequest, Store } from "../store/store.ts";
 import type { CloseInfo, Link, LinkHandler, Refusal } from "../transport/link.ts";
@@ -47,8 +47,8 @@ export interface PeersDeps {
   pinned(contact: Contact): Promise<void>;
   /** A request's peer turned out to be a contact (added while it knocked): its waiting messages join the contact. */
   joined(contact: Contact): Promise<void>;
-  /** A stranger presented an invite token: the contact it becomes when the token admits it, else null (it knocks). */
-  admit(link: Link, hello: Hello): Promise<Contact | null>;
+  /** A stranger presented an invite token: the contact it becomes when the token admits it, else null (it knocks), and what the token was. */
+  admit(link: Link, hello: Hello): Promise<{ contact: Contact | null; answer: InviteAnswer }>;
   /** A contact's hello (and the address it dialed us from) told us where it can be reached. */
   learned(contact: Contact, link: Link, hello: Hello): void;
   /** One of a contact's addresses was tried. */
@@ -261,7 +261,14 @@ export class Peers implements LinkHandler {
         // A stranger: a request, never a contact by its name or address.
         if (this.d.requests.isBlocked(peerId)) return link.refuse("SHUTDOWN", SHUTDOWN_REASON, true, "blocked");
         // An invite we gave out lets its bearer in as a contact at once, while the token holds.
-        if (hello.invite) ctx.contact = await this.d.admit(link, hello);
+        if (hello.invite) {
+          const { contact, answer } = await this.d.admit(link, hello);
+          ctx.contact = contact;
+          // Said so the invitee knows it is a contact, or only a request.
+          if (hello.caps.includes(INVITE_ANSWER_CAP)) link.sendInviteAnswer(answer);
+        }
+      } else if (hello.invite && hello.caps.includes(INVITE_ANSWER_CAP) && !ctx.contact.blocked) {
+        link.sendInviteAnswer("admitted"); // a contact already: the token changes nothing
       }
       if (!ctx.contact) {
         if (this.d.contactsOnly) {
@@ -396,6 +403,13 @@ export class Peers implements LinkHandler {
         link.refuse("OVERLOADED", "the receiver cannot store messages now; they stay with you and go again later");
       },
     );
+  }
+
+  /** The inviter's node answered the token our hello presented. */
+  inviteAnswer(link: Link, answer: InviteAnswer): void {
+    const { contact, presented } = ctxOf(link);
+    if (link.direction !== "out" || !contact || presented === null) return; // we presented nothing
+    this.d.emit({ type: "invite", peer: contact.name, answer, token: presented });
   }
 
   acks(link: Link, ids: string[]): void {

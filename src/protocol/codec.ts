@@ -7,7 +7,7 @@ import { ProtocolError, errorCodeFromWire, errorCodeToWire } from "./errors.ts";
 import { FRAME_TYPE, FrameSplitter, HEADER_SIZE, MAX_BODY, MAX_FRAME, MAX_REASON, writeHeader, type FrameSink } from "./frame.ts";
 import { checkGroupHeader, decodeGroupPayload, encodeGroupFrame, isGroupFrameType } from "./group-codec.ts";
 import { MAX_HELLO, decodeHello, encodeHello } from "./hello.ts";
-import type { ErrorFrame, Frame, OutgoingMessage } from "./messages.ts";
+import { INVITE_ANSWERS, type ErrorFrame, type Frame, type OutgoingMessage } from "./messages.ts";
 import { UUID_BYTES, bytesToUuid, uuidToBytes } from "./uuid.ts";
 
 export { bytesToUuid, isUuid, uuidToBytes } from "./uuid.ts";
@@ -45,6 +45,12 @@ export function encodeFrame(f: Frame): Uint8Array {
     }
     case "error":
       return encodeError(f);
+    case "invite-answer": {
+      const out = new Uint8Array(HEADER_SIZE + 1);
+      writeHeader(out, 0, FRAME_TYPE.inviteAnswer, 1);
+      out[HEADER_SIZE] = INVITE_ANSWERS.indexOf(f.answer);
+      return out;
+    }
     case "group-key":
     case "group-vector":
     case "group-want":
@@ -194,6 +200,9 @@ class StreamDecoder implements Decoder, FrameSink {
         if (size < 2) throw ProtocolError.badFrame("error frame without a code");
         if (size - 2 > MAX_REASON) throw ProtocolError.badFrame(`error reason of ${size - 2} bytes is over ${MAX_REASON}`);
         return;
+      case FRAME_TYPE.inviteAnswer:
+        if (size !== 1) throw ProtocolError.badFrame(`invite answer of ${size} bytes, not 1`);
+        return;
       default:
         if (isGroupFrameType(type)) return checkGroupHeader(type, size);
         throw ProtocolError.unknownType(type);
@@ -226,6 +235,11 @@ function decodePayload(type: number, p: Uint8Array): Frame {
       return { type: "keepalive" };
     case FRAME_TYPE.error:
       return { type: "error", code: errorCodeFromWire((p[0]! << 8) | p[1]!), reason: decodeUtf8(p.subarray(2), "error reason") };
+    case FRAME_TYPE.inviteAnswer: {
+      const answer = INVITE_ANSWERS[p[0]!];
+      if (answer === undefined) throw ProtocolError.badFrame(`invite answer ${p[0]} is none of 0-${INVITE_ANSWERS.length - 1}`);
+      return { type: "invite-answer", answer };
+    }
     default:
       if (isGroupFrameType(type)) return decodeGroupPayload(type, p);
       throw ProtocolError.unknownType(type);

@@ -30,6 +30,8 @@ export const FRAME_TYPE = {
   groupVector: 7,
   groupWant: 8,
   groupMessage: 9,
+  // To a peer whose hello lists the "invite-answer" cap and presented a token.
+  inviteAnswer: 10,
 } as const;
 
 export type FrameTypeName = keyof typeof FRAME_TYPE;

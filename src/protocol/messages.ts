@@ -8,6 +8,7 @@
 //   keepalive  empty
 //   error      u16 BE code | UTF-8 reason (the rest)
 //   group-*    see group-codec.ts
+//   invite-answer  u8: 0 admitted, 1 used up, 2 expired, 3 unknown
 import type { ProtocolErrorCode } from "./errors.ts";
 
 /**
@@ -132,7 +133,22 @@ export type GroupMessageFrame = {
 
 export type GroupFrame = GroupKeyFrame | GroupVectorFrame | GroupWantFrame | GroupMessageFrame;
 
-export type Frame = Hello | ChatMessage | Ack | KeepAlive | ErrorFrame | GroupFrame;
+/**
+ * What the inviter's node made of the token in our hello: we are its
+ * contact now (admitted), or the token was used up, expired or unknown
+ * (then we are a request it accepts by hand). Sent only to a peer whose
+ * hello lists INVITE_ANSWER_CAP.
+ */
+export type InviteAnswerFrame = {
+  type: "invite-answer";
+  answer: InviteAnswer;
+};
+
+export const INVITE_ANSWERS = ["admitted", "used up", "expired", "unknown"] as const;
+export type InviteAnswer = (typeof INVITE_ANSWERS)[number];
+export const INVITE_ANSWER_CAP = "invite-answer";
+
+export type Frame = Hello | ChatMessage | Ack | KeepAlive | ErrorFrame | GroupFrame | InviteAnswerFrame;
 
 export type FrameType = Frame["type"];
 

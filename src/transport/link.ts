@@ -4,7 +4,7 @@
 import { createDecoder, encodeAck, encodeFrame, encodeMessages } from "../protocol/codec.ts";
 import { encodeGroupMessages } from "../protocol/group-codec.ts";
 import { ProtocolError, type ProtocolErrorCode } from "../protocol/errors.ts";
-import type { ChatMessage, Frame, GroupFrame, GroupMessageFrame, Hello } from "../protocol/messages.ts";
+import type { ChatMessage, Frame, GroupFrame, GroupMessageFrame, Hello, InviteAnswer } from "../protocol/messages.ts";
 import { peerIdFromFingerprint, type PeerId } from "../protocol/peer-id.ts";
 import { WriteQueue } from "./writer.ts";
 
@@ -51,6 +51,8 @@ export interface LinkHandler {
   acks(link: Link, ids: string[]): void;
   /** Group frames, in the order they came (consecutive ones together). */
   group?(link: Link, frames: GroupFrame[]): void;
+  /** The inviter's answer to the token our hello presented. */
+  inviteAnswer?(link: Link, answer: InviteAnswer): void;
   /** The write queue emptied: room to send more. */
   writable(link: Link): void;
   /** Once per link, whatever the way it ended (also for a dial that never connected). */
@@ -240,6 +242,10 @@ export class Link {
   }
 
   /** A group frame other than messages (key, vector, want). */
+  sendInviteAnswer(answer: InviteAnswer): void {
+    this.write(encodeFrame({ type: "invite-answer", answer }));
+  }
+
   sendGroup(f: GroupFrame): void {
     this.write(encodeFrame(f));
   }
@@ -306,6 +312,10 @@ export class Link {
           this.handler.acks(this, f.ids);
           break;
         case "keepalive":
+          break;
+        case "invite-answer":
+          flush();
+          this.handler.inviteAnswer?.(this, f.answer);
           break;
         case "error":
           flush();

@@ -69,6 +69,7 @@ export class Transport {
       messages: (l, m) => h.messages(l, m),
       acks: (l, ids) => h.acks(l, ids),
       group: (l, frames) => h.group?.(l, frames),
+      inviteAnswer: (l, answer) => h.inviteAnswer?.(l, answer),
       writable: (l) => h.writable(l),
       closed: (l, info) => {
         this.links.delete(l);

@@ -49,7 +49,15 @@ export function formatEvent(e: NodeEvent): string | null {
     case "read":
     case "group-delivery":
       return null;
+    case "invite":
+      return e.answer === "admitted" ? colors.green(`* ${e.peer}'s node took your invite: you are in each other's contacts`) : colors.yellow(`! ${inviteRefused(e.peer, e.answer)}`);
     case "group":
       return colors.green(`* ${e.change === "joined" ? `you were added to ${e.group}` : e.change === "removed" ? `you were removed from ${e.group}` : `you left ${e.group}`}`);
   }
+}
+
+/** An invite the inviter's node did not take: why, and what we are to it now. */
+export function inviteRefused(peer: string, answer: "used up" | "expired" | "unknown"): string {
+  const why = answer === "unknown" ? "it does not know that invite" : `the invite was ${answer}`;
+  return `${peer}'s node did not take your invite (${why}): you are a request there until ${peer} accepts it (ask them for a new invite, or to run p2pchat requests)`;
 }

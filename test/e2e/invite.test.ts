@@ -27,7 +27,7 @@ describe("invites", () => {
     expect(added.exitCode).toBe(0);
     expect(added.stdout).toBe(
       `added alice, pinned to ${alice.peerId}, at 127.0.0.1:${alice.port}: say hello with \`p2pchat chat alice\`\n` +
-        `linked to alice: their node has your invite, so you are in each other's contacts\n`,
+        `linked to alice: their node took your invite, so you are in each other's contacts\n`,
     );
     await aliceServe.waitFor(/^\* bob joined with your invite: a contact now/);
     const sent = await bob.cli(["send", "alice", "hello from your invite"]);
@@ -103,20 +103,24 @@ describe("invites", () => {
     expect((await bob.cli(["add", once])).exitCode).toBe(0);
     expect((await bob.cli(["send", "alice", "first"])).exitCode).toBe(0);
     await aliceServe.waitFor(/^\* bob joined with your invite/);
-    // carol reuses it: a request.
-    expect((await carol.cli(["contacts", "add", once])).exitCode).toBe(0);
+    // carol reuses it: a request, and her add says so (exit 1).
+    const reused = await carol.cli(["contacts", "add", once]);
+    expect(reused.exitCode).toBe(1);
+    expect(reused.stderr).toBe("p2pchat: alice's node did not take your invite (the invite was used up): you are a request there until alice accepts it (ask them for a new invite, or to run p2pchat requests)\n");
     expect((await carol.cli(["send", "alice", "me too"])).exitCode).toBe(0);
     await aliceServe.waitFor(/^\* request from "bob" \(unverified\) NOT your contact bob/);
     // A fresh invite admits carol: her name bob is taken, so she is bob-2.
     const two = await invite(alice, ["--uses", "2"]);
     const again = await carol.cli(["add", two]);
     expect(again.stdout).toContain("already your contact");
+    expect(again.stdout).toContain("linked to alice: their node took your invite, so you are in each other's contacts");
     expect((await carol.cli(["send", "alice", "again"])).exitCode).toBe(0);
     await aliceServe.waitFor(/^\* bob-2 joined with your invite as bob-2 \(the name "bob" was taken\)/);
     // An expired one: dave knocks.
     const short = await invite(alice, ["--expires", "1s"]);
     await Bun.sleep(1200);
-    expect((await dave.cli(["add", short])).exitCode).toBe(0);
+    const late = await dave.cli(["add", short]);
+    expect([late.exitCode, late.stderr]).toEqual([1, expect.stringContaining("(the invite was expired)")]);
     expect((await dave.cli(["send", "alice", "late"])).exitCode).toBe(0);
     await aliceServe.waitFor(/^\* request from "dave" \(unverified\)/);
     const names = JSON.parse((await alice.cli(["contacts", "--json"])).stdout).map((c: { name: string }) => c.name);

@@ -155,6 +155,23 @@ describe("strangers are requests", () => {
     expect(msg).toMatchObject({ type: "message", entry: { peer: "alice-2", text: "now a contact" } });
   });
 
+  test("a token is answered (admitted, used up, unknown) only to a peer whose hello asks for it with the invite-answer cap", async () => {
+    await using alice = await startNode("alice");
+    const { invite } = await alice.node.hints.createInvite({ uses: 1, expiresMs: 60_000 });
+    const knock = async (token: string, caps: string[]) => {
+      const id = await newIdentity("bob");
+      await using p = await rawPeer(portOf(alice), { tls: id });
+      p.write(encodeFrame({ type: "hello", version: 1, name: "bob", port: 0, caps, session: crypto.randomUUID(), invite: token }));
+      await eventually(() => p.frames.some((f) => f.type === "hello"), "alice's hello");
+      await Bun.sleep(300); // time for an answer, if one comes
+      return p.frames.filter((f) => f.type === "invite-answer");
+    };
+    expect(await knock(invite.token, ["invite-answer"])).toEqual([{ type: "invite-answer", answer: "admitted" }]);
+    expect(await knock(invite.token, ["invite-answer"])).toEqual([{ type: "invite-answer", answer: "used up" }]);
+    expect(await knock("no-such-token", ["invite-answer"])).toEqual([{ type: "invite-answer", answer: "unknown" }]);
+    expect(await knock("no-such-token", [])).toEqual([]); // an older peer is sent no frame it cannot read
+  });
+
   test("a name that only looks like a contact's (Cyrillic а, capitals, I for l) is accepted as that contact's name numbered, never a second look-alike", async () => {
     await using carol = await startNode("bob");
     await carol.node.book.add("carol", "127.0.0.1:9");

@@ -25,8 +25,18 @@ describe("round trips", () => {
       { type: "ack", ids: [ID_A, ID_B] },
       { type: "keepalive" },
       { type: "error", code: "BLOCKED", reason: "you are blocked" },
+      { type: "invite-answer", answer: "admitted" },
+      { type: "invite-answer", answer: "used up" },
+      { type: "invite-answer", answer: "expired" },
+      { type: "invite-answer", answer: "unknown" },
     ];
     expect(roundTrip(...frames)).toEqual(frames);
+  });
+
+  test("an invite answer is one byte, 0 to 3", () => {
+    expectCode(() => afterHello().push(frame(TYPE.inviteAnswer, [4])), "BAD_FRAME");
+    expectCode(() => afterHello().push(frame(TYPE.inviteAnswer, [0, 0])), "BAD_FRAME");
+    expectCode(() => afterHello().push(frame(TYPE.inviteAnswer, [])), "BAD_FRAME");
   });
 
   test("unicode bodies: emoji, Japanese, accents, combining marks, empty", () => {
@@ -138,7 +148,7 @@ describe("decoder errors, by code", () => {
   });
 
   test("UNKNOWN_TYPE", () => {
-    for (const type of [0, 10, 255]) expectCode(() => afterHello().push(frame(type, [1, 2, 3])), "UNKNOWN_TYPE");
+    for (const type of [0, 11, 255]) expectCode(() => afterHello().push(frame(type, [1, 2, 3])), "UNKNOWN_TYPE");
   });
 
   test("NO_HELLO and DUPLICATE_HELLO, unless the decoder expects no hello", () => {
