@@ -15,9 +15,9 @@ export interface Refusal {
   code: ProtocolErrorCode;
   reason: string;
   /**
-   * From verify(): say it in an error frame once TLS is up (else the
-   * connection just closes). A blocked peer is told what a stopping node
-   * tells its links, so it cannot tell the two apart; `note` is our own word.
+   * From verify(): greet, then say it in an error frame (else the connection
+   * just closes before any frame). A blocked peer is told what a node that
+   * stops tells its links, so it cannot tell the two apart; `note` is our own word.
    */
   frame?: boolean;
   note?: string;
@@ -144,7 +144,11 @@ export class Link {
     if (!cert?.fingerprint256) return this.refuse("IDENTITY_MISMATCH", "the peer presented no certificate", false);
     this.peerId = peerIdFromFingerprint(cert.fingerprint256);
     const refusal = this.handler.verify(this);
-    if (refusal?.frame) this.state = "hello"; // TLS is up: the frame can go
+    if (refusal?.frame) {
+      // As a node that stops just after greeting: our hello, then the error frame.
+      this.state = "hello";
+      this.write(encodeFrame(this.localHello(this)));
+    }
     if (refusal) return this.refuse(refusal.code, refusal.reason, true, refusal.note);
     this.state = "hello";
     this.write(encodeFrame(this.localHello(this)));
