@@ -113,8 +113,9 @@ export function formatContacts(list: readonly Contact[]): string {
   if (list.length === 0) return colors.dim("no contacts yet: add one with `p2pchat contacts add NAME HOST:PORT`");
   // The address that worked last first, then the others and the relays, a line each.
   const rows = list.flatMap((c) => {
-    const first = formatHostPort(c.host, c.port);
-    const more = c.addresses.map((a) => formatHostPort(a.host, a.port)).filter((a) => a !== first);
+    // Port 0: it told us it does not listen (it dials us), so there is no address to show.
+    const first = c.port > 0 ? formatHostPort(c.host, c.port) : "none (they dial you)";
+    const more = c.addresses.filter((a) => a.port > 0).map((a) => formatHostPort(a.host, a.port)).filter((a) => a !== first);
     const relays = c.relays.map((r) => `relay ${relayHost(r)}`);
     const flags = [c.blocked ? "blocked" : "", c.legacy ? "legacy (plaintext)" : "", c.dkey ? "dht key" : ""].filter(Boolean).join(", ");
     return [[c.name, first, c.peerId ?? "not pinned yet", flags], ...[...more, ...relays].map((a) => ["", a, "", ""])];

@@ -5,7 +5,7 @@ import { expect, test } from "bun:test";
 import type { NodeStatus } from "../../../src/node/status.ts";
 import type { PeerId } from "../../../src/protocol/peer-id.ts";
 import { formatStatus } from "../../../src/ui/status.ts";
-import { deliveredMark } from "../../../src/ui/format.ts";
+import { deliveredMark, formatContacts } from "../../../src/ui/format.ts";
 
 const ME = "AAAAAAA-AAAAAAA-AAAAAAA-AAAAAAA-AAAAAAA-AAAAAAA-AAAAAAA-AAAAAAA" as PeerId;
 const BOB = "BBBBBBB-BBBBBBB-BBBBBBB-BBBBBBB-BBBBBBB-BBBBBBB-BBBBBBB-BBBBBBB" as PeerId;
@@ -66,4 +66,22 @@ test("links and contacts line up in columns; a linked contact shows no old error
 test("group marks: counted among the other members; a group of one says it is only stored", () => {
   const mark = (to: number, of: number) => Bun.stripANSI(deliveredMark({ to, of }));
   expect([mark(0, 0), mark(1, 1), mark(3, 3), mark(2, 4)]).toEqual(["✓ stored (no other member)", "✓✓ delivered to the other member", "✓✓ delivered to all 3", "✓ delivered to 2 of 4"]);
+});
+
+test("contacts: every address and relay a line of its own; a peer that does not listen shows no address", () => {
+  const addr = (host: string, port: number) => ({ host, port, source: "hello" as const, addedAt: 0, lastOk: null, lastTried: null, lastError: null });
+  const base = { blocked: false, legacy: false, createdAt: 0, inviteToken: null, dkey: null, relays: [] as string[] };
+  const text = Bun.stripANSI(
+    formatContacts([
+      { ...base, name: "bob", host: "192.0.2.2", port: 20001, peerId: BOB, addresses: [addr("192.0.2.2", 20001), addr("fd00::2", 20001)], dkey: "k", relays: ["relay://198.51.100.1:22067/?id=R"] },
+      { ...base, name: "eve", host: "127.0.0.1", port: 0, peerId: EVE, addresses: [addr("127.0.0.1", 0)] },
+    ]),
+  ).split("\n");
+  expect(text.map((l) => l.trimEnd().split(/ {2,}/))).toEqual([
+    ["NAME", "ADDRESS", "PEER ID", "FLAGS"],
+    ["bob", "192.0.2.2:20001", BOB, "dht key"],
+    ["", "[fd00::2]:20001"],
+    ["", "relay 198.51.100.1:22067"],
+    ["eve", "none (they dial you)", EVE],
+  ]);
 });
