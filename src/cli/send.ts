@@ -51,7 +51,9 @@ export default markVariadic(
           );
           return;
         }
-        process.stderr.write(`p2pchat: still pending after ${seconds} s: 1 message to ${sent.peer} waits. ${await whyPending(api, sent.peer)}\n`);
+        const all = (await api.status()).contacts.find((c) => c.name === sent.peer)?.pending ?? 1;
+        const others = all > 1 ? ` (with ${all - 1} written before it)` : "";
+        process.stderr.write(`p2pchat: still pending after ${seconds} s: this message to ${sent.peer} waits${others}. ${await whyPending(api, sent.peer)}\n`);
         throw new ExitCode(EXIT_PENDING);
       } finally {
         await api.close();

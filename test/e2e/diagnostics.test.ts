@@ -15,6 +15,9 @@ describe("why a message waits", () => {
     const r = await alice.cli(["send", "carol", "x", "--wait", "2"]);
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toContain(`connection refused at 127.0.0.1:${wrong}`);
+    expect(r.stderr).toStartWith("p2pchat: still pending after 2 s: this message to carol waits. ");
+    const again = await alice.cli(["send", "carol", "x2", "--wait", "1"]);
+    expect(again.stderr).toStartWith("p2pchat: still pending after 1 s: this message to carol waits (with 1 written before it). ");
 
     await alice.serve();
     await alice.cli(["send", "carol", "y", "--no-wait"]);
@@ -24,11 +27,11 @@ describe("why a message waits", () => {
       carolState = status.contacts.find((c: { name: string }) => c.name === "carol");
       if (!carolState?.lastError) await Bun.sleep(100);
     }
-    expect(carolState).toMatchObject({ name: "carol", pending: 2, lastError: `connection refused at 127.0.0.1:${wrong}` });
+    expect(carolState).toMatchObject({ name: "carol", pending: 3, lastError: `connection refused at 127.0.0.1:${wrong}` });
     expect(["waiting", "dialing"]).toContain(carolState!.state as string);
     expect(Object.keys(carolState!).sort()).toEqual(expect.arrayContaining(["name", "state", "lastSeen", "lastError", "nextRetryAt", "pending"]));
     const text = (await alice.cli(["status"])).stdout;
-    expect(text).toMatch(/carol\s+(waiting to retry in \d+ s|dialing 127\.0\.0\.1:\d+)\s+2 pending\s+last error: connection refused at 127\.0\.0\.1:\d+/);
+    expect(text).toMatch(/carol\s+(waiting to retry in \d+ s|dialing 127\.0\.0\.1:\d+)\s+3 pending\s+last error: connection refused at 127\.0\.0\.1:\d+/);
 
     // The right address: both messages go, history and identity intact.
     await introduce(carol, alice).catch(() => {}); // carol knows alice
@@ -40,6 +43,7 @@ describe("why a message waits", () => {
     const h = JSON.parse((await alice.cli(["history", "carol", "--json"])).stdout);
     expect(h.map((e: { text: string; status: string }) => [e.text, e.status])).toEqual([
       ["x", "delivered"],
+      ["x2", "delivered"],
       ["y", "delivered"],
       ["z", "delivered"],
     ]);
