@@ -62,3 +62,33 @@ export function looksLike(a: string, b: string): boolean {
   return a !== b && nameSkeleton(a) === nameSkeleton(b);
 }
 
+/**
+ * Of `names` (a user's contacts), the one `announced` copies or imitates, or
+ * null. The closest wins: the same name, then the same letters in another
+ * case ("Carol" for "carol"), then the same skeleton; among those, the one
+ * with the fewest characters changed, then the first. So with contacts
+ * "CAROL" and "carol", a stranger announcing "carol" or "cаrol" imitates
+ * "carol", and one announcing "CAROL" imitates "CAROL".
+ */
+export function imitatedName(announced: string, names: Iterable<string>): string | null {
+  const folded = announced.normalize("NFKC").toLowerCase();
+  const skeleton = nameSkeleton(announced);
+  const chars = [...announced];
+  let best: string | null = null;
+  let bestScore = Infinity;
+  for (const name of names) {
+    if (name === announced) return name;
+    const rank = name.normalize("NFKC").toLowerCase() === folded ? 1 : nameSkeleton(name) === skeleton ? 2 : 0;
+    if (rank === 0) continue;
+    const score = rank * 1000 + changed(chars, [...name]);
+    if (score < bestScore) [best, bestScore] = [name, score];
+  }
+  return best;
+}
+
+/** Positions where `a` and `b` differ, and what one has beyond the other. */
+function changed(a: string[], b: string[]): number {
+  let n = Math.abs(a.length - b.length);
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) n++;
+  return n;
+}

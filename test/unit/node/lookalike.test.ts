@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { looksLike, nameSkeleton } from "../../../src/node/lookalike.ts";
+import { imitatedName, looksLike, nameSkeleton } from "../../../src/node/lookalike.ts";
 import { CONFUSABLES_VERSION } from "../../../src/node/confusables.ts";
 
 describe("nameSkeleton", () => {
@@ -87,6 +87,24 @@ describe("nameSkeleton", () => {
     const names = ["alice", "alicia", "bob", "bobby", "carol", "carl", "dave", "eve", "mallory", "trent", "walter", "\u674e\u96f7", "\u0438\u0432\u0430\u043d", "tom", "tim", "ann", "anna", "jon", "john", "leo", "lea", "sam", "pam", "nick", "mick", "zoe", "joe"];
     const skeletons = names.map(nameSkeleton);
     expect(new Set(skeletons).size).toBe(names.length);
+  });
+});
+
+describe("imitatedName", () => {
+  test("the closest contact wins: the same name, then the same letters in another case, then the same skeleton; then the fewest changes", () => {
+    const contacts = ["CAROL", "Carol", "carol", "c\u0430rol"];
+    expect(imitatedName("carol", contacts)).toBe("carol");
+    expect(imitatedName("CAROL", contacts)).toBe("CAROL");
+    expect(imitatedName("c\u0430rol", contacts)).toBe("c\u0430rol");
+    expect(imitatedName("cArol", contacts)).toBe("carol"); // same letters: one changed, not four
+    expect(imitatedName("CArOL", contacts)).toBe("CAROL");
+    expect(imitatedName("car0l", contacts)).toBe("carol"); // only a skeleton: one changed
+    expect(imitatedName("CAR0L", contacts)).toBe("CAROL");
+    expect(imitatedName("car0l", ["CAROL", "caroI"])).toBe("caroI"); // both look alike: fewer changed
+    expect(imitatedName("CAROL", ["carol-2", "carol"])).toBe("carol");
+    expect(imitatedName("cArol", ["carol", "caro1"])).toBe("carol"); // the same letters before a mere look-alike
+    expect(imitatedName("dave", contacts)).toBeNull();
+    expect(imitatedName("carol", [])).toBeNull();
   });
 });
 
