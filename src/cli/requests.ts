@@ -2,7 +2,7 @@
 // is a knock: accept it (a contact, its messages join your history), reject
 // it, or block it.
 import { defineCommand } from "citty";
-import { looksLike } from "../node/lookalike.ts";
+import { imitatedName } from "../node/lookalike.ts";
 import type { PeerRequest } from "../control/api.ts";
 import { formatHostPort } from "../node/address.ts";
 import { colors } from "../ui/colors.ts";
@@ -17,7 +17,7 @@ const list = defineCommand({
   args: { json: { type: "boolean", description: "Print a JSON array (blocked ids too)" }, ...globalArgs },
   async run({ args }) {
     const [all, contacts] = await withNode("requests", async (api) => [await api.requests(), (await api.contacts()).map((c) => c.name)] as const);
-    const imitates = (r: PeerRequest) => contacts.find((c) => c === r.name || looksLike(c, r.name)) ?? null;
+    const imitates = (r: PeerRequest) => imitatedName(r.name, contacts);
     if (args.json) {
       const out = all.map((r) => ({ peerId: r.peerId, name: r.name, imitates: imitates(r), address: formatHostPort(r.host, r.port), firstSeen: r.firstSeen, lastSeen: r.lastSeen, waiting: r.waiting, blocked: r.blocked }));
       process.stdout.write(JSON.stringify(out, null, 2) + "\n");

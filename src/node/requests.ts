@@ -10,7 +10,7 @@ import { MAX_NAME, nameProblem } from "./address.ts";
 import { NodeError } from "./errors.ts";
 import type { NodeEvent } from "./events.ts";
 import type { Journal } from "./journal.ts";
-import { looksLike } from "./lookalike.ts";
+import { imitatedName, looksLike } from "./lookalike.ts";
 
 /** Requests waiting for the user at once; a stranger beyond is refused. */
 export const MAX_OPEN_REQUESTS = 100;
@@ -63,10 +63,9 @@ export class Requests {
     return { ok: true, request: saved };
   }
 
-  /** The contact whose name `announced` copies or imitates, if any. */
+  /** The contact whose name `announced` copies or imitates, if any: the closest one (the same name first). */
   imitated(announced: string): string | null {
-    for (const c of this.d.contacts()) if (c.name === announced || looksLike(c.name, announced)) return c.name;
-    return null;
+    return imitatedName(announced, this.d.contacts().map((c) => c.name));
   }
 
   /**
@@ -117,9 +116,9 @@ export class Requests {
     }
     // A name like a contact's (the same, or the same to the eye: "cаrol" with a
     // Cyrillic а, "CAROL", "caroI") becomes that contact's name numbered, in the
-    // contact's own letters: never a second "carol" on screen.
-    const imitated = this.d.contacts().find((c) => c.name === r.name || looksLike(c.name, r.name));
-    const base = imitated ? imitated.name : nameProblem(r.name) ? "peer" : r.name;
+    // contact's own letters: never a second "carol" on screen. With contacts
+    // "carol" and "CAROL", a stranger announcing "carol" becomes carol-2.
+    const base = this.imitated(r.name) ?? (nameProblem(r.name) ? "peer" : r.name);
     for (let n = 1; ; n++) {
       const name = n === 1 ? base : [...base].slice(0, MAX_NAME - String(n).length - 1).join("") + `-${n}`;
       if (!taken.has(name) && !(n > 1 && [...taken].some((t) => looksLike(t, name)))) return name;

@@ -45,11 +45,17 @@ const BAD_NAME_CHAR = /[\s\p{Cc}\p{Cs}]/u; // whitespace, control characters, lo
  * (zero-width spaces and joiners, bidi controls, the BOM, tags), the rest of
  * Unicode's default-ignorables (Hangul fillers, Mongolian selectors...),
  * noncharacters, and the blank braille pattern. `alice` + U+200B displays as
- * `alice`; U+202E turns a name around. Variation selectors are allowed after
- * a character they can vary (an emoji), not alone.
+ * `alice`; U+202E turns a name around. A variation selector is allowed
+ * only right after a character it varies (see `variesHere`): `carol` + U+FE0F
+ * displays as `carol`, as `carol` + U+200B does.
  */
 const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}\p{Noncharacter_Code_Point}\u2800]/u;
 const VARIATION = /[\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/u;
+/** U+FE0E and U+FE0F choose text or emoji style. */
+const EMOJI_STYLE = /[\uFE0E\uFE0F]/u;
+const PICTOGRAPH = /\p{Extended_Pictographic}/u;
+const KEYCAP_BASE = /[0-9#*]/u;
+const IDEOGRAPH = /\p{Ideographic}/u;
 const SHOWS_SOMETHING = /[^\p{M}\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/u;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -160,14 +166,29 @@ export function decodeHello(payload: Uint8Array): Hello {
  * never refused by a peer.
  */
 export function invisibleNameProblem(name: string): string | null {
-  for (const ch of name) {
-    if (INVISIBLE.test(ch) && !VARIATION.test(ch)) {
-      const cp = ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
-      return `contains an invisible or bidi-control character (U+${cp})`;
-    }
-  }
   if (name.length > 0 && !SHOWS_SOMETHING.test(name)) return "shows nothing (only combining marks or variation selectors)";
+  const chars = [...name];
+  for (let i = 0; i < chars.length; i++) {
+    const ch = chars[i]!;
+    if (!INVISIBLE.test(ch)) continue;
+    const cp = ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
+    if (!VARIATION.test(ch)) return `contains an invisible or bidi-control character (U+${cp})`;
+    if (!variesHere(chars[i - 1], ch, chars[i + 1])) return `contains a variation selector after a character it does not vary (U+${cp})`;
+  }
   return null;
+}
+
+/**
+ * Whether variation selector `vs` after `before` (and before `after`) picks a
+ * visible variant, rather than hiding in the name: text or emoji style after
+ * a pictograph ("❤" + U+FE0F) or in a keycap ("1" U+FE0F U+20E3), and a
+ * glyph variant after a CJK ideograph (U+FE00.., U+E0100..: Japanese names
+ * use these). Anything else, after a letter or another selector, is refused.
+ */
+function variesHere(before: string | undefined, vs: string, after: string | undefined): boolean {
+  if (before === undefined) return false;
+  if (EMOJI_STYLE.test(vs)) return PICTOGRAPH.test(before) || (KEYCAP_BASE.test(before) && vs === "\uFE0F" && after === "\u20E3");
+  return IDEOGRAPH.test(before);
 }
 
 /** An own property of a parsed JSON object (never one from its prototype). */

@@ -4,7 +4,7 @@
 // with the name they announced quoted and unverified (and said plainly when
 // it imitates a contact's), then our notes. Pure: data in, rows out.
 import type { Contact, HistoryEntry, NodeStatus, PeerRequest } from "../control/api.ts";
-import { looksLike } from "../node/lookalike.ts";
+import { imitatedName } from "../node/lookalike.ts";
 import { colors } from "./colors.ts";
 import { formatClock, printable } from "./format.ts";
 import { noteRows } from "./layout.ts";
@@ -55,8 +55,8 @@ export function shortState(s: ContactState | undefined, now = Date.now()): strin
 }
 
 export function requestName(r: PeerRequest, contacts: readonly Contact[]): string {
-  const imitates = contacts.find((c) => looksLike(r.name, c.name));
-  const imitation = imitates ? colors.red(` NOT your contact ${imitates.name}`) : "";
+  const imitates = imitatedName(r.name, contacts.map((c) => c.name));
+  const imitation = imitates !== null ? colors.red(` NOT your contact ${imitates}`) : "";
   return `${JSON.stringify(printable(r.name))} (unverified)${imitation}`;
 }
 

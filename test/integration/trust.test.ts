@@ -176,7 +176,9 @@ describe("strangers are requests", () => {
     await using carol = await startNode("bob");
     await carol.node.book.add("carol", "127.0.0.1:9");
     const got: string[] = [];
-    for (const name of ["c\u0430rol", "CAROL", "caroI"]) {
+    // Cyrillic а, capitals, I for l; then what QA found passing: small capital ᴏ, Cyrillic г, Latin alpha ɑ, small capital ʀ, Cherokee Ꮯ, Armenian օ.
+    const names = ["c\u0430rol", "CAROL", "caroI", "car\u1d0fl", "ca\u0433ol", "c\u0251rol", "ca\u0280ol", "\u13dfarol", "car\u0585l"];
+    for (const name of names) {
       const stranger = await newIdentity(name);
       await using peer = await rawPeer(portOf(carol), { tls: stranger });
       peer.write(hello(name));
@@ -185,8 +187,32 @@ describe("strangers are requests", () => {
       const accepted = await carol.node.book.acceptRequest(stranger.peerId);
       got.push(accepted.contact.name);
     }
-    expect(got).toEqual(["carol-2", "carol-3", "carol-4"]);
-    expect((await carol.node.book.list()).map((c) => c.name).sort()).toEqual(["carol", "carol-2", "carol-3", "carol-4"]);
+    const numbered = names.map((_, i) => `carol-${i + 2}`);
+    expect(got).toEqual(numbered);
+    expect((await carol.node.book.list()).map((c) => c.name).sort()).toEqual(["carol", ...numbered].sort());
+  });
+
+  test("with contacts that look like each other (carol, CAROL), a stranger is numbered after the closest: 'carol' makes carol-2, never CAROL-2", async () => {
+    await using bob = await startNode("bob");
+    await bob.node.book.add("CAROL", "127.0.0.1:9");
+    await bob.node.book.add("carol", "127.0.0.2:9");
+    const got: [string, string, string][] = [];
+    for (const name of ["carol", "CAROL", "Carol", "c\u0430rol"]) {
+      const stranger = await newIdentity(name);
+      await using peer = await rawPeer(portOf(bob), { tls: stranger });
+      peer.write(hello(name));
+      const req = await bob.until((e) => e.type === "request" && e.peerId === stranger.peerId, `a request from ${name}`);
+      const accepted = await bob.node.book.acceptRequest(stranger.peerId);
+      got.push([name, req.type === "request" ? String(req.imitates) : "", accepted.contact.name]);
+    }
+    // The same name first, then the same letters in another case, then a look-alike; the fewest letters changed among them.
+    // carol-3 is skipped for looking like CAROL-3.
+    expect(got).toEqual([
+      ["carol", "carol", "carol-2"],
+      ["CAROL", "CAROL", "CAROL-3"],
+      ["Carol", "carol", "carol-4"],
+      ["c\u0430rol", "carol", "carol-5"],
+    ]);
   });
 
   test("an impostor dialing from a contact's address and claiming its port is a request, never the contact (TOFU only on links we dial)", async () => {

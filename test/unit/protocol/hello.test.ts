@@ -137,7 +137,25 @@ test("names that show nothing, or hide or reorder characters, are refused with t
     const err = expectCode(() => decodeJson({ ...HELLO_JSON, name }), "BAD_FRAME");
     expect(err.message).toBe("bad hello: name shows nothing (only combining marks or variation selectors)");
   }
-  // A variation selector after the emoji it varies, and accents, are fine.
-  for (const name of ["alice\u2764\ufe0f", "Zoe\u0308", "jos\u00e9"]) expect(decodeJson({ ...HELLO_JSON, name }).name).toBe(name);
+  // A variation selector that varies nothing shows nothing: "carol" + U+FE0F displays as "carol".
+  const stray = [
+    ["carol\ufe0f", "FE0F"],
+    ["carol\ufe0e", "FE0E"],
+    ["ca\ufe00rol", "FE00"],
+    ["carol\u{e0100}", "E0100"],
+    ["\ufe0fcarol", "FE0F"], // before anything
+    ["alice\u2764\ufe0f\ufe0f", "FE0F"], // a second one after the emoji
+    ["bob1\ufe0f", "FE0F"], // a digit, not in a keycap
+    ["\u2764\ufe00", "FE00"], // a glyph variant selector after an emoji
+    ["carol\u0301\ufe0f", "FE0F"], // after a mark
+  ] as const;
+  for (const [name, cp] of stray) {
+    const err = expectCode(() => decodeJson({ ...HELLO_JSON, name }), "BAD_FRAME");
+    expect({ name, message: err.message }).toEqual({ name, message: `bad hello: name contains a variation selector after a character it does not vary (U+${cp})` });
+  }
+  // A variation selector after the emoji it varies, in a keycap, after a CJK ideograph; and accents: all fine.
+  for (const name of ["alice\u2764\ufe0f", "alice\u2764\ufe0e", "\u263a\ufe0fbob", "team1\ufe0f\u20e3", "\u845b\u{e0100}\u98fe", "\u8fbb\ufe00", "Zoe\u0308", "jos\u00e9"]) {
+    expect(decodeJson({ ...HELLO_JSON, name }).name).toBe(name);
+  }
   expectCode(() => encodeFrame({ ...HELLO, name: "bob\u200b" }), "BAD_FRAME");
 });

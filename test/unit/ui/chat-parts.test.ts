@@ -5,7 +5,7 @@ import type { PeerRequest } from "../../../src/control/api.ts";
 import type { PeerId } from "../../../src/protocol/peer-id.ts";
 import { Completer } from "../../../src/ui/complete.ts";
 import { LineEditor, parseKeys } from "../../../src/ui/input.ts";
-import { listLayout, listRows, picks, type ListData } from "../../../src/ui/list-view.ts";
+import { listLayout, listRows, picks, requestName, type ListData } from "../../../src/ui/list-view.ts";
 import { notification, notificationKind } from "../../../src/ui/notify.ts";
 import { statusRow } from "../../../src/ui/status-line.ts";
 
@@ -117,6 +117,15 @@ describe("the conversations list and the status line", () => {
     expect(req).toContain("2 waiting");
     expect(rows.at(-1)).toBe("a note");
     expect(picks(data).map((p) => p.kind)).toEqual(["contact", "contact", "request"]);
+  });
+
+  test("a request names the contact it imitates, the closest one: the same name before a look-alike", () => {
+    const contacts = ["CAROL", "carol"].map((name) => ({ name }) as ListData["contacts"][number]);
+    const named = (name: string) => requestName({ ...request, name }, contacts);
+    expect(named("carol")).toBe('"carol" (unverified) NOT your contact carol');
+    expect(named("CAROL")).toBe('"CAROL" (unverified) NOT your contact CAROL');
+    expect(named("c\u0430rol")).toBe('"c\u0430rol" (unverified) NOT your contact carol');
+    expect(named("dave")).toBe('"dave" (unverified)');
   });
 
   test("the selected row stays in view in a short list; nothing is wider than the screen", () => {
