@@ -41,6 +41,24 @@ describe("keys of the full-screen chat", () => {
     expect(parseKeys("\x1b")).toEqual({ keys: [], rest: "\x1b" });
   });
 
+  test("Esc typed just before a key that Alt does not bind is Esc, then the key (Esc `dave` Enter, Esc `#friends`)", () => {
+    const esc = { kind: "escape" } as const;
+    expect(parseKeys("\x1bdave\r").keys).toEqual([esc, { kind: "text", text: "dave" }, { kind: "enter" }]);
+    expect(parseKeys("\x1b#friends\r").keys).toEqual([esc, { kind: "text", text: "#friends" }, { kind: "enter" }]);
+    expect(parseKeys("\x1bd").keys).toEqual([esc, { kind: "text", text: "d" }]);
+    // A bound letter with more text behind it in the same read was typed after Esc too.
+    expect(parseKeys("\x1balice\r").keys).toEqual([esc, { kind: "text", text: "alice" }, { kind: "enter" }]);
+    expect(parseKeys("\x1bbob").keys).toEqual([esc, { kind: "text", text: "bob" }]);
+    expect(parseKeys("\x1bOscar").keys).toEqual([esc, { kind: "text", text: "Oscar" }]);
+    // Alone, bound keys keep their meaning; Alt-digits always do (Alt-2 then text typed at once).
+    expect(parseKeys("\x1ba").keys).toEqual([{ kind: "next-unread" }]);
+    expect(parseKeys("\x1bb\x1bf").keys).toEqual([{ kind: "word-left" }, { kind: "word-right" }]);
+    expect(parseKeys("\x1b2abc").keys).toEqual([{ kind: "alt-digit", digit: 2 }, { kind: "text", text: "abc" }]);
+    expect(parseKeys("\x1b\rx").keys).toEqual([{ kind: "newline" }, { kind: "text", text: "x" }]);
+    expect(parseKeys("\x1bOA\x1bO").keys).toEqual([{ kind: "up" }]);
+    expect(parseKeys("\x1bOA\x1bO").rest).toBe("\x1bO");
+  });
+
   test("the editor: Alt-Enter breaks the line, Ctrl-N/Ctrl-P recall as ↓/↑ do", () => {
     const e = new LineEditor();
     for (const k of parseKeys("first\r").keys) e.apply(k);
