@@ -353,6 +353,29 @@ describe.skipIf(!TMUX)("moving around the full-screen chat", () => {
     expect(await pane.exited()).toBe(0);
   });
 
+  test("in a small terminal, /help's notes never hide conversations silently: the list says how many more there are", async () => {
+    await using alice = await makeUser("alice");
+    const names = ["ann", "ben", "cal", "dot", "eli", "fay"];
+    for (const [i, name] of names.entries()) expect((await alice.cli(["contacts", "add", name, `127.0.0.1:${20101 + i}`])).exitCode).toBe(0);
+    await using pane = openPane("small", cliCommand(["chat", "--hidden", "--quiet", "--home", alice.home]), { cols: 100, rows: 30 });
+    await pane.until((r) => who(r) && r.some((l) => / 6 fay /.test(l)), "the list of six");
+    pane.resize(60, 16);
+    pane.press("/help", "Enter");
+    let rows = await pane.until((r) => r.some((l) => l.startsWith("NAME, Enter")), "the list's help");
+    const shown = names.filter((n) => rows.some((l) => new RegExp(`^.\\d ${n} `).test(l)));
+    const more = rows.find((l) => /^ {2}↓ \d+ more/.test(l));
+    expect(more).toBe(`  ↓ ${names.length - shown.length} more · Esc hides the notes`);
+    // Down to the last: it shows, and the rows above it are counted.
+    pane.press(...Array<string>(5).fill("Down"));
+    rows = await pane.until((r) => r.some((l) => /^›6 fay /.test(l)), "fay selected");
+    expect(rows.some((l) => /^ {2}↑ \d+ more/.test(l))).toBe(true);
+    pane.press("Escape");
+    rows = await pane.until((r) => !r.some((l) => l.startsWith("NAME, Enter")), "the notes gone");
+    expect(names.every((n) => rows.some((l) => new RegExp(`^.\\d ${n} `).test(l)))).toBe(true);
+    pane.press("C-d");
+    expect(await pane.exited()).toBe(0);
+  });
+
   test("unfocused, a message rings the bell and asks for a desktop notification; --quiet does neither; `p2pchat` alone opens the list", async () => {
     await using alice = await makeUser("alice");
     await using carol = await makeUser("carol");

@@ -3,6 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import type { PeerRequest } from "../../../src/control/api.ts";
 import type { PeerId } from "../../../src/protocol/peer-id.ts";
+import { stripAnsi } from "../../../src/ui/colors.ts";
 import { Completer } from "../../../src/ui/complete.ts";
 import { LineEditor, parseKeys } from "../../../src/ui/input.ts";
 import { listLayout, listRows, picks, type ListData } from "../../../src/ui/list-view.ts";
@@ -142,6 +143,25 @@ describe("the conversations list and the status line", () => {
     const rows = listRows(many, 25, 40, 8, []);
     expect(rows.some((r) => r.startsWith("›  c25"))).toBe(true);
     expect(rows.every((r) => Bun.stringWidth(r) <= 40)).toBe(true);
+  });
+
+  test("rows the notes leave no room for are said, never cut silently; the selected row stays", () => {
+    const six: ListData = { ...data, requests: [], conversations: ["ann", "bob", "cat", "dan", "eve", "fay"].map((name) => ({ name, unread: 0, last: null })) };
+    const help = Array.from({ length: 7 }, (_, i) => `help ${i}`).join("\n");
+    // 13 rows: the notes' share (a page of them under a blank row) leaves 6 to the list.
+    let rows = listRows(six, 0, 60, 13, [help]).map(stripAnsi);
+    expect(rows.slice(0, 6)).toEqual(["Conversations", expect.stringMatching(/^›1 ann /), expect.stringMatching(/^ 2 bob /), expect.stringMatching(/^ 3 cat /), expect.stringMatching(/^ 4 dan /), "  ↓ 2 more · Esc hides the notes"]);
+    expect(rows.slice(6, 8)).toEqual(["", "help 0"]);
+    // The last one selected: it shows, and what is above is said.
+    rows = listRows(six, 5, 60, 13, [help]).map(stripAnsi);
+    expect(rows.slice(0, 7)).toEqual(["  ↑ 2 more · Esc hides the notes", expect.stringMatching(/^ 2 bob /), expect.stringMatching(/^ 3 cat /), expect.stringMatching(/^ 4 dan /), expect.stringMatching(/^ 5 eve /), expect.stringMatching(/^›6 fay /), ""]);
+    // In the middle of a long list: both.
+    const many: ListData = { ...data, requests: [], conversations: Array.from({ length: 30 }, (_, i) => ({ name: `c${i}`, unread: 0, last: null })) };
+    rows = listRows(many, 14, 40, 8, []).map(stripAnsi);
+    expect(rows[0]).toBe("  ↑ 11 more");
+    expect(rows.at(-1)).toBe("  ↓ 14 more");
+    expect(rows.some((r) => r.startsWith("›  c14"))).toBe(true);
+    expect(rows).toHaveLength(8);
   });
 
   test("the unread column is as wide as the widest count", () => {
