@@ -279,12 +279,16 @@ export interface Store extends GroupStore {
   dropRequest(peerId: PeerId, opts: { block: boolean }): Promise<boolean>;
 
   history(query: HistoryQuery): Promise<HistoryEntry[]>;
-  /** Messages from each contact that arrived after its read mark, by contact name (every contact, 0 included). */
+  /**
+   * Messages from each contact that arrived after its read mark, by contact
+   * name (every contact, 0 included); and for each group we are in, others'
+   * messages shown after its mark, as '#alias'.
+   */
   unreadCounts(): Promise<Map<string, number>>;
   /**
-   * Moves `name`'s read mark up to its message `id` (its latest when
-   * omitted), never back: what arrived up to there is read. Returns how many
-   * of its messages stay unread.
+   * Moves `name`'s read mark ('#alias': a group's) up to its message `id`
+   * (its latest when omitted), never back: what arrived up to there is read.
+   * Returns how many of its messages stay unread.
    */
   markRead(name: string, id?: string): Promise<number>;
   /** Messages in both directions holding every word and phrase, newest first. */

@@ -17,6 +17,7 @@ import { applyEvent } from "./chat-events.ts";
 import { enqueueSwitch, handleKeys } from "./chat-input.ts";
 import type { Key } from "./keys.ts";
 import { listData, renderApp } from "./chat-render.ts";
+import { takeTypedAhead } from "./prompt.ts";
 
 /** How the chat ended: by the user, or because the node it was attached to stopped. */
 export type ChatEnd = "quit" | "lost";
@@ -119,10 +120,13 @@ export class ChatApp {
     const refresh = setInterval(() => void Promise.all([this.refresh("status"), this.refresh("requests")]).then(() => this.schedule()), REFRESH_MS);
     try {
       await this.refresh("all");
-      this.term.start();
+      // Typed ahead of the view, with the answer to a question before it: kept, and applied after the first view opens.
+      const ahead = takeTypedAhead();
+      this.term.start(ahead.rest);
       const first = this.opts.peer;
       if (first && this.names.includes(first)) enqueueSwitch(this, () => this.open(first));
       else if (first) this.ask(first);
+      if (ahead.keys.length > 0) handleKeys(this, ahead.keys);
       await this.queue;
       this.render();
       await this.finished.promise;

@@ -2,6 +2,7 @@
 // print goes into the conversation (or the list's notes) as notes of ours,
 // never into the database.
 import type { PeerRequest } from "../control/api.ts";
+import { nameProblem } from "../node/address.ts";
 import { matchRanges, parseSearch } from "../node/session.ts";
 import type { ChatApp } from "./chat-app.ts";
 import { colors } from "./colors.ts";
@@ -12,7 +13,7 @@ import { formatStatus } from "./status.ts";
 export const CHAT_HELP = [
   "TEXT                   send TEXT (start it with // to send a line that begins with /)",
   "Alt-Enter              a new line in the message; a pasted block is one message",
-  "/switch NAME           another conversation, a contact or #group (Tab completes); also Ctrl-N/Ctrl-P, Alt-1..9",
+  "/switch NAME           another conversation, a contact or #group (Tab completes; a new name: its address is asked); also Ctrl-N/Ctrl-P, Alt-1..9",
   "/back, Esc             all conversations; Alt-A: the next one with unread messages",
   "/history [N]           the last N messages with this contact (default 20)",
   "/search TEXT           find words and \"phrases\" in this conversation",
@@ -58,7 +59,12 @@ export async function runCommand(app: ChatApp, line: string): Promise<void> {
       const name = app.resolveName(arg);
       if (name) return app.open(name);
       if (arg.startsWith("#")) return app.note(colors.red(`! you are in no group ${arg}${groupList(app)}`));
-      return app.note(colors.red(`! ${arg} is not in your contacts (Esc, then type the name to add it)`));
+      const problem = nameProblem(arg);
+      if (problem) return app.note(colors.red(`! ${problem}`));
+      // As the name typed in the list: its address is asked there (Esc cancels).
+      app.leaveCurrent();
+      app.clearNotes();
+      return app.ask(arg);
     }
     case "/back":
     case "/list":

@@ -79,8 +79,7 @@ function markSeen(app: ChatApp, conv: Conversation, offset: number): void {
   if (!last || app.markedUpTo.get(conv.peer) === last.id) return;
   app.markedUpTo.set(conv.peer, last.id);
   app.unread.set(conv.peer, 0);
-  // A group's read position is not kept in the database (yet): seen is enough here.
-  if (app.isGroup(conv.peer)) return;
+  // A contact's mark and a group's ('#alias') are kept in the database: counts survive a restart.
   app.api.markRead(conv.peer, last.id).then(
     (n) => {
       app.unread.set(conv.peer, n);

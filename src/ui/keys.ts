@@ -124,7 +124,7 @@ export function parseKeys(chunk: string, opts: ParseOptions = {}): { keys: Key[]
       flush();
       const next = chunk[i + 1];
       if (next === undefined) return { keys, rest: chunk.slice(i) };
-      if (next === "[" || next === "O") {
+      if (next === "[" || (next === "O" && /[A-Z0-9;]/.test(chunk[i + 2] ?? "A"))) {
         // CSI / SS3: a private marker (<=>?), parameters, then one final byte in @..~
         let j = i + 2;
         while (j < chunk.length && /[0-9;<=>?]/.test(chunk[j]!)) j++;
@@ -134,8 +134,10 @@ export function parseKeys(chunk: string, opts: ParseOptions = {}): { keys: Key[]
         i = j + 1;
         continue;
       }
-      keys.push(altKey(next));
-      i += 2;
+      const alt = altKey(next, chunk[i + 2]);
+      // Unbound, it was Esc typed just before the key: Esc, then the key as it is.
+      keys.push(alt ?? { kind: "escape" });
+      i += alt ? 2 : 1;
       continue;
     }
     const ctrl = CTRL_KEYS[c];
@@ -173,14 +175,23 @@ function pasted(block: string, mode: "text" | "lines", keys: Key[], flush: () =>
   });
 }
 
-/** Alt (Esc then a key): b, f and Backspace edit by words; Enter breaks the line; digits and a pick conversations. */
-function altKey(next: string): Key {
+/**
+ * Alt (Esc then a key): b, f and Backspace edit by words; Enter breaks the
+ * line; digits and a pick conversations. Null when the key has no binding:
+ * the bytes were the Esc key pressed just before it (Esc, then `dave` typed
+ * fast), not Alt. A bound letter with more text right behind it in the same
+ * read is that too: a person pressing Alt-A sends it alone, and Esc `alice`
+ * typed fast must not become Alt-A `lice`. Digits stay Alt-digits (Alt-2
+ * then `abc` typed at once is carol's draft).
+ */
+function altKey(next: string, after: string | undefined): Key | null {
   if (next >= "1" && next <= "9") return { kind: "alt-digit", digit: Number(next) };
+  const typing = after !== undefined && !/[\p{Cc}]/u.test(after);
   switch (next) {
     case "b":
-      return { kind: "word-left" };
+      return typing ? null : { kind: "word-left" };
     case "f":
-      return { kind: "word-right" };
+      return typing ? null : { kind: "word-right" };
     case "\x7f":
       return { kind: "kill-word" };
     case "\r":
@@ -188,11 +199,11 @@ function altKey(next: string): Key {
       return { kind: "newline" };
     case "a":
     case "A":
-      return { kind: "next-unread" };
+      return typing ? null : { kind: "next-unread" };
     case "\x1b":
       return { kind: "escape" };
     default:
-      return { kind: "ignored" };
+      return null;
   }
 }
 

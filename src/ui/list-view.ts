@@ -132,10 +132,27 @@ export function listLayout(d: ListData, selected: number, columns: number, heigh
     shownNotes = [...lines.slice(top, top + page), colors.dim(`── notes ${top + 1}–${top + page} of ${lines.length}${top > 0 ? " · PgUp" : ""}${more > 0 ? " · PgDn" : ""} ──`)];
   } else if (noteRoom === 1) shownNotes = lines.slice(-1);
   const room = h - (shownNotes.length > 0 ? shownNotes.length + 1 : 0);
-  // Scroll the list so the selected row shows.
-  const start = body.length <= room ? 0 : Math.min(Math.max(0, selectedRow - room + 2), body.length - room);
-  const rows = body.slice(start, start + room);
+  const rows = listWindow(body, selectedRow, room, shownNotes.length > 0 ? " · Esc hides the notes" : "");
   while (rows.length < room) rows.push("");
   if (shownNotes.length > 0) rows.push("", ...shownNotes.map((n) => fit(n, columns)));
   return { rows, notesTop: top, notesPage: page };
+}
+
+/**
+ * `room` rows of the list, scrolled so the selected row shows; rows cut off
+ * are never hidden silently: `↑ 2 more` / `↓ 1 more` take a row where they are.
+ */
+function listWindow(body: readonly string[], selectedRow: number, room: number, hint: string): string[] {
+  if (body.length <= room) return [...body];
+  const more = (arrow: string, n: number) => colors.dim(`  ${arrow} ${n} more${hint}`);
+  if (room <= 1) return room === 1 ? [body[selectedRow]!] : [];
+  // The top of the list, and a row for what is below it.
+  const n = room - 1;
+  if (selectedRow < n) return [...body.slice(0, n), more("↓", body.length - n)];
+  // The end of it, and a row for what is above.
+  if (selectedRow >= body.length - n) return [more("↑", body.length - n), ...body.slice(body.length - n)];
+  // In between: a row each side, the selected row with one below it where there is room.
+  const mid = Math.max(1, room - 2);
+  const start = Math.min(Math.max(1, selectedRow - mid + 2), body.length - mid - 1, selectedRow);
+  return [more("↑", start), ...body.slice(start, start + mid), more("↓", body.length - start - mid)].slice(0, room);
 }

@@ -62,8 +62,25 @@ export async function askConfirm(question: string, opts: ConfirmOptions): Promis
 
 type Judged<T> = { answer: T; shown: string } | { problem: string };
 
-/** Keys typed ahead of a question (after the Enter that answered the one before). */
-let typedAhead: Key[] = [];
+/**
+ * What was typed after the Enter that answered a question, read with it:
+ * its keys, and the start of an escape sequence cut off at the end of what
+ * was read. The next question takes it, or, once the questions are over,
+ * whatever reads the terminal next (the full-screen chat), in order.
+ */
+export interface TypedAhead {
+  keys: Key[];
+  rest: string;
+}
+
+let typedAhead: TypedAhead = { keys: [], rest: "" };
+
+/** Takes what was typed ahead of the last answer (nothing the second time). */
+export function takeTypedAhead(): TypedAhead {
+  const ahead = typedAhead;
+  typedAhead = { keys: [], rest: "" };
+  return ahead;
+}
 
 async function ask<T>(question: string, streams: PromptStreams, judge: (line: string) => Judged<T>, placeholder?: string): Promise<T> {
   const input = streams.input ?? process.stdin;
@@ -71,7 +88,8 @@ async function ask<T>(question: string, streams: PromptStreams, judge: (line: st
   if (!input.isTTY || !output.isTTY) throw new PromptError("NOT_A_TERMINAL", `cannot ask "${question}": input is not a terminal`);
   const view = new PromptView(output, question, placeholder);
   const answered = Promise.withResolvers<T>();
-  let pending = "";
+  const ahead = takeTypedAhead();
+  let pending = ahead.rest;
   const onKeys = (keys: Key[]) => {
     for (let i = 0; i < keys.length; i++) {
       const r = view.editor.apply(keys[i]!);
@@ -83,7 +101,8 @@ async function ask<T>(question: string, streams: PromptStreams, judge: (line: st
           view.problem = judged.problem;
           continue;
         }
-        typedAhead = keys.slice(i + 1);
+        typedAhead = { keys: keys.slice(i + 1), rest: pending };
+        pending = "";
         view.finish(judged.shown);
         return answered.resolve(judged.answer);
       }
@@ -112,9 +131,7 @@ async function ask<T>(question: string, streams: PromptStreams, judge: (line: st
   input.resume();
   try {
     view.render();
-    const ahead = typedAhead;
-    typedAhead = [];
-    if (ahead.length > 0) onKeys(ahead);
+    if (ahead.keys.length > 0) onKeys(ahead.keys);
     return await answered.promise;
   } finally {
     input.off("data", onData);

@@ -53,17 +53,20 @@ export class Terminal {
     if (this.escTimer) clearTimeout(this.escTimer);
     this.escTimer = null;
     const { keys, rest } = parseKeys(this.pending + chunk.toString(), { paste: "text" });
-    this.pending = rest;
-    if (rest === "\x1b") {
-      this.escTimer = setTimeout(() => {
-        this.escTimer = null;
-        if (this.pending !== "\x1b") return;
-        this.pending = "";
-        this.on.keys([{ kind: "escape" }]);
-      }, ESC_WAIT_MS);
-    }
+    this.hold(rest);
     if (keys.length > 0) this.on.keys(keys);
   };
+  /** Keeps the start of a sequence for the next read; a lone Esc is the key if nothing follows soon. */
+  private hold(rest: string): void {
+    this.pending = rest;
+    if (rest !== "\x1b") return;
+    this.escTimer = setTimeout(() => {
+      this.escTimer = null;
+      if (this.pending !== "\x1b") return;
+      this.pending = "";
+      this.on.keys([{ kind: "escape" }]);
+    }, ESC_WAIT_MS);
+  }
   private readonly onResize = () => {
     this.previous = [];
     this.on.resize();
@@ -80,8 +83,10 @@ export class Terminal {
     }
   };
 
-  start(): void {
+  /** `typedAhead`: the start of a sequence read before (by a question), to be completed by what comes next. */
+  start(typedAhead = ""): void {
     const { input, output } = this.streams;
+    this.hold(typedAhead);
     this.wasRaw = Boolean(input.isRaw);
     input.setRawMode?.(true);
     output.write(ENTER);

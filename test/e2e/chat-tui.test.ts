@@ -321,6 +321,61 @@ describe.skipIf(!TMUX)("moving around the full-screen chat", () => {
     expect(await pane.exited()).toBe(0);
   });
 
+  test("Esc typed fast before a name goes back to the list and opens it; /switch to a new name asks its address in the list", async () => {
+    await using alice = await makeUser("alice");
+    await using bob = await makeUser("bob");
+    await using dave = await makeUser("dave");
+    for (const u of [bob, dave]) await introduce(alice, u);
+    await using pane = openPane("escfast", cliCommand(["chat", "bob", "--hidden", "--quiet", "--home", alice.home]), { cols: 100, rows: 20 });
+    await pane.until((r) => (r[0] ?? "").startsWith(" bob") && opened(r), "bob's conversation");
+    // One send-keys each: Esc and the name arrive in one read, as Alt-d would.
+    pane.press("Escape", "dave", "Enter");
+    await pane.until((r) => r[0]!.startsWith(" dave") && r.at(-1) === "dave>", "dave's conversation");
+    // b and a are Alt keys too (word left, next unread): with a name behind them they are Esc and the name.
+    pane.press("Escape", "bob", "Enter");
+    await pane.until((r) => r[0]!.startsWith(" bob") && r.at(-1) === "bob>", "bob's conversation again");
+    pane.press("Escape", "#friends", "Enter");
+    await pane.until((r) => r.some((l) => l.includes("! you are in no group #friends")), "no such group, from the list");
+    expect((await history(alice, "bob")).concat(await history(alice, "dave"))).toEqual([]);
+
+    // /switch to a name that is no contact: the list, asking its address, as typing the name there does.
+    pane.press("Escape");
+    await pane.until(who, "the list");
+    pane.press("dave", "Enter");
+    await pane.until((r) => r[0]!.startsWith(" dave"), "dave again");
+    pane.press("/switch gina", "Enter");
+    let rows = await pane.until((r) => r.at(-1) === "gina's address› 192.168.1.20:20001", "gina's address asked");
+    expect(rows.some((l) => l.includes("gina is not in your contacts. What is gina's address (HOST:PORT)?"))).toBe(true);
+    pane.press("Escape");
+    rows = await pane.until(who, "the list again");
+    expect(rows.some((l) => l.includes("gina"))).toBe(false);
+    pane.press("C-d");
+    expect(await pane.exited()).toBe(0);
+  });
+
+  test("in a small terminal, /help's notes never hide conversations silently: the list says how many more there are", async () => {
+    await using alice = await makeUser("alice");
+    const names = ["ann", "ben", "cal", "dot", "eli", "fay"];
+    for (const [i, name] of names.entries()) expect((await alice.cli(["contacts", "add", name, `127.0.0.1:${20101 + i}`])).exitCode).toBe(0);
+    await using pane = openPane("small", cliCommand(["chat", "--hidden", "--quiet", "--home", alice.home]), { cols: 100, rows: 30 });
+    await pane.until((r) => who(r) && r.some((l) => / 6 fay /.test(l)), "the list of six");
+    pane.resize(60, 16);
+    pane.press("/help", "Enter");
+    let rows = await pane.until((r) => r.some((l) => l.startsWith("NAME, Enter")), "the list's help");
+    const shown = names.filter((n) => rows.some((l) => new RegExp(`^.\\d ${n} `).test(l)));
+    const more = rows.find((l) => /^ {2}↓ \d+ more/.test(l));
+    expect(more).toBe(`  ↓ ${names.length - shown.length} more · Esc hides the notes`);
+    // Down to the last: it shows, and the rows above it are counted.
+    pane.press(...Array<string>(5).fill("Down"));
+    rows = await pane.until((r) => r.some((l) => /^›6 fay /.test(l)), "fay selected");
+    expect(rows.some((l) => /^ {2}↑ \d+ more/.test(l))).toBe(true);
+    pane.press("Escape");
+    rows = await pane.until((r) => !r.some((l) => l.startsWith("NAME, Enter")), "the notes gone");
+    expect(names.every((n) => rows.some((l) => new RegExp(`^.\\d ${n} `).test(l)))).toBe(true);
+    pane.press("C-d");
+    expect(await pane.exited()).toBe(0);
+  });
+
   test("unfocused, a message rings the bell and asks for a desktop notification; --quiet does neither; `p2pchat` alone opens the list", async () => {
     await using alice = await makeUser("alice");
     await using carol = await makeUser("carol");

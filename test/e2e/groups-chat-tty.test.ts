@@ -4,6 +4,7 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { cliCommand } from "../helpers/cli.ts";
 import { introduce, makeUser } from "../helpers/serve.ts";
+import { openPane, stopTmux } from "../helpers/tmux.ts";
 
 setDefaultTimeout(60_000);
 
@@ -32,6 +33,7 @@ async function until(pane: string, what: (rows: string[]) => boolean, label: str
 
 afterAll(() => {
   if (TMUX) Bun.spawnSync([TMUX, "-L", socket, "kill-server"], { stderr: "ignore" });
+  stopTmux();
 });
 
 describe.skipIf(!TMUX)("a group on the terminal chat", () => {
@@ -83,5 +85,66 @@ describe.skipIf(!TMUX)("a group on the terminal chat", () => {
     tmux("send-keys", "-t", pane, "-l", "/quit");
     tmux("send-keys", "-t", pane, "Enter");
     await until(pane, (r) => r.some((l) => l === "EXIT=0"), "exit 0");
+  });
+
+  test("a group's unread count and its \"new since you last read\" line survive a restart, as a contact's do", async () => {
+    await using alice = await makeUser("alice");
+    await using bob = await makeUser("bob");
+    await introduce(alice, bob);
+    const aliceServe = await alice.serve();
+    const bobServe = await bob.serve();
+    for (const deadline = Date.now() + 20_000; (await alice.cli(["group", "create", "friends", "--with", "bob"])).exitCode !== 0; await Bun.sleep(100)) {
+      if (Date.now() > deadline) throw new Error("alice never learned bob's key");
+    }
+    await bobServe.waitFor(/you were added to #friends/);
+    const who = (rows: string[]) => rows.at(-1)?.startsWith("Who do you want to talk to? ›") ?? false;
+    const row = (rows: string[]) => rows.find((l) => /#friends/.test(l)) ?? "";
+    const chat = () => openPane("unread", cliCommand(["chat", "--quiet", "--home", alice.home]), { cols: 100, rows: 30 });
+
+    // Read everything there is (the group's own events), then leave.
+    {
+      await using pane = chat();
+      await pane.until(who, "the list");
+      pane.type("#friends");
+      pane.press("Enter");
+      await pane.until((r) => r.some((l) => l.includes("group #friends:")), "the group open");
+      pane.press("C-d");
+      expect(await pane.exited()).toBe(0);
+    }
+    for (const text of ["one", "two"]) bobServe.type(`@#friends ${text}`);
+    await aliceServe.waitFor(/#friends bob: two/);
+    {
+      await using pane = chat();
+      const rows = await pane.until((r) => who(r) && /\(2\)/.test(row(r)), "#friends (2) in the list");
+      expect(row(rows)).toMatch(/^ 2 #friends\s+\(2\)/);
+      pane.type("#friends");
+      pane.press("Enter");
+      const open = await pane.until((r) => r.some((l) => l.includes("new since you last read")), "the read line");
+      const at = open.findIndex((l) => l.includes("new since you last read"));
+      expect(open.slice(at + 1).filter((l) => l.includes("bob:")).map((l) => l.replace(/^\[\d\d:\d\d\] /, ""))).toEqual(["bob: one", "bob: two"]);
+      pane.press("C-d");
+      expect(await pane.exited()).toBe(0);
+    }
+    // Read: nothing after a restart of the node itself; one more is one.
+    expect(await aliceServe.stop()).toBe(0);
+    {
+      await using pane = chat();
+      await pane.until((r) => r.at(-1)?.startsWith("? Do you want to be discovered?") ?? false, "the discoverable question");
+      pane.press("n", "Enter");
+      const rows = await pane.until((r) => who(r) && row(r) !== "", "the list");
+      expect(row(rows)).not.toMatch(/\(\d+\)/);
+      pane.press("C-d");
+      expect(await pane.exited()).toBe(0);
+    }
+    const again = await alice.serve();
+    bobServe.type("@#friends three");
+    await again.waitFor(/#friends bob: three/);
+    {
+      await using pane = chat();
+      const rows = await pane.until((r) => who(r) && /\(1\)/.test(row(r)), "#friends (1)");
+      expect(row(rows)).toMatch(/#friends\s+\(1\)/);
+      pane.press("C-d");
+      expect(await pane.exited()).toBe(0);
+    }
   });
 });

@@ -47,6 +47,21 @@ describe.skipIf(!TMUX)("chat's questions on a terminal", () => {
     expect(pane.screen()).toEqual(["✔ Do you want to be discovered? (Y/n) › yes", "EXIT=0"]);
   });
 
+  test("keys typed ahead of the discoverable answer, in one go, reach the view in order: the contact opens and the message is written", async () => {
+    await using eve = await makeUser("eve");
+    await using alice = await makeUser("alice");
+    await introduce(eve, alice);
+    await using pane = openPane("ahead", cliCommand(["chat", "--quiet", "--home", eve.home]));
+    await pane.until(asking("Do you want to be discovered?"), "the discoverable question");
+    pane.press("n", "Enter", "alice", "Enter", "typeahead msg", "Enter");
+    const rows = await pane.until((r) => r.some((l) => /\] eve: typeahead msg\b/.test(l)), "the message in alice's conversation");
+    expect(rows.at(-1)).toBe("alice>");
+    pane.press("C-d");
+    expect(await pane.exited()).toBe(0);
+    const sent = JSON.parse((await eve.cli(["history", "alice", "--json"])).stdout) as { text: string; direction: string }[];
+    expect(sent.map((e) => [e.direction, e.text])).toEqual([["out", "typeahead msg"]]);
+  });
+
   test("a new name: its address typed in the view (the example and a typo refused first) is saved, and the message is delivered", async () => {
     await using alice = await makeUser("alice");
     await using carol = await makeUser("carol");

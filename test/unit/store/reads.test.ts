@@ -3,7 +3,8 @@
 // older database whose messages all count as read.
 import { describe, expect, test } from "bun:test";
 import { openStore, parseDbUrl } from "../../../src/store/open.ts";
-import type { IncomingMessage, Store } from "../../../src/store/store.ts";
+import type { GroupMessageRow, IncomingMessage, Store } from "../../../src/store/store.ts";
+import { groupMessageUuid } from "../../../src/protocol/group-codec.ts";
 import type { PeerId } from "../../../src/protocol/peer-id.ts";
 import { createOriginalTables, createTestDb, dialects } from "../../helpers/databases.ts";
 
@@ -49,6 +50,51 @@ for (const dialect of dialects) {
         await store.write({ incoming: [incoming(CAROL, "carol", 2, t + 5)], at: t + 5 });
         expect(await counts(store)).toEqual({ bob: 1, carol: 1, dave: 0 });
         expect(await store.markRead("dave")).toBe(0);
+      } finally {
+        await store.close();
+      }
+    });
+
+    test("a group's mark ('#alias'): others' shown messages after it are unread, ours never; never back; the same after reopening", async () => {
+      await using db = await createTestDb(dialect);
+      let store = await openStore(parseDbUrl(db.url));
+      const G = "00112233445566778899aabbccddeeff";
+      const [ME, BOB_KEY] = ["aa".repeat(32), "bb".repeat(32)];
+      const row = (author: string, seq: number, pos: number | null): GroupMessageRow => ({
+        group: G, author, seq, id: groupMessageUuid(G, author, seq), kind: 0, body: `${author.slice(0, 2)} ${seq}`, sig: "5a".repeat(64), created: 1000 + seq, received: 2000 + seq, pos,
+      });
+      try {
+        await store.addContact({ name: "bob", host: "127.0.0.1", port: 1, peerId: BOB });
+        await store.write({
+          at: 0,
+          groups: [{
+            groups: [{ id: G, alias: "club", name: "club", creator: BOB_KEY, selfKey: ME, state: "member", createdAt: 1000, joinedAt: 1000 }],
+            members: [
+              { group: G, author: BOB_KEY, peerId: BOB, name: "bob", addedSeq: 0, until: null, gone: null, contig: 3 },
+              { group: G, author: ME, peerId: CAROL, name: "me", addedSeq: 1, until: null, gone: null, contig: 1 },
+            ],
+            // bob's 1 and 2 shown, his 4 waiting for 3; ours shown.
+            messages: [row(BOB_KEY, 1, 1), row(BOB_KEY, 2, 2), row(ME, 1, 3), row(BOB_KEY, 4, null)],
+          }],
+        });
+        expect(await counts(store)).toEqual({ bob: 0, "#club": 2 });
+        expect(await store.markRead("#club", groupMessageUuid(G, BOB_KEY, 1))).toBe(1);
+        expect(await store.markRead("#club", groupMessageUuid(G, BOB_KEY, 1))).toBe(1);
+        // Not shown yet: no position to move to.
+        expect(await store.markRead("#club", groupMessageUuid(G, BOB_KEY, 4))).toBe(1);
+        await store.close();
+
+        store = await openStore(parseDbUrl(db.url));
+        expect(await counts(store)).toEqual({ bob: 0, "#club": 1 });
+        // Our own message read: bob's before it are too.
+        expect(await store.markRead("#club", groupMessageUuid(G, ME, 1))).toBe(0);
+        await store.write({ at: 0, groups: [{ messages: [row(BOB_KEY, 3, 4)], shown: [{ group: G, author: BOB_KEY, seq: 4, pos: 5 }] }] });
+        expect(await counts(store)).toEqual({ bob: 0, "#club": 2 });
+        expect(await store.markRead("#club", groupMessageUuid(G, BOB_KEY, 2))).toBe(2);
+        expect(await store.markRead("#club")).toBe(0);
+        // A contact's marks are untouched by the group's.
+        await store.write({ incoming: [incoming(BOB, "bob", 1, 1_700_000_000_000)], at: 1_700_000_000_000 });
+        expect(await counts(store)).toEqual({ bob: 1, "#club": 0 });
       } finally {
         await store.close();
       }

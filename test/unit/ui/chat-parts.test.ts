@@ -3,6 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import type { PeerRequest } from "../../../src/control/api.ts";
 import type { PeerId } from "../../../src/protocol/peer-id.ts";
+import { stripAnsi } from "../../../src/ui/colors.ts";
 import { Completer } from "../../../src/ui/complete.ts";
 import { LineEditor, parseKeys } from "../../../src/ui/input.ts";
 import { listLayout, listRows, picks, requestName, type ListData } from "../../../src/ui/list-view.ts";
@@ -39,6 +40,24 @@ describe("keys of the full-screen chat", () => {
     expect(parseKeys("a\x1b[<64;100;50Mb").keys).toEqual([{ kind: "text", text: "a" }, { kind: "wheel-up" }, { kind: "text", text: "b" }]);
     // A lone Esc waits: the terminal layer decides, after a moment, that it was the key.
     expect(parseKeys("\x1b")).toEqual({ keys: [], rest: "\x1b" });
+  });
+
+  test("Esc typed just before a key that Alt does not bind is Esc, then the key (Esc `dave` Enter, Esc `#friends`)", () => {
+    const esc = { kind: "escape" } as const;
+    expect(parseKeys("\x1bdave\r").keys).toEqual([esc, { kind: "text", text: "dave" }, { kind: "enter" }]);
+    expect(parseKeys("\x1b#friends\r").keys).toEqual([esc, { kind: "text", text: "#friends" }, { kind: "enter" }]);
+    expect(parseKeys("\x1bd").keys).toEqual([esc, { kind: "text", text: "d" }]);
+    // A bound letter with more text behind it in the same read was typed after Esc too.
+    expect(parseKeys("\x1balice\r").keys).toEqual([esc, { kind: "text", text: "alice" }, { kind: "enter" }]);
+    expect(parseKeys("\x1bbob").keys).toEqual([esc, { kind: "text", text: "bob" }]);
+    expect(parseKeys("\x1bOscar").keys).toEqual([esc, { kind: "text", text: "Oscar" }]);
+    // Alone, bound keys keep their meaning; Alt-digits always do (Alt-2 then text typed at once).
+    expect(parseKeys("\x1ba").keys).toEqual([{ kind: "next-unread" }]);
+    expect(parseKeys("\x1bb\x1bf").keys).toEqual([{ kind: "word-left" }, { kind: "word-right" }]);
+    expect(parseKeys("\x1b2abc").keys).toEqual([{ kind: "alt-digit", digit: 2 }, { kind: "text", text: "abc" }]);
+    expect(parseKeys("\x1b\rx").keys).toEqual([{ kind: "newline" }, { kind: "text", text: "x" }]);
+    expect(parseKeys("\x1bOA\x1bO").keys).toEqual([{ kind: "up" }]);
+    expect(parseKeys("\x1bOA\x1bO").rest).toBe("\x1bO");
   });
 
   test("the editor: Alt-Enter breaks the line, Ctrl-N/Ctrl-P recall as ↓/↑ do", () => {
@@ -133,6 +152,25 @@ describe("the conversations list and the status line", () => {
     const rows = listRows(many, 25, 40, 8, []);
     expect(rows.some((r) => r.startsWith("›  c25"))).toBe(true);
     expect(rows.every((r) => Bun.stringWidth(r) <= 40)).toBe(true);
+  });
+
+  test("rows the notes leave no room for are said, never cut silently; the selected row stays", () => {
+    const six: ListData = { ...data, requests: [], conversations: ["ann", "bob", "cat", "dan", "eve", "fay"].map((name) => ({ name, unread: 0, last: null })) };
+    const help = Array.from({ length: 7 }, (_, i) => `help ${i}`).join("\n");
+    // 13 rows: the notes' share (a page of them under a blank row) leaves 6 to the list.
+    let rows = listRows(six, 0, 60, 13, [help]).map(stripAnsi);
+    expect(rows.slice(0, 6)).toEqual(["Conversations", expect.stringMatching(/^›1 ann /), expect.stringMatching(/^ 2 bob /), expect.stringMatching(/^ 3 cat /), expect.stringMatching(/^ 4 dan /), "  ↓ 2 more · Esc hides the notes"]);
+    expect(rows.slice(6, 8)).toEqual(["", "help 0"]);
+    // The last one selected: it shows, and what is above is said.
+    rows = listRows(six, 5, 60, 13, [help]).map(stripAnsi);
+    expect(rows.slice(0, 7)).toEqual(["  ↑ 2 more · Esc hides the notes", expect.stringMatching(/^ 2 bob /), expect.stringMatching(/^ 3 cat /), expect.stringMatching(/^ 4 dan /), expect.stringMatching(/^ 5 eve /), expect.stringMatching(/^›6 fay /), ""]);
+    // In the middle of a long list: both.
+    const many: ListData = { ...data, requests: [], conversations: Array.from({ length: 30 }, (_, i) => ({ name: `c${i}`, unread: 0, last: null })) };
+    rows = listRows(many, 14, 40, 8, []).map(stripAnsi);
+    expect(rows[0]).toBe("  ↑ 11 more");
+    expect(rows.at(-1)).toBe("  ↓ 14 more");
+    expect(rows.some((r) => r.startsWith("›  c14"))).toBe(true);
+    expect(rows).toHaveLength(8);
   });
 
   test("the unread column is as wide as the widest count", () => {

@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { EventEmitter } from "node:events";
 import { stripAnsi } from "../../../src/ui/colors.ts";
-import { askConfirm, askText, PromptError } from "../../../src/ui/prompt.ts";
+import { askConfirm, askText, PromptError, takeTypedAhead } from "../../../src/ui/prompt.ts";
 
 /** A terminal's two ends: keys go in with `type`, everything written is kept. */
 function terminal(columns = 80) {
@@ -80,6 +80,18 @@ describe("askText", () => {
     t.type("bob\r10.0.0.1:5\r");
     expect(await first).toBe("bob");
     expect(await askText("Address?", t.streams)).toBe("10.0.0.1:5");
+  });
+
+  test("after the last question, what was typed ahead (and a sequence cut off) is kept for the chat, once", async () => {
+    const t = terminal();
+    const answer = askConfirm("Do you want to be discovered?", { ...t.streams, initial: true });
+    t.type("n\ralice\rtypeahead msg\r\x1b[");
+    expect(await answer).toBe(false);
+    expect(takeTypedAhead()).toEqual({
+      keys: [{ kind: "text", text: "alice" }, { kind: "enter" }, { kind: "text", text: "typeahead msg" }, { kind: "enter" }],
+      rest: "\x1b[",
+    });
+    expect(takeTypedAhead()).toEqual({ keys: [], rest: "" });
   });
 
   test("a question too wide for the terminal gets a row of its own", async () => {
