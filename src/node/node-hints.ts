@@ -164,7 +164,7 @@ export class NodeHints {
       await this.node.opts.store.saveAddresses(known.name, addresses);
       await this.node.opts.store.updateContact(known.name, { inviteToken: inv.token, ...(inv.dkey ? { dkey: inv.dkey } : {}), ...(inv.relays?.length ? { relays: inv.relays } : {}) });
       const c = (await this.node.contacts.refresh(known.name)) ?? known;
-      await this.node.peers.relink(c, () => this.node.contacts.byName(c.name));
+      await this.node.peers.relink(c, inv.token, () => this.node.contacts.byName(c.name));
       return { contact: c, renamed: false, known: true };
     }
     const wanted = name ?? inv.name;

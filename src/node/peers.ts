@@ -150,11 +150,12 @@ export class Peers implements LinkHandler {
    * let a dial in flight end, and if the link it is on did not present that
    * token, close it (as a node that stops does) and dial again.
    */
-  async relink(contact: Contact, fresh: () => Contact | undefined): Promise<void> {
+  async relink(contact: Contact, token: string, fresh: () => Contact | undefined): Promise<void> {
     const deadline = Date.now() + RELINK_WAIT_MS;
     while (this.dialer.isDialing(contact.name) && !this.linkTo(contact) && Date.now() < deadline) await Bun.sleep(20);
     const link = this.linkTo(contact);
-    if (link && ctxOf(link).presented !== (fresh() ?? contact).inviteToken) {
+    // (Not the contact's token now: a link that presented it has spent it already.)
+    if (link && ctxOf(link).presented !== token) {
       link.refuse("SHUTDOWN", "presenting a new invite");
       while ((this.linkTo(contact) || this.dialer.isDialing(contact.name)) && Date.now() < deadline) await Bun.sleep(20);
     }
