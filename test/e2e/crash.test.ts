@@ -4,7 +4,7 @@
 import { expect, test, setDefaultTimeout } from "bun:test";
 import { SQL } from "bun";
 import { join } from "node:path";
-import { introduce, makeUser, type ServeProcess, type User } from "../helpers/serve.ts";
+import { introduce, makeUser, said, type ServeProcess, type User } from "../helpers/serve.ts";
 
 // Processes and TLS links take time on a loaded machine (bun applies a
 // preload's default timeout to the first file only, so each file sets it).
@@ -61,14 +61,6 @@ async function expectExactlyOnceInOrder(alice: User, bob: User): Promise<void> {
 }
 
 /** Where the kill landed goes with a failure only: `bun test` prints nothing else. */
-async function said(where: string, check: Promise<void>): Promise<void> {
-  try {
-    await check;
-  } catch (err) {
-    if (err instanceof Error) err.message = `${where}: ${err.message}`;
-    throw err;
-  }
-}
 
 /**
  * Somewhere in the first third, different each run: a kill can land anywhere.

@@ -1,20 +1,9 @@
 // Groups from the command line, as people run them: serves in processes of
 // their own, and group, send, chat, history and search attached to them.
 import { expect, setDefaultTimeout, test } from "bun:test";
-import { introduce, makeUser, type User } from "../helpers/serve.ts";
+import { cliUntilOk as until, introduce, makeUser } from "../helpers/serve.ts";
 
 setDefaultTimeout(60_000);
-
-/** Runs `args` until it exits 0 (a condition with no event to wait on: the peers' keys arrive with their links). */
-async function until(user: User, args: string[], what: string, timeoutMs = 20_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await user.cli(args);
-    if (r.exitCode === 0) return r.stdout;
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}: ${r.stderr}`);
-    await Bun.sleep(100);
-  }
-}
 
 test("group create, list, send, chat, history, search, members, remove, leave, and the mistakes people make", async () => {
   await using alice = await makeUser("alice");

@@ -5,7 +5,7 @@
 import { expect, setDefaultTimeout, test } from "bun:test";
 import { SQL } from "bun";
 import { join } from "node:path";
-import { introduce, makeUser, type ServeProcess, type User } from "../helpers/serve.ts";
+import { introduce, makeUser, said, type ServeProcess, type User } from "../helpers/serve.ts";
 
 setDefaultTimeout(120_000);
 
@@ -113,12 +113,3 @@ test("kill -9 of the member it catches up from (the only one online): after its 
   await said(`carol was killed with bob holding ${atKill} of ${2 * N}`, expectAllOnceInOrder(bob, alice, carol));
 });
 
-/** Where a kill landed, said only when the check after it fails (bun test prints results, not chatter). */
-async function said(where: string, check: Promise<void>): Promise<void> {
-  try {
-    await check;
-  } catch (err) {
-    if (err instanceof Error) err.message = `${where}: ${err.message}`;
-    throw err;
-  }
-}

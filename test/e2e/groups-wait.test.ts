@@ -2,19 +2,9 @@
 // members hold the messages and who is not linked, not "still pending";
 // the words for a group of one and of two.
 import { expect, setDefaultTimeout, test } from "bun:test";
-import { introduce, makeUser, type User } from "../helpers/serve.ts";
+import { cliUntilOk as until, introduce, makeUser } from "../helpers/serve.ts";
 
 setDefaultTimeout(60_000);
-
-async function until(user: User, args: string[], what: string, timeoutMs = 20_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await user.cli(args);
-    if (r.exitCode === 0) return r.stdout;
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}: ${r.stderr}`);
-    await Bun.sleep(100);
-  }
-}
 
 test("a piped chat to a group with a member offline: delivered to 1 of 2, naming who is not linked; send to groups of one and two", async () => {
   await using alice = await makeUser("alice");

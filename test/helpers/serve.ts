@@ -144,3 +144,24 @@ export async function spawnServe(args: string[], env: Record<string, string | un
   await handle.waitFor(/^ready: /);
   return handle;
 }
+
+/** Runs `args` until it exits 0 (a condition with no event to wait on: the peers' keys arrive with their links). */
+export async function cliUntilOk(user: User, args: string[], what: string, timeoutMs = 20_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await user.cli(args);
+    if (r.exitCode === 0) return r.stdout;
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}: ${r.stderr}`);
+    await Bun.sleep(100);
+  }
+}
+
+/** Awaits `check`; when it fails, its message starts with `where` (where a kill landed, say): said only on failure. */
+export async function said(where: string, check: Promise<void>): Promise<void> {
+  try {
+    await check;
+  } catch (err) {
+    if (err instanceof Error) err.message = `${where}: ${err.message}`;
+    throw err;
+  }
+}
