@@ -151,6 +151,21 @@ for (const dialect of dialects) {
       }
     });
 
+    test("a pin claims only the messages to that name no identity holds yet; another identity's stay its own", async () => {
+      await withStore(dialect, async (store) => {
+        await store.addContact({ name: "bob", host: "127.0.0.1", port: 20001 });
+        const t = Date.now();
+        const toBob = { ...outgoing("bob", "for the bob we pinned before", t), peerId: BOB };
+        const unclaimed = outgoing("bob", "written before any pin", t + 1);
+        await store.write({ outgoing: [toBob, unclaimed], at: t });
+        // The name is pinned (again) on a link we dialed: to carol's identity this time.
+        await store.write({ claims: [{ name: "bob", peerId: CAROL }], at: t + 2 });
+        expect((await store.pendingFor({ name: "bob", peerId: CAROL }, 0, 10)).map((m) => m.body)).toEqual(["written before any pin"]);
+        expect((await store.pendingFor({ name: "bob", peerId: BOB }, 0, 10)).map((m) => m.body)).toEqual(["for the bob we pinned before"]);
+        expect(await store.pendingFor(BOB_UNPINNED, 0, 10)).toEqual([]);
+      });
+    });
+
     test("a redelivered message is stored once, per sender", async () => {
       await withStore(dialect, async (store) => {
         const t = Date.now();
