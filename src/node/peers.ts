@@ -313,7 +313,7 @@ export class Peers implements LinkHandler {
 
   /** Dials an unpinned contact and waits, a while, until the dial pinned it to someone or gave up. */
   private async confirm(contact: Contact): Promise<void> {
-    log.debug(`a stranger knocked from ${contact.name}'s address (${formatHostPort(contact.host, contact.port)}): dialing it there to see who answers`);
+    log.debug(`a stranger points at ${contact.name}'s address (${formatHostPort(contact.host, contact.port)}): dialing it there to see who answers`);
     this.dial(contact);
     const deadline = Date.now() + CONFIRM_WAIT_MS;
     // (No event says "this round ended": the dialer's state is looked at, as relink does.)
