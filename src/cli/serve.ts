@@ -10,6 +10,7 @@ import { SendMarks } from "../ui/serve-marks.ts";
 import { local } from "./context.ts";
 import { globalArgs } from "./globals.ts";
 import { reachArgs, reachOptions } from "./reach-args.ts";
+import { linkKnobs } from "./link-knobs.ts";
 import { logOutputTo } from "./log-file.ts";
 import { runCommandLine } from "./serve-input.ts";
 import { inputLines } from "./input-lines.ts";
@@ -46,6 +47,7 @@ export default defineCommand({
         legacyPort,
         command: "serve",
         reach: reachOptions(args, l.config, rawArgs),
+        limits: linkKnobs(process.env),
       });
     } catch (err) {
       await store.close().catch(() => {});

@@ -1,8 +1,10 @@
 // The running node's view of the address book: cached for the checks that
 // run on every connection, written through the store, reloaded on change.
+import type { Hello } from "../protocol/messages.ts";
 import type { PeerId } from "../protocol/peer-id.ts";
 import type { Contact, Store } from "../store/store.ts";
 import { childLogger } from "../log.ts";
+import { parseHostPort } from "./address.ts";
 import type { NodeEvent } from "./events.ts";
 
 const log = childLogger("node");
@@ -50,6 +52,25 @@ export class Contacts {
 
   byPeer(peerId: PeerId): Contact | undefined {
     return this.peers.get(peerId);
+  }
+
+  /**
+   * The unpinned contact whose typed address a stranger's knock points at:
+   * it dials from that host and announces that port, or its hello lists that
+   * address. It may be that contact; only a dial of ours there can tell.
+   */
+  unpinnedAt(from: string, hello: Pick<Hello, "port" | "addrs">): Contact | undefined {
+    const said: { host: string; port: number }[] = [{ host: from, port: hello.port }];
+    for (const text of hello.addrs ?? []) {
+      try {
+        said.push(parseHostPort(text));
+      } catch {
+        // not an address: nothing to match
+      }
+    }
+    const at = new Set(said.filter((a) => a.port > 0).map((a) => `${normalizeHost(a.host)} ${a.port}`));
+    const typed = (c: Contact) => [c, ...c.addresses.filter((a) => a.source === "typed")].some((a) => at.has(`${normalizeHost(a.host)} ${a.port}`));
+    return this.all().find((c) => !c.peerId && !c.blocked && !c.legacy && typed(c));
   }
 
   /**

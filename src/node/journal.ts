@@ -94,6 +94,7 @@ export class Journal {
    * before queued status marks (sent, delivered, unsent): outbox reads are
    * ordered by their cursor, not by those, and a sender streaming thousands
    * of messages a second must not wait for its acks' bookkeeping to read more.
+   * A read whose answer depends on those marks uses settled().
    */
   read<T>(fn: () => Promise<T>): Promise<T> {
     if (!isStatusOnly(this.current)) this.seal();
@@ -107,13 +108,23 @@ export class Journal {
     });
   }
 
-  /** Resolves once everything queued so far is committed (status marks too). */
-  drain(): Promise<void> {
+  /**
+   * Runs `fn` once everything queued so far is committed, status marks too.
+   * For a decision that depends on them: whether a peer is owed messages
+   * right after its link closed must see the link's in-flight messages
+   * pending again (`unsent`), or nobody redials and they wait for a restart.
+   */
+  settled<T>(fn: () => Promise<T>): Promise<T> {
     this.seal();
-    return new Promise<void>((resolve) => {
-      this.jobs.push({ kind: "read", run: async () => resolve() });
+    return new Promise<T>((resolve, reject) => {
+      this.jobs.push({ kind: "read", run: () => fn().then(resolve, reject) });
       this.kick();
     });
+  }
+
+  /** Resolves once everything queued so far is committed (status marks too). */
+  drain(): Promise<void> {
+    return this.settled(async () => {});
   }
 
   close(): void {

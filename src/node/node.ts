@@ -238,13 +238,17 @@ export class ChatNode {
     return this.reach.addresses();
   }
 
-  /** Whether messages to `name` wait (worth dialing it). */
+  /**
+   * Whether messages to `name` wait (worth dialing it). Read after every
+   * queued write: a link that just closed has queued its in-flight messages
+   * back to pending, and they are owed as much as those never sent.
+   */
   async owes(name: string): Promise<boolean> {
     const c = this.contacts.byName(name);
     if (!c) return false;
     if (this.groups.owes(c)) return true;
     const to = this.recipientOf(c);
-    return (await this.journal.read(() => this.opts.store.pendingFor(to, 0, 1))).length > 0;
+    return (await this.journal.settled(() => this.opts.store.pendingFor(to, 0, 1))).length > 0;
   }
 
   /** Discoverable: listen, and dial every contact (to deliver what we owe and be told what they hold). Hidden: neither. */

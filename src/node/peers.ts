@@ -89,6 +89,8 @@ const newCtx = (contact: Contact | null, target: Target | null = null): LinkCtx 
 
 /** How long a relink waits for the old link to close before dialing anyway. */
 const RELINK_WAIT_MS = 5_000;
+/** How long a knock from an unpinned contact's address waits for our dial there (then it is a request, and the dial may still pin it). */
+const CONFIRM_WAIT_MS = 5_000;
 
 export class Peers implements LinkHandler {
   /** The adopted link of each peer (a contact's or a request's). */
@@ -271,6 +273,18 @@ export class Peers implements LinkHandler {
       } else if (hello.invite && hello.caps.includes(INVITE_ANSWER_CAP) && !ctx.contact.blocked) {
         link.sendInviteAnswer("admitted"); // a contact already: the token changes nothing
       }
+      if (!ctx.contact && !link.via) {
+        // The seed's way: each typed the other's address, nobody's id. A knock
+        // pointing at where we saved an unpinned contact is worth our own dial
+        // there: what answers is pinned, as on any dial of ours, and when it
+        // is this peer, the peer is that contact. Its word alone proves nothing.
+        const typed = this.d.contacts.unpinnedAt(link.remoteHost, hello);
+        if (typed) {
+          await this.confirm(typed);
+          ctx.contact = this.d.contacts.byPeer(peerId) ?? null;
+          if (link.state !== "deciding") return; // closed meanwhile
+        }
+      }
       if (!ctx.contact) {
         if (this.d.contactsOnly) {
           log.debug(`refused ${JSON.stringify(hello.name)} (${peerId}) from ${link.remoteHost}: not a contact (--contacts-only)`);
@@ -295,6 +309,15 @@ export class Peers implements LinkHandler {
     if (ctx.contact?.blocked) return link.refuse("SHUTDOWN", SHUTDOWN_REASON, true, "blocked");
     if (!this.d.discoverable()) return link.refuse("HIDDEN", "this peer is not discoverable now");
     this.adopt(link, hello);
+  }
+
+  /** Dials an unpinned contact and waits, a while, until the dial pinned it to someone or gave up. */
+  private async confirm(contact: Contact): Promise<void> {
+    log.debug(`a stranger points at ${contact.name}'s address (${formatHostPort(contact.host, contact.port)}): dialing it there to see who answers`);
+    this.dial(contact);
+    const deadline = Date.now() + CONFIRM_WAIT_MS;
+    // (No event says "this round ended": the dialer's state is looked at, as relink does.)
+    while (this.dialer.isDialing(contact.name) && !this.d.contacts.byName(contact.name)?.peerId && Date.now() < deadline) await Bun.sleep(20);
   }
 
   /** One link per peer. A restarted peer (new session) replaces its old link; otherwise both sides keep the link dialed by the smaller id. */

@@ -100,7 +100,15 @@ export class SqliteStore extends SqlStore {
   override async write(batch: WriteBatch): Promise<WriteResult> {
     const want = batch.incoming && batch.incoming.length > 0 ? "FULL" : "NORMAL";
     if (want !== this.synchronous) {
-      await this.sql.unsafe(`PRAGMA synchronous = ${want}`);
+      try {
+        await this.sql.unsafe(`PRAGMA synchronous = ${want}`);
+      } catch (err) {
+        // The one connection is inside another transaction of ours (one that
+        // does not go through the journal, such as saving a peer's addresses
+        // as its link comes up), where the level cannot change: it ends in a
+        // moment, and the journal tries a transient failure again.
+        throw new StoreError("UNAVAILABLE", `the database (${this.location}) is busy: ${(err as Error).message}`, { cause: err });
+      }
       this.synchronous = want;
     }
     return super.write(batch);

@@ -224,8 +224,14 @@ export class Link {
     }
     this.state = "closed";
     s.end();
-    // A peer that never reads keeps our FIN queued: do not wait for it.
-    setTimeout(() => s.terminate(), 2_000).unref();
+    // A peer that never reads keeps our FIN queued: do not wait for it. Bun
+    // (1.4) holds a TLS socket that was ended, on a path that went silent,
+    // about 10 s more even through terminate(): the link is over for us now
+    // (its in-flight messages go back to the queue, the redial is planned).
+    setTimeout(() => {
+      s.terminate();
+      this.onClose();
+    }, 2_000).unref();
   }
 
   /** Closes at once, without a word: for a connection still in TCP/TLS that must make room. */

@@ -52,6 +52,30 @@ describe("home permissions", () => {
     expect(await serve.stop()).toBe(0);
   });
 
+  // Every file p2pchat writes asks for 0600, and SQLite's -wal and -shm
+  // follow the database's mode; the process umask is the layer under those
+  // (a file made without a mode: SQLite's own, one a future version adds).
+  // /proc shows a process's umask (Linux).
+  test.skipIf(process.platform !== "linux")(
+    `a p2pchat process runs with umask 077 whatever it inherits${process.platform !== "linux" ? " (skipped: reads /proc, Linux only)" : ""}`,
+    async () => {
+      await using dir = await tempDir();
+      const h = ["--home", join(dir.path, "alice")];
+      expect((await runCli(["init", ...h, "--name", "alice", "--host", "127.0.0.1", "--port", String(await freePort())])).exitCode).toBe(0);
+      const old = process.umask(0o022); // what most shells give: files 0644
+      let serve;
+      try {
+        serve = await spawnServe(h);
+      } finally {
+        process.umask(old);
+      }
+      await using running = serve;
+      const status = await Bun.file(`/proc/${running.proc.pid}/status`).text();
+      expect(/^Umask:\s+(\d+)$/m.exec(status)?.[1]).toBe("0077");
+      expect(await running.stop()).toBe(0);
+    },
+  );
+
   test.skipIf(typeof other === "string")(
     `an existing 0755 home with a 0644 database is tightened once, and another user can no longer read it${typeof other === "string" ? ` (skipped: ${other})` : ""}`,
     async () => {

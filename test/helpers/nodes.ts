@@ -9,6 +9,7 @@ import type { LinkLimits } from "../../src/transport/link.ts";
 import type { ReachOptions } from "../../src/node/reach.ts";
 import { formatHostPort } from "../../src/node/address.ts";
 import { createTestDb, type TestDb } from "./databases.ts";
+import { freePort } from "./ports.ts";
 import { tempDir, type TempDir } from "./tmp.ts";
 
 export interface TestNode extends AsyncDisposable {
@@ -45,12 +46,14 @@ export const FAST_RETRY = { baseMs: 50, maxMs: 400, jitter: 0 };
 export async function startNode(name: string, opts: Partial<StartOptions> = {}): Promise<TestNode> {
   const dir: TempDir = await tempDir(`p2pchat-${name}-`);
   const db: TestDb | null = opts.dialect === "mysql" ? await createTestDb("mysql") : null;
-  await initHome(dir.path, { name, host: "127.0.0.1", port: opts.port ?? 0 });
+  // A port known up front (not 0): a restart binds it again, and one from the
+  // ephemeral range might be some outgoing connection's by then (ports.ts).
+  let port = opts.port ?? (await freePort());
+  await initHome(dir.path, { name, host: "127.0.0.1", port });
   const events: NodeEvent[] = [];
   const waiters = new Set<() => void>();
   let node: ChatNode;
   let current = opts;
-  let port = opts.port ?? 0;
 
   const start = async (o: Partial<StartOptions>) => {
     const local = await openLocal({ home: dir.path, db: db?.url });

@@ -5,6 +5,7 @@
 import type { Subprocess } from "bun";
 import { parseRelayUri, type RelayAddress } from "../../src/reach/relay/uri.ts";
 import { cliCommand, cliEnv } from "./cli.ts";
+import { freePort } from "./ports.ts";
 import { tempDir, type TempDir } from "./tmp.ts";
 
 export interface RunningRelay extends AsyncDisposable {
@@ -21,13 +22,8 @@ export type RelayStarter = (extra?: string[]) => Promise<RunningRelay>;
 
 export const STRELAYSRV = Bun.which("strelaysrv");
 
-/** A port free right now on 127.0.0.1 (strelaysrv cannot be told port 0: it announces the port it was given). */
-export async function freePort(): Promise<number> {
-  const l = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = l.port;
-  l.stop(true);
-  return port;
-}
+// strelaysrv cannot be told port 0: it announces the port it was given.
+export { freePort };
 
 /** Resolves with the first line matching `re` on a child's stream (the rest keeps being read, so the child never blocks on a full pipe). */
 function watchLines(stream: ReadableStream<Uint8Array>, re: RegExp, timeoutMs: number, what: string): Promise<RegExpMatchArray> {

@@ -1,8 +1,8 @@
 // `p2pchat serve` as a child process, as a user runs it: its own home, a
 // ready line to wait for, stdin to type into, signals to stop or kill it.
 import type { Subprocess } from "bun";
-import { createServer } from "node:net";
 import { cliCommand, cliEnv, runCli, type CliResult } from "./cli.ts";
+import { freePort } from "./ports.ts";
 import { tempDir, type TempDir } from "./tmp.ts";
 
 export interface ServeProcess extends AsyncDisposable {
@@ -27,17 +27,7 @@ export interface User extends AsyncDisposable {
   serve(args?: string[], env?: Record<string, string>): Promise<ServeProcess>;
 }
 
-/** A free TCP port on loopback (bound and released; fine for tests). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-}
+export { freePort };
 
 export async function makeUser(name: string, opts: { db?: string } = {}): Promise<User> {
   const dir: TempDir = await tempDir(`p2pchat-${name}-`);

@@ -37,9 +37,23 @@ describe("identity", () => {
     expect(text).toContain(bobId);
     expect(text).toContain(mallory.node.peerId);
     expect(text).toContain(`p2pchat contacts pin bob ${mallory.node.peerId}`);
-    expect((await alice.node.statusOf([id])).get(id)).toBe("pending");
+    // A refusal, not only a warning: the next message is written and a dial
+    // made after it is refused too (a warning that let the link through would
+    // re-pin bob to mallory and deliver it to her).
+    const before = Date.now();
+    const next = await alice.node.send("bob", "and this one too");
+    const bobState = async () => (await alice.node.status()).contacts.find((c) => c.name === "bob")!;
+    const pinnedTo = async () => (await alice.node.book.list()).find((c) => c.name === "bob")?.peerId;
+    // (Or whatever a broken refusal does first: re-pin, deliver.)
+    const settled = async () => ((await bobState()).lastErrorAt ?? 0) > before || (await pinnedTo()) !== bobId || (await alice.node.statusOf([next.id])).get(next.id) !== "pending";
+    await eventually(settled, "a dial after the next message, refused");
+    expect(await bobState()).toMatchObject({ state: "identity changed", mismatch: { expected: bobId, got: mallory.node.peerId } });
+    expect((await alice.node.book.list()).map((c) => [c.name, c.peerId])).toEqual([["bob", bobId]]);
+    expect(await alice.node.statusOf([id, next.id])).toEqual(new Map([[id, "pending"], [next.id, "pending"]]));
+    // The impostor heard nothing: no message, and not even a request (the pin is checked before our hello).
     expect(await mallory.node.session.history({ limit: 10 })).toEqual([]);
-    expect(mallory.events.filter((e) => e.type === "message")).toEqual([]);
+    expect(await mallory.node.book.requests()).toEqual([]);
+    expect(mallory.events.filter((e) => e.type === "message" || e.type === "request")).toEqual([]);
   });
 
   test("trust on first use: an unpinned contact is pinned on first contact, then held to it", async () => {

@@ -2,7 +2,7 @@
 // P2PCHAT_TEST_MYSQL is set.
 import { describe, expect, test } from "bun:test";
 import { openStore, parseDbUrl } from "../../../src/store/open.ts";
-import { StoreError, type IncomingMessage, type OutgoingMessage } from "../../../src/store/store.ts";
+import { StoreError, type IncomingMessage, type OutgoingMessage, type Store } from "../../../src/store/store.ts";
 import type { PeerId } from "../../../src/protocol/peer-id.ts";
 import { createOriginalTables, createTestDb, dialects, withStore } from "../../helpers/databases.ts";
 
@@ -13,6 +13,17 @@ const CAROL = "CAROLCC-CAROLCC-CAROLCC-CAROLCC-CAROLCC-CAROLCC-CAROLCC-CAROLCC" 
 
 function outgoing(peer: string, body: string, created: number): OutgoingMessage {
   return { id: Bun.randomUUIDv7("hex", created), peer, host: "127.0.0.1", port: 20001, body, created };
+}
+
+/** Bob's pending messages read one at a time with the cursor, as an outbox pump reads them. */
+async function pagedOutbox(store: Store): Promise<string[]> {
+  const bodies: string[] = [];
+  for (let after = 0; ; ) {
+    const [m] = await store.pendingFor(BOB_UNPINNED, after, 1);
+    if (!m) return bodies;
+    bodies.push(m.body);
+    after = m.seq;
+  }
 }
 
 function incoming(peerId: PeerId | null, peer: string, id: string, body: string, received: number): IncomingMessage {
@@ -100,6 +111,58 @@ for (const dialect of dialects) {
         expect([...status.values()]).toEqual(["delivered", "delivered", "delivered"]);
         expect(await store.outboxCounts()).toEqual([]);
         expect(await store.resetInFlight()).toBe(0);
+      });
+    });
+
+    test("the outbox goes in the order messages were written, whatever the clock said; its cursor skips none", async () => {
+      await withStore(dialect, async (store) => {
+        await store.addContact({ name: "bob", host: "127.0.0.1", port: 20001 });
+        const t = 1_700_000_000_000;
+        // The clock was stepped back (NTP) before each write: the ids, made
+        // from the clock (UUIDv7), fall while the messages go in order.
+        const bodies = ["first", "second", "third", "fourth"];
+        const written = bodies.map((body, i) => outgoing("bob", body, t - i * 60_000));
+        for (const m of written) await store.write({ outgoing: [m], at: t });
+        expect(written[0]!.id > written[3]!.id).toBe(true);
+        expect((await store.pendingFor(BOB_UNPINNED, 0, 10)).map((m) => m.body)).toEqual(bodies);
+        expect(await pagedOutbox(store)).toEqual(bodies);
+      });
+    });
+
+    test("the original program's pending rows go in the order it wrote them, even when its clock went back", async () => {
+      await using db = await createTestDb(dialect);
+      const userTable = await createOriginalTables(db);
+      await db.admin.unsafe(`INSERT INTO ${userTable} (name, ip, port) VALUES ('bob', '192.168.1.20', '20001')`);
+      await db.admin.unsafe(
+        `INSERT INTO sender (ip, port, name, message, status, time) VALUES
+          ('192.168.1.20', '20001', 'bob', 'first', 'pending', '2023/05/01 10:05:00'),
+          ('192.168.1.20', '20001', 'bob', 'second', 'pending', '2023/05/01 10:00:00'),
+          ('192.168.1.20', '20001', 'bob', 'third', 'pending', '2023/05/01 09:55:00')`,
+      );
+      const store = await openStore(parseDbUrl(db.url));
+      try {
+        const pending = await store.pendingFor(BOB_UNPINNED, 0, 10);
+        expect(pending.map((m) => m.body)).toEqual(["first", "second", "third"]);
+        // Their ids come from those times: they fall.
+        expect(pending[0]!.id > pending[2]!.id).toBe(true);
+        expect(await pagedOutbox(store)).toEqual(["first", "second", "third"]);
+      } finally {
+        await store.close();
+      }
+    });
+
+    test("a pin claims only the messages to that name no identity holds yet; another identity's stay its own", async () => {
+      await withStore(dialect, async (store) => {
+        await store.addContact({ name: "bob", host: "127.0.0.1", port: 20001 });
+        const t = Date.now();
+        const toBob = { ...outgoing("bob", "for the bob we pinned before", t), peerId: BOB };
+        const unclaimed = outgoing("bob", "written before any pin", t + 1);
+        await store.write({ outgoing: [toBob, unclaimed], at: t });
+        // The name is pinned (again) on a link we dialed: to carol's identity this time.
+        await store.write({ claims: [{ name: "bob", peerId: CAROL }], at: t + 2 });
+        expect((await store.pendingFor({ name: "bob", peerId: CAROL }, 0, 10)).map((m) => m.body)).toEqual(["written before any pin"]);
+        expect((await store.pendingFor({ name: "bob", peerId: BOB }, 0, 10)).map((m) => m.body)).toEqual(["for the bob we pinned before"]);
+        expect(await store.pendingFor(BOB_UNPINNED, 0, 10)).toEqual([]);
       });
     });
 
