@@ -4,7 +4,7 @@
 // TLS pin alone does). A hidden node sends and publishes nothing.
 import type { PeerId } from "../protocol/peer-id.ts";
 import type { NewAddress } from "../store/store.ts";
-import { advertised, hostPort } from "../reach/addresses.ts";
+import { advertised, hostPort, reachableFrom, widestScope, type AddressScope } from "../reach/addresses.ts";
 import type { BootstrapNode } from "../reach/dht-bootstrap.ts";
 import { chooseBootstrap, noDhtReason } from "../reach/dht-bootstrap.ts";
 import { DhtClient } from "../reach/dht.ts";
@@ -88,6 +88,11 @@ export class NodeReach {
     return this.key?.z32 ?? null;
   }
 
+  /** Who reads our DHT record: the internet, or (a DHT of one's own on loopback or a LAN) only that far. */
+  private get dhtAudience(): AddressScope {
+    return widestScope(chooseBootstrap(this.opts.dhtBootstrap).map((b) => b.host));
+  }
+
   /** Loads the discovery key and joins the DHT (it answers others even while we are hidden; we publish only when discoverable). */
   async start(): Promise<void> {
     this.key = await loadOrCreateDiscoveryKey(this.node.home).catch((err) => {
@@ -113,7 +118,9 @@ export class NodeReach {
         publish: (r) => dht.publish(r),
         key,
         content: () => {
-          const addresses = this.addresses();
+          // Only what whoever uses this DHT can dial: on the public DHT no LAN
+          // address (nobody there can use one, and it describes our home).
+          const addresses = reachableFrom(this.addresses(), this.dhtAudience);
           const relays = this.relayUris();
           return addresses.length > 0 || relays.length > 0 ? { peerId: this.node.peerId, addresses, relays } : null;
         },
