@@ -64,11 +64,6 @@ export class NetWatch {
 
   constructor(private readonly o: NetWatchOptions) {}
 
-  /** The state last reported (or read at start). */
-  get state(): NetState | null {
-    return this.reported;
-  }
-
   /** Reads the state once (the baseline: no report for it), then polls. */
   async start(): Promise<void> {
     if (this.poll || this.stopped) return;
