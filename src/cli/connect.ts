@@ -69,7 +69,7 @@ export async function withNode<T>(command: string, fn: (api: NodeApi) => Promise
   let api: NodeApi | null = await ControlClient.connect(l.home);
   if (!api) {
     try {
-      api = new LocalApi(await startNode(l, { command, discoverable: false, maintenance: false, reach: { lan: false, upnp: false, dht: false } }), { ownsNode: true });
+      api = new LocalApi(await startNode(l, { command, discoverable: false, maintenance: false, transient: true, reach: { lan: false, upnp: false, dht: false } }), { ownsNode: true });
     } catch (err) {
       api = await attachAfterAll(l, err);
     }

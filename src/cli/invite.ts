@@ -21,10 +21,10 @@ export default defineCommand({
   async run({ args }) {
     const uses = parseCount("--uses", args.uses, 1, 1, 1000);
     const expiresMs = parseDuration("--expires", args.expires, WEEK);
-    const { text, invite } = await withNode("invite", (api) => api.createInvite({ uses, expiresMs }));
+    const { text, invite, verdict } = await withNode("invite", (api) => api.createInvite({ uses, expiresMs }));
     if (args.json) {
       process.stdout.write(JSON.stringify(
-          { invite: text, name: invite.name, peerId: invite.peerId, addresses: invite.addresses, discoveryKey: invite.dkey ?? null, relays: invite.relays ?? [], uses, expires: invite.expires },
+          { invite: text, name: invite.name, peerId: invite.peerId, addresses: invite.addresses, discoveryKey: invite.dkey ?? null, relays: invite.relays ?? [], uses, expires: invite.expires, reach: verdict ?? null },
           null,
           2,
         ) + "\n");
@@ -42,5 +42,10 @@ export default defineCommand({
       colors.dim(`Give this line to a friend: \`p2pchat add <line>\` adds you, and your node adds ${who} as a contact (until ${formatDateTime(invite.expires)}).\n`) +
         colors.dim(`It is not a secret of your identity: whoever reads it can at most knock as a request once it is used up or expired.\n`),
     );
+    // Where you stand: whether the friend can reach the addresses it carries at all.
+    if (verdict) {
+      const paint = verdict.reach === "direct" || verdict.reach === "relay" ? colors.dim : colors.yellow;
+      process.stderr.write(verdict.lines.map((l) => paint(l) + "\n").join(""));
+    }
   },
 });

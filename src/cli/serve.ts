@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { ControlServer } from "../control/server.ts";
 import { LocalApi } from "../control/local.ts";
-import { parseHost, parseListenPort } from "../node/address.ts";
+import { formatHostPort, parseHost, parseListenPort } from "../node/address.ts";
 import { advertisedAddress, openLocalStore } from "../node/local.ts";
 import { ChatNode } from "../node/node.ts";
 import { logger } from "../log.ts";
@@ -85,13 +85,20 @@ export default defineCommand({
     process.on("SIGTERM", () => void shutdown("SIGTERM"));
     // Signals are handled before the ready line: whoever waits for it may stop us at once.
     const listening = node.listening;
-    const where = listening ? `listening on ${listening.host}:${listening.port} (peers dial ${advertisedAddress(l.config, listening.port)})` : "hidden (not listening)";
+    const where = listening ? `listening on ${formatHostPort(listening.host, listening.port)} (peers dial ${node.addresses()[0]})` : "hidden (not listening)";
     process.stdout.write(`ready: ${node.name} ${node.peerId} ${where}\n`);
-    // What to do next: the line to give a friend (what `p2pchat id` prints, ready to paste).
-    process.stdout.write(`a friend adds you with: p2pchat contacts add ${node.name} ${node.peerId} ${advertisedAddress(l.config, listening?.port)}\n`);
-    process.stdout.write(`or with a one-line invite, which adds them on your side too: p2pchat invite\n`);
     const legacy = (await node.status()).legacyListening;
     if (legacy) process.stdout.write(`legacy: accepting the original program's plaintext connections on ${legacy}: UNENCRYPTED, UNAUTHENTICATED\n`);
+    // Where you stand, once the port mapping's first try (and the relays'
+    // first join) are over, then the line to give a friend: what `p2pchat
+    // id` prints, ready to paste, with the address the invite leads with.
+    const firstLines = node.reach.settled().then(() => {
+      if (stopping) return;
+      const friendAt = node.listening ? node.addresses()[0] : advertisedAddress({ ...l.config, host: host ?? l.config.host }, port ?? l.config.port);
+      for (const line of node.reach.verdict().lines) process.stdout.write(line + "\n");
+      process.stdout.write(`a friend adds you with: p2pchat contacts add ${node.name} ${node.peerId} ${friendAt}\n`);
+      process.stdout.write(`or with a one-line invite, which adds them on your side too: p2pchat invite\n`);
+    });
     void (async () => {
       for await (const input of inputLines(Bun.stdin.stream(), MAX_LINE_BYTES)) {
         if (stopping) break;
@@ -113,5 +120,6 @@ export default defineCommand({
       }
     })();
     await done.promise;
+    await firstLines;
   },
 });

@@ -29,6 +29,7 @@ export default defineCommand({
           peerId: l.identity.peerId,
           discoverable: l.config.discoverable,
           listening: null,
+          addresses: [],
           legacyListening: null,
           links: [],
           pending,

@@ -11,9 +11,10 @@ import type { AddContactOptions } from "../node/address-book.ts";
 import type { Contact, HistoryEntry, HistoryQuery, SearchQuery } from "../node/session.ts";
 import type { OutStatus, PeerRequest } from "../store/store.ts";
 import type { Invite } from "../protocol/invite.ts";
+import type { Verdict } from "../node/reach-verdict.ts";
 import type { GroupInfo, GroupMemberInfo } from "../node/groups/book.ts";
 
-export type { Invite, GroupInfo, GroupMemberInfo };
+export type { Invite, GroupInfo, GroupMemberInfo, Verdict };
 export type { NearbyNode };
 export type { CancelOutcome, Contact, Conversation, HistoryEntry, HistoryQuery, NodeEvent, NodeStatus, OutStatus, PeerRequest, SearchQuery, SendResult, SetContactOptions };
 
@@ -41,7 +42,7 @@ export interface ContactsApi {
   cancel(ids: readonly string[]): Promise<CancelOutcome[]>;
   cancelTo(name: string): Promise<CancelOutcome[]>;
   /** A new invite line (and what it holds). */
-  createInvite(opts: { uses: number; expiresMs: number }): Promise<{ text: string; invite: Invite }>;
+  createInvite(opts: { uses: number; expiresMs: number }): Promise<{ text: string; invite: Invite; verdict?: Verdict }>;
   /** Adds the inviter from its invite line and dials it with the token. */
   addInvite(text: string, name?: string): Promise<{ contact: Contact; renamed: boolean; known: boolean }>;
   /** Adds a node heard on the LAN by its peer id. */

@@ -26,6 +26,7 @@ import type {
   SearchQuery,
   SendResult,
   SetContactOptions,
+  Verdict,
 } from "./api.ts";
 import { controlPath, socketProblem, stat } from "./path.ts";
 import { replyProblem } from "./replies.ts";
@@ -241,7 +242,7 @@ export class ControlClient implements NodeApi {
     return this.call<CancelOutcome[]>("cancelTo", { name });
   }
   createInvite(opts: { uses: number; expiresMs: number }) {
-    return this.call<{ text: string; invite: Invite }>("createInvite", { opts });
+    return this.call<{ text: string; invite: Invite; verdict?: Verdict }>("createInvite", { opts });
   }
   addInvite(text: string, name?: string) {
     return this.call<{ contact: Contact; renamed: boolean; known: boolean }>("addInvite", { text, name });

@@ -3,6 +3,7 @@
 import type { PeerId } from "../protocol/peer-id.ts";
 import type { InviteAnswer } from "../protocol/messages.ts";
 import type { HistoryEntry, OutStatus } from "../store/store.ts";
+import type { Reach } from "./reach-verdict.ts";
 
 export type NodeEvent =
   /** A message stored in `receiver` (a redelivered one is not announced twice). */
@@ -26,6 +27,8 @@ export type NodeEvent =
   /** Something the user must see: an identity mismatch, a refused peer. */
   | { type: "warning"; peer?: string; text: string }
   | { type: "discoverable"; on: boolean; listening: string | null }
+  /** Where we stand changed (the network moved, a port mapping came or went, a relay joined or left): the new verdict. */
+  | { type: "reach"; reach: Reach; lines: string[] }
   /** The user read `peer`'s messages (in some terminal): `unread` of them are left. */
   | { type: "read"; peer: string; unread: number }
   /** The database failed (ok false, said once) or answers again (ok true). */

@@ -2,11 +2,10 @@
 // defaults when fresh), the identity, the config and the migrated store.
 import { closeSync, existsSync, openSync } from "node:fs";
 import { join } from "node:path";
-import { networkInterfaces } from "node:os";
 import { openStore, parseDbUrl, type StoreTarget } from "../store/open.ts";
 import { StoreError, type Store } from "../store/store.ts";
 import type { Identity } from "../transport/identity.ts";
-import { formatHostPort } from "./address.ts";
+import { advertised } from "../reach/addresses.ts";
 import { NodeError } from "./errors.ts";
 import { openHome, resolveHome, SQLITE_FILE, type Config } from "./home.ts";
 
@@ -77,18 +76,12 @@ function createPrivate(filename: string): void {
   }
 }
 
-/** The address peers can dial: the configured host, or this machine's first external IPv4 when listening on all. */
+/**
+ * The address peers can dial while a node listens as `config` says: the
+ * configured host, or, on every interface, this machine's best address
+ * (reach/addresses.ts: the same list invites carry). Loopback only when it
+ * is all there is (or what the config listens on).
+ */
 export function advertisedAddress(config: Config, port = config.port): string {
-  let host = config.host;
-  if (host === "0.0.0.0" || host === "::") {
-    host = "127.0.0.1";
-    for (const list of Object.values(networkInterfaces())) {
-      const found = list?.find((i) => i.family === "IPv4" && !i.internal);
-      if (found) {
-        host = found.address;
-        break;
-      }
-    }
-  }
-  return formatHostPort(host, port);
+  return advertised({ host: config.host, port })[0]!;
 }

@@ -18,6 +18,7 @@ import type { Target } from "./dial-plan.ts";
 import { NodeError } from "./errors.ts";
 import type { ChatNode } from "./node.ts";
 import type { NodeBook } from "./node-book.ts";
+import type { Verdict } from "./reach-verdict.ts";
 
 const log = childLogger("node");
 
@@ -122,7 +123,7 @@ export class NodeHints {
   }
 
   /** A new invite: one line carrying our name, id, addresses and a token good for `uses` admissions until `expiresMs` from now. */
-  async createInvite(opts: { uses: number; expiresMs: number }): Promise<{ text: string; invite: Invite }> {
+  async createInvite(opts: { uses: number; expiresMs: number }): Promise<{ text: string; invite: Invite; verdict: Verdict }> {
     const token = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64url");
     const expires = Date.now() + opts.expiresMs;
     await this.node.opts.store.createInvite(token, opts.uses, expires);
@@ -134,7 +135,7 @@ export class NodeHints {
     if (dkey) invite.dkey = dkey;
     const relays = this.node.reach.relayUris();
     if (relays.length > 0) invite.relays = relays;
-    return { text: encodeInvite(invite), invite };
+    return { text: encodeInvite(invite), invite, verdict: this.node.reach.verdict() };
   }
 
   /**

@@ -64,6 +64,8 @@ export interface NodeOptions {
   maintenance?: boolean;
   /** LAN beacons, port mapping, the DHT. Default: all on (each still off under P2PCHAT_DISCOVERY=off). */
   reach?: ReachOptions;
+  /** A node a command starts for a moment, hidden, when none runs for the home: not the one friends reach. */
+  transient?: boolean;
 }
 
 export interface SendResult {

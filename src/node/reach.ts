@@ -4,7 +4,7 @@
 // TLS pin alone does). A hidden node sends and publishes nothing.
 import type { PeerId } from "../protocol/peer-id.ts";
 import type { NewAddress } from "../store/store.ts";
-import { advertised, hostPort } from "../reach/addresses.ts";
+import { advertised, hostPort, reachableFrom, widestScope, type AddressScope } from "../reach/addresses.ts";
 import type { BootstrapNode } from "../reach/dht-bootstrap.ts";
 import { chooseBootstrap, noDhtReason } from "../reach/dht-bootstrap.ts";
 import { DhtClient } from "../reach/dht.ts";
@@ -13,21 +13,26 @@ import { DhtPublisher } from "../reach/dht-publisher.ts";
 import { loadOrCreateDiscoveryKey, parseDiscoveryKey, type DiscoveryKey } from "../reach/discovery-key.ts";
 import { LanBeacon } from "../reach/lan-beacon.ts";
 import { Nearby, vouchedAddresses, type NearbyPeer } from "../reach/nearby.ts";
+import { describeChange, NetWatch, type NetState } from "../reach/net-watch.ts";
 import { PortMapper, type PublicAddress } from "../reach/portmap.ts";
 import { decodeRecord, type SignedRecord } from "../reach/record.ts";
 import { RelayClient } from "../reach/relay/client.ts";
 import { connectThroughRelay, joinSession, type Invitation } from "../reach/relay/session.ts";
 import { formatRelayUri, parseRelayUri, relayHostPort, type RelayAddress } from "../reach/relay/uri.ts";
+import type { RelayClientState } from "../reach/relay/client.ts";
 import type { Link } from "../transport/link.ts";
 import { discoveryAllowed } from "../reach/switch.ts";
 import { childLogger } from "../log.ts";
 import { parseHostPort } from "./address.ts";
 import type { ChatNode } from "./node.ts";
+import { whereYouStand, type MappingFacts, type ReachFacts, type Verdict } from "./reach-verdict.ts";
 
 const log = childLogger("reach");
 
 /** A contact is looked up on the DHT at most this often (a failing dial loop must not hammer it). */
 export const LOOKUP_GAP_MS = 5_000;
+/** How long `settled()` waits for the port mapping's first attempt and the relays' first join. */
+export const SETTLE_MS = 8_000;
 
 export interface ReachOptions {
   /** LAN beacons (config `lan`, `--no-lan`). */
@@ -54,6 +59,10 @@ export interface RelayState {
 
 export interface ReachStatus {
   public: PublicAddress | null;
+  /** The port mapping: off (and why), trying, mapped, or failed and why. */
+  mapping: MappingFacts;
+  /** Where you stand: which paths lead to this node (reach-verdict.ts). */
+  verdict: Verdict;
   lan: "on" | "off";
   nearby: number;
   dht: "on" | "off";
@@ -73,6 +82,9 @@ export class NodeReach {
   private dhtNote: string | null = null;
   private readonly lastLookup = new Map<string, number>();
   private relays: RelayClient[] = [];
+  private watch: NetWatch | null = null;
+  private mapped: Promise<void> = Promise.resolve();
+  private said: string | null = null;
   private stopped = false;
 
   constructor(
@@ -86,6 +98,11 @@ export class NodeReach {
   /** Our discovery key (z-base-32), for hellos and invites. */
   get dkey(): string | null {
     return this.key?.z32 ?? null;
+  }
+
+  /** Who reads our DHT record: the internet, or (a DHT of one's own on loopback or a LAN) only that far. */
+  private get dhtAudience(): AddressScope {
+    return widestScope(chooseBootstrap(this.opts.dhtBootstrap).map((b) => b.host));
   }
 
   /** Loads the discovery key and joins the DHT (it answers others even while we are hidden; we publish only when discoverable). */
@@ -113,7 +130,9 @@ export class NodeReach {
         publish: (r) => dht.publish(r),
         key,
         content: () => {
-          const addresses = this.addresses();
+          // Only what whoever uses this DHT can dial: on the public DHT no LAN
+          // address (nobody there can use one, and it describes our home).
+          const addresses = reachableFrom(this.addresses(), this.dhtAudience);
           const relays = this.relayUris();
           return addresses.length > 0 || relays.length > 0 ? { peerId: this.node.peerId, addresses, relays } : null;
         },
@@ -148,17 +167,25 @@ export class NodeReach {
         mapper.onChange((now) => {
           log.debug(now ? `public address ${now.address}:${now.port} (${now.via})` : "no public address");
           this.publisher?.addressesChanged();
+          this.standChanged();
         });
         this.mapper = mapper;
-        void mapper.start();
+        this.mapped = mapper.start().finally(() => this.standChanged());
       }
-      if (this.relays.length === 0) {
-        this.relays = (this.opts.relays ?? []).map((relay) =>
-          new RelayClient({ relay, identity: this.node.opts.local.identity, onInvitation: (inv) => void this.invited(inv) }).start(),
-        );
+      if (this.relays.length === 0) this.relays = this.joinRelays();
+      if (discoveryAllowed() && !this.watch) {
+        this.watch = new NetWatch({ onChange: (before, after) => this.moved(before, after) });
+        void this.watch.start();
       }
       this.publisher?.resume();
+      // Where we stand once it is known is what the first lines say; later changes are events.
+      void this.settled().then(() => {
+        if (this.node.isDiscoverable) this.said ??= this.verdict().lines[0] ?? "";
+      });
     } else {
+      this.watch?.stop();
+      this.watch = null;
+      this.said = null;
       this.publisher?.pause();
       const relays = this.relays;
       this.relays = [];
@@ -168,6 +195,85 @@ export class NodeReach {
       this.mapper = null;
       await mapper?.stop().catch(() => {});
     }
+  }
+
+  /**
+   * This machine moved (another address, another gateway; or its network
+   * came up after the node started): map the port again from here (the old
+   * mapping removed where the gateway lets us), republish, re-announce on
+   * the LAN, and close the links whose local address is gone (dead: what
+   * their peers send goes nowhere), so both sides dial again at once.
+   */
+  private moved(before: NetState, after: NetState): void {
+    if (this.stopped) return;
+    log.info(`the network changed (${describeChange(before, after)}): mapping, publishing and announcing again`);
+    const gone = new Set(before.addresses.filter((a) => !after.addresses.includes(a)));
+    for (const link of this.node.peers.adopted.values()) {
+      const local = link.localAddress?.replace(/^::ffff:/, "");
+      if (local && gone.has(local)) link.drop("KEEPALIVE_TIMEOUT", `this machine's address ${local} is gone`);
+    }
+    void this.mapper?.networkChanged();
+    if (gone.size > 0) void this.rejoinRelays();
+    this.publisher?.addressesChanged();
+    this.beacon?.announceNow();
+    this.standChanged();
+  }
+
+  /** A client per configured relay, joining it (and rejoining whenever it loses it). */
+  private joinRelays(): RelayClient[] {
+    return (this.opts.relays ?? []).map((relay) =>
+      new RelayClient({ relay, identity: this.node.opts.local.identity, onInvitation: (inv) => void this.invited(inv), onState: () => this.standChanged() }).start(),
+    );
+  }
+
+  /** Our sessions with the relays ran from an address that is gone: join them again from here, rather than after their ping times out. */
+  private async rejoinRelays(): Promise<void> {
+    const old = this.relays;
+    if (old.length === 0 || this.stopped || !this.node.isDiscoverable) return;
+    this.relays = this.joinRelays();
+    await Promise.all(old.map((r) => r.stop().catch(() => {})));
+  }
+
+  /** Resolves once the port mapping's first attempt and the relays' first join are over (at most SETTLE_MS): where we stand is known. */
+  async settled(): Promise<void> {
+    const joins = this.relays.map((r) => r.whenJoined(SETTLE_MS).catch(() => {}));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const cap = new Promise<void>((r) => (timer = setTimeout(r, SETTLE_MS)));
+    await Promise.race([Promise.all([this.mapped, ...joins]), cap]);
+    clearTimeout(timer);
+  }
+
+  /** Where we stand now (reach-verdict.ts). */
+  verdict(): Verdict {
+    return whereYouStand(this.facts());
+  }
+
+  private facts(): ReachFacts {
+    const l = this.node.listening;
+    return {
+      running: this.node.opts.transient !== true,
+      discoverable: this.node.isDiscoverable,
+      listening: l,
+      local: l ? advertised(l) : [],
+      mapping: this.mapping(),
+      relays: this.relays.map((r) => relayFacts(relayHostPort(r.relay), r.state)),
+    };
+  }
+
+  private mapping(): MappingFacts {
+    if (this.mapper) return this.mapper.state();
+    return { state: "off", why: this.opts.upnp === false ? "setting" : "discovery-off" };
+  }
+
+  /** Something that decides where we stand changed: tell the node's listeners when the verdict's first line did. */
+  private standChanged(): void {
+    if (this.stopped || !this.node.isDiscoverable) return;
+    if (this.said === null) return; // not settled yet: the first lines will say it
+    const v = this.verdict();
+    const first = v.lines[0] ?? "";
+    if (first === this.said) return;
+    this.said = first;
+    this.node.events.emit({ type: "reach", reach: v.reach, lines: v.lines });
   }
 
   /** Where peers can reach us: the public mapped address first, then this machine's. */
@@ -236,6 +342,8 @@ export class NodeReach {
   status(): ReachStatus {
     return {
       public: this.mapper?.current() ?? null,
+      mapping: this.mapping(),
+      verdict: this.verdict(),
       lan: this.beacon?.running ? "on" : "off",
       nearby: this.nearby.size,
       dht: this.dht ? "on" : "off",
@@ -313,6 +421,7 @@ export class NodeReach {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.watch?.stop();
     await Promise.all(this.relays.map((r) => r.stop().catch(() => {})));
     await this.publisher?.stop().catch(() => {});
     await this.beacon?.stop().catch(() => {});
@@ -320,6 +429,10 @@ export class NodeReach {
     await this.mapper?.stop().catch(() => {});
     await this.dht?.stop().catch(() => {});
   }
+}
+
+function relayFacts(at: string, s: RelayClientState): ReachFacts["relays"][number] {
+  return { at, state: s.state, note: s.state === "waiting" ? s.error.message : null };
 }
 
 /** What a record of ours says, for the debug log ("11.0.0.2:7001 192.168.1.10:7001"). */

@@ -22,6 +22,8 @@ export interface NodeStatus {
   peerId: PeerId;
   discoverable: boolean;
   listening: string | null;
+  /** Where peers can reach this node now, best first (what invites carry): the public mapped address, then this machine's. */
+  addresses: string[];
   /** The plaintext port for the original program's peers, when open. */
   legacyListening: string | null;
   links: LinkInfo[];
@@ -60,6 +62,7 @@ export async function nodeStatus(node: ChatNode): Promise<NodeStatus> {
     peerId: node.peerId,
     discoverable: node.isDiscoverable,
     listening: l ? formatHostPort(l.host, l.port) : null,
+    addresses: l ? node.addresses() : [],
     legacyListening: lg ? formatHostPort(lg.host, lg.port) : null,
     links,
     pending,

@@ -1,6 +1,10 @@
 // Port mapping: a discoverable node asks its gateway (UPnP IGD or NAT-PMP)
 // to forward its listening TCP port, renews the lease at half-time, watches
 // the gateway's public address, and removes the mapping on a clean stop.
+// When this machine moves (another LAN address, another gateway) the mapping
+// points at an address that is gone: it is removed where the gateway still
+// answers and made again from where we are now, at once when told
+// (networkChanged(), from the node's network watch), else at the next check.
 // Quiet by design: no gateway, or one that refuses, is a debug line and a
 // later retry. Nothing at all happens when discovery is off.
 //
@@ -8,6 +12,8 @@
 //   pm.onChange((pub) => ...);  // { address, port, via } or null
 //   await pm.start();           // returns after the first attempt
 //   pm.current();
+//   pm.state();                 // trying, mapped, or failed and why
+//   await pm.networkChanged();  // this machine moved: map again from here
 //   await pm.stop();            // deletes the mapping
 import { createHash } from "node:crypto";
 import { childLogger } from "../log.ts";
@@ -22,6 +28,19 @@ export interface PublicAddress {
   port: number;
   via: MappingVia;
 }
+
+/**
+ * Why there is no mapping: no default gateway (no network, or none beyond
+ * this one), nothing answered UPnP or NAT-PMP, the gateway's own address is
+ * not public (a second NAT beyond it: carrier-grade, or a router behind a
+ * router), or it refused.
+ */
+export type MapFailure = "no-gateway" | "no-answer" | "not-public" | "refused";
+
+export type MapperState =
+  | { state: "trying" }
+  | { state: "mapped"; public: PublicAddress }
+  | { state: "failed"; why: MapFailure; note: string; gateway: string | null; local: string | null };
 
 export interface PortmapLog {
   debug(message: string): void;
@@ -59,13 +78,25 @@ interface Held {
   address: string;
   leaseSeconds: number;
   renewAt: number;
+  /** Where the mapping was made from: the gateway asked and our address towards it. */
+  gateway: string;
+  local: string;
+}
+
+interface Problem {
+  why: MapFailure;
+  note: string;
 }
 
 const FALLBACK_PORTS = 3;
+/** Which failure says most about what would help, first. */
+const TELLING: MapFailure[] = ["not-public", "refused", "no-answer", "no-gateway"];
 
 export class PortMapper {
   private held: Held | null = null;
   private running = false;
+  private attempting = false;
+  private problem: (Problem & { gateway: string | null; local: string | null }) | null = null;
   private failures = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private busy: Promise<void> = Promise.resolve();
@@ -81,8 +112,22 @@ export class PortMapper {
   async start(): Promise<void> {
     if (this.running || !discoveryAllowed(this.o.env)) return;
     this.running = true;
+    this.attempting = true;
     this.abort = new AbortController();
     await this.run();
+  }
+
+  /**
+   * The network changed (an address, the gateway): check now rather than at
+   * the next renewal, and map again if we moved. A failed mapper tries again
+   * at once, its backoff forgotten. Resolves when done.
+   */
+  networkChanged(): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    clearTimeout(this.timer);
+    this.failures = 0;
+    if (!this.held) this.attempting = true;
+    return this.run();
   }
 
   /** Stops renewing and removes the mapping from the gateway. */
@@ -93,21 +138,20 @@ export class PortMapper {
     this.abort.abort();
     await this.busy;
     const h = this.held;
-    if (!h) return;
-    try {
-      await h.device.unmap(this.o.internalPort, h.port);
-      this.log.debug(`removed the mapping of port ${h.port} (${h.device.via})`);
-    } catch (e) {
-      this.log.debug(`could not remove the mapping of port ${h.port} (${h.device.via}): ${message(e)}`);
-    } finally {
-      h.device.close();
-      this.set(null);
-    }
+    if (h) await this.release(h, "stopping");
   }
 
   current(): PublicAddress | null {
     const h = this.held;
     return h ? { address: h.address, port: h.port, via: h.device.via } : null;
+  }
+
+  /** Where it stands, for "where you stand": trying (first attempt, or again after a move), mapped, or failed and why. */
+  state(): MapperState {
+    const now = this.current();
+    if (now) return { state: "mapped", public: now };
+    if (this.attempting || !this.problem) return { state: "trying" };
+    return { state: "failed", ...this.problem };
   }
 
   /** Called with the new public address (or null) whenever it changes; returns an unsubscribe. */
@@ -120,7 +164,10 @@ export class PortMapper {
     this.busy = this.busy
       .then(() => (this.held ? this.check() : this.acquire()))
       .catch((e) => this.log.debug(`port mapping: ${message(e)}`))
-      .finally(() => this.schedule());
+      .finally(() => {
+        this.attempting = false;
+        this.schedule();
+      });
     return this.busy;
   }
 
@@ -133,14 +180,22 @@ export class PortMapper {
     this.timer.unref?.();
   }
 
-  private async acquire(): Promise<void> {
+  /** The gateway to ask and our address towards it, now. */
+  private async whereNow(): Promise<{ gateway: string | null; local: string | null }> {
     const gateway = this.o.gateway ?? (await defaultGateway());
-    const local = gateway ? await localAddressTowards(gateway) : null;
+    return { gateway, local: gateway ? await localAddressTowards(gateway) : null };
+  }
+
+  private async acquire(): Promise<void> {
+    this.attempting = true;
+    const { gateway, local } = await this.whereNow();
     if (!gateway || !local) {
       this.failures++;
+      this.problem = { why: "no-gateway", note: gateway ? `no route to the gateway ${gateway}` : "no default gateway", gateway, local };
       return this.log.debug(gateway ? `no route to the gateway ${gateway}` : "no default gateway: no port mapping for now");
     }
     const lease = this.o.leaseSeconds ?? 3600;
+    const problems: Problem[] = [];
     for (const via of this.o.via ?? ["upnp", "nat-pmp"]) {
       if (!this.running) return;
       let device: NatDevice | null = null;
@@ -150,25 +205,42 @@ export class PortMapper {
             ? await findUpnpDevice({ gateway, localAddress: local, timeoutMs: this.o.discoverMs ?? 2000, description: this.o.description ?? "p2pchat", signal: this.abort.signal })
             : natPmpDevice(gateway, this.o.natPmpTries ?? 4, this.abort.signal);
         if (!device) {
+          problems.push({ why: "no-answer", note: `${via}: no gateway answered` });
           this.log.debug(`${via}: no gateway answered`);
           continue;
         }
         const address = await this.publicAddressOf(device);
         const granted = await device.map(this.o.internalPort, this.ports(device), lease);
         this.failures = 0;
+        this.problem = null;
         this.log.debug(`${via}: mapped port ${granted.port} to ${local}:${this.o.internalPort} for ${granted.leaseSeconds || "unlimited"} s`);
-        return this.set({ device, port: granted.port, address, leaseSeconds: granted.leaseSeconds, renewAt: renewAt(granted.leaseSeconds, lease) });
+        return this.set({ device, port: granted.port, address, leaseSeconds: granted.leaseSeconds, renewAt: renewAt(granted.leaseSeconds, lease), gateway, local });
       } catch (e) {
         device?.close();
+        problems.push({ why: e instanceof NotPublic ? "not-public" : /no gateway/.test(message(e)) ? "no-answer" : "refused", note: `${via}: ${message(e)}` });
         this.log.debug(`${via}: ${message(e)}`);
       }
     }
     this.failures++;
+    const worst = TELLING.find((w) => problems.some((p) => p.why === w)) ?? "no-answer";
+    this.problem = { why: worst, note: problems.filter((p) => p.why === worst).map((p) => p.note).join("; "), gateway, local };
   }
 
-  /** Renews when half the lease is gone and rereads the public address; on failure, starts over. */
+  /**
+   * Checks that we are still where the mapping was made (else removes it and
+   * maps again from here), renews when half the lease is gone, and rereads
+   * the public address; on failure, starts over.
+   */
   private async check(): Promise<void> {
     const h = this.held!;
+    const now = await this.whereNow();
+    if (now.gateway !== h.gateway || now.local !== h.local) {
+      const what = now.gateway !== h.gateway ? `the gateway changed (${h.gateway} → ${now.gateway ?? "none"})` : `this machine's address changed (${h.local} → ${now.local ?? "none"})`;
+      this.log.info(`${what}: mapping port ${this.o.internalPort} again`);
+      await this.release(h, what, now.local);
+      if (this.running) await this.acquire();
+      return;
+    }
     try {
       let { port, leaseSeconds, renewAt: next } = h;
       if (Date.now() >= h.renewAt) {
@@ -179,7 +251,7 @@ export class PortMapper {
         this.log.debug(`${h.device.via}: renewed port ${port} for ${leaseSeconds || "unlimited"} s`);
       }
       const address = await this.publicAddressOf(h.device);
-      this.set({ device: h.device, port, address, leaseSeconds, renewAt: next });
+      this.set({ ...h, port, address, leaseSeconds, renewAt: next });
     } catch (e) {
       if (!this.running) return; // stop() cut the request short, and removes the mapping itself
       this.log.debug(`${h.device.via}: lost the mapping of port ${h.port}: ${message(e)}`);
@@ -189,9 +261,35 @@ export class PortMapper {
     }
   }
 
+  /**
+   * Removes a mapping we hold, as far as the gateway lets us. Asked from
+   * `from` (our address now) for a mapping made from another, it cannot
+   * always: a UPnP gateway in secure mode removes a mapping only for the
+   * address it points to, and NAT-PMP knows a client only by its address.
+   * That one lapses with its lease.
+   */
+  private async release(h: Held, why: string, from: string | null = h.local): Promise<void> {
+    const left = h.leaseSeconds > 0 ? `: it lapses with its lease, within ${h.leaseSeconds} s` : "";
+    if (from !== h.local && h.device.via === "nat-pmp") {
+      // A NAT-PMP delete names no client: the gateway removes only the asker's own mappings, and says yes either way.
+      this.log.debug(`the mapping of port ${h.port} (nat-pmp) points at ${h.local}, which NAT-PMP cannot name from here (${why})${left}`);
+      h.device.close();
+      return this.set(null);
+    }
+    try {
+      await h.device.unmap(this.o.internalPort, h.port);
+      this.log.debug(`removed the mapping of port ${h.port} (${h.device.via})`);
+    } catch (e) {
+      this.log.debug(`could not remove the mapping of port ${h.port} (${h.device.via}, ${why}): ${message(e)}${left}`);
+    } finally {
+      h.device.close();
+      this.set(null);
+    }
+  }
+
   private async publicAddressOf(device: NatDevice): Promise<string> {
     const address = await device.externalAddress();
-    if (!isPublicIPv4(address)) throw new Error(`the gateway's own address ${JSON.stringify(address)} is not public (a second NAT beyond it?)`);
+    if (!isPublicIPv4(address)) throw new NotPublic(address);
     return address;
   }
 
@@ -213,6 +311,13 @@ export class PortMapper {
         this.log.debug(`port mapping: a change listener failed: ${message(e)}`);
       }
     }
+  }
+}
+
+/** The gateway's own address is not public: a second NAT beyond it. */
+class NotPublic extends Error {
+  constructor(readonly address: string) {
+    super(`the gateway's own address ${JSON.stringify(address)} is not public (a second NAT beyond it?)`);
   }
 }
 

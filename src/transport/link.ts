@@ -40,6 +40,8 @@ export interface LinkSocket {
   terminate(): void;
   getTLSVersion(): string | null;
   getPeerCertificate(): unknown;
+  /** Our end's IP address (a TCP socket's; a relayed stream has none of its own). */
+  readonly localAddress?: string;
 }
 
 export interface LinkHandler {
@@ -123,6 +125,11 @@ export class Link {
 
   get address(): string {
     return this.remoteHost.includes(":") ? `[${this.remoteHost}]:${this.remotePort}` : `${this.remoteHost}:${this.remotePort}`;
+  }
+
+  /** This end's IP address, or null (not connected yet, or relayed): a link from an address this machine lost is dead. */
+  get localAddress(): string | null {
+    return (this.via === null && this.socket?.localAddress) || null;
   }
 
   // --- called by the transport -------------------------------------------------

@@ -65,6 +65,7 @@ export function applyEvent(app: ChatApp, e: NodeEvent): void {
       else app.listNote(formatEvent(e)!);
       return;
     case "store":
+    case "reach":
       return app.note(formatEvent(e)!);
     case "stopped":
       app.end = "lost";

@@ -45,6 +45,8 @@ export function formatEvent(e: NodeEvent): string | null {
       return colors.dim(e.on ? `* discoverable${e.listening ? `, listening on ${e.listening}` : ""}` : "* hidden: not listening, not dialing");
     case "stopped":
       return colors.red(`! ${e.reason}`);
+    case "reach":
+      return (e.reach === "direct" || e.reach === "relay" ? colors.green : colors.yellow)(`* ${e.lines.join("; ")}`);
     case "status":
     case "read":
     case "group-delivery":

@@ -14,7 +14,9 @@ export function formatStatus(s: NodeStatus, running: boolean): string {
   if (s.legacyListening) lines.push(colors.red(`legacy plaintext port: ${s.legacyListening} (unencrypted, unauthenticated)`));
   if (running && s.reach) {
     const r = s.reach;
-    if (r.public) lines.push(`public: ${r.public.address}:${r.public.port} (${r.public.via})`);
+    // Where you stand (reach-verdict.ts), as serve's first lines and invite say it.
+    if (r.verdict) lines.push(...r.verdict.lines);
+    else if (r.public) lines.push(`public: ${r.public.address}:${r.public.port} (${r.public.via})`);
     lines.push(`lan: ${r.lan === "on" ? `beacons on (${r.nearby} node${r.nearby === 1 ? "" : "s"} nearby)` : "off"}`);
     lines.push(`dht: ${r.dht === "on" ? "on" : `off${r.dhtNote ? ` (${r.dhtNote})` : ""}`}${r.dkey ? `, discovery key ${r.dkey}` : ""}`);
     for (const relay of r.relays) lines.push(`relay: ${relay.uri} ${relay.state}${relay.note ? ` (${relay.note})` : ""}`);

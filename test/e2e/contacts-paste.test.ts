@@ -3,7 +3,7 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import { runCli } from "../helpers/cli.ts";
-import { makeUser } from "../helpers/serve.ts";
+import { freePort, makeUser, spawnServe } from "../helpers/serve.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 setDefaultTimeout(60_000);
@@ -67,5 +67,30 @@ describe("contacts add with what `p2pchat id` prints", () => {
     const sent = await alice.cli(["send", "bob", "added from the serve's line"]);
     expect(sent.exitCode).toBe(0);
     await serve.waitFor(/alice: added from the serve's line/);
+  });
+
+  test("serve --host 127.0.0.1 on a home that listens everywhere: its lines give 127.0.0.1, where it listens, not another interface", async () => {
+    await using dir = await tempDir();
+    const port = await freePort();
+    const h = ["--home", dir.path];
+    const init = await runCli(["init", "--name", "carol", "--host", "0.0.0.0", "--port", String(port), ...h]);
+    const id = init.stdout.split(" ")[1]!;
+    await using serve = await spawnServe(["--host", "127.0.0.1", ...h]);
+    const at = `127.0.0.1:${port}`;
+    expect(serve.stdout().split("\n")[0]).toBe(`ready: carol ${id} listening on ${at} (peers dial ${at})`);
+    expect(await serve.waitFor(/^a friend adds you with: /)).toBe(`a friend adds you with: p2pchat contacts add carol ${id} ${at}`);
+    expect(serve.stdout()).toContain(`\nonly this machine can reach you: listening on ${at} (--host 0.0.0.0 listens on your network too)\n`);
+    expect((await runCli(["id", ...h])).stdout).toBe(`carol ${id} ${at}\n`);
+  });
+
+  test("id while a node runs on another port than the config's: the port it listens on", async () => {
+    await using dave = await makeUser("dave");
+    const other = await freePort();
+    await using serve = await dave.serve(["--port", String(other)]);
+    expect(serve.stdout()).toStartWith(`ready: dave ${dave.peerId} listening on 127.0.0.1:${other} `);
+    expect(await dave.cli(["id"])).toEqual({ stdout: `dave ${dave.peerId} 127.0.0.1:${other}\n`, stderr: "", exitCode: 0 });
+    // Stopped, the config's port is where it will listen again.
+    await serve.stop();
+    expect((await dave.cli(["id"])).stdout).toBe(`dave ${dave.peerId} 127.0.0.1:${dave.port}\n`);
   });
 });

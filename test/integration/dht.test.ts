@@ -8,9 +8,10 @@ import type { PeerId } from "../../src/protocol/peer-id.ts";
 import { DhtClient } from "../../src/reach/dht.ts";
 import { DhtFinder } from "../../src/reach/dht-finder.ts";
 import { DhtPublisher } from "../../src/reach/dht-publisher.ts";
-import { generateDiscoveryKey, type DiscoveryKey } from "../../src/reach/discovery-key.ts";
+import { generateDiscoveryKey, parseDiscoveryKey, type DiscoveryKey } from "../../src/reach/discovery-key.ts";
 import { encodeRecord, type SignedRecord } from "../../src/reach/record.ts";
 import { startTestnet } from "../net/dht-testnet.ts";
+import { startNode } from "../helpers/nodes.ts";
 
 setDefaultTimeout(60_000);
 
@@ -216,6 +217,18 @@ describe("dht", () => {
     abort.abort();
     expect(await finder.lookup(ALICE, abort.signal)).toEqual(["192.0.2.2:20001"]);
     expect((finder.error() as { code?: string }).code).toBe("ABORTED");
+  });
+
+  test("a node's own record on a DHT of its own on loopback holds its loopback address (the public DHT would get none)", async () => {
+    await using net = await startTestnet({ size: 5 });
+    await using alice = await startNode("alice", { reach: { dht: true, dhtBootstrap: net.bootstrap } });
+    await using b = await client(net.bootstrap);
+    const dkey = parseDiscoveryKey(alice.node.reach.dkey!);
+    // Published once the node is discoverable: looked up until it is there (a put has no event here).
+    const deadline = Date.now() + 20_000;
+    let found = await b.resolve(dkey);
+    while (!found && Date.now() < deadline) found = await b.resolve(dkey);
+    expect(found && { peerId: found.peerId, addresses: found.addresses }).toEqual({ peerId: alice.node.peerId, addresses: [alice.address] });
   });
 
   test("no bootstrap node: no DHT, and a message that says why", async () => {

@@ -60,10 +60,17 @@ export class Host extends Machine {
     ns: string,
     owner: ProcessOwner,
     readonly segment: Segment,
-    /** Its IPv4 address on the segment (changes with setAddress). */
+    /** Its IPv4 address on the segment (changes with setAddress); "" while it has none. */
     public address: string,
+    /** The other end of its eth0, a port of the segment's bridge. */
+    private readonly port: string,
   ) {
     super(name, ns, owner);
+  }
+
+  /** The cable goes in: eth0 gets carrier (Node's interface list shows it from then on). */
+  async plugIn(): Promise<void> {
+    await ipIn(this.segment.ns, "link", "set", this.port, "up");
   }
 
   /** The IPv6 link-local address of eth0 (without the %eth0 zone). */
@@ -74,7 +81,13 @@ export class Host extends Machine {
     return m[1]!;
   }
 
-  /** Moves the host to another address on its segment (the old one is removed). */
+  /**
+   * Moves the host to another address on its segment (the old one is
+   * removed), as a new DHCP lease does; gives a host without one its first.
+   * The default route follows: via the segment's gateway, or, on a plain
+   * LAN, on the wire itself, as on a LAN whose router is away
+   * (255.255.255.255 needs some route to go out).
+   */
   async setAddress(address: string): Promise<void> {
     await moveAddress(this.ns, "eth0", this.address, address, this.segment.gateway);
     this.address = address;
@@ -123,6 +136,6 @@ export class Router extends Machine {
 async function moveAddress(ns: string, dev: string, from: string, to: string, gateway: string | null): Promise<void> {
   if (from === to) return;
   await ipIn(ns, "addr", "add", `${to}/24`, "dev", dev);
-  await ipIn(ns, "addr", "del", `${from}/24`, "dev", dev);
+  if (from) await ipIn(ns, "addr", "del", `${from}/24`, "dev", dev);
   await ipIn(ns, "route", "replace", "default", ...(gateway ? ["via", gateway] : []), "dev", dev);
 }

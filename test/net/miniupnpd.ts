@@ -55,6 +55,12 @@ export interface MiniupnpdOptions {
   natpmp?: boolean;
   /** "v2" (miniupnpd's default: IGD:2 with WANIPConnection:2) or "v1" (force_igd_desc_v1). */
   igd?: "v1" | "v2";
+  /**
+   * secure_mode (default true, miniupnpd's and OpenWrt's default): a client
+   * maps only to itself and removes only mappings to itself. false: any
+   * client of the LAN removes any mapping, as many home routers allow.
+   */
+  secure?: boolean;
 }
 
 export class Miniupnpd implements AsyncDisposable {
@@ -69,8 +75,8 @@ export class Miniupnpd implements AsyncDisposable {
 
   /**
    * Starts miniupnpd in the router namespace `ns`, its files in `dir`, and
-   * waits until it listens. `lanSubnet` is what it may map to (secure mode:
-   * each client only to itself).
+   * waits until it listens. `lanSubnet` is what it may map to (secure mode,
+   * unless `secure` is false: each client only to itself).
    */
   static async start(ns: string, dir: string, lanSubnet: string, opts: MiniupnpdOptions = {}): Promise<Miniupnpd> {
     const upnp = opts.upnp ?? true;
@@ -86,7 +92,7 @@ export class Miniupnpd implements AsyncDisposable {
         `enable_upnp=${upnp ? "yes" : "no"}`,
         `enable_natpmp=${natpmp ? "yes" : "no"}`,
         `force_igd_desc_v1=${opts.igd === "v1" ? "yes" : "no"}`,
-        "secure_mode=yes",
+        `secure_mode=${opts.secure === false ? "no" : "yes"}`,
         "system_uptime=no",
         "notify_interval=60",
         "clean_ruleset_interval=600",

@@ -4,7 +4,8 @@
 // {"change":CURRENT} on each onChange, {"log":LEVEL,"msg":TEXT} for each log
 // line, {"stopped":true}. Reads commands on stdin: "stop" (PortMapper.stop;
 // the echo server stays up, so a refused dial proves the mapping is gone),
-// "exit" (exit without stop: as a crash, leaves the mapping).
+// "moved" (networkChanged(), then {"moved":CURRENT}), "exit" (exit without
+// stop: as a crash, leaves the mapping).
 //   bun test/net/portmap-fixture.ts [--port N] [--via upnp|nat-pmp] [--lease S] [--check S] [--retry S] [--discover-ms MS] [--seed S] [--tls]
 import { parseArgs } from "node:util";
 import { PortMapper, type MappingVia } from "../../src/reach/portmap.ts";
@@ -44,6 +45,10 @@ for await (const line of console) {
   if (line === "stop") {
     await pm.stop();
     print({ stopped: true, current: pm.current() });
+  }
+  if (line === "moved") {
+    await pm.networkChanged();
+    print({ moved: pm.current() });
   }
   if (line === "exit") process.exit(0);
 }

@@ -2,7 +2,8 @@
 // maps her port by UPnP (IGD v2 and v1) and by NAT-PMP, the internet reaches
 // her echo server there, renewals keep the port, stop() removes the rules,
 // router B (no mapping) leaves current() null and the logs at debug, and a
-// new WAN address on router A reaches onChange.
+// new WAN address on router A reaches onChange, and a new LAN address on
+// alice's side a new mapping from it.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { candidatePorts, type PublicAddress } from "../../src/reach/portmap.ts";
 import { dialFrom } from "./fixtures.ts";
@@ -20,7 +21,7 @@ afterAll(destroyLiveTestbeds);
 
 const FIXTURE = `${import.meta.dir}/portmap-fixture.ts`;
 
-type Line = { ready?: number; fingerprint?: string; started?: PublicAddress | null; change?: PublicAddress | null; log?: string; msg?: string; stopped?: boolean };
+type Line = { ready?: number; fingerprint?: string; started?: PublicAddress | null; change?: PublicAddress | null; moved?: PublicAddress | null; log?: string; msg?: string; stopped?: boolean };
 
 /** portmap-fixture.ts on `host`, its JSON lines parsed. */
 class Mapper {
@@ -154,6 +155,34 @@ describe.skipIf(why !== null)("port mapping through miniupnpd (IGD v2 and NAT-PM
         await h.routerA.setWanAddress(before);
       }
       await m.stop();
+      await m.proc.stop();
+    });
+  }
+
+  for (const via of ["upnp", "nat-pmp"] as const) {
+    test(`${via}: alice's LAN address changes: networkChanged() maps again from the new one; the router keeps the old one for its lease`, async () => {
+      const m = await Mapper.start(h.alice, ["--via", via]);
+      const before = h.alice.address;
+      await h.alice.setAddress("192.168.1.88");
+      try {
+        const from = m.proc.lines().length;
+        m.proc.send("moved");
+        const moved = (await m.next((l) => l.moved !== undefined, from)).moved!;
+        expect(moved).toMatchObject({ address: h.routerA.wanAddress, via });
+        expect(moved.port).not.toBe(m.port); // the old mapping holds it
+        expect(m.lines().filter((l) => l.change !== undefined)).toEqual([{ change: m.started }, { change: null }, { change: moved }]);
+        // Secure mode: only the old address could remove its mapping (UPnP refuses; NAT-PMP cannot name it).
+        const why = via === "upnp" ? /could not remove the mapping of port \d+ \(upnp, this machine's address changed .*606/ : /NAT-PMP cannot name from here/;
+        expect(m.lines().some((l) => why.test(l.msg ?? ""))).toBe(true);
+        const rules = await h.routerA.miniupnpd!.rules();
+        expect(rules).toContain(`iif "wan" @nh,72,8 0x6 th dport ${moved.port} dnat ip to 192.168.1.88:${m.port}`);
+        expect(rules).toContain(`iif "wan" @nh,72,8 0x6 th dport ${m.port} dnat ip to ${before}:${m.port}`);
+        expect(await dialFrom(h.server, h.routerA.wanAddress, moved.port)).toEqual({ ok: true, hello: `hello ${h.server.address}` });
+        await m.stop();
+        expect(await h.routerA.miniupnpd!.rules()).not.toContainEqual(expect.stringContaining("192.168.1.88"));
+      } finally {
+        await h.alice.setAddress(before);
+      }
       await m.proc.stop();
     });
   }

@@ -159,23 +159,26 @@ export class Testbed implements AsyncDisposable {
     return { name, ns, bridge: "br0", subnet: opts.subnet ?? `10.${++this.lans}.0.0/24`, gateway: null, last: 9 };
   }
 
-  /** A host with one interface, eth0, on a router's LAN, a plain LAN, or the internet. */
-  async addHost(name: string, on: Router | Segment, opts: { address?: string } = {}): Promise<Host> {
+  /**
+   * A host with one interface, eth0, on a router's LAN, a plain LAN, or the
+   * internet. `unplugged`: its cable is out (eth0 is up, without carrier,
+   * until host.plugIn()). `unaddressed`: no address nor default route yet
+   * (no DHCP answer: host.setAddress() gives them); `address` is "" until then.
+   */
+  async addHost(name: string, on: Router | Segment, opts: { address?: string; unplugged?: boolean; unaddressed?: boolean } = {}): Promise<Host> {
     const seg = on instanceof Router ? on.lan : on;
     const ns = await this.makeNamespace(name);
     const port = `h-${name}`;
     await ipIn(ns, "link", "add", "eth0", "type", "veth", "peer", "name", port, "netns", seg.ns);
-    await ipIn(seg.ns, "link", "set", port, "master", seg.bridge, "up");
+    await ipIn(seg.ns, "link", "set", port, "master", seg.bridge);
+    if (!opts.unplugged) await ipIn(seg.ns, "link", "set", port, "up");
     // IPv6 link-local usable at once: no duplicate address detection.
     await sysctl(ns, "net.ipv6.conf.eth0.accept_dad", "0");
-    const address = opts.address ?? addressIn(seg.subnet, ++seg.last);
-    await ipIn(ns, "addr", "add", `${address}/24`, "dev", "eth0");
     await ipIn(ns, "link", "set", "eth0", "up");
-    // On a plain LAN the default route points at the wire itself, as on a
-    // LAN whose router is away: 255.255.255.255 needs some route to go out.
-    if (seg.gateway) await ipIn(ns, "route", "add", "default", "via", seg.gateway);
-    else await ipIn(ns, "route", "add", "default", "dev", "eth0");
-    return new Host(name, ns, this.owner, seg, address);
+    const address = opts.unaddressed ? "" : (opts.address ?? addressIn(seg.subnet, ++seg.last));
+    const host = new Host(name, ns, this.owner, seg, "", port);
+    if (address) await host.setAddress(address);
+    return host;
   }
 
   /** Ends every process started here and deletes every namespace; safe to call twice. */

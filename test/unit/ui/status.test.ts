@@ -29,6 +29,7 @@ const status: NodeStatus = {
   peerId: ME,
   discoverable: true,
   listening: "127.0.0.1:20001",
+  addresses: ["127.0.0.1:20001"],
   legacyListening: null,
   links: [
     { peer: "bob", address: "127.0.0.1:20002", direction: "out", since: now, legacy: false },
