@@ -8,7 +8,7 @@ export type NodeEvent =
   /** A message stored in `receiver` (a redelivered one is not announced twice). */
   | { type: "message"; entry: HistoryEntry }
   /** Our messages to `peer` changed status. In a group (peer '#alias'): sent, or delivered once every other member holds them. */
-  | { type: "status"; peer: string; ids: string[]; status: OutStatus }
+  | { type: "status"; peer: string; ids: string[]; status: OutStatus; reason?: string }
   /** Our messages in a group: how many of its other members hold them now ("delivered to 3 of 5"). */
   | { type: "group-delivery"; group: string; ids: string[]; to: number; of: number }
   /** We joined a group (its creator's add reached us), or were removed from one, or left one. */

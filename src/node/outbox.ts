@@ -119,6 +119,29 @@ export class Outbox {
   }
 
   /**
+   * The peer will never store these (a refuse frame): failed, with why, and
+   * never sent again. Only ids this link sent count. Should the write fail,
+   * they stay pending and the peer refuses them again on the next link.
+   */
+  refused(ids: readonly string[], reason: string): void {
+    const ours: string[] = [];
+    for (const id of ids) {
+      const bytes = this.inflight.get(id);
+      if (bytes === undefined) continue;
+      this.inflight.delete(id);
+      this.inflightBytes -= bytes;
+      this.unrecorded.delete(id);
+      ours.push(id);
+    }
+    if (ours.length === 0) return;
+    this.deps.journal.failed(ours, reason).then(
+      () => this.deps.emit({ type: "status", peer: this.peer, ids: ours, status: "failed", reason }),
+      () => {},
+    );
+    this.pump();
+  }
+
+  /**
    * Records `delivered`. The journal retries a lost connection for a while;
    * if the write still fails the ids are tried again with backoff while the
    * link lives (the receiver has them: they must not stay `pending` behind

@@ -9,6 +9,7 @@
 //   error      u16 BE code | UTF-8 reason (the rest)
 //   group-*    see group-codec.ts
 //   invite-answer  u8: 0 admitted, 1 used up, 2 expired, 3 unknown
+//   refuse     u16 BE code | u16 BE n (>= 1) | n * 16-byte id | UTF-8 reason (the rest)
 import type { ProtocolErrorCode } from "./errors.ts";
 
 /**
@@ -148,7 +149,23 @@ export const INVITE_ANSWERS = ["admitted", "used up", "expired", "unknown"] as c
 export type InviteAnswer = (typeof INVITE_ANSWERS)[number];
 export const INVITE_ANSWER_CAP = "invite-answer";
 
-export type Frame = Hello | ChatMessage | Ack | KeepAlive | ErrorFrame | GroupFrame | InviteAnswerFrame;
+/**
+ * "These messages of yours will not be stored, ever": unlike an error frame
+ * the link stays up, and unlike an ack the sender learns they were not
+ * delivered. Its node keeps them as failed, with the reason, instead of
+ * sending them again. Sent only to a peer whose hello lists REFUSE_CAP (an
+ * older one is acked instead, or it would send them again forever).
+ */
+export type RefuseFrame = {
+  type: "refuse";
+  ids: string[];
+  code: ProtocolErrorCode;
+  reason: string;
+};
+
+export const REFUSE_CAP = "refuse";
+
+export type Frame = Hello | ChatMessage | Ack | KeepAlive | ErrorFrame | GroupFrame | InviteAnswerFrame | RefuseFrame;
 
 export type FrameType = Frame["type"];
 

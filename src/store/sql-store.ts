@@ -197,6 +197,9 @@ export abstract class SqlStore implements Store {
       for (let i = 0; i < delivered.length; i += CHUNK) {
         await tx`UPDATE sender SET status = 'delivered', delivered_at = ${at} WHERE status <> 'delivered' AND id IN ${tx(delivered.slice(i, i + CHUNK))}`;
       }
+      for (const f of batch.failed ?? []) {
+        await tx`UPDATE sender SET status = 'failed', fail_reason = ${f.reason} WHERE status IN ('pending', 'sent') AND id = ${f.id}`;
+      }
       if (batch.incoming?.length) stored.push(...(await this.insertIncoming(tx, batch.incoming)));
       if (batch.groups?.length) await this.groups.write(tx, batch.groups);
     });
@@ -366,7 +369,7 @@ export abstract class SqlStore implements Store {
     // Each side is one range of its (name,) time, seq index read backwards:
     // `t <= cursor` bounds the range, the OR only trims rows at that very ms.
     const outRows: Row[] = await sql`
-      SELECT id, name, ip, port, message, status, created_at AS t, seq FROM sender ${sql.unsafe(this.useIndex(peer === null ? "sender_time" : "sender_peer_time"))}
+      SELECT id, name, ip, port, message, status, fail_reason, created_at AS t, seq FROM sender ${sql.unsafe(this.useIndex(peer === null ? "sender_time" : "sender_peer_time"))}
       WHERE ${peer === null ? sql`1 = 1` : sql`name = ${peer}`}
         AND created_at >= ${since}
         AND ${cursor === null ? sql`1 = 1` : cursor.rank === 1 ? sql`created_at <= ${cursor.time} AND (created_at < ${cursor.time} OR seq < ${cursor.seq})` : sql`created_at < ${cursor.time}`}
@@ -465,6 +468,7 @@ function toEntry(r: Row, direction: "in" | "out"): Keyed {
   const t = Number(r.t ?? 0);
   const peer = r.name ? String(r.name) : `${r.ip ?? "?"}:${r.port ?? "?"}`;
   const entry: HistoryEntry = { id: String(r.id), direction, peer, text: String(r.message ?? ""), status: String(r.status ?? (direction === "in" ? "received" : "pending")), time: t };
+  if (entry.status === "failed") entry.reason = String(r.fail_reason ?? "refused by the receiver");
   if (direction === "in") {
     entry.time = r.c === null || r.c === undefined ? t : Number(r.c);
     entry.received = t;

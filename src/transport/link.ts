@@ -49,6 +49,8 @@ export interface LinkHandler {
   hello(link: Link, hello: Hello): void;
   messages(link: Link, messages: ChatMessage[]): void;
   acks(link: Link, ids: string[]): void;
+  /** Our messages the peer will never store, and why (a refuse frame). */
+  refused?(link: Link, ids: string[], code: ProtocolErrorCode, reason: string): void;
   /** Group frames, in the order they came (consecutive ones together). */
   group?(link: Link, frames: GroupFrame[]): void;
   /** The inviter's answer to the token our hello presented. */
@@ -245,6 +247,11 @@ export class Link {
     if (ids.length > 0) this.write(encodeAck(ids));
   }
 
+  /** Tells the peer these messages of its will never be stored here (the link stays up). */
+  sendRefuse(ids: readonly string[], code: ProtocolErrorCode, reason: string): void {
+    if (ids.length > 0) this.write(encodeFrame({ type: "refuse", ids: [...ids], code, reason }));
+  }
+
   /** A group frame other than messages (key, vector, want). */
   sendInviteAnswer(answer: InviteAnswer): void {
     this.write(encodeFrame({ type: "invite-answer", answer }));
@@ -314,6 +321,10 @@ export class Link {
         case "ack":
           flush();
           this.handler.acks(this, f.ids);
+          break;
+        case "refuse":
+          flush();
+          this.handler.refused?.(this, f.ids, f.code, f.reason);
           break;
         case "keepalive":
           break;

@@ -17,11 +17,11 @@ export function applyEvent(app: ChatApp, e: NodeEvent): void {
       const conv = app.convs.get(e.peer);
       const unknown: string[] = [];
       for (const id of e.ids) {
-        if (!conv?.setStatus(id, e.status)) {
+        if (!conv?.setStatus(id, e.status, e.reason)) {
           app.early.set(id, e.status);
           unknown.push(id);
         }
-        if (e.status === "delivered" || e.status === "cancelled") {
+        if (e.status === "delivered" || e.status === "cancelled" || e.status === "failed") {
           const mine = app.undelivered.get(e.peer);
           const i = mine?.indexOf(id) ?? -1;
           if (i >= 0) mine!.splice(i, 1);

@@ -36,8 +36,8 @@ export function printable(text: string): string {
   });
 }
 
-/** The delivery mark after a message we wrote. */
-export function statusMark(status: string): string {
+/** The delivery mark after a message we wrote; a failed one says why (`reason`). */
+export function statusMark(status: string, reason?: string): string {
   switch (status) {
     case "pending":
       return colors.yellow("… pending");
@@ -47,6 +47,8 @@ export function statusMark(status: string): string {
       return colors.green("✓✓ delivered");
     case "cancelled":
       return colors.red("✗ cancelled");
+    case "failed":
+      return colors.red(reason ? `✗ failed: ${printable(reason)}` : "✗ failed");
     default:
       return "";
   }
@@ -99,13 +101,14 @@ export function formatEntry(e: HistoryEntry, f: EntryFormat, shown: string = pri
   }
   const who = f.showPeer ? `${colors.dim(f.self)} → ${colors.bold(e.peer)}` : colors.dim(f.self);
   if (e.event) return `[${when}] ${who}: ${shown}`;
-  return `[${when}] ${who}: ${shown}  ${e.delivered ? deliveredMark(e.delivered) : statusMark(e.status)}`;
+  return `[${when}] ${who}: ${shown}  ${e.delivered ? deliveredMark(e.delivered) : statusMark(e.status, e.reason)}`;
 }
 
 /** An entry as `--json` prints it: `time` when written; for incoming messages `received` too, when it arrived. */
 export function entryJson(e: HistoryEntry): Record<string, unknown> {
   const out: Record<string, unknown> = { id: e.id, direction: e.direction, peer: e.peer, text: e.text, status: e.status, time: e.time };
   if (e.received !== undefined) out.received = e.received;
+  if (e.reason !== undefined) out.reason = e.reason;
   return out;
 }
 

@@ -40,7 +40,7 @@ export function entryRows(e: HistoryEntry, self: string, columns: number): strin
   }
   for (const line of more) rows.push(...wrapText(line, w - INDENT, w - INDENT).map((r) => (r ? indent + r : "")));
   if (e.direction === "out") {
-    const mark = e.delivered && e.status !== "delivered" ? deliveredMark(e.delivered) : statusMark(e.status);
+    const mark = e.delivered && e.status !== "delivered" ? deliveredMark(e.delivered) : statusMark(e.status, e.reason);
     const last = rows.length - 1;
     if (width(rows[last]!) + 2 + Math.max(MARK_WIDTH, width(mark)) <= w) rows[last] += `  ${mark}`;
     else rows.push(indent + mark);
