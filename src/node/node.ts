@@ -133,7 +133,7 @@ export class ChatNode {
       linkTo: (c) => this.peers.linkTo(c),
       dial: (c) => this.peers.dial(c),
     });
-    this.groupBook = new GroupBook({ self: local.identity.peerId, name: () => this.name, sync: this.groups, contacts: this.contacts, checkText });
+    this.groupBook = new GroupBook({ self: local.identity.peerId, name: () => this.name, sync: this.groups, contacts: this.contacts, checkText, dial: (c) => this.peers.dial(c) });
     this.peers = new Peers({
       self: local.identity.peerId,
       store,

@@ -65,6 +65,15 @@ export interface GroupReceipt {
   seq: number;
 }
 
+/** A contact the creator added before its group key was known: its add is written once its node proves the key. */
+export interface PendingAdd {
+  group: string;
+  peerId: PeerId;
+  /** The creator's name for it when added. */
+  name: string;
+  at: number;
+}
+
 /** One step of a node's group bookkeeping; applied in this field order, steps in their order. */
 export interface GroupWrite {
   groups?: readonly GroupRow[];
@@ -79,6 +88,9 @@ export interface GroupWrite {
   states?: readonly { group: string; state: GroupMembership }[];
   /** Upserted (the node only ever raises them). */
   receipts?: readonly GroupReceipt[];
+  /** Adds waiting for a key: inserted (one per group and peer), and deleted once written or dropped. */
+  pendingAdds?: readonly PendingAdd[];
+  pendingDone?: readonly { group: string; peerId: PeerId }[];
 }
 
 export interface GroupSnapshot {
@@ -95,6 +107,8 @@ export interface GroupSnapshot {
   maxPos: number;
   /** Keys peers proved on their links. */
   peerKeys: { peerId: PeerId; author: string }[];
+  /** Adds waiting for the member's key. */
+  pendingAdds: PendingAdd[];
 }
 
 export interface GroupStore {

@@ -6,7 +6,7 @@ import type { SQL } from "bun";
 import { decodeGroupEvent, removalHeld } from "../protocol/group-events.ts";
 import type { PeerId } from "../protocol/peer-id.ts";
 import { matchesAll, type SearchTerm } from "./search-terms.ts";
-import type { GroupMemberRow, GroupMembership, GroupMessageRow, GroupReceipt, GroupRow, GroupSnapshot, GroupWrite } from "./group-types.ts";
+import type { GroupMemberRow, GroupMembership, GroupMessageRow, GroupReceipt, GroupRow, GroupSnapshot, GroupWrite, PendingAdd } from "./group-types.ts";
 import type { HistoryEntry, HistoryQuery } from "./store.ts";
 
 type Row = Record<string, unknown>;
@@ -45,6 +45,11 @@ export class SqlGroups {
       }
       for (const s of w.states ?? []) await tx`UPDATE chat_group SET state = ${s.state} WHERE group_id = ${s.group}`;
       if (w.receipts?.length) await this.upsertReceipts(tx, w.receipts);
+      for (const p of w.pendingAdds ?? []) {
+        const [have]: Row[] = await tx`SELECT peer_id FROM group_pending_add WHERE group_id = ${p.group} AND peer_id = ${p.peerId}`;
+        if (!have) await tx`INSERT INTO group_pending_add ${tx({ group_id: p.group, peer_id: p.peerId, name: p.name, added_at: p.at })}`;
+      }
+      for (const d of w.pendingDone ?? []) await tx`DELETE FROM group_pending_add WHERE group_id = ${d.group} AND peer_id = ${d.peerId}`;
     }
   }
 
@@ -139,6 +144,7 @@ export class SqlGroups {
     const eventSeqs: Row[] = await this.sql`SELECT group_id, author, aseq FROM group_message WHERE kind <> 0 AND pos IS NOT NULL ORDER BY group_id, author, aseq`;
     const [max]: Row[] = await this.sql`SELECT MAX(pos) AS p FROM group_message`;
     const keys: Row[] = await this.sql`SELECT peer_id, author FROM group_peer_key`;
+    const pending: Row[] = await this.sql`SELECT group_id, peer_id, name, added_at FROM group_pending_add ORDER BY added_at, peer_id`;
     return {
       groups: groups.map(toGroup),
       members: members.map(toMember),
@@ -148,6 +154,7 @@ export class SqlGroups {
       eventSeqs: eventSeqs.map((r) => ({ group: String(r.group_id), author: String(r.author), seq: Number(r.aseq) })),
       maxPos: Number(max?.p ?? 0),
       peerKeys: keys.map((r) => ({ peerId: String(r.peer_id) as PeerId, author: String(r.author) })),
+      pendingAdds: pending.map((r): PendingAdd => ({ group: String(r.group_id), peerId: String(r.peer_id) as PeerId, name: String(r.name), at: Number(r.added_at) })),
     };
   }
 

@@ -6,6 +6,7 @@
 import { groupMessageUuid } from "../../protocol/group-codec.ts";
 import { decodeGroupEvent, type GroupEvent } from "../../protocol/group-events.ts";
 import type { GroupKeyFrame, GroupMessageFrame, GroupVectorFrame, GroupWantFrame } from "../../protocol/messages.ts";
+import type { PeerId } from "../../protocol/peer-id.ts";
 import type { GroupMessageRow, Store } from "../../store/store.ts";
 import { childLogger } from "../../log.ts";
 import { verifyKeyFrame, verifyMessage } from "./keys.ts";
@@ -45,6 +46,8 @@ export interface IntakeDeps {
   wants: Wants;
   stats: GroupStats;
   commit(b: Batch): Promise<void>;
+  /** A peer proved its key on its link (an add of it may wait for that). */
+  keyProven(peerId: PeerId): void;
 }
 
 export class Intake {
@@ -59,6 +62,7 @@ export class Intake {
     const keys = this.d.registry.peerKeys;
     if (keys.get(pl.peerId) === f.key) return;
     keys.set(pl.peerId, f.key);
+    this.d.keyProven(pl.peerId);
     void this.d.store.savePeerKey(pl.peerId, f.key, Date.now()).catch((err) => log.debug(`cannot save ${pl.peerId}'s group key: ${(err as Error).message}`));
   }
 

@@ -45,6 +45,8 @@ export class Batch {
     drops: [],
     states: [],
     receipts: [],
+    pendingAdds: [],
+    pendingDone: [],
   };
   /** Rows shown now, in the order they are shown. */
   readonly shown: GroupMessageRow[] = [];
@@ -57,7 +59,8 @@ export class Batch {
 
   get empty(): boolean {
     const w = this.write;
-    return w.groups.length + w.members.length + w.messages.length + w.shown.length + w.drops.length + w.states.length + w.receipts.length === 0 && this.touched.size === 0;
+    const pending = w.pendingAdds.length + w.pendingDone.length;
+    return w.groups.length + w.members.length + w.messages.length + w.shown.length + w.drops.length + w.states.length + w.receipts.length + pending === 0 && this.touched.size === 0;
   }
 
   addRow(row: GroupMessageRow): void {

@@ -50,6 +50,7 @@ import { Intake, newStats, type GroupStats } from "./intake.ts";
 import { keyFrame, signRow, type AuthorKey } from "./keys.ts";
 import { Batch, type GroupModel } from "./model.ts";
 import { Fanout, PeerLink } from "./peer-link.ts";
+import { PendingAdds } from "./pending.ts";
 import { Receipts } from "./receipts.ts";
 import { GroupRegistry } from "./registry.ts";
 import { Responder } from "./responder.ts";
@@ -83,6 +84,8 @@ export interface GroupSyncDeps {
 export class GroupSync {
   readonly registry: GroupRegistry;
   readonly stats: GroupStats = newStats();
+  /** Adds of contacts whose key we do not know yet (pending.ts). */
+  readonly pending: PendingAdds;
   private readonly links = new Map<Link, PeerLink>();
   private readonly fanout = new Fanout(this.links, (id) => this.registry.models.get(id));
   private readonly receipts: Receipts;
@@ -104,7 +107,17 @@ export class GroupSync {
       needs: (group) => this.needs(group),
       ask: (source, group, ranges) => (source as PeerLink).link.sendGroup({ type: "group-want", group, ranges }),
     });
-    this.intake = new Intake({ registry: this.registry, store: d.store, fanout: this.fanout, receipts: this.receipts, wants: this.wants, stats: this.stats, commit: (b) => this.commit(b) });
+    this.pending = new PendingAdds({ registry: this.registry, contacts: d.contacts, draftOwn: (g, items, b) => this.draftOwn(g, items, b), commit: (b) => this.commit(b) });
+    this.intake = new Intake({
+      registry: this.registry,
+      store: d.store,
+      fanout: this.fanout,
+      receipts: this.receipts,
+      wants: this.wants,
+      stats: this.stats,
+      commit: (b) => this.commit(b),
+      keyProven: (peerId) => void this.pending.complete(peerId),
+    });
   }
 
   get key(): AuthorKey {
@@ -116,6 +129,8 @@ export class GroupSync {
     this.registry.load(await this.d.store.groupSnapshot(), key);
     this.timer ??= setInterval(() => this.tick(), TICK_MS);
     this.timer.unref?.();
+    // Keys proven in an earlier run whose adds were not written yet (a crash in between).
+    if (key) await this.pending.complete();
   }
 
   stop(): void {
@@ -186,6 +201,7 @@ export class GroupSync {
   /** Whether `contact` lacks something of a group we share: the dialer then tries to reach it. */
   owes(contact: Contact): boolean {
     if (!contact.peerId) return false;
+    if (this.pending.waitsFor(contact.peerId)) return true;
     for (const g of this.registry.models.values()) {
       const share = shareFor(g, contact.peerId);
       if (!share || share === "ack") continue;
