@@ -129,6 +129,6 @@ export function formatGroups(list: readonly GroupInfo[]): string {
 export function formatMembers(list: readonly GroupMemberInfo[]): string {
   return formatTable(
     ["NAME", "ROLE", "STATE", "MESSAGES", "PEER ID"],
-    list.map((m) => [m.name + (m.you ? " (you)" : ""), m.role, m.state === "waiting" ? "waiting for its key" : m.state, String(m.messages), m.peerId]),
+    list.map((m) => [m.name + (m.you ? " (you)" : ""), m.role, m.state === "waiting" ? "waiting for its key" : m.forked ? `${m.state}, ⚠ forked` : m.state, String(m.messages), m.peerId]),
   );
 }

@@ -30,7 +30,7 @@ import { nodeStatus, type NodeStatus } from "./status.ts";
 import { loadOrCreateDiscoveryKey } from "../reach/discovery-key.ts";
 import { GroupBook } from "./groups/book.ts";
 import { authorKey } from "./groups/keys.ts";
-import { GROUPS_CAP, GroupSync } from "./groups/sync.ts";
+import { GROUP_FORKS_CAP, GROUPS_CAP, GroupSync } from "./groups/sync.ts";
 
 export type { LinkInfo, NodeStatus } from "./status.ts";
 
@@ -222,7 +222,7 @@ export class ChatNode {
 
   /** What we tell a peer about ourselves: where we listen, and on a dial to an inviter, its token. */
   private hello(link: Link): Hello {
-    const hello: Hello = { type: "hello", version: PROTOCOL_VERSION, name: this.name, port: this.transport.listening?.port ?? 0, caps: ["ack-batch", GROUPS_CAP, INVITE_ANSWER_CAP, REFUSE_CAP], session: this.sessionId };
+    const hello: Hello = { type: "hello", version: PROTOCOL_VERSION, name: this.name, port: this.transport.listening?.port ?? 0, caps: ["ack-batch", GROUPS_CAP, GROUP_FORKS_CAP, INVITE_ANSWER_CAP, REFUSE_CAP], session: this.sessionId };
     const addrs = this.addresses().slice(0, MAX_ADDRS);
     if (addrs.length > 0) hello.addrs = addrs;
     const token = this.peers.tokenFor(link, (c) => this.contacts.byName(c.name));

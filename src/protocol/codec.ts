@@ -59,6 +59,7 @@ export function encodeFrame(f: Frame): Uint8Array {
     case "group-vector":
     case "group-want":
     case "group-message":
+    case "group-fork":
       return encodeGroupFrame(f);
     default:
       return unreachable(f);

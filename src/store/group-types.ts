@@ -51,8 +51,25 @@ export interface GroupMessageRow {
   sig: string;
   created: number;
   received: number;
-  /** Display order, once it and every earlier seq of its author are here. */
+  /** Display order, once it and every earlier seq of its author are here (0: in the log, never shown: a blank text). */
   pos: number | null;
+  /** The running hash of its author's log up to it (group-forks.ts), set when it is shown; null before, or unknown. */
+  chain?: string | null;
+}
+
+/** One version of a (group, author, seq) its author signed more than one of: the evidence of a fork. */
+export interface GroupForkRow {
+  group: string;
+  author: string;
+  seq: number;
+  /** contentHash of the version (hex). */
+  hash: string;
+  kind: number;
+  body: string;
+  sig: string;
+  created: number;
+  /** When we learned of it. */
+  found: number;
 }
 
 export interface GroupReceipt {
@@ -81,8 +98,12 @@ export interface GroupWrite {
   members?: readonly GroupMemberRow[];
   /** Inserted; a row whose (group, author, seq) is stored already is skipped. */
   messages?: readonly GroupMessageRow[];
-  /** Rows stored earlier whose gap closed: shown now, at `pos`. */
-  shown?: readonly { group: string; author: string; seq: number; pos: number }[];
+  /** Rows stored earlier whose gap closed: shown now, at `pos` (0: never shown), with their chain. */
+  shown?: readonly { group: string; author: string; seq: number; pos: number; chain?: string | null }[];
+  /** Chains of rows from before chains were kept, computed at start. */
+  chains?: readonly { group: string; author: string; seq: number; chain: string }[];
+  /** Versions of a forked seq: inserted (each once). */
+  forks?: readonly GroupForkRow[];
   /** An author's rows above `above` (a removed member's, written after its removal). */
   drops?: readonly { group: string; author: string; above: number }[];
   states?: readonly { group: string; state: GroupMembership }[];
@@ -109,6 +130,10 @@ export interface GroupSnapshot {
   peerKeys: { peerId: PeerId; author: string }[];
   /** Adds waiting for the member's key. */
   pendingAdds: PendingAdd[];
+  /** Each member's chain at its gap-free seq, where stored (absent: none, or from before chains were kept). */
+  chains: { group: string; author: string; chain: string }[];
+  /** The versions we hold evidence of, per forked seq. */
+  forks: { group: string; author: string; seq: number; hash: string }[];
 }
 
 export interface GroupStore {
@@ -120,4 +145,6 @@ export interface GroupStore {
   findGroup(alias: string): Promise<GroupRow | null>;
   /** A peer proved `author` is its key (a group-key frame on its link). */
   savePeerKey(peerId: PeerId, author: string, at: number): Promise<void>;
+  /** Every version we hold of the forked seqs of a group. */
+  groupForks(group: string): Promise<GroupForkRow[]>;
 }

@@ -12,7 +12,7 @@ import { SqlContacts } from "./sql-contacts.ts";
 import { SqlReads } from "./sql-reads.ts";
 import { insertReceived, localTimeText } from "./local-time.ts";
 import { SqlGroups } from "./sql-groups.ts";
-import type { GroupMessageRow, GroupRow, GroupSnapshot } from "./group-types.ts";
+import type { GroupForkRow, GroupMessageRow, GroupRow, GroupSnapshot } from "./group-types.ts";
 import {
   StoreError,
   type Contact,
@@ -144,6 +144,9 @@ export abstract class SqlStore implements Store {
   }
   savePeerKey(peerId: PeerId, author: string, at: number): Promise<void> {
     return this.groups.savePeerKey(peerId, author, at);
+  }
+  groupForks(group: string): Promise<GroupForkRow[]> {
+    return this.groups.forks(group);
   }
 
   /** '#alias' names a group when there is one by that alias (else it may still be a contact's name). */

@@ -175,6 +175,9 @@ export interface HistoryEntry {
   event?: boolean;
   /** Our own message in a group: how many of the other members hold it. */
   delivered?: { to: number; of: number };
+  /** In a group: its author signed different versions of it for different members (each in `versions`, ours first). */
+  forked?: true;
+  versions?: string[];
 }
 
 export interface HistoryQuery {

@@ -315,6 +315,7 @@ export class Link {
         case "group-vector":
         case "group-want":
         case "group-message":
+        case "group-fork":
           if (batch.length > 0) flush();
           groups.push(f);
           break;

@@ -40,6 +40,17 @@ export function applyEvent(app: ChatApp, e: NodeEvent): void {
       for (const id of e.ids) conv?.setDelivered(id, e.to, e.of);
       return;
     }
+    case "group-fork": {
+      // The post shows as what it is wherever it is loaded; the warning goes where the user looks.
+      const entry = app.convs.get(e.group)?.entry(e.id);
+      if (entry) {
+        entry.forked = true;
+        entry.versions = e.versions;
+      }
+      if (app.current?.peer === e.group) app.current.note(formatEvent(e)!);
+      else app.listNote(formatEvent(e)!);
+      return;
+    }
     case "group":
       app.listNote(formatEvent(e)!);
       if (app.current?.peer === e.group) app.current.note(formatEvent(e)!);

@@ -4,7 +4,9 @@
 // sender's node keeps such a message as failed, with the reason, and sends
 // it no more, while what it wrote after still flows.
 import { expect, setDefaultTimeout, test } from "bun:test";
+import { signRow } from "../../src/node/groups/keys.ts";
 import { encodeFrame, encodeMessages } from "../../src/protocol/codec.ts";
+import { groupMessageUuid } from "../../src/protocol/group-codec.ts";
 import { REFUSE_CAP } from "../../src/protocol/messages.ts";
 import { formatEntry } from "../../src/ui/format.ts";
 import { dialects } from "../helpers/databases.ts";
@@ -80,4 +82,33 @@ test.each(dialects)("a sender whose check was bypassed (on %s): its blank messag
   await eventually(async () => (await statusOf(alice, after.id)) === "delivered", "delivered after the restart");
   expect(await statusOf(alice, id)).toBe("failed");
   expect(await inbox(bob)).toEqual(["alice: the next one", "alice: after the restart"]);
+});
+
+test("a member's blank group posts (signed by a node that skipped the check) hold their place in its log but are never shown; what it writes after them shows", async () => {
+  const nodes = await Promise.all(["alice", "bob", "mallory"].map((n) => startNode(n)));
+  const [alice, bob, mallory] = nodes as [TestNode, TestNode, TestNode];
+  try {
+    for (let i = 0; i < nodes.length; i++) for (let j = i + 1; j < nodes.length; j++) await befriend(nodes[i]!, nodes[j]!);
+    await eventually(() => nodes.every((n) => n.node.groups.registry.peerKeys.size === 2), "keys known");
+    const info = await alice.node.groupBook.create("club", ["bob", "mallory"]);
+    for (const n of [bob, mallory]) await n.until((e) => e.type === "group" && e.change === "joined", `${n.name} joined`);
+    const key = mallory.node.groups.key;
+    const rows = [...BLANKS, "after the blanks"].map((body, i) =>
+      signRow(key, { group: info.id, author: key.hex, seq: i + 1, id: groupMessageUuid(info.id, key.hex, i + 1), kind: 0, body, created: Date.now(), received: 0, pos: null }),
+    );
+    mallory.node.peers.adopted.get(bob.node.peerId)!.sendGroupMessages(rows);
+    await bob.until((e) => e.type === "message" && e.entry.text === "after the blanks", "bob shows the one after");
+    // alice gets them from bob (mallory pushed only to him): the log holds, so she gets what follows too.
+    await alice.until((e) => e.type === "message" && e.entry.text === "after the blanks", "alice shows the one after");
+    for (const n of [alice, bob]) {
+      const texts = (await n.node.session.history({ peer: "#club", limit: 100 })).filter((e) => !e.event).map((e) => `${e.author}: ${e.text}`);
+      expect(texts).toEqual(["mallory: after the blanks"]);
+      expect(n.events.filter((e) => e.type === "message" && e.entry.author === "mallory").map((e) => e.type === "message" && e.entry.text)).toEqual(["after the blanks"]);
+      expect(n.node.groups.registry.byAlias("club")!.contig(key.hex)).toBe(BLANKS.length + 1);
+      // Unread: mallory's one that shows (and, for bob, alice's create and two adds); the blanks count for nothing.
+      expect((await n.node.opts.store.unreadCounts()).get("#club")).toBe(n === alice ? 1 : 4);
+    }
+  } finally {
+    for (const n of nodes) await n[Symbol.asyncDispose]();
+  }
 });

@@ -40,6 +40,8 @@ export interface GroupMemberInfo {
   you: boolean;
   /** Its messages we hold (gap-free). */
   messages: number;
+  /** It signed different versions of a message for different members (proof is kept). */
+  forked?: true;
 }
 
 export interface GroupBookDeps {
@@ -87,6 +89,7 @@ export class GroupBook {
         state: m.until === null ? ("member" as const) : m.gone === null ? ("left" as const) : ("removed" as const),
         you: m.author === g.row.selfKey,
         messages: g.texts(m.author),
+        ...((g.forks.get(m.author)?.size ?? 0) > 0 ? { forked: true as const } : {}),
       }));
     const waiting = this.d.sync.pending.of(g).map((p) => ({ name: p.name, peerId: p.peerId, key: "", role: "member" as const, state: "waiting" as const, you: false, messages: 0 }));
     return [...members, ...waiting];

@@ -51,6 +51,8 @@ export class GroupRegistry {
       this.announced.set(row.id, row.state);
     }
     for (const r of snap.receipts) this.models.get(r.group)?.learn(r.member, r.author, r.seq);
+    for (const c of snap.chains) this.models.get(c.group)?.setChain(c.author, c.chain, true);
+    for (const f of snap.forks) this.models.get(f.group)?.addFork(f.author, f.seq, f.hash);
     for (const k of snap.peerKeys) this.peerKeys.set(k.peerId, k.author);
     this.pending.clear();
     for (const p of snap.pendingAdds) this.pendingIn(p.group).set(p.peerId, p);
