@@ -143,6 +143,11 @@ async function pipeChat(api: NodeApi, peer: string, seconds: number): Promise<vo
     process.stderr.write(`p2pchat: ${s.line}\n`);
     throw new ExitCode(EXIT_PENDING);
   }
+  if (tracker.failed.size > 0) {
+    const [why] = tracker.failed.values();
+    process.stderr.write(`p2pchat: ${tracker.failed.size} of ${sent} message${sent === 1 ? "" : "s"} to ${peer} not delivered: ${why}\n`);
+    throw new ExitCode(1);
+  }
   if (left > 0) {
     process.stderr.write(`p2pchat: ${left} of ${sent} message${sent === 1 ? "" : "s"} to ${peer} still pending after ${seconds} s. ${await whyPending(api, peer)}\n`);
     throw new ExitCode(EXIT_PENDING);

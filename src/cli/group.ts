@@ -45,7 +45,9 @@ const create = markVariadic(
       if (extra.length > 0) throw new UsageError(`unexpected ${JSON.stringify(extra[0])}: members go after --with`, "p2pchat group create");
       const g = await withNode("group", (api) => api.groupCreate(name, members));
       const others = members.length > 0 ? ` with ${members.join(", ")}` : " (just you: add members with `p2pchat group add`)";
-      process.stdout.write(`created ${g.name}${others}: ${g.members} member${g.members === 1 ? "" : "s"}\n`);
+      const total = g.members + g.waiting.length;
+      const waiting = g.waiting.length > 0 ? `; ${g.waiting.join(", ")} ${g.waiting.length === 1 ? "joins" : "join"} once ${g.waiting.length === 1 ? "its node links" : "their nodes link"} with yours (${g.waiting.length === 1 ? "its group key is" : "their group keys are"} not known yet)` : "";
+      process.stdout.write(`created ${g.name}${others}: ${total} member${total === 1 ? "" : "s"}${waiting}\n`);
     },
   }),
 );
@@ -59,6 +61,7 @@ const add = defineCommand({
   },
   async run({ args }) {
     const m = await withNode("group", (api) => api.groupAdd(args.group, args.contact));
+    if (m.state === "waiting") return void process.stdout.write(`${m.name} joins ${hash(args.group)} once its node links with yours (its group key is not known yet); it then gets what was written there\n`);
     process.stdout.write(`added ${m.name} to ${hash(args.group)}: it gets what was written there, from whichever member is online\n`);
   },
 });
@@ -72,6 +75,7 @@ const remove = defineCommand({
   },
   async run({ args }) {
     const m = await withNode("group", (api) => api.groupRemove(args.group, args.member));
+    if (m.state === "waiting") return void process.stdout.write(`${m.name} will not join ${hash(args.group)}: its waiting add is withdrawn\n`);
     process.stdout.write(`removed ${m.name} from ${hash(args.group)}: nothing written from now on reaches them, and what they write is refused\n`);
   },
 });
@@ -125,6 +129,6 @@ export function formatGroups(list: readonly GroupInfo[]): string {
 export function formatMembers(list: readonly GroupMemberInfo[]): string {
   return formatTable(
     ["NAME", "ROLE", "STATE", "MESSAGES", "PEER ID"],
-    list.map((m) => [m.name + (m.you ? " (you)" : ""), m.role, m.state, String(m.messages), m.peerId]),
+    list.map((m) => [m.name + (m.you ? " (you)" : ""), m.role, m.state === "waiting" ? "waiting for its key" : m.forked ? `${m.state}, ⚠ forked` : m.state, String(m.messages), m.peerId]),
   );
 }

@@ -5,10 +5,11 @@ import { globalArgs } from "./globals.ts";
 import { parseCount, parseTime } from "./parse.ts";
 import type { HistoryEntry } from "../node/session.ts";
 
-/** In a group: who wrote it, whether it is an event, and (ours) how many members hold it. */
-export function groupFields(e: HistoryEntry): Partial<Pick<HistoryEntry, "author" | "event" | "delivered">> {
+/** In a group: who wrote it, whether it is an event, (ours) how many members hold it, and whether its author forked it (every version). */
+export function groupFields(e: HistoryEntry): Partial<Pick<HistoryEntry, "author" | "event" | "delivered" | "forked" | "versions">> {
   if (e.author === undefined) return {};
-  return { author: e.author, ...(e.event ? { event: true } : {}), ...(e.delivered ? { delivered: e.delivered } : {}) };
+  const forked = e.forked ? { forked: true as const, ...(e.versions ? { versions: e.versions } : {}) } : {};
+  return { author: e.author, ...(e.event ? { event: true } : {}), ...(e.delivered ? { delivered: e.delivered } : {}), ...forked };
 }
 
 export default defineCommand({

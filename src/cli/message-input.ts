@@ -6,19 +6,19 @@
 import { readFileSync } from "node:fs";
 import { NodeError } from "../node/errors.ts";
 import { MAX_TEXT_BYTES } from "../node/node.ts";
+import { blankText } from "../protocol/text.ts";
 import type { InputLine } from "./input-lines.ts";
 
 /** Lines are read up to this (then cut): room to say how long an over-long message is, and no more. */
 export const MAX_LINE_BYTES = 4 * MAX_TEXT_BYTES;
 
 const utf8 = new TextDecoder("utf-8");
-/** Only spaces, line breaks and characters that show nothing (zero-width, bidi controls). */
-const BLANK = /^[\s\p{Cf}]*$/u;
 
 /** `text` when it can be sent; else BAD_TEXT saying why (`what` names it: "the message", "line 3"). */
 export function checkMessage(text: string, what = "the message"): string {
-  if (text.length === 0) throw new NodeError("BAD_TEXT", `${what} is empty: nothing to send`);
-  if (BLANK.test(text)) throw new NodeError("BAD_TEXT", `${what} is blank (only spaces or invisible characters): nothing to send`);
+  const blank = blankText(text);
+  if (blank === "empty") throw new NodeError("BAD_TEXT", `${what} is empty: nothing to send`);
+  if (blank === "blank") throw new NodeError("BAD_TEXT", `${what} is blank (only spaces or invisible characters): nothing to send`);
   const bytes = Buffer.byteLength(text, "utf8");
   if (bytes > MAX_TEXT_BYTES) throw tooLong(what, `${bytes} bytes`);
   return text;
@@ -34,7 +34,7 @@ export function lineText(line: InputLine): string {
 export function lineMessage(line: InputLine): string | null {
   try {
     const text = lineText(line);
-    return BLANK.test(text) ? null : checkMessage(text, `line ${line.no}`);
+    return blankText(text) !== null ? null : checkMessage(text, `line ${line.no}`);
   } catch (err) {
     if (err instanceof NodeError) throw new NodeError(err.code, `${err.message}; nothing from this line on was sent`);
     throw err;

@@ -43,6 +43,11 @@ export default markVariadic(
         tracker.add(sent.id, sent.legacy);
         const left = await tracker.wait(api, seconds);
         tracker.stop();
+        const failed = tracker.failed.get(sent.id);
+        if (failed !== undefined) {
+          process.stderr.write(`p2pchat: not delivered to ${sent.peer} (${sent.id}): ${failed}\n`);
+          throw new ExitCode(1);
+        }
         if (left === 0) {
           process.stdout.write(
             sent.legacy

@@ -9,6 +9,8 @@ const STATUS_BATCH = 1_000;
 export class DeliveryTracker {
   private readonly undelivered = new Set<string>();
   private readonly sentIsFinal = new Set<string>();
+  /** Refused by the receiver for good, and why: done, but not delivered. */
+  readonly failed = new Map<string, string>();
   private wake: (() => void) | null = null;
   private unsubscribe: (() => void) | null = null;
 
@@ -30,7 +32,10 @@ export class DeliveryTracker {
 
   private onEvent(e: NodeEvent): void {
     if (e.type !== "status" || e.status === "pending") return;
-    for (const id of e.ids) if (e.status === "delivered" || this.sentIsFinal.has(id)) this.undelivered.delete(id);
+    for (const id of e.ids) {
+      if (e.status === "failed" && this.undelivered.delete(id)) this.failed.set(id, e.reason ?? "refused by the receiver");
+      if (e.status === "delivered" || this.sentIsFinal.has(id)) this.undelivered.delete(id);
+    }
     this.wake?.();
   }
 
@@ -44,6 +49,7 @@ export class DeliveryTracker {
         const statuses = await api.statusOf(ids.slice(i, i + STATUS_BATCH));
         for (const [id, status] of Object.entries(statuses)) {
           if (status === "delivered" || (status === "sent" && this.sentIsFinal.has(id))) this.undelivered.delete(id);
+          if (status === "failed" && this.undelivered.delete(id)) this.failed.set(id, "refused by the receiver");
         }
       }
       if (this.undelivered.size === 0) break;

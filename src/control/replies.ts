@@ -52,7 +52,7 @@ const entry = object({ id: "string", peer: "string", text: "string" });
 const sent = object({ id: "string", peer: "string", legacy: "boolean?" });
 const request = object({ peerId: "string", name: "string", host: "string", port: "number", waiting: "number" });
 const cancelled = arrayOf(object({ id: "string", before: "string", onTheWire: "boolean" }));
-const group = object({ name: "string", id: "string", title: "string", creator: "string", role: "string", members: "number" });
+const group = object({ name: "string", id: "string", title: "string", creator: "string", role: "string", members: "number", waiting: "array" });
 const member = object({ name: "string", peerId: "string", key: "string", role: "string", state: "string", you: "boolean", messages: "number" });
 
 /** One check per operation: adding an op without one does not compile. */

@@ -9,9 +9,11 @@ export type NodeEvent =
   /** A message stored in `receiver` (a redelivered one is not announced twice). */
   | { type: "message"; entry: HistoryEntry }
   /** Our messages to `peer` changed status. In a group (peer '#alias'): sent, or delivered once every other member holds them. */
-  | { type: "status"; peer: string; ids: string[]; status: OutStatus }
+  | { type: "status"; peer: string; ids: string[]; status: OutStatus; reason?: string }
   /** Our messages in a group: how many of its other members hold them now ("delivered to 3 of 5"). */
   | { type: "group-delivery"; group: string; ids: string[]; to: number; of: number }
+  /** A member signed different versions of one message for different members: `id` is that message, `versions` what each said. */
+  | { type: "group-fork"; group: string; id: string; author: string; versions: string[] }
   /** We joined a group (its creator's add reached us), or were removed from one, or left one. */
   | { type: "group"; group: string; change: "joined" | "removed" | "left" }
   | { type: "link"; peer: string; up: boolean; address: string; direction: "in" | "out"; legacy?: boolean; reason?: string; via?: string }

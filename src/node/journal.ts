@@ -27,6 +27,7 @@ interface Pending {
   sent: string[];
   unsent: string[];
   delivered: string[];
+  failed: { id: string; reason: string }[];
   incoming: IncomingMessage[];
   groups: GroupWrite[];
   waiters: { resolve: (r: WriteResult) => void; reject: (e: unknown) => void }[];
@@ -37,7 +38,7 @@ type Job = { kind: "write"; batch: Pending } | { kind: "read"; run: () => Promis
 
 const isStatusOnly = (b: Pending) => b.outgoing.length === 0 && b.incoming.length === 0 && b.claims.length === 0 && b.groups.length === 0;
 
-const emptyBatch = (): Pending => ({ outgoing: [], claims: [], sent: [], unsent: [], delivered: [], incoming: [], groups: [], waiters: [], size: 0 });
+const emptyBatch = (): Pending => ({ outgoing: [], claims: [], sent: [], unsent: [], delivered: [], failed: [], incoming: [], groups: [], waiters: [], size: 0 });
 
 export class Journal {
   private current: Pending = emptyBatch();
@@ -76,6 +77,11 @@ export class Journal {
 
   delivered(ids: readonly string[]): Promise<WriteResult> {
     return this.add((b) => b.delivered.push(...ids), ids.length);
+  }
+
+  /** The receiver refused these for good: failed, with why (never sent again). */
+  failed(ids: readonly string[], reason: string): Promise<WriteResult> {
+    return this.add((b) => b.failed.push(...ids.map((id) => ({ id, reason }))), ids.length);
   }
 
   /** Resolves with the messages stored now (a redelivered one is left out). */
@@ -159,6 +165,7 @@ export class Journal {
           sent: b.sent,
           unsent: b.unsent,
           delivered: b.delivered,
+          failed: b.failed,
           incoming: b.incoming,
           groups: b.groups,
           at: Date.now(),

@@ -1,8 +1,9 @@
 // A running node: listens and dials (while discoverable), keeps the outbox
 // flowing, stores what arrives, and tells its listeners what happens.
 import { MAX_ADDRS, MAX_RELAYS, PROTOCOL_VERSION } from "../protocol/hello.ts";
-import { INVITE_ANSWER_CAP, type Hello } from "../protocol/messages.ts";
+import { INVITE_ANSWER_CAP, REFUSE_CAP, type Hello } from "../protocol/messages.ts";
 import type { PeerId } from "../protocol/peer-id.ts";
+import { blankText } from "../protocol/text.ts";
 import { StoreError, type Contact, type OutgoingMessage, type OutStatus, type Recipient, type Store } from "../store/store.ts";
 import type { Link, LinkLimits } from "../transport/link.ts";
 import { Transport, TransportError } from "../transport/transport.ts";
@@ -29,7 +30,7 @@ import { nodeStatus, type NodeStatus } from "./status.ts";
 import { loadOrCreateDiscoveryKey } from "../reach/discovery-key.ts";
 import { GroupBook } from "./groups/book.ts";
 import { authorKey } from "./groups/keys.ts";
-import { GROUPS_CAP, GroupSync } from "./groups/sync.ts";
+import { GROUP_FORKS_CAP, GROUPS_CAP, GroupSync } from "./groups/sync.ts";
 
 export type { LinkInfo, NodeStatus } from "./status.ts";
 
@@ -134,7 +135,7 @@ export class ChatNode {
       linkTo: (c) => this.peers.linkTo(c),
       dial: (c) => this.peers.dial(c),
     });
-    this.groupBook = new GroupBook({ self: local.identity.peerId, name: () => this.name, sync: this.groups, contacts: this.contacts, checkText });
+    this.groupBook = new GroupBook({ self: local.identity.peerId, name: () => this.name, sync: this.groups, contacts: this.contacts, checkText, dial: (c) => this.peers.dial(c) });
     this.peers = new Peers({
       self: local.identity.peerId,
       store,
@@ -223,7 +224,7 @@ export class ChatNode {
 
   /** What we tell a peer about ourselves: where we listen, and on a dial to an inviter, its token. */
   private hello(link: Link): Hello {
-    const hello: Hello = { type: "hello", version: PROTOCOL_VERSION, name: this.name, port: this.transport.listening?.port ?? 0, caps: ["ack-batch", GROUPS_CAP, INVITE_ANSWER_CAP], session: this.sessionId };
+    const hello: Hello = { type: "hello", version: PROTOCOL_VERSION, name: this.name, port: this.transport.listening?.port ?? 0, caps: ["ack-batch", GROUPS_CAP, GROUP_FORKS_CAP, INVITE_ANSWER_CAP, REFUSE_CAP], session: this.sessionId };
     const addrs = this.addresses().slice(0, MAX_ADDRS);
     if (addrs.length > 0) hello.addrs = addrs;
     const token = this.peers.tokenFor(link, (c) => this.contacts.byName(c.name));
@@ -414,8 +415,9 @@ export class ChatNode {
   }
 }
 
+/** What may be sent: the rule a receiving node applies too (protocol/text.ts), and at most MAX_TEXT_BYTES. */
 export function checkText(text: string): void {
-  if (typeof text !== "string" || text.trim().length === 0) throw new NodeError("BAD_TEXT", "a message cannot be empty");
+  if (typeof text !== "string" || blankText(text) !== null) throw new NodeError("BAD_TEXT", "a message cannot be empty or blank (only spaces or invisible characters)");
   if (!text.isWellFormed()) throw new NodeError("BAD_TEXT", "the message is not valid Unicode text");
   const bytes = Buffer.byteLength(text, "utf8");
   if (bytes > MAX_TEXT_BYTES) throw new NodeError("BAD_TEXT", `a message has at most ${MAX_TEXT_BYTES} bytes of UTF-8 (this has ${bytes})`);

@@ -103,6 +103,30 @@ export class Outbox {
 
   /** Acks from the peer: only ids this link sent count (a peer cannot ack others' messages). */
   acked(ids: readonly string[]): void {
+    const ours = this.takeInFlight(ids);
+    if (ours.length === 0) return;
+    if (this.acks++ === 0) this.deps.delivering?.();
+    this.markDelivered(ours);
+    this.pump();
+  }
+
+  /**
+   * The peer will never store these (a refuse frame): failed, with why, and
+   * never sent again. Only ids this link sent count. Should the write fail,
+   * they stay pending and the peer refuses them again on the next link.
+   */
+  refused(ids: readonly string[], reason: string): void {
+    const ours = this.takeInFlight(ids);
+    if (ours.length === 0) return;
+    this.deps.journal.failed(ours, reason).then(
+      () => this.deps.emit({ type: "status", peer: this.peer, ids: ours, status: "failed", reason }),
+      () => {},
+    );
+    this.pump();
+  }
+
+  /** Of `ids`, those this link has in flight, no longer in flight: the peer answered them. */
+  private takeInFlight(ids: readonly string[]): string[] {
     const ours: string[] = [];
     for (const id of ids) {
       const bytes = this.inflight.get(id);
@@ -112,10 +136,7 @@ export class Outbox {
       this.unrecorded.delete(id);
       ours.push(id);
     }
-    if (ours.length === 0) return;
-    if (this.acks++ === 0) this.deps.delivering?.();
-    this.markDelivered(ours);
-    this.pump();
+    return ours;
   }
 
   /**

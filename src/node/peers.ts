@@ -3,8 +3,10 @@
 // (simultaneous dials are settled the same way on both sides), received
 // messages stored before they are acked, and redials while we owe a peer
 // messages.
-import { INVITE_ANSWER_CAP, type ChatMessage, type GroupFrame, type Hello, type InviteAnswer } from "../protocol/messages.ts";
+import type { ProtocolErrorCode } from "../protocol/errors.ts";
+import { INVITE_ANSWER_CAP, REFUSE_CAP, type ChatMessage, type GroupFrame, type Hello, type InviteAnswer } from "../protocol/messages.ts";
 import type { PeerId } from "../protocol/peer-id.ts";
+import { blankText } from "../protocol/text.ts";
 import type { Contact, IncomingMessage, PeerRequest, Store } from "../store/store.ts";
 import type { CloseInfo, Link, LinkHandler, Refusal } from "../transport/link.ts";
 import { SHUTDOWN_REASON, type Transport } from "../transport/transport.ts";
@@ -388,6 +390,8 @@ export class Peers implements LinkHandler {
     const ctx = ctxOf(link);
     const { contact, request } = ctx;
     if ((!contact && !request) || this.links.get(link.peerId!) !== link) return; // not (or no longer) the adopted link
+    batch = refuseBlank(link, batch);
+    if (batch.length === 0) return;
     const peerId = link.peerId!;
     // A request stores up to its cap: what fits of this batch is stored and acked, then the link is refused.
     const taken = request ? this.d.requests.take(peerId, batch.length) : batch.length;
@@ -440,6 +444,10 @@ export class Peers implements LinkHandler {
     ctxOf(link).outbox?.acked(ids);
   }
 
+  refused(link: Link, ids: string[], code: ProtocolErrorCode, reason: string): void {
+    ctxOf(link).outbox?.refused(ids, refusalReason(code, reason));
+  }
+
   /** Group frames count only on a contact's adopted link (a request's carries none). */
   group(link: Link, frames: GroupFrame[]): void {
     if (ctxOf(link).contact && this.links.get(link.peerId!) === link) this.d.groups?.frames(link, frames);
@@ -490,6 +498,35 @@ export class Peers implements LinkHandler {
     const replaced = info.local?.code === "DUPLICATE_LINK" || info.remote?.code === "DUPLICATE_LINK";
     if (!ours && wasAdopted && !replaced) this.dialer.lost(name);
   }
+}
+
+const BLANK_REASON = "a blank message (only spaces or invisible characters) is not stored";
+
+/**
+ * A message with nothing to show (protocol/text.ts, the rule our own CLI
+ * and node apply before sending) is never stored: the sender's node is told
+ * so and keeps it as failed. An older peer knows no refuse frame: it is
+ * acked instead, or it would send it again forever. Returns the others.
+ */
+function refuseBlank(link: Link, batch: ChatMessage[]): ChatMessage[] {
+  const ok: ChatMessage[] = [];
+  const ids: string[] = [];
+  for (const m of batch) {
+    if (blankText(m.body) === null) ok.push(m);
+    else ids.push(m.id);
+  }
+  if (ids.length === 0) return batch;
+  log.debug(`${link.peerId}: refused ${ids.length} blank message${ids.length === 1 ? "" : "s"}: ${ids.join(", ")}`);
+  if (link.peerHello?.caps.includes(REFUSE_CAP)) link.sendRefuse(ids, "BLANK_MESSAGE", BLANK_REASON);
+  else link.sendAck(ids);
+  return ok;
+}
+
+/** Why the receiver refused our message, as history keeps it: our words for a code we know, else the peer's (cut short). */
+export function refusalReason(code: ProtocolErrorCode, reason: string): string {
+  if (code === "BLANK_MESSAGE") return "refused by the receiver: a blank message (only spaces or invisible characters)";
+  const said = [...reason].slice(0, 200).join("");
+  return `refused by the receiver (${code})${said ? `: ${said}` : ""}`;
 }
 
 /** Our own reasons for closing, as we say them (the peer gets the code and a reason from its side). */

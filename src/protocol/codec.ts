@@ -7,7 +7,7 @@ import { ProtocolError, errorCodeFromWire, errorCodeToWire } from "./errors.ts";
 import { FRAME_TYPE, FrameSplitter, HEADER_SIZE, MAX_BODY, MAX_FRAME, MAX_REASON, writeHeader, type FrameSink } from "./frame.ts";
 import { checkGroupHeader, decodeGroupPayload, encodeGroupFrame, isGroupFrameType } from "./group-codec.ts";
 import { MAX_HELLO, decodeHello, encodeHello } from "./hello.ts";
-import { INVITE_ANSWERS, type ErrorFrame, type Frame, type OutgoingMessage } from "./messages.ts";
+import { INVITE_ANSWERS, type ErrorFrame, type Frame, type OutgoingMessage, type RefuseFrame } from "./messages.ts";
 import { UUID_BYTES, bytesToUuid, uuidToBytes } from "./uuid.ts";
 
 export { bytesToUuid, isUuid, uuidToBytes } from "./uuid.ts";
@@ -16,6 +16,8 @@ export { bytesToUuid, isUuid, uuidToBytes } from "./uuid.ts";
 const MESSAGE_PREFIX = UUID_BYTES + 8;
 /** Most ids one ack frame holds. */
 export const MAX_ACK_IDS = Math.floor((MAX_FRAME - 1) / UUID_BYTES);
+/** Most ids one refuse frame holds (its code, count and reason take the rest). */
+export const MAX_REFUSE_IDS = 1024;
 
 const TWO_32 = 2 ** 32;
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -45,6 +47,8 @@ export function encodeFrame(f: Frame): Uint8Array {
     }
     case "error":
       return encodeError(f);
+    case "refuse":
+      return encodeRefuse(f);
     case "invite-answer": {
       const out = new Uint8Array(HEADER_SIZE + 1);
       writeHeader(out, 0, FRAME_TYPE.inviteAnswer, 1);
@@ -55,6 +59,7 @@ export function encodeFrame(f: Frame): Uint8Array {
     case "group-vector":
     case "group-want":
     case "group-message":
+    case "group-fork":
       return encodeGroupFrame(f);
     default:
       return unreachable(f);
@@ -120,6 +125,30 @@ function encodeError(f: ErrorFrame): Uint8Array {
   out[HEADER_SIZE + 1] = code & 0xff;
   out.set(reason, HEADER_SIZE + 2);
   return out;
+}
+
+/** Refuse frames for `f.ids`, MAX_REFUSE_IDS a frame, each with the code and the reason (cut to MAX_REASON bytes). */
+function encodeRefuse(f: RefuseFrame): Uint8Array {
+  if (f.ids.length === 0) throw ProtocolError.badFrame("a refuse frame holds at least one id");
+  const reason = truncateUtf8(encoder.encode(f.reason), MAX_REASON);
+  const code = errorCodeToWire(f.code);
+  const parts: Uint8Array[] = [];
+  for (let start = 0; start < f.ids.length; start += MAX_REFUSE_IDS) {
+    const ids = f.ids.slice(start, start + MAX_REFUSE_IDS);
+    const size = 4 + ids.length * UUID_BYTES + reason.length;
+    const out = Buffer.alloc(HEADER_SIZE + size);
+    writeHeader(out, 0, FRAME_TYPE.refuse, size);
+    out.writeUInt16BE(code, HEADER_SIZE);
+    out.writeUInt16BE(ids.length, HEADER_SIZE + 2);
+    let pos = HEADER_SIZE + 4;
+    for (const id of ids) {
+      uuidToBytes(id, out, pos);
+      pos += UUID_BYTES;
+    }
+    out.set(reason, pos);
+    parts.push(out);
+  }
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
 
 function truncateUtf8(b: Uint8Array, max: number): Uint8Array {
@@ -203,6 +232,10 @@ class StreamDecoder implements Decoder, FrameSink {
       case FRAME_TYPE.inviteAnswer:
         if (size !== 1) throw ProtocolError.badFrame(`invite answer of ${size} bytes, not 1`);
         return;
+      case FRAME_TYPE.refuse:
+        if (size < 4 + UUID_BYTES) throw ProtocolError.badFrame(`refuse payload of ${size} bytes: a code, a count and one id take ${4 + UUID_BYTES}`);
+        if (size > 4 + MAX_REFUSE_IDS * UUID_BYTES + MAX_REASON) throw ProtocolError.badFrame(`refuse payload of ${size} bytes is over its limit`);
+        return;
       default:
         if (isGroupFrameType(type)) return checkGroupHeader(type, size);
         throw ProtocolError.unknownType(type);
@@ -235,6 +268,14 @@ function decodePayload(type: number, p: Uint8Array): Frame {
       return { type: "keepalive" };
     case FRAME_TYPE.error:
       return { type: "error", code: errorCodeFromWire((p[0]! << 8) | p[1]!), reason: decodeUtf8(p.subarray(2), "error reason") };
+    case FRAME_TYPE.refuse: {
+      const n = (p[2]! << 8) | p[3]!;
+      if (n < 1 || n > MAX_REFUSE_IDS || 4 + n * UUID_BYTES > p.length) throw ProtocolError.badFrame(`refuse frame: ${n} ids do not fit its ${p.length} bytes`);
+      if (p.length - 4 - n * UUID_BYTES > MAX_REASON) throw ProtocolError.badFrame(`refuse reason of ${p.length - 4 - n * UUID_BYTES} bytes is over ${MAX_REASON}`);
+      const ids = new Array<string>(n);
+      for (let i = 0; i < n; i++) ids[i] = bytesToUuid(p, 4 + i * UUID_BYTES);
+      return { type: "refuse", code: errorCodeFromWire((p[0]! << 8) | p[1]!), ids, reason: decodeUtf8(p.subarray(4 + n * UUID_BYTES), "refuse reason") };
+    }
     case FRAME_TYPE.inviteAnswer: {
       const answer = INVITE_ANSWERS[p[0]!];
       if (answer === undefined) throw ProtocolError.badFrame(`invite answer ${p[0]} is none of 0-${INVITE_ANSWERS.length - 1}`);

@@ -26,6 +26,7 @@ export type ProtocolErrorCode =
   | "SHUTDOWN"
   | "HIDDEN"
   | "REQUESTS_FULL"
+  | "BLANK_MESSAGE"
   | "UNKNOWN_ERROR";
 
 /** Wire number i + 1 for WIRE_CODES[i]; UNKNOWN_ERROR is 65535. */
@@ -50,6 +51,8 @@ const WIRE_CODES = [
   "SHUTDOWN",
   "HIDDEN",
   "REQUESTS_FULL",
+  // In a refuse frame: a message with nothing to show (protocol/text.ts), not stored.
+  "BLANK_MESSAGE",
 ] as const satisfies readonly ProtocolErrorCode[];
 
 const UNKNOWN_ERROR_WIRE = 0xffff;

@@ -32,6 +32,10 @@ export const FRAME_TYPE = {
   groupMessage: 9,
   // To a peer whose hello lists the "invite-answer" cap and presented a token.
   inviteAnswer: 10,
+  // To a peer whose hello lists the "refuse" cap: its messages we will not store, and why.
+  refuse: 11,
+  // To a peer whose hello lists the "group-forks" cap (group-codec.ts).
+  groupFork: 12,
 } as const;
 
 export type FrameTypeName = keyof typeof FRAME_TYPE;

@@ -4,9 +4,12 @@
 // ProtocolError. Payloads (after the 5-byte header):
 //
 //   group-key      key(32) | sig(64) | flags u8 (bit 0: again)
-//   group-vector   group(16) | creator(32) | flags u8 (bit 0: full) | nKeys u16 | keys(nKeys * 32, ascending)
+//   group-vector   group(16) | creator(32) | flags u8 (bit 0: full, bit 1: digests) | nKeys u16 | keys(nKeys * 32, ascending)
 //                  | nRows u16 (>= 1) | rows: member u16 | n u16 | n * (author u16 | seq u32)
+//                  | with bit 1: one digest(32) per entry of row 0, in its order (row 0 has at least one)
 //                  row 0 is the sender's; the others ascend by member; entries ascend by author; seq >= 1
+//                  (an older decoder refuses bit 1: digests go only to a peer with the "group-forks" cap)
+//   group-fork     see group-forks.ts
 //   group-want     group(16) | n u16 (>= 1) | n * (author(32) | from u32 | to u32), 1 <= from <= to
 //   group-message  group(16) | author(32) | seq u32 (>= 1) | created u64 | kind u8 | sig(64) | UTF-8 body
 //
@@ -15,12 +18,15 @@
 // encodes to the same bytes.
 import { ProtocolError } from "./errors.ts";
 import { FRAME_TYPE, HEADER_SIZE, MAX_BODY, MAX_FRAME, writeHeader } from "./frame.ts";
+import { checkForkHeader, decodeFork, encodeFork } from "./group-forks.ts";
 import type { GroupFrame, GroupMessageFrame, GroupVectorFrame, GroupVectorRow, GroupWantFrame } from "./messages.ts";
 import { bytesToUuid } from "./uuid.ts";
 
 export const GROUP_ID_BYTES = 16;
 export const KEY_BYTES = 32;
 export const SIG_BYTES = 64;
+/** A log digest in a vector (group-forks.ts). */
+export const DIGEST_BYTES = 32;
 /** Distinct keys one vector frame names (members and former members). */
 export const MAX_VECTOR_KEYS = 1024;
 /** Ranges in one want frame. */
@@ -42,7 +48,7 @@ const ID_DOMAIN = encoder.encode("p2pchat group id v1\0");
 const UUID_DOMAIN = encoder.encode("p2pchat group message id v1\0");
 
 export function isGroupFrameType(type: number): boolean {
-  return type >= FRAME_TYPE.groupKey && type <= FRAME_TYPE.groupMessage;
+  return (type >= FRAME_TYPE.groupKey && type <= FRAME_TYPE.groupMessage) || type === FRAME_TYPE.groupFork;
 }
 
 // --- encoding -------------------------------------------------------------------
@@ -63,6 +69,8 @@ export function encodeGroupFrame(f: GroupFrame): Uint8Array {
       return encodeWant(f);
     case "group-message":
       return encodeGroupMessages([f]);
+    case "group-fork":
+      return encodeFork(f);
   }
 }
 
@@ -117,7 +125,9 @@ function encodeVector(f: GroupVectorFrame): Uint8Array {
   const keys = [...new Set(rows.flatMap((r) => [r.member, ...r.entries.map((e) => e.author)]))].sort();
   if (keys.length > MAX_VECTOR_KEYS) throw ProtocolError.badFrame(`a group vector names at most ${MAX_VECTOR_KEYS} keys (this has ${keys.length})`);
   const index = new Map(keys.map((k, i) => [k, i]));
-  let size = VECTOR_MIN + keys.length * KEY_BYTES;
+  const own = rows[0]!.entries;
+  const digests = own.length > 0 && own[0]!.digest !== undefined;
+  let size = VECTOR_MIN + keys.length * KEY_BYTES + (digests ? own.length * DIGEST_BYTES : 0);
   for (const r of rows) size += 4 + r.entries.length * 6;
   const out = Buffer.alloc(HEADER_SIZE + size);
   writeHeader(out, 0, FRAME_TYPE.groupVector, size);
@@ -125,7 +135,7 @@ function encodeVector(f: GroupVectorFrame): Uint8Array {
   putHex(out, pos, f.group, GROUP_ID_BYTES, "group id");
   putHex(out, pos + GROUP_ID_BYTES, f.creator, KEY_BYTES, "creator key");
   pos += GROUP_ID_BYTES + KEY_BYTES;
-  out[pos++] = f.full ? 1 : 0;
+  out[pos++] = (f.full ? 1 : 0) | (digests ? 2 : 0);
   out.writeUInt16BE(keys.length, pos);
   pos += 2;
   for (const k of keys) {
@@ -144,6 +154,12 @@ function encodeVector(f: GroupVectorFrame): Uint8Array {
       pos += 6;
     }
   }
+  if (digests) {
+    for (const e of own) {
+      putHex(out, pos, e.digest!, DIGEST_BYTES, "log digest");
+      pos += DIGEST_BYTES;
+    }
+  }
   return out;
 }
 
@@ -157,6 +173,9 @@ function normalizeRows(rows: readonly GroupVectorRow[]): GroupVectorRow[] {
     if (members.has(r.member)) throw ProtocolError.badFrame(`group vector: two rows for ${r.member}`);
     members.add(r.member);
     const entries = [...r.entries].sort((a, b) => cmp(a.author, b.author));
+    const digests = r === own ? entries.filter((e) => e.digest !== undefined).length : 0;
+    if (r !== own && r.entries.some((e) => e.digest !== undefined)) throw ProtocolError.badFrame("group vector: only the sender's row carries digests");
+    if (digests > 0 && digests < entries.length) throw ProtocolError.badFrame("group vector: a digest for every entry of the sender's row, or none");
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
       if (!Number.isInteger(e.seq) || e.seq < 1 || e.seq > MAX_GROUP_SEQ) throw ProtocolError.badFrame(`group vector: seq ${e.seq} is not 1 to ${MAX_GROUP_SEQ}`);
@@ -210,6 +229,8 @@ export function checkGroupHeader(type: number, size: number): void {
       if (size < GROUP_MESSAGE_PREFIX) throw ProtocolError.badFrame(`group-message payload of ${size} bytes: its fixed part alone takes ${GROUP_MESSAGE_PREFIX}`);
       if (size - GROUP_MESSAGE_PREFIX > MAX_BODY) throw ProtocolError.bodyTooLarge(size - GROUP_MESSAGE_PREFIX, MAX_BODY);
       return;
+    case FRAME_TYPE.groupFork:
+      return checkForkHeader(size);
     default:
       throw ProtocolError.unknownType(type);
   }
@@ -226,6 +247,8 @@ export function decodeGroupPayload(type: number, p: Uint8Array): GroupFrame {
       return decodeVector(p);
     case FRAME_TYPE.groupWant:
       return decodeWant(p);
+    case FRAME_TYPE.groupFork:
+      return decodeFork(p);
     case FRAME_TYPE.groupMessage: {
       const at = GROUP_ID_BYTES + KEY_BYTES;
       const seq = readU32(p, at);
@@ -258,7 +281,7 @@ function decodeVector(p: Uint8Array): GroupVectorFrame {
   const bad = (why: string) => ProtocolError.badFrame(`group vector: ${why}`);
   let pos = GROUP_ID_BYTES + KEY_BYTES;
   const flags = p[pos++]!;
-  if (flags > 1) throw bad(`unknown flags ${flags}`);
+  if (flags > 3) throw bad(`unknown flags ${flags}`);
   const nKeys = readU16(p, pos);
   pos += 2;
   if (nKeys > MAX_VECTOR_KEYS) throw bad(`${nKeys} keys is over ${MAX_VECTOR_KEYS}`);
@@ -297,8 +320,17 @@ function decodeVector(p: Uint8Array): GroupVectorFrame {
     }
     rows.push({ member: keys[member]!, entries });
   }
+  if (flags & 2) {
+    const own = rows[0]!.entries;
+    if (own.length === 0) throw bad("digests for a sender's row with no entry");
+    if (pos + own.length * DIGEST_BYTES !== p.length) throw bad(`${p.length - pos} bytes after the last row for ${own.length} digests`);
+    for (const e of own) {
+      e.digest = hex(p, pos, DIGEST_BYTES);
+      pos += DIGEST_BYTES;
+    }
+  }
   if (pos !== p.length) throw bad(`${p.length - pos} bytes after the last row`);
-  return { type: "group-vector", group: hex(p, 0, GROUP_ID_BYTES), creator: hex(p, GROUP_ID_BYTES, KEY_BYTES), full: flags === 1, rows };
+  return { type: "group-vector", group: hex(p, 0, GROUP_ID_BYTES), creator: hex(p, GROUP_ID_BYTES, KEY_BYTES), full: (flags & 1) === 1, rows };
 }
 
 function decodeWant(p: Uint8Array): GroupWantFrame {
@@ -368,6 +400,10 @@ export function isHexKey(s: string, bytes: number): boolean {
   return typeof s === "string" && s.length === bytes * 2 && HEX.test(s);
 }
 
+export function hexString(p: Uint8Array, at: number, n: number): string {
+  return hex(p, at, n);
+}
+
 export function hexBytes(s: string, bytes: number, what: string): Uint8Array {
   if (!isHexKey(s, bytes)) throw ProtocolError.badFrame(`${what} is not ${bytes} bytes of lowercase hex`);
   return Buffer.from(s, "hex");
@@ -394,7 +430,7 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Max frame size guard for callers that batch: a vector of this many rows and keys fits. */
-export function vectorFits(keys: number, entries: number, rows: number): boolean {
-  return VECTOR_MIN + keys * KEY_BYTES + rows * 4 + entries * 6 + 1 <= MAX_FRAME;
+/** Max frame size guard for callers that batch: a vector of this many rows and keys (and digests) fits. */
+export function vectorFits(keys: number, entries: number, rows: number, digests = 0): boolean {
+  return VECTOR_MIN + keys * KEY_BYTES + rows * 4 + entries * 6 + digests * DIGEST_BYTES + 1 <= MAX_FRAME;
 }

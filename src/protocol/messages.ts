@@ -7,8 +7,9 @@
 //   ack        N * 16-byte id, N >= 1
 //   keepalive  empty
 //   error      u16 BE code | UTF-8 reason (the rest)
-//   group-*    see group-codec.ts
+//   group-*    see group-codec.ts (group-fork: group-forks.ts)
 //   invite-answer  u8: 0 admitted, 1 used up, 2 expired, 3 unknown
+//   refuse     u16 BE code | u16 BE n (>= 1) | n * 16-byte id | UTF-8 reason (the rest)
 import type { ProtocolErrorCode } from "./errors.ts";
 
 /**
@@ -86,8 +87,14 @@ export type GroupKeyFrame = {
 export type GroupVectorRow = {
   /** The member's author key (hex). */
   member: string;
-  /** Sorted by author key; every seq >= 1. */
-  entries: { author: string; seq: number }[];
+  /**
+   * Sorted by author key; every seq >= 1. Only in row 0, and only to a peer
+   * whose hello lists GROUP_FORKS_CAP, each entry has a `digest`: the
+   * running hash of that author's log up to `seq` (group-forks.ts), or 64
+   * zeros when the sender does not know it. Two members whose digests for
+   * the same (author, seq) differ hold different logs: the author forked.
+   */
+  entries: { author: string; seq: number; digest?: string }[];
 };
 
 /**
@@ -131,7 +138,32 @@ export type GroupMessageFrame = {
   sig: string;
 };
 
-export type GroupFrame = GroupKeyFrame | GroupVectorFrame | GroupWantFrame | GroupMessageFrame;
+/** One signed version of a (group, author, seq) in a fork frame. */
+export type GroupForkVersion = {
+  created: number;
+  kind: number;
+  body: string;
+  sig: string;
+};
+
+/**
+ * Proof that an author equivocated: two versions of the same (group,
+ * author, seq), each validly signed by that author, with different
+ * contents. Self-contained: a member checks both signatures and needs
+ * nothing else. Sent only to a peer whose hello lists GROUP_FORKS_CAP.
+ */
+export type GroupForkFrame = {
+  type: "group-fork";
+  group: string;
+  author: string;
+  seq: number;
+  versions: [GroupForkVersion, GroupForkVersion];
+};
+
+/** The hello cap of nodes that send and take log digests in vectors and fork frames. */
+export const GROUP_FORKS_CAP = "group-forks";
+
+export type GroupFrame = GroupKeyFrame | GroupVectorFrame | GroupWantFrame | GroupMessageFrame | GroupForkFrame;
 
 /**
  * What the inviter's node made of the token in our hello: we are its
@@ -148,7 +180,23 @@ export const INVITE_ANSWERS = ["admitted", "used up", "expired", "unknown"] as c
 export type InviteAnswer = (typeof INVITE_ANSWERS)[number];
 export const INVITE_ANSWER_CAP = "invite-answer";
 
-export type Frame = Hello | ChatMessage | Ack | KeepAlive | ErrorFrame | GroupFrame | InviteAnswerFrame;
+/**
+ * "These messages of yours will not be stored, ever": unlike an error frame
+ * the link stays up, and unlike an ack the sender learns they were not
+ * delivered. Its node keeps them as failed, with the reason, instead of
+ * sending them again. Sent only to a peer whose hello lists REFUSE_CAP (an
+ * older one is acked instead, or it would send them again forever).
+ */
+export type RefuseFrame = {
+  type: "refuse";
+  ids: string[];
+  code: ProtocolErrorCode;
+  reason: string;
+};
+
+export const REFUSE_CAP = "refuse";
+
+export type Frame = Hello | ChatMessage | Ack | KeepAlive | ErrorFrame | GroupFrame | InviteAnswerFrame | RefuseFrame;
 
 export type FrameType = Frame["type"];
 

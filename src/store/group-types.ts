@@ -51,8 +51,25 @@ export interface GroupMessageRow {
   sig: string;
   created: number;
   received: number;
-  /** Display order, once it and every earlier seq of its author are here. */
+  /** Display order, once it and every earlier seq of its author are here (0: in the log, never shown: a blank text). */
   pos: number | null;
+  /** The running hash of its author's log up to it (group-forks.ts), set when it is shown; null before, or unknown. */
+  chain?: string | null;
+}
+
+/** One version of a (group, author, seq) its author signed more than one of: the evidence of a fork. */
+export interface GroupForkRow {
+  group: string;
+  author: string;
+  seq: number;
+  /** contentHash of the version (hex). */
+  hash: string;
+  kind: number;
+  body: string;
+  sig: string;
+  created: number;
+  /** When we learned of it. */
+  found: number;
 }
 
 export interface GroupReceipt {
@@ -65,6 +82,15 @@ export interface GroupReceipt {
   seq: number;
 }
 
+/** A contact the creator added before its group key was known: its add is written once its node proves the key. */
+export interface PendingAdd {
+  group: string;
+  peerId: PeerId;
+  /** The creator's name for it when added. */
+  name: string;
+  at: number;
+}
+
 /** One step of a node's group bookkeeping; applied in this field order, steps in their order. */
 export interface GroupWrite {
   groups?: readonly GroupRow[];
@@ -72,13 +98,20 @@ export interface GroupWrite {
   members?: readonly GroupMemberRow[];
   /** Inserted; a row whose (group, author, seq) is stored already is skipped. */
   messages?: readonly GroupMessageRow[];
-  /** Rows stored earlier whose gap closed: shown now, at `pos`. */
-  shown?: readonly { group: string; author: string; seq: number; pos: number }[];
+  /** Rows stored earlier whose gap closed: shown now, at `pos` (0: never shown), with their chain. */
+  shown?: readonly { group: string; author: string; seq: number; pos: number; chain?: string | null }[];
+  /** Chains of rows from before chains were kept, computed at start. */
+  chains?: readonly { group: string; author: string; seq: number; chain: string }[];
+  /** Versions of a forked seq: inserted (each once). */
+  forks?: readonly GroupForkRow[];
   /** An author's rows above `above` (a removed member's, written after its removal). */
   drops?: readonly { group: string; author: string; above: number }[];
   states?: readonly { group: string; state: GroupMembership }[];
   /** Upserted (the node only ever raises them). */
   receipts?: readonly GroupReceipt[];
+  /** Adds waiting for a key: inserted (one per group and peer), and deleted once written or dropped. */
+  pendingAdds?: readonly PendingAdd[];
+  pendingDone?: readonly { group: string; peerId: PeerId }[];
 }
 
 export interface GroupSnapshot {
@@ -95,6 +128,12 @@ export interface GroupSnapshot {
   maxPos: number;
   /** Keys peers proved on their links. */
   peerKeys: { peerId: PeerId; author: string }[];
+  /** Adds waiting for the member's key. */
+  pendingAdds: PendingAdd[];
+  /** Each member's chain at its gap-free seq, where stored (absent: none, or from before chains were kept). */
+  chains: { group: string; author: string; chain: string }[];
+  /** The versions we hold evidence of, per forked seq. */
+  forks: { group: string; author: string; seq: number; hash: string }[];
 }
 
 export interface GroupStore {
@@ -106,4 +145,6 @@ export interface GroupStore {
   findGroup(alias: string): Promise<GroupRow | null>;
   /** A peer proved `author` is its key (a group-key frame on its link). */
   savePeerKey(peerId: PeerId, author: string, at: number): Promise<void>;
+  /** Every version we hold of the forked seqs of a group. */
+  groupForks(group: string): Promise<GroupForkRow[]>;
 }

@@ -10,6 +10,7 @@ import sqlite006 from "../../sql/sqlite/migrations/006-reach.sql" with { type: "
 import sqlite007 from "../../sql/sqlite/migrations/007-read-marks.sql" with { type: "text" };
 import sqlite008 from "../../sql/sqlite/migrations/008-groups.sql" with { type: "text" };
 import sqlite009 from "../../sql/sqlite/migrations/009-group-read-marks.sql" with { type: "text" };
+import sqlite010 from "../../sql/sqlite/migrations/010-failed-pending-forks.sql" with { type: "text" };
 import mysqlSchema from "../../sql/mysql/schema/000-migrations-table.sql" with { type: "text" };
 import mysql001 from "../../sql/mysql/migrations/001-original.sql" with { type: "text" };
 import mysql002 from "../../sql/mysql/migrations/002-keys-ids-times.sql" with { type: "text" };
@@ -20,6 +21,7 @@ import mysql006 from "../../sql/mysql/migrations/006-reach.sql" with { type: "te
 import mysql007 from "../../sql/mysql/migrations/007-read-marks.sql" with { type: "text" };
 import mysql008 from "../../sql/mysql/migrations/008-groups.sql" with { type: "text" };
 import mysql009 from "../../sql/mysql/migrations/009-group-read-marks.sql" with { type: "text" };
+import mysql010 from "../../sql/mysql/migrations/010-failed-pending-forks.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -45,6 +47,7 @@ export const SQLITE_SQL: DialectSql = {
     // 7 is the terminal UI's read marks (another branch).
     { version: 8, name: "groups", sql: sqlite008 },
     { version: 9, name: "group-read-marks", sql: sqlite009 },
+    { version: 10, name: "failed-pending-forks", sql: sqlite010 },
   ],
 };
 
@@ -60,5 +63,6 @@ export const MYSQL_SQL: DialectSql = {
     { version: 7, name: "read-marks", sql: mysql007 },
     { version: 8, name: "groups", sql: mysql008 },
     { version: 9, name: "group-read-marks", sql: mysql009 },
+    { version: 10, name: "failed-pending-forks", sql: mysql010 },
   ],
 };

@@ -6,7 +6,7 @@ import type { SQL } from "bun";
 import { decodeGroupEvent, removalHeld } from "../protocol/group-events.ts";
 import type { PeerId } from "../protocol/peer-id.ts";
 import { matchesAll, type SearchTerm } from "./search-terms.ts";
-import type { GroupMemberRow, GroupMembership, GroupMessageRow, GroupReceipt, GroupRow, GroupSnapshot, GroupWrite } from "./group-types.ts";
+import type { GroupForkRow, GroupMemberRow, GroupMembership, GroupMessageRow, GroupReceipt, GroupRow, GroupSnapshot, GroupWrite, PendingAdd } from "./group-types.ts";
 import type { HistoryEntry, HistoryQuery } from "./store.ts";
 
 type Row = Record<string, unknown>;
@@ -38,13 +38,27 @@ export class SqlGroups {
       if (w.members?.length) await this.upsertMembers(tx, w.members);
       if (w.messages?.length) await this.insertMessages(tx, w.messages);
       for (const s of w.shown ?? []) {
-        await tx`UPDATE group_message SET pos = ${s.pos} WHERE group_id = ${s.group} AND author = ${s.author} AND aseq = ${s.seq}`;
+        if (s.chain === undefined) await tx`UPDATE group_message SET pos = ${s.pos} WHERE group_id = ${s.group} AND author = ${s.author} AND aseq = ${s.seq}`;
+        else await tx`UPDATE group_message SET pos = ${s.pos}, chain = ${s.chain} WHERE group_id = ${s.group} AND author = ${s.author} AND aseq = ${s.seq}`;
+      }
+      for (const c of w.chains ?? []) {
+        await tx`UPDATE group_message SET chain = ${c.chain} WHERE group_id = ${c.group} AND author = ${c.author} AND aseq = ${c.seq}`;
+      }
+      for (const f of w.forks ?? []) {
+        const [have]: Row[] = await tx`SELECT hash FROM group_fork WHERE group_id = ${f.group} AND author = ${f.author} AND aseq = ${f.seq} AND hash = ${f.hash}`;
+        if (have) continue;
+        await tx`INSERT INTO group_fork ${tx({ group_id: f.group, author: f.author, aseq: f.seq, hash: f.hash, kind: f.kind, body: f.body, sig: f.sig, created_at: f.created, found_at: f.found })}`;
       }
       for (const d of w.drops ?? []) {
         await tx`DELETE FROM group_message WHERE group_id = ${d.group} AND author = ${d.author} AND aseq > ${d.above}`;
       }
       for (const s of w.states ?? []) await tx`UPDATE chat_group SET state = ${s.state} WHERE group_id = ${s.group}`;
       if (w.receipts?.length) await this.upsertReceipts(tx, w.receipts);
+      for (const p of w.pendingAdds ?? []) {
+        const [have]: Row[] = await tx`SELECT peer_id FROM group_pending_add WHERE group_id = ${p.group} AND peer_id = ${p.peerId}`;
+        if (!have) await tx`INSERT INTO group_pending_add ${tx({ group_id: p.group, peer_id: p.peerId, name: p.name, added_at: p.at })}`;
+      }
+      for (const d of w.pendingDone ?? []) await tx`DELETE FROM group_pending_add WHERE group_id = ${d.group} AND peer_id = ${d.peerId}`;
     }
   }
 
@@ -100,6 +114,7 @@ export class SqlGroups {
         created_at: m.created,
         received_at: m.received,
         pos: m.pos,
+        chain: m.chain ?? null,
       }));
       await tx`INSERT INTO group_message ${tx(rows)}`;
     }
@@ -139,6 +154,12 @@ export class SqlGroups {
     const eventSeqs: Row[] = await this.sql`SELECT group_id, author, aseq FROM group_message WHERE kind <> 0 AND pos IS NOT NULL ORDER BY group_id, author, aseq`;
     const [max]: Row[] = await this.sql`SELECT MAX(pos) AS p FROM group_message`;
     const keys: Row[] = await this.sql`SELECT peer_id, author FROM group_peer_key`;
+    const pending: Row[] = await this.sql`SELECT group_id, peer_id, name, added_at FROM group_pending_add ORDER BY added_at, peer_id`;
+    const chains: Row[] = await this.sql`
+      SELECT gm.group_id, gm.author, m.chain FROM group_member gm
+      JOIN group_message m ON m.group_id = gm.group_id AND m.author = gm.author AND m.aseq = gm.contig
+      WHERE gm.contig > 0 AND m.chain IS NOT NULL`;
+    const forks: Row[] = await this.sql`SELECT group_id, author, aseq, hash FROM group_fork ORDER BY group_id, author, aseq, found_at`;
     return {
       groups: groups.map(toGroup),
       members: members.map(toMember),
@@ -148,6 +169,9 @@ export class SqlGroups {
       eventSeqs: eventSeqs.map((r) => ({ group: String(r.group_id), author: String(r.author), seq: Number(r.aseq) })),
       maxPos: Number(max?.p ?? 0),
       peerKeys: keys.map((r) => ({ peerId: String(r.peer_id) as PeerId, author: String(r.author) })),
+      pendingAdds: pending.map((r): PendingAdd => ({ group: String(r.group_id), peerId: String(r.peer_id) as PeerId, name: String(r.name), at: Number(r.added_at) })),
+      chains: chains.map((r) => ({ group: String(r.group_id), author: String(r.author), chain: String(r.chain) })),
+      forks: forks.map((r) => ({ group: String(r.group_id), author: String(r.author), seq: Number(r.aseq), hash: String(r.hash) })),
     };
   }
 
@@ -165,10 +189,16 @@ export class SqlGroups {
 
   async messages(group: string, author: string, from: number, to: number, limit: number): Promise<GroupMessageRow[]> {
     const rows: Row[] = await this.sql`
-      SELECT group_id, author, aseq, id, kind, body, sig, created_at, received_at, pos FROM group_message
+      SELECT group_id, author, aseq, id, kind, body, sig, created_at, received_at, pos, chain FROM group_message
       WHERE group_id = ${group} AND author = ${author} AND aseq >= ${from} AND aseq <= ${to}
       ORDER BY aseq LIMIT ${limit}`;
     return rows.map(toMessage);
+  }
+
+  async forks(group: string): Promise<GroupForkRow[]> {
+    const rows: Row[] = await this.sql`
+      SELECT group_id, author, aseq, hash, kind, body, sig, created_at, found_at FROM group_fork WHERE group_id = ${group} ORDER BY author, aseq, found_at, hash`;
+    return rows.map(toFork);
   }
 
   async find(alias: string): Promise<GroupRow | null> {
@@ -198,7 +228,7 @@ export class SqlGroups {
     }
     const rows: Row[] = await this.sql`
       SELECT group_id, author, aseq, id, kind, body, sig, created_at, received_at, pos FROM group_message
-      WHERE group_id = ${g.id} AND pos IS NOT NULL AND pos < ${below} AND received_at >= ${q.since ?? 0}
+      WHERE group_id = ${g.id} AND pos > 0 AND pos < ${below} AND received_at >= ${q.since ?? 0}
       ORDER BY pos DESC LIMIT ${limit}`;
     const view = await this.view(g);
     return byWrittenTime(rows.map(toMessage)).map((m) => view(m).entry);
@@ -214,7 +244,7 @@ export class SqlGroups {
     for (;;) {
       const rows: Row[] = await this.sql`
         SELECT group_id, author, aseq, id, kind, body, sig, created_at, received_at, pos, seq FROM group_message
-        WHERE group_id IN ${this.sql([...byId.keys()])} AND kind = 0 AND pos IS NOT NULL AND seq < ${below}
+        WHERE group_id IN ${this.sql([...byId.keys()])} AND kind = 0 AND pos > 0 AND seq < ${below}
         ORDER BY seq DESC LIMIT ${SEARCH_PAGE}`;
       for (const r of rows) {
         if (!matchesAll(String(r.body ?? ""), terms)) continue;
@@ -268,6 +298,14 @@ export class SqlGroups {
       }
     }
     const held = new Map(receipts.map((r) => [String(r.member), Number(r.seq)]));
+    // Seqs their author signed more than one version of: shown as such, every version named.
+    const forked = new Map<string, GroupForkRow[]>();
+    for (const f of await this.forks(g.id)) {
+      const k = `${f.author} ${f.seq}`;
+      let l = forked.get(k);
+      if (!l) forked.set(k, (l = []));
+      l.push(f);
+    }
     const nameOf = (key: unknown) => (typeof key === "string" ? (names.get(key) ?? `${key.slice(0, 8)}…`) : "someone");
     return (m) => {
       const own = m.author === g.selfKey;
@@ -283,6 +321,12 @@ export class SqlGroups {
       };
       if (!own) entry.received = m.received;
       if (event) entry.event = true;
+      const versions = forked.get(`${m.author} ${m.seq}`);
+      if (versions && versions.length > 1) {
+        entry.forked = true;
+        // The one we hold first, then the others as we learned of them.
+        entry.versions = [m.body, ...versions.filter((v) => v.sig !== m.sig && !(v.body === m.body && v.kind === m.kind)).map((v) => v.body)];
+      }
       if (own) {
         const others = [...owed].filter(([, last]) => last >= m.seq).map(([a]) => a);
         const to = others.filter((a) => (held.get(a) ?? 0) >= m.seq).length;
@@ -379,6 +423,20 @@ function toMember(r: Row): GroupMemberRow {
   };
 }
 
+function toFork(r: Row): GroupForkRow {
+  return {
+    group: String(r.group_id),
+    author: String(r.author),
+    seq: Number(r.aseq),
+    hash: String(r.hash),
+    kind: Number(r.kind),
+    body: String(r.body ?? ""),
+    sig: String(r.sig),
+    created: Number(r.created_at),
+    found: Number(r.found_at),
+  };
+}
+
 function toMessage(r: Row): GroupMessageRow {
   return {
     group: String(r.group_id),
@@ -391,5 +449,6 @@ function toMessage(r: Row): GroupMessageRow {
     created: Number(r.created_at),
     received: Number(r.received_at),
     pos: r.pos === null || r.pos === undefined ? null : Number(r.pos),
+    ...(r.chain === undefined ? {} : { chain: r.chain === null ? null : String(r.chain) }),
   };
 }

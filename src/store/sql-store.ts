@@ -12,7 +12,7 @@ import { SqlContacts } from "./sql-contacts.ts";
 import { SqlReads } from "./sql-reads.ts";
 import { insertReceived, localTimeText } from "./local-time.ts";
 import { SqlGroups } from "./sql-groups.ts";
-import type { GroupMessageRow, GroupRow, GroupSnapshot } from "./group-types.ts";
+import type { GroupForkRow, GroupMessageRow, GroupRow, GroupSnapshot } from "./group-types.ts";
 import {
   StoreError,
   type Contact,
@@ -145,6 +145,9 @@ export abstract class SqlStore implements Store {
   savePeerKey(peerId: PeerId, author: string, at: number): Promise<void> {
     return this.groups.savePeerKey(peerId, author, at);
   }
+  groupForks(group: string): Promise<GroupForkRow[]> {
+    return this.groups.forks(group);
+  }
 
   /** '#alias' names a group when there is one by that alias (else it may still be a contact's name). */
   private async groupOf(peer: string | undefined): Promise<GroupRow | null> {
@@ -196,6 +199,9 @@ export abstract class SqlStore implements Store {
       }
       for (let i = 0; i < delivered.length; i += CHUNK) {
         await tx`UPDATE sender SET status = 'delivered', delivered_at = ${at} WHERE status <> 'delivered' AND id IN ${tx(delivered.slice(i, i + CHUNK))}`;
+      }
+      for (const f of batch.failed ?? []) {
+        await tx`UPDATE sender SET status = 'failed', fail_reason = ${f.reason} WHERE status IN ('pending', 'sent') AND id = ${f.id}`;
       }
       if (batch.incoming?.length) stored.push(...(await this.insertIncoming(tx, batch.incoming)));
       if (batch.groups?.length) await this.groups.write(tx, batch.groups);
@@ -366,7 +372,7 @@ export abstract class SqlStore implements Store {
     // Each side is one range of its (name,) time, seq index read backwards:
     // `t <= cursor` bounds the range, the OR only trims rows at that very ms.
     const outRows: Row[] = await sql`
-      SELECT id, name, ip, port, message, status, created_at AS t, seq FROM sender ${sql.unsafe(this.useIndex(peer === null ? "sender_time" : "sender_peer_time"))}
+      SELECT id, name, ip, port, message, status, fail_reason, created_at AS t, seq FROM sender ${sql.unsafe(this.useIndex(peer === null ? "sender_time" : "sender_peer_time"))}
       WHERE ${peer === null ? sql`1 = 1` : sql`name = ${peer}`}
         AND created_at >= ${since}
         AND ${cursor === null ? sql`1 = 1` : cursor.rank === 1 ? sql`created_at <= ${cursor.time} AND (created_at < ${cursor.time} OR seq < ${cursor.seq})` : sql`created_at < ${cursor.time}`}
@@ -465,6 +471,7 @@ function toEntry(r: Row, direction: "in" | "out"): Keyed {
   const t = Number(r.t ?? 0);
   const peer = r.name ? String(r.name) : `${r.ip ?? "?"}:${r.port ?? "?"}`;
   const entry: HistoryEntry = { id: String(r.id), direction, peer, text: String(r.message ?? ""), status: String(r.status ?? (direction === "in" ? "received" : "pending")), time: t };
+  if (entry.status === "failed") entry.reason = String(r.fail_reason ?? "refused by the receiver");
   if (direction === "in") {
     entry.time = r.c === null || r.c === undefined ? t : Number(r.c);
     entry.received = t;

@@ -6,6 +6,8 @@ import type { SearchTerm } from "./search-terms.ts";
 import { SqlStore, type MessageTable, type Row } from "./sql-store.ts";
 import { StoreError, type WriteBatch, type WriteResult } from "./store.ts";
 
+/** Tries of a `PRAGMA synchronous` change, 5 ms apart, while another transaction holds the connection. */
+const SYNCHRONOUS_TRIES = 400;
 /** Below this many messages with a contact, `search --with` reads them all through the name index. */
 const FEW_MESSAGES = 5000;
 
@@ -99,19 +101,30 @@ export class SqliteStore extends SqlStore {
    */
   override async write(batch: WriteBatch): Promise<WriteResult> {
     const want = batch.incoming && batch.incoming.length > 0 ? "FULL" : "NORMAL";
-    if (want !== this.synchronous) {
+    if (want !== this.synchronous) await this.setSynchronous(want);
+    return super.write(batch);
+  }
+
+  /**
+   * SQLite refuses the change while a transaction is open on the one
+   * connection, and the writes outside the journal (an address a hello
+   * gave, at every link-up) are: a `send` just after a link came up failed
+   * with "Safety level may not be changed inside a transaction". Such a
+   * transaction ends within milliseconds: try again until it has.
+   */
+  private async setSynchronous(want: "FULL" | "NORMAL"): Promise<void> {
+    for (let tries = 0; ; tries++) {
       try {
         await this.sql.unsafe(`PRAGMA synchronous = ${want}`);
+        this.synchronous = want;
+        return;
       } catch (err) {
-        // The one connection is inside another transaction of ours (one that
-        // does not go through the journal, such as saving a peer's addresses
-        // as its link comes up), where the level cannot change: it ends in a
-        // moment, and the journal tries a transient failure again.
-        throw new StoreError("UNAVAILABLE", `the database (${this.location}) is busy: ${(err as Error).message}`, { cause: err });
+        if (!/inside a transaction/i.test((err as Error).message ?? "")) throw err;
+        // Still held after the quick retries: a transient failure, which the journal tries again later.
+        if (tries >= SYNCHRONOUS_TRIES) throw new StoreError("UNAVAILABLE", `the database (${this.location}) is busy: ${(err as Error).message}`, { cause: err });
+        await Bun.sleep(5);
       }
-      this.synchronous = want;
     }
-    return super.write(batch);
   }
 
   protected transient(err: unknown): boolean {

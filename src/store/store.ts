@@ -7,7 +7,8 @@ import type { GroupStore, GroupWrite } from "./group-types.ts";
 export type * from "./group-types.ts";
 
 export type Dialect = "sqlite" | "mysql";
-export type OutStatus = "pending" | "sent" | "delivered" | "cancelled";
+/** failed: the receiver refused it for good (a blank message); never sent again, the reason kept. */
+export type OutStatus = "pending" | "sent" | "delivered" | "cancelled" | "failed";
 
 /**
  * Whom an outgoing message is for. A pinned contact's messages carry its peer
@@ -126,6 +127,8 @@ export interface WriteBatch {
   /** Sent on a link that closed before their ack: pending again (applied after `sent`). */
   unsent?: readonly string[];
   delivered?: readonly string[];
+  /** Refused by the receiver for good: failed, with the reason (only rows not delivered yet). */
+  failed?: readonly { id: string; reason: string }[];
   incoming?: readonly IncomingMessage[];
   /**
    * An unpinned contact pinned an identity: its rows not claimed by any
@@ -155,8 +158,10 @@ export interface HistoryEntry {
   /** Contact name (for rows the original wrote without one: ip:port). */
   peer: string;
   text: string;
-  /** pending | sent | delivered | cancelled for out; received for in. */
+  /** pending | sent | delivered | cancelled | failed for out; received for in. */
   status: string;
+  /** Out, failed: why (the receiver refused it). */
+  reason?: string;
   /**
    * Epoch ms it was written: by us (out), by the sender's clock (in). For
    * rows the original program received, which kept nothing else, when it arrived.
@@ -170,6 +175,9 @@ export interface HistoryEntry {
   event?: boolean;
   /** Our own message in a group: how many of the other members hold it. */
   delivered?: { to: number; of: number };
+  /** In a group: its author signed different versions of it for different members (each in `versions`, ours first). */
+  forked?: true;
+  versions?: string[];
 }
 
 export interface HistoryQuery {

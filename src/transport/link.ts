@@ -51,6 +51,8 @@ export interface LinkHandler {
   hello(link: Link, hello: Hello): void;
   messages(link: Link, messages: ChatMessage[]): void;
   acks(link: Link, ids: string[]): void;
+  /** Our messages the peer will never store, and why (a refuse frame). */
+  refused?(link: Link, ids: string[], code: ProtocolErrorCode, reason: string): void;
   /** Group frames, in the order they came (consecutive ones together). */
   group?(link: Link, frames: GroupFrame[]): void;
   /** The inviter's answer to the token our hello presented. */
@@ -258,6 +260,11 @@ export class Link {
     if (ids.length > 0) this.write(encodeAck(ids));
   }
 
+  /** Tells the peer these messages of its will never be stored here (the link stays up). */
+  sendRefuse(ids: readonly string[], code: ProtocolErrorCode, reason: string): void {
+    if (ids.length > 0) this.write(encodeFrame({ type: "refuse", ids: [...ids], code, reason }));
+  }
+
   /** A group frame other than messages (key, vector, want). */
   sendInviteAnswer(answer: InviteAnswer): void {
     this.write(encodeFrame({ type: "invite-answer", answer }));
@@ -321,12 +328,17 @@ export class Link {
         case "group-vector":
         case "group-want":
         case "group-message":
+        case "group-fork":
           if (batch.length > 0) flush();
           groups.push(f);
           break;
         case "ack":
           flush();
           this.handler.acks(this, f.ids);
+          break;
+        case "refuse":
+          flush();
+          this.handler.refused?.(this, f.ids, f.code, f.reason);
           break;
         case "keepalive":
           break;

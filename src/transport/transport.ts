@@ -68,6 +68,7 @@ export class Transport {
       hello: (l, m) => h.hello(l, m),
       messages: (l, m) => h.messages(l, m),
       acks: (l, ids) => h.acks(l, ids),
+      refused: (l, ids, code, reason) => h.refused?.(l, ids, code, reason),
       group: (l, frames) => h.group?.(l, frames),
       inviteAnswer: (l, answer) => h.inviteAnswer?.(l, answer),
       writable: (l) => h.writable(l),

@@ -17,11 +17,11 @@ export function applyEvent(app: ChatApp, e: NodeEvent): void {
       const conv = app.convs.get(e.peer);
       const unknown: string[] = [];
       for (const id of e.ids) {
-        if (!conv?.setStatus(id, e.status)) {
+        if (!conv?.setStatus(id, e.status, e.reason)) {
           app.early.set(id, e.status);
           unknown.push(id);
         }
-        if (e.status === "delivered" || e.status === "cancelled") {
+        if (e.status === "delivered" || e.status === "cancelled" || e.status === "failed") {
           const mine = app.undelivered.get(e.peer);
           const i = mine?.indexOf(id) ?? -1;
           if (i >= 0) mine!.splice(i, 1);
@@ -38,6 +38,17 @@ export function applyEvent(app: ChatApp, e: NodeEvent): void {
     case "group-delivery": {
       const conv = app.convs.get(e.group);
       for (const id of e.ids) conv?.setDelivered(id, e.to, e.of);
+      return;
+    }
+    case "group-fork": {
+      // The post shows as what it is wherever it is loaded; the warning goes where the user looks.
+      const entry = app.convs.get(e.group)?.entry(e.id);
+      if (entry) {
+        entry.forked = true;
+        entry.versions = e.versions;
+      }
+      if (app.current?.peer === e.group) app.current.note(formatEvent(e)!);
+      else app.listNote(formatEvent(e)!);
       return;
     }
     case "group":

@@ -114,11 +114,12 @@ export class Conversation {
     return this.ids.get(id);
   }
 
-  /** A mark changed; true when the message is here. */
-  setStatus(id: string, status: string): boolean {
+  /** A mark changed (a failed one says why); true when the message is here. */
+  setStatus(id: string, status: string, reason?: string): boolean {
     const e = this.ids.get(id);
     if (!e) return false;
     e.status = status;
+    if (reason !== undefined) e.reason = reason;
     return true;
   }
 

@@ -36,8 +36,19 @@ export function printable(text: string): string {
   });
 }
 
-/** The delivery mark after a message we wrote. */
-export function statusMark(status: string): string {
+/** What a post whose author signed different versions for different members shows instead of its text: each version, when known. */
+export function forkWarning(author: string, versions?: readonly string[]): string {
+  const said = versions && versions.length > 1 ? `: ${versions.map((v) => `"${printable(v)}"`).join(" / ")}` : "";
+  return `⚠ ${printable(author)} sent different messages to different members${said}`;
+}
+
+/** The text an entry shows (printable): its own, or the fork warning in its place. */
+export function shownText(e: Pick<HistoryEntry, "text" | "author" | "peer" | "forked" | "versions">): string {
+  return e.forked ? forkWarning(e.author ?? e.peer, e.versions) : printable(e.text);
+}
+
+/** The delivery mark after a message we wrote; a failed one says why (`reason`). */
+export function statusMark(status: string, reason?: string): string {
   switch (status) {
     case "pending":
       return colors.yellow("… pending");
@@ -47,6 +58,8 @@ export function statusMark(status: string): string {
       return colors.green("✓✓ delivered");
     case "cancelled":
       return colors.red("✗ cancelled");
+    case "failed":
+      return colors.red(reason ? `✗ failed: ${printable(reason)}` : "✗ failed");
     default:
       return "";
   }
@@ -90,22 +103,24 @@ export interface EntryFormat {
 }
 
 /** `shown` is the text as it should print (already made printable, perhaps highlighted). */
-export function formatEntry(e: HistoryEntry, f: EntryFormat, shown: string = printable(e.text)): string {
+export function formatEntry(e: HistoryEntry, f: EntryFormat, shown: string = shownText(e)): string {
   const when = f.dates ? formatDateTime(e.time) : formatClock(e.time);
   if (e.event) shown = colors.dim(shown);
+  if (e.forked) shown = colors.red(shown);
   if (e.direction === "in") {
     const from = e.author !== undefined ? (f.showPeer ? `${colors.bold(e.peer)} ${colors.bold(e.author)}` : colors.bold(e.author)) : colors.bold(e.peer);
     return `[${when}] ${from}: ${shown}`;
   }
   const who = f.showPeer ? `${colors.dim(f.self)} → ${colors.bold(e.peer)}` : colors.dim(f.self);
   if (e.event) return `[${when}] ${who}: ${shown}`;
-  return `[${when}] ${who}: ${shown}  ${e.delivered ? deliveredMark(e.delivered) : statusMark(e.status)}`;
+  return `[${when}] ${who}: ${shown}  ${e.delivered ? deliveredMark(e.delivered) : statusMark(e.status, e.reason)}`;
 }
 
 /** An entry as `--json` prints it: `time` when written; for incoming messages `received` too, when it arrived. */
 export function entryJson(e: HistoryEntry): Record<string, unknown> {
   const out: Record<string, unknown> = { id: e.id, direction: e.direction, peer: e.peer, text: e.text, status: e.status, time: e.time };
   if (e.received !== undefined) out.received = e.received;
+  if (e.reason !== undefined) out.reason = e.reason;
   return out;
 }
 

@@ -6,7 +6,7 @@
 // laid out again, never a line printed twice.
 import type { HistoryEntry } from "../control/api.ts";
 import { colors } from "./colors.ts";
-import { deliveredMark, formatClock, printable, statusMark, trimEndLines } from "./format.ts";
+import { deliveredMark, forkWarning, formatClock, printable, statusMark, trimEndLines } from "./format.ts";
 import { fit, width, wrapStyled, wrapText } from "./wrap.ts";
 
 /** Continuation rows of a message start this far in: under the text, past `[12:42] `. */
@@ -29,7 +29,7 @@ export function entryRows(e: HistoryEntry, self: string, columns: number): strin
   const headWidth = width(head);
   const indent = " ".repeat(INDENT);
   // Blank lines at the end would put the mark on a row of its own (a message sent with them, by another client).
-  const lines = trimEndLines(e.text).split("\n").map((l) => printable(l));
+  const lines = e.forked ? [forkWarning(from, e.versions)] : trimEndLines(e.text).split("\n").map((l) => printable(l));
   const rows: string[] = [];
   const [firstLine = "", ...more] = lines;
   if (w - headWidth >= MIN_TEXT) {
@@ -40,7 +40,7 @@ export function entryRows(e: HistoryEntry, self: string, columns: number): strin
   }
   for (const line of more) rows.push(...wrapText(line, w - INDENT, w - INDENT).map((r) => (r ? indent + r : "")));
   if (e.direction === "out") {
-    const mark = e.delivered && e.status !== "delivered" ? deliveredMark(e.delivered) : statusMark(e.status);
+    const mark = e.delivered && e.status !== "delivered" ? deliveredMark(e.delivered) : statusMark(e.status, e.reason);
     const last = rows.length - 1;
     if (width(rows[last]!) + 2 + Math.max(MARK_WIDTH, width(mark)) <= w) rows[last] += `  ${mark}`;
     else rows.push(indent + mark);

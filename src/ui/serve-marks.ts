@@ -43,17 +43,17 @@ export class SendMarks {
       }
       if (!this.final(f, e.status)) continue;
       this.followed.delete(id);
-      this.print(line(f, e.status));
+      this.print(line(f, e.status, e.reason));
     }
   }
 
   private final(f: Followed, status: OutStatus): boolean {
-    return status === "delivered" || (f.legacy && status === "sent");
+    return status === "delivered" || status === "failed" || (f.legacy && status === "sent");
   }
 }
 
-function line(f: Followed, status: OutStatus): string {
+function line(f: Followed, status: OutStatus, reason?: string): string {
   const chars = [...f.text];
   const text = chars.length > EXCERPT ? chars.slice(0, EXCERPT - 1).join("").trimEnd() + "…" : f.text;
-  return `→ ${f.peer}: ${printable(text)}  ${statusMark(status)}`;
+  return `→ ${f.peer}: ${printable(text)}  ${statusMark(status, reason)}`;
 }

@@ -62,11 +62,11 @@ describe("message text", () => {
   test("a blank message is refused like an empty one; blank piped lines are skipped like empty ones", async () => {
     await using alice = await makeUser("alice");
     expect((await alice.cli(["contacts", "add", "bob", "127.0.0.1:9"])).exitCode).toBe(0);
-    for (const text of ["", "   ", "\t \n", "\u200b\u200b"]) {
+    for (const text of ["", "   ", "\t \n", "\u200b\u200b", "\u3000", "\u3164"]) {
       const r = await alice.cli(["send", "bob", text, "--no-wait"]);
       expect([r.exitCode, r.stdout, r.stderr]).toEqual([2, "", expect.stringMatching(/^p2pchat: error: the message is (empty|blank \(only spaces or invisible characters\)): nothing to send\n$/)]);
     }
-    const piped = await alice.cli(["chat", "bob", "--wait", "0"], { stdin: "one\n   \n\ntwo\r\n" });
+    const piped = await alice.cli(["chat", "bob", "--wait", "0"], { stdin: "one\n   \n\x00\n\ntwo\r\n" });
     expect(piped.exitCode).toBe(3); // pending: bob is not there
     expect(await historyTexts(alice.cli)).toEqual(["one", "two"]);
   });

@@ -15,8 +15,9 @@ test("group create, list, send, chat, history, search, members, remove, leave, a
   const bobServe = await bob.serve();
   const carolServe = await carol.serve();
 
-  const created = await until(alice, ["group", "create", "club", "--with", "bob", "carol"], "alice knows both keys");
-  expect(created).toBe("created #club with bob, carol: 3 members\n");
+  const created = await until(alice, ["group", "create", "club", "--with", "bob", "carol"], "created");
+  // A key not learned yet (the links are young) only delays that member's add (groups-pending.test.ts).
+  expect(created).toMatch(/^created #club with bob, carol: 3 members(; .+ not known yet\))?\n$/);
   await bobServe.waitFor(/^\* you were added to #club$/);
   await carolServe.waitFor(/^\* you were added to #club$/);
   const list = JSON.parse((await bob.cli(["group", "list", "--json"])).stdout);

@@ -94,6 +94,50 @@ describe("groups of five", () => {
     }
   });
 
+  test("membership events signed by a member who is not the creator (an add, a remove, a create that would rename) are refused by every member and change nothing", async () => {
+    const nodes = await Promise.all(["alice", "bob", "carol", "dave", "mallory"].map((n) => startNode(n)));
+    const [alice, bob, carol, dave, mallory] = nodes as [TestNode, TestNode, TestNode, TestNode, TestNode];
+    try {
+      await mesh(nodes);
+      const info = await alice.node.groupBook.create("club", ["bob", "carol", "dave"]);
+      for (const n of [bob, carol, dave]) await n.until((e) => e.type === "group" && e.change === "joined", `${n.name} joined`);
+      const others = [alice, carol, dave];
+      const before = await Promise.all(others.map((n) => stored(n, info.id)));
+      const roster = (n: TestNode) => n.node.groupBook.members("#club").map((m) => `${m.name} ${m.state}`);
+      const expected = ["alice member", "bob member", "carol member", "dave member"];
+      for (const n of others) expect(roster(n)).toEqual(expected);
+
+      // bob signs, with his own valid key, events only the creator may write, each as his next seq (1: he wrote nothing yet).
+      const bobKey = bob.node.groups.key;
+      const forge = (seq: number, ev: Parameters<typeof encodeGroupEvent>[0]) => {
+        const { kind, body } = encodeGroupEvent(ev);
+        return signRow(bobKey, { group: info.id, author: bobKey.hex, seq, id: groupMessageUuid(info.id, bobKey.hex, seq), kind, body, created: Date.now(), received: 0, pos: null });
+      };
+      const forged = [
+        forge(1, { kind: "add", key: mallory.node.groups.key.hex, peer: mallory.node.peerId, name: "mallory" }),
+        forge(1, { kind: "remove", key: carol.node.groups.key.hex, until: 0 }),
+        forge(1, { kind: "remove", key: alice.node.groups.key.hex, until: 1 }),
+        forge(1, { kind: "create", name: "bobs-club", nonce: "ab".repeat(16), peer: bob.node.peerId, owner: "bob" }),
+      ];
+      for (const n of others) for (const row of forged) linkBetween(bob, n).sendGroupMessages([row]);
+      for (const n of others) await eventually(() => n.node.groups.stats.refused.forged === forged.length, `${n.name} refused all ${forged.length}`);
+
+      // Nothing changed anywhere: no row stored, the same members, the same name; mallory was offered nothing.
+      for (const [i, n] of others.entries()) {
+        expect(await stored(n, info.id)).toEqual(before[i]!);
+        expect(roster(n)).toEqual(expected);
+        expect(n.node.groupBook.list()).toMatchObject([{ name: "#club", title: "club", members: 4 }]);
+      }
+      expect(mallory.node.groupBook.list()).toEqual([]);
+      // bob's seq 1 is still free: his real first message takes it, and every member shows it.
+      await bob.node.send("#club", "my real first message");
+      for (const n of others) await eventually(async () => (await shown(n)).includes("bob: my real first message"), `${n.name} shows bob's real message`);
+      expect(bob.node.groups.stats.refused.forged).toBe(0);
+    } finally {
+      for (const n of nodes) await n[Symbol.asyncDispose]();
+    }
+  });
+
   test("forged messages are refused and not stored: bad signature, an author not a member (or a link not a member's), a removed member, an event by a non-creator", async () => {
     const nodes = await Promise.all(["alice", "bob", "carol", "erin", "mallory"].map((n) => startNode(n)));
     const [alice, bob, carol, erin, mallory] = nodes as [TestNode, TestNode, TestNode, TestNode, TestNode];

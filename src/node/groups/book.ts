@@ -11,6 +11,7 @@ import type { Contacts } from "../contacts.ts";
 import { NodeError } from "../errors.ts";
 import { dkeyToAuthor, signRow } from "./keys.ts";
 import { Batch, GroupModel, MAX_MEMBERS } from "./model.ts";
+import { addEvent } from "./pending.ts";
 import type { GroupSync } from "./sync.ts";
 
 export interface GroupInfo {
@@ -24,18 +25,23 @@ export interface GroupInfo {
   role: "creator" | "member" | "left" | "removed";
   /** Members now, us included. */
   members: number;
+  /** Contacts added whose group key is not known yet: members once their node links with ours (the creator's view). */
+  waiting: string[];
 }
 
 export interface GroupMemberInfo {
   name: string;
   peerId: PeerId;
-  /** Its author key (hex). */
+  /** Its author key (hex); "" while waiting for it. */
   key: string;
   role: "creator" | "member";
-  state: "member" | "removed" | "left";
+  /** waiting: added by the creator before its key was known; a member once its node links with the creator's. */
+  state: "member" | "removed" | "left" | "waiting";
   you: boolean;
   /** Its messages we hold (gap-free). */
   messages: number;
+  /** It signed different versions of a message for different members (proof is kept). */
+  forked?: true;
 }
 
 export interface GroupBookDeps {
@@ -43,6 +49,8 @@ export interface GroupBookDeps {
   name(): string;
   sync: GroupSync;
   contacts: Contacts;
+  /** Dials a contact (one whose add waits for its key: the sooner its node links, the sooner it joins). */
+  dial(contact: Contact): void;
   /** Throws BAD_TEXT for a message that cannot be sent (the same rules as to a contact). */
   checkText(text: string): void;
 }
@@ -71,7 +79,7 @@ export class GroupBook {
 
   members(group: string): GroupMemberInfo[] {
     const g = this.resolve(group);
-    return [...g.members.values()]
+    const members = [...g.members.values()]
       .sort((a, b) => a.addedSeq - b.addedSeq)
       .map((m) => ({
         name: this.d.sync.registry.nameOf(g, m.author),
@@ -81,7 +89,10 @@ export class GroupBook {
         state: m.until === null ? ("member" as const) : m.gone === null ? ("left" as const) : ("removed" as const),
         you: m.author === g.row.selfKey,
         messages: g.texts(m.author),
+        ...((g.forks.get(m.author)?.size ?? 0) > 0 ? { forked: true as const } : {}),
       }));
+    const waiting = this.d.sync.pending.of(g).map((p) => ({ name: p.name, peerId: p.peerId, key: "", role: "member" as const, state: "waiting" as const, you: false, messages: 0 }));
+    return [...members, ...waiting];
   }
 
   /** A new group, ours, with these contacts in it. */
@@ -103,8 +114,10 @@ export class GroupBook {
     const g = GroupModel.fromCreate(create, ev, self, sync.registry.uniqueAlias(name), now, sync.registry.counter, b);
     if (g.accept(create, ev, b) !== null) throw new Error("our own create was refused");
     sync.registry.add(g);
-    sync.draftOwn(g, adds.map((a) => this.addEvent(a)), b);
+    sync.draftOwn(g, adds.flatMap((a) => (a.key ? [addEvent(a.contact.name, a.key, a.contact.peerId!)] : [])), b);
+    for (const a of adds) if (!a.key) sync.pending.wait(g, a.contact, b);
     await sync.commit(b);
+    for (const a of adds) if (!a.key) this.d.dial(a.contact);
     return this.info(g);
   }
 
@@ -113,18 +126,34 @@ export class GroupBook {
     const g = this.resolve(group);
     this.mustCreate(g);
     const a = this.memberToAdd(contactName);
-    const known = g.members.get(a.key);
+    const known = a.key ? g.members.get(a.key) : undefined;
     if (known?.until === null) throw new NodeError("BAD_NAME", `${contactName} is in ${group} already`);
     if (known && known.gone === null) throw new NodeError("BAD_NAME", `${contactName} left ${group}: one who left by itself cannot be added back (create a new group)`);
-    if (g.active().length >= MAX_MEMBERS) throw new NodeError("BAD_NAME", `${group} has ${MAX_MEMBERS} members: no room for more`);
-    await this.d.sync.writeOwn(g, [this.addEvent(a)]);
+    if (g.active().length + this.d.sync.pending.of(g).length >= MAX_MEMBERS) throw new NodeError("BAD_NAME", `${group} has ${MAX_MEMBERS} members: no room for more`);
+    if (!a.key) {
+      const peerId = a.contact.peerId!;
+      if (this.d.sync.pending.of(g).some((p) => p.peerId === peerId)) throw new NodeError("BAD_NAME", `${contactName} waits to join ${group} already: added once its node links with yours`);
+      const b = new Batch();
+      this.d.sync.pending.wait(g, a.contact, b);
+      await this.d.sync.commit(b);
+      this.d.dial(a.contact);
+      return this.members(group).find((m) => m.peerId === peerId && m.state === "waiting")!;
+    }
+    await this.d.sync.writeOwn(g, [addEvent(a.contact.name, a.key, a.contact.peerId!)]);
     return this.members(group).find((m) => m.key === a.key)!;
   }
 
-  /** Removes a member (we must be the creator): what it wrote from now on is refused, and it is sent nothing more. */
+  /** Removes a member (we must be the creator): what it wrote from now on is refused, and it is sent nothing more. One still waiting for its key: its add is withdrawn. */
   async remove(group: string, memberName: string): Promise<GroupMemberInfo> {
     const g = this.resolve(group);
     this.mustCreate(g);
+    const waiting = this.waitingMember(g, memberName);
+    if (waiting) {
+      const b = new Batch();
+      this.d.sync.pending.cancel(g, waiting.peerId, b);
+      await this.d.sync.commit(b);
+      return waiting; // state "waiting": its add is withdrawn, it never was a member
+    }
     const m = this.findMember(g, memberName);
     if (m.author === g.row.selfKey) throw new NodeError("BAD_NAME", `that is you: \`p2pchat group leave ${group}\` leaves it`);
     if (m.until !== null) throw new NodeError("BAD_NAME", `${memberName} is not in ${group} any more`);
@@ -156,7 +185,14 @@ export class GroupBook {
 
   private info(g: GroupModel): GroupInfo {
     const role = g.state === "left" || g.state === "removed" ? g.state : g.row.creator === g.row.selfKey ? "creator" : "member";
-    return { name: `#${g.row.alias}`, id: g.id, title: g.row.name, creator: this.d.sync.registry.nameOf(g, g.row.creator), role, members: g.active().length };
+    const waiting = this.d.sync.pending.of(g).map((p) => p.name);
+    return { name: `#${g.row.alias}`, id: g.id, title: g.row.name, creator: this.d.sync.registry.nameOf(g, g.row.creator), role, members: g.active().length, waiting };
+  }
+
+  /** A contact added to `g` and waiting for its key, by our name for it. */
+  private waitingMember(g: GroupModel, name: string): GroupMemberInfo | undefined {
+    const c = this.d.contacts.byName(name);
+    return c?.peerId ? this.members(`#${g.row.alias}`).find((m) => m.state === "waiting" && m.peerId === c.peerId) : undefined;
   }
 
   private mustCreate(g: GroupModel): void {
@@ -164,20 +200,18 @@ export class GroupBook {
     if (g.state !== "member") throw new NodeError("NOT_A_MEMBER", `you are not in #${g.row.alias} any more`);
   }
 
-  /** A contact to add: pinned, and with an author key its link proved (or its invite or hello carried). */
-  private memberToAdd(name: string): { contact: Contact; key: string } {
+  /**
+   * A contact to add: pinned, with the author key its link proved (or its
+   * invite or hello carried); null when none is known yet (its node never
+   * linked with ours): the add then waits for it (pending.ts).
+   */
+  private memberToAdd(name: string): { contact: Contact; key: string | null } {
     const c = this.d.contacts.byName(name);
     if (!c) throw NodeError.notAContact(name);
     if (!c.peerId || c.legacy) throw new NodeError("NO_GROUP_KEY", `${name} is not pinned yet: its node must answer once before it can join a group`);
     const key = this.d.sync.registry.peerKeys.get(c.peerId) ?? dkeyToAuthor(c.dkey);
-    if (!key) throw new NodeError("NO_GROUP_KEY", `${name}'s group key is not known yet: it is learned when your nodes link once (both must run a p2pchat that has groups)`);
     if (key === this.d.sync.key.hex) throw new NodeError("BAD_NAME", `${name} has your own key: it cannot be added`);
     return { contact: c, key };
-  }
-
-  private addEvent(a: { contact: Contact; key: string }): { kind: number; body: string } {
-    const name = groupNameProblem(a.contact.name) ? "member" : a.contact.name;
-    return encodeGroupEvent({ kind: "add", key: a.key, peer: a.contact.peerId!, name });
   }
 
   /** A member by our contact's name for it, its name in the group, or the start of its key. */

@@ -5,10 +5,12 @@
 // starts from its creator's create, fetched because a peer offered it.
 import { groupMessageUuid } from "../../protocol/group-codec.ts";
 import { decodeGroupEvent, type GroupEvent } from "../../protocol/group-events.ts";
-import type { GroupKeyFrame, GroupMessageFrame, GroupVectorFrame, GroupWantFrame } from "../../protocol/messages.ts";
+import type { GroupForkFrame, GroupKeyFrame, GroupMessageFrame, GroupVectorFrame, GroupWantFrame } from "../../protocol/messages.ts";
+import type { PeerId } from "../../protocol/peer-id.ts";
 import type { GroupMessageRow, Store } from "../../store/store.ts";
 import { childLogger } from "../../log.ts";
 import { verifyKeyFrame, verifyMessage } from "./keys.ts";
+import type { Forks } from "./forks.ts";
 import { Batch, GroupModel } from "./model.ts";
 import type { Fanout, PeerLink } from "./peer-link.ts";
 import type { Receipts } from "./receipts.ts";
@@ -43,8 +45,11 @@ export interface IntakeDeps {
   fanout: Fanout;
   receipts: Receipts;
   wants: Wants;
+  forks: Forks;
   stats: GroupStats;
   commit(b: Batch): Promise<void>;
+  /** A peer proved its key on its link (an add of it may wait for that). */
+  keyProven(peerId: PeerId): void;
 }
 
 export class Intake {
@@ -59,6 +64,7 @@ export class Intake {
     const keys = this.d.registry.peerKeys;
     if (keys.get(pl.peerId) === f.key) return;
     keys.set(pl.peerId, f.key);
+    this.d.keyProven(pl.peerId);
     void this.d.store.savePeerKey(pl.peerId, f.key, Date.now()).catch((err) => log.debug(`cannot save ${pl.peerId}'s group key: ${(err as Error).message}`));
   }
 
@@ -83,6 +89,8 @@ export class Intake {
         if ((i === 0 && row.member !== pl.key) || !g.members.has(row.member)) continue;
         for (const e of row.entries) this.d.receipts.learn(g, row.member, e.author, e.seq);
       }
+      // Its log digests, compared with ours: a fork shows even where nobody asks for the forked seq.
+      if (g.memberByPeer(pl.peerId)?.until === null) this.d.forks.claims(pl, g, f.rows[0]!);
       // It may have learned of the group after the link came up.
       this.d.fanout.offer(pl, g);
     }
@@ -101,6 +109,7 @@ export class Intake {
     const b = new Batch();
     const now = Date.now();
     const touched = new Set<string>();
+    const dups = new Map<GroupModel, GroupMessageRow[]>();
     for (const f of frames) {
       const g = registry.models.get(f.group) ?? this.join(pl, f, now, b);
       if (!g) {
@@ -119,19 +128,29 @@ export class Intake {
         this.refuse("bad-signature", pl, f);
         continue;
       }
-      const r = g.accept(toRow(f, now), decode(f), b);
+      const row = toRow(f, now);
+      const r = g.accept(row, decode(f), b);
       if (r === null || r === "duplicate") this.d.wants.progress(g.id, f.author, pl);
       if (r === null) {
         stats.stored++;
         if (pl.key !== f.author) stats.relayed++;
       } else if (r === "duplicate") {
         stats.duplicate++;
+        let l = dups.get(g);
+        if (!l) dups.set(g, (l = []));
+        l.push(row);
       } else {
         this.refuse(r, pl, f);
       }
     }
     if (!b.empty) void this.d.commit(b).catch(() => {});
     for (const group of touched) this.d.wants.schedule(group);
+    // Copies of what we hold: a different one is a fork (forks.ts).
+    for (const [g, rows] of dups) this.d.forks.duplicates(pl, g, rows);
+  }
+
+  fork(pl: PeerLink, f: GroupForkFrame): void {
+    this.d.forks.frame(pl, f);
   }
 
   /** The creator's create of a group a peer offered us: the group starts here (joining, until its add of us is shown). */

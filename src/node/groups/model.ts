@@ -16,14 +16,24 @@
 // removed member may still be sent those (written before its removal),
 // nothing above (`entitled`). A removed member may be added again by a later
 // add: it is then a member like one added for the first time.
+//
+// Each author's log also has a running hash (its chain, group-forks.ts),
+// kept as rows are shown: what vectors carry so members holding different
+// logs of an author (a fork) notice (forks.ts). A text that shows nothing
+// (protocol/text.ts) keeps its place in its author's log, so the chain and
+// the seqs after it hold, but is never shown.
 import { groupIdFor, groupMessageUuid } from "../../protocol/group-codec.ts";
 import { decodeGroupEvent, removalHeld, type GroupEvent } from "../../protocol/group-events.ts";
+import { ZERO_DIGEST, chainStep } from "../../protocol/group-forks.ts";
+import { blankText } from "../../protocol/text.ts";
 import type { GroupMemberRow, GroupMembership, GroupMessageRow, GroupRow, GroupWrite } from "../../store/store.ts";
 
 /** Seqs beyond an author's gap-free seq that may wait for the gap to close; later ones are fetched again later. */
 export const MAX_AHEAD = 10_000;
 /** Members at once (the creator refuses more adds; a replay ignores them). */
 export const MAX_MEMBERS = 256;
+/** Signatures of each author's latest stored rows kept in memory: a duplicate of one that differs is a fork seen in passing. */
+export const RECENT_SIGS = 64;
 
 /** Why a message was not stored. Only "duplicate" is a message we hold. */
 export type Refusal = "duplicate" | "not-member" | "removed" | "ahead" | "forged";
@@ -45,6 +55,10 @@ export class Batch {
     drops: [],
     states: [],
     receipts: [],
+    pendingAdds: [],
+    pendingDone: [],
+    chains: [],
+    forks: [],
   };
   /** Rows shown now, in the order they are shown. */
   readonly shown: GroupMessageRow[] = [];
@@ -52,12 +66,15 @@ export class Batch {
   readonly membership = new Set<string>();
   /** Per group, per author: the gap-free seq once this batch commits. */
   readonly contig = new Map<string, Map<string, number>>();
+  /** Per group, per author whose chain changed: the chain at that seq (null: not known). */
+  readonly chains = new Map<string, Map<string, string | null>>();
   private readonly rows = new Set<GroupMessageRow>();
   private readonly touched = new Map<string, GroupMemberRow>();
 
   get empty(): boolean {
     const w = this.write;
-    return w.groups.length + w.members.length + w.messages.length + w.shown.length + w.drops.length + w.states.length + w.receipts.length === 0 && this.touched.size === 0;
+    const more = w.pendingAdds.length + w.pendingDone.length + w.chains.length + w.forks.length;
+    return w.groups.length + w.members.length + w.messages.length + w.shown.length + w.drops.length + w.states.length + w.receipts.length + more === 0 && this.touched.size === 0;
   }
 
   addRow(row: GroupMessageRow): void {
@@ -65,18 +82,23 @@ export class Batch {
     this.write.messages.push(row);
   }
 
-  /** A row becomes shown: written so when this batch inserts it, else updated (an earlier batch stored it). */
+  /** A row becomes shown (pos 0: kept in the log, never shown): written so when this batch inserts it, else updated (an earlier batch stored it). */
   show(row: GroupMessageRow, pos: number): void {
-    if (!this.rows.has(row)) this.write.shown.push({ group: row.group, author: row.author, seq: row.seq, pos });
+    if (!this.rows.has(row)) this.write.shown.push({ group: row.group, author: row.author, seq: row.seq, pos, chain: row.chain ?? null });
     row.pos = pos;
-    this.shown.push(row);
+    if (pos > 0) this.shown.push(row);
   }
 
-  member(m: GroupMemberRow): void {
+  /** `chain`: the member's chain at its gap-free seq, when it changed (null: not known any more). */
+  member(m: GroupMemberRow, chain?: string | null): void {
     this.touched.set(`${m.group} ${m.author}`, m);
     let g = this.contig.get(m.group);
     if (!g) this.contig.set(m.group, (g = new Map()));
     g.set(m.author, m.contig);
+    if (chain === undefined) return;
+    let c = this.chains.get(m.group);
+    if (!c) this.chains.set(m.group, (c = new Map()));
+    c.set(m.author, chain);
   }
 
   /** Ends the batch: members are written as they are now. */
@@ -101,6 +123,14 @@ export class GroupModel {
   readonly eventSeqs = new Map<string, number[]>();
   /** Per removed member: what of each other author it may still get (its removal's `held`). */
   readonly removals = new Map<string, Map<string, number>>();
+  /** Per author: its chain at its gap-free seq as decided here (committed or not); absent: not known (0: ZERO_DIGEST). */
+  readonly chains = new Map<string, string>();
+  /** Per author: its chain at its committed gap-free seq: what our vectors say. */
+  readonly committedChains = new Map<string, string>();
+  /** Per author: the signatures of its latest stored rows, by seq (RECENT_SIGS of them). */
+  readonly recent = new Map<string, Map<number, string>>();
+  /** Per author, per seq it signed more than one version of: the content hashes of those we hold (forks.ts). */
+  readonly forks = new Map<string, Map<number, Set<string>>>();
 
   constructor(
     readonly row: GroupRow,
@@ -128,6 +158,7 @@ export class GroupModel {
     for (const m of members) {
       this.members.set(m.author, { ...m });
       this.committed.set(m.author, m.contig);
+      if (m.contig === 0) this.setChain(m.author, ZERO_DIGEST, true);
     }
     for (const w of waiting) this.waitingOf(w.author).set(w.seq, w);
     for (const e of events) {
@@ -152,6 +183,23 @@ export class GroupModel {
     b.member(creator);
     b.membership.add(row.id);
     return g;
+  }
+
+  /** Chains read from the store (at start, or computed for rows from before chains were kept): decided and committed. */
+  setChain(author: string, chain: string, committed: boolean): void {
+    this.chains.set(author, chain);
+    if (committed) this.committedChains.set(author, chain);
+  }
+
+  /** A fork's version we hold evidence of; true when it is news. */
+  addFork(author: string, seq: number, hash: string): boolean {
+    let bySeq = this.forks.get(author);
+    if (!bySeq) this.forks.set(author, (bySeq = new Map()));
+    let hashes = bySeq.get(seq);
+    if (!hashes) bySeq.set(seq, (hashes = new Set()));
+    if (hashes.has(hash)) return false;
+    hashes.add(hash);
+    return true;
   }
 
   isMember(author: string): boolean {
@@ -186,6 +234,7 @@ export class GroupModel {
     if (m.seq > mem.contig + MAX_AHEAD) return "ahead";
     if (!this.authorized(m, ev)) return "forged";
     b.addRow(m);
+    this.remember(m);
     if (m.seq !== mem.contig + 1) {
       m.pos = null;
       this.waitingOf(m.author).set(m.seq, m);
@@ -261,6 +310,14 @@ export class GroupModel {
     return contig - (this.eventSeqs.get(author)?.filter((s) => s <= contig).length ?? 0);
   }
 
+  /** Keeps the signature of a row just stored, forgetting the oldest past RECENT_SIGS. */
+  private remember(m: GroupMessageRow): void {
+    let r = this.recent.get(m.author);
+    if (!r) this.recent.set(m.author, (r = new Map()));
+    r.set(m.seq, m.sig);
+    if (r.size > RECENT_SIGS) r.delete(r.keys().next().value!);
+  }
+
   private eventSeqsOf(author: string): number[] {
     let l = this.eventSeqs.get(author);
     if (!l) this.eventSeqs.set(author, (l = []));
@@ -285,19 +342,29 @@ export class GroupModel {
   /** Shows `mem`'s rows from its gap-free seq on, as far as they go, applying each event as it is shown. */
   private advance(mem: GroupMemberRow, b: Batch): void {
     const waiting = this.waitingOf(mem.author);
+    let chain = mem.contig === 0 ? ZERO_DIGEST : (this.chains.get(mem.author) ?? null);
+    let moved = false;
     for (;;) {
       const next = mem.contig + 1;
       const row = waiting.get(next);
       if (!row || (mem.until !== null && next > mem.until)) break;
       waiting.delete(next);
       mem.contig = next;
-      b.show(row, ++this.counter.pos);
+      moved = true;
+      chain = chain === null ? null : chainStep(chain, row);
+      row.chain = chain;
+      // A text that shows nothing (only a node that skipped the check writes one) holds its place, unseen.
+      if (row.kind === 0 && blankText(row.body) !== null) b.show(row, 0);
+      else b.show(row, ++this.counter.pos);
       if (row.kind !== 0) {
         this.eventSeqsOf(mem.author).push(next);
         this.apply(row, b);
       }
     }
-    b.member(mem);
+    if (!moved) return b.member(mem);
+    if (chain === null) this.chains.delete(mem.author);
+    else this.chains.set(mem.author, chain);
+    b.member(mem, chain);
   }
 
   private apply(row: GroupMessageRow, b: Batch): void {
@@ -359,13 +426,19 @@ export class GroupModel {
     if (!m || m.until !== null) return;
     m.until = until;
     m.gone = gone;
-    if (m.contig > until) m.contig = until;
+    let chain: string | null | undefined;
+    if (m.contig > until) {
+      m.contig = until;
+      // Its chain at `until` is in the store, not here: unknown until the next start reads it.
+      this.chains.delete(author);
+      chain = null;
+    }
     const waiting = this.waiting.get(author);
     if (waiting) for (const seq of [...waiting.keys()]) if (seq > until) waiting.delete(seq);
     const events = this.eventSeqs.get(author);
     if (events) this.eventSeqs.set(author, events.filter((s) => s <= until));
     b.write.drops.push({ group: this.id, author, above: until });
-    b.member(m);
+    b.member(m, chain);
     b.membership.add(this.id);
     if (author === this.row.selfKey) this.setState(why, b);
   }

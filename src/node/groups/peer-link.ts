@@ -2,6 +2,7 @@
 // full vectors once per link to each peer that may have a group, deltas
 // after each commit, our own new messages pushed at once, and (every tick)
 // receipts. Who may get what is vectors.ts's `shareFor`.
+import { GROUP_FORKS_CAP } from "../../protocol/messages.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
 import type { GroupMessageRow } from "../../store/store.ts";
 import type { Link } from "../../transport/link.ts";
@@ -29,13 +30,23 @@ export class PeerLink implements Source {
   readonly offered = new Set<string>();
   /** Authors whose holdings changed since the last delta, per group. */
   readonly pending = new Map<string, Set<string>>();
+  /** Its hello lists the "group-forks" cap: it takes log digests in vectors, and fork frames. */
+  readonly forks: boolean;
+  /** Per `group author`: the latest log digest it sent that we have not compared yet (forks.ts). */
+  readonly claims = new Map<string, { seq: number; digest: string }>();
+  /** Per `group author`: the range asked of it to find where its log and ours part (forks.ts). */
+  readonly audits = new Map<string, { from: number; to: number; at: number }>();
+  /** Forks (`group author seq`) whose evidence it was sent on this link. */
+  readonly forksSent = new Set<string>();
 
   constructor(
     readonly link: Link,
     readonly peerId: PeerId,
     readonly responder: Responder,
     readonly order: number,
-  ) {}
+  ) {
+    this.forks = link.peerHello?.caps.includes(GROUP_FORKS_CAP) ?? false;
+  }
 }
 
 export class Fanout {
@@ -50,7 +61,7 @@ export class Fanout {
   offer(pl: PeerLink, g: GroupModel): void {
     const share = shareFor(g, pl.peerId);
     if (!share || pl.offered.has(g.id)) return;
-    const v = vectorFor(g, share, pl.peerId, { full: true, receipts: true });
+    const v = vectorFor(g, share, pl.peerId, { full: true, receipts: true, digests: pl.forks });
     if (!v) return;
     pl.offered.add(g.id);
     pl.link.sendGroup(v);
@@ -83,7 +94,7 @@ export class Fanout {
       for (const [gid, authors] of pl.pending) {
         const g = this.group(gid);
         const share = g && pl.offered.has(gid) ? shareFor(g, pl.peerId) : null;
-        const v = share ? vectorFor(g!, share, pl.peerId, { full: false, only: authors }) : null;
+        const v = share ? vectorFor(g!, share, pl.peerId, { full: false, only: authors, digests: pl.forks }) : null;
         if (v) pl.link.sendGroup(v);
       }
       pl.pending.clear();
@@ -103,7 +114,7 @@ export class Fanout {
     for (const pl of this.links.values()) {
       const share = shareFor(g, pl.peerId);
       if (share !== "full" || !pl.offered.has(g.id)) continue;
-      const v = vectorFor(g, share, pl.peerId, { full: true, receipts: true });
+      const v = vectorFor(g, share, pl.peerId, { full: true, receipts: true, digests: pl.forks });
       if (v) pl.link.sendGroup(v);
     }
   }

@@ -3,7 +3,7 @@
 // parts share: our author key, the keys peers proved, the groups offered to
 // us that we do not know yet, and the display position counter.
 import type { PeerId } from "../../protocol/peer-id.ts";
-import type { GroupMembership, GroupSnapshot } from "../../store/store.ts";
+import type { GroupMembership, GroupSnapshot, PendingAdd } from "../../store/store.ts";
 import type { Contacts } from "../contacts.ts";
 import type { AuthorKey } from "./keys.ts";
 import { GroupModel, type PosCounter } from "./model.ts";
@@ -20,6 +20,8 @@ export class GroupRegistry {
   readonly joining = new Map<string, string>();
   /** Each group's state as last told to the user (joined, removed, left). */
   readonly announced = new Map<string, GroupMembership>();
+  /** Per group of ours: contacts added before their key was known, by peer id (pending.ts). */
+  readonly pending = new Map<string, Map<PeerId, PendingAdd>>();
   private authorKey: AuthorKey | null = null;
 
   constructor(
@@ -49,7 +51,18 @@ export class GroupRegistry {
       this.announced.set(row.id, row.state);
     }
     for (const r of snap.receipts) this.models.get(r.group)?.learn(r.member, r.author, r.seq);
+    for (const c of snap.chains) this.models.get(c.group)?.setChain(c.author, c.chain, true);
+    for (const f of snap.forks) this.models.get(f.group)?.addFork(f.author, f.seq, f.hash);
     for (const k of snap.peerKeys) this.peerKeys.set(k.peerId, k.author);
+    this.pending.clear();
+    for (const p of snap.pendingAdds) this.pendingIn(p.group).set(p.peerId, p);
+  }
+
+  /** The adds of `group` waiting for a key (created when absent). */
+  pendingIn(group: string): Map<PeerId, PendingAdd> {
+    let m = this.pending.get(group);
+    if (!m) this.pending.set(group, (m = new Map()));
+    return m;
   }
 
   add(g: GroupModel): void {

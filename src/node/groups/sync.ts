@@ -36,7 +36,7 @@
 //
 // Everything is written through the journal, in the same transactions as
 // the rest; vectors offer only what is committed.
-import type { GroupFrame, GroupMessageFrame } from "../../protocol/messages.ts";
+import { GROUP_FORKS_CAP, type GroupFrame, type GroupMessageFrame } from "../../protocol/messages.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
 import { decodeGroupEvent } from "../../protocol/group-events.ts";
 import { describeGroupEvent } from "../../store/sql-groups.ts";
@@ -49,7 +49,9 @@ import type { Journal } from "../journal.ts";
 import { Intake, newStats, type GroupStats } from "./intake.ts";
 import { keyFrame, signRow, type AuthorKey } from "./keys.ts";
 import { Batch, type GroupModel } from "./model.ts";
+import { Forks, backfillChains } from "./forks.ts";
 import { Fanout, PeerLink } from "./peer-link.ts";
+import { PendingAdds } from "./pending.ts";
 import { Receipts } from "./receipts.ts";
 import { GroupRegistry } from "./registry.ts";
 import { Responder } from "./responder.ts";
@@ -62,6 +64,8 @@ const log = childLogger("groups");
 
 /** The hello cap of nodes that speak groups: only their links carry group frames. */
 export const GROUPS_CAP = "groups";
+/** Log digests in vectors and fork frames (forks.ts): only to links whose hello lists it. */
+export { GROUP_FORKS_CAP };
 /** Receipts are gossiped and saved, and stalled wants asked again, this often. */
 export const TICK_MS = 1000;
 /** Our messages of this run whose status `statusOf` can tell (a send waits for its own; older ones are in history). */
@@ -83,6 +87,10 @@ export interface GroupSyncDeps {
 export class GroupSync {
   readonly registry: GroupRegistry;
   readonly stats: GroupStats = newStats();
+  /** Adds of contacts whose key we do not know yet (pending.ts). */
+  readonly pending: PendingAdds;
+  /** Members that sign different versions of one message (forks.ts). */
+  readonly forks: Forks;
   private readonly links = new Map<Link, PeerLink>();
   private readonly fanout = new Fanout(this.links, (id) => this.registry.models.get(id));
   private readonly receipts: Receipts;
@@ -104,7 +112,19 @@ export class GroupSync {
       needs: (group) => this.needs(group),
       ask: (source, group, ranges) => (source as PeerLink).link.sendGroup({ type: "group-want", group, ranges }),
     });
-    this.intake = new Intake({ registry: this.registry, store: d.store, fanout: this.fanout, receipts: this.receipts, wants: this.wants, stats: this.stats, commit: (b) => this.commit(b) });
+    this.forks = new Forks({ registry: this.registry, store: d.store, journal: d.journal, links: () => this.links.values(), emit: d.emit, commit: (b) => this.commit(b) });
+    this.pending = new PendingAdds({ registry: this.registry, contacts: d.contacts, draftOwn: (g, items, b) => this.draftOwn(g, items, b), commit: (b) => this.commit(b) });
+    this.intake = new Intake({
+      registry: this.registry,
+      store: d.store,
+      fanout: this.fanout,
+      receipts: this.receipts,
+      wants: this.wants,
+      forks: this.forks,
+      stats: this.stats,
+      commit: (b) => this.commit(b),
+      keyProven: (peerId) => void this.pending.complete(peerId),
+    });
   }
 
   get key(): AuthorKey {
@@ -116,6 +136,11 @@ export class GroupSync {
     this.registry.load(await this.d.store.groupSnapshot(), key);
     this.timer ??= setInterval(() => this.tick(), TICK_MS);
     this.timer.unref?.();
+    if (!key) return;
+    // Rows from before log digests were kept get their chains, once.
+    await backfillChains(this.registry, this.d.store, this.d.journal);
+    // Keys proven in an earlier run whose adds were not written yet (a crash in between).
+    await this.pending.complete();
   }
 
   stop(): void {
@@ -139,14 +164,21 @@ export class GroupSync {
     const pl = new PeerLink(link, link.peerId!, responder, this.nextOrder++);
     this.links.set(link, pl);
     link.sendGroup(keyFrame(this.key, this.d.self, promoted));
-    for (const g of this.registry.models.values()) this.fanout.offer(pl, g);
+    for (const g of this.registry.models.values()) this.offer(pl, g);
+  }
+
+  /** A full vector of `g`, and the forks we hold proof of, to a peer that may have it. */
+  private offer(pl: PeerLink, g: GroupModel): void {
+    this.fanout.offer(pl, g);
+    this.forks.offer(pl, g);
   }
 
   /** The peer may have dropped what we sent on this link: our key and full vectors once more. */
   private again(pl: PeerLink): void {
     pl.link.sendGroup(keyFrame(this.key, this.d.self));
     pl.offered.clear();
-    for (const g of this.registry.models.values()) this.fanout.offer(pl, g);
+    pl.forksSent.clear();
+    for (const g of this.registry.models.values()) this.offer(pl, g);
   }
 
   down(link: Link): void {
@@ -178,6 +210,7 @@ export class GroupSync {
         if (f.again) this.again(pl);
       }
       else if (f.type === "group-vector") this.intake.vector(pl, f);
+      else if (f.type === "group-fork") this.intake.fork(pl, f);
       else this.intake.want(pl, f);
     }
     if (msgs.length > 0) this.intake.messages(pl, msgs);
@@ -186,6 +219,7 @@ export class GroupSync {
   /** Whether `contact` lacks something of a group we share: the dialer then tries to reach it. */
   owes(contact: Contact): boolean {
     if (!contact.peerId) return false;
+    if (this.pending.waitsFor(contact.peerId)) return true;
     for (const g of this.registry.models.values()) {
       const share = shareFor(g, contact.peerId);
       if (!share || share === "ack") continue;
@@ -265,6 +299,7 @@ export class GroupSync {
     };
     if (!own) entry.received = row.received;
     if (row.kind !== 0) entry.event = true;
+    if ((g.forks.get(row.author)?.get(row.seq)?.size ?? 0) > 1) entry.forked = true;
     return entry;
   }
 
@@ -284,6 +319,14 @@ export class GroupSync {
         set.add(a);
       }
     }
+    for (const [gid, authors] of b.chains) {
+      const g = models.get(gid);
+      if (!g) continue;
+      for (const [a, chain] of authors) {
+        if (chain === null) g.committedChains.delete(a);
+        else g.committedChains.set(a, chain);
+      }
+    }
     for (const gid of b.membership) {
       const g = models.get(gid);
       if (g) this.membershipChanged(g);
@@ -301,7 +344,10 @@ export class GroupSync {
       if (!list) ownRows.set(g, (list = []));
       list.push(row);
     }
-    for (const [g, authors] of changed) this.fanout.delta(g, authors);
+    for (const [g, authors] of changed) {
+      this.fanout.delta(g, authors);
+      this.forks.committed(g, authors);
+    }
     for (const [g, rows] of ownRows) {
       this.fanout.push(g, rows);
       const d = g.delivery(rows[rows.length - 1]!.seq);
@@ -327,6 +373,7 @@ export class GroupSync {
 
   private tick(): void {
     for (const group of this.wants.stalled()) this.wants.schedule(group);
+    this.forks.tick();
     for (const gid of this.receipts.takeChanged()) {
       const g = this.registry.models.get(gid);
       if (g) this.fanout.gossip(g);

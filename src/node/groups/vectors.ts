@@ -7,6 +7,7 @@
 //            remove, the others' up to what the remove says the creator held: GroupModel.entitled)
 //   ack      the creator removed us, and it is a member: only our vector (a receipt of what we got)
 // A member that left, a stranger, a contact in none of our groups: nothing.
+import { ZERO_DIGEST } from "../../protocol/group-forks.ts";
 import type { GroupVectorFrame } from "../../protocol/messages.ts";
 import type { GroupModel } from "./model.ts";
 
@@ -46,15 +47,24 @@ export function shareLimit(g: GroupModel, share: Share, author: string, peerId: 
 
 /**
  * A vector for `peerId`: what we hold (all authors, or `only` those), and
- * with `receipts` what we know other members hold. Null when there is
- * nothing to say.
+ * with `receipts` what we know other members hold. With `digests` (a peer
+ * with the "group-forks" cap), each of our entries carries its author's
+ * log digest at that seq, when it is the seq we hold (zeros otherwise).
+ * Null when there is nothing to say.
  */
-export function vectorFor(g: GroupModel, share: Share, peerId: string, opts: { full: boolean; only?: Iterable<string>; receipts?: boolean }): GroupVectorFrame | null {
+export function vectorFor(
+  g: GroupModel,
+  share: Share,
+  peerId: string,
+  opts: { full: boolean; only?: Iterable<string>; receipts?: boolean; digests?: boolean },
+): GroupVectorFrame | null {
   const authors = opts.only ? [...opts.only] : [...g.committed.keys()];
-  const entries: { author: string; seq: number }[] = [];
+  const entries: { author: string; seq: number; digest?: string }[] = [];
   for (const author of authors) {
     const seq = shareLimit(g, share, author, peerId);
-    if (seq > 0) entries.push({ author, seq });
+    if (seq <= 0) continue;
+    if (!opts.digests) entries.push({ author, seq });
+    else entries.push({ author, seq, digest: (seq === g.committed.get(author) ? g.committedChains.get(author) : undefined) ?? ZERO_DIGEST });
   }
   if (!opts.full && entries.length === 0) return null;
   const rows: GroupVectorFrame["rows"] = [{ member: g.row.selfKey, entries }];

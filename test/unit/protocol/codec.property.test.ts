@@ -44,6 +44,12 @@ const frameArb: fc.Arbitrary<Frame> = fc.oneof(
     code: fc.constantFrom(...PROTOCOL_ERROR_CODES),
     reason: fc.string({ unit: "grapheme", maxLength: 30 }),
   }),
+  fc.record({
+    type: fc.constant("refuse" as const),
+    ids: fc.array(idArb, { minLength: 1, maxLength: 5 }),
+    code: fc.constantFrom(...PROTOCOL_ERROR_CODES),
+    reason: fc.string({ unit: "grapheme", maxLength: 30 }),
+  }),
 );
 
 const streamArb = fc.tuple(helloArb, fc.array(frameArb, { maxLength: 12 })).map(([hello, rest]) => [hello, ...rest]);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { MAX_ACK_IDS, createDecoder, encodeAck, encodeFrame, encodeMessages } from "../../../src/protocol/codec.ts";
+import { MAX_ACK_IDS, MAX_REFUSE_IDS, createDecoder, encodeAck, encodeFrame, encodeMessages } from "../../../src/protocol/codec.ts";
 import { MAX_BODY, MAX_FRAME, MAX_REASON } from "../../../src/protocol/frame.ts";
 import type { Frame } from "../../../src/protocol/messages.ts";
 import { HELLO, HELLO_FRAME, ID_A, ID_B, TYPE, concat, decodeAll, expectCode, frame, idBytes, messagePayload, u64, utf8 } from "./wire.ts";
@@ -31,6 +31,21 @@ describe("round trips", () => {
       { type: "invite-answer", answer: "unknown" },
     ];
     expect(roundTrip(...frames)).toEqual(frames);
+  });
+
+  test("refuse frames: code, count, ids, reason; more ids than one frame holds are split; none, a count that does not fit, and a long reason are refused", () => {
+    const f: Frame = { type: "refuse", ids: [ID_A, ID_B], code: "BLANK_MESSAGE", reason: "blank" };
+    expect(encodeFrame(f)).toEqual(frame(TYPE.refuse, [0, 21, 0, 2, ...idBytes(ID_A), ...idBytes(ID_B), ...utf8("blank")]));
+    expect(roundTrip(f)).toEqual([f]);
+    const ids = Array.from({ length: MAX_REFUSE_IDS + 1 }, () => Bun.randomUUIDv7());
+    expect(roundTrip({ type: "refuse", ids, code: "BLANK_MESSAGE", reason: "" })).toEqual([
+      { type: "refuse", ids: ids.slice(0, MAX_REFUSE_IDS), code: "BLANK_MESSAGE", reason: "" },
+      { type: "refuse", ids: ids.slice(MAX_REFUSE_IDS), code: "BLANK_MESSAGE", reason: "" },
+    ]);
+    expectCode(() => encodeFrame({ type: "refuse", ids: [], code: "BLANK_MESSAGE", reason: "" }), "BAD_FRAME");
+    expectCode(() => afterHello().push(frame(TYPE.refuse, [0, 21, 0, 2, ...idBytes(ID_A)])), "BAD_FRAME");
+    expectCode(() => afterHello().push(frame(TYPE.refuse, [0, 21, 0, 0, ...idBytes(ID_A)])), "BAD_FRAME");
+    expectCode(() => afterHello().push(frame(TYPE.refuse, [0, 21, 0, 1, ...idBytes(ID_A), ...new Array(MAX_REASON + 1).fill(0x61)])), "BAD_FRAME");
   });
 
   test("an invite answer is one byte, 0 to 3", () => {
@@ -148,7 +163,7 @@ describe("decoder errors, by code", () => {
   });
 
   test("UNKNOWN_TYPE", () => {
-    for (const type of [0, 11, 255]) expectCode(() => afterHello().push(frame(type, [1, 2, 3])), "UNKNOWN_TYPE");
+    for (const type of [0, 13, 255]) expectCode(() => afterHello().push(frame(type, [1, 2, 3])), "UNKNOWN_TYPE");
   });
 
   test("NO_HELLO and DUPLICATE_HELLO, unless the decoder expects no hello", () => {

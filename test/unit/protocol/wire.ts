@@ -5,7 +5,7 @@ import { createDecoder, type Decoder } from "../../../src/protocol/codec.ts";
 import { ProtocolError, type ProtocolErrorCode } from "../../../src/protocol/errors.ts";
 import type { Frame, Hello } from "../../../src/protocol/messages.ts";
 
-export const TYPE = { hello: 1, message: 2, ack: 3, keepalive: 4, error: 5, inviteAnswer: 10 } as const;
+export const TYPE = { hello: 1, message: 2, ack: 3, keepalive: 4, error: 5, inviteAnswer: 10, refuse: 11 } as const;
 
 export const HELLO: Hello = { type: "hello", version: 1, name: "alice", port: 20001, caps: ["v1"], session: "run-1" };
 

@@ -45,6 +45,14 @@ describe("entryRows", () => {
     expect(rows.every((r) => width(r) <= 40)).toBe(true);
   });
 
+  test("a group post its author forked shows as such, with each version; a failed message of ours says why", () => {
+    const forked = entry({ id: "f", peer: "#club", author: "mallory", text: "pay 111", forked: true, versions: ["pay 111", "pay 999\x1b[2J"] });
+    expect(entryRows(forked, "alice", 120)).toEqual(['[12:42] mallory: ⚠ mallory sent different messages to different members: "pay 111" / "pay 999␛[2J"']);
+    expect(entryRows({ ...forked, versions: undefined }, "alice", 120)).toEqual(["[12:42] mallory: ⚠ mallory sent different messages to different members"]);
+    const failed = entry({ id: "x", direction: "out", text: "\u200b", status: "failed", reason: "refused by the receiver: a blank message" });
+    expect(entryRows(failed, "alice", 80)).toEqual(["[12:42] alice: \u200b  ✗ failed: refused by the receiver: a blank message"]);
+  });
+
   test("line breaks in a message are rows of it, indented; a peer's escapes are shown, not obeyed", () => {
     const rows = entryRows(entry({ id: "1", text: "one\ntwo\x1b[2J\n\nfour" }), "alice", 60);
     expect(rows).toEqual(["[12:42] bob: one", `${" ".repeat(INDENT)}two␛[2J`, "", `${" ".repeat(INDENT)}four`]);
