@@ -150,6 +150,7 @@ export class ChatNode {
       admit: (link, hello) => this.hints.admit(link, hello),
       learned: (c, link, hello) => this.hints.learned(c, link, hello),
       tried: (name, target, ok, why) => this.hints.tried(name, target, ok, why),
+      elsewhere: (name, target) => this.hints.elsewhere(name, target),
       owed: (name) => this.owes(name),
       exhausted: (name) => this.hints.lookedUp(name),
       viaRelay: (c, ctx) => this.reach.dialThroughRelay(c.name, ctx),

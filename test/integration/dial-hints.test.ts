@@ -48,22 +48,29 @@ describe("dialing a contact's addresses", () => {
     expect(Date.now() - t0).toBeLessThan(1_500);
   });
 
-  test("another node at an address only heard of (a beacon): refused quietly, no advice to re-pin, the message waits", async () => {
-    await using alice = await startNode("alice");
+  test("another node at an address only heard of (a beacon): refused quietly, no advice to re-pin, the address forgotten, the message waits", async () => {
+    // A minute's handshake deadline: the beacon's address is tried only if the dial hanging at the tarpit gives way to it.
+    await using alice = await startNode("alice", { limits: { handshakeMs: 60_000 } });
     await using bob = await startNode("bob");
     await using mallory = await startNode("mallory");
-    await alice.node.book.add("bob", bob.address, { id: bob.node.peerId });
+    // bob's typed address answers nothing (a dial there hangs): what status says is about mallory's.
+    await using tarpit = tarpitListener(() => {});
+    await alice.node.book.add("bob", `127.0.0.1:${tarpit.port}`, { id: bob.node.peerId });
     await bob.node.stop();
     // A beacon (forged, or heard before the address changed hands) puts bob where mallory listens.
     const there = mallory.node.listening!.port;
     await alice.node.opts.store.saveAddresses("bob", [{ host: "127.0.0.1", port: there, source: "lan" }], { preferred: true });
-    await alice.node.contacts.refresh("bob");
+    alice.node.peers.dial((await alice.node.contacts.refresh("bob"))!);
     const { id } = await alice.node.send("bob", "for bob only");
-    const refused = async () => (await alice.node.book.list())[0]!.addresses.find((a) => a.port === there)?.lastError ?? null;
-    await eventually(async () => (await refused()) !== null, "mallory's address tried");
-    expect(await refused()).toBe(`another peer (${mallory.node.peerId}) answers at 127.0.0.1:${there}`);
+    const bobState = async () => (await alice.node.status()).contacts.find((c) => c.name === "bob");
+    const someoneElses = `127.0.0.1:${there} is someone else's now (${mallory.node.peerId} answers there): forgotten`;
+    await eventually(async () => (await bobState())?.lastError === someoneElses, "mallory's address tried");
+    // Forgotten: the next rounds do not dial it again.
+    await eventually(async () => !(await alice.node.book.list())[0]!.addresses.some((a) => a.port === there), "mallory's address forgotten");
+    expect((await alice.node.book.list())[0]!.addresses.map((a) => a.source)).toEqual(["typed"]);
     expect(alice.events.filter((e) => e.type === "warning")).toEqual([]);
-    expect((await alice.node.status()).contacts.find((c) => c.name === "bob")?.state).not.toBe("identity changed");
+    expect((await bobState())?.state).not.toBe("identity changed");
+    expect((await bobState())?.mismatch ?? null).toBeNull();
     expect((await alice.node.statusOf([id])).get(id)).toBe("pending");
     expect(await mallory.node.book.requests()).toEqual([]);
   });
