@@ -4,16 +4,26 @@
 import { describe, expect, test } from "bun:test";
 import { openStore, parseDbUrl } from "../../../src/store/open.ts";
 import { MAX_ADDRESSES, STALE_ADDRESS_MS } from "../../../src/store/sql-addresses.ts";
-import { createTestDb, dialects } from "../../helpers/databases.ts";
+import type { Store } from "../../../src/store/store.ts";
+import { createTestDb, dialects, type TestDb } from "../../helpers/databases.ts";
+
+/** A store on a fresh database, with raw access to it for ageing rows. */
+async function withDb(dialect: "sqlite" | "mysql", fn: (store: Store, db: TestDb) => Promise<void>): Promise<void> {
+  await using db = await createTestDb(dialect);
+  const store = await openStore(parseDbUrl(db.url));
+  try {
+    await fn(store, db);
+  } finally {
+    await store.close();
+  }
+}
 
 const hosts = (c: { addresses: { host: string; port: number }[] } | null) => (c?.addresses ?? []).map((a) => `${a.host}:${a.port}`);
 
 for (const dialect of dialects) {
   describe(`contact addresses on ${dialect}`, () => {
     test("at most 16 are kept even when every one has worked: the stalest go, the typed one stays, the newest is kept", async () => {
-      await using db = await createTestDb(dialect);
-      const store = await openStore(parseDbUrl(db.url));
-      try {
+      await withDb(dialect, async (store) => {
         await store.addContact({ name: "bob", host: "192.0.2.1", port: 1 });
         const heard = Array.from({ length: MAX_ADDRESSES }, (_, i) => ({ host: `198.51.100.${i + 1}`, port: 7000, source: "hello" as const }));
         await store.saveAddresses("bob", heard);
@@ -26,29 +36,21 @@ for (const dialect of dialects) {
         // The two that worked first (the stalest) made room.
         expect(list).not.toContain("198.51.100.1:7000");
         expect(list).not.toContain("198.51.100.2:7000");
-      } finally {
-        await store.close();
-      }
+      });
     });
 
     test("forgetAddress removes one address; an unknown one is false", async () => {
-      await using db = await createTestDb(dialect);
-      const store = await openStore(parseDbUrl(db.url));
-      try {
+      await withDb(dialect, async (store) => {
         await store.addContact({ name: "bob", host: "192.0.2.1", port: 1, addresses: [{ host: "198.51.100.7", port: 7000, source: "dht" }] });
         expect(await store.forgetAddress("bob", "198.51.100.7", 7000)).toBe(true);
         expect(await store.forgetAddress("bob", "198.51.100.7", 7000)).toBe(false);
         expect(await store.forgetAddress("nobody", "198.51.100.7", 7000)).toBe(false);
         expect(hosts(await store.findContact("bob"))).toEqual(["192.0.2.1:1"]);
-      } finally {
-        await store.close();
-      }
+      });
     });
 
     test("an address heard of that has not worked for 30 days is forgotten when it fails; a typed one, or a fresher one, stays", async () => {
-      await using db = await createTestDb(dialect);
-      const store = await openStore(parseDbUrl(db.url));
-      try {
+      await withDb(dialect, async (store, db) => {
         await store.addContact({
           name: "bob",
           host: "192.0.2.1",
@@ -65,9 +67,7 @@ for (const dialect of dialects) {
           await store.addressTried("bob", host, host === "192.0.2.1" ? 1 : 7000, { ok: false, error: "connection refused" });
         }
         expect(hosts(await store.findContact("bob")).sort()).toEqual(["192.0.2.1:1", "198.51.100.8:7000"]);
-      } finally {
-        await store.close();
-      }
+      });
     });
   });
 }
