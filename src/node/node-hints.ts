@@ -12,7 +12,7 @@ import type { Link } from "../transport/link.ts";
 import { advertised } from "../reach/addresses.ts";
 import { vouchedAddresses } from "../reach/nearby.ts";
 import { screenRelays } from "../reach/relay/uri.ts";
-import { isLoopbackHost, screenAddresses, type WireOrigin } from "../reach/wire-address.ts";
+import { isLoopbackHost, screenAddresses, wireHostProblem, type WireOrigin } from "../reach/wire-address.ts";
 import { childLogger } from "../log.ts";
 import { formatHostPort, parseHostPort, validateName } from "./address.ts";
 import { normalizeHost } from "./contacts.ts";
@@ -127,6 +127,26 @@ export class NodeHints {
       .addressTried(name, target.host, target.port, ok ? { ok: true } : { ok: false, error: why ?? "failed" })
       .then(() => this.node.contacts.refresh(name))
       .catch((err) => log.debug(`cannot record ${name}'s address: ${(err as Error).message}`));
+  }
+
+  /**
+   * Addresses an older version took from the wire that no peer can be at
+   * (unspecified, multicast, broadcast, link-local without our zone): gone
+   * from the address book at start. Loopback stays: it may have come over
+   * loopback, and the store does not say.
+   */
+  async forgetUnreachable(): Promise<void> {
+    let forgot = 0;
+    for (const c of this.node.contacts.all()) {
+      for (const a of c.addresses) {
+        if (a.source === "typed" || wireHostProblem(a.host, { fromLoopback: true, ownZone: a.source === "lan" }) === null) continue;
+        if (await this.node.opts.store.forgetAddress(c.name, a.host, a.port)) forgot++;
+      }
+    }
+    if (forgot > 0) {
+      log.debug(`forgot ${forgot} address(es) no peer can be at`);
+      await this.node.contacts.reload();
+    }
   }
 
   /** Another peer answers at an address of `name` it was only heard at: forgotten, so no round dials it again. */

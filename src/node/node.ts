@@ -181,6 +181,7 @@ export class ChatNode {
       await opts.store.resetInFlight();
       if (opts.maintenance !== false) log.debug(`store: ${await opts.store.startMaintenance()}`);
       await node.contacts.reload();
+      await node.hints.forgetUnreachable();
       await node.requests.reload();
       await node.reach.start();
       await node.groups.load(authorKey(await loadOrCreateDiscoveryKey(opts.local.home)));

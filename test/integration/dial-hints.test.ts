@@ -6,6 +6,7 @@
 // address's failure, not news that the contact changed. Real nodes on
 // loopback; the slow address is a port that accepts TCP and never answers TLS.
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { formatHostPort } from "../../src/node/address.ts";
 import { eventually, startNode } from "../helpers/nodes.ts";
 
 setDefaultTimeout(30_000);
@@ -73,6 +74,24 @@ describe("dialing a contact's addresses", () => {
     expect((await bobState())?.mismatch ?? null).toBeNull();
     expect((await alice.node.statusOf([id])).get(id)).toBe("pending");
     expect(await mallory.node.book.requests()).toEqual([]);
+  });
+});
+
+describe("addresses kept before the filter", () => {
+  test("those an older version took from the wire that no peer can be at are gone after a restart; typed, loopback and our own zone stay", async () => {
+    await using alice = await startNode("alice");
+    await using bob = await startNode("bob");
+    await alice.node.book.add("bob", bob.address, { id: bob.node.peerId });
+    const unreachable: [string, number][] = [["0.0.0.0", 22224], ["169.254.169.254", 80], ["224.0.0.1", 1], ["255.255.255.255", 1], ["ff02::1", 1], ["fe80::1", 7], ["fe80::1%eth0", 8]];
+    await alice.node.opts.store.saveAddresses("bob", [
+      ...unreachable.map(([host, port]) => ({ host, port, source: "dht" as const })),
+      { host: "127.0.0.1", port: 22222, source: "dht" },
+      { host: "fe80::2%eth0", port: 9, source: "lan" },
+    ]);
+    await alice.node.stop();
+    await alice.restart();
+    const kept = (await alice.node.book.list())[0]!.addresses.map((a) => `${a.source} ${formatHostPort(a.host, a.port)}`);
+    expect(kept.sort()).toEqual(["dht 127.0.0.1:22222", "lan [fe80::2%eth0]:9", `typed ${bob.address}`].sort());
   });
 });
 
