@@ -212,6 +212,7 @@ export class NodeHints {
     const wanted = name ?? inv.name;
     const chosen = name !== undefined ? validateName(name) : this.node.requests.nameFor({ name: wanted });
     const first = addresses[0];
+    if (!first && listed.length > 0) throw new NodeError("BAD_INVITE", `the invite names only places no peer elsewhere can be (${inv.addresses.slice(0, 3).join(", ")}): not added`);
     if (!first) throw new NodeError("BAD_INVITE", "the invite holds no address this node can dial (was its node hidden when it was made?)");
     const c = await this.book.add(chosen, formatHostPort(first.host, first.port), {
       id: inv.peerId,

@@ -7,6 +7,7 @@
 // loopback; the slow address is a port that accepts TCP and never answers TLS.
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { formatHostPort } from "../../src/node/address.ts";
+import { encodeInvite } from "../../src/protocol/invite.ts";
 import { eventually, startNode } from "../helpers/nodes.ts";
 
 setDefaultTimeout(30_000);
@@ -74,6 +75,23 @@ describe("dialing a contact's addresses", () => {
     expect((await bobState())?.mismatch ?? null).toBeNull();
     expect((await alice.node.statusOf([id])).get(id)).toBe("pending");
     expect(await mallory.node.book.requests()).toEqual([]);
+  });
+});
+
+describe("an invite's addresses", () => {
+  test("those no peer elsewhere can be at are not kept; loopback only from an invite that lists nothing else", async () => {
+    await using alice = await startNode("alice");
+    await using bob = await startNode("bob");
+    const base = { name: "bob", peerId: bob.node.peerId, token: "t0k3n-t0k3n", expires: Date.now() + 60_000 };
+    const bad = ["0.0.0.0:22224", "127.0.0.1:22222", "169.254.169.254:80", "224.0.0.1:1", "[ff02::1]:1", "[fe80::1%eth0]:7"];
+    const { contact } = await alice.node.hints.addInvite(encodeInvite({ ...base, addresses: [...bad, "192.0.2.7:7001"] }));
+    expect(contact.addresses.map((a) => formatHostPort(a.host, a.port))).toEqual(["192.0.2.7:7001"]);
+    await alice.node.book.remove("bob", { dropPending: true });
+    const only = await alice.node.hints.addInvite(encodeInvite({ ...base, addresses: bad }), "bob2").catch((e: Error) => e.message);
+    expect(only).toBe("the invite names only places no peer elsewhere can be (0.0.0.0:22224, 127.0.0.1:22222, 169.254.169.254:80): not added");
+    // A node on this machine listening on loopback: its invite lists loopback alone.
+    const local = await alice.node.hints.addInvite(encodeInvite({ ...base, addresses: [bob.address] }));
+    expect(local.contact.addresses.map((a) => formatHostPort(a.host, a.port))).toEqual([bob.address]);
   });
 });
 
