@@ -1,12 +1,16 @@
 // `p2pchat lookup KEY|NAME [--json] [--dht-bootstrap HOST:PORT,...]`: what
 // the DHT holds for a discovery key: the peer id, addresses and relays its
 // owner last published, and how old that record is. A NAME is turned into a
-// key by a NameResolver (the address book, once contacts carry their key).
+// key by a NameResolver (the address book: the contact's discovery key), and
+// a record naming another peer id than the contact's pinned one is said to
+// be no proof of anything (with no command to re-pin: only the contact can
+// say they changed identity).
 import { defineCommand } from "citty";
 import { chooseBootstrap, noDhtReason, parseBootstrap } from "../reach/dht-bootstrap.ts";
 import { DhtClient } from "../reach/dht.ts";
 import { parseDiscoveryKey } from "../reach/discovery-key.ts";
 import { ReachError } from "../reach/errors.ts";
+import type { PeerId } from "../protocol/peer-id.ts";
 import type { DecodedRecord } from "../reach/record.ts";
 import { encodeZ32 } from "../reach/z-base-32.ts";
 import { EXIT_FAILED, ExitCode, UsageError } from "./errors.ts";
@@ -15,19 +19,35 @@ import { withSession } from "./context.ts";
 
 const WHERE = "p2pchat lookup";
 
-/** A contact's discovery key by name; null when there is no such contact or it has no key. */
-export type NameResolver = (name: string) => Promise<Uint8Array | null>;
+/** A contact's discovery key (and the peer id it is pinned to) by name; null when there is no such contact or it has no key. */
+export type NameResolver = (name: string) => Promise<{ key: Uint8Array; pinned: PeerId | null } | null>;
+
+/** What a record means for the contact it was looked up for. */
+interface Target {
+  key: Uint8Array;
+  contact: { name: string; pinned: PeerId | null } | null;
+}
 
 /** Until contacts carry a discovery key, names resolve to nothing. */
 const noNames: NameResolver = async () => null;
 
 /** A discovery key as typed (z-base-32, `pk:` optional), else a name for `resolveName`. */
-export async function lookupTarget(text: string, resolveName: NameResolver): Promise<Uint8Array> {
+export async function lookupTarget(text: string, resolveName: NameResolver): Promise<Target> {
   const looksLikeKey = /^(pk:)?[a-z0-9]{52}$/i.test(text.trim());
-  if (looksLikeKey) return parseDiscoveryKey(text);
-  const key = await resolveName(text);
-  if (key) return key;
+  if (looksLikeKey) return { key: parseDiscoveryKey(text), contact: null };
+  const found = await resolveName(text);
+  if (found) return { key: found.key, contact: { name: text, pinned: found.pinned } };
   throw new UsageError(`${JSON.stringify(text)} is neither a discovery key (52 characters of z-base-32) nor a contact whose discovery key we know`, WHERE);
+}
+
+/** A warning when the record names a peer id other than the one the contact is pinned to; null when it does not. */
+export function pinWarning(r: DecodedRecord, contact: Target["contact"]): string | null {
+  if (!contact?.pinned || r.peerId === contact.pinned) return null;
+  return (
+    `this record names peer id ${r.peerId}, but ${contact.name} is pinned to ${contact.pinned}: ` +
+    `it is not ${contact.name}'s identity, and ${contact.name}'s node will not talk to it. ` +
+    `Only ${contact.name} can tell you whether they made a new identity`
+  );
 }
 
 /** The record as lines of text; `now` for the age. */
@@ -40,9 +60,10 @@ export function formatLookup(r: DecodedRecord, now: Date = new Date()): string {
   return lines.join("\n");
 }
 
-export function lookupJson(key: Uint8Array, r: DecodedRecord | null, now: Date = new Date()): Record<string, unknown> {
+export function lookupJson(key: Uint8Array, r: DecodedRecord | null, now: Date = new Date(), warning: string | null = null): Record<string, unknown> {
   if (!r) return { key: encodeZ32(key), found: false };
   return {
+    ...(warning ? { warning } : {}),
     key: encodeZ32(key),
     found: true,
     peerId: r.peerId,
@@ -77,12 +98,14 @@ export function lookupCommand(resolveName: NameResolver = noNames) {
     async run({ args }) {
       const flag = args["dht-bootstrap"];
       try {
-        const key = await lookupTarget(String(args.target), resolveName);
+        const { key, contact } = await lookupTarget(String(args.target), resolveName);
         const bootstrap = chooseBootstrap(typeof flag === "string" ? parseBootstrap(flag) : undefined);
         if (bootstrap.length === 0) throw new UsageError(`no DHT to ask: ${noDhtReason()}`, WHERE);
         await using dht = await DhtClient.start({ bootstrap });
         const record = await dht.resolve(key);
-        if (args.json) process.stdout.write(JSON.stringify(lookupJson(key, record), null, 2) + "\n");
+        const warning = record && pinWarning(record, contact);
+        if (warning) process.stderr.write(`p2pchat: warning: ${warning}\n`);
+        if (args.json) process.stdout.write(JSON.stringify(lookupJson(key, record, new Date(), warning), null, 2) + "\n");
         else if (record) process.stdout.write(formatLookup(record) + "\n");
         else process.stderr.write(`p2pchat: no record on the DHT for ${encodeZ32(key)} (never published, or not republished for hours)\n`);
         if (!record) throw new ExitCode(EXIT_FAILED);
@@ -98,8 +121,8 @@ export function lookupCommand(resolveName: NameResolver = noNames) {
 
 /** A contact's discovery key, learned from its invite or hello. */
 const fromContacts: NameResolver = async (name) => {
-  const dkey = await withSession(async (s) => (await s.contacts()).find((c) => c.name === name)?.dkey ?? null);
-  return dkey ? parseDiscoveryKey(dkey) : null;
+  const c = await withSession(async (s) => (await s.contacts()).find((c) => c.name === name) ?? null);
+  return c?.dkey ? { key: parseDiscoveryKey(c.dkey), pinned: c.peerId } : null;
 };
 
 export default lookupCommand(fromContacts);

@@ -129,12 +129,14 @@ export class Dialer {
   /**
    * Puts the addresses the round has not planned right after the one it
    * tries now, in their order. A dial that has not got through TCP and TLS
-   * yet (Bun opens a TLS socket once its handshake is done) gives way to them
-   * at once: an address nobody answers any more (a peer that moved) holds a
+   * yet gives way to them at once: an address nobody answers any more (a
+   * peer that moved), or one that accepts TCP and never speaks TLS, holds a
    * dial until the handshake deadline; it is tried again last.
    */
   private extend(contact: Contact, attempt: Attempt, plan: Target[]): void {
-    if (insertFresh(attempt.plan, attempt.at, plan) === 0 || attempt.link.state !== "connecting") return;
+    // Bun attaches a dialed socket once TCP is up ("handshake"): until TLS is, the dial has proved nothing.
+    const pending = attempt.link.state === "connecting" || attempt.link.state === "handshake";
+    if (insertFresh(attempt.plan, attempt.at, plan) === 0 || !pending) return;
     const stuck = attempt.plan[attempt.at]!;
     log.debug(`${contact.name}: new addresses while ${formatHostPort(stuck.host, stuck.port)} does not answer: trying them first`);
     // Forgotten before it closes, so that its close is no failure of ours to count.

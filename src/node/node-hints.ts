@@ -11,6 +11,8 @@ import type { Contact, NewAddress } from "../store/store.ts";
 import type { Link } from "../transport/link.ts";
 import { advertised } from "../reach/addresses.ts";
 import { vouchedAddresses } from "../reach/nearby.ts";
+import { screenRelays } from "../reach/relay/uri.ts";
+import { isLoopbackHost, screenAddresses, wireHostProblem, type WireOrigin } from "../reach/wire-address.ts";
 import { childLogger } from "../log.ts";
 import { formatHostPort, parseHostPort, validateName } from "./address.ts";
 import { normalizeHost } from "./contacts.ts";
@@ -28,6 +30,11 @@ export interface NearbyNode {
   lastHeard: number;
   /** The contact it is, if it is one. */
   contact: string | null;
+}
+
+/** A hello's addresses may name loopback only when the link came over loopback (directly, or through a relay on loopback). */
+function originOf(link: Link): WireOrigin {
+  return { fromLoopback: isLoopbackHost(link.remoteHost) };
 }
 
 export class NodeHints {
@@ -48,7 +55,7 @@ export class NodeHints {
       return { contact: null, answer: use };
     }
     const name = this.node.requests.nameFor({ name: hello.name });
-    const hinted = [...this.hinted(link, hello)];
+    const hinted = this.hinted(link, hello);
     // Through a relay, the address we see is the relay's: the contact is where its hello says.
     const first = link.via ? hinted.shift() : undefined;
     const [host, port] = first ? [first.host, first.port] : [normalizeHost(link.remoteHost), hello.port];
@@ -63,38 +70,39 @@ export class NodeHints {
     return { contact: this.node.contacts.byName(contact.name) ?? contact, answer: "admitted" };
   }
 
-  /** Addresses a contact's hello tells of: where it dialed us from with its listening port, and what it lists. */
-  private *hinted(link: Link, hello: Hello): Iterable<NewAddress> {
+  /**
+   * Addresses a contact's hello tells of: where it dialed us from with its
+   * listening port, and what it lists, through the one filter of addresses
+   * from outside (loopback only when the link itself came over loopback).
+   */
+  private hinted(link: Link, hello: Hello): NewAddress[] {
     const from = normalizeHost(link.remoteHost);
-    const loopbackPeer = !link.via && (from === "127.0.0.1" || from === "::1");
+    const origin = originOf(link);
+    const out: NewAddress[] = [];
     // Through a relay, the address we see is the relay's, not the peer's. An
     // IPv6 link-local source comes without its zone (the socket does not say
-    // which interface), and cannot be dialed without one.
-    const zoneless = /^fe[89ab][0-9a-f]:/i.test(from) && !from.includes("%");
-    if (link.direction === "in" && hello.port > 0 && !link.via && !zoneless) yield { host: from, port: hello.port, source: "hello" };
+    // which interface), and cannot be dialed without one: the filter drops it.
+    if (link.direction === "in" && hello.port > 0 && !link.via) out.push({ host: from, port: hello.port, source: "hello" });
     for (const text of hello.addrs ?? []) {
-      let a: { host: string; port: number };
       try {
-        a = parseHostPort(text);
+        out.push({ ...parseHostPort(text), source: "hello" });
       } catch {
-        continue;
+        // not an address this build can dial
       }
-      // A peer elsewhere cannot be reached at our own loopback, nor at no address.
-      if (a.host === "0.0.0.0" || a.host === "::") continue;
-      if (!loopbackPeer && (a.host.startsWith("127.") || a.host === "::1" || a.host === "localhost")) continue;
-      yield { host: a.host, port: a.port, source: "hello" };
     }
+    return screenAddresses(out, origin);
   }
 
   /** A contact's link is up: remember where it says it can be reached; an invite token it took is spent. */
   learned(c: Contact, link: Link, hello: Hello): void {
     const known = new Set(c.addresses.map((a) => formatHostPort(a.host, a.port)));
-    const fresh = [...this.hinted(link, hello)].filter((a) => !known.has(formatHostPort(a.host, a.port)));
+    const fresh = this.hinted(link, hello).filter((a) => !known.has(formatHostPort(a.host, a.port)));
     const presented = this.node.peers.presented(link);
     const spent = presented !== null && presented === (this.node.contacts.byName(c.name) ?? c).inviteToken;
     // Its discovery key and relays come over the authenticated link: they are this contact's.
     const dkey = hello.dkey && hello.dkey !== c.dkey ? hello.dkey : null;
-    const relays = hello.relays && hello.relays.join() !== c.relays.join() ? hello.relays : null;
+    const offered = hello.relays && screenRelays(hello.relays, originOf(link));
+    const relays = offered && offered.join() !== c.relays.join() ? offered : null;
     if (fresh.length === 0 && !spent && !dkey && !relays) return;
     void (async () => {
       if (relays) await this.node.opts.store.updateContact(c.name, { relays });
@@ -120,6 +128,34 @@ export class NodeHints {
       .addressTried(name, target.host, target.port, ok ? { ok: true } : { ok: false, error: why ?? "failed" })
       .then(() => this.node.contacts.refresh(name))
       .catch((err) => log.debug(`cannot record ${name}'s address: ${(err as Error).message}`));
+  }
+
+  /**
+   * Addresses an older version took from the wire that no peer can be at
+   * (unspecified, multicast, broadcast, link-local without our zone): gone
+   * from the address book at start. Loopback stays: it may have come over
+   * loopback, and the store does not say.
+   */
+  async forgetUnreachable(): Promise<void> {
+    let forgot = 0;
+    for (const c of this.node.contacts.all()) {
+      for (const a of c.addresses) {
+        if (a.source === "typed" || wireHostProblem(a.host, { fromLoopback: true, ownZone: a.source === "lan" }) === null) continue;
+        if (await this.node.opts.store.forgetAddress(c.name, a.host, a.port)) forgot++;
+      }
+    }
+    if (forgot > 0) {
+      log.debug(`forgot ${forgot} address(es) no peer can be at`);
+      await this.node.contacts.reload();
+    }
+  }
+
+  /** Another peer answers at an address of `name` it was only heard at: forgotten, so no round dials it again. */
+  elsewhere(name: string, target: Target): void {
+    void this.node.opts.store
+      .forgetAddress(name, target.host, target.port)
+      .then(() => this.node.contacts.refresh(name))
+      .catch((err) => log.debug(`cannot forget ${name}'s address: ${(err as Error).message}`));
   }
 
   /** A new invite: one line carrying our name, id, addresses and a token good for `uses` admissions until `expiresMs` from now. */
@@ -152,14 +188,20 @@ export class NodeHints {
       throw err;
     }
     if (inv.peerId === this.node.peerId) throw new NodeError("BAD_INVITE", "that is your own invite: give it to the person you want to talk to");
-    const addresses: NewAddress[] = [];
+    const listed: NewAddress[] = [];
     for (const a of inv.addresses) {
       try {
-        addresses.push({ ...parseHostPort(a), source: "invite" });
+        listed.push({ ...parseHostPort(a), source: "invite" });
       } catch {
         // an address this build cannot read: the others may do
       }
     }
+    // A node on this machine listening on loopback lists only loopback (several
+    // homes on one machine); a loopback address beside others is no place a peer
+    // elsewhere listens.
+    const origin = { fromLoopback: listed.length > 0 && listed.every((a) => isLoopbackHost(a.host)) };
+    const addresses = screenAddresses(listed, origin);
+    if (inv.relays) inv.relays = screenRelays(inv.relays, origin);
     const known = this.node.contacts.byPeer(inv.peerId);
     if (known) {
       await this.node.opts.store.saveAddresses(known.name, addresses);
@@ -171,6 +213,7 @@ export class NodeHints {
     const wanted = name ?? inv.name;
     const chosen = name !== undefined ? validateName(name) : this.node.requests.nameFor({ name: wanted });
     const first = addresses[0];
+    if (!first && listed.length > 0) throw new NodeError("BAD_INVITE", `the invite names only places no peer elsewhere can be (${inv.addresses.slice(0, 3).join(", ")}): not added`);
     if (!first) throw new NodeError("BAD_INVITE", "the invite holds no address this node can dial (was its node hidden when it was made?)");
     const c = await this.book.add(chosen, formatHostPort(first.host, first.port), {
       id: inv.peerId,

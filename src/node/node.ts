@@ -153,6 +153,7 @@ export class ChatNode {
       admit: (link, hello) => this.hints.admit(link, hello),
       learned: (c, link, hello) => this.hints.learned(c, link, hello),
       tried: (name, target, ok, why) => this.hints.tried(name, target, ok, why),
+      elsewhere: (name, target) => this.hints.elsewhere(name, target),
       owed: (name) => this.owes(name),
       exhausted: (name) => this.hints.lookedUp(name),
       viaRelay: (c, ctx) => this.reach.dialThroughRelay(c.name, ctx),
@@ -183,6 +184,7 @@ export class ChatNode {
       await opts.store.resetInFlight();
       if (opts.maintenance !== false) log.debug(`store: ${await opts.store.startMaintenance()}`);
       await node.contacts.reload();
+      await node.hints.forgetUnreachable();
       await node.requests.reload();
       await node.reach.start();
       await node.groups.load(authorKey(await loadOrCreateDiscoveryKey(opts.local.home)));

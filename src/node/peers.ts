@@ -55,6 +55,8 @@ export interface PeersDeps {
   learned(contact: Contact, link: Link, hello: Hello): void;
   /** One of a contact's addresses was tried. */
   tried(name: string, target: Target, ok: boolean, why: string | null): void;
+  /** Another peer answers at an address of `name` only heard of (not given by the user): forget it. */
+  elsewhere(name: string, target: Target): void;
   /** Whether we owe `name` messages. */
   owed(name: string): Promise<boolean>;
   /** Every address of `name` failed: true when new ones were found (the DHT), to try at once. */
@@ -221,13 +223,17 @@ export class Peers implements LinkHandler {
       const { contact: c, target } = ctxOf(link);
       const contact = c!;
       if (contact.peerId && contact.peerId !== peerId) {
-        // An address we only heard of (a beacon, a record, a hello) answering as
-        // someone else is a stale or forged hint, not news about the contact:
-        // that address fails, quietly. Only where the user sent us is it loud.
+        // An address we only heard of (a beacon, a record, a hello, a relay)
+        // answering as someone else is a stale or forged hint, not news about
+        // the contact: it is someone else's now, and forgotten. Only where the
+        // user sent us (typed, or the invite they pasted) is it loud, with the
+        // advice to re-pin: elsewhere that advice would be a ready-made command
+        // for whoever sits on an old or DHT-found address.
         const source = target ? contact.addresses.find((a) => a.host === target.host && a.port === target.port)?.source : undefined;
-        if (source === "lan" || source === "dht" || source === "hello") {
-          log.debug(`${contact.name}: ${link.address} (from ${source}) answered as ${peerId}, not ${contact.peerId}: that address is not theirs`);
-          return { code: "IDENTITY_MISMATCH", reason: `another peer (${peerId}) answers at ${link.address}` };
+        if (source !== "typed" && source !== "invite") {
+          log.debug(`${contact.name}: ${link.address} (${source ? `from ${source}` : "last known"}) answered as ${peerId}, not ${contact.peerId}: someone else's now`);
+          if (target && source) this.d.elsewhere(contact.name, target);
+          return { code: "IDENTITY_MISMATCH", reason: `${link.address} is someone else's now (${peerId} answers there)${source ? ": forgotten" : ""}` };
         }
         if (this.d.health.mismatch(contact.name, contact.peerId, peerId)) {
           const text =

@@ -6,9 +6,11 @@
 import type { PeerId } from "../protocol/peer-id.ts";
 import type { DhtClient } from "./dht.ts";
 import type { DecodedRecord } from "./record.ts";
+import { screenRelays } from "./relay/uri.ts";
+import { screenAddresses, splitHostPort } from "./wire-address.ts";
 
 export interface DhtFinderOptions {
-  dht: Pick<DhtClient, "resolve">;
+  dht: Pick<DhtClient, "resolve"> & Partial<Pick<DhtClient, "onLoopback">>;
   /** The contact's discovery key, or null when we do not know it. */
   keyFor(peer: PeerId): Uint8Array | null | Promise<Uint8Array | null>;
 }
@@ -23,12 +25,25 @@ export class DhtFinder {
 
   /**
    * Addresses (`host:port`) then relays (`relay://...`) the peer last
-   * published; [] when it has no key, no record, or a record for another
-   * peer id. Errors are kept for error(), never thrown.
+   * published, those a peer can be at (wire-address.ts); [] when it has no
+   * key, no record, or a record for another peer id. Errors are kept for
+   * error(), never thrown.
    */
   async lookup(peer: PeerId, signal?: AbortSignal): Promise<string[]> {
     const record = await this.lookupRecord(peer, signal);
-    return record ? [...record.addresses, ...record.relays] : [];
+    if (!record) return [];
+    // A record is the peer's own word, signed, yet no more than a hint: it
+    // names only places a peer elsewhere can be (wire-address.ts), loopback
+    // only in a DHT on this machine.
+    const origin = { fromLoopback: this.opts.dht.onLoopback ?? false };
+    const addresses = screenAddresses(
+      record.addresses.flatMap((text) => {
+        const a = splitHostPort(text);
+        return a ? [{ ...a, text }] : [];
+      }),
+      origin,
+    ).map((a) => a.text);
+    return [...addresses, ...screenRelays(record.relays, origin)];
   }
 
   /** As lookup(), with the whole record (its seq and time too). */

@@ -44,6 +44,8 @@ export class DhtClient implements AsyncDisposable {
   private constructor(
     private readonly dht: DHT,
     private readonly timeoutMs: number,
+    /** Every bootstrap node is on loopback: a DHT on this machine (tests), whose records may name loopback. */
+    readonly onLoopback: boolean,
   ) {
     // Once a node has answered (or bootstrapping is over): a full bootstrap
     // on mainline can outlast a lookup's time.
@@ -73,7 +75,8 @@ export class DhtClient implements AsyncDisposable {
       throw err;
     });
     dht.on("error", (err: Error) => log.debug(`error: ${err.message}`));
-    return new DhtClient(dht, opts.timeoutMs ?? DHT_TIMEOUT_MS);
+    const loopback = opts.bootstrap.every((n) => n.host === "localhost" || /^127\./.test(n.host));
+    return new DhtClient(dht, opts.timeoutMs ?? DHT_TIMEOUT_MS, loopback);
   }
 
   /** The UDP port this node listens on. */

@@ -20,7 +20,8 @@ export type ReachErrorCode =
   | "PUBLISH_FAILED" // no DHT node stored the record
   | "NO_GATEWAY" // no default gateway, or none that answers UPnP or NAT-PMP
   | "GATEWAY_REFUSED" // the gateway answered with an error (UPnP fault, NAT-PMP result code)
-  | "BAD_RESPONSE"; // the gateway's answer could not be read
+  | "BAD_RESPONSE" // the gateway's answer could not be read
+  | "OFF_GATEWAY"; // a UPnP URL on a host other than the default gateway: never fetched
 
 const INPUT_CODES: ReadonlySet<ReachErrorCode> = new Set(["BAD_KEY", "BAD_BOOTSTRAP"]);
 
@@ -63,6 +64,13 @@ export class ReachError extends Error {
   }
   static refused(what: string, detail: number, description: string) {
     return new ReachError("GATEWAY_REFUSED", `${what}: the gateway refused (${detail} ${description})`, { detail });
+  }
+  static offGateway(what: string, url: string, why: string) {
+    return new ReachError("OFF_GATEWAY", `${what}: refused ${JSON.stringify(url.slice(0, 200))}: ${why}`);
+  }
+  /** A gateway's answer past what we read (TOO_LARGE, as a record over BEP 44's size). */
+  static overCap(what: string, max: number) {
+    return new ReachError("TOO_LARGE", `${what}: the answer is over ${max / 1024} KiB: not read further`);
   }
   static badResponse(what: string, why: string, cause?: unknown) {
     return new ReachError("BAD_RESPONSE", `${what}: unreadable answer from the gateway: ${why}`, { cause });

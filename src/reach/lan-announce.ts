@@ -14,7 +14,8 @@
 // Nothing may follow the last address. 0.0.0.0 and :: in the address list
 // mean "the address this packet came from".
 import { peerIdDigest, peerIdFromDigest, type PeerId } from "../protocol/peer-id.ts";
-import { formatIp, isLimitedBroadcast, isLinkLocal, isLoopback, isMulticast, isUnspecified, parseIp } from "./ip.ts";
+import { formatIp, isLoopback, isUnspecified, parseIp } from "./ip.ts";
+import { wireAddressProblem, wireHostProblem } from "./wire-address.ts";
 
 export const LAN_MAGIC = 0x70326c62;
 export const LAN_VERSION = 1;
@@ -128,15 +129,21 @@ export function decodeAnnounce(p: Uint8Array): Announce | null {
 /**
  * Decodes `p` as received from `from` and makes its addresses dialable: the
  * source host with the announced port comes first; an announced 0.0.0.0
- * (IPv4 sources only) or :: becomes the source host; loopback, multicast,
- * broadcast and zone-less link-local addresses are dropped (the source
- * address already covers a link-local sender, with its zone).
+ * (IPv4 sources only) or :: becomes the source host; every other address
+ * goes through the one filter of addresses from outside (wire-address.ts).
+ * The source's IPv6 link-local address keeps its zone (ours: the interface
+ * the packet came in on); a link-local address announced without one, an
+ * IPv4 link-local source (169.254/16, where cloud metadata lives: a forged
+ * source would point us there), loopback from elsewhere, multicast and
+ * broadcast are dropped.
  */
 export function readAnnounce(p: Uint8Array, from: HostPort): Heard | null {
   const a = decodeAnnounce(p);
   if (!a) return null;
   const fromIp = parseIp(from.host.split("%")[0]!);
   if (!fromIp) return null;
+  const fromLoopback = isLoopback(fromIp);
+  const sourceOk = wireHostProblem(from.host, { fromLoopback, ownZone: true }) === null;
   const seen = new Set<string>();
   const addresses: HostPort[] = [];
   const add = (host: string, port: number) => {
@@ -145,13 +152,13 @@ export function readAnnounce(p: Uint8Array, from: HostPort): Heard | null {
     seen.add(key);
     addresses.push({ host, port });
   };
-  add(from.host, a.port);
+  if (sourceOk) add(from.host, a.port);
   for (const x of a.addresses ?? []) {
     const ip = parseIp(x.host)!;
     if (isUnspecified(ip)) {
       if (ip.byteLength === 4 && fromIp.byteLength !== 4) continue;
-      add(from.host, x.port);
-    } else if (!isLoopback(ip) && !isMulticast(ip) && !isLinkLocal(ip) && !isLimitedBroadcast(ip)) {
+      if (sourceOk) add(from.host, x.port);
+    } else if (wireAddressProblem(x, { fromLoopback }) === null) {
       add(x.host, x.port);
     }
   }

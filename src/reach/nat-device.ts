@@ -4,7 +4,6 @@
 // lets an IGD v2 gateway pick; NAT-PMP suggests the first and takes what the
 // gateway grants.
 import { ReachError } from "./errors.ts";
-import { localAddressTowards } from "./gateway.ts";
 import { NatPmpClient } from "./natpmp.ts";
 import { searchGateways } from "./ssdp.ts";
 import { UPNP_CONFLICT, UPNP_NO_SUCH_ENTRY, UPNP_ONLY_PERMANENT_LEASES, UpnpGateway } from "./upnp.ts";
@@ -27,22 +26,39 @@ export interface NatDevice {
   close(): void;
 }
 
-/** Searches for a UPnP IGD from `localAddress` (the default gateway's answer first); null when none answers. */
-export async function findUpnpDevice(o: { gateway: string | null; localAddress: string; timeoutMs: number; description: string; signal?: AbortSignal }): Promise<NatDevice | null> {
-  const replies = await searchGateways({ localAddress: o.localAddress, prefer: o.gateway ?? undefined, timeoutMs: o.timeoutMs, signal: o.signal });
+/**
+ * Asks the default gateway, and only it, for its UPnP IGD from `localAddress`;
+ * null when it does not answer. Answers from other hosts, and descriptions
+ * that point elsewhere, are refused and said once each to `log` (debug).
+ */
+export async function findUpnpDevice(o: { gateway: string; localAddress: string; timeoutMs: number; description: string; signal?: AbortSignal; log?: (message: string) => void }): Promise<NatDevice | null> {
+  const say = (m: string) => o.log && sayOnce(m, o.log);
+  const ignored = (from: string) => say(`upnp: an SSDP answer from ${from}, not the gateway ${o.gateway}: ignored`);
+  const replies = await searchGateways({ localAddress: o.localAddress, gateway: o.gateway, timeoutMs: o.timeoutMs, signal: o.signal, ignored });
   let last: unknown = null;
   for (const r of replies) {
     try {
-      const gw = await UpnpGateway.fromLocation(r.location);
+      const gw = await UpnpGateway.fromLocation(r.location, o.gateway);
       // Secure gateways map only to the address that asks: ours towards it.
-      const client = (await localAddressTowards(new URL(gw.service.controlUrl).hostname)) ?? o.localAddress;
-      return new UpnpDevice(gw, client, o.description);
+      return new UpnpDevice(gw, o.localAddress, o.description);
     } catch (e) {
+      if (e instanceof ReachError && e.code === "OFF_GATEWAY") say(`upnp: ${e.message}`);
       last = e;
     }
   }
   if (last) throw last;
   return null;
+}
+
+/** What was said already, so a LAN host that answers every search is one debug line, not one per attempt. */
+const said = new Set<string>();
+const MAX_SAID = 64;
+
+function sayOnce(message: string, log: (message: string) => void): void {
+  if (said.has(message)) return;
+  if (said.size >= MAX_SAID) said.delete(said.values().next().value!);
+  said.add(message);
+  log(message);
 }
 
 export function natPmpDevice(gateway: string, tries: number, signal?: AbortSignal): NatDevice {

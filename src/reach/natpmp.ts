@@ -6,6 +6,8 @@ import dgram from "node:dgram";
 import { ReachError } from "./errors.ts";
 
 export const NATPMP_PORT = 5351;
+/** NAT-PMP replies are 12 or 16 bytes (PCP's at most 1100): a larger datagram is not read. */
+export const MAX_REPLY_BYTES = 1100;
 const OP_EXTERNAL = 0;
 const OP_MAP_TCP = 2;
 
@@ -50,7 +52,7 @@ export function decodeReply(op: typeof OP_EXTERNAL, p: Uint8Array): ExternalAddr
 export function decodeReply(op: typeof OP_MAP_TCP, p: Uint8Array): MapReply;
 export function decodeReply(op: number, p: Uint8Array): ExternalAddressReply | MapReply {
   const what = op === OP_EXTERNAL ? "NAT-PMP external address" : "NAT-PMP mapping";
-  if (p.byteLength < 8 || p[0] !== 0 || p[1] !== 128 + op) throw ReachError.badResponse(what, `unexpected packet of ${p.byteLength} bytes`);
+  if (p.byteLength < 8 || p.byteLength > MAX_REPLY_BYTES || p[0] !== 0 || p[1] !== 128 + op) throw ReachError.badResponse(what, `unexpected packet of ${p.byteLength} bytes`);
   const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
   const result = v.getUint16(2);
   if (result !== 0) throw ReachError.refused(what, result, RESULTS[result] ?? "unknown result code");
@@ -63,9 +65,10 @@ export function decodeReply(op: number, p: Uint8Array): ExternalAddressReply | M
   return { epoch, internalPort: v.getUint16(8), externalPort: v.getUint16(10), lifetime: v.getUint32(12) };
 }
 
-/** Whether a packet answers `op` (so that a late reply to an earlier request is skipped). */
-function answers(op: number, p: Uint8Array): boolean {
-  return p.byteLength >= 2 && p[0] === 0 && p[1] === 128 + op;
+/** Whether a packet answers `request` (so that a late reply to an earlier request is skipped): the same op and, for a mapping, the same internal port. */
+function answers(op: number, p: Uint8Array, request: Uint8Array): boolean {
+  if (p.byteLength < 2 || p[0] !== 0 || p[1] !== 128 + op) return false;
+  return op !== OP_MAP_TCP || p.byteLength < 10 || (p[8] === request[4] && p[9] === request[5]);
 }
 
 export class NatPmpClient {
@@ -112,7 +115,7 @@ export class NatPmpClient {
     const { promise, resolve, reject } = Promise.withResolvers<Uint8Array>();
     const onAbort = () => reject(signal!.reason);
     signal?.addEventListener("abort", onAbort, { once: true });
-    this.onPacket = (p) => answers(op, p) && resolve(p);
+    this.onPacket = (p) => answers(op, p, packet) && resolve(p);
     this.onError = (e) => reject((e as NodeJS.ErrnoException).code === "ECONNREFUSED" ? ReachError.noGateway(`nothing answers NAT-PMP at ${this.gateway}`) : e);
     let timer: ReturnType<typeof setTimeout> | undefined;
     let wait = 250;
@@ -140,7 +143,12 @@ export class NatPmpClient {
   private async open(): Promise<dgram.Socket> {
     if (this.socket) return this.socket;
     const s = dgram.createSocket("udp4");
-    s.on("message", (m) => this.onPacket?.(new Uint8Array(m)));
+    // The socket is connected, so the kernel passes only the gateway's
+    // datagrams; said again here, as a host on the LAN answering in the
+    // gateway's place must never hand us an address or a port.
+    s.on("message", (m, r) => {
+      if (r.address === this.gateway && r.port === NATPMP_PORT && m.byteLength <= MAX_REPLY_BYTES) this.onPacket?.(new Uint8Array(m));
+    });
     s.on("error", (e) => this.onError?.(e));
     await new Promise<void>((resolve, reject) => {
       s.once("error", reject);

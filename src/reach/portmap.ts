@@ -202,7 +202,7 @@ export class PortMapper {
       try {
         device =
           via === "upnp"
-            ? await findUpnpDevice({ gateway, localAddress: local, timeoutMs: this.o.discoverMs ?? 2000, description: this.o.description ?? "p2pchat", signal: this.abort.signal })
+            ? await findUpnpDevice({ gateway, localAddress: local, timeoutMs: this.o.discoverMs ?? 2000, description: this.o.description ?? "p2pchat", signal: this.abort.signal, log: (m) => this.log.debug(m) })
             : natPmpDevice(gateway, this.o.natPmpTries ?? 4, this.abort.signal);
         if (!device) {
           problems.push({ why: "no-answer", note: `${via}: no gateway answered` });

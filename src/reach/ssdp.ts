@@ -1,12 +1,18 @@
 // SSDP, the discovery half of UPnP: an M-SEARCH for Internet Gateway Devices
 // (v2 and v1), sent from the one local address that faces our gateway and
-// out of its interface only, and the replies that name a description URL.
+// out of its interface only, and the gateway's replies that name a
+// description URL (nobody else's: see searchGateways).
 import dgram from "node:dgram";
 
 export const SSDP_ADDRESS = "239.255.255.250";
 export const SSDP_PORT = 1900;
 /** IGD v2 first: a v2 device also answers a v1 search, but a v1 device only that. */
 export const IGD_DEVICE_TYPES = ["urn:schemas-upnp-org:device:InternetGatewayDevice:2", "urn:schemas-upnp-org:device:InternetGatewayDevice:1"];
+
+/** An M-SEARCH answer is a few hundred bytes; a larger datagram is not read. */
+export const MAX_REPLY_BYTES = 4096;
+/** Distinct answers kept from the gateway (one per device type it has, in practice). */
+export const MAX_REPLIES = 4;
 
 export interface SearchReply {
   /** Who answered. */
@@ -37,11 +43,14 @@ export function parseSearchReply(text: string, from: string): SearchReply | null
 }
 
 /**
- * Searches for gateways from `localAddress` for up to `timeoutMs` (the search
- * is sent twice, 300 ms apart). Returns as soon as `prefer` (the default
- * gateway) answers; otherwise every device that answered, in order.
+ * Searches for the default gateway's IGD from `localAddress` for up to
+ * `timeoutMs` (the search is sent twice, 300 ms apart), and returns as soon
+ * as it answers. Only `gateway` is listened to: any host on the LAN can
+ * answer an M-SEARCH, and what it names would be fetched (ignored answers go
+ * to `ignored`, for a debug line). A reply past MAX_REPLY_BYTES is not read;
+ * at most MAX_REPLIES distinct ones are kept.
  */
-export async function searchGateways(opts: { localAddress: string; prefer?: string; timeoutMs: number; signal?: AbortSignal }): Promise<SearchReply[]> {
+export async function searchGateways(opts: { localAddress: string; gateway: string; timeoutMs: number; signal?: AbortSignal; ignored?: (from: string) => void }): Promise<SearchReply[]> {
   const socket = dgram.createSocket({ type: "udp4", reuseAddr: true });
   const replies: SearchReply[] = [];
   const { promise, resolve } = Promise.withResolvers<void>();
@@ -49,10 +58,12 @@ export async function searchGateways(opts: { localAddress: string; prefer?: stri
   const onAbort = () => resolve();
   opts.signal?.addEventListener("abort", onAbort, { once: true });
   socket.on("message", (m, r) => {
+    if (r.address !== opts.gateway) return opts.ignored?.(r.address);
+    if (m.byteLength > MAX_REPLY_BYTES || replies.length >= MAX_REPLIES) return;
     const reply = parseSearchReply(m.toString("latin1"), r.address);
     if (!reply || !IGD_DEVICE_TYPES.includes(reply.st) || replies.some((x) => x.location === reply.location)) return;
     replies.push(reply);
-    if (reply.from === opts.prefer) resolve();
+    resolve();
   });
   socket.on("error", () => resolve());
   try {
@@ -75,6 +86,5 @@ export async function searchGateways(opts: { localAddress: string; prefer?: stri
     opts.signal?.removeEventListener("abort", onAbort);
     socket.close();
   }
-  const first = replies.filter((r) => r.from === opts.prefer);
-  return [...first, ...replies.filter((r) => r.from !== opts.prefer)];
+  return replies;
 }

@@ -2,8 +2,10 @@
 // connection service (WANIPConnection:2, then :1, then WANPPPConnection:1),
 // and call it with SOAP: GetExternalIPAddress, AddPortMapping,
 // AddAnyPortMapping (v2 only), DeletePortMapping. Building and reading the
-// XML are pure functions; only UpnpGateway does HTTP.
+// XML are pure functions; only UpnpGateway does HTTP, to the default gateway
+// alone and with capped bodies (gateway-http.ts).
 import { ReachError } from "./errors.ts";
+import { fetchFromGateway, offGateway } from "./gateway-http.ts";
 
 export const WAN_SERVICE_TYPES = ["urn:schemas-upnp-org:service:WANIPConnection:2", "urn:schemas-upnp-org:service:WANIPConnection:1", "urn:schemas-upnp-org:service:WANPPPConnection:1"];
 
@@ -69,21 +71,25 @@ export function parseSoapReply(status: number, xml: string, action: string): Rec
 export class UpnpGateway {
   constructor(
     readonly service: WanService,
+    /** The default gateway's address: the only host we send anything to. */
+    readonly gateway: string,
     private readonly timeoutMs = 3000,
   ) {}
 
-  /** Reads the description at `location`; throws when it offers no WAN connection service. */
-  static async fromLocation(location: string, timeoutMs = 3000): Promise<UpnpGateway> {
-    let xml: string;
-    try {
-      const res = await fetch(location, { signal: AbortSignal.timeout(timeoutMs), keepalive: false });
-      xml = await res.text();
-    } catch (e) {
-      throw ReachError.badResponse(`UPnP description ${location}`, String(e), e);
-    }
-    const service = parseDescription(xml, location);
-    if (!service) throw ReachError.badResponse(`UPnP description ${location}`, "no WANIPConnection or WANPPPConnection service");
-    return new UpnpGateway(service, timeoutMs);
+  /**
+   * Reads the description at `location`; throws when it is not on `gateway`,
+   * offers no WAN connection service, or puts its control URL (URLBase,
+   * controlURL) on another host (OFF_GATEWAY: nothing is sent there).
+   */
+  static async fromLocation(location: string, gateway: string, timeoutMs = 3000): Promise<UpnpGateway> {
+    const what = `UPnP description ${location}`;
+    const { status, text } = await fetchFromGateway(what, location, gateway, { timeoutMs });
+    if (status !== 200) throw ReachError.badResponse(what, `HTTP ${status}`);
+    const service = parseDescription(text, location);
+    if (!service) throw ReachError.badResponse(what, "no WANIPConnection or WANPPPConnection service");
+    const why = offGateway(service.controlUrl, gateway);
+    if (why) throw ReachError.offGateway(what, service.controlUrl, `its control URL ${why}`);
+    return new UpnpGateway(service, gateway, timeoutMs);
   }
 
   /** 2 for WANIPConnection:2 (AddAnyPortMapping, leases required), else 1. */
@@ -116,22 +122,13 @@ export class UpnpGateway {
 
   private async call(action: string, args: [string, string | number][]): Promise<Record<string, string>> {
     const { serviceType, controlUrl } = this.service;
-    let res: Response;
-    let text: string;
-    try {
-      res = await fetch(controlUrl, {
-        method: "POST",
-        headers: { "Content-Type": 'text/xml; charset="utf-8"', SOAPAction: `"${serviceType}#${action}"` },
-        body: soapEnvelope(serviceType, action, args),
-        signal: AbortSignal.timeout(this.timeoutMs),
-        keepalive: false,
-      });
-      text = await res.text();
-    } catch (e) {
-      if ((e as Error).name === "TimeoutError") throw ReachError.timeout(`UPnP ${action}`, this.timeoutMs);
-      throw ReachError.badResponse(`UPnP ${action}`, String(e), e);
-    }
-    return parseSoapReply(res.status, text, action);
+    const { status, text } = await fetchFromGateway(`UPnP ${action}`, controlUrl, this.gateway, {
+      method: "POST",
+      headers: { "Content-Type": 'text/xml; charset="utf-8"', SOAPAction: `"${serviceType}#${action}"` },
+      body: soapEnvelope(serviceType, action, args),
+      timeoutMs: this.timeoutMs,
+    });
+    return parseSoapReply(status, text, action);
   }
 }
 

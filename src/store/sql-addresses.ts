@@ -7,8 +7,10 @@ import type { AddressSource, ContactAddress, InviteUse, NewAddress } from "./sto
 
 type Row = Record<string, unknown>;
 
-/** Addresses kept per contact; beyond, the oldest that never worked go. */
+/** Addresses kept per contact; beyond, the stalest go (typed ones last). */
 export const MAX_ADDRESSES = 16;
+/** An address heard of (not typed) that has neither worked nor been told again for this long is forgotten when it fails. */
+export const STALE_ADDRESS_MS = 30 * 24 * 3600_000;
 
 const SOURCES: readonly AddressSource[] = ["typed", "invite", "hello", "lan", "dht", "relay"];
 
@@ -51,13 +53,7 @@ export class SqlAddresses {
       await tx`INSERT INTO contact_address ${tx({ user_seq: userSeq, host: a.host, port: a.port, source: a.source, added_at: now })}`;
       added++;
     }
-    if (added > 0) {
-      const rows: Row[] = await tx`SELECT seq FROM contact_address WHERE user_seq = ${userSeq} AND last_ok IS NULL ORDER BY added_at, seq`;
-      const [{ n }] = (await tx`SELECT COUNT(*) AS n FROM contact_address WHERE user_seq = ${userSeq}`) as Row[] as [{ n: unknown }];
-      const excess = Number(n) - MAX_ADDRESSES;
-      const drop = rows.slice(0, Math.max(0, excess)).map((r) => Number(r.seq));
-      if (drop.length > 0) await tx`DELETE FROM contact_address WHERE seq IN ${tx(drop)}`;
-    }
+    if (added > 0) await this.cap(tx, userSeq);
     return added;
   }
 
@@ -69,7 +65,33 @@ export class SqlAddresses {
       });
     } else {
       await this.sql`UPDATE contact_address SET last_tried = ${now}, last_error = ${(error ?? "").slice(0, 255)} WHERE user_seq = ${userSeq} AND host = ${host} AND port = ${port}`;
+      // Heard of long ago and failing now: whoever holds it today is likely not the contact.
+      const since = now - STALE_ADDRESS_MS;
+      await this.sql`DELETE FROM contact_address WHERE user_seq = ${userSeq} AND host = ${host} AND port = ${port} AND source <> 'typed' AND added_at < ${since} AND (last_ok IS NULL OR last_ok < ${since})`;
     }
+  }
+
+  /** Forgets one address (another peer answers there); true when it was known. */
+  async forget(userSeq: number, host: string, port: number): Promise<boolean> {
+    const had: Row[] = await this.sql`SELECT seq FROM contact_address WHERE user_seq = ${userSeq} AND host = ${host} AND port = ${port}`;
+    if (had.length === 0) return false;
+    await this.sql`DELETE FROM contact_address WHERE user_seq = ${userSeq} AND host = ${host} AND port = ${port}`;
+    return true;
+  }
+
+  /** Keeps at most MAX_ADDRESSES: the stalest (by when it last worked or was last told) go first, typed ones last. */
+  private async cap(tx: SQL, userSeq: number): Promise<void> {
+    const rows: Row[] = await tx`SELECT seq, source, added_at, last_ok FROM contact_address WHERE user_seq = ${userSeq}`;
+    const excess = rows.length - MAX_ADDRESSES;
+    if (excess <= 0) return;
+    const rank = (r: Row) => [String(r.source) === "typed" ? 1 : 0, Math.max(Number(r.last_ok ?? 0), Number(r.added_at ?? 0)), Number(r.seq)];
+    const order = (a: Row, b: Row) => {
+      const [x, y] = [rank(a), rank(b)];
+      for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+      return 0;
+    };
+    const drop = [...rows].sort(order).slice(0, excess).map((r) => Number(r.seq));
+    await tx`DELETE FROM contact_address WHERE seq IN ${tx(drop)}`;
   }
 
   async remove(tx: SQL, userSeq: number): Promise<void> {

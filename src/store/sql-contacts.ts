@@ -130,6 +130,11 @@ export class SqlContacts {
     });
   }
 
+  async forgetAddress(name: string, host: string, port: number): Promise<boolean> {
+    const [c]: Row[] = await this.sql`SELECT seq FROM \`user\` WHERE name = ${name}`;
+    return c ? this.addresses.forget(Number(c.seq), host, port) : false;
+  }
+
   async addressTried(name: string, host: string, port: number, ok: boolean, error: string | null): Promise<void> {
     const [c]: Row[] = await this.sql`SELECT seq FROM \`user\` WHERE name = ${name}`;
     if (c) await this.addresses.tried(Number(c.seq), host, port, ok, error);

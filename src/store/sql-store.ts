@@ -112,6 +112,9 @@ export abstract class SqlStore implements Store {
   saveAddresses(name: string, addresses: readonly NewAddress[], opts: { preferred?: boolean } = {}): Promise<number> {
     return this.contacts.saveAddresses(name, addresses, opts.preferred ?? false);
   }
+  forgetAddress(name: string, host: string, port: number): Promise<boolean> {
+    return this.contacts.forgetAddress(name, host, port);
+  }
   addressTried(name: string, host: string, port: number, outcome: { ok: true } | { ok: false; error: string }): Promise<void> {
     return this.contacts.addressTried(name, host, port, outcome.ok, outcome.ok ? null : outcome.error);
   }

@@ -266,7 +266,13 @@ export interface Store extends GroupStore {
 
   /** Records addresses of a contact (new ones added, known ones kept); `preferred` makes them the first to dial. Returns how many were new. */
   saveAddresses(name: string, addresses: readonly NewAddress[], opts?: { preferred?: boolean }): Promise<number>;
-  /** The outcome of a dial to one address; one that worked becomes the contact's `ip`/`port` too. */
+  /** Forgets one of a contact's addresses (another peer answers there); true when it was known. */
+  forgetAddress(name: string, host: string, port: number): Promise<boolean>;
+  /**
+   * The outcome of a dial to one address; one that worked becomes the
+   * contact's `ip`/`port` too. One that failed, was heard of (not typed) and
+   * has neither worked nor been told again for 30 days is forgotten.
+   */
   addressTried(name: string, host: string, port: number, outcome: { ok: true } | { ok: false; error: string }): Promise<void>;
 
   createInvite(token: string, uses: number, expiresAt: number): Promise<void>;

@@ -1,10 +1,11 @@
 // `p2pchat lookup` as a person runs it, against a DHT testnet on loopback.
 import { describe, expect, test, setDefaultTimeout } from "bun:test";
 import { createSocket } from "node:dgram";
-import type { PeerId } from "../../src/protocol/peer-id.ts";
+import { peerIdFromDigest, type PeerId } from "../../src/protocol/peer-id.ts";
 import { DhtClient } from "../../src/reach/dht.ts";
 import { generateDiscoveryKey } from "../../src/reach/discovery-key.ts";
 import { encodeRecord } from "../../src/reach/record.ts";
+import { openLocal, openLocalStore } from "../../src/node/local.ts";
 import { runCli } from "../helpers/cli.ts";
 import { makeUser } from "../helpers/serve.ts";
 import { tempDir } from "../helpers/tmp.ts";
@@ -44,6 +45,38 @@ describe("lookup", () => {
       ageSeconds: expect.any(Number),
     });
     expect(JSON.parse(json.stdout).ageSeconds).toBeGreaterThanOrEqual(90);
+  });
+
+  test.concurrent("lookup NAME: a record naming another peer id than the contact's pin is shown with a warning, and no command to re-pin", async () => {
+    await using net = await startTestnet({ size: 3 });
+    await using publisher = await DhtClient.start({ bootstrap: net.bootstrap, host: "127.0.0.1" });
+    const key = generateDiscoveryKey();
+    const MALLORY = peerIdFromDigest(crypto.getRandomValues(new Uint8Array(32)));
+    await publisher.publish(encodeRecord({ peerId: MALLORY, addresses: ["127.0.0.1:20001"], relays: [] }, key));
+    await using home = await tempDir();
+    expect((await runCli(["init", "--home", home.path])).exitCode).toBe(0);
+    // alice's contact, pinned and with her discovery key (as her invite or hello gives it).
+    const local = await openLocal({ home: home.path });
+    const store = await openLocalStore(local);
+    await store.addContact({ name: "alice", host: "127.0.0.1", port: 20001, peerId: ALICE, dkey: key.z32 });
+    await store.close();
+    const flag = ["--dht-bootstrap", `127.0.0.1:${net.bootstrap[0]!.port}`, "--home", home.path];
+
+    const text = await runCli(["lookup", "alice", ...flag]);
+    expect(text.exitCode).toBe(0);
+    expect(text.stdout).toContain(`peer id: ${MALLORY}\n`);
+    expect(text.stderr).toBe(
+      `p2pchat: warning: this record names peer id ${MALLORY}, but alice is pinned to ${ALICE}: it is not alice's identity, and alice's node will not talk to it. Only alice can tell you whether they made a new identity\n`,
+    );
+    expect(text.stderr).not.toContain("contacts pin");
+    const json = await runCli(["lookup", "alice", "--json", ...flag]);
+    expect(JSON.parse(json.stdout)).toMatchObject({ found: true, peerId: MALLORY, warning: expect.stringContaining(`alice is pinned to ${ALICE}`) });
+
+    // Her own record: no warning.
+    await publisher.publish(encodeRecord({ peerId: ALICE, addresses: ["127.0.0.1:20001"], relays: [] }, key));
+    const own = await runCli(["lookup", "alice", ...flag]);
+    expect([own.stderr, own.exitCode]).toEqual(["", 0]);
+    expect(own.stdout).toContain(`peer id: ${ALICE}\n`);
   });
 
   test.concurrent("a key with no record says so, exit 1", async () => {

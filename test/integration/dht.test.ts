@@ -200,8 +200,11 @@ describe("dht", () => {
     const keys = new Map<string, Uint8Array>([[ALICE, alice.publicKey], [MALLORY, mallory.publicKey]]);
     const finder = new DhtFinder({ dht: b, keyFor: (peer) => keys.get(peer) ?? null });
     expect([await finder.lookup(ALICE), finder.error()]).toEqual([[], null]);
-    await a.publish(encodeRecord({ peerId: ALICE, addresses: ["192.0.2.1:20001"], relays: ["relay://192.0.2.9:22067/?id=R"] }, alice, 1_000_000n));
-    expect(await finder.lookup(ALICE)).toEqual(["192.0.2.1:20001", "relay://192.0.2.9:22067/?id=R"]);
+    const relay = `relay://192.0.2.9:22067/?id=${MALLORY}`;
+    // Addresses no peer can be at (wire-address.ts) are not passed on; a DHT on loopback may name loopback.
+    const unreachable = ["0.0.0.0:1", "169.254.169.254:80", "224.0.0.1:1", "[ff02::1]:1", "relay://169.254.169.254:22067/?id=R"];
+    await a.publish(encodeRecord({ peerId: ALICE, addresses: ["192.0.2.1:20001", "127.0.0.1:20002", ...unreachable.slice(0, 4)], relays: ["relay://192.0.2.9:22067/?id=R", relay, unreachable[4]!] }, alice, 1_000_000n));
+    expect(await finder.lookup(ALICE)).toEqual(["192.0.2.1:20001", "127.0.0.1:20002", relay]);
     await a.publish(record(alice, ["192.0.2.2:20001"], 2_000_000n));
     expect(await finder.lookup(ALICE)).toEqual(["192.0.2.2:20001"]);
     // A liar replaying the old record: the finder keeps the newest it saw.

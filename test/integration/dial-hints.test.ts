@@ -6,6 +6,8 @@
 // address's failure, not news that the contact changed. Real nodes on
 // loopback; the slow address is a port that accepts TCP and never answers TLS.
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { formatHostPort } from "../../src/node/address.ts";
+import { encodeInvite } from "../../src/protocol/invite.ts";
 import { eventually, startNode } from "../helpers/nodes.ts";
 
 setDefaultTimeout(30_000);
@@ -48,24 +50,66 @@ describe("dialing a contact's addresses", () => {
     expect(Date.now() - t0).toBeLessThan(1_500);
   });
 
-  test("another node at an address only heard of (a beacon): refused quietly, no advice to re-pin, the message waits", async () => {
-    await using alice = await startNode("alice");
+  test("another node at an address only heard of (a beacon): refused quietly, no advice to re-pin, the address forgotten, the message waits", async () => {
+    // A minute's handshake deadline: the beacon's address is tried only if the dial hanging at the tarpit gives way to it.
+    await using alice = await startNode("alice", { limits: { handshakeMs: 60_000 } });
     await using bob = await startNode("bob");
     await using mallory = await startNode("mallory");
-    await alice.node.book.add("bob", bob.address, { id: bob.node.peerId });
+    // bob's typed address answers nothing (a dial there hangs): what status says is about mallory's.
+    await using tarpit = tarpitListener(() => {});
+    await alice.node.book.add("bob", `127.0.0.1:${tarpit.port}`, { id: bob.node.peerId });
     await bob.node.stop();
     // A beacon (forged, or heard before the address changed hands) puts bob where mallory listens.
     const there = mallory.node.listening!.port;
     await alice.node.opts.store.saveAddresses("bob", [{ host: "127.0.0.1", port: there, source: "lan" }], { preferred: true });
-    await alice.node.contacts.refresh("bob");
+    alice.node.peers.dial((await alice.node.contacts.refresh("bob"))!);
     const { id } = await alice.node.send("bob", "for bob only");
-    const refused = async () => (await alice.node.book.list())[0]!.addresses.find((a) => a.port === there)?.lastError ?? null;
-    await eventually(async () => (await refused()) !== null, "mallory's address tried");
-    expect(await refused()).toBe(`another peer (${mallory.node.peerId}) answers at 127.0.0.1:${there}`);
+    const bobState = async () => (await alice.node.status()).contacts.find((c) => c.name === "bob");
+    const someoneElses = `127.0.0.1:${there} is someone else's now (${mallory.node.peerId} answers there): forgotten`;
+    await eventually(async () => (await bobState())?.lastError === someoneElses, "mallory's address tried");
+    // Forgotten: the next rounds do not dial it again.
+    await eventually(async () => !(await alice.node.book.list())[0]!.addresses.some((a) => a.port === there), "mallory's address forgotten");
+    expect((await alice.node.book.list())[0]!.addresses.map((a) => a.source)).toEqual(["typed"]);
     expect(alice.events.filter((e) => e.type === "warning")).toEqual([]);
-    expect((await alice.node.status()).contacts.find((c) => c.name === "bob")?.state).not.toBe("identity changed");
+    expect((await bobState())?.state).not.toBe("identity changed");
+    expect((await bobState())?.mismatch ?? null).toBeNull();
     expect((await alice.node.statusOf([id])).get(id)).toBe("pending");
     expect(await mallory.node.book.requests()).toEqual([]);
+  });
+});
+
+describe("an invite's addresses", () => {
+  test("those no peer elsewhere can be at are not kept; loopback only from an invite that lists nothing else", async () => {
+    await using alice = await startNode("alice");
+    await using bob = await startNode("bob");
+    const base = { name: "bob", peerId: bob.node.peerId, token: "t0k3n-t0k3n", expires: Date.now() + 60_000 };
+    const bad = ["0.0.0.0:22224", "127.0.0.1:22222", "169.254.169.254:80", "224.0.0.1:1", "[ff02::1]:1", "[fe80::1%eth0]:7"];
+    const { contact } = await alice.node.hints.addInvite(encodeInvite({ ...base, addresses: [...bad, "192.0.2.7:7001"] }));
+    expect(contact.addresses.map((a) => formatHostPort(a.host, a.port))).toEqual(["192.0.2.7:7001"]);
+    await alice.node.book.remove("bob", { dropPending: true });
+    const only = await alice.node.hints.addInvite(encodeInvite({ ...base, addresses: bad }), "bob2").catch((e: Error) => e.message);
+    expect(only).toBe("the invite names only places no peer elsewhere can be (0.0.0.0:22224, 127.0.0.1:22222, 169.254.169.254:80): not added");
+    // A node on this machine listening on loopback: its invite lists loopback alone.
+    const local = await alice.node.hints.addInvite(encodeInvite({ ...base, addresses: [bob.address] }));
+    expect(local.contact.addresses.map((a) => formatHostPort(a.host, a.port))).toEqual([bob.address]);
+  });
+});
+
+describe("addresses kept before the filter", () => {
+  test("those an older version took from the wire that no peer can be at are gone after a restart; typed, loopback and our own zone stay", async () => {
+    await using alice = await startNode("alice");
+    await using bob = await startNode("bob");
+    await alice.node.book.add("bob", bob.address, { id: bob.node.peerId });
+    const unreachable: [string, number][] = [["0.0.0.0", 22224], ["169.254.169.254", 80], ["224.0.0.1", 1], ["255.255.255.255", 1], ["ff02::1", 1], ["fe80::1", 7], ["fe80::1%eth0", 8]];
+    await alice.node.opts.store.saveAddresses("bob", [
+      ...unreachable.map(([host, port]) => ({ host, port, source: "dht" as const })),
+      { host: "127.0.0.1", port: 22222, source: "dht" },
+      { host: "fe80::2%eth0", port: 9, source: "lan" },
+    ]);
+    await alice.node.stop();
+    await alice.restart();
+    const kept = (await alice.node.book.list())[0]!.addresses.map((a) => `${a.source} ${formatHostPort(a.host, a.port)}`);
+    expect(kept.sort()).toEqual(["dht 127.0.0.1:22222", "lan [fe80::2%eth0]:9", `typed ${bob.address}`].sort());
   });
 });
 

@@ -129,13 +129,13 @@ describe.skipIf(why !== null)(`p2pchat on a LAN in network namespaces${why ? ` (
     expect((await alice.json<StatusJson>(["status"])).pending).toEqual([]);
 
     // The 200 beacons named 1,600 other addresses: none entered alice's
-    // address book, only where the beacons came from.
+    // address book, only where the beacons came from (and that one is
+    // forgotten once mallory answers there, until a beacon tells of it again).
     const book = (await alice.json<ContactJson[]>(["contacts"])).find((c) => c.name === "bob")!;
     expect(book.addresses.length).toBeLessThanOrEqual(MAX_ADDRESSES);
     const real = [`${oldBob}:7002`, `[${bobLL}%eth0]:7002`, "10.1.0.50:7003", `[${bobLL}%eth0]:7003`];
     const forged = [`${malHost.address}:7002`, `[${malLL}%eth0]:7002`];
     const others = book.addresses.map((a) => a.address).filter((a) => !real.includes(a));
-    expect(others).toContain(forged[0]!);
     for (const a of others) expect(forged).toContain(a);
     // Beacons set off dials at most once per TRIGGER_GAP_MS, flood or not.
     const triggered = aliceServe.errLines().slice(floodFrom).filter((l) => l.includes("bob is on the LAN: dialing now")).length;

@@ -3,10 +3,12 @@
 // her echo server there, renewals keep the port, stop() removes the rules,
 // router B (no mapping) leaves current() null and the logs at debug, and a
 // new WAN address on router A reaches onChange, and a new LAN address on
-// alice's side a new mapping from it.
+// alice's side a new mapping from it. A host on the LAN that answers SSDP or
+// NAT-PMP in the gateway's place is not listened to: its description
+// (URLBase on alice's own loopback) is never fetched.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { candidatePorts, type PublicAddress } from "../../src/reach/portmap.ts";
-import { dialFrom } from "./fixtures.ts";
+import { dialFrom, startEcho } from "./fixtures.ts";
 import { homes, type Homes } from "./home.ts";
 import type { Host } from "./host.ts";
 import { netnsUnavailable, netPrefix } from "./netns.ts";
@@ -197,6 +199,93 @@ describe.skipIf(why !== null)("port mapping through miniupnpd with an IGD v1 des
     expect(await dialFrom(h.server, h.routerA.wanAddress, m.port)).toMatchObject({ ok: true });
     await m.stop();
     expect(await h.routerA.miniupnpd!.rules()).toEqual([]);
+    await m.proc.stop();
+  });
+});
+
+const SSDP_LIAR = `${import.meta.dir}/ssdp-liar-fixture.ts`;
+const NATPMP_LIAR = `${import.meta.dir}/natpmp-liar-fixture.ts`;
+const parsed = (lines: readonly string[]) => lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe.skipIf(why !== null)("a LAN host answering in the gateway's place", () => {
+  /** carol on router A's LAN answers M-SEARCH with a description whose URLBase is alice's own loopback, where a service listens. */
+  async function ssrfSetup(h: Homes) {
+    const carol = await h.tb.addHost("carol", h.routerA);
+    const victim = await startEcho(h.alice, { host: "127.0.0.1", port: 8999 });
+    const liar = carol.spawn([process.execPath, SSDP_LIAR, "--address", carol.address, "--urlbase", "http://127.0.0.1:8999/"]);
+    await liar.waitFor(/"ready"/);
+    const ignored = { log: "debug", msg: `upnp: an SSDP answer from ${carol.address}, not the gateway ${h.routerA.lanAddress}: ignored` };
+    return { carol, victim, liar, ignored };
+  }
+
+  test("a gateway without UPnP: the liar's description is never fetched, alice's loopback hears nothing, NAT-PMP maps", async () => {
+    await using h = await homes(`${PREFIX}s`, { upnp: { upnp: false } });
+    const { victim, liar, ignored } = await ssrfSetup(h);
+    const m = await Mapper.start(h.alice, ["--retry", "1", "--discover-ms", "500"]);
+    expect(m.started).toEqual({ address: h.routerA.wanAddress, port: m.port, via: "nat-pmp" });
+    await liar.waitFor(/"answered"/);
+    expect(victim.proc.lines().filter((l) => l.startsWith("conn"))).toEqual([]);
+    expect(parsed(liar.lines()).filter((l) => l.http)).toEqual([]);
+    expect(m.lines().filter((l) => l.msg?.includes("not the gateway"))).toEqual([ignored]);
+    await m.stop();
+    await m.proc.stop();
+
+    // UPnP alone, retried each second: the liar answers each search, and is said once.
+    const upnp = await Mapper.start(h.alice, ["--via", "upnp", "--retry", "1", "--discover-ms", "500"]);
+    expect(upnp.started).toBeNull();
+    let rounds = 0;
+    await upnp.next((l) => l.msg === "upnp: no gateway answered" && ++rounds === 3);
+    expect(parsed(liar.lines()).filter((l) => l.answered === h.alice.address).length).toBeGreaterThanOrEqual(3 * 2);
+    expect(upnp.lines().filter((l) => l.msg?.includes("not the gateway"))).toEqual([ignored]);
+    expect(parsed(liar.lines()).filter((l) => l.http)).toEqual([]);
+    expect(victim.proc.lines().filter((l) => l.startsWith("conn"))).toEqual([]);
+    await upnp.stop();
+    await upnp.proc.stop();
+  });
+
+  test("miniupnpd on the real gateway still maps by UPnP, with the liar answering beside it", async () => {
+    await using h = await homes(`${PREFIX}t`);
+    const { victim, liar } = await ssrfSetup(h);
+    const m = await Mapper.start(h.alice, ["--via", "upnp"]);
+    expect(m.started).toEqual({ address: h.routerA.wanAddress, port: m.port, via: "upnp" });
+    expect(await h.routerA.miniupnpd!.rules()).toEqual([`iif "wan" @nh,72,8 0x6 th dport ${m.port} dnat ip to ${h.alice.address}:${m.port}`]);
+    await liar.waitFor(/"answered"/);
+    expect(parsed(liar.lines()).filter((l) => l.http)).toEqual([]);
+    expect(victim.proc.lines().filter((l) => l.startsWith("conn"))).toEqual([]);
+    await m.stop();
+    expect(await h.routerA.miniupnpd!.rules()).toEqual([]);
+    await m.proc.stop();
+  });
+
+  test("NAT-PMP answers from a host that is not the gateway are not taken", async () => {
+    await using h = await homes(`${PREFIX}u`);
+    const mallory = await h.tb.addHost("mallory", h.routerB);
+    // Router B speaks no NAT-PMP and drops what is sent to it, so bob asks four times over 3.75 s.
+    await h.routerB.exec(["nft", "add chain inet filter input { type filter hook input priority 0; policy accept; }"]);
+    await h.routerB.exec(["nft", "add rule inet filter input udp dport 5351 drop"]);
+    // What of mallory's reaches bob's machine is counted there.
+    await h.bob.exec(["nft", "add table inet count"]);
+    await h.bob.exec(["nft", "add chain inet count input { type filter hook input priority 0; policy accept; }"]);
+    await h.bob.exec(["nft", `add rule inet count input ip saddr ${mallory.address} udp sport 5351 counter`]);
+
+    const m = new Mapper(h.bob.spawn([process.execPath, FIXTURE, "--via", "nat-pmp", "--retry", "30"]));
+    const port = (await m.next((l) => l.ready !== undefined)).ready!;
+    // bob's socket towards the gateway, as mallory would see it in his requests.
+    let socket = "";
+    for (const deadline = Date.now() + 3000; !socket && Date.now() < deadline; await Bun.sleep(20)) {
+      const ss = await h.bob.exec(["ss", "-Hnu", "dst", `${h.routerB.lanAddress}:5351`]);
+      socket = /\s(\d+\.\d+\.\d+\.\d+:\d+)\s/.exec(ss.stdout)?.[1] ?? "";
+    }
+    expect(socket).toStartWith(`${h.bob.address}:`);
+    const r = await mallory.exec([process.execPath, NATPMP_LIAR, "--to", socket, "--internal", String(port), "--count", "20"]);
+    expect(r.stdout.trim()).toBe('{"sent":40}');
+    const started = (await m.next((l) => l.started !== undefined)).started;
+    expect(started).toBeNull();
+    const counted = /packets (\d+)/.exec((await h.bob.exec(["nft", "list", "table", "inet", "count"])).stdout)?.[1];
+    expect(Number(counted)).toBeGreaterThan(0);
+    expect(m.lines().filter((l) => l.change !== undefined)).toEqual([]);
+    expect(m.lines().filter((l) => l.log)).toEqual([{ log: "debug", msg: expect.stringMatching(/^nat-pmp: NAT-PMP request to 192\.168\.2\.1 timed out/) }]);
+    await m.stop();
     await m.proc.stop();
   });
 });

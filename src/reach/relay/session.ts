@@ -5,6 +5,7 @@
 // ciphertext) and the peer id pin decides who is on the other end.
 import { peerIdDigest, peerIdFromDigest, type PeerId } from "../../protocol/peer-id.ts";
 import type { Identity } from "../../transport/identity.ts";
+import { isLoopbackHost, wireHostProblem } from "../wire-address.ts";
 import { RELAY_TIMEOUT_MS, RelayChannel, type ChannelOptions } from "./channel.ts";
 import { RelayDecoder } from "./decoder.ts";
 import { RelayError } from "./errors.ts";
@@ -35,7 +36,11 @@ export function invitationFrom(
   if (m.from.byteLength !== 32) throw RelayError.badMessage(`an invitation from a ${m.from.byteLength}-byte id`);
   if (m.key.byteLength === 0) throw RelayError.badMessage("an invitation without a session key");
   if (m.port === 0) throw RelayError.badMessage("an invitation to port 0");
-  return { from: peerIdFromDigest(m.from), key: m.key, host: ipText(m.address) ?? relayIp, port: m.port, serverSocket: m.serverSocket, relay };
+  const host = ipText(m.address) ?? relayIp;
+  // The relay names where to join: never our own loopback (unless the relay is on it), link-local, multicast...
+  const problem = wireHostProblem(host, { fromLoopback: isLoopbackHost(relayIp) });
+  if (problem) throw RelayError.badMessage(`an invitation to join at ${host} (${problem})`);
+  return { from: peerIdFromDigest(m.from), key: m.key, host, port: m.port, serverSocket: m.serverSocket, relay };
 }
 
 /** IPv4 or IPv6 bytes as text; null for none or the unspecified address. */

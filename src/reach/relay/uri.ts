@@ -7,6 +7,7 @@
 // (pingInterval, networkTimeout, ...) are informational and dropped;
 // `token` (strelaysrv -token) is kept.
 import { parsePeerId, type PeerId } from "../../protocol/peer-id.ts";
+import { wireHostProblem, type WireOrigin } from "../wire-address.ts";
 import { RelayError } from "./errors.ts";
 
 /** strelaysrv's default listen port. */
@@ -58,4 +59,26 @@ export function relayHostPort(r: { host: string; port: number }): string {
 
 export function sameRelay(a: RelayAddress, b: RelayAddress): boolean {
   return a.host.toLowerCase() === b.host.toLowerCase() && a.port === b.port && a.id === b.id;
+}
+
+/** Relays kept per contact. */
+export const MAX_CONTACT_RELAYS = 4;
+
+/**
+ * The relay URIs of `list` (from a hello, a record or an invite) that read
+ * and whose host may be dialed (wire-address.ts: no loopback from a peer
+ * elsewhere, no link-local, ...), without repeats, at most `max`.
+ */
+export function screenRelays(list: readonly string[], origin: WireOrigin, max = MAX_CONTACT_RELAYS): string[] {
+  const out: string[] = [];
+  for (const text of list) {
+    if (out.length >= max) break;
+    try {
+      const r = parseRelayUri(text);
+      if (wireHostProblem(r.host, origin) === null && !out.includes(text)) out.push(text);
+    } catch {
+      // not a relay address this build can use
+    }
+  }
+  return out;
 }

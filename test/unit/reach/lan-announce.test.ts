@@ -165,6 +165,19 @@ test("a receiver puts the source first and replaces 0.0.0.0 and :: with it", () 
   expect(readAnnounce(p, { host: "not-an-ip", port: 9 })).toBeNull();
 });
 
+test("a source no peer can be at gives no address: 169.254.169.254 (cloud metadata), multicast, broadcast", () => {
+  const p = encodeAnnounce({ peerId: ID, port: 80, instanceId: INST, addresses: [{ host: "0.0.0.0", port: 81 }, { host: "169.254.169.254", port: 80 }, { host: "192.0.2.7", port: 20004 }] });
+  for (const host of ["169.254.169.254", "169.254.3.4", "224.0.0.1", "255.255.255.255", "0.0.0.0"]) {
+    expect(readAnnounce(p, { host, port: 20021 })!.addresses).toEqual([{ host: "192.0.2.7", port: 20004 }]);
+  }
+  // Over loopback (nodes on one machine) the source and announced loopback are places a peer can be.
+  const lo = encodeAnnounce({ peerId: ID, port: 7001, instanceId: INST, addresses: [{ host: "127.0.0.1", port: 7002 }] });
+  expect(readAnnounce(lo, { host: "127.0.0.1", port: 21025 })!.addresses).toEqual([
+    { host: "127.0.0.1", port: 7001 },
+    { host: "127.0.0.1", port: 7002 },
+  ]);
+});
+
 test("instance ids are random per call", () => {
   const ids = new Set(Array.from({ length: 100 }, newInstanceId));
   expect(ids.size).toBe(100);

@@ -1,7 +1,7 @@
 // NAT-PMP packets (RFC 6886 section 3), both ways, without a gateway.
 import { describe, expect, test } from "bun:test";
 import { ReachError } from "../../../src/reach/errors.ts";
-import { decodeReply, encodeExternalRequest, encodeMapRequest } from "../../../src/reach/natpmp.ts";
+import { decodeReply, encodeExternalRequest, encodeMapRequest, MAX_REPLY_BYTES } from "../../../src/reach/natpmp.ts";
 
 const bytes = (...b: number[]) => new Uint8Array(b);
 
@@ -30,5 +30,9 @@ describe("NAT-PMP packets", () => {
     expect(err(() => decodeReply(2, bytes(0, 128, 0, 0, 0, 0, 0, 9, 11, 0, 0, 2)))).toEqual(["BAD_RESPONSE", undefined]);
     expect(err(() => decodeReply(0, bytes(0, 128, 0, 0)))).toEqual(["BAD_RESPONSE", undefined]);
     expect(err(() => decodeReply(2, bytes(0, 130, 0, 0, 0, 0, 0, 9, 0x0f, 0xa0)))).toEqual(["BAD_RESPONSE", undefined]);
+    // Past what NAT-PMP (or PCP) ever sends: not read.
+    const big = new Uint8Array(MAX_REPLY_BYTES + 1);
+    big.set([0, 128, 0, 0, 0, 0, 0, 9, 11, 0, 0, 2]);
+    expect(err(() => decodeReply(0, big))).toEqual(["BAD_RESPONSE", undefined]);
   });
 });

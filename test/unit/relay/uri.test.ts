@@ -3,7 +3,8 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { parsePeerId, peerIdDigest, peerIdFromCertificate, peerIdFromDigest, type PeerId } from "../../../src/protocol/peer-id.ts";
 import { RelayError } from "../../../src/reach/relay/errors.ts";
-import { formatRelayUri, parseRelayUri, relayHostPort } from "../../../src/reach/relay/uri.ts";
+import { invitationFrom } from "../../../src/reach/relay/session.ts";
+import { formatRelayUri, parseRelayUri, relayHostPort, screenRelays } from "../../../src/reach/relay/uri.ts";
 
 // Syncthing's own example device id (lib/protocol/deviceid_test.go's formatted form).
 const ID = "P56IOI7-MZJNU2Y-IQGDREY-DM2MGTI-MGL3BXN-PQ6W5BM-TBBZ4TJ-XZWICQ2" as PeerId;
@@ -68,5 +69,27 @@ describe("invitation addresses", () => {
     expect(ipText(Uint8Array.of(0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1))).toBe("2001:db8::1");
     expect(ipText(Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1))).toBe("::1");
     for (const none of [new Uint8Array(0), new Uint8Array(4), new Uint8Array(16), Uint8Array.of(1, 2, 3)]) expect(ipText(none)).toBeNull();
+  });
+});
+
+describe("what a relay or a peer may point us at", () => {
+  const relay = parseRelayUri(`relay://198.51.100.7:22067/?id=${ID}`);
+  const inv = (address: number[]) => ({ from: peerIdDigest(ID), key: Uint8Array.of(1), address: Uint8Array.from(address), port: 22067, serverSocket: false });
+
+  test("an invitation to join at our own loopback, link-local or multicast is refused unless the relay itself is on loopback", () => {
+    for (const address of [[127, 0, 0, 1], [169, 254, 169, 254], [224, 0, 0, 1], [255, 255, 255, 255]]) {
+      expect(() => invitationFrom(inv(address), relay, "198.51.100.7")).toThrow(RelayError);
+    }
+    expect(invitationFrom(inv([198, 51, 100, 8]), relay, "198.51.100.7").host).toBe("198.51.100.8");
+    expect(invitationFrom(inv([0, 0, 0, 0]), relay, "198.51.100.7").host).toBe("198.51.100.7");
+    expect(invitationFrom(inv([127, 0, 0, 1]), relay, "127.0.0.1").host).toBe("127.0.0.1");
+  });
+
+  test("screenRelays: relays a peer names on our loopback (from elsewhere), link-local or unreadable are dropped; at most 4", () => {
+    const uri = (host: string) => `relay://${host}:22067/?id=${ID}`;
+    const list = [uri("127.0.0.1"), uri("169.254.169.254"), uri("[ff02::1]"), "relay://nope", uri("localhost"), uri("relay.example.org"), uri("198.51.100.7")];
+    expect(screenRelays(list, { fromLoopback: false })).toEqual([uri("relay.example.org"), uri("198.51.100.7")]);
+    expect(screenRelays(list, { fromLoopback: true })).toEqual([uri("127.0.0.1"), uri("localhost"), uri("relay.example.org"), uri("198.51.100.7")]);
+    expect(screenRelays(Array.from({ length: 9 }, (_, i) => uri(`198.51.100.${i + 1}`)), { fromLoopback: false })).toHaveLength(4);
   });
 });
