@@ -2,10 +2,13 @@
 // that differs from a contact's name only by confusable characters (Cyrillic
 // "а" for Latin "a", "0" for "o", fullwidth "ａ", an accent) is an imitation
 // to be shown as such. The skeleton is Unicode's UTS #39 skeleton (its
-// confusables.txt, in confusables.ts) made coarser by our own rules: case is
+// confusables.txt, as data in confusables.txt here) made coarser by our own rules: case is
 // folded, marks go, Latin small capitals are their letters, i, I, l, 1 are one
 // stroke, "rn" reads as "m" and "vv" as "w".
-import { CONFUSABLES_DATA } from "./confusables.ts";
+import CONFUSABLES from "./confusables.txt" with { type: "text" };
+
+/** The version of Unicode's confusables.txt the table was made from. */
+export const CONFUSABLES_VERSION = /^# Version: (\S+)$/m.exec(CONFUSABLES)?.[1] ?? "unknown";
 
 /** Ours, on top of Unicode's table (and before it): what the table leaves apart but the eye does not. */
 const EXTRA: Record<string, string> = {
@@ -29,7 +32,8 @@ const MARK = /\p{M}/gu;
 const TABLE: ReadonlyMap<string, string> = (() => {
   const m = new Map<string, string>();
   const ch = (hex: string) => hex.split("+").map((h) => String.fromCodePoint(parseInt(h, 16))).join("");
-  for (const line of CONFUSABLES_DATA.split("\n")) {
+  for (const line of CONFUSABLES.split("\n")) {
+    if (line.startsWith("#")) continue;
     const [to, ...from] = line.split(" ");
     if (to) for (const f of from) m.set(ch(f), ch(to));
   }
