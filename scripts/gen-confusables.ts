@@ -1,4 +1,4 @@
-// Writes src/node/confusables.txt from Unicode's confusables.txt (UTS #39,
+// Writes src/domain/confusables.txt from Unicode's confusables.txt (UTS #39,
 // "Unicode Security Mechanisms"): every character that passes for another,
 // grouped by the prototype it passes for. The output is data, not code
 // (lookalike.ts embeds it as text, as the SQL files are), in hex code points,
@@ -10,7 +10,7 @@
 // and SHA-256, so a copy can be checked against the one used.
 import { createHash } from "node:crypto";
 
-const OUT = new URL("../src/node/confusables.txt", import.meta.url);
+const OUT = new URL("../src/domain/confusables.txt", import.meta.url);
 
 const path = process.argv[2];
 if (!path) {

@@ -4,7 +4,7 @@
 // running a node for the while when none runs, and says how it went.
 import { defineCommand } from "citty";
 import type { NodeApi } from "../control/api.ts";
-import { formatHostPort } from "../node/address.ts";
+import { formatHostPort } from "../domain/host-port.ts";
 import { decodeInvite, isInvite } from "../protocol/invite.ts";
 import type { InviteAnswer } from "../protocol/messages.ts";
 import { inviteRefused } from "../ui/events.ts";

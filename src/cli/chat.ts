@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import type { NodeApi } from "../control/api.ts";
-import { NodeError } from "../node/errors.ts";
+import { NodeError } from "../domain/node-error.ts";
 import type { ChatApp } from "../ui/chat-app.ts";
 import { colors } from "../ui/colors.ts";
 import { formatIncoming, senderOf } from "../ui/format.ts";

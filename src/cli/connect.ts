@@ -5,7 +5,7 @@ import { ControlClient } from "../control/client.ts";
 import { ControlServer } from "../control/server.ts";
 import { LocalApi } from "../control/local.ts";
 import type { NodeApi } from "../control/api.ts";
-import { NodeError } from "../node/errors.ts";
+import { NodeError } from "../domain/node-error.ts";
 import { openLocalStore, type Local } from "../node/local.ts";
 import { ChatNode, type NodeOptions } from "../node/node.ts";
 import type { Config } from "../node/home.ts";

@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { formatHostPort } from "../node/address.ts";
+import { formatHostPort } from "../domain/host-port.ts";
 import { formatContacts } from "../ui/format.ts";
 import { UsageError } from "./errors.ts";
 import { isInvite } from "../protocol/invite.ts";

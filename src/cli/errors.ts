@@ -1,7 +1,7 @@
 // What a command can fail with, and the exit code each means.
 //   0 done; 1 failed; 2 bad usage or bad input; 3 messages still pending;
 //   130 interrupted at a question (Ctrl-C), as a shell reports SIGINT.
-import { NodeError } from "../node/errors.ts";
+import { NodeError } from "../domain/node-error.ts";
 import { PromptError } from "../ui/prompt.ts";
 
 export const EXIT_OK = 0;

@@ -2,7 +2,7 @@
 // flags (exit 2), and one-line errors (stack traces only with --debug).
 import { defineCommand, renderUsage, runCommand, type ArgsDef, type CommandDef } from "citty";
 import { setDebug } from "../log.ts";
-import { NodeError } from "../node/errors.ts";
+import { NodeError } from "../domain/node-error.ts";
 import { isInitialized, resolveHome } from "../node/home.ts";
 import { PromptError } from "../ui/prompt.ts";
 import { errColors, stdoutColor, stripAnsi } from "../ui/colors.ts";

@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { parseHost, parseListenPort } from "../node/address.ts";
+import { parseHost, parseListenPort } from "../domain/host-port.ts";
 import { initHome, resolveHome, updateConfig } from "../node/home.ts";
 import { advertisedAddress, storeTarget } from "../node/local.ts";
 import { globalArgs, globals } from "./globals.ts";

@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { matchRanges, parseSearch } from "../node/session.ts";
+import { matchRanges, parseSearch } from "../domain/search-terms.ts";
 import { entryJson, formatEntry, highlight } from "../ui/format.ts";
 import { markVariadic } from "./check-args.ts";
 import { withSession } from "./context.ts";

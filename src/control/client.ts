@@ -4,7 +4,7 @@
 import type { Socket } from "bun";
 import type { AddContactOptions } from "../node/address-book.ts";
 import type { PinOptions } from "../node/node-book.ts";
-import { NodeError, type NodeErrorCode } from "../node/errors.ts";
+import { NodeError, type NodeErrorCode } from "../domain/node-error.ts";
 import { WriteQueue } from "../transport/writer.ts";
 import type {
   AcceptedRequest,

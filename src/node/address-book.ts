@@ -1,9 +1,10 @@
 // The address book: contacts by name, validated on the way in.
-import type { PeerId } from "../protocol/peer-id.ts";
-import { parsePeerId } from "../protocol/peer-id.ts";
-import { StoreError, type AddressSource, type Contact, type NewAddress, type Store } from "../store/store.ts";
-import { parseHostPort, validateName } from "./address.ts";
-import { NodeError } from "./errors.ts";
+import { parsePeerId, type PeerId } from "../protocol/peer-id.ts";
+import { StoreError, type Store } from "../store/store.ts";
+import type { AddressSource, Contact, NewAddress } from "../domain/contact.ts";
+import { parseHostPort } from "../domain/host-port.ts";
+import { validateName } from "../domain/contact-name.ts";
+import { NodeError } from "../domain/node-error.ts";
 
 export interface AddContactOptions {
   /** A peer id to pin now instead of on first contact. */

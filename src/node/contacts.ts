@@ -2,18 +2,13 @@
 // run on every connection, written through the store, reloaded on change.
 import type { Hello } from "../protocol/messages.ts";
 import type { PeerId } from "../protocol/peer-id.ts";
-import type { Contact, Store } from "../store/store.ts";
+import type { Store } from "../store/store.ts";
+import type { Contact } from "../domain/contact.ts";
 import { childLogger } from "../log.ts";
-import { parseHostPort } from "./address.ts";
+import { normalizeHost, parseHostPort } from "../domain/host-port.ts";
 import type { NodeEvent } from "./events.ts";
 
 const log = childLogger("node");
-
-/** `::ffff:127.0.0.1` and `127.0.0.1` are the same peer address. */
-export function normalizeHost(host: string): string {
-  const h = host.toLowerCase();
-  return h.startsWith("::ffff:") && h.includes(".") ? h.slice(7) : h;
-}
 
 export class Contacts {
   private names = new Map<string, Contact>();

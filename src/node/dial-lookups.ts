@@ -5,7 +5,7 @@
 // network, holds a dial until the handshake deadline). Finding nothing new
 // (the contact may not have republished yet), it asks again as often as
 // lookups are allowed, while the round goes on and we want to reach it.
-import type { Contact } from "../store/store.ts";
+import type { Contact } from "../domain/contact.ts";
 import { LOOKUP_GAP_MS } from "./reach.ts";
 
 export interface DialLookupDeps {

@@ -4,7 +4,7 @@
 // closed the link`) and when the next retry is due. `status`, `send` and
 // `chat` show it, so "still pending" always comes with a reason.
 import type { PeerId } from "../protocol/peer-id.ts";
-import type { Contact } from "../store/store.ts";
+import type { Contact } from "../domain/contact.ts";
 import type { CloseInfo } from "../transport/link.ts";
 
 export type LinkStateName = "linked" | "dialing" | "waiting" | "hidden" | "blocked" | "identity changed" | "idle";
@@ -23,17 +23,6 @@ export interface ContactState {
   pending: number;
   /** A pinned contact's address answered with another certificate (state "identity changed"). */
   mismatch?: { expected: PeerId; got: PeerId } | null;
-}
-
-/**
- * What to do about a certificate that is not the pinned one: the address may
- * simply belong to someone else now; only the contact can say it is theirs.
- */
-export function mismatchAdvice(name: string, got: PeerId): string {
-  return (
-    `Either that address is no longer ${name}'s (correct it: p2pchat contacts set ${name} --address HOST:PORT), ` +
-    `or ${name} made a new identity: confirm with them, then p2pchat contacts pin ${name} ${got}`
-  );
 }
 
 interface Entry {

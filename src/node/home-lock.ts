@@ -4,7 +4,7 @@
 // file says who holds it, for the message a second node prints.
 import { closeSync, openSync, readFileSync, ftruncateSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { NodeError } from "./errors.ts";
+import { NodeError } from "../domain/node-error.ts";
 
 export const LOCK_FILE = "node.lock";
 

@@ -3,8 +3,9 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { homedir, userInfo } from "node:os";
 import { join, resolve } from "node:path";
-import { DEFAULT_PORT, nameProblem, parseHost, parseListenPort, validateName } from "./address.ts";
-import { NodeError } from "./errors.ts";
+import { DEFAULT_PORT, parseHost, parseListenPort } from "../domain/host-port.ts";
+import { nameProblem, validateName } from "../domain/contact-name.ts";
+import { NodeError } from "../domain/node-error.ts";
 import { TransportError } from "../transport/errors.ts";
 import { createIdentity, identityExists, loadIdentity, type Identity } from "../transport/identity.ts";
 import { tightenHome } from "./home-mode.ts";

@@ -4,11 +4,13 @@
 // ever be `sent`: the original acknowledges nothing. Every such link is
 // labelled unencrypted and unauthenticated.
 import { randomUUIDv7 } from "bun";
-import type { Contact, IncomingMessage, Store } from "../store/store.ts";
+import type { IncomingMessage, Store } from "../store/store.ts";
+import type { Contact } from "../domain/contact.ts";
 import { LegacyTransport, type LegacyHandler, type LegacyLink } from "../transport/legacy.ts";
 import { childLogger } from "../log.ts";
-import { formatHostPort, MAX_NAME } from "./address.ts";
-import { normalizeHost, type Contacts } from "./contacts.ts";
+import { formatHostPort, normalizeHost } from "../domain/host-port.ts";
+import { MAX_NAME } from "../domain/contact-name.ts";
+import type { Contacts } from "./contacts.ts";
 import type { NodeEvent } from "./events.ts";
 import type { Journal } from "./journal.ts";
 import type { RetryTimer } from "./retry.ts";

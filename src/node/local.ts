@@ -6,7 +6,7 @@ import { openStore, parseDbUrl, type StoreTarget } from "../store/open.ts";
 import { StoreError, type Store } from "../store/store.ts";
 import type { Identity } from "../transport/identity.ts";
 import { advertised } from "../reach/addresses.ts";
-import { NodeError } from "./errors.ts";
+import { NodeError } from "../domain/node-error.ts";
 import { openHome, resolveHome, SQLITE_FILE, type Config } from "./home.ts";
 
 /** A database URL safe to print (any password as ***), for commands above the node. */

@@ -3,10 +3,12 @@
 // still undelivered, accepting a request turns its link into a contact's.
 // Every change that touches messages runs between the journal's commits.
 import type { PeerId } from "../protocol/peer-id.ts";
-import type { Contact, OutStatus, PeerRequest } from "../store/store.ts";
+import type { OutStatus } from "../domain/history.ts";
+import type { Contact, PeerRequest } from "../domain/contact.ts";
 import { parseId, type AddContactOptions, type AddressBook } from "./address-book.ts";
-import { parseHostPort, validateName } from "./address.ts";
-import { NodeError } from "./errors.ts";
+import { parseHostPort } from "../domain/host-port.ts";
+import { validateName } from "../domain/contact-name.ts";
+import { NodeError } from "../domain/node-error.ts";
 import type { ChatNode } from "./node.ts";
 
 export interface CancelOutcome {

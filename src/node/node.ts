@@ -3,16 +3,18 @@
 import { MAX_ADDRS, MAX_RELAYS, PROTOCOL_VERSION } from "../protocol/hello.ts";
 import { INVITE_ANSWER_CAP, REFUSE_CAP, type Hello } from "../protocol/messages.ts";
 import type { PeerId } from "../protocol/peer-id.ts";
-import { blankText } from "../protocol/text.ts";
-import { StoreError, type Contact, type OutgoingMessage, type OutStatus, type Recipient, type Store } from "../store/store.ts";
+import { StoreError, type OutgoingMessage, type Recipient, type Store } from "../store/store.ts";
+import type { OutStatus } from "../domain/history.ts";
+import type { Contact } from "../domain/contact.ts";
 import type { Link, LinkLimits } from "../transport/link.ts";
 import { Transport, TransportError } from "../transport/transport.ts";
 import { childLogger } from "../log.ts";
-import { formatHostPort } from "./address.ts";
+import { formatHostPort, normalizeHost } from "../domain/host-port.ts";
+import { checkText } from "../domain/message-text.ts";
 import { AddressBook } from "./address-book.ts";
-import { Contacts, normalizeHost } from "./contacts.ts";
+import { Contacts } from "./contacts.ts";
 import { LegacyPeers } from "./legacy.ts";
-import { NodeError } from "./errors.ts";
+import { NodeError } from "../domain/node-error.ts";
 import { Emitter, type NodeListener } from "./events.ts";
 import { Health } from "./health.ts";
 import { HomeLock } from "./home-lock.ts";
@@ -35,9 +37,6 @@ import { GROUP_FORKS_CAP, GROUPS_CAP, GroupSync } from "./groups/sync.ts";
 export type { LinkInfo, NodeStatus } from "./status.ts";
 
 const log = childLogger("node");
-
-/** Largest message body, in bytes of UTF-8 (the protocol's limit). */
-export const MAX_TEXT_BYTES = 64 * 1024;
 
 export interface NodeOptions {
   local: Local;
@@ -415,12 +414,4 @@ export class ChatNode {
       this.lock.release();
     }
   }
-}
-
-/** What may be sent: the rule a receiving node applies too (protocol/text.ts), and at most MAX_TEXT_BYTES. */
-export function checkText(text: string): void {
-  if (typeof text !== "string" || blankText(text) !== null) throw new NodeError("BAD_TEXT", "a message cannot be empty or blank (only spaces or invisible characters)");
-  if (!text.isWellFormed()) throw new NodeError("BAD_TEXT", "the message is not valid Unicode text");
-  const bytes = Buffer.byteLength(text, "utf8");
-  if (bytes > MAX_TEXT_BYTES) throw new NodeError("BAD_TEXT", `a message has at most ${MAX_TEXT_BYTES} bytes of UTF-8 (this has ${bytes})`);
 }

@@ -9,7 +9,7 @@
 // Pure: the one place these sentences are made.
 import { addressScope } from "../reach/addresses.ts";
 import type { MapperState } from "../reach/portmap.ts";
-import { formatHostPort } from "./address.ts";
+import { formatHostPort } from "../domain/host-port.ts";
 
 export interface RelayFacts {
   /** HOST:PORT of the relay. */

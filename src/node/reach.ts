@@ -3,10 +3,9 @@
 // into address hints for the address book; none decides who a peer is (the
 // TLS pin alone does). A hidden node sends and publishes nothing.
 import type { PeerId } from "../protocol/peer-id.ts";
-import type { NewAddress } from "../store/store.ts";
+import type { NewAddress } from "../domain/contact.ts";
 import { advertised, hostPort, reachableFrom, widestScope, type AddressScope } from "../reach/addresses.ts";
-import type { BootstrapNode } from "../reach/dht-bootstrap.ts";
-import { chooseBootstrap, noDhtReason } from "../reach/dht-bootstrap.ts";
+import { type BootstrapNode, chooseBootstrap, noDhtReason } from "../reach/dht-bootstrap.ts";
 import { DhtClient } from "../reach/dht.ts";
 import { DhtFinder } from "../reach/dht-finder.ts";
 import { DhtPublisher } from "../reach/dht-publisher.ts";
@@ -16,14 +15,13 @@ import { Nearby, vouchedAddresses, type NearbyPeer } from "../reach/nearby.ts";
 import { describeChange, NetWatch, type NetState } from "../reach/net-watch.ts";
 import { PortMapper, type PublicAddress } from "../reach/portmap.ts";
 import { decodeRecord, type SignedRecord } from "../reach/record.ts";
-import { RelayClient } from "../reach/relay/client.ts";
+import { RelayClient, type RelayClientState } from "../reach/relay/client.ts";
 import { connectThroughRelay, joinSession, type Invitation } from "../reach/relay/session.ts";
 import { formatRelayUri, parseRelayUri, relayHostPort, type RelayAddress } from "../reach/relay/uri.ts";
-import type { RelayClientState } from "../reach/relay/client.ts";
 import type { Link } from "../transport/link.ts";
 import { discoveryAllowed } from "../reach/switch.ts";
 import { childLogger } from "../log.ts";
-import { parseHostPort } from "./address.ts";
+import { parseHostPort } from "../domain/host-port.ts";
 import type { ChatNode } from "./node.ts";
 import { whereYouStand, type MappingFacts, type ReachFacts, type Verdict } from "./reach-verdict.ts";
 

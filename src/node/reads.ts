@@ -2,8 +2,10 @@
 // ('#alias'), its unread count (messages after its read mark, kept in the
 // database) and its last message; and read marks that move forward as the
 // user reads, told to every terminal attached to the node (a `read` event).
-import type { Contact, HistoryEntry, Store } from "../store/store.ts";
-import { NodeError } from "./errors.ts";
+import type { Store } from "../store/store.ts";
+import type { HistoryEntry } from "../domain/history.ts";
+import type { Contact } from "../domain/contact.ts";
+import { NodeError } from "../domain/node-error.ts";
 import type { NodeEvent } from "./events.ts";
 import type { Journal } from "./journal.ts";
 

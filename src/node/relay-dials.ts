@@ -2,7 +2,7 @@
 // session asked for when a round of direct dials fails, or beside one that
 // has had its head start, and a deadline on the relayed handshake. What to
 // do after a failure (redial, back off) stays the dialer's.
-import type { Contact } from "../store/store.ts";
+import type { Contact } from "../domain/contact.ts";
 import type { CloseInfo, Link } from "../transport/link.ts";
 import type { Health } from "./health.ts";
 

@@ -1,13 +1,11 @@
 // What commands do with a user's data. A LocalSession works on the database
 // directly; when `serve` runs, the control client offers the same operations
 // through it, so a command does not care which it has.
-import type { Contact, HistoryEntry, HistoryQuery, SearchQuery, Store } from "../store/store.ts";
+import type { Store } from "../store/store.ts";
+import type { HistoryEntry, HistoryQuery, SearchQuery } from "../domain/history.ts";
+import type { Contact } from "../domain/contact.ts";
 import { AddressBook, type AddContactOptions } from "./address-book.ts";
-import { NodeError } from "./errors.ts";
-
-export type { Contact, HistoryEntry, HistoryQuery, SearchQuery };
-/** How a search reads what was typed, and where its terms are in a text (for highlighting). */
-export { matchRanges, parseSearch, type SearchTerm } from "../store/search-terms.ts";
+import { NodeError } from "../domain/node-error.ts";
 
 export interface Session {
   contacts(): Promise<Contact[]>;

@@ -1,8 +1,9 @@
 // What `status` reports about a running node: discoverable or hidden, where
 // it listens, its links, and per contact why it is or is not reachable.
 import type { PeerId } from "../protocol/peer-id.ts";
-import type { Contact, OutboxCount } from "../store/store.ts";
-import { formatHostPort } from "./address.ts";
+import type { OutboxCount } from "../store/store.ts";
+import type { Contact } from "../domain/contact.ts";
+import { formatHostPort } from "../domain/host-port.ts";
 import type { ContactState } from "./health.ts";
 import type { ChatNode } from "./node.ts";
 import type { ReachStatus } from "./reach.ts";

@@ -2,7 +2,7 @@
 import { SQL } from "bun";
 import type { MigrationTarget } from "./migrate.ts";
 import { MYSQL_SQL } from "./sql-files.ts";
-import { foldText, type SearchTerm } from "./search-terms.ts";
+import { foldText, type SearchTerm } from "../domain/search-terms.ts";
 import { SqlStore, type MessageTable, type Row } from "./sql-store.ts";
 import { StoreError } from "./store.ts";
 

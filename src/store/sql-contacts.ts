@@ -5,7 +5,8 @@ import type { SQL } from "bun";
 import type { PeerId } from "../protocol/peer-id.ts";
 import type { SqlAddresses } from "./sql-addresses.ts";
 import { SqlReads } from "./sql-reads.ts";
-import { StoreError, type Contact, type ContactPatch, type NewAddress, type NewContact } from "./store.ts";
+import { StoreError, type ContactPatch, type NewContact } from "./store.ts";
+import type { Contact, NewAddress } from "../domain/contact.ts";
 
 type Row = Record<string, unknown>;
 type DuplicateKey = (err: unknown) => "name" | "peer" | "other" | null;

@@ -5,9 +5,19 @@
 import type { SQL } from "bun";
 import { decodeGroupEvent, removalHeld } from "../protocol/group-events.ts";
 import type { PeerId } from "../protocol/peer-id.ts";
-import { matchesAll, type SearchTerm } from "./search-terms.ts";
-import type { GroupForkRow, GroupMemberRow, GroupMembership, GroupMessageRow, GroupReceipt, GroupRow, GroupSnapshot, GroupWrite, PendingAdd } from "./group-types.ts";
-import type { HistoryEntry, HistoryQuery } from "./store.ts";
+import { matchesAll, type SearchTerm } from "../domain/search-terms.ts";
+import type {
+  GroupForkRow,
+  GroupMemberRow,
+  GroupMembership,
+  GroupMessageRow,
+  GroupReceipt,
+  GroupRow,
+  GroupSnapshot,
+  GroupWrite,
+  PendingAdd,
+} from "./group-types.ts";
+import type { HistoryEntry, HistoryQuery } from "../domain/history.ts";
 
 type Row = Record<string, unknown>;
 

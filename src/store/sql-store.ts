@@ -5,7 +5,7 @@ import type { SQL } from "bun";
 import type { PeerId } from "../protocol/peer-id.ts";
 import { runMigrations, type MigrationTarget } from "./migrate.ts";
 import type { DialectSql } from "./sql-files.ts";
-import { matchesAll, parseSearch, type SearchTerm } from "./search-terms.ts";
+import { matchesAll, parseSearch, type SearchTerm } from "../domain/search-terms.ts";
 import { SqlRequests } from "./sql-requests.ts";
 import { SqlAddresses } from "./sql-addresses.ts";
 import { SqlContacts } from "./sql-contacts.ts";
@@ -15,27 +15,22 @@ import { SqlGroups } from "./sql-groups.ts";
 import type { GroupForkRow, GroupMessageRow, GroupRow, GroupSnapshot } from "./group-types.ts";
 import {
   StoreError,
-  type Contact,
   type ContactPatch,
   type Dialect,
-  type HistoryEntry,
-  type HistoryQuery,
   type IncomingMessage,
   type InviteUse,
-  type NewAddress,
   type NewContact,
   type OutboxCount,
   type NewRequest,
   type OutgoingMessage,
-  type OutStatus,
-  type PeerRequest,
   type PendingMessage,
   type Recipient,
-  type SearchQuery,
   type Store,
   type WriteBatch,
   type WriteResult,
 } from "./store.ts";
+import type { HistoryEntry, HistoryQuery, OutStatus, SearchQuery } from "../domain/history.ts";
+import type { Contact, NewAddress, PeerRequest } from "../domain/contact.ts";
 
 /** Rows per multi-row INSERT and ids per IN (...): well under both dialects' parameter limits. */
 const CHUNK = 500;

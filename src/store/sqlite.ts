@@ -2,7 +2,7 @@
 import { SQL } from "bun";
 import type { MigrationTarget } from "./migrate.ts";
 import { SQLITE_SQL } from "./sql-files.ts";
-import type { SearchTerm } from "./search-terms.ts";
+import type { SearchTerm } from "../domain/search-terms.ts";
 import { SqlStore, type MessageTable, type Row } from "./sql-store.ts";
 import { StoreError, type WriteBatch, type WriteResult } from "./store.ts";
 

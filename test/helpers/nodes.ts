@@ -7,7 +7,7 @@ import { ChatNode, type NodeOptions } from "../../src/node/node.ts";
 import type { RetryOptions } from "../../src/node/retry.ts";
 import type { LinkLimits } from "../../src/transport/link.ts";
 import type { ReachOptions } from "../../src/node/reach.ts";
-import { formatHostPort } from "../../src/node/address.ts";
+import { formatHostPort } from "../../src/domain/host-port.ts";
 import { createTestDb, type TestDb } from "./databases.ts";
 import { freePort } from "./ports.ts";
 import { tempDir, type TempDir } from "./tmp.ts";

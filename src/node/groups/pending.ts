@@ -7,7 +7,8 @@
 // up as any member added later does.
 import { encodeGroupEvent, groupNameProblem } from "../../protocol/group-events.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
-import type { Contact, GroupMessageRow } from "../../store/store.ts";
+import type { GroupMessageRow } from "../../store/store.ts";
+import type { Contact } from "../../domain/contact.ts";
 import { childLogger } from "../../log.ts";
 import type { Contacts } from "../contacts.ts";
 import { Batch, MAX_MEMBERS, type GroupModel } from "./model.ts";

@@ -1,31 +1,13 @@
-// Validation of what people type: contact names, hosts, ports.
-import { invisibleNameProblem } from "../protocol/hello.ts";
-import { NodeError } from "./errors.ts";
+// Validation of the addresses people type (hosts, ports, HOST:PORT), and how
+// an address is written back.
+import { NodeError } from "./node-error.ts";
 
-export const MAX_NAME = 40;
 export const DEFAULT_PORT = 20001;
 
 export interface HostPort {
   /** IPv4, IPv6 (no brackets) or a DNS name, lower-cased. */
   host: string;
   port: number;
-}
-
-/** 1 to 40 characters, no whitespace or control characters. Returns the reason it is not, or null. */
-export function nameProblem(name: string): string | null {
-  const chars = [...name];
-  if (chars.length === 0) return "a name cannot be empty";
-  if (chars.length > MAX_NAME) return `a name has at most ${MAX_NAME} characters (this has ${chars.length})`;
-  if (/[\s\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(name)) return "a name cannot contain spaces or control characters";
-  const invisible = invisibleNameProblem(name); // what a peer refuses in our hello
-  if (invisible) return `a name cannot contain characters that show nothing: it ${invisible}`;
-  return null;
-}
-
-export function validateName(name: string): string {
-  const problem = nameProblem(name);
-  if (problem) throw NodeError.badName(name, problem);
-  return name;
 }
 
 /** A port a peer listens on: 1..65535. */
@@ -93,4 +75,10 @@ export function parseHostPort(text: string): HostPort {
 
 export function formatHostPort(host: string, port: number): string {
   return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** `::ffff:127.0.0.1` and `127.0.0.1` are the same peer address. */
+export function normalizeHost(host: string): string {
+  const h = host.toLowerCase();
+  return h.startsWith("::ffff:") && h.includes(".") ? h.slice(7) : h;
 }
