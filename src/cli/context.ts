@@ -1,6 +1,6 @@
 // Opens the user's home and data for a command.
 import { logger } from "../log.ts";
-import { openLocal, openLocalStore, type Local } from "../node/local.ts";
+import { openLocal, openLocalStore, type Local } from "../home/open-local.ts";
 import { LocalSession, type Session } from "../node/session.ts";
 import { globals } from "./globals.ts";
 

@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { ControlClient } from "../control/client.ts";
-import { updateConfig } from "../node/home.ts";
+import { updateConfig } from "../home/home.ts";
 import { local } from "./context.ts";
 import { UsageError } from "./errors.ts";
 import { globalArgs } from "./globals.ts";

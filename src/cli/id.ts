@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { ControlClient } from "../control/client.ts";
-import { advertisedAddress } from "../node/local.ts";
+import { advertisedAddress } from "../home/open-local.ts";
 import { addressScope } from "../reach/addresses.ts";
 import { local } from "./context.ts";
 import { globalArgs } from "./globals.ts";

@@ -3,7 +3,7 @@
 import { defineCommand, renderUsage, runCommand, type ArgsDef, type CommandDef } from "citty";
 import { setDebug } from "../log.ts";
 import { NodeError } from "../domain/node-error.ts";
-import { isInitialized, resolveHome } from "../node/home.ts";
+import { isInitialized, resolveHome } from "../home/home.ts";
 import { PromptError } from "../ui/prompt.ts";
 import { errColors, stdoutColor, stripAnsi } from "../ui/colors.ts";
 import { VERSION, versionLine } from "../version.ts";

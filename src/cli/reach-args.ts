@@ -1,7 +1,7 @@
 // The options of commands that run a node (serve, chat) for finding and
 // being found: each overrides its config setting for this run.
 import type { ArgsDef } from "citty";
-import type { Config } from "../node/home.ts";
+import type { Config } from "../home/home.ts";
 import type { ReachOptions } from "../node/reach.ts";
 import { parseBootstrap } from "../reach/dht-bootstrap.ts";
 import { ReachError } from "../reach/errors.ts";

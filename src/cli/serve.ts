@@ -2,7 +2,7 @@ import { defineCommand } from "citty";
 import { ControlServer } from "../control/server.ts";
 import { LocalApi } from "../control/local.ts";
 import { formatHostPort, parseHost, parseListenPort } from "../domain/host-port.ts";
-import { advertisedAddress, openLocalStore } from "../node/local.ts";
+import { advertisedAddress, openLocalStore } from "../home/open-local.ts";
 import { ChatNode } from "../node/node.ts";
 import { logger } from "../log.ts";
 import { formatEvent } from "../ui/events.ts";

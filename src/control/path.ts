@@ -10,7 +10,7 @@ import { lstatSync, mkdirSync, type Stats } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { NodeError } from "../domain/node-error.ts";
-import { octal } from "../node/home-mode.ts";
+import { octal } from "../home/home-mode.ts";
 
 /** sun_path is 108 bytes on Linux, 104 on macOS; keep room for the NUL. */
 const MAX_UNIX_PATH = 100;
