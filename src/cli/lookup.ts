@@ -12,7 +12,7 @@ import { parseDiscoveryKey } from "../reach/discovery-key.ts";
 import { ReachError } from "../reach/errors.ts";
 import type { PeerId } from "../protocol/peer-id.ts";
 import type { DecodedRecord } from "../reach/record.ts";
-import { encodeZ32 } from "../reach/z-base-32.ts";
+import { encodeZ32 } from "../protocol/base32.ts";
 import { EXIT_FAILED, ExitCode, UsageError } from "./errors.ts";
 import { globalArgs } from "./globals.ts";
 import { withSession } from "./context.ts";

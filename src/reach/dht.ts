@@ -5,11 +5,10 @@
 import { createHash } from "node:crypto";
 import DHT, { type Verify } from "bittorrent-dht";
 import { childLogger } from "../log.ts";
-import type { BootstrapNode } from "./dht-bootstrap.ts";
-import { noDhtReason } from "./dht-bootstrap.ts";
+import { type BootstrapNode, noDhtReason } from "./dht-bootstrap.ts";
 import { ReachError, type ReachErrorCode } from "./errors.ts";
 import { checkRecord, decodeRecord, moreRecent, signable, type DecodedRecord, type SignedRecord } from "./record.ts";
-import { encodeZ32 } from "./z-base-32.ts";
+import { encodeZ32 } from "../protocol/base32.ts";
 import { verifyEd25519 } from "./discovery-key.ts";
 
 /** How long a lookup or a publish may take before it fails. */

@@ -8,7 +8,7 @@ import { chmodSync, mkdirSync } from "node:fs";
 import { link, open, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { ReachError } from "./errors.ts";
-import { decodeZ32, encodeZ32 } from "./z-base-32.ts";
+import { decodeZ32, encodeZ32 } from "../protocol/base32.ts";
 
 export const DISCOVERY_KEY_FILE = "discovery.key";
 

@@ -5,7 +5,7 @@
 import { verifyEd25519, type DiscoveryKey } from "./discovery-key.ts";
 import { ReachError } from "./errors.ts";
 import { decodePacket, encodePacket, type RecordContent } from "./record-packet.ts";
-import { encodeZ32 } from "./z-base-32.ts";
+import { encodeZ32 } from "../protocol/base32.ts";
 
 /** BEP 44: "the size of v must not exceed 1000 bytes". */
 export const MAX_VALUE_BYTES = 1000;

@@ -7,7 +7,7 @@ import { groupKeySignedBytes, groupSignedBytes, hexBytes, isHexKey } from "../..
 import type { GroupKeyFrame, GroupMessageFrame } from "../../protocol/messages.ts";
 import { peerIdDigest, type PeerId } from "../../protocol/peer-id.ts";
 import type { DiscoveryKey } from "../../reach/discovery-key.ts";
-import { decodeZ32 } from "../../reach/z-base-32.ts";
+import { decodeZ32 } from "../../protocol/base32.ts";
 import type { GroupMessageRow } from "../../store/store.ts";
 
 /** Public key objects kept for verification; past this many the cache starts over. */
