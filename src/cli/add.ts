@@ -8,7 +8,7 @@ import { formatHostPort } from "../domain/host-port.ts";
 import { decodeInvite, isInvite } from "../protocol/invite.ts";
 import type { InviteAnswer } from "../protocol/messages.ts";
 import { inviteRefused } from "../ui/events.ts";
-import { ExitCode } from "./errors.ts";
+import { ExitCode } from "./exit-codes.ts";
 import { parsePeerId } from "../protocol/peer-id.ts";
 import { connectNode } from "./connect.ts";
 import { globalArgs } from "./globals.ts";

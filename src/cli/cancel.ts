@@ -5,7 +5,7 @@ import { defineCommand } from "citty";
 import type { CancelOutcome } from "../control/api.ts";
 import { markVariadic } from "./check-args.ts";
 import { withNode } from "./connect.ts";
-import { ExitCode, UsageError } from "./errors.ts";
+import { ExitCode, UsageError } from "./exit-codes.ts";
 import { globalArgs } from "./globals.ts";
 
 export default markVariadic(

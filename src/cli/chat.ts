@@ -6,7 +6,7 @@ import { colors } from "../ui/colors.ts";
 import { formatIncoming, senderOf } from "../ui/format.ts";
 import { askConfirm } from "../ui/prompt.ts";
 import { connectNode } from "./connect.ts";
-import { ExitCode, EXIT_PENDING, UsageError } from "./errors.ts";
+import { ExitCode, EXIT_PENDING, UsageError } from "./exit-codes.ts";
 import { globalArgs } from "./globals.ts";
 import { reachArgs, reachOptions } from "./reach-args.ts";
 import { inputLines } from "./input-lines.ts";

@@ -2,7 +2,7 @@ import { defineCommand } from "citty";
 import { ControlClient } from "../control/client.ts";
 import { updateConfig } from "../home/home.ts";
 import { local } from "./context.ts";
-import { UsageError } from "./errors.ts";
+import { UsageError } from "./exit-codes.ts";
 import { globalArgs } from "./globals.ts";
 
 export default defineCommand({

@@ -7,7 +7,7 @@ import { isInitialized, resolveHome } from "../home/home.ts";
 import { PromptError } from "../ui/prompt.ts";
 import { errColors, stdoutColor, stripAnsi } from "../ui/colors.ts";
 import { VERSION, versionLine } from "../version.ts";
-import { ExitCode, exitCodeFor, UsageError } from "./errors.ts";
+import { ExitCode, exitCodeFor, UsageError } from "./exit-codes.ts";
 import { extractGlobals, MissingValue } from "./globals.ts";
 import { checkArgs } from "./check-args.ts";
 import { nearest } from "./nearest.ts";

@@ -3,7 +3,7 @@
 // every third of it, so a test of a network that goes silent need not wait
 // most of a minute for each link to be given up.
 import type { LinkLimits } from "../transport/link.ts";
-import { UsageError } from "./errors.ts";
+import { UsageError } from "./exit-codes.ts";
 
 export function linkKnobs(env: Record<string, string | undefined>): Partial<LinkLimits> | undefined {
   const text = env.P2PCHAT_IDLE_TIMEOUT_S;

@@ -9,11 +9,11 @@ import { defineCommand } from "citty";
 import { chooseBootstrap, noDhtReason, parseBootstrap } from "../reach/dht-bootstrap.ts";
 import { DhtClient } from "../reach/dht.ts";
 import { parseDiscoveryKey } from "../reach/discovery-key.ts";
-import { ReachError } from "../reach/errors.ts";
+import { ReachError } from "../reach/reach-error.ts";
 import type { PeerId } from "../protocol/peer-id.ts";
 import type { DecodedRecord } from "../reach/record.ts";
 import { encodeZ32 } from "../protocol/base32.ts";
-import { EXIT_FAILED, ExitCode, UsageError } from "./errors.ts";
+import { EXIT_FAILED, ExitCode, UsageError } from "./exit-codes.ts";
 import { globalArgs } from "./globals.ts";
 import { withSession } from "./context.ts";
 

@@ -11,7 +11,7 @@ import { resolveHome } from "../home/home.ts";
 import { DEFAULT_MAX_MEMBERS, DEFAULT_MAX_SESSIONS, RelayServer } from "../reach/relay/server.ts";
 import { DEFAULT_RELAY_PORT } from "../reach/relay/uri.ts";
 import { createIdentity, identityExists, loadIdentity } from "../transport/identity.ts";
-import { UsageError } from "./errors.ts";
+import { UsageError } from "./exit-codes.ts";
 import { globalArgs, globals } from "./globals.ts";
 
 function count(flag: string, text: string | undefined, dflt: number): number {

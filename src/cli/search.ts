@@ -3,7 +3,7 @@ import { matchRanges, parseSearch } from "../domain/search-terms.ts";
 import { entryJson, formatEntry, highlight } from "../ui/format.ts";
 import { markVariadic } from "./check-args.ts";
 import { withSession } from "./context.ts";
-import { ExitCode, EXIT_FAILED, UsageError } from "./errors.ts";
+import { ExitCode, EXIT_FAILED, UsageError } from "./exit-codes.ts";
 import { globalArgs } from "./globals.ts";
 import { parseCount } from "./parse.ts";
 import { groupFields } from "./history.ts";

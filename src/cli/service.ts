@@ -11,7 +11,7 @@ import { probeControl } from "../control/client.ts";
 import { controlPath } from "../control/path.ts";
 import { resolveHome } from "../home/home.ts";
 import { local } from "./context.ts";
-import { UsageError } from "./errors.ts";
+import { UsageError } from "./exit-codes.ts";
 import { globalArgs, globals } from "./globals.ts";
 import { serviceName, type ServiceSpec } from "./service-files.ts";
 import { redactUrl } from "../home/open-local.ts";

@@ -1,5 +1,9 @@
-// The node layer's one error class. Callers branch on `code`; the CLI maps
-// input errors to exit code 2 and prints `message` as one line.
+// The node's one error class, which every command sees: the node, the home
+// and the checks of what people type (this room) raise it, and the control
+// socket carries its code, so it sits below them all. Callers branch on
+// `code`; the CLI maps input errors to exit code 2 and prints `message` as
+// one line.
+import { CodedError } from "../protocol/coded-error.ts";
 
 export type NodeErrorCode =
   | "BAD_NAME"
@@ -51,15 +55,8 @@ const INPUT_CODES: ReadonlySet<NodeErrorCode> = new Set([
   "NOT_THE_CREATOR",
 ]);
 
-export class NodeError extends Error {
+export class NodeError extends CodedError<NodeErrorCode> {
   override readonly name = "NodeError";
-  constructor(
-    readonly code: NodeErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 
   get isInputError(): boolean {
     return INPUT_CODES.has(this.code);

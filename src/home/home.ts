@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import { DEFAULT_PORT, parseHost, parseListenPort } from "../domain/host-port.ts";
 import { nameProblem, validateName } from "../domain/contact-name.ts";
 import { NodeError } from "../domain/node-error.ts";
-import { TransportError } from "../transport/errors.ts";
+import { TransportError } from "../transport/transport-error.ts";
 import { createIdentity, identityExists, loadIdentity, type Identity } from "../transport/identity.ts";
 import { tightenHome } from "./home-mode.ts";
 

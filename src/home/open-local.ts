@@ -3,7 +3,8 @@
 import { closeSync, existsSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { openStore, parseDbUrl, type StoreTarget } from "../store/open.ts";
-import { StoreError, type Store } from "../store/store.ts";
+import type { Store } from "../store/store.ts";
+import { StoreError } from "../store/store-error.ts";
 import type { Identity } from "../transport/identity.ts";
 import { advertised } from "../reach/addresses.ts";
 import { NodeError } from "../domain/node-error.ts";

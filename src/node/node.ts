@@ -3,7 +3,8 @@
 import { MAX_ADDRS, MAX_RELAYS, PROTOCOL_VERSION } from "../protocol/hello.ts";
 import { INVITE_ANSWER_CAP, REFUSE_CAP, type Hello } from "../protocol/messages.ts";
 import type { PeerId } from "../protocol/peer-id.ts";
-import { StoreError, type OutgoingMessage, type Recipient, type Store } from "../store/store.ts";
+import type { OutgoingMessage, Recipient, Store } from "../store/store.ts";
+import { StoreError } from "../store/store-error.ts";
 import type { OutStatus } from "../domain/history.ts";
 import type { Contact } from "../domain/contact.ts";
 import type { Link, LinkLimits } from "../transport/link.ts";

@@ -3,7 +3,7 @@
 // (simultaneous dials are settled the same way on both sides), received
 // messages stored before they are acked, and redials while we owe a peer
 // messages.
-import type { ProtocolErrorCode } from "../protocol/errors.ts";
+import type { ProtocolErrorCode } from "../protocol/protocol-error.ts";
 import { INVITE_ANSWER_CAP, REFUSE_CAP, type ChatMessage, type GroupFrame, type Hello, type InviteAnswer } from "../protocol/messages.ts";
 import type { PeerId } from "../protocol/peer-id.ts";
 import { blankText } from "../protocol/text.ts";

@@ -3,7 +3,7 @@
 // machine over bytes (one per link): chunks may split anywhere, every size is
 // checked from the header before a payload byte is kept, and whatever a peer
 // sends, the decoder returns frames or throws a ProtocolError, nothing else.
-import { ProtocolError, errorCodeFromWire, errorCodeToWire } from "./errors.ts";
+import { ProtocolError, errorCodeFromWire, errorCodeToWire } from "./protocol-error.ts";
 import { FRAME_TYPE, FrameSplitter, HEADER_SIZE, MAX_BODY, MAX_FRAME, MAX_REASON, writeHeader, type FrameSink } from "./frame.ts";
 import { checkGroupHeader, decodeGroupPayload, encodeGroupFrame, isGroupFrameType } from "./group-codec.ts";
 import { MAX_HELLO, decodeHello, encodeHello } from "./hello.ts";

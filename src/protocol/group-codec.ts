@@ -16,7 +16,7 @@
 // Keys, groups and signatures are lowercase hex in the frames the program
 // sees. The canonical vector form (sorted keys) means a decoded frame
 // encodes to the same bytes.
-import { ProtocolError } from "./errors.ts";
+import { ProtocolError } from "./protocol-error.ts";
 import { FRAME_TYPE, HEADER_SIZE, MAX_BODY, MAX_FRAME, writeHeader } from "./frame.ts";
 import { checkForkHeader, decodeFork, encodeFork } from "./group-forks.ts";
 import type { GroupFrame, GroupMessageFrame, GroupVectorFrame, GroupVectorRow, GroupWantFrame } from "./messages.ts";

@@ -14,7 +14,7 @@
 //                                      event>": seq}, "0" for the creator. A removed member may still get an
 //                                      author's messages up to there (written before its removal), none above.
 //   leave   {}                         by the member itself: its seqs after this one are refused
-import { ProtocolError } from "./errors.ts";
+import { ProtocolError } from "./protocol-error.ts";
 import { invisibleNameProblem } from "./hello.ts";
 import { isHexKey } from "./group-codec.ts";
 import { parsePeerId, type PeerId } from "./peer-id.ts";

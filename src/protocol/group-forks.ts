@@ -15,7 +15,7 @@
 //
 //   group-fork  group(16) | author(32) | seq u32 (>= 1) | 2 * version
 //               version: created u64 | kind u8 | sig(64) | size u32 | UTF-8 body(size)
-import { ProtocolError } from "./errors.ts";
+import { ProtocolError } from "./protocol-error.ts";
 import { FRAME_TYPE, HEADER_SIZE, MAX_BODY, writeHeader } from "./frame.ts";
 // group-codec.ts imports this file for the frame: only its functions are used here, at call time.
 import { MAX_GROUP_SEQ, groupSignedBytes, hexBytes, hexString } from "./group-codec.ts";

@@ -9,6 +9,7 @@
 // must be the canonical encoding of its bytes, so no character can change
 // without the check failing. The invite is not a secret of the identity: its
 // token only lets the bearer skip the request step, once.
+import { CodedError } from "./coded-error.ts";
 import { parsePeerId, type PeerId } from "./peer-id.ts";
 
 export const INVITE_PREFIX = "p2pchat:";
@@ -29,14 +30,8 @@ export interface Invite {
 
 export type InviteErrorCode = "NOT_AN_INVITE" | "CHECKSUM_MISMATCH" | "BAD_INVITE";
 
-export class InviteError extends Error {
+export class InviteError extends CodedError<InviteErrorCode> {
   override readonly name = "InviteError";
-  constructor(
-    readonly code: InviteErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 type Wire = { n: string; id: string; a: string[]; t: string; x: number; k?: string; r?: string[] };

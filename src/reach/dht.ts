@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import DHT, { type Verify } from "bittorrent-dht";
 import { childLogger } from "../log.ts";
 import { type BootstrapNode, noDhtReason } from "./dht-bootstrap.ts";
-import { ReachError, type ReachErrorCode } from "./errors.ts";
+import { ReachError, type ReachErrorCode } from "./reach-error.ts";
 import { checkRecord, decodeRecord, moreRecent, signable, type DecodedRecord, type SignedRecord } from "./record.ts";
 import { encodeZ32 } from "../protocol/base32.ts";
 import { verifyEd25519 } from "./discovery-key.ts";

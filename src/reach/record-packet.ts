@@ -15,7 +15,7 @@
 // refused.
 import * as dns from "dns-packet";
 import { parsePeerId, type PeerId } from "../protocol/peer-id.ts";
-import { ReachError } from "./errors.ts";
+import { ReachError } from "./reach-error.ts";
 
 export const RECORD_LABEL = "_p2pchat";
 /** Seconds a resolver may cache the answer (pkarr's minimum). */

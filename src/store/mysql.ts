@@ -4,7 +4,7 @@ import type { MigrationTarget } from "./migrate.ts";
 import { MYSQL_SQL } from "./sql-files.ts";
 import { foldText, type SearchTerm } from "../domain/search-terms.ts";
 import { SqlStore, type MessageTable, type Row } from "./sql-store.ts";
-import { StoreError } from "./store.ts";
+import { StoreError } from "./store-error.ts";
 
 const POOL = 4;
 const CONNECT_TIMEOUT_S = 5;

@@ -5,7 +5,8 @@ import type { SQL } from "bun";
 import type { PeerId } from "../protocol/peer-id.ts";
 import type { SqlAddresses } from "./sql-addresses.ts";
 import { SqlReads } from "./sql-reads.ts";
-import { StoreError, type ContactPatch, type NewContact } from "./store.ts";
+import type { ContactPatch, NewContact } from "./store.ts";
+import { StoreError } from "./store-error.ts";
 import type { Contact, NewAddress } from "../domain/contact.ts";
 
 type Row = Record<string, unknown>;

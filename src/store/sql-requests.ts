@@ -5,7 +5,8 @@
 import type { SQL } from "bun";
 import type { PeerId } from "../protocol/peer-id.ts";
 import { insertReceived } from "./local-time.ts";
-import { StoreError, type IncomingMessage, type NewContact, type NewRequest } from "./store.ts";
+import type { IncomingMessage, NewContact, NewRequest } from "./store.ts";
+import { StoreError } from "./store-error.ts";
 import type { Contact, PeerRequest } from "../domain/contact.ts";
 
 type Row = Record<string, unknown>;

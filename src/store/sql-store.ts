@@ -13,22 +13,22 @@ import { SqlReads } from "./sql-reads.ts";
 import { insertReceived, localTimeText } from "./local-time.ts";
 import { SqlGroups } from "./sql-groups.ts";
 import type { GroupForkRow, GroupMessageRow, GroupRow, GroupSnapshot } from "./group-types.ts";
-import {
-  StoreError,
-  type ContactPatch,
-  type Dialect,
-  type IncomingMessage,
-  type InviteUse,
-  type NewContact,
-  type OutboxCount,
-  type NewRequest,
-  type OutgoingMessage,
-  type PendingMessage,
-  type Recipient,
-  type Store,
-  type WriteBatch,
-  type WriteResult,
+import type {
+  ContactPatch,
+  Dialect,
+  IncomingMessage,
+  InviteUse,
+  NewContact,
+  OutboxCount,
+  NewRequest,
+  OutgoingMessage,
+  PendingMessage,
+  Recipient,
+  Store,
+  WriteBatch,
+  WriteResult,
 } from "./store.ts";
+import { StoreError } from "./store-error.ts";
 import type { HistoryEntry, HistoryQuery, OutStatus, SearchQuery } from "../domain/history.ts";
 import type { Contact, NewAddress, PeerRequest } from "../domain/contact.ts";
 

@@ -208,17 +208,3 @@ export interface Store extends GroupStore {
 
   close(): Promise<void>;
 }
-
-/** UNAVAILABLE: the database failed in a way that may pass (a lost connection, a deadlock): worth trying again. */
-export type StoreErrorCode = "DUPLICATE_NAME" | "DUPLICATE_PEER" | "UNAVAILABLE" | "BAD_URL" | "MIGRATION_FAILED" | "QUERY_FAILED";
-
-export class StoreError extends Error {
-  override readonly name = "StoreError";
-  constructor(
-    readonly code: StoreErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}

@@ -6,7 +6,7 @@ import type { Hello } from "../protocol/messages.ts";
 import { HandshakeBudget } from "./budget.ts";
 import type { Identity } from "./identity.ts";
 import { DEFAULT_LIMITS, Link, type Direction, type LinkHandler, type LinkLimits } from "./link.ts";
-import { TransportError } from "./errors.ts";
+import { TransportError } from "./transport-error.ts";
 import { tlsOverStream, type TlsRole } from "./stream-tls.ts";
 import { tlsOptions } from "./tls.ts";
 
@@ -14,7 +14,7 @@ import { tlsOptions } from "./tls.ts";
 export const MAX_LINKS = 10_000;
 export { MAX_HANDSHAKES } from "./budget.ts";
 
-export { TransportError, type ListenErrorCode, type TransportErrorCode } from "./errors.ts";
+export { TransportError, type ListenErrorCode, type TransportErrorCode } from "./transport-error.ts";
 
 /** What a stopping node says to its peers; a blocked peer is told exactly this too, so it cannot tell. */
 export const SHUTDOWN_REASON = "the peer is shutting down";

@@ -4,7 +4,7 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Duplex } from "node:stream";
 import { RelayClient, type RelayClientState } from "../../src/reach/relay/client.ts";
-import { RelayError } from "../../src/reach/relay/errors.ts";
+import { RelayError } from "../../src/reach/relay/relay-error.ts";
 import { RelayServer } from "../../src/reach/relay/server.ts";
 import { connectThroughRelay, joinSession, requestInvitation, type Invitation } from "../../src/reach/relay/session.ts";
 import type { RelayAddress } from "../../src/reach/relay/uri.ts";

@@ -11,7 +11,7 @@ import type { Identity } from "../../transport/identity.ts";
 import { tlsOptions } from "../../transport/tls.ts";
 import { WriteQueue } from "../../transport/writer.ts";
 import { RelayDecoder } from "./decoder.ts";
-import { RelayError } from "./errors.ts";
+import { RelayError } from "./relay-error.ts";
 import { encodeMessage, type RelayMessage } from "./protocol.ts";
 import { relayHostPort, type RelayAddress } from "./uri.ts";
 

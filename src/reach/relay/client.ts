@@ -6,7 +6,7 @@
 import { childLogger } from "../../log.ts";
 import type { Identity } from "../../transport/identity.ts";
 import { RELAY_TIMEOUT_MS, RelayChannel } from "./channel.ts";
-import { RelayError } from "./errors.ts";
+import { RelayError } from "./relay-error.ts";
 import { invitationFrom, type Invitation } from "./session.ts";
 import { formatRelayUri, relayHostPort, type RelayAddress } from "./uri.ts";
 

@@ -8,7 +8,7 @@
 // multiple of 4. Decoding follows Syncthing's reader: the length limit, the
 // 32-byte limits of the opaque fields, and trailing payload bytes ignored (an
 // old relay read a newer JoinRelayRequest that way).
-import { RelayError } from "./errors.ts";
+import { RelayError } from "./relay-error.ts";
 
 export const RELAY_MAGIC = 0x9e79bc40;
 export const HEADER_SIZE = 12;

@@ -6,7 +6,7 @@
 import * as tls from "node:tls";
 import { peerIdFromFingerprint, type PeerId } from "../../protocol/peer-id.ts";
 import { RelayDecoder } from "./decoder.ts";
-import { RESPONSE_CODE } from "./errors.ts";
+import { RESPONSE_CODE } from "./relay-error.ts";
 import { encodeMessage, type RelayMessage } from "./protocol.ts";
 import { ALPN } from "./channel.ts";
 import type { SocketStream } from "./socket-stream.ts";

@@ -10,7 +10,7 @@ import { peerIdDigest, peerIdFromDigest, type PeerId } from "../../protocol/peer
 import type { Identity } from "../../transport/identity.ts";
 import { tlsOptions } from "../../transport/tls.ts";
 import { RelayDecoder } from "./decoder.ts";
-import { RelayError, RESPONSE_CODE } from "./errors.ts";
+import { RelayError, RESPONSE_CODE } from "./relay-error.ts";
 import { encodeMessage, type RelayMessage } from "./protocol.ts";
 import { MemberConn, type MemberHost } from "./server-member.ts";
 import { RelaySession, TokenBucket, type SessionHost } from "./server-session.ts";

@@ -8,7 +8,7 @@ import type { Identity } from "../../transport/identity.ts";
 import { isLoopbackHost, wireHostProblem } from "../wire-address.ts";
 import { RELAY_TIMEOUT_MS, RelayChannel, type ChannelOptions } from "./channel.ts";
 import { RelayDecoder } from "./decoder.ts";
-import { RelayError } from "./errors.ts";
+import { RelayError } from "./relay-error.ts";
 import { encodeMessage } from "./protocol.ts";
 import { eventHandlers, SocketStream, type SocketEvents } from "./socket-stream.ts";
 import { relayHostPort, type RelayAddress } from "./uri.ts";

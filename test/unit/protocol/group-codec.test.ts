@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { createDecoder, encodeFrame } from "../../../src/protocol/codec.ts";
-import { ProtocolError } from "../../../src/protocol/errors.ts";
+import { ProtocolError } from "../../../src/protocol/protocol-error.ts";
 import { MAX_BODY, MAX_FRAME } from "../../../src/protocol/frame.ts";
 import {
   GROUP_MESSAGE_PREFIX,

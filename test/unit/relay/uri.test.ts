@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { parsePeerId, peerIdDigest, peerIdFromCertificate, peerIdFromDigest, type PeerId } from "../../../src/protocol/peer-id.ts";
-import { RelayError } from "../../../src/reach/relay/errors.ts";
+import { RelayError } from "../../../src/reach/relay/relay-error.ts";
 import { invitationFrom } from "../../../src/reach/relay/session.ts";
 import { formatRelayUri, parseRelayUri, relayHostPort, screenRelays } from "../../../src/reach/relay/uri.ts";
 

@@ -4,6 +4,7 @@
 //
 // The decoder raises only the first ten codes. The transport and node layers
 // use the rest when they refuse or drop a peer.
+import { CodedError } from "./coded-error.ts";
 
 export type ProtocolErrorCode =
   | "FRAME_TOO_LARGE"
@@ -76,15 +77,8 @@ export function errorCodeFromWire(n: number): ProtocolErrorCode {
   return (Number.isInteger(n) && n >= 1 ? WIRE_CODES[n - 1] : undefined) ?? "UNKNOWN_ERROR";
 }
 
-export class ProtocolError extends Error {
+export class ProtocolError extends CodedError<ProtocolErrorCode> {
   override readonly name = "ProtocolError";
-  constructor(
-    readonly code: ProtocolErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 
   static frameTooLarge(length: number, max: number) {
     return new ProtocolError("FRAME_TOO_LARGE", `frame of ${length} bytes is over the ${max}-byte limit`);

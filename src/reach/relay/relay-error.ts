@@ -2,6 +2,7 @@
 // not parse, and what a relay answered or failed to answer. Callers branch
 // on `code` (a dialer tries the next relay on NOT_FOUND, backs off longer on
 // RELAY_FULL, and treats RELAY_ID_MISMATCH as an attack, not an outage).
+import { CodedError } from "../../protocol/coded-error.ts";
 
 export type RelayErrorCode =
   | "BAD_MAGIC"
@@ -33,15 +34,8 @@ export const RESPONSE_CODE = {
   unexpectedMessage: 100,
 } as const;
 
-export class RelayError extends Error {
+export class RelayError extends CodedError<RelayErrorCode> {
   override readonly name = "RelayError";
-  constructor(
-    readonly code: RelayErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 
   static badMagic(got: Uint8Array) {
     const hex = Array.from(got, (b) => b.toString(16).padStart(2, "0")).join(" ");

@@ -2,6 +2,7 @@
 // findable (DHT records, discovery keys, bootstrap lists, port mappings on
 // the gateway). Callers branch on `code`; `message` is one line a person can
 // act on.
+import { CodedError } from "../protocol/coded-error.ts";
 
 export type ReachErrorCode =
   | "BAD_KEY" // not a discovery key (z-base-32, 32 bytes)
@@ -25,17 +26,13 @@ export type ReachErrorCode =
 
 const INPUT_CODES: ReadonlySet<ReachErrorCode> = new Set(["BAD_KEY", "BAD_BOOTSTRAP"]);
 
-export class ReachError extends Error {
+export class ReachError extends CodedError<ReachErrorCode> {
   override readonly name = "ReachError";
   /** GATEWAY_REFUSED: the UPnP error code (718: port taken) or NAT-PMP result code. */
   readonly detail: number | undefined;
 
-  constructor(
-    readonly code: ReachErrorCode,
-    message: string,
-    options?: { cause?: unknown; detail?: number },
-  ) {
-    super(message, options);
+  constructor(code: ReachErrorCode, message: string, options?: { cause?: unknown; detail?: number }) {
+    super(code, message, options);
     this.detail = options?.detail;
   }
 
