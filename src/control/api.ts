@@ -9,7 +9,7 @@ import type { CancelOutcome, PinOptions, SetContactOptions } from "../node/node-
 import type { NearbyNode } from "../node/node-hints.ts";
 import type { AddContactOptions } from "../node/address-book.ts";
 import type { Contact, PeerRequest } from "../domain/contact.ts";
-import type { HistoryEntry, HistoryQuery, OutStatus, SearchQuery } from "../domain/history.ts";
+import type { HistoryEntry, HistoryQuery, OutStatus, SearchQuery } from "../domain/history-entry.ts";
 import type { Invite } from "../protocol/invite.ts";
 import type { Verdict } from "../node/reach-verdict.ts";
 import type { GroupInfo, GroupMemberInfo } from "../node/groups/book.ts";

@@ -4,7 +4,7 @@ import type { AddContactOptions } from "../node/address-book.ts";
 import type { ChatNode } from "../node/node.ts";
 import type { PinOptions, SetContactOptions } from "../node/node-book.ts";
 import { updateConfig } from "../home/home.ts";
-import type { HistoryQuery, SearchQuery } from "../domain/history.ts";
+import type { HistoryQuery, SearchQuery } from "../domain/history-entry.ts";
 import type { NodeApi, NodeEvent, OutStatus } from "./api.ts";
 
 export class LocalApi implements NodeApi {

@@ -2,7 +2,7 @@
 // socket forwards them, the chat view draws them.
 import type { PeerId } from "../protocol/peer-id.ts";
 import type { InviteAnswer } from "../protocol/messages.ts";
-import type { HistoryEntry, OutStatus } from "../domain/history.ts";
+import type { HistoryEntry, OutStatus } from "../domain/history-entry.ts";
 import type { Reach } from "./reach-verdict.ts";
 
 export type NodeEvent =

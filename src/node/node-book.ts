@@ -3,7 +3,7 @@
 // still undelivered, accepting a request turns its link into a contact's.
 // Every change that touches messages runs between the journal's commits.
 import type { PeerId } from "../protocol/peer-id.ts";
-import type { OutStatus } from "../domain/history.ts";
+import type { OutStatus } from "../domain/history-entry.ts";
 import type { Contact, PeerRequest } from "../domain/contact.ts";
 import { parseId, type AddContactOptions, type AddressBook } from "./address-book.ts";
 import { parseHostPort } from "../domain/host-port.ts";

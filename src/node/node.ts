@@ -5,7 +5,7 @@ import { INVITE_ANSWER_CAP, REFUSE_CAP, type Hello } from "../protocol/messages.
 import type { PeerId } from "../protocol/peer-id.ts";
 import type { OutgoingMessage, Recipient, Store } from "../store/store.ts";
 import { StoreError } from "../store/store-error.ts";
-import type { OutStatus } from "../domain/history.ts";
+import type { OutStatus } from "../domain/history-entry.ts";
 import type { Contact } from "../domain/contact.ts";
 import type { Link, LinkLimits } from "../transport/link.ts";
 import { Transport, TransportError } from "../transport/transport.ts";

@@ -3,7 +3,7 @@
 // database) and its last message; and read marks that move forward as the
 // user reads, told to every terminal attached to the node (a `read` event).
 import type { Store } from "../store/store.ts";
-import type { HistoryEntry } from "../domain/history.ts";
+import type { HistoryEntry } from "../domain/history-entry.ts";
 import type { Contact } from "../domain/contact.ts";
 import { NodeError } from "../domain/node-error.ts";
 import type { NodeEvent } from "./events.ts";

@@ -2,7 +2,7 @@
 // directly; when `serve` runs, the control client offers the same operations
 // through it, so a command does not care which it has.
 import type { Store } from "../store/store.ts";
-import type { HistoryEntry, HistoryQuery, SearchQuery } from "../domain/history.ts";
+import type { HistoryEntry, HistoryQuery, SearchQuery } from "../domain/history-entry.ts";
 import type { Contact } from "../domain/contact.ts";
 import { AddressBook, type AddContactOptions } from "./address-book.ts";
 import { NodeError } from "../domain/node-error.ts";

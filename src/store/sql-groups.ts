@@ -17,7 +17,7 @@ import type {
   GroupWrite,
   PendingAdd,
 } from "./group-types.ts";
-import type { HistoryEntry, HistoryQuery } from "../domain/history.ts";
+import type { HistoryEntry, HistoryQuery } from "../domain/history-entry.ts";
 
 type Row = Record<string, unknown>;
 

@@ -29,7 +29,7 @@ import type {
   WriteResult,
 } from "./store.ts";
 import { StoreError } from "./store-error.ts";
-import type { HistoryEntry, HistoryQuery, OutStatus, SearchQuery } from "../domain/history.ts";
+import type { HistoryEntry, HistoryQuery, OutStatus, SearchQuery } from "../domain/history-entry.ts";
 import type { Contact, NewAddress, PeerRequest } from "../domain/contact.ts";
 
 /** Rows per multi-row INSERT and ids per IN (...): well under both dialects' parameter limits. */

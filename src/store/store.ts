@@ -3,7 +3,7 @@
 // one suite against both.
 import type { PeerId } from "../protocol/peer-id.ts";
 import type { AddressSource, Contact, NewAddress, PeerRequest } from "../domain/contact.ts";
-import type { HistoryEntry, HistoryQuery, OutStatus, SearchQuery } from "../domain/history.ts";
+import type { HistoryEntry, HistoryQuery, OutStatus, SearchQuery } from "../domain/history-entry.ts";
 import type { GroupStore, GroupWrite } from "./group-types.ts";
 
 export type * from "./group-types.ts";

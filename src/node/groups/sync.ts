@@ -41,7 +41,7 @@ import type { PeerId } from "../../protocol/peer-id.ts";
 import { decodeGroupEvent } from "../../protocol/group-events.ts";
 import { describeGroupEvent } from "../../store/sql-groups.ts";
 import type { GroupMessageRow, Store } from "../../store/store.ts";
-import type { HistoryEntry } from "../../domain/history.ts";
+import type { HistoryEntry } from "../../domain/history-entry.ts";
 import type { Contact } from "../../domain/contact.ts";
 import type { Link } from "../../transport/link.ts";
 import { childLogger } from "../../log.ts";
