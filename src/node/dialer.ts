@@ -9,7 +9,8 @@
 // under way (a beacon, a DHT record) join it, and the DHT is asked as soon
 // as the address that worked last fails.
 import type { Contact } from "../domain/contact.ts";
-import type { CloseInfo, Link } from "../transport/link.ts";
+import type { CloseInfo } from "../transport/link.ts";
+import type { LinkCtx, NodeLink } from "./link-ctx.ts";
 import type { Transport } from "../transport/transport.ts";
 import { childLogger } from "../log.ts";
 import { formatHostPort } from "../domain/host-port.ts";
@@ -25,14 +26,14 @@ const log = childLogger("node");
 export const MAX_CONCURRENT_DIALS = 64;
 
 export interface DialerDeps {
-  transport: () => Transport;
+  transport: () => Transport<LinkCtx>;
   health: Health;
   retry: RetryTimer<string>;
   discoverable(): boolean;
   /** A fresh copy of the contact (addresses change). */
   contact(name: string): Contact | undefined;
   /** The context a new outgoing link carries for the node. */
-  newCtx(contact: Contact, target: Target | null): unknown;
+  newCtx(contact: Contact, target: Target | null): LinkCtx;
   /** A contact's link is up already. */
   linked(contact: Contact): boolean;
   /** Whether we owe `name` messages (worth dialing again after a failure). */
@@ -42,11 +43,11 @@ export interface DialerDeps {
   /** Look further (the DHT) once the first address or every address failed; true when there are new ones to try now. */
   exhausted(name: string): Promise<boolean>;
   /** Nothing direct works: a link through one of the contact's relays, or null. */
-  viaRelay(contact: Contact, ctx: unknown): Promise<Link | null>;
+  viaRelay(contact: Contact, ctx: LinkCtx): Promise<NodeLink | null>;
 }
 
 interface Attempt {
-  link: Link;
+  link: NodeLink;
   plan: Target[];
   at: number;
   /** When the round (its first address) started. */
@@ -71,11 +72,11 @@ export class Dialer {
   }
 
   /** Our links to `name` not closed yet: a direct dial, a relayed one, or both while they race. */
-  linksOf(name: string): Link[] {
-    return [this.attempts.get(name)?.link, this.relays.linkOf(name)].filter((l): l is Link => l !== undefined);
+  linksOf(name: string): NodeLink[] {
+    return [this.attempts.get(name)?.link, this.relays.linkOf(name)].filter((l): l is NodeLink => l !== undefined);
   }
 
-  get links(): Iterable<Link> {
+  get links(): Iterable<NodeLink> {
     return [...[...this.attempts.values()].map((a) => a.link), ...this.relays.links];
   }
 
@@ -157,7 +158,7 @@ export class Dialer {
    * goes down, a redial after the backoff while we owe the peer messages.
    * Returns true when the link was one of our dials.
    */
-  closed(name: string, link: Link, info: CloseInfo, wasUp: boolean, why: string | null): boolean {
+  closed(name: string, link: NodeLink, info: CloseInfo, wasUp: boolean, why: string | null): boolean {
     const relayed = this.relays.closed(name, link, info, wasUp);
     if (relayed) {
       this.nextQueued();
@@ -227,7 +228,7 @@ export class Dialer {
   }
 
   /** The link to `name` is up: that address worked, and a relay racing it is not needed. */
-  up(name: string, link: Link): void {
+  up(name: string, link: NodeLink): void {
     const attempt = this.attempts.get(name);
     const target = attempt?.link === link ? attempt.plan[attempt.at] : undefined;
     if (!target) return;

@@ -30,27 +30,29 @@ export interface LegacyDeps {
   retry: RetryTimer<string>;
 }
 
-interface Ctx {
+/** Our state for each legacy link. */
+export interface LegacyCtx {
+  /** The contact we dialed, or (a link that came in) matched once accepted. */
   contact: Contact | null;
   flushing: boolean;
   again: boolean;
 }
 
-const ctxOf = (l: LegacyLink) => l.ctx as Ctx;
+const newCtx = (contact: Contact | null): LegacyCtx => ({ contact, flushing: false, again: false });
 
-export class LegacyPeers implements LegacyHandler {
-  readonly transport = new LegacyTransport(this);
-  private readonly links = new Map<string, LegacyLink>();
+export class LegacyPeers implements LegacyHandler<LegacyCtx> {
+  readonly transport = new LegacyTransport<LegacyCtx>(this, () => newCtx(null));
+  private readonly links = new Map<string, LegacyLink<LegacyCtx>>();
   private readonly dialing = new Set<string>();
 
   constructor(private readonly d: LegacyDeps) {}
 
-  get open(): ReadonlyMap<string, LegacyLink> {
+  get open(): ReadonlyMap<string, LegacyLink<LegacyCtx>> {
     return this.links;
   }
 
   /** The open link a legacy peer reached us on (to reply `<ip> <port> <text>` on it). */
-  findByAddress(host: string, port: number): LegacyLink | undefined {
+  findByAddress(host: string, port: number): LegacyLink<LegacyCtx> | undefined {
     for (const l of this.links.values()) if (normalizeHost(l.remoteHost) === normalizeHost(host) && l.remotePort === port) return l;
     return undefined;
   }
@@ -71,29 +73,28 @@ export class LegacyPeers implements LegacyHandler {
     this.dialing.add(contact.name);
     this.d.retry.cancel(contact.name);
     log.debug(`dialing legacy peer ${contact.name} at ${formatHostPort(contact.host, contact.port)} (plaintext)`);
-    this.transport.dial(contact.host, contact.port, { contact, flushing: false, again: false } satisfies Ctx);
+    this.transport.dial(contact.host, contact.port, newCtx(contact));
   }
 
-  opened(link: LegacyLink): void {
+  opened(link: LegacyLink<LegacyCtx>): void {
     void this.accept(link).catch((err) => {
       log.warn(`legacy link ${link.address}: ${(err as Error).message}`);
       link.close("internal error");
     });
   }
 
-  private async accept(link: LegacyLink): Promise<void> {
+  private async accept(link: LegacyLink<LegacyCtx>): Promise<void> {
     let contact: Contact | null;
     if (link.direction === "out") {
-      contact = ctxOf(link).contact;
+      contact = link.ctx.contact;
       if (contact) this.dialing.delete(contact.name);
     } else {
-      link.ctx = { contact: null, flushing: false, again: false } satisfies Ctx;
       contact = await this.contactFor(link);
     }
     if (!contact) return link.close("not a contact (--contacts-only)");
     if (contact.blocked) return link.close("blocked");
     if (!this.d.discoverable()) return link.close("hidden");
-    ctxOf(link).contact = contact;
+    link.ctx.contact = contact;
     this.links.get(contact.name)?.close("replaced by a newer connection");
     this.links.set(contact.name, link);
     this.d.retry.reset(contact.name);
@@ -102,7 +103,7 @@ export class LegacyPeers implements LegacyHandler {
   }
 
   /** A legacy contact is found by the peer's ip; an unknown one is added, named after its ip and port, marked legacy. */
-  private async contactFor(link: LegacyLink): Promise<Contact | null> {
+  private async contactFor(link: LegacyLink<LegacyCtx>): Promise<Contact | null> {
     const host = normalizeHost(link.remoteHost);
     const known = this.d.contacts.all().find((c) => c.legacy && normalizeHost(c.host) === host);
     if (known) return known;
@@ -116,8 +117,8 @@ export class LegacyPeers implements LegacyHandler {
     return contact;
   }
 
-  received(link: LegacyLink, texts: string[], bytes: number): void {
-    const contact = ctxOf(link)?.contact;
+  received(link: LegacyLink<LegacyCtx>, texts: string[], bytes: number): void {
+    const contact = link.ctx.contact;
     if (!contact) {
       link.backlog -= bytes; // before it is accepted: dropped, and the peer is told nothing (it cannot be)
       return;
@@ -136,8 +137,8 @@ export class LegacyPeers implements LegacyHandler {
     );
   }
 
-  closed(link: LegacyLink, why: string): void {
-    const contact = ctxOf(link)?.contact;
+  closed(link: LegacyLink<LegacyCtx>, why: string): void {
+    const contact = link.ctx.contact;
     if (!contact) return;
     this.dialing.delete(contact.name);
     if (this.links.get(contact.name) !== link) {
@@ -158,8 +159,8 @@ export class LegacyPeers implements LegacyHandler {
   }
 
   /** Everything pending, back to back in one write as the original did, then `sent`. */
-  private flush(link: LegacyLink): void {
-    const ctx = ctxOf(link);
+  private flush(link: LegacyLink<LegacyCtx>): void {
+    const ctx = link.ctx;
     if (ctx.flushing) {
       ctx.again = true;
       return;

@@ -221,12 +221,7 @@ export class NodeBook {
   }
 
   private onTheWire(): Set<string> {
-    const ids = new Set<string>();
-    for (const link of this.node.peers.adopted.values()) {
-      const outbox = (link.ctx as { outbox?: { inFlightIds(): Iterable<string> } | null }).outbox;
-      if (outbox) for (const id of outbox.inFlightIds()) ids.add(id);
-    }
-    return ids;
+    return this.node.peers.inFlightIds();
   }
 
   peerIdOf(name: string): PeerId | null {

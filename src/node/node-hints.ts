@@ -8,7 +8,7 @@ import type { Hello, InviteAnswer } from "../protocol/messages.ts";
 import { decodeInvite, encodeInvite, InviteError, MAX_INVITE_ADDRS, type Invite } from "../protocol/invite.ts";
 import { parsePeerId, type PeerId } from "../protocol/peer-id.ts";
 import type { Contact, NewAddress } from "../domain/contact.ts";
-import type { Link } from "../transport/link.ts";
+import type { NodeLink } from "./link-ctx.ts";
 import { advertised } from "../reach/addresses.ts";
 import { vouchedAddresses } from "../reach/nearby.ts";
 import { screenRelays } from "../reach/relay/uri.ts";
@@ -33,7 +33,7 @@ export interface NearbyNode {
 }
 
 /** A hello's addresses may name loopback only when the link came over loopback (directly, or through a relay on loopback). */
-function originOf(link: Link): WireOrigin {
+function originOf(link: NodeLink): WireOrigin {
   return { fromLoopback: isLoopbackHost(link.remoteHost) };
 }
 
@@ -48,7 +48,7 @@ export class NodeHints {
    * contact at once, under the name it announced (made unique, and said so).
    * Else it knocks as any stranger (null).
    */
-  async admit(link: Link, hello: Hello): Promise<{ contact: Contact | null; answer: InviteAnswer }> {
+  async admit(link: NodeLink, hello: Hello): Promise<{ contact: Contact | null; answer: InviteAnswer }> {
     const use = await this.node.journal.read(() => this.node.opts.store.useInvite(hello.invite!, Date.now()));
     if (use !== "admitted") {
       log.debug(`${link.peerId} presented an invite token that is ${use}: a request`);
@@ -75,7 +75,7 @@ export class NodeHints {
    * listening port, and what it lists, through the one filter of addresses
    * from outside (loopback only when the link itself came over loopback).
    */
-  private hinted(link: Link, hello: Hello): NewAddress[] {
+  private hinted(link: NodeLink, hello: Hello): NewAddress[] {
     const from = normalizeHost(link.remoteHost);
     const origin = originOf(link);
     const out: NewAddress[] = [];
@@ -94,7 +94,7 @@ export class NodeHints {
   }
 
   /** A contact's link is up: remember where it says it can be reached; an invite token it took is spent. */
-  learned(c: Contact, link: Link, hello: Hello): void {
+  learned(c: Contact, link: NodeLink, hello: Hello): void {
     const known = new Set(c.addresses.map((a) => formatHostPort(a.host, a.port)));
     const fresh = this.hinted(link, hello).filter((a) => !known.has(formatHostPort(a.host, a.port)));
     const presented = this.node.peers.presented(link);

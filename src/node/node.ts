@@ -7,7 +7,8 @@ import type { OutgoingMessage, Recipient, Store } from "../store/store.ts";
 import { StoreError } from "../store/store-error.ts";
 import type { OutStatus } from "../domain/history-entry.ts";
 import type { Contact } from "../domain/contact.ts";
-import type { Link, LinkLimits } from "../transport/link.ts";
+import type { LinkLimits } from "../transport/link.ts";
+import { newCtx, type LinkCtx, type NodeLink } from "./link-ctx.ts";
 import { Transport, TransportError } from "../transport/transport.ts";
 import { childLogger } from "../log.ts";
 import { formatHostPort, normalizeHost } from "../domain/host-port.ts";
@@ -87,7 +88,7 @@ export class ChatNode {
   readonly book: NodeBook;
   /** Invites, nearby nodes, addresses from hellos, dials and the DHT: how contacts are found and added. */
   readonly hints: NodeHints;
-  readonly transport: Transport;
+  readonly transport: Transport<LinkCtx>;
   readonly peers: Peers;
   readonly legacy: LegacyPeers;
   readonly retry: RetryTimer<string>;
@@ -159,7 +160,7 @@ export class ChatNode {
       viaRelay: (c, ctx) => this.reach.dialThroughRelay(c.name, ctx),
       groups: this.groups,
     });
-    this.transport = new Transport({ identity: local.identity, handler: this.peers, hello: (link) => this.hello(link), limits: opts.limits });
+    this.transport = new Transport<LinkCtx>({ identity: local.identity, handler: this.peers, hello: (link) => this.hello(link), incoming: () => newCtx(null), limits: opts.limits });
     this.legacy = new LegacyPeers({
       store,
       journal: this.journal,
@@ -225,7 +226,7 @@ export class ChatNode {
   }
 
   /** What we tell a peer about ourselves: where we listen, and on a dial to an inviter, its token. */
-  private hello(link: Link): Hello {
+  private hello(link: NodeLink): Hello {
     const hello: Hello = { type: "hello", version: PROTOCOL_VERSION, name: this.name, port: this.transport.listening?.port ?? 0, caps: ["ack-batch", GROUPS_CAP, GROUP_FORKS_CAP, INVITE_ANSWER_CAP, REFUSE_CAP], session: this.sessionId };
     const addrs = this.addresses().slice(0, MAX_ADDRS);
     if (addrs.length > 0) hello.addrs = addrs;
@@ -323,7 +324,7 @@ export class ChatNode {
    */
   async sendTo(host: string, port: number, text: string): Promise<SendResult> {
     const viaLegacy = this.legacy.findByAddress(host, port);
-    const ctxContact = viaLegacy ? (viaLegacy.ctx as { contact?: Contact | null }).contact : null;
+    const ctxContact = viaLegacy?.ctx.contact;
     let name = ctxContact?.name ?? this.contacts.all().find((c) => normalizeHost(c.host) === normalizeHost(host) && c.port === port)?.name;
     if (!name) {
       name = formatHostPort(host, port);
@@ -373,7 +374,7 @@ export class ChatNode {
         return ids;
       }
       const link = this.peers.linkTo(contact);
-      if (link) (link.ctx as { outbox?: { pump(): void } }).outbox?.pump();
+      if (link) link.ctx.outbox?.pump();
       else this.peers.dial(contact);
       return ids;
     });

@@ -10,6 +10,7 @@ import { blankText } from "../protocol/text.ts";
 import type { IncomingMessage, Store } from "../store/store.ts";
 import { type Contact, mismatchAdvice, type PeerRequest } from "../domain/contact.ts";
 import type { CloseInfo, Link, LinkHandler, Refusal } from "../transport/link.ts";
+import { newCtx, type LinkCtx, type NodeLink } from "./link-ctx.ts";
 import { SHUTDOWN_REASON, type Transport } from "../transport/transport.ts";
 import { childLogger } from "../log.ts";
 import { formatHostPort } from "../domain/host-port.ts";
@@ -41,7 +42,7 @@ export interface PeersDeps {
   contacts: Contacts;
   requests: Requests;
   health: Health;
-  transport: () => Transport;
+  transport: () => Transport<LinkCtx>;
   emit(event: NodeEvent): void;
   discoverable(): boolean;
   contactsOnly: boolean;
@@ -51,9 +52,9 @@ export interface PeersDeps {
   /** A request's peer turned out to be a contact (added while it knocked): its waiting messages join the contact. */
   joined(contact: Contact): Promise<void>;
   /** A stranger presented an invite token: the contact it becomes when the token admits it, else null (it knocks), and what the token was. */
-  admit(link: Link, hello: Hello): Promise<{ contact: Contact | null; answer: InviteAnswer }>;
+  admit(link: NodeLink, hello: Hello): Promise<{ contact: Contact | null; answer: InviteAnswer }>;
   /** A contact's hello (and the address it dialed us from) told us where it can be reached. */
-  learned(contact: Contact, link: Link, hello: Hello): void;
+  learned(contact: Contact, link: NodeLink, hello: Hello): void;
   /** One of a contact's addresses was tried. */
   tried(name: string, target: Target, ok: boolean, why: string | null): void;
   /** Another peer answers at an address of `name` only heard of (not given by the user): forget it. */
@@ -63,7 +64,7 @@ export interface PeersDeps {
   /** Every address of `name` failed: true when new ones were found (the DHT), to try at once. */
   exhausted(name: string): Promise<boolean>;
   /** Nothing direct works: a link through one of the contact's relays. */
-  viaRelay(contact: Contact, ctx: unknown): Promise<Link | null>;
+  viaRelay(contact: Contact, ctx: LinkCtx): Promise<NodeLink | null>;
   /** Group sync (node/groups/): told of contacts' links, fed their group frames. */
   groups?: GroupHooks;
 }
@@ -76,30 +77,14 @@ export interface GroupHooks {
   writable(link: Link): void;
 }
 
-interface LinkCtx {
-  /** The contact we dialed (out) or matched (in, once decided). */
-  contact: Contact | null;
-  /** The address we dialed (out). */
-  target: Target | null;
-  /** A stranger's link: what it sends waits with its request. */
-  request: PeerRequest | null;
-  outbox: Outbox | null;
-  uncommitted: number;
-  /** The invite token our hello on this link presented (out). */
-  presented: string | null;
-}
-
-const ctxOf = (link: Link) => link.ctx as LinkCtx;
-const newCtx = (contact: Contact | null, target: Target | null = null): LinkCtx => ({ contact, target, request: null, outbox: null, uncommitted: 0, presented: null });
-
 /** How long a relink waits for the old link to close before dialing anyway. */
 const RELINK_WAIT_MS = 5_000;
 /** How long a knock from an unpinned contact's address waits for our dial there (then it is a request, and the dial may still pin it). */
 const CONFIRM_WAIT_MS = 5_000;
 
-export class Peers implements LinkHandler {
+export class Peers implements LinkHandler<LinkCtx> {
   /** The adopted link of each peer (a contact's or a request's). */
-  private readonly links = new Map<PeerId, Link>();
+  private readonly links = new Map<PeerId, NodeLink>();
   /** Links the peer replaced, whose "down" waits to see whether a new link follows. */
   private readonly replacing = new Map<PeerId, ReturnType<typeof setTimeout>>();
   readonly dialer: Dialer;
@@ -120,18 +105,25 @@ export class Peers implements LinkHandler {
     });
   }
 
-  get adopted(): ReadonlyMap<PeerId, Link> {
+  get adopted(): ReadonlyMap<PeerId, NodeLink> {
     return this.links;
   }
 
-  /** The contact's link, if one is up (a request's link is not a contact's). */
-  linkTo(contact: Contact): Link | undefined {
-    const link = contact.peerId ? this.links.get(contact.peerId) : undefined;
-    return link && ctxOf(link).contact ? link : undefined;
+  /** Ids of our messages written to some link and not acked yet: they may still arrive. */
+  inFlightIds(): Set<string> {
+    const ids = new Set<string>();
+    for (const link of this.links.values()) for (const id of link.ctx.outbox?.inFlightIds() ?? []) ids.add(id);
+    return ids;
   }
 
-  contactOf(link: Link): Contact | null {
-    return (link.ctx as LinkCtx | null)?.contact ?? null;
+  /** The contact's link, if one is up (a request's link is not a contact's). */
+  linkTo(contact: Contact): NodeLink | undefined {
+    const link = contact.peerId ? this.links.get(contact.peerId) : undefined;
+    return link && link.ctx.contact ? link : undefined;
+  }
+
+  contactOf(link: NodeLink): Contact | null {
+    return link.ctx.contact;
   }
 
   /** Dials `contact` (its addresses in turn) unless a link or a dial to it exists, or it must not be dialed now. */
@@ -140,16 +132,16 @@ export class Peers implements LinkHandler {
   }
 
   /** The invite token our hello on `link` presents: the contact's we dial, as it is now (remembered on the link). */
-  tokenFor(link: Link, fresh: (c: Contact) => Contact | undefined): string | null {
-    const ctx = ctxOf(link);
+  tokenFor(link: NodeLink, fresh: (c: Contact) => Contact | undefined): string | null {
+    const ctx = link.ctx;
     if (link.direction !== "out" || !ctx.contact) return null;
     ctx.presented = (fresh(ctx.contact) ?? ctx.contact).inviteToken;
     return ctx.presented;
   }
 
   /** What `tokenFor` gave the hello on `link`. */
-  presented(link: Link): string | null {
-    return ctxOf(link).presented;
+  presented(link: NodeLink): string | null {
+    return link.ctx.presented;
   }
 
   /**
@@ -162,7 +154,7 @@ export class Peers implements LinkHandler {
     while (this.dialer.isDialing(contact.name) && !this.linkTo(contact) && Date.now() < deadline) await Bun.sleep(20);
     const link = this.linkTo(contact);
     // (Not the contact's token now: a link that presented it has spent it already.)
-    if (link && ctxOf(link).presented !== token) {
+    if (link && link.ctx.presented !== token) {
       link.refuse("SHUTDOWN", "presenting a new invite");
       while ((this.linkTo(contact) || this.dialer.isDialing(contact.name)) && Date.now() < deadline) await Bun.sleep(20);
     }
@@ -197,7 +189,7 @@ export class Peers implements LinkHandler {
   promote(peerId: PeerId, contact: Contact): void {
     const link = this.links.get(peerId);
     if (!link || !link.isOpen) return;
-    const ctx = ctxOf(link);
+    const ctx = link.ctx;
     if (ctx.contact) return;
     ctx.request = null;
     ctx.contact = contact;
@@ -210,18 +202,18 @@ export class Peers implements LinkHandler {
   /** A contact changed (renamed, new address): its link follows. */
   updated(contact: Contact): void {
     const link = contact.peerId ? this.links.get(contact.peerId) : undefined;
-    if (link && ctxOf(link).contact) ctxOf(link).contact = contact;
+    if (link && link.ctx.contact) link.ctx.contact = contact;
   }
 
   // --- LinkHandler ----------------------------------------------------------------
 
   /** Runs once TLS is up, before our hello. A refusal here sends nothing: the peer only sees the connection close. */
-  verify(link: Link): Refusal | null {
+  verify(link: NodeLink): Refusal | null {
     const peerId = link.peerId!;
     if (peerId === this.d.self) return { code: "IDENTITY_MISMATCH", reason: "that is our own id: a node does not link to itself" };
     if (!this.d.discoverable()) return { code: "HIDDEN", reason: "this peer is not discoverable now" };
     if (link.direction === "out") {
-      const { contact: c, target } = ctxOf(link);
+      const { contact: c, target } = link.ctx;
       const contact = c!;
       if (contact.peerId && contact.peerId !== peerId) {
         // An address we only heard of (a beacon, a record, a hello, a relay)
@@ -250,17 +242,16 @@ export class Peers implements LinkHandler {
     return null;
   }
 
-  hello(link: Link, hello: Hello): void {
-    link.ctx ??= newCtx(null);
+  hello(link: NodeLink, hello: Hello): void {
     this.decide(link, hello).catch((err) => {
       log.warn(`link ${link.address}: ${(err as Error).message}`);
       link.refuse("UNKNOWN_ERROR", "internal error");
     });
   }
 
-  private async decide(link: Link, hello: Hello): Promise<void> {
+  private async decide(link: NodeLink, hello: Hello): Promise<void> {
     const peerId = link.peerId!;
-    const ctx = ctxOf(link);
+    const ctx = link.ctx;
     if (link.direction === "out") {
       const before = ctx.contact!;
       const contact = await this.d.contacts.pinOnFirstContact(before, peerId, link.address, this.d.emit);
@@ -330,23 +321,23 @@ export class Peers implements LinkHandler {
   }
 
   /** One link per peer. A restarted peer (new session) replaces its old link; otherwise both sides keep the link dialed by the smaller id. */
-  private adopt(link: Link, hello: Hello): void {
+  private adopt(link: NodeLink, hello: Hello): void {
     const peerId = link.peerId!;
-    const ctx = ctxOf(link);
+    const ctx = link.ctx;
     const existing = this.links.get(peerId);
     let previous: string[] = [];
     if (existing && existing !== link) {
       const sameSession = existing.peerHello?.session === hello.session;
       if (sameSession && existing.direction !== link.direction) {
-        const dialer = (l: Link) => (l.direction === "out" ? this.d.self : peerId);
+        const dialer = (l: NodeLink) => (l.direction === "out" ? this.d.self : peerId);
         if (dialer(existing) < dialer(link)) {
           // The link we keep may still be a request's while this one proved the contact.
-          if (ctx.contact && !ctxOf(existing).contact) this.promote(peerId, ctx.contact);
+          if (ctx.contact && !existing.ctx.contact) this.promote(peerId, ctx.contact);
           return link.refuse("DUPLICATE_LINK", "a link between us already exists");
         }
       }
       this.links.delete(peerId);
-      previous = ctxOf(existing).outbox?.stop() ?? [];
+      previous = existing.ctx.outbox?.stop() ?? [];
       existing.refuse("DUPLICATE_LINK", sameSession ? "replaced by the link dialed by the smaller id" : "replaced by a newer link");
     }
     this.links.set(peerId, link);
@@ -365,14 +356,14 @@ export class Peers implements LinkHandler {
     if (replaced) {
       clearTimeout(replaced);
       this.replacing.delete(peerId);
-    } else if (!existing || !ctxOf(existing).contact) {
+    } else if (!existing || !existing.ctx.contact) {
       this.d.emit({ type: "link", peer: contact.name, up: true, address: link.address, direction: link.direction, ...(link.via ? { via: link.via } : {}) });
     }
     this.startOutbox(link, contact, previous);
     this.d.groups?.up(link, contact);
   }
 
-  private startOutbox(link: Link, contact: Contact, previous: string[] | null): void {
+  private startOutbox(link: NodeLink, contact: Contact, previous: string[] | null): void {
     const peerId = link.peerId!;
     const outbox = new Outbox(link, {
       store: this.d.store,
@@ -380,21 +371,21 @@ export class Peers implements LinkHandler {
       emit: this.d.emit,
       allowed: () => this.d.discoverable() && !this.d.contacts.byPeer(peerId)?.blocked,
       recipient: () => {
-        const c = ctxOf(link).contact ?? contact;
+        const c = link.ctx.contact ?? contact;
         return { name: this.d.contacts.byPeer(peerId)?.name ?? c.name, peerId };
       },
       // Only a link that delivers resets the redial backoff: one that comes up
       // and fails at once (a receiver that cannot store) must not storm.
-      delivering: () => this.d.retry.reset(ctxOf(link).contact?.name ?? contact.name),
+      delivering: () => this.d.retry.reset(link.ctx.contact?.name ?? contact.name),
     });
-    ctxOf(link).outbox = outbox;
+    link.ctx.outbox = outbox;
     // Only after an older link's in-flight messages are pending again: order is kept.
     if (previous && previous.length > 0) this.d.journal.unsent(previous).then(() => outbox.start(), () => outbox.start());
     else outbox.start();
   }
 
-  messages(link: Link, batch: ChatMessage[]): void {
-    const ctx = ctxOf(link);
+  messages(link: NodeLink, batch: ChatMessage[]): void {
+    const ctx = link.ctx;
     const { contact, request } = ctx;
     if ((!contact && !request) || this.links.get(link.peerId!) !== link) return; // not (or no longer) the adopted link
     batch = refuseBlank(link, batch);
@@ -441,32 +432,32 @@ export class Peers implements LinkHandler {
   }
 
   /** The inviter's node answered the token our hello presented. */
-  inviteAnswer(link: Link, answer: InviteAnswer): void {
-    const { contact, presented } = ctxOf(link);
+  inviteAnswer(link: NodeLink, answer: InviteAnswer): void {
+    const { contact, presented } = link.ctx;
     if (link.direction !== "out" || !contact || presented === null) return; // we presented nothing
     this.d.emit({ type: "invite", peer: contact.name, answer, token: presented });
   }
 
-  acks(link: Link, ids: string[]): void {
-    ctxOf(link).outbox?.acked(ids);
+  acks(link: NodeLink, ids: string[]): void {
+    link.ctx.outbox?.acked(ids);
   }
 
-  refused(link: Link, ids: string[], code: ProtocolErrorCode, reason: string): void {
-    ctxOf(link).outbox?.refused(ids, refusalReason(code, reason));
+  refused(link: NodeLink, ids: string[], code: ProtocolErrorCode, reason: string): void {
+    link.ctx.outbox?.refused(ids, refusalReason(code, reason));
   }
 
   /** Group frames count only on a contact's adopted link (a request's carries none). */
-  group(link: Link, frames: GroupFrame[]): void {
-    if (ctxOf(link).contact && this.links.get(link.peerId!) === link) this.d.groups?.frames(link, frames);
+  group(link: NodeLink, frames: GroupFrame[]): void {
+    if (link.ctx.contact && this.links.get(link.peerId!) === link) this.d.groups?.frames(link, frames);
   }
 
-  writable(link: Link): void {
-    ctxOf(link).outbox?.pump();
+  writable(link: NodeLink): void {
+    link.ctx.outbox?.pump();
     this.d.groups?.writable(link);
   }
 
-  closed(link: Link, info: CloseInfo): void {
-    const ctx = (link.ctx ?? newCtx(null)) as LinkCtx;
+  closed(link: NodeLink, info: CloseInfo): void {
+    const ctx = link.ctx;
     const name = ctx.contact?.name;
     const wasAdopted = link.peerId !== null && this.links.get(link.peerId) === link;
     if (wasAdopted) this.links.delete(link.peerId!);
@@ -476,7 +467,7 @@ export class Peers implements LinkHandler {
       this.d.journal.unsent(inflight).then(() => {
         // A newer link to the same peer may be past these: make it look again.
         const other = link.peerId ? this.links.get(link.peerId) : undefined;
-        if (other) ctxOf(other).outbox?.rewind();
+        if (other) other.ctx.outbox?.rewind();
       }, () => {});
     }
     const why = describeClose(info);
@@ -515,7 +506,7 @@ const BLANK_REASON = "a blank message (only spaces or invisible characters) is n
  * so and keeps it as failed. An older peer knows no refuse frame: it is
  * acked instead, or it would send it again forever. Returns the others.
  */
-function refuseBlank(link: Link, batch: ChatMessage[]): ChatMessage[] {
+function refuseBlank(link: NodeLink, batch: ChatMessage[]): ChatMessage[] {
   const ok: ChatMessage[] = [];
   const ids: string[] = [];
   for (const m of batch) {

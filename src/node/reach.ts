@@ -18,7 +18,7 @@ import { decodeRecord, type SignedRecord } from "../reach/record.ts";
 import { RelayClient, type RelayClientState } from "../reach/relay/client.ts";
 import { connectThroughRelay, joinSession, type Invitation } from "../reach/relay/session.ts";
 import { formatRelayUri, parseRelayUri, relayHostPort, type RelayAddress } from "../reach/relay/uri.ts";
-import type { Link } from "../transport/link.ts";
+import type { LinkCtx, NodeLink } from "./link-ctx.ts";
 import { discoveryAllowed } from "../reach/switch.ts";
 import { childLogger } from "../log.ts";
 import { parseHostPort } from "../domain/host-port.ts";
@@ -305,7 +305,7 @@ export class NodeReach {
    * relays, tried in turn. The link runs our TLS 1.3 through it (the relay
    * sees ciphertext); the pin decides as on any link. Null when none works.
    */
-  async dialThroughRelay(name: string, ctx: unknown): Promise<Link | null> {
+  async dialThroughRelay(name: string, ctx: LinkCtx): Promise<NodeLink | null> {
     const c = this.node.contacts.byName(name);
     if (!c?.peerId || c.relays.length === 0) return null;
     for (const text of c.relays) {

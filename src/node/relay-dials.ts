@@ -3,7 +3,8 @@
 // has had its head start, and a deadline on the relayed handshake. What to
 // do after a failure (redial, back off) stays the dialer's.
 import type { Contact } from "../domain/contact.ts";
-import type { CloseInfo, Link } from "../transport/link.ts";
+import type { CloseInfo } from "../transport/link.ts";
+import type { LinkCtx, NodeLink } from "./link-ctx.ts";
 import type { Health } from "./health.ts";
 
 /** How long a round of direct dials runs alone before a contact's relays join in (none when no address of it ever worked). */
@@ -19,14 +20,14 @@ export interface RelayDialDeps {
   health: Health;
   discoverable(): boolean;
   contact(name: string): Contact | undefined;
-  newCtx(contact: Contact, target: null): unknown;
+  newCtx(contact: Contact, target: null): LinkCtx;
   linked(contact: Contact): boolean;
   /** A link through one of the contact's relays, or null. */
-  viaRelay(contact: Contact, ctx: unknown): Promise<Link | null>;
+  viaRelay(contact: Contact, ctx: LinkCtx): Promise<NodeLink | null>;
 }
 
 interface Relayed {
-  link: Link;
+  link: NodeLink;
   /** Given up once already for a silent handshake. */
   retried: boolean;
   timer: ReturnType<typeof setTimeout>;
@@ -49,11 +50,11 @@ export class RelayDials {
     return this.asking.has(name) || this.relayed.has(name);
   }
 
-  linkOf(name: string): Link | undefined {
+  linkOf(name: string): NodeLink | undefined {
     return this.relayed.get(name)?.link;
   }
 
-  get links(): Link[] {
+  get links(): NodeLink[] {
     return [...this.relayed.values()].map((r) => r.link);
   }
 
@@ -116,7 +117,7 @@ export class RelayDials {
   }
 
   /** A link closed: null when it was not a relayed link of ours, else what to do now. */
-  closed(name: string, link: Link, info: CloseInfo, wasUp: boolean): RelayedClosed | null {
+  closed(name: string, link: NodeLink, info: CloseInfo, wasUp: boolean): RelayedClosed | null {
     const r = this.relayed.get(name);
     if (r?.link !== link) return null;
     this.relayed.delete(name);
