@@ -3,7 +3,7 @@
 import type { ArgsDef } from "citty";
 import type { Config } from "../home/home.ts";
 import type { ReachOptions } from "../node/reach.ts";
-import { parseBootstrap } from "../reach/dht-bootstrap.ts";
+import { parseBootstrap } from "../reach/dht/dht-bootstrap.ts";
 import { ReachError } from "../reach/reach-error.ts";
 import { parseRelayUri } from "../reach/relay/uri.ts";
 import { UsageError } from "./exit-codes.ts";

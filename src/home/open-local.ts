@@ -6,7 +6,7 @@ import { openStore, parseDbUrl, type StoreTarget } from "../store/open.ts";
 import type { Store } from "../store/store.ts";
 import { StoreError } from "../store/store-error.ts";
 import type { Identity } from "../transport/identity.ts";
-import { advertised } from "../reach/addresses.ts";
+import { advertised } from "../reach/net/addresses.ts";
 import { NodeError } from "../domain/node-error.ts";
 import { openHome, resolveHome, SQLITE_FILE, type Config } from "./home.ts";
 

@@ -9,10 +9,10 @@ import { decodeInvite, encodeInvite, InviteError, MAX_INVITE_ADDRS, type Invite 
 import { parsePeerId, type PeerId } from "../protocol/peer-id.ts";
 import type { Contact, NewAddress } from "../domain/contact.ts";
 import type { NodeLink } from "./link-ctx.ts";
-import { advertised } from "../reach/addresses.ts";
-import { vouchedAddresses } from "../reach/nearby.ts";
+import { advertised } from "../reach/net/addresses.ts";
+import { vouchedAddresses } from "../reach/lan/nearby-peers.ts";
 import { screenRelays } from "../reach/relay/uri.ts";
-import { isLoopbackHost, screenAddresses, wireHostProblem, type WireOrigin } from "../reach/wire-address.ts";
+import { isLoopbackHost, screenAddresses, wireHostProblem, type WireOrigin } from "../reach/net/wire-address.ts";
 import { childLogger } from "../log.ts";
 import { formatHostPort, normalizeHost, parseHostPort } from "../domain/host-port.ts";
 import { validateName } from "../domain/contact-name.ts";

@@ -31,7 +31,7 @@ import { Requests } from "./requests.ts";
 import { RetryTimer, type RetryOptions } from "./retry.ts";
 import { LocalSession } from "./session.ts";
 import { nodeStatus, type NodeStatus } from "./status.ts";
-import { loadOrCreateDiscoveryKey } from "../reach/discovery-key.ts";
+import { loadOrCreateDiscoveryKey } from "../reach/dht/discovery-key.ts";
 import { GroupBook } from "./groups/book.ts";
 import { authorKey } from "./groups/keys.ts";
 import { GROUP_FORKS_CAP, GROUPS_CAP, GroupSync } from "./groups/sync.ts";

@@ -4,7 +4,7 @@
 // comes back after the relay is killed, and what the relay gets to see.
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { RelayError } from "../../src/reach/relay/relay-error.ts";
-import { requestInvitation } from "../../src/reach/relay/session.ts";
+import { requestInvitation } from "../../src/reach/relay/relay-session.ts";
 import { relayHostPort } from "../../src/reach/relay/uri.ts";
 import type { Link } from "../../src/transport/link.ts";
 import { relayPeer, send, type PeerEvent, type RelayPeer } from "../helpers/relay-peers.ts";

@@ -6,7 +6,7 @@ import { createPublicKey, verify, type KeyObject } from "node:crypto";
 import { groupKeySignedBytes, groupSignedBytes, hexBytes, isHexKey } from "../../protocol/group-codec.ts";
 import type { GroupKeyFrame, GroupMessageFrame } from "../../protocol/messages.ts";
 import { peerIdDigest, type PeerId } from "../../protocol/peer-id.ts";
-import type { DiscoveryKey } from "../../reach/discovery-key.ts";
+import type { DiscoveryKey } from "../../reach/dht/discovery-key.ts";
 import { decodeZ32 } from "../../protocol/base32.ts";
 import type { GroupMessageRow } from "../../store/store.ts";
 

@@ -7,7 +7,7 @@ import { childLogger } from "../../log.ts";
 import type { Identity } from "../../transport/identity.ts";
 import { RELAY_TIMEOUT_MS, RelayChannel } from "./channel.ts";
 import { RelayError } from "./relay-error.ts";
-import { invitationFrom, type Invitation } from "./session.ts";
+import { invitationFrom, type Invitation } from "./relay-session.ts";
 import { formatRelayUri, relayHostPort, type RelayAddress } from "./uri.ts";
 
 const log = childLogger("relay");

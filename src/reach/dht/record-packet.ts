@@ -14,8 +14,8 @@
 // the TLS pin judges identity), but a record without exactly one valid id is
 // refused.
 import * as dns from "dns-packet";
-import { parsePeerId, type PeerId } from "../protocol/peer-id.ts";
-import { ReachError } from "./reach-error.ts";
+import { parsePeerId, type PeerId } from "../../protocol/peer-id.ts";
+import { ReachError } from "../reach-error.ts";
 
 export const RECORD_LABEL = "_p2pchat";
 /** Seconds a resolver may cache the answer (pkarr's minimum). */

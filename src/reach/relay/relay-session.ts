@@ -5,7 +5,7 @@
 // ciphertext) and the peer id pin decides who is on the other end.
 import { peerIdDigest, peerIdFromDigest, type PeerId } from "../../protocol/peer-id.ts";
 import type { Identity } from "../../transport/identity.ts";
-import { isLoopbackHost, wireHostProblem } from "../wire-address.ts";
+import { isLoopbackHost, wireHostProblem } from "../net/wire-address.ts";
 import { RELAY_TIMEOUT_MS, RelayChannel, type ChannelOptions } from "./channel.ts";
 import { RelayDecoder } from "./decoder.ts";
 import { RelayError } from "./relay-error.ts";

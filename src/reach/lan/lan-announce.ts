@@ -13,9 +13,9 @@
 //
 // Nothing may follow the last address. 0.0.0.0 and :: in the address list
 // mean "the address this packet came from".
-import { peerIdDigest, peerIdFromDigest, type PeerId } from "../protocol/peer-id.ts";
-import { formatIp, isLoopback, isUnspecified, parseIp } from "./ip.ts";
-import { wireAddressProblem, wireHostProblem } from "./wire-address.ts";
+import { peerIdDigest, peerIdFromDigest, type PeerId } from "../../protocol/peer-id.ts";
+import { formatIp, isLoopback, isUnspecified, parseIp } from "../net/ip.ts";
+import { wireAddressProblem, wireHostProblem } from "../net/wire-address.ts";
 
 export const LAN_MAGIC = 0x70326c62;
 export const LAN_VERSION = 1;

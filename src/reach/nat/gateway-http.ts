@@ -6,7 +6,7 @@
 // body is read up to MAX_GATEWAY_BODY, then the connection is dropped (a
 // description that never ends must not grow our memory; miniupnpd's are
 // under 4 KiB).
-import { ReachError } from "./reach-error.ts";
+import { ReachError } from "../reach-error.ts";
 
 /** The most of a description or SOAP reply we read. */
 export const MAX_GATEWAY_BODY = 64 * 1024;

@@ -3,7 +3,7 @@
 // which one it got. UPnP tries each port (a taken port is fault 718), then
 // lets an IGD v2 gateway pick; NAT-PMP suggests the first and takes what the
 // gateway grants.
-import { ReachError } from "./reach-error.ts";
+import { ReachError } from "../reach-error.ts";
 import { NatPmpClient } from "./natpmp.ts";
 import { searchGateways } from "./ssdp.ts";
 import { UPNP_CONFLICT, UPNP_NO_SUCH_ENTRY, UPNP_ONLY_PERMANENT_LEASES, UpnpGateway } from "./upnp.ts";

@@ -4,7 +4,7 @@
 // AddAnyPortMapping (v2 only), DeletePortMapping. Building and reading the
 // XML are pure functions; only UpnpGateway does HTTP, to the default gateway
 // alone and with capped bodies (gateway-http.ts).
-import { ReachError } from "./reach-error.ts";
+import { ReachError } from "../reach-error.ts";
 import { fetchFromGateway, offGateway } from "./gateway-http.ts";
 
 export const WAN_SERVICE_TYPES = ["urn:schemas-upnp-org:service:WANIPConnection:2", "urn:schemas-upnp-org:service:WANIPConnection:1", "urn:schemas-upnp-org:service:WANPPPConnection:1"];

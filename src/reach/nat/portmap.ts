@@ -16,10 +16,10 @@
 //   await pm.networkChanged();  // this machine moved: map again from here
 //   await pm.stop();            // deletes the mapping
 import { createHash } from "node:crypto";
-import { childLogger } from "../log.ts";
+import { childLogger } from "../../log.ts";
 import { defaultGateway, localAddressTowards } from "./gateway.ts";
 import { findUpnpDevice, natPmpDevice, type MappingVia, type NatDevice } from "./nat-device.ts";
-import { discoveryAllowed } from "./switch.ts";
+import { discoveryAllowed } from "../discovery-switch.ts";
 
 export type { MappingVia } from "./nat-device.ts";
 

@@ -4,12 +4,11 @@
 // answers pings and receives invitations) or ConnectRequest (temporary: it
 // gets an invitation or a refusal, and the connection ends).
 import * as tls from "node:tls";
-import { peerIdFromFingerprint, type PeerId } from "../../protocol/peer-id.ts";
-import { RelayDecoder } from "./decoder.ts";
-import { RESPONSE_CODE } from "./relay-error.ts";
-import { encodeMessage, type RelayMessage } from "./protocol.ts";
-import { ALPN } from "./channel.ts";
-import type { SocketStream } from "./socket-stream.ts";
+import { peerIdFromFingerprint, type PeerId } from "../protocol/peer-id.ts";
+import { RelayDecoder } from "../reach/relay/decoder.ts";
+import { RESPONSE_CODE } from "../reach/relay/relay-error.ts";
+import { ALPN, encodeMessage, type RelayMessage } from "../reach/relay/protocol.ts";
+import type { SocketStream } from "../reach/relay/socket-stream.ts";
 
 export interface MemberHost {
   readonly tls: tls.TLSSocketOptions;

@@ -9,7 +9,7 @@
 // Polled (a read of the interface list and /proc/net/route a second: no
 // packet, no subprocess), since Bun offers no netlink socket.
 import { networkInterfaces } from "node:os";
-import { defaultGateway } from "./gateway.ts";
+import { defaultGateway } from "../nat/gateway.ts";
 import { addressScope } from "./addresses.ts";
 
 export const POLL_MS = 1_000;

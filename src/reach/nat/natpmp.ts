@@ -3,7 +3,7 @@
 // NatPmpClient sends one request at a time to GATEWAY:5351 and retransmits
 // at 250 ms, doubling, as the RFC says (fewer tries than its nine).
 import dgram from "node:dgram";
-import { ReachError } from "./reach-error.ts";
+import { ReachError } from "../reach-error.ts";
 
 export const NATPMP_PORT = 5351;
 /** NAT-PMP replies are 12 or 16 bytes (PCP's at most 1100): a larger datagram is not read. */

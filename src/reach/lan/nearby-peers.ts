@@ -4,7 +4,7 @@
 // most MAX_NEARBY peers, MAX_ADDRESSES_PER_PEER addresses per peer id, one
 // onPeer call per peer id per TRIGGER_GAP_MS, and a global token bucket on
 // top. A forged flood can make the node try a few wrong addresses, no more.
-import type { PeerId } from "../protocol/peer-id.ts";
+import type { PeerId } from "../../protocol/peer-id.ts";
 import type { Heard, HostPort } from "./lan-announce.ts";
 
 export const NEARBY_TTL_MS = 90_000;

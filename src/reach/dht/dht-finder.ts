@@ -3,11 +3,11 @@
 // contact's discovery key (from their invite or hello); a record naming
 // another peer id is no hint for this peer. Whatever it returns is dialed
 // and then judged by the TLS pin, as every other address is.
-import type { PeerId } from "../protocol/peer-id.ts";
-import type { DhtClient } from "./dht.ts";
+import type { PeerId } from "../../protocol/peer-id.ts";
+import type { DhtClient } from "./dht-client.ts";
 import type { DecodedRecord } from "./record.ts";
-import { screenRelays } from "./relay/uri.ts";
-import { screenAddresses, splitHostPort } from "./wire-address.ts";
+import { screenRelays } from "../relay/uri.ts";
+import { screenAddresses, splitHostPort } from "../net/wire-address.ts";
 
 export interface DhtFinderOptions {
   dht: Pick<DhtClient, "resolve"> & Partial<Pick<DhtClient, "onLoopback">>;

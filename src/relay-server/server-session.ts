@@ -5,9 +5,9 @@
 // than one read's worth: a side whose partner is not reading, or that has
 // used up its rate, is simply not read (TCP pushes back on the sender).
 import type { Socket } from "bun";
-import type { PeerId } from "../../protocol/peer-id.ts";
-import { WriteQueue } from "../../transport/writer.ts";
-import type { SocketEvents } from "./socket-stream.ts";
+import type { PeerId } from "../protocol/peer-id.ts";
+import { WriteQueue } from "../transport/writer.ts";
+import type { SocketEvents } from "../reach/relay/socket-stream.ts";
 
 /** Tokens are bytes, refilled at `ratePerSec` up to `burst`. */
 export class TokenBucket {

@@ -4,11 +4,11 @@
 // checked here, and the TLS pin in `transport` still judges who answers.
 import { createHash } from "node:crypto";
 import DHT, { type Verify } from "bittorrent-dht";
-import { childLogger } from "../log.ts";
+import { childLogger } from "../../log.ts";
 import { type BootstrapNode, noDhtReason } from "./dht-bootstrap.ts";
-import { ReachError, type ReachErrorCode } from "./reach-error.ts";
+import { ReachError, type ReachErrorCode } from "../reach-error.ts";
 import { checkRecord, decodeRecord, moreRecent, signable, type DecodedRecord, type SignedRecord } from "./record.ts";
-import { encodeZ32 } from "../protocol/base32.ts";
+import { encodeZ32 } from "../../protocol/base32.ts";
 import { verifyEd25519 } from "./discovery-key.ts";
 
 /** How long a lookup or a publish may take before it fails. */

@@ -5,7 +5,7 @@
 // that comes up later (Wi-Fi, a new DHCP lease) is used from then on.
 import { readFileSync } from "node:fs";
 import { networkInterfaces, type NetworkInterfaceInfo } from "node:os";
-import { directedBroadcast } from "./ip.ts";
+import { directedBroadcast } from "../net/ip.ts";
 import type { HostPort } from "./lan-announce.ts";
 
 /** The UDP port beacons go to and are heard on (documented in the README). */
