@@ -9,7 +9,7 @@ import { NodeError } from "../domain/node-error.ts";
 import { openLocalStore, type Local } from "../home/open-local.ts";
 import { ChatNode, type NodeOptions } from "../node/node.ts";
 import type { Config } from "../home/home.ts";
-import type { ReachOptions } from "../node/reach.ts";
+import type { ReachOptions } from "../reach/reach-service.ts";
 import { local } from "./context.ts";
 import { reachOptions } from "./reach-args.ts";
 

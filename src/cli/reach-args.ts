@@ -2,7 +2,7 @@
 // being found: each overrides its config setting for this run.
 import type { ArgsDef } from "citty";
 import type { Config } from "../home/home.ts";
-import type { ReachOptions } from "../node/reach.ts";
+import type { ReachOptions } from "../reach/reach-service.ts";
 import { parseBootstrap } from "../reach/dht/dht-bootstrap.ts";
 import { ReachError } from "../reach/reach-error.ts";
 import { parseRelayUri } from "../reach/relay/uri.ts";

@@ -11,7 +11,7 @@ import type { AddContactOptions } from "../node/address-book.ts";
 import type { Contact, PeerRequest } from "../domain/contact.ts";
 import type { HistoryEntry, HistoryQuery, OutStatus, SearchQuery } from "../domain/history-entry.ts";
 import type { Invite } from "../protocol/invite.ts";
-import type { Verdict } from "../node/reach-verdict.ts";
+import type { Verdict } from "../reach/reach-verdict.ts";
 import type { GroupInfo, GroupMemberInfo } from "../node/groups/book.ts";
 
 export type { Invite, GroupInfo, GroupMemberInfo, Verdict };

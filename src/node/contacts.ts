@@ -2,13 +2,18 @@
 // run on every connection, written through the store, reloaded on change.
 import type { Hello } from "../protocol/messages.ts";
 import type { PeerId } from "../protocol/peer-id.ts";
-import type { Store } from "../store/store.ts";
+import type { Recipient, Store } from "../store/store.ts";
 import type { Contact } from "../domain/contact.ts";
 import { childLogger } from "../log.ts";
 import { normalizeHost, parseHostPort } from "../domain/host-port.ts";
 import type { NodeEvent } from "./events.ts";
 
 const log = childLogger("node");
+
+/** Whom a contact's messages are for: its pinned identity (none for a legacy peer). */
+export function recipientOf(c: Contact): Recipient {
+  return { name: c.name, peerId: c.legacy ? null : c.peerId };
+}
 
 export class Contacts {
   private names = new Map<string, Contact>();

@@ -6,7 +6,7 @@
 // (the contact may not have republished yet), it asks again as often as
 // lookups are allowed, while the round goes on and we want to reach it.
 import type { Contact } from "../domain/contact.ts";
-import { LOOKUP_GAP_MS } from "./reach.ts";
+import { LOOKUP_GAP_MS } from "../reach/dht/dht-service.ts";
 
 export interface DialLookupDeps {
   /** Worth going further: we owe it messages or hold its invite's token. */

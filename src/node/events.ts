@@ -3,7 +3,7 @@
 import type { PeerId } from "../protocol/peer-id.ts";
 import type { InviteAnswer } from "../protocol/messages.ts";
 import type { HistoryEntry, OutStatus } from "../domain/history-entry.ts";
-import type { Reach } from "./reach-verdict.ts";
+import type { Reach } from "../reach/reach-verdict.ts";
 
 export type NodeEvent =
   /** A message stored in `receiver` (a redelivered one is not announced twice). */

@@ -65,6 +65,12 @@ export class LegacyPeers implements LegacyHandler<LegacyCtx> {
     this.links.get(name)?.close(why);
   }
 
+  /** The original program's peers get a plaintext link only when we owe them something. */
+  async deliverIfOwed(c: Contact): Promise<void> {
+    const owed = await this.d.journal.read(() => this.d.store.pendingFor({ name: c.name, peerId: null }, 0, 1));
+    if (owed.length > 0) this.deliver(c);
+  }
+
   /** Writes what we owe `contact`, dialing it in plaintext if no link is open. */
   deliver(contact: Contact): void {
     const link = this.links.get(contact.name);

@@ -9,7 +9,15 @@ import { parseId, type AddContactOptions, type AddressBook } from "./address-boo
 import { parseHostPort } from "../domain/host-port.ts";
 import { validateName } from "../domain/contact-name.ts";
 import { NodeError } from "../domain/node-error.ts";
-import type { ChatNode } from "./node.ts";
+import type { Store } from "../store/store.ts";
+import { recipientOf, type Contacts } from "./contacts.ts";
+import type { NodeEvent } from "./events.ts";
+import type { Health } from "./health.ts";
+import type { Journal } from "./journal.ts";
+import type { LegacyPeers } from "./legacy.ts";
+import type { Peers } from "./peers.ts";
+import type { Requests } from "./requests.ts";
+import type { RetryTimer } from "./retry.ts";
 
 export interface CancelOutcome {
   id: string;
@@ -29,11 +37,25 @@ export interface SetContactOptions {
   rename?: string;
 }
 
+export interface NodeBookDeps {
+  book: AddressBook;
+  store: Store;
+  journal: Journal;
+  contacts: Contacts;
+  requests: Requests;
+  health: Health;
+  retry: RetryTimer<string>;
+  emit(event: NodeEvent): void;
+  peers: Pick<Peers, "dial" | "closeLinks" | "closeQuietly" | "promote" | "updated" | "inFlightIds">;
+  legacy: Pick<LegacyPeers, "closeFor" | "deliverIfOwed">;
+}
+
 export class NodeBook {
-  constructor(
-    private readonly node: ChatNode,
-    readonly book: AddressBook,
-  ) {}
+  readonly book: AddressBook;
+
+  constructor(private readonly d: NodeBookDeps) {
+    this.book = d.book;
+  }
 
   list(): Promise<Contact[]> {
     return this.book.list();
@@ -41,17 +63,17 @@ export class NodeBook {
 
   async add(name: string, address: string, opts?: AddContactOptions): Promise<Contact> {
     const c = await this.book.add(name, address, opts);
-    await this.node.contacts.reload();
+    await this.d.contacts.reload();
     if (c.peerId) await this.mergeRequest(c);
-    this.node.peers.dial(c);
+    this.d.peers.dial(c);
     return c;
   }
 
   /** Refuses while messages to `name` wait, unless they are dropped (kept as `cancelled`). */
   async remove(name: string, opts: { dropPending?: boolean } = {}): Promise<{ cancelled: number }> {
     const c = await this.book.get(name);
-    const to = this.node.recipientOf(c);
-    const unsent = await this.node.journal.read(() => this.node.opts.store.unsentCount(to));
+    const to = recipientOf(c);
+    const unsent = await this.d.journal.read(() => this.d.store.unsentCount(to));
     const waiting = unsent.pending + unsent.sent;
     let cancelled = 0;
     if (waiting > 0) {
@@ -62,29 +84,29 @@ export class NodeBook {
             `withdraw ${waiting === 1 ? "it" : "them"} with \`p2pchat contacts rm ${name} --drop-pending\` (kept in history as cancelled), or wait until delivered`,
         );
       }
-      cancelled = (await this.node.journal.read(() => this.node.opts.store.cancelTo(to))).length;
+      cancelled = (await this.d.journal.read(() => this.d.store.cancelTo(to))).length;
     }
     await this.book.remove(name);
-    await this.node.contacts.reload();
-    this.node.retry.cancel(name);
-    this.node.health.forget(name);
-    this.node.legacy.closeFor(name, "removed from the address book");
-    if (c.peerId) this.node.peers.closeQuietly(c.peerId, "removed from the address book", name);
+    await this.d.contacts.reload();
+    this.d.retry.cancel(name);
+    this.d.health.forget(name);
+    this.d.legacy.closeFor(name, "removed from the address book");
+    if (c.peerId) this.d.peers.closeQuietly(c.peerId, "removed from the address book", name);
     return { cancelled };
   }
 
   /** Blocking closes the link as a stopping node would: the peer learns nothing. What we write waits. */
   async setBlocked(name: string, blocked: boolean): Promise<Contact> {
     const c = await this.book.setBlocked(name, blocked);
-    await this.node.contacts.reload();
+    await this.d.contacts.reload();
     if (blocked) {
-      this.node.retry.cancel(name);
-      this.node.legacy.closeFor(name, "blocked");
-      if (c.peerId) this.node.peers.closeQuietly(c.peerId, "blocked", name);
+      this.d.retry.cancel(name);
+      this.d.legacy.closeFor(name, "blocked");
+      if (c.peerId) this.d.peers.closeQuietly(c.peerId, "blocked", name);
     } else if (c.legacy) {
-      void this.node.deliverLegacyIfOwed(c);
+      void this.d.legacy.deliverIfOwed(c);
     } else {
-      this.node.peers.dial(c);
+      this.d.peers.dial(c);
     }
     return c;
   }
@@ -99,11 +121,11 @@ export class NodeBook {
    */
   async pin(name: string, id: string, opts: PinOptions = {}): Promise<{ contact: Contact; moved: number; cancelled: number }> {
     const old = await this.book.get(name);
-    const from = this.node.recipientOf(old);
+    const from = recipientOf(old);
     const changes = old.peerId !== null && old.peerId !== parseId(id);
     let cancelled = 0;
     if (changes) {
-      const unsent = await this.node.journal.read(() => this.node.opts.store.unsentCount(from));
+      const unsent = await this.d.journal.read(() => this.d.store.unsentCount(from));
       const waiting = unsent.pending + unsent.sent;
       if (waiting > 0 && !opts.pending) {
         const them = waiting === 1 ? "it" : "them";
@@ -113,15 +135,15 @@ export class NodeBook {
             `add --move-pending to send ${them} to the new one, or --drop-pending to withdraw ${them} (kept in history as cancelled)`,
         );
       }
-      if (waiting > 0 && opts.pending === "drop") cancelled = (await this.node.journal.read(() => this.node.opts.store.cancelTo(from))).length;
+      if (waiting > 0 && opts.pending === "drop") cancelled = (await this.d.journal.read(() => this.d.store.cancelTo(from))).length;
     }
     const c = await this.book.pin(name, id);
-    const moved = await this.node.journal.read(() => this.node.opts.store.retarget(from, c.peerId!));
-    await this.node.contacts.reload();
-    this.node.health.clearMismatch(name);
-    if (old.peerId && old.peerId !== c.peerId) this.node.peers.closeLinks("IDENTITY_MISMATCH", "re-pinned", old.peerId);
+    const moved = await this.d.journal.read(() => this.d.store.retarget(from, c.peerId!));
+    await this.d.contacts.reload();
+    this.d.health.clearMismatch(name);
+    if (old.peerId && old.peerId !== c.peerId) this.d.peers.closeLinks("IDENTITY_MISMATCH", "re-pinned", old.peerId);
     await this.mergeRequest(c);
-    this.node.peers.dial(c);
+    this.d.peers.dial(c);
     return { contact: c, moved, cancelled };
   }
 
@@ -130,22 +152,22 @@ export class NodeBook {
     let c = await this.book.get(name);
     if (opts.address !== undefined) {
       const { host, port } = parseHostPort(opts.address);
-      await this.node.opts.store.updateContact(name, { host, port });
+      await this.d.store.updateContact(name, { host, port });
       // The dialer goes by the contact's addresses: the one typed goes first among them.
-      await this.node.opts.store.saveAddresses(name, [{ host, port, source: "typed" }], { preferred: true });
+      await this.d.store.saveAddresses(name, [{ host, port, source: "typed" }], { preferred: true });
     }
     if (opts.rename !== undefined && opts.rename !== name) {
       const to = validateName(opts.rename);
-      const done = await this.node.journal.read(() => this.node.opts.store.renameContact(name, to));
+      const done = await this.d.journal.read(() => this.d.store.renameContact(name, to));
       if (!done) throw NodeError.notAContact(name);
-      this.node.retry.cancel(name);
-      this.node.health.rename(name, to);
+      this.d.retry.cancel(name);
+      this.d.health.rename(name, to);
       name = to;
     }
-    await this.node.contacts.reload();
+    await this.d.contacts.reload();
     c = await this.book.get(name);
-    this.node.peers.updated(c);
-    if (opts.address !== undefined) this.node.peers.dial(c);
+    this.d.peers.updated(c);
+    if (opts.address !== undefined) this.d.peers.dial(c);
     return c;
   }
 
@@ -155,51 +177,51 @@ export class NodeBook {
    * dialed us first) joins this contact.
    */
   async pinned(c: Contact): Promise<void> {
-    void this.node.journal.claim(c.name, c.peerId!).catch(() => {});
+    void this.d.journal.claim(c.name, c.peerId!).catch(() => {});
     await this.mergeRequest(c);
   }
 
   /** A request from the contact's id joins the contact: its waiting messages move into the history. */
   async mergeRequest(c: Contact): Promise<void> {
-    const r = c.peerId ? this.node.requests.get(c.peerId) : undefined;
+    const r = c.peerId ? this.d.requests.get(c.peerId) : undefined;
     if (!r || !c.peerId) return;
-    this.node.peers.promote(c.peerId, c);
-    await this.node.journal.read(() => this.node.opts.store.acceptRequest(c.peerId!, c, { existing: true }));
-    this.node.requests.forget(c.peerId);
+    this.d.peers.promote(c.peerId, c);
+    await this.d.journal.read(() => this.d.store.acceptRequest(c.peerId!, c, { existing: true }));
+    this.d.requests.forget(c.peerId);
   }
 
   // --- requests ----------------------------------------------------------------------
 
   requests(): Promise<PeerRequest[]> {
-    return this.node.requests.list();
+    return this.d.requests.list();
   }
 
   /** Makes the request a contact (named as it announced, made unique, or `as`); its waiting messages join the history. */
   async acceptRequest(id: string, as?: string): Promise<{ contact: Contact; moved: number; announced: string }> {
-    const r = await this.node.requests.resolve(id);
-    const name = this.node.requests.nameFor(r, as);
+    const r = await this.d.requests.resolve(id);
+    const name = this.d.requests.nameFor(r, as);
     const draft: Contact = { name, host: r.host, port: r.port, peerId: r.peerId, blocked: false, legacy: false, createdAt: Date.now(), addresses: [], inviteToken: null, dkey: null, relays: [] };
     // What arrives from now on is the contact's; what waited moves in below, before it.
-    this.node.peers.promote(r.peerId, draft);
-    const res = await this.node.journal.read(() => this.node.opts.store.acceptRequest(r.peerId, draft));
-    this.node.requests.forget(r.peerId);
-    await this.node.contacts.reload();
-    this.node.events.emit({ type: "contact", name, peerId: r.peerId, how: "accepted", address: r.host });
-    this.node.peers.dial(res.contact);
+    this.d.peers.promote(r.peerId, draft);
+    const res = await this.d.journal.read(() => this.d.store.acceptRequest(r.peerId, draft));
+    this.d.requests.forget(r.peerId);
+    await this.d.contacts.reload();
+    this.d.emit({ type: "contact", name, peerId: r.peerId, how: "accepted", address: r.host });
+    this.d.peers.dial(res.contact);
     return { ...res, announced: r.name };
   }
 
   async rejectRequest(id: string): Promise<PeerRequest> {
-    const r = await this.node.requests.resolve(id);
-    await this.node.requests.reject(r);
-    this.node.peers.closeQuietly(r.peerId, "request rejected");
+    const r = await this.d.requests.resolve(id);
+    await this.d.requests.reject(r);
+    this.d.peers.closeQuietly(r.peerId, "request rejected");
     return r;
   }
 
   async blockRequest(id: string): Promise<PeerRequest> {
-    const r = await this.node.requests.resolve(id);
-    await this.node.requests.block(r);
-    this.node.peers.closeQuietly(r.peerId, "blocked");
+    const r = await this.d.requests.resolve(id);
+    await this.d.requests.block(r);
+    this.d.peers.closeQuietly(r.peerId, "blocked");
     return r;
   }
 
@@ -208,7 +230,7 @@ export class NodeBook {
   /** Withdraws messages not delivered yet. One already on the wire may still arrive: it is said so. */
   async cancel(ids: readonly string[]): Promise<CancelOutcome[]> {
     const wire = this.onTheWire();
-    const before = await this.node.journal.read(() => this.node.opts.store.cancel(ids));
+    const before = await this.d.journal.read(() => this.d.store.cancel(ids));
     return ids.map((id) => ({ id, before: before.get(id) ?? "unknown", onTheWire: wire.has(id) }));
   }
 
@@ -216,15 +238,15 @@ export class NodeBook {
   async cancelTo(name: string): Promise<CancelOutcome[]> {
     const c = await this.book.get(name);
     const wire = this.onTheWire();
-    const ids = await this.node.journal.read(() => this.node.opts.store.cancelTo(this.node.recipientOf(c)));
+    const ids = await this.d.journal.read(() => this.d.store.cancelTo(recipientOf(c)));
     return ids.map((id) => ({ id, before: "pending" as const, onTheWire: wire.has(id) }));
   }
 
   private onTheWire(): Set<string> {
-    return this.node.peers.inFlightIds();
+    return this.d.peers.inFlightIds();
   }
 
   peerIdOf(name: string): PeerId | null {
-    return this.node.contacts.byName(name)?.peerId ?? null;
+    return this.d.contacts.byName(name)?.peerId ?? null;
   }
 }

@@ -9,7 +9,6 @@ import { decodeInvite, encodeInvite, InviteError, MAX_INVITE_ADDRS, type Invite 
 import { parsePeerId, type PeerId } from "../protocol/peer-id.ts";
 import type { Contact, NewAddress } from "../domain/contact.ts";
 import type { NodeLink } from "./link-ctx.ts";
-import { advertised } from "../reach/net/addresses.ts";
 import { vouchedAddresses } from "../reach/lan/nearby-peers.ts";
 import { screenRelays } from "../reach/relay/uri.ts";
 import { isLoopbackHost, screenAddresses, wireHostProblem, type WireOrigin } from "../reach/net/wire-address.ts";
@@ -18,9 +17,15 @@ import { formatHostPort, normalizeHost, parseHostPort } from "../domain/host-por
 import { validateName } from "../domain/contact-name.ts";
 import type { Target } from "./dial-plan.ts";
 import { NodeError } from "../domain/node-error.ts";
-import type { ChatNode } from "./node.ts";
 import type { NodeBook } from "./node-book.ts";
-import type { Verdict } from "./reach-verdict.ts";
+import type { Store } from "../store/store.ts";
+import type { Contacts } from "./contacts.ts";
+import type { NodeEvent } from "./events.ts";
+import type { Journal } from "./journal.ts";
+import type { Peers } from "./peers.ts";
+import type { Requests } from "./requests.ts";
+import type { ReachService } from "../reach/reach-service.ts";
+import type { Verdict } from "../reach/reach-verdict.ts";
 
 const log = childLogger("node");
 
@@ -37,11 +42,26 @@ function originOf(link: NodeLink): WireOrigin {
   return { fromLoopback: isLoopbackHost(link.remoteHost) };
 }
 
+export interface NodeHintsDeps {
+  self: PeerId;
+  name(): string;
+  store: Store;
+  journal: Journal;
+  contacts: Contacts;
+  requests: Requests;
+  emit(event: NodeEvent): void;
+  book: Pick<NodeBook, "add" | "mergeRequest">;
+  peers: Pick<Peers, "presented" | "relink" | "linkTo" | "dial">;
+  reach: Pick<ReachService, "lookup" | "dkey" | "relayUris" | "verdict" | "nearbyPeers" | "nearby">;
+  discoverable(): boolean;
+  /** Where an invite says we can be reached: where we listen now, else where we will. */
+  inviteAddresses(): string[];
+  /** Whether we owe `name` messages. */
+  owes(name: string): Promise<boolean>;
+}
+
 export class NodeHints {
-  constructor(
-    private readonly node: ChatNode,
-    private readonly book: NodeBook,
-  ) {}
+  constructor(private readonly d: NodeHintsDeps) {}
 
   /**
    * A stranger presented an invite token: while the token holds, it is a
@@ -49,25 +69,25 @@ export class NodeHints {
    * Else it knocks as any stranger (null).
    */
   async admit(link: NodeLink, hello: Hello): Promise<{ contact: Contact | null; answer: InviteAnswer }> {
-    const use = await this.node.journal.read(() => this.node.opts.store.useInvite(hello.invite!, Date.now()));
+    const use = await this.d.journal.read(() => this.d.store.useInvite(hello.invite!, Date.now()));
     if (use !== "admitted") {
       log.debug(`${link.peerId} presented an invite token that is ${use}: a request`);
       return { contact: null, answer: use };
     }
-    const name = this.node.requests.nameFor({ name: hello.name });
+    const name = this.d.requests.nameFor({ name: hello.name });
     const hinted = this.hinted(link, hello);
     // Through a relay, the address we see is the relay's: the contact is where its hello says.
     const first = link.via ? hinted.shift() : undefined;
     const [host, port] = first ? [first.host, first.port] : [normalizeHost(link.remoteHost), hello.port];
-    const store = this.node.opts.store;
+    const store = this.d.store;
     const contact = await store
       .addContact({ name, host, port, peerId: link.peerId!, source: "hello", addresses: hinted })
       .catch(() => store.findContactByPeerId(link.peerId!));
     if (!contact) return { contact: null, answer: "unknown" };
-    await this.node.contacts.reload();
-    await this.book.mergeRequest(contact);
-    this.node.events.emit({ type: "contact", name: contact.name, peerId: contact.peerId, how: "invited", address: link.via ? `via ${link.via}` : link.address, announced: hello.name });
-    return { contact: this.node.contacts.byName(contact.name) ?? contact, answer: "admitted" };
+    await this.d.contacts.reload();
+    await this.d.book.mergeRequest(contact);
+    this.d.emit({ type: "contact", name: contact.name, peerId: contact.peerId, how: "invited", address: link.via ? `via ${link.via}` : link.address, announced: hello.name });
+    return { contact: this.d.contacts.byName(contact.name) ?? contact, answer: "admitted" };
   }
 
   /**
@@ -97,36 +117,36 @@ export class NodeHints {
   learned(c: Contact, link: NodeLink, hello: Hello): void {
     const known = new Set(c.addresses.map((a) => formatHostPort(a.host, a.port)));
     const fresh = this.hinted(link, hello).filter((a) => !known.has(formatHostPort(a.host, a.port)));
-    const presented = this.node.peers.presented(link);
-    const spent = presented !== null && presented === (this.node.contacts.byName(c.name) ?? c).inviteToken;
+    const presented = this.d.peers.presented(link);
+    const spent = presented !== null && presented === (this.d.contacts.byName(c.name) ?? c).inviteToken;
     // Its discovery key and relays come over the authenticated link: they are this contact's.
     const dkey = hello.dkey && hello.dkey !== c.dkey ? hello.dkey : null;
     const offered = hello.relays && screenRelays(hello.relays, originOf(link));
     const relays = offered && offered.join() !== c.relays.join() ? offered : null;
     if (fresh.length === 0 && !spent && !dkey && !relays) return;
     void (async () => {
-      if (relays) await this.node.opts.store.updateContact(c.name, { relays });
-      if (fresh.length > 0) await this.node.opts.store.saveAddresses(c.name, fresh);
-      if (spent) await this.node.opts.store.updateContact(c.name, { inviteToken: null });
-      if (dkey) await this.node.opts.store.updateContact(c.name, { dkey });
-      await this.node.contacts.refresh(c.name);
+      if (relays) await this.d.store.updateContact(c.name, { relays });
+      if (fresh.length > 0) await this.d.store.saveAddresses(c.name, fresh);
+      if (spent) await this.d.store.updateContact(c.name, { inviteToken: null });
+      if (dkey) await this.d.store.updateContact(c.name, { dkey });
+      await this.d.contacts.refresh(c.name);
     })().catch((err) => log.debug(`cannot save ${c.name}'s addresses: ${(err as Error).message}`));
   }
 
   /** Every address of `name` failed: the DHT may know newer ones (saved, and tried at once). */
   async lookedUp(name: string): Promise<boolean> {
-    const fresh = await this.node.reach.lookup(name).catch(() => null);
+    const fresh = await this.d.reach.lookup(name).catch(() => null);
     if (!fresh) return false;
-    await this.node.opts.store.saveAddresses(name, fresh, { preferred: true });
-    await this.node.contacts.refresh(name);
+    await this.d.store.saveAddresses(name, fresh, { preferred: true });
+    await this.d.contacts.refresh(name);
     return true;
   }
 
   /** One of a contact's addresses was tried. */
   tried(name: string, target: Target, ok: boolean, why: string | null): void {
-    void this.node.opts.store
+    void this.d.store
       .addressTried(name, target.host, target.port, ok ? { ok: true } : { ok: false, error: why ?? "failed" })
-      .then(() => this.node.contacts.refresh(name))
+      .then(() => this.d.contacts.refresh(name))
       .catch((err) => log.debug(`cannot record ${name}'s address: ${(err as Error).message}`));
   }
 
@@ -138,23 +158,23 @@ export class NodeHints {
    */
   async forgetUnreachable(): Promise<void> {
     let forgot = 0;
-    for (const c of this.node.contacts.all()) {
+    for (const c of this.d.contacts.all()) {
       for (const a of c.addresses) {
         if (a.source === "typed" || wireHostProblem(a.host, { fromLoopback: true, ownZone: a.source === "lan" }) === null) continue;
-        if (await this.node.opts.store.forgetAddress(c.name, a.host, a.port)) forgot++;
+        if (await this.d.store.forgetAddress(c.name, a.host, a.port)) forgot++;
       }
     }
     if (forgot > 0) {
       log.debug(`forgot ${forgot} address(es) no peer can be at`);
-      await this.node.contacts.reload();
+      await this.d.contacts.reload();
     }
   }
 
   /** Another peer answers at an address of `name` it was only heard at: forgotten, so no round dials it again. */
   elsewhere(name: string, target: Target): void {
-    void this.node.opts.store
+    void this.d.store
       .forgetAddress(name, target.host, target.port)
-      .then(() => this.node.contacts.refresh(name))
+      .then(() => this.d.contacts.refresh(name))
       .catch((err) => log.debug(`cannot forget ${name}'s address: ${(err as Error).message}`));
   }
 
@@ -162,16 +182,14 @@ export class NodeHints {
   async createInvite(opts: { uses: number; expiresMs: number }): Promise<{ text: string; invite: Invite; verdict: Verdict }> {
     const token = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64url");
     const expires = Date.now() + opts.expiresMs;
-    await this.node.opts.store.createInvite(token, opts.uses, expires);
-    const config = this.node.opts.local.config;
-    const listen = this.node.listening ?? { host: this.node.opts.host ?? config.host, port: this.node.opts.port ?? config.port };
-    const addresses = this.node.listening ? this.node.addresses() : advertised(listen);
-    const invite: Invite = { name: this.node.name, peerId: this.node.peerId, addresses: addresses.slice(0, MAX_INVITE_ADDRS), token, expires };
-    const dkey = this.node.reach.dkey;
+    await this.d.store.createInvite(token, opts.uses, expires);
+    const addresses = this.d.inviteAddresses();
+    const invite: Invite = { name: this.d.name(), peerId: this.d.self, addresses: addresses.slice(0, MAX_INVITE_ADDRS), token, expires };
+    const dkey = this.d.reach.dkey;
     if (dkey) invite.dkey = dkey;
-    const relays = this.node.reach.relayUris();
+    const relays = this.d.reach.relayUris();
     if (relays.length > 0) invite.relays = relays;
-    return { text: encodeInvite(invite), invite, verdict: this.node.reach.verdict() };
+    return { text: encodeInvite(invite), invite, verdict: this.d.reach.verdict() };
   }
 
   /**
@@ -187,7 +205,7 @@ export class NodeHints {
       if (err instanceof InviteError) throw new NodeError("BAD_INVITE", err.message, { cause: err });
       throw err;
     }
-    if (inv.peerId === this.node.peerId) throw new NodeError("BAD_INVITE", "that is your own invite: give it to the person you want to talk to");
+    if (inv.peerId === this.d.self) throw new NodeError("BAD_INVITE", "that is your own invite: give it to the person you want to talk to");
     const listed: NewAddress[] = [];
     for (const a of inv.addresses) {
       try {
@@ -202,20 +220,20 @@ export class NodeHints {
     const origin = { fromLoopback: listed.length > 0 && listed.every((a) => isLoopbackHost(a.host)) };
     const addresses = screenAddresses(listed, origin);
     if (inv.relays) inv.relays = screenRelays(inv.relays, origin);
-    const known = this.node.contacts.byPeer(inv.peerId);
+    const known = this.d.contacts.byPeer(inv.peerId);
     if (known) {
-      await this.node.opts.store.saveAddresses(known.name, addresses);
-      await this.node.opts.store.updateContact(known.name, { inviteToken: inv.token, ...(inv.dkey ? { dkey: inv.dkey } : {}), ...(inv.relays?.length ? { relays: inv.relays } : {}) });
-      const c = (await this.node.contacts.refresh(known.name)) ?? known;
-      await this.node.peers.relink(c, inv.token, () => this.node.contacts.byName(c.name));
+      await this.d.store.saveAddresses(known.name, addresses);
+      await this.d.store.updateContact(known.name, { inviteToken: inv.token, ...(inv.dkey ? { dkey: inv.dkey } : {}), ...(inv.relays?.length ? { relays: inv.relays } : {}) });
+      const c = (await this.d.contacts.refresh(known.name)) ?? known;
+      await this.d.peers.relink(c, inv.token, () => this.d.contacts.byName(c.name));
       return { contact: c, renamed: false, known: true };
     }
     const wanted = name ?? inv.name;
-    const chosen = name !== undefined ? validateName(name) : this.node.requests.nameFor({ name: wanted });
+    const chosen = name !== undefined ? validateName(name) : this.d.requests.nameFor({ name: wanted });
     const first = addresses[0];
     if (!first && listed.length > 0) throw new NodeError("BAD_INVITE", `the invite names only places no peer elsewhere can be (${inv.addresses.slice(0, 3).join(", ")}): not added`);
     if (!first) throw new NodeError("BAD_INVITE", "the invite holds no address this node can dial (was its node hidden when it was made?)");
-    const c = await this.book.add(chosen, formatHostPort(first.host, first.port), {
+    const c = await this.d.book.add(chosen, formatHostPort(first.host, first.port), {
       id: inv.peerId,
       source: "invite",
       addresses: addresses.slice(1),
@@ -226,13 +244,38 @@ export class NodeHints {
     return { contact: c, renamed: chosen !== wanted, known: false };
   }
 
+  /**
+   * A contact's beacon: remember where it is, and dial at once if we owe it
+   * messages. Only the addresses its beacons came from are taken: a forged
+   * beacon that names other hosts could fill the address book with places
+   * that never answer, each costing a dial before the real one.
+   */
+  async heardNearby(peerId: PeerId): Promise<void> {
+    const c = this.d.contacts.byPeer(peerId);
+    const heard = this.d.reach.nearby.get(peerId);
+    if (!c || !heard || c.blocked) return;
+    const known = new Set(c.addresses.map((a) => formatHostPort(a.host, a.port)));
+    const fresh = vouchedAddresses(heard)
+      .filter((a) => !known.has(formatHostPort(a.host, a.port)))
+      .map((a) => ({ host: a.host, port: a.port, source: "lan" as const }));
+    if (fresh.length > 0) {
+      await this.d.store.saveAddresses(c.name, fresh, { preferred: true }).catch(() => 0);
+      await this.d.contacts.refresh(c.name);
+    }
+    const now = this.d.contacts.byName(c.name);
+    if (now && this.d.discoverable() && !this.d.peers.linkTo(now) && (await this.d.owes(now.name))) {
+      log.debug(`${now.name} is on the LAN: dialing now`);
+      this.d.peers.dial(now);
+    }
+  }
+
   /** Nodes heard on the LAN in the last 90 s, and which contact each is. */
   nearby(): NearbyNode[] {
-    return this.node.reach.nearbyPeers().map((p) => ({
+    return this.d.reach.nearbyPeers().map((p) => ({
       peerId: p.peerId,
       addresses: p.addresses.map((a) => formatHostPort(a.host, a.port)),
       lastHeard: p.lastHeard,
-      contact: this.node.contacts.byPeer(p.peerId)?.name ?? null,
+      contact: this.d.contacts.byPeer(p.peerId)?.name ?? null,
     }));
   }
 
@@ -240,17 +283,17 @@ export class NodeHints {
   async addNearby(id: string, name?: string): Promise<{ contact: Contact; renamed: boolean; known: boolean }> {
     const parsed = parsePeerId(id);
     if (!parsed.ok) throw new NodeError("BAD_PEER_ID", `invalid peer id ${JSON.stringify(id)}: ${parsed.reason}`);
-    const known = this.node.contacts.byPeer(parsed.id);
+    const known = this.d.contacts.byPeer(parsed.id);
     if (known) return { contact: known, renamed: false, known: true };
-    const found = this.node.reach.nearbyPeers().find((p) => p.peerId === parsed.id);
+    const found = this.d.reach.nearbyPeers().find((p) => p.peerId === parsed.id);
     // Where its beacons came from: the other addresses a beacon names are anyone's say-so.
     const heard = found && { ...found, addresses: vouchedAddresses(found) };
     if (!heard || heard.addresses.length === 0) {
       throw new NodeError("NOT_NEARBY", `${parsed.id} was not heard on the LAN in the last 90 s (see \`p2pchat nearby\`); add it with its invite, or NAME HOST:PORT --id ID`);
     }
-    const chosen = name !== undefined ? validateName(name) : this.node.requests.nameFor({ name: `peer-${parsed.id.slice(0, 7).toLowerCase()}` });
+    const chosen = name !== undefined ? validateName(name) : this.d.requests.nameFor({ name: `peer-${parsed.id.slice(0, 7).toLowerCase()}` });
     const [first, ...rest] = heard.addresses;
-    const c = await this.book.add(chosen, formatHostPort(first!.host, first!.port), {
+    const c = await this.d.book.add(chosen, formatHostPort(first!.host, first!.port), {
       id: parsed.id,
       source: "lan",
       addresses: rest.map((a) => ({ host: a.host, port: a.port, source: "lan" as const })),

@@ -126,6 +126,13 @@ export class Peers implements LinkHandler<LinkCtx> {
     return link.ctx.contact;
   }
 
+  /** New messages for `contact`: its link's outbox takes them, or a dial brings one up. */
+  deliver(contact: Contact): void {
+    const link = this.linkTo(contact);
+    if (link) link.ctx.outbox?.pump();
+    else this.dial(contact);
+  }
+
   /** Dials `contact` (its addresses in turn) unless a link or a dial to it exists, or it must not be dialed now. */
   dial(contact: Contact): void {
     this.dialer.dial(contact);
@@ -180,6 +187,14 @@ export class Peers implements LinkHandler<LinkCtx> {
   closeQuietly(peer: PeerId, note: string, name?: string): void {
     this.links.get(peer)?.refuse("SHUTDOWN", SHUTDOWN_REASON, true, note);
     if (name) for (const link of this.dialer.linksOf(name)) link.refuse("SHUTDOWN", SHUTDOWN_REASON, true, note);
+  }
+
+  /** This machine lost these addresses: links from them are dead (what their peers send goes nowhere), so both sides dial again. */
+  dropFrom(gone: ReadonlySet<string>): void {
+    for (const link of this.links.values()) {
+      const local = link.localAddress?.replace(/^::ffff:/, "");
+      if (local && gone.has(local)) link.drop("KEEPALIVE_TIMEOUT", `this machine's address ${local} is gone`);
+    }
   }
 
   /**

@@ -1,12 +1,16 @@
 // What `status` reports about a running node: discoverable or hidden, where
 // it listens, its links, and per contact why it is or is not reachable.
 import type { PeerId } from "../protocol/peer-id.ts";
-import type { OutboxCount } from "../store/store.ts";
+import type { OutboxCount, Store } from "../store/store.ts";
 import type { Contact } from "../domain/contact.ts";
 import { formatHostPort } from "../domain/host-port.ts";
-import type { ContactState } from "./health.ts";
-import type { ChatNode } from "./node.ts";
-import type { ReachStatus } from "./reach.ts";
+import type { ContactState, Health } from "./health.ts";
+import type { Contacts } from "./contacts.ts";
+import type { Journal } from "./journal.ts";
+import type { LegacyPeers } from "./legacy.ts";
+import type { Peers } from "./peers.ts";
+import type { Requests } from "./requests.ts";
+import type { ReachService, ReachStatus } from "../reach/reach-service.ts";
 
 export interface LinkInfo {
   peer: string;
@@ -38,38 +42,55 @@ export interface NodeStatus {
   reach?: ReachStatus;
 }
 
-export async function nodeStatus(node: ChatNode): Promise<NodeStatus> {
-  const l = node.transport.listening;
+/** What the report reads of the running node. */
+export interface StatusDeps {
+  name: string;
+  peerId: PeerId;
+  discoverable: boolean;
+  listening: { host: string; port: number } | null;
+  addresses(): string[];
+  store: Store;
+  journal: Journal;
+  contacts: Contacts;
+  health: Health;
+  requests: Pick<Requests, "openCount">;
+  peers: Pick<Peers, "adopted" | "contactOf">;
+  legacy: Pick<LegacyPeers, "open" | "transport">;
+  reach: Pick<ReachService, "status">;
+}
+
+export async function nodeStatus(d: StatusDeps): Promise<NodeStatus> {
+  const l = d.listening;
   const links: LinkInfo[] = [];
-  for (const [, link] of node.peers.adopted) {
-    const c = node.peers.contactOf(link);
+  for (const [, link] of d.peers.adopted) {
+    const c = d.peers.contactOf(link);
     if (c) links.push({ peer: c.name, address: link.address, direction: link.direction, since: link.openedAt, legacy: false, ...(link.via ? { via: link.via } : {}) });
   }
-  for (const [name, link] of node.legacy.open) {
+  for (const [name, link] of d.legacy.open) {
     links.push({ peer: name, address: link.address, direction: link.direction, since: link.openedAt, legacy: true });
   }
   links.sort((a, b) => a.peer.localeCompare(b.peer));
-  const lg = node.legacy.transport.listening;
-  const pending = await node.journal.read(() => node.opts.store.outboxCounts());
+  const lg = d.legacy.transport.listening;
+  const pending = await d.journal.read(() => d.store.outboxCounts());
   const waiting = new Map(pending.map((p) => [p.peer, p.pending + (p.legacy ? 0 : p.sent)]));
-  const legacyLinked = new Set(node.legacy.open.keys());
-  const contacts = node.contacts.all().map((c: Contact) => {
-    const s = node.health.state(c, node.isDiscoverable, waiting.get(c.name) ?? 0);
+  const legacyLinked = new Set(d.legacy.open.keys());
+  const contacts = d.contacts.all().map((c: Contact) => {
+    const s = d.health.state(c, d.discoverable, waiting.get(c.name) ?? 0);
     return legacyLinked.has(c.name) ? { ...s, state: "linked" as const, stateText: "linked (legacy plaintext)" } : s;
   });
   contacts.sort((a, b) => a.name.localeCompare(b.name));
   return {
-    name: node.name,
-    peerId: node.peerId,
-    discoverable: node.isDiscoverable,
+    name: d.name,
+    peerId: d.peerId,
+    discoverable: d.discoverable,
     listening: l ? formatHostPort(l.host, l.port) : null,
-    addresses: l ? node.addresses() : [],
+    addresses: l ? d.addresses() : [],
     legacyListening: lg ? formatHostPort(lg.host, lg.port) : null,
     links,
     pending,
     contacts,
-    requests: node.requests.openCount,
-    database: node.opts.store.location,
-    reach: node.reach.status(),
+    requests: d.requests.openCount,
+    database: d.store.location,
+    reach: d.reach.status(),
   };
 }

@@ -6,7 +6,7 @@ import { openLocal, openLocalStore } from "../../src/home/open-local.ts";
 import { ChatNode, type NodeOptions } from "../../src/node/node.ts";
 import type { RetryOptions } from "../../src/node/retry.ts";
 import type { LinkLimits } from "../../src/transport/link.ts";
-import type { ReachOptions } from "../../src/node/reach.ts";
+import type { ReachOptions } from "../../src/reach/reach-service.ts";
 import { formatHostPort } from "../../src/domain/host-port.ts";
 import { createTestDb, type TestDb } from "./databases.ts";
 import { freePort } from "./ports.ts";
