@@ -2,12 +2,12 @@
 // this home in another process: serve, or a chat or send that hosts one) and
 // LocalApi (a node inside this process) both offer it, so every command
 // works the same either way.
-import type { NodeEvent } from "../node/events.ts";
+import type { NodeEvent } from "../node/node-events.ts";
 import type { NodeStatus, SendResult } from "../node/node.ts";
-import type { Conversation } from "../node/reads.ts";
-import type { CancelOutcome, PinOptions, SetContactOptions } from "../node/node-book.ts";
-import type { NearbyNode } from "../node/node-hints.ts";
-import type { AddContactOptions } from "../node/address-book.ts";
+import type { Conversation } from "../node/book/reads.ts";
+import type { CancelOutcome, PinOptions, SetContactOptions } from "../node/book/node-book.ts";
+import type { NearbyNode } from "../node/book/node-hints.ts";
+import type { AddContactOptions } from "../node/book/address-book.ts";
 import type { Contact, PeerRequest } from "../domain/contact.ts";
 import type { HistoryEntry, HistoryQuery, OutStatus, SearchQuery } from "../domain/history-entry.ts";
 import type { Invite } from "../protocol/invite.ts";

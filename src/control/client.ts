@@ -2,8 +2,8 @@
 // after checking that the socket is our own serve's (ours, 0600), and takes
 // only replies of the shape each operation promises.
 import type { Socket } from "bun";
-import type { AddContactOptions } from "../node/address-book.ts";
-import type { PinOptions } from "../node/node-book.ts";
+import type { AddContactOptions } from "../node/book/address-book.ts";
+import type { PinOptions } from "../node/book/node-book.ts";
 import { NodeError, type NodeErrorCode } from "../domain/node-error.ts";
 import { WriteQueue } from "../transport/writer.ts";
 import type {

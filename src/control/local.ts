@@ -1,8 +1,8 @@
 // The NodeApi of a node running inside this process (`serve`, or `chat` and
 // `send` hosting their own, and the control server's dispatch).
-import type { AddContactOptions } from "../node/address-book.ts";
+import type { AddContactOptions } from "../node/book/address-book.ts";
 import type { ChatNode } from "../node/node.ts";
-import type { PinOptions, SetContactOptions } from "../node/node-book.ts";
+import type { PinOptions, SetContactOptions } from "../node/book/node-book.ts";
 import { updateConfig } from "../home/home.ts";
 import type { HistoryQuery, SearchQuery } from "../domain/history-entry.ts";
 import type { NodeApi, NodeEvent, OutStatus } from "./api.ts";

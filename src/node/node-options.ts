@@ -5,7 +5,7 @@ import type { Store } from "../store/store.ts";
 import type { LinkLimits } from "../transport/link.ts";
 import type { Local } from "../home/open-local.ts";
 import type { ReachOptions } from "../reach/reach-service.ts";
-import type { RetryOptions } from "./retry.ts";
+import type { RetryOptions } from "./dial/retry.ts";
 
 export interface NodeOptions {
   local: Local;

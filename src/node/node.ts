@@ -16,30 +16,30 @@ import { advertised } from "../reach/net/addresses.ts";
 import { loadOrCreateDiscoveryKey } from "../reach/dht/discovery-key.ts";
 import { ReachService } from "../reach/reach-service.ts";
 import { childLogger } from "../log.ts";
-import { AddressBook } from "./address-book.ts";
-import { Contacts, recipientOf } from "./contacts.ts";
-import { Emitter, type NodeListener } from "./events.ts";
+import { AddressBook } from "./book/address-book.ts";
+import { Contacts, recipientOf } from "./engine/contact-cache.ts";
+import { Emitter, type NodeListener } from "./node-events.ts";
 import { GroupBook } from "./groups/book.ts";
-import { authorKey } from "./groups/keys.ts";
+import { authorKey } from "./groups/group-keys.ts";
 import { GROUP_FORKS_CAP, GROUPS_CAP, GroupSync } from "./groups/sync.ts";
-import { Health } from "./health.ts";
-import { Journal } from "./journal.ts";
-import { LegacyPeers } from "./legacy.ts";
-import { newCtx, type LinkCtx, type NodeLink } from "./link-ctx.ts";
-import { NodeBook } from "./node-book.ts";
-import { NodeHints } from "./node-hints.ts";
+import { Health } from "./dial/health.ts";
+import { Journal } from "./engine/journal.ts";
+import { LegacyPeers } from "./engine/legacy-peers.ts";
+import { newCtx, type LinkCtx, type NodeLink } from "./engine/link-ctx.ts";
+import { NodeBook } from "./book/node-book.ts";
+import { NodeHints } from "./book/node-hints.ts";
 import type { NodeOptions } from "./node-options.ts";
-import { Peers } from "./peers.ts";
-import { Reads } from "./reads.ts";
-import { Requests } from "./requests.ts";
-import { RetryTimer } from "./retry.ts";
-import { Sender, type SendResult } from "./sender.ts";
-import { LocalSession } from "./session.ts";
-import { nodeStatus, type NodeStatus, type StatusDeps } from "./status.ts";
+import { Peers } from "./engine/peers.ts";
+import { Reads } from "./book/reads.ts";
+import { Requests } from "./engine/peer-requests.ts";
+import { RetryTimer } from "./dial/retry.ts";
+import { Sender, type SendResult } from "./engine/sender.ts";
+import { LocalSession } from "./book/local-session.ts";
+import { nodeStatus, type NodeStatus, type StatusDeps } from "./node-status.ts";
 
 export type { NodeOptions } from "./node-options.ts";
-export type { SendResult } from "./sender.ts";
-export type { LinkInfo, NodeStatus } from "./status.ts";
+export type { SendResult } from "./engine/sender.ts";
+export type { LinkInfo, NodeStatus } from "./node-status.ts";
 
 const log = childLogger("node");
 
@@ -165,7 +165,8 @@ export class ChatNode {
       inviteAddresses: () => this.inviteAddresses(),
       owes: (n) => this.owes(n),
     });
-    this.sender = new Sender({ store, journal, contacts, emit, peers, legacy, book, groupBook: this.groupBook, groups: this.groups, stopped: () => this.stopped });
+    const groups = { has: (n: string) => this.groupBook.has(n), send: (n: string, texts: readonly string[]) => this.groupBook.send(n, texts), statusOf: (ids: readonly string[]) => this.groups.statusOf(ids) };
+    this.sender = new Sender({ store, journal, contacts, emit, peers, legacy, addContact: (n, address) => book.add(n, address), groups, stopped: () => this.stopped });
     const node = this;
     this.statusDeps = {
       get name() {

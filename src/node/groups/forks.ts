@@ -26,9 +26,9 @@ import { ZERO_DIGEST, chainStep, contentHash } from "../../protocol/group-forks.
 import type { GroupForkFrame, GroupForkVersion, GroupVectorRow } from "../../protocol/messages.ts";
 import type { GroupMessageRow, Store } from "../../store/store.ts";
 import { childLogger } from "../../log.ts";
-import type { NodeEvent } from "../events.ts";
-import type { Journal } from "../journal.ts";
-import { verifyMessage } from "./keys.ts";
+import type { NodeEvent } from "../node-events.ts";
+import type { Journal } from "../engine/journal.ts";
+import { verifyMessage } from "./group-keys.ts";
 import { Batch, type GroupModel } from "./model.ts";
 import type { PeerLink } from "./peer-link.ts";
 import type { GroupRegistry } from "./registry.ts";

@@ -9,7 +9,7 @@ import type { GroupForkFrame, GroupKeyFrame, GroupMessageFrame, GroupVectorFrame
 import type { PeerId } from "../../protocol/peer-id.ts";
 import type { GroupMessageRow, Store } from "../../store/store.ts";
 import { childLogger } from "../../log.ts";
-import { verifyKeyFrame, verifyMessage } from "./keys.ts";
+import { verifyKeyFrame, verifyMessage } from "./group-keys.ts";
 import type { Forks } from "./forks.ts";
 import { Batch, GroupModel } from "./model.ts";
 import type { Fanout, PeerLink } from "./peer-link.ts";

@@ -10,7 +10,7 @@ import type { PeerId } from "../../protocol/peer-id.ts";
 import type { GroupMessageRow } from "../../store/store.ts";
 import type { Contact } from "../../domain/contact.ts";
 import { childLogger } from "../../log.ts";
-import type { Contacts } from "../contacts.ts";
+import type { Contacts } from "../engine/contact-cache.ts";
 import { Batch, MAX_MEMBERS, type GroupModel } from "./model.ts";
 import type { GroupRegistry } from "./registry.ts";
 

@@ -4,8 +4,8 @@
 // us that we do not know yet, and the display position counter.
 import type { PeerId } from "../../protocol/peer-id.ts";
 import type { GroupMembership, GroupSnapshot, PendingAdd } from "../../store/store.ts";
-import type { Contacts } from "../contacts.ts";
-import type { AuthorKey } from "./keys.ts";
+import type { Contacts } from "../engine/contact-cache.ts";
+import type { AuthorKey } from "./group-keys.ts";
 import { GroupModel, type PosCounter } from "./model.ts";
 
 /** Groups a peer may offer us that we do not know yet (we fetch their creator's events to learn whether we belong). */

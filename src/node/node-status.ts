@@ -4,12 +4,12 @@ import type { PeerId } from "../protocol/peer-id.ts";
 import type { OutboxCount, Store } from "../store/store.ts";
 import type { Contact } from "../domain/contact.ts";
 import { formatHostPort } from "../domain/host-port.ts";
-import type { ContactState, Health } from "./health.ts";
-import type { Contacts } from "./contacts.ts";
-import type { Journal } from "./journal.ts";
-import type { LegacyPeers } from "./legacy.ts";
-import type { Peers } from "./peers.ts";
-import type { Requests } from "./requests.ts";
+import type { ContactState, Health } from "./dial/health.ts";
+import type { Contacts } from "./engine/contact-cache.ts";
+import type { Journal } from "./engine/journal.ts";
+import type { LegacyPeers } from "./engine/legacy-peers.ts";
+import type { Peers } from "./engine/peers.ts";
+import type { Requests } from "./engine/peer-requests.ts";
 import type { ReachService, ReachStatus } from "../reach/reach-service.ts";
 
 export interface LinkInfo {

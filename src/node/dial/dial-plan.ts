@@ -2,8 +2,8 @@
 // first (the store keeps them in that order), IPv4 and IPv6 alike, without
 // repeats; and how addresses learned while a round is under way (a beacon
 // heard, a DHT record found) join it.
-import type { Contact, ContactAddress } from "../domain/contact.ts";
-import { formatHostPort } from "../domain/host-port.ts";
+import type { Contact, ContactAddress } from "../../domain/contact.ts";
+import { formatHostPort } from "../../domain/host-port.ts";
 
 export interface Target {
   host: string;

@@ -3,19 +3,16 @@
 // handed to the contact's link, or a dial, or the legacy peer's plaintext
 // link; '#group' goes to the group's book. Delivery, acks and retries are
 // the outbox's and the dialer's.
-import type { Contact } from "../domain/contact.ts";
-import type { OutStatus } from "../domain/history-entry.ts";
-import { formatHostPort, normalizeHost } from "../domain/host-port.ts";
-import { checkText } from "../domain/message-text.ts";
-import { NodeError } from "../domain/node-error.ts";
-import type { OutgoingMessage, Store } from "../store/store.ts";
-import type { Contacts } from "./contacts.ts";
-import type { NodeEvent } from "./events.ts";
-import type { GroupBook } from "./groups/book.ts";
-import type { GroupSync } from "./groups/sync.ts";
+import type { Contact } from "../../domain/contact.ts";
+import type { OutStatus } from "../../domain/history-entry.ts";
+import { formatHostPort, normalizeHost } from "../../domain/host-port.ts";
+import { checkText } from "../../domain/message-text.ts";
+import { NodeError } from "../../domain/node-error.ts";
+import type { OutgoingMessage, Store } from "../../store/store.ts";
+import type { Contacts } from "./contact-cache.ts";
+import type { NodeEvent } from "../node-events.ts";
 import type { Journal } from "./journal.ts";
-import type { LegacyPeers } from "./legacy.ts";
-import type { NodeBook } from "./node-book.ts";
+import type { LegacyPeers } from "./legacy-peers.ts";
 import type { Peers } from "./peers.ts";
 
 export interface SendResult {
@@ -33,9 +30,14 @@ export interface SenderDeps {
   emit(event: NodeEvent): void;
   peers: Pick<Peers, "deliver">;
   legacy: Pick<LegacyPeers, "deliver" | "findByAddress">;
-  book: Pick<NodeBook, "add">;
-  groupBook: Pick<GroupBook, "has" | "send">;
-  groups: Pick<GroupSync, "statusOf">;
+  /** Adds a contact (sendTo's peer at a new address), dialing it. */
+  addContact(name: string, address: string): Promise<unknown>;
+  /** Group chat (node/groups/): its names ('#alias'), what it sends, where its messages are. */
+  groups: {
+    has(name: string): boolean;
+    send(name: string, texts: readonly string[]): Promise<string[]>;
+    statusOf(ids: readonly string[]): Iterable<[string, OutStatus]>;
+  };
   stopped(): boolean;
 }
 
@@ -58,17 +60,17 @@ export class Sender {
     let name = viaLegacy?.ctx.contact?.name ?? this.d.contacts.all().find((c) => normalizeHost(c.host) === normalizeHost(host) && c.port === port)?.name;
     if (!name) {
       name = formatHostPort(host, port);
-      await this.d.book.add(name, name);
+      await this.d.addContact(name, name);
     }
     return this.send(name, text);
   }
 
   /** Many messages to one peer (or '#group'), in one transaction (the benchmark, scripts, piped input). */
   sendMany(peer: string, texts: readonly string[]): Promise<string[]> {
-    if (this.d.groupBook.has(peer) || (peer.startsWith("#") && !this.d.contacts.byName(peer))) {
+    if (this.d.groups.has(peer) || (peer.startsWith("#") && !this.d.contacts.byName(peer))) {
       if (this.d.stopped()) return Promise.reject(new NodeError("NOT_RUNNING", "the node has stopped"));
       try {
-        return this.d.groupBook.send(peer, texts);
+        return this.d.groups.send(peer, texts);
       } catch (err) {
         return Promise.reject(err);
       }

@@ -2,9 +2,9 @@
 // address we dialed, a stranger's request, the outbox pumping to it. Typed
 // once here, for the parts that make links (the dialer) and the one that
 // reads them (peers.ts).
-import type { Contact, PeerRequest } from "../domain/contact.ts";
-import type { Link } from "../transport/link.ts";
-import type { Target } from "./dial-plan.ts";
+import type { Contact, PeerRequest } from "../../domain/contact.ts";
+import type { Link } from "../../transport/link.ts";
+import type { Target } from "../dial/dial-plan.ts";
 import type { Outbox } from "./outbox.ts";
 
 export interface LinkCtx {

@@ -3,9 +3,9 @@
 // 192.0.2.2:24003`, `timed out`, `identity changed: expected X, got Y`, `they
 // closed the link`) and when the next retry is due. `status`, `send` and
 // `chat` show it, so "still pending" always comes with a reason.
-import type { PeerId } from "../protocol/peer-id.ts";
-import type { Contact } from "../domain/contact.ts";
-import type { CloseInfo } from "../transport/link.ts";
+import type { PeerId } from "../../protocol/peer-id.ts";
+import type { Contact } from "../../domain/contact.ts";
+import type { CloseInfo } from "../../transport/link.ts";
 
 export type LinkStateName = "linked" | "dialing" | "waiting" | "hidden" | "blocked" | "identity changed" | "idle";
 

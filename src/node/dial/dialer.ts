@@ -8,12 +8,11 @@
 // later still replaces the relayed one. Addresses learned while a round is
 // under way (a beacon, a DHT record) join it, and the DHT is asked as soon
 // as the address that worked last fails.
-import type { Contact } from "../domain/contact.ts";
-import type { CloseInfo } from "../transport/link.ts";
-import type { LinkCtx, NodeLink } from "./link-ctx.ts";
-import type { Transport } from "../transport/transport.ts";
-import { childLogger } from "../log.ts";
-import { formatHostPort } from "../domain/host-port.ts";
+import type { Contact } from "../../domain/contact.ts";
+import type { CloseInfo, Link } from "../../transport/link.ts";
+import type { Transport } from "../../transport/transport.ts";
+import { childLogger } from "../../log.ts";
+import { formatHostPort } from "../../domain/host-port.ts";
 import { DialLookups } from "./dial-lookups.ts";
 import { dialPlan, insertFresh, type Target } from "./dial-plan.ts";
 import type { Health } from "./health.ts";
@@ -25,15 +24,15 @@ const log = childLogger("node");
 /** Dials in progress at once (start-up announces to every contact). */
 export const MAX_CONCURRENT_DIALS = 64;
 
-export interface DialerDeps {
-  transport: () => Transport<LinkCtx>;
+export interface DialerDeps<Ctx> {
+  transport: () => Transport<Ctx>;
   health: Health;
   retry: RetryTimer<string>;
   discoverable(): boolean;
   /** A fresh copy of the contact (addresses change). */
   contact(name: string): Contact | undefined;
   /** The context a new outgoing link carries for the node. */
-  newCtx(contact: Contact, target: Target | null): LinkCtx;
+  newCtx(contact: Contact, target: Target | null): Ctx;
   /** A contact's link is up already. */
   linked(contact: Contact): boolean;
   /** Whether we owe `name` messages (worth dialing again after a failure). */
@@ -43,25 +42,25 @@ export interface DialerDeps {
   /** Look further (the DHT) once the first address or every address failed; true when there are new ones to try now. */
   exhausted(name: string): Promise<boolean>;
   /** Nothing direct works: a link through one of the contact's relays, or null. */
-  viaRelay(contact: Contact, ctx: LinkCtx): Promise<NodeLink | null>;
+  viaRelay(contact: Contact, ctx: Ctx): Promise<Link<Ctx> | null>;
 }
 
-interface Attempt {
-  link: NodeLink;
+interface Attempt<Ctx> {
+  link: Link<Ctx>;
   plan: Target[];
   at: number;
   /** When the round (its first address) started. */
   since: number;
 }
 
-export class Dialer {
+export class Dialer<Ctx> {
   /** Direct dials, one address at a time. */
-  private readonly attempts = new Map<string, Attempt>();
-  private readonly relays: RelayDials;
+  private readonly attempts = new Map<string, Attempt<Ctx>>();
+  private readonly relays: RelayDials<Ctx>;
   private readonly queue: string[] = [];
   private readonly lookups: DialLookups;
 
-  constructor(private readonly d: DialerDeps) {
+  constructor(private readonly d: DialerDeps<Ctx>) {
     this.relays = new RelayDials(d);
     const dialing = (name: string, c = d.contact(name)) => this.attempts.has(name) && c !== undefined && !d.linked(c) && d.discoverable();
     this.lookups = new DialLookups({ wanted: (name) => this.wanted(name), lookUp: (name) => d.exhausted(name), dialing, contact: (name) => d.contact(name), found: (c) => this.dial(c) });
@@ -72,11 +71,11 @@ export class Dialer {
   }
 
   /** Our links to `name` not closed yet: a direct dial, a relayed one, or both while they race. */
-  linksOf(name: string): NodeLink[] {
-    return [this.attempts.get(name)?.link, this.relays.linkOf(name)].filter((l): l is NodeLink => l !== undefined);
+  linksOf(name: string): Link<Ctx>[] {
+    return [this.attempts.get(name)?.link, this.relays.linkOf(name)].filter((l): l is Link<Ctx> => l !== undefined);
   }
 
-  get links(): Iterable<NodeLink> {
+  get links(): Iterable<Link<Ctx>> {
     return [...[...this.attempts.values()].map((a) => a.link), ...this.relays.links];
   }
 
@@ -134,7 +133,7 @@ export class Dialer {
    * peer that moved), or one that accepts TCP and never speaks TLS, holds a
    * dial until the handshake deadline; it is tried again last.
    */
-  private extend(contact: Contact, attempt: Attempt, plan: Target[]): void {
+  private extend(contact: Contact, attempt: Attempt<Ctx>, plan: Target[]): void {
     // Bun attaches a dialed socket once TCP is up ("handshake"): until TLS is, the dial has proved nothing.
     const pending = attempt.link.state === "connecting" || attempt.link.state === "handshake";
     if (insertFresh(attempt.plan, attempt.at, plan) === 0 || !pending) return;
@@ -158,7 +157,7 @@ export class Dialer {
    * goes down, a redial after the backoff while we owe the peer messages.
    * Returns true when the link was one of our dials.
    */
-  closed(name: string, link: NodeLink, info: CloseInfo, wasUp: boolean, why: string | null): boolean {
+  closed(name: string, link: Link<Ctx>, info: CloseInfo, wasUp: boolean, why: string | null): boolean {
     const relayed = this.relays.closed(name, link, info, wasUp);
     if (relayed) {
       this.nextQueued();
@@ -228,7 +227,7 @@ export class Dialer {
   }
 
   /** The link to `name` is up: that address worked, and a relay racing it is not needed. */
-  up(name: string, link: NodeLink): void {
+  up(name: string, link: Link<Ctx>): void {
     const attempt = this.attempts.get(name);
     const target = attempt?.link === link ? attempt.plan[attempt.at] : undefined;
     if (!target) return;

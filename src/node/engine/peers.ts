@@ -3,26 +3,26 @@
 // (simultaneous dials are settled the same way on both sides), received
 // messages stored before they are acked, and redials while we owe a peer
 // messages.
-import type { ProtocolErrorCode } from "../protocol/protocol-error.ts";
-import { INVITE_ANSWER_CAP, REFUSE_CAP, type ChatMessage, type GroupFrame, type Hello, type InviteAnswer } from "../protocol/messages.ts";
-import type { PeerId } from "../protocol/peer-id.ts";
-import { blankText } from "../protocol/text.ts";
-import type { IncomingMessage, Store } from "../store/store.ts";
-import { type Contact, mismatchAdvice, type PeerRequest } from "../domain/contact.ts";
-import type { CloseInfo, Link, LinkHandler, Refusal } from "../transport/link.ts";
+import type { ProtocolErrorCode } from "../../protocol/protocol-error.ts";
+import { INVITE_ANSWER_CAP, REFUSE_CAP, type ChatMessage, type GroupFrame, type Hello, type InviteAnswer } from "../../protocol/messages.ts";
+import type { PeerId } from "../../protocol/peer-id.ts";
+import { blankText } from "../../protocol/text.ts";
+import type { IncomingMessage, Store } from "../../store/store.ts";
+import { type Contact, mismatchAdvice, type PeerRequest } from "../../domain/contact.ts";
+import type { CloseInfo, Link, LinkHandler, Refusal } from "../../transport/link.ts";
 import { newCtx, type LinkCtx, type NodeLink } from "./link-ctx.ts";
-import { SHUTDOWN_REASON, type Transport } from "../transport/transport.ts";
-import { childLogger } from "../log.ts";
-import { formatHostPort } from "../domain/host-port.ts";
-import type { Contacts } from "./contacts.ts";
-import type { Target } from "./dial-plan.ts";
-import { Dialer } from "./dialer.ts";
-import type { NodeEvent } from "./events.ts";
-import { describeFailure, type Health } from "./health.ts";
+import { SHUTDOWN_REASON, type Transport } from "../../transport/transport.ts";
+import { childLogger } from "../../log.ts";
+import { formatHostPort } from "../../domain/host-port.ts";
+import type { Contacts } from "./contact-cache.ts";
+import type { Target } from "../dial/dial-plan.ts";
+import { Dialer } from "../dial/dialer.ts";
+import type { NodeEvent } from "../node-events.ts";
+import { describeFailure, type Health } from "../dial/health.ts";
 import type { Journal } from "./journal.ts";
 import { Outbox } from "./outbox.ts";
-import type { Requests } from "./requests.ts";
-import type { RetryTimer } from "./retry.ts";
+import type { Requests } from "./peer-requests.ts";
+import type { RetryTimer } from "../dial/retry.ts";
 
 const log = childLogger("node");
 
@@ -87,7 +87,7 @@ export class Peers implements LinkHandler<LinkCtx> {
   private readonly links = new Map<PeerId, NodeLink>();
   /** Links the peer replaced, whose "down" waits to see whether a new link follows. */
   private readonly replacing = new Map<PeerId, ReturnType<typeof setTimeout>>();
-  readonly dialer: Dialer;
+  readonly dialer: Dialer<LinkCtx>;
 
   constructor(private readonly d: PeersDeps) {
     this.dialer = new Dialer({

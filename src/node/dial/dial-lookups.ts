@@ -5,8 +5,8 @@
 // network, holds a dial until the handshake deadline). Finding nothing new
 // (the contact may not have republished yet), it asks again as often as
 // lookups are allowed, while the round goes on and we want to reach it.
-import type { Contact } from "../domain/contact.ts";
-import { LOOKUP_GAP_MS } from "../reach/dht/dht-service.ts";
+import type { Contact } from "../../domain/contact.ts";
+import { LOOKUP_GAP_MS } from "../../reach/dht/dht-service.ts";
 
 export interface DialLookupDeps {
   /** Worth going further: we owe it messages or hold its invite's token. */

@@ -2,9 +2,8 @@
 // session asked for when a round of direct dials fails, or beside one that
 // has had its head start, and a deadline on the relayed handshake. What to
 // do after a failure (redial, back off) stays the dialer's.
-import type { Contact } from "../domain/contact.ts";
-import type { CloseInfo } from "../transport/link.ts";
-import type { LinkCtx, NodeLink } from "./link-ctx.ts";
+import type { Contact } from "../../domain/contact.ts";
+import type { CloseInfo, Link } from "../../transport/link.ts";
 import type { Health } from "./health.ts";
 
 /** How long a round of direct dials runs alone before a contact's relays join in (none when no address of it ever worked). */
@@ -16,18 +15,18 @@ export const RELAY_HEADSTART_MS = 2_000;
  */
 export const RELAYED_HANDSHAKE_MS = 4_000;
 
-export interface RelayDialDeps {
+export interface RelayDialDeps<Ctx> {
   health: Health;
   discoverable(): boolean;
   contact(name: string): Contact | undefined;
-  newCtx(contact: Contact, target: null): LinkCtx;
+  newCtx(contact: Contact, target: null): Ctx;
   linked(contact: Contact): boolean;
   /** A link through one of the contact's relays, or null. */
-  viaRelay(contact: Contact, ctx: LinkCtx): Promise<NodeLink | null>;
+  viaRelay(contact: Contact, ctx: Ctx): Promise<Link<Ctx> | null>;
 }
 
-interface Relayed {
-  link: NodeLink;
+interface Relayed<Ctx> {
+  link: Link<Ctx>;
   /** Given up once already for a silent handshake. */
   retried: boolean;
   timer: ReturnType<typeof setTimeout>;
@@ -36,25 +35,25 @@ interface Relayed {
 /** What the dialer should do once a relayed link of ours closed. */
 export type RelayedClosed = "nothing" | "ask-again" | "redial";
 
-export class RelayDials {
+export class RelayDials<Ctx> {
   /** Contacts whose relay session is being set up (no link yet). */
   private readonly asking = new Set<string>();
-  private readonly relayed = new Map<string, Relayed>();
+  private readonly relayed = new Map<string, Relayed<Ctx>>();
   /** Rounds of direct dials whose relays join in when the head start is over. */
   private readonly headstart = new Map<string, ReturnType<typeof setTimeout>>();
 
-  constructor(private readonly d: RelayDialDeps) {}
+  constructor(private readonly d: RelayDialDeps<Ctx>) {}
 
   /** A session is being asked for, or a relayed link of ours is up or on its way. */
   busy(name: string): boolean {
     return this.asking.has(name) || this.relayed.has(name);
   }
 
-  linkOf(name: string): NodeLink | undefined {
+  linkOf(name: string): Link<Ctx> | undefined {
     return this.relayed.get(name)?.link;
   }
 
-  get links(): NodeLink[] {
+  get links(): Link<Ctx>[] {
     return [...this.relayed.values()].map((r) => r.link);
   }
 
@@ -117,7 +116,7 @@ export class RelayDials {
   }
 
   /** A link closed: null when it was not a relayed link of ours, else what to do now. */
-  closed(name: string, link: NodeLink, info: CloseInfo, wasUp: boolean): RelayedClosed | null {
+  closed(name: string, link: Link<Ctx>, info: CloseInfo, wasUp: boolean): RelayedClosed | null {
     const r = this.relayed.get(name);
     if (r?.link !== link) return null;
     this.relayed.delete(name);
