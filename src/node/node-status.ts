@@ -54,7 +54,7 @@ export interface StatusDeps {
   contacts: Contacts;
   health: Health;
   requests: Pick<Requests, "openCount">;
-  peers: Pick<Peers, "adopted" | "contactOf">;
+  peers: Pick<Peers, "adopted">;
   legacy: Pick<LegacyPeers, "open" | "transport">;
   reach: Pick<ReachService, "status">;
 }
@@ -63,7 +63,7 @@ export async function nodeStatus(d: StatusDeps): Promise<NodeStatus> {
   const l = d.listening;
   const links: LinkInfo[] = [];
   for (const [, link] of d.peers.adopted) {
-    const c = d.peers.contactOf(link);
+    const c = link.ctx.contact;
     if (c) links.push({ peer: c.name, address: link.address, direction: link.direction, since: link.openedAt, legacy: false, ...(link.via ? { via: link.via } : {}) });
   }
   for (const [name, link] of d.legacy.open) {

@@ -51,7 +51,7 @@ export interface NodeHintsDeps {
   requests: Requests;
   emit(event: NodeEvent): void;
   book: Pick<NodeBook, "add" | "mergeRequest">;
-  peers: Pick<Peers, "presented" | "relink" | "linkTo" | "dial">;
+  peers: Pick<Peers, "relink" | "linkTo" | "dial">;
   reach: Pick<ReachService, "lookup" | "dkey" | "relayUris" | "verdict" | "nearbyPeers" | "nearby">;
   discoverable(): boolean;
   /** Where an invite says we can be reached: where we listen now, else where we will. */
@@ -117,7 +117,7 @@ export class NodeHints {
   learned(c: Contact, link: NodeLink, hello: Hello): void {
     const known = new Set(c.addresses.map((a) => formatHostPort(a.host, a.port)));
     const fresh = this.hinted(link, hello).filter((a) => !known.has(formatHostPort(a.host, a.port)));
-    const presented = this.d.peers.presented(link);
+    const presented = link.ctx.presented;
     const spent = presented !== null && presented === (this.d.contacts.byName(c.name) ?? c).inviteToken;
     // Its discovery key and relays come over the authenticated link: they are this contact's.
     const dkey = hello.dkey && hello.dkey !== c.dkey ? hello.dkey : null;

@@ -43,6 +43,8 @@ export interface DialerDeps<Ctx> {
   exhausted(name: string): Promise<boolean>;
   /** Nothing direct works: a link through one of the contact's relays, or null. */
   viaRelay(contact: Contact, ctx: Ctx): Promise<Link<Ctx> | null>;
+  /** A dial of `name` ended without a link (whoever waits on it looks again). */
+  changed(name: string): void;
 }
 
 interface Attempt<Ctx> {

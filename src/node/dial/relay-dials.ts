@@ -23,6 +23,8 @@ export interface RelayDialDeps<Ctx> {
   linked(contact: Contact): boolean;
   /** A link through one of the contact's relays, or null. */
   viaRelay(contact: Contact, ctx: Ctx): Promise<Link<Ctx> | null>;
+  /** A dial of `name` ended without a link (whoever waits on it looks again). */
+  changed(name: string): void;
 }
 
 interface Relayed<Ctx> {
@@ -95,6 +97,7 @@ export class RelayDials<Ctx> {
       .finally(() => this.asking.delete(name));
     if (!link) {
       if (!opts.race) this.d.health.closed(name, false, `no relay of ${name} could connect us`);
+      this.d.changed(name);
       return false;
     }
     const timer = setTimeout(() => {

@@ -1,14 +1,12 @@
-// The node's side of every link: who is accepted (pinning on links we
-// dialed, strangers as requests, silent blocking), one link per peer
-// (simultaneous dials are settled the same way on both sides), received
-// messages stored before they are acked, and redials while we owe a peer
-// messages.
+// The node's side of every link: who is accepted (admission.ts), one link
+// per peer (simultaneous dials are settled the same way on both sides), what
+// arrives (inbox.ts), an outbox per contact's link, and redials while we owe
+// a peer messages (the dialer).
 import type { ProtocolErrorCode } from "../../protocol/protocol-error.ts";
-import { INVITE_ANSWER_CAP, REFUSE_CAP, type ChatMessage, type GroupFrame, type Hello, type InviteAnswer } from "../../protocol/messages.ts";
+import type { ChatMessage, GroupFrame, Hello, InviteAnswer } from "../../protocol/messages.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
-import { blankText } from "../../protocol/text.ts";
-import type { IncomingMessage, Store } from "../../store/store.ts";
-import { type Contact, mismatchAdvice, type PeerRequest } from "../../domain/contact.ts";
+import type { Store } from "../../store/store.ts";
+import type { Contact } from "../../domain/contact.ts";
 import type { CloseInfo, Link, LinkHandler, Refusal } from "../../transport/link.ts";
 import { newCtx, type LinkCtx, type NodeLink } from "./link-ctx.ts";
 import { SHUTDOWN_REASON, type Transport } from "../../transport/transport.ts";
@@ -20,14 +18,16 @@ import { Dialer } from "../dial/dialer.ts";
 import type { NodeEvent } from "../node-events.ts";
 import { describeFailure, type Health } from "../dial/health.ts";
 import type { Journal } from "./journal.ts";
+import { Admission } from "./admission.ts";
+import { describeClose, refusalReason } from "./close-reasons.ts";
+import { Inbox } from "./inbox.ts";
 import { Outbox } from "./outbox.ts";
+import { Waiters } from "./waiters.ts";
 import type { Requests } from "./peer-requests.ts";
 import type { RetryTimer } from "../dial/retry.ts";
 
 const log = childLogger("node");
 
-/** Received bytes not yet committed, per link, before we drop the link. */
-const MAX_UNCOMMITTED_BYTES = 32 * 1024 * 1024;
 /**
  * When two links cross (both dialed at once), the peer may close the one we
  * use a moment before we adopt the one it keeps: that is a replacement, not
@@ -88,8 +88,14 @@ export class Peers implements LinkHandler<LinkCtx> {
   /** Links the peer replaced, whose "down" waits to see whether a new link follows. */
   private readonly replacing = new Map<PeerId, ReturnType<typeof setTimeout>>();
   readonly dialer: Dialer<LinkCtx>;
+  private readonly admission: Admission;
+  private readonly inbox: Inbox;
+  /** Who waits for a contact's link or dial to change (relink, confirm), by its name. */
+  private readonly waiters = new Waiters<string>();
 
   constructor(private readonly d: PeersDeps) {
+    this.admission = new Admission({ ...d, confirm: (c) => this.confirm(c), changed: (name) => this.changed(name) });
+    this.inbox = new Inbox(d);
     this.dialer = new Dialer({
       transport: d.transport,
       health: d.health,
@@ -102,6 +108,7 @@ export class Peers implements LinkHandler<LinkCtx> {
       tried: d.tried,
       exhausted: d.exhausted,
       viaRelay: d.viaRelay,
+      changed: (name) => this.changed(name),
     });
   }
 
@@ -120,10 +127,6 @@ export class Peers implements LinkHandler<LinkCtx> {
   linkTo(contact: Contact): NodeLink | undefined {
     const link = contact.peerId ? this.links.get(contact.peerId) : undefined;
     return link && link.ctx.contact ? link : undefined;
-  }
-
-  contactOf(link: NodeLink): Contact | null {
-    return link.ctx.contact;
   }
 
   /** New messages for `contact`: its link's outbox takes them, or a dial brings one up. */
@@ -146,26 +149,41 @@ export class Peers implements LinkHandler<LinkCtx> {
     return ctx.presented;
   }
 
-  /** What `tokenFor` gave the hello on `link`. */
-  presented(link: NodeLink): string | null {
-    return link.ctx.presented;
-  }
-
   /**
    * Only a hello carries an invite token: to present a new one to a contact,
-   * let a dial in flight end, and if the link it is on did not present that
-   * token, close it (as a node that stops does) and dial again.
+   * close each link up that did not present it (as a node that stops does),
+   * letting a dial in flight end first (the link it brings may present it or
+   * not), then dial again unless a link presented it.
    */
   async relink(contact: Contact, token: string, fresh: () => Contact | undefined): Promise<void> {
     const deadline = Date.now() + RELINK_WAIT_MS;
-    while (this.dialer.isDialing(contact.name) && !this.linkTo(contact) && Date.now() < deadline) await Bun.sleep(20);
-    const link = this.linkTo(contact);
-    // (Not the contact's token now: a link that presented it has spent it already.)
-    if (link && link.ctx.presented !== token) {
+    const name = contact.name;
+    const up = () => {
+      const link = this.linkTo(contact);
+      return link?.isOpen ? link : undefined;
+    };
+    for (;;) {
+      // A link closing is gone once it has closed; a dial in flight, once its link is up or it failed.
+      await this.waiters.until(name, deadline, () => up() !== undefined || (!this.linkTo(contact) && !this.dialer.isDialing(name)));
+      const link = up();
+      // (Not the contact's token now: a link that presented it has spent it already.)
+      if (!link || link.ctx.presented === token || Date.now() >= deadline) break;
       link.refuse("SHUTDOWN", "presenting a new invite");
-      while ((this.linkTo(contact) || this.dialer.isDialing(contact.name)) && Date.now() < deadline) await Bun.sleep(20);
     }
-    this.dial(fresh() ?? contact);
+    if (up()?.ctx.presented !== token) this.dial(fresh() ?? contact);
+  }
+
+  /** Dials an unpinned contact and waits, a while, until the dial pinned it to someone or gave up. */
+  private async confirm(contact: Contact): Promise<void> {
+    log.debug(`a stranger points at ${contact.name}'s address (${formatHostPort(contact.host, contact.port)}): dialing it there to see who answers`);
+    this.dial(contact);
+    const name = contact.name;
+    await this.waiters.until(name, Date.now() + CONFIRM_WAIT_MS, () => !this.dialer.isDialing(name) || Boolean(this.d.contacts.byName(name)?.peerId));
+  }
+
+  /** A link or a dial of `name` came, went or was pinned: whoever waits on it looks again. */
+  private changed(name: string): void {
+    this.waiters.wake(name);
   }
 
   /** Closes the link to one peer (blocked, removed) or to all (hidden, shutting down). */
@@ -212,6 +230,7 @@ export class Peers implements LinkHandler<LinkCtx> {
     this.d.groups?.up(link, contact, true);
     this.d.health.linked(contact.name, link.address, link.direction, link.via ?? undefined);
     this.d.emit({ type: "link", peer: contact.name, up: true, address: link.address, direction: link.direction });
+    this.changed(contact.name);
   }
 
   /** A contact changed (renamed, new address): its link follows. */
@@ -224,115 +243,19 @@ export class Peers implements LinkHandler<LinkCtx> {
 
   /** Runs once TLS is up, before our hello. A refusal here sends nothing: the peer only sees the connection close. */
   verify(link: NodeLink): Refusal | null {
-    const peerId = link.peerId!;
-    if (peerId === this.d.self) return { code: "IDENTITY_MISMATCH", reason: "that is our own id: a node does not link to itself" };
-    if (!this.d.discoverable()) return { code: "HIDDEN", reason: "this peer is not discoverable now" };
-    if (link.direction === "out") {
-      const { contact: c, target } = link.ctx;
-      const contact = c!;
-      if (contact.peerId && contact.peerId !== peerId) {
-        // An address we only heard of (a beacon, a record, a hello, a relay)
-        // answering as someone else is a stale or forged hint, not news about
-        // the contact: it is someone else's now, and forgotten. Only where the
-        // user sent us (typed, or the invite they pasted) is it loud, with the
-        // advice to re-pin: elsewhere that advice would be a ready-made command
-        // for whoever sits on an old or DHT-found address.
-        const source = target ? contact.addresses.find((a) => a.host === target.host && a.port === target.port)?.source : undefined;
-        if (source !== "typed" && source !== "invite") {
-          log.debug(`${contact.name}: ${link.address} (${source ? `from ${source}` : "last known"}) answered as ${peerId}, not ${contact.peerId}: someone else's now`);
-          if (target && source) this.d.elsewhere(contact.name, target);
-          return { code: "IDENTITY_MISMATCH", reason: `${link.address} is someone else's now (${peerId} answers there)${source ? ": forgotten" : ""}` };
-        }
-        if (this.d.health.mismatch(contact.name, contact.peerId, peerId)) {
-          const text =
-            `IDENTITY MISMATCH for ${contact.name} at ${link.address}: pinned ${contact.peerId}, but the peer there presents ${peerId}. ` +
-            `Refused: nothing goes to it. ${mismatchAdvice(contact.name, peerId)}`;
-          this.d.emit({ type: "warning", peer: contact.name, text });
-          log.debug(text); // shown where the user looks (serve, chat, status, send), once
-        }
-        return { code: "IDENTITY_MISMATCH", reason: `identity changed: expected ${contact.peerId}, got ${peerId}` };
-      }
-    }
-    if (this.d.contacts.byPeer(peerId)?.blocked || this.d.requests.isBlocked(peerId)) return { code: "SHUTDOWN", reason: SHUTDOWN_REASON, frame: true, note: "blocked" };
-    return null;
+    return this.admission.verify(link);
   }
 
   hello(link: NodeLink, hello: Hello): void {
-    this.decide(link, hello).catch((err) => {
-      log.warn(`link ${link.address}: ${(err as Error).message}`);
-      link.refuse("UNKNOWN_ERROR", "internal error");
-    });
-  }
-
-  private async decide(link: NodeLink, hello: Hello): Promise<void> {
-    const peerId = link.peerId!;
-    const ctx = link.ctx;
-    if (link.direction === "out") {
-      const before = ctx.contact!;
-      const contact = await this.d.contacts.pinOnFirstContact(before, peerId, link.address, this.d.emit);
-      if (!contact) return link.refuse("DUPLICATE_LINK", "this peer is already in the address book under another name");
-      ctx.contact = contact;
-      if (!before.peerId) await this.d.pinned(contact);
-    } else {
-      ctx.contact = this.d.contacts.byPeer(peerId) ?? null;
-      if (!ctx.contact) {
-        // A stranger: a request, never a contact by its name or address.
-        if (this.d.requests.isBlocked(peerId)) return link.refuse("SHUTDOWN", SHUTDOWN_REASON, true, "blocked");
-        // An invite we gave out lets its bearer in as a contact at once, while the token holds.
-        if (hello.invite) {
-          const { contact, answer } = await this.d.admit(link, hello);
-          ctx.contact = contact;
-          // Said so the invitee knows it is a contact, or only a request.
-          if (hello.caps.includes(INVITE_ANSWER_CAP)) link.sendInviteAnswer(answer);
-        }
-      } else if (hello.invite && hello.caps.includes(INVITE_ANSWER_CAP) && !ctx.contact.blocked) {
-        link.sendInviteAnswer("admitted"); // a contact already: the token changes nothing
-      }
-      if (!ctx.contact && !link.via) {
-        // The seed's way: each typed the other's address, nobody's id. A knock
-        // pointing at where we saved an unpinned contact is worth our own dial
-        // there: what answers is pinned, as on any dial of ours, and when it
-        // is this peer, the peer is that contact. Its word alone proves nothing.
-        const typed = this.d.contacts.unpinnedAt(link.remoteHost, hello);
-        if (typed) {
-          await this.confirm(typed);
-          ctx.contact = this.d.contacts.byPeer(peerId) ?? null;
-          if (link.state !== "deciding") return; // closed meanwhile
-        }
-      }
-      if (!ctx.contact) {
-        if (this.d.contactsOnly) {
-          log.debug(`refused ${JSON.stringify(hello.name)} (${peerId}) from ${link.remoteHost}: not a contact (--contacts-only)`);
-          return link.refuse("UNKNOWN_PEER", "this peer accepts links from its contacts only");
-        }
-        const knock = await this.d.requests.knock(peerId, hello.name, link.remoteHost, hello.port);
-        if (!knock.ok) {
-          if (knock.why === "blocked") return link.refuse("SHUTDOWN", SHUTDOWN_REASON, true, "blocked");
-          return link.refuse("REQUESTS_FULL", "this peer has too many open requests: try again later");
-        }
-        ctx.request = knock.request;
-        // Added as a contact while it knocked: it is one.
-        const now = this.d.contacts.byPeer(peerId);
-        if (now) {
-          ctx.contact = now;
-          ctx.request = null;
-          await this.d.joined(now);
-        }
-      }
-    }
-    if (link.state !== "deciding") return; // closed meanwhile
-    if (ctx.contact?.blocked) return link.refuse("SHUTDOWN", SHUTDOWN_REASON, true, "blocked");
-    if (!this.d.discoverable()) return link.refuse("HIDDEN", "this peer is not discoverable now");
-    this.adopt(link, hello);
-  }
-
-  /** Dials an unpinned contact and waits, a while, until the dial pinned it to someone or gave up. */
-  private async confirm(contact: Contact): Promise<void> {
-    log.debug(`a stranger points at ${contact.name}'s address (${formatHostPort(contact.host, contact.port)}): dialing it there to see who answers`);
-    this.dial(contact);
-    const deadline = Date.now() + CONFIRM_WAIT_MS;
-    // (No event says "this round ended": the dialer's state is looked at, as relink does.)
-    while (this.dialer.isDialing(contact.name) && !this.d.contacts.byName(contact.name)?.peerId && Date.now() < deadline) await Bun.sleep(20);
+    this.admission
+      .decide(link, hello)
+      .then((adopt) => {
+        if (adopt) this.adopt(link, hello);
+      })
+      .catch((err) => {
+        log.warn(`link ${link.address}: ${(err as Error).message}`);
+        link.refuse("UNKNOWN_ERROR", "internal error");
+      });
   }
 
   /** One link per peer. A restarted peer (new session) replaces its old link; otherwise both sides keep the link dialed by the smaller id. */
@@ -376,6 +299,7 @@ export class Peers implements LinkHandler<LinkCtx> {
     }
     this.startOutbox(link, contact, previous);
     this.d.groups?.up(link, contact);
+    this.changed(contact.name);
   }
 
   private startOutbox(link: NodeLink, contact: Contact, previous: string[] | null): void {
@@ -400,50 +324,9 @@ export class Peers implements LinkHandler<LinkCtx> {
   }
 
   messages(link: NodeLink, batch: ChatMessage[]): void {
-    const ctx = link.ctx;
-    const { contact, request } = ctx;
+    const { contact, request } = link.ctx;
     if ((!contact && !request) || this.links.get(link.peerId!) !== link) return; // not (or no longer) the adopted link
-    batch = refuseBlank(link, batch);
-    if (batch.length === 0) return;
-    const peerId = link.peerId!;
-    // A request stores up to its cap: what fits of this batch is stored and acked, then the link is refused.
-    const taken = request ? this.d.requests.take(peerId, batch.length) : batch.length;
-    const full = () => link.refuse("REQUESTS_FULL", "too many messages wait for this peer's user to accept you: they are kept, send more later");
-    if (taken === 0) return full();
-    const messages = taken < batch.length ? batch.slice(0, taken) : batch;
-    const received = Date.now();
-    let bytes = 0;
-    const rows: IncomingMessage[] = messages.map((m) => {
-      bytes += m.body.length;
-      return contact
-        ? { id: m.id, peerId, peer: contact.name, host: link.remoteHost, port: contact.port, body: m.body, created: m.created, received }
-        : { id: m.id, peerId, peer: "", host: link.remoteHost, port: 0, body: m.body, created: m.created, received, request: true };
-    });
-    ctx.uncommitted += bytes;
-    if (ctx.uncommitted > MAX_UNCOMMITTED_BYTES) return link.refuse("OVERLOADED", "too much unacknowledged data");
-    if (contact) this.d.health.seen(contact.name);
-    const mine = new Set(rows);
-    this.d.journal.incoming(rows).then(
-      (result) => {
-        ctx.uncommitted -= bytes;
-        // Committed: now, and only now, the sender may forget them.
-        link.sendAck(messages.map((m) => m.id));
-        let fresh = 0;
-        for (const m of result.stored) {
-          if (!mine.has(m)) continue;
-          fresh++;
-          if (!m.request) this.d.emit({ type: "message", entry: { id: m.id, direction: "in", peer: m.peer, text: m.body, status: "received", time: m.created, received: m.received } });
-        }
-        if (request) this.d.requests.stored(peerId, taken, fresh);
-        if (taken < batch.length) full();
-      },
-      (err) => {
-        if (request) this.d.requests.stored(peerId, taken, 0);
-        // The journal already tried again for a while, and says once that the database fails.
-        log.debug(`cannot store messages from ${contact?.name ?? peerId}: ${(err as Error).message}`);
-        link.refuse("OVERLOADED", "the receiver cannot store messages now; they stay with you and go again later");
-      },
-    );
+    this.inbox.take(link, batch);
   }
 
   /** The inviter's node answered the token our hello presented. */
@@ -510,52 +393,6 @@ export class Peers implements LinkHandler<LinkCtx> {
     const ours = link.direction === "out" && this.dialer.closed(name, link, info, wasAdopted, failure);
     const replaced = info.local?.code === "DUPLICATE_LINK" || info.remote?.code === "DUPLICATE_LINK";
     if (!ours && wasAdopted && !replaced) this.dialer.lost(name);
+    this.changed(name);
   }
-}
-
-const BLANK_REASON = "a blank message (only spaces or invisible characters) is not stored";
-
-/**
- * A message with nothing to show (protocol/text.ts, the rule our own CLI
- * and node apply before sending) is never stored: the sender's node is told
- * so and keeps it as failed. An older peer knows no refuse frame: it is
- * acked instead, or it would send it again forever. Returns the others.
- */
-function refuseBlank(link: NodeLink, batch: ChatMessage[]): ChatMessage[] {
-  const ok: ChatMessage[] = [];
-  const ids: string[] = [];
-  for (const m of batch) {
-    if (blankText(m.body) === null) ok.push(m);
-    else ids.push(m.id);
-  }
-  if (ids.length === 0) return batch;
-  log.debug(`${link.peerId}: refused ${ids.length} blank message${ids.length === 1 ? "" : "s"}: ${ids.join(", ")}`);
-  if (link.peerHello?.caps.includes(REFUSE_CAP)) link.sendRefuse(ids, "BLANK_MESSAGE", BLANK_REASON);
-  else link.sendAck(ids);
-  return ok;
-}
-
-/** Why the receiver refused our message, as history keeps it: our words for a code we know, else the peer's (cut short). */
-export function refusalReason(code: ProtocolErrorCode, reason: string): string {
-  if (code === "BLANK_MESSAGE") return "refused by the receiver: a blank message (only spaces or invisible characters)";
-  const said = [...reason].slice(0, 200).join("");
-  return `refused by the receiver (${code})${said ? `: ${said}` : ""}`;
-}
-
-/** Our own reasons for closing, as we say them (the peer gets the code and a reason from its side). */
-const OUR_SIDE: Partial<Record<string, string>> = {
-  HIDDEN: "we went hidden",
-};
-
-const THEIR_SIDE: Partial<Record<string, string>> = {
-  HIDDEN: "they went hidden",
-  SHUTDOWN: "they stopped their node",
-};
-
-export function describeClose(info: CloseInfo): string {
-  if (info.local?.code === "SHUTDOWN") return info.local.reason === SHUTDOWN_REASON ? "we are shutting down" : info.local.reason;
-  if (info.local) return OUR_SIDE[info.local.code] ?? `${info.local.code}: ${info.local.reason}`;
-  if (info.remote) return THEIR_SIDE[info.remote.code] ?? `peer said ${info.remote.code}: ${info.remote.reason}`;
-  if (info.error) return info.error.message || String(info.error);
-  return "closed";
 }
