@@ -20,18 +20,13 @@ import { ProtocolError } from "./protocol-error.ts";
 import { FRAME_TYPE, HEADER_SIZE, MAX_BODY, MAX_FRAME, writeHeader } from "./frame.ts";
 import { checkForkHeader, decodeFork, encodeFork } from "./group-forks.ts";
 import type { GroupFrame, GroupMessageFrame, GroupVectorFrame, GroupVectorRow, GroupWantFrame } from "./messages.ts";
-import { bytesToUuid } from "./uuid.ts";
+import { checkMessageFields, DIGEST_BYTES, GROUP_ID_BYTES, KEY_BYTES, MAX_GROUP_SEQ, SIG_BYTES, writeMessageHead } from "./group-signed.ts";
+import { hexString, putHex } from "./hex.ts";
 
-export const GROUP_ID_BYTES = 16;
-export const KEY_BYTES = 32;
-export const SIG_BYTES = 64;
-/** A log digest in a vector (group-forks.ts). */
-export const DIGEST_BYTES = 32;
 /** Distinct keys one vector frame names (members and former members). */
 export const MAX_VECTOR_KEYS = 1024;
 /** Ranges in one want frame. */
 export const MAX_WANT_RANGES = 1024;
-export const MAX_GROUP_SEQ = 0xffff_ffff;
 
 const KEY_FRAME_SIZE = KEY_BYTES + SIG_BYTES + 1;
 const VECTOR_MIN = GROUP_ID_BYTES + KEY_BYTES + 1 + 2 + 2;
@@ -41,11 +36,6 @@ export const GROUP_MESSAGE_PREFIX = GROUP_ID_BYTES + KEY_BYTES + 4 + 8 + 1 + SIG
 
 const TWO_32 = 2 ** 32;
 const utf8 = new TextDecoder("utf-8", { fatal: true });
-const encoder = new TextEncoder();
-const MESSAGE_DOMAIN = encoder.encode("p2pchat group message v1\0");
-const KEY_DOMAIN = encoder.encode("p2pchat group key v1\0");
-const ID_DOMAIN = encoder.encode("p2pchat group id v1\0");
-const UUID_DOMAIN = encoder.encode("p2pchat group message id v1\0");
 
 export function isGroupFrameType(type: number): boolean {
   return (type >= FRAME_TYPE.groupKey && type <= FRAME_TYPE.groupMessage) || type === FRAME_TYPE.groupFork;
@@ -99,25 +89,6 @@ export function encodeGroupMessages(msgs: readonly Omit<GroupMessageFrame, "type
     pos += sizes[i]!;
   }
   return out;
-}
-
-function checkMessageFields(m: Omit<GroupMessageFrame, "type" | "sig">): void {
-  if (!Number.isInteger(m.seq) || m.seq < 1 || m.seq > MAX_GROUP_SEQ) throw ProtocolError.badFrame(`group message seq ${m.seq} is not 1 to ${MAX_GROUP_SEQ}`);
-  if (!Number.isSafeInteger(m.created) || m.created < 0) throw ProtocolError.badFrame(`group message created ${m.created} is not an integer >= 0`);
-  if (!Number.isInteger(m.kind) || m.kind < 0 || m.kind > 255) throw ProtocolError.badFrame(`group message kind ${m.kind} is not a byte`);
-  if (!m.body.isWellFormed()) throw ProtocolError.badUtf8("group message body (a lone surrogate)");
-}
-
-/** group | author | seq | created | kind, at `pos`; returns the position after. */
-function writeMessageHead(out: Buffer, pos: number, m: Omit<GroupMessageFrame, "type" | "sig">): number {
-  putHex(out, pos, m.group, GROUP_ID_BYTES, "group id");
-  putHex(out, pos + GROUP_ID_BYTES, m.author, KEY_BYTES, "author key");
-  pos += GROUP_ID_BYTES + KEY_BYTES;
-  out.writeUInt32BE(m.seq, pos);
-  out.writeUInt32BE(Math.floor(m.created / TWO_32), pos + 4);
-  out.writeUInt32BE(m.created >>> 0, pos + 8);
-  out[pos + 12] = m.kind;
-  return pos + 13;
 }
 
 function encodeVector(f: GroupVectorFrame): Uint8Array {
@@ -241,7 +212,7 @@ export function decodeGroupPayload(type: number, p: Uint8Array): GroupFrame {
     case FRAME_TYPE.groupKey: {
       const flags = p[KEY_BYTES + SIG_BYTES]!;
       if (flags > 1) throw ProtocolError.badFrame(`group key: unknown flags ${flags}`);
-      return { type: "group-key", key: hex(p, 0, KEY_BYTES), sig: hex(p, KEY_BYTES, SIG_BYTES), again: flags === 1 };
+      return { type: "group-key", key: hexString(p, 0, KEY_BYTES), sig: hexString(p, KEY_BYTES, SIG_BYTES), again: flags === 1 };
     }
     case FRAME_TYPE.groupVector:
       return decodeVector(p);
@@ -263,13 +234,13 @@ export function decodeGroupPayload(type: number, p: Uint8Array): GroupFrame {
       }
       return {
         type: "group-message",
-        group: hex(p, 0, GROUP_ID_BYTES),
-        author: hex(p, GROUP_ID_BYTES, KEY_BYTES),
+        group: hexString(p, 0, GROUP_ID_BYTES),
+        author: hexString(p, GROUP_ID_BYTES, KEY_BYTES),
         seq,
         created: hi * TWO_32 + readU32(p, at + 8),
         kind: p[at + 12]!,
         body,
-        sig: hex(p, at + 13, SIG_BYTES),
+        sig: hexString(p, at + 13, SIG_BYTES),
       };
     }
     default:
@@ -288,7 +259,7 @@ function decodeVector(p: Uint8Array): GroupVectorFrame {
   if (pos + nKeys * KEY_BYTES + 2 > p.length) throw bad("ends inside its keys");
   const keys = new Array<string>(nKeys);
   for (let i = 0; i < nKeys; i++, pos += KEY_BYTES) {
-    keys[i] = hex(p, pos, KEY_BYTES);
+    keys[i] = hexString(p, pos, KEY_BYTES);
     if (i > 0 && keys[i - 1]! >= keys[i]!) throw bad("keys are not in ascending order");
   }
   const nRows = readU16(p, pos);
@@ -325,12 +296,12 @@ function decodeVector(p: Uint8Array): GroupVectorFrame {
     if (own.length === 0) throw bad("digests for a sender's row with no entry");
     if (pos + own.length * DIGEST_BYTES !== p.length) throw bad(`${p.length - pos} bytes after the last row for ${own.length} digests`);
     for (const e of own) {
-      e.digest = hex(p, pos, DIGEST_BYTES);
+      e.digest = hexString(p, pos, DIGEST_BYTES);
       pos += DIGEST_BYTES;
     }
   }
   if (pos !== p.length) throw bad(`${p.length - pos} bytes after the last row`);
-  return { type: "group-vector", group: hex(p, 0, GROUP_ID_BYTES), creator: hex(p, GROUP_ID_BYTES, KEY_BYTES), full: (flags & 1) === 1, rows };
+  return { type: "group-vector", group: hexString(p, 0, GROUP_ID_BYTES), creator: hexString(p, GROUP_ID_BYTES, KEY_BYTES), full: (flags & 1) === 1, rows };
 }
 
 function decodeWant(p: Uint8Array): GroupWantFrame {
@@ -341,82 +312,12 @@ function decodeWant(p: Uint8Array): GroupWantFrame {
     const from = readU32(p, pos + KEY_BYTES);
     const to = readU32(p, pos + KEY_BYTES + 4);
     if (from < 1 || to < from) throw ProtocolError.badFrame(`group want range ${from}..${to} is not 1 <= from <= to`);
-    ranges.push({ author: hex(p, pos, KEY_BYTES), from, to });
+    ranges.push({ author: hexString(p, pos, KEY_BYTES), from, to });
   }
-  return { type: "group-want", group: hex(p, 0, GROUP_ID_BYTES), ranges };
-}
-
-// --- what signatures cover, and derived ids ---------------------------------------
-
-/** The bytes an author signs: a domain tag, then every field of the message but the signature. */
-export function groupSignedBytes(m: Omit<GroupMessageFrame, "type" | "sig">): Uint8Array {
-  checkMessageFields(m);
-  const size = Buffer.byteLength(m.body, "utf8");
-  const out = Buffer.alloc(MESSAGE_DOMAIN.length + GROUP_ID_BYTES + KEY_BYTES + 13 + size);
-  out.set(MESSAGE_DOMAIN, 0);
-  const pos = writeMessageHead(out, MESSAGE_DOMAIN.length, m);
-  out.write(m.body, pos, size, "utf8");
-  return out;
-}
-
-/** What a group-key frame's signature covers: the sender's peer id (its 32-byte digest). */
-export function groupKeySignedBytes(peerDigest: Uint8Array): Uint8Array {
-  if (peerDigest.length !== 32) throw ProtocolError.badFrame("a peer id digest has 32 bytes");
-  const out = new Uint8Array(KEY_DOMAIN.length + 32);
-  out.set(KEY_DOMAIN, 0);
-  out.set(peerDigest, KEY_DOMAIN.length);
-  return out;
-}
-
-/** A group's id: bound to its creator's key (and a random nonce), so nobody else can claim to have created it. */
-export function groupIdFor(creator: string, nonce: string): string {
-  const h = new Bun.CryptoHasher("sha256");
-  h.update(ID_DOMAIN);
-  h.update(hexBytes(creator, KEY_BYTES, "creator key"));
-  h.update(hexBytes(nonce, GROUP_ID_BYTES, "nonce"));
-  return Buffer.from(h.digest()).subarray(0, GROUP_ID_BYTES).toString("hex");
-}
-
-/** A UUID (version 8) naming (group, author, seq): the id history, paging and delivery marks use. */
-export function groupMessageUuid(group: string, author: string, seq: number): string {
-  const h = new Bun.CryptoHasher("sha256");
-  h.update(UUID_DOMAIN);
-  h.update(hexBytes(group, GROUP_ID_BYTES, "group id"));
-  h.update(hexBytes(author, KEY_BYTES, "author key"));
-  const s = Buffer.alloc(4);
-  s.writeUInt32BE(seq >>> 0);
-  h.update(s);
-  const b = new Uint8Array(h.digest()).subarray(0, 16);
-  b[6] = (b[6]! & 0x0f) | 0x80;
-  b[8] = (b[8]! & 0x3f) | 0x80;
-  return bytesToUuid(b, 0);
+  return { type: "group-want", group: hexString(p, 0, GROUP_ID_BYTES), ranges };
 }
 
 // --- helpers --------------------------------------------------------------------------
-
-const HEX = /^[0-9a-f]*$/;
-
-export function isHexKey(s: string, bytes: number): boolean {
-  return typeof s === "string" && s.length === bytes * 2 && HEX.test(s);
-}
-
-export function hexString(p: Uint8Array, at: number, n: number): string {
-  return hex(p, at, n);
-}
-
-export function hexBytes(s: string, bytes: number, what: string): Uint8Array {
-  if (!isHexKey(s, bytes)) throw ProtocolError.badFrame(`${what} is not ${bytes} bytes of lowercase hex`);
-  return Buffer.from(s, "hex");
-}
-
-function putHex(out: Buffer, pos: number, s: string, bytes: number, what: string): void {
-  if (!isHexKey(s, bytes)) throw ProtocolError.badFrame(`${what} is not ${bytes} bytes of lowercase hex`);
-  out.write(s, pos, bytes, "hex");
-}
-
-function hex(p: Uint8Array, at: number, n: number): string {
-  return Buffer.from(p.buffer, p.byteOffset + at, n).toString("hex");
-}
 
 function readU16(b: Uint8Array, at: number): number {
   return (b[at]! << 8) | b[at + 1]!;

@@ -16,7 +16,7 @@
 //   leave   {}                         by the member itself: its seqs after this one are refused
 import { ProtocolError } from "./protocol-error.ts";
 import { invisibleNameProblem } from "./hello.ts";
-import { isHexKey } from "./group-codec.ts";
+import { isHexKey } from "./hex.ts";
 import { parsePeerId, type PeerId } from "./peer-id.ts";
 
 export const GROUP_KIND = { text: 0, create: 1, add: 2, remove: 3, leave: 4 } as const;

@@ -17,14 +17,9 @@
 //               version: created u64 | kind u8 | sig(64) | size u32 | UTF-8 body(size)
 import { ProtocolError } from "./protocol-error.ts";
 import { FRAME_TYPE, HEADER_SIZE, MAX_BODY, writeHeader } from "./frame.ts";
-// group-codec.ts imports this file for the frame: only its functions are used here, at call time.
-import { MAX_GROUP_SEQ, groupSignedBytes, hexBytes, hexString } from "./group-codec.ts";
+import { hexBytes, hexString } from "./hex.ts";
+import { DIGEST_BYTES, GROUP_ID_BYTES, groupSignedBytes, KEY_BYTES, MAX_GROUP_SEQ, SIG_BYTES } from "./group-signed.ts";
 import type { GroupForkFrame, GroupForkVersion, GroupMessageFrame } from "./messages.ts";
-
-const GROUP_ID_BYTES = 16;
-const KEY_BYTES = 32;
-const SIG_BYTES = 64;
-const DIGEST_BYTES = 32;
 
 /** The chain before an author's first message, and "not known" in a vector. */
 export const ZERO_DIGEST = "00".repeat(DIGEST_BYTES);

@@ -21,7 +21,7 @@
 // different members" in every view, and the proof goes to every member
 // linked to us that takes it (and to each one that links later), so all
 // learn it from whoever found it.
-import { groupMessageUuid } from "../../protocol/group-codec.ts";
+import { groupMessageUuid } from "../../protocol/group-signed.ts";
 import { ZERO_DIGEST, chainStep, contentHash } from "../../protocol/group-forks.ts";
 import type { GroupForkFrame, GroupForkVersion, GroupVectorRow } from "../../protocol/messages.ts";
 import type { GroupMessageRow, Store } from "../../store/store.ts";

@@ -3,7 +3,8 @@
 // signature over the peer id the TLS pin established). Verification keeps
 // the public key objects of the authors it meets.
 import { createPublicKey, verify, type KeyObject } from "node:crypto";
-import { groupKeySignedBytes, groupSignedBytes, hexBytes, isHexKey } from "../../protocol/group-codec.ts";
+import { hexBytes, isHexKey } from "../../protocol/hex.ts";
+import { groupKeySignedBytes, groupSignedBytes } from "../../protocol/group-signed.ts";
 import type { GroupKeyFrame, GroupMessageFrame } from "../../protocol/messages.ts";
 import { peerIdDigest, type PeerId } from "../../protocol/peer-id.ts";
 import type { DiscoveryKey } from "../../reach/dht/discovery-key.ts";

@@ -1,7 +1,7 @@
 // The group model's decisions, without I/O: who may write, what waits for a
 // gap, what an event does once shown, and what a removal drops.
 import { describe, expect, test } from "bun:test";
-import { groupIdFor, groupMessageUuid } from "../../../src/protocol/group-codec.ts";
+import { groupIdFor, groupMessageUuid } from "../../../src/protocol/group-signed.ts";
 import { decodeGroupEvent, encodeGroupEvent, type GroupEvent } from "../../../src/protocol/group-events.ts";
 import { peerIdFromDigest, type PeerId } from "../../../src/protocol/peer-id.ts";
 import { Batch, GroupModel, MAX_AHEAD, type PosCounter } from "../../../src/node/groups/model.ts";
