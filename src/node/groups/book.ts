@@ -10,7 +10,8 @@ import type { Contact } from "../../domain/contact.ts";
 import type { Contacts } from "../engine/contact-cache.ts";
 import { NodeError } from "../../domain/node-error.ts";
 import { dkeyToAuthor, signRow } from "./group-keys.ts";
-import { Batch, GroupModel, MAX_MEMBERS } from "./model.ts";
+import { GroupModel, MAX_MEMBERS } from "./model.ts";
+import { Batch } from "./batch.ts";
 import { addEvent } from "./pending.ts";
 import type { GroupSync } from "./sync.ts";
 

@@ -11,7 +11,8 @@ import type { GroupMessageRow } from "../../store/store.ts";
 import type { Contact } from "../../domain/contact.ts";
 import { childLogger } from "../../log.ts";
 import type { Contacts } from "../engine/contact-cache.ts";
-import { Batch, MAX_MEMBERS, type GroupModel } from "./model.ts";
+import { MAX_MEMBERS, type GroupModel } from "./model.ts";
+import { Batch } from "./batch.ts";
 import type { GroupRegistry } from "./registry.ts";
 
 const log = childLogger("groups");
