@@ -3,7 +3,8 @@ import { SQL } from "bun";
 import type { MigrationTarget } from "./migrate.ts";
 import { MYSQL_SQL } from "./sql-files.ts";
 import { foldText, type SearchTerm } from "../domain/search-terms.ts";
-import { SqlStore, type MessageTable, type Row } from "./sql-store.ts";
+import { SqlStore, type Row } from "./sql-store.ts";
+import type { MessageTable } from "./sql-history.ts";
 import { StoreError } from "./store-error.ts";
 
 const POOL = 4;

@@ -39,7 +39,7 @@
 import { GROUP_FORKS_CAP, type GroupFrame, type GroupMessageFrame } from "../../protocol/messages.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
 import { decodeGroupEvent } from "../../protocol/group-events.ts";
-import { describeGroupEvent } from "../../store/sql-groups.ts";
+import { describeGroupEvent } from "../../domain/group-event-text.ts";
 import type { GroupMessageRow, Store } from "../../store/store.ts";
 import type { HistoryEntry } from "../../domain/history-entry.ts";
 import type { Contact } from "../../domain/contact.ts";
