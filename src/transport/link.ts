@@ -275,11 +275,12 @@ export class Link<out Ctx = unknown> {
     if (ids.length > 0) this.write(encodeFrame({ type: "refuse", ids: [...ids], code, reason }));
   }
 
-  /** A group frame other than messages (key, vector, want). */
+  /** Answers the invite token the peer's hello presented (admitted, or why not). */
   sendInviteAnswer(answer: InviteAnswer): void {
     this.write(encodeFrame({ type: "invite-answer", answer }));
   }
 
+  /** A group frame other than messages (key, vector, want, fork). */
   sendGroup(f: GroupFrame): void {
     this.write(encodeFrame(f));
   }
