@@ -5,7 +5,7 @@
 import { defineCommand } from "citty";
 import type { NodeApi } from "../control/api.ts";
 import { formatHostPort } from "../domain/host-port.ts";
-import { decodeInvite, isInvite } from "../protocol/invite.ts";
+import { decodeInvite, isInvite } from "../protocol/invite-line.ts";
 import type { InviteAnswer } from "../protocol/messages.ts";
 import { inviteRefused } from "../ui/events.ts";
 import { ExitCode } from "./exit-codes.ts";

@@ -2,7 +2,7 @@ import { defineCommand } from "citty";
 import { formatHostPort } from "../domain/host-port.ts";
 import { formatContacts } from "../ui/format.ts";
 import { UsageError } from "./exit-codes.ts";
-import { isInvite } from "../protocol/invite.ts";
+import { isInvite } from "../protocol/invite-line.ts";
 import { addAndLink } from "./add.ts";
 import { ControlClient } from "../control/client.ts";
 import { withNode } from "./connect.ts";

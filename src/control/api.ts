@@ -10,7 +10,7 @@ import type { NearbyNode } from "../node/book/node-hints.ts";
 import type { AddContactOptions } from "../node/book/address-book.ts";
 import type { Contact, PeerRequest } from "../domain/contact.ts";
 import type { HistoryEntry, HistoryQuery, OutStatus, SearchQuery } from "../domain/history-entry.ts";
-import type { Invite } from "../protocol/invite.ts";
+import type { Invite } from "../protocol/invite-line.ts";
 import type { Verdict } from "../reach/reach-verdict.ts";
 import type { GroupInfo, GroupMemberInfo } from "../node/groups/book.ts";
 

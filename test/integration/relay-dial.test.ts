@@ -5,7 +5,7 @@
 // any message is sent.
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { RELAY_HEADSTART_MS, RELAYED_HANDSHAKE_MS } from "../../src/node/dial/relay-dials.ts";
-import { encodeInvite } from "../../src/protocol/invite.ts";
+import { encodeInvite } from "../../src/protocol/invite-line.ts";
 import { RelayClient } from "../../src/reach/relay/relay-client.ts";
 import { joinSession } from "../../src/reach/relay/relay-session.ts";
 import { formatRelayUri, relayHostPort } from "../../src/reach/relay/uri.ts";

@@ -5,7 +5,7 @@
 // on the LAN. Every one of these is a hint: the pinned certificate alone
 // decides who a peer is.
 import type { Hello, InviteAnswer } from "../../protocol/messages.ts";
-import { decodeInvite, encodeInvite, InviteError, MAX_INVITE_ADDRS, type Invite } from "../../protocol/invite.ts";
+import { decodeInvite, encodeInvite, InviteError, MAX_INVITE_ADDRS, type Invite } from "../../protocol/invite-line.ts";
 import { parsePeerId, type PeerId } from "../../protocol/peer-id.ts";
 import type { Contact, NewAddress } from "../../domain/contact.ts";
 import type { NodeLink } from "../engine/link-ctx.ts";

@@ -39,9 +39,7 @@
 import { GROUP_FORKS_CAP, type GroupFrame, type GroupMessageFrame } from "../../protocol/messages.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
 import { decodeGroupEvent } from "../../protocol/group-events.ts";
-import { describeGroupEvent } from "../../domain/group-event-text.ts";
 import type { GroupMessageRow, Store } from "../../store/store.ts";
-import type { HistoryEntry } from "../../domain/history-entry.ts";
 import type { Contact } from "../../domain/contact.ts";
 import type { Link } from "../../transport/link.ts";
 import { childLogger } from "../../log.ts";
@@ -287,25 +285,6 @@ export class GroupSync {
     return out;
   }
 
-  /** A shown row as the user sees it. */
-  entryOf(g: GroupModel, row: GroupMessageRow): HistoryEntry {
-    const nameOf = (key: unknown) => (typeof key === "string" ? this.registry.nameOf(g, key) : "someone");
-    const own = row.author === g.row.selfKey;
-    const entry: HistoryEntry = {
-      id: row.id,
-      direction: own ? "out" : "in",
-      peer: `#${g.row.alias}`,
-      text: row.kind !== 0 ? describeGroupEvent(row, nameOf) : row.body,
-      status: own ? "sent" : "received",
-      time: row.created,
-      author: nameOf(row.author),
-    };
-    if (!own) entry.received = row.received;
-    if (row.kind !== 0) entry.event = true;
-    if ((g.forks.get(row.author)?.get(row.seq)?.size ?? 0) > 1) entry.forked = true;
-    return entry;
-  }
-
   // --- after a commit ----------------------------------------------------------------------
 
   private committed(b: Batch): void {
@@ -340,7 +319,7 @@ export class GroupSync {
       const until = g?.members.get(row.author)?.until;
       if (!g || (until != null && row.seq > until)) continue; // dropped by a removal in the same batch
       if (row.author !== g.row.selfKey) {
-        this.d.emit({ type: "message", entry: this.entryOf(g, row) });
+        this.d.emit({ type: "message", entry: this.registry.entryOf(g, row) });
         continue;
       }
       let list = ownRows.get(g);
