@@ -3,11 +3,11 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { homedir, userInfo } from "node:os";
 import { join, resolve } from "node:path";
-import { DEFAULT_PORT, parseHost, parseListenPort } from "../domain/host-port.ts";
 import { nameProblem, validateName } from "../domain/contact-name.ts";
+import { DEFAULT_PORT, parseHost, parseListenPort } from "../domain/host-port.ts";
 import { NodeError } from "../domain/node-error.ts";
-import { TransportError } from "../transport/transport-error.ts";
 import { createIdentity, identityExists, loadIdentity, type Identity } from "../transport/identity.ts";
+import { TransportError } from "../transport/transport-error.ts";
 import { tightenHome } from "./home-mode.ts";
 
 export const CONFIG_FILE = "config.json";

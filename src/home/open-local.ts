@@ -2,12 +2,12 @@
 // defaults when fresh), the identity, the config and the migrated store.
 import { closeSync, existsSync, openSync } from "node:fs";
 import { join } from "node:path";
+import { NodeError } from "../domain/node-error.ts";
 import { openStore, parseDbUrl, type StoreTarget } from "../store/open.ts";
-import type { Store } from "../store/store.ts";
 import { StoreError } from "../store/store-error.ts";
+import type { Store } from "../store/store.ts";
 import type { Identity } from "../transport/identity.ts";
 import { advertised } from "../reach/net/addresses.ts";
-import { NodeError } from "../domain/node-error.ts";
 import { openHome, resolveHome, SQLITE_FILE, type Config } from "./home.ts";
 
 /** A database URL safe to print (any password as ***), for commands above the node. */

@@ -1,7 +1,7 @@
 // What a running node tells its listeners: serve prints these, the control
 // socket forwards them, the chat view draws them.
-import type { PeerId } from "../protocol/peer-id.ts";
 import type { InviteAnswer } from "../protocol/messages.ts";
+import type { PeerId } from "../protocol/peer-id.ts";
 import type { HistoryEntry, OutStatus } from "../domain/history-entry.ts";
 import type { Reach } from "../reach/reach-verdict.ts";
 

@@ -1,16 +1,16 @@
 // What `status` reports about a running node: discoverable or hidden, where
 // it listens, its links, and per contact why it is or is not reachable.
 import type { PeerId } from "../protocol/peer-id.ts";
-import type { OutboxCount, Store } from "../store/store.ts";
 import type { Contact } from "../domain/contact.ts";
 import { formatHostPort } from "../domain/host-port.ts";
+import type { OutboxCount, Store } from "../store/store.ts";
+import type { ReachService, ReachStatus } from "../reach/reach-service.ts";
 import type { ContactState, Health } from "./dial/health.ts";
 import type { Contacts } from "./engine/contact-cache.ts";
 import type { Journal } from "./engine/journal.ts";
 import type { LegacyPeers } from "./engine/legacy-peers.ts";
-import type { Peers } from "./engine/peers.ts";
 import type { Requests } from "./engine/peer-requests.ts";
-import type { ReachService, ReachStatus } from "../reach/reach-service.ts";
+import type { Peers } from "./engine/peers.ts";
 
 export interface LinkInfo {
   peer: string;

@@ -6,8 +6,8 @@
 // decides. A hidden node sends and publishes nothing. (Syncthing's
 // discover.Manager and nat.Service, in one place.)
 import type { Duplex } from "node:stream";
-import type { NewAddress } from "../domain/contact.ts";
 import type { PeerId } from "../protocol/peer-id.ts";
+import type { NewAddress } from "../domain/contact.ts";
 import type { Identity } from "../transport/identity.ts";
 import { childLogger } from "../log.ts";
 import { chooseBootstrap, noDhtReason, type BootstrapNode } from "./dht/dht-bootstrap.ts";

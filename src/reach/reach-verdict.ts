@@ -7,9 +7,9 @@
 //   only people on your network can reach you: add a relay with --relay, or ...
 //
 // Pure: the one place these sentences are made.
-import { addressScope } from "./net/addresses.ts";
-import type { MapperState } from "./nat/portmap.ts";
 import { formatHostPort } from "../domain/host-port.ts";
+import type { MapperState } from "./nat/portmap.ts";
+import { addressScope } from "./net/addresses.ts";
 
 export interface RelayFacts {
   /** HOST:PORT of the relay. */

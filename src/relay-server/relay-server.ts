@@ -10,12 +10,12 @@ import { peerIdDigest, peerIdFromDigest, type PeerId } from "../protocol/peer-id
 import type { Identity } from "../transport/identity.ts";
 import { tlsOptions } from "../transport/tls.ts";
 import { RelayDecoder } from "../reach/relay/decoder.ts";
-import { RelayError, RESPONSE_CODE } from "../reach/relay/relay-error.ts";
 import { encodeMessage, type RelayMessage } from "../reach/relay/protocol.ts";
-import { MemberConn, type MemberHost } from "./server-member.ts";
-import { RelaySession, TokenBucket, type SessionHost } from "./server-session.ts";
+import { RelayError, RESPONSE_CODE } from "../reach/relay/relay-error.ts";
 import { eventHandlers, SocketStream, type SocketEvents } from "../reach/relay/socket-stream.ts";
 import { DEFAULT_RELAY_PORT, formatRelayUri, type RelayAddress } from "../reach/relay/uri.ts";
+import { MemberConn, type MemberHost } from "./server-member.ts";
+import { RelaySession, TokenBucket, type SessionHost } from "./server-session.ts";
 
 export interface ServerTimeouts {
   /** Joined members are pinged this often (strelaysrv -ping-interval). */

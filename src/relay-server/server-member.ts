@@ -6,8 +6,8 @@
 import * as tls from "node:tls";
 import { peerIdFromFingerprint, type PeerId } from "../protocol/peer-id.ts";
 import { RelayDecoder } from "../reach/relay/decoder.ts";
-import { RESPONSE_CODE } from "../reach/relay/relay-error.ts";
 import { ALPN, encodeMessage, type RelayMessage } from "../reach/relay/protocol.ts";
+import { RESPONSE_CODE } from "../reach/relay/relay-error.ts";
 import type { SocketStream } from "../reach/relay/socket-stream.ts";
 
 export interface MemberHost {

@@ -3,18 +3,21 @@
 // migrations, duplicate-key errors) lives in sqlite.ts and mysql.ts.
 import type { SQL } from "bun";
 import type { PeerId } from "../protocol/peer-id.ts";
-import { runMigrations, type MigrationTarget } from "./migrate.ts";
-import type { DialectSql } from "./sql-files.ts";
+import type { Contact, NewAddress, PeerRequest } from "../domain/contact.ts";
+import type { HistoryEntry, HistoryQuery, OutStatus, SearchQuery } from "../domain/history-entry.ts";
 import type { SearchTerm } from "../domain/search-terms.ts";
-import { SqlHistory, type MessageTable } from "./sql-history.ts";
-import { SqlRequests } from "./sql-requests.ts";
+import type { GroupForkRow, GroupMessageRow, GroupRow, GroupSnapshot } from "./group-types.ts";
+import { insertReceived, localTimeText } from "./local-time.ts";
+import { runMigrations, type MigrationTarget } from "./migrate.ts";
 import { SqlAddresses } from "./sql-addresses.ts";
 import { SqlContacts } from "./sql-contacts.ts";
-import { SqlReads } from "./sql-reads.ts";
-import { insertReceived, localTimeText } from "./local-time.ts";
-import { SqlGroups } from "./sql-groups.ts";
+import type { DialectSql } from "./sql-files.ts";
 import { SqlGroupHistory } from "./sql-group-history.ts";
-import type { GroupForkRow, GroupMessageRow, GroupRow, GroupSnapshot } from "./group-types.ts";
+import { SqlGroups } from "./sql-groups.ts";
+import { SqlHistory, type MessageTable } from "./sql-history.ts";
+import { SqlReads } from "./sql-reads.ts";
+import { SqlRequests } from "./sql-requests.ts";
+import { StoreError } from "./store-error.ts";
 import type {
   ContactPatch,
   Dialect,
@@ -30,9 +33,6 @@ import type {
   WriteBatch,
   WriteResult,
 } from "./store.ts";
-import { StoreError } from "./store-error.ts";
-import type { HistoryEntry, HistoryQuery, OutStatus, SearchQuery } from "../domain/history-entry.ts";
-import type { Contact, NewAddress, PeerRequest } from "../domain/contact.ts";
 
 /** Rows per multi-row INSERT and ids per IN (...): well under both dialects' parameter limits. */
 const CHUNK = 500;

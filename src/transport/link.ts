@@ -3,9 +3,9 @@
 // and keep-alives. The node decides (through LinkHandler) whom to accept.
 import { createDecoder, encodeAck, encodeFrame, encodeMessages } from "../protocol/codec.ts";
 import { encodeGroupMessages } from "../protocol/group-codec.ts";
-import { ProtocolError, type ProtocolErrorCode } from "../protocol/protocol-error.ts";
 import type { ChatMessage, Frame, GroupFrame, GroupMessageFrame, Hello, InviteAnswer } from "../protocol/messages.ts";
 import { peerIdFromFingerprint, type PeerId } from "../protocol/peer-id.ts";
+import { ProtocolError, type ProtocolErrorCode } from "../protocol/protocol-error.ts";
 import { WriteQueue } from "./writer.ts";
 
 export type Direction = "in" | "out";

@@ -6,9 +6,9 @@ import type { Hello } from "../protocol/messages.ts";
 import { HandshakeBudget } from "./budget.ts";
 import type { Identity } from "./identity.ts";
 import { DEFAULT_LIMITS, Link, type Direction, type LinkHandler, type LinkLimits, type LinkSide } from "./link.ts";
-import { TransportError } from "./transport-error.ts";
 import { tlsOverStream, type TlsRole } from "./stream-tls.ts";
 import { tlsOptions } from "./tls.ts";
+import { TransportError } from "./transport-error.ts";
 
 /** Links of every state at once; a connection beyond is closed at once (fan-in is measured at 1,000). */
 export const MAX_LINKS = 10_000;

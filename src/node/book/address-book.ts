@@ -1,11 +1,11 @@
 // The address book: contacts by name, validated on the way in.
 import { parsePeerId, type PeerId } from "../../protocol/peer-id.ts";
-import type { Store } from "../../store/store.ts";
-import { StoreError } from "../../store/store-error.ts";
+import { validateName } from "../../domain/contact-name.ts";
 import type { AddressSource, Contact, NewAddress } from "../../domain/contact.ts";
 import { parseHostPort } from "../../domain/host-port.ts";
-import { validateName } from "../../domain/contact-name.ts";
 import { NodeError } from "../../domain/node-error.ts";
+import { StoreError } from "../../store/store-error.ts";
+import type { Store } from "../../store/store.ts";
 
 export interface AddContactOptions {
   /** A peer id to pin now instead of on first contact. */

@@ -1,11 +1,11 @@
 // What commands do with a user's data. A LocalSession works on the database
 // directly; when `serve` runs, the control client offers the same operations
 // through it, so a command does not care which it has.
-import type { Store } from "../../store/store.ts";
-import type { HistoryEntry, HistoryQuery, SearchQuery } from "../../domain/history-entry.ts";
 import type { Contact } from "../../domain/contact.ts";
-import { AddressBook, type AddContactOptions } from "./address-book.ts";
+import type { HistoryEntry, HistoryQuery, SearchQuery } from "../../domain/history-entry.ts";
 import { NodeError } from "../../domain/node-error.ts";
+import type { Store } from "../../store/store.ts";
+import { AddressBook, type AddContactOptions } from "./address-book.ts";
 
 export interface Session {
   contacts(): Promise<Contact[]>;

@@ -3,21 +3,21 @@
 // still undelivered, accepting a request turns its link into a contact's.
 // Every change that touches messages runs between the journal's commits.
 import type { PeerId } from "../../protocol/peer-id.ts";
-import type { OutStatus } from "../../domain/history-entry.ts";
-import type { Contact, PeerRequest } from "../../domain/contact.ts";
-import { parseId, type AddContactOptions, type AddressBook } from "./address-book.ts";
-import { parseHostPort } from "../../domain/host-port.ts";
 import { validateName } from "../../domain/contact-name.ts";
+import type { Contact, PeerRequest } from "../../domain/contact.ts";
+import type { OutStatus } from "../../domain/history-entry.ts";
+import { parseHostPort } from "../../domain/host-port.ts";
 import { NodeError } from "../../domain/node-error.ts";
 import type { Store } from "../../store/store.ts";
-import { recipientOf, type Contacts } from "../engine/contact-cache.ts";
-import type { NodeEvent } from "../node-events.ts";
 import type { Health } from "../dial/health.ts";
+import type { RetryTimer } from "../dial/retry.ts";
+import { recipientOf, type Contacts } from "../engine/contact-cache.ts";
 import type { Journal } from "../engine/journal.ts";
 import type { LegacyPeers } from "../engine/legacy-peers.ts";
-import type { Peers } from "../engine/peers.ts";
 import type { Requests } from "../engine/peer-requests.ts";
-import type { RetryTimer } from "../dial/retry.ts";
+import type { Peers } from "../engine/peers.ts";
+import type { NodeEvent } from "../node-events.ts";
+import { parseId, type AddContactOptions, type AddressBook } from "./address-book.ts";
 
 export interface CancelOutcome {
   id: string;

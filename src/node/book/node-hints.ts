@@ -4,28 +4,28 @@
 // key and relays), a dial's outcome per address, a DHT lookup, a node heard
 // on the LAN. Every one of these is a hint: the pinned certificate alone
 // decides who a peer is.
-import type { Hello, InviteAnswer } from "../../protocol/messages.ts";
 import { decodeInvite, encodeInvite, InviteError, MAX_INVITE_ADDRS, type Invite } from "../../protocol/invite-line.ts";
+import type { Hello, InviteAnswer } from "../../protocol/messages.ts";
 import { parsePeerId, type PeerId } from "../../protocol/peer-id.ts";
-import type { Contact, NewAddress } from "../../domain/contact.ts";
-import type { NodeLink } from "../engine/link-ctx.ts";
-import { vouchedAddresses } from "../../reach/lan/nearby-peers.ts";
-import { screenRelays } from "../../reach/relay/uri.ts";
-import { isLoopbackHost, screenAddresses, wireHostProblem, type WireOrigin } from "../../reach/net/wire-address.ts";
-import { childLogger } from "../../log.ts";
-import { formatHostPort, normalizeHost, parseHostPort } from "../../domain/host-port.ts";
 import { validateName } from "../../domain/contact-name.ts";
-import type { Target } from "../dial/dial-plan.ts";
+import type { Contact, NewAddress } from "../../domain/contact.ts";
+import { formatHostPort, normalizeHost, parseHostPort } from "../../domain/host-port.ts";
 import { NodeError } from "../../domain/node-error.ts";
-import type { NodeBook } from "./node-book.ts";
 import type { Store } from "../../store/store.ts";
-import type { Contacts } from "../engine/contact-cache.ts";
-import type { NodeEvent } from "../node-events.ts";
-import type { Journal } from "../engine/journal.ts";
-import type { Peers } from "../engine/peers.ts";
-import type { Requests } from "../engine/peer-requests.ts";
+import { vouchedAddresses } from "../../reach/lan/nearby-peers.ts";
+import { isLoopbackHost, screenAddresses, wireHostProblem, type WireOrigin } from "../../reach/net/wire-address.ts";
 import type { ReachService } from "../../reach/reach-service.ts";
 import type { Verdict } from "../../reach/reach-verdict.ts";
+import { screenRelays } from "../../reach/relay/uri.ts";
+import { childLogger } from "../../log.ts";
+import type { Target } from "../dial/dial-plan.ts";
+import type { Contacts } from "../engine/contact-cache.ts";
+import type { Journal } from "../engine/journal.ts";
+import type { NodeLink } from "../engine/link-ctx.ts";
+import type { Requests } from "../engine/peer-requests.ts";
+import type { Peers } from "../engine/peers.ts";
+import type { NodeEvent } from "../node-events.ts";
+import type { NodeBook } from "./node-book.ts";
 
 const log = childLogger("node");
 

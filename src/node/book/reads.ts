@@ -2,12 +2,12 @@
 // ('#alias'), its unread count (messages after its read mark, kept in the
 // database) and its last message; and read marks that move forward as the
 // user reads, told to every terminal attached to the node (a `read` event).
-import type { Store } from "../../store/store.ts";
-import type { HistoryEntry } from "../../domain/history-entry.ts";
 import type { Contact } from "../../domain/contact.ts";
+import type { HistoryEntry } from "../../domain/history-entry.ts";
 import { NodeError } from "../../domain/node-error.ts";
-import type { NodeEvent } from "../node-events.ts";
+import type { Store } from "../../store/store.ts";
 import type { Journal } from "../engine/journal.ts";
+import type { NodeEvent } from "../node-events.ts";
 
 export interface Conversation {
   /** The contact's name, or '#alias' for a group. */

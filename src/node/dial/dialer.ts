@@ -9,10 +9,10 @@
 // under way (a beacon, a DHT record) join it, and the DHT is asked as soon
 // as the address that worked last fails.
 import type { Contact } from "../../domain/contact.ts";
+import { formatHostPort } from "../../domain/host-port.ts";
 import type { CloseInfo, Link } from "../../transport/link.ts";
 import type { Transport } from "../../transport/transport.ts";
 import { childLogger } from "../../log.ts";
-import { formatHostPort } from "../../domain/host-port.ts";
 import { DialLookups } from "./dial-lookups.ts";
 import { dialPlan, insertFresh, type Target } from "./dial-plan.ts";
 import type { Health } from "./health.ts";

@@ -2,10 +2,10 @@
 // run on every connection, written through the store, reloaded on change.
 import type { Hello } from "../../protocol/messages.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
-import type { Recipient, Store } from "../../store/store.ts";
 import type { Contact } from "../../domain/contact.ts";
-import { childLogger } from "../../log.ts";
 import { normalizeHost, parseHostPort } from "../../domain/host-port.ts";
+import type { Recipient, Store } from "../../store/store.ts";
+import { childLogger } from "../../log.ts";
 import type { NodeEvent } from "../node-events.ts";
 
 const log = childLogger("node");

@@ -4,8 +4,8 @@
 // order, and a message is committed before anything that depends on it
 // (its send, its ack) happens.
 import type { PeerId } from "../../protocol/peer-id.ts";
-import type { GroupWrite, IncomingMessage, OutgoingMessage, Store, WriteResult } from "../../store/store.ts";
 import { StoreError } from "../../store/store-error.ts";
+import type { GroupWrite, IncomingMessage, OutgoingMessage, Store, WriteResult } from "../../store/store.ts";
 
 /** Most rows in one transaction; more wait for the next. */
 const MAX_BATCH = 20_000;

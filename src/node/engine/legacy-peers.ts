@@ -4,16 +4,16 @@
 // ever be `sent`: the original acknowledges nothing. Every such link is
 // labelled unencrypted and unauthenticated.
 import { randomUUIDv7 } from "bun";
-import type { IncomingMessage, Store } from "../../store/store.ts";
+import { MAX_NAME } from "../../domain/contact-name.ts";
 import type { Contact } from "../../domain/contact.ts";
+import { formatHostPort, normalizeHost } from "../../domain/host-port.ts";
+import type { IncomingMessage, Store } from "../../store/store.ts";
 import { LegacyTransport, type LegacyHandler, type LegacyLink } from "../../transport/legacy.ts";
 import { childLogger } from "../../log.ts";
-import { formatHostPort, normalizeHost } from "../../domain/host-port.ts";
-import { MAX_NAME } from "../../domain/contact-name.ts";
-import type { Contacts } from "./contact-cache.ts";
-import type { NodeEvent } from "../node-events.ts";
-import type { Journal } from "./journal.ts";
 import type { RetryTimer } from "../dial/retry.ts";
+import type { NodeEvent } from "../node-events.ts";
+import type { Contacts } from "./contact-cache.ts";
+import type { Journal } from "./journal.ts";
 
 const log = childLogger("legacy");
 

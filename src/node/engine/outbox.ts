@@ -1,10 +1,10 @@
 // The outbox pump of one link: reads undelivered messages to its peer in
 // creation order, writes many per socket write, keeps a bounded window in
 // flight, and turns acks into `delivered`.
-import type { Link } from "../../transport/link.ts";
 import type { PendingMessage, Recipient, Store } from "../../store/store.ts";
-import type { Journal } from "./journal.ts";
+import type { Link } from "../../transport/link.ts";
 import type { NodeEvent } from "../node-events.ts";
+import type { Journal } from "./journal.ts";
 
 /** Messages in flight (sent, not acked) per link. */
 export const WINDOW_MSGS = 8192;

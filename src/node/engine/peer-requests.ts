@@ -5,13 +5,13 @@
 // it, or blocks it. The name it announces is a hint shown in quotes, never a
 // contact's name by itself.
 import type { PeerId } from "../../protocol/peer-id.ts";
-import type { Store } from "../../store/store.ts";
-import type { Contact, PeerRequest } from "../../domain/contact.ts";
 import { MAX_NAME, nameProblem } from "../../domain/contact-name.ts";
+import type { Contact, PeerRequest } from "../../domain/contact.ts";
+import { imitatedName, looksLike } from "../../domain/lookalike.ts";
 import { NodeError } from "../../domain/node-error.ts";
+import type { Store } from "../../store/store.ts";
 import type { NodeEvent } from "../node-events.ts";
 import type { Journal } from "./journal.ts";
-import { imitatedName, looksLike } from "../../domain/lookalike.ts";
 
 /** Requests waiting for the user at once; a stranger beyond is refused. */
 export const MAX_OPEN_REQUESTS = 100;

@@ -2,29 +2,29 @@
 // per peer (simultaneous dials are settled the same way on both sides), what
 // arrives (inbox.ts), an outbox per contact's link, and redials while we owe
 // a peer messages (the dialer).
-import type { ProtocolErrorCode } from "../../protocol/protocol-error.ts";
 import type { ChatMessage, GroupFrame, Hello, InviteAnswer } from "../../protocol/messages.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
-import type { Store } from "../../store/store.ts";
+import type { ProtocolErrorCode } from "../../protocol/protocol-error.ts";
 import type { Contact } from "../../domain/contact.ts";
+import { formatHostPort } from "../../domain/host-port.ts";
+import type { Store } from "../../store/store.ts";
 import type { CloseInfo, Link, LinkHandler, Refusal } from "../../transport/link.ts";
-import { newCtx, type LinkCtx, type NodeLink } from "./link-ctx.ts";
 import { SHUTDOWN_REASON, type Transport } from "../../transport/transport.ts";
 import { childLogger } from "../../log.ts";
-import { formatHostPort } from "../../domain/host-port.ts";
-import type { Contacts } from "./contact-cache.ts";
 import type { Target } from "../dial/dial-plan.ts";
 import { Dialer } from "../dial/dialer.ts";
-import type { NodeEvent } from "../node-events.ts";
 import { describeFailure, type Health } from "../dial/health.ts";
-import type { Journal } from "./journal.ts";
+import type { RetryTimer } from "../dial/retry.ts";
+import type { NodeEvent } from "../node-events.ts";
 import { Admission } from "./admission.ts";
 import { describeClose, refusalReason } from "./close-reasons.ts";
+import type { Contacts } from "./contact-cache.ts";
 import { Inbox } from "./inbox.ts";
+import type { Journal } from "./journal.ts";
+import { newCtx, type LinkCtx, type NodeLink } from "./link-ctx.ts";
 import { Outbox } from "./outbox.ts";
-import { Waiters } from "./waiters.ts";
 import type { Requests } from "./peer-requests.ts";
-import type { RetryTimer } from "../dial/retry.ts";
+import { Waiters } from "./waiters.ts";
 
 const log = childLogger("node");
 

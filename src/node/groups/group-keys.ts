@@ -3,13 +3,13 @@
 // signature over the peer id the TLS pin established). Verification keeps
 // the public key objects of the authors it meets.
 import { createPublicKey, verify, type KeyObject } from "node:crypto";
-import { hexBytes, isHexKey } from "../../protocol/hex.ts";
+import { decodeZ32 } from "../../protocol/base32.ts";
 import { groupKeySignedBytes, groupSignedBytes } from "../../protocol/group-signed.ts";
+import { hexBytes, isHexKey } from "../../protocol/hex.ts";
 import type { GroupKeyFrame, GroupMessageFrame } from "../../protocol/messages.ts";
 import { peerIdDigest, type PeerId } from "../../protocol/peer-id.ts";
-import type { DiscoveryKey } from "../../reach/dht/discovery-key.ts";
-import { decodeZ32 } from "../../protocol/base32.ts";
 import type { GroupMessageRow } from "../../store/store.ts";
+import type { DiscoveryKey } from "../../reach/dht/discovery-key.ts";
 
 /** Public key objects kept for verification; past this many the cache starts over. */
 const MAX_CACHED_KEYS = 4096;

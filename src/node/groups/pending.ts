@@ -7,12 +7,12 @@
 // up as any member added later does.
 import { encodeGroupEvent, groupNameProblem } from "../../protocol/group-events.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
-import type { GroupMessageRow } from "../../store/store.ts";
 import type { Contact } from "../../domain/contact.ts";
+import type { GroupMessageRow } from "../../store/store.ts";
 import { childLogger } from "../../log.ts";
 import type { Contacts } from "../engine/contact-cache.ts";
-import { MAX_MEMBERS, type GroupModel } from "./model.ts";
 import { Batch } from "./batch.ts";
+import { MAX_MEMBERS, type GroupModel } from "./model.ts";
 import type { GroupRegistry } from "./registry.ts";
 
 const log = childLogger("groups");

@@ -5,8 +5,8 @@
 // (and gossiped to linked members) once a tick, not on every vector.
 import { groupMessageUuid } from "../../protocol/group-signed.ts";
 import type { GroupReceipt } from "../../store/store.ts";
-import type { NodeEvent } from "../node-events.ts";
 import type { Journal } from "../engine/journal.ts";
+import type { NodeEvent } from "../node-events.ts";
 import type { GroupModel } from "./model.ts";
 
 export class Receipts {

@@ -36,21 +36,21 @@
 //
 // Everything is written through the journal, in the same transactions as
 // the rest; vectors offer only what is committed.
+import { decodeGroupEvent } from "../../protocol/group-events.ts";
 import { GROUP_FORKS_CAP, type GroupFrame, type GroupMessageFrame } from "../../protocol/messages.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
-import { decodeGroupEvent } from "../../protocol/group-events.ts";
-import type { GroupMessageRow, Store } from "../../store/store.ts";
 import type { Contact } from "../../domain/contact.ts";
+import type { GroupMessageRow, Store } from "../../store/store.ts";
 import type { Link } from "../../transport/link.ts";
 import { childLogger } from "../../log.ts";
 import type { Contacts } from "../engine/contact-cache.ts";
-import type { NodeEvent } from "../node-events.ts";
 import type { Journal } from "../engine/journal.ts";
-import { Intake, newStats, type GroupStats } from "./intake.ts";
-import { keyFrame, signRow, type AuthorKey } from "./group-keys.ts";
-import type { GroupModel } from "./model.ts";
+import type { NodeEvent } from "../node-events.ts";
 import { Batch } from "./batch.ts";
 import { Forks, backfillChains } from "./forks.ts";
+import { keyFrame, signRow, type AuthorKey } from "./group-keys.ts";
+import { Intake, newStats, type GroupStats } from "./intake.ts";
+import type { GroupModel } from "./model.ts";
 import { Fanout, PeerLink } from "./peer-link.ts";
 import { PendingAdds } from "./pending.ts";
 import { Receipts } from "./receipts.ts";

@@ -2,8 +2,8 @@
 // config setting), else the public mainline routers, but only while
 // discovery is allowed (P2PCHAT_DISCOVERY=off keeps tests and benchmarks
 // off the public DHT). An empty answer means: no DHT.
-import { ReachError } from "../reach-error.ts";
 import { discoveryAllowed } from "../discovery-switch.ts";
+import { ReachError } from "../reach-error.ts";
 
 export interface BootstrapNode {
   host: string;

@@ -2,14 +2,14 @@
 // records: publish ours as a BEP 44 mutable put (no salt), resolve a key
 // with a verified mutable get. The DHT only gives hints: every record is
 // checked here, and the TLS pin in `transport` still judges who answers.
-import { createHash } from "node:crypto";
 import DHT, { type Verify } from "bittorrent-dht";
-import { childLogger } from "../../log.ts";
-import { type BootstrapNode, noDhtReason } from "./dht-bootstrap.ts";
-import { ReachError, type ReachErrorCode } from "../reach-error.ts";
-import { checkRecord, decodeRecord, moreRecent, signable, type DecodedRecord, type SignedRecord } from "./record.ts";
+import { createHash } from "node:crypto";
 import { encodeZ32 } from "../../protocol/base32.ts";
+import { childLogger } from "../../log.ts";
+import { ReachError, type ReachErrorCode } from "../reach-error.ts";
+import { type BootstrapNode, noDhtReason } from "./dht-bootstrap.ts";
 import { verifyEd25519 } from "./discovery-key.ts";
+import { checkRecord, decodeRecord, moreRecent, signable, type DecodedRecord, type SignedRecord } from "./record.ts";
 
 /** How long a lookup or a publish may take before it fails. */
 export const DHT_TIMEOUT_MS = 10_000;

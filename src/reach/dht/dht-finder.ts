@@ -4,10 +4,10 @@
 // another peer id is no hint for this peer. Whatever it returns is dialed
 // and then judged by the TLS pin, as every other address is.
 import type { PeerId } from "../../protocol/peer-id.ts";
+import { screenAddresses, splitHostPort } from "../net/wire-address.ts";
+import { screenRelays } from "../relay/uri.ts";
 import type { DhtClient } from "./dht-client.ts";
 import type { DecodedRecord } from "./record.ts";
-import { screenRelays } from "../relay/uri.ts";
-import { screenAddresses, splitHostPort } from "../net/wire-address.ts";
 
 export interface DhtFinderOptions {
   dht: Pick<DhtClient, "resolve"> & Partial<Pick<DhtClient, "onLoopback">>;

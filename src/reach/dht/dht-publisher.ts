@@ -4,8 +4,8 @@
 // anew with seq = now, since nodes refuse a seq they already hold. While the
 // node is hidden nothing new is published: pause() and resume().
 import type { DiscoveryKey } from "./discovery-key.ts";
-import { encodeRecord, nowMicros, type SignedRecord } from "./record.ts";
 import type { RecordContent } from "./record-packet.ts";
+import { encodeRecord, nowMicros, type SignedRecord } from "./record.ts";
 
 export const REPUBLISH_MS = 3_600_000;
 export const DEBOUNCE_MS = 2_000;

@@ -2,9 +2,9 @@
 // we are hidden), our signed record published while we are discoverable, and
 // contacts looked up by their discovery keys when their addresses fail. What
 // a lookup finds is a hint like any other: the TLS pin decides who answers.
+import type { PeerId } from "../../protocol/peer-id.ts";
 import type { Contact, NewAddress } from "../../domain/contact.ts";
 import { parseHostPort } from "../../domain/host-port.ts";
-import type { PeerId } from "../../protocol/peer-id.ts";
 import { childLogger } from "../../log.ts";
 import { hostPort } from "../net/addresses.ts";
 import type { BootstrapNode } from "./dht-bootstrap.ts";

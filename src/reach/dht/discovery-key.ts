@@ -7,8 +7,8 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, si
 import { chmodSync, mkdirSync } from "node:fs";
 import { link, open, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { ReachError } from "../reach-error.ts";
 import { decodeZ32, encodeZ32 } from "../../protocol/base32.ts";
+import { ReachError } from "../reach-error.ts";
 
 export const DISCOVERY_KEY_FILE = "discovery.key";
 

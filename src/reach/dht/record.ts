@@ -2,10 +2,10 @@
 // salt, `seq` = the time it was made in microseconds since 1970, `v` = the
 // DNS packet of record-packet.ts, signed with the discovery key over the
 // bencoding BEP 44 prescribes, `3:seqi<seq>e1:v<len>:<v>`. Pure: no I/O.
-import { verifyEd25519, type DiscoveryKey } from "./discovery-key.ts";
-import { ReachError } from "../reach-error.ts";
-import { decodePacket, encodePacket, type RecordContent } from "./record-packet.ts";
 import { encodeZ32 } from "../../protocol/base32.ts";
+import { ReachError } from "../reach-error.ts";
+import { verifyEd25519, type DiscoveryKey } from "./discovery-key.ts";
+import { decodePacket, encodePacket, type RecordContent } from "./record-packet.ts";
 
 /** BEP 44: "the size of v must not exceed 1000 bytes". */
 export const MAX_VALUE_BYTES = 1000;

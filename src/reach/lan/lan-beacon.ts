@@ -5,12 +5,12 @@
 // moments. Nothing is sent or heard while discovery is off
 // (P2PCHAT_DISCOVERY=off) or while the node is hidden (stop()).
 import type { ConsolaInstance } from "consola";
-import { childLogger } from "../../log.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
+import { childLogger } from "../../log.ts";
+import { discoveryAllowed } from "../discovery-switch.ts";
 import { encodeAnnounce, newInstanceId, readAnnounce, type Heard, type HostPort } from "./lan-announce.ts";
 import { LanSocket, type LanSocketOptions } from "./lan-socket.ts";
 import { Nearby } from "./nearby-peers.ts";
-import { discoveryAllowed } from "../discovery-switch.ts";
 
 export const BEACON_INTERVAL_MS = 30_000;
 /** Beacons sent in answer to a new peer: one per this gap in the long run... */

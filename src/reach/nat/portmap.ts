@@ -17,9 +17,9 @@
 //   await pm.stop();            // deletes the mapping
 import { createHash } from "node:crypto";
 import { childLogger } from "../../log.ts";
+import { discoveryAllowed } from "../discovery-switch.ts";
 import { defaultGateway, localAddressTowards } from "./gateway.ts";
 import { findUpnpDevice, natPmpDevice, type MappingVia, type NatDevice } from "./nat-device.ts";
-import { discoveryAllowed } from "../discovery-switch.ts";
 
 export type { MappingVia } from "./nat-device.ts";
 

@@ -11,8 +11,8 @@ import type { Identity } from "../../transport/identity.ts";
 import { tlsOptions } from "../../transport/tls.ts";
 import { WriteQueue } from "../../transport/writer.ts";
 import { RelayDecoder } from "./decoder.ts";
-import { RelayError } from "./relay-error.ts";
 import { ALPN, ALPN_WIRE, encodeMessage, type RelayMessage } from "./protocol.ts";
+import { RelayError } from "./relay-error.ts";
 import { relayHostPort, type RelayAddress } from "./uri.ts";
 
 /** Syncthing gives a relay 10 s to connect and answer. */

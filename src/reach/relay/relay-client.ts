@@ -3,8 +3,8 @@
 // pings, ping it ourselves when it has been quiet, pass each invitation on,
 // and when the relay goes away (killed, restarted, full) come back with
 // backoff. Membership only: what to do with an invitation is the caller's.
-import { childLogger } from "../../log.ts";
 import type { Identity } from "../../transport/identity.ts";
+import { childLogger } from "../../log.ts";
 import { RELAY_TIMEOUT_MS, RelayChannel } from "./channel.ts";
 import { RelayError } from "./relay-error.ts";
 import { invitationFrom, type Invitation } from "./relay-session.ts";

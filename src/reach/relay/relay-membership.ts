@@ -6,9 +6,9 @@
 // other end, as on any link.
 import type { Duplex } from "node:stream";
 import type { Contact } from "../../domain/contact.ts";
-import { childLogger } from "../../log.ts";
 import type { Identity } from "../../transport/identity.ts";
 import type { TlsRole } from "../../transport/stream-tls.ts";
+import { childLogger } from "../../log.ts";
 import type { RelayFacts } from "../reach-verdict.ts";
 import { RelayClient } from "./relay-client.ts";
 import { connectThroughRelay, joinSession, type Invitation } from "./relay-session.ts";

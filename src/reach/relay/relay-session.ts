@@ -8,8 +8,8 @@ import type { Identity } from "../../transport/identity.ts";
 import { isLoopbackHost, wireHostProblem } from "../net/wire-address.ts";
 import { RELAY_TIMEOUT_MS, RelayChannel, type ChannelOptions } from "./channel.ts";
 import { RelayDecoder } from "./decoder.ts";
-import { RelayError } from "./relay-error.ts";
 import { encodeMessage } from "./protocol.ts";
+import { RelayError } from "./relay-error.ts";
 import { eventHandlers, SocketStream, type SocketEvents } from "./socket-stream.ts";
 import { relayHostPort, type RelayAddress } from "./uri.ts";
 
