@@ -8,6 +8,7 @@
 import type { Duplex } from "node:stream";
 import type { PeerId } from "../protocol/peer-id.ts";
 import type { NewAddress } from "../domain/contact.ts";
+import { formatHostPort } from "../domain/host-port.ts";
 import type { Identity } from "../transport/identity.ts";
 import { childLogger } from "../log.ts";
 import { chooseBootstrap, noDhtReason, type BootstrapNode } from "./dht/dht-bootstrap.ts";
@@ -17,7 +18,7 @@ import { discoveryAllowed } from "./discovery-switch.ts";
 import { LanBeacon } from "./lan/lan-beacon.ts";
 import { Nearby, type NearbyPeer } from "./lan/nearby-peers.ts";
 import { PortMapper, type PublicAddress } from "./nat/portmap.ts";
-import { advertised, hostPort, reachableFrom, widestScope } from "./net/addresses.ts";
+import { advertised, reachableFrom, widestScope } from "./net/addresses.ts";
 import { describeChange, NetWatch, type NetState } from "./net/net-watch.ts";
 import { whereYouStand, type MappingFacts, type ReachFacts, type Verdict } from "./reach-verdict.ts";
 import { RelayMembership, type Relayed, type RelayState } from "./relay/relay-membership.ts";
@@ -254,7 +255,7 @@ export class ReachService {
   /** Where peers can reach us: the public mapped address first, then this machine's. */
   addresses(): string[] {
     const pub = this.mapper?.current();
-    return advertised(this.d.listening(), pub ? [hostPort(pub.address, pub.port)] : []);
+    return advertised(this.d.listening(), pub ? [formatHostPort(pub.address, pub.port)] : []);
   }
 
   /** The relays we stay joined to, as peers should name them (for hellos, invites and our DHT record). */

@@ -4,9 +4,8 @@
 // a lookup finds is a hint like any other: the TLS pin decides who answers.
 import type { PeerId } from "../../protocol/peer-id.ts";
 import type { Contact, NewAddress } from "../../domain/contact.ts";
-import { parseHostPort } from "../../domain/host-port.ts";
+import { formatHostPort, parseHostPort } from "../../domain/host-port.ts";
 import { childLogger } from "../../log.ts";
-import { hostPort } from "../net/addresses.ts";
 import type { BootstrapNode } from "./dht-bootstrap.ts";
 import { DhtClient } from "./dht-client.ts";
 import { DhtFinder } from "./dht-finder.ts";
@@ -97,7 +96,7 @@ export class DhtService {
     if (Date.now() - last < LOOKUP_GAP_MS) return null;
     this.lastLookup.set(name, Date.now());
     const found = await this.finder.lookup(c.peerId);
-    const known = new Set(c.addresses.map((a) => hostPort(a.host, a.port)));
+    const known = new Set(c.addresses.map((a) => formatHostPort(a.host, a.port)));
     const fresh: NewAddress[] = [];
     const relays = found.filter((t) => t.startsWith("relay://"));
     if (relays.length > 0 && relays.join() !== c.relays.join()) await this.d.contacts.saveRelays(c.name, relays.slice(0, 4));
@@ -105,7 +104,7 @@ export class DhtService {
       if (text.startsWith("relay://")) continue;
       try {
         const a = parseHostPort(text);
-        if (!known.has(hostPort(a.host, a.port))) fresh.push({ ...a, source: "dht" });
+        if (!known.has(formatHostPort(a.host, a.port))) fresh.push({ ...a, source: "dht" });
       } catch {
         // not an address this build can dial
       }

@@ -6,6 +6,7 @@
 // (P2PCHAT_DISCOVERY=off) or while the node is hidden (stop()).
 import type { ConsolaInstance } from "consola";
 import type { PeerId } from "../../protocol/peer-id.ts";
+import { formatHostPort } from "../../domain/host-port.ts";
 import { childLogger } from "../../log.ts";
 import { discoveryAllowed } from "../discovery-switch.ts";
 import { encodeAnnounce, newInstanceId, readAnnounce, type Heard, type HostPort } from "./lan-announce.ts";
@@ -135,7 +136,7 @@ export class LanBeacon {
    * recently heard first; [] when not heard. Hints: the TLS pin judges.
    */
   async lookup(peer: PeerId, _signal?: AbortSignal): Promise<string[]> {
-    return (this.nearby.get(peer)?.addresses ?? []).map((a) => (a.host.includes(":") ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`));
+    return (this.nearby.get(peer)?.addresses ?? []).map((a) => formatHostPort(a.host, a.port));
   }
 
   /** The last failure to bind, send or read, or null. */

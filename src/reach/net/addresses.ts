@@ -7,6 +7,7 @@
 // internet can dial.
 import { readFileSync } from "node:fs";
 import { networkInterfaces } from "node:os";
+import { formatHostPort } from "../../domain/host-port.ts";
 import { formatIp, isLinkLocal, isLoopback, isMulticast, isUnspecified, parseIp } from "./ip.ts";
 
 export interface ListenAddress {
@@ -20,11 +21,6 @@ export interface ListenAddress {
  * NAT, IPv6 ULA fc00::/7), or the internet. "none" for what nobody can dial.
  */
 export type AddressScope = "loopback" | "link" | "lan" | "public" | "none";
-
-/** `host:port`, IPv6 in brackets. */
-export function hostPort(host: string, port: number): string {
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
-}
 
 /** The scope of an IP literal (a zone is ignored); a host name counts as public. */
 export function addressScope(host: string): AddressScope {
@@ -96,7 +92,7 @@ export function advertised(listen: ListenAddress | null, extra: readonly string[
   const all = listen.host === "0.0.0.0" || listen.host === "::" || listen.host === "";
   const hosts = all ? interfaceAddresses() : [listen.host];
   if (hosts.length === 0) hosts.push("127.0.0.1");
-  return [...new Set([...extra, ...hosts.map((h) => hostPort(h, listen.port))])];
+  return [...new Set([...extra, ...hosts.map((h) => formatHostPort(h, listen.port))])];
 }
 
 /** Linux: every address configured on an interface, carrier or not (empty elsewhere, or when /proc cannot be read). */
