@@ -80,7 +80,7 @@ function createPrivate(filename: string): void {
 /**
  * The address peers can dial while a node listens as `config` says: the
  * configured host, or, on every interface, this machine's best address
- * (reach/addresses.ts: the same list invites carry). Loopback only when it
+ * (reach/net/addresses.ts: the same list invites carry). Loopback only when it
  * is all there is (or what the config listens on).
  */
 export function advertisedAddress(config: Config, port = config.port): string {

@@ -1,5 +1,5 @@
 // The part of bittorrent-dht 11.x (webtorrent, no types of its own) that
-// dht.ts and the test and bench fixtures use.
+// dht-client.ts and the test and bench fixtures use.
 declare module "bittorrent-dht" {
   import type { EventEmitter } from "node:events";
 
@@ -65,7 +65,7 @@ declare module "bittorrent-dht" {
     get(target: Uint8Array, opts: GetOptions, cb: (err: Error | null, value: GetResult | null) => void): void;
     /**
      * Internal: the closest nodes found for each target (hex), with the write
-     * tokens they gave, kept 5 minutes and reused by put(). dht.ts drops an
+     * tokens they gave, kept 5 minutes and reused by put(). dht-client.ts drops an
      * entry before each put (the tokens are bound to our address).
      */
     _tables: { remove(target: string): void };
