@@ -1,6 +1,7 @@
 // The chat engine with real nodes on loopback: many peers at once, hidden
 // and discoverable, blocking, and a node on MariaDB.
 import { expect, test, setDefaultTimeout } from "bun:test";
+import type { NodeEvent } from "../../src/node/events.ts";
 import type { TestNode } from "../helpers/nodes.ts";
 import { befriend, countRedials, eventually, startNode } from "../helpers/nodes.ts";
 import { MYSQL_URL } from "../helpers/databases.ts";
@@ -22,7 +23,10 @@ async function stateOf(n: TestNode, peer: string) {
   return { state: c.state, address: c.address, lastError: c.lastError, pending: c.pending };
 }
 
-const pendingEvents = (peer: string, ids: string[]) => ids.map((id) => ({ type: "status", peer, ids: [id], status: "pending" }));
+/** Every event but links coming and going. */
+const besidesLinks = (events: NodeEvent[]): NodeEvent[] => events.filter((e) => e.type !== "link");
+
+const pendingEvents = (peer: string, ids: string[]): NodeEvent[] => ids.map((id) => ({ type: "status", peer, ids: [id], status: "pending" }));
 
 const inbox = async (n: TestNode, peer: string) => (await n.node.session.history({ peer, limit: 100_000 })).filter((e) => e.direction === "in").map((e) => e.text);
 
@@ -108,12 +112,12 @@ test("blocking holds messages both ways and refuses the peer's links; unblocking
   expect(await stateOf(bob, "alice")).toEqual({ state: "blocked", address: null, lastError: null, pending: 1 });
   // Each of alice's dials gets as far as bob's hello and closes as a stopping node's does: no message, no mark.
   const since = alice.events.slice(aliceFrom);
-  expect(since.filter((e) => e.type !== "link")).toEqual(pendingEvents("bob", [held]));
+  expect(besidesLinks(since)).toEqual(pendingEvents("bob", [held]));
   expect(since.filter((e) => e.type === "link" && !e.up && e.reason !== "they stopped their node")).toEqual([]);
   // bob closed the link he had, and took none since.
   const bobSince = bob.events.slice(bobFrom);
-  expect(bobSince.filter((e) => e.type !== "link")).toEqual(pendingEvents("alice", [mine]));
-  expect(bobSince.filter((e) => e.type === "link").map((e) => e.type === "link" && [e.up, e.reason])).toEqual([[false, "blocked"]]);
+  expect(besidesLinks(bobSince)).toEqual(pendingEvents("alice", [mine]));
+  expect(bobSince.flatMap((e) => (e.type === "link" ? [[e.up, e.reason]] : []))).toEqual([[false, "blocked"]]);
   expect((await alice.node.statusOf([held])).get(held)).toBe("pending");
   expect((await bob.node.statusOf([mine])).get(mine)).toBe("pending");
   expect(await inbox(bob, "alice")).toEqual(["before the block"]);
