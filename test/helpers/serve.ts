@@ -15,6 +15,8 @@ export interface ServeProcess extends AsyncDisposable {
   waitFor(re: RegExp, timeoutMs?: number): Promise<string>;
   /** The same on stderr (where serve says what it refused). */
   waitForStderr(re: RegExp, timeoutMs?: number): Promise<string>;
+  /** Resolves with the `n`th stdout line matching `re` (1 is waitFor's). */
+  waitForNth(re: RegExp, n: number, timeoutMs?: number): Promise<string>;
   type(line: string): void;
   /** SIGTERM and wait for the exit code. */
   stop(): Promise<number>;
@@ -84,10 +86,11 @@ export async function spawnServe(args: string[], env: Record<string, string | un
   };
   void pump(proc.stdout, (t) => (out += t));
   void pump(proc.stderr, (t) => (err += t));
-  const firstLine = (stream: string, text: () => string, re: RegExp, timeoutMs = 20_000) =>
+  const nthLine = (stream: string, text: () => string, re: RegExp, n: number, timeoutMs = 20_000) =>
     new Promise<string>((resolve, reject) => {
       // Scans each printed line once: a stream of thousands of lines stays cheap to watch.
       let scanned = 0;
+      let seen = 0;
       const check = () => {
         const t = text();
         let line: string | undefined;
@@ -96,7 +99,7 @@ export async function spawnServe(args: string[], env: Record<string, string | un
           if (end < 0) break;
           const l = t.slice(scanned, end);
           scanned = end + 1;
-          if (re.test(l)) line = l;
+          if (re.test(l) && ++seen === n) line = l;
         }
         if (line !== undefined) {
           listeners.delete(check);
@@ -105,12 +108,12 @@ export async function spawnServe(args: string[], env: Record<string, string | un
         } else if (proc.exitCode !== null) {
           listeners.delete(check);
           clearTimeout(timer);
-          reject(new Error(`serve exited (${proc.exitCode}) before ${re} on ${stream}: ${err}`));
+          reject(new Error(`serve exited (${proc.exitCode}) before ${n === 1 ? "" : `${n} lines of `}${re} on ${stream}: ${err}`));
         }
       };
       const timer = setTimeout(() => {
         listeners.delete(check);
-        reject(new Error(`timed out waiting for ${re} on ${stream}; stdout: ${out}; stderr: ${err}`));
+        reject(new Error(`timed out waiting for ${n === 1 ? "" : `${n} lines of `}${re} on ${stream} (${seen} seen); stdout: ${out}; stderr: ${err}`));
       }, timeoutMs);
       listeners.add(check);
       check();
@@ -119,8 +122,9 @@ export async function spawnServe(args: string[], env: Record<string, string | un
     proc,
     stdout: () => out,
     stderr: () => err,
-    waitFor: (re, timeoutMs) => firstLine("stdout", () => out, re, timeoutMs),
-    waitForStderr: (re, timeoutMs) => firstLine("stderr", () => err, re, timeoutMs),
+    waitFor: (re, timeoutMs) => nthLine("stdout", () => out, re, 1, timeoutMs),
+    waitForStderr: (re, timeoutMs) => nthLine("stderr", () => err, re, 1, timeoutMs),
+    waitForNth: (re, n, timeoutMs) => nthLine("stdout", () => out, re, n, timeoutMs),
     type(line) {
       proc.stdin.write(line + "\n");
       proc.stdin.flush();
