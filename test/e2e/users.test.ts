@@ -54,6 +54,10 @@ test("hidden -> pending -> discoverable -> delivered, among three users at once;
   expect((await history(bob, ["alice"])).map((e) => e.status)).toEqual(["pending"]);
   const status = JSON.parse((await bob.cli(["status", "--json"])).stdout);
   expect(status.pending).toEqual([expect.objectContaining({ peer: "alice", pending: 1 })]);
+  // alice's node started no dial with them (a send starts its dial before it returns): no link, no dial, no error.
+  const hers = JSON.parse((await alice.cli(["status", "--json"])).stdout);
+  const states = hers.contacts.map((c: { name: string; state: string; address: string | null; lastError: string | null; pending: number }) => [c.name, c.state, c.address, c.lastError, c.pending]);
+  expect({ links: hers.links, states }).toEqual({ links: [], states: [["bob", "hidden", null, null, 1], ["carol", "hidden", null, null, 1]] });
   expect(bobServe.stdout()).not.toContain("from hiding");
 
   // Meanwhile bob and carol chat through a pipe, unaffected.
