@@ -9,7 +9,7 @@ import { connectNode } from "./connect.ts";
 import { ExitCode, EXIT_PENDING, UsageError } from "./errors.ts";
 import { globalArgs } from "./globals.ts";
 import { reachArgs, reachOptions } from "./reach-args.ts";
-import { inputLines } from "./input-lines.ts";
+import { inputLines } from "../transport/lines.ts";
 import { lineMessage, MAX_LINE_BYTES } from "./message-input.ts";
 import { parseSeconds } from "./parse.ts";
 import { DeliveryTracker, whyPending } from "./wait.ts";

@@ -13,7 +13,7 @@ import { reachArgs, reachOptions } from "./reach-args.ts";
 import { linkKnobs } from "./link-knobs.ts";
 import { logOutputTo } from "./log-file.ts";
 import { runCommandLine } from "./serve-input.ts";
-import { inputLines } from "./input-lines.ts";
+import { inputLines } from "../transport/lines.ts";
 import { lineText, MAX_LINE_BYTES } from "./message-input.ts";
 
 export default defineCommand({

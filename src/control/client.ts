@@ -3,6 +3,7 @@
 // only replies of the shape each operation promises.
 import type { Socket } from "bun";
 import { NodeError, type NodeErrorCode } from "../node/errors.ts";
+import { lineString, LineSplitter } from "../transport/lines.ts";
 import { WriteQueue } from "../transport/writer.ts";
 import type { NodeApi, NodeEvent } from "./api.ts";
 import { OpMethods } from "./methods.ts";
@@ -16,7 +17,7 @@ import { SUBSCRIBE, SUBSCRIBED } from "./wire.ts";
 const MAX_QUEUE = 64 * 1024 * 1024;
 
 interface ClientState {
-  buf: string;
+  lines: LineSplitter;
   onLine: (line: string) => void;
   onClose: () => void;
   onDrain: () => void;
@@ -73,16 +74,10 @@ export class ControlClient extends OpMethods implements NodeApi {
     try {
       socket = await Bun.connect<ClientState>({
         unix: path,
-        data: { buf: "", onLine: () => {}, onClose: () => {}, onDrain: () => {} },
+        data: { lines: new LineSplitter(), onLine: () => {}, onClose: () => {}, onDrain: () => {} },
         socket: {
           data(s, chunk) {
-            s.data.buf += chunk.toString();
-            let nl: number;
-            while ((nl = s.data.buf.indexOf("\n")) >= 0) {
-              const line = s.data.buf.slice(0, nl);
-              s.data.buf = s.data.buf.slice(nl + 1);
-              s.data.onLine(line);
-            }
+            for (const line of s.data.lines.push(chunk)) s.data.onLine(lineString(line));
           },
           drain(s) {
             s.data.onDrain();

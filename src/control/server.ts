@@ -6,6 +6,7 @@ import { chmodSync, existsSync, unlinkSync } from "node:fs";
 import { NodeError } from "../node/errors.ts";
 import type { ChatNode } from "../node/node.ts";
 import { childLogger } from "../log.ts";
+import { lineString, LineSplitter } from "../transport/lines.ts";
 import { WriteQueue } from "../transport/writer.ts";
 import { parseArgs } from "./op.ts";
 import { isOpName, OPS, runOp } from "./ops.ts";
@@ -21,7 +22,7 @@ const MAX_QUEUE = 64 * 1024 * 1024;
 const MAX_LINE = 1024 * 1024;
 
 interface Conn {
-  buf: string;
+  lines: LineSplitter;
   queue: WriteQueue;
   unsubscribe: (() => void) | null;
 }
@@ -63,20 +64,14 @@ export class ControlServer {
         unix: path,
         socket: {
           open(s) {
-            s.data = { buf: "", queue: new WriteQueue(MAX_QUEUE), unsubscribe: null };
+            s.data = { lines: new LineSplitter(MAX_LINE), queue: new WriteQueue(MAX_QUEUE), unsubscribe: null };
             conns.add(s);
           },
           data(s, chunk) {
-            s.data.buf += chunk.toString();
-            if (s.data.buf.length > MAX_LINE && !s.data.buf.includes("\n")) {
-              s.end();
-              return;
-            }
-            let nl: number;
-            while ((nl = s.data.buf.indexOf("\n")) >= 0) {
-              const line = s.data.buf.slice(0, nl);
-              s.data.buf = s.data.buf.slice(nl + 1);
-              if (line.trim()) void handle(s, line, node);
+            for (const line of s.data.lines.push(chunk)) {
+              if (line.cut) return void s.end();
+              const text = lineString(line);
+              if (text.trim()) void handle(s, text, node);
             }
           },
           drain(s) {

@@ -1,8 +1,10 @@
 // Requests on the control socket between a command and its serve: lines of
-// JSON, which anything able to open the socket may write. A request whose
-// arguments are not what its operation takes is refused by name, and
-// changes nothing.
+// JSON, which a socket hands over in pieces of its choosing, and which
+// anything able to open the socket may write. Text of every width arrives as
+// written, both ways, wherever a piece ends; a request whose arguments are
+// not what its operation takes is refused by name, and changes nothing.
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { ControlClient } from "../../src/control/client.ts";
 import { controlPath } from "../../src/control/path.ts";
 import { ControlServer } from "../../src/control/server.ts";
 import { startNode } from "../helpers/nodes.ts";
@@ -38,6 +40,26 @@ async function rawRequests(path: string, lines: string[], count: number): Promis
 }
 
 describe("control requests", () => {
+  test("long messages of 2-, 3- and 4-byte characters go to the serve and come back in history unchanged", async () => {
+    await using alice = await startNode("alice", { discoverable: false });
+    await alice.node.book.add("bob", "127.0.0.1:9");
+    const control = await ControlServer.start(alice.home, alice.node);
+    const client = (await ControlClient.connect(alice.home))!;
+    try {
+      // About 60 KB each (a body may hold 64 KiB): a socket cuts requests
+      // and the history reply into pieces, often inside a character.
+      const texts = Array.from({ length: 12 }, (_, i) => `${i} ` + [..."é€😀a".repeat(6_000)].slice(i).join(""));
+      for (const text of texts) await client.send("bob", text);
+      const stored = await alice.node.session.history({ peer: "bob", limit: 20 });
+      expect(stored.map((e) => e.text)).toEqual(texts);
+      const shown = await client.history({ peer: "bob", limit: 20 });
+      expect(shown.map((e) => e.text)).toEqual(texts);
+    } finally {
+      await client.close();
+      control.stop();
+    }
+  });
+
   test("arguments of the wrong shape are refused, naming the operation and the argument; nothing is stored", async () => {
     await using alice = await startNode("alice", { discoverable: false });
     await alice.node.book.add("bob", "127.0.0.1:9");
