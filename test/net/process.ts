@@ -2,6 +2,7 @@
 // its output kept line by line, a wait for a line that matches, and a stop
 // that always ends it.
 import type { Subprocess } from "bun";
+import { textLines } from "../../src/transport/lines.ts";
 import { inNs } from "./netns.ts";
 
 export interface SpawnOptions {
@@ -112,18 +113,10 @@ export class NsProcess implements AsyncDisposable {
   }
 
   private async pump(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void): Promise<void> {
-    const dec = new TextDecoder();
-    let buf = "";
-    for await (const chunk of stream) {
-      buf += dec.decode(chunk, { stream: true });
-      let nl: number;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        onLine(buf.slice(0, nl));
-        buf = buf.slice(nl + 1);
-      }
+    for await (const line of textLines(stream)) {
+      onLine(line);
       this.notify();
     }
-    if (buf) onLine(buf);
     this.notify();
   }
 }
