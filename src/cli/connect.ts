@@ -11,7 +11,7 @@ import { ChatNode, type NodeOptions } from "../node/node.ts";
 import type { Config } from "../node/home.ts";
 import type { ReachOptions } from "../node/reach.ts";
 import { local } from "./context.ts";
-import { reachOptions } from "./reach-args.ts";
+import { reachOptions } from "./args/reach-args.ts";
 
 export interface ConnectOptions {
   /** The command, named to a second node that finds the home taken. */

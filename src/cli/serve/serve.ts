@@ -1,19 +1,19 @@
 import { defineCommand } from "citty";
-import { LocalApi } from "../control/local.ts";
-import { formatHostPort, parseHost, parseListenPort } from "../node/address.ts";
-import { advertisedAddress } from "../node/local.ts";
-import { logger } from "../log.ts";
-import { formatEvent } from "../ui/events.ts";
-import { SendMarks } from "../ui/serve-marks.ts";
-import { hostNode } from "./connect.ts";
-import { local } from "./context.ts";
-import { globalArgs } from "./globals.ts";
-import { reachArgs, reachOptions } from "./reach-args.ts";
+import { LocalApi } from "../../control/local.ts";
+import { formatHostPort, parseHost, parseListenPort } from "../../node/address.ts";
+import { advertisedAddress } from "../../node/local.ts";
+import { logger } from "../../log.ts";
+import { formatEvent } from "../../ui/events.ts";
+import { SendMarks } from "../../ui/serve-marks.ts";
+import { hostNode } from "../connect.ts";
+import { local } from "../context.ts";
+import { globalArgs } from "../args/globals.ts";
+import { reachArgs, reachOptions } from "../args/reach-args.ts";
 import { linkKnobs } from "./link-knobs.ts";
 import { logOutputTo } from "./log-file.ts";
 import { runCommandLine } from "./serve-input.ts";
-import { inputLines } from "../transport/lines.ts";
-import { lineText, MAX_LINE_BYTES } from "./message-input.ts";
+import { inputLines } from "../../transport/lines.ts";
+import { lineText, MAX_LINE_BYTES } from "../messages/message-input.ts";
 
 export default defineCommand({
   meta: { name: "serve", description: "Run your node in the foreground until Ctrl-C: receive, deliver, keep links" },
