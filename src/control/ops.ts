@@ -6,7 +6,7 @@
 // here, plus the node method it calls.
 import { updateConfig } from "../node/home.ts";
 import type { ChatNode } from "../node/node.ts";
-import { op, opTable, type Op } from "./op.ts";
+import { op, opTable, parseArgs, type Op } from "./op.ts";
 import { anyArray, arrayOf, bool, literal, nothing, nullable, num, object, optional, recordOf, str } from "./shape.ts";
 
 // What replies must hold: the fields commands read (a reply may hold more).
@@ -115,7 +115,12 @@ export type OpName = keyof typeof OPS;
 
 export const isOpName = (name: unknown): name is OpName => typeof name === "string" && Object.hasOwn(OPS, name);
 
-/** Runs operation `name` on `node` with its arguments by name (checked already, or typed in this process). */
+/** Runs operation `name` on `node` with its arguments by name, typed (in this process). */
 export async function runOp(node: ChatNode, name: OpName, args: Record<string, unknown>): Promise<unknown> {
   return await (OPS[name] as Op).run(node, args);
+}
+
+/** Runs a request from outside this process (the control socket, a web API): its arguments, untyped JSON, are checked first. */
+export async function runRequest(node: ChatNode, name: OpName, raw: unknown): Promise<unknown> {
+  return await runOp(node, name, parseArgs(name, OPS[name], raw));
 }

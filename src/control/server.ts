@@ -8,8 +8,7 @@ import type { ChatNode } from "../node/node.ts";
 import { childLogger } from "../log.ts";
 import { lineString, LineSplitter } from "../transport/lines.ts";
 import { WriteQueue } from "../transport/writer.ts";
-import { parseArgs } from "./op.ts";
-import { isOpName, OPS, runOp } from "./ops.ts";
+import { isOpName, runRequest } from "./ops.ts";
 import { controlPath, socketProblem, stat } from "./path.ts";
 import { probeControl } from "./client.ts";
 import { SUBSCRIBE, type Request, type Response } from "./wire.ts";
@@ -137,5 +136,5 @@ function dispatch(s: Socket<Conn>, req: Request, node: ChatNode): Promise<unknow
     if (!s.data.unsubscribe) s.data.unsubscribe = node.on((event) => send(s, { event }));
     return true;
   }
-  return runOp(node, req.op, parseArgs(req.op, OPS[req.op], req.args));
+  return runRequest(node, req.op, req.args);
 }
