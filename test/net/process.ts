@@ -2,7 +2,7 @@
 // its output kept line by line, a wait for a line that matches, and a stop
 // that always ends it.
 import type { Subprocess } from "bun";
-import { textLines } from "../../src/transport/lines.ts";
+import { lineString, LineSplitter } from "../../src/transport/lines.ts";
 import { inNs } from "./netns.ts";
 
 export interface SpawnOptions {
@@ -113,10 +113,14 @@ export class NsProcess implements AsyncDisposable {
   }
 
   private async pump(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void): Promise<void> {
-    for await (const line of textLines(stream)) {
-      onLine(line);
+    // A piece's lines are all kept before anyone waiting looks: a line printed with the one awaited is there too.
+    const lines = new LineSplitter();
+    for await (const chunk of stream) {
+      for (const line of lines.push(chunk)) onLine(lineString(line));
       this.notify();
     }
+    const last = lines.end();
+    if (last) onLine(lineString(last));
     this.notify();
   }
 }
