@@ -2,7 +2,7 @@
 // a message counts as delivered once every member who should have it holds
 // it, so the summary says how many members hold what, and who is missing
 // (not linked now, and why when known) rather than "still pending".
-import type { NodeApi } from "../control/api.ts";
+import type { NodeApi } from "../../control/api.ts";
 import { whyPending } from "./wait.ts";
 
 export class GroupDeliveries {

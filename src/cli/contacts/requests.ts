@@ -2,13 +2,13 @@
 // is a knock: accept it (a contact, its messages join your history), reject
 // it, or block it.
 import { defineCommand } from "citty";
-import { imitatedName } from "../node/lookalike.ts";
-import type { PeerRequest } from "../control/api.ts";
-import { formatHostPort } from "../node/address.ts";
-import { colors } from "../ui/colors.ts";
-import { formatDateTime, printable } from "../ui/format.ts";
-import { withNode } from "./connect.ts";
-import { globalArgs } from "./globals.ts";
+import { imitatedName } from "../../node/lookalike.ts";
+import type { PeerRequest } from "../../control/api.ts";
+import { formatHostPort } from "../../node/address.ts";
+import { colors } from "../../ui/colors.ts";
+import { formatDateTime, printable } from "../../ui/format.ts";
+import { withNode } from "../connect.ts";
+import { globalArgs } from "../args/globals.ts";
 
 const idArg = { type: "positional", description: "The request's peer id, or its first characters (WKHH6OA)", required: true } as const;
 

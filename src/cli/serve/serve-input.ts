@@ -1,10 +1,10 @@
 // What `serve` reads on stdin: `@name text`, the original program's
 // `<ip> <port> <text>`, and a few slash commands.
-import type { NodeApi, SendResult } from "../control/api.ts";
-import type { SendMarks } from "../ui/serve-marks.ts";
-import { formatStatus } from "../ui/status.ts";
-import { parseHost, parsePort } from "../node/address.ts";
-import { checkMessage } from "./message-input.ts";
+import type { NodeApi, SendResult } from "../../control/api.ts";
+import type { SendMarks } from "../../ui/serve-marks.ts";
+import { formatStatus } from "../../ui/status.ts";
+import { parseHost, parsePort } from "../../node/address.ts";
+import { checkMessage } from "../messages/message-input.ts";
 
 export const SERVE_HELP = [
   "@NAME TEXT             send TEXT to the contact NAME (@#GROUP TEXT: to a group)",

@@ -3,17 +3,17 @@
 // token, so their node adds you at once. It waits a little for that link,
 // running a node for the while when none runs, and says how it went.
 import { defineCommand } from "citty";
-import type { NodeApi } from "../control/api.ts";
-import { formatHostPort } from "../node/address.ts";
-import { decodeInvite, isInvite } from "../protocol/invite.ts";
-import type { InviteAnswer } from "../protocol/messages.ts";
-import { inviteRefused } from "../ui/events.ts";
-import { ExitCode } from "./errors.ts";
-import { parsePeerId } from "../protocol/peer-id.ts";
-import { connectNode } from "./connect.ts";
-import { globalArgs } from "./globals.ts";
-import { parseSeconds } from "./parse.ts";
-import { whyPending } from "./wait.ts";
+import type { NodeApi } from "../../control/api.ts";
+import { formatHostPort } from "../../node/address.ts";
+import { decodeInvite, isInvite } from "../../protocol/invite.ts";
+import type { InviteAnswer } from "../../protocol/messages.ts";
+import { inviteRefused } from "../../ui/events.ts";
+import { ExitCode } from "../errors.ts";
+import { parsePeerId } from "../../protocol/peer-id.ts";
+import { connectNode } from "../connect.ts";
+import { globalArgs } from "../args/globals.ts";
+import { parseSeconds } from "../args/parse.ts";
+import { whyPending } from "../messages/wait.ts";
 
 export default defineCommand({
   meta: { name: "add", description: "Add someone from the invite line they gave you (`p2pchat invite`), or a node nearby by its peer id" },

@@ -1,13 +1,13 @@
 import { defineCommand } from "citty";
-import { formatHostPort } from "../node/address.ts";
-import { formatContacts } from "../ui/format.ts";
-import { UsageError } from "./errors.ts";
-import { isInvite } from "../protocol/invite.ts";
+import { formatHostPort } from "../../node/address.ts";
+import { formatContacts } from "../../ui/format.ts";
+import { UsageError } from "../errors.ts";
+import { isInvite } from "../../protocol/invite.ts";
 import { addAndLink } from "./add.ts";
-import { ControlClient } from "../control/client.ts";
-import { withNode } from "./connect.ts";
-import { withSession, local } from "./context.ts";
-import { globalArgs } from "./globals.ts";
+import { ControlClient } from "../../control/client.ts";
+import { withNode } from "../connect.ts";
+import { withSession, local } from "../context.ts";
+import { globalArgs } from "../args/globals.ts";
 import { readIdLine } from "./id-line.ts";
 
 const list = defineCommand({

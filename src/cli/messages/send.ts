@@ -1,13 +1,13 @@
 import { defineCommand } from "citty";
-import { markVariadic } from "./check-args.ts";
-import { connectNode } from "./connect.ts";
-import { ExitCode, EXIT_PENDING, UsageError } from "./errors.ts";
-import { globalArgs } from "./globals.ts";
+import { markVariadic } from "../args/check-args.ts";
+import { connectNode } from "../connect.ts";
+import { ExitCode, EXIT_PENDING, UsageError } from "../errors.ts";
+import { globalArgs } from "../args/globals.ts";
 import { argvMessage } from "./message-input.ts";
-import { parseSeconds } from "./parse.ts";
+import { parseSeconds } from "../args/parse.ts";
 import { DeliveryTracker, whyPending } from "./wait.ts";
 import { GroupDeliveries } from "./group-wait.ts";
-import type { NodeApi } from "../control/api.ts";
+import type { NodeApi } from "../../control/api.ts";
 
 export default markVariadic(
   defineCommand({

@@ -2,11 +2,11 @@
 // are delivered. One already on the wire may still arrive; it is then marked
 // delivered, not cancelled.
 import { defineCommand } from "citty";
-import type { CancelOutcome } from "../control/api.ts";
-import { markVariadic } from "./check-args.ts";
-import { withNode } from "./connect.ts";
-import { ExitCode, UsageError } from "./errors.ts";
-import { globalArgs } from "./globals.ts";
+import type { CancelOutcome } from "../../control/api.ts";
+import { markVariadic } from "../args/check-args.ts";
+import { withNode } from "../connect.ts";
+import { ExitCode, UsageError } from "../errors.ts";
+import { globalArgs } from "../args/globals.ts";
 
 export default markVariadic(
   defineCommand({

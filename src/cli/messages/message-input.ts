@@ -4,10 +4,10 @@
 // at once, whether a serve runs or not. Text must be valid UTF-8 (we say
 // which byte is not), not blank, and at most MAX_TEXT_BYTES.
 import { readFileSync } from "node:fs";
-import { NodeError } from "../node/errors.ts";
-import { MAX_TEXT_BYTES } from "../node/node.ts";
-import { blankText } from "../protocol/text.ts";
-import type { InputLine } from "./input-lines.ts";
+import { NodeError } from "../../node/errors.ts";
+import { MAX_TEXT_BYTES } from "../../node/node.ts";
+import { blankText } from "../../protocol/text.ts";
+import type { InputLine } from "../../transport/lines.ts";
 
 /** Lines are read up to this (then cut): room to say how long an over-long message is, and no more. */
 export const MAX_LINE_BYTES = 4 * MAX_TEXT_BYTES;

@@ -1,11 +1,11 @@
 // `p2pchat invite`: one line a friend pastes into `p2pchat add` (or scans):
 // your name, peer id, addresses and a one-time token, with a checksum.
 import { defineCommand } from "citty";
-import { formatDateTime } from "../ui/format.ts";
-import { colors } from "../ui/colors.ts";
-import { withNode } from "./connect.ts";
-import { globalArgs } from "./globals.ts";
-import { parseCount, parseDuration } from "./parse.ts";
+import { formatDateTime } from "../../ui/format.ts";
+import { colors } from "../../ui/colors.ts";
+import { withNode } from "../connect.ts";
+import { globalArgs } from "../args/globals.ts";
+import { parseCount, parseDuration } from "../args/parse.ts";
 
 const WEEK = 7 * 86_400_000;
 

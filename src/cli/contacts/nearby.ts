@@ -1,11 +1,11 @@
 // `p2pchat nearby`: nodes heard on the LAN in the last 90 s (their beacons
 // are hints: the TLS pin decides who answers at those addresses).
 import { defineCommand } from "citty";
-import { ControlClient } from "../control/client.ts";
-import { colors } from "../ui/colors.ts";
-import { local } from "./context.ts";
-import { ExitCode } from "./errors.ts";
-import { globalArgs } from "./globals.ts";
+import { ControlClient } from "../../control/client.ts";
+import { colors } from "../../ui/colors.ts";
+import { local } from "../context.ts";
+import { ExitCode } from "../errors.ts";
+import { globalArgs } from "../args/globals.ts";
 
 export default defineCommand({
   meta: { name: "nearby", description: "Nodes heard on your LAN in the last 90 s: peer id, address, and which contact each is" },

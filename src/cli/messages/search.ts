@@ -1,11 +1,11 @@
 import { defineCommand } from "citty";
-import { matchRanges, parseSearch } from "../node/session.ts";
-import { entryJson, formatEntry, highlight } from "../ui/format.ts";
-import { markVariadic } from "./check-args.ts";
-import { withSession } from "./context.ts";
-import { ExitCode, EXIT_FAILED, UsageError } from "./errors.ts";
-import { globalArgs } from "./globals.ts";
-import { parseCount } from "./parse.ts";
+import { matchRanges, parseSearch } from "../../node/session.ts";
+import { entryJson, formatEntry, highlight } from "../../ui/format.ts";
+import { markVariadic } from "../args/check-args.ts";
+import { withSession } from "../context.ts";
+import { ExitCode, EXIT_FAILED, UsageError } from "../errors.ts";
+import { globalArgs } from "../args/globals.ts";
+import { parseCount } from "../args/parse.ts";
 import { groupFields } from "./history.ts";
 
 export default markVariadic(

@@ -2,8 +2,8 @@
 // HOST:PORT. The id and the address are told apart by their shape (an id
 // has 56 letters and digits 2-7 with check characters, an address a colon
 // and a port), so either order works.
-import { parsePeerId } from "../protocol/peer-id.ts";
-import { UsageError } from "./errors.ts";
+import { parsePeerId } from "../../protocol/peer-id.ts";
+import { UsageError } from "../errors.ts";
 
 const WHERE = "p2pchat contacts add";
 

@@ -1,11 +1,11 @@
 import { defineCommand } from "citty";
-import type { GroupInfo, GroupMemberInfo } from "../control/api.ts";
-import { colors } from "../ui/colors.ts";
-import { formatTable } from "../ui/table.ts";
-import { markVariadic } from "./check-args.ts";
-import { withNode } from "./connect.ts";
-import { UsageError } from "./errors.ts";
-import { globalArgs } from "./globals.ts";
+import type { GroupInfo, GroupMemberInfo } from "../../control/api.ts";
+import { colors } from "../../ui/colors.ts";
+import { formatTable } from "../../ui/table.ts";
+import { markVariadic } from "../args/check-args.ts";
+import { withNode } from "../connect.ts";
+import { UsageError } from "../errors.ts";
+import { globalArgs } from "../args/globals.ts";
 
 /** `--with a b`, `--with a --with b`, `--with a,b`: every contact named after --with. */
 export function withContacts(rawArgs: readonly string[]): string[] {

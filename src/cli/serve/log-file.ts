@@ -4,8 +4,8 @@
 // dropped. Writes are synchronous appends, so a crash loses no printed line.
 import { closeSync, existsSync, fchmodSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { stripAnsi } from "../ui/colors.ts";
-import { UsageError } from "./errors.ts";
+import { stripAnsi } from "../../ui/colors.ts";
+import { UsageError } from "../errors.ts";
 
 export const LOG_MAX_BYTES = 10 * 1024 * 1024;
 export const LOG_KEEP = 3;

@@ -1,17 +1,17 @@
 import { defineCommand } from "citty";
-import type { NodeApi } from "../control/api.ts";
-import { NodeError } from "../node/errors.ts";
-import type { ChatApp } from "../ui/chat-app.ts";
-import { colors } from "../ui/colors.ts";
-import { formatIncoming, senderOf } from "../ui/format.ts";
-import { askConfirm } from "../ui/prompt.ts";
-import { connectNode } from "./connect.ts";
-import { ExitCode, EXIT_PENDING, UsageError } from "./errors.ts";
-import { globalArgs } from "./globals.ts";
-import { reachArgs, reachOptions } from "./reach-args.ts";
-import { inputLines } from "./input-lines.ts";
+import type { NodeApi } from "../../control/api.ts";
+import { NodeError } from "../../node/errors.ts";
+import type { ChatApp } from "../../ui/chat-app.ts";
+import { colors } from "../../ui/colors.ts";
+import { formatIncoming, senderOf } from "../../ui/format.ts";
+import { askConfirm } from "../../ui/prompt.ts";
+import { connectNode } from "../connect.ts";
+import { ExitCode, EXIT_PENDING, UsageError } from "../errors.ts";
+import { globalArgs } from "../args/globals.ts";
+import { reachArgs, reachOptions } from "../args/reach-args.ts";
+import { inputLines } from "../../transport/lines.ts";
 import { lineMessage, MAX_LINE_BYTES } from "./message-input.ts";
-import { parseSeconds } from "./parse.ts";
+import { parseSeconds } from "../args/parse.ts";
 import { DeliveryTracker, whyPending } from "./wait.ts";
 import { GroupDeliveries } from "./group-wait.ts";
 
@@ -46,7 +46,7 @@ export default defineCommand({
     try {
       if (tty) {
         // The conversations view, or NAME's conversation (a new name's address is asked there).
-        const { runChatApp } = await import("../ui/chat-app.ts");
+        const { runChatApp } = await import("../../ui/chat-app.ts");
         const app = await runChatApp(api, { peer: name || null, quiet: Boolean(args.quiet) });
         await afterChat(api, app);
       } else {

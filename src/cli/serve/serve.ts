@@ -1,20 +1,19 @@
 import { defineCommand } from "citty";
-import { ControlServer } from "../control/server.ts";
-import { LocalApi } from "../control/local.ts";
-import { formatHostPort, parseHost, parseListenPort } from "../node/address.ts";
-import { advertisedAddress, openLocalStore } from "../node/local.ts";
-import { ChatNode } from "../node/node.ts";
-import { logger } from "../log.ts";
-import { formatEvent } from "../ui/events.ts";
-import { SendMarks } from "../ui/serve-marks.ts";
-import { local } from "./context.ts";
-import { globalArgs } from "./globals.ts";
-import { reachArgs, reachOptions } from "./reach-args.ts";
+import { LocalApi } from "../../control/local.ts";
+import { formatHostPort, parseHost, parseListenPort } from "../../node/address.ts";
+import { advertisedAddress } from "../../node/local.ts";
+import { logger } from "../../log.ts";
+import { formatEvent } from "../../ui/events.ts";
+import { SendMarks } from "../../ui/serve-marks.ts";
+import { hostNode } from "../connect.ts";
+import { local } from "../context.ts";
+import { globalArgs } from "../args/globals.ts";
+import { reachArgs, reachOptions } from "../args/reach-args.ts";
 import { linkKnobs } from "./link-knobs.ts";
 import { logOutputTo } from "./log-file.ts";
 import { runCommandLine } from "./serve-input.ts";
-import { inputLines } from "./input-lines.ts";
-import { lineText, MAX_LINE_BYTES } from "./message-input.ts";
+import { inputLines } from "../../transport/lines.ts";
+import { lineText, MAX_LINE_BYTES } from "../messages/message-input.ts";
 
 export default defineCommand({
   meta: { name: "serve", description: "Run your node in the foreground until Ctrl-C: receive, deliver, keep links" },
@@ -34,32 +33,16 @@ export default defineCommand({
     const host = args.host !== undefined ? parseHost(args.host) : undefined;
     const legacyPort = args["legacy-port"] !== undefined ? parseListenPort(args["legacy-port"]) : undefined;
     const l = await local();
-    const store = await openLocalStore(l);
-    let node: ChatNode;
-    try {
-      node = await ChatNode.start({
-        local: l,
-        store,
-        host,
-        port,
-        discoverable: args.hidden ? false : l.config.discoverable,
-        contactsOnly: args["contacts-only"],
-        legacyPort,
-        command: "serve",
-        reach: reachOptions(args, l.config, rawArgs),
-        limits: linkKnobs(process.env),
-      });
-    } catch (err) {
-      await store.close().catch(() => {});
-      throw err;
-    }
-    let control: ControlServer;
-    try {
-      control = await ControlServer.start(l.home, node);
-    } catch (err) {
-      await node.stop();
-      throw err;
-    }
+    const { node, control } = await hostNode(l, {
+      host,
+      port,
+      discoverable: args.hidden ? false : l.config.discoverable,
+      contactsOnly: args["contacts-only"],
+      legacyPort,
+      command: "serve",
+      reach: reachOptions(args, l.config, rawArgs),
+      limits: linkKnobs(process.env),
+    });
     // A person types at a terminal: each message gets its pending line, then its delivered line.
     const echo = Boolean(process.stdin.isTTY);
     const marks = echo ? new SendMarks((line) => process.stdout.write(line + "\n")) : undefined;

@@ -2,8 +2,8 @@
 // that long without a word from the peer (default 45 s), with keep-alives
 // every third of it, so a test of a network that goes silent need not wait
 // most of a minute for each link to be given up.
-import type { LinkLimits } from "../transport/link.ts";
-import { UsageError } from "./errors.ts";
+import type { LinkLimits } from "../../transport/link.ts";
+import { UsageError } from "../errors.ts";
 
 export function linkKnobs(env: Record<string, string | undefined>): Partial<LinkLimits> | undefined {
   const text = env.P2PCHAT_IDLE_TIMEOUT_S;
