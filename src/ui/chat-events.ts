@@ -75,7 +75,7 @@ function incoming(chat: ChatState, entry: HistoryEntry): void {
   const seen = open && chat.focused && chat.window.offset === 0;
   if (!seen) {
     chat.roster.unread.arrived(peer);
-    if (open) chat.window.cameUnseen(entry);
+    if (open) chat.window.cameUnseen(entry, chat.size.columns);
   }
   if (!chat.names.includes(peer)) chat.refreshSoon("contacts");
   if (!seen) chat.alert(`p2pchat: ${entry.author ? `${peer} ${entry.author}` : peer}`, entry.text);

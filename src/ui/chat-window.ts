@@ -73,10 +73,19 @@ export class ChatWindow {
     return added;
   }
 
-  /** A message came into the open conversation while it was out of sight: counted, the read line above the first. */
-  cameUnseen(entry: HistoryEntry): void {
-    this.conv?.markUnreadFrom(entry.id);
+  /**
+   * A message came into the open conversation while it was out of sight:
+   * counted, and the read line goes above the first. Scrolled up, that line
+   * is a row below the window: the rows on screen stay where they are.
+   */
+  cameUnseen(entry: HistoryEntry, columns: number): void {
+    const conv = this.conv;
     this.unseenBelow++;
+    if (!conv) return;
+    const kept = this.rowsUp > 0;
+    const before = kept ? rowsOf(conv, columns) : 0;
+    conv.markUnreadFrom(entry.id);
+    if (kept) this.rowsUp += rowsOf(conv, columns) - before;
   }
 
   /**

@@ -163,12 +163,29 @@ describe("the open conversation's window", () => {
     expect(conv.blocks(60).flat().some((r) => r.includes("new since you last read"))).toBe(false);
   });
 
+  test("scrolled up, a new message keeps the rows on screen where they are and counts as new below", () => {
+    const conv = conversationOf(30);
+    const win = new ChatWindow();
+    win.show(conv);
+    win.scrollUp(10);
+    const before = shownLines(drawScreen(screenOf(conv, win), SIZE).rows);
+    win.append(conv, entry({ id: "31", text: "line 31" }), SIZE.columns);
+    win.cameUnseen(entry({ id: "31" }), SIZE.columns);
+    const frame = drawScreen(screenOf(conv, win), SIZE);
+    expect(shownLines(frame.rows)).toEqual(before);
+    expect(frame.rows.at(-2)).toContain("↓ 1 new below (PgDn)");
+    // At the bottom nothing moves: the new line shows.
+    win.toBottom();
+    win.append(conv, entry({ id: "32", text: "line 32" }), SIZE.columns);
+    expect(shownLines(drawScreen(screenOf(conv, win), SIZE).rows).at(-1)).toBe("line 32");
+  });
+
   test("scrolling stops at the oldest row once everything is loaded, and back at the bottom nothing is new below", () => {
     const conv = conversationOf(12);
     conv.hasMore = false;
     const win = new ChatWindow();
     win.show(conv);
-    win.cameUnseen(entry({ id: "12" }));
+    win.cameUnseen(entry({ id: "12" }), SIZE.columns);
     win.scrollUp(1000);
     const laid = conversationWindow(screenOf(conv, win), SIZE);
     win.fit(laid, laid.top && conv.hasMore);
