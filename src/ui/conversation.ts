@@ -15,8 +15,17 @@ export const PAGE = 100;
 
 interface Laid {
   columns: number;
-  status: string;
+  /** What of a message can change after it is drawn (its mark, group deliveries, a fork found), as laid out. */
+  look: string;
   rows: string[];
+}
+
+function lookOf(it: Item): string {
+  if (it.kind !== "entry") return "";
+  const e = it.entry;
+  const delivered = e.delivered ? ` ${e.delivered.to}/${e.delivered.of}` : "";
+  const forked = e.forked ? ` forked ${JSON.stringify(e.versions ?? [])}` : "";
+  return `${e.status}${e.reason ?? ""}${delivered}${forked}`;
 }
 
 export class Conversation {
@@ -202,11 +211,11 @@ export class Conversation {
   }
 
   private rowsOf(it: Item, columns: number): string[] {
-    const status = it.kind === "entry" ? `${it.entry.status}${it.entry.delivered ? ` ${it.entry.delivered.to}/${it.entry.delivered.of}` : ""}` : "";
+    const look = lookOf(it);
     const have = this.laid.get(it);
-    if (have && have.columns === columns && have.status === status) return have.rows;
+    if (have && have.columns === columns && have.look === look) return have.rows;
     const rows = it.kind === "entry" ? entryRows(it.entry, this.self, columns) : noteRows(it.text, columns);
-    this.laid.set(it, { columns, status, rows });
+    this.laid.set(it, { columns, look, rows });
     return rows;
   }
 }
