@@ -61,31 +61,20 @@ export class ChatWindow {
     this.rowsUp = 0;
   }
 
-  /**
-   * `entry` goes at the end of `conv`; scrolled up, the rows on screen stay
-   * where they are (`columns` wide). False when it was there already.
-   */
+  /** `entry` goes at the end of `conv` (`columns` wide); false when it was there already. */
   append(conv: Conversation, entry: HistoryEntry, columns: number): boolean {
-    const kept = conv === this.conv && this.rowsUp > 0;
-    const before = kept ? rowsOf(conv, columns) : 0;
-    const added = conv.append(entry);
-    if (added && kept) this.rowsUp += rowsOf(conv, columns) - before;
-    return added;
+    return this.keepingView(conv, columns, () => conv.append(entry));
   }
 
   /**
    * A message came into the open conversation while it was out of sight:
-   * counted, and the read line goes above the first. Scrolled up, that line
-   * is a row below the window: the rows on screen stay where they are.
+   * counted, and the read line goes above the first (a row below the window
+   * when scrolled up).
    */
   cameUnseen(entry: HistoryEntry, columns: number): void {
-    const conv = this.conv;
     this.unseenBelow++;
-    if (!conv) return;
-    const kept = this.rowsUp > 0;
-    const before = kept ? rowsOf(conv, columns) : 0;
-    conv.markUnreadFrom(entry.id);
-    if (kept) this.rowsUp += rowsOf(conv, columns) - before;
+    const conv = this.conv;
+    if (conv) this.keepingView(conv, columns, () => conv.markUnreadFrom(entry.id));
   }
 
   /**
@@ -96,6 +85,15 @@ export class ChatWindow {
   fit(win: Window, olderComing: boolean): void {
     if (win.offset === 0) this.unseenBelow = 0;
     if (!olderComing) this.rowsUp = win.offset;
+  }
+
+  /** Rows added below the window of the open conversation, scrolled up, leave the rows on screen where they are. */
+  private keepingView<T>(conv: Conversation, columns: number, change: () => T): T {
+    if (conv !== this.conv || this.rowsUp === 0) return change();
+    const before = rowsOf(conv, columns);
+    const result = change();
+    this.rowsUp += rowsOf(conv, columns) - before;
+    return result;
   }
 }
 
