@@ -75,7 +75,7 @@ async function afterChat(api: NodeApi, app: ChatApp): Promise<void> {
   const out = process.stdout;
   if (app.end === "lost") {
     out.write(colors.red(`! ${app.lostReason}: nothing more can be sent from here`) + "\n");
-    const draft = app.mode === "chat" ? app.chatEditor.line : "";
+    const draft = app.unsent;
     if (draft.trim()) out.write(colors.red(`! not sent, as you typed it: ${draft}`) + "\n");
     throw new NodeError("NOT_RUNNING", "the node this chat was attached to stopped; what you wrote before is kept and goes when a node of yours runs");
   }
