@@ -2,7 +2,7 @@ import { defineCommand } from "citty";
 import { parseHost, parseListenPort } from "../node/address.ts";
 import { initHome, resolveHome, updateConfig } from "../node/home.ts";
 import { advertisedAddress, storeTarget } from "../node/local.ts";
-import { globalArgs, globals } from "./globals.ts";
+import { globalArgs, globals } from "./args/globals.ts";
 
 export default defineCommand({
   meta: { name: "init", description: "Create this user's identity: key, self-signed certificate, config (never overwrites one)" },

@@ -4,6 +4,7 @@
 // with SIGKILL and started again on the same port with the same keys.
 import type { Subprocess } from "bun";
 import { parseRelayUri, type RelayAddress } from "../../src/reach/relay/uri.ts";
+import { textLines } from "../../src/transport/lines.ts";
 import { cliCommand, cliEnv } from "./cli.ts";
 import { freePort } from "./ports.ts";
 import { tempDir, type TempDir } from "./tmp.ts";
@@ -31,16 +32,9 @@ function watchLines(stream: ReadableStream<Uint8Array>, re: RegExp, timeoutMs: n
   const found = Promise.withResolvers<RegExpMatchArray>();
   const timer = setTimeout(() => found.reject(new Error(`${what}: no line matching ${re} within ${timeoutMs} ms`)), timeoutMs);
   void (async () => {
-    let buf = "";
-    const dec = new TextDecoder();
-    for await (const chunk of stream) {
-      buf += dec.decode(chunk, { stream: true });
-      let nl: number;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const m = re.exec(buf.slice(0, nl));
-        buf = buf.slice(nl + 1);
-        if (m) (clearTimeout(timer), found.resolve(m));
-      }
+    for await (const line of textLines(stream)) {
+      const m = re.exec(line);
+      if (m) (clearTimeout(timer), found.resolve(m));
     }
     clearTimeout(timer);
     found.reject(new Error(`${what}: exited before printing ${re}`));

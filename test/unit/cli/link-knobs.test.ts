@@ -1,6 +1,6 @@
 // The serve's link limits for tests (P2PCHAT_IDLE_TIMEOUT_S, P2PCHAT_HANDSHAKE_TIMEOUT_S): none set, none changed.
 import { expect, test } from "bun:test";
-import { linkKnobs } from "../../../src/cli/link-knobs.ts";
+import { linkKnobs } from "../../../src/cli/serve/link-knobs.ts";
 
 test("each knob sets its limits in seconds; unset or empty leaves the defaults; a bad value is a usage error naming it", () => {
   expect(linkKnobs({})).toBeUndefined();
