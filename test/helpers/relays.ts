@@ -8,6 +8,7 @@ import { textLines } from "../../src/transport/lines.ts";
 import { cliCommand, cliEnv } from "./cli.ts";
 import { freePort } from "./ports.ts";
 import { tempDir, type TempDir } from "./tmp.ts";
+import { eventually } from "./wait.ts";
 
 export interface RunningRelay extends AsyncDisposable {
   kind: "strelaysrv" | "p2pchat relay";
@@ -43,16 +44,13 @@ function watchLines(stream: ReadableStream<Uint8Array>, re: RegExp, timeoutMs: n
 
 /** Waits until something accepts TCP connections on the port (strelaysrv prints its URI before it listens). */
 async function untilListening(port: number, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } }).then(
+  // A poll: connect refused has no event to wait on.
+  const connects = () =>
+    Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } }).then(
       (s) => (s.terminate(), true),
       () => false,
     );
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port}`);
-    await new Promise((r) => setTimeout(r, 20)); // a poll with a deadline: connect refused has no event to wait on
-  }
+  await eventually(connects, `something to listen on 127.0.0.1:${port}`, timeoutMs);
 }
 
 async function running(kind: RunningRelay["kind"], dir: TempDir, launch: () => Promise<{ proc: Subprocess; relay: RelayAddress }>): Promise<RunningRelay> {
