@@ -11,7 +11,7 @@ import { ChatNode, type NodeOptions } from "../node/node.ts";
 import type { Config } from "../home/home.ts";
 import type { ReachOptions } from "../reach/reach-service.ts";
 import { local } from "./context.ts";
-import { reachOptions } from "./reach-args.ts";
+import { reachOptions } from "./args/reach-args.ts";
 
 export interface ConnectOptions {
   /** The command, named to a second node that finds the home taken. */
@@ -52,15 +52,25 @@ export async function connectNode(opts: ConnectOptions): Promise<Connection> {
     if (asked) process.stderr.write(`p2pchat: a node started for this home meanwhile: attached to it, so your answer does not apply (use /discoverable on|off)\n`);
     return { api: attached, local: l, attached: true };
   }
-  let control: ControlServer;
+  const control = await openControl(l, node);
+  const api = new HostingApi(node, control, opts.command);
+  return { api, local: l, attached: false };
+}
+
+/** Runs the node for this home (serve): started with its control socket, so every other command attaches to it. */
+export async function hostNode(l: Local, opts: Partial<NodeOptions>): Promise<{ node: ChatNode; control: ControlServer }> {
+  const node = await startNode(l, opts);
+  return { node, control: await openControl(l, node) };
+}
+
+/** The control socket of the node just started here; without one, the node stops again. */
+async function openControl(l: Local, node: ChatNode): Promise<ControlServer> {
   try {
-    control = await ControlServer.start(l.home, node);
+    return await ControlServer.start(l.home, node);
   } catch (err) {
     await node.stop();
     throw err;
   }
-  const api = new HostingApi(node, control, opts.command);
-  return { api, local: l, attached: false };
 }
 
 /** A node in this process for a short task (contacts, requests, cancel) when none runs: hidden, no control socket. */

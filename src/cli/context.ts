@@ -2,7 +2,7 @@
 import { logger } from "../log.ts";
 import { openLocal, openLocalStore, type Local } from "../home/open-local.ts";
 import { LocalSession, type Session } from "../node/book/local-session.ts";
-import { globals } from "./globals.ts";
+import { globals } from "./args/globals.ts";
 
 export async function local(): Promise<Local> {
   const l = await openLocal(globals());

@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { openLocalStore } from "../home/open-local.ts";
 import { local } from "./context.ts";
-import { globalArgs } from "./globals.ts";
+import { globalArgs } from "./args/globals.ts";
 
 const migrate = defineCommand({
   meta: { name: "migrate", description: "Bring the database schema up to date (every command also does this on open)" },

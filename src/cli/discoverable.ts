@@ -3,7 +3,7 @@ import { ControlClient } from "../control/client.ts";
 import { updateConfig } from "../home/home.ts";
 import { local } from "./context.ts";
 import { UsageError } from "./exit-codes.ts";
-import { globalArgs } from "./globals.ts";
+import { globalArgs } from "./args/globals.ts";
 
 export default defineCommand({
   meta: { name: "discoverable", description: "Show yourself to peers (on) or hide (off); a running serve switches at once" },

@@ -3,7 +3,7 @@ import { ControlClient } from "../control/client.ts";
 import { advertisedAddress } from "../home/open-local.ts";
 import { addressScope } from "../reach/net/addresses.ts";
 import { local } from "./context.ts";
-import { globalArgs } from "./globals.ts";
+import { globalArgs } from "./args/globals.ts";
 
 export default defineCommand({
   meta: { name: "id", description: "Print NAME PEER-ID HOST:PORT, what a friend needs to add you" },

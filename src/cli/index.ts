@@ -1,5 +1,14 @@
 // The command tree and the runner: dispatch, --help, unknown commands and
 // flags (exit 2), and one-line errors (stack traces only with --debug).
+//
+// One file per command, in rooms by what it is about: messages/ (send, chat,
+// cancel, history, search, and waiting for delivery), contacts/ (contacts,
+// groups, invites, requests, nearby), serve/ (the node in the foreground and
+// what it reads and logs), service/ (keeping serve running through systemd
+// or launchd). args/ parses what every command takes. Here: the runner,
+// exit codes (errors.ts), how a command reaches its home and node
+// (context.ts, connect.ts), the home's small commands and the network tools
+// (lookup, relay).
 import { defineCommand, renderUsage, runCommand, type ArgsDef, type CommandDef } from "citty";
 import { setDebug } from "../log.ts";
 import { NodeError } from "../domain/node-error.ts";
@@ -8,9 +17,9 @@ import { PromptError } from "../ui/prompt.ts";
 import { errColors, stdoutColor, stripAnsi } from "../ui/colors.ts";
 import { VERSION, versionLine } from "../version.ts";
 import { ExitCode, exitCodeFor, UsageError } from "./exit-codes.ts";
-import { extractGlobals, MissingValue } from "./globals.ts";
-import { checkArgs } from "./check-args.ts";
-import { nearest } from "./nearest.ts";
+import { extractGlobals, MissingValue } from "./args/globals.ts";
+import { checkArgs } from "./args/check-args.ts";
+import { nearest } from "./args/nearest.ts";
 
 const lazy = <T,>(load: () => Promise<{ default: T }>) => () => load().then((m) => m.default);
 
@@ -19,22 +28,22 @@ export const root = defineCommand({
   subCommands: {
     init: lazy(() => import("./init.ts")),
     id: lazy(() => import("./id.ts")),
-    serve: lazy(() => import("./serve.ts")),
-    chat: lazy(() => import("./chat.ts")),
-    send: lazy(() => import("./send.ts")),
+    serve: lazy(() => import("./serve/serve.ts")),
+    chat: lazy(() => import("./messages/chat.ts")),
+    send: lazy(() => import("./messages/send.ts")),
     status: lazy(() => import("./status.ts")),
     discoverable: lazy(() => import("./discoverable.ts")),
-    contacts: lazy(() => import("./contacts.ts")),
-    group: lazy(() => import("./group.ts")),
-    requests: lazy(() => import("./requests.ts")),
-    invite: lazy(() => import("./invite.ts")),
-    add: lazy(() => import("./add.ts")),
-    nearby: lazy(() => import("./nearby.ts")),
-    cancel: lazy(() => import("./cancel.ts")),
-    history: lazy(() => import("./history.ts")),
-    search: lazy(() => import("./search.ts")),
+    contacts: lazy(() => import("./contacts/contacts.ts")),
+    group: lazy(() => import("./contacts/group.ts")),
+    requests: lazy(() => import("./contacts/requests.ts")),
+    invite: lazy(() => import("./contacts/invite.ts")),
+    add: lazy(() => import("./contacts/add.ts")),
+    nearby: lazy(() => import("./contacts/nearby.ts")),
+    cancel: lazy(() => import("./messages/cancel.ts")),
+    history: lazy(() => import("./messages/history.ts")),
+    search: lazy(() => import("./messages/search.ts")),
     db: lazy(() => import("./db.ts")),
-    service: lazy(() => import("./service.ts")),
+    service: lazy(() => import("./service/service.ts")),
     lookup: lazy(() => import("./lookup.ts")),
     relay: lazy(() => import("./relay.ts")),
     // Answered by runCli itself (it needs the whole tree); here to be listed.

@@ -2,7 +2,7 @@ import { defineCommand } from "citty";
 import { parseHost, parseListenPort } from "../domain/host-port.ts";
 import { initHome, resolveHome, updateConfig } from "../home/home.ts";
 import { advertisedAddress, storeTarget } from "../home/open-local.ts";
-import { globalArgs, globals } from "./globals.ts";
+import { globalArgs, globals } from "./args/globals.ts";
 
 export default defineCommand({
   meta: { name: "init", description: "Create this user's identity: key, self-signed certificate, config (never overwrites one)" },

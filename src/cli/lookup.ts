@@ -14,7 +14,7 @@ import type { PeerId } from "../protocol/peer-id.ts";
 import type { DecodedRecord } from "../reach/dht/record.ts";
 import { encodeZ32 } from "../protocol/base32.ts";
 import { EXIT_FAILED, ExitCode, UsageError } from "./exit-codes.ts";
-import { globalArgs } from "./globals.ts";
+import { globalArgs } from "./args/globals.ts";
 import { withSession } from "./context.ts";
 
 const WHERE = "p2pchat lookup";

@@ -12,7 +12,7 @@ import { DEFAULT_MAX_MEMBERS, DEFAULT_MAX_SESSIONS, RelayServer } from "../relay
 import { DEFAULT_RELAY_PORT } from "../reach/relay/uri.ts";
 import { createIdentity, identityExists, loadIdentity } from "../transport/identity.ts";
 import { UsageError } from "./exit-codes.ts";
-import { globalArgs, globals } from "./globals.ts";
+import { globalArgs, globals } from "./args/globals.ts";
 
 function count(flag: string, text: string | undefined, dflt: number): number {
   if (text === undefined) return dflt;

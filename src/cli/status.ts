@@ -4,7 +4,7 @@ import type { NodeStatus } from "../control/api.ts";
 import { openLocalStore } from "../home/open-local.ts";
 import { formatStatus } from "../ui/status.ts";
 import { local } from "./context.ts";
-import { globalArgs } from "./globals.ts";
+import { globalArgs } from "./args/globals.ts";
 
 export default defineCommand({
   meta: { name: "status", description: "Discoverable or hidden, listening address, links up, pending messages per peer" },

@@ -2,46 +2,28 @@
 // after checking that the socket is our own serve's (ours, 0600), and takes
 // only replies of the shape each operation promises.
 import type { Socket } from "bun";
-import type { AddContactOptions } from "../node/book/address-book.ts";
-import type { PinOptions } from "../node/book/node-book.ts";
 import { NodeError, type NodeErrorCode } from "../domain/node-error.ts";
+import { lineString, LineSplitter } from "../transport/lines.ts";
 import { WriteQueue } from "../transport/writer.ts";
-import type {
-  AcceptedRequest,
-  CancelOutcome,
-  Contact,
-  Conversation,
-  GroupInfo,
-  GroupMemberInfo,
-  HistoryEntry,
-  HistoryQuery,
-  Invite,
-  NearbyNode,
-  NodeApi,
-  NodeEvent,
-  NodeStatus,
-  Op,
-  OutStatus,
-  PeerRequest,
-  SearchQuery,
-  SendResult,
-  SetContactOptions,
-  Verdict,
-} from "./api.ts";
+import type { NodeApi, NodeEvent } from "./api.ts";
+import { OpMethods } from "./methods.ts";
+import { wireArgs } from "./op.ts";
+import { OPS, type OpName } from "./ops.ts";
 import { controlPath, socketProblem, stat } from "./path.ts";
-import { replyProblem } from "./replies.ts";
+import type { Shape } from "./shape.ts";
+import { SUBSCRIBE, SUBSCRIBED } from "./wire.ts";
 
 /** Requests the serve has not read yet; a serve that stops reading fails the command past this. */
 const MAX_QUEUE = 64 * 1024 * 1024;
 
 interface ClientState {
-  buf: string;
+  lines: LineSplitter;
   onLine: (line: string) => void;
   onClose: () => void;
   onDrain: () => void;
 }
 
-type Waiter = { op: Op; resolve: (v: unknown) => void; reject: (e: unknown) => void };
+type Waiter = { op: string; reply: Shape<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void };
 
 /** True when something answers on `path` (a running serve); false for no file or a stale one. */
 export async function probeControl(path: string): Promise<boolean> {
@@ -54,7 +36,7 @@ export async function probeControl(path: string): Promise<boolean> {
   }
 }
 
-export class ControlClient implements NodeApi {
+export class ControlClient extends OpMethods implements NodeApi {
   readonly remote = true;
   private nextId = 1;
   private readonly waiters = new Map<number, Waiter>();
@@ -65,6 +47,7 @@ export class ControlClient implements NodeApi {
   private readonly queue = new WriteQueue(MAX_QUEUE);
 
   private constructor(private readonly socket: Socket<ClientState>) {
+    super();
     socket.data.onLine = (line) => this.onLine(line);
     socket.data.onClose = () => this.onClose();
     socket.data.onDrain = () => void this.queue.drain(socket as Socket<unknown>);
@@ -91,16 +74,10 @@ export class ControlClient implements NodeApi {
     try {
       socket = await Bun.connect<ClientState>({
         unix: path,
-        data: { buf: "", onLine: () => {}, onClose: () => {}, onDrain: () => {} },
+        data: { lines: new LineSplitter(), onLine: () => {}, onClose: () => {}, onDrain: () => {} },
         socket: {
           data(s, chunk) {
-            s.data.buf += chunk.toString();
-            let nl: number;
-            while ((nl = s.data.buf.indexOf("\n")) >= 0) {
-              const line = s.data.buf.slice(0, nl);
-              s.data.buf = s.data.buf.slice(nl + 1);
-              s.data.onLine(line);
-            }
+            for (const line of s.data.lines.push(chunk)) s.data.onLine(lineString(line));
           },
           drain(s) {
             s.data.onDrain();
@@ -136,7 +113,7 @@ export class ControlClient implements NodeApi {
     if (!w) return this.fail(`a reply to no request (id ${JSON.stringify(msg.id)})`);
     this.waiters.delete(msg.id as number);
     if (msg.ok === true) {
-      const problem = replyProblem(w.op, msg.result);
+      const problem = w.reply.problem(msg.result);
       if (problem) w.reject(new NodeError("CONTROL_FAILED", `the serve's reply to "${w.op}" is not what a serve answers (${problem}); nothing was assumed`));
       else w.resolve(msg.result);
     } else {
@@ -166,11 +143,16 @@ export class ControlClient implements NodeApi {
     for (const l of this.listeners) l({ type: "stopped", reason: "the node this command was attached to stopped" });
   }
 
-  private call<T>(op: Op, args?: Record<string, unknown>): Promise<T> {
+  protected invoke(name: OpName, values: readonly unknown[]): Promise<unknown> {
+    const o = OPS[name];
+    return this.call(name, o.reply, wireArgs(o, values));
+  }
+
+  private call(op: string, reply: Shape<unknown>, args?: Record<string, unknown>): Promise<unknown> {
     if (this.closed) return Promise.reject(new NodeError("NOT_RUNNING", "the serve stopped"));
     const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
-      this.waiters.set(id, { op, resolve: resolve as (v: unknown) => void, reject });
+    return new Promise((resolve, reject) => {
+      this.waiters.set(id, { op, reply, resolve, reject });
       if (!this.queue.send(this.socket as Socket<unknown>, Buffer.from(JSON.stringify({ id, op, args }) + "\n"))) {
         this.waiters.delete(id);
         reject(new NodeError("CONTROL_FAILED", `the serve is not reading its control socket (over ${MAX_QUEUE} bytes wait)`));
@@ -178,106 +160,11 @@ export class ControlClient implements NodeApi {
     });
   }
 
-  status() {
-    return this.call<NodeStatus>("status");
-  }
-  send(peer: string, text: string) {
-    return this.call<SendResult>("send", { peer, text });
-  }
-  sendTo(host: string, port: number, text: string) {
-    return this.call<SendResult>("sendTo", { host, port, text });
-  }
-  statusOf(ids: readonly string[]) {
-    return this.call<Record<string, OutStatus>>("statusOf", { ids });
-  }
-  setDiscoverable(on: boolean) {
-    return this.call<void>("setDiscoverable", { on });
-  }
-  history(query: HistoryQuery) {
-    return this.call<HistoryEntry[]>("history", { query });
-  }
-  search(query: SearchQuery) {
-    return this.call<HistoryEntry[]>("search", { query });
-  }
-  conversations() {
-    return this.call<Conversation[]>("conversations");
-  }
-  markRead(peer: string, id?: string) {
-    return this.call<number>("markRead", { peer, id });
-  }
-  contacts() {
-    return this.call<Contact[]>("contacts");
-  }
-  addContact(name: string, address: string, opts?: AddContactOptions) {
-    return this.call<Contact>("addContact", { name, address, opts });
-  }
-  removeContact(name: string, opts?: { dropPending?: boolean }) {
-    return this.call<{ cancelled: number }>("removeContact", { name, opts });
-  }
-  setBlocked(name: string, blocked: boolean) {
-    return this.call<Contact>("setBlocked", { name, blocked });
-  }
-  pinContact(name: string, id: string, opts?: PinOptions) {
-    return this.call<{ contact: Contact; moved: number; cancelled: number }>("pinContact", { name, id, opts });
-  }
-  setContact(name: string, opts: SetContactOptions) {
-    return this.call<Contact>("setContact", { name, opts });
-  }
-  requests() {
-    return this.call<PeerRequest[]>("requests");
-  }
-  acceptRequest(id: string, as?: string) {
-    return this.call<AcceptedRequest>("acceptRequest", { id, as });
-  }
-  rejectRequest(id: string) {
-    return this.call<PeerRequest>("rejectRequest", { id });
-  }
-  blockRequest(id: string) {
-    return this.call<PeerRequest>("blockRequest", { id });
-  }
-  cancel(ids: readonly string[]) {
-    return this.call<CancelOutcome[]>("cancel", { ids });
-  }
-  cancelTo(name: string) {
-    return this.call<CancelOutcome[]>("cancelTo", { name });
-  }
-  createInvite(opts: { uses: number; expiresMs: number }) {
-    return this.call<{ text: string; invite: Invite; verdict?: Verdict }>("createInvite", { opts });
-  }
-  addInvite(text: string, name?: string) {
-    return this.call<{ contact: Contact; renamed: boolean; known: boolean }>("addInvite", { text, name });
-  }
-  addNearby(id: string, name?: string) {
-    return this.call<{ contact: Contact; renamed: boolean; known: boolean }>("addNearby", { id, name });
-  }
-  nearby() {
-    return this.call<NearbyNode[]>("nearby");
-  }
-
-  groups() {
-    return this.call<GroupInfo[]>("groups");
-  }
-  groupCreate(name: string, members: readonly string[]) {
-    return this.call<GroupInfo>("groupCreate", { name, members });
-  }
-  groupAdd(group: string, contact: string) {
-    return this.call<GroupMemberInfo>("groupAdd", { group, contact });
-  }
-  groupRemove(group: string, member: string) {
-    return this.call<GroupMemberInfo>("groupRemove", { group, member });
-  }
-  groupLeave(group: string) {
-    return this.call<GroupInfo>("groupLeave", { group });
-  }
-  groupMembers(group: string) {
-    return this.call<GroupMemberInfo[]>("groupMembers", { group });
-  }
-
   async subscribe(listener: (event: NodeEvent) => void): Promise<() => void> {
     this.listeners.add(listener);
     if (!this.subscribed) {
       this.subscribed = true;
-      await this.call("subscribe");
+      await this.call(SUBSCRIBE, SUBSCRIBED);
     }
     return () => this.listeners.delete(listener);
   }

@@ -4,7 +4,7 @@
 import type { PeerRequest } from "../control/api.ts";
 import { nameProblem } from "../domain/contact-name.ts";
 import { matchRanges, parseSearch } from "../domain/search-terms.ts";
-import type { ChatApp } from "./chat-app.ts";
+import type { ChatState } from "./chat-state.ts";
 import { colors } from "./colors.ts";
 import { formatEntry, highlight } from "./format.ts";
 import { picks } from "./list-view.ts";
@@ -39,137 +39,136 @@ export const NAME_COMMANDS = ["/switch"];
 export const CHAT_COMMANDS = ["/back", "/block", "/cancel", "/discoverable", "/help", "/history", "/quit", "/search", "/status", "/switch", "/unblock"];
 export const LIST_COMMANDS = ["/accept", "/block", "/discoverable", "/help", "/quit", "/reject", "/status", "/switch"];
 
-export async function runCommand(app: ChatApp, line: string): Promise<void> {
+export async function runCommand(chat: ChatState, line: string): Promise<void> {
   const [cmd = ""] = line.trim().split(/\s+/);
   const arg = line.trim().slice(cmd.length).trim();
   switch (cmd) {
     case "/quit":
     case "/exit":
     case "/q":
-      return app.finish();
+      return chat.finish();
     case "/status":
-      return app.note(formatStatus(await app.api.status(), true));
+      return chat.note(formatStatus(await chat.api.status(), true));
     case "/discoverable":
-      if (arg !== "on" && arg !== "off") return app.note(colors.red("! /discoverable on|off"));
-      return app.api.setDiscoverable(arg === "on"); // the node's own event says what changed
+      if (arg !== "on" && arg !== "off") return chat.note(colors.red("! /discoverable on|off"));
+      return chat.api.setDiscoverable(arg === "on"); // the node's own event says what changed
     case "/switch":
     case "/s":
-      if (!arg) return app.note(colors.red("! /switch NAME (a contact or #group; Tab completes the name)"));
+      if (!arg) return chat.note(colors.red("! /switch NAME (a contact or #group; Tab completes the name)"));
     {
-      const name = app.resolveName(arg);
-      if (name) return app.open(name);
-      if (arg.startsWith("#")) return app.note(colors.red(`! you are in no group ${arg}${groupList(app)}`));
+      const name = chat.roster.resolveName(arg);
+      if (name) return chat.open(name);
+      if (arg.startsWith("#")) return chat.note(colors.red(`! you are in no group ${arg}${groupList(chat)}`));
       const problem = nameProblem(arg);
-      if (problem) return app.note(colors.red(`! ${problem}`));
+      if (problem) return chat.note(colors.red(`! ${problem}`));
       // As the name typed in the list: its address is asked there (Esc cancels).
-      app.leaveCurrent();
-      app.clearNotes();
-      return app.ask(arg);
+      chat.leaveForList();
+      return chat.ask(arg);
     }
     case "/back":
     case "/list":
-      return app.showList();
+      return chat.showList();
   }
-  if (app.mode === "list") return listCommand(app, cmd, arg);
-  return chatCommand(app, cmd, arg);
+  if (chat.mode === "list") return listCommand(chat, cmd, arg);
+  return chatCommand(chat, cmd, arg);
 }
 
-async function chatCommand(app: ChatApp, cmd: string, arg: string): Promise<void> {
-  const peer = app.current!.peer;
-  const show = { self: app.self, showPeer: false, dates: true };
+async function chatCommand(chat: ChatState, cmd: string, arg: string): Promise<void> {
+  const peer = chat.current!.peer;
+  const show = { self: chat.self, showPeer: false, dates: true };
   switch (cmd) {
     case "/help":
     case "/?":
-      return app.note(CHAT_HELP);
+      return chat.note(CHAT_HELP);
     case "/history": {
       const n = arg ? Number(arg) : 20;
-      if (!Number.isInteger(n) || n < 1) return app.note(colors.red("! /history N: N is a number of messages, 1 or more"));
-      const entries = await app.api.history({ peer, limit: n });
-      if (entries.length === 0) return app.note(colors.dim(`no messages with ${peer} yet`));
-      return app.note([colors.dim(`— last ${entries.length} with ${peer} —`), ...entries.map((e) => formatEntry(e, show)), colors.dim("—")].join("\n"));
+      if (!Number.isInteger(n) || n < 1) return chat.note(colors.red("! /history N: N is a number of messages, 1 or more"));
+      const entries = await chat.api.history({ peer, limit: n });
+      if (entries.length === 0) return chat.note(colors.dim(`no messages with ${peer} yet`));
+      return chat.note([colors.dim(`— last ${entries.length} with ${peer} —`), ...entries.map((e) => formatEntry(e, show)), colors.dim("—")].join("\n"));
     }
     case "/search": {
       const terms = parseSearch(arg);
-      if (terms.length === 0) return app.note(colors.red('! /search TEXT: words or "a phrase" to look for'));
-      const found = await app.api.search({ text: arg, peer, limit: 20 });
-      if (found.length === 0) return app.note(colors.dim(`no messages with ${peer} match ${JSON.stringify(arg)}`));
+      if (terms.length === 0) return chat.note(colors.red('! /search TEXT: words or "a phrase" to look for'));
+      const found = await chat.api.search({ text: arg, peer, limit: 20 });
+      if (found.length === 0) return chat.note(colors.dim(`no messages with ${peer} match ${JSON.stringify(arg)}`));
       const lines = found.map((e) => formatEntry(e, show, highlight(e.text, matchRanges(e.text, terms))));
-      return app.note([colors.dim(`— ${found.length} match${found.length === 1 ? "" : "es"}, newest first —`), ...lines, colors.dim("—")].join("\n"));
+      return chat.note([colors.dim(`— ${found.length} match${found.length === 1 ? "" : "es"}, newest first —`), ...lines, colors.dim("—")].join("\n"));
     }
     case "/block":
     case "/unblock":
     case "/cancel":
-      if (app.isGroup(peer)) {
+      if (chat.roster.isGroup(peer)) {
         const why = cmd === "/cancel" ? "a group message is signed and on its way to every member: it cannot be withdrawn" : `block a person, not a group (\`p2pchat group leave ${peer}\` to leave it)`;
-        return app.note(colors.dim(why));
+        return chat.note(colors.dim(why));
       }
-      return personCommand(app, cmd, peer);
+      return personCommand(chat, cmd, peer);
     default:
-      return app.note(colors.red(`! unknown command ${cmd}: /help lists them (start a line with // to send it as it is)`));
+      return chat.note(colors.red(`! unknown command ${cmd}: /help lists them (start a line with // to send it as it is)`));
   }
 }
 
 /** What only makes sense with a person: blocking, withdrawing an undelivered message. */
-async function personCommand(app: ChatApp, cmd: string, peer: string): Promise<void> {
+async function personCommand(chat: ChatState, cmd: string, peer: string): Promise<void> {
   switch (cmd) {
     case "/block":
     case "/unblock": {
-      const c = await app.api.setBlocked(peer, cmd === "/block");
-      await app.refresh("contacts");
-      return app.note(colors.yellow(c.blocked ? `* ${peer} blocked: their links are refused, your messages to them wait` : `* ${peer} unblocked: waiting messages go out`));
+      const c = await chat.api.setBlocked(peer, cmd === "/block");
+      await chat.refresh("contacts");
+      return chat.note(colors.yellow(c.blocked ? `* ${peer} blocked: their links are refused, your messages to them wait` : `* ${peer} unblocked: waiting messages go out`));
     }
     case "/cancel": {
-      const mine = app.undelivered.get(peer) ?? [];
-      const last = mine.at(-1);
-      if (!last) return app.note(colors.dim("nothing to withdraw: every message you wrote here was delivered"));
-      const [o] = await app.api.cancel([last]);
-      mine.pop();
-      if (!o || o.before === "delivered") return app.note(colors.dim("too late: it was delivered"));
-      app.current!.setStatus(last, "cancelled");
-      return app.note(colors.yellow(o.onTheWire ? "* withdrawn, but it was already on the wire: it may still arrive" : "* withdrawn: it will not be sent"));
+      const last = chat.outgoing.lastUndelivered(peer);
+      if (!last) return chat.note(colors.dim("nothing to withdraw: every message you wrote here was delivered"));
+      const [o] = await chat.api.cancel([last]);
+      chat.outgoing.withdrew(peer);
+      if (!o || o.before === "delivered") return chat.note(colors.dim("too late: it was delivered"));
+      chat.current!.setStatus(last, "cancelled");
+      return chat.note(colors.yellow(o.onTheWire ? "* withdrawn, but it was already on the wire: it may still arrive" : "* withdrawn: it will not be sent"));
     }
   }
 }
 
-async function listCommand(app: ChatApp, cmd: string, arg: string): Promise<void> {
+async function listCommand(chat: ChatState, cmd: string, arg: string): Promise<void> {
   switch (cmd) {
     case "/help":
     case "/?":
-      return app.listNote(LIST_HELP);
+      return chat.listNote(LIST_HELP);
     case "/accept":
     case "/reject":
     case "/block": {
-      const r = selectedRequest(app);
+      const r = selectedRequest(chat);
       if (!r) return;
       if (cmd === "/accept") {
-        const a = await app.api.acceptRequest(r.peerId, arg || undefined);
+        const a = await chat.api.acceptRequest(r.peerId, arg || undefined);
         // The node's own event says it is a contact now.
-        if (a.moved > 0) app.listNote(colors.green(`* ${a.moved} message${a.moved === 1 ? "" : "s"} from ${a.contact.name} in your history`));
+        if (a.moved > 0) chat.listNote(colors.green(`* ${a.moved} message${a.moved === 1 ? "" : "s"} from ${a.contact.name} in your history`));
       } else if (cmd === "/reject") {
-        await app.api.rejectRequest(r.peerId);
-        app.listNote(colors.dim(`* request from ${JSON.stringify(r.name)} rejected: its messages are gone`));
+        await chat.api.rejectRequest(r.peerId);
+        chat.listNote(colors.dim(`* request from ${JSON.stringify(r.name)} rejected: its messages are gone`));
       } else {
-        await app.api.blockRequest(r.peerId);
-        app.listNote(colors.dim(`* ${r.peerId} blocked: its links are refused from now on`));
+        await chat.api.blockRequest(r.peerId);
+        chat.listNote(colors.dim(`* ${r.peerId} blocked: its links are refused from now on`));
       }
-      return app.refresh("contacts");
+      return chat.refresh("contacts");
     }
     default:
-      return app.listNote(colors.red(`! unknown command ${cmd}: /help lists them`));
+      return chat.listNote(colors.red(`! unknown command ${cmd}: /help lists them`));
   }
 }
 
 /** ` (yours: #a, #b)`, or how to make one. */
-export function groupList(app: ChatApp): string {
-  const groups = app.names.filter((n) => app.isGroup(n));
+export function groupList(chat: ChatState): string {
+  const groups = chat.names.filter((n) => chat.roster.isGroup(n));
   return groups.length > 0 ? ` (yours: ${groups.join(", ")})` : " (p2pchat group create NAME --with CONTACT makes one)";
 }
 
 /** The request the selection is on; with one request only, that one. */
-function selectedRequest(app: ChatApp): PeerRequest | null {
-  const pick = picks(app.listData())[app.selected];
+function selectedRequest(chat: ChatState): PeerRequest | null {
+  const pick = picks(chat.roster.listData())[chat.list.selected];
+  const requests = chat.roster.requests;
   if (pick?.kind === "request") return pick.request;
-  if (app.requests.length === 1) return app.requests[0]!;
-  app.listNote(colors.red(app.requests.length === 0 ? "! no requests waiting" : "! select a request first (↑/↓)"));
+  if (requests.length === 1) return requests[0]!;
+  chat.listNote(colors.red(requests.length === 0 ? "! no requests waiting" : "! select a request first (↑/↓)"));
   return null;
 }

@@ -4,108 +4,86 @@
 // terminal not focused asks for a desktop notification. Marks, read counts,
 // links, requests and warnings update the state; the screen follows.
 import type { HistoryEntry, NodeEvent } from "../control/api.ts";
-import type { ChatApp } from "./chat-app.ts";
+import type { ChatState } from "./chat-state.ts";
 import type { Conversation } from "./conversation.ts";
 import { formatEvent, formatRequestLine } from "./events.ts";
-import { BELL, notification } from "./notify.ts";
 
-export function applyEvent(app: ChatApp, e: NodeEvent): void {
+export function applyEvent(chat: ChatState, e: NodeEvent): void {
   switch (e.type) {
     case "message":
-      return incoming(app, e.entry);
+      return incoming(chat, e.entry);
     case "status": {
-      const conv = app.convs.get(e.peer);
+      const conv = chat.known(e.peer);
       const unknown: string[] = [];
       for (const id of e.ids) {
-        if (!conv?.setStatus(id, e.status, e.reason)) {
-          app.early.set(id, e.status);
-          unknown.push(id);
-        }
-        if (e.status === "delivered" || e.status === "cancelled" || e.status === "failed") {
-          const mine = app.undelivered.get(e.peer);
-          const i = mine?.indexOf(id) ?? -1;
-          if (i >= 0) mine!.splice(i, 1);
-        }
+        if (!conv?.setStatus(id, e.status, e.reason)) unknown.push(id);
+        chat.outgoing.marked(e.peer, id, e.status);
       }
-      if (app.early.size > 10_000) app.early.clear();
+      chat.outgoing.cameEarly(unknown, e.status);
       // Written from another terminal: fetch it, so this one shows it too.
-      if (e.status === "pending" && unknown.length > 0 && conv?.loaded) void catchUp(app, conv);
+      if (e.status === "pending" && unknown.length > 0 && conv?.loaded) void catchUp(chat, conv);
       return;
     }
     case "read":
-      app.unread.set(e.peer, e.unread);
-      return;
+      return chat.roster.unread.set(e.peer, e.unread);
     case "group-delivery": {
-      const conv = app.convs.get(e.group);
+      const conv = chat.known(e.group);
       for (const id of e.ids) conv?.setDelivered(id, e.to, e.of);
       return;
     }
-    case "group-fork": {
+    case "group-fork":
       // The post shows as what it is wherever it is loaded; the warning goes where the user looks.
-      const entry = app.convs.get(e.group)?.entry(e.id);
-      if (entry) {
-        entry.forked = true;
-        entry.versions = e.versions;
-      }
-      if (app.current?.peer === e.group) app.current.note(formatEvent(e)!);
-      else app.listNote(formatEvent(e)!);
+      chat.known(e.group)?.setForked(e.id, e.versions);
+      if (chat.current?.peer === e.group) chat.current.note(formatEvent(e)!);
+      else chat.listNote(formatEvent(e)!);
       return;
-    }
     case "group":
-      app.listNote(formatEvent(e)!);
-      if (app.current?.peer === e.group) app.current.note(formatEvent(e)!);
-      void app.refresh("contacts").then(() => app.schedule());
-      return;
+      chat.listNote(formatEvent(e)!);
+      if (chat.current?.peer === e.group) chat.current.note(formatEvent(e)!);
+      return chat.refreshSoon("contacts");
     case "link":
-      void app.refresh("status").then(() => app.schedule());
-      if (app.current?.peer === e.peer) app.current.note(formatEvent(e)!);
+      chat.refreshSoon("status");
+      if (chat.current?.peer === e.peer) chat.current.note(formatEvent(e)!);
       return;
     case "contact":
-      app.listNote(formatEvent(e)!);
-      void app.refresh("contacts").then(() => app.schedule());
-      return;
+      chat.listNote(formatEvent(e)!);
+      return chat.refreshSoon("contacts");
     case "request":
-      app.note(formatRequestLine(e));
-      void app.refresh("requests").then(() => app.schedule());
-      return;
+      chat.note(formatRequestLine(e));
+      return chat.refreshSoon("requests");
     case "discoverable":
-      void app.refresh("status").then(() => app.schedule());
-      return app.note(formatEvent(e)!);
+      chat.refreshSoon("status");
+      return chat.note(formatEvent(e)!);
     case "warning":
-      if (!e.peer || e.peer === app.current?.peer || app.mode === "list") app.note(formatEvent(e)!);
-      else app.listNote(formatEvent(e)!);
+      if (!e.peer || e.peer === chat.current?.peer || chat.mode === "list") chat.note(formatEvent(e)!);
+      else chat.listNote(formatEvent(e)!);
       return;
     case "store":
     case "reach":
-      return app.note(formatEvent(e)!);
+      return chat.note(formatEvent(e)!);
     case "stopped":
-      app.end = "lost";
-      app.lostReason = e.reason;
-      return app.finish();
+      return chat.lost(e.reason);
   }
 }
 
-function incoming(app: ChatApp, entry: HistoryEntry): void {
+function incoming(chat: ChatState, entry: HistoryEntry): void {
   const peer = entry.peer;
-  app.lasts.set(peer, entry);
-  const conv = app.convs.get(peer);
-  const open = app.mode === "chat" && app.current?.peer === peer;
-  if (conv?.loaded) app.appendKeepingView(conv, entry);
-  const seen = open && app.focused && conv!.offset === 0;
+  chat.roster.setLast(peer, entry);
+  const conv = chat.known(peer);
+  const open = chat.mode === "chat" && chat.current?.peer === peer;
+  if (conv?.loaded) chat.append(conv, entry);
+  const seen = open && chat.focused && chat.window.offset === 0;
   if (!seen) {
-    app.unread.set(peer, (app.unread.get(peer) ?? 0) + 1);
-    if (open && !conv!.markerBefore) conv!.markerBefore = entry.id;
-    if (open) app.newBelow++;
+    chat.roster.unread.arrived(peer);
+    if (open) chat.window.cameUnseen(entry, chat.size.columns);
   }
-  if (!app.names.includes(peer)) void app.refresh("contacts").then(() => app.schedule());
-  if (app.opts.quiet || seen) return;
-  app.term.write(BELL);
-  if (!app.focused) app.term.write(notification(`p2pchat: ${entry.author ? `${peer} ${entry.author}` : peer}`, entry.text));
+  if (!chat.names.includes(peer)) chat.refreshSoon("contacts");
+  if (!seen) chat.alert(`p2pchat: ${entry.author ? `${peer} ${entry.author}` : peer}`, entry.text);
 }
 
-/** A message at the end; scrolled up, the rows on screen stay where they are. */
-async function catchUp(app: ChatApp, conv: Conversation): Promise<void> {
-  const recent = await app.api.history({ peer: conv.peer, limit: 20 });
-  for (const e of recent) if (!conv.entry(e.id)) app.appendKeepingView(conv, e);
-  app.schedule();
+/** Messages written from another terminal, at the end; scrolled up, the rows on screen stay where they are. */
+async function catchUp(chat: ChatState, conv: Conversation): Promise<void> {
+  const recent = await chat.api.history({ peer: conv.peer, limit: 20 });
+  for (const e of recent) if (!conv.entry(e.id)) chat.append(conv, e);
+  chat.schedule();
 }

@@ -1,90 +1,128 @@
-// The full-screen chat's frame, from its state: in a conversation, the
-// title, the window of messages at the scroll position, the status line and
-// the input; in the list, the title, the conversations and requests, the
-// status line and the question. Drawing the bottom of a conversation, with
-// the terminal focused, is what marks its messages read.
-import type { ChatApp } from "./chat-app.ts";
+// The full-screen chat's frame, from a read-only view of its state: in a
+// conversation, the title, the window of messages at the scroll position,
+// the status line and the input; in the list, the title, the conversations
+// and requests, the status line and the question. Pure: the same view and
+// size give the same rows. What the layout decides back (where scrolling
+// stops, what is seen) is settled before drawing, from the same functions.
 import { colors } from "./colors.ts";
-import { composeRows } from "./compose.ts";
-import type { Conversation } from "./conversation.ts";
-import { viewWindow } from "./layout.ts";
-import { listLayout, picks, type ContactState, type ListData } from "./list-view.ts";
+import { composeRows, type ComposeView } from "./compose.ts";
+import { viewWindow, type Window } from "./layout.ts";
+import { listLayout, type ListData, type ListLayout } from "./list-view.ts";
 import { statusRow, titleRow } from "./status-line.ts";
 
 export const QUESTION = "Who do you want to talk to? ";
 
-/** Draws the whole screen from the state. */
-export function renderApp(app: ChatApp): void {
-  const columns = app.term.columns;
-  const height = app.term.rows;
-  const maxInput = Math.max(1, Math.min(8, Math.floor(height / 3)));
-  if (app.mode === "chat" && app.current) {
-    const conv = app.current;
-    const prompt = `${conv.peer}> `;
-    const input = composeRows(prompt, app.chatEditor.beforeCursor, app.chatEditor.line.slice(app.chatEditor.beforeCursor.length), columns, maxInput);
-    const area = height - 2 - input.rows.length;
-    const blocks = conv.blocks(columns);
-    const win = viewWindow(blocks.length, (i) => blocks[i]!, area, conv.offset);
-    if (win.offset === 0) app.newBelow = 0;
-    if (win.top && conv.hasMore) {
-      // Scrolled past what is loaded: the offset asked for stays (PgUp pressed 50 times goes 50 pages up) while older pages come.
-      void conv.loadOlder(app.api).then(
-        () => app.schedule(),
-        (err: unknown) => {
-          conv.hasMore = false; // not asked again at every frame
-          app.note(colors.red(`! older messages: ${err instanceof Error ? err.message : String(err)}`));
-        },
-      );
-    } else conv.offset = win.offset;
-    const state = stateOf(app, conv.peer);
-    const title = titleRow(`${conv.peer}${state ? ` · ${state.stateText}` : ""}${app.status.discoverable ? "" : " · you are hidden"}`, columns);
-    const status = statusRow(statusInfo(app, conv.peer, win.offset), columns);
-    app.term.draw([title, ...win.rows, status, ...input.rows], { row: height - input.rows.length + input.cursorRow, col: input.cursorCol });
-    markSeen(app, conv, win.offset);
-    return;
-  }
-  const prompt = app.asking ? `${app.asking}'s address› ` : QUESTION + colors.dim("› ");
-  const input = composeRows(prompt, app.listEditor.beforeCursor, app.listEditor.line.slice(app.listEditor.beforeCursor.length), columns, maxInput, app.asking ? colors.dim("192.168.1.20:20001") : "");
-  const area = height - 2 - input.rows.length;
-  const data = listData(app);
-  app.selected = Math.max(0, Math.min(app.selected, picks(data).length - 1));
-  const where = app.status.discoverable ? `discoverable${app.status.listening ? `, listening on ${app.status.listening}` : ""}` : "hidden: not listening, not dialing";
-  const title = titleRow(`p2pchat · ${app.self} · ${where}`, columns);
-  const status = statusRow(statusInfo(app, null, 0), columns);
-  const list = listLayout(data, app.selected, columns, area, app.listNotes, app.notesTop);
-  app.notesShown = { top: list.notesTop, page: list.notesPage };
-  app.term.draw([title, ...list.rows, status, ...input.rows], { row: height - input.rows.length + input.cursorRow, col: input.cursorCol });
+export interface Size {
+  columns: number;
+  rows: number;
 }
 
-export function listData(app: ChatApp): ListData {
-  const states = new Map<string, ContactState>(app.status.contacts.map((c) => [c.name, c]));
-  const conversations = app.names.map((name) => ({ name, unread: app.unread.get(name) ?? 0, last: app.lasts.get(name) ?? null }));
-  return { conversations, states, requests: app.requests, contacts: app.contacts };
+/** The line being written: the text either side of the cursor. */
+export interface EditorView {
+  readonly line: string;
+  readonly beforeCursor: string;
 }
 
-function stateOf(app: ChatApp, name: string): ContactState | undefined {
-  return app.status.contacts.find((c) => c.name === name);
+interface ScreenBase {
+  self: string;
+  /** Other conversations with unread messages, in list order. */
+  unread: readonly { name: string; unread: number }[];
+  requests: number;
+  editor: EditorView;
 }
 
-function statusInfo(app: ChatApp, current: string | null, offset: number) {
-  const unread = app.names.filter((n) => n !== current && (app.unread.get(n) ?? 0) > 0).map((name) => ({ name, unread: app.unread.get(name)! }));
-  const hint = current ? "Esc: all conversations · /help" : "↑/↓ Enter · Tab completes · /help";
-  return { self: app.self, current, unread, requests: app.requests.length, below: offset, newBelow: app.newBelow, hint };
+export interface ConversationScreen extends ScreenBase {
+  mode: "chat";
+  peer: string;
+  /** The link in words ("linked", "retry in 4 s"), when the node knows one. */
+  link: string | undefined;
+  discoverable: boolean;
+  /** The conversation's blocks of rows at a width, oldest first. */
+  blocks(columns: number): readonly (readonly string[])[];
+  /** Rows scrolled up from the newest. */
+  offset: number;
+  newBelow: number;
 }
 
-/** What is on screen at the bottom of the open conversation, with the terminal focused, is read. */
-function markSeen(app: ChatApp, conv: Conversation, offset: number): void {
-  if (offset !== 0 || !app.focused) return;
-  const last = conv.lastIncoming();
-  if (!last || app.markedUpTo.get(conv.peer) === last.id) return;
-  app.markedUpTo.set(conv.peer, last.id);
-  app.unread.set(conv.peer, 0);
-  // A contact's mark and a group's ('#alias') are kept in the database: counts survive a restart.
-  app.api.markRead(conv.peer, last.id).then(
-    (n) => {
-      app.unread.set(conv.peer, n);
-      app.schedule();
-    },
-    () => app.markedUpTo.delete(conv.peer),
-  );
+export interface ListScreen extends ScreenBase {
+  mode: "list";
+  discoverable: boolean;
+  listening: string | null;
+  /** The question asks for this new contact's address. */
+  asking: string | null;
+  list: ListData;
+  selected: number;
+  notes: readonly string[];
+  notesTop: number | undefined;
+}
+
+export type Screen = ConversationScreen | ListScreen;
+
+export interface Frame {
+  rows: string[];
+  cursor: { row: number; col: number };
+}
+
+/** Draws the whole screen. */
+export function drawScreen(s: Screen, size: Size): Frame {
+  return s.mode === "chat" ? drawConversation(s, size) : drawList(s, size);
+}
+
+/** What places a conversation's rows on the screen. */
+export type WindowOf = Pick<ConversationScreen, "peer" | "editor" | "blocks" | "offset">;
+
+/** The rows of messages a conversation shows at its scroll position (stopped at the oldest row). */
+export function conversationWindow(s: WindowOf, size: Size): Window {
+  return windowOf(s, size, conversationInput(s, size));
+}
+
+/** Where the list's notes are, as drawn: their first line shown and lines per page (0: all shown). */
+export function notesShown(s: ListScreen, size: Size): { top: number; page: number } {
+  const laid = layList(s, size, listInput(s, size));
+  return { top: laid.notesTop, page: laid.notesPage };
+}
+
+function maxInput(size: Size): number {
+  return Math.max(1, Math.min(8, Math.floor(size.rows / 3)));
+}
+
+function conversationInput(s: WindowOf, size: Size): ComposeView {
+  const e = s.editor;
+  return composeRows(`${s.peer}> `, e.beforeCursor, e.line.slice(e.beforeCursor.length), size.columns, maxInput(size));
+}
+
+function windowOf(s: WindowOf, size: Size, input: ComposeView): Window {
+  const area = size.rows - 2 - input.rows.length;
+  const blocks = s.blocks(size.columns);
+  return viewWindow(blocks.length, (i) => blocks[i]!, area, s.offset);
+}
+
+function drawConversation(s: ConversationScreen, size: Size): Frame {
+  const { columns, rows: height } = size;
+  const input = conversationInput(s, size);
+  const win = windowOf(s, size, input);
+  const title = titleRow(`${s.peer}${s.link !== undefined ? ` · ${s.link}` : ""}${s.discoverable ? "" : " · you are hidden"}`, columns);
+  const status = statusRow({ self: s.self, current: s.peer, unread: s.unread, requests: s.requests, below: win.offset, newBelow: s.newBelow, hint: "Esc: all conversations · /help" }, columns);
+  return { rows: [title, ...win.rows, status, ...input.rows], cursor: { row: height - input.rows.length + input.cursorRow, col: input.cursorCol } };
+}
+
+function listInput(s: ListScreen, size: Size): ComposeView {
+  const e = s.editor;
+  const prompt = s.asking ? `${s.asking}'s address› ` : QUESTION + colors.dim("› ");
+  return composeRows(prompt, e.beforeCursor, e.line.slice(e.beforeCursor.length), size.columns, maxInput(size), s.asking ? colors.dim("192.168.1.20:20001") : "");
+}
+
+function layList(s: ListScreen, size: Size, input: ComposeView): ListLayout {
+  const area = size.rows - 2 - input.rows.length;
+  return listLayout(s.list, s.selected, size.columns, area, s.notes, s.notesTop);
+}
+
+function drawList(s: ListScreen, size: Size): Frame {
+  const { columns, rows: height } = size;
+  const input = listInput(s, size);
+  const where = s.discoverable ? `discoverable${s.listening ? `, listening on ${s.listening}` : ""}` : "hidden: not listening, not dialing";
+  const title = titleRow(`p2pchat · ${s.self} · ${where}`, columns);
+  const status = statusRow({ self: s.self, current: null, unread: s.unread, requests: s.requests, below: 0, newBelow: 0, hint: "↑/↓ Enter · Tab completes · /help" }, columns);
+  const list = layList(s, size, input);
+  return { rows: [title, ...list.rows, status, ...input.rows], cursor: { row: height - input.rows.length + input.cursorRow, col: input.cursorCol } };
 }

@@ -1,8 +1,9 @@
 // One conversation as the full-screen chat holds it: the messages loaded so
 // far from the database (older pages fetched as the user scrolls up), notes
-// of ours between them, the scroll position, the draft, and where the "new
-// since you last read" line goes. Laying it out is layout.ts's; this keeps
-// the order and the blocks, each laid out once per width and status.
+// of ours between them, the draft, and where the "new since you last read"
+// line goes (the scroll is the window's: chat-window.ts). Laying it out is
+// layout.ts's; this keeps the order and the blocks, each laid out once per
+// width and status.
 import type { HistoryEntry, NodeApi } from "../control/api.ts";
 import { colors } from "./colors.ts";
 import { dayName, dayOf, entryRows, noteRows, ruleRow, UNREAD_LABEL } from "./layout.ts";
@@ -14,8 +15,17 @@ export const PAGE = 100;
 
 interface Laid {
   columns: number;
-  status: string;
+  /** What of a message can change after it is drawn (its mark, group deliveries, a fork found), as laid out. */
+  look: string;
   rows: string[];
+}
+
+function lookOf(it: Item): string {
+  if (it.kind !== "entry") return "";
+  const e = it.entry;
+  const delivered = e.delivered ? ` ${e.delivered.to}/${e.delivered.of}` : "";
+  const forked = e.forked ? ` forked ${JSON.stringify(e.versions ?? [])}` : "";
+  return `${e.status}${e.reason ?? ""}${delivered}${forked}`;
 }
 
 export class Conversation {
@@ -25,14 +35,11 @@ export class Conversation {
   /** Older messages may be in the database (not all loaded yet). */
   hasMore = true;
   private loading: Promise<number> | null = null;
-  /** Rows scrolled up from the newest. */
-  offset = 0;
   /** What was typed here and not sent, kept while another conversation is open. */
-  draft = "";
+  private unsent = "";
   /** The first unread message: the "new since you last read" line goes above it. */
-  markerBefore: string | null = null;
-  /** Loaded once, when first opened. */
-  loaded = false;
+  private markerBefore: string | null = null;
+  private opened = false;
   private headerItem: Item | null = null;
 
   constructor(
@@ -47,9 +54,23 @@ export class Conversation {
       const entries = await api.history({ peer: this.peer, limit });
       this.hasMore = entries.length === limit;
       this.prepend(entries);
-      this.loaded = true;
+      this.opened = true;
     }
     this.placeMarker(unread);
+  }
+
+  /** Its newest messages are here (it was opened once): new ones can be appended. */
+  get loaded(): boolean {
+    return this.opened;
+  }
+
+  get draft(): string {
+    return this.unsent;
+  }
+
+  /** What was typed and not sent, for when it opens again. */
+  keepDraft(text: string): void {
+    this.unsent = text;
   }
 
   /** The read line above the `unread` newest incoming messages (none for 0). */
@@ -65,7 +86,20 @@ export class Conversation {
     }
   }
 
-  /** One more page of older messages; resolves to how many came (0 once at the start). */
+  /** A message came in unseen: the read line goes above it, unless it is above an earlier one already. */
+  markUnreadFrom(id: string): void {
+    if (!this.markerBefore) this.markerBefore = id;
+  }
+
+  /** Everything here was seen: no read line. */
+  clearMarker(): void {
+    this.markerBefore = null;
+  }
+
+  /**
+   * One more page of older messages; resolves to how many came (0 once at
+   * the start). A page that failed is not asked for again.
+   */
   loadOlder(api: NodeApi): Promise<number> {
     if (!this.hasMore) return Promise.resolve(0);
     if (this.loading) return this.loading;
@@ -76,6 +110,10 @@ export class Conversation {
       .then((entries) => {
         if (entries.length < PAGE) this.hasMore = false;
         return this.prepend(entries);
+      })
+      .catch((err: unknown) => {
+        this.hasMore = false; // not asked again at every frame
+        throw err;
       })
       .finally(() => (this.loading = null));
     return this.loading;
@@ -131,6 +169,15 @@ export class Conversation {
     return true;
   }
 
+  /** Another member's node holds a different post under the same number: it shows as the fork it is. */
+  setForked(id: string, versions: string[]): boolean {
+    const e = this.ids.get(id);
+    if (!e) return false;
+    e.forked = true;
+    e.versions = versions;
+    return true;
+  }
+
   /** The newest message that came in, to mark read up to it. */
   lastIncoming(): HistoryEntry | null {
     for (let i = this.items.length - 1; i >= 0; i--) {
@@ -164,11 +211,11 @@ export class Conversation {
   }
 
   private rowsOf(it: Item, columns: number): string[] {
-    const status = it.kind === "entry" ? `${it.entry.status}${it.entry.delivered ? ` ${it.entry.delivered.to}/${it.entry.delivered.of}` : ""}` : "";
+    const look = lookOf(it);
     const have = this.laid.get(it);
-    if (have && have.columns === columns && have.status === status) return have.rows;
+    if (have && have.columns === columns && have.look === look) return have.rows;
     const rows = it.kind === "entry" ? entryRows(it.entry, this.self, columns) : noteRows(it.text, columns);
-    this.laid.set(it, { columns, status, rows });
+    this.laid.set(it, { columns, look, rows });
     return rows;
   }
 }

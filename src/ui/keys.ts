@@ -134,6 +134,12 @@ export function parseKeys(chunk: string, opts: ParseOptions = {}): { keys: Key[]
         i = j + 1;
         continue;
       }
+      // Esc, then an arrow or page key right behind it in the same read: the second Esc starts that key's sequence.
+      if (next === "\x1b" && (chunk[i + 2] === "[" || chunk[i + 2] === "O")) {
+        keys.push({ kind: "escape" });
+        i += 1;
+        continue;
+      }
       const alt = altKey(next, chunk[i + 2]);
       // Unbound, it was Esc typed just before the key: Esc, then the key as it is.
       keys.push(alt ?? { kind: "escape" });

@@ -5,6 +5,7 @@ import { expect, test, setDefaultTimeout } from "bun:test";
 import { SQL } from "bun";
 import { join } from "node:path";
 import { introduce, makeUser, said, type ServeProcess, type User } from "../helpers/serve.ts";
+import { eventually } from "../helpers/wait.ts";
 
 // Processes and TLS links take time on a loaded machine (bun applies a
 // preload's default timeout to the first file only, so each file sets it).
@@ -23,13 +24,8 @@ async function count(user: User, query: string): Promise<number> {
   }
 }
 
-async function until(fn: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await Bun.sleep(5);
-  }
-}
+/** Polls a database another process writes (no event reaches the test from there), often: a kill lands mid-stream. */
+const until = (fn: () => Promise<boolean>, what: string, timeoutMs = 60_000) => eventually(fn, what, timeoutMs, 5);
 
 /** Alice holds N pending messages for bob (written while hidden), then turns discoverable: the stream starts. */
 async function startStream(alice: User, bob: User): Promise<{ aliceServe: ServeProcess; bobServe: ServeProcess }> {

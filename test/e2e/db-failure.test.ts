@@ -19,7 +19,7 @@ test.skipIf(!MYSQL_URL)("chat bob < 3,000 lines while the database connections a
   let killing = true;
   const killer = (async () => {
     while (killing) {
-      await Bun.sleep(150);
+      await Bun.sleep(150); // the pace of the outage the test makes, not a wait for something to happen
       const rows: { id: number }[] = await db.admin`SELECT id FROM information_schema.processlist WHERE db = ${me.db} AND id <> ${me.id}`;
       for (const r of rows) {
         await db.admin.unsafe(`KILL ${Number(r.id)}`).catch(() => {});

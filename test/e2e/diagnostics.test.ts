@@ -3,6 +3,7 @@
 // `contacts set` mends an address without losing anything.
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { freePort, introduce, makeUser } from "../helpers/serve.ts";
+import { pollUntil } from "../helpers/wait.ts";
 
 setDefaultTimeout(90_000);
 
@@ -21,12 +22,12 @@ describe("why a message waits", () => {
 
     await alice.serve();
     await alice.cli(["send", "carol", "y", "--no-wait"]);
-    let carolState: Record<string, unknown> | undefined;
-    for (let i = 0; i < 100 && !carolState?.lastError; i++) {
-      const status = JSON.parse((await alice.cli(["status", "--json"])).stdout);
-      carolState = status.contacts.find((c: { name: string }) => c.name === "carol");
-      if (!carolState?.lastError) await Bun.sleep(100);
-    }
+    const carolState = await pollUntil(
+      async () => JSON.parse((await alice.cli(["status", "--json"])).stdout).contacts.find((c: { name: string }) => c.name === "carol") as Record<string, unknown> | undefined,
+      (c) => Boolean(c?.lastError),
+      "a last error for carol",
+      { timeoutMs: 10_000, everyMs: 100 },
+    );
     expect(carolState).toMatchObject({ name: "carol", pending: 3, lastError: `connection refused at 127.0.0.1:${wrong}` });
     expect(["waiting", "dialing"]).toContain(carolState!.state as string);
     expect(Object.keys(carolState!).sort()).toEqual(expect.arrayContaining(["name", "state", "lastSeen", "lastError", "nextRetryAt", "pending"]));

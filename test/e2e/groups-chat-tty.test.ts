@@ -3,7 +3,8 @@
 // author; our line's mark reaches delivered once every other member has it.
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { cliCommand } from "../helpers/cli.ts";
-import { introduce, makeUser } from "../helpers/serve.ts";
+import { cliUntilOk, introduce, makeUser } from "../helpers/serve.ts";
+import { pollUntil } from "../helpers/wait.ts";
 import { openPane, stopTmux } from "../helpers/tmux.ts";
 
 setDefaultTimeout(60_000);
@@ -20,16 +21,8 @@ function tmux(...args: string[]): string {
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 const screen = (pane: string) => tmux("capture-pane", "-p", "-t", pane).split("\n").map((l) => l.trimEnd());
 
-async function until(pane: string, what: (rows: string[]) => boolean, label: string, ms = 20_000): Promise<string[]> {
-  const deadline = Date.now() + ms;
-  let rows = screen(pane);
-  while (!what(rows)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}; the screen:\n${rows.join("\n")}`);
-    await Bun.sleep(100);
-    rows = screen(pane);
-  }
-  return rows;
-}
+/** Polls the screen (tmux says nothing when it changes). */
+const until = (pane: string, what: (rows: string[]) => boolean, label: string, ms = 20_000): Promise<string[]> => pollUntil(() => screen(pane), what, label, { timeoutMs: ms, everyMs: 100 });
 
 afterAll(() => {
   if (TMUX) Bun.spawnSync([TMUX, "-L", socket, "kill-server"], { stderr: "ignore" });
@@ -43,9 +36,7 @@ describe.skipIf(!TMUX)("a group on the terminal chat", () => {
     await introduce(alice, bob);
     await alice.serve();
     const bobServe = await bob.serve();
-    for (const deadline = Date.now() + 20_000; (await alice.cli(["group", "create", "duo", "--with", "bob"])).exitCode !== 0; await Bun.sleep(100)) {
-      if (Date.now() > deadline) throw new Error("alice never learned bob's key");
-    }
+    await cliUntilOk(alice, ["group", "create", "duo", "--with", "bob"], "alice to learn bob's key");
     await bobServe.waitFor(/you were added to #duo/);
 
     const pane = "alice-duo";
@@ -93,9 +84,7 @@ describe.skipIf(!TMUX)("a group on the terminal chat", () => {
     await introduce(alice, bob);
     const aliceServe = await alice.serve();
     const bobServe = await bob.serve();
-    for (const deadline = Date.now() + 20_000; (await alice.cli(["group", "create", "friends", "--with", "bob"])).exitCode !== 0; await Bun.sleep(100)) {
-      if (Date.now() > deadline) throw new Error("alice never learned bob's key");
-    }
+    await cliUntilOk(alice, ["group", "create", "friends", "--with", "bob"], "alice to learn bob's key");
     await bobServe.waitFor(/you were added to #friends/);
     const who = (rows: string[]) => rows.at(-1)?.startsWith("Who do you want to talk to? ›") ?? false;
     const row = (rows: string[]) => rows.find((l) => /#friends/.test(l)) ?? "";

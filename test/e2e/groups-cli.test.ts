@@ -2,6 +2,7 @@
 // their own, and group, send, chat, history and search attached to them.
 import { expect, setDefaultTimeout, test } from "bun:test";
 import { cliUntilOk as until, introduce, makeUser } from "../helpers/serve.ts";
+import { pollUntil } from "../helpers/wait.ts";
 
 setDefaultTimeout(60_000);
 
@@ -74,9 +75,7 @@ test("group create, list, send, chat, history, search, members, remove, leave, a
   await carolServe.waitFor(/^\* you were removed from #club$/);
   expect((await bob.cli(["group", "leave", "#club"])).stdout).toBe("left #club: its history stays with you\n");
   const states = async () => JSON.parse((await alice.cli(["group", "members", "#club", "--json"])).stdout).map((m: { name: string; state: string }) => `${m.name} ${m.state}`).join();
-  for (const deadline = Date.now() + 20_000; (await states()) !== "alice member,bob left,carol removed"; await Bun.sleep(100)) {
-    if (Date.now() > deadline) throw new Error(`alice never saw bob leave: ${await states()}`);
-  }
+  await pollUntil(states, (s) => s === "alice member,bob left,carol removed", "alice to see bob leave", { everyMs: 100 });
   const again = await bob.cli(["send", "#club", "still here?"]);
   expect(again.exitCode).toBe(2);
   expect(again.stderr).toContain("you are not in #club any more");

@@ -6,6 +6,7 @@ import { expect, setDefaultTimeout, test } from "bun:test";
 import { SQL } from "bun";
 import { join } from "node:path";
 import { introduce, makeUser, said, type ServeProcess, type User } from "../helpers/serve.ts";
+import { eventually } from "../helpers/wait.ts";
 
 setDefaultTimeout(120_000);
 
@@ -28,13 +29,8 @@ const texts = (user: User) =>
     return rows;
   });
 
-async function until(fn: () => Promise<boolean>, what: string, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await Bun.sleep(20);
-  }
-}
+/** Polls a database another process writes (no event reaches the test from there). */
+const until = (fn: () => Promise<boolean>, what: string, timeoutMs = 90_000) => eventually(fn, what, timeoutMs);
 
 /** Three members; bob is away while alice and carol each write N messages. */
 async function setup(alice: User, bob: User, carol: User) {
@@ -76,8 +72,7 @@ const killAt = () => 100 + Math.floor(Math.random() * 1500);
 
 /** Resolves once a serve printed `n` group messages (the kill follows them, wherever the stream is). */
 async function printed(serve: ServeProcess, n: number): Promise<void> {
-  const count = () => serve.stdout().split("\n").filter((l) => l.includes("#club ")).length;
-  await until(async () => count() >= n, `${n} messages printed`);
+  await serve.waitForNth(/#club /, n, 90_000);
 }
 
 test("kill -9 of the member catching up: after a restart it holds every message once, in its authors' order", async () => {

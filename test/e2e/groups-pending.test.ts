@@ -5,6 +5,7 @@
 // catches up as any member does.
 import { expect, setDefaultTimeout, test } from "bun:test";
 import { introduce, makeUser, type User } from "../helpers/serve.ts";
+import { pollUntil } from "../helpers/wait.ts";
 
 setDefaultTimeout(90_000);
 
@@ -14,11 +15,7 @@ const states = async (u: User, group: string) => (await members(u, group)).map((
 
 /** Polls `what` until it equals `want` (membership lives in the database and the serve's memory: no event to wait on from outside). */
 async function until(what: () => Promise<string>, want: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (let got = await what(); got !== want; got = await what()) {
-    if (Date.now() > deadline) throw new Error(`expected ${JSON.stringify(want)}, still ${JSON.stringify(got)}`);
-    await Bun.sleep(100);
-  }
+  await pollUntil(what, (got) => got === want, JSON.stringify(want), { timeoutMs, everyMs: 100 });
 }
 
 test("group create and group add with a contact whose node never linked with ours: it waits for its key, through a restart, then joins and catches up", async () => {

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { cliCommand, cliEnv } from "../helpers/cli.ts";
 import { introduce, makeUser, spawnServe, type User } from "../helpers/serve.ts";
+import { eventually as until } from "../helpers/wait.ts";
 
 setDefaultTimeout(90_000);
 
@@ -22,14 +23,6 @@ function spawnLong(user: User, args: string[]) {
   void pump(proc.stdout, (t) => (out += t));
   void pump(proc.stderr, (t) => (err += t));
   return { proc, out: () => out, err: () => err };
-}
-
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await Bun.sleep(50);
-  }
 }
 
 const lockHolder = (u: User) => JSON.parse(readFileSync(join(u.home, "node.lock"), "utf8") || "null") as { pid: number; command: string } | null;
@@ -69,14 +62,21 @@ describe("one node per home", () => {
     // Blocking from another terminal takes effect in the chat's node at once.
     expect((await alice.cli(["contacts", "block", "bob"])).stdout).toBe("blocked bob\n");
     await until(async () => JSON.parse((await alice.cli(["status", "--json"])).stdout).links.length === 0, "the link to bob closed");
+    const typedAt = Date.now();
     bobServe.type("@alice you should not see this");
-    await Bun.sleep(500);
+    // bob's node dials with it and is refused, as by a node that stops: it stays with bob.
+    const aliceAtBob = async () => (JSON.parse((await bob.cli(["status", "--json"])).stdout).contacts as { name: string; lastError: string | null; lastErrorAt: number | null; pending: number }[]).find((c) => c.name === "alice")!;
+    await until(async () => ((await aliceAtBob()).lastErrorAt ?? 0) >= typedAt || (await aliceAtBob()).pending === 0, "bob's dial with it refused");
+    expect(await aliceAtBob()).toMatchObject({ lastError: "they stopped their node", pending: 1 });
     expect(chat.out()).not.toContain("you should not see this");
 
     // A second chat attaches; when the hosting chat quits, it is told plainly.
     const second = spawnLong(alice, ["chat", "bob", "--wait", "1"]);
-    await until(async () => JSON.parse((await alice.cli(["status", "--json"])).stdout).running === true && second.proc.exitCode === null, "second chat attached");
-    await Bun.sleep(500);
+    // It reads its input once attached and listening: a line it sends is stored by the chat's node.
+    second.proc.stdin.write("from the second chat\n");
+    second.proc.stdin.flush();
+    const texts = async () => (JSON.parse((await alice.cli(["history", "bob", "--json"])).stdout) as { text: string }[]).map((e) => e.text);
+    await until(async () => (await texts()).includes("from the second chat") && second.proc.exitCode === null, "second chat attached");
     chat.proc.stdin.end();
     expect(await chat.proc.exited).toBe(0);
     await until(() => second.proc.exitCode !== null, "the attached chat to end", 20_000);
@@ -174,10 +174,12 @@ describe("requests, withdrawing and removing, from the command line", () => {
     const text = (await alice.cli(["history"])).stdout;
     expect(text).toContain("one  ✗ cancelled");
     expect(text).toContain("two  ✗ cancelled");
-    // bob comes online: nothing reaches him.
+    // bob comes online: nothing reaches him, not even once alice adds him again and writes after them.
     const bobServe = await bob.serve();
     await alice.serve();
-    await Bun.sleep(1000);
-    expect(bobServe.stdout()).not.toContain("alice:");
+    expect((await alice.cli(["contacts", "add", "bob", `127.0.0.1:${bob.port}`, "--id", bob.peerId])).exitCode).toBe(0);
+    expect((await alice.cli(["send", "bob", "after the removal"])).exitCode).toBe(0);
+    await bobServe.waitFor(/alice: after the removal$/);
+    expect(bobServe.stdout().split("\n").filter((l) => l.includes("alice:"))).toEqual([expect.stringMatching(/alice: after the removal$/)]);
   });
 });

@@ -4,6 +4,7 @@ import { describe, expect, test, setDefaultTimeout } from "bun:test";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { introduce, makeUser } from "../helpers/serve.ts";
+import { eventually } from "../helpers/wait.ts";
 
 // Processes and TLS links take time on a loaded machine (bun applies a
 // preload's default timeout to the first file only, so each file sets it).
@@ -103,12 +104,11 @@ describe("serve", () => {
     aliceServe.type(`127.0.0.1 ${bob.port} the original way`);
     await bobServe.waitFor(/alice: the original way$/);
     // Two links may have crossed at start: wait until the one both keep is settled.
-    for (let i = 0; i < 100 && JSON.parse((await alice.cli(["status", "--json"])).stdout).links.length !== 1; i++) await Bun.sleep(100);
+    await eventually(async () => JSON.parse((await alice.cli(["status", "--json"])).stdout).links.length === 1, "one link", 10_000, 100);
     aliceServe.type("/status");
     await aliceServe.waitFor(/^links up: 1$/);
     aliceServe.type("@nobody hi");
-    await Bun.sleep(200);
-    expect(aliceServe.stderr()).toContain('"nobody" is not in your contacts');
+    expect(await aliceServe.waitForStderr(/"nobody" is not in your contacts/)).toContain('"nobody" is not in your contacts');
   });
 
   test("a second serve on the same home is refused; a stale control socket from a crash is replaced", async () => {

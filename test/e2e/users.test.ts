@@ -4,6 +4,7 @@
 // search afterwards. Runs the compiled binary when P2PCHAT_BIN is set.
 import { expect, setDefaultTimeout, test } from "bun:test";
 import { introduce, makeUser, type User } from "../helpers/serve.ts";
+import { eventually as poll } from "../helpers/wait.ts";
 
 setDefaultTimeout(90_000);
 
@@ -22,13 +23,8 @@ async function history(user: User, args: string[] = []): Promise<Entry[]> {
   return JSON.parse(r.stdout);
 }
 
-async function eventually(check: () => Promise<boolean>, what: string, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await Bun.sleep(100);
-  }
-}
+/** Polls what `history` says (the serves' databases: no event reaches the test from there). */
+const eventually = (check: () => Promise<boolean>, what: string, ms = 30_000) => poll(check, what, ms, 100);
 
 test("hidden -> pending -> discoverable -> delivered, among three users at once; then history and search", async () => {
   await using alice = await makeUser("alice");
@@ -58,6 +54,10 @@ test("hidden -> pending -> discoverable -> delivered, among three users at once;
   expect((await history(bob, ["alice"])).map((e) => e.status)).toEqual(["pending"]);
   const status = JSON.parse((await bob.cli(["status", "--json"])).stdout);
   expect(status.pending).toEqual([expect.objectContaining({ peer: "alice", pending: 1 })]);
+  // alice's node started no dial with them (a send starts its dial before it returns): no link, no dial, no error.
+  const hers = JSON.parse((await alice.cli(["status", "--json"])).stdout);
+  const states = hers.contacts.map((c: { name: string; state: string; address: string | null; lastError: string | null; pending: number }) => [c.name, c.state, c.address, c.lastError, c.pending]);
+  expect({ links: hers.links, states }).toEqual({ links: [], states: [["bob", "hidden", null, null, 1], ["carol", "hidden", null, null, 1]] });
   expect(bobServe.stdout()).not.toContain("from hiding");
 
   // Meanwhile bob and carol chat through a pipe, unaffected.

@@ -130,11 +130,54 @@ export async function befriend(a: TestNode, b: TestNode): Promise<void> {
   await b.node.book.add(a.name, a.address, { id: a.node.peerId });
 }
 
-/** Polls `fn` until it returns true (for database state that has no event). */
-export async function eventually(fn: () => Promise<boolean> | boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(20);
-  }
+export { eventually } from "./wait.ts";
+
+export interface RedialCount {
+  /** FAST_RETRY, counting each redial the node schedules. */
+  retry: Partial<RetryOptions>;
+  /** Redials scheduled so far. */
+  readonly count: number;
+  /** Resolves once `n` redials have been scheduled in all. */
+  reached(n: number, timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * A node's redials as events: each one scheduled (after a dial that failed,
+ * or a link lost while messages wait) draws the backoff's random factor once
+ * (RetryTimer.delay), so a random source that counts is an event a test can
+ * wait on: "alice dialed bob and was refused" without sleeping. jitter 0
+ * keeps the delays FAST_RETRY's.
+ */
+export function countRedials(): RedialCount {
+  let count = 0;
+  const waiters = new Set<() => void>();
+  return {
+    retry: {
+      ...FAST_RETRY,
+      random: () => {
+        count++;
+        for (const w of waiters) w();
+        return 0.5;
+      },
+    },
+    get count() {
+      return count;
+    },
+    reached(n, timeoutMs = 20_000) {
+      if (count >= n) return Promise.resolve();
+      const { promise, resolve, reject } = Promise.withResolvers<void>();
+      const check = () => {
+        if (count < n) return;
+        waiters.delete(check);
+        clearTimeout(t);
+        resolve();
+      };
+      const t = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`timed out waiting for redial ${n} (${count} so far)`));
+      }, timeoutMs);
+      waiters.add(check);
+      return promise;
+    },
+  };
 }

@@ -4,9 +4,11 @@
 // with SIGKILL and started again on the same port with the same keys.
 import type { Subprocess } from "bun";
 import { parseRelayUri, type RelayAddress } from "../../src/reach/relay/uri.ts";
+import { textLines } from "../../src/transport/lines.ts";
 import { cliCommand, cliEnv } from "./cli.ts";
 import { freePort } from "./ports.ts";
 import { tempDir, type TempDir } from "./tmp.ts";
+import { eventually } from "./wait.ts";
 
 export interface RunningRelay extends AsyncDisposable {
   kind: "strelaysrv" | "p2pchat relay";
@@ -30,16 +32,9 @@ function watchLines(stream: ReadableStream<Uint8Array>, re: RegExp, timeoutMs: n
   const found = Promise.withResolvers<RegExpMatchArray>();
   const timer = setTimeout(() => found.reject(new Error(`${what}: no line matching ${re} within ${timeoutMs} ms`)), timeoutMs);
   void (async () => {
-    let buf = "";
-    const dec = new TextDecoder();
-    for await (const chunk of stream) {
-      buf += dec.decode(chunk, { stream: true });
-      let nl: number;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const m = re.exec(buf.slice(0, nl));
-        buf = buf.slice(nl + 1);
-        if (m) (clearTimeout(timer), found.resolve(m));
-      }
+    for await (const line of textLines(stream)) {
+      const m = re.exec(line);
+      if (m) (clearTimeout(timer), found.resolve(m));
     }
     clearTimeout(timer);
     found.reject(new Error(`${what}: exited before printing ${re}`));
@@ -49,16 +44,13 @@ function watchLines(stream: ReadableStream<Uint8Array>, re: RegExp, timeoutMs: n
 
 /** Waits until something accepts TCP connections on the port (strelaysrv prints its URI before it listens). */
 async function untilListening(port: number, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } }).then(
+  // A poll: connect refused has no event to wait on.
+  const connects = () =>
+    Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } }).then(
       (s) => (s.terminate(), true),
       () => false,
     );
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port}`);
-    await new Promise((r) => setTimeout(r, 20)); // a poll with a deadline: connect refused has no event to wait on
-  }
+  await eventually(connects, `something to listen on 127.0.0.1:${port}`, timeoutMs);
 }
 
 async function running(kind: RunningRelay["kind"], dir: TempDir, launch: () => Promise<{ proc: Subprocess; relay: RelayAddress }>): Promise<RunningRelay> {

@@ -4,6 +4,7 @@ import type { Subprocess } from "bun";
 import { cliCommand, cliEnv, runCli, type CliResult } from "./cli.ts";
 import { freePort } from "./ports.ts";
 import { tempDir, type TempDir } from "./tmp.ts";
+import { pollUntil } from "./wait.ts";
 
 export interface ServeProcess extends AsyncDisposable {
   proc: Subprocess<"pipe", "pipe", "pipe">;
@@ -12,6 +13,10 @@ export interface ServeProcess extends AsyncDisposable {
   stderr(): string;
   /** Resolves with the first stdout line matching `re`. */
   waitFor(re: RegExp, timeoutMs?: number): Promise<string>;
+  /** The same on stderr (where serve says what it refused). */
+  waitForStderr(re: RegExp, timeoutMs?: number): Promise<string>;
+  /** Resolves with the `n`th stdout line matching `re` (1 is waitFor's). */
+  waitForNth(re: RegExp, n: number, timeoutMs?: number): Promise<string>;
   type(line: string): void;
   /** SIGTERM and wait for the exit code. */
   stop(): Promise<number>;
@@ -81,41 +86,45 @@ export async function spawnServe(args: string[], env: Record<string, string | un
   };
   void pump(proc.stdout, (t) => (out += t));
   void pump(proc.stderr, (t) => (err += t));
+  const nthLine = (stream: string, text: () => string, re: RegExp, n: number, timeoutMs = 20_000) =>
+    new Promise<string>((resolve, reject) => {
+      // Scans each printed line once: a stream of thousands of lines stays cheap to watch.
+      let scanned = 0;
+      let seen = 0;
+      const check = () => {
+        const t = text();
+        let line: string | undefined;
+        while (line === undefined) {
+          const end = t.indexOf("\n", scanned);
+          if (end < 0) break;
+          const l = t.slice(scanned, end);
+          scanned = end + 1;
+          if (re.test(l) && ++seen === n) line = l;
+        }
+        if (line !== undefined) {
+          listeners.delete(check);
+          clearTimeout(timer);
+          resolve(line);
+        } else if (proc.exitCode !== null) {
+          listeners.delete(check);
+          clearTimeout(timer);
+          reject(new Error(`serve exited (${proc.exitCode}) before ${n === 1 ? "" : `${n} lines of `}${re} on ${stream}: ${err}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        listeners.delete(check);
+        reject(new Error(`timed out waiting for ${n === 1 ? "" : `${n} lines of `}${re} on ${stream} (${seen} seen); stdout: ${out}; stderr: ${err}`));
+      }, timeoutMs);
+      listeners.add(check);
+      check();
+    });
   const handle: ServeProcess = {
     proc,
     stdout: () => out,
     stderr: () => err,
-    waitFor(re, timeoutMs = 20_000) {
-      return new Promise((resolve, reject) => {
-        // Scans each printed line once: a stream of thousands of lines stays cheap to watch.
-        let scanned = 0;
-        const check = () => {
-          let line: string | undefined;
-          while (line === undefined) {
-            const end = out.indexOf("\n", scanned);
-            if (end < 0) break;
-            const l = out.slice(scanned, end);
-            scanned = end + 1;
-            if (re.test(l)) line = l;
-          }
-          if (line !== undefined) {
-            listeners.delete(check);
-            clearTimeout(t);
-            resolve(line);
-          } else if (proc.exitCode !== null) {
-            listeners.delete(check);
-            clearTimeout(t);
-            reject(new Error(`serve exited (${proc.exitCode}) before ${re}: ${err}`));
-          }
-        };
-        const t = setTimeout(() => {
-          listeners.delete(check);
-          reject(new Error(`timed out waiting for ${re}; stdout: ${out}; stderr: ${err}`));
-        }, timeoutMs);
-        listeners.add(check);
-        check();
-      });
-    },
+    waitFor: (re, timeoutMs) => nthLine("stdout", () => out, re, 1, timeoutMs),
+    waitForStderr: (re, timeoutMs) => nthLine("stderr", () => err, re, 1, timeoutMs),
+    waitForNth: (re, n, timeoutMs) => nthLine("stdout", () => out, re, n, timeoutMs),
     type(line) {
       proc.stdin.write(line + "\n");
       proc.stdin.flush();
@@ -137,13 +146,8 @@ export async function spawnServe(args: string[], env: Record<string, string | un
 
 /** Runs `args` until it exits 0 (a condition with no event to wait on: the peers' keys arrive with their links). */
 export async function cliUntilOk(user: User, args: string[], what: string, timeoutMs = 20_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await user.cli(args);
-    if (r.exitCode === 0) return r.stdout;
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}: ${r.stderr}`);
-    await Bun.sleep(100);
-  }
+  const r = await pollUntil(() => user.cli(args), (r) => r.exitCode === 0, what, { timeoutMs, everyMs: 100 });
+  return r.stdout;
 }
 
 /** Awaits `check`; when it fails, its message starts with `where` (where a kill landed, say): said only on failure. */

@@ -1,6 +1,7 @@
 // A command in a real pseudo-terminal, driven by keystrokes through tmux,
 // read back from the screen as a person sees it.
 import { cliEnv } from "./cli.ts";
+import { pollUntil } from "./wait.ts";
 
 export const TMUX = Bun.which("tmux");
 
@@ -57,16 +58,8 @@ export function openPane(name: string, argv: readonly string[], opts: { env?: Re
     while (rows.length > 0 && rows.at(-1) === "") rows.pop();
     return rows;
   };
-  const until = async (what: (rows: string[]) => boolean, label: string, ms = 20_000) => {
-    const deadline = Date.now() + ms;
-    let rows = screen();
-    while (!what(rows)) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}; the screen:\n${rows.join("\n")}`);
-      await Bun.sleep(50);
-      rows = screen();
-    }
-    return rows;
-  };
+  // tmux says nothing when the screen changes: it is looked at again and again.
+  const until = (what: (rows: string[]) => boolean, label: string, ms = 20_000) => pollUntil(screen, what, label, { timeoutMs: ms, everyMs: 50 });
   return {
     type: (text) => void tmux("send-keys", "-t", session, "-l", text),
     press: (...keys) => void tmux("send-keys", "-t", session, ...keys),

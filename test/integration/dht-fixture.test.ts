@@ -7,6 +7,7 @@ import { DhtClient } from "../../src/reach/dht/dht-client.ts";
 import { parseBootstrap } from "../../src/reach/dht/dht-bootstrap.ts";
 import { generateDiscoveryKey } from "../../src/reach/dht/discovery-key.ts";
 import { encodeRecord } from "../../src/reach/dht/record.ts";
+import { textLines } from "../../src/transport/lines.ts";
 
 setDefaultTimeout(60_000);
 
@@ -16,7 +17,7 @@ const ALICE = "P56IOI7-MZJNU2Y-IQGDREY-DM2MGTI-MGL3BXN-PQ6W5BM-TBBZ4TJ-XZWICQ2" 
 test("runs K nodes, prints them and a ready line, carries records, stops on SIGTERM", async () => {
   const proc = Bun.spawn([process.execPath, FIXTURE, "--count", "3"], { stdout: "pipe", stderr: "pipe", env: { ...process.env, P2PCHAT_DISCOVERY: "off" } });
   try {
-    const lines = readLines(proc.stdout);
+    const lines = textLines(proc.stdout);
     const nodes = [(await lines.next()).value, (await lines.next()).value, (await lines.next()).value];
     const ready = (await lines.next()).value as string;
     for (const n of nodes) expect(n).toMatch(/^dht-node 127\.0\.0\.1:\d+$/);
@@ -42,16 +43,3 @@ test("refuses bad options with a message, exit 2", async () => {
   const r = Bun.spawnSync([process.execPath, FIXTURE, "--count", "0"], { stdout: "pipe", stderr: "pipe" });
   expect([r.exitCode, r.stderr.toString()]).toEqual([2, "dht-node-fixture: --count must be 1..100, not 0\n"]);
 });
-
-async function* readLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  const dec = new TextDecoder();
-  let buf = "";
-  for await (const chunk of stream) {
-    buf += dec.decode(chunk, { stream: true });
-    let nl: number;
-    while ((nl = buf.indexOf("\n")) >= 0) {
-      yield buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-    }
-  }
-}

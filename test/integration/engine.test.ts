@@ -1,8 +1,9 @@
 // The chat engine with real nodes on loopback: many peers at once, hidden
 // and discoverable, blocking, and a node on MariaDB.
 import { expect, test, setDefaultTimeout } from "bun:test";
+import type { NodeEvent } from "../../src/node/node-events.ts";
 import type { TestNode } from "../helpers/nodes.ts";
-import { befriend, eventually, startNode } from "../helpers/nodes.ts";
+import { befriend, countRedials, eventually, startNode } from "../helpers/nodes.ts";
 import { MYSQL_URL } from "../helpers/databases.ts";
 
 // Processes and TLS links take time on a loaded machine (bun applies a
@@ -15,6 +16,17 @@ async function allDelivered(from: TestNode, ids: string[]): Promise<void> {
     return ids.every((id) => s.get(id) === "delivered");
   }, `${ids.length} messages from ${from.name} delivered`);
 }
+
+/** What `status` says of `n`'s contact `peer`: enough to tell a dial started, a link, an error. */
+async function stateOf(n: TestNode, peer: string) {
+  const c = (await n.node.status()).contacts.find((x) => x.name === peer)!;
+  return { state: c.state, address: c.address, lastError: c.lastError, pending: c.pending };
+}
+
+/** Every event but links coming and going. */
+const besidesLinks = (events: NodeEvent[]): NodeEvent[] => events.filter((e) => e.type !== "link");
+
+const pendingEvents = (peer: string, ids: string[]): NodeEvent[] => ids.map((id) => ({ type: "status", peer, ids: [id], status: "pending" }));
 
 const inbox = async (n: TestNode, peer: string) => (await n.node.session.history({ peer, limit: 100_000 })).filter((e) => e.direction === "in").map((e) => e.text);
 
@@ -44,19 +56,27 @@ test("three peers chat with one node at the same time", async () => {
 });
 
 test("a hidden node: messages wait as pending both ways; turning discoverable delivers all, once, in order", async () => {
-  await using alice = await startNode("alice");
+  const redials = countRedials();
+  await using alice = await startNode("alice", { retry: redials.retry });
   await using bob = await startNode("bob");
   await befriend(alice, bob);
   await bob.node.setDiscoverable(false);
   expect(bob.node.listening).toBeNull();
   expect((await bob.node.status()).links).toEqual([]);
+  const [aliceFrom, bobFrom] = [alice.events.length, bob.events.length];
 
   const toBob: string[] = [];
   for (let i = 0; i < 20; i++) toBob.push((await alice.node.send("bob", `a${i}`)).id);
   const toAlice: string[] = [];
   for (let i = 0; i < 5; i++) toAlice.push((await bob.node.send("alice", `b${i}`)).id);
-  // Give redials time to fail: nothing moves while bob hides.
-  await Bun.sleep(300);
+  // alice dials and is refused (bob listens no more), and once more after her backoff.
+  await redials.reached(2);
+  expect(await stateOf(alice, "bob")).toMatchObject({ lastError: `connection refused at ${bob.address}`, pending: 20 });
+  // A send starts its dial before it returns: bob started none, and has no link, no error.
+  expect(await stateOf(bob, "alice")).toEqual({ state: "hidden", address: null, lastError: null, pending: 5 });
+  // Nothing but the sends happened on either side: no link, no message.
+  expect(alice.events.slice(aliceFrom)).toEqual(pendingEvents("bob", toBob));
+  expect(bob.events.slice(bobFrom)).toEqual(pendingEvents("alice", toAlice));
   expect([...(await alice.node.statusOf(toBob)).values()].every((s) => s === "pending")).toBe(true);
   expect([...(await bob.node.statusOf(toAlice)).values()].every((s) => s === "pending")).toBe(true);
   expect(await inbox(bob, "alice")).toEqual([]);
@@ -70,17 +90,34 @@ test("a hidden node: messages wait as pending both ways; turning discoverable de
 });
 
 test("blocking holds messages both ways and refuses the peer's links; unblocking releases them", async () => {
-  await using alice = await startNode("alice");
+  const redials = countRedials();
+  await using alice = await startNode("alice", { retry: redials.retry });
   await using bob = await startNode("bob");
   await befriend(alice, bob);
   const first = (await alice.node.send("bob", "before the block")).id;
   await allDelivered(alice, [first]);
 
+  const bobFrom = bob.events.length;
   await bob.node.book.setBlocked("alice", true);
   await alice.until((e) => e.type === "link" && !e.up, "alice's link dropped");
+  await bob.until((e) => e.type === "link" && !e.up, "bob's link closed");
+  const [aliceFrom, before] = [alice.events.length, redials.count];
   const held = (await alice.node.send("bob", "while blocked")).id;
   const mine = (await bob.node.send("alice", "bob wrote this while blocking")).id;
-  await Bun.sleep(300); // alice redials and is refused meanwhile
+  // alice redials and is refused (as by a node that stops), and again after her backoff:
+  // two redials planned since the block, the second after a dial made with "while blocked" waiting.
+  await redials.reached(before + 2);
+  expect(await stateOf(alice, "bob")).toMatchObject({ lastError: "they stopped their node", pending: 1 });
+  // bob dials no blocked contact: no dial started, no link.
+  expect(await stateOf(bob, "alice")).toEqual({ state: "blocked", address: null, lastError: null, pending: 1 });
+  // Each of alice's dials gets as far as bob's hello and closes as a stopping node's does: no message, no mark.
+  const since = alice.events.slice(aliceFrom);
+  expect(besidesLinks(since)).toEqual(pendingEvents("bob", [held]));
+  expect(since.filter((e) => e.type === "link" && !e.up && e.reason !== "they stopped their node")).toEqual([]);
+  // bob closed the link he had, and took none since.
+  const bobSince = bob.events.slice(bobFrom);
+  expect(besidesLinks(bobSince)).toEqual(pendingEvents("alice", [mine]));
+  expect(bobSince.flatMap((e) => (e.type === "link" ? [[e.up, e.reason]] : []))).toEqual([[false, "blocked"]]);
   expect((await alice.node.statusOf([held])).get(held)).toBe("pending");
   expect((await bob.node.statusOf([mine])).get(mine)).toBe("pending");
   expect(await inbox(bob, "alice")).toEqual(["before the block"]);
@@ -93,13 +130,15 @@ test("blocking holds messages both ways and refuses the peer's links; unblocking
 });
 
 test("messages written while the peer is offline are delivered when it comes back", async () => {
-  await using alice = await startNode("alice");
+  const redials = countRedials();
+  await using alice = await startNode("alice", { retry: redials.retry });
   const bob = await startNode("bob");
   await befriend(alice, bob);
   await bob.node.stop();
   const ids: string[] = [];
   for (let i = 0; i < 10; i++) ids.push((await alice.node.send("bob", `offline ${i}`)).id);
-  await Bun.sleep(200);
+  // alice's dial is refused while bob is offline: they wait for a redial.
+  await redials.reached(1);
   await bob.restart();
   try {
     await allDelivered(alice, ids);

@@ -37,7 +37,7 @@ function flood(port: number, addresses: string[], perAddress: number): Flood {
         closed.resolve();
       });
       await closed.promise;
-      if (!stopped) await Bun.sleep(REOPEN_MS);
+      if (!stopped) await Bun.sleep(REOPEN_MS); // the attacker's pace, not a wait for something to happen
     }
   };
   const slots = addresses.flatMap((a) => Array.from({ length: perAddress }, () => slot(a)));

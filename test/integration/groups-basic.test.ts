@@ -1,9 +1,12 @@
 // Three nodes, one group: created with two contacts, messages both ways,
 // delivered-to counts, and a member added later catching up on history.
-import { expect, test } from "bun:test";
+import { expect, test, setDefaultTimeout } from "bun:test";
 import type { NodeEvent } from "../../src/node/node-events.ts";
 import { dialects } from "../helpers/databases.ts";
 import { befriend, eventually, startNode, type TestNode } from "../helpers/nodes.ts";
+
+// Several nodes (and a MariaDB database each): more than bun's 5 s default on a loaded machine.
+setDefaultTimeout(60_000);
 
 const linked = (n: TestNode, peer: string) => n.until((e) => e.type === "link" && e.up && e.peer === peer, `${n.name} linked to ${peer}`);
 const groupTexts = async (n: TestNode, group: string) => (await n.node.session.history({ peer: group, limit: 100 })).filter((e) => !e.event).map((e) => `${e.author}: ${e.text}`);

@@ -2,9 +2,12 @@
 // its removal still reaches it when it comes back (from any member), what
 // was written after does not, and the delivered counts say so; a removed
 // member added again is a member again.
-import { expect, test } from "bun:test";
+import { expect, test, setDefaultTimeout } from "bun:test";
 import { dialects } from "../helpers/databases.ts";
 import { befriend, eventually, startNode, type TestNode } from "../helpers/nodes.ts";
+
+// Several nodes (and a MariaDB database each): more than bun's 5 s default on a loaded machine.
+setDefaultTimeout(60_000);
 
 const texts = async (n: TestNode, group: string) => (await n.node.session.history({ peer: group, limit: 100 })).filter((e) => !e.event).map((e) => `${e.author}: ${e.text}`);
 const deliveredOf = async (n: TestNode, group: string, text: string) => (await n.node.session.history({ peer: group, limit: 100 })).find((e) => e.text === text)?.delivered;

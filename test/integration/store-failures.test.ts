@@ -30,7 +30,8 @@ test.skipIf(!MYSQL_URL)("the sender's database connections killed mid-stream: ev
   const ids: string[] = [];
   for (let round = 0; round < 4; round++) {
     ids.push(...(await alice.node.sendMany("bob", Array.from({ length: 500 }, (_, i) => `r${round} m${i}`))));
-    await Bun.sleep(30);
+    // Mid-stream: bob holds the round's first messages; their acks, and alice's marks, are on their way.
+    await bob.until((e) => e.type === "message" && e.entry.text.startsWith(`r${round} `), `round ${round} under way`);
     await killConnections(alice);
   }
   await eventually(async () => (await count(alice.db!.admin, "SELECT COUNT(*) AS n FROM sender WHERE status = 'delivered'")) === 2000, "all 2,000 delivered", 60_000);
@@ -44,16 +45,23 @@ test.skipIf(!MYSQL_URL)("the sender's database connections killed mid-stream: ev
 test.skipIf(!MYSQL_URL)("a receiver that cannot store: the sender backs off instead of storming, and delivery resumes when the table is back, without a restart", async () => {
   await using alice = await startNode("alice");
   await using bob = await startNode("bob", { dialect: "mysql" });
+  // When each of alice's links to bob came up.
+  const upAt: number[] = [];
+  alice.node.on((e) => e.type === "link" && e.up && e.peer === "bob" && upAt.push(performance.now()));
   await befriend(alice, bob);
   await alice.until((e) => e.type === "link" && e.up, "linked");
   await bob.db!.admin.unsafe("RENAME TABLE receiver TO receiver_away");
   const { id } = await alice.node.send("bob", "wait for me");
   await bob.until((e) => e.type === "store" && !e.ok, "bob says his database fails");
-  const ups = () => alice.events.filter((e) => e.type === "link" && e.up && e.peer === "bob").length;
-  const before = ups();
-  await Bun.sleep(4000);
-  // FAST_RETRY backs off 50 ms doubling to 400 ms: a handful of tries, never hundreds.
-  expect(ups() - before).toBeLessThanOrEqual(15);
+  // Each link bob cannot store on fails; the next comes after the backoff, which grows:
+  // FAST_RETRY's 50 ms doubling to 400 ms, never reset by a link that delivers nothing (a storm would redial every 50 ms).
+  const backoff = [50, 100, 200, 400, 400];
+  const ups = upAt.length;
+  const ups6 = () => upAt.length >= ups + backoff.length;
+  await alice.until((e) => e.type === "link" && e.up && ups6(), `${backoff.length} more links`);
+  const gaps = backoff.map((_, k) => upAt[ups + k]! - upAt[ups + k - 1]!);
+  // (A timer may fire up to a millisecond early by the clock that measures it.)
+  expect(gaps.map((g, k) => g >= backoff[k]! - 1)).toEqual(backoff.map(() => true));
   expect(bob.events.filter((e) => e.type === "store" && !e.ok).length).toBe(1); // said once
   await bob.db!.admin.unsafe("RENAME TABLE receiver_away TO receiver");
   await eventually(async () => (await alice.node.statusOf([id])).get(id) === "delivered", "delivered once the table is back", 30_000);

@@ -158,18 +158,23 @@ describe("strangers are requests", () => {
   test("a token is answered (admitted, used up, unknown) only to a peer whose hello asks for it with the invite-answer cap", async () => {
     await using alice = await startNode("alice");
     const { invite } = await alice.node.hints.createInvite({ uses: 1, expiresMs: 60_000 });
+    // What alice sends a knocking peer, up to her ack of the message it sent right after its hello:
+    // she decides on the hello (and answers its token) before she takes any message on that link.
     const knock = async (token: string, caps: string[]) => {
       const id = await newIdentity("bob");
       await using p = await rawPeer(portOf(alice), { tls: id });
+      const after = Bun.randomUUIDv7();
       p.write(encodeFrame({ type: "hello", version: 1, name: "bob", port: 0, caps, session: crypto.randomUUID(), invite: token }));
-      await eventually(() => p.frames.some((f) => f.type === "hello"), "alice's hello");
-      await Bun.sleep(300); // time for an answer, if one comes
-      return p.frames.filter((f) => f.type === "invite-answer");
+      p.write(encodeMessages([{ id: after, created: Date.now(), body: "after my hello" }]));
+      await eventually(() => p.frames.some((f) => f.type === "ack"), "alice's ack");
+      return p.frames.map((f) => (f.type === "ack" ? { type: "ack", ids: f.ids.map((x) => (x === after ? "mine" : x)) } : f.type === "hello" ? { type: "hello" } : f));
     };
-    expect(await knock(invite.token, ["invite-answer"])).toEqual([{ type: "invite-answer", answer: "admitted" }]);
-    expect(await knock(invite.token, ["invite-answer"])).toEqual([{ type: "invite-answer", answer: "used up" }]);
-    expect(await knock("no-such-token", ["invite-answer"])).toEqual([{ type: "invite-answer", answer: "unknown" }]);
-    expect(await knock("no-such-token", [])).toEqual([]); // an older peer is sent no frame it cannot read
+    const answered = (answer: string) => [{ type: "hello" }, { type: "invite-answer", answer }, { type: "ack", ids: ["mine"] }];
+    expect(await knock(invite.token, ["invite-answer"])).toEqual(answered("admitted"));
+    expect(await knock(invite.token, ["invite-answer"])).toEqual(answered("used up"));
+    expect(await knock("no-such-token", ["invite-answer"])).toEqual(answered("unknown"));
+    // An older peer is sent no frame it cannot read.
+    expect(await knock("no-such-token", [])).toEqual([{ type: "hello" }, { type: "ack", ids: ["mine"] }]);
   });
 
   test("a name that only looks like a contact's (Cyrillic а, capitals, I for l) is accepted as that contact's name numbered, never a second look-alike", async () => {
@@ -269,11 +274,11 @@ describe("strangers are requests", () => {
     const knock = async (id: (typeof identities)[number]) => {
       await using p = await rawPeer(portOf(bob), { tls: id });
       p.write(hello(`flood-${id.peerId.slice(0, 4)}`));
-      await Promise.race([p.closed, eventually(() => p.frames.length > 0, "an answer")]);
-      // A request gets our hello and stays; beyond the cap, an error follows it.
-      if (p.frames.length === 1) await Promise.race([p.closed, Bun.sleep(300)]);
+      // A message right after the hello: a request takes it (an ack) and stays; beyond the cap, an error and a close come instead.
+      p.write(encodeMessages([{ id: Bun.randomUUIDv7(), created: Date.now(), body: "let me in" }]));
+      await eventually(() => p.isClosed() || p.frames.some((f) => f.type === "ack"), "an ack or a close");
       const err = p.frames.find((f) => f.type === "error");
-      codes.push(err && err.type === "error" ? err.code : "open");
+      codes.push(err && err.type === "error" ? err.code : p.frames.some((f) => f.type === "ack") ? "open" : "closed without a word");
     };
     for (let i = 0; i < identities.length; i += 25) await Promise.all(identities.slice(i, i + 25).map(knock));
     expect(codes.filter((c) => c === "open").length).toBe(MAX_OPEN_REQUESTS);

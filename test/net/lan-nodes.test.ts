@@ -12,6 +12,7 @@ import { MAX_ADDRESSES } from "../../src/store/sql-addresses.ts";
 import { ipIn, netnsUnavailable, netPrefix } from "./netns.ts";
 import { NetUser, nsEnv } from "./p2p-user.ts";
 import { destroyLiveTestbeds, Testbed } from "./testbed.ts";
+import { pollUntil } from "../helpers/wait.ts";
 
 setDefaultTimeout(60_000);
 const PREFIX = netPrefix("ln");
@@ -42,14 +43,9 @@ const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** Polls `nearby --json` until `peerId` is listed with every address wanted (nearby has no event to wait on). */
 async function nearbyEntry(u: NetUser, peerId: string, wanted: string[], timeoutMs = 10_000): Promise<NearbyJson> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const list = await u.json<NearbyJson[]>(["nearby"]);
-    const entry = list.find((n) => n.peerId === peerId);
-    if (entry && wanted.every((w) => entry.addresses.includes(w))) return entry;
-    if (Date.now() > deadline) throw new Error(`${u.name} did not hear ${peerId} at ${wanted.join(", ")}: ${JSON.stringify(list)}`);
-    await Bun.sleep(200);
-  }
+  const heard = (list: NearbyJson[]) => list.find((n) => n.peerId === peerId && wanted.every((w) => n.addresses.includes(w)));
+  const list = await pollUntil(() => u.json<NearbyJson[]>(["nearby"]), (l) => heard(l) !== undefined, `${u.name} to hear ${peerId} at ${wanted.join(", ")}`, { timeoutMs, everyMs: 200 });
+  return heard(list)!;
 }
 
 describe.skipIf(why !== null)(`p2pchat on a LAN in network namespaces${why ? ` (skipped: ${why})` : ""}`, () => {

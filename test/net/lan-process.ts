@@ -86,8 +86,10 @@ export function spawnBeacon(lan: Lan, node: string, args: string[]): BeaconProc 
           proc.stdin.write("quit\n");
           proc.stdin.end();
         } catch {}
-        const quit = await Promise.race([proc.exited.then(() => true), Bun.sleep(2_000).then(() => false)]);
-        if (!quit) proc.kill("SIGKILL");
+        // Two seconds' grace to quit, then it is killed (as NsProcess.stop does).
+        const t = setTimeout(() => proc.exitCode === null && proc.kill("SIGKILL"), 2_000);
+        await proc.exited;
+        clearTimeout(t);
       }
       await proc.exited;
     },

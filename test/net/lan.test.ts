@@ -5,6 +5,7 @@ import { peerIdFromDigest } from "../../src/protocol/peer-id.ts";
 import { ANSWER_BURST } from "../../src/reach/lan/lan-beacon.ts";
 import { lanUnavailable, makeLan, type Lan } from "./lan-netns.ts";
 import { spawnBeacon, type BeaconProc, type Event } from "./lan-process.ts";
+import { pollUntil } from "../helpers/wait.ts";
 
 setDefaultTimeout(60_000);
 
@@ -100,13 +101,8 @@ describe.skipIf(why !== null)(`LAN discovery in network namespaces${why ? ` (ski
     expect(((await a.ask("list")).peers as { peerId: string }[]).map((p) => p.peerId)).toEqual([ID(2)]);
     await b[Symbol.asyncDispose]();
     const last = a.events.filter(heardFrom(2)).at(-1)!;
-    let empty: Event;
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      empty = await a.ask("list");
-      if ((empty.peers as unknown[]).length === 0 || Date.now() > deadline) break;
-      await Bun.sleep(50); // polling a state that has no event
-    }
+    // Polling a state that has no event.
+    const empty = await pollUntil(() => a.ask("list"), (l) => (l.peers as unknown[]).length === 0, "b forgotten", { timeoutMs: 10_000, everyMs: 50 });
     expect(empty.peers).toEqual([]);
     expect(empty.t - last.t).toBeGreaterThanOrEqual(1_500);
   });

@@ -27,6 +27,7 @@ for (let i = 0; i < Number(values.count); i++) {
     socket.send(p, Number(port), host);
     sent++;
   }
+  // Spread over the seconds the node keeps asking (it retries for 3.75 s): the liar cannot see when it asks.
   await Bun.sleep(50);
 }
 console.log(JSON.stringify({ sent }));

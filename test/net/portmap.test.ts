@@ -14,6 +14,7 @@ import type { Host } from "./host.ts";
 import { netnsUnavailable, netPrefix } from "./netns.ts";
 import type { NsProcess } from "./process.ts";
 import { destroyLiveTestbeds } from "./testbed.ts";
+import { pollUntil } from "../helpers/wait.ts";
 
 setDefaultTimeout(60_000);
 const PREFIX = netPrefix("pm");
@@ -271,11 +272,8 @@ describe.skipIf(why !== null)("a LAN host answering in the gateway's place", () 
     const m = new Mapper(h.bob.spawn([process.execPath, FIXTURE, "--via", "nat-pmp", "--retry", "30"]));
     const port = (await m.next((l) => l.ready !== undefined)).ready!;
     // bob's socket towards the gateway, as mallory would see it in his requests.
-    let socket = "";
-    for (const deadline = Date.now() + 3000; !socket && Date.now() < deadline; await Bun.sleep(20)) {
-      const ss = await h.bob.exec(["ss", "-Hnu", "dst", `${h.routerB.lanAddress}:5351`]);
-      socket = /\s(\d+\.\d+\.\d+\.\d+:\d+)\s/.exec(ss.stdout)?.[1] ?? "";
-    }
+    const bobSocket = async () => /\s(\d+\.\d+\.\d+\.\d+:\d+)\s/.exec((await h.bob.exec(["ss", "-Hnu", "dst", `${h.routerB.lanAddress}:5351`])).stdout)?.[1] ?? "";
+    const socket = await pollUntil(bobSocket, (s) => s !== "", "bob's socket towards the gateway", { timeoutMs: 3000 });
     expect(socket).toStartWith(`${h.bob.address}:`);
     const r = await mallory.exec([process.execPath, NATPMP_LIAR, "--to", socket, "--internal", String(port), "--count", "20"]);
     expect(r.stdout.trim()).toBe('{"sent":40}');

@@ -2,6 +2,7 @@
 // its output kept line by line, a wait for a line that matches, and a stop
 // that always ends it.
 import type { Subprocess } from "bun";
+import { lineString, LineSplitter } from "../../src/transport/lines.ts";
 import { inNs } from "./netns.ts";
 
 export interface SpawnOptions {
@@ -112,18 +113,14 @@ export class NsProcess implements AsyncDisposable {
   }
 
   private async pump(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void): Promise<void> {
-    const dec = new TextDecoder();
-    let buf = "";
+    // A piece's lines are all kept before anyone waiting looks: a line printed with the one awaited is there too.
+    const lines = new LineSplitter();
     for await (const chunk of stream) {
-      buf += dec.decode(chunk, { stream: true });
-      let nl: number;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        onLine(buf.slice(0, nl));
-        buf = buf.slice(nl + 1);
-      }
+      for (const line of lines.push(chunk)) onLine(lineString(line));
       this.notify();
     }
-    if (buf) onLine(buf);
+    const last = lines.end();
+    if (last) onLine(lineString(last));
     this.notify();
   }
 }

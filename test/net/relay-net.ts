@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { parseRelayUri, type RelayAddress } from "../../src/reach/relay/uri.ts";
 import { cliCommand, cliEnv, type CliResult } from "../helpers/cli.ts";
 import { tempDir, type TempDir } from "../helpers/tmp.ts";
+import { eventually, pollUntil } from "../helpers/wait.ts";
 import type { Host, Router } from "./host.ts";
 import { inNs } from "./netns.ts";
 import type { NsProcess } from "./process.ts";
@@ -87,14 +88,9 @@ export class NetRelay {
   }
 
   private async untilListening(timeoutMs = 10_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      // bash's /dev/tcp: one connect from inside the relay's namespace.
-      const r = await this.host.exec(["bash", "-c", `exec 3<>/dev/tcp/${this.host.address}/${RELAY_PORT}`]);
-      if (r.exitCode === 0) return;
-      if (Date.now() > deadline) throw new Error(`${this.kind} does not listen on ${this.hostPort}`);
-      await Bun.sleep(20); // a poll with a deadline: a refused connect has no event to wait on
-    }
+    // bash's /dev/tcp: one connect from inside the relay's namespace. A poll: a refused connect has no event to wait on.
+    const connects = () => this.host.exec(["bash", "-c", `exec 3<>/dev/tcp/${this.host.address}/${RELAY_PORT}`]).then((r) => r.exitCode === 0);
+    await eventually(connects, `${this.kind} to listen on ${this.hostPort}`, timeoutMs);
   }
 }
 
@@ -149,12 +145,10 @@ export class NetUser {
 
   /** Until `status` shows `line` (the relay joined, a link up); a poll: status has no event to wait on from outside. */
   async untilStatus(re: RegExp, timeoutMs = 20_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const out = await this.ok(["status"]);
-      if (re.test(out)) return out;
-      if (Date.now() > deadline) throw new Error(`${this.name}: status never matched ${re}:\n${out}\nserve:\n${this.serveProc?.transcript() ?? ""}`);
-      await Bun.sleep(100);
+    try {
+      return await pollUntil(() => this.ok(["status"]), (out) => re.test(out), `${this.name}'s status to match ${re}`, { timeoutMs, everyMs: 100 });
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\nserve:\n${this.serveProc?.transcript() ?? ""}`);
     }
   }
 }

@@ -3,7 +3,7 @@
 import { expect, test } from "bun:test";
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { RotatingLog } from "../../../src/cli/log-file.ts";
+import { RotatingLog } from "../../../src/cli/serve/log-file.ts";
 import { tempDir } from "../../helpers/tmp.ts";
 
 const read = (p: string) => readFileSync(p, "utf8");

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { editDistance, nearest } from "../../../src/cli/nearest.ts";
+import { editDistance, nearest } from "../../../src/cli/args/nearest.ts";
 
 const COMMANDS = ["init", "id", "serve", "chat", "send", "status", "discoverable", "contacts", "history", "search", "db", "help"];
 

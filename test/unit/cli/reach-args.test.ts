@@ -1,7 +1,7 @@
 // The reach options of serve and chat: flags over the config, and the port
 // mapper's check interval that tests shorten (P2PCHAT_PORTMAP_CHECK_S).
 import { expect, test } from "bun:test";
-import { portmapKnobs } from "../../../src/cli/reach-args.ts";
+import { portmapKnobs } from "../../../src/cli/args/reach-args.ts";
 
 test("P2PCHAT_PORTMAP_CHECK_S: unset, or a number of seconds above 0", () => {
   expect(portmapKnobs({})).toBeUndefined();

@@ -4,7 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { launchdPlist, systemdUnit, systemdWord, type ServiceSpec } from "../../../src/cli/service-files.ts";
+import { launchdPlist, systemdUnit, systemdWord, type ServiceSpec } from "../../../src/cli/service/service-files.ts";
 import { tempDir } from "../../helpers/tmp.ts";
 
 const ANALYZE = Bun.which("systemd-analyze");

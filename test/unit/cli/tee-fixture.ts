@@ -1,7 +1,7 @@
 // Child of log-file.test.ts: copies its output into the log named by argv[2]
 // and prints in the shapes serve does: strings, bytes split mid-character,
 // a line in pieces, colour, both streams, and an unfinished last line.
-import { RotatingLog, teeOutput } from "../../../src/cli/log-file.ts";
+import { RotatingLog, teeOutput } from "../../../src/cli/serve/log-file.ts";
 
 const stop = teeOutput(new RotatingLog(process.argv[2]!), () => new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 678)));
 process.stdout.write("ready: alice\n");

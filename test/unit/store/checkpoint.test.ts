@@ -6,6 +6,7 @@ import { statSync } from "node:fs";
 import { join } from "node:path";
 import { SqliteStore } from "../../../src/store/sqlite.ts";
 import { tempDir } from "../../helpers/tmp.ts";
+import { pollUntil } from "../../helpers/wait.ts";
 
 const walSize = (file: string) => statSync(`${file}-wal`).size;
 
@@ -27,13 +28,14 @@ test("the WAL is checkpointed in the background when the node is idle, and cut b
     }
     const grown = walSize(file);
     expect(grown).toBeGreaterThan(8 * 1024 * 1024); // nothing checkpointed it inside the commits
-    // Idle now: the thread copies the WAL back; the next commit restarts it, cut to 4 MiB.
-    const deadline = Date.now() + 10_000;
-    while (walSize(file) > 4 * 1024 * 1024 && Date.now() < deadline) {
-      await Bun.sleep(200);
+    // Idle now: the thread copies the WAL back; the next commit restarts it, cut to 4 MiB. The thread
+    // calls the store idle after a tick (100 ms) without a commit and tells no one: 200 ms between commits.
+    const tick = async () => {
       const created = Date.now();
       await store.write({ outgoing: [{ id: Bun.randomUUIDv7("hex", created), peer: "carol", host: "127.0.0.1", port: 1, body: "tick", created }], at: created });
-    }
+      return walSize(file);
+    };
+    await pollUntil(tick, (size) => size <= 4 * 1024 * 1024, "the WAL cut back", { timeoutMs: 10_000, everyMs: 200 });
     expect(walSize(file)).toBeLessThanOrEqual(4 * 1024 * 1024);
     expect((await store.history({ peer: "bob", limit: 5000 })).length).toBe(4000);
   } finally {

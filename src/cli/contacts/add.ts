@@ -1,0 +1,121 @@
+// `p2pchat add INVITE [--name NAME]`: adds the person who gave you the
+// invite: pins their id, saves their addresses, and dials them with the
+// token, so their node adds you at once. It waits a little for that link,
+// running a node for the while when none runs, and says how it went.
+import { defineCommand } from "citty";
+import type { NodeApi } from "../../control/api.ts";
+import { formatHostPort } from "../../domain/host-port.ts";
+import { decodeInvite, isInvite } from "../../protocol/invite-line.ts";
+import type { InviteAnswer } from "../../protocol/messages.ts";
+import { inviteRefused } from "../../ui/events.ts";
+import { ExitCode } from "../exit-codes.ts";
+import { parsePeerId } from "../../protocol/peer-id.ts";
+import { connectNode } from "../connect.ts";
+import { globalArgs } from "../args/globals.ts";
+import { parseSeconds } from "../args/parse.ts";
+import { whyPending } from "../messages/wait.ts";
+
+export default defineCommand({
+  meta: { name: "add", description: "Add someone from the invite line they gave you (`p2pchat invite`), or a node nearby by its peer id" },
+  args: {
+    invite: { type: "positional", description: "The whole line, starting with p2pchat: (or the peer id of a node `p2pchat nearby` lists)", required: true },
+    name: { type: "string", description: "Your name for them (default: theirs)", valueHint: "NAME" },
+    wait: { type: "string", description: "Seconds to wait for their node to answer (default 10); --no-wait only saves the contact", valueHint: "SECONDS" },
+    ...globalArgs,
+  },
+  async run({ args }) {
+    const byId = !isInvite(args.invite) && parsePeerId(args.invite).ok;
+    const noWait = (args.wait as unknown) === false;
+    await addAndLink(args.invite, args.name, { byId, seconds: noWait ? 0 : parseSeconds("--wait", args.wait, 10) });
+  },
+});
+
+/**
+ * Adds from an invite (or a nearby peer id), then waits up to `seconds` for
+ * the link that presents the token, with a node of this process when none
+ * runs. Not reached in time: says why, and that it is presented later.
+ */
+export async function addAndLink(input: string, name: string | undefined, opts: { byId: boolean; seconds: number }): Promise<void> {
+  const { api } = await connectNode({ command: "add" });
+  const up = new Set<string>();
+  /** What inviters' nodes said of the tokens we presented, by token. */
+  const answers = new Map<string, InviteAnswer>();
+  let wake = () => {};
+  const unsubscribe = await api.subscribe((e) => {
+    if (e.type === "invite") answers.set(e.token, e.answer);
+    else if (e.type === "link" && e.up) up.add(e.peer);
+    else return;
+    wake();
+  });
+  try {
+    const r = await (opts.byId ? api.addNearby(input, name) : api.addInvite(input, name));
+    process.stdout.write(describeAdded(r) + "\n");
+    up.clear(); // a link from before the token was presented does not count
+    if (opts.seconds === 0) return;
+    const who = r.contact.name;
+    if (!(await api.status()).discoverable) {
+      process.stderr.write(`p2pchat: you are hidden, so your node dials nobody: it presents ${opts.byId ? "itself" : "the invite"} to ${who} once you are discoverable (\`p2pchat discoverable on\`)\n`);
+      return;
+    }
+    if (await linkedWithin(api, who, up, opts.seconds, (f) => (wake = f))) {
+      if (opts.byId) return void process.stdout.write(`linked to ${who}\n`);
+      const token = decodeInvite(input).token;
+      const answer = await answered(answers, token, ANSWER_WAIT_MS, (f) => (wake = f));
+      if (answer === "admitted") return void process.stdout.write(`linked to ${who}: their node took your invite, so you are in each other's contacts\n`);
+      if (answer === null) return void process.stdout.write(`linked to ${who}: their node did not say whether it took your invite (an older p2pchat)\n`);
+      process.stderr.write(`p2pchat: ${inviteRefused(who, answer)}\n`);
+      throw new ExitCode(1);
+    }
+    const why = (await whyPending(api, who)).replace(/\. They are delivered when.*$/, "");
+    process.stderr.write(
+      `p2pchat: ${who}'s node has not answered within ${opts.seconds} s (${why}).` +
+        (opts.byId ? "\n" : ` Your node presents the invite when it next reaches them (while \`p2pchat serve\`, \`chat\` or \`send\` runs).\n`),
+    );
+  } finally {
+    unsubscribe();
+    await api.close();
+  }
+}
+
+/** How long to wait, once linked, for the inviter's answer to the token. */
+const ANSWER_WAIT_MS = 3_000;
+
+/** The inviter's answer to `token`, or null if none came within `ms` (a p2pchat from before answers). */
+async function answered(answers: Map<string, InviteAnswer>, token: string, ms: number, onWake: (f: () => void) => void): Promise<InviteAnswer | null> {
+  const deadline = Date.now() + ms;
+  while (!answers.has(token) && Date.now() < deadline) {
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+      onWake(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+  return answers.get(token) ?? null;
+}
+
+/** True once `name` has a link (already, or within `seconds`). */
+async function linkedWithin(api: NodeApi, name: string, up: Set<string>, seconds: number, onWake: (f: () => void) => void): Promise<boolean> {
+  const deadline = Date.now() + seconds * 1000;
+  while (Date.now() < deadline) {
+    if (up.has(name)) return true;
+    if ((await api.status()).contacts.some((c) => c.name === name && c.state === "linked")) return true;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, Math.min(500, Math.max(0, deadline - Date.now())));
+      onWake(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+  return up.has(name);
+}
+
+export function describeAdded(r: { contact: { name: string; peerId: string | null; host: string; port: number; addresses: unknown[] }; renamed: boolean; known: boolean }): string {
+  const c = r.contact;
+  if (r.known) return `${c.name} (${c.peerId}) is already your contact: their addresses are updated`;
+  const n = c.addresses.length;
+  const renamed = r.renamed ? " (their name was taken in your contacts)" : "";
+  return `added ${c.name}${renamed}, pinned to ${c.peerId}, at ${formatHostPort(c.host, c.port)}${n > 1 ? ` and ${n - 1} more address${n > 2 ? "es" : ""}` : ""}: say hello with \`p2pchat chat ${c.name}\``;
+}
