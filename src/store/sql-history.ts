@@ -5,9 +5,9 @@
 import type { SQL } from "bun";
 import type { HistoryEntry, HistoryQuery, SearchQuery } from "../domain/history-entry.ts";
 import { matchesAll, parseSearch, type SearchTerm } from "../domain/search-terms.ts";
-import type { GroupRow } from "./group-types.ts";
-import type { SqlGroupHistory } from "./sql-group-history.ts";
-import type { SqlGroups } from "./sql-groups.ts";
+import type { GroupRow } from "./groups/group-types.ts";
+import type { SqlGroupHistory } from "./groups/sql-group-history.ts";
+import type { SqlGroups } from "./groups/sql-groups.ts";
 
 type Row = Record<string, unknown>;
 

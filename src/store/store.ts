@@ -4,9 +4,9 @@
 import type { PeerId } from "../protocol/peer-id.ts";
 import type { AddressSource, Contact, NewAddress, PeerRequest } from "../domain/contact.ts";
 import type { HistoryEntry, HistoryQuery, OutStatus, SearchQuery } from "../domain/history-entry.ts";
-import type { GroupStore, GroupWrite } from "./group-types.ts";
+import type { GroupStore, GroupWrite } from "./groups/group-types.ts";
 
-export type * from "./group-types.ts";
+export type * from "./groups/group-types.ts";
 
 export type Dialect = "sqlite" | "mysql";
 /**

@@ -2,7 +2,7 @@
 // peer id from its certificate, then a hello each way, then messages, acks
 // and keep-alives. The node decides (through LinkHandler) whom to accept.
 import { createDecoder, encodeAck, encodeFrame, encodeMessages } from "../protocol/codec.ts";
-import { encodeGroupMessages } from "../protocol/group-codec.ts";
+import { encodeGroupMessages } from "../protocol/groups/group-codec.ts";
 import type { ChatMessage, Frame, GroupFrame, GroupMessageFrame, Hello, InviteAnswer } from "../protocol/messages.ts";
 import { peerIdFromFingerprint, type PeerId } from "../protocol/peer-id.ts";
 import { ProtocolError, type ProtocolErrorCode } from "../protocol/protocol-error.ts";

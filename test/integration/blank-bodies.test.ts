@@ -6,7 +6,7 @@
 import { expect, setDefaultTimeout, test } from "bun:test";
 import { signRow } from "../../src/node/groups/group-keys.ts";
 import { encodeFrame, encodeMessages } from "../../src/protocol/codec.ts";
-import { groupMessageUuid } from "../../src/protocol/group-signed.ts";
+import { groupMessageUuid } from "../../src/protocol/groups/group-signed.ts";
 import { REFUSE_CAP } from "../../src/protocol/messages.ts";
 import { formatEntry } from "../../src/ui/format.ts";
 import { dialects } from "../helpers/databases.ts";

@@ -7,7 +7,7 @@
 import { expect, setDefaultTimeout, test } from "bun:test";
 import { SQL } from "bun";
 import { join } from "node:path";
-import { groupMessageUuid } from "../../src/protocol/group-signed.ts";
+import { groupMessageUuid } from "../../src/protocol/groups/group-signed.ts";
 import { signRow } from "../../src/node/groups/group-keys.ts";
 import { formatEntry } from "../../src/ui/format.ts";
 import { befriend, eventually, startNode, type TestNode } from "../helpers/nodes.ts";

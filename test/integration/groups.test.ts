@@ -5,8 +5,8 @@
 import { describe, expect, test } from "bun:test";
 import { SQL } from "bun";
 import { join } from "node:path";
-import { groupMessageUuid } from "../../src/protocol/group-signed.ts";
-import { GROUP_KIND, encodeGroupEvent } from "../../src/protocol/group-events.ts";
+import { groupMessageUuid } from "../../src/protocol/groups/group-signed.ts";
+import { GROUP_KIND, encodeGroupEvent } from "../../src/protocol/groups/group-events.ts";
 import { signRow } from "../../src/node/groups/group-keys.ts";
 import type { GroupMessageRow } from "../../src/store/store.ts";
 import type { Link } from "../../src/transport/link.ts";

@@ -3,8 +3,8 @@
 // signed event in our own sequence, written like a message and synced like
 // one (sync.ts); the member list follows once it is shown.
 import { randomBytes } from "node:crypto";
-import { GROUP_KIND, MAX_EVENT_BODY, encodeGroupEvent, groupNameProblem } from "../../protocol/group-events.ts";
-import { groupIdFor, groupMessageUuid } from "../../protocol/group-signed.ts";
+import { GROUP_KIND, MAX_EVENT_BODY, encodeGroupEvent, groupNameProblem } from "../../protocol/groups/group-events.ts";
+import { groupIdFor, groupMessageUuid } from "../../protocol/groups/group-signed.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
 import type { Contact } from "../../domain/contact.ts";
 import { NodeError } from "../../domain/node-error.ts";

@@ -21,8 +21,8 @@
 // different members" in every view, and the proof goes to every member
 // linked to us that takes it (and to each one that links later), so all
 // learn it from whoever found it.
-import { ZERO_DIGEST, chainStep, contentHash } from "../../protocol/group-forks.ts";
-import { groupMessageUuid } from "../../protocol/group-signed.ts";
+import { ZERO_DIGEST, chainStep, contentHash } from "../../protocol/groups/group-forks.ts";
+import { groupMessageUuid } from "../../protocol/groups/group-signed.ts";
 import type { GroupForkFrame, GroupForkVersion, GroupVectorRow } from "../../protocol/messages.ts";
 import type { GroupMessageRow, Store } from "../../store/store.ts";
 import { childLogger } from "../../log.ts";

@@ -4,7 +4,7 @@
 // the public key objects of the authors it meets.
 import { createPublicKey, verify, type KeyObject } from "node:crypto";
 import { decodeZ32 } from "../../protocol/base32.ts";
-import { groupKeySignedBytes, groupSignedBytes } from "../../protocol/group-signed.ts";
+import { groupKeySignedBytes, groupSignedBytes } from "../../protocol/groups/group-signed.ts";
 import { hexBytes, isHexKey } from "../../protocol/hex.ts";
 import type { GroupKeyFrame, GroupMessageFrame } from "../../protocol/messages.ts";
 import { peerIdDigest, type PeerId } from "../../protocol/peer-id.ts";

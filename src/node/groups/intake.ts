@@ -3,8 +3,8 @@
 // messages. Every message is checked whoever carries it: its signature, then
 // what the model says (a member, not removed, not forged). A group new to us
 // starts from its creator's create, fetched because a peer offered it.
-import { decodeGroupEvent, type GroupEvent } from "../../protocol/group-events.ts";
-import { groupMessageUuid } from "../../protocol/group-signed.ts";
+import { decodeGroupEvent, type GroupEvent } from "../../protocol/groups/group-events.ts";
+import { groupMessageUuid } from "../../protocol/groups/group-signed.ts";
 import type { GroupForkFrame, GroupKeyFrame, GroupMessageFrame, GroupVectorFrame, GroupWantFrame } from "../../protocol/messages.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
 import type { GroupMessageRow, Store } from "../../store/store.ts";

@@ -22,9 +22,9 @@
 // logs of an author (a fork) notice (forks.ts). A text that shows nothing
 // (protocol/text.ts) keeps its place in its author's log, so the chain and
 // the seqs after it hold, but is never shown.
-import { decodeGroupEvent, removalHeld, type GroupEvent } from "../../protocol/group-events.ts";
-import { ZERO_DIGEST, chainStep } from "../../protocol/group-forks.ts";
-import { groupIdFor, groupMessageUuid } from "../../protocol/group-signed.ts";
+import { decodeGroupEvent, removalHeld, type GroupEvent } from "../../protocol/groups/group-events.ts";
+import { ZERO_DIGEST, chainStep } from "../../protocol/groups/group-forks.ts";
+import { groupIdFor, groupMessageUuid } from "../../protocol/groups/group-signed.ts";
 import { blankText } from "../../protocol/text.ts";
 import type { GroupMemberRow, GroupMembership, GroupMessageRow, GroupRow } from "../../store/store.ts";
 import type { Batch } from "./batch.ts";

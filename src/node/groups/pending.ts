@@ -5,7 +5,7 @@
 // keeps trying that contact; when its node first proves its key on a link,
 // the add is signed and written like any other, and the new member catches
 // up as any member added later does.
-import { encodeGroupEvent, groupNameProblem } from "../../protocol/group-events.ts";
+import { encodeGroupEvent, groupNameProblem } from "../../protocol/groups/group-events.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
 import type { Contact } from "../../domain/contact.ts";
 import type { GroupMessageRow } from "../../store/store.ts";

@@ -3,7 +3,7 @@
 // messages that is "delivered to 3 of 5": told to the user as it rises, and
 // as `delivered` once every other member holds a message. Receipts are saved
 // (and gossiped to linked members) once a tick, not on every vector.
-import { groupMessageUuid } from "../../protocol/group-signed.ts";
+import { groupMessageUuid } from "../../protocol/groups/group-signed.ts";
 import type { GroupReceipt } from "../../store/store.ts";
 import type { Journal } from "../engine/journal.ts";
 import type { NodeEvent } from "../node-events.ts";

@@ -36,7 +36,7 @@
 //
 // Everything is written through the journal, in the same transactions as
 // the rest; vectors offer only what is committed.
-import { decodeGroupEvent } from "../../protocol/group-events.ts";
+import { decodeGroupEvent } from "../../protocol/groups/group-events.ts";
 import { GROUP_FORKS_CAP, type GroupFrame, type GroupMessageFrame } from "../../protocol/messages.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
 import type { Contact } from "../../domain/contact.ts";

@@ -4,7 +4,7 @@
 // sql-group-history.ts).
 // A message is stored once per (group, author, seq), whatever the node asks.
 import type { SQL } from "bun";
-import type { PeerId } from "../protocol/peer-id.ts";
+import type { PeerId } from "../../protocol/peer-id.ts";
 import { groupBy, toFork, toGroup, toMember, toMessage } from "./group-rows.ts";
 import type { GroupForkRow, GroupMemberRow, GroupMessageRow, GroupReceipt, GroupRow, GroupSnapshot, GroupWrite, PendingAdd } from "./group-types.ts";
 

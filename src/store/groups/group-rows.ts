@@ -1,6 +1,6 @@
 // Groups' rows as the database returns them, turned into the shapes the
 // node works with (group-types.ts), alike for both dialects.
-import type { PeerId } from "../protocol/peer-id.ts";
+import type { PeerId } from "../../protocol/peer-id.ts";
 import type { GroupForkRow, GroupMemberRow, GroupMembership, GroupMessageRow, GroupRow } from "./group-types.ts";
 
 type Row = Record<string, unknown>;

@@ -3,10 +3,10 @@
 // tag, as every hash and signature here), a group-key frame's signed peer
 // id, a group's id and a message's UUID. Shared by the frames
 // (group-codec.ts) and the fork proofs (group-forks.ts).
-import { putHex, hexBytes } from "./hex.ts";
-import type { GroupMessageFrame } from "./messages.ts";
-import { ProtocolError } from "./protocol-error.ts";
-import { bytesToUuid } from "./uuid.ts";
+import { putHex, hexBytes } from "../hex.ts";
+import type { GroupMessageFrame } from "../messages.ts";
+import { ProtocolError } from "../protocol-error.ts";
+import { bytesToUuid } from "../uuid.ts";
 
 export const GROUP_ID_BYTES = 16;
 export const KEY_BYTES = 32;

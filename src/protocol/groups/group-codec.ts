@@ -16,12 +16,12 @@
 // Keys, groups and signatures are lowercase hex in the frames the program
 // sees. The canonical vector form (sorted keys) means a decoded frame
 // encodes to the same bytes.
-import { FRAME_TYPE, HEADER_SIZE, MAX_BODY, MAX_FRAME, writeHeader } from "./frame.ts";
+import { FRAME_TYPE, HEADER_SIZE, MAX_BODY, MAX_FRAME, writeHeader } from "../frame.ts";
+import { hexString, putHex } from "../hex.ts";
+import type { GroupFrame, GroupMessageFrame, GroupVectorFrame, GroupVectorRow, GroupWantFrame } from "../messages.ts";
+import { ProtocolError } from "../protocol-error.ts";
 import { checkForkHeader, decodeFork, encodeFork } from "./group-forks.ts";
 import { checkMessageFields, DIGEST_BYTES, GROUP_ID_BYTES, KEY_BYTES, MAX_GROUP_SEQ, SIG_BYTES, writeMessageHead } from "./group-signed.ts";
-import { hexString, putHex } from "./hex.ts";
-import type { GroupFrame, GroupMessageFrame, GroupVectorFrame, GroupVectorRow, GroupWantFrame } from "./messages.ts";
-import { ProtocolError } from "./protocol-error.ts";
 
 /** Distinct keys one vector frame names (members and former members). */
 export const MAX_VECTOR_KEYS = 1024;

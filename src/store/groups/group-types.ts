@@ -2,7 +2,7 @@
 // its other writes (one transaction, through the journal). The store keeps
 // no group logic of its own beyond "stored once": the node decides what a
 // message means (node/groups/) and hands over the rows to write.
-import type { PeerId } from "../protocol/peer-id.ts";
+import type { PeerId } from "../../protocol/peer-id.ts";
 
 /** joining: offered by a member, our own add not read yet; left and removed keep the history. */
 export type GroupMembership = "joining" | "member" | "left" | "removed";

@@ -15,11 +15,11 @@
 //
 //   group-fork  group(16) | author(32) | seq u32 (>= 1) | 2 * version
 //               version: created u64 | kind u8 | sig(64) | size u32 | UTF-8 body(size)
-import { FRAME_TYPE, HEADER_SIZE, MAX_BODY, writeHeader } from "./frame.ts";
+import { FRAME_TYPE, HEADER_SIZE, MAX_BODY, writeHeader } from "../frame.ts";
+import { hexBytes, hexString } from "../hex.ts";
+import type { GroupForkFrame, GroupForkVersion, GroupMessageFrame } from "../messages.ts";
+import { ProtocolError } from "../protocol-error.ts";
 import { DIGEST_BYTES, GROUP_ID_BYTES, groupSignedBytes, KEY_BYTES, MAX_GROUP_SEQ, SIG_BYTES } from "./group-signed.ts";
-import { hexBytes, hexString } from "./hex.ts";
-import type { GroupForkFrame, GroupForkVersion, GroupMessageFrame } from "./messages.ts";
-import { ProtocolError } from "./protocol-error.ts";
 
 /** The chain before an author's first message, and "not known" in a vector. */
 export const ZERO_DIGEST = "00".repeat(DIGEST_BYTES);

@@ -3,10 +3,10 @@
 // members hold each of ours, the versions of a forked message, in the order
 // they were written.
 import type { SQL } from "bun";
-import { decodeGroupEvent, removalHeld } from "../protocol/group-events.ts";
-import { describeGroupEvent } from "../domain/group-event-text.ts";
-import type { HistoryEntry, HistoryQuery } from "../domain/history-entry.ts";
-import { matchesAll, type SearchTerm } from "../domain/search-terms.ts";
+import { decodeGroupEvent, removalHeld } from "../../protocol/groups/group-events.ts";
+import { describeGroupEvent } from "../../domain/group-event-text.ts";
+import type { HistoryEntry, HistoryQuery } from "../../domain/history-entry.ts";
+import { matchesAll, type SearchTerm } from "../../domain/search-terms.ts";
 import { groupBy, toMessage } from "./group-rows.ts";
 import type { GroupForkRow, GroupMessageRow, GroupRow } from "./group-types.ts";
 import type { SqlGroups } from "./sql-groups.ts";

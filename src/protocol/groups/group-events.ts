@@ -14,10 +14,10 @@
 //                                      event>": seq}, "0" for the creator. A removed member may still get an
 //                                      author's messages up to there (written before its removal), none above.
 //   leave   {}                         by the member itself: its seqs after this one are refused
-import { invisibleNameProblem } from "./hello.ts";
-import { isHexKey } from "./hex.ts";
-import { parsePeerId, type PeerId } from "./peer-id.ts";
-import { ProtocolError } from "./protocol-error.ts";
+import { invisibleNameProblem } from "../hello.ts";
+import { isHexKey } from "../hex.ts";
+import { parsePeerId, type PeerId } from "../peer-id.ts";
+import { ProtocolError } from "../protocol-error.ts";
 
 export const GROUP_KIND = { text: 0, create: 1, add: 2, remove: 3, leave: 4 } as const;
 /** Code points in a group's or a member's name. */
