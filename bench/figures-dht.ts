@@ -7,10 +7,10 @@
 import { createSocket } from "node:dgram";
 import { join } from "node:path";
 import type { PeerId } from "../src/protocol/peer-id.ts";
-import { DhtClient } from "../src/reach/dht.ts";
-import { parseBootstrap, type BootstrapNode } from "../src/reach/dht-bootstrap.ts";
-import { generateDiscoveryKey } from "../src/reach/discovery-key.ts";
-import { encodeRecord } from "../src/reach/record.ts";
+import { DhtClient } from "../src/reach/dht/dht-client.ts";
+import { parseBootstrap, type BootstrapNode } from "../src/reach/dht/dht-bootstrap.ts";
+import { generateDiscoveryKey } from "../src/reach/dht/discovery-key.ts";
+import { encodeRecord } from "../src/reach/dht/record.ts";
 import { figure, type Figure, type Scale } from "./figure.ts";
 import { median } from "./fixture.ts";
 

@@ -28,7 +28,7 @@
 // rereads the public address every second here (60 s by default).
 //
 // Both need root (network namespaces); without, they are skipped with a note.
-import { BEACON_INTERVAL_MS } from "../src/reach/lan-beacon.ts";
+import { BEACON_INTERVAL_MS } from "../src/reach/lan/lan-beacon.ts";
 import { homes } from "../test/net/home.ts";
 import { reassignAddress, startDhtServers } from "../test/net/internet.ts";
 import { ipIn, netnsUnavailable, netPrefix } from "../test/net/netns.ts";

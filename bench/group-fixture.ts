@@ -3,8 +3,8 @@
 // Times are absolute (performance.timeOrigin + now()), so the driver can
 // compare a send in one process with the stores in the others.
 import type { Socket } from "bun";
-import { initHome } from "../src/node/home.ts";
-import { openLocal, openLocalStore } from "../src/node/local.ts";
+import { initHome } from "../src/home/home.ts";
+import { openLocal, openLocalStore } from "../src/home/open-local.ts";
 import { ChatNode } from "../src/node/node.ts";
 import type { PeerId } from "../src/protocol/peer-id.ts";
 import { serveFixture } from "./fixture.ts";

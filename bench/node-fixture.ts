@@ -1,8 +1,8 @@
 // One p2pchat node in a process of its own, driven by bench/run.ts.
 import { SQL } from "bun";
 import { join } from "node:path";
-import { initHome, isInitialized } from "../src/node/home.ts";
-import { openLocal, openLocalStore } from "../src/node/local.ts";
+import { initHome, isInitialized } from "../src/home/home.ts";
+import { openLocal, openLocalStore } from "../src/home/open-local.ts";
 import type { PeerId } from "../src/protocol/peer-id.ts";
 import { ChatNode } from "../src/node/node.ts";
 import { parseRelayUri } from "../src/reach/relay/uri.ts";

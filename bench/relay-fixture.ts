@@ -4,8 +4,8 @@
 // figure is what the relay costs a link, not what storing costs).
 import { mkdirSync } from "node:fs";
 import type { PeerId } from "../src/protocol/peer-id.ts";
-import { RelayClient } from "../src/reach/relay/client.ts";
-import { connectThroughRelay, joinSession } from "../src/reach/relay/session.ts";
+import { RelayClient } from "../src/reach/relay/relay-client.ts";
+import { connectThroughRelay, joinSession } from "../src/reach/relay/relay-session.ts";
 import { parseRelayUri, relayHostPort } from "../src/reach/relay/uri.ts";
 import { createIdentity, type Identity } from "../src/transport/identity.ts";
 import type { Link, LinkHandler } from "../src/transport/link.ts";

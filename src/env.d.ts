@@ -3,3 +3,9 @@ declare module "*.sql" {
   const text: string;
   export default text;
 }
+
+// Generated data is embedded the same way: `import t from "./confusables.txt" with { type: "text" }`.
+declare module "*.txt" {
+  const text: string;
+  export default text;
+}

@@ -5,11 +5,11 @@ import { ControlClient } from "../control/client.ts";
 import { ControlServer } from "../control/server.ts";
 import { LocalApi } from "../control/local.ts";
 import type { NodeApi } from "../control/api.ts";
-import { NodeError } from "../node/errors.ts";
-import { openLocalStore, type Local } from "../node/local.ts";
+import { NodeError } from "../domain/node-error.ts";
+import { openLocalStore, type Local } from "../home/open-local.ts";
 import { ChatNode, type NodeOptions } from "../node/node.ts";
-import type { Config } from "../node/home.ts";
-import type { ReachOptions } from "../node/reach.ts";
+import type { Config } from "../home/home.ts";
+import type { ReachOptions } from "../reach/reach-service.ts";
 import { local } from "./context.ts";
 import { reachOptions } from "./args/reach-args.ts";
 

@@ -1,7 +1,7 @@
 // Opens the user's home and data for a command.
 import { logger } from "../log.ts";
-import { openLocal, openLocalStore, type Local } from "../node/local.ts";
-import { LocalSession, type Session } from "../node/session.ts";
+import { openLocal, openLocalStore, type Local } from "../home/open-local.ts";
+import { LocalSession, type Session } from "../node/book/local-session.ts";
 import { globals } from "./args/globals.ts";
 
 export async function local(): Promise<Local> {

@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { openLocalStore } from "../node/local.ts";
+import { openLocalStore } from "../home/open-local.ts";
 import { local } from "./context.ts";
 import { globalArgs } from "./args/globals.ts";
 

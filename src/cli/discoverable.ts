@@ -1,8 +1,8 @@
 import { defineCommand } from "citty";
 import { ControlClient } from "../control/client.ts";
-import { updateConfig } from "../node/home.ts";
+import { updateConfig } from "../home/home.ts";
 import { local } from "./context.ts";
-import { UsageError } from "./errors.ts";
+import { UsageError } from "./exit-codes.ts";
 import { globalArgs } from "./args/globals.ts";
 
 export default defineCommand({

@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { ControlClient } from "../control/client.ts";
-import { advertisedAddress } from "../node/local.ts";
-import { addressScope } from "../reach/addresses.ts";
+import { advertisedAddress } from "../home/open-local.ts";
+import { addressScope } from "../reach/net/addresses.ts";
 import { local } from "./context.ts";
 import { globalArgs } from "./args/globals.ts";
 

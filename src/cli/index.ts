@@ -11,12 +11,12 @@
 // (lookup, relay).
 import { defineCommand, renderUsage, runCommand, type ArgsDef, type CommandDef } from "citty";
 import { setDebug } from "../log.ts";
-import { NodeError } from "../node/errors.ts";
-import { isInitialized, resolveHome } from "../node/home.ts";
+import { NodeError } from "../domain/node-error.ts";
+import { isInitialized, resolveHome } from "../home/home.ts";
 import { PromptError } from "../ui/prompt.ts";
 import { errColors, stdoutColor, stripAnsi } from "../ui/colors.ts";
 import { VERSION, versionLine } from "../version.ts";
-import { ExitCode, exitCodeFor, UsageError } from "./errors.ts";
+import { ExitCode, exitCodeFor, UsageError } from "./exit-codes.ts";
 import { extractGlobals, MissingValue } from "./args/globals.ts";
 import { checkArgs } from "./args/check-args.ts";
 import { nearest } from "./args/nearest.ts";

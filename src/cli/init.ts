@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
-import { parseHost, parseListenPort } from "../node/address.ts";
-import { initHome, resolveHome, updateConfig } from "../node/home.ts";
-import { advertisedAddress, storeTarget } from "../node/local.ts";
+import { parseHost, parseListenPort } from "../domain/host-port.ts";
+import { initHome, resolveHome, updateConfig } from "../home/home.ts";
+import { advertisedAddress, storeTarget } from "../home/open-local.ts";
 import { globalArgs, globals } from "./args/globals.ts";
 
 export default defineCommand({

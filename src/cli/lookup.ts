@@ -6,14 +6,14 @@
 // be no proof of anything (with no command to re-pin: only the contact can
 // say they changed identity).
 import { defineCommand } from "citty";
-import { chooseBootstrap, noDhtReason, parseBootstrap } from "../reach/dht-bootstrap.ts";
-import { DhtClient } from "../reach/dht.ts";
-import { parseDiscoveryKey } from "../reach/discovery-key.ts";
-import { ReachError } from "../reach/errors.ts";
+import { chooseBootstrap, noDhtReason, parseBootstrap } from "../reach/dht/dht-bootstrap.ts";
+import { DhtClient } from "../reach/dht/dht-client.ts";
+import { parseDiscoveryKey } from "../reach/dht/discovery-key.ts";
+import { ReachError } from "../reach/reach-error.ts";
 import type { PeerId } from "../protocol/peer-id.ts";
-import type { DecodedRecord } from "../reach/record.ts";
-import { encodeZ32 } from "../reach/z-base-32.ts";
-import { EXIT_FAILED, ExitCode, UsageError } from "./errors.ts";
+import type { DecodedRecord } from "../reach/dht/record.ts";
+import { encodeZ32 } from "../protocol/base32.ts";
+import { EXIT_FAILED, ExitCode, UsageError } from "./exit-codes.ts";
 import { globalArgs } from "./args/globals.ts";
 import { withSession } from "./context.ts";
 

@@ -6,12 +6,12 @@ import { defineCommand } from "citty";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { logger } from "../log.ts";
-import { parseHost, parseListenPort } from "../node/address.ts";
-import { resolveHome } from "../node/home.ts";
-import { DEFAULT_MAX_MEMBERS, DEFAULT_MAX_SESSIONS, RelayServer } from "../reach/relay/server.ts";
+import { parseHost, parseListenPort } from "../domain/host-port.ts";
+import { resolveHome } from "../home/home.ts";
+import { DEFAULT_MAX_MEMBERS, DEFAULT_MAX_SESSIONS, RelayServer } from "../relay-server/relay-server.ts";
 import { DEFAULT_RELAY_PORT } from "../reach/relay/uri.ts";
 import { createIdentity, identityExists, loadIdentity } from "../transport/identity.ts";
-import { UsageError } from "./errors.ts";
+import { UsageError } from "./exit-codes.ts";
 import { globalArgs, globals } from "./args/globals.ts";
 
 function count(flag: string, text: string | undefined, dflt: number): number {

@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { ControlClient } from "../control/client.ts";
 import type { NodeStatus } from "../control/api.ts";
-import { openLocalStore } from "../node/local.ts";
+import { openLocalStore } from "../home/open-local.ts";
 import { formatStatus } from "../ui/status.ts";
 import { local } from "./context.ts";
 import { globalArgs } from "./args/globals.ts";

@@ -2,15 +2,15 @@
 // this home in another process: serve, or a chat or send that hosts one) and
 // LocalApi (a node inside this process) both offer it, so every command
 // works the same either way. Its methods are the operations of ops.ts.
-import type { NodeEvent } from "../node/events.ts";
+import type { NodeEvent } from "../node/node-events.ts";
 import type { NodeStatus, SendResult } from "../node/node.ts";
-import type { Conversation } from "../node/reads.ts";
-import type { CancelOutcome, SetContactOptions } from "../node/node-book.ts";
-import type { NearbyNode } from "../node/node-hints.ts";
-import type { Contact, HistoryEntry, HistoryQuery, SearchQuery } from "../node/session.ts";
-import type { OutStatus, PeerRequest } from "../store/store.ts";
-import type { Invite } from "../protocol/invite.ts";
-import type { Verdict } from "../node/reach-verdict.ts";
+import type { Conversation } from "../node/book/reads.ts";
+import type { CancelOutcome, SetContactOptions } from "../node/book/node-book.ts";
+import type { NearbyNode } from "../node/book/node-hints.ts";
+import type { Contact, PeerRequest } from "../domain/contact.ts";
+import type { HistoryEntry, HistoryQuery, OutStatus, SearchQuery } from "../domain/history-entry.ts";
+import type { Invite } from "../protocol/invite-line.ts";
+import type { Verdict } from "../reach/reach-verdict.ts";
 import type { GroupInfo, GroupMemberInfo } from "../node/groups/book.ts";
 import type { MethodOf } from "./op.ts";
 import type { OPS, OpName } from "./ops.ts";

@@ -2,7 +2,7 @@
 // after checking that the socket is our own serve's (ours, 0600), and takes
 // only replies of the shape each operation promises.
 import type { Socket } from "bun";
-import { NodeError, type NodeErrorCode } from "../node/errors.ts";
+import { NodeError, type NodeErrorCode } from "../domain/node-error.ts";
 import { lineString, LineSplitter } from "../transport/lines.ts";
 import { WriteQueue } from "../transport/writer.ts";
 import type { NodeApi, NodeEvent } from "./api.ts";

@@ -3,7 +3,7 @@
 // against a node. The serve checks arguments from the socket against the
 // shapes and runs it; the client and LocalApi get their methods from it; a
 // web API can route to the same entries (name, argument check, reply shape).
-import { NodeError } from "../node/errors.ts";
+import { NodeError } from "../domain/node-error.ts";
 import type { ChatNode } from "../node/node.ts";
 import { fieldProblem, isRecord, type Infer, type Shape } from "./shape.ts";
 

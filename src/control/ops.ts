@@ -4,7 +4,7 @@
 // serve dispatches through it, ControlClient and LocalApi get their methods
 // from it, and NodeApi's type is read off it. A new operation is one entry
 // here, plus the node method it calls.
-import { updateConfig } from "../node/home.ts";
+import { updateConfig } from "../home/home.ts";
 import type { ChatNode } from "../node/node.ts";
 import { op, opTable, parseArgs, type Op } from "./op.ts";
 import { anyArray, arrayOf, bool, literal, nothing, nullable, num, object, optional, recordOf, str } from "./shape.ts";

@@ -9,8 +9,8 @@
 import { lstatSync, mkdirSync, type Stats } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
-import { NodeError } from "../node/errors.ts";
-import { octal } from "../node/home-mode.ts";
+import { NodeError } from "../domain/node-error.ts";
+import { octal } from "../home/home-mode.ts";
 
 /** sun_path is 108 bytes on Linux, 104 on macOS; keep room for the NUL. */
 const MAX_UNIX_PATH = 100;

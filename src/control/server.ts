@@ -3,7 +3,7 @@
 // the node's events for those that subscribe.
 import type { Socket, UnixSocketListener } from "bun";
 import { chmodSync, existsSync, unlinkSync } from "node:fs";
-import { NodeError } from "../node/errors.ts";
+import { NodeError } from "../domain/node-error.ts";
 import type { ChatNode } from "../node/node.ts";
 import { childLogger } from "../log.ts";
 import { lineString, LineSplitter } from "../transport/lines.ts";

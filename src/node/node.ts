@@ -1,81 +1,47 @@
 // A running node: listens and dials (while discoverable), keeps the outbox
-// flowing, stores what arrives, and tells its listeners what happens.
+// flowing, stores what arrives, and tells its listeners what happens. This
+// file is the composition root: each part takes a narrow *Deps bag, and only
+// here are they wired to one another.
 import { MAX_ADDRS, MAX_RELAYS, PROTOCOL_VERSION } from "../protocol/hello.ts";
 import { INVITE_ANSWER_CAP, REFUSE_CAP, type Hello } from "../protocol/messages.ts";
 import type { PeerId } from "../protocol/peer-id.ts";
-import { blankText } from "../protocol/text.ts";
-import { StoreError, type Contact, type OutgoingMessage, type OutStatus, type Recipient, type Store } from "../store/store.ts";
-import type { Link, LinkLimits } from "../transport/link.ts";
+import type { OutStatus } from "../domain/history-entry.ts";
+import { formatHostPort } from "../domain/host-port.ts";
+import { checkText } from "../domain/message-text.ts";
+import { NodeError } from "../domain/node-error.ts";
+import { StoreError } from "../store/store-error.ts";
 import { Transport, TransportError } from "../transport/transport.ts";
+import { HomeLock } from "../home/home-lock.ts";
+import { loadOrCreateDiscoveryKey } from "../reach/dht/discovery-key.ts";
+import { advertised } from "../reach/net/addresses.ts";
+import { ReachService } from "../reach/reach-service.ts";
 import { childLogger } from "../log.ts";
-import { formatHostPort } from "./address.ts";
-import { AddressBook } from "./address-book.ts";
-import { Contacts, normalizeHost } from "./contacts.ts";
-import { LegacyPeers } from "./legacy.ts";
-import { NodeError } from "./errors.ts";
-import { Emitter, type NodeListener } from "./events.ts";
-import { Health } from "./health.ts";
-import { HomeLock } from "./home-lock.ts";
-import { Journal } from "./journal.ts";
-import type { Local } from "./local.ts";
-import { NodeBook } from "./node-book.ts";
-import { NodeHints } from "./node-hints.ts";
-import { Peers } from "./peers.ts";
-import { Reads } from "./reads.ts";
-import { NodeReach, type ReachOptions } from "./reach.ts";
-import { Requests } from "./requests.ts";
-import { RetryTimer, type RetryOptions } from "./retry.ts";
-import { LocalSession } from "./session.ts";
-import { nodeStatus, type NodeStatus } from "./status.ts";
-import { loadOrCreateDiscoveryKey } from "../reach/discovery-key.ts";
+import { AddressBook } from "./book/address-book.ts";
+import { LocalSession } from "./book/local-session.ts";
+import { NodeBook } from "./book/node-book.ts";
+import { NodeHints } from "./book/node-hints.ts";
+import { Reads } from "./book/reads.ts";
+import { Health } from "./dial/health.ts";
+import { RetryTimer } from "./dial/retry.ts";
+import { Contacts, recipientOf } from "./engine/contact-cache.ts";
+import { Journal } from "./engine/journal.ts";
+import { LegacyPeers } from "./engine/legacy-peers.ts";
+import { newCtx, type LinkCtx, type NodeLink } from "./engine/link-ctx.ts";
+import { Requests } from "./engine/peer-requests.ts";
+import { Peers } from "./engine/peers.ts";
+import { Sender, type SendResult } from "./engine/sender.ts";
 import { GroupBook } from "./groups/book.ts";
-import { authorKey } from "./groups/keys.ts";
+import { authorKey } from "./groups/group-keys.ts";
 import { GROUP_FORKS_CAP, GROUPS_CAP, GroupSync } from "./groups/sync.ts";
+import { Emitter, type NodeListener } from "./node-events.ts";
+import type { NodeOptions } from "./node-options.ts";
+import { nodeStatus, type NodeStatus, type StatusDeps } from "./node-status.ts";
 
-export type { LinkInfo, NodeStatus } from "./status.ts";
+export type { NodeOptions } from "./node-options.ts";
+export type { SendResult } from "./engine/sender.ts";
+export type { LinkInfo, NodeStatus } from "./node-status.ts";
 
 const log = childLogger("node");
-
-/** Largest message body, in bytes of UTF-8 (the protocol's limit). */
-export const MAX_TEXT_BYTES = 64 * 1024;
-
-export interface NodeOptions {
-  local: Local;
-  store: Store;
-  /** Default: the config's setting. */
-  discoverable?: boolean;
-  /** Refuse peers that are not in the address book (no requests either). */
-  contactsOnly?: boolean;
-  host?: string;
-  port?: number;
-  limits?: Partial<LinkLimits>;
-  retry?: Partial<RetryOptions>;
-  /**
-   * `chat` and `send` without a serve: when the port is taken (another user
-   * on this machine), still dial out, without listening. `serve` fails instead.
-   */
-  dialOnlyIfPortTaken?: boolean;
-  /** Also accept the original program's plaintext connections on this port. */
-  legacyPort?: number;
-  /** The command running this node, named to a second one that finds the home taken. */
-  command?: string;
-  /** How long the journal tries a failing database again before giving up on a write. */
-  storeRetryMs?: number;
-  /** Background upkeep of the database (SQLite checkpoints on a thread); off for a node that runs a moment. Default on. */
-  maintenance?: boolean;
-  /** LAN beacons, port mapping, the DHT. Default: all on (each still off under P2PCHAT_DISCOVERY=off). */
-  reach?: ReachOptions;
-  /** A node a command starts for a moment, hidden, when none runs for the home: not the one friends reach. */
-  transient?: boolean;
-}
-
-export interface SendResult {
-  id: string;
-  peer: string;
-  status: "pending";
-  /** A legacy (plaintext) peer: `sent` is as far as it goes, it acknowledges nothing. */
-  legacy: boolean;
-}
 
 export class ChatNode {
   readonly events = new Emitter();
@@ -87,16 +53,18 @@ export class ChatNode {
   readonly book: NodeBook;
   /** Invites, nearby nodes, addresses from hellos, dials and the DHT: how contacts are found and added. */
   readonly hints: NodeHints;
-  readonly transport: Transport;
+  readonly transport: Transport<LinkCtx>;
   readonly peers: Peers;
   readonly legacy: LegacyPeers;
   readonly retry: RetryTimer<string>;
   /** Unread counts and read marks (the chat's conversations). */
   readonly reads: Reads;
-  readonly reach: NodeReach;
+  readonly reach: ReachService;
   /** Group chat (node/groups/): the sync engine and what users do with groups. */
   readonly groups: GroupSync;
   readonly groupBook: GroupBook;
+  private readonly sender: Sender;
+  private readonly statusDeps: StatusDeps;
   private readonly sessionId = crypto.randomUUID();
   private discoverable = false;
   private stopped = false;
@@ -109,7 +77,13 @@ export class ChatNode {
     private readonly lock: HomeLock,
   ) {
     const { local, store } = opts;
+    const self = local.identity.peerId;
     const emit = (e: Parameters<Emitter["emit"]>[0]) => this.events.emit(e);
+    const discoverable = () => this.discoverable;
+    const name = () => this.name;
+    const contactsOnly = opts.contactsOnly ?? false;
+    this.host = opts.host ?? local.config.host;
+    this.port = opts.port ?? local.config.port;
     this.session = new LocalSession(store);
     this.journal = new Journal(store, {
       retryForMs: opts.storeRetryMs,
@@ -120,34 +94,25 @@ export class ChatNode {
         emit({ type: "store", ok, text });
       },
     });
-    this.contacts = new Contacts(store);
-    this.requests = new Requests({ store, journal: this.journal, emit, contacts: () => this.contacts.all() });
-    this.retry = new RetryTimer<string>(opts.retry);
-    this.host = opts.host ?? local.config.host;
-    this.port = opts.port ?? local.config.port;
-    this.groups = new GroupSync({
-      self: local.identity.peerId,
-      name: () => this.name,
+    const journal = this.journal;
+    const contacts = (this.contacts = new Contacts(store));
+    const requests = (this.requests = new Requests({ store, journal, emit, contacts: () => contacts.all() }));
+    const retry = (this.retry = new RetryTimer<string>(opts.retry));
+    const health = this.health;
+    this.groups = new GroupSync({ self, name, store, journal, contacts, emit, linkTo: (c) => this.peers.linkTo(c), dial: (c) => this.peers.dial(c) });
+    this.groupBook = new GroupBook({ self, name, sync: this.groups, contacts, checkText, dial: (c) => this.peers.dial(c) });
+    const peers = (this.peers = new Peers({
+      self,
       store,
-      journal: this.journal,
-      contacts: this.contacts,
-      emit,
-      linkTo: (c) => this.peers.linkTo(c),
-      dial: (c) => this.peers.dial(c),
-    });
-    this.groupBook = new GroupBook({ self: local.identity.peerId, name: () => this.name, sync: this.groups, contacts: this.contacts, checkText, dial: (c) => this.peers.dial(c) });
-    this.peers = new Peers({
-      self: local.identity.peerId,
-      store,
-      journal: this.journal,
-      contacts: this.contacts,
-      requests: this.requests,
-      health: this.health,
+      journal,
+      contacts,
+      requests,
+      health,
       transport: () => this.transport,
       emit,
-      discoverable: () => this.discoverable,
-      contactsOnly: opts.contactsOnly ?? false,
-      retry: this.retry,
+      discoverable,
+      contactsOnly,
+      retry,
       pinned: (c) => this.book.pinned(c),
       joined: (c) => this.book.mergeRequest(c),
       admit: (link, hello) => this.hints.admit(link, hello),
@@ -156,23 +121,74 @@ export class ChatNode {
       elsewhere: (name, target) => this.hints.elsewhere(name, target),
       owed: (name) => this.owes(name),
       exhausted: (name) => this.hints.lookedUp(name),
-      viaRelay: (c, ctx) => this.reach.dialThroughRelay(c.name, ctx),
+      viaRelay: (c, ctx) => this.reach.dialThroughRelay(c.name, (stream, how) => this.transport.attach(stream, { ...how, direction: "out", ctx })),
       groups: this.groups,
-    });
-    this.transport = new Transport({ identity: local.identity, handler: this.peers, hello: (link) => this.hello(link), limits: opts.limits });
-    this.legacy = new LegacyPeers({
+    }));
+    this.transport = new Transport<LinkCtx>({ identity: local.identity, handler: peers, hello: (link) => this.hello(link), incoming: () => newCtx(null), limits: opts.limits });
+    const legacy = (this.legacy = new LegacyPeers({ store, journal, contacts, emit, discoverable, contactsOnly, retry }));
+    const book = (this.book = new NodeBook({ book: new AddressBook(store), store, journal, contacts, requests, health, retry, emit, peers, legacy }));
+    this.reads = new Reads({ store, journal, contacts: () => contacts.all(), emit });
+    const reach = (this.reach = new ReachService(
+      {
+        home: local.home,
+        identity: local.identity,
+        transient: opts.transient === true,
+        discoverable,
+        listening: () => this.listening,
+        contacts: {
+          byName: (n) => contacts.byName(n),
+          byPeer: (id) => contacts.byPeer(id),
+          saveRelays: async (n, relays) => {
+            await store.updateContact(n, { relays }).catch(() => false);
+            await contacts.refresh(n);
+          },
+        },
+        heard: (id) => void this.hints.heardNearby(id),
+        invited: (stream, how) => void this.transport.attach(stream, { ...how, direction: "in" }),
+        lost: (gone) => peers.dropFrom(gone),
+        stands: (v) => emit({ type: "reach", reach: v.reach, lines: v.lines }),
+      },
+      opts.reach ?? {},
+    ));
+    this.hints = new NodeHints({
+      self,
+      name,
       store,
-      journal: this.journal,
-      contacts: this.contacts,
+      journal,
+      contacts,
+      requests,
       emit,
-      discoverable: () => this.discoverable,
-      contactsOnly: opts.contactsOnly ?? false,
-      retry: this.retry,
+      book,
+      peers,
+      reach,
+      discoverable,
+      inviteAddresses: () => this.inviteAddresses(),
+      owes: (n) => this.owes(n),
     });
-    this.book = new NodeBook(this, new AddressBook(store));
-    this.hints = new NodeHints(this, this.book);
-    this.reads = new Reads({ store, journal: this.journal, contacts: () => this.contacts.all(), emit });
-    this.reach = new NodeReach(this, opts.reach ?? {});
+    const groups = { has: (n: string) => this.groupBook.has(n), send: (n: string, texts: readonly string[]) => this.groupBook.send(n, texts), statusOf: (ids: readonly string[]) => this.groups.statusOf(ids) };
+    this.sender = new Sender({ store, journal, contacts, emit, peers, legacy, addContact: (n, address) => book.add(n, address), groups, stopped: () => this.stopped });
+    const node = this;
+    this.statusDeps = {
+      get name() {
+        return node.name;
+      },
+      peerId: self,
+      get discoverable() {
+        return node.discoverable;
+      },
+      get listening() {
+        return node.listening;
+      },
+      addresses: () => this.addresses(),
+      store,
+      journal,
+      contacts,
+      health,
+      requests,
+      peers,
+      legacy,
+      reach,
+    };
   }
 
   /** Takes the home (one node per home), then starts. */
@@ -225,7 +241,7 @@ export class ChatNode {
   }
 
   /** What we tell a peer about ourselves: where we listen, and on a dial to an inviter, its token. */
-  private hello(link: Link): Hello {
+  private hello(link: NodeLink): Hello {
     const hello: Hello = { type: "hello", version: PROTOCOL_VERSION, name: this.name, port: this.transport.listening?.port ?? 0, caps: ["ack-batch", GROUPS_CAP, GROUP_FORKS_CAP, INVITE_ANSWER_CAP, REFUSE_CAP], session: this.sessionId };
     const addrs = this.addresses().slice(0, MAX_ADDRS);
     if (addrs.length > 0) hello.addrs = addrs;
@@ -243,6 +259,13 @@ export class ChatNode {
     return this.reach.addresses();
   }
 
+  /** Where an invite says we are: where we listen now, else (hidden) where we will. */
+  private inviteAddresses(): string[] {
+    if (this.listening) return this.addresses();
+    const config = this.opts.local.config;
+    return advertised({ host: this.opts.host ?? config.host, port: this.opts.port ?? config.port });
+  }
+
   /**
    * Whether messages to `name` wait (worth dialing it). Read after every
    * queued write: a link that just closed has queued its in-flight messages
@@ -252,7 +275,7 @@ export class ChatNode {
     const c = this.contacts.byName(name);
     if (!c) return false;
     if (this.groups.owes(c)) return true;
-    const to = this.recipientOf(c);
+    const to = recipientOf(c);
     return (await this.journal.settled(() => this.opts.store.pendingFor(to, 0, 1))).length > 0;
   }
 
@@ -261,28 +284,10 @@ export class ChatNode {
     if (this.stopped) throw new NodeError("NOT_RUNNING", "the node has stopped");
     if (on === this.discoverable) return;
     if (on) {
-      try {
-        this.port = this.transport.listen(this.host, this.port).port;
-      } catch (err) {
-        if (!(err instanceof TransportError)) throw err;
-        if (err.code === "PORT_IN_USE" && this.opts.dialOnlyIfPortTaken) {
-          log.warn(`${err.message}; dialing out only: peers cannot connect to this run`);
-        } else {
-          throw new NodeError(err.code === "PORT_IN_USE" ? "PORT_IN_USE" : "LISTEN_FAILED", err.message, { cause: err });
-        }
-      }
-      if (this.opts.legacyPort !== undefined) {
-        try {
-          this.legacy.transport.listen(this.host, this.opts.legacyPort);
-        } catch (err) {
-          this.transport.stopListening();
-          if (err instanceof TransportError) throw new NodeError(err.code === "PORT_IN_USE" ? "PORT_IN_USE" : "LISTEN_FAILED", err.message, { cause: err });
-          throw err;
-        }
-      }
+      this.listen();
       this.discoverable = true;
       for (const c of this.contacts.all()) {
-        if (c.legacy) void this.deliverLegacyIfOwed(c);
+        if (c.legacy) void this.legacy.deliverIfOwed(c);
         else this.peers.dial(c);
       }
     } else {
@@ -300,99 +305,52 @@ export class ChatNode {
     this.events.emit({ type: "discoverable", on, listening: l ? formatHostPort(l.host, l.port) : null });
   }
 
-  /** The original program's peers get a plaintext link only when we owe them something. */
-  async deliverLegacyIfOwed(c: Contact): Promise<void> {
-    const owed = await this.journal.read(() => this.opts.store.pendingFor({ name: c.name, peerId: null }, 0, 1));
-    if (owed.length > 0) this.legacy.deliver(c);
+  /** Listens for peers (and the original program's, when asked): a port taken is an error, or (chat, send) a dial-out-only run. */
+  private listen(): void {
+    try {
+      this.port = this.transport.listen(this.host, this.port).port;
+    } catch (err) {
+      if (!(err instanceof TransportError)) throw err;
+      if (err.code === "PORT_IN_USE" && this.opts.dialOnlyIfPortTaken) {
+        log.warn(`${err.message}; dialing out only: peers cannot connect to this run`);
+      } else {
+        throw new NodeError(err.code === "PORT_IN_USE" ? "PORT_IN_USE" : "LISTEN_FAILED", err.message, { cause: err });
+      }
+    }
+    if (this.opts.legacyPort === undefined) return;
+    try {
+      this.legacy.transport.listen(this.host, this.opts.legacyPort);
+    } catch (err) {
+      this.transport.stopListening();
+      if (err instanceof TransportError) throw new NodeError(err.code === "PORT_IN_USE" ? "PORT_IN_USE" : "LISTEN_FAILED", err.message, { cause: err });
+      throw err;
+    }
   }
 
   /**
    * Stores the message as pending, then sends it if a link is up (or dials).
-   * Calls made one after another are stored in that order: everything up to
-   * the journal runs synchronously.
+   * Calls made one after another are stored in that order (sender.ts).
    */
   send(peer: string, text: string): Promise<SendResult> {
-    return this.sendMany(peer, [text]).then((ids) => ({ id: ids[0]!, peer, status: "pending" as const, legacy: this.contacts.byName(peer)?.legacy ?? false }));
+    return this.sender.send(peer, text);
   }
 
-  /**
-   * The original program's `<ip> <port> <text>`: to the legacy peer that
-   * reached us from that address (on that connection), else to the contact
-   * at that address, else to a new contact named after it (a peer we dial
-   * is one we chose: pinned on first contact, no request step).
-   */
-  async sendTo(host: string, port: number, text: string): Promise<SendResult> {
-    const viaLegacy = this.legacy.findByAddress(host, port);
-    const ctxContact = viaLegacy ? (viaLegacy.ctx as { contact?: Contact | null }).contact : null;
-    let name = ctxContact?.name ?? this.contacts.all().find((c) => normalizeHost(c.host) === normalizeHost(host) && c.port === port)?.name;
-    if (!name) {
-      name = formatHostPort(host, port);
-      await this.book.add(name, name);
-    }
-    return this.send(name, text);
+  /** The original program's `<ip> <port> <text>` (sender.ts). */
+  sendTo(host: string, port: number, text: string): Promise<SendResult> {
+    return this.sender.sendTo(host, port, text);
   }
 
   /** Many messages to one peer (or '#group'), in one transaction (the benchmark, scripts, piped input). */
   sendMany(peer: string, texts: readonly string[]): Promise<string[]> {
-    if (this.groupBook.has(peer) || (peer.startsWith("#") && !this.contacts.byName(peer))) {
-      if (this.stopped) return Promise.reject(new NodeError("NOT_RUNNING", "the node has stopped"));
-      try {
-        return this.groupBook.send(peer, texts);
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    }
-    const contact = this.contacts.byName(peer);
-    if (contact) return this.enqueue(contact, texts);
-    // Perhaps added by another process: look again, then give up.
-    return this.contacts.reload().then(() => {
-      const c = this.contacts.byName(peer);
-      if (!c) throw NodeError.notAContact(peer);
-      return this.enqueue(c, texts);
-    });
-  }
-
-  private enqueue(contact: Contact, texts: readonly string[]): Promise<string[]> {
-    if (this.stopped) return Promise.reject(new NodeError("NOT_RUNNING", "the node has stopped"));
-    const now = Date.now();
-    let msgs: OutgoingMessage[];
-    try {
-      msgs = texts.map((text) => {
-        checkText(text);
-        // The message belongs to the identity pinned now (or to the first one this contact pins).
-        return { id: Bun.randomUUIDv7("hex", now), peer: contact.name, peerId: contact.legacy ? null : contact.peerId, host: contact.host, port: contact.port, body: text, created: now };
-      });
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    const ids = msgs.map((m) => m.id);
-    return this.journal.outgoingMany(msgs).then(() => {
-      this.events.emit({ type: "status", peer: contact.name, ids, status: "pending" });
-      if (contact.legacy) {
-        this.legacy.deliver(contact);
-        return ids;
-      }
-      const link = this.peers.linkTo(contact);
-      if (link) (link.ctx as { outbox?: { pump(): void } }).outbox?.pump();
-      else this.peers.dial(contact);
-      return ids;
-    });
+    return this.sender.sendMany(peer, texts);
   }
 
   statusOf(ids: readonly string[]): Promise<Map<string, OutStatus>> {
-    return this.journal.read(() => this.opts.store.statusOf(ids)).then((m) => {
-      for (const [id, s] of this.groups.statusOf(ids)) m.set(id, s);
-      return m;
-    });
-  }
-
-  /** Whom a contact's messages are for. */
-  recipientOf(c: Contact): Recipient {
-    return { name: c.name, peerId: c.legacy ? null : c.peerId };
+    return this.sender.statusOf(ids);
   }
 
   status(): Promise<NodeStatus> {
-    return nodeStatus(this);
+    return nodeStatus(this.statusDeps);
   }
 
   /** Clean shutdown: refuse new work, close links (their in-flight messages go back to pending), commit, close the store. */
@@ -415,12 +373,4 @@ export class ChatNode {
       this.lock.release();
     }
   }
-}
-
-/** What may be sent: the rule a receiving node applies too (protocol/text.ts), and at most MAX_TEXT_BYTES. */
-export function checkText(text: string): void {
-  if (typeof text !== "string" || blankText(text) !== null) throw new NodeError("BAD_TEXT", "a message cannot be empty or blank (only spaces or invisible characters)");
-  if (!text.isWellFormed()) throw new NodeError("BAD_TEXT", "the message is not valid Unicode text");
-  const bytes = Buffer.byteLength(text, "utf8");
-  if (bytes > MAX_TEXT_BYTES) throw new NodeError("BAD_TEXT", `a message has at most ${MAX_TEXT_BYTES} bytes of UTF-8 (this has ${bytes})`);
 }

@@ -3,11 +3,11 @@
 // machine over bytes (one per link): chunks may split anywhere, every size is
 // checked from the header before a payload byte is kept, and whatever a peer
 // sends, the decoder returns frames or throws a ProtocolError, nothing else.
-import { ProtocolError, errorCodeFromWire, errorCodeToWire } from "./errors.ts";
 import { FRAME_TYPE, FrameSplitter, HEADER_SIZE, MAX_BODY, MAX_FRAME, MAX_REASON, writeHeader, type FrameSink } from "./frame.ts";
-import { checkGroupHeader, decodeGroupPayload, encodeGroupFrame, isGroupFrameType } from "./group-codec.ts";
+import { checkGroupHeader, decodeGroupPayload, encodeGroupFrame, isGroupFrameType } from "./groups/group-codec.ts";
 import { MAX_HELLO, decodeHello, encodeHello } from "./hello.ts";
 import { INVITE_ANSWERS, type ErrorFrame, type Frame, type OutgoingMessage, type RefuseFrame } from "./messages.ts";
+import { ProtocolError, errorCodeFromWire, errorCodeToWire } from "./protocol-error.ts";
 import { UUID_BYTES, bytesToUuid, uuidToBytes } from "./uuid.ts";
 
 export { bytesToUuid, isUuid, uuidToBytes } from "./uuid.ts";

@@ -8,7 +8,7 @@
 // length bytes alone and asks its sink about the type and size before it
 // keeps a single payload byte, so a peer cannot make it buffer more than the
 // sink allows. Payloads are views: valid only during the sink's frame() call.
-import { ProtocolError } from "./errors.ts";
+import { ProtocolError } from "./protocol-error.ts";
 
 /** Largest value of the length field: type byte + payload. */
 export const MAX_FRAME = 1 << 20;

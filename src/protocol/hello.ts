@@ -5,8 +5,8 @@
 //
 // The magic is checked before the version: "not our protocol" and "our
 // protocol, too old" are different errors, with different advice for users.
-import { ProtocolError } from "./errors.ts";
 import type { Hello } from "./messages.ts";
+import { ProtocolError } from "./protocol-error.ts";
 
 export const HELLO_MAGIC: Uint8Array = Uint8Array.of(0x50, 0x32, 0x50, 0x43); // "P2PC"
 export const PROTOCOL_VERSION = 1;

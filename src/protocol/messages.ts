@@ -10,7 +10,7 @@
 //   group-*    see group-codec.ts (group-fork: group-forks.ts)
 //   invite-answer  u8: 0 admitted, 1 used up, 2 expired, 3 unknown
 //   refuse     u16 BE code | u16 BE n (>= 1) | n * 16-byte id | UTF-8 reason (the rest)
-import type { ProtocolErrorCode } from "./errors.ts";
+import type { ProtocolErrorCode } from "./protocol-error.ts";
 
 /**
  * The first frame each way. `version` is the sender's protocol version,

@@ -3,9 +3,11 @@
 // 13 characters, eight dashed groups of seven. People read it aloud and
 // compare it; the program compares nothing else.
 
+import { decodeBase32, encodeBase32, RFC4648 } from "./base32.ts";
+
 export type PeerId = string & { readonly __brand: "PeerId" };
 
-const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+const ALPHABET = RFC4648.chars;
 const GROUP = 7;
 const CHUNK = 13;
 
@@ -33,7 +35,7 @@ export function peerIdDigest(id: PeerId): Uint8Array {
   const s = id.replace(/-/g, "");
   let b32 = "";
   for (let i = 0; i < 4; i++) b32 += s.slice(i * (CHUNK + 1), i * (CHUNK + 1) + CHUNK);
-  return unbase32(b32).subarray(0, 32);
+  return decodeBase32(b32, RFC4648)!.subarray(0, 32);
 }
 
 export type ParsedPeerId = { ok: true; id: PeerId } | { ok: false; reason: string };
@@ -59,7 +61,7 @@ export function shortPeerId(id: PeerId): string {
 }
 
 function formatDigest(digest: Uint8Array): PeerId {
-  const b32 = base32(digest); // 52 characters for 32 bytes
+  const b32 = encodeBase32(digest, RFC4648); // 52 characters for 32 bytes
   let luhned = "";
   for (let i = 0; i < 4; i++) {
     const chunk = b32.slice(i * CHUNK, (i + 1) * CHUNK);
@@ -72,38 +74,6 @@ function group(s: string): string {
   const parts: string[] = [];
   for (let i = 0; i < s.length; i += GROUP) parts.push(s.slice(i, i + GROUP));
   return parts.join("-");
-}
-
-function base32(bytes: Uint8Array): string {
-  let out = "";
-  let bits = 0;
-  let value = 0;
-  for (const byte of bytes) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += ALPHABET[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += ALPHABET[(value << (5 - bits)) & 31];
-  return out;
-}
-
-function unbase32(s: string): Uint8Array {
-  const out = new Uint8Array(Math.floor((s.length * 5) / 8));
-  let bits = 0;
-  let value = 0;
-  let n = 0;
-  for (const ch of s) {
-    value = ((value << 5) | ALPHABET.indexOf(ch)) & 0xffff;
-    bits += 5;
-    if (bits >= 8) {
-      out[n++] = (value >>> (bits - 8)) & 0xff;
-      bits -= 8;
-    }
-  }
-  return out;
 }
 
 // Syncthing's luhn32 (lib/protocol/luhn.go): factors alternate 1, 2 from the left.

@@ -3,7 +3,7 @@
 // directions run once per message on the hot path, so they use lookup tables
 // and no regular expressions. Any 16 bytes make an id: version and variant
 // bits are not checked, so whatever a peer sends reads back the same.
-import { ProtocolError } from "./errors.ts";
+import { ProtocolError } from "./protocol-error.ts";
 
 export const UUID_BYTES = 16;
 const UUID_LENGTH = 36;

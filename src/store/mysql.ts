@@ -1,10 +1,11 @@
 // MySQL / MariaDB, when the user points --db or P2PCHAT_DB at one.
 import { SQL } from "bun";
+import { foldText, type SearchTerm } from "../domain/search-terms.ts";
 import type { MigrationTarget } from "./migrate.ts";
 import { MYSQL_SQL } from "./sql-files.ts";
-import { foldText, type SearchTerm } from "./search-terms.ts";
-import { SqlStore, type MessageTable, type Row } from "./sql-store.ts";
-import { StoreError } from "./store.ts";
+import type { MessageTable } from "./sql-history.ts";
+import { SqlStore, type Row } from "./sql-store.ts";
+import { StoreError } from "./store-error.ts";
 
 const POOL = 4;
 const CONNECT_TIMEOUT_S = 5;

@@ -1,7 +1,8 @@
 // Picks the store from a database URL: MySQL/MariaDB URLs, or SQLite.
 import { MysqlStore, redactUrl } from "./mysql.ts";
 import { SqliteStore } from "./sqlite.ts";
-import { StoreError, type Store } from "./store.ts";
+import { StoreError } from "./store-error.ts";
+import type { Store } from "./store.ts";
 
 export type StoreTarget = { dialect: "sqlite"; filename: string } | { dialect: "mysql"; url: string };
 

@@ -3,7 +3,8 @@
 // last worked); the contact's `ip`/`port` columns keep the one that worked
 // last, as the original program's readers expect.
 import type { SQL } from "bun";
-import type { AddressSource, ContactAddress, InviteUse, NewAddress } from "./store.ts";
+import type { AddressSource, ContactAddress, NewAddress } from "../domain/contact.ts";
+import type { InviteUse } from "./store.ts";
 
 type Row = Record<string, unknown>;
 

@@ -3,9 +3,11 @@
 // rename carries the contact's history and unsent messages along.
 import type { SQL } from "bun";
 import type { PeerId } from "../protocol/peer-id.ts";
+import type { Contact, NewAddress } from "../domain/contact.ts";
 import type { SqlAddresses } from "./sql-addresses.ts";
 import { SqlReads } from "./sql-reads.ts";
-import { StoreError, type Contact, type ContactPatch, type NewAddress, type NewContact } from "./store.ts";
+import { StoreError } from "./store-error.ts";
+import type { ContactPatch, NewContact } from "./store.ts";
 
 type Row = Record<string, unknown>;
 type DuplicateKey = (err: unknown) => "name" | "peer" | "other" | null;

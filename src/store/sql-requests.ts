@@ -4,8 +4,10 @@
 // a contact in the same transaction) or rejects it. Dialect-neutral SQL.
 import type { SQL } from "bun";
 import type { PeerId } from "../protocol/peer-id.ts";
+import type { Contact, PeerRequest } from "../domain/contact.ts";
 import { insertReceived } from "./local-time.ts";
-import { StoreError, type Contact, type IncomingMessage, type NewContact, type NewRequest, type PeerRequest } from "./store.ts";
+import { StoreError } from "./store-error.ts";
+import type { IncomingMessage, NewContact, NewRequest } from "./store.ts";
 
 type Row = Record<string, unknown>;
 

@@ -3,38 +3,35 @@
 // migrations, duplicate-key errors) lives in sqlite.ts and mysql.ts.
 import type { SQL } from "bun";
 import type { PeerId } from "../protocol/peer-id.ts";
+import type { Contact, NewAddress, PeerRequest } from "../domain/contact.ts";
+import type { HistoryEntry, HistoryQuery, OutStatus, SearchQuery } from "../domain/history-entry.ts";
+import type { SearchTerm } from "../domain/search-terms.ts";
+import type { GroupForkRow, GroupMessageRow, GroupRow, GroupSnapshot } from "./groups/group-types.ts";
+import { SqlGroupHistory } from "./groups/sql-group-history.ts";
+import { SqlGroups } from "./groups/sql-groups.ts";
+import { insertReceived, localTimeText } from "./local-time.ts";
 import { runMigrations, type MigrationTarget } from "./migrate.ts";
-import type { DialectSql } from "./sql-files.ts";
-import { matchesAll, parseSearch, type SearchTerm } from "./search-terms.ts";
-import { SqlRequests } from "./sql-requests.ts";
 import { SqlAddresses } from "./sql-addresses.ts";
 import { SqlContacts } from "./sql-contacts.ts";
+import type { DialectSql } from "./sql-files.ts";
+import { SqlHistory, type MessageTable } from "./sql-history.ts";
 import { SqlReads } from "./sql-reads.ts";
-import { insertReceived, localTimeText } from "./local-time.ts";
-import { SqlGroups } from "./sql-groups.ts";
-import type { GroupForkRow, GroupMessageRow, GroupRow, GroupSnapshot } from "./group-types.ts";
-import {
-  StoreError,
-  type Contact,
-  type ContactPatch,
-  type Dialect,
-  type HistoryEntry,
-  type HistoryQuery,
-  type IncomingMessage,
-  type InviteUse,
-  type NewAddress,
-  type NewContact,
-  type OutboxCount,
-  type NewRequest,
-  type OutgoingMessage,
-  type OutStatus,
-  type PeerRequest,
-  type PendingMessage,
-  type Recipient,
-  type SearchQuery,
-  type Store,
-  type WriteBatch,
-  type WriteResult,
+import { SqlRequests } from "./sql-requests.ts";
+import { StoreError } from "./store-error.ts";
+import type {
+  ContactPatch,
+  Dialect,
+  IncomingMessage,
+  InviteUse,
+  NewContact,
+  OutboxCount,
+  NewRequest,
+  OutgoingMessage,
+  PendingMessage,
+  Recipient,
+  Store,
+  WriteBatch,
+  WriteResult,
 } from "./store.ts";
 
 /** Rows per multi-row INSERT and ids per IN (...): well under both dialects' parameter limits. */
@@ -51,6 +48,7 @@ export abstract class SqlStore implements Store {
   private readonly contacts: SqlContacts;
   private readonly reads: SqlReads;
   private readonly groups: SqlGroups;
+  private readonly messages: SqlHistory;
 
   constructor(
     protected readonly sql: SQL,
@@ -61,6 +59,13 @@ export abstract class SqlStore implements Store {
     this.contacts = new SqlContacts(sql, this.addresses, (err) => this.duplicateKey(err));
     this.requests = new SqlRequests(sql, (tx, c) => this.contacts.insert(tx, c), (tx, rows) => this.existingIncoming(tx, rows));
     this.groups = new SqlGroups(sql);
+    this.messages = new SqlHistory({
+      sql,
+      groups: this.groups,
+      groupHistory: new SqlGroupHistory({ sql, groups: this.groups }),
+      useIndex: (index) => this.useIndex(index),
+      searchCandidates: (table, terms, peer, belowSeq, limit) => this.searchCandidates(table, terms, peer, belowSeq, limit),
+    });
   }
 
   /** Whether a failure may pass if tried again: a connection lost (the pool reconnects), a deadlock, a lock wait. */
@@ -150,11 +155,6 @@ export abstract class SqlStore implements Store {
   }
   groupForks(group: string): Promise<GroupForkRow[]> {
     return this.groups.forks(group);
-  }
-
-  /** '#alias' names a group when there is one by that alias (else it may still be a contact's name). */
-  private async groupOf(peer: string | undefined): Promise<GroupRow | null> {
-    return peer?.startsWith("#") ? this.groups.find(peer.slice(1)) : null;
   }
 
   // --- messages -------------------------------------------------------------
@@ -356,86 +356,19 @@ export abstract class SqlStore implements Store {
     return out;
   }
 
-  // --- history and search -------------------------------------------------
+  // --- history and search (sql-history.ts) ----------------------------------
 
-  async history(q: HistoryQuery): Promise<HistoryEntry[]> {
-    const limit = Math.max(0, Math.floor(q.limit));
-    if (limit === 0) return [];
-    const group = await this.groupOf(q.peer);
-    if (group) return this.groups.history(group, q);
-    const since = q.since ?? 0;
-    let cursor: { time: number; rank: number; seq: number } | null = null;
-    if (q.before !== undefined) {
-      cursor = await this.findCursor(q.before);
-      if (!cursor) return [];
-    }
-    const peer = q.peer ?? null;
-    const sql = this.sql;
-    // Order: (time, direction rank, seq), in = 0 before out = 1 at the same ms.
-    // Each side is one range of its (name,) time, seq index read backwards:
-    // `t <= cursor` bounds the range, the OR only trims rows at that very ms.
-    const outRows: Row[] = await sql`
-      SELECT id, name, ip, port, message, status, fail_reason, created_at AS t, seq FROM sender ${sql.unsafe(this.useIndex(peer === null ? "sender_time" : "sender_peer_time"))}
-      WHERE ${peer === null ? sql`1 = 1` : sql`name = ${peer}`}
-        AND created_at >= ${since}
-        AND ${cursor === null ? sql`1 = 1` : cursor.rank === 1 ? sql`created_at <= ${cursor.time} AND (created_at < ${cursor.time} OR seq < ${cursor.seq})` : sql`created_at < ${cursor.time}`}
-      ORDER BY created_at DESC, seq DESC LIMIT ${limit}`;
-    const inRows: Row[] = await sql`
-      SELECT id, name, ip, port, message, status, received_at AS t, created_at AS c, seq FROM receiver ${sql.unsafe(this.useIndex(peer === null ? "receiver_time" : "receiver_peer_time"))}
-      WHERE ${peer === null ? sql`1 = 1` : sql`name = ${peer}`}
-        AND received_at >= ${since}
-        AND ${cursor === null ? sql`1 = 1` : cursor.rank === 0 ? sql`received_at <= ${cursor.time} AND (received_at < ${cursor.time} OR seq < ${cursor.seq})` : sql`received_at <= ${cursor.time}`}
-      ORDER BY received_at DESC, seq DESC LIMIT ${limit}`;
-    return newestFirst([...outRows.map((r) => toEntry(r, "out")), ...inRows.map((r) => toEntry(r, "in"))], limit).reverse();
+  history(q: HistoryQuery): Promise<HistoryEntry[]> {
+    return this.messages.history(q);
+  }
+
+  search(q: SearchQuery): Promise<HistoryEntry[]> {
+    return this.messages.search(q);
   }
 
   /** SQL after a table name that makes the query read through `index` (where the planner might not). */
   protected useIndex(_index: string): string {
     return "";
-  }
-
-  private async findCursor(id: string): Promise<{ time: number; rank: number; seq: number } | null> {
-    const out: Row[] = await this.sql`SELECT created_at AS t, seq FROM sender WHERE id = ${id}`;
-    if (out[0]) return { time: Number(out[0].t), rank: 1, seq: Number(out[0].seq) };
-    const inn: Row[] = await this.sql`SELECT received_at AS t, seq FROM receiver WHERE id = ${id} ORDER BY seq LIMIT 1`;
-    if (inn[0]) return { time: Number(inn[0].t), rank: 0, seq: Number(inn[0].seq) };
-    return null;
-  }
-
-  async search(q: SearchQuery): Promise<HistoryEntry[]> {
-    const limit = Math.max(0, Math.floor(q.limit));
-    const terms = parseSearch(q.text);
-    if (limit === 0 || terms.length === 0) return [];
-    const group = await this.groupOf(q.peer);
-    // Without --with, groups' messages are searched too (ordered among the others by time).
-    const groups = group ? [group] : q.peer === undefined ? await this.groups.all() : [];
-    const fromGroups = (await this.groups.search(groups, terms, limit)).map((g): Keyed => ({ key: [g.time, 2, g.pos], entry: g.entry }));
-    if (group) return newestFirst(fromGroups, limit);
-    const peer = q.peer ?? null;
-    const [outRows, inRows] = await Promise.all([this.searchTable(SENDER, terms, peer, limit), this.searchTable(RECEIVER, terms, peer, limit)]);
-    return newestFirst([...outRows.map((r) => toEntry(r, "out")), ...inRows.map((r) => toEntry(r, "in")), ...fromGroups], limit);
-  }
-
-  /**
-   * The newest `limit` rows of one table that match, by seq (the order rows
-   * were stored in). The dialect's query narrows the rows down; `matchesAll`
-   * decides, so both dialects answer alike.
-   */
-  private async searchTable(table: MessageTable, terms: readonly SearchTerm[], peer: string | null, limit: number): Promise<Row[]> {
-    const found: Row[] = [];
-    let page = Math.min(limit + 20, SEARCH_PAGE_MAX);
-    let below: number | null = null;
-    for (;;) {
-      const rows = await this.searchCandidates(table, terms.slice(0, SQL_TERMS), peer, below, page);
-      for (const r of rows) {
-        if (!matchesAll(String(r.message ?? ""), terms)) continue;
-        found.push(r);
-        if (found.length === limit) return found;
-      }
-      if (rows.length < page) return found;
-      below = Number(rows[rows.length - 1]!.seq);
-      page = Math.min(page * 4, SEARCH_PAGE_MAX);
-    }
   }
 
   /**
@@ -446,38 +379,4 @@ export abstract class SqlStore implements Store {
    * User text only ever goes in as bound parameters.
    */
   protected abstract searchCandidates(table: MessageTable, terms: readonly SearchTerm[], peer: string | null, belowSeq: number | null, limit: number): Promise<Row[]>;
-}
-
-export interface MessageTable {
-  name: "sender" | "receiver";
-  /** The column that orders history: written (out) or received (in). */
-  time: "created_at" | "received_at";
-}
-
-const SENDER: MessageTable = { name: "sender", time: "created_at" };
-const RECEIVER: MessageTable = { name: "receiver", time: "received_at" };
-/** Candidates fetched per round trip while searching, at most. */
-const SEARCH_PAGE_MAX = 2000;
-/** Terms the SQL narrows by (any more are only checked on the rows it returns): keeps a pasted essay within SQL's limits. */
-const SQL_TERMS = 16;
-
-type Keyed = { key: [number, number, number]; entry: HistoryEntry };
-
-/** The newest `limit` entries, newest first: by time, then out after in at the same ms, then seq. */
-function newestFirst(entries: Keyed[], limit: number): HistoryEntry[] {
-  entries.sort((a, b) => b.key[0] - a.key[0] || b.key[1] - a.key[1] || b.key[2] - a.key[2]);
-  return entries.slice(0, limit).map((e) => e.entry);
-}
-
-/** `r.t`: the time the row is ordered by (written for out, arrived for in); `r.c`: when an incoming one was written. */
-function toEntry(r: Row, direction: "in" | "out"): Keyed {
-  const t = Number(r.t ?? 0);
-  const peer = r.name ? String(r.name) : `${r.ip ?? "?"}:${r.port ?? "?"}`;
-  const entry: HistoryEntry = { id: String(r.id), direction, peer, text: String(r.message ?? ""), status: String(r.status ?? (direction === "in" ? "received" : "pending")), time: t };
-  if (entry.status === "failed") entry.reason = String(r.fail_reason ?? "refused by the receiver");
-  if (direction === "in") {
-    entry.time = r.c === null || r.c === undefined ? t : Number(r.c);
-    entry.received = t;
-  }
-  return { key: [t, direction === "out" ? 1 : 0, Number(r.seq)], entry };
 }

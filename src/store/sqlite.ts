@@ -1,10 +1,12 @@
 // SQLite: the embedded default, one file in the home, WAL.
 import { SQL } from "bun";
+import type { SearchTerm } from "../domain/search-terms.ts";
 import type { MigrationTarget } from "./migrate.ts";
 import { SQLITE_SQL } from "./sql-files.ts";
-import type { SearchTerm } from "./search-terms.ts";
-import { SqlStore, type MessageTable, type Row } from "./sql-store.ts";
-import { StoreError, type WriteBatch, type WriteResult } from "./store.ts";
+import type { MessageTable } from "./sql-history.ts";
+import { SqlStore, type Row } from "./sql-store.ts";
+import { StoreError } from "./store-error.ts";
+import type { WriteBatch, WriteResult } from "./store.ts";
 
 /** Tries of a `PRAGMA synchronous` change, 5 ms apart, while another transaction holds the connection. */
 const SYNCHRONOUS_TRIES = 400;

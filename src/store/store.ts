@@ -2,14 +2,13 @@
 // SQL client (SQLite and MySQL/MariaDB) behave the same; the store tests run
 // one suite against both.
 import type { PeerId } from "../protocol/peer-id.ts";
-import type { GroupStore, GroupWrite } from "./group-types.ts";
+import type { AddressSource, Contact, NewAddress, PeerRequest } from "../domain/contact.ts";
+import type { HistoryEntry, HistoryQuery, OutStatus, SearchQuery } from "../domain/history-entry.ts";
+import type { GroupStore, GroupWrite } from "./groups/group-types.ts";
 
-export type * from "./group-types.ts";
+export type * from "./groups/group-types.ts";
 
 export type Dialect = "sqlite" | "mysql";
-/** failed: the receiver refused it for good (a blank message); never sent again, the reason kept. */
-export type OutStatus = "pending" | "sent" | "delivered" | "cancelled" | "failed";
-
 /**
  * Whom an outgoing message is for. A pinned contact's messages carry its peer
  * id and go only to a link authenticated as that id; `peerId` null means a
@@ -19,47 +18,6 @@ export type OutStatus = "pending" | "sent" | "delivered" | "cancelled" | "failed
 export interface Recipient {
   name: string;
   peerId: PeerId | null;
-}
-
-/** Where an address of a contact came from. */
-export type AddressSource = "typed" | "invite" | "hello" | "lan" | "dht" | "relay";
-
-/** One address a contact may be reached at: a hint, never proof of who answers there. */
-export interface ContactAddress {
-  host: string;
-  port: number;
-  source: AddressSource;
-  addedAt: number;
-  /** When a link through it last came up. */
-  lastOk: number | null;
-  lastTried: number | null;
-  lastError: string | null;
-}
-
-export interface NewAddress {
-  host: string;
-  port: number;
-  source: AddressSource;
-}
-
-export interface Contact {
-  name: string;
-  /** IPv4, IPv6 (no brackets) or a DNS name: the `ip` column. */
-  host: string;
-  port: number;
-  peerId: PeerId | null;
-  blocked: boolean;
-  /** Spoken to in the original program's plaintext protocol. */
-  legacy: boolean;
-  createdAt: number | null;
-  /** Every address known for it, the one to dial first first. `host`/`port` above is the one that worked last. */
-  addresses: ContactAddress[];
-  /** An invite token it gave us, presented when we dial it until a link is up. */
-  inviteToken: string | null;
-  /** Its discovery key (z-base-32), to look it up on the DHT. */
-  dkey: string | null;
-  /** Relays it stays joined to (relay://...). */
-  relays: string[];
 }
 
 export interface NewContact {
@@ -150,75 +108,12 @@ export interface WriteResult {
   delivered: string[];
 }
 
-export type Direction = "in" | "out";
-
-export interface HistoryEntry {
-  id: string;
-  direction: Direction;
-  /** Contact name (for rows the original wrote without one: ip:port). */
-  peer: string;
-  text: string;
-  /** pending | sent | delivered | cancelled | failed for out; received for in. */
-  status: string;
-  /** Out, failed: why (the receiver refused it). */
-  reason?: string;
-  /**
-   * Epoch ms it was written: by us (out), by the sender's clock (in). For
-   * rows the original program received, which kept nothing else, when it arrived.
-   */
-  time: number;
-  /** Epoch ms it arrived (in only). History is in the order things happened here: by this for in, `time` for out. */
-  received?: number;
-  /** In a group (peer '#alias'): who wrote it. */
-  author?: string;
-  /** In a group: a membership event (text says what happened), not a message. */
-  event?: boolean;
-  /** Our own message in a group: how many of the other members hold it. */
-  delivered?: { to: number; of: number };
-  /** In a group: its author signed different versions of it for different members (each in `versions`, ours first). */
-  forked?: true;
-  versions?: string[];
-}
-
-export interface HistoryQuery {
-  /** A contact, or '#alias' for a group. */
-  peer?: string;
-  limit: number;
-  /** Only entries older than the entry with this id. */
-  before?: string;
-  /** Only entries at or after this epoch ms. */
-  since?: number;
-}
-
-export interface SearchQuery {
-  /** Words and "quoted phrases", every one of which must match; never SQL or FTS syntax. */
-  text: string;
-  /** Only messages with this contact. */
-  peer?: string;
-  limit: number;
-}
-
 export interface OutboxCount {
   peer: string;
   pending: number;
   /** Sent, awaiting the ack (always 0 for a legacy peer, whose `sent` is final). */
   sent: number;
   legacy: boolean;
-}
-
-/** A peer that is not a contact and connected to us: a knock, until the user decides. */
-export interface PeerRequest {
-  peerId: PeerId;
-  /** The name it announced: a hint, never a contact's name by itself. */
-  name: string;
-  /** Where it connected from, and the port it said it listens on. */
-  host: string;
-  port: number;
-  firstSeen: number;
-  lastSeen: number;
-  blocked: boolean;
-  /** Its messages stored, waiting for the user to accept it. */
-  waiting: number;
 }
 
 export interface NewRequest {
@@ -312,18 +207,4 @@ export interface Store extends GroupStore {
   startMaintenance(): Promise<string>;
 
   close(): Promise<void>;
-}
-
-/** UNAVAILABLE: the database failed in a way that may pass (a lost connection, a deadlock): worth trying again. */
-export type StoreErrorCode = "DUPLICATE_NAME" | "DUPLICATE_PEER" | "UNAVAILABLE" | "BAD_URL" | "MIGRATION_FAILED" | "QUERY_FAILED";
-
-export class StoreError extends Error {
-  override readonly name = "StoreError";
-  constructor(
-    readonly code: StoreErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }

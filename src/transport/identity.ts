@@ -4,7 +4,7 @@ import { createPrivateKey, X509Certificate, type KeyObject } from "node:crypto";
 import { chmodSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { peerIdFromCertificate, type PeerId } from "../protocol/peer-id.ts";
-import { TransportError } from "./errors.ts";
+import { TransportError } from "./transport-error.ts";
 
 export const KEY_FILE = "key.pem";
 export const CERT_FILE = "cert.pem";

@@ -13,19 +13,19 @@ export const LEGACY_MAX_BACKLOG = 4 * 1024 * 1024;
 /** What we queue for a legacy peer that does not read. */
 export const LEGACY_MAX_QUEUE = 4 * 1024 * 1024;
 
-export interface LegacyHandler {
-  opened(link: LegacyLink): void;
+/** What the node does with legacy links; `Ctx` is its own state for each (LegacyLink.ctx). */
+export interface LegacyHandler<Ctx> {
+  opened(link: LegacyLink<Ctx>): void;
   /** Text decoded from one chunk (invalid UTF-8 replaced), at most LEGACY_MAX_MESSAGE bytes each. */
-  received(link: LegacyLink, texts: string[], bytes: number): void;
-  closed(link: LegacyLink, why: string): void;
+  received(link: LegacyLink<Ctx>, texts: string[], bytes: number): void;
+  closed(link: LegacyLink<Ctx>, why: string): void;
 }
 
-export class LegacyLink {
-  socket: Socket<LegacyLink> | null = null;
+export class LegacyLink<Ctx> {
+  socket: Socket<LegacyLink<Ctx>> | null = null;
   readonly openedAt = Date.now();
   /** Received bytes not yet stored; the node lowers it as it commits. */
   backlog = 0;
-  ctx: unknown = null;
   private readonly decoder = new TextDecoder("utf-8", { fatal: false });
   private readonly queue = new WriteQueue(LEGACY_MAX_QUEUE);
   private closedReported = false;
@@ -35,7 +35,9 @@ export class LegacyLink {
     readonly direction: "in" | "out",
     readonly remoteHost: string,
     readonly remotePort: number,
-    private readonly handler: LegacyHandler,
+    private readonly handler: LegacyHandler<Ctx>,
+    /** The node's own state for this link. */
+    readonly ctx: Ctx,
   ) {}
 
   get address(): string {
@@ -62,7 +64,7 @@ export class LegacyLink {
     if (!this.socket) this.onClose();
   }
 
-  onOpen(s: Socket<LegacyLink>): void {
+  onOpen(s: Socket<LegacyLink<Ctx>>): void {
     this.socket = s;
     if (this.closedReported) {
       s.terminate(); // closed while the dial was under way
@@ -103,31 +105,37 @@ export class LegacyLink {
   }
 }
 
-const handlers = {
-  open(s: Socket<LegacyLink>) {
-    s.data.onOpen(s);
-  },
-  data(s: Socket<LegacyLink>, chunk: Uint8Array) {
-    s.data.onData(chunk);
-  },
-  drain(s: Socket<LegacyLink>) {
-    s.data.onDrain();
-  },
-  close(s: Socket<LegacyLink>, err?: Error) {
-    s.data.onClose(err ?? undefined);
-  },
-  error(s: Socket<LegacyLink>, err: Error) {
-    s.data.onClose(err);
-  },
-  connectError(s: Socket<LegacyLink>, err: Error) {
-    s.data.onClose(err);
-  },
-};
+function handlers<Ctx>() {
+  return {
+    open(s: Socket<LegacyLink<Ctx>>) {
+      s.data.onOpen(s);
+    },
+    data(s: Socket<LegacyLink<Ctx>>, chunk: Uint8Array) {
+      s.data.onData(chunk);
+    },
+    drain(s: Socket<LegacyLink<Ctx>>) {
+      s.data.onDrain();
+    },
+    close(s: Socket<LegacyLink<Ctx>>, err?: Error) {
+      s.data.onClose(err ?? undefined);
+    },
+    error(s: Socket<LegacyLink<Ctx>>, err: Error) {
+      s.data.onClose(err);
+    },
+    connectError(s: Socket<LegacyLink<Ctx>>, err: Error) {
+      s.data.onClose(err);
+    },
+  };
+}
 
-export class LegacyTransport {
-  private server: TCPSocketListener<LegacyLink> | null = null;
+export class LegacyTransport<Ctx> {
+  private server: TCPSocketListener<LegacyLink<Ctx>> | null = null;
 
-  constructor(private readonly handler: LegacyHandler) {}
+  constructor(
+    private readonly handler: LegacyHandler<Ctx>,
+    /** The node's state for a link that came in. */
+    private readonly incoming: () => Ctx,
+  ) {}
 
   get listening(): { host: string; port: number } | null {
     return this.server ? { host: this.server.hostname, port: this.server.port } : null;
@@ -135,15 +143,15 @@ export class LegacyTransport {
 
   listen(host: string, port: number): void {
     if (this.server) return;
-    const handler = this.handler;
+    const { handler, incoming } = this;
     try {
-      this.server = Bun.listen<LegacyLink>({
+      this.server = Bun.listen<LegacyLink<Ctx>>({
         hostname: host,
         port,
         socket: {
-          ...handlers,
+          ...handlers<Ctx>(),
           open(s) {
-            s.data = new LegacyLink("in", s.remoteAddress, s.remotePort, handler);
+            s.data = new LegacyLink("in", s.remoteAddress, s.remotePort, handler, incoming());
             s.data.onOpen(s);
           },
         },
@@ -160,10 +168,9 @@ export class LegacyTransport {
     this.server = null;
   }
 
-  dial(host: string, port: number, ctx: unknown): LegacyLink {
-    const link = new LegacyLink("out", host, port, this.handler);
-    link.ctx = ctx;
-    Bun.connect<LegacyLink>({ hostname: host, port, data: link, socket: handlers }).catch((err: Error) => link.onClose(err));
+  dial(host: string, port: number, ctx: Ctx): LegacyLink<Ctx> {
+    const link = new LegacyLink("out", host, port, this.handler, ctx);
+    Bun.connect<LegacyLink<Ctx>>({ hostname: host, port, data: link, socket: handlers<Ctx>() }).catch((err: Error) => link.onClose(err));
     return link;
   }
 }

@@ -2,10 +2,10 @@
 // peer id from its certificate, then a hello each way, then messages, acks
 // and keep-alives. The node decides (through LinkHandler) whom to accept.
 import { createDecoder, encodeAck, encodeFrame, encodeMessages } from "../protocol/codec.ts";
-import { encodeGroupMessages } from "../protocol/group-codec.ts";
-import { ProtocolError, type ProtocolErrorCode } from "../protocol/errors.ts";
+import { encodeGroupMessages } from "../protocol/groups/group-codec.ts";
 import type { ChatMessage, Frame, GroupFrame, GroupMessageFrame, Hello, InviteAnswer } from "../protocol/messages.ts";
 import { peerIdFromFingerprint, type PeerId } from "../protocol/peer-id.ts";
+import { ProtocolError, type ProtocolErrorCode } from "../protocol/protocol-error.ts";
 import { WriteQueue } from "./writer.ts";
 
 export type Direction = "in" | "out";
@@ -44,23 +44,34 @@ export interface LinkSocket {
   readonly localAddress?: string;
 }
 
-export interface LinkHandler {
+/** What the node does with its links; `Ctx` is the node's own state for each (Link.ctx). */
+export interface LinkHandler<Ctx = unknown> {
   /** TLS is up and the peer id known; runs before our hello goes out. Return a refusal to close. */
-  verify(link: Link): Refusal | null;
+  verify(link: Link<Ctx>): Refusal | null;
   /** The peer's hello: call link.accept() or link.refuse(), now or later. */
-  hello(link: Link, hello: Hello): void;
-  messages(link: Link, messages: ChatMessage[]): void;
-  acks(link: Link, ids: string[]): void;
+  hello(link: Link<Ctx>, hello: Hello): void;
+  messages(link: Link<Ctx>, messages: ChatMessage[]): void;
+  acks(link: Link<Ctx>, ids: string[]): void;
   /** Our messages the peer will never store, and why (a refuse frame). */
-  refused?(link: Link, ids: string[], code: ProtocolErrorCode, reason: string): void;
+  refused?(link: Link<Ctx>, ids: string[], code: ProtocolErrorCode, reason: string): void;
   /** Group frames, in the order they came (consecutive ones together). */
-  group?(link: Link, frames: GroupFrame[]): void;
+  group?(link: Link<Ctx>, frames: GroupFrame[]): void;
   /** The inviter's answer to the token our hello presented. */
-  inviteAnswer?(link: Link, answer: InviteAnswer): void;
+  inviteAnswer?(link: Link<Ctx>, answer: InviteAnswer): void;
   /** The write queue emptied: room to send more. */
-  writable(link: Link): void;
+  writable(link: Link<Ctx>): void;
   /** Once per link, whatever the way it ended (also for a dial that never connected). */
-  closed(link: Link, info: CloseInfo): void;
+  closed(link: Link<Ctx>, info: CloseInfo): void;
+}
+
+/**
+ * What a link calls: the node's handler, and our hello, which the transport
+ * adds (a method, as the handler's are, so that a Link<Ctx> is a Link of any
+ * wider state: the parts that only send on it take a plain Link).
+ */
+export interface LinkSide<Ctx> extends LinkHandler<Ctx> {
+  /** Our hello for this link, asked for when it goes out (the listen port and what we tell this peer may change). */
+  ourHello(link: Link<Ctx>): Hello;
 }
 
 export interface LinkLimits {
@@ -86,7 +97,7 @@ export const DEFAULT_LIMITS: LinkLimits = {
 
 let nextLinkNo = 1;
 
-export class Link {
+export class Link<out Ctx = unknown> {
   readonly no = nextLinkNo++;
   state: LinkState = "connecting";
   socket: LinkSocket | null = null;
@@ -98,8 +109,6 @@ export class Link {
   openedAt = 0;
   lastRecv = Date.now();
   lastSend = Date.now();
-  /** The node's own state for this link. */
-  ctx: unknown = null;
   private readonly queue: WriteQueue;
   private readonly decoder = createDecoder({ expectHello: true });
   private early: Frame[] = [];
@@ -110,9 +119,10 @@ export class Link {
     readonly direction: Direction,
     readonly remoteHost: string,
     readonly remotePort: number,
-    private readonly handler: LinkHandler,
-    private readonly localHello: (link: Link) => Hello,
+    private readonly handler: LinkSide<Ctx>,
     readonly limits: LinkLimits,
+    /** The node's own state for this link, typed by the node (its handler reads it). */
+    readonly ctx: Ctx,
   ) {
     this.queue = new WriteQueue(limits.maxQueueBytes);
   }
@@ -156,11 +166,11 @@ export class Link {
     if (refusal?.frame) {
       // As a node that stops just after greeting: our hello, then the error frame.
       this.state = "hello";
-      this.write(encodeFrame(this.localHello(this)));
+      this.write(encodeFrame(this.handler.ourHello(this)));
     }
     if (refusal) return this.refuse(refusal.code, refusal.reason, true, refusal.note);
     this.state = "hello";
-    this.write(encodeFrame(this.localHello(this)));
+    this.write(encodeFrame(this.handler.ourHello(this)));
   }
 
   onData(chunk: Uint8Array): void {
@@ -265,11 +275,12 @@ export class Link {
     if (ids.length > 0) this.write(encodeFrame({ type: "refuse", ids: [...ids], code, reason }));
   }
 
-  /** A group frame other than messages (key, vector, want). */
+  /** Answers the invite token the peer's hello presented (admitted, or why not). */
   sendInviteAnswer(answer: InviteAnswer): void {
     this.write(encodeFrame({ type: "invite-answer", answer }));
   }
 
+  /** A group frame other than messages (key, vector, want, fork). */
   sendGroup(f: GroupFrame): void {
     this.write(encodeFrame(f));
   }

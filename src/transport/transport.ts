@@ -5,27 +5,34 @@ import type { Duplex } from "node:stream";
 import type { Hello } from "../protocol/messages.ts";
 import { HandshakeBudget } from "./budget.ts";
 import type { Identity } from "./identity.ts";
-import { DEFAULT_LIMITS, Link, type Direction, type LinkHandler, type LinkLimits } from "./link.ts";
-import { TransportError } from "./errors.ts";
+import { DEFAULT_LIMITS, Link, type Direction, type LinkHandler, type LinkLimits, type LinkSide } from "./link.ts";
 import { tlsOverStream, type TlsRole } from "./stream-tls.ts";
 import { tlsOptions } from "./tls.ts";
+import { TransportError } from "./transport-error.ts";
 
 /** Links of every state at once; a connection beyond is closed at once (fan-in is measured at 1,000). */
 export const MAX_LINKS = 10_000;
 export { MAX_HANDSHAKES } from "./budget.ts";
 
-export { TransportError, type ListenErrorCode, type TransportErrorCode } from "./errors.ts";
+export { TransportError, type ListenErrorCode, type TransportErrorCode } from "./transport-error.ts";
 
 /** What a stopping node says to its peers; a blocked peer is told exactly this too, so it cannot tell. */
 export const SHUTDOWN_REASON = "the peer is shutting down";
 
-export interface TransportOptions {
+interface BaseOptions<Ctx> {
   identity: Identity;
-  handler: LinkHandler;
+  handler: LinkHandler<Ctx>;
   /** Our hello for a link, asked for when it needs one (the listen port and what we tell this peer may change). */
-  hello: (link: Link) => Hello;
+  hello: (link: Link<Ctx>) => Hello;
   limits?: Partial<LinkLimits>;
 }
+
+/**
+ * `incoming` makes the node's state (Link.ctx) for a link it did not dial (one
+ * that came in, or a relayed one it was invited to); it may be left out only
+ * where that state may be null.
+ */
+export type TransportOptions<Ctx> = BaseOptions<Ctx> & (null extends Ctx ? { incoming?: () => Ctx } : { incoming: () => Ctx });
 
 const socketHandler: SocketHandler<Link> = {
   open(s) {
@@ -51,17 +58,20 @@ const socketHandler: SocketHandler<Link> = {
   },
 };
 
-export class Transport {
-  private server: TCPSocketListener<Link> | null = null;
-  private readonly links = new Set<Link>();
+export class Transport<Ctx = unknown> {
+  private server: TCPSocketListener<Link<Ctx>> | null = null;
+  private readonly links = new Set<Link<Ctx>>();
   private readonly budget = new HandshakeBudget(this.links);
   private timer: ReturnType<typeof setInterval> | null = null;
-  private readonly handler: LinkHandler;
+  private readonly handler: LinkSide<Ctx>;
+  /** The state of a link we did not dial (checked by TransportOptions: null only where Ctx allows it). */
+  private readonly incoming: () => Ctx;
   readonly limits: LinkLimits;
 
-  constructor(private readonly opts: TransportOptions) {
+  constructor(private readonly opts: TransportOptions<Ctx>) {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
-    // The node's handler, plus forgetting closed links.
+    this.incoming = opts.incoming ?? (() => null as Ctx);
+    // The node's handler, plus forgetting closed links, and our hello.
     const h = opts.handler;
     this.handler = {
       verify: (l) => h.verify(l),
@@ -77,6 +87,7 @@ export class Transport {
         if (l.direction === "in") this.budget.forget(l);
         h.closed(l, info);
       },
+      ourHello: (l) => opts.hello(l),
     };
   }
 
@@ -85,14 +96,14 @@ export class Transport {
   }
 
   /** Every link not yet closed, in any state. */
-  get all(): ReadonlySet<Link> {
+  get all(): ReadonlySet<Link<Ctx>> {
     return this.links;
   }
 
   listen(host: string, port: number): { host: string; port: number } {
     if (this.server) return this.listening!;
     try {
-      this.server = Bun.listen<Link>({
+      this.server = Bun.listen<Link<Ctx>>({
         hostname: host,
         port,
         tls: tlsOptions(this.opts.identity),
@@ -103,7 +114,7 @@ export class Transport {
               s.terminate();
               return;
             }
-            const link = this.track(new Link("in", s.remoteAddress, s.remotePort, this.handler, this.opts.hello, this.limits));
+            const link = this.track(new Link("in", s.remoteAddress, s.remotePort, this.handler, this.limits, this.incoming()));
             s.data = link;
             link.attach(s);
             this.budget.add(link);
@@ -132,11 +143,10 @@ export class Transport {
   }
 
   /** Starts a dial; the link reports through the handler (closed() if it never connects). */
-  dial(host: string, port: number, ctx: unknown): Link {
-    const link = this.track(new Link("out", host, port, this.handler, this.opts.hello, this.limits));
-    link.ctx = ctx;
+  dial(host: string, port: number, ctx: Ctx): Link<Ctx> {
+    const link = this.track(new Link("out", host, port, this.handler, this.limits, ctx));
     this.startTimer();
-    Bun.connect<Link>({
+    Bun.connect<Link<Ctx>>({
       hostname: host,
       port,
       tls: tlsOptions(this.opts.identity),
@@ -150,12 +160,13 @@ export class Transport {
    * Runs a link over a stream that already reaches the peer another way (a
    * relay session): TLS in `role` over it, then the same handshake, pin and
    * hellos as a dialed or accepted link. `via` says how it travels
-   * ("relay HOST:PORT"); `remote` is what link.address shows (the relay).
+   * ("relay HOST:PORT"); `remote` is what link.address shows (the relay);
+   * `ctx` the node's state for it (a link we did not dial: as for one that came in).
    */
-  attach(stream: Duplex, opts: { role: TlsRole; direction?: Direction; via: string; remote: { host: string; port: number }; ctx?: unknown }): Link {
+  attach(stream: Duplex, opts: { role: TlsRole; direction?: Direction; via: string; remote: { host: string; port: number }; ctx?: Ctx }): Link<Ctx> {
     const direction = opts.direction ?? (opts.role === "client" ? "out" : "in");
-    const link = this.track(new Link(direction, opts.remote.host, opts.remote.port, this.handler, this.opts.hello, this.limits));
-    link.ctx = opts.ctx ?? null;
+    const ctx = opts.ctx === undefined ? this.incoming() : opts.ctx;
+    const link = this.track(new Link(direction, opts.remote.host, opts.remote.port, this.handler, this.limits, ctx));
     link.via = opts.via;
     // A relayed link we did not dial counts against the relay's share of the handshake budget.
     if (this.links.size > MAX_LINKS || (direction === "in" && !this.budget.admit(opts.remote.host))) {
@@ -185,7 +196,7 @@ export class Transport {
     this.timer = null;
   }
 
-  private track(link: Link): Link {
+  private track(link: Link<Ctx>): Link<Ctx> {
     this.links.add(link);
     return link;
   }

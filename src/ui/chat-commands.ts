@@ -2,8 +2,8 @@
 // print goes into the conversation (or the list's notes) as notes of ours,
 // never into the database.
 import type { PeerRequest } from "../control/api.ts";
-import { nameProblem } from "../node/address.ts";
-import { matchRanges, parseSearch } from "../node/session.ts";
+import { nameProblem } from "../domain/contact-name.ts";
+import { matchRanges, parseSearch } from "../domain/search-terms.ts";
 import type { ChatState } from "./chat-state.ts";
 import { colors } from "./colors.ts";
 import { formatEntry, highlight } from "./format.ts";

@@ -5,7 +5,8 @@
 // Alt-1..9 and Alt-A move between conversations. Everywhere: Ctrl-C clears
 // what is typed, and on an empty line leaves, as a shell does. Lines are
 // handled one after another, in the order typed, even when a send is slow.
-import { nameProblem, parseHostPort } from "../node/address.ts";
+import { parseHostPort } from "../domain/host-port.ts";
+import { nameProblem } from "../domain/contact-name.ts";
 import { groupList, runCommand, CHAT_COMMANDS, LIST_COMMANDS, NAME_COMMANDS } from "./chat-commands.ts";
 import { notesShown } from "./chat-render.ts";
 import { listScreen } from "./chat-screen.ts";

@@ -1,6 +1,7 @@
 // How contacts and messages look on a terminal (and in plain text when piped).
-import type { Contact, HistoryEntry } from "../node/session.ts";
-import { formatHostPort } from "../node/address.ts";
+import type { Contact } from "../domain/contact.ts";
+import type { HistoryEntry } from "../domain/history-entry.ts";
+import { formatHostPort } from "../domain/host-port.ts";
 import { colors } from "./colors.ts";
 import { formatTable } from "./table.ts";
 

@@ -4,7 +4,7 @@
 // with the name they announced quoted and unverified (and said plainly when
 // it imitates a contact's), then our notes. Pure: data in, rows out.
 import type { Contact, HistoryEntry, NodeStatus, PeerRequest } from "../control/api.ts";
-import { imitatedName } from "../node/lookalike.ts";
+import { imitatedName } from "../domain/lookalike.ts";
 import { colors } from "./colors.ts";
 import { formatClock, printable } from "./format.ts";
 import { noteRows } from "./layout.ts";

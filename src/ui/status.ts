@@ -4,7 +4,7 @@ import type { NodeStatus } from "../control/api.ts";
 import { colors } from "./colors.ts";
 import { formatClock, formatDateTime } from "./format.ts";
 import { alignRows } from "./table.ts";
-import { mismatchAdvice } from "../node/health.ts";
+import { mismatchAdvice } from "../domain/contact.ts";
 
 export function formatStatus(s: NodeStatus, running: boolean): string {
   const lines: string[] = [`${colors.bold(s.name)} ${s.peerId}`];

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { chmod, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { PeerId } from "../../src/protocol/peer-id.ts";
-import { SQLITE_FILE } from "../../src/node/home.ts";
+import { SQLITE_FILE } from "../../src/home/home.ts";
 import { openStore } from "../../src/store/open.ts";
 import { cliCommand, runCli } from "../helpers/cli.ts";
 import { freePort } from "../helpers/serve.ts";

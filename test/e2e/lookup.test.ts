@@ -2,10 +2,10 @@
 import { describe, expect, test, setDefaultTimeout } from "bun:test";
 import { createSocket } from "node:dgram";
 import { peerIdFromDigest, type PeerId } from "../../src/protocol/peer-id.ts";
-import { DhtClient } from "../../src/reach/dht.ts";
-import { generateDiscoveryKey } from "../../src/reach/discovery-key.ts";
-import { encodeRecord } from "../../src/reach/record.ts";
-import { openLocal, openLocalStore } from "../../src/node/local.ts";
+import { DhtClient } from "../../src/reach/dht/dht-client.ts";
+import { generateDiscoveryKey } from "../../src/reach/dht/discovery-key.ts";
+import { encodeRecord } from "../../src/reach/dht/record.ts";
+import { openLocal, openLocalStore } from "../../src/home/open-local.ts";
 import { runCli } from "../helpers/cli.ts";
 import { makeUser } from "../helpers/serve.ts";
 import { tempDir } from "../helpers/tmp.ts";

@@ -5,7 +5,7 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { SQL } from "bun";
 import { join } from "node:path";
-import { SQLITE_FILE } from "../../src/node/home.ts";
+import { SQLITE_FILE } from "../../src/home/home.ts";
 import { openStore } from "../../src/store/open.ts";
 import { cliCommand, cliEnv, runCli } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/tmp.ts";

@@ -1,13 +1,13 @@
 // Real nodes for integration tests: each with a home of its own, TLS on
 // loopback, a real SQLite file (or a MariaDB database), tiny backoffs.
-import type { NodeEvent } from "../../src/node/events.ts";
-import { initHome } from "../../src/node/home.ts";
-import { openLocal, openLocalStore } from "../../src/node/local.ts";
+import type { NodeEvent } from "../../src/node/node-events.ts";
+import { initHome } from "../../src/home/home.ts";
+import { openLocal, openLocalStore } from "../../src/home/open-local.ts";
 import { ChatNode, type NodeOptions } from "../../src/node/node.ts";
-import type { RetryOptions } from "../../src/node/retry.ts";
+import type { RetryOptions } from "../../src/node/dial/retry.ts";
 import type { LinkLimits } from "../../src/transport/link.ts";
-import type { ReachOptions } from "../../src/node/reach.ts";
-import { formatHostPort } from "../../src/node/address.ts";
+import type { ReachOptions } from "../../src/reach/reach-service.ts";
+import { formatHostPort } from "../../src/domain/host-port.ts";
 import { createTestDb, type TestDb } from "./databases.ts";
 import { freePort } from "./ports.ts";
 import { tempDir, type TempDir } from "./tmp.ts";

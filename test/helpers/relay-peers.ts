@@ -4,9 +4,9 @@
 // A dialer's link carries the id it expects; the handler refuses any other,
 // the way the node's Peers.verify does.
 import type { PeerId } from "../../src/protocol/peer-id.ts";
-import { RelayError } from "../../src/reach/relay/errors.ts";
-import { RelayClient, type Backoff, type RelayClientState, type RelayTimeouts } from "../../src/reach/relay/client.ts";
-import { connectThroughRelay, joinSession, requestInvitation, type Invitation } from "../../src/reach/relay/session.ts";
+import { RelayError } from "../../src/reach/relay/relay-error.ts";
+import { RelayClient, type Backoff, type RelayClientState, type RelayTimeouts } from "../../src/reach/relay/relay-client.ts";
+import { connectThroughRelay, joinSession, requestInvitation, type Invitation } from "../../src/reach/relay/relay-session.ts";
 import { relayHostPort, type RelayAddress } from "../../src/reach/relay/uri.ts";
 import type { Identity } from "../../src/transport/identity.ts";
 import type { CloseInfo, Link, LinkHandler } from "../../src/transport/link.ts";

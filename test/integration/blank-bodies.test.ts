@@ -4,9 +4,9 @@
 // sender's node keeps such a message as failed, with the reason, and sends
 // it no more, while what it wrote after still flows.
 import { expect, setDefaultTimeout, test } from "bun:test";
-import { signRow } from "../../src/node/groups/keys.ts";
+import { signRow } from "../../src/node/groups/group-keys.ts";
 import { encodeFrame, encodeMessages } from "../../src/protocol/codec.ts";
-import { groupMessageUuid } from "../../src/protocol/group-codec.ts";
+import { groupMessageUuid } from "../../src/protocol/groups/group-signed.ts";
 import { REFUSE_CAP } from "../../src/protocol/messages.ts";
 import { formatEntry } from "../../src/ui/format.ts";
 import { dialects } from "../helpers/databases.ts";

@@ -3,10 +3,10 @@
 import { expect, test, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import type { PeerId } from "../../src/protocol/peer-id.ts";
-import { DhtClient } from "../../src/reach/dht.ts";
-import { parseBootstrap } from "../../src/reach/dht-bootstrap.ts";
-import { generateDiscoveryKey } from "../../src/reach/discovery-key.ts";
-import { encodeRecord } from "../../src/reach/record.ts";
+import { DhtClient } from "../../src/reach/dht/dht-client.ts";
+import { parseBootstrap } from "../../src/reach/dht/dht-bootstrap.ts";
+import { generateDiscoveryKey } from "../../src/reach/dht/discovery-key.ts";
+import { encodeRecord } from "../../src/reach/dht/record.ts";
 import { textLines } from "../../src/transport/lines.ts";
 
 setDefaultTimeout(60_000);

@@ -6,10 +6,10 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import * as dns from "dns-packet";
 import { peerIdFromDigest, type PeerId } from "../../src/protocol/peer-id.ts";
-import { DhtClient } from "../../src/reach/dht.ts";
-import { generateDiscoveryKey, loadOrCreateDiscoveryKey, type DiscoveryKey } from "../../src/reach/discovery-key.ts";
-import { RECORD_LABEL } from "../../src/reach/record-packet.ts";
-import { encodeRecord, nowMicros, signable } from "../../src/reach/record.ts";
+import { DhtClient } from "../../src/reach/dht/dht-client.ts";
+import { generateDiscoveryKey, loadOrCreateDiscoveryKey, type DiscoveryKey } from "../../src/reach/dht/discovery-key.ts";
+import { RECORD_LABEL } from "../../src/reach/dht/record-packet.ts";
+import { encodeRecord, nowMicros, signable } from "../../src/reach/dht/record.ts";
 import { tlsOptions } from "../../src/transport/tls.ts";
 import { befriend, eventually, startNode, type TestNode } from "../helpers/nodes.ts";
 import { newIdentity } from "../helpers/raw-peer.ts";

@@ -5,11 +5,11 @@ import { createHash } from "node:crypto";
 import { createSocket } from "node:dgram";
 import type DHT from "bittorrent-dht";
 import type { PeerId } from "../../src/protocol/peer-id.ts";
-import { DhtClient } from "../../src/reach/dht.ts";
-import { DhtFinder } from "../../src/reach/dht-finder.ts";
-import { DhtPublisher } from "../../src/reach/dht-publisher.ts";
-import { generateDiscoveryKey, parseDiscoveryKey, type DiscoveryKey } from "../../src/reach/discovery-key.ts";
-import { encodeRecord, type SignedRecord } from "../../src/reach/record.ts";
+import { DhtClient } from "../../src/reach/dht/dht-client.ts";
+import { DhtFinder } from "../../src/reach/dht/dht-finder.ts";
+import { DhtPublisher } from "../../src/reach/dht/dht-publisher.ts";
+import { generateDiscoveryKey, parseDiscoveryKey, type DiscoveryKey } from "../../src/reach/dht/discovery-key.ts";
+import { encodeRecord, type SignedRecord } from "../../src/reach/dht/record.ts";
 import { startTestnet } from "../net/dht-testnet.ts";
 import { startNode } from "../helpers/nodes.ts";
 

@@ -6,8 +6,8 @@
 // address's failure, not news that the contact changed. Real nodes on
 // loopback; the slow address is a port that accepts TCP and never answers TLS.
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
-import { formatHostPort } from "../../src/node/address.ts";
-import { encodeInvite } from "../../src/protocol/invite.ts";
+import { formatHostPort } from "../../src/domain/host-port.ts";
+import { encodeInvite } from "../../src/protocol/invite-line.ts";
 import { eventually, startNode } from "../helpers/nodes.ts";
 
 setDefaultTimeout(30_000);

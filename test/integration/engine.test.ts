@@ -1,7 +1,7 @@
 // The chat engine with real nodes on loopback: many peers at once, hidden
 // and discoverable, blocking, and a node on MariaDB.
 import { expect, test, setDefaultTimeout } from "bun:test";
-import type { NodeEvent } from "../../src/node/events.ts";
+import type { NodeEvent } from "../../src/node/node-events.ts";
 import type { TestNode } from "../helpers/nodes.ts";
 import { befriend, countRedials, eventually, startNode } from "../helpers/nodes.ts";
 import { MYSQL_URL } from "../helpers/databases.ts";

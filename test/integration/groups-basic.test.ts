@@ -1,7 +1,7 @@
 // Three nodes, one group: created with two contacts, messages both ways,
 // delivered-to counts, and a member added later catching up on history.
 import { expect, test, setDefaultTimeout } from "bun:test";
-import type { NodeEvent } from "../../src/node/events.ts";
+import type { NodeEvent } from "../../src/node/node-events.ts";
 import { dialects } from "../helpers/databases.ts";
 import { befriend, eventually, startNode, type TestNode } from "../helpers/nodes.ts";
 

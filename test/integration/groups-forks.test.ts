@@ -7,8 +7,8 @@
 import { expect, setDefaultTimeout, test } from "bun:test";
 import { SQL } from "bun";
 import { join } from "node:path";
-import { groupMessageUuid } from "../../src/protocol/group-codec.ts";
-import { signRow } from "../../src/node/groups/keys.ts";
+import { groupMessageUuid } from "../../src/protocol/groups/group-signed.ts";
+import { signRow } from "../../src/node/groups/group-keys.ts";
 import { formatEntry } from "../../src/ui/format.ts";
 import { befriend, eventually, startNode, type TestNode } from "../helpers/nodes.ts";
 

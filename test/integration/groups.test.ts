@@ -5,9 +5,9 @@
 import { describe, expect, test } from "bun:test";
 import { SQL } from "bun";
 import { join } from "node:path";
-import { groupMessageUuid } from "../../src/protocol/group-codec.ts";
-import { GROUP_KIND, encodeGroupEvent } from "../../src/protocol/group-events.ts";
-import { signRow } from "../../src/node/groups/keys.ts";
+import { groupMessageUuid } from "../../src/protocol/groups/group-signed.ts";
+import { GROUP_KIND, encodeGroupEvent } from "../../src/protocol/groups/group-events.ts";
+import { signRow } from "../../src/node/groups/group-keys.ts";
 import type { GroupMessageRow } from "../../src/store/store.ts";
 import type { Link } from "../../src/transport/link.ts";
 import { befriend, eventually, startNode, type TestNode } from "../helpers/nodes.ts";

@@ -5,9 +5,9 @@
 import { expect, test } from "bun:test";
 import dgram from "node:dgram";
 import { peerIdFromDigest } from "../../src/protocol/peer-id.ts";
-import { encodeAnnounce, newInstanceId, type Heard } from "../../src/reach/lan-announce.ts";
-import { LanBeacon, type LanBeaconOptions } from "../../src/reach/lan-beacon.ts";
-import { Nearby } from "../../src/reach/nearby.ts";
+import { encodeAnnounce, newInstanceId, type Heard } from "../../src/reach/lan/lan-announce.ts";
+import { LanBeacon, type LanBeaconOptions } from "../../src/reach/lan/lan-beacon.ts";
+import { Nearby } from "../../src/reach/lan/nearby-peers.ts";
 import { eventually } from "../helpers/nodes.ts";
 
 const id = (n: number) => peerIdFromDigest(new Uint8Array(32).fill(n));

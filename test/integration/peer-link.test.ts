@@ -3,7 +3,7 @@
 import { describe, expect, test, setDefaultTimeout } from "bun:test";
 import { connect as tcpConnect } from "node:net";
 import { encodeFrame, encodeMessages } from "../../src/protocol/codec.ts";
-import type { NodeEvent } from "../../src/node/events.ts";
+import type { NodeEvent } from "../../src/node/node-events.ts";
 import { befriend, eventually, startNode, type TestNode } from "../helpers/nodes.ts";
 import { newIdentity, rawPeer } from "../helpers/raw-peer.ts";
 

@@ -4,7 +4,7 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { ControlClient } from "../../src/control/client.ts";
 import { ControlServer } from "../../src/control/server.ts";
-import type { NodeEvent } from "../../src/node/events.ts";
+import type { NodeEvent } from "../../src/node/node-events.ts";
 import { befriend, eventually, startNode } from "../helpers/nodes.ts";
 
 setDefaultTimeout(60_000);

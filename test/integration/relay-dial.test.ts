@@ -4,10 +4,10 @@
 // an invite that carries a relay lets the inviter add us through it before
 // any message is sent.
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
-import { RELAY_HEADSTART_MS, RELAYED_HANDSHAKE_MS } from "../../src/node/relay-dials.ts";
-import { encodeInvite } from "../../src/protocol/invite.ts";
-import { RelayClient } from "../../src/reach/relay/client.ts";
-import { joinSession } from "../../src/reach/relay/session.ts";
+import { RELAY_HEADSTART_MS, RELAYED_HANDSHAKE_MS } from "../../src/node/dial/relay-dials.ts";
+import { encodeInvite } from "../../src/protocol/invite-line.ts";
+import { RelayClient } from "../../src/reach/relay/relay-client.ts";
+import { joinSession } from "../../src/reach/relay/relay-session.ts";
 import { formatRelayUri, relayHostPort } from "../../src/reach/relay/uri.ts";
 import { DEFAULT_LIMITS } from "../../src/transport/link.ts";
 import { eventually, startNode, type TestNode } from "../helpers/nodes.ts";

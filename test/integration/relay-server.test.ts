@@ -3,10 +3,10 @@
 // through the CLI, the rest on an in-process server with short timeouts.
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Duplex } from "node:stream";
-import { RelayClient, type RelayClientState } from "../../src/reach/relay/client.ts";
-import { RelayError } from "../../src/reach/relay/errors.ts";
-import { RelayServer } from "../../src/reach/relay/server.ts";
-import { connectThroughRelay, joinSession, requestInvitation, type Invitation } from "../../src/reach/relay/session.ts";
+import { RelayClient, type RelayClientState } from "../../src/reach/relay/relay-client.ts";
+import { RelayError } from "../../src/reach/relay/relay-error.ts";
+import { RelayServer } from "../../src/relay-server/relay-server.ts";
+import { connectThroughRelay, joinSession, requestInvitation, type Invitation } from "../../src/reach/relay/relay-session.ts";
 import type { RelayAddress } from "../../src/reach/relay/uri.ts";
 import type { Identity } from "../../src/transport/identity.ts";
 import { runCli } from "../helpers/cli.ts";

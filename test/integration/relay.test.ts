@@ -3,8 +3,8 @@
 // relay, the peer id pin deciding, the relay's own id pinned, a member that
 // comes back after the relay is killed, and what the relay gets to see.
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
-import { RelayError } from "../../src/reach/relay/errors.ts";
-import { requestInvitation } from "../../src/reach/relay/session.ts";
+import { RelayError } from "../../src/reach/relay/relay-error.ts";
+import { requestInvitation } from "../../src/reach/relay/relay-session.ts";
 import { relayHostPort } from "../../src/reach/relay/uri.ts";
 import type { Link } from "../../src/transport/link.ts";
 import { relayPeer, send, type PeerEvent, type RelayPeer } from "../helpers/relay-peers.ts";

@@ -4,7 +4,7 @@
 // back to the queue and be delivered, once, with nobody typing anything.
 // (test/net/silent-drop.test.ts does the same across routers with nft.)
 import { expect, setDefaultTimeout, test } from "bun:test";
-import type { NodeEvent } from "../../src/node/events.ts";
+import type { NodeEvent } from "../../src/node/node-events.ts";
 import { startBlackholeProxy } from "../helpers/blackhole-proxy.ts";
 import { startNode } from "../helpers/nodes.ts";
 

@@ -3,7 +3,7 @@
 // on loopback with real SQLite files.
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { encodeFrame, encodeMessages } from "../../src/protocol/codec.ts";
-import { MAX_OPEN_REQUESTS, MAX_REQUEST_MESSAGES } from "../../src/node/requests.ts";
+import { MAX_OPEN_REQUESTS, MAX_REQUEST_MESSAGES } from "../../src/node/engine/peer-requests.ts";
 import { SHUTDOWN_REASON } from "../../src/transport/transport.ts";
 import { befriend, eventually, startNode, type TestNode } from "../helpers/nodes.ts";
 import { newIdentity, rawPeer } from "../helpers/raw-peer.ts";

@@ -5,9 +5,9 @@
 // redirect is not followed. Real HTTP over real sockets; the services the
 // description points at record every connection.
 import { describe, expect, test } from "bun:test";
-import { ReachError } from "../../src/reach/errors.ts";
-import { MAX_GATEWAY_BODY } from "../../src/reach/gateway-http.ts";
-import { UpnpGateway } from "../../src/reach/upnp.ts";
+import { ReachError } from "../../src/reach/reach-error.ts";
+import { MAX_GATEWAY_BODY } from "../../src/reach/nat/gateway-http.ts";
+import { UpnpGateway } from "../../src/reach/nat/upnp.ts";
 
 const GATEWAY = "127.0.0.1";
 

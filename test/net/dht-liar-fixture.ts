@@ -14,9 +14,9 @@
 // answers with its lie; runs until SIGTERM. Run it only inside the testbed.
 import DHT from "bittorrent-dht";
 import { parseArgs } from "node:util";
-import { parseBootstrap } from "../../src/reach/dht-bootstrap.ts";
-import { generateDiscoveryKey, verifyEd25519 } from "../../src/reach/discovery-key.ts";
-import { decodeRecord, encodeRecord } from "../../src/reach/record.ts";
+import { parseBootstrap } from "../../src/reach/dht/dht-bootstrap.ts";
+import { generateDiscoveryKey, verifyEd25519 } from "../../src/reach/dht/discovery-key.ts";
+import { decodeRecord, encodeRecord } from "../../src/reach/dht/record.ts";
 
 const { values: a } = parseArgs({
   options: {

@@ -10,7 +10,7 @@
 // value), and runs until SIGINT/SIGTERM (or, with --exit-with-stdin, until
 // stdin closes), then stops its nodes and prints `stopped`.
 import { parseArgs } from "node:util";
-import { parseBootstrap } from "../../src/reach/dht-bootstrap.ts";
+import { parseBootstrap } from "../../src/reach/dht/dht-bootstrap.ts";
 import { startTestnet } from "./dht-testnet.ts";
 
 const { values } = parseArgs({

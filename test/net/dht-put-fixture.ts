@@ -6,10 +6,10 @@
 // (an invalid one, or one shaped by hand).
 import { parseArgs } from "node:util";
 import type { PeerId } from "../../src/protocol/peer-id.ts";
-import { parseBootstrap } from "../../src/reach/dht-bootstrap.ts";
-import { DhtClient } from "../../src/reach/dht.ts";
-import { loadOrCreateDiscoveryKey } from "../../src/reach/discovery-key.ts";
-import { encodeRecord, nowMicros, signable } from "../../src/reach/record.ts";
+import { parseBootstrap } from "../../src/reach/dht/dht-bootstrap.ts";
+import { DhtClient } from "../../src/reach/dht/dht-client.ts";
+import { loadOrCreateDiscoveryKey } from "../../src/reach/dht/discovery-key.ts";
+import { encodeRecord, nowMicros, signable } from "../../src/reach/dht/record.ts";
 
 const { values } = parseArgs({
   options: {

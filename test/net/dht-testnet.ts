@@ -3,8 +3,8 @@
 // it. Tests, the benchmark and dht-node-fixture.ts (the namespace testbed's
 // "internet") start one instead of touching the public DHT.
 import DHT from "bittorrent-dht";
-import type { BootstrapNode } from "../../src/reach/dht-bootstrap.ts";
-import { verifyEd25519 } from "../../src/reach/discovery-key.ts";
+import type { BootstrapNode } from "../../src/reach/dht/dht-bootstrap.ts";
+import { verifyEd25519 } from "../../src/reach/dht/discovery-key.ts";
 
 export interface TestnetOptions {
   /** How many nodes (default 5). */

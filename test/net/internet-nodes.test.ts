@@ -6,7 +6,7 @@
 // old one to another customer): alice notices, republishes, and bob's next
 // message reaches her through a fresh DHT lookup, with no command typed.
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { decodeInvite } from "../../src/protocol/invite.ts";
+import { decodeInvite } from "../../src/protocol/invite-line.ts";
 import { DEFAULT_LIMITS } from "../../src/transport/link.ts";
 import { homes } from "./home.ts";
 import { ipIn, netnsUnavailable, netPrefix } from "./netns.ts";

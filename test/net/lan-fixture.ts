@@ -15,12 +15,12 @@
 // addresses), prints {"event":"flooded"} and exits.
 import { parseArgs } from "node:util";
 import { parsePeerId, peerIdFromDigest, type PeerId } from "../../src/protocol/peer-id.ts";
-import { encodeAnnounce, newInstanceId, type HostPort } from "../../src/reach/lan-announce.ts";
-import { LanBeacon } from "../../src/reach/lan-beacon.ts";
-import { LAN_PORT } from "../../src/reach/lan-interfaces.ts";
-import { LanSocket } from "../../src/reach/lan-socket.ts";
-import { Nearby } from "../../src/reach/nearby.ts";
-import { discoveryAllowed } from "../../src/reach/switch.ts";
+import { encodeAnnounce, newInstanceId, type HostPort } from "../../src/reach/lan/lan-announce.ts";
+import { LanBeacon } from "../../src/reach/lan/lan-beacon.ts";
+import { LAN_PORT } from "../../src/reach/lan/lan-interfaces.ts";
+import { LanSocket } from "../../src/reach/lan/lan-socket.ts";
+import { Nearby } from "../../src/reach/lan/nearby-peers.ts";
+import { discoveryAllowed } from "../../src/reach/discovery-switch.ts";
 
 const { values: a } = parseArgs({
   options: {

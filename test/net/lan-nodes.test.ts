@@ -7,7 +7,7 @@
 // forged beacons deliver nothing: only the TLS pin decides who bob is.
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
-import { TRIGGER_GAP_MS } from "../../src/reach/nearby.ts";
+import { TRIGGER_GAP_MS } from "../../src/reach/lan/nearby-peers.ts";
 import { MAX_ADDRESSES } from "../../src/store/sql-addresses.ts";
 import { ipIn, netnsUnavailable, netPrefix } from "./netns.ts";
 import { NetUser, nsEnv } from "./p2p-user.ts";

@@ -2,7 +2,7 @@
 // lan-fixture.ts process with discovery on inside its namespace only.
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { peerIdFromDigest } from "../../src/protocol/peer-id.ts";
-import { ANSWER_BURST } from "../../src/reach/lan-beacon.ts";
+import { ANSWER_BURST } from "../../src/reach/lan/lan-beacon.ts";
 import { lanUnavailable, makeLan, type Lan } from "./lan-netns.ts";
 import { spawnBeacon, type BeaconProc, type Event } from "./lan-process.ts";
 import { pollUntil } from "../helpers/wait.ts";

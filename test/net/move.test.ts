@@ -7,8 +7,8 @@
 // seconds. And a node started before its network is up ends up mapped,
 // published and listed once it comes up.
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { decodeInvite } from "../../src/protocol/invite.ts";
-import { candidatePorts } from "../../src/reach/portmap.ts";
+import { decodeInvite } from "../../src/protocol/invite-line.ts";
+import { candidatePorts } from "../../src/reach/nat/portmap.ts";
 import { DEFAULT_LIMITS } from "../../src/transport/link.ts";
 import { homes } from "./home.ts";
 import type { MiniupnpdOptions } from "./miniupnpd.ts";

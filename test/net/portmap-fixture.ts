@@ -8,7 +8,7 @@
 // stop: as a crash, leaves the mapping).
 //   bun test/net/portmap-fixture.ts [--port N] [--via upnp|nat-pmp] [--lease S] [--check S] [--retry S] [--discover-ms MS] [--seed S] [--tls]
 import { parseArgs } from "node:util";
-import { PortMapper, type MappingVia } from "../../src/reach/portmap.ts";
+import { PortMapper, type MappingVia } from "../../src/reach/nat/portmap.ts";
 import { startEchoServer } from "./echo-server.ts";
 
 const { values } = parseArgs({

@@ -7,7 +7,7 @@
 // NAT-PMP in the gateway's place is not listened to: its description
 // (URLBase on alice's own loopback) is never fetched.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { candidatePorts, type PublicAddress } from "../../src/reach/portmap.ts";
+import { candidatePorts, type PublicAddress } from "../../src/reach/nat/portmap.ts";
 import { dialFrom, startEcho } from "./fixtures.ts";
 import { homes, type Homes } from "./home.ts";
 import type { Host } from "./host.ts";

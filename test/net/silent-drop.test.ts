@@ -7,7 +7,7 @@
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { SQLITE_FILE } from "../../src/node/home.ts";
+import { SQLITE_FILE } from "../../src/home/home.ts";
 import { eventually } from "../helpers/nodes.ts";
 import { netnsUnavailable, netPrefix } from "./netns.ts";
 import { NetUser } from "./p2p-user.ts";

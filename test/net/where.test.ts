@@ -6,7 +6,7 @@
 // only its own network can reach it and what would help; joined to a relay,
 // that it is reachable through it.
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { decodeInvite } from "../../src/protocol/invite.ts";
+import { decodeInvite } from "../../src/protocol/invite-line.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { netnsUnavailable, netPrefix } from "./netns.ts";
 import { NetUser } from "./p2p-user.ts";

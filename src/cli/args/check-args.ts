@@ -1,7 +1,7 @@
 // citty accepts any flag and ignores extra words; we refuse both with one
 // clear line, so a typo never silently does something else.
 import type { ArgsDef, CommandDef } from "citty";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../exit-codes.ts";
 import { nearest } from "./nearest.ts";
 
 /** Commands whose trailing words are data (`send NAME TEXT...`). */

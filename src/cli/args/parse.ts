@@ -1,5 +1,5 @@
 // Parsers for option values, each failing with a UsageError that says what it wanted.
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../exit-codes.ts";
 
 /** A count: a whole number from min to max. */
 export function parseCount(flag: string, value: string | undefined, fallback: number, min = 1, max = 1_000_000): number {

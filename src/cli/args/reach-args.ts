@@ -1,12 +1,12 @@
 // The options of commands that run a node (serve, chat) for finding and
 // being found: each overrides its config setting for this run.
 import type { ArgsDef } from "citty";
-import type { Config } from "../../node/home.ts";
-import type { ReachOptions } from "../../node/reach.ts";
-import { parseBootstrap } from "../../reach/dht-bootstrap.ts";
-import { ReachError } from "../../reach/errors.ts";
+import type { Config } from "../../home/home.ts";
+import type { ReachOptions } from "../../reach/reach-service.ts";
+import { parseBootstrap } from "../../reach/dht/dht-bootstrap.ts";
+import { ReachError } from "../../reach/reach-error.ts";
 import { parseRelayUri } from "../../reach/relay/uri.ts";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../exit-codes.ts";
 
 export const reachArgs = {
   lan: { type: "boolean", description: "Announce yourself on the LAN and hear others (UDP 20021); --no-lan: not this run" },

@@ -4,11 +4,11 @@
 // running a node for the while when none runs, and says how it went.
 import { defineCommand } from "citty";
 import type { NodeApi } from "../../control/api.ts";
-import { formatHostPort } from "../../node/address.ts";
-import { decodeInvite, isInvite } from "../../protocol/invite.ts";
+import { formatHostPort } from "../../domain/host-port.ts";
+import { decodeInvite, isInvite } from "../../protocol/invite-line.ts";
 import type { InviteAnswer } from "../../protocol/messages.ts";
 import { inviteRefused } from "../../ui/events.ts";
-import { ExitCode } from "../errors.ts";
+import { ExitCode } from "../exit-codes.ts";
 import { parsePeerId } from "../../protocol/peer-id.ts";
 import { connectNode } from "../connect.ts";
 import { globalArgs } from "../args/globals.ts";

@@ -1,8 +1,8 @@
 import { defineCommand } from "citty";
-import { formatHostPort } from "../../node/address.ts";
+import { formatHostPort } from "../../domain/host-port.ts";
 import { formatContacts } from "../../ui/format.ts";
-import { UsageError } from "../errors.ts";
-import { isInvite } from "../../protocol/invite.ts";
+import { UsageError } from "../exit-codes.ts";
+import { isInvite } from "../../protocol/invite-line.ts";
 import { addAndLink } from "./add.ts";
 import { ControlClient } from "../../control/client.ts";
 import { withNode } from "../connect.ts";

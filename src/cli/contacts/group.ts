@@ -4,7 +4,7 @@ import { colors } from "../../ui/colors.ts";
 import { formatTable } from "../../ui/table.ts";
 import { markVariadic } from "../args/check-args.ts";
 import { withNode } from "../connect.ts";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../exit-codes.ts";
 import { globalArgs } from "../args/globals.ts";
 
 /** `--with a b`, `--with a --with b`, `--with a,b`: every contact named after --with. */

@@ -3,7 +3,7 @@
 // has 56 letters and digits 2-7 with check characters, an address a colon
 // and a port), so either order works.
 import { parsePeerId } from "../../protocol/peer-id.ts";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../exit-codes.ts";
 
 const WHERE = "p2pchat contacts add";
 

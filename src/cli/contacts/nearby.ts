@@ -4,7 +4,7 @@ import { defineCommand } from "citty";
 import { ControlClient } from "../../control/client.ts";
 import { colors } from "../../ui/colors.ts";
 import { local } from "../context.ts";
-import { ExitCode } from "../errors.ts";
+import { ExitCode } from "../exit-codes.ts";
 import { globalArgs } from "../args/globals.ts";
 
 export default defineCommand({

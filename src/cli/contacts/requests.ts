@@ -2,9 +2,9 @@
 // is a knock: accept it (a contact, its messages join your history), reject
 // it, or block it.
 import { defineCommand } from "citty";
-import { imitatedName } from "../../node/lookalike.ts";
+import { imitatedName } from "../../domain/lookalike.ts";
 import type { PeerRequest } from "../../control/api.ts";
-import { formatHostPort } from "../../node/address.ts";
+import { formatHostPort } from "../../domain/host-port.ts";
 import { colors } from "../../ui/colors.ts";
 import { formatDateTime, printable } from "../../ui/format.ts";
 import { withNode } from "../connect.ts";

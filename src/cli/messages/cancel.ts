@@ -5,7 +5,7 @@ import { defineCommand } from "citty";
 import type { CancelOutcome } from "../../control/api.ts";
 import { markVariadic } from "../args/check-args.ts";
 import { withNode } from "../connect.ts";
-import { ExitCode, UsageError } from "../errors.ts";
+import { ExitCode, UsageError } from "../exit-codes.ts";
 import { globalArgs } from "../args/globals.ts";
 
 export default markVariadic(

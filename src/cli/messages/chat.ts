@@ -1,12 +1,12 @@
 import { defineCommand } from "citty";
 import type { NodeApi } from "../../control/api.ts";
-import { NodeError } from "../../node/errors.ts";
+import { NodeError } from "../../domain/node-error.ts";
 import type { ChatApp } from "../../ui/chat-app.ts";
 import { colors } from "../../ui/colors.ts";
 import { formatIncoming, senderOf } from "../../ui/format.ts";
 import { askConfirm } from "../../ui/prompt.ts";
 import { connectNode } from "../connect.ts";
-import { ExitCode, EXIT_PENDING, UsageError } from "../errors.ts";
+import { ExitCode, EXIT_PENDING, UsageError } from "../exit-codes.ts";
 import { globalArgs } from "../args/globals.ts";
 import { reachArgs, reachOptions } from "../args/reach-args.ts";
 import { inputLines } from "../../transport/lines.ts";

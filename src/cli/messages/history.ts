@@ -3,7 +3,7 @@ import { entryJson, formatEntry } from "../../ui/format.ts";
 import { withSession } from "../context.ts";
 import { globalArgs } from "../args/globals.ts";
 import { parseCount, parseTime } from "../args/parse.ts";
-import type { HistoryEntry } from "../../node/session.ts";
+import type { HistoryEntry } from "../../domain/history-entry.ts";
 
 /** In a group: who wrote it, whether it is an event, (ours) how many members hold it, and whether its author forked it (every version). */
 export function groupFields(e: HistoryEntry): Partial<Pick<HistoryEntry, "author" | "event" | "delivered" | "forked" | "versions">> {

@@ -4,8 +4,8 @@
 // at once, whether a serve runs or not. Text must be valid UTF-8 (we say
 // which byte is not), not blank, and at most MAX_TEXT_BYTES.
 import { readFileSync } from "node:fs";
-import { NodeError } from "../../node/errors.ts";
-import { MAX_TEXT_BYTES } from "../../node/node.ts";
+import { NodeError } from "../../domain/node-error.ts";
+import { MAX_TEXT_BYTES } from "../../domain/message-text.ts";
 import { blankText } from "../../protocol/text.ts";
 import type { InputLine } from "../../transport/lines.ts";
 

@@ -1,9 +1,9 @@
 import { defineCommand } from "citty";
-import { matchRanges, parseSearch } from "../../node/session.ts";
+import { matchRanges, parseSearch } from "../../domain/search-terms.ts";
 import { entryJson, formatEntry, highlight } from "../../ui/format.ts";
 import { markVariadic } from "../args/check-args.ts";
 import { withSession } from "../context.ts";
-import { ExitCode, EXIT_FAILED, UsageError } from "../errors.ts";
+import { ExitCode, EXIT_FAILED, UsageError } from "../exit-codes.ts";
 import { globalArgs } from "../args/globals.ts";
 import { parseCount } from "../args/parse.ts";
 import { groupFields } from "./history.ts";

@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { markVariadic } from "../args/check-args.ts";
 import { connectNode } from "../connect.ts";
-import { ExitCode, EXIT_PENDING, UsageError } from "../errors.ts";
+import { ExitCode, EXIT_PENDING, UsageError } from "../exit-codes.ts";
 import { globalArgs } from "../args/globals.ts";
 import { argvMessage } from "./message-input.ts";
 import { parseSeconds } from "../args/parse.ts";

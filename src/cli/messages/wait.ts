@@ -1,6 +1,6 @@
 // Waiting for our messages to be delivered, for `send` and piped `chat`.
 import type { NodeApi, NodeEvent } from "../../control/api.ts";
-import { mismatchAdvice } from "../../node/health.ts";
+import { mismatchAdvice } from "../../domain/contact.ts";
 
 /** Ids per statusOf request: a long piped chat must not make one huge request line. */
 const STATUS_BATCH = 1_000;

@@ -5,7 +5,7 @@
 // does the same for a connection that has not finished TLS and both hellos
 // (default 10 s): a dial to an address that went silent is given up sooner.
 import type { LinkLimits } from "../../transport/link.ts";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../exit-codes.ts";
 
 export function linkKnobs(env: Record<string, string | undefined>): Partial<LinkLimits> | undefined {
   const limits: Partial<LinkLimits> = {};

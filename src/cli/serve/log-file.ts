@@ -5,7 +5,7 @@
 import { closeSync, existsSync, fchmodSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { stripAnsi } from "../../ui/colors.ts";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../exit-codes.ts";
 
 export const LOG_MAX_BYTES = 10 * 1024 * 1024;
 export const LOG_KEEP = 3;

@@ -3,7 +3,7 @@
 import type { NodeApi, SendResult } from "../../control/api.ts";
 import type { SendMarks } from "../../ui/serve-marks.ts";
 import { formatStatus } from "../../ui/status.ts";
-import { parseHost, parsePort } from "../../node/address.ts";
+import { parseHost, parsePort } from "../../domain/host-port.ts";
 import { checkMessage } from "../messages/message-input.ts";
 
 export const SERVE_HELP = [

@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { LocalApi } from "../../control/local.ts";
-import { formatHostPort, parseHost, parseListenPort } from "../../node/address.ts";
-import { advertisedAddress } from "../../node/local.ts";
+import { formatHostPort, parseHost, parseListenPort } from "../../domain/host-port.ts";
+import { advertisedAddress } from "../../home/open-local.ts";
 import { logger } from "../../log.ts";
 import { formatEvent } from "../../ui/events.ts";
 import { SendMarks } from "../../ui/serve-marks.ts";

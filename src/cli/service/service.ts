@@ -9,12 +9,12 @@ import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { probeControl } from "../../control/client.ts";
 import { controlPath } from "../../control/path.ts";
-import { resolveHome } from "../../node/home.ts";
+import { resolveHome } from "../../home/home.ts";
 import { local } from "../context.ts";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../exit-codes.ts";
 import { globalArgs, globals } from "../args/globals.ts";
 import { serviceName, type ServiceSpec } from "./service-files.ts";
-import { redactUrl } from "../../node/local.ts";
+import { redactUrl } from "../../home/open-local.ts";
 import { serviceManager, shellQuote, type ManagerState, type ServiceManager } from "./service-manager.ts";
 
 export const SERVE_LOG = "serve.log";

@@ -3,14 +3,15 @@
 // signed event in our own sequence, written like a message and synced like
 // one (sync.ts); the member list follows once it is shown.
 import { randomBytes } from "node:crypto";
-import { groupIdFor, groupMessageUuid } from "../../protocol/group-codec.ts";
-import { GROUP_KIND, MAX_EVENT_BODY, encodeGroupEvent, groupNameProblem } from "../../protocol/group-events.ts";
+import { GROUP_KIND, MAX_EVENT_BODY, encodeGroupEvent, groupNameProblem } from "../../protocol/groups/group-events.ts";
+import { groupIdFor, groupMessageUuid } from "../../protocol/groups/group-signed.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
-import type { Contact } from "../../store/store.ts";
-import type { Contacts } from "../contacts.ts";
-import { NodeError } from "../errors.ts";
-import { dkeyToAuthor, signRow } from "./keys.ts";
-import { Batch, GroupModel, MAX_MEMBERS } from "./model.ts";
+import type { Contact } from "../../domain/contact.ts";
+import { NodeError } from "../../domain/node-error.ts";
+import type { Contacts } from "../engine/contact-cache.ts";
+import { Batch } from "./batch.ts";
+import { dkeyToAuthor, signRow } from "./group-keys.ts";
+import { GroupModel, MAX_MEMBERS } from "./model.ts";
 import { addEvent } from "./pending.ts";
 import type { GroupSync } from "./sync.ts";
 

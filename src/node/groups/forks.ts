@@ -21,15 +21,16 @@
 // different members" in every view, and the proof goes to every member
 // linked to us that takes it (and to each one that links later), so all
 // learn it from whoever found it.
-import { groupMessageUuid } from "../../protocol/group-codec.ts";
-import { ZERO_DIGEST, chainStep, contentHash } from "../../protocol/group-forks.ts";
+import { ZERO_DIGEST, chainStep, contentHash } from "../../protocol/groups/group-forks.ts";
+import { groupMessageUuid } from "../../protocol/groups/group-signed.ts";
 import type { GroupForkFrame, GroupForkVersion, GroupVectorRow } from "../../protocol/messages.ts";
 import type { GroupMessageRow, Store } from "../../store/store.ts";
 import { childLogger } from "../../log.ts";
-import type { NodeEvent } from "../events.ts";
-import type { Journal } from "../journal.ts";
-import { verifyMessage } from "./keys.ts";
-import { Batch, type GroupModel } from "./model.ts";
+import type { Journal } from "../engine/journal.ts";
+import type { NodeEvent } from "../node-events.ts";
+import { Batch } from "./batch.ts";
+import { verifyMessage } from "./group-keys.ts";
+import type { GroupModel } from "./model.ts";
 import type { PeerLink } from "./peer-link.ts";
 import type { GroupRegistry } from "./registry.ts";
 import { shareFor } from "./vectors.ts";

@@ -3,15 +3,16 @@
 // messages. Every message is checked whoever carries it: its signature, then
 // what the model says (a member, not removed, not forged). A group new to us
 // starts from its creator's create, fetched because a peer offered it.
-import { groupMessageUuid } from "../../protocol/group-codec.ts";
-import { decodeGroupEvent, type GroupEvent } from "../../protocol/group-events.ts";
+import { decodeGroupEvent, type GroupEvent } from "../../protocol/groups/group-events.ts";
+import { groupMessageUuid } from "../../protocol/groups/group-signed.ts";
 import type { GroupForkFrame, GroupKeyFrame, GroupMessageFrame, GroupVectorFrame, GroupWantFrame } from "../../protocol/messages.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
 import type { GroupMessageRow, Store } from "../../store/store.ts";
 import { childLogger } from "../../log.ts";
-import { verifyKeyFrame, verifyMessage } from "./keys.ts";
+import { Batch } from "./batch.ts";
 import type { Forks } from "./forks.ts";
-import { Batch, GroupModel } from "./model.ts";
+import { verifyKeyFrame, verifyMessage } from "./group-keys.ts";
+import { GroupModel } from "./model.ts";
 import type { Fanout, PeerLink } from "./peer-link.ts";
 import type { Receipts } from "./receipts.ts";
 import { MAX_JOINING, type GroupRegistry } from "./registry.ts";

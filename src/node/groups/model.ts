@@ -1,9 +1,9 @@
 // One group in memory, and every decision about a message that reaches it:
 // stored or not, shown now or waiting for an earlier seq, and what an event
 // does to the member list once it is shown. Pure: no I/O, no clock, no keys
-// (signatures are checked before, in verify.ts). A decision is recorded in a
-// Batch: the rows to write in the journal's next transaction, and what to
-// announce once it commits.
+// (signatures are checked before: intake.ts, with group-keys.ts). A decision
+// is recorded in a Batch (batch.ts): the rows to write in the journal's next
+// transaction, and what to announce once it commits.
 //
 // Membership is replayed from events in the order each author wrote them,
 // and only once shown (every earlier seq of their author is here), so every
@@ -22,11 +22,12 @@
 // logs of an author (a fork) notice (forks.ts). A text that shows nothing
 // (protocol/text.ts) keeps its place in its author's log, so the chain and
 // the seqs after it hold, but is never shown.
-import { groupIdFor, groupMessageUuid } from "../../protocol/group-codec.ts";
-import { decodeGroupEvent, removalHeld, type GroupEvent } from "../../protocol/group-events.ts";
-import { ZERO_DIGEST, chainStep } from "../../protocol/group-forks.ts";
+import { decodeGroupEvent, removalHeld, type GroupEvent } from "../../protocol/groups/group-events.ts";
+import { ZERO_DIGEST, chainStep } from "../../protocol/groups/group-forks.ts";
+import { groupIdFor, groupMessageUuid } from "../../protocol/groups/group-signed.ts";
 import { blankText } from "../../protocol/text.ts";
-import type { GroupMemberRow, GroupMembership, GroupMessageRow, GroupRow, GroupWrite } from "../../store/store.ts";
+import type { GroupMemberRow, GroupMembership, GroupMessageRow, GroupRow } from "../../store/store.ts";
+import type { Batch } from "./batch.ts";
 
 /** Seqs beyond an author's gap-free seq that may wait for the gap to close; later ones are fetched again later. */
 export const MAX_AHEAD = 10_000;
@@ -41,72 +42,6 @@ export type Refusal = "duplicate" | "not-member" | "removed" | "ahead" | "forged
 /** The display position counter, shared by every group of a node (history orders by it). */
 export interface PosCounter {
   pos: number;
-}
-
-type Mutable<T> = { -readonly [K in keyof T]-?: T[K] extends readonly (infer U)[] | undefined ? U[] : T[K] };
-
-/** What one or more decisions change: written together, announced once committed. */
-export class Batch {
-  readonly write: Mutable<GroupWrite> = {
-    groups: [],
-    members: [],
-    messages: [],
-    shown: [],
-    drops: [],
-    states: [],
-    receipts: [],
-    pendingAdds: [],
-    pendingDone: [],
-    chains: [],
-    forks: [],
-  };
-  /** Rows shown now, in the order they are shown. */
-  readonly shown: GroupMessageRow[] = [];
-  /** Groups whose member list or own state changed. */
-  readonly membership = new Set<string>();
-  /** Per group, per author: the gap-free seq once this batch commits. */
-  readonly contig = new Map<string, Map<string, number>>();
-  /** Per group, per author whose chain changed: the chain at that seq (null: not known). */
-  readonly chains = new Map<string, Map<string, string | null>>();
-  private readonly rows = new Set<GroupMessageRow>();
-  private readonly touched = new Map<string, GroupMemberRow>();
-
-  get empty(): boolean {
-    const w = this.write;
-    const more = w.pendingAdds.length + w.pendingDone.length + w.chains.length + w.forks.length;
-    return w.groups.length + w.members.length + w.messages.length + w.shown.length + w.drops.length + w.states.length + w.receipts.length + more === 0 && this.touched.size === 0;
-  }
-
-  addRow(row: GroupMessageRow): void {
-    this.rows.add(row);
-    this.write.messages.push(row);
-  }
-
-  /** A row becomes shown (pos 0: kept in the log, never shown): written so when this batch inserts it, else updated (an earlier batch stored it). */
-  show(row: GroupMessageRow, pos: number): void {
-    if (!this.rows.has(row)) this.write.shown.push({ group: row.group, author: row.author, seq: row.seq, pos, chain: row.chain ?? null });
-    row.pos = pos;
-    if (pos > 0) this.shown.push(row);
-  }
-
-  /** `chain`: the member's chain at its gap-free seq, when it changed (null: not known any more). */
-  member(m: GroupMemberRow, chain?: string | null): void {
-    this.touched.set(`${m.group} ${m.author}`, m);
-    let g = this.contig.get(m.group);
-    if (!g) this.contig.set(m.group, (g = new Map()));
-    g.set(m.author, m.contig);
-    if (chain === undefined) return;
-    let c = this.chains.get(m.group);
-    if (!c) this.chains.set(m.group, (c = new Map()));
-    c.set(m.author, chain);
-  }
-
-  /** Ends the batch: members are written as they are now. */
-  seal(): GroupWrite {
-    for (const m of this.touched.values()) this.write.members.push({ ...m });
-    this.touched.clear();
-    return this.write;
-  }
 }
 
 export class GroupModel {

@@ -5,12 +5,14 @@
 // keeps trying that contact; when its node first proves its key on a link,
 // the add is signed and written like any other, and the new member catches
 // up as any member added later does.
-import { encodeGroupEvent, groupNameProblem } from "../../protocol/group-events.ts";
+import { encodeGroupEvent, groupNameProblem } from "../../protocol/groups/group-events.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
-import type { Contact, GroupMessageRow } from "../../store/store.ts";
+import type { Contact } from "../../domain/contact.ts";
+import type { GroupMessageRow } from "../../store/store.ts";
 import { childLogger } from "../../log.ts";
-import type { Contacts } from "../contacts.ts";
-import { Batch, MAX_MEMBERS, type GroupModel } from "./model.ts";
+import type { Contacts } from "../engine/contact-cache.ts";
+import { Batch } from "./batch.ts";
+import { MAX_MEMBERS, type GroupModel } from "./model.ts";
 import type { GroupRegistry } from "./registry.ts";
 
 const log = childLogger("groups");

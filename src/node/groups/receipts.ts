@@ -3,10 +3,10 @@
 // messages that is "delivered to 3 of 5": told to the user as it rises, and
 // as `delivered` once every other member holds a message. Receipts are saved
 // (and gossiped to linked members) once a tick, not on every vector.
-import { groupMessageUuid } from "../../protocol/group-codec.ts";
+import { groupMessageUuid } from "../../protocol/groups/group-signed.ts";
 import type { GroupReceipt } from "../../store/store.ts";
-import type { NodeEvent } from "../events.ts";
-import type { Journal } from "../journal.ts";
+import type { Journal } from "../engine/journal.ts";
+import type { NodeEvent } from "../node-events.ts";
 import type { GroupModel } from "./model.ts";
 
 export class Receipts {

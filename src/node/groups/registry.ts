@@ -1,11 +1,14 @@
 // The groups a node knows, in memory: loaded from the store at start (and
 // again after a failed commit), found by id or alias, plus what the sync
 // parts share: our author key, the keys peers proved, the groups offered to
-// us that we do not know yet, and the display position counter.
+// us that we do not know yet, and the display position counter; and how
+// members are named, and a shown row reads, here.
 import type { PeerId } from "../../protocol/peer-id.ts";
-import type { GroupMembership, GroupSnapshot, PendingAdd } from "../../store/store.ts";
-import type { Contacts } from "../contacts.ts";
-import type { AuthorKey } from "./keys.ts";
+import { describeGroupEvent } from "../../domain/group-event-text.ts";
+import type { HistoryEntry } from "../../domain/history-entry.ts";
+import type { GroupMembership, GroupMessageRow, GroupSnapshot, PendingAdd } from "../../store/store.ts";
+import type { Contacts } from "../engine/contact-cache.ts";
+import type { AuthorKey } from "./group-keys.ts";
 import { GroupModel, type PosCounter } from "./model.ts";
 
 /** Groups a peer may offer us that we do not know yet (we fetch their creator's events to learn whether we belong). */
@@ -91,5 +94,24 @@ export class GroupRegistry {
     const m = g.members.get(key);
     if (!m) return `${key.slice(0, 8)}…`;
     return this.contacts.byPeer(m.peerId)?.name ?? m.name;
+  }
+
+  /** A shown row as the user sees it. */
+  entryOf(g: GroupModel, row: GroupMessageRow): HistoryEntry {
+    const nameOf = (key: unknown) => (typeof key === "string" ? this.nameOf(g, key) : "someone");
+    const own = row.author === g.row.selfKey;
+    const entry: HistoryEntry = {
+      id: row.id,
+      direction: own ? "out" : "in",
+      peer: `#${g.row.alias}`,
+      text: row.kind !== 0 ? describeGroupEvent(row, nameOf) : row.body,
+      status: own ? "sent" : "received",
+      time: row.created,
+      author: nameOf(row.author),
+    };
+    if (!own) entry.received = row.received;
+    if (row.kind !== 0) entry.event = true;
+    if ((g.forks.get(row.author)?.get(row.seq)?.size ?? 0) > 1) entry.forked = true;
+    return entry;
   }
 }

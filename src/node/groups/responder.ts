@@ -4,7 +4,7 @@
 // with no gap (what we offered) is ever asked of the store.
 import type { Store, GroupMessageRow } from "../../store/store.ts";
 import type { Link } from "../../transport/link.ts";
-import type { Journal } from "../journal.ts";
+import type { Journal } from "../engine/journal.ts";
 
 /** Rows read per query. */
 export const SERVE_BATCH = 500;

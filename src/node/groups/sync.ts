@@ -36,20 +36,21 @@
 //
 // Everything is written through the journal, in the same transactions as
 // the rest; vectors offer only what is committed.
+import { decodeGroupEvent } from "../../protocol/groups/group-events.ts";
 import { GROUP_FORKS_CAP, type GroupFrame, type GroupMessageFrame } from "../../protocol/messages.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
-import { decodeGroupEvent } from "../../protocol/group-events.ts";
-import { describeGroupEvent } from "../../store/sql-groups.ts";
-import type { Contact, GroupMessageRow, HistoryEntry, Store } from "../../store/store.ts";
+import type { Contact } from "../../domain/contact.ts";
+import type { GroupMessageRow, Store } from "../../store/store.ts";
 import type { Link } from "../../transport/link.ts";
 import { childLogger } from "../../log.ts";
-import type { Contacts } from "../contacts.ts";
-import type { NodeEvent } from "../events.ts";
-import type { Journal } from "../journal.ts";
-import { Intake, newStats, type GroupStats } from "./intake.ts";
-import { keyFrame, signRow, type AuthorKey } from "./keys.ts";
-import { Batch, type GroupModel } from "./model.ts";
+import type { Contacts } from "../engine/contact-cache.ts";
+import type { Journal } from "../engine/journal.ts";
+import type { NodeEvent } from "../node-events.ts";
+import { Batch } from "./batch.ts";
 import { Forks, backfillChains } from "./forks.ts";
+import { keyFrame, signRow, type AuthorKey } from "./group-keys.ts";
+import { Intake, newStats, type GroupStats } from "./intake.ts";
+import type { GroupModel } from "./model.ts";
 import { Fanout, PeerLink } from "./peer-link.ts";
 import { PendingAdds } from "./pending.ts";
 import { Receipts } from "./receipts.ts";
@@ -284,25 +285,6 @@ export class GroupSync {
     return out;
   }
 
-  /** A shown row as the user sees it. */
-  entryOf(g: GroupModel, row: GroupMessageRow): HistoryEntry {
-    const nameOf = (key: unknown) => (typeof key === "string" ? this.registry.nameOf(g, key) : "someone");
-    const own = row.author === g.row.selfKey;
-    const entry: HistoryEntry = {
-      id: row.id,
-      direction: own ? "out" : "in",
-      peer: `#${g.row.alias}`,
-      text: row.kind !== 0 ? describeGroupEvent(row, nameOf) : row.body,
-      status: own ? "sent" : "received",
-      time: row.created,
-      author: nameOf(row.author),
-    };
-    if (!own) entry.received = row.received;
-    if (row.kind !== 0) entry.event = true;
-    if ((g.forks.get(row.author)?.get(row.seq)?.size ?? 0) > 1) entry.forked = true;
-    return entry;
-  }
-
   // --- after a commit ----------------------------------------------------------------------
 
   private committed(b: Batch): void {
@@ -337,7 +319,7 @@ export class GroupSync {
       const until = g?.members.get(row.author)?.until;
       if (!g || (until != null && row.seq > until)) continue; // dropped by a removal in the same batch
       if (row.author !== g.row.selfKey) {
-        this.d.emit({ type: "message", entry: this.entryOf(g, row) });
+        this.d.emit({ type: "message", entry: this.registry.entryOf(g, row) });
         continue;
       }
       let list = ownRows.get(g);

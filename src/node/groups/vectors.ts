@@ -7,7 +7,7 @@
 //            remove, the others' up to what the remove says the creator held: GroupModel.entitled)
 //   ack      the creator removed us, and it is a member: only our vector (a receipt of what we got)
 // A member that left, a stranger, a contact in none of our groups: nothing.
-import { ZERO_DIGEST } from "../../protocol/group-forks.ts";
+import { ZERO_DIGEST } from "../../protocol/groups/group-forks.ts";
 import type { GroupVectorFrame } from "../../protocol/messages.ts";
 import type { GroupModel } from "./model.ts";
 

@@ -6,7 +6,7 @@
 // not), extended before it runs out so the stream does not stall on a round
 // trip. A range that makes no progress for a while (the peer lost what it
 // offered, or went quiet) is asked again of another peer.
-import { MAX_GROUP_SEQ } from "../../protocol/group-codec.ts";
+import { MAX_GROUP_SEQ } from "../../protocol/groups/group-signed.ts";
 
 /** Seqs asked for at once per author; the next range goes out when half of it has arrived. */
 export const WANT_RANGE = 2000;

@@ -11,13 +11,10 @@ import type { Identity } from "../../transport/identity.ts";
 import { tlsOptions } from "../../transport/tls.ts";
 import { WriteQueue } from "../../transport/writer.ts";
 import { RelayDecoder } from "./decoder.ts";
-import { RelayError } from "./errors.ts";
-import { encodeMessage, type RelayMessage } from "./protocol.ts";
+import { ALPN, ALPN_WIRE, encodeMessage, type RelayMessage } from "./protocol.ts";
+import { RelayError } from "./relay-error.ts";
 import { relayHostPort, type RelayAddress } from "./uri.ts";
 
-export const ALPN = "bep-relay";
-/** ALPN in its wire form (a length byte, then the name): what Bun's ALPNProtocols takes. */
-export const ALPN_WIRE = Buffer.from([ALPN.length, ...Buffer.from(ALPN)]);
 /** Syncthing gives a relay 10 s to connect and answer. */
 export const RELAY_TIMEOUT_MS = 10_000;
 

@@ -4,8 +4,8 @@
 // Response to a JoinSessionRequest) and take the bytes behind it with rest():
 // they are the peer's. Garbage is refused from its first wrong byte: the
 // magic is compared byte by byte, the type and length as soon as they are in.
-import { RelayError } from "./errors.ts";
 import { HEADER_SIZE, MAX_PAYLOAD, MESSAGE_TYPE, RELAY_MAGIC, decodePayload, type RelayMessage } from "./protocol.ts";
+import { RelayError } from "./relay-error.ts";
 
 const MAGIC_BYTES = Uint8Array.of(RELAY_MAGIC >>> 24, (RELAY_MAGIC >>> 16) & 0xff, (RELAY_MAGIC >>> 8) & 0xff, RELAY_MAGIC & 0xff);
 const LAST_TYPE = Math.max(...Object.values(MESSAGE_TYPE));

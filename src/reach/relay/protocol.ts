@@ -8,7 +8,12 @@
 // multiple of 4. Decoding follows Syncthing's reader: the length limit, the
 // 32-byte limits of the opaque fields, and trailing payload bytes ignored (an
 // old relay read a newer JoinRelayRequest that way).
-import { RelayError } from "./errors.ts";
+import { RelayError } from "./relay-error.ts";
+
+/** What a relay's TLS speaks in its protocol mode (both ends name it). */
+export const ALPN = "bep-relay";
+/** ALPN in its wire form (a length byte, then the name): what Bun's ALPNProtocols takes. */
+export const ALPN_WIRE = Buffer.from([ALPN.length, ...Buffer.from(ALPN)]);
 
 export const RELAY_MAGIC = 0x9e79bc40;
 export const HEADER_SIZE = 12;

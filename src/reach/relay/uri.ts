@@ -7,8 +7,8 @@
 // (pingInterval, networkTimeout, ...) are informational and dropped;
 // `token` (strelaysrv -token) is kept.
 import { parsePeerId, type PeerId } from "../../protocol/peer-id.ts";
-import { wireHostProblem, type WireOrigin } from "../wire-address.ts";
-import { RelayError } from "./errors.ts";
+import { wireHostProblem, type WireOrigin } from "../net/wire-address.ts";
+import { RelayError } from "./relay-error.ts";
 
 /** strelaysrv's default listen port. */
 export const DEFAULT_RELAY_PORT = 22067;

@@ -1,6 +1,6 @@
 // The dial order and how addresses learned during a round join it.
 import { expect, test } from "bun:test";
-import { insertFresh, type Target } from "../../../src/node/dial-plan.ts";
+import { insertFresh, type Target } from "../../../src/node/dial/dial-plan.ts";
 
 const t = (s: string): Target => ({ host: s.slice(0, s.lastIndexOf(":")), port: Number(s.slice(s.lastIndexOf(":") + 1)) });
 const text = (plan: Target[]) => plan.map((x) => `${x.host}:${x.port}`);

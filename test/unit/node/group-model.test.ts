@@ -1,10 +1,11 @@
 // The group model's decisions, without I/O: who may write, what waits for a
 // gap, what an event does once shown, and what a removal drops.
 import { describe, expect, test } from "bun:test";
-import { groupIdFor, groupMessageUuid } from "../../../src/protocol/group-codec.ts";
-import { decodeGroupEvent, encodeGroupEvent, type GroupEvent } from "../../../src/protocol/group-events.ts";
+import { groupIdFor, groupMessageUuid } from "../../../src/protocol/groups/group-signed.ts";
+import { decodeGroupEvent, encodeGroupEvent, type GroupEvent } from "../../../src/protocol/groups/group-events.ts";
 import { peerIdFromDigest, type PeerId } from "../../../src/protocol/peer-id.ts";
-import { Batch, GroupModel, MAX_AHEAD, type PosCounter } from "../../../src/node/groups/model.ts";
+import { GroupModel, MAX_AHEAD, type PosCounter } from "../../../src/node/groups/model.ts";
+import { Batch } from "../../../src/node/groups/batch.ts";
 import type { GroupMessageRow } from "../../../src/store/store.ts";
 
 const key = (c: string) => c.repeat(64);

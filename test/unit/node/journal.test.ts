@@ -2,7 +2,7 @@
 // cursor does not depend on them); a decision that does (is this peer owed
 // anything?) reads after them.
 import { expect, test } from "bun:test";
-import { Journal } from "../../../src/node/journal.ts";
+import { Journal } from "../../../src/node/engine/journal.ts";
 import { withStore } from "../../helpers/databases.ts";
 
 const BOB = { name: "bob", peerId: null };

@@ -1,6 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { imitatedName, looksLike, nameSkeleton } from "../../../src/node/lookalike.ts";
-import { CONFUSABLES_VERSION } from "../../../src/node/confusables.ts";
+import { CONFUSABLES_VERSION, imitatedName, looksLike, nameSkeleton } from "../../../src/domain/lookalike.ts";
 
 describe("nameSkeleton", () => {
   test("reduces confusable spellings of a name to one skeleton", () => {

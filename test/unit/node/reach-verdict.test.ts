@@ -1,7 +1,7 @@
 // Where you stand, as status, serve and invite say it: each situation a
 // node can be in, and the sentence it gets.
 import { describe, expect, test } from "bun:test";
-import { whereYouStand, type ReachFacts } from "../../../src/node/reach-verdict.ts";
+import { whereYouStand, type ReachFacts } from "../../../src/reach/reach-verdict.ts";
 
 const base: ReachFacts = {
   running: true,

@@ -3,7 +3,7 @@
 import { expect, test } from "bun:test";
 import fc from "fast-check";
 import { createDecoder, encodeFrame, encodeMessages } from "../../../src/protocol/codec.ts";
-import { PROTOCOL_ERROR_CODES, ProtocolError } from "../../../src/protocol/errors.ts";
+import { PROTOCOL_ERROR_CODES, ProtocolError } from "../../../src/protocol/protocol-error.ts";
 import { invisibleNameProblem } from "../../../src/protocol/hello.ts";
 import type { Frame, Hello } from "../../../src/protocol/messages.ts";
 import { HELLO_FRAME, concat, decodeAll, frame, splitAt } from "./wire.ts";

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { bytesToUuid, isUuid, uuidToBytes } from "../../../src/protocol/codec.ts";
-import { PROTOCOL_ERROR_CODES, ProtocolError, errorCodeFromWire, errorCodeToWire, isProtocolErrorCode } from "../../../src/protocol/errors.ts";
+import { PROTOCOL_ERROR_CODES, ProtocolError, errorCodeFromWire, errorCodeToWire, isProtocolErrorCode } from "../../../src/protocol/protocol-error.ts";
 import { expectCode, idBytes } from "./wire.ts";
 
 test("error codes have stable wire numbers 1..21, UNKNOWN_ERROR 65535", () => {

@@ -3,17 +3,11 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { createDecoder, encodeFrame } from "../../../src/protocol/codec.ts";
-import { ProtocolError } from "../../../src/protocol/errors.ts";
+import { ProtocolError } from "../../../src/protocol/protocol-error.ts";
 import { MAX_BODY, MAX_FRAME } from "../../../src/protocol/frame.ts";
-import {
-  GROUP_MESSAGE_PREFIX,
-  MAX_WANT_RANGES,
-  encodeGroupMessages,
-  groupIdFor,
-  groupMessageUuid,
-  groupSignedBytes,
-} from "../../../src/protocol/group-codec.ts";
-import { GROUP_KIND, decodeGroupEvent, encodeGroupEvent } from "../../../src/protocol/group-events.ts";
+import { GROUP_MESSAGE_PREFIX, MAX_WANT_RANGES, encodeGroupMessages } from "../../../src/protocol/groups/group-codec.ts";
+import { groupIdFor, groupMessageUuid, groupSignedBytes } from "../../../src/protocol/groups/group-signed.ts";
+import { GROUP_KIND, decodeGroupEvent, encodeGroupEvent } from "../../../src/protocol/groups/group-events.ts";
 import type { Frame, GroupFrame, GroupMessageFrame, GroupVectorFrame } from "../../../src/protocol/messages.ts";
 import { HELLO_FRAME, concat, decodeAll, expectCode, frame, splitAt, u64, utf8 } from "./wire.ts";
 

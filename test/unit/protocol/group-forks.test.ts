@@ -4,8 +4,8 @@
 import { describe, expect, test } from "bun:test";
 import { createDecoder, encodeFrame } from "../../../src/protocol/codec.ts";
 import { MAX_BODY } from "../../../src/protocol/frame.ts";
-import { groupSignedBytes } from "../../../src/protocol/group-codec.ts";
-import { ZERO_DIGEST, chainStep, contentHash } from "../../../src/protocol/group-forks.ts";
+import { groupSignedBytes } from "../../../src/protocol/groups/group-signed.ts";
+import { ZERO_DIGEST, chainStep, contentHash } from "../../../src/protocol/groups/group-forks.ts";
 import type { Frame, GroupForkFrame, GroupVectorFrame } from "../../../src/protocol/messages.ts";
 import { HELLO_FRAME, concat, decodeAll, expectCode, frame } from "./wire.ts";
 

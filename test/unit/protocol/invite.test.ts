@@ -1,7 +1,7 @@
 // The invite line: what it carries survives the round trip, and no typo or
 // truncation passes as a different invite.
 import { describe, expect, test } from "bun:test";
-import { decodeInvite, encodeInvite, InviteError, type Invite } from "../../../src/protocol/invite.ts";
+import { decodeInvite, encodeInvite, InviteError, type Invite } from "../../../src/protocol/invite-line.ts";
 import type { PeerId } from "../../../src/protocol/peer-id.ts";
 
 const ID = "P56IOI7-MZJNU2Y-IQGDREY-DM2MGTI-MGL3BXN-PQ6W5BM-TBBZ4TJ-XZWICQ2" as PeerId;

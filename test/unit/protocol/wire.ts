@@ -2,7 +2,7 @@
 // the encoder under test, so a matching bug in both halves cannot hide.
 import { expect } from "bun:test";
 import { createDecoder, type Decoder } from "../../../src/protocol/codec.ts";
-import { ProtocolError, type ProtocolErrorCode } from "../../../src/protocol/errors.ts";
+import { ProtocolError, type ProtocolErrorCode } from "../../../src/protocol/protocol-error.ts";
 import type { Frame, Hello } from "../../../src/protocol/messages.ts";
 
 export const TYPE = { hello: 1, message: 2, ack: 3, keepalive: 4, error: 5, inviteAnswer: 10, refuse: 11 } as const;

@@ -2,7 +2,7 @@
 // it, the order addresses are offered in, and this machine's addresses as
 // Linux lists them when no interface has carrier.
 import { describe, expect, test } from "bun:test";
-import { addressScope, advertised, bestFirst, parseFibTrie, parseIfInet6, reachableFrom, widestScope } from "../../../src/reach/addresses.ts";
+import { addressScope, advertised, bestFirst, parseFibTrie, parseIfInet6, reachableFrom, widestScope } from "../../../src/reach/net/addresses.ts";
 
 describe("addressScope", () => {
   test("loopback, link-local, private networks (RFC 1918, shared 100.64/10, ULA), public, and what nobody dials", () => {

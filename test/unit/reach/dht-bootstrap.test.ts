@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { chooseBootstrap, MAINLINE_ROUTERS, noDhtReason, parseBootstrap } from "../../../src/reach/dht-bootstrap.ts";
+import { chooseBootstrap, MAINLINE_ROUTERS, noDhtReason, parseBootstrap } from "../../../src/reach/dht/dht-bootstrap.ts";
 
 test("parses HOST:PORT lists; refuses IPv6 and missing ports with a reason", () => {
   expect(parseBootstrap("127.0.0.1:6881, Router.Example.org:25401,")).toEqual([

@@ -2,9 +2,9 @@
 // that records what it is given (the DHT itself: test/integration/dht.test.ts).
 import { expect, test } from "bun:test";
 import type { PeerId } from "../../../src/protocol/peer-id.ts";
-import { DhtPublisher, type PublisherOptions } from "../../../src/reach/dht-publisher.ts";
-import { generateDiscoveryKey } from "../../../src/reach/discovery-key.ts";
-import { decodeRecord, type SignedRecord } from "../../../src/reach/record.ts";
+import { DhtPublisher, type PublisherOptions } from "../../../src/reach/dht/dht-publisher.ts";
+import { generateDiscoveryKey } from "../../../src/reach/dht/discovery-key.ts";
+import { decodeRecord, type SignedRecord } from "../../../src/reach/dht/record.ts";
 
 const PEER = "P56IOI7-MZJNU2Y-IQGDREY-DM2MGTI-MGL3BXN-PQ6W5BM-TBBZ4TJ-XZWICQ2" as PeerId;
 

@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generateKeyPairSync } from "node:crypto";
-import { DISCOVERY_KEY_FILE, generateDiscoveryKey, loadOrCreateDiscoveryKey, parseDiscoveryKey, verifyEd25519 } from "../../../src/reach/discovery-key.ts";
+import { DISCOVERY_KEY_FILE, generateDiscoveryKey, loadOrCreateDiscoveryKey, parseDiscoveryKey, verifyEd25519 } from "../../../src/reach/dht/discovery-key.ts";
 import { tempDir } from "../../helpers/tmp.ts";
 
 test("made on first use, mode 0600, the same key on every later load", async () => {

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import fc from "fast-check";
 import { isIPv6 } from "node:net";
-import { directedBroadcast, formatIp, isLinkLocal, isLoopback, isMulticast, isUnspecified, parseIp } from "../../../src/reach/ip.ts";
+import { directedBroadcast, formatIp, isLinkLocal, isLoopback, isMulticast, isUnspecified, parseIp } from "../../../src/reach/net/ip.ts";
 
 test("IPv4 and IPv6 literals to bytes and back, in RFC 5952 form", () => {
   const cases: [string, string][] = [

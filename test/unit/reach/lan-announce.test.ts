@@ -11,7 +11,7 @@ import {
   newInstanceId,
   readAnnounce,
   type Announce,
-} from "../../../src/reach/lan-announce.ts";
+} from "../../../src/reach/lan/lan-announce.ts";
 
 const ID = peerIdFromDigest(new Uint8Array(32).map((_, i) => i));
 const INST = "0123456789abcdef";

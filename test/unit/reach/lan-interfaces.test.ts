@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import type { NetworkInterfaceInfo } from "node:os";
-import { LAN_GROUP, LAN_PORT, beaconTargets } from "../../../src/reach/lan-interfaces.ts";
+import { LAN_GROUP, LAN_PORT, beaconTargets } from "../../../src/reach/lan/lan-interfaces.ts";
 
 const v4 = (address: string, cidr: string, internal = false): NetworkInterfaceInfo => ({ address, cidr, netmask: "", family: "IPv4", mac: "", internal });
 const v6 = (address: string, scopeid: number, internal = false): NetworkInterfaceInfo => ({ address, cidr: `${address}/64`, netmask: "", family: "IPv6", mac: "", internal, scopeid });

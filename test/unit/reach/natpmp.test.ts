@@ -1,7 +1,7 @@
 // NAT-PMP packets (RFC 6886 section 3), both ways, without a gateway.
 import { describe, expect, test } from "bun:test";
-import { ReachError } from "../../../src/reach/errors.ts";
-import { decodeReply, encodeExternalRequest, encodeMapRequest, MAX_REPLY_BYTES } from "../../../src/reach/natpmp.ts";
+import { ReachError } from "../../../src/reach/reach-error.ts";
+import { decodeReply, encodeExternalRequest, encodeMapRequest, MAX_REPLY_BYTES } from "../../../src/reach/nat/natpmp.ts";
 
 const bytes = (...b: number[]) => new Uint8Array(b);
 

@@ -2,8 +2,8 @@
 // flood runs into, and the onPeer calls they allow.
 import { expect, test } from "bun:test";
 import { peerIdFromDigest, type PeerId } from "../../../src/protocol/peer-id.ts";
-import type { Heard, HostPort } from "../../../src/reach/lan-announce.ts";
-import { Nearby, vouchedAddresses, type NearbyOptions } from "../../../src/reach/nearby.ts";
+import type { Heard, HostPort } from "../../../src/reach/lan/lan-announce.ts";
+import { Nearby, vouchedAddresses, type NearbyOptions } from "../../../src/reach/lan/nearby-peers.ts";
 
 const id = (n: number) => peerIdFromDigest(new Uint8Array(32).fill(n));
 const BOB = id(2);

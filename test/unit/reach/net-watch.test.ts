@@ -1,7 +1,7 @@
 // Noticing that this machine moved: one report per change once it settles,
 // a burst of changes as one, a change undone before it settles as none.
 import { describe, expect, test } from "bun:test";
-import { describeChange, NetWatch, type NetState } from "../../../src/reach/net-watch.ts";
+import { describeChange, NetWatch, type NetState } from "../../../src/reach/net/net-watch.ts";
 
 const S0: NetState = { addresses: ["192.168.1.10"], gateway: "192.168.1.1" };
 const S1: NetState = { addresses: [], gateway: "192.168.1.1" };

@@ -2,8 +2,8 @@
 // which addresses count as public, where the default gateway is, and that a
 // mapper with discovery off does nothing at all.
 import { describe, expect, test } from "bun:test";
-import { parseProcNetRoute, parseRouteGet, parseRoutePrint } from "../../../src/reach/gateway.ts";
-import { candidatePorts, isPublicIPv4, PortMapper } from "../../../src/reach/portmap.ts";
+import { parseProcNetRoute, parseRouteGet, parseRoutePrint } from "../../../src/reach/nat/gateway.ts";
+import { candidatePorts, isPublicIPv4, PortMapper } from "../../../src/reach/nat/portmap.ts";
 
 describe("candidatePorts", () => {
   test("the internal port first, then stable pseudo-random ones in 1024-65535", () => {

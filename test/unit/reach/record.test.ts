@@ -2,9 +2,9 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import * as dns from "dns-packet";
 import type { PeerId } from "../../../src/protocol/peer-id.ts";
-import { generateDiscoveryKey, verifyEd25519 } from "../../../src/reach/discovery-key.ts";
-import { checkRecord, decodeRecord, encodeRecord, moreRecent, signable, verifyRecord, type SignedRecord } from "../../../src/reach/record.ts";
-import { decodePacket, encodePacket } from "../../../src/reach/record-packet.ts";
+import { generateDiscoveryKey, verifyEd25519 } from "../../../src/reach/dht/discovery-key.ts";
+import { checkRecord, decodeRecord, encodeRecord, moreRecent, signable, verifyRecord, type SignedRecord } from "../../../src/reach/dht/record.ts";
+import { decodePacket, encodePacket } from "../../../src/reach/dht/record-packet.ts";
 
 const PEER = "P56IOI7-MZJNU2Y-IQGDREY-DM2MGTI-MGL3BXN-PQ6W5BM-TBBZ4TJ-XZWICQ2" as PeerId;
 const OTHER_PEER = "MFZWI3D-BONSGYC-YLTMRWG-C43ENR5-QXGZDMM-FZWI3DP-BONSGYY-LTMRWAD" as PeerId;

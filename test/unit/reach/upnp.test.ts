@@ -2,9 +2,9 @@
 // and v2) and a PPPoE DSL router's, SOAP bodies both ways, SSDP replies.
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { encodeSearch, parseSearchReply } from "../../../src/reach/ssdp.ts";
-import { parseDescription, parseSoapReply, soapEnvelope } from "../../../src/reach/upnp.ts";
-import { ReachError } from "../../../src/reach/errors.ts";
+import { encodeSearch, parseSearchReply } from "../../../src/reach/nat/ssdp.ts";
+import { parseDescription, parseSoapReply, soapEnvelope } from "../../../src/reach/nat/upnp.ts";
+import { ReachError } from "../../../src/reach/reach-error.ts";
 
 const fixture = (name: string) => Bun.file(join(import.meta.dir, "fixtures", name)).text();
 

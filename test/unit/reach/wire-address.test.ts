@@ -2,7 +2,7 @@
 // a peer, a record, a beacon or a relay may point us at, from a source
 // elsewhere and from loopback.
 import { expect, test } from "bun:test";
-import { isLoopbackHost, screenAddresses, splitHostPort, wireAddressProblem, wireHostProblem } from "../../../src/reach/wire-address.ts";
+import { isLoopbackHost, screenAddresses, splitHostPort, wireAddressProblem, wireHostProblem } from "../../../src/reach/net/wire-address.ts";
 
 const ELSEWHERE = { fromLoopback: false };
 const LOOPBACK = { fromLoopback: true };

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import fc from "fast-check";
-import { decodeZ32, encodeZ32 } from "../../../src/reach/z-base-32.ts";
+import { decodeZ32, encodeZ32 } from "../../../src/protocol/base32.ts";
 
 // pkarr's own example (pkarr/src/types/keys.rs, `from_string`).
 const PKARR_Z32 = "yg4gxe7z1r7mr6orids9fh95y7gxhdsxjqi6nngsxxtakqaxr5no";

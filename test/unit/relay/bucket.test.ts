@@ -1,6 +1,6 @@
 // The relay server's token bucket, on a clock the test turns by hand.
 import { expect, test } from "bun:test";
-import { TokenBucket } from "../../../src/reach/relay/server-session.ts";
+import { TokenBucket } from "../../../src/relay-server/server-session.ts";
 
 test("a full burst at first, then the rate; never more than a burst saved up", () => {
   let now = 0;

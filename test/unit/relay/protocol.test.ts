@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { RelayDecoder } from "../../../src/reach/relay/decoder.ts";
-import { RelayError } from "../../../src/reach/relay/errors.ts";
+import { RelayError } from "../../../src/reach/relay/relay-error.ts";
 import { encodeMessage, type RelayMessage } from "../../../src/reach/relay/protocol.ts";
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ""), "hex"));

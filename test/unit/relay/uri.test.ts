@@ -2,8 +2,8 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { parsePeerId, peerIdDigest, peerIdFromCertificate, peerIdFromDigest, type PeerId } from "../../../src/protocol/peer-id.ts";
-import { RelayError } from "../../../src/reach/relay/errors.ts";
-import { invitationFrom } from "../../../src/reach/relay/session.ts";
+import { RelayError } from "../../../src/reach/relay/relay-error.ts";
+import { invitationFrom } from "../../../src/reach/relay/relay-session.ts";
 import { formatRelayUri, parseRelayUri, relayHostPort, screenRelays } from "../../../src/reach/relay/uri.ts";
 
 // Syncthing's own example device id (lib/protocol/deviceid_test.go's formatted form).
@@ -63,7 +63,7 @@ describe("peer ids as relay bytes", () => {
 
 describe("invitation addresses", () => {
   test("IPv4, IPv4-mapped IPv6, IPv6; empty or unspecified means the relay's own IP", async () => {
-    const { ipText } = await import("../../../src/reach/relay/session.ts");
+    const { ipText } = await import("../../../src/reach/relay/relay-session.ts");
     expect(ipText(Uint8Array.of(192, 0, 2, 7))).toBe("192.0.2.7");
     expect(ipText(Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1))).toBe("127.0.0.1");
     expect(ipText(Uint8Array.of(0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1))).toBe("2001:db8::1");

@@ -4,7 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import type { GroupMessageRow, GroupRow, Store } from "../../../src/store/store.ts";
 import type { PeerId } from "../../../src/protocol/peer-id.ts";
-import { groupMessageUuid } from "../../../src/protocol/group-codec.ts";
+import { groupMessageUuid } from "../../../src/protocol/groups/group-signed.ts";
 import { dialects, withStore } from "../../helpers/databases.ts";
 
 const G = "00112233445566778899aabbccddeeff";

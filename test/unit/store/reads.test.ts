@@ -4,7 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { openStore, parseDbUrl } from "../../../src/store/open.ts";
 import type { GroupMessageRow, IncomingMessage, Store } from "../../../src/store/store.ts";
-import { groupMessageUuid } from "../../../src/protocol/group-codec.ts";
+import { groupMessageUuid } from "../../../src/protocol/groups/group-signed.ts";
 import type { PeerId } from "../../../src/protocol/peer-id.ts";
 import { createOriginalTables, createTestDb, dialects } from "../../helpers/databases.ts";
 

@@ -7,10 +7,10 @@
 import { expect, test } from "bun:test";
 import { join } from "node:path";
 import type { SQL } from "bun";
-import { Journal } from "../../../src/node/journal.ts";
+import { Journal } from "../../../src/node/engine/journal.ts";
 import type { PeerId } from "../../../src/protocol/peer-id.ts";
 import { SqliteStore } from "../../../src/store/sqlite.ts";
-import { StoreError } from "../../../src/store/store.ts";
+import { StoreError } from "../../../src/store/store-error.ts";
 import { tempDir } from "../../helpers/tmp.ts";
 
 const BOB = "BOBBBBB-BOBBBBB-BOBBBBB-BOBBBBB-BOBBBBB-BOBBBBB-BOBBBBB-BOBBBBB" as PeerId;

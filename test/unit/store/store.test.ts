@@ -2,7 +2,8 @@
 // P2PCHAT_TEST_MYSQL is set.
 import { describe, expect, test } from "bun:test";
 import { openStore, parseDbUrl } from "../../../src/store/open.ts";
-import { StoreError, type IncomingMessage, type OutgoingMessage, type Store } from "../../../src/store/store.ts";
+import type { IncomingMessage, OutgoingMessage, Store } from "../../../src/store/store.ts";
+import { StoreError } from "../../../src/store/store-error.ts";
 import type { PeerId } from "../../../src/protocol/peer-id.ts";
 import { createOriginalTables, createTestDb, dialects, withStore } from "../../helpers/databases.ts";
 

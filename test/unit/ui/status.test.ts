@@ -2,7 +2,7 @@
 // linked contact without stale errors, and a changed identity explained once
 // with both ways out.
 import { expect, test } from "bun:test";
-import type { NodeStatus } from "../../../src/node/status.ts";
+import type { NodeStatus } from "../../../src/node/node-status.ts";
 import type { PeerId } from "../../../src/protocol/peer-id.ts";
 import { formatStatus } from "../../../src/ui/status.ts";
 import { deliveredMark, formatContacts } from "../../../src/ui/format.ts";

@@ -1,0 +1,22 @@
+// Validation of the names people give contacts (and a node gives itself).
+import { invisibleNameProblem } from "../protocol/hello.ts";
+import { NodeError } from "./node-error.ts";
+
+export const MAX_NAME = 40;
+
+/** 1 to 40 characters, no whitespace or control characters. Returns the reason it is not, or null. */
+export function nameProblem(name: string): string | null {
+  const chars = [...name];
+  if (chars.length === 0) return "a name cannot be empty";
+  if (chars.length > MAX_NAME) return `a name has at most ${MAX_NAME} characters (this has ${chars.length})`;
+  if (/[\s\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(name)) return "a name cannot contain spaces or control characters";
+  const invisible = invisibleNameProblem(name); // what a peer refuses in our hello
+  if (invisible) return `a name cannot contain characters that show nothing: it ${invisible}`;
+  return null;
+}
+
+export function validateName(name: string): string {
+  const problem = nameProblem(name);
+  if (problem) throw NodeError.badName(name, problem);
+  return name;
+}

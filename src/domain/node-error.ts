@@ -1,0 +1,86 @@
+// The node's one error class, which every command sees: the node, the home
+// and the checks of what people type (this room) raise it, and the control
+// socket carries its code, so it sits below them all. Callers branch on
+// `code`; the CLI maps input errors to exit code 2 and prints `message` as
+// one line.
+import { CodedError } from "../protocol/coded-error.ts";
+
+export type NodeErrorCode =
+  | "BAD_NAME"
+  | "BAD_ADDRESS"
+  | "BAD_PORT"
+  | "BAD_PEER_ID"
+  | "BAD_TEXT"
+  | "BAD_DB_URL"
+  | "NOT_A_CONTACT"
+  | "DUPLICATE_CONTACT"
+  | "ALREADY_INITIALIZED"
+  | "BAD_HOME"
+  | "UNSAFE_CONTROL"
+  | "BAD_CONFIG"
+  | "PORT_IN_USE"
+  | "LISTEN_FAILED"
+  | "DB_UNAVAILABLE"
+  | "DB_ERROR"
+  | "ALREADY_RUNNING"
+  | "NOT_RUNNING"
+  | "CONTROL_FAILED"
+  | "NOT_A_REQUEST"
+  | "HAS_PENDING"
+  | "NOT_CANCELLABLE"
+  | "BAD_INVITE"
+  | "NOT_NEARBY"
+  | "NOT_A_GROUP"
+  | "NOT_A_MEMBER"
+  | "NOT_THE_CREATOR"
+  | "NO_GROUP_KEY";
+
+/** Codes that mean "the user typed something wrong": exit code 2. */
+const INPUT_CODES: ReadonlySet<NodeErrorCode> = new Set([
+  "BAD_NAME",
+  "BAD_ADDRESS",
+  "BAD_PORT",
+  "BAD_PEER_ID",
+  "BAD_TEXT",
+  "BAD_DB_URL",
+  "NOT_A_CONTACT",
+  "DUPLICATE_CONTACT",
+  "NOT_A_REQUEST",
+  "HAS_PENDING",
+  "NOT_CANCELLABLE",
+  "BAD_INVITE",
+  "NOT_NEARBY",
+  "NOT_A_GROUP",
+  "NOT_A_MEMBER",
+  "NOT_THE_CREATOR",
+]);
+
+export class NodeError extends CodedError<NodeErrorCode> {
+  override readonly name = "NodeError";
+
+  get isInputError(): boolean {
+    return INPUT_CODES.has(this.code);
+  }
+
+  static badName(name: string, why: string) {
+    return new NodeError("BAD_NAME", `invalid name ${JSON.stringify(name)}: ${why}`);
+  }
+  static badAddress(text: string, why: string) {
+    return new NodeError("BAD_ADDRESS", `invalid address ${JSON.stringify(text)}: ${why}`);
+  }
+  static badPort(text: string) {
+    return new NodeError("BAD_PORT", `invalid port ${JSON.stringify(text)}: a port is a whole number from 1 to 65535`);
+  }
+  static notAContact(name: string) {
+    return new NodeError(
+      "NOT_A_CONTACT",
+      `${JSON.stringify(name)} is not in your contacts (list them with \`p2pchat contacts\`, add one with \`p2pchat contacts add NAME HOST:PORT\`)`,
+    );
+  }
+  static notAGroup(name: string) {
+    return new NodeError("NOT_A_GROUP", `${JSON.stringify(name)} is not one of your groups (list them with \`p2pchat group list\`)`);
+  }
+  static duplicateContact(name: string) {
+    return new NodeError("DUPLICATE_CONTACT", `a contact named ${JSON.stringify(name)} already exists`);
+  }
+}

@@ -1,0 +1,141 @@
+// Our relays, as the node uses them: joined while we are discoverable (and
+// joined again from here when this machine moves), each invitation to a
+// session with us joined and handed on as a stream, and a contact's relays
+// tried in turn when nothing direct reaches it. Either way the stream carries
+// our TLS 1.3 (the relay sees ciphertext) and the pin decides who is at the
+// other end, as on any link.
+import type { Duplex } from "node:stream";
+import type { Contact } from "../../domain/contact.ts";
+import type { Identity } from "../../transport/identity.ts";
+import type { TlsRole } from "../../transport/stream-tls.ts";
+import { childLogger } from "../../log.ts";
+import type { RelayFacts } from "../reach-verdict.ts";
+import { RelayClient } from "./relay-client.ts";
+import { connectThroughRelay, joinSession, type Invitation } from "./relay-session.ts";
+import { formatRelayUri, parseRelayUri, relayHostPort, type RelayAddress } from "./uri.ts";
+
+const log = childLogger("reach");
+
+/** How a stream through a relay is run as a link: its TLS role, and what the link says of where it goes. */
+export interface Relayed {
+  role: TlsRole;
+  /** "relay HOST:PORT" */
+  via: string;
+  /** What the link's address shows: the relay. */
+  remote: { host: string; port: number };
+}
+
+export interface RelayState {
+  uri: string;
+  state: "connecting" | "joined" | "waiting" | "stopped";
+  note: string | null;
+}
+
+export interface RelayMembershipDeps {
+  /** Relays to stay joined to while discoverable (relay://HOST:PORT/?id=...). */
+  relays: readonly RelayAddress[];
+  identity: Identity;
+  discoverable(): boolean;
+  contact(name: string): Contact | undefined;
+  /** Someone asked one of our relays for a session with us: run a link over the stream. */
+  invited(stream: Duplex, how: Relayed): void;
+  /** A relay was joined, lost, or is being joined again. */
+  changed(): void;
+}
+
+export class RelayMembership {
+  private clients: RelayClient[] = [];
+
+  constructor(private readonly d: RelayMembershipDeps) {}
+
+  /** The relays we stay joined to, as peers should name them (for hellos, invites and our DHT record). */
+  uris(): string[] {
+    return this.d.relays.map(formatRelayUri);
+  }
+
+  /** Joins every relay not joined yet (discoverable). */
+  join(): void {
+    if (this.clients.length === 0) this.clients = this.joinAll();
+  }
+
+  /** Leaves them all (hidden). */
+  async leave(): Promise<void> {
+    const clients = this.clients;
+    this.clients = [];
+    await Promise.all(clients.map((r) => r.stop().catch(() => {})));
+  }
+
+  /** Our sessions with the relays ran from an address that is gone: join them again from here, rather than after their ping times out. */
+  async rejoin(): Promise<void> {
+    const old = this.clients;
+    if (old.length === 0 || !this.d.discoverable()) return;
+    this.clients = this.joinAll();
+    await Promise.all(old.map((r) => r.stop().catch(() => {})));
+  }
+
+  /** One promise per relay: its first join, or its giving up (at most `ms`). */
+  joined(ms: number): Promise<void>[] {
+    return this.clients.map((r) => r.whenJoined(ms).catch(() => {}));
+  }
+
+  /** Each relay as where-you-stand reads it. */
+  facts(): RelayFacts[] {
+    return this.clients.map((r) => {
+      const s = r.state;
+      return { at: relayHostPort(r.relay), state: s.state, note: s.state === "waiting" ? s.error.message : null };
+    });
+  }
+
+  states(): RelayState[] {
+    return this.clients.map((r) => {
+      const st = r.state;
+      return { uri: r.uri, state: st.state, note: st.state === "waiting" ? st.error.message : null };
+    });
+  }
+
+  /** A client per configured relay, joining it (and rejoining whenever it loses it). */
+  private joinAll(): RelayClient[] {
+    return this.d.relays.map((relay) =>
+      new RelayClient({ relay, identity: this.d.identity, onInvitation: (inv) => void this.invited(inv), onState: () => this.d.changed() }).start(),
+    );
+  }
+
+  /** Someone asked one of our relays for a session with us: join it and run a link over it (the pin decides who it is). */
+  private async invited(inv: Invitation): Promise<void> {
+    try {
+      const stream = await joinSession(inv);
+      this.d.invited(stream, { role: inv.serverSocket ? "server" : "client", via: `relay ${relayHostPort(inv.relay)}`, remote: { host: inv.relay.host, port: inv.relay.port } });
+    } catch (err) {
+      log.debug(`relay ${relayHostPort(inv.relay)}: could not join a session: ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * Every direct address of a contact failed: a session through one of its
+   * relays, tried in turn, run as a link by `attach`. Null when none works.
+   */
+  async dialThrough<L>(name: string, attach: (stream: Duplex, how: Relayed) => L): Promise<L | null> {
+    const c = this.d.contact(name);
+    if (!c?.peerId || c.relays.length === 0) return null;
+    for (const text of c.relays) {
+      let relay: RelayAddress;
+      try {
+        relay = parseRelayUri(text);
+      } catch {
+        continue;
+      }
+      try {
+        const { inv, stream } = await connectThroughRelay(relay, this.d.identity, c.peerId);
+        log.debug(`${name}: through relay ${relayHostPort(relay)}`);
+        return attach(stream, { role: inv.serverSocket ? "server" : "client", via: `relay ${relayHostPort(relay)}`, remote: { host: relay.host, port: relay.port } });
+      } catch (err) {
+        log.debug(`${name}: relay ${relayHostPort(relay)}: ${(err as Error).message}`);
+      }
+    }
+    return null;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.clients.map((r) => r.stop().catch(() => {})));
+  }
+}
