@@ -40,7 +40,8 @@ beforeAll(async () => {
   await Bun.write(join(work, "bunfig.toml"), '[run]\npreload = ["./evil.ts"]\n[test]\npreload = ["./evil.ts"]\n');
   await Bun.write(join(work, "evil.ts"), 'console.log("EVIL PRELOAD RAN"); process.exit(42);\n');
   await Bun.write(join(work, ".env"), `P2PCHAT_HOME=${join(work, "home-from-dotenv")}\nP2PCHAT_DB=mysql://nobody@127.0.0.1:1/none\n`);
-  env = { PATH: emptyPath, HOME: work, NO_COLOR: "1", TMPDIR: dir.path };
+  // Nothing leaves the machine: no LAN beacons, port mapping or public DHT from the serve below.
+  env = { PATH: emptyPath, HOME: work, NO_COLOR: "1", TMPDIR: dir.path, P2PCHAT_DISCOVERY: "off" };
 });
 
 afterAll(async () => {
