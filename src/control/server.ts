@@ -10,7 +10,7 @@ import { childLogger } from "../log.ts";
 import { lineString, LineSplitter } from "../transport/lines.ts";
 import { WriteQueue } from "../transport/writer.ts";
 import { isOpName, runRequest } from "./ops.ts";
-import { controlPath, newControlPath, socketProblem, stat } from "./path.ts";
+import { newControlPath, socketProblem, stat } from "./path.ts";
 import { forgetPipe, recordPipe } from "./pipe-name.ts";
 import { probeControl } from "./client.ts";
 import { SUBSCRIBE, type Request, type Response } from "./wire.ts";
@@ -52,11 +52,11 @@ export class ControlServer {
     if (st && st.uid !== process.getuid?.()) {
       throw new NodeError("UNSAFE_CONTROL", `cannot start: ${path} is in the way and ${socketProblem(st)}. Check who made it, and remove it`);
     }
-    const running = windows ? controlPath(home) : path;
-    if (running && (await probeControl(running))) {
-      throw new NodeError("ALREADY_RUNNING", `a p2pchat serve is already running for ${home} (its control socket ${running} answers)`);
+    // Windows: the pipe's name is new, and the home's lock, which this process holds, says no other serve runs here.
+    if (!windows && (await probeControl(path))) {
+      throw new NodeError("ALREADY_RUNNING", `a p2pchat serve is already running for ${home} (its control socket ${path} answers)`);
     }
-    if (process.platform !== "win32" && existsSync(path)) {
+    if (!windows && existsSync(path)) {
       log.debug(`removing stale control socket ${path}`);
       unlinkSync(path);
     }
