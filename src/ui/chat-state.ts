@@ -219,7 +219,7 @@ export class ChatState {
     if (this.mode === "chat" && conv) {
       const win = conversationWindow({ peer: conv.peer, editor: this.window.editor, blocks: (columns) => conv.blocks(columns), offset: this.window.offset }, size);
       const olderComing = win.top && conv.hasMore;
-      if (olderComing) {
+      if (olderComing && !conv.isLoading) {
         // Scrolled past what is loaded: the offset asked for stays (PgUp pressed 50 times goes 50 pages up) while older pages come.
         void conv.loadOlder(this.api).then(
           () => this.schedule(),

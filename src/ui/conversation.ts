@@ -100,6 +100,11 @@ export class Conversation {
    * One more page of older messages; resolves to how many came (0 once at
    * the start). A page that failed is not asked for again.
    */
+  /** An older page is on its way (settle starts one at a time, and says a failure once). */
+  get isLoading(): boolean {
+    return this.loading !== null;
+  }
+
   loadOlder(api: NodeApi): Promise<number> {
     if (!this.hasMore) return Promise.resolve(0);
     if (this.loading) return this.loading;

@@ -154,6 +154,10 @@ describe.skipIf(!TMUX)("the full-screen chat", () => {
     pane.press("Enter");
     const rows = await pane.until((r) => r.filter((l) => l.includes("✓✓ delivered")).length === 2, "both delivered");
     check(rows, "✓✓ delivered", 40);
+    // Too small to lay out: said, not garbled; the chat comes back whole when the terminal grows.
+    pane.resize(12, 5);
+    const small = await pane.until((r) => r.join(" ").includes("terminal too small"), "the too-small screen");
+    expect(small.join(" ").replace(/\s+/g, " ").trim()).toBe("terminal too small (12×5): make it at least 20×6");
     pane.resize(90, 30);
     await pane.until((r) => r.some((l) => l.length > 40), "the wide layout");
     check(pane.screen(), "✓✓ delivered", 90);
