@@ -189,6 +189,17 @@ export class ChatState {
     this.schedule();
   }
 
+  /**
+   * A request was accepted, rejected or blocked (here or in another terminal):
+   * the "* request from ..." lines that offered it say nothing true any more.
+   */
+  requestDecided(peerId: string): void {
+    const stale = (text: string) => text.includes("request from ") && text.includes(peerId);
+    for (const conv of this.convs.values()) conv.dropNotes(stale);
+    this.list.notes.drop(stale);
+    this.schedule();
+  }
+
   listNote(text: string): void {
     this.list.notes.add(text);
     this.schedule();

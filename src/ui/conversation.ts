@@ -153,6 +153,14 @@ export class Conversation {
     this.items.push({ kind: "note", text });
   }
 
+  /** Notes that said something no longer true (a request since decided) go. */
+  dropNotes(stale: (text: string) => boolean): void {
+    for (let i = this.items.length - 1; i >= 0; i--) {
+      const it = this.items[i]!;
+      if (it.kind === "note" && stale(it.text)) this.items.splice(i, 1);
+    }
+  }
+
   entry(id: string): HistoryEntry | undefined {
     return this.ids.get(id);
   }

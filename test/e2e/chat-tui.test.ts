@@ -177,7 +177,12 @@ describe.skipIf(!TMUX)("the full-screen chat", () => {
     let rows = await pane.until(who, "the conversations view");
     expect(rows.some((l) => /^›1 bob\s+.*no messages yet$/.test(l.trimEnd()))).toBe(true);
 
+    // The request arrives while bob's conversation is open: it says so there.
+    pane.press("Enter");
+    await pane.until((r) => r.at(-1)?.startsWith("bob>") ?? false, "bob's conversation");
     expect((await stranger.cli(["send", "alice", "hi, it is me"])).exitCode).toBe(0);
+    await pane.until((r) => r.some((l) => l.includes('* request from "mallory"')), "the request line in bob's conversation");
+    pane.press("Escape");
     rows = await pane.until((r) => r.some((l) => l.includes('"mallory" (unverified)') && l.includes("1 waiting")), "the request");
     expect(rows.some((l) => l.startsWith("Requests: not your contacts"))).toBe(true);
     expect(statusLine(rows)).toContain("1 request");
@@ -196,6 +201,13 @@ describe.skipIf(!TMUX)("the full-screen chat", () => {
     await pane.until((r) => r.at(-1) === "Who do you want to talk to? › mal", "Tab completes");
     pane.press("Enter");
     rows = await pane.until((r) => r.some((l) => l.includes("mal: hi, it is me")), "the accepted message in its conversation");
+    // Back in bob's conversation, the line that offered the request is gone: it is decided.
+    pane.press("Escape");
+    await pane.until(who, "the conversations view again");
+    pane.type("bob");
+    pane.press("Enter");
+    rows = await pane.until((r) => r.at(-1)?.startsWith("bob>") ?? false, "bob's conversation again");
+    expect(rows.filter((l) => l.includes("request from"))).toEqual([]);
     pane.press("C-d");
     expect(await pane.exited()).toBe(0);
   });
