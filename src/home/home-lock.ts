@@ -4,6 +4,7 @@
 // file says who holds it, for the message a second node prints.
 import { closeSync, openSync, readFileSync, ftruncateSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { formatLocalDateTime } from "../domain/local-time.ts";
 import { NodeError } from "../domain/node-error.ts";
 
 export const LOCK_FILE = "node.lock";
@@ -128,7 +129,7 @@ function isAlive(pid: number): boolean {
 
 function alreadyRunning(home: string, info: LockInfo | null): NodeError {
   if (!info) return new NodeError("ALREADY_RUNNING", `a p2pchat node is already running for ${home}`);
-  const since = new Date(info.since).toLocaleString();
+  const since = formatLocalDateTime(info.since, { seconds: true });
   const where = info.address ? `, listening on ${info.address}` : "";
   return new NodeError(
     "ALREADY_RUNNING",

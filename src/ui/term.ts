@@ -44,12 +44,13 @@ export class Terminal {
     private readonly on: TerminalHandlers,
   ) {}
 
+  /** The terminal's real size (a frame drawn for a larger one would wrap into nonsense; drawScreen says when it is too small). */
   get columns(): number {
-    return Math.max(20, this.streams.output.columns ?? 80);
+    return Math.max(1, this.streams.output.columns ?? 80);
   }
 
   get rows(): number {
-    return Math.max(6, this.streams.output.rows ?? 24);
+    return Math.max(1, this.streams.output.rows ?? 24);
   }
 
   private readonly onData = (chunk: Buffer | string) => {

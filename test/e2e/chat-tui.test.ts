@@ -154,6 +154,10 @@ describe.skipIf(!TMUX)(`the full-screen chat${skipped(NO_TMUX)}`, () => {
     pane.press("Enter");
     const rows = await pane.until((r) => r.filter((l) => l.includes("✓✓ delivered")).length === 2, "both delivered");
     check(rows, "✓✓ delivered", 40);
+    // Too small to lay out: said, not garbled; the chat comes back whole when the terminal grows.
+    pane.resize(12, 5);
+    const small = await pane.until((r) => r.join(" ").includes("terminal too small"), "the too-small screen");
+    expect(small.join(" ").replace(/\s+/g, " ").trim()).toBe("terminal too small (12×5): make it at least 20×6");
     pane.resize(90, 30);
     await pane.until((r) => r.some((l) => l.length > 40), "the wide layout");
     check(pane.screen(), "✓✓ delivered", 90);
@@ -173,7 +177,12 @@ describe.skipIf(!TMUX)(`the full-screen chat${skipped(NO_TMUX)}`, () => {
     let rows = await pane.until(who, "the conversations view");
     expect(rows.some((l) => /^›1 bob\s+.*no messages yet$/.test(l.trimEnd()))).toBe(true);
 
+    // The request arrives while bob's conversation is open: it says so there.
+    pane.press("Enter");
+    await pane.until((r) => r.at(-1)?.startsWith("bob>") ?? false, "bob's conversation");
     expect((await stranger.cli(["send", "alice", "hi, it is me"])).exitCode).toBe(0);
+    await pane.until((r) => r.some((l) => l.includes('* request from "mallory"')), "the request line in bob's conversation");
+    pane.press("Escape");
     rows = await pane.until((r) => r.some((l) => l.includes('"mallory" (unverified)') && l.includes("1 waiting")), "the request");
     expect(rows.some((l) => l.startsWith("Requests: not your contacts"))).toBe(true);
     expect(statusLine(rows)).toContain("1 request");
@@ -192,6 +201,13 @@ describe.skipIf(!TMUX)(`the full-screen chat${skipped(NO_TMUX)}`, () => {
     await pane.until((r) => r.at(-1) === "Who do you want to talk to? › mal", "Tab completes");
     pane.press("Enter");
     rows = await pane.until((r) => r.some((l) => l.includes("mal: hi, it is me")), "the accepted message in its conversation");
+    // Back in bob's conversation, the line that offered the request is gone: it is decided.
+    pane.press("Escape");
+    await pane.until(who, "the conversations view again");
+    pane.type("bob");
+    pane.press("Enter");
+    rows = await pane.until((r) => r.at(-1)?.startsWith("bob>") ?? false, "bob's conversation again");
+    expect(rows.filter((l) => l.includes("request from"))).toEqual([]);
     pane.press("C-d");
     expect(await pane.exited()).toBe(0);
   });
