@@ -6,6 +6,7 @@ import { defineCommand } from "citty";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { logger } from "../log.ts";
+import { onStopSignals } from "../signals.ts";
 import { parseHost, parseHostPort, parseListenPort } from "../domain/host-port.ts";
 import { resolveHome } from "../home/home.ts";
 import { DEFAULT_MAX_MEMBERS, DEFAULT_MAX_SESSIONS, RelayServer } from "../relay-server/relay-server.ts";
@@ -98,8 +99,7 @@ export default defineCommand({
       process.stderr.write("p2pchat: relay stopped\n");
       done.resolve();
     };
-    process.on("SIGINT", () => void shutdown("SIGINT"));
-    process.on("SIGTERM", () => void shutdown("SIGTERM"));
+    onStopSignals((signal) => void shutdown(signal));
     await done.promise;
   },
 });

@@ -101,6 +101,12 @@ export class HomeLock {
   }
 }
 
+/** The live process that holds `home`'s lock, or null (none, or one that died without letting go). */
+export function lockHolder(home: string): LockInfo | null {
+  const info = readInfo(join(home, LOCK_FILE));
+  return info && isAlive(info.pid) ? info : null;
+}
+
 /** Who holds the lock of `home`, if anyone (a stale file says nothing). */
 export function readInfo(path: string): LockInfo | null {
   try {

@@ -8,11 +8,11 @@ import { join } from "node:path";
 import { cliCommand } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { introduce, makeUser, type User } from "../helpers/serve.ts";
-import { openPane, stopTmux, TMUX } from "../helpers/tmux.ts";
+import { NO_TMUX, openPane, stopTmux, TMUX } from "../helpers/tmux.ts";
+import { skipped } from "../helpers/platform.ts";
 
 setDefaultTimeout(90_000);
 
-if (!TMUX) console.warn("p2pchat: full-screen chat tests skipped: tmux is not installed (.ci/run installs it)");
 afterAll(stopTmux);
 
 const opened = (rows: string[]) => rows.some((l) => l.includes("/help for commands"));
@@ -33,7 +33,7 @@ async function sendAll(from: User, to: string, texts: string[]): Promise<void> {
   }
 }
 
-describe.skipIf(!TMUX)("the full-screen chat", () => {
+describe.skipIf(!TMUX)(`the full-screen chat${skipped(NO_TMUX)}`, () => {
   test("three contacts write at once while you type: only the open one shows, the status line counts the rest, counts survive a restart", async () => {
     await using alice = await makeUser("alice");
     await using bob = await makeUser("bob");
@@ -213,7 +213,7 @@ describe.skipIf(!TMUX)("the full-screen chat", () => {
   });
 });
 
-describe.skipIf(!TMUX)("moving around the full-screen chat", () => {
+describe.skipIf(!TMUX)(`moving around the full-screen chat${skipped(NO_TMUX)}`, () => {
   test("keys typed in a burst with opening or switching are applied in order; the header sits above the backlog; notes show whole and clear on the next action", async () => {
     await using alice = await makeUser("alice");
     await using bob = await makeUser("bob");
