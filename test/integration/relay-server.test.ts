@@ -153,7 +153,10 @@ describe("relay server", () => {
     await eventually(() => intruder.states.some((s) => s.state === "waiting"), "the stranger turned away");
     const w = intruder.states.find((s) => s.state === "waiting") as Extract<RelayClientState, { state: "waiting" }>;
     expect([w.error.code, w.error.message]).toEqual(["WRONG_TOKEN", expect.stringContaining("this relay serves its owner's contacts only")]);
-    const asked = await requestInvitation(server.address, stranger, bob.peerId).catch((e: unknown) => e as RelayError);
+    const asked = (await requestInvitation(server.address, stranger, bob.peerId).then(
+      () => new RelayError("UNEXPECTED", "the stranger was given a session"),
+      (e: unknown) => e as RelayError,
+    ));
     expect([asked.code, asked.message]).toEqual(["WRONG_TOKEN", expect.stringContaining("this relay serves its owner's contacts only")]);
     // A contact still gets its session to another contact.
     const { a, b } = await pair(server.address, alice, member, bob.peerId);
