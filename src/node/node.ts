@@ -5,6 +5,7 @@
 import { MAX_ADDRS, MAX_RELAYS, PROTOCOL_VERSION } from "../protocol/hello.ts";
 import { INVITE_ANSWER_CAP, REFUSE_CAP, type Hello } from "../protocol/messages.ts";
 import type { PeerId } from "../protocol/peer-id.ts";
+import { FRIEND_RELAY_CAP, PUNCH_CAP } from "../protocol/reach-frames.ts";
 import type { OutStatus } from "../domain/history-entry.ts";
 import { formatHostPort } from "../domain/host-port.ts";
 import { checkText } from "../domain/message-text.ts";
@@ -14,6 +15,7 @@ import { Transport, TransportError } from "../transport/transport.ts";
 import { HomeLock } from "../home/home-lock.ts";
 import { loadOrCreateDiscoveryKey } from "../reach/dht/discovery-key.ts";
 import { advertised } from "../reach/net/addresses.ts";
+import { isLoopbackHost } from "../reach/net/wire-address.ts";
 import { ReachService } from "../reach/reach-service.ts";
 import { childLogger } from "../log.ts";
 import { AddressBook } from "./book/address-book.ts";
@@ -22,6 +24,7 @@ import { NodeBook } from "./book/node-book.ts";
 import { NodeHints } from "./book/node-hints.ts";
 import { Reads } from "./book/reads.ts";
 import { Health } from "./dial/health.ts";
+import { PunchDials } from "./dial/punch-dials.ts";
 import { RetryTimer } from "./dial/retry.ts";
 import { Contacts, recipientOf } from "./engine/contact-cache.ts";
 import { Journal } from "./engine/journal.ts";
@@ -33,9 +36,12 @@ import { Sender, type SendResult } from "./engine/sender.ts";
 import { GroupBook } from "./groups/book.ts";
 import { authorKey } from "./groups/group-keys.ts";
 import { GROUP_FORKS_CAP, GROUPS_CAP, GroupSync } from "./groups/sync.ts";
+import { FRIEND_RELAY_DEFAULTS, FriendRelay } from "./friend-relay/friend-relay.ts";
+import { mayUseOurRelay } from "./friend-relay/relay-permit.ts";
 import { Emitter, type NodeListener } from "./node-events.ts";
 import type { NodeOptions } from "./node-options.ts";
 import { nodeStatus, type NodeStatus, type StatusDeps } from "./node-status.ts";
+import { ReachLinks } from "./reach-links.ts";
 
 export type { NodeOptions } from "./node-options.ts";
 export type { SendResult } from "./engine/sender.ts";
@@ -63,6 +69,8 @@ export class ChatNode {
   /** Group chat (node/groups/): the sync engine and what users do with groups. */
   readonly groups: GroupSync;
   readonly groupBook: GroupBook;
+  /** Relaying for our contacts while the internet reaches us directly (node/friend-relay/). */
+  readonly friendRelay: FriendRelay;
   private readonly sender: Sender;
   private readonly statusDeps: StatusDeps;
   private readonly sessionId = crypto.randomUUID();
@@ -101,6 +109,22 @@ export class ChatNode {
     const health = this.health;
     this.groups = new GroupSync({ self, name, store, journal, contacts, emit, linkTo: (c) => this.peers.linkTo(c), dial: (c) => this.peers.dial(c) });
     this.groupBook = new GroupBook({ self, name, sync: this.groups, contacts, checkText, dial: (c) => this.peers.dial(c) });
+    // Reaching each other better over contacts' links: where they see us, punched holes, friends' relays.
+    const reachLinks = new ReachLinks({
+      punch: new PunchDials<LinkCtx>({
+        self,
+        candidates: (port) => this.reach.help.observed.candidates(port),
+        attach: (stream, how) => this.transport.attach(stream, { ...how, via: null, punched: true }),
+        newCtx: (c) => newCtx(c),
+        punched: (c, link, ms) => emit({ type: "punched", peer: c.name, address: link.address, ms }),
+      }),
+      observed: (seen, from) => void this.reach.help.observed.note(seen, from),
+      relayOffered: (c, uri, link) => this.reach.help.relayOffered(c.name, c.peerId, uri, { fromLoopback: isLoopbackHost(link.remoteHost) }),
+      greet: (link) => {
+        const uri = this.friendRelay.offer;
+        if (uri && link.peerHello?.caps.includes(FRIEND_RELAY_CAP)) link.sendReach({ type: "relay-offer", uri });
+      },
+    });
     const peers = (this.peers = new Peers({
       self,
       store,
@@ -123,6 +147,7 @@ export class ChatNode {
       exhausted: (name) => this.hints.lookedUp(name),
       viaRelay: (c, ctx) => this.reach.dialThroughRelay(c.name, (stream, how) => this.transport.attach(stream, { ...how, direction: "out", ctx })),
       groups: this.groups,
+      reach: reachLinks,
     }));
     this.transport = new Transport<LinkCtx>({ identity: local.identity, handler: peers, hello: (link) => this.hello(link), incoming: () => newCtx(null), limits: opts.limits });
     const legacy = (this.legacy = new LegacyPeers({ store, journal, contacts, emit, discoverable, contactsOnly, retry }));
@@ -150,6 +175,20 @@ export class ChatNode {
       },
       opts.reach ?? {},
     ));
+    this.friendRelay = new FriendRelay({
+      identity: local.identity,
+      settings: opts.reach?.relayForContacts ?? FRIEND_RELAY_DEFAULTS,
+      discoverable,
+      listening: () => this.listening,
+      direct: () => reach.verdict().reach === "direct",
+      expose: (port) => reach.help.exposePort(port),
+      exposedAt: () => reach.help.exposedAt(),
+      admit: (id) => mayUseOurRelay(contacts, id),
+      offerChanged: (uri) => {
+        for (const link of peers.adopted.values()) if (link.ctx.contact && link.peerHello?.caps.includes(FRIEND_RELAY_CAP)) link.sendReach({ type: "relay-offer", uri });
+      },
+    });
+    reach.help.onChange(() => this.friendRelay.update());
     this.hints = new NodeHints({
       self,
       name,
@@ -188,6 +227,7 @@ export class ChatNode {
       peers,
       legacy,
       reach,
+      friendRelay: this.friendRelay,
     };
   }
 
@@ -242,7 +282,7 @@ export class ChatNode {
 
   /** What we tell a peer about ourselves: where we listen, and on a dial to an inviter, its token. */
   private hello(link: NodeLink): Hello {
-    const hello: Hello = { type: "hello", version: PROTOCOL_VERSION, name: this.name, port: this.transport.listening?.port ?? 0, caps: ["ack-batch", GROUPS_CAP, GROUP_FORKS_CAP, INVITE_ANSWER_CAP, REFUSE_CAP], session: this.sessionId };
+    const hello: Hello = { type: "hello", version: PROTOCOL_VERSION, name: this.name, port: this.transport.listening?.port ?? 0, caps: ["ack-batch", GROUPS_CAP, GROUP_FORKS_CAP, INVITE_ANSWER_CAP, REFUSE_CAP, PUNCH_CAP, FRIEND_RELAY_CAP], session: this.sessionId };
     const addrs = this.addresses().slice(0, MAX_ADDRS);
     if (addrs.length > 0) hello.addrs = addrs;
     const token = this.peers.tokenFor(link, (c) => this.contacts.byName(c.name));
@@ -251,6 +291,8 @@ export class ChatNode {
     if (dkey) hello.dkey = dkey;
     const relays = this.reach.relayUris().slice(0, MAX_RELAYS);
     if (relays.length > 0) hello.relays = relays;
+    // Where we see the peer: behind NAT, its public address, which it cannot see itself (what its hole punches offer).
+    if (link.via === null && /^[0-9a-f:.]+$/i.test(link.remoteHost)) hello.seen = formatHostPort(link.remoteHost, link.remotePort);
     return hello;
   }
 
@@ -299,6 +341,7 @@ export class ChatNode {
       this.legacy.closeAll("hidden");
     }
     await this.reach.discoverable(on);
+    this.friendRelay.update();
     const l = this.transport.listening;
     this.lock.setAddress(l ? formatHostPort(l.host, l.port) : null);
     log.debug(on ? `discoverable, listening on ${l ? formatHostPort(l.host, l.port) : "?"}` : "hidden");
@@ -360,6 +403,7 @@ export class ChatNode {
     this.discoverable = false;
     this.retry.cancelAll();
     try {
+      await this.friendRelay.stop();
       await this.reach.stop();
       // Links close; their handlers queue the `unsent` writes; then commit everything.
       this.groups.stop();

@@ -23,6 +23,8 @@ export function formatEvent(e: NodeEvent): string | null {
         ? colors.dim(`* ${e.peer} connected (${e.via ? `via ${e.via}` : e.address}, ${e.direction === "in" ? "they dialed" : "we dialed"})${legacy}`)
         : colors.dim(`* ${e.peer} disconnected (${e.reason ?? "closed"})`);
     }
+    case "punched":
+      return colors.dim(`* ${e.peer} connected directly (${e.address}, a hole punched through both NATs ${(e.ms / 1000).toFixed(1)} s after the relayed link): the relay is no longer needed`);
     case "contact":
       if (e.how === "new-peer" && e.peerId === null) {
         return colors.yellow(`* new legacy contact ${e.name} connected from ${e.address}: added to your contacts`) + colors.red(" (plaintext: UNENCRYPTED, UNAUTHENTICATED)");

@@ -14,9 +14,10 @@ export const reachArgs = {
   dht: { type: "boolean", description: "Publish your addresses on the BitTorrent DHT and look contacts up there; --no-dht: not this run" },
   "dht-bootstrap": { type: "string", description: "DHT nodes to start from instead of the public routers", valueHint: "HOST:PORT,..." },
   relay: { type: "string", description: "A relay to stay joined to, so peers reach you when nothing else works (repeatable; default: the config's)", valueHint: "relay://HOST:PORT/?id=ID" },
+  "relay-for-contacts": { type: "boolean", description: "Relay for your contacts (only them) while the internet reaches you directly; --no-relay-for-contacts: not this run" },
 } as const satisfies ArgsDef;
 
-type ReachArgs = { lan?: boolean; upnp?: boolean; dht?: boolean; "dht-bootstrap"?: string };
+type ReachArgs = { lan?: boolean; upnp?: boolean; dht?: boolean; "dht-bootstrap"?: string; "relay-for-contacts"?: boolean };
 
 /** Every `--relay URI` (and `--relay=URI`) given; citty keeps only the last. */
 export function relayFlags(rawArgs: readonly string[]): string[] {
@@ -55,6 +56,11 @@ export function reachOptions(args: ReachArgs, config: Config, rawArgs: readonly 
     dht: args.dht ?? config.dht,
     dhtBootstrap,
     relays,
+    relayForContacts: {
+      on: args["relay-for-contacts"] ?? config.relayForContacts,
+      sessions: config.relayForContactsSessions,
+      rate: config.relayForContactsRate === 0 ? null : config.relayForContactsRate * 1024,
+    },
     ...(portmap ? { portmap } : {}),
   };
 }
