@@ -32,6 +32,9 @@ export class ReachHelp {
   private readonly watchers = new Set<() => void>();
   private standWatcher: () => void = () => {};
   private stopped = false;
+  /** follow() runs; a change it causes (a relay joined) makes it run once more after, not within. */
+  private following = false;
+  private again = false;
 
   constructor(private readonly d: ReachHelpDeps) {
     this.exposed = new ExposedPort({ seed: d.seed, portmap: d.portmap, changed: () => this.standWatcher() });
@@ -45,12 +48,21 @@ export class ReachHelp {
   /** Where we stand changed: join or leave friends' relays, expose our relay's port or not, and tell whoever watches. */
   follow(): void {
     if (this.stopped) return;
-    const { verdict, mapping, local } = this.d.stand();
-    const asking = mapping.state === "trying";
-    this.d.relays.setFriends(verdict.reach === "direct" || asking ? [] : this.offers.list());
-    const pub = local.map((a) => a.slice(0, a.lastIndexOf(":"))).find((h) => !h.startsWith("[") && addressScope(h) === "public") ?? null;
-    this.exposed.set(this.exposedPort, { publicIp: pub, mapping: mapping.state === "mapped" });
-    for (const w of [...this.watchers]) w();
+    if (this.following) return void (this.again = true);
+    this.following = true;
+    try {
+      do {
+        this.again = false;
+        const { verdict, mapping, local } = this.d.stand();
+        const asking = mapping.state === "trying";
+        this.d.relays.setFriends(verdict.reach === "direct" || asking ? [] : this.offers.list());
+        const pub = local.map((a) => a.slice(0, a.lastIndexOf(":"))).find((h) => !h.startsWith("[") && addressScope(h) === "public") ?? null;
+        this.exposed.set(this.exposedPort, { publicIp: pub, mapping: mapping.state === "mapped" });
+        for (const w of [...this.watchers]) w();
+      } while (this.again && !this.stopped);
+    } finally {
+      this.following = false;
+    }
   }
 
   /** Called after every follow() (the node's relay for contacts looks again). */

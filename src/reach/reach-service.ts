@@ -49,6 +49,8 @@ export interface ReachOptions {
   relays?: RelayAddress[];
   /** Relaying for our contacts while the internet reaches us directly (the node runs it: node/friend-relay/). Default: on, 16 sessions, 128 KiB/s each. */
   relayForContacts?: { on: boolean; sessions: number; rate: number | null };
+  /** How long after three failed hole punches to try again (tests shorten it; default 1, 5, then 30 minutes). */
+  punchRetryMs?: number;
 }
 
 /** What reach needs of the node, and tells it. */

@@ -27,7 +27,7 @@ export function formatStatus(s: NodeStatus, running: boolean): string {
   const linkRows = s.links.map((l) => [
     l.peer,
     l.via ? `via ${l.via}` : l.punched ? `${l.address} (direct, punched)` : l.address,
-    l.direction === "in" ? "they dialed" : "we dialed",
+    l.punched ? "both dialed" : l.direction === "in" ? "they dialed" : "we dialed",
     `since ${formatClock(l.since)}`,
     l.legacy ? colors.red("unencrypted, unauthenticated (legacy)") : "",
   ]);

@@ -42,6 +42,7 @@ export function reachOptions(args: ReachArgs, config: Config, rawArgs: readonly 
     throw err;
   }
   const portmap = portmapKnobs(process.env);
+  const punchRetryMs = punchKnob(process.env);
   const given = relayFlags(rawArgs);
   const relays = (given.length > 0 ? given : config.relays).map((text) => {
     try {
@@ -62,7 +63,21 @@ export function reachOptions(args: ReachArgs, config: Config, rawArgs: readonly 
       rate: config.relayForContactsRate === 0 ? null : config.relayForContactsRate * 1024,
     },
     ...(portmap ? { portmap } : {}),
+    ...(punchRetryMs ? { punchRetryMs } : {}),
   };
+}
+
+/**
+ * For tests, not users: P2PCHAT_PUNCH_RETRY_S=SECONDS makes a node whose
+ * hole punching failed three times try again after that long (default 1, 5,
+ * then 30 minutes), so a test that opens the way later need not wait.
+ */
+export function punchKnob(env: Record<string, string | undefined>): number | undefined {
+  const text = env.P2PCHAT_PUNCH_RETRY_S;
+  if (text === undefined || text === "") return undefined;
+  const s = Number(text);
+  if (!Number.isFinite(s) || s <= 0) throw new UsageError(`P2PCHAT_PUNCH_RETRY_S=${JSON.stringify(text)}: a number of seconds above 0`, "p2pchat serve");
+  return s * 1000;
 }
 
 /**

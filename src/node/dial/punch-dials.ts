@@ -40,6 +40,8 @@ export interface PunchDialDeps<Ctx> {
   newCtx(contact: Contact | null): Ctx;
   /** A hole was punched and its link adopted: `ms` after the relayed link came up. */
   punched(contact: Contact, link: Link<Ctx>, ms: number): void;
+  /** A round of attempts (ours) came to nothing: why the last failed, and when the next round starts. */
+  gaveUp(contact: Contact, why: string, againInMs: number): void;
   timeouts?: Partial<PunchTimeouts>;
   backoffMs?: readonly number[];
 }
@@ -166,6 +168,7 @@ export class PunchDials<Ctx> {
     a.rounds++;
     a.failures = 0;
     log.debug(`${a.name}: no hole punched after ${ATTEMPTS_PER_ROUND} attempts (${why}); staying relayed, trying again in ${Math.round(ms / 1000)} s`);
+    this.d.gaveUp(a.contact, why, ms);
     this.later(a, ms);
   }
 }

@@ -145,12 +145,16 @@ export class RelayMembership {
       const uri = formatRelayUri(f.relay);
       // A relay the user named already is joined once.
       if (this.friendClients.has(uri) || this.d.relays.some((r) => formatRelayUri(r) === uri)) continue;
-      this.friendClients.set(uri, this.client(f.relay));
+      // Kept before it starts: its first state change makes whoever watches look at the friends again.
+      const client = this.client(f.relay, false);
+      this.friendClients.set(uri, client);
+      client.start();
     }
   }
 
-  private client(relay: RelayAddress): RelayClient {
-    return new RelayClient({ relay, identity: this.d.identity, onInvitation: (inv) => void this.invited(inv), onState: () => this.d.changed() }).start();
+  private client(relay: RelayAddress, start = true): RelayClient {
+    const client = new RelayClient({ relay, identity: this.d.identity, onInvitation: (inv) => void this.invited(inv), onState: () => this.d.changed() });
+    return start ? client.start() : client;
   }
 
   /** Someone asked one of our relays for a session with us: join it and run a link over it (the pin decides who it is). */
