@@ -25,7 +25,7 @@ export function formatEvent(e: NodeEvent): string | null {
     }
     case "punch":
       if (!e.ok) return colors.dim(`* ${e.peer}: still through the relay: no hole could be punched through both NATs (${e.why}); trying again in ${formatWait(e.againInMs)}`);
-      return colors.dim(`* ${e.peer} connected directly (${e.address}, a hole punched through both NATs ${(e.ms / 1000).toFixed(1)} s after the relayed link): the relay is no longer needed`);
+      return colors.dim(`* ${e.peer} connected directly (${e.address}, a hole punched through both NATs ${e.ms < 10_000 ? `${e.ms} ms` : `${(e.ms / 1000).toFixed(1)} s`} after the relayed link): the relay is no longer needed`);
     case "contact":
       if (e.how === "new-peer" && e.peerId === null) {
         return colors.yellow(`* new legacy contact ${e.name} connected from ${e.address}: added to your contacts`) + colors.red(" (plaintext: UNENCRYPTED, UNAUTHENTICATED)");

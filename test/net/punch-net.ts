@@ -51,6 +51,23 @@ export async function punchWorld(prefix: string, natB: NatMapping = "preserve"):
   }
 }
 
+/**
+ * carol, alice and bob serving; alice and bob each carol's contact, carol
+ * relaying for them (unasked: she can be reached), and each of them joined
+ * to her relay (they cannot). Resolves with their serves and carol's relay.
+ */
+export async function meetThroughCarol(w: PunchWorld, env: Record<string, string> = {}) {
+  const carolServe = await w.carol.serve(PORT, SERVE_ARGS, env);
+  const aliceServe = await w.alice.serve(PORT, SERVE_ARGS, env);
+  const bobServe = await w.bob.serve(PORT, SERVE_ARGS, env);
+  await befriend(w.alice, w.carol);
+  await befriend(w.bob, w.carol);
+  const carolRelay = `${w.carolHost.address}:${PORT + 1}`;
+  await untilStatus(w.carol, new RegExp(`^relaying for contacts at ${carolRelay.replaceAll(".", "\\.")}: `, "m"));
+  await Promise.all([aliceServe, bobServe].map((p) => p.waitFor(/^\* reachable through carol \(relay\)/, { timeoutMs: 30_000 })));
+  return { carolServe, aliceServe, bobServe, carolRelay };
+}
+
 /** `user` adds `friend` with the friend's invite (both contacts then); resolves once the friend's serve says so. */
 export async function befriend(user: NetUser, friend: NetUser): Promise<void> {
   const invite = (await friend.ok(["invite"])).trim().split("\n")[0]!;

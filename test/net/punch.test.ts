@@ -8,7 +8,7 @@
 // arrives once.
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { netnsUnavailable, netPrefix } from "./netns.ts";
-import { befriend, PORT, punchWorld, SERVE_ARGS, untilStatus, type PunchWorld } from "./punch-net.ts";
+import { meetThroughCarol, punchWorld, untilStatus } from "./punch-net.ts";
 import { destroyLiveTestbeds } from "./testbed.ts";
 
 setDefaultTimeout(180_000);
@@ -19,24 +19,12 @@ afterAll(destroyLiveTestbeds);
 
 const STREAM = 2_000;
 
-/** carol, alice and bob serving; alice and bob each carol's contact, and each joined to carol's relay. */
-async function meetThroughCarol(w: PunchWorld, env: Record<string, string> = {}) {
-  const carolServe = await w.carol.serve(PORT, SERVE_ARGS, env);
-  const aliceServe = await w.alice.serve(PORT, SERVE_ARGS, env);
-  const bobServe = await w.bob.serve(PORT, SERVE_ARGS, env);
-  await befriend(w.alice, w.carol);
-  await befriend(w.bob, w.carol);
-  // carol can be reached: she relays for her contacts, unasked; they cannot, so they join her relay.
-  const carolRelay = `${w.carolHost.address}:${PORT + 1}`;
-  expect(await untilStatus(w.carol, /^relaying for contacts at /m)).toContain(`relaying for contacts at ${carolRelay}: 0 of 16 sessions, 128 KiB/s each`);
-  await Promise.all([aliceServe, bobServe].map((p) => p.waitFor(/^\* reachable through carol \(relay\)/, { timeoutMs: 30_000 })));
-  return { carolServe, aliceServe, bobServe, carolRelay };
-}
-
 describe.skipIf(why !== null)("alice and bob behind NAT with no port mapping, both carol's contacts", () => {
   test("bob adds alice's invite: they chat through carol at once, then directly through a punched hole; a kill -9 of carol loses nothing", async () => {
     await using w = await punchWorld(`${PREFIX}p`);
     const { aliceServe, bobServe, carolRelay } = await meetThroughCarol(w);
+    // carol can be reached: she relays for her contacts, unasked, within the default caps.
+    expect(await w.carol.ok(["status"])).toContain(`relaying for contacts at ${carolRelay}: 0 of 16 sessions, 128 KiB/s each, 2 contacts joined`);
     const invite = JSON.parse(await w.alice.ok(["invite", "--json"])) as { invite: string; relays: string[]; reach: { lines: string[] } };
     expect(invite.relays).toEqual([`relay://${carolRelay}/?id=${w.carol.peerId}`]);
     expect(invite.reach.lines[0]).toBe("reachable through carol (relay)");
