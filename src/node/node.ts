@@ -15,7 +15,6 @@ import { Transport, TransportError } from "../transport/transport.ts";
 import { HomeLock } from "../home/home-lock.ts";
 import { loadOrCreateDiscoveryKey } from "../reach/dht/discovery-key.ts";
 import { advertised } from "../reach/net/addresses.ts";
-import { isLoopbackHost } from "../reach/net/wire-address.ts";
 import { ReachService } from "../reach/reach-service.ts";
 import { childLogger } from "../log.ts";
 import { AddressBook } from "./book/address-book.ts";
@@ -24,7 +23,6 @@ import { NodeBook } from "./book/node-book.ts";
 import { NodeHints } from "./book/node-hints.ts";
 import { Reads } from "./book/reads.ts";
 import { Health } from "./dial/health.ts";
-import { PunchDials } from "./dial/punch-dials.ts";
 import { RetryTimer } from "./dial/retry.ts";
 import { Contacts, recipientOf } from "./engine/contact-cache.ts";
 import { Journal } from "./engine/journal.ts";
@@ -110,23 +108,7 @@ export class ChatNode {
     this.groups = new GroupSync({ self, name, store, journal, contacts, emit, linkTo: (c) => this.peers.linkTo(c), dial: (c) => this.peers.dial(c) });
     this.groupBook = new GroupBook({ self, name, sync: this.groups, contacts, checkText, dial: (c) => this.peers.dial(c) });
     // Reaching each other better over contacts' links: where they see us, punched holes, friends' relays.
-    const reachLinks = new ReachLinks({
-      punch: new PunchDials<LinkCtx>({
-        self,
-        candidates: (port) => this.reach.help.observed.candidates(port),
-        attach: (stream, how) => this.transport.attach(stream, { ...how, via: null, punched: true }),
-        newCtx: (c) => newCtx(c),
-        punched: (c, link, ms) => emit({ type: "punch", peer: c.name, ok: true, address: link.address, ms }),
-        gaveUp: (c, why, againInMs) => emit({ type: "punch", peer: c.name, ok: false, why, againInMs }),
-        ...(opts.reach?.punchRetryMs ? { backoffMs: [opts.reach.punchRetryMs] } : {}),
-      }),
-      observed: (seen, from) => void this.reach.help.observed.note(seen, from),
-      relayOffered: (c, uri, link) => this.reach.help.relayOffered(c.name, c.peerId, uri, { fromLoopback: isLoopbackHost(link.remoteHost) }),
-      greet: (link) => {
-        const uri = this.friendRelay.offer;
-        if (uri && link.peerHello?.caps.includes(FRIEND_RELAY_CAP)) link.sendReach({ type: "relay-offer", uri });
-      },
-    });
+    const reachLinks = new ReachLinks({ self, reach: () => this.reach, transport: () => this.transport, emit, offer: () => this.friendRelay.offer, punchRetryMs: opts.reach?.punchRetryMs });
     const peers = (this.peers = new Peers({
       self,
       store,
@@ -182,13 +164,9 @@ export class ChatNode {
       settings: opts.reach?.relayForContacts ?? FRIEND_RELAY_DEFAULTS,
       discoverable,
       listening: () => this.listening,
-      direct: () => reach.verdict().reach === "direct",
-      expose: (port) => reach.help.exposePort(port),
-      exposedAt: () => reach.help.exposedAt(),
+      reach,
       admit: (id) => mayUseOurRelay(contacts, id),
-      offerChanged: (uri) => {
-        for (const link of peers.adopted.values()) if (link.ctx.contact && link.peerHello?.caps.includes(FRIEND_RELAY_CAP)) link.sendReach({ type: "relay-offer", uri });
-      },
+      offerChanged: (uri) => reachLinks.offerAll(uri, peers.adopted.values()),
     });
     reach.help.onChange(() => this.friendRelay.update());
     this.hints = new NodeHints({

@@ -12,7 +12,7 @@ import type { PeerId } from "../../protocol/peer-id.ts";
 import { formatHostPort } from "../../domain/host-port.ts";
 import type { Identity } from "../../transport/identity.ts";
 import { RelayServer } from "../../relay-server/relay-server.ts";
-import type { ExposedAt } from "../../reach/nat/exposed-port.ts";
+import type { ReachService } from "../../reach/reach-service.ts";
 import { formatRelayUri } from "../../reach/relay/uri.ts";
 import { childLogger } from "../../log.ts";
 
@@ -35,11 +35,8 @@ export interface FriendRelayDeps {
   settings: FriendRelaySettings;
   discoverable(): boolean;
   listening(): { host: string; port: number } | null;
-  /** The internet reaches us directly (where-you-stand: "direct"). */
-  direct(): boolean;
-  /** Keep this port reachable from the internet as our own is (null: no longer). */
-  expose(port: number | null): void;
-  exposedAt(): ExposedAt | null;
+  /** Where we stand (the internet reaches us directly?), and keeping our relay's port reachable as our own is. */
+  reach: Pick<ReachService, "verdict" | "help">;
   /** Whether the peer with this certificate may use the relay (a contact). */
   admit(id: PeerId): boolean;
   /** What we offer our contacts changed (a relay URI, or null: nothing). */
@@ -69,11 +66,11 @@ export class FriendRelay {
     this.updating = true;
     try {
       const l = this.d.listening();
-      const want = this.d.settings.on && this.d.discoverable() && l !== null && this.d.direct();
+      const want = this.d.settings.on && this.d.discoverable() && l !== null && this.d.reach.verdict().reach === "direct";
       if (want && !this.server) this.server = this.start(l!);
       if (!want && this.server) this.stopServer();
-      this.d.expose(this.server?.address.port ?? null);
-      const at = this.server ? this.d.exposedAt() : null;
+      this.d.reach.help.exposePort(this.server?.address.port ?? null);
+      const at = this.server ? this.d.reach.help.exposedAt() : null;
       const uri = at && this.server ? formatRelayUri({ host: at.host, port: at.port, id: this.d.identity.peerId, token: null }) : null;
       if (uri !== this.offered) {
         this.offered = uri;
@@ -90,7 +87,7 @@ export class FriendRelay {
     if (!s.on) return { state: "off", why: "turned off (--no-relay-for-contacts, or relayForContacts in config.json)" };
     if (!this.server) return { state: "off", why: this.d.discoverable() ? "the internet cannot reach you directly" : "hidden" };
     const st = this.server.stats();
-    const at = this.d.exposedAt();
+    const at = this.d.reach.help.exposedAt();
     return {
       state: "on",
       at: at ? formatHostPort(at.host, at.port) : null,
@@ -105,7 +102,7 @@ export class FriendRelay {
 
   async stop(): Promise<void> {
     this.stopServer();
-    this.d.expose(null);
+    this.d.reach.help.exposePort(null);
   }
 
   /** On the port after our own when it is free, else any (contacts learn it from the offer). */
