@@ -2,24 +2,13 @@
 // round trips, and what the decoder must refuse before or after buffering.
 import { describe, expect, test } from "bun:test";
 import { createDecoder, encodeFrame } from "../../../src/protocol/codec.ts";
-import type { Frame } from "../../../src/protocol/messages.ts";
 import { MAX_PUNCH_ADDRS, MAX_RELAY_URI, type ReachFrame } from "../../../src/protocol/reach-frames.ts";
-import { HELLO_FRAME, concat, decodeAll, expectCode, frame, splitAt, utf8 } from "./wire.ts";
+import { HELLO_FRAME, afterHello, concat, decodeAll, expectCode, frame, roundTrip, splitAt, utf8 } from "./wire.ts";
 
 const T = { offer: 20, answer: 21, sync: 22, cancel: 23, relayOffer: 24 } as const;
 const u32 = (n: number) => Uint8Array.of(n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
 const addr = (a: string) => concat(Uint8Array.of(a.length), utf8(a));
 const URI = "relay://198.51.100.10:20002/?id=A4DQOBY-HA4DQOC-BYHA4DQ-OBYHA4E-DQOBYHA-4DQOBYB-HA4DQOB-YHA4DQA";
-
-function afterHello() {
-  const d = createDecoder();
-  d.push(HELLO_FRAME);
-  return d;
-}
-
-function roundTrip(...frames: Frame[]): Frame[] {
-  return decodeAll([concat(HELLO_FRAME, ...frames.map(encodeFrame))]).slice(1);
-}
 
 describe("layout", () => {
   test("each frame as the comment in reach-frames.ts writes it", () => {
