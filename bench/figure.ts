@@ -28,6 +28,9 @@ export interface Scale {
   lanFindRuns: number;
   /** Moves of alice's router (reach_after_move_s). */
   moveRuns: number;
+  /** Restarts of bob timed from a relayed link to a punched one (punch_ms), and NAT types paired for direct_share. */
+  punchRuns: number;
+  natTypes: number;
   /** Members of the fan-out group, messages timed there, and messages a returning member catches up on. */
   groupMembers: number;
   groupFanout: number;

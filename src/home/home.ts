@@ -34,10 +34,25 @@ export interface Config {
   dhtBootstrap: string[];
   /** Relays to stay joined to (relay://HOST:PORT/?id=...). */
   relays: string[];
+  /** Relay for our contacts (only them) while the internet reaches us directly. */
+  relayForContacts: boolean;
+  /** Sessions relayed for contacts at once. */
+  relayForContactsSessions: number;
+  /** KiB/s each such session may carry (0: no limit). */
+  relayForContactsRate: number;
 }
 
 /** What a config file leaves out means this. */
-export const REACH_DEFAULTS = { lan: true, upnp: true, dht: true, dhtBootstrap: [] as string[], relays: [] as string[] };
+export const REACH_DEFAULTS = {
+  lan: true,
+  upnp: true,
+  dht: true,
+  dhtBootstrap: [] as string[],
+  relays: [] as string[],
+  relayForContacts: true,
+  relayForContactsSessions: 16,
+  relayForContactsRate: 128,
+};
 
 export interface InitOptions {
   name?: string;
@@ -134,6 +149,12 @@ function validateConfig(raw: unknown, path: string): Config {
     if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) throw bad(`"${key}" must be a list of strings`);
     return v as string[];
   };
+  const count = (key: "relayForContactsSessions" | "relayForContactsRate", min: number): number => {
+    const v = o[key];
+    if (v === undefined || v === null) return REACH_DEFAULTS[key];
+    if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > 1_000_000) throw bad(`"${key}" must be a whole number from ${min}`);
+    return v;
+  };
   return {
     name: o.name,
     host: o.host,
@@ -145,6 +166,9 @@ function validateConfig(raw: unknown, path: string): Config {
     dht: o.dht !== false,
     dhtBootstrap: list("dhtBootstrap"),
     relays: list("relays"),
+    relayForContacts: o.relayForContacts !== false,
+    relayForContactsSessions: count("relayForContactsSessions", 1),
+    relayForContactsRate: count("relayForContactsRate", 0),
   };
 }
 

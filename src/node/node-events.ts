@@ -18,6 +18,13 @@ export type NodeEvent =
   | { type: "group"; group: string; change: "joined" | "removed" | "left" }
   | { type: "link"; peer: string; up: boolean; address: string; direction: "in" | "out"; legacy?: boolean; reason?: string; via?: string }
   /**
+   * A relayed link became a direct one through a hole punched in both NATs,
+   * `ms` after the relayed one came up; or a round of attempts came to
+   * nothing (ok false: why, and when the next round starts).
+   */
+  | { type: "punch"; peer: string; ok: true; address: string; ms: number }
+  | { type: "punch"; peer: string; ok: false; why: string; againInMs: number }
+  /**
    * A peer was added to the address book (peerId null: a legacy plaintext
    * peer), pinned on a link we dialed, or made a contact from a request.
    */

@@ -5,6 +5,7 @@ import type { Contact } from "../domain/contact.ts";
 import { formatHostPort } from "../domain/host-port.ts";
 import type { OutboxCount, Store } from "../store/store.ts";
 import type { ReachService, ReachStatus } from "../reach/reach-service.ts";
+import type { FriendRelay, FriendRelayStatus } from "./friend-relay/friend-relay.ts";
 import type { ContactState, Health } from "./dial/health.ts";
 import type { Contacts } from "./engine/contact-cache.ts";
 import type { Journal } from "./engine/journal.ts";
@@ -20,6 +21,8 @@ export interface LinkInfo {
   legacy: boolean;
   /** How it travels when not straight to the peer: "relay HOST:PORT". */
   via?: string;
+  /** Straight to the peer through a hole punched in both NATs. */
+  punched?: boolean;
 }
 
 export interface NodeStatus {
@@ -40,6 +43,8 @@ export interface NodeStatus {
   database: string;
   /** Finding and being found: the public mapped address, LAN beacons, the DHT. */
   reach?: ReachStatus;
+  /** Relaying for our contacts: off and why, or where, and how busy. */
+  relayForContacts?: FriendRelayStatus;
 }
 
 /** What the report reads of the running node. */
@@ -57,6 +62,7 @@ export interface StatusDeps {
   peers: Pick<Peers, "adopted">;
   legacy: Pick<LegacyPeers, "open" | "transport">;
   reach: Pick<ReachService, "status">;
+  friendRelay?: Pick<FriendRelay, "status">;
 }
 
 export async function nodeStatus(d: StatusDeps): Promise<NodeStatus> {
@@ -64,7 +70,7 @@ export async function nodeStatus(d: StatusDeps): Promise<NodeStatus> {
   const links: LinkInfo[] = [];
   for (const [, link] of d.peers.adopted) {
     const c = link.ctx.contact;
-    if (c) links.push({ peer: c.name, address: link.address, direction: link.direction, since: link.openedAt, legacy: false, ...(link.via ? { via: link.via } : {}) });
+    if (c) links.push({ peer: c.name, address: link.address, direction: link.direction, since: link.openedAt, legacy: false, ...(link.via ? { via: link.via } : {}), ...(link.punched ? { punched: true } : {}) });
   }
   for (const [name, link] of d.legacy.open) {
     links.push({ peer: name, address: link.address, direction: link.direction, since: link.openedAt, legacy: true });
@@ -92,5 +98,6 @@ export async function nodeStatus(d: StatusDeps): Promise<NodeStatus> {
     requests: d.requests.openCount,
     database: d.store.location,
     reach: d.reach.status(),
+    ...(d.friendRelay ? { relayForContacts: d.friendRelay.status() } : {}),
   };
 }

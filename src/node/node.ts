@@ -5,6 +5,7 @@
 import { MAX_ADDRS, MAX_RELAYS, PROTOCOL_VERSION } from "../protocol/hello.ts";
 import { INVITE_ANSWER_CAP, REFUSE_CAP, type Hello } from "../protocol/messages.ts";
 import type { PeerId } from "../protocol/peer-id.ts";
+import { FRIEND_RELAY_CAP, PUNCH_CAP } from "../protocol/reach-frames.ts";
 import type { OutStatus } from "../domain/history-entry.ts";
 import { formatHostPort } from "../domain/host-port.ts";
 import { checkText } from "../domain/message-text.ts";
@@ -33,9 +34,12 @@ import { Sender, type SendResult } from "./engine/sender.ts";
 import { GroupBook } from "./groups/book.ts";
 import { authorKey } from "./groups/group-keys.ts";
 import { GROUP_FORKS_CAP, GROUPS_CAP, GroupSync } from "./groups/sync.ts";
+import { FRIEND_RELAY_DEFAULTS, FriendRelay } from "./friend-relay/friend-relay.ts";
+import { mayUseOurRelay } from "./friend-relay/relay-permit.ts";
 import { Emitter, type NodeListener } from "./node-events.ts";
 import type { NodeOptions } from "./node-options.ts";
 import { nodeStatus, type NodeStatus, type StatusDeps } from "./node-status.ts";
+import { ReachLinks } from "./reach-links.ts";
 
 export type { NodeOptions } from "./node-options.ts";
 export type { SendResult } from "./engine/sender.ts";
@@ -63,6 +67,8 @@ export class ChatNode {
   /** Group chat (node/groups/): the sync engine and what users do with groups. */
   readonly groups: GroupSync;
   readonly groupBook: GroupBook;
+  /** Relaying for our contacts while the internet reaches us directly (node/friend-relay/). */
+  readonly friendRelay: FriendRelay;
   private readonly sender: Sender;
   private readonly statusDeps: StatusDeps;
   private readonly sessionId = crypto.randomUUID();
@@ -101,6 +107,8 @@ export class ChatNode {
     const health = this.health;
     this.groups = new GroupSync({ self, name, store, journal, contacts, emit, linkTo: (c) => this.peers.linkTo(c), dial: (c) => this.peers.dial(c) });
     this.groupBook = new GroupBook({ self, name, sync: this.groups, contacts, checkText, dial: (c) => this.peers.dial(c) });
+    // Reaching each other better over contacts' links: where they see us, punched holes, friends' relays.
+    const reachLinks = new ReachLinks({ self, reach: () => this.reach, transport: () => this.transport, emit, offer: () => this.friendRelay.offer, punchRetryMs: opts.reach?.punchRetryMs });
     const peers = (this.peers = new Peers({
       self,
       store,
@@ -123,6 +131,7 @@ export class ChatNode {
       exhausted: (name) => this.hints.lookedUp(name),
       viaRelay: (c, ctx) => this.reach.dialThroughRelay(c.name, (stream, how) => this.transport.attach(stream, { ...how, direction: "out", ctx })),
       groups: this.groups,
+      reach: reachLinks,
     }));
     this.transport = new Transport<LinkCtx>({ identity: local.identity, handler: peers, hello: (link) => this.hello(link), incoming: () => newCtx(null), limits: opts.limits });
     const legacy = (this.legacy = new LegacyPeers({ store, journal, contacts, emit, discoverable, contactsOnly, retry }));
@@ -150,6 +159,16 @@ export class ChatNode {
       },
       opts.reach ?? {},
     ));
+    this.friendRelay = new FriendRelay({
+      identity: local.identity,
+      settings: opts.reach?.relayForContacts ?? FRIEND_RELAY_DEFAULTS,
+      discoverable,
+      listening: () => this.listening,
+      reach,
+      admit: (id) => mayUseOurRelay(contacts, id),
+      offerChanged: (uri) => reachLinks.offerAll(uri, peers.adopted.values()),
+    });
+    reach.help.onChange(() => this.friendRelay.update());
     this.hints = new NodeHints({
       self,
       name,
@@ -188,6 +207,7 @@ export class ChatNode {
       peers,
       legacy,
       reach,
+      friendRelay: this.friendRelay,
     };
   }
 
@@ -242,7 +262,7 @@ export class ChatNode {
 
   /** What we tell a peer about ourselves: where we listen, and on a dial to an inviter, its token. */
   private hello(link: NodeLink): Hello {
-    const hello: Hello = { type: "hello", version: PROTOCOL_VERSION, name: this.name, port: this.transport.listening?.port ?? 0, caps: ["ack-batch", GROUPS_CAP, GROUP_FORKS_CAP, INVITE_ANSWER_CAP, REFUSE_CAP], session: this.sessionId };
+    const hello: Hello = { type: "hello", version: PROTOCOL_VERSION, name: this.name, port: this.transport.listening?.port ?? 0, caps: ["ack-batch", GROUPS_CAP, GROUP_FORKS_CAP, INVITE_ANSWER_CAP, REFUSE_CAP, PUNCH_CAP, FRIEND_RELAY_CAP], session: this.sessionId };
     const addrs = this.addresses().slice(0, MAX_ADDRS);
     if (addrs.length > 0) hello.addrs = addrs;
     const token = this.peers.tokenFor(link, (c) => this.contacts.byName(c.name));
@@ -251,6 +271,8 @@ export class ChatNode {
     if (dkey) hello.dkey = dkey;
     const relays = this.reach.relayUris().slice(0, MAX_RELAYS);
     if (relays.length > 0) hello.relays = relays;
+    // Where we see the peer: behind NAT, its public address, which it cannot see itself (what its hole punches offer).
+    if (link.via === null && /^[0-9a-f:.]+$/i.test(link.remoteHost)) hello.seen = formatHostPort(link.remoteHost, link.remotePort);
     return hello;
   }
 
@@ -299,6 +321,7 @@ export class ChatNode {
       this.legacy.closeAll("hidden");
     }
     await this.reach.discoverable(on);
+    this.friendRelay.update();
     const l = this.transport.listening;
     this.lock.setAddress(l ? formatHostPort(l.host, l.port) : null);
     log.debug(on ? `discoverable, listening on ${l ? formatHostPort(l.host, l.port) : "?"}` : "hidden");
@@ -360,6 +383,7 @@ export class ChatNode {
     this.discoverable = false;
     this.retry.cancelAll();
     try {
+      await this.friendRelay.stop();
       await this.reach.stop();
       // Links close; their handlers queue the `unsent` writes; then commit everything.
       this.groups.stop();

@@ -8,6 +8,7 @@ import { checkGroupHeader, decodeGroupPayload, encodeGroupFrame, isGroupFrameTyp
 import { MAX_HELLO, decodeHello, encodeHello } from "./hello.ts";
 import { INVITE_ANSWERS, type ErrorFrame, type Frame, type OutgoingMessage, type RefuseFrame } from "./messages.ts";
 import { ProtocolError, errorCodeFromWire, errorCodeToWire } from "./protocol-error.ts";
+import { checkReachHeader, decodeReachPayload, encodeReachFrame, isReachFrameType } from "./reach-frames.ts";
 import { UUID_BYTES, bytesToUuid, uuidToBytes } from "./uuid.ts";
 
 export { bytesToUuid, isUuid, uuidToBytes } from "./uuid.ts";
@@ -61,6 +62,12 @@ export function encodeFrame(f: Frame): Uint8Array {
     case "group-message":
     case "group-fork":
       return encodeGroupFrame(f);
+    case "punch-offer":
+    case "punch-answer":
+    case "punch-sync":
+    case "punch-cancel":
+    case "relay-offer":
+      return encodeReachFrame(f);
     default:
       return unreachable(f);
   }
@@ -238,6 +245,7 @@ class StreamDecoder implements Decoder, FrameSink {
         return;
       default:
         if (isGroupFrameType(type)) return checkGroupHeader(type, size);
+        if (isReachFrameType(type)) return checkReachHeader(type, size);
         throw ProtocolError.unknownType(type);
     }
   }
@@ -283,6 +291,7 @@ function decodePayload(type: number, p: Uint8Array): Frame {
     }
     default:
       if (isGroupFrameType(type)) return decodeGroupPayload(type, p);
+      if (isReachFrameType(type)) return decodeReachPayload(type, p);
       throw ProtocolError.unknownType(type);
   }
 }

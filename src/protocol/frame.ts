@@ -36,6 +36,13 @@ export const FRAME_TYPE = {
   refuse: 11,
   // To a peer whose hello lists the "group-forks" cap (group-codec.ts).
   groupFork: 12,
+  // Reaching each other better (reach-frames.ts): hole punching, to a peer whose hello lists "punch",
+  punchOffer: 20,
+  punchAnswer: 21,
+  punchSync: 22,
+  punchCancel: 23,
+  // and a friend's relay, to a peer whose hello lists "friend-relay".
+  relayOffer: 24,
 } as const;
 
 export type FrameTypeName = keyof typeof FRAME_TYPE;

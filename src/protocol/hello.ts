@@ -36,6 +36,7 @@ export type HelloWire = {
   invite?: string;
   dkey?: string;
   relays?: string[];
+  seen?: string;
 };
 
 const PREFIX = HELLO_MAGIC.length + 2;
@@ -66,6 +67,7 @@ export function helloToWire(h: Hello): HelloWire {
   if (h.invite) w.invite = h.invite;
   if (h.dkey) w.dkey = h.dkey;
   if (h.relays?.length) w.relays = [...h.relays];
+  if (h.seen) w.seen = h.seen;
   return w;
 }
 
@@ -110,7 +112,16 @@ export function helloFromWire(version: number, json: unknown): Hello {
   }
   const relays = strings(field(json, "relays"), "relays", MAX_RELAYS, MAX_RELAY);
   if (relays) hello.relays = relays;
+  const seen = strings(optionalList(field(json, "seen"), "seen"), "seen", 1, MAX_ADDR);
+  if (seen) hello.seen = seen[0]!;
   return hello;
+}
+
+/** A single optional string, checked as a list of one (strings() says what is wrong with it). */
+function optionalList(v: unknown, what: string): unknown {
+  if (v === undefined) return undefined;
+  if (typeof v !== "string") throw bad(`${what} is not a string`);
+  return [v];
 }
 
 /** An optional array of printable strings: at most `max` of at most `len` characters each. */

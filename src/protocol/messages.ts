@@ -10,7 +10,9 @@
 //   group-*    see group-codec.ts (group-fork: group-forks.ts)
 //   invite-answer  u8: 0 admitted, 1 used up, 2 expired, 3 unknown
 //   refuse     u16 BE code | u16 BE n (>= 1) | n * 16-byte id | UTF-8 reason (the rest)
+//   punch-*, relay-offer  see reach-frames.ts
 import type { ProtocolErrorCode } from "./protocol-error.ts";
+import type { ReachFrame } from "./reach-frames.ts";
 
 /**
  * The first frame each way. `version` is the sender's protocol version,
@@ -33,6 +35,12 @@ export type Hello = {
   dkey?: string;
   /** Relays the sender stays joined to (relay://HOST:PORT/?id=...). */
   relays?: string[];
+  /**
+   * The address (HOST:PORT) the sender sees the receiver's end of this
+   * link at: behind NAT, the receiver's public address, which it cannot see
+   * itself (a hint for hole punching; never on a relayed link).
+   */
+  seen?: string;
 };
 
 /**
@@ -196,7 +204,7 @@ export type RefuseFrame = {
 
 export const REFUSE_CAP = "refuse";
 
-export type Frame = Hello | ChatMessage | Ack | KeepAlive | ErrorFrame | GroupFrame | InviteAnswerFrame | RefuseFrame;
+export type Frame = Hello | ChatMessage | Ack | KeepAlive | ErrorFrame | GroupFrame | InviteAnswerFrame | RefuseFrame | ReachFrame;
 
 export type FrameType = Frame["type"];
 

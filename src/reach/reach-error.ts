@@ -22,7 +22,8 @@ export type ReachErrorCode =
   | "NO_GATEWAY" // no default gateway, or none that answers UPnP or NAT-PMP
   | "GATEWAY_REFUSED" // the gateway answered with an error (UPnP fault, NAT-PMP result code)
   | "BAD_RESPONSE" // the gateway's answer could not be read
-  | "OFF_GATEWAY"; // a UPnP URL on a host other than the default gateway: never fetched
+  | "OFF_GATEWAY" // a UPnP URL on a host other than the default gateway: never fetched
+  | "PUNCH_FAILED"; // no hole punched: no candidates, no answer, or no SYN crossed
 
 const INPUT_CODES: ReadonlySet<ReachErrorCode> = new Set(["BAD_KEY", "BAD_BOOTSTRAP"]);
 

@@ -18,6 +18,7 @@ import { discoveryAllowed } from "./discovery-switch.ts";
 import { LanBeacon } from "./lan/lan-beacon.ts";
 import { Nearby, type NearbyPeer } from "./lan/nearby-peers.ts";
 import { PortMapper, type PublicAddress } from "./nat/portmap.ts";
+import { ReachHelp } from "./reach-help.ts";
 import { advertised, reachableFrom, widestScope } from "./net/addresses.ts";
 import { describeChange, NetWatch, type NetState } from "./net/net-watch.ts";
 import { whereYouStand, type MappingFacts, type ReachFacts, type Verdict } from "./reach-verdict.ts";
@@ -46,6 +47,10 @@ export interface ReachOptions {
   portmap?: { checkSeconds?: number; leaseSeconds?: number; retrySeconds?: number };
   /** Relays to stay joined to while discoverable (relay://HOST:PORT/?id=...), so peers can reach us through them. */
   relays?: RelayAddress[];
+  /** Relaying for our contacts while the internet reaches us directly (the node runs it: node/friend-relay/). Default: on, 16 sessions, 128 KiB/s each. */
+  relayForContacts?: { on: boolean; sessions: number; rate: number | null };
+  /** How long after three failed hole punches to try again (tests shorten it; default 1, 5, then 30 minutes). */
+  punchRetryMs?: number;
 }
 
 /** What reach needs of the node, and tells it. */
@@ -80,6 +85,8 @@ export interface ReachStatus {
   dhtNote: string | null;
   dkey: string | null;
   relays: RelayState[];
+  /** Public addresses peers say they see us at (what a hole punch offers). */
+  seenAt: string[];
 }
 
 export class ReachService {
@@ -93,6 +100,8 @@ export class ReachService {
   private mapped: Promise<void> = Promise.resolve();
   private said: string | null = null;
   private stopped = false;
+  /** What others do for our reach: where they see us, friends' relays, our relay for contacts' port (reach-help.ts). */
+  readonly help: ReachHelp;
 
   constructor(
     private readonly d: ReachDeps,
@@ -122,6 +131,8 @@ export class ReachService {
       invited: d.invited,
       changed: () => this.standChanged(),
     });
+    this.help = new ReachHelp({ seed: d.identity.peerId, portmap: opts.portmap, relays: this.relays, stand: () => ({ verdict: this.verdict(), mapping: this.mapping(), local: this.facts().local }) });
+    this.help.onStandChange(() => this.standChanged());
   }
 
   /** Our discovery key (z-base-32), for hellos and invites. */
@@ -243,7 +254,9 @@ export class ReachService {
 
   /** Something that decides where we stand changed: tell the node when the verdict's first line did. */
   private standChanged(): void {
-    if (this.stopped || !this.d.discoverable()) return;
+    if (this.stopped) return;
+    this.help.follow();
+    if (!this.d.discoverable()) return;
     if (this.said === null) return; // not settled yet: the first lines will say it
     const v = this.verdict();
     const first = v.lines[0] ?? "";
@@ -289,12 +302,14 @@ export class ReachService {
       dhtNote: this.dht.note,
       dkey: this.dkey,
       relays: this.relays.states(),
+      seenAt: this.help.observed.publicIps(),
     };
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.watch?.stop();
+    await this.help.stop();
     await this.relays.stop();
     await this.beacon?.stop().catch(() => {});
     this.nearby.close();

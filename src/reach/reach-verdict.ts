@@ -4,6 +4,7 @@
 //
 //   reachable directly at 203.0.113.5:20001 (upnp)
 //   reachable through 198.51.100.20:22067 (relay)
+//   reachable through carol (relay)            a contact that relays for its contacts
 //   only people on your network can reach you: add a relay with --relay, or ...
 //
 // Pure: the one place these sentences are made.
@@ -16,6 +17,8 @@ export interface RelayFacts {
   at: string;
   state: "connecting" | "joined" | "waiting" | "stopped";
   note: string | null;
+  /** The contact whose relay it is, for a friend's relay (named so, not by its address). */
+  friend?: string;
 }
 
 /** The port mapping: off (and why), or the mapper's own state. */
@@ -53,8 +56,9 @@ export function whereYouStand(f: ReachFacts): Verdict {
   const direct: string[] = [];
   if (f.mapping.state === "mapped") direct.push(`${formatHostPort(f.mapping.public.address, f.mapping.public.port)} (${f.mapping.public.via})`);
   for (const a of f.local) if (!a.startsWith("[") && addressScope(a.slice(0, a.lastIndexOf(":"))) === "public") direct.push(`${a} (public address)`);
-  const joined = f.relays.filter((r) => r.state === "joined").map((r) => `${r.at} (relay)`);
-  const notJoined = f.relays.filter((r) => r.state !== "joined").map((r) => `relay ${r.at}: ${r.state === "waiting" ? `not joined${r.note ? ` (${r.note})` : ""}` : "joining"}`);
+  const name = (r: RelayFacts) => r.friend ?? r.at;
+  const joined = f.relays.filter((r) => r.state === "joined").map((r) => `${name(r)} (relay)`);
+  const notJoined = f.relays.filter((r) => r.state !== "joined").map((r) => `relay ${name(r)}: ${r.state === "waiting" ? `not joined${r.note ? ` (${r.note})` : ""}` : "joining"}`);
   if (direct.length > 0) {
     return { reach: "direct", lines: [`reachable directly at ${direct.join(", ")}`, ...(joined.length > 0 ? [`and through ${joined.join(", ")}`] : []), ...notJoined] };
   }

@@ -38,6 +38,8 @@ export interface RelayServerOptions {
   sessionRate?: number | null;
   globalRate?: number | null;
   token?: string | null;
+  /** Who may join or ask for a session, by certificate (default: anyone): a node relaying for its contacts admits only them. */
+  admit?: (id: PeerId) => boolean;
   timeouts?: Partial<ServerTimeouts>;
   /** What happens, for an operator's log (strelaysrv -debug): members, invitations, sessions. */
   onEvent?(e: RelayEvent): void;
@@ -182,6 +184,10 @@ export class RelayServer implements MemberHost, SessionHost {
   }
 
   // --- MemberHost ----------------------------------------------------------------------
+
+  admits(id: PeerId): boolean {
+    return this.opts.admit?.(id) ?? true;
+  }
 
   join(m: MemberConn, token: string): "ok" | "full" | "already" | "wrong-token" {
     const id = m.id!;

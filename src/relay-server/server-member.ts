@@ -12,6 +12,8 @@ import type { SocketStream } from "../reach/relay/socket-stream.ts";
 
 export interface MemberHost {
   readonly tls: tls.TLSSocketOptions;
+  /** Whether the peer with this certificate may use the relay at all (a relay for one's contacts: only they). */
+  admits(id: PeerId): boolean;
   /** Registers a joined member; what to answer otherwise. */
   join(m: MemberConn, token: string): "ok" | "full" | "already" | "wrong-token";
   leave(m: MemberConn): void;
@@ -26,6 +28,8 @@ const RESPONSES = {
   alreadyConnected: { code: RESPONSE_CODE.alreadyConnected, message: "already connected" },
   wrongToken: { code: RESPONSE_CODE.wrongToken, message: "wrong token" },
   unexpected: { code: RESPONSE_CODE.unexpectedMessage, message: "unexpected message" },
+  // Relay protocol v1 has no code for "not you": a private relay's refusal is the closest, and the words say why.
+  notAdmitted: { code: RESPONSE_CODE.wrongToken, message: "this relay serves its owner's contacts only" },
 } as const;
 
 export class MemberConn {
@@ -93,6 +97,7 @@ export class MemberConn {
   }
 
   private handle(m: RelayMessage): void {
+    if ((m.type === "joinRelayRequest" || m.type === "connectRequest") && !this.host.admits(this.id!)) return this.close({ type: "response", ...RESPONSES.notAdmitted });
     switch (m.type) {
       case "joinRelayRequest": {
         const r = this.joined ? "already" : this.host.join(this, m.token);

@@ -6,6 +6,7 @@ import { encodeGroupMessages } from "../protocol/groups/group-codec.ts";
 import type { ChatMessage, Frame, GroupFrame, GroupMessageFrame, Hello, InviteAnswer } from "../protocol/messages.ts";
 import { peerIdFromFingerprint, type PeerId } from "../protocol/peer-id.ts";
 import { ProtocolError, type ProtocolErrorCode } from "../protocol/protocol-error.ts";
+import type { ReachFrame } from "../protocol/reach-frames.ts";
 import { WriteQueue } from "./writer.ts";
 
 export type Direction = "in" | "out";
@@ -58,6 +59,8 @@ export interface LinkHandler<Ctx = unknown> {
   group?(link: Link<Ctx>, frames: GroupFrame[]): void;
   /** The inviter's answer to the token our hello presented. */
   inviteAnswer?(link: Link<Ctx>, answer: InviteAnswer): void;
+  /** A hole-punching frame or a friend's relay offer (reach-frames.ts). */
+  reach?(link: Link<Ctx>, frame: ReachFrame): void;
   /** The write queue emptied: room to send more. */
   writable(link: Link<Ctx>): void;
   /** Once per link, whatever the way it ended (also for a dial that never connected). */
@@ -103,6 +106,8 @@ export class Link<out Ctx = unknown> {
   socket: LinkSocket | null = null;
   /** How the link travels when not straight to the peer, e.g. "relay 203.0.113.5:22067" (status: "via relay ..."). */
   via: string | null = null;
+  /** Straight to the peer over a hole punched through NAT (both ends dialed at once), not dialed or accepted. */
+  punched = false;
   peerId: PeerId | null = null;
   peerHello: Hello | null = null;
   readonly createdAt = Date.now();
@@ -280,6 +285,11 @@ export class Link<out Ctx = unknown> {
     this.write(encodeFrame({ type: "invite-answer", answer }));
   }
 
+  /** A hole-punching frame or a relay offer: only to a peer whose hello lists the cap it needs. */
+  sendReach(f: ReachFrame): void {
+    this.write(encodeFrame(f));
+  }
+
   /** A group frame other than messages (key, vector, want, fork). */
   sendGroup(f: GroupFrame): void {
     this.write(encodeFrame(f));
@@ -356,6 +366,14 @@ export class Link<out Ctx = unknown> {
         case "invite-answer":
           flush();
           this.handler.inviteAnswer?.(this, f.answer);
+          break;
+        case "punch-offer":
+        case "punch-answer":
+        case "punch-sync":
+        case "punch-cancel":
+        case "relay-offer":
+          flush();
+          this.handler.reach?.(this, f);
           break;
         case "error":
           flush();

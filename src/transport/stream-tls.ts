@@ -4,6 +4,7 @@
 // peer's first TLS bytes together with its own answer). The same key,
 // certificate and TLS 1.3-only options as a direct link; the link's
 // handshake() then pins the peer id exactly as for a direct link.
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import * as tls from "node:tls";
 import type { Identity } from "./identity.ts";
@@ -14,7 +15,11 @@ import { tlsOptions } from "./tls.ts";
 export type TlsRole = "client" | "server";
 
 class StreamTlsSocket implements LinkSocket {
-  constructor(private readonly ts: tls.TLSSocket) {}
+  constructor(
+    private readonly ts: tls.TLSSocket,
+    /** Our end's IP when the stream is a TCP socket of ours (a punched hole); a relay session has none of its own. */
+    readonly localAddress?: string,
+  ) {}
 
   write(bytes: Uint8Array): number {
     if (this.ts.destroyed || this.ts.writableEnded) return -1;
@@ -45,7 +50,8 @@ export function tlsOverStream(stream: Duplex, identity: Identity, role: TlsRole,
   const o = tlsOptions(identity);
   const common = { key: o.key as string, cert: o.cert as string, rejectUnauthorized: false, secureOptions: o.secureOptions, minVersion: "TLSv1.3" as const };
   const ts = role === "server" ? new tls.TLSSocket(stream, { ...common, isServer: true, requestCert: true }) : tls.connect({ ...common, socket: stream });
-  const socket = new StreamTlsSocket(ts);
+  const local = (stream as Partial<Pick<Socket, "localAddress">>).localAddress;
+  const socket = new StreamTlsSocket(ts, local);
   ts.once(role === "server" ? "secure" : "secureConnect", () => link.onHandshake(socket));
   ts.on("data", (chunk: Uint8Array) => link.onData(chunk));
   ts.on("drain", () => link.onDrain());

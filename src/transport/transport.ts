@@ -81,6 +81,7 @@ export class Transport<Ctx = unknown> {
       refused: (l, ids, code, reason) => h.refused?.(l, ids, code, reason),
       group: (l, frames) => h.group?.(l, frames),
       inviteAnswer: (l, answer) => h.inviteAnswer?.(l, answer),
+      reach: (l, f) => h.reach?.(l, f),
       writable: (l) => h.writable(l),
       closed: (l, info) => {
         this.links.delete(l);
@@ -158,16 +159,19 @@ export class Transport<Ctx = unknown> {
 
   /**
    * Runs a link over a stream that already reaches the peer another way (a
-   * relay session): TLS in `role` over it, then the same handshake, pin and
+   * relay session, or a TCP connection both ends opened at once through
+   * their NATs): TLS in `role` over it, then the same handshake, pin and
    * hellos as a dialed or accepted link. `via` says how it travels
-   * ("relay HOST:PORT"); `remote` is what link.address shows (the relay);
-   * `ctx` the node's state for it (a link we did not dial: as for one that came in).
+   * ("relay HOST:PORT"; null: straight to the peer, `punched`); `remote` is
+   * what link.address shows (the relay, or the peer); `ctx` the node's state
+   * for it (a link we did not dial: as for one that came in).
    */
-  attach(stream: Duplex, opts: { role: TlsRole; direction?: Direction; via: string; remote: { host: string; port: number }; ctx?: Ctx }): Link<Ctx> {
+  attach(stream: Duplex, opts: { role: TlsRole; direction?: Direction; via: string | null; punched?: boolean; remote: { host: string; port: number }; ctx?: Ctx }): Link<Ctx> {
     const direction = opts.direction ?? (opts.role === "client" ? "out" : "in");
     const ctx = opts.ctx === undefined ? this.incoming() : opts.ctx;
     const link = this.track(new Link(direction, opts.remote.host, opts.remote.port, this.handler, this.limits, ctx));
     link.via = opts.via;
+    link.punched = opts.punched === true;
     // A relayed link we did not dial counts against the relay's share of the handshake budget.
     if (this.links.size > MAX_LINKS || (direction === "in" && !this.budget.admit(opts.remote.host))) {
       stream.destroy();

@@ -23,6 +23,9 @@ export function formatEvent(e: NodeEvent): string | null {
         ? colors.dim(`* ${e.peer} connected (${e.via ? `via ${e.via}` : e.address}, ${e.direction === "in" ? "they dialed" : "we dialed"})${legacy}`)
         : colors.dim(`* ${e.peer} disconnected (${e.reason ?? "closed"})`);
     }
+    case "punch":
+      if (!e.ok) return colors.dim(`* ${e.peer}: still through the relay: no hole could be punched through both NATs (${e.why}); trying again in ${formatWait(e.againInMs)}`);
+      return colors.dim(`* ${e.peer} connected directly (${e.address}, a hole punched through both NATs ${e.ms < 10_000 ? `${e.ms} ms` : `${(e.ms / 1000).toFixed(1)} s`} after the relayed link): the relay is no longer needed`);
     case "contact":
       if (e.how === "new-peer" && e.peerId === null) {
         return colors.yellow(`* new legacy contact ${e.name} connected from ${e.address}: added to your contacts`) + colors.red(" (plaintext: UNENCRYPTED, UNAUTHENTICATED)");
@@ -64,4 +67,10 @@ export function formatEvent(e: NodeEvent): string | null {
 export function inviteRefused(peer: string, answer: "used up" | "expired" | "unknown"): string {
   const why = answer === "unknown" ? "it does not know that invite" : `the invite was ${answer}`;
   return `${peer}'s node did not take your invite (${why}): you are a request there until ${peer} accepts it (ask them for a new invite, or to run p2pchat requests)`;
+}
+
+/** 45 s, 5 min. */
+function formatWait(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 120 ? `${s} s` : `${Math.round(s / 60)} min`;
 }

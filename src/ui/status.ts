@@ -19,13 +19,15 @@ export function formatStatus(s: NodeStatus, running: boolean): string {
     else if (r.public) lines.push(`public: ${r.public.address}:${r.public.port} (${r.public.via})`);
     lines.push(`lan: ${r.lan === "on" ? `beacons on (${r.nearby} node${r.nearby === 1 ? "" : "s"} nearby)` : "off"}`);
     lines.push(`dht: ${r.dht === "on" ? "on" : `off${r.dhtNote ? ` (${r.dhtNote})` : ""}`}${r.dkey ? `, discovery key ${r.dkey}` : ""}`);
-    for (const relay of r.relays) lines.push(`relay: ${relay.uri} ${relay.state}${relay.note ? ` (${relay.note})` : ""}`);
+    for (const relay of r.relays) lines.push(`relay: ${relay.friend ? `${relay.friend}'s, ` : ""}${relay.uri} ${relay.state}${relay.note ? ` (${relay.note})` : ""}`);
+    if (r.seenAt?.length) lines.push(`peers see you at: ${r.seenAt.join(", ")}`);
   }
+  if (running && s.relayForContacts) lines.push(relayForContactsLine(s.relayForContacts));
   lines.push(`links up: ${s.links.length}`);
   const linkRows = s.links.map((l) => [
     l.peer,
-    l.via ? `via ${l.via}` : l.address,
-    l.direction === "in" ? "they dialed" : "we dialed",
+    l.via ? `via ${l.via}` : l.punched ? `${l.address} (direct, punched)` : l.address,
+    l.punched ? "both dialed" : l.direction === "in" ? "they dialed" : "we dialed",
     `since ${formatClock(l.since)}`,
     l.legacy ? colors.red("unencrypted, unauthenticated (legacy)") : "",
   ]);
@@ -55,6 +57,14 @@ export function formatStatus(s: NodeStatus, running: boolean): string {
   if (s.requests > 0) lines.push(colors.yellow(`requests: ${s.requests} waiting for you (p2pchat requests)`));
   lines.push(`database: ${s.database}`);
   return lines.join("\n");
+}
+
+/** Relaying for contacts: where, how busy, within which caps; or why not. */
+function relayForContactsLine(r: NonNullable<NodeStatus["relayForContacts"]>): string {
+  if (r.state === "off") return `relaying for contacts: no (${r.why})`;
+  const rate = r.rateKiB === null ? "no rate limit" : `${r.rateKiB} KiB/s each`;
+  const where = r.at ? `at ${r.at}` : "(waiting for the router to forward its port)";
+  return `relaying for contacts ${where}: ${r.sessions} of ${r.maxSessions} sessions, ${rate}, ${r.members} contact${r.members === 1 ? "" : "s"} joined`;
 }
 
 function ago(ms: number, now = Date.now()): string {

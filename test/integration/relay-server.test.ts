@@ -143,6 +143,28 @@ describe("relay server", () => {
     stream.destroy();
   });
 
+  test("a relay for its owner's contacts: a stranger may neither join nor ask for a session, and is told why", async () => {
+    const [alice, bob, stranger] = [await newIdentity("alice"), await newIdentity("bob"), await newIdentity("stranger")];
+    const contacts = new Set([alice.peerId, bob.peerId]);
+    await using server = await start({ admit: (id) => contacts.has(id) });
+    await using member = await rawMember(server.address, bob);
+    await member.client.whenJoined();
+    await using intruder = await rawMember(server.address, stranger);
+    await eventually(() => intruder.states.some((s) => s.state === "waiting"), "the stranger turned away");
+    const w = intruder.states.find((s) => s.state === "waiting") as Extract<RelayClientState, { state: "waiting" }>;
+    expect([w.error.code, w.error.message]).toEqual(["WRONG_TOKEN", expect.stringContaining("this relay serves its owner's contacts only")]);
+    const asked = (await requestInvitation(server.address, stranger, bob.peerId).then(
+      () => new RelayError("UNEXPECTED", "the stranger was given a session"),
+      (e: unknown) => e as RelayError,
+    ));
+    expect([asked.code, asked.message]).toEqual(["WRONG_TOKEN", expect.stringContaining("this relay serves its owner's contacts only")]);
+    // A contact still gets its session to another contact.
+    const { a, b } = await pair(server.address, alice, member, bob.peerId);
+    expect(await transfer(a, b, 10 * KIB)).toBeGreaterThan(0);
+    expect(server.stats()).toMatchObject({ members: 1, activeSessions: 1 });
+    a.destroy();
+  });
+
   test("--max-members: the next member is told the relay is full and backs off the longest", async () => {
     await using server = await start({ maxMembers: 1 });
     await using bob = await rawMember(server.address, await newIdentity("bob"));

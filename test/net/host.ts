@@ -3,7 +3,7 @@
 // Each is a namespace named PREFIX-NAME; commands run there through
 // `ip netns exec`.
 import { inNs, ipIn, run, type RunResult } from "./netns.ts";
-import type { Miniupnpd } from "./miniupnpd.ts";
+import { routerRuleset, type Miniupnpd, type NatMapping, type WanInput } from "./miniupnpd.ts";
 import { NsProcess, type SpawnOptions } from "./process.ts";
 
 /** A broadcast domain: a bridge in some namespace, with an IPv4 /24 on it. */
@@ -124,6 +124,18 @@ export class Router extends Machine {
   async setWanAddress(address: string): Promise<void> {
     await moveAddress(this.ns, "wan", this.wanAddress, address, this.wanGateway);
     this.wanAddress = address;
+  }
+
+  /**
+   * The router starts mapping source ports another way (a firmware update,
+   * another ISP box): its ruleset is written again (a router without
+   * miniupnpd only); connections already through it keep their mapping.
+   */
+  async remap(nat: NatMapping, wanInput: WanInput): Promise<void> {
+    if (this.miniupnpd) throw new Error(`${this.name} runs miniupnpd: its chains would be lost`);
+    // One transaction: were the NAT chains gone a moment, the kernel would drop the mappings of connections through it.
+    await run(inNs(this.ns, ["nft", "-f", "-"]), { stdin: `flush ruleset
+${routerRuleset(nat, wanInput)}` });
   }
 
   /** The router's nftables ruleset as `nft list ruleset` prints it. */

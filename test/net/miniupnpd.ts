@@ -13,12 +13,37 @@ export const WAN_IF = "wan";
 export const LAN_IF = "lan";
 
 /**
+ * How a router picks the source port of what it masquerades: "preserve"
+ * keeps the host's port when it is free (Linux's default, and what most home
+ * routers do: a hole can be punched through it); "random" and "fully-random"
+ * (nft's masquerade flags) pick another for every connection, as carrier-grade
+ * and some travel routers do: a port announced in advance means nothing there.
+ */
+export type NatMapping = "preserve" | "random" | "fully-random";
+
+/**
+ * What a router does with a packet from the internet addressed to itself
+ * that answers nothing it sent: "answer" as any Linux host does (a closed
+ * port resets the connection), or "drop" it unanswered, as most home
+ * routers' firewalls do ("stealth"): then a SYN that arrives before the
+ * router's own host has dialed out is lost, not refused, and the host's next
+ * SYN finds the way open (TCP hole punching counts on that).
+ */
+export type WanInput = "answer" | "drop";
+
+/**
  * The router's whole ruleset: masquerade what leaves by the WAN, let the LAN
  * out and the replies back in, drop every other forwarded packet, except what
  * miniupnpd opens in its own chains (empty on a router without it).
  */
-export function routerRuleset(): string {
-  return `table inet filter {
+export function routerRuleset(nat: NatMapping = "preserve", input: WanInput = "answer"): string {
+  const stealth = input === "drop" ? `
+  chain input {
+    type filter hook input priority 0; policy accept;
+    iifname "${WAN_IF}" ct state established,related accept
+    iifname "${WAN_IF}" drop
+  }` : "";
+  return `table inet filter {${stealth}
   chain forward {
     type filter hook forward priority 0; policy drop;
     ct state established,related accept
@@ -34,7 +59,7 @@ export function routerRuleset(): string {
   chain postrouting {
     type nat hook postrouting priority 100; policy accept;
     jump postrouting_miniupnpd
-    oifname "${WAN_IF}" masquerade
+    oifname "${WAN_IF}" masquerade${nat === "preserve" ? "" : ` ${nat}`}
   }
   chain prerouting_miniupnpd {
   }
@@ -44,8 +69,8 @@ export function routerRuleset(): string {
 `;
 }
 
-export async function applyRouterRuleset(ns: string): Promise<void> {
-  await run(inNs(ns, ["nft", "-f", "-"]), { stdin: routerRuleset() });
+export async function applyRouterRuleset(ns: string, nat: NatMapping = "preserve", input: WanInput = "answer"): Promise<void> {
+  await run(inNs(ns, ["nft", "-f", "-"]), { stdin: routerRuleset(nat, input) });
 }
 
 export interface MiniupnpdOptions {

@@ -135,10 +135,15 @@ describe.skipIf(why !== null)(`a node whose network changes${why ? ` (skipped: $
     // 7001 still leads to her old address: the next of her stable fallback ports.
     const port = candidatePorts(7001, alice.peerId, `uuid:${h.routerA.miniupnpd!.uuid}`)[1]!;
     const moved = `${h.routerA.wanAddress}:${port}`;
+    // Her relay for contacts' port (the next one) follows, its own fallback port as stable.
+    const relayPort = candidatePorts(7002, `${alice.peerId}/relay`, `uuid:${h.routerA.miniupnpd!.uuid}`)[1]!;
     await aliceServe.waitFor((l) => l.includes(`public address ${moved} (upnp)`), { from: fromErr, stream: "stderr" });
+    await aliceServe.waitFor((l) => l.includes(`upnp: mapped port ${relayPort} to 192.168.1.77:7002`), { from: fromErr, stream: "stderr" });
     const log = aliceServe.errLines().slice(fromErr);
     expect(log).toContainEqual(expect.stringMatching(/could not remove the mapping of port 7001 \(upnp, this machine's address changed \(192\.168\.1\.10 → 192\.168\.1\.77\)\): .*606.*: it lapses with its lease, within 3600 s$/));
-    expect((await h.routerA.miniupnpd!.rules()).sort()).toEqual([rule(7001, "192.168.1.10"), rule(port, "192.168.1.77", 7001)].sort());
+    expect((await h.routerA.miniupnpd!.rules()).sort()).toEqual(
+      [rule(7001, "192.168.1.10"), rule(port, "192.168.1.77", 7001), rule(7002, "192.168.1.10"), rule(relayPort, "192.168.1.77", 7002)].sort(),
+    );
     await aliceServe.waitFor(publishedWith(moved), { from: fromErr, stream: "stderr" });
     const status = await alice.json<StatusJson>(["status"]);
     expect(status.reach.verdict.lines[0]).toBe(`reachable directly at ${moved} (upnp)`);
@@ -168,7 +173,9 @@ describe.skipIf(why !== null)(`a node whose network changes${why ? ` (skipped: $
     // serve says it as it happens; the record follows.
     await aliceServe.waitFor((l) => l === `* reachable directly at ${mapped} (upnp)`, { from });
     await aliceServe.waitFor(publishedWith(mapped), { stream: "stderr" });
-    expect(await routerA.miniupnpd!.rules()).toEqual([rule(7001, "192.168.1.10")]);
+    // Reached directly now, she relays for her contacts on the next port: mapped too.
+    await aliceServe.waitFor((l) => l.includes("upnp: mapped port 7002 to 192.168.1.10:7002"), { stream: "stderr" });
+    expect((await routerA.miniupnpd!.rules()).sort()).toEqual([rule(7001, "192.168.1.10"), rule(7002, "192.168.1.10")].sort());
     const status = await alice.json<StatusJson>(["status"]);
     expect([status.reach.public, status.addresses]).toEqual([{ address: routerA.wanAddress, port: 7001, via: "upnp" }, [mapped, "192.168.1.10:7001"]]);
     expect(decodeInvite((await alice.ok(["invite"])).trim()).addresses).toEqual([mapped, "192.168.1.10:7001"]);

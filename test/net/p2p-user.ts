@@ -46,12 +46,12 @@ export class NetUser implements AsyncDisposable {
     return new NetUser(name, host, dir, init.stdout.split(" ")[1]!);
   }
 
-  /** One command in the host's namespace, to completion. */
-  async cli(args: string[], env: Record<string, string> = {}): Promise<RunResult> {
+  /** One command in the host's namespace, to completion; `stdin`: what it reads (a piped chat). */
+  async cli(args: string[], env: Record<string, string> = {}, stdin?: string): Promise<RunResult> {
     const proc = Bun.spawn(inNs(this.host.ns, cliCommand([...args, "--home", this.home])), {
       env: definedOnly(nsEnv(env)),
       cwd: ROOT,
-      stdin: "ignore",
+      stdin: stdin === undefined ? "ignore" : new TextEncoder().encode(stdin),
       stdout: "pipe",
       stderr: "pipe",
     });

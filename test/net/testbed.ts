@@ -20,7 +20,7 @@
 // what a crashed run with the same prefix left. Use `await using`.
 import { mkdirSync } from "node:fs";
 import { addressIn, Host, Router, type Segment } from "./host.ts";
-import { Miniupnpd, applyRouterRuleset, LAN_IF, WAN_IF, type MiniupnpdOptions } from "./miniupnpd.ts";
+import { Miniupnpd, applyRouterRuleset, LAN_IF, WAN_IF, type MiniupnpdOptions, type NatMapping, type WanInput } from "./miniupnpd.ts";
 import { checkPrefix, cleanPrefix, deleteNamespaces, deleteNamespacesSync, ipIn, NAME_RE, prefixDir, run, sysctl } from "./netns.ts";
 import type { NsProcess, SpawnOptions } from "./process.ts";
 
@@ -125,9 +125,12 @@ export class Testbed implements AsyncDisposable {
 
   /**
    * A home router: WAN address from 11.0.0.0/24, LAN 192.168.N.0/24 with
-   * the router at .1; `upnp` starts miniupnpd (UPnP IGD and NAT-PMP).
+   * the router at .1; `upnp` starts miniupnpd (UPnP IGD and NAT-PMP); `nat`
+   * how it maps source ports (port-preserving unless told otherwise), and
+   * `wanInput` whether it answers unsolicited packets from the internet
+   * (default) or drops them unanswered, as home routers' firewalls do.
    */
-  async addRouter(name: string, opts: { wanAddress?: string; lanSubnet?: string; upnp?: MiniupnpdOptions } = {}): Promise<Router> {
+  async addRouter(name: string, opts: { wanAddress?: string; lanSubnet?: string; upnp?: MiniupnpdOptions; nat?: NatMapping; wanInput?: WanInput } = {}): Promise<Router> {
     const ns = await this.makeNamespace(name);
     await sysctl(ns, "net.ipv4.ip_forward", "1");
     const port = `r-${name}`;
@@ -142,7 +145,7 @@ export class Testbed implements AsyncDisposable {
     const lan: Segment = { name: `${name}-lan`, ns, bridge: LAN_IF, subnet: lanSubnet, gateway: addressIn(lanSubnet, 1), last: 9 };
     await makeBridge(ns, LAN_IF);
     await ipIn(ns, "addr", "add", `${lan.gateway}/24`, "dev", LAN_IF);
-    await applyRouterRuleset(ns);
+    await applyRouterRuleset(ns, opts.nat, opts.wanInput);
     const router = new Router(name, ns, this.owner, lan, wan, wanGateway);
     if (opts.upnp) {
       mkdirSync(`${this.dir}/${name}`, { recursive: true });

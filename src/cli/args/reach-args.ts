@@ -14,9 +14,10 @@ export const reachArgs = {
   dht: { type: "boolean", description: "Publish your addresses on the BitTorrent DHT and look contacts up there; --no-dht: not this run" },
   "dht-bootstrap": { type: "string", description: "DHT nodes to start from instead of the public routers", valueHint: "HOST:PORT,..." },
   relay: { type: "string", description: "A relay to stay joined to, so peers reach you when nothing else works (repeatable; default: the config's)", valueHint: "relay://HOST:PORT/?id=ID" },
+  "relay-for-contacts": { type: "boolean", description: "Relay for your contacts (only them) while the internet reaches you directly; --no-relay-for-contacts: not this run" },
 } as const satisfies ArgsDef;
 
-type ReachArgs = { lan?: boolean; upnp?: boolean; dht?: boolean; "dht-bootstrap"?: string };
+type ReachArgs = { lan?: boolean; upnp?: boolean; dht?: boolean; "dht-bootstrap"?: string; "relay-for-contacts"?: boolean };
 
 /** Every `--relay URI` (and `--relay=URI`) given; citty keeps only the last. */
 export function relayFlags(rawArgs: readonly string[]): string[] {
@@ -41,6 +42,7 @@ export function reachOptions(args: ReachArgs, config: Config, rawArgs: readonly 
     throw err;
   }
   const portmap = portmapKnobs(process.env);
+  const punchRetryMs = punchKnob(process.env);
   const given = relayFlags(rawArgs);
   const relays = (given.length > 0 ? given : config.relays).map((text) => {
     try {
@@ -55,8 +57,27 @@ export function reachOptions(args: ReachArgs, config: Config, rawArgs: readonly 
     dht: args.dht ?? config.dht,
     dhtBootstrap,
     relays,
+    relayForContacts: {
+      on: args["relay-for-contacts"] ?? config.relayForContacts,
+      sessions: config.relayForContactsSessions,
+      rate: config.relayForContactsRate === 0 ? null : config.relayForContactsRate * 1024,
+    },
     ...(portmap ? { portmap } : {}),
+    ...(punchRetryMs ? { punchRetryMs } : {}),
   };
+}
+
+/**
+ * For tests, not users: P2PCHAT_PUNCH_RETRY_S=SECONDS makes a node whose
+ * hole punching failed three times try again after that long (default 1, 5,
+ * then 30 minutes), so a test that opens the way later need not wait.
+ */
+export function punchKnob(env: Record<string, string | undefined>): number | undefined {
+  const text = env.P2PCHAT_PUNCH_RETRY_S;
+  if (text === undefined || text === "") return undefined;
+  const s = Number(text);
+  if (!Number.isFinite(s) || s <= 0) throw new UsageError(`P2PCHAT_PUNCH_RETRY_S=${JSON.stringify(text)}: a number of seconds above 0`, "p2pchat serve");
+  return s * 1000;
 }
 
 /**

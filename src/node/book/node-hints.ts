@@ -102,7 +102,8 @@ export class NodeHints {
     // Through a relay, the address we see is the relay's, not the peer's. An
     // IPv6 link-local source comes without its zone (the socket does not say
     // which interface), and cannot be dialed without one: the filter drops it.
-    if (link.direction === "in" && hello.port > 0 && !link.via) out.push({ host: from, port: hello.port, source: "hello" });
+    // Over a punched hole the source is the peer's router, whose listening port it does not forward.
+    if (link.direction === "in" && hello.port > 0 && !link.via && !link.punched) out.push({ host: from, port: hello.port, source: "hello" });
     for (const text of hello.addrs ?? []) {
       try {
         out.push({ ...parseHostPort(text), source: "hello" });

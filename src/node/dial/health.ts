@@ -30,6 +30,8 @@ interface Entry {
   /** Through a link the peer dialed: the address is its outgoing one, not where it listens. */
   inbound: boolean;
   via: string | null;
+  /** Straight to the peer through a hole punched in both NATs. */
+  punched: boolean;
   dialing: string | null;
   lastSeen: number | null;
   lastError: string | null;
@@ -38,7 +40,7 @@ interface Entry {
   mismatch: { expected: PeerId; got: PeerId } | null;
 }
 
-const fresh = (): Entry => ({ linked: null, inbound: false, via: null, dialing: null, lastSeen: null, lastError: null, lastErrorAt: null, nextRetryAt: null, mismatch: null });
+const fresh = (): Entry => ({ linked: null, inbound: false, via: null, punched: false, dialing: null, lastSeen: null, lastError: null, lastErrorAt: null, nextRetryAt: null, mismatch: null });
 
 export class Health {
   private readonly byName = new Map<string, Entry>();
@@ -55,12 +57,13 @@ export class Health {
     e.nextRetryAt = null;
   }
 
-  /** `via`: the way a relayed link goes ("relay HOST:PORT"); its address is then the relay's. */
-  linked(name: string, address: string, direction: "in" | "out" = "out", via?: string): void {
+  /** `via`: the way a relayed link goes ("relay HOST:PORT"); its address is then the relay's. `punched`: straight, through a punched hole. */
+  linked(name: string, address: string, direction: "in" | "out" = "out", via?: string, punched = false): void {
     const e = this.entry(name);
     e.linked = address;
     e.inbound = direction === "in";
     e.via = via ?? null;
+    e.punched = punched;
     e.dialing = null;
     e.nextRetryAt = null;
     e.mismatch = null;
@@ -124,7 +127,7 @@ export class Health {
     const e = this.byName.get(c.name) ?? fresh();
     let state: LinkStateName;
     let text: string;
-    if (e.linked) [state, text] = ["linked", e.via ? `linked (via ${e.via})` : e.inbound ? `linked (they dialed, from ${e.linked})` : `linked (${e.linked})`];
+    if (e.linked) [state, text] = ["linked", e.via ? `linked (via ${e.via})` : e.punched ? "linked (direct, punched)" : e.inbound ? `linked (they dialed, from ${e.linked})` : `linked (${e.linked})`];
     else if (c.blocked) [state, text] = ["blocked", "blocked"];
     else if (!discoverable) [state, text] = ["hidden", "hidden (you)"];
     else if (e.mismatch) [state, text] = ["identity changed", "identity changed (refused)"];

@@ -3,6 +3,7 @@
 // arrives (inbox.ts), an outbox per contact's link, and redials while we owe
 // a peer messages (the dialer).
 import type { ChatMessage, GroupFrame, Hello, InviteAnswer } from "../../protocol/messages.ts";
+import type { ReachFrame } from "../../protocol/reach-frames.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
 import type { ProtocolErrorCode } from "../../protocol/protocol-error.ts";
 import type { Contact } from "../../domain/contact.ts";
@@ -20,6 +21,7 @@ import { Admission } from "./admission.ts";
 import { describeClose, refusalReason } from "./close-reasons.ts";
 import type { Contacts } from "./contact-cache.ts";
 import { Inbox } from "./inbox.ts";
+import { preferredPath } from "./link-choice.ts";
 import type { Journal } from "./journal.ts";
 import { newCtx, type LinkCtx, type NodeLink } from "./link-ctx.ts";
 import { Outbox } from "./outbox.ts";
@@ -67,6 +69,14 @@ export interface PeersDeps {
   viaRelay(contact: Contact, ctx: LinkCtx): Promise<NodeLink | null>;
   /** Group sync (node/groups/): told of contacts' links, fed their group frames. */
   groups?: GroupHooks;
+  /** Hole punching and friends' relays (node/reach-links.ts): told of contacts' links, fed their reach frames. */
+  reach?: ReachHooks;
+}
+
+export interface ReachHooks {
+  up(link: NodeLink, contact: Contact): void;
+  down(link: NodeLink): void;
+  frame(link: NodeLink, contact: Contact, frame: ReachFrame): void;
 }
 
 export interface GroupHooks {
@@ -228,7 +238,8 @@ export class Peers implements LinkHandler<LinkCtx> {
     ctx.contact = contact;
     this.startOutbox(link, contact, null);
     this.d.groups?.up(link, contact, true);
-    this.d.health.linked(contact.name, link.address, link.direction, link.via ?? undefined);
+    this.d.reach?.up(link, contact);
+    this.d.health.linked(contact.name, link.address, link.direction, link.via ?? undefined, link.punched);
     this.d.emit({ type: "link", peer: contact.name, up: true, address: link.address, direction: link.direction });
     this.changed(contact.name);
   }
@@ -266,7 +277,12 @@ export class Peers implements LinkHandler<LinkCtx> {
     let previous: string[] = [];
     if (existing && existing !== link) {
       const sameSession = existing.peerHello?.session === hello.session;
-      if (sameSession && existing.direction !== link.direction) {
+      const path = sameSession ? preferredPath(existing, link) : null;
+      if (path === "existing") {
+        if (ctx.contact && !existing.ctx.contact) this.promote(peerId, ctx.contact);
+        return link.refuse("DUPLICATE_LINK", "a direct link between us already exists");
+      }
+      if (sameSession && path === null && existing.direction !== link.direction) {
         const dialer = (l: NodeLink) => (l.direction === "out" ? this.d.self : peerId);
         if (dialer(existing) < dialer(link)) {
           // The link we keep may still be a request's while this one proved the contact.
@@ -276,7 +292,7 @@ export class Peers implements LinkHandler<LinkCtx> {
       }
       this.links.delete(peerId);
       previous = existing.ctx.outbox?.stop() ?? [];
-      existing.refuse("DUPLICATE_LINK", sameSession ? "replaced by the link dialed by the smaller id" : "replaced by a newer link");
+      existing.refuse("DUPLICATE_LINK", path === "incoming" ? "replaced by a direct link" : sameSession ? "replaced by the link dialed by the smaller id" : "replaced by a newer link");
     }
     this.links.set(peerId, link);
     // Frames that came with the hello are replayed now; the first may end the
@@ -291,7 +307,7 @@ export class Peers implements LinkHandler<LinkCtx> {
       return;
     }
     log.debug(`link up: ${contact.name} ${link.address} (${link.direction})${existing ? " replacing an older one" : ""}`);
-    this.d.health.linked(contact.name, link.address, link.direction, link.via ?? undefined);
+    this.d.health.linked(contact.name, link.address, link.direction, link.via ?? undefined, link.punched);
     if (link.direction === "out") this.dialer.up(contact.name, link);
     this.d.learned(contact, link, hello);
     // A replaced link is no news to the user: the peer stayed connected.
@@ -304,6 +320,7 @@ export class Peers implements LinkHandler<LinkCtx> {
     }
     this.startOutbox(link, contact, previous);
     this.d.groups?.up(link, contact);
+    this.d.reach?.up(link, contact);
     this.changed(contact.name);
   }
 
@@ -354,6 +371,12 @@ export class Peers implements LinkHandler<LinkCtx> {
     if (link.ctx.contact && this.links.get(link.peerId!) === link) this.d.groups?.frames(link, frames);
   }
 
+  /** Hole punching and relay offers count only on a contact's adopted link. */
+  reach(link: NodeLink, frame: ReachFrame): void {
+    const contact = link.ctx.contact;
+    if (contact && this.links.get(link.peerId!) === link) this.d.reach?.frame(link, contact, frame);
+  }
+
   writable(link: NodeLink): void {
     link.ctx.outbox?.pump();
     this.d.groups?.writable(link);
@@ -366,6 +389,7 @@ export class Peers implements LinkHandler<LinkCtx> {
     if (adopted) this.links.delete(link.peerId!);
     const wasAdopted = adopted && ctx.up;
     this.d.groups?.down(link);
+    this.d.reach?.down(link);
     const inflight = ctx.outbox?.stop() ?? [];
     if (inflight.length > 0) {
       this.d.journal.unsent(inflight).then(() => {

@@ -3,7 +3,9 @@
 // session with us joined and handed on as a stream, and a contact's relays
 // tried in turn when nothing direct reaches it. Either way the stream carries
 // our TLS 1.3 (the relay sees ciphertext) and the pin decides who is at the
-// other end, as on any link.
+// other end, as on any link. Beside the relays the user named, a friend's:
+// a contact reachable from the internet that relays for its contacts
+// (setFriends(), while we cannot be reached directly ourselves).
 import type { Duplex } from "node:stream";
 import type { Contact } from "../../domain/contact.ts";
 import type { Identity } from "../../transport/identity.ts";
@@ -29,6 +31,14 @@ export interface RelayState {
   uri: string;
   state: "connecting" | "joined" | "waiting" | "stopped";
   note: string | null;
+  /** The contact who relays for us, for a friend's relay. */
+  friend?: string;
+}
+
+/** A contact's relay for its contacts, as its offer named it. */
+export interface FriendRelay {
+  name: string;
+  relay: RelayAddress;
 }
 
 export interface RelayMembershipDeps {
@@ -45,59 +55,106 @@ export interface RelayMembershipDeps {
 
 export class RelayMembership {
   private clients: RelayClient[] = [];
+  /** Friends' relays we are to join, and their clients while joined (discoverable). */
+  private friends: FriendRelay[] = [];
+  private readonly friendClients = new Map<string, RelayClient>();
+  private joinedAll = false;
 
   constructor(private readonly d: RelayMembershipDeps) {}
 
-  /** The relays we stay joined to, as peers should name them (for hellos, invites and our DHT record). */
+  /** The relays peers may reach us through, as they should name them (for hellos, invites and our DHT record): those named, then friends' we are joined to. */
   uris(): string[] {
-    return this.d.relays.map(formatRelayUri);
+    const friends = this.friends.filter((f) => this.friendClients.get(formatRelayUri(f.relay))?.state.state === "joined");
+    return [...this.d.relays, ...friends.map((f) => f.relay)].map(formatRelayUri);
   }
 
   /** Joins every relay not joined yet (discoverable). */
   join(): void {
+    this.joinedAll = true;
     if (this.clients.length === 0) this.clients = this.joinAll();
+    this.joinFriends();
   }
 
   /** Leaves them all (hidden). */
   async leave(): Promise<void> {
-    const clients = this.clients;
+    this.joinedAll = false;
+    const clients = [...this.clients, ...this.friendClients.values()];
     this.clients = [];
+    this.friendClients.clear();
     await Promise.all(clients.map((r) => r.stop().catch(() => {})));
   }
 
   /** Our sessions with the relays ran from an address that is gone: join them again from here, rather than after their ping times out. */
   async rejoin(): Promise<void> {
-    const old = this.clients;
+    const old = [...this.clients, ...this.friendClients.values()];
     if (old.length === 0 || !this.d.discoverable()) return;
     this.clients = this.joinAll();
+    this.friendClients.clear();
+    this.joinFriends();
     await Promise.all(old.map((r) => r.stop().catch(() => {})));
+  }
+
+  /**
+   * The friends' relays to stay joined to (none while we can be reached
+   * directly): those no longer named are left, new ones joined.
+   */
+  setFriends(friends: readonly FriendRelay[]): void {
+    this.friends = [...friends];
+    const wanted = new Set(friends.map((f) => formatRelayUri(f.relay)));
+    for (const [uri, client] of this.friendClients) {
+      if (wanted.has(uri)) continue;
+      this.friendClients.delete(uri);
+      void client.stop().catch(() => {});
+      this.d.changed();
+    }
+    if (this.joinedAll) this.joinFriends();
   }
 
   /** One promise per relay: its first join, or its giving up (at most `ms`). */
   joined(ms: number): Promise<void>[] {
-    return this.clients.map((r) => r.whenJoined(ms).catch(() => {}));
+    return [...this.clients, ...this.friendClients.values()].map((r) => r.whenJoined(ms).catch(() => {}));
   }
 
   /** Each relay as where-you-stand reads it. */
   facts(): RelayFacts[] {
-    return this.clients.map((r) => {
+    return this.each((r, friend) => {
       const s = r.state;
-      return { at: relayHostPort(r.relay), state: s.state, note: s.state === "waiting" ? s.error.message : null };
+      return { at: relayHostPort(r.relay), state: s.state, note: s.state === "waiting" ? s.error.message : null, ...(friend ? { friend } : {}) };
     });
   }
 
   states(): RelayState[] {
-    return this.clients.map((r) => {
+    return this.each((r, friend) => {
       const st = r.state;
-      return { uri: r.uri, state: st.state, note: st.state === "waiting" ? st.error.message : null };
+      return { uri: r.uri, state: st.state, note: st.state === "waiting" ? st.error.message : null, ...(friend ? { friend } : {}) };
     });
+  }
+
+  private each<T>(f: (r: RelayClient, friend: string | null) => T): T[] {
+    const names = new Map(this.friends.map((x) => [formatRelayUri(x.relay), x.name]));
+    return [...this.clients.map((r) => f(r, null)), ...[...this.friendClients].map(([uri, r]) => f(r, names.get(uri) ?? null))];
   }
 
   /** A client per configured relay, joining it (and rejoining whenever it loses it). */
   private joinAll(): RelayClient[] {
-    return this.d.relays.map((relay) =>
-      new RelayClient({ relay, identity: this.d.identity, onInvitation: (inv) => void this.invited(inv), onState: () => this.d.changed() }).start(),
-    );
+    return this.d.relays.map((relay) => this.client(relay));
+  }
+
+  private joinFriends(): void {
+    for (const f of this.friends) {
+      const uri = formatRelayUri(f.relay);
+      // A relay the user named already is joined once.
+      if (this.friendClients.has(uri) || this.d.relays.some((r) => formatRelayUri(r) === uri)) continue;
+      // Kept before it starts: its first state change makes whoever watches look at the friends again.
+      const client = this.client(f.relay, false);
+      this.friendClients.set(uri, client);
+      client.start();
+    }
+  }
+
+  private client(relay: RelayAddress, start = true): RelayClient {
+    const client = new RelayClient({ relay, identity: this.d.identity, onInvitation: (inv) => void this.invited(inv), onState: () => this.d.changed() });
+    return start ? client.start() : client;
   }
 
   /** Someone asked one of our relays for a session with us: join it and run a link over it (the pin decides who it is). */
@@ -136,6 +193,7 @@ export class RelayMembership {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.clients.map((r) => r.stop().catch(() => {})));
+    this.joinedAll = false;
+    await Promise.all([...this.clients, ...this.friendClients.values()].map((r) => r.stop().catch(() => {})));
   }
 }

@@ -38,6 +38,17 @@ describe("whereYouStand", () => {
     });
   });
 
+  test("reachable through a contact that relays for its contacts: named, not numbered", () => {
+    const carol = { at: "198.51.100.10:20002", state: "joined", note: null, friend: "carol" } as const;
+    expect(say({ relays: [carol] }).lines[0]).toBe("reachable through carol (relay)");
+    expect(say({ relays: [joined, carol] }).lines[0]).toBe("reachable through 198.51.100.20:22067 (relay), carol (relay)");
+    expect(say({ relays: [{ ...carol, state: "waiting", note: "connection refused" }] }).lines).toEqual([
+      "only people on your network can reach you until a relay is joined",
+      "relay carol: not joined (connection refused)",
+      "to be reached directly: turn on UPnP or NAT-PMP on your router (none answered), or forward TCP port 20001 on your router to 192.168.1.10:20001",
+    ]);
+  });
+
   test("only the LAN: add a relay, or what would let the internet in, after why there is no mapping", () => {
     const lan = (mapping: ReachFacts["mapping"]) => say({ mapping }).lines;
     expect(say({})).toEqual({

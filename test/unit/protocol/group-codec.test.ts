@@ -8,8 +8,8 @@ import { MAX_BODY, MAX_FRAME } from "../../../src/protocol/frame.ts";
 import { GROUP_MESSAGE_PREFIX, MAX_WANT_RANGES, encodeGroupMessages } from "../../../src/protocol/groups/group-codec.ts";
 import { groupIdFor, groupMessageUuid, groupSignedBytes } from "../../../src/protocol/groups/group-signed.ts";
 import { GROUP_KIND, decodeGroupEvent, encodeGroupEvent } from "../../../src/protocol/groups/group-events.ts";
-import type { Frame, GroupFrame, GroupMessageFrame, GroupVectorFrame } from "../../../src/protocol/messages.ts";
-import { HELLO_FRAME, concat, decodeAll, expectCode, frame, splitAt, u64, utf8 } from "./wire.ts";
+import type { GroupFrame, GroupMessageFrame, GroupVectorFrame } from "../../../src/protocol/messages.ts";
+import { HELLO_FRAME, afterHello, concat, decodeAll, expectCode, frame, roundTrip, splitAt, u64, utf8 } from "./wire.ts";
 
 const T = { key: 6, vector: 7, want: 8, message: 9 } as const;
 const G = "00112233445566778899aabbccddeeff";
@@ -18,16 +18,6 @@ const B = "bb".repeat(32);
 const C = "cc".repeat(32);
 const SIG = "5a".repeat(64);
 const PEER = "A4DQOBY-HA4DQOC-BYHA4DQ-OBYHA4E-DQOBYHA-4DQOBYB-HA4DQOB-YHA4DQA";
-
-function afterHello() {
-  const d = createDecoder();
-  d.push(HELLO_FRAME);
-  return d;
-}
-
-function roundTrip(...frames: Frame[]): Frame[] {
-  return decodeAll([concat(HELLO_FRAME, ...frames.map(encodeFrame))]).slice(1);
-}
 
 const hexBytes = (h: string) => Uint8Array.from(Buffer.from(h, "hex"));
 const u16 = (n: number) => Uint8Array.of(n >>> 8, n & 0xff);

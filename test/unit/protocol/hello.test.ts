@@ -159,3 +159,12 @@ test("names that show nothing, or hide or reorder characters, are refused with t
   }
   expectCode(() => encodeFrame({ ...HELLO, name: "bob\u200b" }), "BAD_FRAME");
 });
+
+test("seen: the address the sender sees us at, one printable string or nothing", () => {
+  expect(decodeJson({ ...HELLO_JSON, seen: "11.0.0.2:40312" }).seen).toBe("11.0.0.2:40312");
+  expect(helloToWire({ ...HELLO, seen: "[2001:db8::2]:1" })).toEqual({ ...HELLO_JSON, seen: "[2001:db8::2]:1" });
+  expect("seen" in decodeJson(HELLO_JSON)).toBe(false);
+  for (const seen of [["11.0.0.2:1"], 42, "", "a b", "x".repeat(65), null]) expectCode(() => decodeJson({ ...HELLO_JSON, seen }), "BAD_FRAME");
+  // An older node ignores it: the field is unknown there, and unknown keys are ignored.
+  expect(decodeJson({ ...HELLO_JSON, later: "x" })).toEqual(HELLO);
+});

@@ -1,7 +1,7 @@
 // Hand-built frames for the protocol tests: bytes written out by hand, not by
 // the encoder under test, so a matching bug in both halves cannot hide.
 import { expect } from "bun:test";
-import { createDecoder, type Decoder } from "../../../src/protocol/codec.ts";
+import { createDecoder, encodeFrame, type Decoder } from "../../../src/protocol/codec.ts";
 import { ProtocolError, type ProtocolErrorCode } from "../../../src/protocol/protocol-error.ts";
 import type { Frame, Hello } from "../../../src/protocol/messages.ts";
 
@@ -89,4 +89,16 @@ export function splitAt(b: Uint8Array, cuts: number[]): Uint8Array[] {
   }
   out.push(b.subarray(prev));
   return out;
+}
+
+/** A decoder that has read a hello: what comes next is checked as a frame after it. */
+export function afterHello(): Decoder {
+  const d = createDecoder();
+  d.push(HELLO_FRAME);
+  return d;
+}
+
+/** `frames` encoded after a hello and decoded again (the hello left out). */
+export function roundTrip(...frames: Frame[]): Frame[] {
+  return decodeAll([concat(HELLO_FRAME, ...frames.map(encodeFrame))]).slice(1);
 }
