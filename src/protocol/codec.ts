@@ -4,10 +4,12 @@
 // checked from the header before a payload byte is kept, and whatever a peer
 // sends, the decoder returns frames or throws a ProtocolError, nothing else.
 import { FRAME_TYPE, FrameSplitter, HEADER_SIZE, MAX_BODY, MAX_FRAME, MAX_REASON, writeHeader, type FrameSink } from "./frame.ts";
+import { checkFileHeader, decodeFilePayload, encodeFileFrame, isFileFrameType } from "./files/file-codec.ts";
 import { checkGroupHeader, decodeGroupPayload, encodeGroupFrame, isGroupFrameType } from "./groups/group-codec.ts";
 import { MAX_HELLO, decodeHello, encodeHello } from "./hello.ts";
 import { INVITE_ANSWERS, type ErrorFrame, type Frame, type OutgoingMessage, type RefuseFrame } from "./messages.ts";
 import { ProtocolError, errorCodeFromWire, errorCodeToWire } from "./protocol-error.ts";
+import { truncateUtf8 } from "./utf8.ts";
 import { UUID_BYTES, bytesToUuid, uuidToBytes } from "./uuid.ts";
 
 export { bytesToUuid, isUuid, uuidToBytes } from "./uuid.ts";
@@ -61,6 +63,14 @@ export function encodeFrame(f: Frame): Uint8Array {
     case "group-message":
     case "group-fork":
       return encodeGroupFrame(f);
+    case "file-offer":
+    case "file-answer":
+    case "file-manifest-want":
+    case "file-manifest":
+    case "file-want":
+    case "file-chunk":
+    case "file-missing":
+      return encodeFileFrame(f);
     default:
       return unreachable(f);
   }
@@ -151,13 +161,6 @@ function encodeRefuse(f: RefuseFrame): Uint8Array {
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
 
-function truncateUtf8(b: Uint8Array, max: number): Uint8Array {
-  if (b.length <= max) return b;
-  let end = max;
-  while (end > 0 && (b[end]! & 0xc0) === 0x80) end--; // b[end] continues a character: cut before it
-  return b.subarray(0, end);
-}
-
 // --- decoding -------------------------------------------------------------------
 
 export interface DecoderOptions {
@@ -238,6 +241,7 @@ class StreamDecoder implements Decoder, FrameSink {
         return;
       default:
         if (isGroupFrameType(type)) return checkGroupHeader(type, size);
+        if (isFileFrameType(type)) return checkFileHeader(type, size);
         throw ProtocolError.unknownType(type);
     }
   }
@@ -283,6 +287,7 @@ function decodePayload(type: number, p: Uint8Array): Frame {
     }
     default:
       if (isGroupFrameType(type)) return decodeGroupPayload(type, p);
+      if (isFileFrameType(type)) return decodeFilePayload(type, p);
       throw ProtocolError.unknownType(type);
   }
 }

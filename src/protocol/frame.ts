@@ -36,6 +36,14 @@ export const FRAME_TYPE = {
   refuse: 11,
   // To a peer whose hello lists the "group-forks" cap (group-codec.ts).
   groupFork: 12,
+  // Files (files/file-codec.ts): only to a peer whose hello lists the "files" cap. 25-34 are files'.
+  fileOffer: 25,
+  fileAnswer: 26,
+  fileManifestWant: 27,
+  fileManifest: 28,
+  fileWant: 29,
+  fileChunk: 30,
+  fileMissing: 31,
 } as const;
 
 export type FrameTypeName = keyof typeof FRAME_TYPE;

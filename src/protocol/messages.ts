@@ -10,7 +10,11 @@
 //   group-*    see group-codec.ts (group-fork: group-forks.ts)
 //   invite-answer  u8: 0 admitted, 1 used up, 2 expired, 3 unknown
 //   refuse     u16 BE code | u16 BE n (>= 1) | n * 16-byte id | UTF-8 reason (the rest)
+//   file-*     see files/file-frames.ts
+import type { FileFrame } from "./files/file-frames.ts";
 import type { ProtocolErrorCode } from "./protocol-error.ts";
+
+export type * from "./files/file-frames.ts";
 
 /**
  * The first frame each way. `version` is the sender's protocol version,
@@ -196,7 +200,7 @@ export type RefuseFrame = {
 
 export const REFUSE_CAP = "refuse";
 
-export type Frame = Hello | ChatMessage | Ack | KeepAlive | ErrorFrame | GroupFrame | InviteAnswerFrame | RefuseFrame;
+export type Frame = Hello | ChatMessage | Ack | KeepAlive | ErrorFrame | GroupFrame | InviteAnswerFrame | RefuseFrame | FileFrame;
 
 export type FrameType = Frame["type"];
 
