@@ -3,7 +3,7 @@
 // and keep-alives. The node decides (through LinkHandler) whom to accept.
 import { createDecoder, encodeAck, encodeFrame, encodeMessages } from "../protocol/codec.ts";
 import { encodeGroupMessages } from "../protocol/groups/group-codec.ts";
-import type { ChatMessage, Frame, GroupFrame, GroupMessageFrame, Hello, InviteAnswer } from "../protocol/messages.ts";
+import type { ChatMessage, FileFrame, Frame, GroupFrame, GroupMessageFrame, Hello, InviteAnswer } from "../protocol/messages.ts";
 import { peerIdFromFingerprint, type PeerId } from "../protocol/peer-id.ts";
 import { ProtocolError, type ProtocolErrorCode } from "../protocol/protocol-error.ts";
 import { WriteQueue } from "./writer.ts";
@@ -56,6 +56,8 @@ export interface LinkHandler<Ctx = unknown> {
   refused?(link: Link<Ctx>, ids: string[], code: ProtocolErrorCode, reason: string): void;
   /** Group frames, in the order they came (consecutive ones together). */
   group?(link: Link<Ctx>, frames: GroupFrame[]): void;
+  /** File frames (offers, answers, wants, chunks), in the order they came. */
+  files?(link: Link<Ctx>, frames: FileFrame[]): void;
   /** The inviter's answer to the token our hello presented. */
   inviteAnswer?(link: Link<Ctx>, answer: InviteAnswer): void;
   /** The write queue emptied: room to send more. */
@@ -127,8 +129,14 @@ export class Link<out Ctx = unknown> {
     this.queue = new WriteQueue(limits.maxQueueBytes);
   }
 
+  /** Bytes of chat and control frames waiting (file chunks wait apart, behind them: bulkQueuedBytes). */
   get queuedBytes(): number {
     return this.queue.bytes;
+  }
+
+  /** Bytes of file chunks and manifest pieces waiting. */
+  get bulkQueuedBytes(): number {
+    return this.queue.bulkBytes;
   }
 
   get isOpen(): boolean {
@@ -289,13 +297,23 @@ export class Link<out Ctx = unknown> {
     if (msgs.length > 0) this.write(encodeGroupMessages(msgs));
   }
 
+  /** A small file frame (offer, answer, want): with chat, ahead of any chunk. */
+  sendFile(f: FileFrame): void {
+    this.write(encodeFrame(f));
+  }
+
+  /** One encoded chunk or manifest frame: behind every chat frame waiting (writer.ts). */
+  sendBulk(frame: Uint8Array): void {
+    this.write(frame, true);
+  }
+
   // --- internals ---------------------------------------------------------------------
 
-  private write(bytes: Uint8Array): void {
+  private write(bytes: Uint8Array, bulk = false): void {
     const s = this.socket;
     if (!s || this.state === "closed") return;
     this.lastSend = Date.now();
-    if (!this.queue.send(s, bytes)) {
+    if (!(bulk ? this.queue.sendBulk(s, bytes) : this.queue.send(s, bytes))) {
       this.closeInfo.local ??= { code: "OVERLOADED", reason: `peer is not reading: over ${this.limits.maxQueueBytes} bytes queued` };
       this.state = "closed";
       s.terminate();
@@ -305,7 +323,13 @@ export class Link<out Ctx = unknown> {
   private dispatch(frames: Frame[]): void {
     let batch: ChatMessage[] = [];
     let groups: GroupFrame[] = [];
+    let files: FileFrame[] = [];
     const flush = () => {
+      if (files.length > 0) {
+        const f = files;
+        files = [];
+        this.handler.files?.(this, f);
+      }
       if (batch.length > 0) {
         const b = batch;
         batch = [];
@@ -332,7 +356,7 @@ export class Link<out Ctx = unknown> {
           this.handler.hello(this, f);
           break;
         case "message":
-          if (groups.length > 0) flush();
+          if (groups.length > 0 || files.length > 0) flush();
           batch.push(f);
           break;
         case "group-key":
@@ -340,8 +364,18 @@ export class Link<out Ctx = unknown> {
         case "group-want":
         case "group-message":
         case "group-fork":
-          if (batch.length > 0) flush();
+          if (batch.length > 0 || files.length > 0) flush();
           groups.push(f);
+          break;
+        case "file-offer":
+        case "file-answer":
+        case "file-manifest-want":
+        case "file-manifest":
+        case "file-want":
+        case "file-chunk":
+        case "file-missing":
+          if (batch.length > 0 || groups.length > 0) flush();
+          files.push(f);
           break;
         case "ack":
           flush();
