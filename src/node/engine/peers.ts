@@ -2,7 +2,7 @@
 // per peer (simultaneous dials are settled the same way on both sides), what
 // arrives (inbox.ts), an outbox per contact's link, and redials while we owe
 // a peer messages (the dialer).
-import type { ChatMessage, GroupFrame, Hello, InviteAnswer } from "../../protocol/messages.ts";
+import type { ChatMessage, FileFrame, GroupFrame, Hello, InviteAnswer } from "../../protocol/messages.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
 import type { ProtocolErrorCode } from "../../protocol/protocol-error.ts";
 import type { Contact } from "../../domain/contact.ts";
@@ -67,6 +67,16 @@ export interface PeersDeps {
   viaRelay(contact: Contact, ctx: LinkCtx): Promise<NodeLink | null>;
   /** Group sync (node/groups/): told of contacts' links, fed their group frames. */
   groups?: GroupHooks;
+  /** File transfer (node/files/): told of every adopted link, a contact's or a request's, fed its file frames. */
+  files?: FileHooks;
+}
+
+export interface FileHooks {
+  /** Before the link's early frames are handed over, so an offer that came with them is not lost; again when a request's link becomes a contact's. */
+  up(link: Link, peer: { name: string; request: boolean }): void;
+  down(link: Link): void;
+  frames(link: Link, frames: FileFrame[]): void;
+  writable(link: Link): void;
 }
 
 export interface GroupHooks {
@@ -228,6 +238,7 @@ export class Peers implements LinkHandler<LinkCtx> {
     ctx.contact = contact;
     this.startOutbox(link, contact, null);
     this.d.groups?.up(link, contact, true);
+    this.d.files?.up(link, { name: contact.name, request: false });
     this.d.health.linked(contact.name, link.address, link.direction, link.via ?? undefined);
     this.d.emit({ type: "link", peer: contact.name, up: true, address: link.address, direction: link.direction });
     this.changed(contact.name);
@@ -279,6 +290,7 @@ export class Peers implements LinkHandler<LinkCtx> {
       existing.refuse("DUPLICATE_LINK", sameSession ? "replaced by the link dialed by the smaller id" : "replaced by a newer link");
     }
     this.links.set(peerId, link);
+    this.d.files?.up(link, ctx.contact ? { name: ctx.contact.name, request: false } : { name: hello.name, request: true });
     link.accept();
     const contact = ctx.contact;
     if (!contact) {
@@ -349,9 +361,15 @@ export class Peers implements LinkHandler<LinkCtx> {
     if (link.ctx.contact && this.links.get(link.peerId!) === link) this.d.groups?.frames(link, frames);
   }
 
+  /** File frames count on an adopted link, a request's too (its offers wait for the user; nothing else of a stranger's is taken). */
+  files(link: NodeLink, frames: FileFrame[]): void {
+    if (this.links.get(link.peerId!) === link) this.d.files?.frames(link, frames);
+  }
+
   writable(link: NodeLink): void {
     link.ctx.outbox?.pump();
     this.d.groups?.writable(link);
+    this.d.files?.writable(link);
   }
 
   closed(link: NodeLink, info: CloseInfo): void {
@@ -360,6 +378,7 @@ export class Peers implements LinkHandler<LinkCtx> {
     const wasAdopted = link.peerId !== null && this.links.get(link.peerId) === link;
     if (wasAdopted) this.links.delete(link.peerId!);
     this.d.groups?.down(link);
+    this.d.files?.down(link);
     const inflight = ctx.outbox?.stop() ?? [];
     if (inflight.length > 0) {
       this.d.journal.unsent(inflight).then(() => {

@@ -1,0 +1,312 @@
+// One file coming in: its manifest first (checked against the offer's
+// root), then its chunks, a bounded window asked of each source at a time,
+// each checked against its manifest entry as it lands and written at its
+// place in the partial file. What is written is fsync'd, then recorded as
+// verified, every few MiB or second: a crash of either side loses at most
+// what was not recorded yet, and the transfer resumes from the rest. A chunk
+// that does not match is asked for again; a source whose data never matches
+// is given up on (the only one: the transfer fails, saying why). Once every
+// chunk is here the whole file's SHA-256 is checked, and only then is it
+// given its name in the download folder.
+import { HASH_BYTES, type FileRange } from "../../protocol/files/file-frames.ts";
+import { chunkCount, chunkHash, chunkLength } from "../../protocol/files/file-manifest.ts";
+import type { FileErrorCode } from "../../protocol/protocol-error.ts";
+import type { TransferRow } from "../../store/store.ts";
+import type { Source } from "./file-link.ts";
+import { ManifestFile } from "./manifest-file.ts";
+import { PartFile } from "./part-file.ts";
+import { RangeSet } from "./ranges.ts";
+import { WholeHash } from "./whole-hash.ts";
+
+export interface FetchLimits {
+  /** Chunks asked of one source and not arrived yet. */
+  windowChunks: number;
+  /** A source that sends nothing asked of it for this long is left for a while. */
+  stallMs: number;
+  /** Written bytes fsync'd and recorded at least this often... */
+  syncBytes: number;
+  /** ...and this often. */
+  syncMs: number;
+  /** A chunk that fails its hash this many times from one source gives that source up. */
+  maxTries: number;
+}
+
+export const FETCH_LIMITS: FetchLimits = { windowChunks: 32, stallMs: 30_000, syncBytes: 32 * 1024 * 1024, syncMs: 1_000, maxTries: 3 };
+
+export type FetchOutcome = { ok: true; path: string } | { ok: false; code: FileErrorCode; reason: string };
+
+export interface FetchDeps {
+  limits: FetchLimits;
+  /** Verified and fsync'd: record it (resolves once committed). */
+  record(verified: string, bytes: number): Promise<void>;
+  /** Done (saved at `path`) or failed: the engine records it and tells the sender. */
+  finished(outcome: FetchOutcome): void;
+  /** A source never sent data that matches: left out from now on (for a group's file, others may have it). */
+  giveUp(source: Source, reason: string): void;
+}
+
+interface Ask {
+  source: Source;
+  at: number;
+}
+
+export class Fetch {
+  readonly chunks: number;
+  /** Written and checked (some perhaps not fsync'd yet). */
+  readonly verified: RangeSet;
+  /** Fsync'd and recorded. */
+  private readonly durable: RangeSet;
+  private unsyncedBytes = 0;
+  private readonly asked = new Map<number, Ask>();
+  private manifestAsk: Ask | null = null;
+  private readonly tries = new Map<string, number>();
+  /** Per source: chunks it said it lacks (a group member that holds part of the file). */
+  private readonly lacking = new Map<Source, RangeSet>();
+  private lackingSince = 0;
+  private readonly stalled = new Map<Source, number>();
+  private readonly sources = new Set<Source>();
+  private readonly manifest: ManifestFile;
+  private readonly part: PartFile;
+  private readonly whole = new WholeHash();
+  private syncing: Promise<void> | null = null;
+  private lastSync = Date.now();
+  private finishing = false;
+  private stopped = false;
+
+  constructor(
+    readonly row: TransferRow,
+    manifestPath: string,
+    partPath: string,
+    readonly downloads: string,
+    private readonly d: FetchDeps,
+  ) {
+    this.chunks = chunkCount(row.size, row.chunkSize);
+    this.durable = RangeSet.parse(row.verified);
+    this.part = new PartFile(partPath);
+    this.manifest = new ManifestFile(manifestPath, this.chunks, true);
+    // A manifest left by a crash is believed only if it adds up; else fetched again.
+    if (this.manifest.complete && !this.manifest.matches(row.root, row.size, row.chunkSize)) this.manifest.reset();
+    // What the database says is verified is on the disk (it was fsync'd first); a lost part file means starting over.
+    if (this.durable.size > 0 && !this.part.exists()) this.durable.clear();
+    this.verified = RangeSet.parse(this.durable.toString());
+  }
+
+  get bytes(): number {
+    return this.bytesOf(this.verified);
+  }
+
+  /** Whether it is moving: something asked and not arrived, or a source to ask. */
+  get moving(): boolean {
+    return this.asked.size > 0 || this.manifestAsk !== null || [...this.sources].some((s) => this.usable(s, Date.now()));
+  }
+
+  addSource(s: Source): void {
+    this.sources.add(s);
+    this.stalled.delete(s);
+    this.pump();
+  }
+
+  /** The source's link is gone: what it was asked goes to another, or waits for it to come back. */
+  dropSource(s: Source): void {
+    this.sources.delete(s);
+    this.lacking.delete(s);
+    this.forget(s);
+    this.pump();
+  }
+
+  /** Asks for the manifest, or fills each source's window with chunks not here and not asked. */
+  pump(): void {
+    if (this.stopped || this.finishing) return;
+    const now = Date.now();
+    if (!this.manifest.complete) {
+      if (this.manifestAsk) return;
+      const s = [...this.sources].find((x) => this.usable(x, now));
+      if (!s) return;
+      this.manifestAsk = { source: s, at: now };
+      s.wantManifest(this.row.id, this.manifest.held, this.chunks - this.manifest.held);
+      return;
+    }
+    if (this.verified.size === this.chunks) return void this.finish();
+    for (const s of this.sources) {
+      if (!this.usable(s, now)) continue;
+      let room = this.d.limits.windowChunks - this.inFlight(s);
+      const ranges: FileRange[] = [];
+      let i = this.verified.nextMissing(0, this.chunks);
+      while (room > 0 && i >= 0) {
+        if (!this.asked.has(i) && !this.lacking.get(s)?.has(i)) {
+          this.asked.set(i, { source: s, at: now });
+          const last = ranges.at(-1);
+          if (last && last.from + last.count === i) last.count++;
+          else ranges.push({ from: i, count: 1 });
+          room--;
+        }
+        i = this.verified.nextMissing(i + 1, this.chunks);
+      }
+      s.want(this.row.id, ranges);
+    }
+  }
+
+  onManifest(s: Source, from: number, hashes: Uint8Array): void {
+    if (this.manifestAsk?.source !== s || !this.manifest.append(from, hashes)) return;
+    this.manifestAsk.at = Date.now();
+    if (!this.manifest.complete) return;
+    this.manifestAsk = null;
+    if (!this.manifest.matches(this.row.root, this.row.size, this.row.chunkSize)) {
+      this.manifest.reset();
+      this.d.giveUp(s, `${s.label}'s list of chunk hashes does not add up to the file it offered`);
+      return;
+    }
+    this.pump();
+  }
+
+  onChunk(s: Source, index: number, data: Uint8Array): void {
+    const ask = this.asked.get(index);
+    if (!ask || ask.source !== s || this.stopped) return; // never asked of it: a peer cannot push bytes to the disk
+    this.asked.delete(index);
+    const expected = this.manifest.hashOf(index);
+    if (data.length !== chunkLength(this.row.size, this.row.chunkSize, index) || !sameBytes(chunkHash(data), expected)) return this.bad(s, index);
+    this.part.write(index * this.row.chunkSize, data);
+    this.verified.add(index);
+    this.unsyncedBytes += data.length;
+    this.whole.inOrder(index, data);
+    if (this.unsyncedBytes >= this.d.limits.syncBytes) void this.sync();
+    this.pump();
+  }
+
+  /** The source does not hold these (yet): ask another. */
+  onMissing(s: Source, ranges: FileRange[]): void {
+    let set = this.lacking.get(s);
+    if (!set) this.lacking.set(s, (set = new RangeSet()));
+    if (this.lacking.size === 1) this.lackingSince = Date.now();
+    for (const r of ranges) {
+      set.addRange(r.from, r.from + r.count);
+      for (let i = r.from; i < r.from + r.count; i++) if (this.asked.get(i)?.source === s) this.asked.delete(i);
+    }
+    if (ranges.some((r) => r.from === 0 && !this.manifest.complete && this.manifestAsk?.source === s)) this.manifestAsk = null;
+    this.pump();
+  }
+
+  /** Once a second: records what is written, and leaves a source that sends nothing for a while. */
+  tick(now: number): void {
+    if (this.stopped) return;
+    if (this.unsyncedBytes > 0 && now - this.lastSync >= this.d.limits.syncMs) void this.sync();
+    const stall = this.d.limits.stallMs;
+    const late = new Set<Source>();
+    for (const a of this.asked.values()) if (now - a.at > stall) late.add(a.source);
+    if (this.manifestAsk && now - this.manifestAsk.at > stall) late.add(this.manifestAsk.source);
+    for (const s of late) {
+      this.stalled.set(s, now + stall);
+      this.forget(s);
+    }
+    // Every so often a source may hold more than it did (a member still fetching).
+    for (const [s, until] of this.stalled) if (until <= now) this.stalled.delete(s);
+    if (this.lacking.size > 0 && now - this.lackingSince > stall) this.lacking.clear();
+    // Nothing moves: let the file go until something does.
+    if (!this.moving && this.part.isOpen && this.unsyncedBytes === 0) this.part.close();
+    if (late.size > 0 || this.stalled.size === 0) this.pump();
+  }
+
+  /** The engine stops (or the transfer was cancelled): what is written is synced first when asked. */
+  async stop(opts: { sync: boolean; remove: boolean }): Promise<void> {
+    this.stopped = true;
+    if (opts.sync && this.unsyncedBytes > 0) await this.sync().catch(() => {});
+    await this.syncing?.catch(() => {});
+    this.manifest.close();
+    if (opts.remove) {
+      this.part.remove();
+      this.manifest.remove();
+    } else this.part.close();
+  }
+
+  /** The partial file (and the manifest, unless it is kept to serve a group's members), once the outcome is recorded. */
+  removePart(keepManifest: boolean): void {
+    this.part.remove();
+    if (keepManifest) this.manifest.close();
+    else this.manifest.remove();
+  }
+
+  /** What a group member may fetch from us while we fetch it too: the chunks verified so far. */
+  held(): { manifest: ManifestFile; holds: (i: number) => boolean } | null {
+    if (!this.manifest.complete || this.stopped) return null;
+    return { manifest: this.manifest, holds: (i) => this.verified.has(i) };
+  }
+
+  private usable(s: Source, now: number): boolean {
+    return this.sources.has(s) && (this.stalled.get(s) ?? 0) <= now;
+  }
+
+  private inFlight(s: Source): number {
+    let n = 0;
+    for (const a of this.asked.values()) if (a.source === s) n++;
+    return n;
+  }
+
+  private forget(s: Source): void {
+    for (const [i, a] of this.asked) if (a.source === s) this.asked.delete(i);
+    if (this.manifestAsk?.source === s) this.manifestAsk = null;
+  }
+
+  private bad(s: Source, index: number): void {
+    const key = `${index} ${s.peerId}`;
+    const n = (this.tries.get(key) ?? 0) + 1;
+    this.tries.set(key, n);
+    if (n >= this.d.limits.maxTries) {
+      this.forget(s);
+      this.sources.delete(s);
+      this.d.giveUp(s, `${s.label}'s data for chunk ${index} did not match its hash ${n} times`);
+      return;
+    }
+    this.pump(); // asked again
+  }
+
+  /** Fsyncs what is written, then records it; one at a time. */
+  private sync(): Promise<void> {
+    if (this.syncing) return this.syncing;
+    const run = async () => {
+      while (this.unsyncedBytes > 0) {
+        const batch = RangeSet.parse(this.verified.toString());
+        this.unsyncedBytes = 0;
+        this.lastSync = Date.now();
+        await this.part.sync();
+        this.durable.merge(batch);
+        await this.d.record(this.durable.toString(), this.bytesOf(this.durable));
+      }
+    };
+    this.syncing = run().finally(() => (this.syncing = null));
+    return this.syncing;
+  }
+
+  /** Every chunk is here: synced, the whole file checked, then named. */
+  private async finish(): Promise<void> {
+    if (this.finishing) return;
+    this.finishing = true;
+    try {
+      await this.sync();
+      const sha = await this.whole.finish(this.part, this.row.size, this.row.chunkSize);
+      if (this.stopped) return;
+      if (sha !== this.row.sha256) {
+        this.part.remove();
+        this.manifest.remove();
+        return this.d.finished({ ok: false, code: "FILE_CORRUPT", reason: `the file's SHA-256 is ${sha.slice(0, 12)}..., not the ${this.row.sha256.slice(0, 12)}... offered: the sender's data and its hash disagree` });
+      }
+      const path = this.part.saveAs(this.downloads, this.row.name);
+      this.manifest.close();
+      this.d.finished({ ok: true, path });
+      // (The engine removes the partial file once the database says where it went: removePart().)
+    } catch (err) {
+      this.finishing = false;
+      this.d.finished({ ok: false, code: "FILE_UNAVAILABLE", reason: `cannot save it: ${(err as Error).message}` });
+    }
+  }
+
+  private bytesOf(set: RangeSet): number {
+    const n = set.size;
+    if (n === 0) return 0;
+    const lastShort = this.chunks > 0 && set.has(this.chunks - 1) ? this.row.chunkSize - chunkLength(this.row.size, this.row.chunkSize, this.chunks - 1) : 0;
+    return n * this.row.chunkSize - lastShort;
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === HASH_BYTES && b.length === HASH_BYTES && Buffer.compare(a, b) === 0;
+}

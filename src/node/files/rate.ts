@@ -1,0 +1,18 @@
+// Bytes a second, lately: what a progress bar's rate and time left are made of.
+
+export class Rate {
+  private lastBytes = -1;
+  private lastAt = 0;
+  value = 0;
+
+  /** A sample of the bytes so far (the engine's tick, a few times a second). */
+  sample(bytes: number, now: number): void {
+    if (this.lastBytes >= 0 && now > this.lastAt) {
+      const r = ((bytes - this.lastBytes) * 1000) / (now - this.lastAt);
+      // Smoothed: a bar that jumps with every chunk is hard to read.
+      this.value = this.value === 0 ? r : 0.7 * this.value + 0.3 * r;
+    }
+    this.lastBytes = bytes;
+    this.lastAt = now;
+  }
+}

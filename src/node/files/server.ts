@@ -1,0 +1,153 @@
+// What a link asked of us: manifest pieces and chunks of files we hold (the
+// file we offered, or, in a group, one we fetched). Served from the disk a
+// chunk at a time, only while the link's bulk queue is short (writer.ts: it
+// waits behind chat), so memory holds at most a chunk being read and the
+// few queued, whatever the file's size. Each chunk read is checked against
+// the manifest before it goes: a file changed since it was offered fails
+// here, with the reason, rather than at the receiver.
+import { HASH_BYTES, MAX_MANIFEST_PIECE, type FileRange } from "../../protocol/files/file-frames.ts";
+import { chunkFrame, encodeFileFrame } from "../../protocol/files/file-codec.ts";
+import { chunkHash, chunkLength } from "../../protocol/files/file-manifest.ts";
+import type { FileLink } from "./file-link.ts";
+import type { FileHandles } from "./handles.ts";
+import type { ManifestFile } from "./manifest-file.ts";
+
+/** Stop reading chunks for a link once this much waits in its bulk queue. */
+export const BULK_HIGH = 1024 * 1024;
+/** Chunks one link may have asked for and not been sent (a receiver asks a window of 32). */
+export const MAX_QUEUED_CHUNKS = 256;
+
+/** A file we can serve chunks of. */
+export interface Servable {
+  id: string;
+  size: number;
+  chunkSize: number;
+  chunks: number;
+  /** The file the chunks are read from (at chunk * chunkSize). */
+  path: string;
+  manifest: ManifestFile;
+  /** Whether we hold chunk `i` (verified): a member still fetching holds some. */
+  holds(i: number): boolean;
+}
+
+export interface ServerDeps {
+  handles: FileHandles;
+  /** The file `id` as `link` may have it, or null (unknown to us, or not its to ask for). */
+  lookup(link: FileLink, id: string): Servable | null | Promise<Servable | null>;
+  /** A chunk went out (progress). */
+  served(id: string, index: number, bytes: number): void;
+  /** The file we serve no longer matches what was offered (changed, shortened, gone). */
+  broken(id: string, reason: string): void;
+}
+
+type Job = { id: string; manifest: true; from: number; count: number } | { id: string; manifest: false; ranges: FileRange[] };
+
+/** One link's queue of what it asked. */
+export class ServeQueue {
+  private readonly jobs: Job[] = [];
+  private queued = 0;
+  private pumping = false;
+
+  constructor(
+    private readonly link: FileLink,
+    private readonly d: ServerDeps,
+  ) {}
+
+  manifestWanted(id: string, from: number, count: number): void {
+    if (this.jobs.some((j) => j.manifest && j.id === id)) return; // asked again: the one queued answers
+    this.jobs.push({ id, manifest: true, from, count });
+    this.pump();
+  }
+
+  chunksWanted(id: string, ranges: FileRange[]): void {
+    const kept: FileRange[] = [];
+    for (const r of ranges) {
+      const count = Math.min(r.count, MAX_QUEUED_CHUNKS - this.queued);
+      if (count <= 0) break; // more than a receiver's window: the rest is dropped, it asks again
+      kept.push({ from: r.from, count });
+      this.queued += count;
+    }
+    if (kept.length > 0) this.jobs.push({ id, manifest: false, ranges: kept });
+    this.pump();
+  }
+
+  /** Forgets what was asked of a file (cancelled, failed). */
+  drop(id: string): void {
+    for (let i = this.jobs.length - 1; i >= 0; i--) {
+      const j = this.jobs[i]!;
+      if (j.id !== id) continue;
+      if (!j.manifest) this.queued -= j.ranges.reduce((n, r) => n + r.count, 0);
+      this.jobs.splice(i, 1);
+    }
+  }
+
+  /** Reads and sends while the link's bulk queue has room; called again when it drains. */
+  pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    void this.fill().finally(() => (this.pumping = false));
+  }
+
+  private async fill(): Promise<void> {
+    while (this.link.isOpen && this.link.link.bulkQueuedBytes < BULK_HIGH) {
+      const job = this.jobs[0];
+      if (!job) return;
+      const file = await this.d.lookup(this.link, job.id);
+      if (this.jobs[0] !== job) continue; // dropped meanwhile
+      if (!file) {
+        this.drop(job.id);
+        this.link.send({ type: "file-answer", id: job.id, answer: "failed", code: "FILE_UNAVAILABLE", reason: "no such file here" });
+        continue;
+      }
+      if (job.manifest) this.sendManifest(job, file);
+      else await this.sendChunk(job, file);
+    }
+  }
+
+  private sendManifest(job: Extract<Job, { manifest: true }>, file: Servable): void {
+    const n = Math.min(job.count, MAX_MANIFEST_PIECE, file.manifest.held - job.from);
+    if (n <= 0) {
+      this.jobs.shift();
+      if (job.from < file.chunks) this.link.send({ type: "file-missing", id: file.id, ranges: [{ from: 0, count: Math.max(1, file.chunks) }] });
+      return;
+    }
+    this.link.link.sendBulk(encodeFileFrame({ type: "file-manifest", id: file.id, from: job.from, hashes: file.manifest.read(job.from, n) }));
+    job.from += n;
+    job.count -= n;
+    if (job.count <= 0 || job.from >= file.chunks) this.jobs.shift();
+  }
+
+  private async sendChunk(job: Extract<Job, { manifest: false }>, file: Servable): Promise<void> {
+    const r = job.ranges[0]!;
+    const index = r.from;
+    r.from++;
+    r.count--;
+    this.queued--;
+    if (r.count === 0) job.ranges.shift();
+    if (job.ranges.length === 0) this.jobs.shift();
+    if (index >= file.chunks) return;
+    if (!file.holds(index)) return this.link.send({ type: "file-missing", id: file.id, ranges: [{ from: index, count: 1 }] });
+    const len = chunkLength(file.size, file.chunkSize, index);
+    const { frame, data } = chunkFrame(file.id, index, len);
+    let got: number;
+    try {
+      got = await this.d.handles.read(file.path, data, index * file.chunkSize);
+    } catch (err) {
+      return this.fail(file, `cannot read ${file.path}: ${(err as Error).message}`);
+    }
+    if (got !== len) return this.fail(file, `${file.path} is shorter than when it was offered`);
+    if (Buffer.compare(chunkHash(data), file.manifest.hashOf(index)) !== 0 || file.manifest.hashOf(index).length !== HASH_BYTES) {
+      return this.fail(file, `${file.path} changed since it was offered`);
+    }
+    if (!this.link.isOpen) return;
+    this.link.link.sendBulk(frame);
+    this.d.served(file.id, index, len);
+  }
+
+  private fail(file: Servable, reason: string): void {
+    this.drop(file.id);
+    this.d.broken(file.id, reason);
+    // A group member's copy gone or changed: the asker finds another member.
+    this.link.send({ type: "file-missing", id: file.id, ranges: [{ from: 0, count: Math.max(1, file.chunks) }] });
+  }
+}

@@ -1,0 +1,34 @@
+// Files between two real nodes on loopback: offered, fetched chunk by chunk,
+// verified, saved under a safe name, done on both sides.
+import { expect, setDefaultTimeout, test } from "bun:test";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { FileInfo } from "../../src/domain/file-transfer.ts";
+import type { NodeEvent } from "../../src/node/node-events.ts";
+import { befriend, startNode, type TestNode } from "../helpers/nodes.ts";
+import { tempDir } from "../helpers/tmp.ts";
+
+setDefaultTimeout(60_000);
+
+const fileEvent = (n: TestNode, id: string, state: FileInfo["state"]) =>
+  n.until((e: NodeEvent) => e.type === "file" && e.file.id === id && e.file.state === state, `file ${id} ${state}`);
+
+test("a contact's file is fetched unasked, verified, saved, and done on both sides", async () => {
+  await using dir = await tempDir();
+  await using alice = await startNode("alice");
+  await using bob = await startNode("bob");
+  await befriend(alice, bob);
+  const src = join(dir.path, "report.pdf");
+  const bytes = new Uint8Array(3 * 256 * 1024 + 12345).map((_, i) => (i * 7) & 0xff);
+  writeFileSync(src, bytes);
+  const sent = await alice.node.files.send("bob", src);
+  expect(sent).toMatchObject({ direction: "out", name: "report.pdf", size: bytes.length });
+  const got = (await fileEvent(bob, sent.id, "done")) as Extract<NodeEvent, { type: "file" }>;
+  await fileEvent(alice, sent.id, "done");
+  expect(got.file.path).toBe(join(bob.home, "downloads", "report.pdf"));
+  expect(Buffer.compare(readFileSync(got.file.path!), bytes)).toBe(0);
+  const [mine] = await alice.node.files.list("bob");
+  const [theirs] = await bob.node.files.list("alice");
+  expect(mine).toMatchObject({ id: sent.id, state: "done", bytes: bytes.length, sha256: new Bun.CryptoHasher("sha256").update(bytes).digest("hex") });
+  expect(theirs).toMatchObject({ id: sent.id, direction: "in", state: "done", peer: "alice", path: got.file.path });
+});
