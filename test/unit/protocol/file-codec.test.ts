@@ -58,8 +58,8 @@ describe("hand-built bytes", () => {
   });
 
   test("an answer's code is a wire error code, 0 for none", () => {
-    expect(decodeAll([HELLO_FRAME, frame(T.answer, concat(idBytes(ID_A), [4], u16(0), utf8("")))])[1]).toEqual({ type: "file-answer", id: ID_A, answer: "done", code: null, reason: "" });
-    expect(decodeAll([HELLO_FRAME, frame(T.answer, concat(idBytes(ID_A), [2], u16(28), utf8("no")))])[1]).toMatchObject({ answer: "rejected", code: "FILE_REFUSED" });
+    expect(decodeAll([HELLO_FRAME, frame(T.answer, concat(idBytes(ID_A), Uint8Array.of(4), u16(0), utf8("")))])[1]).toEqual({ type: "file-answer", id: ID_A, answer: "done", code: null, reason: "" });
+    expect(decodeAll([HELLO_FRAME, frame(T.answer, concat(idBytes(ID_A), Uint8Array.of(2), u16(28), utf8("no")))])[1]).toMatchObject({ answer: "rejected", code: "FILE_REFUSED" });
   });
 });
 
@@ -87,7 +87,7 @@ describe("refused", () => {
   });
 
   test("an answer number no build knows", () => {
-    expectCode(() => afterHello().push(frame(T.answer, concat(idBytes(ID_A), [9], u16(0)))), "BAD_FRAME");
+    expectCode(() => afterHello().push(frame(T.answer, concat(idBytes(ID_A), Uint8Array.of(9), u16(0)))), "BAD_FRAME");
   });
 });
 
