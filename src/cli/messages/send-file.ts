@@ -35,7 +35,7 @@ export async function sendFile(to: string, path: string, opts: SendFileOptions):
     const watch = await Watch.start(api, (f) => progress?.show(f));
     const sent = await api.sendFile(to, abs);
     watch.track(sent);
-    if (opts.idleSeconds === null || FINISHED.has(sent.state)) return void finish(sent, opts, progress, sent.state === "done" ? 0 : 1);
+    if (opts.idleSeconds === null || FINISHED.has(sent.state)) return void finish(sent, opts, progress, sent.state === "failed" || sent.state === "cancelled" ? 1 : 0);
     const last = await watch.until(opts.idleSeconds);
     const code = last.state === "done" ? 0 : FINISHED.has(last.state) ? 1 : EXIT_PENDING;
     if (code === EXIT_PENDING && !opts.json) {
