@@ -31,6 +31,9 @@ export interface FetchLimits {
   maxTries: number;
 }
 
+/** The longest a stalled source is left before it is asked again. */
+export const MAX_STALL_BACKOFF_MS = 5 * 60_000;
+
 export const FETCH_LIMITS: FetchLimits = { windowChunks: 32, stallMs: 30_000, syncBytes: 32 * 1024 * 1024, syncMs: 1_000, maxTries: 3 };
 
 export type FetchOutcome = { ok: true; path: string } | { ok: false; code: FileErrorCode; reason: string };
@@ -64,6 +67,8 @@ export class Fetch {
   private readonly lacking = new Map<Source, RangeSet>();
   private lackingSince = 0;
   private readonly stalled = new Map<Source, number>();
+  /** Stalls in a row per source: each leaves it twice as long (up to MAX_STALL_BACKOFF), a chunk from it forgives them. */
+  private readonly strikes = new Map<Source, number>();
   private readonly sources = new Set<Source>();
   private readonly manifest: ManifestFile;
   private readonly part: PartFile;
@@ -166,6 +171,7 @@ export class Fetch {
     const expected = this.manifest.hashOf(index);
     if (data.length !== chunkLength(this.row.size, this.row.chunkSize, index) || !sameBytes(chunkHash(data), expected)) return this.bad(s, index);
     this.part.write(index * this.row.chunkSize, data);
+    this.strikes.delete(s);
     this.verified.add(index);
     this.unsyncedBytes += data.length;
     this.whole.inOrder(index, data);
@@ -195,7 +201,9 @@ export class Fetch {
     for (const a of this.asked.values()) if (now - a.at > stall) late.add(a.source);
     if (this.manifestAsk && now - this.manifestAsk.at > stall) late.add(this.manifestAsk.source);
     for (const s of late) {
-      this.stalled.set(s, now + stall);
+      const n = (this.strikes.get(s) ?? 0) + 1;
+      this.strikes.set(s, n);
+      this.stalled.set(s, now + Math.min(stall * 2 ** (n - 1), MAX_STALL_BACKOFF_MS));
       this.forget(s);
     }
     // Every so often a source may hold more than it did (a member still fetching).

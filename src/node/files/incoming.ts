@@ -166,9 +166,9 @@ export class Incoming {
       if (second) this.ensureFetch(f);
       if (!f.fetch) continue;
       if (second) f.fetch.tick(now);
-      const before = f.rate.value;
       f.rate.sample(f.fetch.bytes, now);
-      if (f.rate.value > 0 || before > 0) progress(f.row, this.live(f));
+      const live = this.live(f);
+      if (f.rate.news(live.bytes, live.moving)) progress(f.row, live);
     }
   }
 

@@ -184,10 +184,9 @@ export class Outgoing {
   /** Samples rates; progress goes out for what moved. */
   tick(now: number, progress: (row: TransferRow, live: Live) => void): void {
     for (const f of this.open.values()) {
-      const before = f.rate.value;
-      const bytes = bytesOf(f.row, f.served);
-      f.rate.sample(bytes, now);
-      if (f.rate.value > 0 || before > 0) progress(f.row, this.live(f));
+      f.rate.sample(bytesOf(f.row, f.served), now);
+      const live = this.live(f);
+      if (f.rate.news(live.bytes, live.moving)) progress(f.row, live);
     }
   }
 

@@ -4,6 +4,8 @@ export class Rate {
   private lastBytes = -1;
   private lastAt = 0;
   value = 0;
+  /** What the last progress event said: a new one goes out only when this changes. */
+  private shown = "";
 
   /** A sample of the bytes so far (the engine's tick, a few times a second). */
   sample(bytes: number, now: number): void {
@@ -14,5 +16,13 @@ export class Rate {
     }
     this.lastBytes = bytes;
     this.lastAt = now;
+  }
+
+  /** Whether a progress event saying `bytes` and `moving` would be news. */
+  news(bytes: number, moving: boolean): boolean {
+    const now = `${bytes} ${moving} ${Math.round(this.value)}`;
+    if (now === this.shown) return false;
+    this.shown = now;
+    return true;
   }
 }
