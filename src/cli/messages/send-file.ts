@@ -53,7 +53,8 @@ export async function sendFile(to: string, path: string, opts: SendFileOptions):
 function finish(f: FileInfo, opts: SendFileOptions, progress: Progress | null, code: number): void {
   progress?.end();
   if (opts.json) process.stdout.write(JSON.stringify(f, null, 2) + "\n");
-  else if (code === 0 && f.state === "done") process.stdout.write(`delivered to ${f.group ?? f.peer}: ${f.name} (${formatSize(f.size)}), sha256 ${f.sha256} (${shortId(f.id)})\n`);
+  else if (code === 0 && f.group) process.stdout.write(`shared in ${f.group}: ${f.name} (${formatSize(f.size)}, ${shortId(f.id)}): members fetch it from whoever holds it\n`);
+  else if (code === 0 && f.state === "done") process.stdout.write(`delivered to ${f.peer}: ${f.name} (${formatSize(f.size)}), sha256 ${f.sha256} (${shortId(f.id)})\n`);
   else if (code === 0) process.stdout.write(`offered to ${f.group ?? f.peer}: ${f.name} (${formatSize(f.size)}, ${shortId(f.id)}): it goes when they and a node of yours are online\n`);
   else process.stderr.write(`p2pchat: ${f.name} was not delivered: ${fileStateText(f)}\n`);
   if (code !== 0) throw new ExitCode(code);
