@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { FileInfo } from "../../src/domain/file-transfer.ts";
 import type { NodeEvent } from "../../src/node/node-events.ts";
+import { dialects } from "../helpers/databases.ts";
 import { befriend, startNode, type TestNode } from "../helpers/nodes.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
@@ -13,10 +14,10 @@ setDefaultTimeout(60_000);
 const fileEvent = (n: TestNode, id: string, state: FileInfo["state"]) =>
   n.until((e: NodeEvent) => e.type === "file" && e.file.id === id && e.file.state === state, `file ${id} ${state}`);
 
-test("a contact's file is fetched unasked, verified, saved, and done on both sides", async () => {
+test.each(dialects)("a contact's file is fetched unasked, verified, saved, and done on both sides (bob on %s)", async (dialect) => {
   await using dir = await tempDir();
   await using alice = await startNode("alice");
-  await using bob = await startNode("bob");
+  await using bob = await startNode("bob", { dialect });
   await befriend(alice, bob);
   const src = join(dir.path, "report.pdf");
   const bytes = new Uint8Array(3 * 256 * 1024 + 12345).map((_, i) => (i * 7) & 0xff);
