@@ -247,12 +247,12 @@ class StreamDecoder implements Decoder, FrameSink {
   }
 
   /** A whole frame whose header passed header(). */
-  frame(type: number, p: Uint8Array): void {
-    this.out.push(decodePayload(type, p));
+  frame(type: number, p: Uint8Array, owned = false): void {
+    this.out.push(decodePayload(type, p, owned));
   }
 }
 
-function decodePayload(type: number, p: Uint8Array): Frame {
+function decodePayload(type: number, p: Uint8Array, owned: boolean): Frame {
   switch (type) {
     case FRAME_TYPE.hello:
       return decodeHello(p);
@@ -287,7 +287,7 @@ function decodePayload(type: number, p: Uint8Array): Frame {
     }
     default:
       if (isGroupFrameType(type)) return decodeGroupPayload(type, p);
-      if (isFileFrameType(type)) return decodeFilePayload(type, p);
+      if (isFileFrameType(type)) return decodeFilePayload(type, p, owned);
       throw ProtocolError.unknownType(type);
   }
 }

@@ -15,8 +15,8 @@ import type { TransferRow } from "../../store/store.ts";
 import type { Source } from "./file-link.ts";
 import { ManifestFile } from "./manifest-file.ts";
 import { PartFile } from "./part-file.ts";
+import type { PartWriter } from "./part-writer.ts";
 import { RangeSet } from "./ranges.ts";
-import { WholeHash } from "./whole-hash.ts";
 
 export interface FetchLimits {
   /** Chunks asked of one source and not arrived yet. */
@@ -34,12 +34,22 @@ export interface FetchLimits {
 /** The longest a stalled source is left before it is asked again. */
 export const MAX_STALL_BACKOFF_MS = 5 * 60_000;
 
-export const FETCH_LIMITS: FetchLimits = { windowChunks: 32, stallMs: 30_000, syncBytes: 32 * 1024 * 1024, syncMs: 1_000, maxTries: 3 };
+/**
+ * A window of 16 chunks (4 MiB) keeps a loopback or LAN link full (its
+ * round trip is well under the 10 ms those take at 400 MB/s) and is all a
+ * chat message can find queued ahead of it on the link.
+ */
+export const FETCH_LIMITS: FetchLimits = { windowChunks: 16, stallMs: 30_000, syncBytes: 32 * 1024 * 1024, syncMs: 1_000, maxTries: 3 };
+
+/** Bytes handed to the writer and not on the disk yet: past this, no more is asked for (a slow disk cannot make memory grow). */
+export const MAX_BACKLOG = 8 * 1024 * 1024;
 
 export type FetchOutcome = { ok: true; path: string } | { ok: false; code: FileErrorCode; reason: string };
 
 export interface FetchDeps {
   limits: FetchLimits;
+  /** Writes the partial file (on the file thread when there is one). */
+  writer: PartWriter;
   /** Verified and fsync'd: record it (resolves once committed). */
   record(verified: string, bytes: number): Promise<void>;
   /** Done (saved at `path`) or failed: the engine records it and tells the sender. */
@@ -72,7 +82,9 @@ export class Fetch {
   private readonly sources = new Set<Source>();
   private readonly manifest: ManifestFile;
   private readonly part: PartFile;
-  private readonly whole = new WholeHash();
+  private readonly writer: PartWriter;
+  /** The writer holds the file open (it closes when nothing moves). */
+  private writing = false;
   private syncing: Promise<void> | null = null;
   private lastSync = Date.now();
   private finishing = false;
@@ -88,6 +100,7 @@ export class Fetch {
     this.chunks = chunkCount(row.size, row.chunkSize);
     this.durable = RangeSet.parse(row.verified);
     this.part = new PartFile(partPath);
+    this.writer = d.writer;
     this.manifest = new ManifestFile(manifestPath, this.chunks, true);
     // A manifest left by a crash is believed only if it adds up; else fetched again.
     if (this.manifest.complete && !this.manifest.matches(row.root, row.size, row.chunkSize)) this.manifest.reset();
@@ -132,9 +145,13 @@ export class Fetch {
       return;
     }
     if (this.verified.size === this.chunks) return void this.finish();
+    if (this.writer.backlog > MAX_BACKLOG) return; // the disk is behind: asked again when it drains
     for (const s of this.sources) {
       if (!this.usable(s, now)) continue;
-      let room = this.d.limits.windowChunks - this.inFlight(s);
+      const inFlight = this.inFlight(s);
+      // Asked again once half the window has arrived: a want per few chunks, not one per chunk.
+      if (inFlight > this.d.limits.windowChunks / 2) continue;
+      let room = this.d.limits.windowChunks - inFlight;
       const ranges: FileRange[] = [];
       let i = this.verified.nextMissing(0, this.chunks);
       while (room > 0 && i >= 0) {
@@ -170,11 +187,11 @@ export class Fetch {
     this.asked.delete(index);
     const expected = this.manifest.hashOf(index);
     if (data.length !== chunkLength(this.row.size, this.row.chunkSize, index) || !sameBytes(chunkHash(data), expected)) return this.bad(s, index);
-    this.part.write(index * this.row.chunkSize, data);
     this.strikes.delete(s);
     this.verified.add(index);
     this.unsyncedBytes += data.length;
-    this.whole.inOrder(index, data);
+    this.writing = true;
+    this.writer.write(index, data); // data is the writer's now
     if (this.unsyncedBytes >= this.d.limits.syncBytes) void this.sync();
     this.pump();
   }
@@ -210,7 +227,10 @@ export class Fetch {
     for (const [s, until] of this.stalled) if (until <= now) this.stalled.delete(s);
     if (this.lacking.size > 0 && now - this.lackingSince > stall) this.lacking.clear();
     // Nothing moves: let the file go until something does.
-    if (!this.moving && this.part.isOpen && this.unsyncedBytes === 0) this.part.close();
+    if (!this.moving && this.writing && this.unsyncedBytes === 0 && !this.syncing) {
+      this.writing = false;
+      void this.writer.close().catch(() => {});
+    }
     if (late.size > 0 || this.stalled.size === 0) this.pump();
   }
 
@@ -219,11 +239,12 @@ export class Fetch {
     this.stopped = true;
     if (opts.sync && this.unsyncedBytes > 0) await this.sync().catch(() => {});
     await this.syncing?.catch(() => {});
+    await this.writer.close().catch(() => {});
     this.manifest.close();
     if (opts.remove) {
       this.part.remove();
       this.manifest.remove();
-    } else this.part.close();
+    }
   }
 
   /** The partial file (and the manifest, unless it is kept to serve a group's members), once the outcome is recorded. */
@@ -233,10 +254,10 @@ export class Fetch {
     else this.manifest.remove();
   }
 
-  /** What a group member may fetch from us while we fetch it too: the chunks verified so far. */
+  /** What a group member may fetch from us while we fetch it too: the chunks on the disk so far. */
   held(): { manifest: ManifestFile; holds: (i: number) => boolean } | null {
     if (!this.manifest.complete || this.stopped) return null;
-    return { manifest: this.manifest, holds: (i) => this.verified.has(i) };
+    return { manifest: this.manifest, holds: (i) => this.durable.has(i) };
   }
 
   private usable(s: Source, now: number): boolean {
@@ -275,7 +296,7 @@ export class Fetch {
         const batch = RangeSet.parse(this.verified.toString());
         this.unsyncedBytes = 0;
         this.lastSync = Date.now();
-        await this.part.sync();
+        await this.writer.sync();
         this.durable.merge(batch);
         await this.d.record(this.durable.toString(), this.bytesOf(this.durable));
       }
@@ -290,7 +311,8 @@ export class Fetch {
     this.finishing = true;
     try {
       await this.sync();
-      const sha = await this.whole.finish(this.part, this.row.size, this.row.chunkSize);
+      const sha = await this.writer.finish();
+      await this.writer.close();
       if (this.stopped) return;
       if (sha !== this.row.sha256) {
         this.part.remove();

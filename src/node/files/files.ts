@@ -21,6 +21,7 @@ import { FileHandles } from "./handles.ts";
 import { HeldFiles } from "./held.ts";
 import { Incoming } from "./incoming.ts";
 import { Outgoing } from "./outgoing.ts";
+import { FileThread } from "./part-writer.ts";
 import { ServeQueue } from "./server.ts";
 import { Transfers } from "./transfers.ts";
 
@@ -40,6 +41,7 @@ export class FileEngine {
   private readonly out: Outgoing;
   private readonly inc: Incoming;
   private readonly held: HeldFiles;
+  private readonly thread = new FileThread();
   private timer: ReturnType<typeof setInterval> | null = null;
   private ticks = 0;
 
@@ -47,7 +49,7 @@ export class FileEngine {
     this.rows = new Transfers(d);
     const linkOf = (p: PeerId) => this.byPeer.get(p);
     this.out = new Outgoing(d, this.rows, linkOf);
-    this.inc = new Incoming({ ...d, limits: { ...FETCH_LIMITS, ...d.limits }, links: () => this.links.values(), linkOf }, this.rows);
+    this.inc = new Incoming({ ...d, limits: { ...FETCH_LIMITS, ...d.limits }, thread: this.thread, links: () => this.links.values(), linkOf }, this.rows);
     this.held = new HeldFiles(d.home, d.store, (g, p) => d.groups.member(g, p));
   }
 
@@ -64,6 +66,7 @@ export class FileEngine {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.inc.stop();
+    this.thread.stop();
     this.out.stop();
     this.handles.closeAll();
     this.held.closeAll();

@@ -6,7 +6,7 @@ import { chunkCount } from "../../protocol/files/file-manifest.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
 import type { TransferStore } from "../../store/store.ts";
 import { ManifestFile } from "./manifest-file.ts";
-import { manifestPath, servableOf } from "./outgoing.ts";
+import { manifestPath, matchesManifest, servableOf } from "./outgoing.ts";
 import type { Servable } from "./server.ts";
 
 const IDLE_MS = 30_000;
@@ -28,7 +28,7 @@ export class HeldFiles {
       if (!row?.group || row.state !== "done" || !row.path || !existsSync(path) || !existsSync(row.path)) return null;
       if (this.cache.has(id)) return this.lookup(peerId, id); // looked up twice at once
       const manifest = new ManifestFile(path, chunkCount(row.size, row.chunkSize));
-      e = { servable: servableOf(row, manifest, () => true), group: row.group, used: 0 };
+      e = { servable: servableOf(row, manifest, () => true, matchesManifest(row, manifest)), group: row.group, used: 0 };
       this.cache.set(id, e);
     }
     e.used = Date.now();

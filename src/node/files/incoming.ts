@@ -14,6 +14,7 @@ import type { PeerId } from "../../protocol/peer-id.ts";
 import type { TransferRow } from "../../store/store.ts";
 import { Fetch, type FetchLimits, type FetchOutcome } from "./fetch.ts";
 import type { FileLink, Source } from "./file-link.ts";
+import type { FileThread } from "./part-writer.ts";
 import type { FilesDeps } from "./files-deps.ts";
 import { manifestPath, servableOf } from "./outgoing.ts";
 import { partPath } from "./part-file.ts";
@@ -35,6 +36,8 @@ interface InFile {
 
 export interface IncomingDeps extends Pick<FilesDeps, "home" | "store" | "settings" | "groups"> {
   limits: FetchLimits;
+  /** Where downloads write their partial files (a thread of its own when it starts). */
+  thread: FileThread;
   links(): Iterable<FileLink>;
   linkOf(peerId: PeerId): FileLink | undefined;
 }
@@ -47,7 +50,10 @@ export class Incoming {
   constructor(
     private readonly d: IncomingDeps,
     private readonly rows: Transfers,
-  ) {}
+  ) {
+    // The disk caught up with a download: it may ask for more.
+    d.thread.drained = (id) => this.open.get(id)?.fetch?.pump();
+  }
 
   load(rows: readonly TransferRow[]): void {
     for (const row of rows) if (row.direction === "in") this.open.set(row.id, { row, fetch: null, rate: new Rate(), banned: new Set() });
@@ -157,7 +163,7 @@ export class Incoming {
     const f = this.open.get(id);
     const held = f?.fetch?.held();
     if (!f || !held || !f.row.group || !this.d.groups.member(f.row.group, fl.peerId)) return null;
-    return servableOf(f.row, held.manifest, held.holds);
+    return servableOf(f.row, held.manifest, held.holds, () => null); // our own verified chunks
   }
 
   /** Rates and progress at each call; stalls, syncs and turns once a `second`. */
@@ -228,6 +234,7 @@ export class Incoming {
     try {
       f.fetch = new Fetch(f.row, manifestPath(this.d.home, f.row.id), f.row.path, downloads, {
         limits: this.d.limits,
+        writer: this.d.thread.writer(f.row.id, f.row.path, f.row.size, f.row.chunkSize),
         record: async (verified, bytes) => void (await this.rows.update(f.row, { verified, bytes })),
         finished: (o) => void this.finished(f, o).catch(() => {}),
         giveUp: (s, reason) => void this.giveUp(f, s, reason).catch(() => {}),

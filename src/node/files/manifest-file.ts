@@ -69,6 +69,8 @@ export class ManifestFile {
   private fd: number;
   /** Hashes it holds (a fetched one: appended so far). */
   held: number;
+  /** When it was last written (epoch ms): a file offered and written after this changed since. */
+  readonly writtenAt: number;
 
   constructor(
     readonly path: string,
@@ -77,7 +79,9 @@ export class ManifestFile {
   ) {
     if (create) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     this.fd = openSync(path, create ? "a+" : "r", 0o600);
-    this.held = Math.floor(fstatSync(this.fd).size / HASH_BYTES);
+    const st = fstatSync(this.fd);
+    this.held = Math.floor(st.size / HASH_BYTES);
+    this.writtenAt = st.mtimeMs;
   }
 
   get complete(): boolean {

@@ -8,7 +8,7 @@ import { mkdirSync, rmSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { NodeError } from "../../domain/node-error.ts";
 import { DEFAULT_CHUNK, type FileAnswerFrame, type FileOfferFrame } from "../../protocol/files/file-frames.ts";
-import { chunkCount, chunkLength } from "../../protocol/files/file-manifest.ts";
+import { chunkCount, chunkHash, chunkLength } from "../../protocol/files/file-manifest.ts";
 import { encodeFilePost } from "../../protocol/files/file-post.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
 import type { TransferRow } from "../../store/store.ts";
@@ -174,7 +174,8 @@ export class Outgoing {
     const f = this.open.get(id);
     if (!f || f.row.peerId !== fl.peerId || !f.row.path) return null;
     if (f.row.state === "offered") void this.rows.update(f.row, { state: "sending" }).catch(() => {}); // it fetches: it accepted
-    return servableOf(f.row, (f.manifest ??= new ManifestFile(manifestPath(this.d.home, id), chunkCount(f.row.size, f.row.chunkSize))), () => true);
+    const manifest = (f.manifest ??= new ManifestFile(manifestPath(this.d.home, id), chunkCount(f.row.size, f.row.chunkSize)));
+    return servableOf(f.row, manifest, () => true, unchangedSince(f.row, manifest));
   }
 
   served(id: string, index: number): void {
@@ -211,9 +212,29 @@ export function offerFrame(row: TransferRow): FileOfferFrame {
   return { type: "file-offer", id: row.id, sha256: row.sha256, root: row.root, size: row.size, chunkSize: row.chunkSize, created: row.createdAt, name: row.name };
 }
 
-/** A file read from `row.path`, whose chunks `holds` says we have. */
-export function servableOf(row: TransferRow, manifest: ManifestFile, holds: (i: number) => boolean): Servable {
-  return { id: row.id, size: row.size, chunkSize: row.chunkSize, chunks: chunkCount(row.size, row.chunkSize), path: row.path!, manifest, holds };
+/** A file read from `row.path`, whose chunks `holds` says we have, each checked by `check` before it goes. */
+export function servableOf(row: TransferRow, manifest: ManifestFile, holds: (i: number) => boolean, check: Servable["check"]): Servable {
+  return { id: row.id, size: row.size, chunkSize: row.chunkSize, chunks: chunkCount(row.size, row.chunkSize), path: row.path!, manifest, holds, check };
+}
+
+/**
+ * The file we offered, unchanged since it was hashed: the same size, and
+ * written no later than its manifest (which was written once it was read
+ * through). A stat, not a hash, per chunk: hashing every chunk again cost
+ * the sender a third of its time, and the receiver checks each chunk anyway.
+ */
+export function unchangedSince(row: TransferRow, manifest: ManifestFile): Servable["check"] {
+  return () => {
+    const st = statSync(row.path!, { throwIfNoEntry: false });
+    if (!st) return `${row.path} is gone`;
+    if (st.size !== row.size || st.mtimeMs > manifest.writtenAt) return `${row.path} changed since it was offered`;
+    return null;
+  };
+}
+
+/** A file we hold that someone else may have changed (a group's, saved where the user works): each chunk hashed again. */
+export function matchesManifest(row: TransferRow, manifest: ManifestFile): Servable["check"] {
+  return (i, data) => (Buffer.compare(chunkHash(data), manifest.hashOf(i)) === 0 ? null : `${row.path} changed since it was saved`);
 }
 
 function bytesOf(row: TransferRow, served: RangeSet): number {

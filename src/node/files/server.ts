@@ -1,13 +1,13 @@
 // What a link asked of us: manifest pieces and chunks of files we hold (the
 // file we offered, or, in a group, one we fetched). Served from the disk a
-// chunk at a time, only while the link's bulk queue is short (writer.ts: it
-// waits behind chat), so memory holds at most a chunk being read and the
-// few queued, whatever the file's size. Each chunk read is checked against
-// the manifest before it goes: a file changed since it was offered fails
-// here, with the reason, rather than at the receiver.
-import { HASH_BYTES, MAX_MANIFEST_PIECE, type FileRange } from "../../protocol/files/file-frames.ts";
+// few chunks at a time, only while the link's bulk queue is short (writer.ts:
+// it waits behind chat), so memory holds at most the chunks being read and
+// the few queued, whatever the file's size. A file that changed since it was
+// offered fails here, with the reason, rather than at the receiver (each
+// Servable says how it checks: its size and time, or the chunk's hash).
+import { MAX_MANIFEST_PIECE, type FileRange } from "../../protocol/files/file-frames.ts";
 import { chunkFrame, encodeFileFrame } from "../../protocol/files/file-codec.ts";
-import { chunkHash, chunkLength } from "../../protocol/files/file-manifest.ts";
+import { chunkLength } from "../../protocol/files/file-manifest.ts";
 import type { FileLink } from "./file-link.ts";
 import type { FileHandles } from "./handles.ts";
 import type { ManifestFile } from "./manifest-file.ts";
@@ -16,6 +16,8 @@ import type { ManifestFile } from "./manifest-file.ts";
 export const BULK_HIGH = 1024 * 1024;
 /** Chunks one link may have asked for and not been sent (a receiver asks a window of 32). */
 export const MAX_QUEUED_CHUNKS = 256;
+/** Chunks read at once for one link: the disk and the thread pool work while the last one is encrypted. */
+export const READ_AHEAD = 4;
 
 /** A file we can serve chunks of. */
 export interface Servable {
@@ -28,6 +30,8 @@ export interface Servable {
   manifest: ManifestFile;
   /** Whether we hold chunk `i` (verified): a member still fetching holds some. */
   holds(i: number): boolean;
+  /** Why chunk `i` as read must not go (the file changed since it was offered), or null. */
+  check(i: number, data: Uint8Array): string | null;
 }
 
 export interface ServerDeps {
@@ -40,13 +44,16 @@ export interface ServerDeps {
   broken(id: string, reason: string): void;
 }
 
-type Job = { id: string; manifest: true; from: number; count: number } | { id: string; manifest: false; ranges: FileRange[] };
+type Job = { id: string; file?: Servable | null } & ({ manifest: true; from: number; count: number } | { manifest: false; ranges: FileRange[] });
 
 /** One link's queue of what it asked. */
 export class ServeQueue {
   private readonly jobs: Job[] = [];
   private queued = 0;
   private pumping = false;
+  private again = false;
+  /** Chunks being read now. */
+  private reading = 0;
 
   constructor(
     private readonly link: FileLink,
@@ -81,27 +88,62 @@ export class ServeQueue {
     }
   }
 
-  /** Reads and sends while the link's bulk queue has room; called again when it drains. */
+  /** Reads and sends while the link's bulk queue has room; called again when it drains and when a read ends. */
   pump(): void {
-    if (this.pumping) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
     this.pumping = true;
-    void this.fill().finally(() => (this.pumping = false));
+    void this.fill().finally(() => {
+      this.pumping = false;
+      if (this.again) {
+        this.again = false;
+        this.pump();
+      }
+    });
   }
 
   private async fill(): Promise<void> {
-    while (this.link.isOpen && this.link.link.bulkQueuedBytes < BULK_HIGH) {
+    while (this.link.isOpen && this.reading < READ_AHEAD && this.link.link.bulkQueuedBytes < BULK_HIGH) {
       const job = this.jobs[0];
       if (!job) return;
-      const file = await this.d.lookup(this.link, job.id);
+      if (job.file === undefined) job.file = await this.d.lookup(this.link, job.id);
       if (this.jobs[0] !== job) continue; // dropped meanwhile
+      const file = job.file;
       if (!file) {
         this.drop(job.id);
         this.link.send({ type: "file-answer", id: job.id, answer: "failed", code: "FILE_UNAVAILABLE", reason: "no such file here" });
         continue;
       }
-      if (job.manifest) this.sendManifest(job, file);
-      else await this.sendChunk(job, file);
+      if (job.manifest) {
+        this.sendManifest(job, file);
+        continue;
+      }
+      const index = this.next(job);
+      if (index >= file.chunks) continue;
+      if (!file.holds(index)) {
+        this.link.send({ type: "file-missing", id: file.id, ranges: [{ from: index, count: 1 }] });
+        continue;
+      }
+      this.reading++;
+      void this.sendChunk(file, index).finally(() => {
+        this.reading--;
+        this.pump();
+      });
     }
+  }
+
+  /** The next chunk a job asks for, taken off it (and the job off the queue when that was its last). */
+  private next(job: Extract<Job, { manifest: false }>): number {
+    const r = job.ranges[0]!;
+    const index = r.from;
+    r.from++;
+    r.count--;
+    this.queued--;
+    if (r.count === 0) job.ranges.shift();
+    if (job.ranges.length === 0) this.jobs.shift();
+    return index;
   }
 
   private sendManifest(job: Extract<Job, { manifest: true }>, file: Servable): void {
@@ -117,16 +159,7 @@ export class ServeQueue {
     if (job.count <= 0 || job.from >= file.chunks) this.jobs.shift();
   }
 
-  private async sendChunk(job: Extract<Job, { manifest: false }>, file: Servable): Promise<void> {
-    const r = job.ranges[0]!;
-    const index = r.from;
-    r.from++;
-    r.count--;
-    this.queued--;
-    if (r.count === 0) job.ranges.shift();
-    if (job.ranges.length === 0) this.jobs.shift();
-    if (index >= file.chunks) return;
-    if (!file.holds(index)) return this.link.send({ type: "file-missing", id: file.id, ranges: [{ from: index, count: 1 }] });
+  private async sendChunk(file: Servable, index: number): Promise<void> {
     const len = chunkLength(file.size, file.chunkSize, index);
     const { frame, data } = chunkFrame(file.id, index, len);
     let got: number;
@@ -136,9 +169,8 @@ export class ServeQueue {
       return this.fail(file, `cannot read ${file.path}: ${(err as Error).message}`);
     }
     if (got !== len) return this.fail(file, `${file.path} is shorter than when it was offered`);
-    if (Buffer.compare(chunkHash(data), file.manifest.hashOf(index)) !== 0 || file.manifest.hashOf(index).length !== HASH_BYTES) {
-      return this.fail(file, `${file.path} changed since it was offered`);
-    }
+    const changed = file.check(index, data);
+    if (changed) return this.fail(file, changed);
     if (!this.link.isOpen) return;
     this.link.link.sendBulk(frame);
     this.d.served(file.id, index, len);

@@ -163,7 +163,8 @@ export function checkFileHeader(type: number, size: number): void {
   }
 }
 
-export function decodeFilePayload(type: number, p: Uint8Array): FileFrame {
+/** `owned`: `p` is this frame's alone (frame.ts), so a chunk's bytes are a view of it, not a copy. */
+export function decodeFilePayload(type: number, p: Uint8Array, owned = false): FileFrame {
   const id = bytesToUuid(p, 0);
   const at = UUID_BYTES;
   switch (type) {
@@ -197,7 +198,7 @@ export function decodeFilePayload(type: number, p: Uint8Array): FileFrame {
     }
     case FRAME_TYPE.fileManifest: {
       const from = readU32(p, at);
-      const hashes = p.slice(at + 4);
+      const hashes = owned ? p.subarray(at + 4) : copyFrom(p, at + 4);
       checkSpan(from, hashes.length / HASH_BYTES, "manifest piece");
       return { type: "file-manifest", id, from, hashes };
     }
@@ -214,7 +215,7 @@ export function decodeFilePayload(type: number, p: Uint8Array): FileFrame {
       return { type: type === FRAME_TYPE.fileWant ? "file-want" : "file-missing", id, ranges };
     }
     case FRAME_TYPE.fileChunk:
-      return { type: "file-chunk", id, index: readU32(p, at), data: p.slice(CHUNK_PREFIX) };
+      return { type: "file-chunk", id, index: readU32(p, at), data: owned ? p.subarray(CHUNK_PREFIX) : copyFrom(p, CHUNK_PREFIX) };
     default:
       throw ProtocolError.unknownType(type);
   }
@@ -247,6 +248,13 @@ function readU64(b: Uint8Array, at: number, what: string): number {
   const hi = readU32(b, at);
   if (hi > 0x1fffff) throw ProtocolError.badFrame(`${what} is past 2^53`);
   return hi * TWO_32 + readU32(b, at + 4);
+}
+
+/** A copy of `p` from `at`, in a buffer of its own (a Buffer's slice() would be a view). */
+function copyFrom(p: Uint8Array, at: number): Uint8Array {
+  const out = new Uint8Array(p.length - at);
+  out.set(p.subarray(at));
+  return out;
 }
 
 function readU32(b: Uint8Array, at: number): number {

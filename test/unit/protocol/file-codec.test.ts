@@ -51,6 +51,16 @@ describe("round trips", () => {
   });
 });
 
+test("a decoded chunk is its own copy: the buffer it came in (a Buffer, reused) may change after", () => {
+  const d = createDecoder();
+  d.push(HELLO_FRAME);
+  const wire = Buffer.from(encodeFrame({ type: "file-chunk", id: ID_A, index: 1, data: Uint8Array.of(1, 2, 3) }));
+  const [f] = d.push(wire) as unknown as [{ data: Uint8Array }];
+  wire.fill(0);
+  expect([...f.data]).toEqual([1, 2, 3]);
+  expect(f.data.buffer.byteLength).toBe(3); // its own buffer, which a writer thread may take
+});
+
 describe("hand-built bytes", () => {
   test("an offer: id, sha256, root, u64 size, u32 chunk, u64 created, the name", () => {
     const payload = concat(idBytes(ID_A), hex(SHA), hex(ROOT), u64(1234567), u32(65536), u64(99), utf8("a.txt"));
