@@ -12,37 +12,15 @@ import { HASH_BYTES, type FileRange } from "../../protocol/files/file-frames.ts"
 import { chunkCount, chunkHash, chunkLength } from "../../protocol/files/file-manifest.ts";
 import type { FileErrorCode } from "../../protocol/protocol-error.ts";
 import type { TransferRow } from "../../store/store.ts";
+import { Asks } from "./asks.ts";
+import { MAX_BACKLOG, type FetchLimits } from "./fetch-limits.ts";
 import type { Source } from "./file-link.ts";
+
+export { FETCH_LIMITS, type FetchLimits } from "./fetch-limits.ts";
 import { ManifestFile } from "./manifest-file.ts";
 import { PartFile } from "./part-file.ts";
 import type { PartWriter } from "./part-writer.ts";
 import { RangeSet } from "./ranges.ts";
-
-export interface FetchLimits {
-  /** Chunks asked of one source and not arrived yet. */
-  windowChunks: number;
-  /** A source that sends nothing asked of it for this long is left for a while. */
-  stallMs: number;
-  /** Written bytes fsync'd and recorded at least this often... */
-  syncBytes: number;
-  /** ...and this often. */
-  syncMs: number;
-  /** A chunk that fails its hash this many times from one source gives that source up. */
-  maxTries: number;
-}
-
-/** The longest a stalled source is left before it is asked again. */
-export const MAX_STALL_BACKOFF_MS = 5 * 60_000;
-
-/**
- * A window of 16 chunks (4 MiB) keeps a loopback or LAN link full (its
- * round trip is well under the 10 ms those take at 400 MB/s) and is all a
- * chat message can find queued ahead of it on the link.
- */
-export const FETCH_LIMITS: FetchLimits = { windowChunks: 16, stallMs: 30_000, syncBytes: 32 * 1024 * 1024, syncMs: 1_000, maxTries: 3 };
-
-/** Bytes handed to the writer and not on the disk yet: past this, no more is asked for (a slow disk cannot make memory grow). */
-export const MAX_BACKLOG = 8 * 1024 * 1024;
 
 export type FetchOutcome = { ok: true; path: string } | { ok: false; code: FileErrorCode; reason: string };
 
@@ -58,11 +36,6 @@ export interface FetchDeps {
   giveUp(source: Source, reason: string): void;
 }
 
-interface Ask {
-  source: Source;
-  at: number;
-}
-
 export class Fetch {
   readonly chunks: number;
   /** Written and checked (some perhaps not fsync'd yet). */
@@ -70,16 +43,9 @@ export class Fetch {
   /** Fsync'd and recorded. */
   private readonly durable: RangeSet;
   private unsyncedBytes = 0;
-  private readonly asked = new Map<number, Ask>();
-  private manifestAsk: Ask | null = null;
+  private readonly asks: Asks;
+  /** Hash failures per chunk and source. */
   private readonly tries = new Map<string, number>();
-  /** Per source: chunks it said it lacks (a group member that holds part of the file). */
-  private readonly lacking = new Map<Source, RangeSet>();
-  private lackingSince = 0;
-  private readonly stalled = new Map<Source, number>();
-  /** Stalls in a row per source: each leaves it twice as long (up to MAX_STALL_BACKOFF), a chunk from it forgives them. */
-  private readonly strikes = new Map<Source, number>();
-  private readonly sources = new Set<Source>();
   private readonly manifest: ManifestFile;
   private readonly part: PartFile;
   private readonly writer: PartWriter;
@@ -98,6 +64,7 @@ export class Fetch {
     private readonly d: FetchDeps,
   ) {
     this.chunks = chunkCount(row.size, row.chunkSize);
+    this.asks = new Asks(d.limits.stallMs);
     this.durable = RangeSet.parse(row.verified);
     this.part = new PartFile(partPath);
     this.writer = d.writer;
@@ -115,20 +82,17 @@ export class Fetch {
 
   /** Whether it is moving: something asked and not arrived, or a source to ask. */
   get moving(): boolean {
-    return this.asked.size > 0 || this.manifestAsk !== null || [...this.sources].some((s) => this.usable(s, Date.now()));
+    return this.asks.moving(Date.now());
   }
 
   addSource(s: Source): void {
-    this.sources.add(s);
-    this.stalled.delete(s);
+    this.asks.add(s);
     this.pump();
   }
 
   /** The source's link is gone: what it was asked goes to another, or waits for it to come back. */
   dropSource(s: Source): void {
-    this.sources.delete(s);
-    this.lacking.delete(s);
-    this.forget(s);
+    this.asks.drop(s);
     this.pump();
   }
 
@@ -137,26 +101,22 @@ export class Fetch {
     if (this.stopped || this.finishing) return;
     const now = Date.now();
     if (!this.manifest.complete) {
-      if (this.manifestAsk) return;
-      const s = [...this.sources].find((x) => this.usable(x, now));
-      if (!s) return;
-      this.manifestAsk = { source: s, at: now };
-      s.wantManifest(this.row.id, this.manifest.held, this.chunks - this.manifest.held);
+      this.asks.manifestSource(now)?.wantManifest(this.row.id, this.manifest.held, this.chunks - this.manifest.held);
       return;
     }
     if (this.verified.size === this.chunks) return void this.finish();
     if (this.writer.backlog > MAX_BACKLOG) return; // the disk is behind: asked again when it drains
-    for (const s of this.sources) {
-      if (!this.usable(s, now)) continue;
-      const inFlight = this.inFlight(s);
+    for (const s of this.asks.sources) {
+      if (!this.asks.usable(s, now)) continue;
+      const inFlight = this.asks.inFlight(s);
       // Asked again once half the window has arrived: a want per few chunks, not one per chunk.
       if (inFlight > this.d.limits.windowChunks / 2) continue;
       let room = this.d.limits.windowChunks - inFlight;
       const ranges: FileRange[] = [];
       let i = this.verified.nextMissing(0, this.chunks);
       while (room > 0 && i >= 0) {
-        if (!this.asked.has(i) && !this.lacking.get(s)?.has(i)) {
-          this.asked.set(i, { source: s, at: now });
+        if (this.asks.mayAsk(i, s)) {
+          this.asks.ask(i, s, now);
           const last = ranges.at(-1);
           if (last && last.from + last.count === i) last.count++;
           else ranges.push({ from: i, count: 1 });
@@ -169,10 +129,9 @@ export class Fetch {
   }
 
   onManifest(s: Source, from: number, hashes: Uint8Array): void {
-    if (this.manifestAsk?.source !== s || !this.manifest.append(from, hashes)) return;
-    this.manifestAsk.at = Date.now();
+    if (!this.asks.manifestFrom(s, Date.now()) || !this.manifest.append(from, hashes)) return;
     if (!this.manifest.complete) return;
-    this.manifestAsk = null;
+    this.asks.manifestDone();
     if (!this.manifest.matches(this.row.root, this.row.size, this.row.chunkSize)) {
       this.manifest.reset();
       this.d.giveUp(s, `${s.label}'s list of chunk hashes does not add up to the file it offered`);
@@ -182,12 +141,9 @@ export class Fetch {
   }
 
   onChunk(s: Source, index: number, data: Uint8Array): void {
-    const ask = this.asked.get(index);
-    if (!ask || ask.source !== s || this.stopped) return; // never asked of it: a peer cannot push bytes to the disk
-    this.asked.delete(index);
+    if (this.stopped || !this.asks.take(index, s)) return; // never asked of it: a peer cannot push bytes to the disk
     const expected = this.manifest.hashOf(index);
     if (data.length !== chunkLength(this.row.size, this.row.chunkSize, index) || !sameBytes(chunkHash(data), expected)) return this.bad(s, index);
-    this.strikes.delete(s);
     this.verified.add(index);
     this.unsyncedBytes += data.length;
     this.writing = true;
@@ -198,14 +154,7 @@ export class Fetch {
 
   /** The source does not hold these (yet): ask another. */
   onMissing(s: Source, ranges: FileRange[]): void {
-    let set = this.lacking.get(s);
-    if (!set) this.lacking.set(s, (set = new RangeSet()));
-    if (this.lacking.size === 1) this.lackingSince = Date.now();
-    for (const r of ranges) {
-      set.addRange(r.from, r.from + r.count);
-      for (let i = r.from; i < r.from + r.count; i++) if (this.asked.get(i)?.source === s) this.asked.delete(i);
-    }
-    if (ranges.some((r) => r.from === 0 && !this.manifest.complete && this.manifestAsk?.source === s)) this.manifestAsk = null;
+    this.asks.lacks(s, ranges, Date.now());
     this.pump();
   }
 
@@ -213,25 +162,13 @@ export class Fetch {
   tick(now: number): void {
     if (this.stopped) return;
     if (this.unsyncedBytes > 0 && now - this.lastSync >= this.d.limits.syncMs) void this.sync();
-    const stall = this.d.limits.stallMs;
-    const late = new Set<Source>();
-    for (const a of this.asked.values()) if (now - a.at > stall) late.add(a.source);
-    if (this.manifestAsk && now - this.manifestAsk.at > stall) late.add(this.manifestAsk.source);
-    for (const s of late) {
-      const n = (this.strikes.get(s) ?? 0) + 1;
-      this.strikes.set(s, n);
-      this.stalled.set(s, now + Math.min(stall * 2 ** (n - 1), MAX_STALL_BACKOFF_MS));
-      this.forget(s);
-    }
-    // Every so often a source may hold more than it did (a member still fetching).
-    for (const [s, until] of this.stalled) if (until <= now) this.stalled.delete(s);
-    if (this.lacking.size > 0 && now - this.lackingSince > stall) this.lacking.clear();
+    const late = this.asks.tick(now);
     // Nothing moves: let the file go until something does.
     if (!this.moving && this.writing && this.unsyncedBytes === 0 && !this.syncing) {
       this.writing = false;
       void this.writer.close().catch(() => {});
     }
-    if (late.size > 0 || this.stalled.size === 0) this.pump();
+    if (late || !this.asks.anyStalled) this.pump();
   }
 
   /** The engine stops (or the transfer was cancelled): what is written is synced first when asked. */
@@ -260,28 +197,12 @@ export class Fetch {
     return { manifest: this.manifest, holds: (i) => this.durable.has(i) };
   }
 
-  private usable(s: Source, now: number): boolean {
-    return this.sources.has(s) && (this.stalled.get(s) ?? 0) <= now;
-  }
-
-  private inFlight(s: Source): number {
-    let n = 0;
-    for (const a of this.asked.values()) if (a.source === s) n++;
-    return n;
-  }
-
-  private forget(s: Source): void {
-    for (const [i, a] of this.asked) if (a.source === s) this.asked.delete(i);
-    if (this.manifestAsk?.source === s) this.manifestAsk = null;
-  }
-
   private bad(s: Source, index: number): void {
     const key = `${index} ${s.peerId}`;
     const n = (this.tries.get(key) ?? 0) + 1;
     this.tries.set(key, n);
     if (n >= this.d.limits.maxTries) {
-      this.forget(s);
-      this.sources.delete(s);
+      this.asks.drop(s);
       this.d.giveUp(s, `${s.label}'s data for chunk ${index} did not match its hash ${n} times`);
       return;
     }

@@ -7,7 +7,6 @@
 // linked to us that holds it), a few files at a time.
 import { dirname } from "node:path";
 import { NodeError } from "../../domain/node-error.ts";
-import { safeFileName } from "../../domain/file-name.ts";
 import type { FileAnswerFrame, FileChunkFrame, FileManifestFrame, FileMissingFrame, FileOfferFrame } from "../../protocol/files/file-frames.ts";
 import type { FilePost } from "../../protocol/files/file-post.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
@@ -16,6 +15,7 @@ import { Fetch, type FetchLimits, type FetchOutcome } from "./fetch.ts";
 import type { FileLink, Source } from "./file-link.ts";
 import type { FileThread } from "./part-writer.ts";
 import type { FilesDeps } from "./files-deps.ts";
+import { answerFor, incomingRow } from "./offer-rows.ts";
 import { manifestPath, servableOf } from "./outgoing.ts";
 import { partPath } from "./part-file.ts";
 import { MAX_WAITING_OFFERS, noRoom, whyAsk } from "./policy.ts";
@@ -75,7 +75,7 @@ export class Incoming {
         fl.send({ type: "file-answer", id: o.id, answer: "failed", code: "FILE_REFUSED", reason: `${MAX_WAITING_OFFERS} of your files wait for an answer already` });
         return;
       }
-      const row = this.newRow(o.id, o, fl.peerId, fl.peer.name, null, fl.peer.request);
+      const row = incomingRow(o.id, o, fl.peerId, fl.peer.name, null, fl.peer.request);
       await this.take(row, fl.peer.request ? "a request's files wait for your yes" : null);
       this.answer(fl, row);
     } finally {
@@ -89,7 +89,7 @@ export class Incoming {
     this.taking.add(post.id);
     try {
       if (await this.d.store.findTransfer(post.id)) return;
-      await this.take(this.newRow(post.id, post, author.peerId, author.name, group, false), author.contact ? null : "not from a contact");
+      await this.take(incomingRow(post.id, post, author.peerId, author.name, group, false), author.contact ? null : "not from a contact");
     } finally {
       this.taking.delete(post.id);
     }
@@ -186,12 +186,6 @@ export class Incoming {
     return { bytes: f.fetch?.bytes ?? f.row.bytes, rate: f.rate.value, moving: f.fetch?.moving ?? false };
   }
 
-  private newRow(id: string, o: { name: string; size: number; sha256: string; root: string; chunkSize: number }, peerId: PeerId, peer: string, group: string | null, request: boolean): TransferRow {
-    const now = Date.now();
-    const base = { id, direction: "in" as const, peerId, peer, group, name: safeFileName(o.name), size: o.size, sha256: o.sha256, root: o.root, chunkSize: o.chunkSize };
-    return { ...base, state: "offered", bytes: 0, verified: "", path: null, error: null, auto: false, request, createdAt: now, updatedAt: now, doneAt: null };
-  }
-
   /** Stores a new offer: fetched at once when it may be (`ask` says why not), else it waits for the user. */
   private async take(row: TransferRow, ask: string | null): Promise<void> {
     const s = this.d.settings();
@@ -212,17 +206,8 @@ export class Incoming {
 
   /** Where an offer stands, told to the sender. */
   private answer(fl: FileLink, row: TransferRow): void {
-    const id = row.id;
-    const say = (answer: FileAnswerFrame["answer"], code: FileAnswerFrame["code"] = null, reason = "") => fl.send({ type: "file-answer", id, answer, code, reason });
-    if (row.state === "offered") return say("held");
-    if (row.state === "receiving") {
-      say("accepted");
-      return void this.open.get(id)?.fetch?.addSource(fl);
-    }
-    if (row.state === "done") return say("done");
-    if (row.state === "failed") return say("failed", "FILE_CORRUPT", row.error ?? "");
-    if (row.error?.startsWith("you rejected")) return say("rejected", "FILE_REFUSED", "the receiver rejected it");
-    return say("cancelled", null, "the receiver cancelled it");
+    fl.send(answerFor(row));
+    if (row.state === "receiving") this.open.get(row.id)?.fetch?.addSource(fl);
   }
 
   private ensureFetch(f: InFile): void {
