@@ -5,6 +5,7 @@
 // sends, the decoder returns frames or throws a ProtocolError, nothing else.
 import { FRAME_TYPE, FrameSplitter, HEADER_SIZE, MAX_BODY, MAX_FRAME, MAX_REASON, writeHeader, type FrameSink } from "./frame.ts";
 import { checkFileHeader, decodeFilePayload, encodeFileFrame, isFileFrameType } from "./files/file-codec.ts";
+import { isFileFrame } from "./files/file-frames.ts";
 import { checkGroupHeader, decodeGroupPayload, encodeGroupFrame, isGroupFrameType } from "./groups/group-codec.ts";
 import { MAX_HELLO, decodeHello, encodeHello } from "./hello.ts";
 import { INVITE_ANSWERS, type ErrorFrame, type Frame, type OutgoingMessage, type RefuseFrame } from "./messages.ts";
@@ -28,6 +29,7 @@ const encoder = new TextEncoder();
 // --- encoding -------------------------------------------------------------------
 
 export function encodeFrame(f: Frame): Uint8Array {
+  if (isFileFrame(f)) return encodeFileFrame(f);
   switch (f.type) {
     case "hello": {
       const payload = encodeHello(f);
@@ -63,14 +65,6 @@ export function encodeFrame(f: Frame): Uint8Array {
     case "group-message":
     case "group-fork":
       return encodeGroupFrame(f);
-    case "file-offer":
-    case "file-answer":
-    case "file-manifest-want":
-    case "file-manifest":
-    case "file-want":
-    case "file-chunk":
-    case "file-missing":
-      return encodeFileFrame(f);
     default:
       return unreachable(f);
   }

@@ -2,6 +2,7 @@
 // peer id from its certificate, then a hello each way, then messages, acks
 // and keep-alives. The node decides (through LinkHandler) whom to accept.
 import { createDecoder, encodeAck, encodeFrame, encodeMessages } from "../protocol/codec.ts";
+import { isFileFrame } from "../protocol/files/file-frames.ts";
 import { encodeGroupMessages } from "../protocol/groups/group-codec.ts";
 import type { ChatMessage, FileFrame, Frame, GroupFrame, GroupMessageFrame, Hello, InviteAnswer } from "../protocol/messages.ts";
 import { peerIdFromFingerprint, type PeerId } from "../protocol/peer-id.ts";
@@ -349,6 +350,11 @@ export class Link<out Ctx = unknown> {
         this.early.push(...frames.slice(i));
         return;
       }
+      if (isFileFrame(f)) {
+        if (batch.length > 0 || groups.length > 0) flush();
+        files.push(f);
+        continue;
+      }
       switch (f.type) {
         case "hello":
           this.peerHello = f;
@@ -366,16 +372,6 @@ export class Link<out Ctx = unknown> {
         case "group-fork":
           if (batch.length > 0 || files.length > 0) flush();
           groups.push(f);
-          break;
-        case "file-offer":
-        case "file-answer":
-        case "file-manifest-want":
-        case "file-manifest":
-        case "file-want":
-        case "file-chunk":
-        case "file-missing":
-          if (batch.length > 0 || groups.length > 0) flush();
-          files.push(f);
           break;
         case "ack":
           flush();

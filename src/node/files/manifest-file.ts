@@ -9,6 +9,7 @@ import { open } from "node:fs/promises";
 import { dirname } from "node:path";
 import { HASH_BYTES } from "../../protocol/files/file-frames.ts";
 import { RootHasher, chunkCount, chunkHash, chunkLength } from "../../protocol/files/file-manifest.ts";
+import { OwnedFile } from "./owned-file.ts";
 
 /** Hashes written to the manifest file at once while hashing a file. */
 const HASHES_PER_WRITE = 1024;
@@ -65,18 +66,18 @@ export async function hashFile(source: string, manifestPath: string, chunkSize: 
 }
 
 /** An open manifest file: its hashes read (and, while it is fetched, appended) in place. */
-export class ManifestFile {
-  private fd: number;
+export class ManifestFile extends OwnedFile {
   /** Hashes it holds (a fetched one: appended so far). */
   held: number;
   /** When it was last written (epoch ms): a file offered and written after this changed since. */
   readonly writtenAt: number;
 
   constructor(
-    readonly path: string,
+    path: string,
     readonly chunks: number,
     create = false,
   ) {
+    super(path);
     if (create) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     this.fd = openSync(path, create ? "a+" : "r", 0o600);
     const st = fstatSync(this.fd);
@@ -126,14 +127,4 @@ export class ManifestFile {
     this.held = 0;
   }
 
-  close(): void {
-    if (this.fd < 0) return;
-    closeSync(this.fd);
-    this.fd = -1;
-  }
-
-  remove(): void {
-    this.close();
-    rmSync(this.path, { force: true });
-  }
 }

@@ -3,9 +3,10 @@
 // is recorded as verified (so a crash never leaves a chunk the database
 // believes and the disk lost), and moved to its name, never over another
 // file, once the whole file's SHA-256 matches.
-import { closeSync, existsSync, fstatSync, fsync, linkSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { existsSync, fstatSync, fsync, linkSync, mkdirSync, openSync, readSync, renameSync, statSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { numberedName } from "../../domain/file-name.ts";
+import { OwnedFile } from "./owned-file.ts";
 
 export const PARTIAL_DIR = ".partial";
 
@@ -13,15 +14,7 @@ export function partPath(downloads: string, id: string): string {
   return join(downloads, PARTIAL_DIR, `${id}.part`);
 }
 
-export class PartFile {
-  private fd = -1;
-
-  constructor(readonly path: string) {}
-
-  get isOpen(): boolean {
-    return this.fd >= 0;
-  }
-
+export class PartFile extends OwnedFile {
   exists(): boolean {
     return this.fd >= 0 || existsSync(this.path);
   }
@@ -51,17 +44,6 @@ export class PartFile {
     if (this.fd < 0) return Promise.resolve();
     const fd = this.fd;
     return new Promise((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
-  }
-
-  close(): void {
-    if (this.fd < 0) return;
-    closeSync(this.fd);
-    this.fd = -1;
-  }
-
-  remove(): void {
-    this.close();
-    rmSync(this.path, { force: true });
   }
 
   /**

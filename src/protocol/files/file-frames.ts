@@ -82,3 +82,8 @@ export type FileChunkFrame = { type: "file-chunk"; id: string; index: number; da
 export type FileMissingFrame = { type: "file-missing"; id: string; ranges: FileRange[] };
 
 export type FileFrame = FileOfferFrame | FileAnswerFrame | FileManifestWantFrame | FileManifestFrame | FileWantFrame | FileChunkFrame | FileMissingFrame;
+
+/** Whether a frame is one of these (their types all start "file-"). */
+export function isFileFrame(f: { type: string }): f is FileFrame {
+  return f.type.startsWith("file-");
+}
