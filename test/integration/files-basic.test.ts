@@ -33,3 +33,23 @@ test.each(dialects)("a contact's file is fetched unasked, verified, saved, and d
   expect(mine).toMatchObject({ id: sent.id, state: "done", bytes: bytes.length, sha256: new Bun.CryptoHasher("sha256").update(bytes).digest("hex") });
   expect(theirs).toMatchObject({ id: sent.id, direction: "in", state: "done", peer: "alice", path: got.file.path });
 });
+
+test("cancelled while the receiver was away: when it comes back and asks, it is told, and the file ends cancelled there too", async () => {
+  await using dir = await tempDir();
+  await using alice = await startNode("alice");
+  await using bob = await startNode("bob");
+  bob.node.opts.local.config.autoAcceptMiB = 0; // bob answers by hand
+  await befriend(alice, bob);
+  const src = join(dir.path, "notes.txt");
+  writeFileSync(src, "some notes\n".repeat(1000));
+  const sent = await alice.node.files.send("bob", src);
+  await fileEvent(bob, sent.id, "offered");
+  await alice.node.setDiscoverable(false);
+  await bob.until((e) => e.type === "link" && !e.up, "bob's link down");
+  await bob.node.files.accept(sent.id);
+  expect(await alice.node.files.cancel(sent.id.slice(0, 8))).toMatchObject({ state: "cancelled", error: "you cancelled it" });
+  await alice.node.setDiscoverable(true);
+  const ended = (await fileEvent(bob, sent.id, "cancelled")) as Extract<NodeEvent, { type: "file" }>;
+  expect(ended.file.error).toBe("alice cancelled it");
+  expect((await bob.node.files.list())[0]).toMatchObject({ state: "cancelled", error: "alice cancelled it" });
+});

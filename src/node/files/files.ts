@@ -49,7 +49,11 @@ export class FileEngine {
     this.rows = new Transfers(d);
     const linkOf = (p: PeerId) => this.byPeer.get(p);
     this.out = new Outgoing(d, this.rows, linkOf);
-    this.inc = new Incoming({ ...d, limits: { ...FETCH_LIMITS, ...d.limits }, thread: this.thread, links: () => this.links.values(), linkOf }, this.rows);
+    const reach = (p: PeerId) => {
+      const c = d.contacts.byPeer(p);
+      if (c && !this.byPeer.has(p)) d.dial(c);
+    };
+    this.inc = new Incoming({ ...d, limits: { ...FETCH_LIMITS, ...d.limits }, thread: this.thread, links: () => this.links.values(), linkOf, reach }, this.rows);
     this.held = new HeldFiles(d.home, d.store, (g, p) => d.groups.member(g, p));
   }
 
@@ -153,6 +157,7 @@ export class FileEngine {
       new ServeQueue(fl, {
         handles: this.handles,
         lookup: (l, id) => this.out.servable(l, id) ?? this.inc.servable(l, id) ?? this.held.lookup(l.peerId, id),
+        refusal: (l, id) => this.refusal(l, id),
         served: (id, index) => this.out.served(id, index),
         broken: (id, reason) => void this.out.broken(id, reason).catch(() => {}),
       }),
@@ -221,6 +226,14 @@ export class FileEngine {
       this.handles.sweep(now);
       this.held.sweep(now);
     }
+  }
+
+  /** Why `fl` gets nothing of `id`: a file we sent it and cancelled or failed says so (it may ask after the answer was lost); else unknown here. */
+  private async refusal(fl: FileLink, id: string): Promise<FileFrame & { type: "file-answer" }> {
+    const row = await this.d.store.findTransfer(id).catch(() => null);
+    if (row?.direction === "out" && row.peerId === fl.peerId && row.state === "cancelled") return { type: "file-answer", id, answer: "cancelled", code: null, reason: "the sender cancelled it" };
+    if (row?.direction === "out" && row.peerId === fl.peerId && row.state === "failed") return { type: "file-answer", id, answer: "failed", code: "FILE_UNAVAILABLE", reason: row.error ?? "the sender cannot send it" };
+    return { type: "file-answer", id, answer: "failed", code: "FILE_UNAVAILABLE", reason: "no such file here" };
   }
 
   /** A whole id, from its first characters (as `files` shows them; dashes optional). */

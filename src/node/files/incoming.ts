@@ -40,6 +40,8 @@ export interface IncomingDeps extends Pick<FilesDeps, "home" | "store" | "settin
   thread: FileThread;
   links(): Iterable<FileLink>;
   linkOf(peerId: PeerId): FileLink | undefined;
+  /** Dials the contact `peerId` is, when no link to it is up (its file is to be fetched). */
+  reach(peerId: PeerId): void;
 }
 
 export class Incoming {
@@ -199,7 +201,9 @@ export class Incoming {
 
   private async start(f: InFile, auto: boolean): Promise<void> {
     await this.rows.update(f.row, { state: "receiving", auto, path: partPath(this.d.settings().downloads, f.row.id) });
-    if (!f.row.group) this.d.linkOf(f.row.peerId!)?.send({ type: "file-answer", id: f.row.id, answer: "accepted", code: null, reason: "" });
+    const fl = f.row.group ? undefined : this.d.linkOf(f.row.peerId!);
+    if (fl) fl.send({ type: "file-answer", id: f.row.id, answer: "accepted", code: null, reason: "" });
+    else if (!f.row.group) this.d.reach(f.row.peerId!); // accepted while its sender is away: go and fetch it
     this.ensureFetch(f);
     this.rows.announce(f.row, this.live(f));
   }

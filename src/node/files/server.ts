@@ -5,7 +5,7 @@
 // the few queued, whatever the file's size. A file that changed since it was
 // offered fails here, with the reason, rather than at the receiver (each
 // Servable says how it checks: its size and time, or the chunk's hash).
-import { MAX_MANIFEST_PIECE, type FileRange } from "../../protocol/files/file-frames.ts";
+import { MAX_MANIFEST_PIECE, type FileAnswerFrame, type FileRange } from "../../protocol/files/file-frames.ts";
 import { chunkFrame, encodeFileFrame } from "../../protocol/files/file-codec.ts";
 import { chunkLength } from "../../protocol/files/file-manifest.ts";
 import type { FileLink } from "./file-link.ts";
@@ -38,6 +38,8 @@ export interface ServerDeps {
   handles: FileHandles;
   /** The file `id` as `link` may have it, or null (unknown to us, or not its to ask for). */
   lookup(link: FileLink, id: string): Servable | null | Promise<Servable | null>;
+  /** What to tell `link` asking for a file we do not serve it (cancelled, failed, or none of ours). */
+  refusal(link: FileLink, id: string): Promise<FileAnswerFrame>;
   /** A chunk went out (progress). */
   served(id: string, index: number, bytes: number): void;
   /** The file we serve no longer matches what was offered (changed, shortened, gone). */
@@ -113,7 +115,7 @@ export class ServeQueue {
       const file = job.file;
       if (!file) {
         this.drop(job.id);
-        this.link.send({ type: "file-answer", id: job.id, answer: "failed", code: "FILE_UNAVAILABLE", reason: "no such file here" });
+        this.link.send(await this.d.refusal(this.link, job.id));
         continue;
       }
       if (job.manifest) {
