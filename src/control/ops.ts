@@ -4,6 +4,7 @@
 // serve dispatches through it, ControlClient and LocalApi get their methods
 // from it, and NodeApi's type is read off it. A new operation is one entry
 // here, plus the node method it calls.
+import { NodeError } from "../domain/node-error.ts";
 import { downloadsFolder, updateConfig } from "../home/home.ts";
 import type { ChatNode } from "../node/node.ts";
 import { op, opTable, parseArgs, type Op } from "./op.ts";
@@ -126,6 +127,8 @@ export const OPS = opTable({
     reply: fileSettings,
     run(node, a) {
       const config = node.opts.local.config;
+      const mib = a.change?.autoAcceptMiB;
+      if (mib !== undefined && !(mib >= 0)) throw new NodeError("BAD_CONFIG", `the allowance is a number of MiB from 0 (0: always ask), not ${mib}`);
       if (a.change) {
         const next = updateConfig(node.home, a.change);
         Object.assign(config, { downloads: next.downloads, autoAcceptMiB: next.autoAcceptMiB });

@@ -25,14 +25,14 @@ export default defineCommand({
     id: { type: "positional", description: "The transfer's id, or its first characters as the list shows them", required: false },
     json: { type: "boolean", description: "Print JSON" },
     downloads: { type: "string", description: "settings: the folder received files go to", valueHint: "DIR" },
-    autoAccept: { type: "string", description: "settings: MiB a day a contact may send without asking (0: always ask)", valueHint: "MIB" },
+    "auto-accept": { type: "string", description: "settings: MiB a day a contact may send without asking (0: always ask)", valueHint: "MIB" },
     ...globalArgs,
   },
   async run({ args }) {
     const what = args.what;
     const action = ACTIONS.find((a) => a === what);
-    if (action === "settings") return settings(args.downloads, args.autoAccept, Boolean(args.json));
-    if (args.downloads !== undefined || args.autoAccept !== undefined) throw new UsageError("--downloads and --auto-accept go with `files settings`", "p2pchat files");
+    if (action === "settings") return settings(args.downloads, args["auto-accept"], Boolean(args.json));
+    if (args.downloads !== undefined || args["auto-accept"] !== undefined) throw new UsageError("--downloads and --auto-accept go with `files settings`", "p2pchat files");
     if (action) {
       if (!args.id) throw new UsageError(`which transfer? p2pchat files ${action} ID (\`p2pchat files\` lists them)`, "p2pchat files");
       const f = await withNode("files", (api) => (action === "accept" ? api.fileAccept(args.id!) : action === "reject" ? api.fileReject(args.id!) : api.fileCancel(args.id!)));

@@ -233,6 +233,7 @@ export class Incoming {
       return;
     }
     for (const fl of this.d.links()) if (this.isSource(f, fl)) f.fetch.addSource(fl);
+    f.fetch.pump(); // every chunk here already (a crash before done was recorded): it finishes without a link
   }
 
   private isSource(f: InFile, fl: FileLink): boolean {

@@ -110,30 +110,37 @@ export class ServeQueue {
     while (this.link.isOpen && this.reading < READ_AHEAD && this.link.link.bulkQueuedBytes < BULK_HIGH) {
       const job = this.jobs[0];
       if (!job) return;
-      if (job.file === undefined) job.file = await this.d.lookup(this.link, job.id);
-      if (this.jobs[0] !== job) continue; // dropped meanwhile
-      const file = job.file;
-      if (!file) {
+      try {
+        await this.serve(job);
+      } catch (err) {
+        // Its manifest gone or closed under it (the transfer ended meanwhile): nothing more of it goes.
         this.drop(job.id);
-        this.link.send(await this.d.refusal(this.link, job.id));
-        continue;
+        this.link.send({ type: "file-answer", id: job.id, answer: "failed", code: "FILE_UNAVAILABLE", reason: `cannot read it: ${(err as Error).message}` });
       }
-      if (job.manifest) {
-        this.sendManifest(job, file);
-        continue;
-      }
-      const index = this.next(job);
-      if (index >= file.chunks) continue;
-      if (!file.holds(index)) {
-        this.link.send({ type: "file-missing", id: file.id, ranges: [{ from: index, count: 1 }] });
-        continue;
-      }
-      this.reading++;
-      void this.sendChunk(file, index).finally(() => {
+    }
+  }
+
+  /** One step of the job at the front: a manifest piece, or one chunk's read started. */
+  private async serve(job: Job): Promise<void> {
+    if (job.file === undefined) job.file = await this.d.lookup(this.link, job.id);
+    if (this.jobs[0] !== job) return; // dropped meanwhile
+    const file = job.file;
+    if (!file) {
+      this.drop(job.id);
+      this.link.send(await this.d.refusal(this.link, job.id));
+      return;
+    }
+    if (job.manifest) return this.sendManifest(job, file);
+    const index = this.next(job);
+    if (index >= file.chunks) return;
+    if (!file.holds(index)) return this.link.send({ type: "file-missing", id: file.id, ranges: [{ from: index, count: 1 }] });
+    this.reading++;
+    void this.sendChunk(file, index)
+      .catch((err) => this.fail(file, `cannot read ${file.path}: ${(err as Error).message}`))
+      .finally(() => {
         this.reading--;
         this.pump();
       });
-    }
   }
 
   /** The next chunk a job asks for, taken off it (and the job off the queue when that was its last). */
