@@ -28,8 +28,8 @@ const TARGETS: Target[] = [
 const ROOT = import.meta.dir;
 const DIST = join(ROOT, "dist");
 const ENTRY = join(ROOT, "src", "main.ts");
-/** Started as a Worker by the SQLite store: a compiled binary must carry it as an entrypoint. */
-const WORKERS = [join(ROOT, "src", "store", "checkpoint-worker.ts")];
+/** Started as Workers (by the SQLite store, by file downloads): a compiled binary must carry them as entrypoints. */
+const WORKERS = [join(ROOT, "src", "store", "checkpoint-worker.ts"), join(ROOT, "src", "node", "files", "file-worker.ts")];
 
 /** What src/version.ts reads as P2PCHAT_COMMIT and P2PCHAT_BUILT: the same for every target of one run. */
 function stamp(): Record<string, string> {

@@ -9,6 +9,8 @@ import { serveFixture, settledMemory } from "./fixture.ts";
 
 type Rx = { got: number; expect: number; echo: boolean };
 
+let sinkCpu = 0;
+
 function frames(count: number, size: number, batch = 1000): Uint8Array[] {
   const body = "x".repeat(size);
   const out: Uint8Array[] = [];
@@ -82,6 +84,64 @@ serveFixture({
     const identity = await loadIdentity(String(a.home));
     const server = Bun.listen({ hostname: "127.0.0.1", port: 0, tls: tlsOptions(identity), socket: { data() {}, handshake() {} } });
     return { port: server.port };
+  },
+  /** A bare TLS receiver with our TLS settings: answers one byte once it has `expect` bytes. */
+  async listenTlsSink(a) {
+    const identity = await loadIdentity(String(a.home));
+    const expect = Number(a.expect);
+    let got = 0;
+    let cpu0: NodeJS.CpuUsage | null = null;
+    sinkCpu = 0;
+    const server = Bun.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      tls: tlsOptions(identity),
+      socket: {
+        data(s, d) {
+          got += d.byteLength;
+          if (got >= expect) {
+            const c = process.cpuUsage(cpu0 ?? undefined);
+            sinkCpu = (c.user + c.system) / 1000;
+            s.write("k");
+          }
+        },
+        handshake() {
+          cpu0 = process.cpuUsage();
+        },
+      },
+    });
+    return { port: server.port };
+  },
+  /** `bytes` over a bare TLS connection as fast as it takes them: ms until the receiver has them all. */
+  async blastTls(a) {
+    const identity = await loadIdentity(String(a.home));
+    const total = Number(a.bytes);
+    const block = new Uint8Array(256 * 1024).fill(7);
+    const done = Promise.withResolvers<void>();
+    let sent = 0;
+    let off = 0;
+    const pump = (s: Socket<undefined>) => {
+      while (sent < total) {
+        const n = s.write(block.subarray(off));
+        if (n < block.length - off) {
+          off += Math.max(0, n);
+          sent += Math.max(0, n);
+          return;
+        }
+        sent += block.length - off;
+        off = 0;
+      }
+    };
+    const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    await Bun.connect({ hostname: "127.0.0.1", port: Number(a.port), tls: tlsOptions(identity), socket: { handshake: pump, drain: pump, data: () => done.resolve() } });
+    await done.promise;
+    const cpu = process.cpuUsage(cpu0);
+    return { ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000 };
+  },
+  /** CPU ms the TLS sink spent receiving (from the handshake to the last byte). */
+  async sinkCpu() {
+    return { cpuMs: sinkCpu };
   },
   async rss() {
     return { rss: (await settledMemory()).rss };

@@ -35,6 +35,9 @@ export interface Scale {
   groupMembers: number;
   groupFanout: number;
   groupCatchup: number;
+  /** The file the file figures send (MiB), and messages timed while it goes. */
+  fileMiB: number;
+  fileChatMessages: number;
 }
 
 export function figure(name: string, value: number, unit: string, ceiling: number | string | null, target: string | null): Figure {

@@ -14,6 +14,13 @@ let dbUrl: string | undefined;
 let home = "";
 const delivered = new Set<string>();
 let deliveredWaiter: { count: number; resolve: () => void } | null = null;
+/** Files finished (done, failed, cancelled), by id, with when (this process's clock). */
+const filesEnded = new Map<string, { state: string; at: number; error?: string }>();
+const fileWaiters = new Set<() => void>();
+/** RSS samples while watched (the peak during a transfer). */
+let rssPeak = 0;
+let rssTimer: ReturnType<typeof setInterval> | null = null;
+let cpuAtStart = process.cpuUsage();
 
 function need(): ChatNode {
   if (!node) throw new Error("not started");
@@ -41,6 +48,10 @@ serveFixture({
     const relays = ((a.relays as string[] | undefined) ?? []).map(parseRelayUri);
     node = await ChatNode.start({ local, store, discoverable: Boolean(a.discoverable), port: Number(a.port ?? 0), reach: { relays } });
     node.on((e) => {
+      if (e.type === "file" && ["done", "failed", "cancelled"].includes(e.file.state)) {
+        filesEnded.set(e.file.id, { state: e.file.state, at: performance.now(), error: e.file.error });
+        for (const w of fileWaiters) w();
+      }
       if (e.type !== "status" || e.status !== "delivered") return;
       for (const id of e.ids) delivered.add(id);
       if (deliveredWaiter && delivered.size >= deliveredWaiter.count) deliveredWaiter.resolve();
@@ -125,6 +136,41 @@ serveFixture({
     const [r] = await query("SELECT COUNT(*) AS n, COUNT(DISTINCT id) AS ids FROM receiver");
     const [s] = await query("SELECT COUNT(*) AS n, SUM(CASE WHEN status = 'delivered' THEN 1 ELSE 0 END) AS delivered FROM sender");
     return { received: Number(r!.n), distinct: Number(r!.ids), sent: Number(s!.n), delivered: Number(s!.delivered ?? 0) };
+  },
+  /** Offers a file; resolves once it is hashed and offered (this process's clock). */
+  async sendFile(a) {
+    const f = await need().files.send(String(a.peer), String(a.path));
+    return { id: f.id, at: performance.now() };
+  },
+  /** MiB a contact may send unasked a day, and where received files go. */
+  async fileSettings(a) {
+    const config = need().opts.local.config;
+    config.autoAcceptMiB = Number(a.autoAcceptMiB);
+    if (a.downloads) config.downloads = String(a.downloads);
+  },
+  /** Resolves once the file `id`'s transfer has ended here: its state and when. */
+  async waitFile(a) {
+    const id = String(a.id);
+    const ended = () => filesEnded.get(id);
+    while (!ended()) {
+      await new Promise<void>((resolve) => {
+        const w = () => (fileWaiters.delete(w), resolve());
+        fileWaiters.add(w);
+      });
+    }
+    return ended();
+  },
+  /** Samples RSS every 20 ms until rssStop: the peak during what runs meanwhile. */
+  async rssStart() {
+    cpuAtStart = process.cpuUsage();
+    rssPeak = process.memoryUsage().rss;
+    rssTimer = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 20);
+  },
+  async rssStop() {
+    if (rssTimer) clearInterval(rssTimer);
+    rssTimer = null;
+    const cpu = process.cpuUsage(cpuAtStart);
+    return { peak: rssPeak, cpuMs: (cpu.user + cpu.system) / 1000 };
   },
   async rss() {
     const m = await settledMemory();

@@ -31,6 +31,7 @@ export const root = defineCommand({
     serve: lazy(() => import("./serve/serve.ts")),
     chat: lazy(() => import("./messages/chat.ts")),
     send: lazy(() => import("./messages/send.ts")),
+    files: lazy(() => import("./messages/files.ts")),
     status: lazy(() => import("./status.ts")),
     discoverable: lazy(() => import("./discoverable.ts")),
     contacts: lazy(() => import("./contacts/contacts.ts")),

@@ -8,6 +8,7 @@ import type { Conversation } from "../node/book/reads.ts";
 import type { CancelOutcome, SetContactOptions } from "../node/book/node-book.ts";
 import type { NearbyNode } from "../node/book/node-hints.ts";
 import type { Contact, PeerRequest } from "../domain/contact.ts";
+import type { FileInfo, FileState } from "../domain/file-transfer.ts";
 import type { HistoryEntry, HistoryQuery, OutStatus, SearchQuery } from "../domain/history-entry.ts";
 import type { Invite } from "../protocol/invite-line.ts";
 import type { Verdict } from "../reach/reach-verdict.ts";
@@ -15,7 +16,7 @@ import type { GroupInfo, GroupMemberInfo } from "../node/groups/book.ts";
 import type { MethodOf } from "./op.ts";
 import type { OPS, OpName } from "./ops.ts";
 
-export type { Invite, GroupInfo, GroupMemberInfo, Verdict };
+export type { Invite, GroupInfo, GroupMemberInfo, Verdict, FileInfo, FileState };
 export type { NearbyNode };
 export type { CancelOutcome, Contact, Conversation, HistoryEntry, HistoryQuery, NodeEvent, NodeStatus, OutStatus, PeerRequest, SearchQuery, SendResult, SetContactOptions };
 

@@ -4,7 +4,8 @@
 // serve dispatches through it, ControlClient and LocalApi get their methods
 // from it, and NodeApi's type is read off it. A new operation is one entry
 // here, plus the node method it calls.
-import { updateConfig } from "../home/home.ts";
+import { NodeError } from "../domain/node-error.ts";
+import { downloadsFolder, updateConfig } from "../home/home.ts";
 import type { ChatNode } from "../node/node.ts";
 import { op, opTable, parseArgs, type Op } from "./op.ts";
 import { anyArray, arrayOf, bool, literal, nothing, nullable, num, object, optional, recordOf, str } from "./shape.ts";
@@ -18,6 +19,8 @@ const cancelled = arrayOf(object({ id: str, before: str, onTheWire: bool }));
 const added = object({ contact, renamed: bool, known: bool });
 const group = object({ name: str, id: str, title: str, creator: str, role: str, members: num, waiting: anyArray });
 const member = object({ name: str, peerId: str, key: str, role: str, state: str, you: bool, messages: num });
+const file = object({ id: str, direction: literal("in", "out"), name: str, size: num, sha256: str, state: str, bytes: num, created: num });
+const fileSettings = object({ downloads: str, autoAcceptMiB: num });
 
 // What arguments must be.
 const source = literal("typed", "invite", "hello", "lan", "dht", "relay");
@@ -109,6 +112,30 @@ export const OPS = opTable({
   groupRemove: op({ args: [["group", str], ["member", str]], reply: member, run: (node, a) => node.groupBook.remove(a.group, a.member) }),
   groupLeave: op({ args: [["group", str]], reply: group, run: (node, a) => node.groupBook.leave(a.group) }),
   groupMembers: op({ args: [["group", str]], reply: arrayOf(member), run: (node, a) => node.groupBook.members(a.group) }),
+
+  // Files (node/files/). An id is a transfer's, or its first characters as `files` shows them.
+  /** Offers the file at `path` (absolute: the node may run elsewhere on this machine) to a contact, or posts it in '#group'. */
+  sendFile: op({ args: [["peer", str], ["path", str]], reply: file, run: (node, a) => node.files.send(a.peer, a.path) }),
+  /** Transfers, newest first: with a contact, in a '#group', or all. */
+  files: op({ args: [["filter", optional(str)]], reply: arrayOf(file), run: (node, a) => node.files.list(a.filter) }),
+  fileAccept: op({ args: [["id", str]], reply: file, run: (node, a) => node.files.accept(a.id) }),
+  fileReject: op({ args: [["id", str]], reply: file, run: (node, a) => node.files.reject(a.id) }),
+  fileCancel: op({ args: [["id", str]], reply: file, run: (node, a) => node.files.cancel(a.id) }),
+  /** Where received files go and what a contact may send unasked; changed (and saved for later runs) when given. */
+  fileSettings: op({
+    args: [["change", optional(object({ downloads: optional(nullable(str)), autoAcceptMiB: optional(num) }))]],
+    reply: fileSettings,
+    run(node, a) {
+      const config = node.opts.local.config;
+      const mib = a.change?.autoAcceptMiB;
+      if (mib !== undefined && !(mib >= 0)) throw new NodeError("BAD_CONFIG", `the allowance is a number of MiB from 0 (0: always ask), not ${mib}`);
+      if (a.change) {
+        const next = updateConfig(node.home, a.change);
+        Object.assign(config, { downloads: next.downloads, autoAcceptMiB: next.autoAcceptMiB });
+      }
+      return { downloads: downloadsFolder(node.home, config), autoAcceptMiB: config.autoAcceptMiB };
+    },
+  }),
 });
 
 export type OpName = keyof typeof OPS;

@@ -1,6 +1,8 @@
 // A group's membership events in words, as history and the chat show them
 // beside their author: "created the group "trip"", "added bob", "left the
-// group". The body is the event's JSON (protocol/group-events.ts).
+// group". The body is the event's JSON (protocol/group-events.ts); a file
+// shared in the group (kind 5) is its name and size.
+import { formatSize } from "./file-transfer.ts";
 
 /** An event, in words (its author is shown beside it): "added bob". `nameOf` names a member by its key. */
 export function describeGroupEvent(m: { kind: number; body: string }, nameOf: (key: unknown) => string): string {
@@ -20,6 +22,8 @@ export function describeGroupEvent(m: { kind: number; body: string }, nameOf: (k
       return `removed ${nameOf(o.key)}`;
     case 4:
       return "left the group";
+    case 5:
+      return `shared a file ${JSON.stringify(String(o.name ?? ""))} (${formatSize(Number(o.size) || 0)})`;
     default:
       return "(a kind of group message this version cannot show)";
   }

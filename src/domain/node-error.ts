@@ -33,7 +33,11 @@ export type NodeErrorCode =
   | "NOT_A_GROUP"
   | "NOT_A_MEMBER"
   | "NOT_THE_CREATOR"
-  | "NO_GROUP_KEY";
+  | "NO_GROUP_KEY"
+  // Files (node/files/): a path that is not a readable file, an id that names no transfer (or no open one), no room on the disk.
+  | "BAD_FILE"
+  | "NOT_A_TRANSFER"
+  | "NO_SPACE";
 
 /** Codes that mean "the user typed something wrong": exit code 2. */
 const INPUT_CODES: ReadonlySet<NodeErrorCode> = new Set([
@@ -53,6 +57,8 @@ const INPUT_CODES: ReadonlySet<NodeErrorCode> = new Set([
   "NOT_A_GROUP",
   "NOT_A_MEMBER",
   "NOT_THE_CREATOR",
+  "BAD_FILE",
+  "NOT_A_TRANSFER",
 ]);
 
 export class NodeError extends CodedError<NodeErrorCode> {

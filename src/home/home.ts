@@ -2,7 +2,7 @@
 // default, the SQLite database. `--home` > $P2PCHAT_HOME > ~/.p2pchat
 // (%APPDATA%\p2pchat on Windows: default-home.ts).
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { userInfo } from "node:os";
+import { homedir, userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import { nameProblem, validateName } from "../domain/contact-name.ts";
 import { DEFAULT_PORT, parseHost, parseListenPort } from "../domain/host-port.ts";
@@ -40,7 +40,14 @@ export interface Config {
   relayForContactsSessions: number;
   /** KiB/s each such session may carry (0: no limit). */
   relayForContactsRate: number;
+  /** Where received files go; null: the default (downloadsFolder). */
+  downloads: string | null;
+  /** A contact's files are taken without asking while those of the last 24 hours come to at most this many MiB (0: always ask). */
+  autoAcceptMiB: number;
 }
+
+/** What a contact may send unasked in a day, by default. */
+export const DEFAULT_AUTO_ACCEPT_MIB = 100;
 
 /** What a config file leaves out means this. */
 export const REACH_DEFAULTS = {
@@ -53,6 +60,8 @@ export const REACH_DEFAULTS = {
   relayForContactsSessions: 16,
   relayForContactsRate: 128,
 };
+/** What a config file without file settings means. */
+export const FILE_DEFAULTS = { downloads: null, autoAcceptMiB: DEFAULT_AUTO_ACCEPT_MIB };
 
 export interface InitOptions {
   name?: string;
@@ -81,6 +90,7 @@ export async function initHome(home: string, opts: InitOptions = {}): Promise<{ 
     discoverable: true,
     db: null,
     ...REACH_DEFAULTS,
+    ...FILE_DEFAULTS,
   };
   ensureDir(home);
   const tightened = tightenHome(home);
@@ -96,7 +106,7 @@ export async function openHome(home: string): Promise<{ config: Config; identity
     return { config, identity, created: true, tightened };
   }
   const tightened = tightenHome(home);
-  if (!existsSync(join(home, CONFIG_FILE))) saveConfig(home, { name: defaultName(), host: "0.0.0.0", port: DEFAULT_PORT, discoverable: true, db: null, ...REACH_DEFAULTS });
+  if (!existsSync(join(home, CONFIG_FILE))) saveConfig(home, { name: defaultName(), host: "0.0.0.0", port: DEFAULT_PORT, discoverable: true, db: null, ...REACH_DEFAULTS, ...FILE_DEFAULTS });
   return { config: loadConfig(home), identity: await openIdentity(home), created: false, tightened };
 }
 
@@ -169,7 +179,31 @@ function validateConfig(raw: unknown, path: string): Config {
     relayForContacts: o.relayForContacts !== false,
     relayForContactsSessions: count("relayForContactsSessions", 1),
     relayForContactsRate: count("relayForContactsRate", 0),
+    downloads: fileFolder(o.downloads, bad),
+    autoAcceptMiB: mibSetting(o.autoAcceptMiB, bad),
   };
+}
+
+function fileFolder(v: unknown, bad: (why: string) => NodeError): string | null {
+  if (v === undefined || v === null || v === "") return null;
+  if (typeof v !== "string") throw bad(`"downloads" must be a folder (a string) or null`);
+  return v;
+}
+
+function mibSetting(v: unknown, bad: (why: string) => NodeError): number {
+  if (v === undefined || v === null) return DEFAULT_AUTO_ACCEPT_MIB;
+  if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw bad(`"autoAcceptMiB" must be a number of MiB >= 0`);
+  return v;
+}
+
+/**
+ * Where received files go: the config's `downloads`, else ~/Downloads/p2pchat
+ * for the default home, and DIR/downloads for any other (another home on
+ * the same machine is another user, whose files must not mix with yours).
+ */
+export function downloadsFolder(home: string, config: Pick<Config, "downloads">): string {
+  if (config.downloads) return resolve(home, config.downloads.replace(/^~(?=$|\/)/, homedir()));
+  return resolve(home) === resolve(defaultHome()) ? join(homedir(), "Downloads", "p2pchat") : join(home, "downloads");
 }
 
 function ensureDir(home: string) {

@@ -2,6 +2,7 @@
 // socket forwards them, the chat view draws them.
 import type { InviteAnswer } from "../protocol/messages.ts";
 import type { PeerId } from "../protocol/peer-id.ts";
+import type { FileInfo } from "../domain/file-transfer.ts";
 import type { HistoryEntry, OutStatus } from "../domain/history-entry.ts";
 import type { Reach } from "../reach/reach-verdict.ts";
 
@@ -40,6 +41,8 @@ export type NodeEvent =
   | { type: "reach"; reach: Reach; lines: string[] }
   /** The user read `peer`'s messages (in some terminal): `unread` of them are left. */
   | { type: "read"; peer: string; unread: number }
+  /** A file transfer changed: offered, accepted, moving (a few times a second), done, failed, cancelled. */
+  | { type: "file"; file: FileInfo; progress?: true }
   /** The database failed (ok false, said once) or answers again (ok true). */
   | { type: "store"; ok: boolean; text: string }
   /** The node a command was attached to (a serve, through its control socket) went away. */

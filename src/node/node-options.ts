@@ -6,6 +6,7 @@ import type { LinkLimits } from "../transport/link.ts";
 import type { Local } from "../home/open-local.ts";
 import type { ReachOptions } from "../reach/reach-service.ts";
 import type { RetryOptions } from "./dial/retry.ts";
+import type { FetchLimits } from "./files/fetch.ts";
 
 export interface NodeOptions {
   local: Local;
@@ -35,4 +36,6 @@ export interface NodeOptions {
   reach?: ReachOptions;
   /** A node a command starts for a moment, hidden, when none runs for the home: not the one friends reach. */
   transient?: boolean;
+  /** File fetching's windows and deadlines (tests make a stall short). */
+  fileLimits?: Partial<FetchLimits>;
 }

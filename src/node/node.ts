@@ -3,6 +3,7 @@
 // file is the composition root: each part takes a narrow *Deps bag, and only
 // here are they wired to one another.
 import { MAX_ADDRS, MAX_RELAYS, PROTOCOL_VERSION } from "../protocol/hello.ts";
+import { FILES_CAP } from "../protocol/files/file-frames.ts";
 import { INVITE_ANSWER_CAP, REFUSE_CAP, type Hello } from "../protocol/messages.ts";
 import type { PeerId } from "../protocol/peer-id.ts";
 import { FRIEND_RELAY_CAP, PUNCH_CAP } from "../protocol/reach-frames.ts";
@@ -13,6 +14,7 @@ import { NodeError } from "../domain/node-error.ts";
 import { StoreError } from "../store/store-error.ts";
 import { Transport, TransportError } from "../transport/transport.ts";
 import { HomeLock } from "../home/home-lock.ts";
+import { downloadsFolder } from "../home/home.ts";
 import { loadOrCreateDiscoveryKey } from "../reach/dht/discovery-key.ts";
 import { advertised } from "../reach/net/addresses.ts";
 import { ReachService } from "../reach/reach-service.ts";
@@ -36,6 +38,7 @@ import { authorKey } from "./groups/group-keys.ts";
 import { GROUP_FORKS_CAP, GROUPS_CAP, GroupSync } from "./groups/sync.ts";
 import { FRIEND_RELAY_DEFAULTS, FriendRelay } from "./friend-relay/friend-relay.ts";
 import { mayUseOurRelay } from "./friend-relay/relay-permit.ts";
+import { FileEngine } from "./files/files.ts";
 import { Emitter, type NodeListener } from "./node-events.ts";
 import type { NodeOptions } from "./node-options.ts";
 import { nodeStatus, type NodeStatus, type StatusDeps } from "./node-status.ts";
@@ -69,6 +72,8 @@ export class ChatNode {
   readonly groupBook: GroupBook;
   /** Relaying for our contacts while the internet reaches us directly (node/friend-relay/). */
   readonly friendRelay: FriendRelay;
+  /** File transfer (node/files/): offers, fetches, what links ask of us. */
+  readonly files: FileEngine;
   private readonly sender: Sender;
   private readonly statusDeps: StatusDeps;
   private readonly sessionId = crypto.randomUUID();
@@ -105,10 +110,32 @@ export class ChatNode {
     const requests = (this.requests = new Requests({ store, journal, emit, contacts: () => contacts.all() }));
     const retry = (this.retry = new RetryTimer<string>(opts.retry));
     const health = this.health;
-    this.groups = new GroupSync({ self, name, store, journal, contacts, emit, linkTo: (c) => this.peers.linkTo(c), dial: (c) => this.peers.dial(c) });
+    this.groups = new GroupSync({
+      self,
+      name,
+      store,
+      journal,
+      contacts,
+      emit,
+      linkTo: (c) => this.peers.linkTo(c),
+      dial: (c) => this.peers.dial(c),
+      filePosted: (group, author, authorName, body) => this.files.posted(group, { peerId: author, name: authorName }, body),
+    });
     this.groupBook = new GroupBook({ self, name, sync: this.groups, contacts, checkText, dial: (c) => this.peers.dial(c) });
     // Reaching each other better over contacts' links: where they see us, punched holes, friends' relays.
     const reachLinks = new ReachLinks({ self, reach: () => this.reach, transport: () => this.transport, emit, offer: () => this.friendRelay.offer, punchRetryMs: opts.reach?.punchRetryMs });
+    const config = local.config;
+    this.files = new FileEngine({
+      home: local.home,
+      store,
+      journal,
+      contacts,
+      emit,
+      settings: () => ({ downloads: downloadsFolder(local.home, config), autoAcceptBytes: config.autoAcceptMiB * 2 ** 20 }),
+      dial: (c) => this.peers.dial(c),
+      groups: { member: (g, p) => this.groups.isMember(g, p), alias: (g) => this.groups.aliasOf(g), resolve: (n) => this.groupBook.resolve(n).id, post: (g, body) => this.groupBook.postFile(g, body) },
+      limits: opts.fileLimits,
+    });
     const peers = (this.peers = new Peers({
       self,
       store,
@@ -132,6 +159,7 @@ export class ChatNode {
       viaRelay: (c, ctx) => this.reach.dialThroughRelay(c.name, (stream, how) => this.transport.attach(stream, { ...how, direction: "out", ctx })),
       groups: this.groups,
       reach: reachLinks,
+      files: this.files,
     }));
     this.transport = new Transport<LinkCtx>({ identity: local.identity, handler: peers, hello: (link) => this.hello(link), incoming: () => newCtx(null), limits: opts.limits });
     const legacy = (this.legacy = new LegacyPeers({ store, journal, contacts, emit, discoverable, contactsOnly, retry }));
@@ -224,6 +252,7 @@ export class ChatNode {
       await node.requests.reload();
       await node.reach.start();
       await node.groups.load(authorKey(await loadOrCreateDiscoveryKey(opts.local.home)));
+      await node.files.start();
       if (opts.discoverable ?? opts.local.config.discoverable) await node.setDiscoverable(true);
       return node;
     } catch (err) {
@@ -262,7 +291,7 @@ export class ChatNode {
 
   /** What we tell a peer about ourselves: where we listen, and on a dial to an inviter, its token. */
   private hello(link: NodeLink): Hello {
-    const hello: Hello = { type: "hello", version: PROTOCOL_VERSION, name: this.name, port: this.transport.listening?.port ?? 0, caps: ["ack-batch", GROUPS_CAP, GROUP_FORKS_CAP, INVITE_ANSWER_CAP, REFUSE_CAP, PUNCH_CAP, FRIEND_RELAY_CAP], session: this.sessionId };
+    const hello: Hello = { type: "hello", version: PROTOCOL_VERSION, name: this.name, port: this.transport.listening?.port ?? 0, caps: ["ack-batch", GROUPS_CAP, GROUP_FORKS_CAP, INVITE_ANSWER_CAP, REFUSE_CAP, PUNCH_CAP, FRIEND_RELAY_CAP, FILES_CAP], session: this.sessionId };
     const addrs = this.addresses().slice(0, MAX_ADDRS);
     if (addrs.length > 0) hello.addrs = addrs;
     const token = this.peers.tokenFor(link, (c) => this.contacts.byName(c.name));
@@ -296,7 +325,7 @@ export class ChatNode {
   async owes(name: string): Promise<boolean> {
     const c = this.contacts.byName(name);
     if (!c) return false;
-    if (this.groups.owes(c)) return true;
+    if (this.groups.owes(c) || this.files.owes(c)) return true;
     const to = recipientOf(c);
     return (await this.journal.settled(() => this.opts.store.pendingFor(to, 0, 1))).length > 0;
   }
@@ -387,6 +416,8 @@ export class ChatNode {
       await this.reach.stop();
       // Links close; their handlers queue the `unsent` writes; then commit everything.
       this.groups.stop();
+      // What arrived is fsync'd and recorded before the journal closes.
+      await this.files.stop();
       this.legacy.transport.stopListening();
       this.legacy.closeAll("shutting down");
       await this.transport.stop();

@@ -4,11 +4,14 @@
 // checked from the header before a payload byte is kept, and whatever a peer
 // sends, the decoder returns frames or throws a ProtocolError, nothing else.
 import { FRAME_TYPE, FrameSplitter, HEADER_SIZE, MAX_BODY, MAX_FRAME, MAX_REASON, writeHeader, type FrameSink } from "./frame.ts";
+import { checkFileHeader, decodeFilePayload, encodeFileFrame, isFileFrameType } from "./files/file-codec.ts";
+import { isFileFrame } from "./files/file-frames.ts";
 import { checkGroupHeader, decodeGroupPayload, encodeGroupFrame, isGroupFrameType } from "./groups/group-codec.ts";
 import { MAX_HELLO, decodeHello, encodeHello } from "./hello.ts";
 import { INVITE_ANSWERS, type ErrorFrame, type Frame, type OutgoingMessage, type RefuseFrame } from "./messages.ts";
 import { ProtocolError, errorCodeFromWire, errorCodeToWire } from "./protocol-error.ts";
 import { checkReachHeader, decodeReachPayload, encodeReachFrame, isReachFrameType } from "./reach-frames.ts";
+import { truncateUtf8 } from "./utf8.ts";
 import { UUID_BYTES, bytesToUuid, uuidToBytes } from "./uuid.ts";
 
 export { bytesToUuid, isUuid, uuidToBytes } from "./uuid.ts";
@@ -27,6 +30,7 @@ const encoder = new TextEncoder();
 // --- encoding -------------------------------------------------------------------
 
 export function encodeFrame(f: Frame): Uint8Array {
+  if (isFileFrame(f)) return encodeFileFrame(f);
   switch (f.type) {
     case "hello": {
       const payload = encodeHello(f);
@@ -158,13 +162,6 @@ function encodeRefuse(f: RefuseFrame): Uint8Array {
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
 
-function truncateUtf8(b: Uint8Array, max: number): Uint8Array {
-  if (b.length <= max) return b;
-  let end = max;
-  while (end > 0 && (b[end]! & 0xc0) === 0x80) end--; // b[end] continues a character: cut before it
-  return b.subarray(0, end);
-}
-
 // --- decoding -------------------------------------------------------------------
 
 export interface DecoderOptions {
@@ -246,17 +243,18 @@ class StreamDecoder implements Decoder, FrameSink {
       default:
         if (isGroupFrameType(type)) return checkGroupHeader(type, size);
         if (isReachFrameType(type)) return checkReachHeader(type, size);
+        if (isFileFrameType(type)) return checkFileHeader(type, size);
         throw ProtocolError.unknownType(type);
     }
   }
 
   /** A whole frame whose header passed header(). */
-  frame(type: number, p: Uint8Array): void {
-    this.out.push(decodePayload(type, p));
+  frame(type: number, p: Uint8Array, owned = false): void {
+    this.out.push(decodePayload(type, p, owned));
   }
 }
 
-function decodePayload(type: number, p: Uint8Array): Frame {
+function decodePayload(type: number, p: Uint8Array, owned: boolean): Frame {
   switch (type) {
     case FRAME_TYPE.hello:
       return decodeHello(p);
@@ -292,6 +290,7 @@ function decodePayload(type: number, p: Uint8Array): Frame {
     default:
       if (isGroupFrameType(type)) return decodeGroupPayload(type, p);
       if (isReachFrameType(type)) return decodeReachPayload(type, p);
+      if (isFileFrameType(type)) return decodeFilePayload(type, p, owned);
       throw ProtocolError.unknownType(type);
   }
 }

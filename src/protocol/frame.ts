@@ -43,6 +43,14 @@ export const FRAME_TYPE = {
   punchCancel: 23,
   // and a friend's relay, to a peer whose hello lists "friend-relay".
   relayOffer: 24,
+  // Files (files/file-codec.ts): only to a peer whose hello lists the "files" cap. 25-34 are files'.
+  fileOffer: 25,
+  fileAnswer: 26,
+  fileManifestWant: 27,
+  fileManifest: 28,
+  fileWant: 29,
+  fileChunk: 30,
+  fileMissing: 31,
 } as const;
 
 export type FrameTypeName = keyof typeof FRAME_TYPE;
@@ -62,12 +70,24 @@ export function writeHeader(out: Uint8Array, offset: number, type: FrameTypeNumb
 export interface FrameSink {
   /** The type byte and payload size are known, no payload byte kept yet: throw to refuse. */
   header(type: number, payloadSize: number): void;
-  /** A whole frame. `payload` may be a view of the splitter's buffer: copy what you keep. */
-  frame(type: number, payload: Uint8Array): void;
+  /**
+   * A whole frame. `payload` may be a view of the splitter's buffer: copy what
+   * you keep, unless `owned`: then the buffer is the frame's alone (a big
+   * frame that arrived in pieces, which the splitter let go of), and a view
+   * of it may be kept as it is.
+   */
+  frame(type: number, payload: Uint8Array, owned?: boolean): void;
 }
 
-/** Buffer sizes kept between frames; a larger one (a big ack) is let go. */
-const MIN_BUFFER = 256;
+/**
+ * The first buffer for a frame that arrives in pieces holds up to this much
+ * (never more than its size): a whole file chunk frame (256 KiB and its
+ * header), filled once rather than grown ten times, each time copied. A peer
+ * mid-frame holds at most this much before its bytes arrive. Up to
+ * KEEP_BUFFER is kept between frames; a larger buffer is let go (and handed
+ * to the sink as the frame's own).
+ */
+const FIRST_BUFFER = 256 * 1024 + 64;
 const KEEP_BUFFER = 64 * 1024 + 64;
 
 export class FrameSplitter {
@@ -132,7 +152,7 @@ export class FrameSplitter {
     const want = this.bodyLen + take;
     if (want > this.body.length) {
       // Grow with the bytes that actually arrived, never past the checked size.
-      const next = new Uint8Array(Math.min(this.need, Math.max(want, this.body.length * 2, MIN_BUFFER)));
+      const next = new Uint8Array(Math.min(this.need, Math.max(want, this.body.length * 2, FIRST_BUFFER)));
       next.set(this.body.subarray(0, this.bodyLen));
       this.body = next;
     }
@@ -142,8 +162,9 @@ export class FrameSplitter {
       const payload = this.body.subarray(0, want);
       this.need = -1;
       this.bodyLen = 0;
-      if (this.body.length > KEEP_BUFFER) this.body = new Uint8Array(0);
-      this.sink.frame(this.type, payload);
+      const owned = this.body.length > KEEP_BUFFER;
+      if (owned) this.body = new Uint8Array(0);
+      this.sink.frame(this.type, payload, owned);
     }
     return pos + take;
   }

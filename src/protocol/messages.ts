@@ -11,8 +11,12 @@
 //   invite-answer  u8: 0 admitted, 1 used up, 2 expired, 3 unknown
 //   refuse     u16 BE code | u16 BE n (>= 1) | n * 16-byte id | UTF-8 reason (the rest)
 //   punch-*, relay-offer  see reach-frames.ts
+//   file-*     see files/file-frames.ts
+import type { FileFrame } from "./files/file-frames.ts";
 import type { ProtocolErrorCode } from "./protocol-error.ts";
 import type { ReachFrame } from "./reach-frames.ts";
+
+export type * from "./files/file-frames.ts";
 
 /**
  * The first frame each way. `version` is the sender's protocol version,
@@ -204,7 +208,7 @@ export type RefuseFrame = {
 
 export const REFUSE_CAP = "refuse";
 
-export type Frame = Hello | ChatMessage | Ack | KeepAlive | ErrorFrame | GroupFrame | InviteAnswerFrame | RefuseFrame | ReachFrame;
+export type Frame = Hello | ChatMessage | Ack | KeepAlive | ErrorFrame | GroupFrame | InviteAnswerFrame | RefuseFrame | ReachFrame | FileFrame;
 
 export type FrameType = Frame["type"];
 

@@ -28,7 +28,11 @@ export type ProtocolErrorCode =
   | "HIDDEN"
   | "REQUESTS_FULL"
   | "BLANK_MESSAGE"
+  | FileErrorCode
   | "UNKNOWN_ERROR";
+
+/** Why a file transfer ended (in a file-answer frame): numbers 28-31 are files'. */
+export type FileErrorCode = "FILE_REFUSED" | "FILE_TOO_LARGE" | "FILE_CORRUPT" | "FILE_UNAVAILABLE";
 
 /** Wire number i + 1 for WIRE_CODES[i]; UNKNOWN_ERROR is 65535. */
 const WIRE_CODES = [
@@ -56,12 +60,28 @@ const WIRE_CODES = [
   "BLANK_MESSAGE",
 ] as const satisfies readonly ProtocolErrorCode[];
 
+/**
+ * Codes whose wire numbers are set apart for a feature, not appended in
+ * turn: several features add codes at once, and each keeps its own range.
+ */
+const RANGED_CODES: readonly (readonly [ProtocolErrorCode, number])[] = [
+  // A user refused the file, or a contact's offer is over what we take unasked from it.
+  ["FILE_REFUSED", 28],
+  // Over what this node takes at all (the disk would not hold it).
+  ["FILE_TOO_LARGE", 29],
+  // The sender's bytes never match the hashes it offered.
+  ["FILE_CORRUPT", 30],
+  // The sender no longer has the file (removed, or changed since it was offered).
+  ["FILE_UNAVAILABLE", 31],
+];
+
 const UNKNOWN_ERROR_WIRE = 0xffff;
 
 /** Every code, in wire order, UNKNOWN_ERROR last. */
-export const PROTOCOL_ERROR_CODES: readonly ProtocolErrorCode[] = [...WIRE_CODES, "UNKNOWN_ERROR"];
+export const PROTOCOL_ERROR_CODES: readonly ProtocolErrorCode[] = [...WIRE_CODES, ...RANGED_CODES.map(([code]) => code), "UNKNOWN_ERROR"];
 
-const TO_WIRE = new Map<string, number>(WIRE_CODES.map((code, i) => [code, i + 1]));
+const TO_WIRE = new Map<string, number>([...WIRE_CODES.map((code, i) => [code, i + 1] as const), ...RANGED_CODES]);
+const FROM_RANGED = new Map<number, ProtocolErrorCode>(RANGED_CODES.map(([code, n]) => [n, code]));
 
 export function isProtocolErrorCode(s: string): s is ProtocolErrorCode {
   return s === "UNKNOWN_ERROR" || TO_WIRE.has(s);
@@ -74,7 +94,7 @@ export function errorCodeToWire(code: ProtocolErrorCode): number {
 
 /** A u16 from an error frame. Numbers from a newer peer map to UNKNOWN_ERROR. */
 export function errorCodeFromWire(n: number): ProtocolErrorCode {
-  return (Number.isInteger(n) && n >= 1 ? WIRE_CODES[n - 1] : undefined) ?? "UNKNOWN_ERROR";
+  return (Number.isInteger(n) && n >= 1 ? (WIRE_CODES[n - 1] ?? FROM_RANGED.get(n)) : undefined) ?? "UNKNOWN_ERROR";
 }
 
 export class ProtocolError extends CodedError<ProtocolErrorCode> {

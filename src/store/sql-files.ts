@@ -11,6 +11,7 @@ import sqlite007 from "../../sql/sqlite/migrations/007-read-marks.sql" with { ty
 import sqlite008 from "../../sql/sqlite/migrations/008-groups.sql" with { type: "text" };
 import sqlite009 from "../../sql/sqlite/migrations/009-group-read-marks.sql" with { type: "text" };
 import sqlite010 from "../../sql/sqlite/migrations/010-failed-pending-forks.sql" with { type: "text" };
+import sqlite012 from "../../sql/sqlite/migrations/012-files.sql" with { type: "text" };
 import mysqlSchema from "../../sql/mysql/schema/000-migrations-table.sql" with { type: "text" };
 import mysql001 from "../../sql/mysql/migrations/001-original.sql" with { type: "text" };
 import mysql002 from "../../sql/mysql/migrations/002-keys-ids-times.sql" with { type: "text" };
@@ -22,6 +23,7 @@ import mysql007 from "../../sql/mysql/migrations/007-read-marks.sql" with { type
 import mysql008 from "../../sql/mysql/migrations/008-groups.sql" with { type: "text" };
 import mysql009 from "../../sql/mysql/migrations/009-group-read-marks.sql" with { type: "text" };
 import mysql010 from "../../sql/mysql/migrations/010-failed-pending-forks.sql" with { type: "text" };
+import mysql012 from "../../sql/mysql/migrations/012-files.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -48,6 +50,8 @@ export const SQLITE_SQL: DialectSql = {
     { version: 8, name: "groups", sql: sqlite008 },
     { version: 9, name: "group-read-marks", sql: sqlite009 },
     { version: 10, name: "failed-pending-forks", sql: sqlite010 },
+    // 11 is devices' (another branch).
+    { version: 12, name: "files", sql: sqlite012 },
   ],
 };
 
@@ -64,5 +68,6 @@ export const MYSQL_SQL: DialectSql = {
     { version: 8, name: "groups", sql: mysql008 },
     { version: 9, name: "group-read-marks", sql: mysql009 },
     { version: 10, name: "failed-pending-forks", sql: mysql010 },
+    { version: 12, name: "files", sql: mysql012 },
   ],
 };

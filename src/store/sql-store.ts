@@ -9,6 +9,8 @@ import type { SearchTerm } from "../domain/search-terms.ts";
 import type { GroupForkRow, GroupMessageRow, GroupRow, GroupSnapshot } from "./groups/group-types.ts";
 import { SqlGroupHistory } from "./groups/sql-group-history.ts";
 import { SqlGroups } from "./groups/sql-groups.ts";
+import { SqlTransfers } from "./files/sql-transfers.ts";
+import type { TransferQuery, TransferRow } from "./files/transfer-types.ts";
 import { insertReceived, localTimeText } from "./local-time.ts";
 import { runMigrations, type MigrationTarget } from "./migrate.ts";
 import { SqlAddresses } from "./sql-addresses.ts";
@@ -48,6 +50,7 @@ export abstract class SqlStore implements Store {
   private readonly contacts: SqlContacts;
   private readonly reads: SqlReads;
   private readonly groups: SqlGroups;
+  private readonly fileRows: SqlTransfers;
   private readonly messages: SqlHistory;
 
   constructor(
@@ -59,6 +62,7 @@ export abstract class SqlStore implements Store {
     this.contacts = new SqlContacts(sql, this.addresses, (err) => this.duplicateKey(err));
     this.requests = new SqlRequests(sql, (tx, c) => this.contacts.insert(tx, c), (tx, rows) => this.existingIncoming(tx, rows));
     this.groups = new SqlGroups(sql);
+    this.fileRows = new SqlTransfers(sql);
     this.messages = new SqlHistory({
       sql,
       groups: this.groups,
@@ -157,6 +161,21 @@ export abstract class SqlStore implements Store {
     return this.groups.forks(group);
   }
 
+  // --- file transfers (files/sql-transfers.ts) -------------------------------
+
+  transfers(q: TransferQuery): Promise<TransferRow[]> {
+    return this.fileRows.list(q);
+  }
+  findTransfer(id: string): Promise<TransferRow | null> {
+    return this.fileRows.find(id);
+  }
+  openTransfers(): Promise<TransferRow[]> {
+    return this.fileRows.open();
+  }
+  autoBytesSince(peerId: PeerId, since: number): Promise<number> {
+    return this.fileRows.autoBytesSince(peerId, since);
+  }
+
   // --- messages -------------------------------------------------------------
 
   async write(batch: WriteBatch): Promise<WriteResult> {
@@ -208,6 +227,7 @@ export abstract class SqlStore implements Store {
       }
       if (batch.incoming?.length) stored.push(...(await this.insertIncoming(tx, batch.incoming)));
       if (batch.groups?.length) await this.groups.write(tx, batch.groups);
+      if (batch.files?.length) await this.fileRows.write(tx, batch.files);
     });
     return { stored, delivered };
   }

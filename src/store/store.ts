@@ -4,9 +4,11 @@
 import type { PeerId } from "../protocol/peer-id.ts";
 import type { AddressSource, Contact, NewAddress, PeerRequest } from "../domain/contact.ts";
 import type { HistoryEntry, HistoryQuery, OutStatus, SearchQuery } from "../domain/history-entry.ts";
+import type { TransferStore, TransferWrite } from "./files/transfer-types.ts";
 import type { GroupStore, GroupWrite } from "./groups/group-types.ts";
 
 export type * from "./groups/group-types.ts";
+export type * from "./files/transfer-types.ts";
 
 export type Dialect = "sqlite" | "mysql";
 /**
@@ -95,6 +97,8 @@ export interface WriteBatch {
   claims?: readonly { name: string; peerId: PeerId }[];
   /** Group bookkeeping (node/groups/), applied after everything above. */
   groups?: readonly GroupWrite[];
+  /** File transfers' state (node/files/), applied last. */
+  files?: readonly TransferWrite[];
   /** The time stamped on sent/delivered rows. */
   at: number;
   /** A second try after the database failed: outgoing rows the first try committed are not inserted again. */
@@ -124,8 +128,8 @@ export interface NewRequest {
   at: number;
 }
 
-/** Groups' own reads and writes live in GroupStore (group-types.ts, sql-groups.ts). */
-export interface Store extends GroupStore {
+/** Groups' own reads and writes live in GroupStore (group-types.ts, sql-groups.ts); file transfers' in TransferStore (files/). */
+export interface Store extends GroupStore, TransferStore {
   readonly dialect: Dialect;
   /** Where the data lives, fit to print (no password). */
   readonly location: string;

@@ -2,8 +2,9 @@
 // peer id from its certificate, then a hello each way, then messages, acks
 // and keep-alives. The node decides (through LinkHandler) whom to accept.
 import { createDecoder, encodeAck, encodeFrame, encodeMessages } from "../protocol/codec.ts";
+import { isFileFrame } from "../protocol/files/file-frames.ts";
 import { encodeGroupMessages } from "../protocol/groups/group-codec.ts";
-import type { ChatMessage, Frame, GroupFrame, GroupMessageFrame, Hello, InviteAnswer } from "../protocol/messages.ts";
+import type { ChatMessage, FileFrame, Frame, GroupFrame, GroupMessageFrame, Hello, InviteAnswer } from "../protocol/messages.ts";
 import { peerIdFromFingerprint, type PeerId } from "../protocol/peer-id.ts";
 import { ProtocolError, type ProtocolErrorCode } from "../protocol/protocol-error.ts";
 import type { ReachFrame } from "../protocol/reach-frames.ts";
@@ -57,6 +58,8 @@ export interface LinkHandler<Ctx = unknown> {
   refused?(link: Link<Ctx>, ids: string[], code: ProtocolErrorCode, reason: string): void;
   /** Group frames, in the order they came (consecutive ones together). */
   group?(link: Link<Ctx>, frames: GroupFrame[]): void;
+  /** File frames (offers, answers, wants, chunks), in the order they came. */
+  files?(link: Link<Ctx>, frames: FileFrame[]): void;
   /** The inviter's answer to the token our hello presented. */
   inviteAnswer?(link: Link<Ctx>, answer: InviteAnswer): void;
   /** A hole-punching frame or a friend's relay offer (reach-frames.ts). */
@@ -132,8 +135,14 @@ export class Link<out Ctx = unknown> {
     this.queue = new WriteQueue(limits.maxQueueBytes);
   }
 
+  /** Bytes of chat and control frames waiting (file chunks wait apart, behind them: bulkQueuedBytes). */
   get queuedBytes(): number {
     return this.queue.bytes;
+  }
+
+  /** Bytes of file chunks and manifest pieces waiting. */
+  get bulkQueuedBytes(): number {
+    return this.queue.bulkBytes;
   }
 
   get isOpen(): boolean {
@@ -299,13 +308,23 @@ export class Link<out Ctx = unknown> {
     if (msgs.length > 0) this.write(encodeGroupMessages(msgs));
   }
 
+  /** A small file frame (offer, answer, want): with chat, ahead of any chunk. */
+  sendFile(f: FileFrame): void {
+    this.write(encodeFrame(f));
+  }
+
+  /** One encoded chunk or manifest frame: behind every chat frame waiting (writer.ts). */
+  sendBulk(frame: Uint8Array): void {
+    this.write(frame, true);
+  }
+
   // --- internals ---------------------------------------------------------------------
 
-  private write(bytes: Uint8Array): void {
+  private write(bytes: Uint8Array, bulk = false): void {
     const s = this.socket;
     if (!s || this.state === "closed") return;
     this.lastSend = Date.now();
-    if (!this.queue.send(s, bytes)) {
+    if (!(bulk ? this.queue.sendBulk(s, bytes) : this.queue.send(s, bytes))) {
       this.closeInfo.local ??= { code: "OVERLOADED", reason: `peer is not reading: over ${this.limits.maxQueueBytes} bytes queued` };
       this.state = "closed";
       s.terminate();
@@ -315,7 +334,13 @@ export class Link<out Ctx = unknown> {
   private dispatch(frames: Frame[]): void {
     let batch: ChatMessage[] = [];
     let groups: GroupFrame[] = [];
+    let files: FileFrame[] = [];
     const flush = () => {
+      if (files.length > 0) {
+        const f = files;
+        files = [];
+        this.handler.files?.(this, f);
+      }
       if (batch.length > 0) {
         const b = batch;
         batch = [];
@@ -335,6 +360,11 @@ export class Link<out Ctx = unknown> {
         this.early.push(...frames.slice(i));
         return;
       }
+      if (isFileFrame(f)) {
+        if (batch.length > 0 || groups.length > 0) flush();
+        files.push(f);
+        continue;
+      }
       switch (f.type) {
         case "hello":
           this.peerHello = f;
@@ -342,7 +372,7 @@ export class Link<out Ctx = unknown> {
           this.handler.hello(this, f);
           break;
         case "message":
-          if (groups.length > 0) flush();
+          if (groups.length > 0 || files.length > 0) flush();
           batch.push(f);
           break;
         case "group-key":
@@ -350,7 +380,7 @@ export class Link<out Ctx = unknown> {
         case "group-want":
         case "group-message":
         case "group-fork":
-          if (batch.length > 0) flush();
+          if (batch.length > 0 || files.length > 0) flush();
           groups.push(f);
           break;
         case "ack":

@@ -80,6 +80,7 @@ export class Transport<Ctx = unknown> {
       acks: (l, ids) => h.acks(l, ids),
       refused: (l, ids, code, reason) => h.refused?.(l, ids, code, reason),
       group: (l, frames) => h.group?.(l, frames),
+      files: (l, frames) => h.files?.(l, frames),
       inviteAnswer: (l, answer) => h.inviteAnswer?.(l, answer),
       reach: (l, f) => h.reach?.(l, f),
       writable: (l) => h.writable(l),

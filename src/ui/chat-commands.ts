@@ -7,6 +7,7 @@ import { matchRanges, parseSearch } from "../domain/search-terms.ts";
 import type { ChatState } from "./chat-state.ts";
 import { colors } from "./colors.ts";
 import { formatEntry, highlight } from "./format.ts";
+import { expandPath } from "./paths.ts";
 import { picks } from "./list-view.ts";
 import { formatStatus } from "./status.ts";
 
@@ -20,6 +21,8 @@ export const CHAT_HELP = [
   "/discoverable on|off   show yourself to peers, or hide (messages wait as pending)",
   "/block, /unblock       refuse this contact's links and hold your messages to them",
   "/cancel                withdraw your last message not delivered yet",
+  "/file PATH             send a file (Tab completes the path; a path pasted alone becomes /file PATH)",
+  "/accept [ID], /reject [ID]  take or refuse the file offered here last (or the one whose id starts with ID)",
   "/status                discoverable, links, pending messages",
   "/quit                  leave (also Ctrl-D on an empty line, or Ctrl-C on an empty line)",
   "keys: PgUp/PgDn or the wheel scroll back, ←/→ Home/End move, ↑/↓ earlier lines, Ctrl-C clears, Ctrl-U/K/W delete, Ctrl-L redraw",
@@ -36,7 +39,9 @@ export const LIST_HELP = [
 ].join("\n");
 
 export const NAME_COMMANDS = ["/switch"];
-export const CHAT_COMMANDS = ["/back", "/block", "/cancel", "/discoverable", "/help", "/history", "/quit", "/search", "/status", "/switch", "/unblock"];
+export const CHAT_COMMANDS = ["/accept", "/back", "/block", "/cancel", "/discoverable", "/file", "/help", "/history", "/quit", "/reject", "/search", "/status", "/switch", "/unblock"];
+/** Commands whose argument is a path (Tab completes it from the folder it names). */
+export const PATH_COMMANDS = ["/file"];
 export const LIST_COMMANDS = ["/accept", "/block", "/discoverable", "/help", "/quit", "/reject", "/status", "/switch"];
 
 export async function runCommand(chat: ChatState, line: string): Promise<void> {
@@ -94,6 +99,20 @@ async function chatCommand(chat: ChatState, cmd: string, arg: string): Promise<v
       if (found.length === 0) return chat.note(colors.dim(`no messages with ${peer} match ${JSON.stringify(arg)}`));
       const lines = found.map((e) => formatEntry(e, show, highlight(e.text, matchRanges(e.text, terms))));
       return chat.note([colors.dim(`— ${found.length} match${found.length === 1 ? "" : "es"}, newest first —`), ...lines, colors.dim("—")].join("\n"));
+    }
+    case "/file": {
+      if (!arg) return chat.note(colors.red("! /file PATH: the file to send (Tab completes the path)"));
+      const f = await chat.api.sendFile(peer, expandPath(arg));
+      // Its row comes with the node's event; a node that answered first still shows it.
+      chat.current!.fileChanged(f);
+      return;
+    }
+    case "/accept":
+    case "/reject": {
+      const f = chat.current!.offeredFile(arg || undefined);
+      if (!f) return chat.note(colors.dim(arg ? `no file ${arg} here` : "no file offered here waits for an answer"));
+      chat.current!.fileChanged(cmd === "/accept" ? await chat.api.fileAccept(f.id) : await chat.api.fileReject(f.id));
+      return;
     }
     case "/block":
     case "/unblock":

@@ -62,6 +62,18 @@ export function applyEvent(chat: ChatState, e: NodeEvent): void {
     case "store":
     case "reach":
       return chat.note(formatEvent(e)!);
+    case "file": {
+      // In its conversation when that is loaded; an offer from elsewhere is said where the user is.
+      const where = e.file.group ?? e.file.peer;
+      const conv = where ? chat.known(where) : undefined;
+      const here = conv?.loaded === true;
+      if (here) conv!.fileChanged(e.file);
+      if (!e.progress && e.file.direction === "in" && e.file.state === "offered" && !(here && chat.current === conv && chat.mode === "chat")) {
+        chat.note(formatEvent(e)!);
+        chat.alert(`p2pchat: ${where ?? "a file"}`, `offers ${e.file.name}`);
+      }
+      return chat.schedule();
+    }
     case "stopped":
       return chat.lost(e.reason);
   }

@@ -7,7 +7,9 @@
 // handled one after another, in the order typed, even when a send is slow.
 import { parseHostPort } from "../domain/host-port.ts";
 import { nameProblem } from "../domain/contact-name.ts";
-import { groupList, runCommand, CHAT_COMMANDS, LIST_COMMANDS, NAME_COMMANDS } from "./chat-commands.ts";
+import { groupList, runCommand, CHAT_COMMANDS, LIST_COMMANDS, NAME_COMMANDS, PATH_COMMANDS } from "./chat-commands.ts";
+import { formatSize } from "./file-format.ts";
+import { pastedFile, pathCompletions } from "./paths.ts";
 import { notesShown } from "./chat-render.ts";
 import { listScreen } from "./chat-screen.ts";
 import type { ChatState } from "./chat-state.ts";
@@ -74,9 +76,17 @@ function chatKey(chat: ChatState, conv: Conversation, key: Key): void {
       return;
     }
     case "tab": {
-      const line = chat.completer.complete({ line: editor.line, names: chat.names, commands: CHAT_COMMANDS, nameCommands: NAME_COMMANDS, bareNames: false });
+      const ctx = { line: editor.line, names: chat.names, commands: CHAT_COMMANDS, nameCommands: NAME_COMMANDS, pathCommands: PATH_COMMANDS, paths: pathCompletions, bareNames: false };
+      const line = chat.completer.complete(ctx);
       if (line !== null) editor.set(line);
       return;
+    }
+    case "text": {
+      // A file dragged onto the terminal pastes its path: offered as /file, Enter sends it (editing the line sends text instead).
+      const file = editor.line === "" && key.text.length > 1 ? pastedFile(key.text) : null;
+      if (!file) break;
+      editor.set(`/file ${file.path}`);
+      return chat.note(colors.dim(`a file: Enter sends ${file.path} (${formatSize(file.size)}) as a file; Ctrl-U clears the line`));
     }
   }
   const r = editor.apply(key);

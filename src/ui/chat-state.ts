@@ -153,6 +153,8 @@ export class ChatState {
     await conv.open(this.api, this.roster.unread.of(name));
     // Above the backlog, so the first screen reads from the top: who this is, then what was said.
     if (first) conv.header = this.roster.intro(name);
+    // Files sent and received here, among the messages (a node without files answers nothing).
+    if (first) conv.addFiles(await this.api.files(name).catch(() => []));
     // Leaving the list: what it said was for then.
     if (this.mode === "list") this.list.notes.clear();
     this.window.show(conv);

@@ -11,6 +11,9 @@ export interface CompletionContext {
   commands: readonly string[];
   /** Commands whose argument is a name (`/switch`). */
   nameCommands: readonly string[];
+  /** Commands whose argument is a path (`/file`), and what a path typed so far may become. */
+  pathCommands?: readonly string[];
+  paths?: (typed: string) => string[];
   /** A line without a leading / is a name (the list's question), not a message. */
   bareNames: boolean;
 }
@@ -33,6 +36,18 @@ export class Completer {
     let options: readonly string[];
     let suffix = "";
     const m = /^(\/\S+)(\s+)(\S*)$/.exec(line);
+    const p = /^(\/\S+\s+)(.*)$/.exec(line);
+    if (p && ctx.paths && ctx.pathCommands?.includes(p[1]!.trim())) {
+      // A path may hold spaces: everything after the command is it. Prefixes only (no "contains" guesses).
+      const matches = ctx.paths(p[2]!);
+      if (matches.length === 0) return null;
+      if (matches.length === 1) return p[1]! + matches[0]!;
+      const common = commonPrefix(matches);
+      if (common.length > p[2]!.length) return p[1]! + common;
+      const at = (matches.indexOf(p[2]!) + 1) % matches.length;
+      this.cycle = { base: p[1]!, matches, at, produced: p[1]! + matches[at]! };
+      return this.cycle.produced;
+    }
     if (m && ctx.nameCommands.includes(m[1]!)) {
       [base, word, options] = [m[1]! + m[2]!, m[3]!, ctx.names];
     } else if (/^\/\S*$/.test(line)) {

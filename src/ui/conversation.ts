@@ -4,11 +4,13 @@
 // line goes (the scroll is the window's: chat-window.ts). Laying it out is
 // layout.ts's; this keeps the order and the blocks, each laid out once per
 // width and status.
-import type { HistoryEntry, NodeApi } from "../control/api.ts";
+import type { FileInfo, HistoryEntry, NodeApi } from "../control/api.ts";
 import { colors } from "./colors.ts";
+import { fileLook, fileRows } from "./file-rows.ts";
 import { dayName, dayOf, entryRows, noteRows, ruleRow, UNREAD_LABEL } from "./layout.ts";
 
-export type Item = { kind: "entry"; entry: HistoryEntry } | { kind: "note"; text: string };
+/** A message, a note of ours, or a file sent or received here (drawn with where it stands). */
+export type Item = { kind: "entry"; entry: HistoryEntry } | { kind: "note"; text: string } | { kind: "file"; file: FileInfo };
 
 /** Messages fetched per page of scrollback. */
 export const PAGE = 100;
@@ -21,6 +23,7 @@ interface Laid {
 }
 
 function lookOf(it: Item): string {
+  if (it.kind === "file") return fileLook(it.file);
   if (it.kind !== "entry") return "";
   const e = it.entry;
   const delivered = e.delivered ? ` ${e.delivered.to}/${e.delivered.of}` : "";
@@ -28,9 +31,17 @@ function lookOf(it: Item): string {
   return `${e.status}${e.reason ?? ""}${delivered}${forked}`;
 }
 
+/** When an item happened here (a note: never, it stays where it was put). */
+function timeOf(it: Item): number {
+  if (it.kind === "entry") return it.entry.received ?? it.entry.time;
+  if (it.kind === "file") return it.file.created;
+  return 0;
+}
+
 export class Conversation {
   readonly items: Item[] = [];
   private readonly ids = new Map<string, HistoryEntry>();
+  private readonly fileItems = new Map<string, Extract<Item, { kind: "file" }>>();
   private readonly laid = new WeakMap<Item, Laid>();
   /** Older messages may be in the database (not all loaded yet). */
   hasMore = true;
@@ -140,6 +151,42 @@ export class Conversation {
     return true;
   }
 
+  /** Files of this conversation (`files` lists them newest first): each in its place among the messages, by when it was offered. */
+  addFiles(files: readonly FileInfo[]): void {
+    for (const f of [...files].reverse()) {
+      if (this.fileItems.has(f.id)) continue;
+      const item = { kind: "file" as const, file: f };
+      this.fileItems.set(f.id, item);
+      let at = this.items.length;
+      while (at > 0 && timeOf(this.items[at - 1]!) > f.created) at--;
+      this.items.splice(at, 0, item);
+    }
+  }
+
+  /** A file changed (or is new here: at the end); true when it was here already. */
+  fileChanged(f: FileInfo): boolean {
+    const have = this.fileItems.get(f.id);
+    if (have) {
+      have.file = f;
+      return true;
+    }
+    const item = { kind: "file" as const, file: f };
+    this.fileItems.set(f.id, item);
+    this.items.push(item);
+    return false;
+  }
+
+  /** The newest file offered to us here and not answered, or the one whose id starts with `prefix`. */
+  offeredFile(prefix?: string): FileInfo | null {
+    const want = prefix?.toLowerCase().replace(/-/g, "");
+    for (let i = this.items.length - 1; i >= 0; i--) {
+      const it = this.items[i]!;
+      if (it.kind !== "file") continue;
+      if (want ? it.file.id.replace(/-/g, "").startsWith(want) : it.file.direction === "in" && it.file.state === "offered") return it.file;
+    }
+    return null;
+  }
+
   /** Who this conversation is with, drawn above every message loaded (older pages come in under it). */
   set header(text: string | null) {
     this.headerItem = text === null ? null : { kind: "note", text };
@@ -227,7 +274,7 @@ export class Conversation {
     const look = lookOf(it);
     const have = this.laid.get(it);
     if (have && have.columns === columns && have.look === look) return have.rows;
-    const rows = it.kind === "entry" ? entryRows(it.entry, this.self, columns) : noteRows(it.text, columns);
+    const rows = it.kind === "entry" ? entryRows(it.entry, this.self, columns) : it.kind === "file" ? fileRows(it.file, this.self, columns) : noteRows(it.text, columns);
     this.laid.set(it, { columns, look, rows });
     return rows;
   }

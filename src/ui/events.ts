@@ -1,6 +1,7 @@
 // One line per node event, as `serve` prints them.
 import type { NodeEvent } from "../control/api.ts";
 import { colors } from "./colors.ts";
+import { formatFileLine } from "./file-format.ts";
 import { forkWarning, formatIncoming, printable, senderOf } from "./format.ts";
 
 /** One line per new request: the name it announced, quoted and unverified, and how to accept it. */
@@ -58,6 +59,8 @@ export function formatEvent(e: NodeEvent): string | null {
       return e.answer === "admitted" ? colors.green(`* ${e.peer}'s node took your invite: you are in each other's contacts`) : colors.yellow(`! ${inviteRefused(e.peer, e.answer)}`);
     case "group-fork":
       return colors.red(`! ${e.group} ${forkWarning(e.author, e.versions)}`);
+    case "file":
+      return e.progress ? null : formatFileLine(e.file);
     case "group":
       return colors.green(`* ${e.change === "joined" ? `you were added to ${e.group}` : e.change === "removed" ? `you were removed from ${e.group}` : `you left ${e.group}`}`);
   }

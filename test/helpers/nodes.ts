@@ -7,6 +7,7 @@ import { ChatNode, type NodeOptions } from "../../src/node/node.ts";
 import type { RetryOptions } from "../../src/node/dial/retry.ts";
 import type { LinkLimits } from "../../src/transport/link.ts";
 import type { ReachOptions } from "../../src/reach/reach-service.ts";
+import type { FetchLimits } from "../../src/node/files/fetch.ts";
 import { formatHostPort } from "../../src/domain/host-port.ts";
 import { createTestDb, type TestDb } from "./databases.ts";
 import { freePort } from "./ports.ts";
@@ -39,6 +40,8 @@ export interface StartOptions {
   retry: Partial<RetryOptions>;
   /** Finding and being found (relays, DHT); LAN and port mapping stay off under P2PCHAT_DISCOVERY=off. */
   reach: ReachOptions;
+  /** File fetching's windows and deadlines (a short stall). */
+  fileLimits: Partial<FetchLimits>;
 }
 
 export const FAST_RETRY = { baseMs: 50, maxMs: 400, jitter: 0 };
@@ -68,6 +71,7 @@ export async function startNode(name: string, opts: Partial<StartOptions> = {}):
       retry: o.retry ?? FAST_RETRY,
       legacyPort: o.legacyPort,
       reach: o.reach,
+      fileLimits: o.fileLimits,
     };
     const n = await ChatNode.start(options);
     n.on((e) => {

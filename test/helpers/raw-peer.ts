@@ -23,7 +23,8 @@ export async function newIdentity(name = "raw"): Promise<Identity> {
   return await createIdentity(dir.path, name);
 }
 
-export async function rawPeer(port: number, opts: { tls?: Identity } = {}): Promise<RawPeer> {
+/** `onFrame`: called for each frame the node sends (a peer that answers as it goes). */
+export async function rawPeer(port: number, opts: { tls?: Identity; onFrame?: (f: Frame) => void } = {}): Promise<RawPeer> {
   const closed = Promise.withResolvers<void>();
   const handshake = Promise.withResolvers<void>();
   let isClosed = false;
@@ -38,11 +39,14 @@ export async function rawPeer(port: number, opts: { tls?: Identity } = {}): Prom
         handshake.resolve();
       },
       data(_s, chunk) {
+        let got: Frame[] = [];
         try {
-          frames.push(...decoder.push(new Uint8Array(chunk)));
+          got = decoder.push(new Uint8Array(chunk));
         } catch {
           // a test reads what it can
         }
+        frames.push(...got);
+        for (const f of got) opts.onFrame?.(f);
       },
       close() {
         isClosed = true;

@@ -38,12 +38,14 @@ export class NetRelay {
     readonly kind: RelayKind,
     readonly host: Host,
     private readonly dir: string,
+    /** More flags for `p2pchat relay` (a rate limit). */
+    private readonly extra: string[] = [],
   ) {}
 
   /** Starts the relay on a new server host and waits until it accepts connections. */
-  static async start(tb: Testbed, kind: RelayKind, dir: string): Promise<NetRelay> {
+  static async start(tb: Testbed, kind: RelayKind, dir: string, extra: string[] = []): Promise<NetRelay> {
     const host = await tb.addServer("relay");
-    const r = new NetRelay(kind, host, dir);
+    const r = new NetRelay(kind, host, dir, extra);
     await r.launch();
     return r;
   }
@@ -80,7 +82,7 @@ export class NetRelay {
       // strelaysrv prints its URI before it listens.
       await this.untilListening();
     } else {
-      const argv = cliCommand(["relay", "--home", this.dir, "--host", this.host.address, "--port", String(RELAY_PORT)]);
+      const argv = cliCommand(["relay", "--home", this.dir, "--host", this.host.address, "--port", String(RELAY_PORT), ...this.extra]);
       this.proc = this.host.spawn(argv, { env: childEnv() });
       const line = await this.proc.waitFor(/^ready: relay relay:\/\//, { timeoutMs: 20_000 });
       this.uri = /^ready: relay (relay:\/\/\S+)/.exec(line)![1]!;
@@ -162,8 +164,8 @@ export interface RelayWorld extends AsyncDisposable {
   bob: NetUser;
 }
 
-/** The testbed, the relay running on it, alice and bob initialised (nothing served yet). */
-export async function relayWorld(prefix: string, kind: RelayKind): Promise<RelayWorld> {
+/** The testbed, the relay running on it (with `extra` flags: p2pchat relay only), alice and bob initialised (nothing served yet). */
+export async function relayWorld(prefix: string, kind: RelayKind, extra: string[] = []): Promise<RelayWorld> {
   const dirs: TempDir[] = [];
   const dir = async (what: string) => {
     const d = await tempDir(`p2pchat-net-${what}-`);
@@ -176,7 +178,7 @@ export async function relayWorld(prefix: string, kind: RelayKind): Promise<Relay
     for (const d of dirs) await d[Symbol.asyncDispose]();
   };
   try {
-    const relay = await NetRelay.start(tb, kind, await dir("relay"));
+    const relay = await NetRelay.start(tb, kind, await dir("relay"), extra);
     const routerA = await tb.addRouter("ra");
     const routerB = await tb.addRouter("rb");
     const alice = new NetUser("alice", await tb.addHost("alice", routerA), join(await dir("alice"), "home"));

@@ -8,18 +8,27 @@ import { parseSeconds } from "../args/parse.ts";
 import { DeliveryTracker, whyPending } from "./wait.ts";
 import { GroupDeliveries } from "./group-wait.ts";
 import type { NodeApi } from "../../control/api.ts";
+import { sendFile } from "./send-file.ts";
 
 export default markVariadic(
   defineCommand({
-    meta: { name: "send", description: "Send one message; exit 0 once delivered, 3 if still pending after the wait" },
+    meta: { name: "send", description: "Send one message, or a file (--file); exit 0 once delivered, 3 if still pending after the wait" },
     args: {
       name: { type: "positional", description: "Contact name, or '#GROUP'", required: true },
-      text: { type: "positional", description: "The message (the rest of the line)", required: true },
-      wait: { type: "string", description: "Seconds to wait for delivery (default 10); --no-wait only queues it", valueHint: "SECONDS" },
+      text: { type: "positional", description: "The message (the rest of the line)", required: false },
+      file: { type: "string", description: "Send this file instead of a message (the receiver checks it whole)", valueHint: "PATH" },
+      wait: { type: "string", description: "Seconds to wait for delivery (default 10; a file: seconds without progress, default 30); --no-wait only queues it", valueHint: "SECONDS" },
+      json: { type: "boolean", description: "A file: print only the result, as JSON" },
       ...globalArgs,
     },
     async run({ args }) {
       const words = args._.slice(1);
+      const noWaitFile = (args.wait as unknown) === false;
+      if (args.file !== undefined) {
+        if (words.length > 0) throw new UsageError("a file or a message, not both: p2pchat send NAME --file PATH", "p2pchat send");
+        return sendFile(args.name, String(args.file), { idleSeconds: noWaitFile ? null : parseSeconds("--wait", args.wait, 30), json: Boolean(args.json) });
+      }
+      if (args.json) throw new UsageError("--json goes with --file", "p2pchat send");
       if (words.length === 0) throw new UsageError("nothing to send: p2pchat send NAME TEXT...", "p2pchat send");
       const text = argvMessage(words.map(String)); // before any node or serve is involved
       const noWait = (args.wait as unknown) === false;

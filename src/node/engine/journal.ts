@@ -5,7 +5,7 @@
 // (its send, its ack) happens.
 import type { PeerId } from "../../protocol/peer-id.ts";
 import { StoreError } from "../../store/store-error.ts";
-import type { GroupWrite, IncomingMessage, OutgoingMessage, Store, WriteResult } from "../../store/store.ts";
+import type { GroupWrite, IncomingMessage, OutgoingMessage, Store, TransferWrite, WriteResult } from "../../store/store.ts";
 
 /** Most rows in one transaction; more wait for the next. */
 const MAX_BATCH = 20_000;
@@ -31,15 +31,16 @@ interface Pending {
   failed: { id: string; reason: string }[];
   incoming: IncomingMessage[];
   groups: GroupWrite[];
+  files: TransferWrite[];
   waiters: { resolve: (r: WriteResult) => void; reject: (e: unknown) => void }[];
   size: number;
 }
 
 type Job = { kind: "write"; batch: Pending } | { kind: "read"; run: () => Promise<void> };
 
-const isStatusOnly = (b: Pending) => b.outgoing.length === 0 && b.incoming.length === 0 && b.claims.length === 0 && b.groups.length === 0;
+const isStatusOnly = (b: Pending) => b.outgoing.length === 0 && b.incoming.length === 0 && b.claims.length === 0 && b.groups.length === 0 && b.files.length === 0;
 
-const emptyBatch = (): Pending => ({ outgoing: [], claims: [], sent: [], unsent: [], delivered: [], failed: [], incoming: [], groups: [], waiters: [], size: 0 });
+const emptyBatch = (): Pending => ({ outgoing: [], claims: [], sent: [], unsent: [], delivered: [], failed: [], incoming: [], groups: [], files: [], waiters: [], size: 0 });
 
 export class Journal {
   private current: Pending = emptyBatch();
@@ -93,6 +94,11 @@ export class Journal {
   /** Group bookkeeping (node/groups/): its messages, members, marks. */
   groups(w: GroupWrite): Promise<WriteResult> {
     return this.add((b) => b.groups.push(w), Math.max(1, w.messages?.length ?? 0));
+  }
+
+  /** File transfers' state (node/files/): offers, verified ranges, outcomes. */
+  files(w: TransferWrite): Promise<WriteResult> {
+    return this.add((b) => b.files.push(w), 1);
   }
 
   /**
@@ -169,6 +175,7 @@ export class Journal {
           failed: b.failed,
           incoming: b.incoming,
           groups: b.groups,
+          files: b.files,
           at: Date.now(),
           retry: attempt > 0,
         });

@@ -2,7 +2,7 @@
 // per peer (simultaneous dials are settled the same way on both sides), what
 // arrives (inbox.ts), an outbox per contact's link, and redials while we owe
 // a peer messages (the dialer).
-import type { ChatMessage, GroupFrame, Hello, InviteAnswer } from "../../protocol/messages.ts";
+import type { ChatMessage, FileFrame, GroupFrame, Hello, InviteAnswer } from "../../protocol/messages.ts";
 import type { ReachFrame } from "../../protocol/reach-frames.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
 import type { ProtocolErrorCode } from "../../protocol/protocol-error.ts";
@@ -71,12 +71,22 @@ export interface PeersDeps {
   groups?: GroupHooks;
   /** Hole punching and friends' relays (node/reach-links.ts): told of contacts' links, fed their reach frames. */
   reach?: ReachHooks;
+  /** File transfer (node/files/): told of every adopted link, a contact's or a request's, fed its file frames. */
+  files?: FileHooks;
 }
 
 export interface ReachHooks {
   up(link: NodeLink, contact: Contact): void;
   down(link: NodeLink): void;
   frame(link: NodeLink, contact: Contact, frame: ReachFrame): void;
+}
+
+export interface FileHooks {
+  /** Before the link's early frames are handed over, so an offer that came with them is not lost; again when a request's link becomes a contact's. */
+  up(link: Link, peer: { name: string; request: boolean }): void;
+  down(link: Link): void;
+  frames(link: Link, frames: FileFrame[]): void;
+  writable(link: Link): void;
 }
 
 export interface GroupHooks {
@@ -239,6 +249,7 @@ export class Peers implements LinkHandler<LinkCtx> {
     this.startOutbox(link, contact, null);
     this.d.groups?.up(link, contact, true);
     this.d.reach?.up(link, contact);
+    this.d.files?.up(link, { name: contact.name, request: false });
     this.d.health.linked(contact.name, link.address, link.direction, link.via ?? undefined, link.punched);
     this.d.emit({ type: "link", peer: contact.name, up: true, address: link.address, direction: link.direction });
     this.changed(contact.name);
@@ -295,9 +306,11 @@ export class Peers implements LinkHandler<LinkCtx> {
       existing.refuse("DUPLICATE_LINK", path === "incoming" ? "replaced by a direct link" : sameSession ? "replaced by the link dialed by the smaller id" : "replaced by a newer link");
     }
     this.links.set(peerId, link);
-    // Frames that came with the hello are replayed now; the first may end the
+    // Files first, so an offer that came with the hello is not lost. Then the
+    // frames that came with the hello are replayed; the first may end the
     // link (a node that blocked us says SHUTDOWN right after its hello): then
     // it was never up, and nothing below announces it.
+    this.d.files?.up(link, ctx.contact ? { name: ctx.contact.name, request: false } : { name: hello.name, request: true });
     link.accept();
     if (!link.isOpen) return;
     ctx.up = true;
@@ -377,9 +390,15 @@ export class Peers implements LinkHandler<LinkCtx> {
     if (contact && this.links.get(link.peerId!) === link) this.d.reach?.frame(link, contact, frame);
   }
 
+  /** File frames count on an adopted link, a request's too (its offers wait for the user; nothing else of a stranger's is taken). */
+  files(link: NodeLink, frames: FileFrame[]): void {
+    if (this.links.get(link.peerId!) === link) this.d.files?.frames(link, frames);
+  }
+
   writable(link: NodeLink): void {
     link.ctx.outbox?.pump();
     this.d.groups?.writable(link);
+    this.d.files?.writable(link);
   }
 
   closed(link: NodeLink, info: CloseInfo): void {
@@ -390,6 +409,7 @@ export class Peers implements LinkHandler<LinkCtx> {
     const wasAdopted = adopted && ctx.up;
     this.d.groups?.down(link);
     this.d.reach?.down(link);
+    this.d.files?.down(link);
     const inflight = ctx.outbox?.stop() ?? [];
     if (inflight.length > 0) {
       this.d.journal.unsent(inflight).then(() => {

@@ -3,6 +3,7 @@
 // signed event in our own sequence, written like a message and synced like
 // one (sync.ts); the member list follows once it is shown.
 import { randomBytes } from "node:crypto";
+import { GROUP_FILE_KIND } from "../../protocol/files/file-post.ts";
 import { GROUP_KIND, MAX_EVENT_BODY, encodeGroupEvent, groupNameProblem } from "../../protocol/groups/group-events.ts";
 import { groupIdFor, groupMessageUuid } from "../../protocol/groups/group-signed.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
@@ -180,6 +181,13 @@ export class GroupBook {
     for (const t of texts) this.d.checkText(t);
     const rows = await this.d.sync.writeOwn(g, texts.map((body) => ({ kind: GROUP_KIND.text, body })));
     return rows.map((r) => r.id);
+  }
+
+  /** Posts a file's offer (a signed message of kind GROUP_FILE_KIND): members fetch the file from whoever holds it. */
+  async postFile(group: string, body: string): Promise<void> {
+    const g = this.d.sync.registry.models.get(group);
+    if (!g || g.state !== "member") throw new NodeError("NOT_A_MEMBER", `you are not in that group any more: nothing can be sent there`);
+    await this.d.sync.writeOwn(g, [{ kind: GROUP_FILE_KIND, body }]);
   }
 
   // --- helpers -------------------------------------------------------------------------

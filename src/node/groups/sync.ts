@@ -36,6 +36,7 @@
 //
 // Everything is written through the journal, in the same transactions as
 // the rest; vectors offer only what is committed.
+import { GROUP_FILE_KIND } from "../../protocol/files/file-post.ts";
 import { decodeGroupEvent } from "../../protocol/groups/group-events.ts";
 import { GROUP_FORKS_CAP, type GroupFrame, type GroupMessageFrame } from "../../protocol/messages.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
@@ -83,6 +84,8 @@ export interface GroupSyncDeps {
   /** A contact's adopted link, if up. */
   linkTo(contact: Contact): Link | undefined;
   dial(contact: Contact): void;
+  /** A member's file post (kind GROUP_FILE_KIND) was shown: the file engine fetches it from whoever holds it. */
+  filePosted?(group: string, author: PeerId, authorName: string, body: string): void;
 }
 
 export class GroupSync {
@@ -217,6 +220,18 @@ export class GroupSync {
     if (msgs.length > 0) this.intake.messages(pl, msgs);
   }
 
+  /** Whether `peerId` is an active member of group `id` in our view (it may fetch the group's files). */
+  isMember(group: string, peerId: PeerId): boolean {
+    const g = this.registry.models.get(group);
+    return g !== undefined && shareFor(g, peerId) === "full";
+  }
+
+  /** '#alias' of a group we know, or null. */
+  aliasOf(group: string): string | null {
+    const alias = this.registry.models.get(group)?.row.alias;
+    return alias ? `#${alias}` : null;
+  }
+
   /** Whether `contact` lacks something of a group we share: the dialer then tries to reach it. */
   owes(contact: Contact): boolean {
     if (!contact.peerId) return false;
@@ -320,6 +335,8 @@ export class GroupSync {
       if (!g || (until != null && row.seq > until)) continue; // dropped by a removal in the same batch
       if (row.author !== g.row.selfKey) {
         this.d.emit({ type: "message", entry: this.registry.entryOf(g, row) });
+        const author = row.kind === GROUP_FILE_KIND ? g.members.get(row.author) : undefined;
+        if (author) this.d.filePosted?.(g.id, author.peerId, this.registry.nameOf(g, row.author), row.body);
         continue;
       }
       let list = ownRows.get(g);

@@ -3,15 +3,18 @@ import { bytesToUuid, isUuid, uuidToBytes } from "../../../src/protocol/codec.ts
 import { PROTOCOL_ERROR_CODES, ProtocolError, errorCodeFromWire, errorCodeToWire, isProtocolErrorCode } from "../../../src/protocol/protocol-error.ts";
 import { expectCode, idBytes } from "./wire.ts";
 
-test("error codes have stable wire numbers 1..21, UNKNOWN_ERROR 65535", () => {
-  expect(PROTOCOL_ERROR_CODES.map(errorCodeToWire)).toEqual([...Array.from({ length: 21 }, (_, i) => i + 1), 65535]);
+test("error codes have stable wire numbers 1..21, files' 28..31, UNKNOWN_ERROR 65535", () => {
+  expect(PROTOCOL_ERROR_CODES.map(errorCodeToWire)).toEqual([...Array.from({ length: 21 }, (_, i) => i + 1), 28, 29, 30, 31, 65535]);
+  expect(errorCodeToWire("FILE_REFUSED")).toBe(28);
+  expect(errorCodeToWire("FILE_UNAVAILABLE")).toBe(31);
+  expect(errorCodeFromWire(30)).toBe("FILE_CORRUPT");
   expect(errorCodeToWire("FRAME_TOO_LARGE")).toBe(1);
   expect(errorCodeToWire("BAD_FRAME")).toBe(10);
   expect(errorCodeToWire("HIDDEN")).toBe(19);
   expect(errorCodeToWire("REQUESTS_FULL")).toBe(20);
   expect(errorCodeToWire("BLANK_MESSAGE")).toBe(21);
   for (const code of PROTOCOL_ERROR_CODES) expect(errorCodeFromWire(errorCodeToWire(code))).toBe(code);
-  for (const n of [0, 22, 1000, 65534, -1, 1.5]) expect(errorCodeFromWire(n)).toBe("UNKNOWN_ERROR");
+  for (const n of [0, 22, 27, 32, 1000, 65534, -1, 1.5]) expect(errorCodeFromWire(n)).toBe("UNKNOWN_ERROR");
   expect(isProtocolErrorCode("BLOCKED")).toBe(true);
   expect(isProtocolErrorCode("UNKNOWN_ERROR")).toBe(true);
   expect(isProtocolErrorCode("toString")).toBe(false);

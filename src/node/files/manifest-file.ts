@@ -1,0 +1,130 @@
+// A transfer's manifest on disk (<home>/files/<id>.manifest): each chunk's
+// SHA-256, 32 bytes each, in order. The sender writes it while it hashes the
+// file it offers; a receiver appends the pieces it fetches and believes them
+// only once they add up to the offer's root. Read 32 bytes at a time where a
+// chunk is checked: memory does not grow with the file (a 4 GiB file's
+// manifest is 512 KiB; a 1 TiB file's would be 128 MiB).
+import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, rmSync, writeSync } from "node:fs";
+import { open } from "node:fs/promises";
+import { dirname } from "node:path";
+import { HASH_BYTES } from "../../protocol/files/file-frames.ts";
+import { RootHasher, chunkCount, chunkHash, chunkLength } from "../../protocol/files/file-manifest.ts";
+import { OwnedFile } from "./owned-file.ts";
+
+/** Hashes written to the manifest file at once while hashing a file. */
+const HASHES_PER_WRITE = 1024;
+
+export interface HashedFile {
+  size: number;
+  sha256: string;
+  root: string;
+}
+
+/**
+ * Reads `source` once: its SHA-256, each chunk's (written to `manifestPath`)
+ * and the root. Asynchronous reads, a chunk at a time: the node keeps
+ * answering while a big file is hashed. Throws if the file changes size meanwhile.
+ */
+export async function hashFile(source: string, manifestPath: string, chunkSize: number, size: number): Promise<HashedFile> {
+  const fh = await open(source, "r");
+  const out = openSync(manifestPath, "w", 0o600);
+  try {
+    const whole = new Bun.CryptoHasher("sha256");
+    const root = new RootHasher(size, chunkSize);
+    const buf = Buffer.allocUnsafe(chunkSize);
+    const hashes = Buffer.allocUnsafe(HASHES_PER_WRITE * HASH_BYTES);
+    let held = 0;
+    const n = chunkCount(size, chunkSize);
+    for (let i = 0; i < n; i++) {
+      const len = chunkLength(size, chunkSize, i);
+      const { bytesRead } = await fh.read(buf, 0, len, i * chunkSize);
+      if (bytesRead !== len) throw new Error(`${source} changed while it was read (it is shorter than ${size} bytes now)`);
+      const data = buf.subarray(0, len);
+      whole.update(data);
+      hashes.set(chunkHash(data), held * HASH_BYTES);
+      if (++held === HASHES_PER_WRITE || i === n - 1) {
+        const piece = hashes.subarray(0, held * HASH_BYTES);
+        root.add(piece);
+        writeSync(out, piece);
+        held = 0;
+      }
+    }
+    if ((await fh.stat()).size !== size) throw new Error(`${source} changed while it was read (its size is not ${size} bytes now)`);
+    return { size, sha256: whole.digest("hex"), root: root.hex() };
+  } catch (err) {
+    closeSync(out);
+    rmSync(manifestPath, { force: true });
+    throw err;
+  } finally {
+    await fh.close();
+    try {
+      closeSync(out);
+    } catch {
+      // closed above
+    }
+  }
+}
+
+/** An open manifest file: its hashes read (and, while it is fetched, appended) in place. */
+export class ManifestFile extends OwnedFile {
+  /** Hashes it holds (a fetched one: appended so far). */
+  held: number;
+  /** When it was last written (epoch ms): a file offered and written after this changed since. */
+  readonly writtenAt: number;
+
+  constructor(
+    path: string,
+    readonly chunks: number,
+    create = false,
+  ) {
+    super(path);
+    if (create) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    this.fd = openSync(path, create ? "a+" : "r", 0o600);
+    const st = fstatSync(this.fd);
+    this.held = Math.floor(st.size / HASH_BYTES);
+    this.writtenAt = st.mtimeMs;
+  }
+
+  get complete(): boolean {
+    return this.held >= this.chunks;
+  }
+
+  /** Chunk `i`'s hash. */
+  hashOf(i: number): Uint8Array {
+    return this.read(i, 1);
+  }
+
+  /** Hashes `from` .. `from + count - 1`, back to back. */
+  read(from: number, count: number): Uint8Array {
+    const n = Math.max(0, Math.min(count, this.held - from));
+    const out = Buffer.allocUnsafe(n * HASH_BYTES);
+    if (n > 0 && readSync(this.fd, out, 0, out.length, from * HASH_BYTES) !== out.length) throw new Error(`${this.path} is shorter than it says`);
+    return out;
+  }
+
+  /** Appends the piece that comes next (from === held); a piece out of order is not kept. Returns whether it was. */
+  append(from: number, hashes: Uint8Array): boolean {
+    if (from !== this.held) return false;
+    const n = Math.min(hashes.length / HASH_BYTES, this.chunks - this.held);
+    if (n <= 0) return false;
+    writeSync(this.fd, hashes, 0, n * HASH_BYTES, this.held * HASH_BYTES);
+    this.held += n;
+    return true;
+  }
+
+  /** Whether the hashes add up to `root` for a file of `size` bytes in `chunkSize` chunks. */
+  matches(root: string, size: number, chunkSize: number): boolean {
+    if (this.held !== this.chunks) return false;
+    const h = new RootHasher(size, chunkSize);
+    const step = 8192;
+    for (let i = 0; i < this.chunks; i += step) h.add(this.read(i, Math.min(step, this.chunks - i)));
+    return h.hex() === root;
+  }
+
+  /** Forgets what was fetched (it did not add up): fetched again from scratch. */
+  reset(): void {
+    ftruncateSync(this.fd, 0);
+    this.held = 0;
+  }
+
+}

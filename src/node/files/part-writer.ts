@@ -1,0 +1,178 @@
+// Where a download's verified chunks go: written at their place in the
+// partial file, hashed into the whole file's SHA-256 when next in order,
+// fsync'd on request, the rest hashed from the disk at the end. On the file
+// thread (file-worker.ts) when it starts, else here on the node's thread
+// (part-file.ts and whole-hash.ts), with the same behaviour.
+import { childLogger } from "../../log.ts";
+import type { FileThreadReply, FileThreadRequest } from "./file-worker.ts";
+import { PartFile } from "./part-file.ts";
+import { WholeHash } from "./whole-hash.ts";
+
+const log = childLogger("files");
+
+export interface PartWriter {
+  /** Chunk `index`, verified, to be written at its place; `data` is handed over (its buffer may be moved to the file thread). */
+  write(index: number, data: Uint8Array): void;
+  /** Bytes handed over and not written yet: no more is asked for while this is much. */
+  readonly backlog: number;
+  /** Resolves once everything handed over so far is on the disk. */
+  sync(): Promise<void>;
+  /** The whole file's SHA-256, hex. */
+  finish(): Promise<string>;
+  /** Lets the file go (it is opened again by the next write). */
+  close(): Promise<void>;
+}
+
+/** The file thread, started once per node when a file first comes in; null when threads are not to be had. */
+export class FileThread {
+  private worker: Worker | null = null;
+  private failed = false;
+  private seq = 0;
+  private readonly waiting = new Map<number, { resolve: (r: { sha256?: string }) => void; reject: (e: Error) => void }>();
+  private readonly backlogs = new Map<string, number>();
+  /** Called when a file's backlog shrinks: its download may ask for more. */
+  drained: (key: string) => void = () => {};
+
+  writer(key: string, path: string, size: number, chunkSize: number): PartWriter {
+    const w = this.start();
+    return w ? new ThreadWriter(this, key, path, size, chunkSize) : new LocalWriter(path, size, chunkSize);
+  }
+
+  post(m: FileThreadRequest, transfer?: ArrayBuffer[]): void {
+    if (m.op === "write") this.backlogs.set(m.key, (this.backlogs.get(m.key) ?? 0) + m.length);
+    this.worker!.postMessage(m, transfer ?? []);
+  }
+
+  ask(m: Omit<Extract<FileThreadRequest, { seq: number }>, "seq">): Promise<{ sha256?: string }> {
+    const seq = ++this.seq;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(seq, { resolve, reject });
+      this.post({ ...m, seq } as FileThreadRequest);
+    });
+  }
+
+  backlog(key: string): number {
+    return this.backlogs.get(key) ?? 0;
+  }
+
+  stop(): void {
+    this.worker?.terminate();
+    this.worker = null;
+    for (const w of this.waiting.values()) w.reject(new Error("the node is stopping"));
+    this.waiting.clear();
+  }
+
+  private start(): Worker | null {
+    if (this.worker || this.failed) return this.worker;
+    try {
+      const w = new Worker(workerUrl());
+      w.onmessage = (e: MessageEvent<FileThreadReply>) => this.reply(e.data);
+      w.onerror = (e) => {
+        log.debug(`the file thread failed: ${e.message}`);
+        this.failed = true;
+        this.stop();
+      };
+      w.unref();
+      this.worker = w;
+    } catch (err) {
+      log.debug(`no file thread (${(err as Error).message}): files are written on the node's thread`);
+      this.failed = true;
+    }
+    return this.worker;
+  }
+
+  private reply(r: FileThreadReply): void {
+    if ("ready" in r) return;
+    if ("written" in r) {
+      const left = (this.backlogs.get(r.key) ?? 0) - r.written;
+      if (left > 0) this.backlogs.set(r.key, left);
+      else this.backlogs.delete(r.key);
+      this.drained(r.key);
+      return;
+    }
+    const w = this.waiting.get(r.seq);
+    if (!w) return;
+    this.waiting.delete(r.seq);
+    if (r.error) w.reject(new Error(r.error));
+    else w.resolve(r);
+  }
+}
+
+/** Where the worker's code is: beside this file from source; in a compiled binary, where build.ts put it. */
+function workerUrl(): string {
+  if (import.meta.url.includes("$bunfs")) return "./node/files/file-worker.ts";
+  return new URL("./file-worker.ts", import.meta.url).href;
+}
+
+class ThreadWriter implements PartWriter {
+  private opened = false;
+
+  constructor(
+    private readonly t: FileThread,
+    private readonly key: string,
+    private readonly path: string,
+    private readonly size: number,
+    private readonly chunkSize: number,
+  ) {}
+
+  get backlog(): number {
+    return this.t.backlog(this.key);
+  }
+
+  write(index: number, data: Uint8Array): void {
+    if (!this.opened) this.t.post({ op: "open", key: this.key, path: this.path, size: this.size, chunkSize: this.chunkSize });
+    this.opened = true;
+    // Moved, not copied, when the buffer is the chunk's own (a frame's: file-codec.ts); a view of something bigger is copied first.
+    const own = data.buffer.byteLength <= data.byteLength + 64 && data.buffer instanceof ArrayBuffer;
+    const view = own ? data : new Uint8Array(data); // (a Buffer's slice() would be a view)
+    const buf = view.buffer as ArrayBuffer;
+    this.t.post({ op: "write", key: this.key, index, buf, offset: view.byteOffset, length: view.byteLength }, [buf]);
+  }
+
+  async sync(): Promise<void> {
+    if (this.opened) await this.t.ask({ op: "sync", key: this.key });
+  }
+
+  async finish(): Promise<string> {
+    if (!this.opened) this.t.post({ op: "open", key: this.key, path: this.path, size: this.size, chunkSize: this.chunkSize });
+    this.opened = true;
+    return (await this.t.ask({ op: "finish", key: this.key })).sha256!;
+  }
+
+  async close(): Promise<void> {
+    if (!this.opened) return;
+    this.opened = false;
+    await this.t.ask({ op: "close", key: this.key });
+  }
+}
+
+class LocalWriter implements PartWriter {
+  private readonly part: PartFile;
+  private readonly whole = new WholeHash();
+  readonly backlog = 0;
+
+  constructor(
+    path: string,
+    private readonly size: number,
+    private readonly chunkSize: number,
+  ) {
+    this.part = new PartFile(path);
+  }
+
+  write(index: number, data: Uint8Array): void {
+    this.part.write(index * this.chunkSize, data);
+    this.whole.inOrder(index, data);
+  }
+
+  sync(): Promise<void> {
+    return this.part.sync();
+  }
+
+  finish(): Promise<string> {
+    return this.whole.finish(this.part, this.size, this.chunkSize);
+  }
+
+  async close(): Promise<void> {
+    this.part.close();
+  }
+}

@@ -1,0 +1,69 @@
+// The write queue's two lanes: chat frames go ahead of file chunks that have
+// not started, a chunk once started is finished first (frames never
+// interleave), and each lane keeps its own order.
+import { expect, test } from "bun:test";
+import { WriteQueue, type ByteSink } from "../../../src/transport/writer.ts";
+
+/** A socket that takes `room` bytes, then nothing until given more; records what it took, in order. */
+function socket(room: number) {
+  const taken: number[] = [];
+  const sink: ByteSink & { room: number } = {
+    room,
+    write(b) {
+      const n = Math.min(this.room, b.byteLength);
+      this.room -= n;
+      for (let i = 0; i < n; i++) taken.push(b[i]!);
+      return n;
+    },
+  };
+  return { sink, taken };
+}
+
+const bytes = (tag: number, n: number) => new Uint8Array(n).fill(tag);
+const runs = (xs: number[]) => xs.reduce<[number, number][]>((out, x) => (out.at(-1)?.[0] === x ? (out.at(-1)![1]++, out) : [...out, [x, 1]]), []);
+
+test("a chat frame queued behind file chunks goes out before the chunks not started yet", () => {
+  const { sink, taken } = socket(0);
+  const q = new WriteQueue(1 << 20);
+  q.sendBulk(sink, bytes(1, 100));
+  q.sendBulk(sink, bytes(2, 100));
+  q.send(sink, bytes(9, 10)); // typed while the chunks wait
+  expect([q.bytes, q.bulkBytes]).toEqual([10, 200]);
+  sink.room = 1000;
+  expect(q.drain(sink)).toBe(true);
+  expect(runs(taken)).toEqual([[9, 10], [1, 100], [2, 100]]);
+});
+
+test("a chunk half on the wire is finished before the chat frame, which then goes before the next chunk", () => {
+  const { sink, taken } = socket(30);
+  const q = new WriteQueue(1 << 20);
+  q.sendBulk(sink, bytes(1, 100)); // 30 bytes of it go at once
+  q.sendBulk(sink, bytes(2, 100));
+  q.send(sink, bytes(9, 10));
+  sink.room = 1000;
+  q.drain(sink);
+  expect(runs(taken)).toEqual([[1, 100], [9, 10], [2, 100]]);
+});
+
+test("chat frames keep their order and never cut into a chunk", () => {
+  const { sink, taken } = socket(50);
+  const q = new WriteQueue(1 << 20);
+  q.sendBulk(sink, bytes(1, 80)); // half of it goes
+  q.send(sink, bytes(7, 5));
+  q.send(sink, bytes(8, 5));
+  for (const room of [10, 3, 100]) {
+    sink.room = room;
+    q.drain(sink);
+  }
+  expect(runs(taken)).toEqual([[1, 80], [7, 5], [8, 5]]);
+  expect([q.bytes, q.bulkBytes]).toEqual([0, 0]);
+});
+
+test("each lane has its cap: a peer that stops reading is dropped rather than let us grow", () => {
+  const { sink } = socket(0);
+  const q = new WriteQueue(150);
+  expect(q.sendBulk(sink, bytes(1, 100))).toBe(true);
+  expect(q.sendBulk(sink, bytes(1, 100))).toBe(false);
+  expect(q.send(sink, bytes(2, 100))).toBe(true);
+  expect(q.send(sink, bytes(2, 100))).toBe(false);
+});
