@@ -272,6 +272,7 @@ describe("older pages", () => {
     const api = {
       // The first page opens the conversation; the next one fails, after several frames.
       history: (q: { before?: string }) => (q.before ? older.promise : Promise.resolve(page)),
+      files: () => Promise.resolve([]),
     } as unknown as import("../../../src/control/api.ts").NodeApi;
     const status = { name: "alice", peerId: "A", discoverable: true, links: [], contacts: [] } as unknown as import("../../../src/control/api.ts").NodeStatus;
     const host = { columns: 60, rows: 10, schedule() {}, finish() {}, redraw() {}, write() {}, press() {} };
