@@ -32,10 +32,16 @@ export interface Config {
   dhtBootstrap: string[];
   /** Relays to stay joined to (relay://HOST:PORT/?id=...). */
   relays: string[];
+  /** Where the page is served (HOST:PORT; the next free port when the default's is taken), or "off". */
+  web: string;
+  /** The page's password (a Bun.password hash), needed to serve it beyond loopback; absent: none. */
+  webPassword?: string;
 }
 
 /** What a config file leaves out means this. */
 export const REACH_DEFAULTS = { lan: true, upnp: true, dht: true, dhtBootstrap: [] as string[], relays: [] as string[] };
+/** Where the page is served when the config does not say: this machine only (src/web/web-address.ts). */
+export const WEB_DEFAULT = "127.0.0.1:20080";
 
 export interface InitOptions {
   name?: string;
@@ -64,6 +70,7 @@ export async function initHome(home: string, opts: InitOptions = {}): Promise<{ 
     discoverable: true,
     db: null,
     ...REACH_DEFAULTS,
+    web: WEB_DEFAULT,
   };
   ensureDir(home);
   const tightened = tightenHome(home);
@@ -79,7 +86,7 @@ export async function openHome(home: string): Promise<{ config: Config; identity
     return { config, identity, created: true, tightened };
   }
   const tightened = tightenHome(home);
-  if (!existsSync(join(home, CONFIG_FILE))) saveConfig(home, { name: defaultName(), host: "0.0.0.0", port: DEFAULT_PORT, discoverable: true, db: null, ...REACH_DEFAULTS });
+  if (!existsSync(join(home, CONFIG_FILE))) saveConfig(home, { name: defaultName(), host: "0.0.0.0", port: DEFAULT_PORT, discoverable: true, db: null, ...REACH_DEFAULTS, web: WEB_DEFAULT });
   return { config: loadConfig(home), identity: await openIdentity(home), created: false, tightened };
 }
 
@@ -132,6 +139,9 @@ function validateConfig(raw: unknown, path: string): Config {
     if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) throw bad(`"${key}" must be a list of strings`);
     return v as string[];
   };
+  // What the page's address means is the web room's to check, when a node starts it.
+  if (o.web !== undefined && typeof o.web !== "string") throw bad(`"web" must be "HOST:PORT" or "off"`);
+  if (o.webPassword !== undefined && o.webPassword !== null && typeof o.webPassword !== "string") throw bad(`"webPassword" must be a password hash (set it with p2pchat web --password)`);
   return {
     name: o.name,
     host: o.host,
@@ -143,6 +153,8 @@ function validateConfig(raw: unknown, path: string): Config {
     dht: o.dht !== false,
     dhtBootstrap: list("dhtBootstrap"),
     relays: list("relays"),
+    web: typeof o.web === "string" ? o.web : WEB_DEFAULT,
+    ...(typeof o.webPassword === "string" && o.webPassword !== "" ? { webPassword: o.webPassword } : {}),
   };
 }
 

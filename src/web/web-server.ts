@@ -1,0 +1,171 @@
+// The page, served by the node's own process with Bun.serve: the chat for
+// people who would rather click than type, beside the terminal's. Every
+// request passes the guard (guard.ts) first; the page's files are inside
+// the program (page-assets.ts); the API (web-api.ts) reaches the node only
+// through control/'s operations and its event stream.
+import type { Server } from "bun";
+import type { NodeEvent } from "../control/api.ts";
+import type { OpName } from "../control/ops.ts";
+import { NodeError } from "../domain/node-error.ts";
+import { EventStreams } from "./event-stream.ts";
+import { Guard, type Caller } from "./guard.ts";
+import { clearCookie, Login } from "./login.ts";
+import { pageAsset } from "./page-assets.ts";
+import { fail, json, redirect, respond, text } from "./respond.ts";
+import { Sessions } from "./sessions.ts";
+import { handleApi, MAX_BODY } from "./web-api.ts";
+import { isLoopbackBind, pageOrigin, type WebBind } from "./web-address.ts";
+import { clearWebPlace, loadOrCreateApiKey, writeWebPlace } from "./web-home.ts";
+
+/** Ports tried after a taken default one: 20080, then 20081... */
+const PORT_TRIES = 20;
+
+export interface WebDeps {
+  home: string;
+  /** Our peer id: names the session cookie, so two homes' pages on one machine keep theirs apart. */
+  peerId: string;
+  /** Runs a control operation with untyped JSON arguments (control/ops.ts runRequest). */
+  run(op: OpName, args: unknown): Promise<unknown>;
+  /** The node's events from now on; returns the way to stop. */
+  subscribe(listener: (event: NodeEvent) => void): () => void;
+  /** The page's password hash from the config, read when it is needed; null: none. */
+  passwordHash(): string | null;
+}
+
+export interface WebOptions {
+  bind: WebBind;
+  /** The port was not asked for by name: when it is taken, try the next ones. */
+  fallback: boolean;
+}
+
+export class WebServer {
+  private readonly sessions = new Sessions();
+  private readonly streams: EventStreams;
+  private server: Server<undefined> | null = null;
+  private bound: WebBind;
+  private readonly cookieName: string;
+
+  private constructor(
+    private readonly d: WebDeps,
+    private readonly opts: WebOptions,
+  ) {
+    this.streams = new EventStreams(d.subscribe);
+    this.bound = opts.bind;
+    this.cookieName = `p2pchat-${d.peerId.slice(0, 7)}`;
+  }
+
+  /**
+   * Serves the page. Refuses (NO_PASSWORD) an address beyond loopback while
+   * no password is set: anyone who reaches it would read your messages.
+   */
+  static start(d: WebDeps, opts: WebOptions): WebServer {
+    if (!isLoopbackBind(opts.bind.host) && !d.passwordHash()) throw NodeError.webNeedsPassword(opts.bind.host);
+    const web = new WebServer(d, opts);
+    web.apiKey(); // made now: `p2pchat web` reads it as soon as the address is out
+    web.listen();
+    writeWebPlace(d.home, { origin: web.origin, pid: process.pid });
+    return web;
+  }
+
+  /** Where it listens (the port picked, when 0 or taken). */
+  get bind(): WebBind {
+    return this.bound;
+  }
+
+  /** `http://HOST:PORT` for a browser on this machine. */
+  get origin(): string {
+    return pageOrigin(this.bound);
+  }
+
+  /** Reachable from other machines too (with the password). */
+  get beyondLoopback(): boolean {
+    return !isLoopbackBind(this.bound.host);
+  }
+
+  /** A link that opens a session once (what `p2pchat web` prints). */
+  loginLink(): string {
+    return `${this.origin}/login?token=${this.sessions.newLogin()}`;
+  }
+
+  private listen(): void {
+    const { host, port } = this.opts.bind;
+    const tries = this.opts.fallback && port !== 0 ? PORT_TRIES : 1;
+    for (let i = 0; i < tries; i++) {
+      const at = port === 0 ? 0 : port + i;
+      if (at > 65535) break;
+      try {
+        this.server = Bun.serve({
+          hostname: host,
+          port: at,
+          maxRequestBodySize: MAX_BODY,
+          idleTimeout: 60,
+          fetch: (req, server) => this.handle(req, server),
+          error: (err) => text(`p2pchat: ${err.message}\n`, 500),
+        });
+        this.bound = { host, port: this.server.port ?? at };
+        return;
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (code === "EADDRINUSE" && i + 1 < tries) continue;
+        if (code === "EADDRINUSE") {
+          const which = tries > 1 ? `ports ${port} to ${port + tries - 1} are` : `port ${port} is`;
+          throw new NodeError("PORT_IN_USE", `cannot serve the page on ${host}: ${which} taken (--web HOST:PORT picks another, --no-web serves none)`, { cause: err });
+        }
+        throw new NodeError("LISTEN_FAILED", `cannot serve the page on ${host}:${at}: ${(err as Error).message}`, { cause: err });
+      }
+    }
+  }
+
+  private async handle(req: Request, server: Server<undefined>): Promise<Response> {
+    const guard = new Guard({ bind: this.bound, apiKey: this.apiKey(), sessions: this.sessions, cookieName: this.cookieName });
+    const refused = guard.checkHost(req);
+    if (refused) return refused;
+    const url = new URL(req.url);
+    const path = url.pathname;
+    if (path.startsWith("/api/")) {
+      const who = guard.api(req);
+      if (who instanceof Response) return who;
+      if (path === "/api/events") server.timeout(req, 0); // a stream that stays open
+      return handleApi(req, path, who, {
+        run: (op, args) => this.d.run(op, args),
+        events: this.streams,
+        newLogin: () => this.sessions.newLogin(),
+        logout: (c: Caller) => {
+          if (c.by === "session") this.sessions.close(c.session.id);
+          return clearCookie(this.cookieName);
+        },
+        origin: this.origin,
+      });
+    }
+    const login = new Login({ sessions: this.sessions, cookieName: this.cookieName, passwordHash: () => this.d.passwordHash() });
+    if (path === "/login" && req.method === "POST") {
+      const origin = req.headers.get("origin");
+      if (origin !== null && origin !== `http://${req.headers.get("host")}`) return fail(403, "CSRF", `a login from ${origin} is not this page's`);
+      return login.password(req);
+    }
+    if (req.method !== "GET" && req.method !== "HEAD") return text("p2pchat: the page's files are only read (GET)\n", 405);
+    const token = url.searchParams.get("token");
+    if (path === "/login" && token !== null) return login.link(token);
+    // What the sign-in page offers: the password form only when a password is set.
+    if (path === "/login-info") return json({ password: this.d.passwordHash() !== null });
+    // The chat itself only for a session; anyone else is shown how to open one.
+    if ((path === "/" || path === "/index.html") && !guard.caller(req)) return redirect("/login");
+    const asset = await pageAsset(path);
+    if (!asset) return text("p2pchat: not found\n", 404);
+    return respond(req.method === "HEAD" ? null : asset.body, 200, { "Content-Type": asset.type });
+  }
+
+  private key: string | null = null;
+
+  private apiKey(): string {
+    return (this.key ??= loadOrCreateApiKey(this.d.home));
+  }
+
+  /** Stops serving: open pages are told `reason` (they say the node stopped). */
+  stop(reason = "the node stopped"): void {
+    this.streams.closeAll(reason);
+    this.server?.stop(true);
+    this.server = null;
+    clearWebPlace(this.d.home);
+  }
+}
