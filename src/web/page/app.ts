@@ -221,7 +221,7 @@ class App {
   private shown(entry: HistoryEntry): void {
     const before = this.s.entries.at(-1);
     const near = this.atBottom();
-    if (this.s.add(entry)) {
+    if (this.s.add(entry, near && document.visibilityState === "visible")) {
       appendMessage(this.messages, this.s.entries.at(-1)!, before, entry.peer.startsWith("#"));
       if (near || entry.direction === "out") this.toBottom();
     }
@@ -240,10 +240,10 @@ class App {
   /** What came in here was seen: the node is told (so every terminal's count agrees). */
   private async markRead(): Promise<void> {
     const name = this.s.open;
-    if (!name || document.visibilityState !== "visible" || this.s.unreadOf(name) === 0) return;
+    // Seen: the page is looked at and the end of the conversation is in view.
+    if (!name || document.visibilityState !== "visible" || !this.atBottom() || this.s.unreadOf(name) === 0) return;
     const last = this.s.lastIncoming();
-    this.s.setUnread(name, 0);
-    this.drawList();
+    // The count goes once the node stored the mark (then every terminal's agrees).
     try {
       this.s.setUnread(name, await this.api.op<number>("markRead", { peer: name, id: last?.id }));
     } catch (err) {

@@ -23,6 +23,7 @@ export function drawQr(canvas: HTMLCanvasElement, m: { size: number; rows: strin
   m.rows.forEach((row, r) => {
     for (let c = 0; c < row.length; c++) if (row[c] === "1") g.fillRect((c + quiet) * scale, (r + quiet) * scale, scale, scale);
   });
+  canvas.dataset.drawn = "true";
 }
 
 export function inviteDialog(api: Api): void {

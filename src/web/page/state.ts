@@ -130,14 +130,18 @@ export class PageState {
     this.more = more;
   }
 
-  /** A message came in or went out. True when it belongs to the open conversation (it was added there). */
-  add(entry: HistoryEntry): boolean {
+  /**
+   * A message came in or went out; `seen` when it shows where the user looks
+   * (the open conversation, scrolled to its end, the page visible). Unseen,
+   * it counts as unread until it is. True when it was added to the open
+   * conversation.
+   */
+  add(entry: HistoryEntry, seen: boolean): boolean {
     this.lasts.set(entry.peer, entry);
-    if (entry.peer !== this.current) {
-      if (entry.direction === "in" && !entry.event) this.unread.set(entry.peer, this.unreadOf(entry.peer) + 1);
-      return false;
-    }
+    const open = entry.peer === this.current;
     if (this.loaded.some((e) => e.id === entry.id)) return false;
+    if (entry.direction === "in" && !entry.event && !(open && seen)) this.unread.set(entry.peer, this.unreadOf(entry.peer) + 1);
+    if (!open) return false;
     this.loaded.push(this.withEarly(entry));
     return true;
   }
