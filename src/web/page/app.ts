@@ -107,7 +107,7 @@ class App {
       return;
     }
     openDialog("Accept as…", (d) => {
-      const name = h("input", { id: "accept-as", type: "text", required: true, autocomplete: "off" });
+      const name = h("input", { id: "accept-as", type: "text", required: true, autofocus: true, autocomplete: "off" });
       d.body.append(
         h("p", {}, `“${shown(r.name)}” is not a name you can give them here: `, r.imitates !== null ? `it looks like your contact ${shown(r.imitates)}'s.` : "a contact has it already.", " Name them:"),
         h(
@@ -125,7 +125,6 @@ class App {
           h("div", { class: "dialog-actions" }, h("button", { type: "submit", class: "primary" }, "Accept")),
         ),
       );
-      name.focus();
     });
   }
 

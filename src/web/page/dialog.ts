@@ -30,6 +30,8 @@ export function openDialog(title: string, build: (d: Dialog) => void): Dialog {
   );
   build(d);
   el.showModal();
+  // The dialog's own field, not its first button, takes the keys.
+  body.querySelector<HTMLElement>("[autofocus]")?.focus();
   return d;
 }
 

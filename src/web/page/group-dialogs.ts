@@ -10,7 +10,7 @@ import type { GroupMemberInfo } from "./types.ts";
 
 export function newGroupDialog(api: Api, s: PageState, made: (name: string) => void): void {
   openDialog("New group", (d) => {
-    const name = h("input", { id: "group-name", type: "text", required: true, placeholder: "club", autocomplete: "off" });
+    const name = h("input", { id: "group-name", type: "text", required: true, autofocus: true, placeholder: "club", autocomplete: "off" });
     const boxes = s.contacts.filter((c) => c.peerId && !c.blocked).map((c) => h("input", { type: "checkbox", value: c.name }));
     const go = h("button", { type: "submit", class: "primary" }, "Create");
     d.body.append(
@@ -34,7 +34,6 @@ export function newGroupDialog(api: Api, s: PageState, made: (name: string) => v
         h("div", { class: "dialog-actions" }, go),
       ),
     );
-    name.focus();
   });
 }
 

@@ -11,7 +11,7 @@ const DAY = 86_400_000;
 /** Draws a QR matrix on a canvas: dark on white whatever the theme, with the quiet zone readers need. */
 export function drawQr(canvas: HTMLCanvasElement, m: { size: number; rows: string[] }): void {
   const quiet = 4;
-  const scale = Math.max(3, Math.floor(280 / (m.size + 2 * quiet)));
+  const scale = Math.max(3, Math.floor(400 / (m.size + 2 * quiet)));
   const side = (m.size + 2 * quiet) * scale;
   canvas.width = side;
   canvas.height = side;
@@ -65,7 +65,7 @@ export function inviteDialog(api: Api): void {
 }
 
 function showInvite(api: Api, out: HTMLElement, text: string, lines: string[]): void {
-  const area = h("textarea", { id: "invite-text", readonly: true, rows: "4", spellcheck: "false" });
+  const area = h("textarea", { id: "invite-text", readonly: true, rows: "3", spellcheck: "false" });
   area.value = text;
   const copy = h("button", { type: "button", id: "invite-copy" }, "Copy");
   copy.addEventListener("click", () => {
@@ -81,7 +81,7 @@ function showInvite(api: Api, out: HTMLElement, text: string, lines: string[]): 
 
 export function addDialog(api: Api, added: (name: string) => void): void {
   openDialog("Add someone", (d) => {
-    const line = h("textarea", { id: "add-invite", rows: "4", placeholder: "p2pchat:…", spellcheck: "false", required: true });
+    const line = h("textarea", { id: "add-invite", rows: "4", autofocus: true, placeholder: "p2pchat:…", spellcheck: "false", required: true });
     const name = h("input", { id: "add-name", type: "text", placeholder: "as they call themselves", autocomplete: "off" });
     const go = h("button", { type: "submit", class: "primary" }, "Add");
     d.body.append(
@@ -111,6 +111,5 @@ export function addDialog(api: Api, added: (name: string) => void): void {
         h("div", { class: "dialog-actions" }, go),
       ),
     );
-    line.focus();
   });
 }

@@ -7,7 +7,7 @@ import { shown } from "./text.ts";
 
 export function switcher(s: PageState, open: (name: string) => void): void {
   openDialog("Go to", (d) => {
-    const input = h("input", { id: "switch-input", type: "text", placeholder: "a name", autocomplete: "off", "aria-label": "Conversation" });
+    const input = h("input", { id: "switch-input", type: "text", autofocus: true, placeholder: "a name", autocomplete: "off", "aria-label": "Conversation" });
     const list = h("ul", { class: "switch-list", role: "listbox" });
     let picked = 0;
     let names: string[] = [];
@@ -43,6 +43,5 @@ export function switcher(s: PageState, open: (name: string) => void): void {
     });
     d.body.append(input, list);
     draw();
-    input.focus();
   });
 }
