@@ -17,7 +17,9 @@ import { handleApi, MAX_BODY } from "./web-api.ts";
 import { isLoopbackBind, pageOrigin, type WebBind } from "./web-address.ts";
 import { clearWebPlace, loadOrCreateApiKey, writeWebPlace } from "./web-home.ts";
 
-/** Ports tried after a taken default one: 20080, then 20081... */
+/** How long open requests may finish when the page stops. */
+const STOP_GRACE_MS = 1_000;
+/** Ports tried from the default one (20080, 20081...) before any free one. */
 const PORT_TRIES = 20;
 
 export interface WebDeps {
@@ -89,10 +91,9 @@ export class WebServer {
 
   private listen(): void {
     const { host, port } = this.opts.bind;
-    const tries = this.opts.fallback && port !== 0 ? PORT_TRIES : 1;
-    for (let i = 0; i < tries; i++) {
-      const at = port === 0 ? 0 : port + i;
-      if (at > 65535) break;
+    // The default's port and the next ones, then any free one: a page that was not asked for by port always finds one.
+    const ports = this.opts.fallback && port !== 0 ? [...Array.from({ length: PORT_TRIES }, (_, i) => port + i).filter((p) => p <= 65535), 0] : [port];
+    for (const [i, at] of ports.entries()) {
       try {
         this.server = Bun.serve({
           hostname: host,
@@ -106,11 +107,8 @@ export class WebServer {
         return;
       } catch (err) {
         const code = (err as { code?: string }).code;
-        if (code === "EADDRINUSE" && i + 1 < tries) continue;
-        if (code === "EADDRINUSE") {
-          const which = tries > 1 ? `ports ${port} to ${port + tries - 1} are` : `port ${port} is`;
-          throw new NodeError("PORT_IN_USE", `cannot serve the page on ${host}: ${which} taken (--web HOST:PORT picks another, --no-web serves none)`, { cause: err });
-        }
+        if (code === "EADDRINUSE" && i + 1 < ports.length) continue;
+        if (code === "EADDRINUSE") throw new NodeError("PORT_IN_USE", `cannot serve the page on ${host}:${at}: the port is taken (--web HOST:PORT picks another, --no-web serves none)`, { cause: err });
         throw new NodeError("LISTEN_FAILED", `cannot serve the page on ${host}:${at}: ${(err as Error).message}`, { cause: err });
       }
     }
@@ -164,8 +162,13 @@ export class WebServer {
   /** Stops serving: open pages are told `reason` (they say the node stopped). */
   stop(reason = "the node stopped"): void {
     this.streams.closeAll(reason);
-    this.server?.stop(true);
+    // Gently, so the streams' last words reach the pages; whatever is still open a moment later is cut.
+    const server = this.server;
     this.server = null;
+    if (server) {
+      void server.stop(false);
+      setTimeout(() => void server.stop(true), STOP_GRACE_MS).unref();
+    }
     clearWebPlace(this.d.home);
   }
 }
