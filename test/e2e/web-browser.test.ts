@@ -9,7 +9,7 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import jsQR from "jsqr";
 import { openBrowser, texts, whyNoBrowser } from "../helpers/browser.ts";
-import { introduce, makeUser, type User } from "../helpers/serve.ts";
+import { introduce, makeUser, type ServeProcess, type User } from "../helpers/serve.ts";
 
 setDefaultTimeout(120_000);
 
@@ -22,14 +22,35 @@ async function loginLink(user: User): Promise<string> {
   return (JSON.parse(r.stdout) as { url: string }).url;
 }
 
-describe.skipIf(whyNoBrowser !== null)(`the page in a browser${whyNoBrowser ? ` (skipped: ${whyNoBrowser})` : ""}`, () => {
-  test("sign in, chat with a peer's node both ways, accept a request, make an invite, switch and leave by keyboard", async () => {
-    await using alice = await makeUser("alice");
-    await using bob = await makeUser("bob");
-    await using carol = await makeUser("carol");
+interface Pair extends AsyncDisposable {
+  alice: User;
+  bob: User;
+  bobServe: ServeProcess;
+}
+
+/** alice and bob, each the other's contact, each running a serve: alice's serves the page, bob's none. */
+async function pair(): Promise<Pair> {
+  const alice = await makeUser("alice");
+  const bob = await makeUser("bob");
+  const dispose = async () => {
+    await alice[Symbol.asyncDispose]();
+    await bob[Symbol.asyncDispose]();
+  };
+  try {
     await introduce(alice, bob);
     await alice.serve(["--web", "127.0.0.1:0"]);
-    const bobServe = await bob.serve(["--no-web"]);
+    return { alice, bob, bobServe: await bob.serve(["--no-web"]), [Symbol.asyncDispose]: dispose };
+  } catch (err) {
+    await dispose();
+    throw err;
+  }
+}
+
+describe.skipIf(whyNoBrowser !== null)(`the page in a browser${whyNoBrowser ? ` (skipped: ${whyNoBrowser})` : ""}`, () => {
+  test("sign in, chat with a peer's node both ways, accept a request, make an invite, switch and leave by keyboard", async () => {
+    await using friends = await pair();
+    const { alice, bobServe } = friends;
+    await using carol = await makeUser("carol");
     await using b = await openBrowser();
     const { page } = b;
     await page.setViewport({ width: 1100, height: 720 });
@@ -111,11 +132,8 @@ describe.skipIf(whyNoBrowser !== null)(`the page in a browser${whyNoBrowser ? ` 
   });
 
   test("a message while the page is not looked at: counted unread, and a notification; read once looked at", async () => {
-    await using alice = await makeUser("alice");
-    await using bob = await makeUser("bob");
-    await introduce(alice, bob);
-    await alice.serve(["--web", "127.0.0.1:0"]);
-    const bobServe = await bob.serve(["--no-web"]);
+    await using friends = await pair();
+    const { alice, bobServe } = friends;
     await using b = await openBrowser();
     const { page, browser } = b;
     const link = await loginLink(alice);
@@ -158,10 +176,8 @@ describe.skipIf(whyNoBrowser !== null)(`the page in a browser${whyNoBrowser ? ` 
   });
 
   test("phone width: one pane at a time, and back; dark when the system is dark", async () => {
-    await using alice = await makeUser("alice");
-    await using bob = await makeUser("bob");
-    await introduce(alice, bob);
-    await alice.serve(["--web", "127.0.0.1:0"]);
+    await using friends = await pair();
+    const { alice } = friends;
     await using b = await openBrowser();
     const { page } = b;
     await page.setViewport({ width: 390, height: 760, isMobile: true });

@@ -6,6 +6,7 @@ import { defineCommand } from "citty";
 import { ControlClient } from "../../control/client.ts";
 import { NodeError } from "../../domain/node-error.ts";
 import { updateConfig } from "../../home/home.ts";
+import { isAlive } from "../../home/home-lock.ts";
 import { askSecret } from "../../ui/prompt.ts";
 import { textLines } from "../../transport/lines.ts";
 import { API_KEY_HEADER } from "../../web/guard.ts";
@@ -50,7 +51,7 @@ export default defineCommand({
 async function loginLink(home: string): Promise<string> {
   const place = readWebPlace(home);
   const key = readApiKey(home);
-  if (!place || !key || !alive(place.pid)) {
+  if (!place || !key || !isAlive(place.pid)) {
     const remote = await ControlClient.connect(home);
     if (!remote) throw new NodeError("NOT_RUNNING", `no node is running for ${home}: start one with \`p2pchat serve\` (it serves the page), then run \`p2pchat web\` again`);
     await remote.close();
@@ -67,15 +68,6 @@ async function loginLink(home: string): Promise<string> {
     throw new NodeError("CONTROL_FAILED", `the page at ${place.origin} refused a login link: ${String(body?.error?.message ?? res.status)}`);
   }
   return body.url;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as { code?: string }).code === "EPERM";
-  }
 }
 
 /** The new password: asked twice on a terminal, else the first line of input. */
