@@ -3,9 +3,11 @@
 // says plainly when there is no page to open, and a page beyond this
 // machine needs a password. Run on the compiled binary too (P2PCHAT_BIN).
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
-import { statSync } from "node:fs";
+import { chmodSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeUser } from "../helpers/serve.ts";
+import { tempDir } from "../helpers/tmp.ts";
+import { pollUntil } from "../helpers/wait.ts";
 
 setDefaultTimeout(60_000);
 
@@ -35,6 +37,27 @@ describe("p2pchat web", () => {
     const plain = await alice.cli(["web", ...NO_OPEN]);
     expect(plain.stdout).toMatch(new RegExp(`^${origin}/login\\?token=[\\w-]{43}\\n\\(the link opens the page signed in, once, within 2 minutes\\)\\n$`));
     expect(await serve.stop()).toBe(0);
+  });
+
+  test.skipIf(process.platform !== "linux")("web opens the link with the desktop's opener (xdg-open), or says it could not and prints it anyway", async () => {
+    await using alice = await makeUser("alice");
+    const serve = await alice.serve(["--web", "127.0.0.1:0"]);
+    await serve.waitFor(/^web: /);
+    await using bin = await tempDir("p2pchat-opener-");
+    const opened = join(bin.path, "opened");
+    // A stand-in for the desktop's xdg-open: it writes down what it was asked to open.
+    writeFileSync(join(bin.path, "xdg-open"), `#!/bin/sh\nprintf '%s' "$1" > '${opened}'\n`);
+    chmodSync(join(bin.path, "xdg-open"), 0o755);
+    const r = await alice.cli(["web"], { env: { PATH: `${bin.path}:/usr/bin:/bin` } });
+    expect([r.exitCode, r.stderr]).toEqual([0, ""]);
+    const link = r.stdout.split("\n")[0]!;
+    // The opener runs on its own (web does not wait for a browser): its file is looked at until it is there.
+    expect(await pollUntil(async () => ((await Bun.file(opened).exists()) ? Bun.file(opened).text() : ""), (t) => t !== "", "the opener to run")).toBe(link);
+    const none = await alice.cli(["web"], { env: { PATH: join(bin.path, "nothing-here") } });
+    expect(none.exitCode).toBe(0);
+    expect(none.stdout).toStartWith("http://127.0.0.1:");
+    expect(none.stderr).toStartWith("p2pchat: could not open a browser (xdg-open: ");
+    expect(none.stderr).toEndWith("): open the link above yourself\n");
   });
 
   test("no node running, or one serving no page: web says which, and what to do (exit 1)", async () => {
