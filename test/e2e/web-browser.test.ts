@@ -175,6 +175,47 @@ describe.skipIf(whyNoBrowser !== null)(`the page in a browser${whyNoBrowser ? ` 
     expect(b.problems).toEqual([]);
   });
 
+  test("add someone from their invite, make a group with them, and write in it", async () => {
+    await using friends = await pair();
+    const { alice, bobServe } = friends;
+    await using carol = await makeUser("carol");
+    const carolServe = await carol.serve(["--no-web"]);
+    const invite = (await carol.cli(["invite"])).stdout.trim();
+    await using b = await openBrowser();
+    const { page } = b;
+    await page.goto(await loginLink(alice));
+    await page.waitForSelector("body[data-ready]");
+
+    // Pasted into Add: carol is a contact here, and her node adds alice (the invite's token).
+    await page.click("#btn-add");
+    await page.type("#add-invite", invite);
+    await page.keyboard.press("Tab");
+    await page.click("#dialog button.primary");
+    await page.waitForFunction(() => document.querySelector("#dialog .dialog-note")?.textContent === "added carol");
+    await carolServe.waitFor(/^\* alice joined with your invite/);
+    await page.keyboard.press("Escape");
+    await page.waitForSelector('.row[data-name="carol"]');
+
+    // A group with bob and carol, from the dialog; its conversation opens.
+    await page.click("#btn-group");
+    await page.type("#group-name", "climbing");
+    await page.click('#dialog input[value="bob"]');
+    await page.click('#dialog input[value="carol"]');
+    await page.click("#dialog button.primary");
+    await page.waitForFunction(() => document.querySelector("#conv-name")?.textContent === "#climbing");
+    expect(await texts(page, '.row[data-name="#climbing"] .chip')).toEqual(["group"]);
+    await page.type("#text", "who is in on Saturday?");
+    await page.keyboard.press("Enter");
+    await bobServe.waitFor(/\] #climbing alice: who is in on Saturday\?$/);
+    await carolServe.waitFor(/\] #climbing alice: who is in on Saturday\?$/);
+    // Delivered once both other members hold it.
+    await page.waitForFunction(() => [...document.querySelectorAll(".msg.out .mark")].some((m) => m.textContent === "✓✓ delivered to all 2"));
+    // bob answers in the group: his name is above his words.
+    bobServe.type("@#climbing me!");
+    await page.waitForFunction(() => [...document.querySelectorAll(".msg.in")].some((m) => m.querySelector(".author")?.textContent === "bob" && m.querySelector(".text")?.textContent === "me!"));
+    expect(b.problems).toEqual([]);
+  });
+
   test("phone width: one pane at a time, and back; dark when the system is dark", async () => {
     await using friends = await pair();
     const { alice } = friends;
