@@ -11,7 +11,7 @@ import { EventStreams } from "./event-stream.ts";
 import { Guard, type Caller } from "./guard.ts";
 import { clearCookie, Login } from "./login.ts";
 import { pageAsset } from "./page-assets.ts";
-import { fail, json, redirect, respond, text } from "./respond.ts";
+import { json, redirect, respond, text } from "./respond.ts";
 import { Sessions } from "./sessions.ts";
 import { handleApi, MAX_BODY } from "./web-api.ts";
 import { isLoopbackBind, pageOrigin, type WebBind } from "./web-address.ts";
@@ -43,9 +43,13 @@ export interface WebOptions {
 export class WebServer {
   private readonly sessions = new Sessions();
   private readonly streams: EventStreams;
+  private readonly cookieName: string;
+  /** Made once, then the same: whoever holds it may use the API. */
+  private readonly apiKey: string;
   private server: Server<undefined> | null = null;
   private bound: WebBind;
-  private readonly cookieName: string;
+  private guard: Guard;
+  private readonly login: Login;
 
   private constructor(
     private readonly d: WebDeps,
@@ -54,6 +58,9 @@ export class WebServer {
     this.streams = new EventStreams(d.subscribe);
     this.bound = opts.bind;
     this.cookieName = `p2pchat-${d.peerId.slice(0, 7)}`;
+    this.apiKey = loadOrCreateApiKey(d.home);
+    this.guard = this.guardFor(opts.bind);
+    this.login = new Login({ sessions: this.sessions, cookieName: this.cookieName, passwordHash: () => d.passwordHash() });
   }
 
   /**
@@ -63,7 +70,6 @@ export class WebServer {
   static start(d: WebDeps, opts: WebOptions): WebServer {
     if (!isLoopbackBind(opts.bind.host) && !d.passwordHash()) throw NodeError.webNeedsPassword(opts.bind.host);
     const web = new WebServer(d, opts);
-    web.apiKey(); // made now: `p2pchat web` reads it as soon as the address is out
     web.listen();
     writeWebPlace(d.home, { origin: web.origin, pid: process.pid });
     return web;
@@ -89,6 +95,10 @@ export class WebServer {
     return `${this.origin}/login?token=${this.sessions.newLogin()}`;
   }
 
+  private guardFor(bind: WebBind): Guard {
+    return new Guard({ bind, apiKey: this.apiKey, sessions: this.sessions, cookieName: this.cookieName });
+  }
+
   private listen(): void {
     const { host, port } = this.opts.bind;
     // The default's port and the next ones, then any free one: a page that was not asked for by port always finds one.
@@ -104,6 +114,8 @@ export class WebServer {
           error: (err) => text(`p2pchat: ${err.message}\n`, 500),
         });
         this.bound = { host, port: this.server.port ?? at };
+        // The Host check knows the port only now.
+        this.guard = this.guardFor(this.bound);
         return;
       } catch (err) {
         const code = (err as { code?: string }).code;
@@ -114,49 +126,41 @@ export class WebServer {
     }
   }
 
-  private async handle(req: Request, server: Server<undefined>): Promise<Response> {
-    const guard = new Guard({ bind: this.bound, apiKey: this.apiKey(), sessions: this.sessions, cookieName: this.cookieName });
-    const refused = guard.checkHost(req);
+  /** Every request: the Host check, then the API or the page. */
+  private handle(req: Request, server: Server<undefined>): Promise<Response> | Response {
+    const refused = this.guard.checkHost(req);
     if (refused) return refused;
     const url = new URL(req.url);
+    if (!url.pathname.startsWith("/api/")) return this.page(req, url);
+    const who = this.guard.api(req);
+    if (who instanceof Response) return who;
+    if (url.pathname === "/api/events") server.timeout(req, 0); // a stream that stays open
+    return handleApi(req, url.pathname, who, {
+      run: (op, args) => this.d.run(op, args),
+      events: this.streams,
+      newLogin: () => this.sessions.newLogin(),
+      logout: (c: Caller) => {
+        if (c.by === "session") this.sessions.close(c.session.id);
+        return clearCookie(this.cookieName);
+      },
+      origin: this.origin,
+    });
+  }
+
+  /** The page's files, and signing in. */
+  private async page(req: Request, url: URL): Promise<Response> {
     const path = url.pathname;
-    if (path.startsWith("/api/")) {
-      const who = guard.api(req);
-      if (who instanceof Response) return who;
-      if (path === "/api/events") server.timeout(req, 0); // a stream that stays open
-      return handleApi(req, path, who, {
-        run: (op, args) => this.d.run(op, args),
-        events: this.streams,
-        newLogin: () => this.sessions.newLogin(),
-        logout: (c: Caller) => {
-          if (c.by === "session") this.sessions.close(c.session.id);
-          return clearCookie(this.cookieName);
-        },
-        origin: this.origin,
-      });
-    }
-    const login = new Login({ sessions: this.sessions, cookieName: this.cookieName, passwordHash: () => this.d.passwordHash() });
-    if (path === "/login" && req.method === "POST") {
-      const origin = req.headers.get("origin");
-      if (origin !== null && origin !== `http://${req.headers.get("host")}`) return fail(403, "CSRF", `a login from ${origin} is not this page's`);
-      return login.password(req);
-    }
+    if (path === "/login" && req.method === "POST") return this.guard.sameOrigin(req) ?? this.login.password(req);
     if (req.method !== "GET" && req.method !== "HEAD") return text("p2pchat: the page's files are only read (GET)\n", 405);
     const token = url.searchParams.get("token");
-    if (path === "/login" && token !== null) return login.link(token);
+    if (path === "/login" && token !== null) return this.login.link(token);
     // What the sign-in page offers: the password form only when a password is set.
     if (path === "/login-info") return json({ password: this.d.passwordHash() !== null });
     // The chat itself only for a session; anyone else is shown how to open one.
-    if ((path === "/" || path === "/index.html") && !guard.caller(req)) return redirect("/login");
+    if ((path === "/" || path === "/index.html") && !this.guard.caller(req)) return redirect("/login");
     const asset = await pageAsset(path);
     if (!asset) return text("p2pchat: not found\n", 404);
     return respond(req.method === "HEAD" ? null : asset.body, 200, { "Content-Type": asset.type });
-  }
-
-  private key: string | null = null;
-
-  private apiKey(): string {
-    return (this.key ??= loadOrCreateApiKey(this.d.home));
   }
 
   /** Stops serving: open pages are told `reason` (they say the node stopped). */
