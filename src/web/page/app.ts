@@ -77,7 +77,10 @@ class App {
   }
 
   private drawList(): void {
+    // Drawn anew: the row that had the keyboard keeps it.
+    const focused = (document.activeElement as HTMLElement | null)?.closest?.(".row")?.getAttribute("data-name");
     renderList(this.list, this.requests, this.s, this.listActions);
+    if (focused) ([...this.list.querySelectorAll<HTMLElement>(".row")].find((r) => r.dataset.name === focused))?.focus();
     const total = this.s.rows().reduce((n, r) => n + r.unread, 0);
     document.title = total > 0 ? `(${total}) p2pchat` : "p2pchat";
   }
@@ -154,7 +157,12 @@ class App {
     if (this.s.open) this.s.keepDraft(this.s.open, this.compose.text);
     this.hideResults();
     const unread = this.s.unreadOf(name);
-    const entries = await this.api.op<HistoryEntry[]>("history", { query: { peer: name, limit: Math.max(PAGE, unread + 10) } });
+    let entries: HistoryEntry[];
+    try {
+      entries = await this.api.op<HistoryEntry[]>("history", { query: { peer: name, limit: Math.max(PAGE, unread + 10) } });
+    } catch (err) {
+      return this.toast((err as Error).message, "bad");
+    }
     this.s.openWith(name, entries, entries.length >= Math.max(PAGE, unread + 10));
     history.replaceState(null, "", `#${encodeURIComponent(name)}`);
     byId("empty").hidden = true;
@@ -197,6 +205,8 @@ class App {
       renderMessages(this.messages, this.s, 0);
       // The message that was at the top stays where it was.
       this.messages.scrollTop = this.messages.scrollHeight - from;
+    } catch (err) {
+      this.toast((err as Error).message, "bad");
     } finally {
       this.loadingOlder = false;
     }
