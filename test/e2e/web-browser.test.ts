@@ -216,6 +216,38 @@ describe.skipIf(whyNoBrowser !== null)(`the page in a browser${whyNoBrowser ? ` 
     expect(b.problems).toEqual([]);
   });
 
+  test("scrollback: the newest messages first, older ones from the database as the top comes into view", async () => {
+    await using friends = await pair();
+    const { alice, bob } = friends;
+    const lines = Array.from({ length: 120 }, (_, i) => `message ${i + 1}`);
+    const piped = await bob.cli(["chat", "alice", "--wait", "20"], { stdin: lines.join("\n") + "\n" });
+    expect(piped.exitCode).toBe(0);
+    // Read already (elsewhere): the conversation opens on its newest page, not on everything unread.
+    const { url, apiKey } = JSON.parse((await alice.cli(["web", "--json", "--no-open"])).stdout) as { url: string; apiKey: string };
+    const read = await fetch(`${new URL(url).origin}/api/op/markRead`, { method: "POST", headers: { "X-API-Key": apiKey, "Content-Type": "application/json" }, body: JSON.stringify({ peer: "bob" }) });
+    expect(await read.json()).toEqual({ result: 0 });
+    await using b = await openBrowser();
+    const { page } = b;
+    await page.setViewport({ width: 1000, height: 700 });
+    await page.goto(url);
+    await page.waitForSelector("body[data-ready]");
+    await page.click('.row[data-name="bob"]');
+    await page.waitForFunction(() => document.querySelector(".msg.in:last-of-type .text")?.textContent === "message 120");
+    const shown = () => texts(page, ".msg.in .text");
+    const first = await shown();
+    expect(first.length).toBeLessThan(lines.length);
+    expect(first.at(-1)).toBe("message 120");
+    // Up to the top, as often as it takes: each time the next page of older messages comes.
+    await page.waitForFunction(() => {
+      const m = document.querySelector("#messages")!;
+      m.scrollTop = 0;
+      m.dispatchEvent(new Event("scroll"));
+      return document.querySelector("#messages .msg.in .text")?.textContent === "message 1";
+    });
+    expect(await shown()).toEqual(lines);
+    expect(b.problems).toEqual([]);
+  });
+
   test("phone width: one pane at a time, and back; dark when the system is dark", async () => {
     await using friends = await pair();
     const { alice } = friends;
