@@ -89,6 +89,10 @@ describe.skipIf(whyNoBrowser !== null)(`the page in a browser${whyNoBrowser ? ` 
     bobServe.type(`@alice ${markup}`);
     await page.waitForFunction((m) => [...document.querySelectorAll(".msg.in .text")].some((t) => t.textContent === m), {}, markup);
     expect(await page.$$eval("#messages img, #messages b", (els) => els.length)).toBe(0);
+    // A bidi override and an escape sequence show as symbols: they can neither flip the row nor act.
+    const sneaky = await friends.bob.cli(["send", "alice", "\u202eevil\u001b[2J"]);
+    expect(sneaky.exitCode).toBe(0);
+    await page.waitForFunction(() => [...document.querySelectorAll(".msg.in .text")].some((t) => t.textContent === "\ufffdevil\u241b[2J"));
 
     // carol is a stranger who knows alice's id: her message waits as a request.
     const added = await carol.cli(["contacts", "add", "alice", `127.0.0.1:${alice.port}`, "--id", alice.peerId]);
