@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { parseHost, parseListenPort } from "../domain/host-port.ts";
 import { initHome, resolveHome, updateConfig } from "../home/home.ts";
-import { advertisedAddress, storeTarget } from "../home/open-local.ts";
+import { advertisedAddress, redactUrl, storeTarget } from "../home/open-local.ts";
 import { globalArgs, globals } from "./args/globals.ts";
 
 export default defineCommand({
@@ -23,7 +23,10 @@ export default defineCommand({
     if (picked) port = freePort(args.host !== undefined ? parseHost(args.host) : "0.0.0.0");
     let { config, identity, tightened } = await initHome(home, { name: args.name, host: args.host, port });
     if (tightened) process.stderr.write(`p2pchat: ${tightened}\n`);
-    if (db) config = updateConfig(home, { db });
+    if (db) {
+      config = updateConfig(home, { db });
+      process.stderr.write(`p2pchat: database ${redactUrl(db)} saved in ${home}'s config: every command of this home uses it (P2PCHAT_DB or --db override it)\n`);
+    }
     process.stdout.write(`${config.name} ${identity.peerId} ${advertisedAddress(config)}\n`);
     process.stderr.write(`p2pchat: identity created in ${home}\n`);
     if (picked) process.stderr.write(`p2pchat: port ${config.port} was free and is yours from now on (saved in the config)\n`);

@@ -6,10 +6,12 @@ import { defineCommand } from "citty";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { logger } from "../log.ts";
-import { parseHost, parseListenPort } from "../domain/host-port.ts";
+import { onStopSignals } from "../signals.ts";
+import { parseHost, parseHostPort, parseListenPort } from "../domain/host-port.ts";
 import { resolveHome } from "../home/home.ts";
 import { DEFAULT_MAX_MEMBERS, DEFAULT_MAX_SESSIONS, RelayServer } from "../relay-server/relay-server.ts";
-import { DEFAULT_RELAY_PORT } from "../reach/relay/uri.ts";
+import { advertised, widestScope } from "../reach/net/addresses.ts";
+import { DEFAULT_RELAY_PORT, formatRelayUri, type RelayAddress } from "../reach/relay/uri.ts";
 import { createIdentity, identityExists, loadIdentity } from "../transport/identity.ts";
 import { UsageError } from "./exit-codes.ts";
 import { globalArgs, globals } from "./args/globals.ts";
@@ -27,6 +29,21 @@ function rate(flag: string, text: string | undefined): number | null {
   const n = Number(text);
   if (text.trim() === "" || !Number.isFinite(n) || n < 0) throw new UsageError(`--${flag} ${JSON.stringify(text)}: KiB per second, a number from 0 (0: unlimited)`, "p2pchat relay");
   return n === 0 ? null : Math.max(1, Math.round(n * 1024));
+}
+
+/**
+ * What an operator gives peers: one URI per address this machine can be
+ * reached at (as serve's lines), not the 0.0.0.0 it listens on; the first is
+ * the ready line. Behind NAT, none of them works from outside, and it says so.
+ */
+export function readyLines(a: RelayAddress, host: string): string {
+  const hosts = advertised({ host, port: a.port }).map((hp) => parseHostPort(hp).host);
+  const uris = hosts.map((h) => formatRelayUri({ ...a, host: h }));
+  const lines = [`ready: relay ${uris[0]}`, ...uris.slice(1).map((u) => `also at: ${u}`)];
+  if (widestScope(hosts) !== "public") {
+    lines.push(`none of these is a public address: for peers outside this network, forward TCP port ${a.port} on your router to this machine and give them relay://YOUR-PUBLIC-IP:${a.port}/?id=${a.id}`);
+  }
+  return lines.join("\n") + "\n";
 }
 
 export default defineCommand({
@@ -50,10 +67,27 @@ export default defineCommand({
     const dir = join(resolveHome(globals().home), "relay");
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const identity = identityExists(dir) ? await loadIdentity(dir) : await createIdentity(dir, "p2pchat relay");
-    const server = RelayServer.start({ identity, host, port, maxSessions, maxMembers, sessionRate, globalRate });
-    const unspecified = host === "0.0.0.0" || host === "::";
-    const hint = unspecified ? ` (give peers this machine's public address in place of ${server.address.host})` : "";
-    await new Promise<void>((resolve) => process.stdout.write(`ready: relay ${server.uri}${hint}\n`, () => resolve()));
+    const log = logger.withTag("relay");
+    const short = (id: string) => id.split("-")[0];
+    const server = RelayServer.start({
+      identity,
+      host,
+      port,
+      maxSessions,
+      maxMembers,
+      sessionRate,
+      globalRate,
+      // strelaysrv -debug: each member and session, with --debug.
+      onEvent: (e) => {
+        if (e.type === "joined") log.debug(`${short(e.id)} joined from ${e.address}`);
+        else if (e.type === "left") log.debug(`${short(e.id)} left`);
+        else if (e.type === "refused") log.debug(`${short(e.id)} refused: ${e.why}`);
+        else if (e.type === "invited") log.debug(`session ${short(e.from)} -> ${short(e.to)}: invited`);
+        else if (e.type === "not-found") log.debug(`session ${short(e.from)} -> ${short(e.to)}: not joined here`);
+        else log.debug(`session ${short(e.from)} -> ${short(e.to)}: ended, ${e.bytes} bytes${e.ms === null ? " (never joined by both)" : ` in ${(e.ms / 1000).toFixed(1)} s`}`);
+      },
+    });
+    await new Promise<void>((resolve) => process.stdout.write(readyLines(server.address, host), () => resolve()));
 
     const done = Promise.withResolvers<void>();
     let stopping = false;
@@ -65,8 +99,7 @@ export default defineCommand({
       process.stderr.write("p2pchat: relay stopped\n");
       done.resolve();
     };
-    process.on("SIGINT", () => void shutdown("SIGINT"));
-    process.on("SIGTERM", () => void shutdown("SIGTERM"));
+    onStopSignals((signal) => void shutdown(signal));
     await done.promise;
   },
 });

@@ -60,6 +60,7 @@ export class ControlClient extends OpMethods implements NodeApi {
    */
   static async connect(home: string): Promise<ControlClient | null> {
     const path = controlPath(home);
+    if (!path) return null; // Windows: no serve recorded a pipe, or it died since
     if (process.platform !== "win32") {
       // A named pipe has no file to check; a unix socket must be our serve's.
       const st = stat(path);

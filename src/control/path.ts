@@ -5,12 +5,13 @@
 //   2. $XDG_RUNTIME_DIR, when it is a real directory of ours, mode 0700;
 //   3. `p2pchat-<uid>/` in the temp folder, made 0700 by us and refused when
 //      it exists but is not ours, not 0700, or a symlink.
-// Windows has named pipes instead.
+// Windows has named pipes instead, named at random in the home (pipe-name.ts).
 import { lstatSync, mkdirSync, type Stats } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { NodeError } from "../domain/node-error.ts";
 import { octal } from "../home/home-mode.ts";
+import { freshPipeName, recordedPipe } from "./pipe-name.ts";
 
 /** sun_path is 108 bytes on Linux, 104 on macOS; keep room for the NUL. */
 const MAX_UNIX_PATH = 100;
@@ -19,13 +20,28 @@ const fits = (p: string) => Buffer.byteLength(p) <= MAX_UNIX_PATH;
 const uid = () => process.getuid?.() ?? -1;
 
 /**
- * The socket's path for `home`. With `create` (the serve), the fallback
- * directory is made when missing. Throws UNSAFE_CONTROL when the fallback
- * directory exists and someone else could write to it.
+ * Where the serve running for `home` answers: its socket's path (which may
+ * hold nothing), or on Windows the pipe it named in the home, null when it
+ * named none. Throws UNSAFE_CONTROL when the fallback directory exists and
+ * someone else could write to it.
  */
-export function controlPath(home: string, opts: { create?: boolean } = {}): string {
+export function controlPath(home: string): string | null {
+  if (process.platform === "win32") return recordedPipe(home);
+  return socketPath(home, false);
+}
+
+/**
+ * Where a serve starting for `home` listens: the socket's path, its fallback
+ * directory made when missing; on Windows a new pipe name, which the serve
+ * records in the home once it listens.
+ */
+export function newControlPath(home: string): string {
+  if (process.platform === "win32") return freshPipeName();
+  return socketPath(home, true);
+}
+
+function socketPath(home: string, create: boolean): string {
   const tag = new Bun.CryptoHasher("sha256").update(home).digest("hex").slice(0, 16);
-  if (process.platform === "win32") return `\\\\.\\pipe\\p2pchat-${tag}`;
   const inHome = join(home, "control.sock");
   if (fits(inHome)) return inHome;
   const runtime = process.env.XDG_RUNTIME_DIR;
@@ -35,7 +51,7 @@ export function controlPath(home: string, opts: { create?: boolean } = {}): stri
   }
   let dir = join(tmpdir(), `p2pchat-${uid()}`);
   if (!fits(join(dir, `${tag}.sock`))) dir = join("/tmp", `p2pchat-${uid()}`);
-  if (opts.create) {
+  if (create) {
     try {
       mkdirSync(dir, { mode: 0o700 });
     } catch (err) {

@@ -1,6 +1,7 @@
 // The control socket of a running `serve`: newline-delimited JSON requests
-// from commands on the same machine and home (owner-only permissions), and
-// the node's events for those that subscribe.
+// from commands on the same machine and home (owner-only permissions; on
+// Windows a named pipe, see pipe-name.ts), and the node's events for those
+// that subscribe.
 import type { Socket, UnixSocketListener } from "bun";
 import { chmodSync, existsSync, unlinkSync } from "node:fs";
 import { NodeError } from "../domain/node-error.ts";
@@ -9,7 +10,8 @@ import { childLogger } from "../log.ts";
 import { lineString, LineSplitter } from "../transport/lines.ts";
 import { WriteQueue } from "../transport/writer.ts";
 import { isOpName, runRequest } from "./ops.ts";
-import { controlPath, socketProblem, stat } from "./path.ts";
+import { newControlPath, socketProblem, stat } from "./path.ts";
+import { forgetPipe, recordPipe } from "./pipe-name.ts";
 import { probeControl } from "./client.ts";
 import { SUBSCRIBE, type Request, type Response } from "./wire.ts";
 
@@ -29,6 +31,7 @@ interface Conn {
 export class ControlServer {
   private constructor(
     private readonly listener: UnixSocketListener<Conn>,
+    private readonly home: string,
     readonly path: string,
     private readonly conns: Set<Socket<Conn>>,
   ) {}
@@ -43,15 +46,17 @@ export class ControlServer {
    * or when the file there belongs to another user; replaces a stale socket.
    */
   static async start(home: string, node: ChatNode): Promise<ControlServer> {
-    const path = controlPath(home, { create: true });
-    const st = process.platform === "win32" ? null : stat(path);
+    const windows = process.platform === "win32";
+    const path = newControlPath(home);
+    const st = windows ? null : stat(path);
     if (st && st.uid !== process.getuid?.()) {
       throw new NodeError("UNSAFE_CONTROL", `cannot start: ${path} is in the way and ${socketProblem(st)}. Check who made it, and remove it`);
     }
-    if (await probeControl(path)) {
+    // Windows: the pipe's name is new, and the home's lock, which this process holds, says no other serve runs here.
+    if (!windows && (await probeControl(path))) {
       throw new NodeError("ALREADY_RUNNING", `a p2pchat serve is already running for ${home} (its control socket ${path} answers)`);
     }
-    if (process.platform !== "win32" && existsSync(path)) {
+    if (!windows && existsSync(path)) {
       log.debug(`removing stale control socket ${path}`);
       unlinkSync(path);
     }
@@ -89,8 +94,9 @@ export class ControlServer {
     } finally {
       process.umask(old);
     }
-    if (process.platform !== "win32") chmodSync(path, 0o600);
-    return new ControlServer(listener, path, conns);
+    if (windows) recordPipe(home, path);
+    else chmodSync(path, 0o600);
+    return new ControlServer(listener, home, path, conns);
   }
 
   /** Stops; attached commands are told `reason` first (they print it), then disconnected. */
@@ -98,7 +104,8 @@ export class ControlServer {
     if (reason) for (const s of this.conns) send(s, { event: { type: "stopped", reason } });
     for (const s of this.conns) s.end();
     this.listener.stop(true);
-    if (process.platform !== "win32" && existsSync(this.path)) {
+    if (process.platform === "win32") forgetPipe(this.home, this.path);
+    else if (existsSync(this.path)) {
       try {
         unlinkSync(this.path);
       } catch {

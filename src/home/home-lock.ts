@@ -4,6 +4,7 @@
 // file says who holds it, for the message a second node prints.
 import { closeSync, openSync, readFileSync, ftruncateSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { formatLocalDateTime } from "../domain/local-time.ts";
 import { NodeError } from "../domain/node-error.ts";
 
 export const LOCK_FILE = "node.lock";
@@ -100,6 +101,12 @@ export class HomeLock {
   }
 }
 
+/** The live process that holds `home`'s lock, or null (none, or one that died without letting go). */
+export function lockHolder(home: string): LockInfo | null {
+  const info = readInfo(join(home, LOCK_FILE));
+  return info && isAlive(info.pid) ? info : null;
+}
+
 /** Who holds the lock of `home`, if anyone (a stale file says nothing). */
 export function readInfo(path: string): LockInfo | null {
   try {
@@ -123,7 +130,7 @@ export function isAlive(pid: number): boolean {
 
 function alreadyRunning(home: string, info: LockInfo | null): NodeError {
   if (!info) return new NodeError("ALREADY_RUNNING", `a p2pchat node is already running for ${home}`);
-  const since = new Date(info.since).toLocaleString();
+  const since = formatLocalDateTime(info.since, { seconds: true });
   const where = info.address ? `, listening on ${info.address}` : "";
   return new NodeError(
     "ALREADY_RUNNING",

@@ -1,13 +1,15 @@
 // The home folder: one user. Holds the identity, config.json and, by
-// default, the SQLite database. `--home` > $P2PCHAT_HOME > ~/.p2pchat.
+// default, the SQLite database. `--home` > $P2PCHAT_HOME > ~/.p2pchat
+// (%APPDATA%\p2pchat on Windows: default-home.ts).
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { homedir, userInfo } from "node:os";
+import { userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import { nameProblem, validateName } from "../domain/contact-name.ts";
 import { DEFAULT_PORT, parseHost, parseListenPort } from "../domain/host-port.ts";
 import { NodeError } from "../domain/node-error.ts";
 import { createIdentity, identityExists, loadIdentity, type Identity } from "../transport/identity.ts";
 import { TransportError } from "../transport/transport-error.ts";
+import { defaultHome } from "./default-home.ts";
 import { tightenHome } from "./home-mode.ts";
 
 export const CONFIG_FILE = "config.json";
@@ -50,7 +52,7 @@ export interface InitOptions {
 }
 
 export function resolveHome(flag?: string): string {
-  const dir = flag || process.env.P2PCHAT_HOME || join(homedir(), ".p2pchat");
+  const dir = flag || process.env.P2PCHAT_HOME || defaultHome();
   return resolve(dir);
 }
 

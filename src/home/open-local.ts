@@ -3,6 +3,7 @@
 import { closeSync, existsSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { NodeError } from "../domain/node-error.ts";
+import { MysqlStore } from "../store/mysql.ts";
 import { openStore, parseDbUrl, type StoreTarget } from "../store/open.ts";
 import { StoreError } from "../store/store-error.ts";
 import type { Store } from "../store/store.ts";
@@ -50,18 +51,27 @@ export function storeTarget(home: string, url: string | null | undefined): Store
   }
 }
 
-/** Opens and migrates the store, turning its failures into one clear NodeError. */
-export async function openLocalStore(local: Local): Promise<Store> {
+/**
+ * Opens and migrates the store, turning its failures into one clear NodeError.
+ * `say` hears what the user should know happened (a MySQL database created).
+ */
+export async function openLocalStore(local: Local, say: (line: string) => void = sayOnStderr): Promise<Store> {
   const target = local.storeTarget;
   if (target.dialect === "sqlite" && target.filename !== ":memory:") createPrivate(target.filename);
   try {
-    return await openStore(local.storeTarget);
+    const store = await openStore(local.storeTarget);
+    if (store instanceof MysqlStore && store.created) say(store.created);
+    return store;
   } catch (err) {
     if (err instanceof StoreError) {
       throw new NodeError(err.code === "MIGRATION_FAILED" ? "DB_ERROR" : "DB_UNAVAILABLE", err.message, { cause: err });
     }
     throw err;
   }
+}
+
+function sayOnStderr(line: string): void {
+  process.stderr.write(`p2pchat: ${line}\n`);
 }
 
 /**

@@ -39,7 +39,17 @@ export interface RelayServerOptions {
   globalRate?: number | null;
   token?: string | null;
   timeouts?: Partial<ServerTimeouts>;
+  /** What happens, for an operator's log (strelaysrv -debug): members, invitations, sessions. */
+  onEvent?(e: RelayEvent): void;
 }
+
+export type RelayEvent =
+  | { type: "joined"; id: PeerId; address: string }
+  | { type: "left"; id: PeerId }
+  | { type: "refused"; id: PeerId; why: "full" | "already" | "wrong-token" }
+  | { type: "invited"; from: PeerId; to: PeerId }
+  | { type: "not-found"; from: PeerId; to: PeerId }
+  | { type: "ended"; from: PeerId; to: PeerId; bytes: number; ms: number | null };
 
 export const DEFAULT_SERVER_TIMEOUTS: ServerTimeouts = { pingMs: 60_000, idleMs: 120_000, joinMs: 60_000, identifyMs: 5_000 };
 export const DEFAULT_MAX_SESSIONS = 1_000;
@@ -174,18 +184,21 @@ export class RelayServer implements MemberHost, SessionHost {
   // --- MemberHost ----------------------------------------------------------------------
 
   join(m: MemberConn, token: string): "ok" | "full" | "already" | "wrong-token" {
-    if (this.opts.token && token !== this.opts.token) return "wrong-token";
     const id = m.id!;
-    if (this.members.has(id)) return "already";
-    if (this.members.size >= (this.opts.maxMembers ?? DEFAULT_MAX_MEMBERS)) return "full";
+    const refused = (why: "full" | "already" | "wrong-token") => (this.opts.onEvent?.({ type: "refused", id, why }), why);
+    if (this.opts.token && token !== this.opts.token) return refused("wrong-token");
+    if (this.members.has(id)) return refused("already");
+    if (this.members.size >= (this.opts.maxMembers ?? DEFAULT_MAX_MEMBERS)) return refused("full");
     this.members.set(id, m);
     this.lastPing.set(m, performance.now());
+    this.opts.onEvent?.({ type: "joined", id, address: m.address });
     return "ok";
   }
 
   leave(m: MemberConn): void {
     if (this.members.get(m.id!) !== m) return;
     this.members.delete(m.id!);
+    this.opts.onEvent?.({ type: "left", id: m.id! });
     // Like strelaysrv: the member went away, so its sessions end now and the other side notices at once.
     for (const s of [...this.sessions]) if (s.active && s.involves(m.id!)) s.close();
   }
@@ -193,7 +206,10 @@ export class RelayServer implements MemberHost, SessionHost {
   connect(from: PeerId, to: Uint8Array): RelayMessage | "not-found" | "full" {
     const toId = peerIdFromDigest(to);
     const member = this.members.get(toId);
-    if (!member) return "not-found";
+    if (!member) {
+      this.opts.onEvent?.({ type: "not-found", from, to: toId });
+      return "not-found";
+    }
     if (this.sessions.size >= (this.opts.maxSessions ?? DEFAULT_MAX_SESSIONS)) return "full";
     const rate = this.opts.sessionRate;
     const session = new RelaySession(toId, from, this, rate ? new TokenBucket(rate, rate) : null);
@@ -202,6 +218,7 @@ export class RelayServer implements MemberHost, SessionHost {
     this.keys.set(Buffer.from(session.clientKey).toString("hex"), session);
     const address = this.sessionAddress();
     member.send({ type: "sessionInvitation", from: peerIdDigest(from), key: session.serverKey, address, port: this.address.port, serverSocket: true });
+    this.opts.onEvent?.({ type: "invited", from, to: toId });
     return { type: "sessionInvitation", from: to, key: session.clientKey, address, port: this.address.port, serverSocket: false };
   }
 
@@ -225,7 +242,10 @@ export class RelayServer implements MemberHost, SessionHost {
   relayed = (bytes: number): void => void (this.bytes += bytes);
 
   ended(session: RelaySession): void {
+    if (!this.sessions.has(session)) return;
     this.sessions.delete(session);
+    const ms = session.startedAt === null ? null : Math.round(performance.now() - session.startedAt);
+    this.opts.onEvent?.({ type: "ended", from: session.clientId, to: session.serverId, bytes: session.bytes, ms });
     this.keys.delete(Buffer.from(session.serverKey).toString("hex"));
     this.keys.delete(Buffer.from(session.clientKey).toString("hex"));
   }

@@ -37,10 +37,14 @@ export class MemberConn {
   private readonly ts: tls.TLSSocket;
   private readonly decoder = new RelayDecoder();
 
+  /** Where the member connected from (for the operator's log). */
+  readonly address: string;
+
   constructor(
     stream: SocketStream,
     private readonly host: MemberHost,
   ) {
+    this.address = stream.remoteAddress;
     this.ts = new tls.TLSSocket(stream, { ...host.tls, isServer: true, requestCert: true, rejectUnauthorized: false, ALPNProtocols: [ALPN] });
     this.ts.once("secure", () => this.secure());
     this.ts.on("data", (c: Uint8Array) => this.onData(c));

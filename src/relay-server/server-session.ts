@@ -128,6 +128,10 @@ export class RelaySession {
   lastActive = performance.now();
   private readonly sides: Side[] = [];
   private closed = false;
+  /** Bytes copied, both ways (for the operator's session log). */
+  bytes = 0;
+  /** When both sides had joined (null: never). */
+  startedAt: number | null = null;
 
   constructor(
     /** The joined member that was asked for (it gets serverSocket = true). */
@@ -156,6 +160,7 @@ export class RelaySession {
     this.sides.push(side);
     if (this.sides.length < 2) return void socket.pause();
     const [a, b] = this.sides as [Side, Side];
+    this.startedAt = performance.now();
     a.other = b;
     b.other = a;
     for (const s of [a, b]) {
@@ -174,6 +179,7 @@ export class RelaySession {
   }
 
   relayed(bytes: number): void {
+    this.bytes += bytes;
     this.host.relayed(bytes);
   }
 

@@ -14,16 +14,30 @@ export class MysqlStore extends SqlStore {
   readonly dialect = "mysql" as const;
   protected readonly files = MYSQL_SQL;
 
+  /** Set when open() had to create the database (a line for the user: it happened once, on their server). */
+  created: string | null = null;
+
   static async open(url: string): Promise<MysqlStore> {
     const where = redactUrl(url);
-    const sql = new SQL(url, { max: POOL, connectionTimeout: CONNECT_TIMEOUT_S, idleTimeout: 60 });
-    try {
-      await sql`SELECT 1`;
-    } catch (err) {
-      await sql.close({ timeout: 0 }).catch(() => {});
-      throw new StoreError("UNAVAILABLE", `cannot reach the database at ${where}: ${describeConnectError(err)}`, { cause: err });
+    let created: string | null = null;
+    for (;;) {
+      const sql = new SQL(url, { max: POOL, connectionTimeout: CONNECT_TIMEOUT_S, idleTimeout: 60 });
+      try {
+        await sql`SELECT 1`;
+      } catch (err) {
+        await sql.close({ timeout: 0 }).catch(() => {});
+        // A server that answers but lacks the database: make it, as a user would next (once).
+        const errno = (err as { errno?: number })?.errno;
+        if ((errno === ER_BAD_DB || errno === ER_DB_ACCESS_DENIED) && created === null) {
+          created = await createDatabase(url, errno === ER_BAD_DB);
+          continue;
+        }
+        throw new StoreError("UNAVAILABLE", `cannot reach the database at ${where}: ${describeConnectError(err)}`, { cause: err });
+      }
+      const store = new MysqlStore(sql, where);
+      store.created = created;
+      return store;
     }
-    return new MysqlStore(sql, where);
   }
 
   protected transient(err: unknown): boolean {
@@ -168,6 +182,38 @@ export function redactUrl(url: string): string {
   }
   // user:password@ before the host, whatever the scheme or shape
   return url.replace(/^([^@/?#]*?\/\/)?([^:@/?#]*):[^@]*@/, (_, scheme: string | undefined, user: string) => `${scheme ?? ""}${user}:***@`);
+}
+
+/** MySQL's "Unknown database", and "access denied to database" (which it also says of one that does not exist). */
+const ER_BAD_DB = 1049;
+const ER_DB_ACCESS_DENIED = 1044;
+
+/**
+ * CREATE DATABASE IF NOT EXISTS, in utf8mb4 (the tables' character set), through
+ * a connection to information_schema, which every account may open. An account
+ * that may not gets the exact statements to have run for it.
+ */
+async function createDatabase(url: string, missing: boolean): Promise<string> {
+  const u = new URL(url);
+  const name = decodeURIComponent(u.pathname.replace(/^\//, ""));
+  const user = decodeURIComponent(u.username);
+  const quoted = `\`${name.replaceAll("`", "``")}\``;
+  const create = `CREATE DATABASE IF NOT EXISTS ${quoted} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`;
+  u.pathname = "/information_schema";
+  const sql = new SQL(u.toString(), { max: 1, connectionTimeout: CONNECT_TIMEOUT_S });
+  try {
+    await sql.unsafe(create);
+  } catch (err) {
+    const state = missing ? "does not exist" : "does not exist or is not open to this account";
+    const why = (err as { errno?: number })?.errno === ER_DB_ACCESS_DENIED ? "this account may not create it" : `creating it failed: ${describeConnectError(err)}`;
+    const grant = `GRANT ALL ON ${quoted}.* TO '${user.replaceAll("'", "''")}'@'%';`;
+    throw new StoreError("UNAVAILABLE", `the database ${JSON.stringify(name)} on ${u.host} ${state}, and ${why}. Ask its administrator to run \`${create}; ${grant}\` and try again`, {
+      cause: err,
+    });
+  } finally {
+    await sql.close({ timeout: 0 }).catch(() => {});
+  }
+  return `created the database ${JSON.stringify(name)} on ${u.host} (utf8mb4): p2pchat keeps its tables there`;
 }
 
 function describeConnectError(err: unknown): string {

@@ -8,6 +8,7 @@
 // (chat-events.ts) change the state, then the state settles to the screen
 // and the frame is drawn from it (chat-render.ts), so a mark changes in
 // place at any width.
+import { onStopSignals } from "../signals.ts";
 import type { NodeApi, NodeStatus } from "../control/api.ts";
 import { applyEvent } from "./chat-events.ts";
 import { handleKeys } from "./chat-input.ts";
@@ -107,10 +108,8 @@ export class ChatApp {
       }
       this.schedule();
     });
-    const onSignal = () => this.finish();
-    process.on("SIGTERM", onSignal);
-    process.on("SIGHUP", onSignal);
-    process.on("SIGINT", onSignal);
+    // A closed terminal (SIGHUP) ends the chat as /quit would; Ctrl-Break too on Windows.
+    const offSignals = onStopSignals(() => this.finish(), ["SIGHUP"]);
     // Retry timers count down, and a request's messages come without an event of their own.
     const refresh = setInterval(() => void Promise.all([chat.refresh("status"), chat.refresh("requests")]).then(() => this.schedule()), REFRESH_MS);
     try {
@@ -129,9 +128,7 @@ export class ChatApp {
       await chat.jobs.idle();
     } finally {
       clearInterval(refresh);
-      process.off("SIGTERM", onSignal);
-      process.off("SIGHUP", onSignal);
-      process.off("SIGINT", onSignal);
+      offSignals();
       unsubscribe();
       this.term.stop();
     }

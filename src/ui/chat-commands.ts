@@ -150,6 +150,7 @@ async function listCommand(chat: ChatState, cmd: string, arg: string): Promise<v
         await chat.api.blockRequest(r.peerId);
         chat.listNote(colors.dim(`* ${r.peerId} blocked: its links are refused from now on`));
       }
+      chat.requestDecided(r.peerId);
       return chat.refresh("contacts");
     }
     default:

@@ -46,6 +46,7 @@ export function applyEvent(chat: ChatState, e: NodeEvent): void {
       if (chat.current?.peer === e.peer) chat.current.note(formatEvent(e)!);
       return;
     case "contact":
+      if (e.peerId && e.how !== "new-peer") chat.requestDecided(e.peerId);
       chat.listNote(formatEvent(e)!);
       return chat.refreshSoon("contacts");
     case "request":

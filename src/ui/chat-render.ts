@@ -9,6 +9,7 @@ import { composeRows, type ComposeView } from "./compose.ts";
 import { viewWindow, type Window } from "./layout.ts";
 import { listLayout, type ListData, type ListLayout } from "./list-view.ts";
 import { statusRow, titleRow } from "./status-line.ts";
+import { fit } from "./wrap.ts";
 
 export const QUESTION = "Who do you want to talk to? ";
 
@@ -63,9 +64,36 @@ export interface Frame {
   cursor: { row: number; col: number };
 }
 
+/** Below this the chat's lines cut each other into nonsense (`pending: noe`): it says so instead. */
+export const MIN_COLUMNS = 20;
+export const MIN_ROWS = 6;
+
 /** Draws the whole screen. */
 export function drawScreen(s: Screen, size: Size): Frame {
+  if (size.columns < MIN_COLUMNS || size.rows < MIN_ROWS) return tooSmall(size);
   return s.mode === "chat" ? drawConversation(s, size) : drawList(s, size);
+}
+
+/** What a terminal below the minimum shows: the words, wrapped to it; keys still work (Ctrl-C quits, a draft is kept). */
+function tooSmall(size: Size): Frame {
+  const text = `terminal too small (${size.columns}×${size.rows}): make it at least ${MIN_COLUMNS}×${MIN_ROWS}`;
+  const rows = wrapWords(text, Math.max(1, size.columns)).slice(0, Math.max(1, size.rows));
+  return { rows, cursor: { row: 0, col: 0 } };
+}
+
+function wrapWords(text: string, columns: number): string[] {
+  const out: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    const next = line ? `${line} ${word}` : word;
+    if (Bun.stringWidth(next) <= columns) line = next;
+    else {
+      if (line) out.push(line);
+      line = Bun.stringWidth(word) <= columns ? word : fit(word, columns);
+    }
+  }
+  if (line) out.push(line);
+  return out;
 }
 
 /** What places a conversation's rows on the screen. */

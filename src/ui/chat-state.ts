@@ -189,6 +189,17 @@ export class ChatState {
     this.schedule();
   }
 
+  /**
+   * A request was accepted, rejected or blocked (here or in another terminal):
+   * the "* request from ..." lines that offered it say nothing true any more.
+   */
+  requestDecided(peerId: string): void {
+    const stale = (text: string) => text.includes("request from ") && text.includes(peerId);
+    for (const conv of this.convs.values()) conv.dropNotes(stale);
+    this.list.notes.drop(stale);
+    this.schedule();
+  }
+
   listNote(text: string): void {
     this.list.notes.add(text);
     this.schedule();
@@ -219,7 +230,7 @@ export class ChatState {
     if (this.mode === "chat" && conv) {
       const win = conversationWindow({ peer: conv.peer, editor: this.window.editor, blocks: (columns) => conv.blocks(columns), offset: this.window.offset }, size);
       const olderComing = win.top && conv.hasMore;
-      if (olderComing) {
+      if (olderComing && !conv.isLoading) {
         // Scrolled past what is loaded: the offset asked for stays (PgUp pressed 50 times goes 50 pages up) while older pages come.
         void conv.loadOlder(this.api).then(
           () => this.schedule(),

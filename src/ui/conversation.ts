@@ -100,6 +100,11 @@ export class Conversation {
    * One more page of older messages; resolves to how many came (0 once at
    * the start). A page that failed is not asked for again.
    */
+  /** An older page is on its way (settle starts one at a time, and says a failure once). */
+  get isLoading(): boolean {
+    return this.loading !== null;
+  }
+
   loadOlder(api: NodeApi): Promise<number> {
     if (!this.hasMore) return Promise.resolve(0);
     if (this.loading) return this.loading;
@@ -146,6 +151,14 @@ export class Conversation {
 
   note(text: string): void {
     this.items.push({ kind: "note", text });
+  }
+
+  /** Notes that said something no longer true (a request since decided) go. */
+  dropNotes(stale: (text: string) => boolean): void {
+    for (let i = this.items.length - 1; i >= 0; i--) {
+      const it = this.items[i]!;
+      if (it.kind === "note" && stale(it.text)) this.items.splice(i, 1);
+    }
   }
 
   entry(id: string): HistoryEntry | undefined {

@@ -2,6 +2,7 @@
 import type { Contact } from "../domain/contact.ts";
 import type { HistoryEntry } from "../domain/history-entry.ts";
 import { formatHostPort } from "../domain/host-port.ts";
+import { formatLocalDateTime } from "../domain/local-time.ts";
 import { colors } from "./colors.ts";
 import { formatTable } from "./table.ts";
 
@@ -11,9 +12,7 @@ export function formatClock(ms: number): string {
 }
 
 export function formatDateTime(ms: number): string {
-  const d = new Date(ms);
-  const p = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+  return formatLocalDateTime(ms);
 }
 
 /**

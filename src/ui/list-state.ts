@@ -29,6 +29,14 @@ export class Notes {
     if (this.texts.length > MAX_NOTES) this.texts.splice(0, this.texts.length - MAX_NOTES);
   }
 
+  /** Notes that said something no longer true (a request since decided) go. */
+  drop(stale: (text: string) => boolean): void {
+    const kept = this.texts.filter((t) => !stale(t));
+    if (kept.length === this.texts.length) return;
+    this.texts.splice(0, this.texts.length, ...kept);
+    this.topLine = undefined;
+  }
+
   /** The notes answered what the user did before; the next thing they do clears them. */
   clear(): void {
     this.texts.length = 0;

@@ -5,7 +5,10 @@
 // messages never flicker. Alternate screen, no autowrap (a row that a
 // terminal measures wider than we do is cut, never wrapped onto the next),
 // bracketed paste, focus reports and the mouse wheel (SGR) while it runs;
-// all of it undone on stop.
+// all of it undone on stop. On Windows, Bun itself turns on VT processing
+// for a console's output at start (ENABLE_VIRTUAL_TERMINAL_PROCESSING, the
+// mode restored at exit), so Windows Terminal and the Windows 10+ console
+// read these sequences with nothing more done here.
 import { writeSync } from "node:fs";
 import { parseKeys, type Key } from "./keys.ts";
 import { fit } from "./wrap.ts";
@@ -41,12 +44,13 @@ export class Terminal {
     private readonly on: TerminalHandlers,
   ) {}
 
+  /** The terminal's real size (a frame drawn for a larger one would wrap into nonsense; drawScreen says when it is too small). */
   get columns(): number {
-    return Math.max(20, this.streams.output.columns ?? 80);
+    return Math.max(1, this.streams.output.columns ?? 80);
   }
 
   get rows(): number {
-    return Math.max(6, this.streams.output.rows ?? 24);
+    return Math.max(1, this.streams.output.rows ?? 24);
   }
 
   private readonly onData = (chunk: Buffer | string) => {

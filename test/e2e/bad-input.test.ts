@@ -7,6 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cliCommand, cliEnv, runCli, type CliResult } from "../helpers/cli.ts";
 import { makeUser, spawnServe } from "../helpers/serve.ts";
+import { isWindows, skipped } from "../helpers/platform.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 setDefaultTimeout(60_000);
@@ -25,7 +26,9 @@ async function runWithRawArg(args: string[], fmt: string, after: string[]): Prom
 const historyTexts = async (cli: (a: string[]) => Promise<CliResult>) => (JSON.parse((await cli(["history", "bob", "--json"])).stdout) as { text: string }[]).map((e) => e.text);
 
 describe("message text", () => {
-  test("invalid UTF-8 in send's words or in a piped line is refused with exit 2, naming the byte", async () => {
+  // Windows hands a program its arguments as UTF-16: no byte that is not UTF-8 can reach them.
+  const noRawArgs = isWindows ? "Windows passes arguments as UTF-16 text, and runWithRawArg needs sh" : null;
+  test.skipIf(isWindows)(`invalid UTF-8 in send's words or in a piped line is refused with exit 2, naming the byte${skipped(noRawArgs)}`, async () => {
     await using alice = await makeUser("alice");
     expect((await alice.cli(["contacts", "add", "bob", "127.0.0.1:9"])).exitCode).toBe(0);
     const h = ["--home", alice.home];

@@ -7,6 +7,7 @@ import { copyFile, mkdir } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
+import { isWindows } from "../helpers/platform.ts";
 import { freePort } from "../helpers/serve.ts";
 import { tempDir, type TempDir } from "../helpers/tmp.ts";
 import { gitCommit } from "../../src/version.ts";
@@ -15,6 +16,8 @@ import { gitCommit } from "../../src/version.ts";
 setDefaultTimeout(120_000);
 
 const ROOT = join(import.meta.dir, "..", "..");
+/** Windows runs only files named .exe. */
+const EXE = isWindows ? ".exe" : "";
 let dir: TempDir;
 let work: string;
 let bin: string;
@@ -26,7 +29,7 @@ beforeAll(async () => {
   dir = await tempDir("p2pchat-binary-");
   let built = process.env.P2PCHAT_BIN;
   if (!built) {
-    built = join(dir.path, "built", "p2pchat");
+    built = join(dir.path, "built", `p2pchat${EXE}`);
     const b = Bun.spawnSync([process.execPath, join(ROOT, "build.ts"), "--outfile", built], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
     if (b.exitCode !== 0) throw new Error(`build failed: ${b.stderr.toString()}`);
   }
@@ -35,12 +38,16 @@ beforeAll(async () => {
   const emptyPath = join(dir.path, "no-bun-here");
   await mkdir(work, { recursive: true });
   await mkdir(emptyPath);
-  bin = join(work, "p2pchat");
+  bin = join(work, `p2pchat${EXE}`);
   await copyFile(built, bin);
   await Bun.write(join(work, "bunfig.toml"), '[run]\npreload = ["./evil.ts"]\n[test]\npreload = ["./evil.ts"]\n');
   await Bun.write(join(work, "evil.ts"), 'console.log("EVIL PRELOAD RAN"); process.exit(42);\n');
   await Bun.write(join(work, ".env"), `P2PCHAT_HOME=${join(work, "home-from-dotenv")}\nP2PCHAT_DB=mysql://nobody@127.0.0.1:1/none\n`);
-  env = { PATH: emptyPath, HOME: work, NO_COLOR: "1", TMPDIR: dir.path };
+  // Nothing leaves the machine: no LAN beacons, port mapping or public DHT from the serve below.
+  env = { PATH: emptyPath, HOME: work, NO_COLOR: "1", TMPDIR: dir.path, P2PCHAT_DISCOVERY: "off" };
+  // Windows: its home is in %USERPROFILE% and %APPDATA%, and a process without
+  // SystemRoot cannot start its sockets.
+  if (isWindows) Object.assign(env, { SystemRoot: process.env.SystemRoot ?? "C:\\Windows", USERPROFILE: work, APPDATA: join(work, "AppData", "Roaming"), TEMP: dir.path, TMP: dir.path });
 });
 
 afterAll(async () => {
@@ -72,8 +79,8 @@ describe("the compiled executable", () => {
     const id = run(["contacts"]);
     expect(id.stdout + id.stderr).not.toContain("EVIL");
     expect(id.exitCode).toBe(0);
-    // the default home, not the one .env names, and SQLite, not the .env's database
-    expect(existsSync(join(work, ".p2pchat", "p2pchat.db"))).toBe(true);
+    // the default home (%APPDATA%\p2pchat on Windows), not the one .env names, and SQLite, not the .env's database
+    expect(existsSync(join(isWindows ? env.APPDATA! : work, isWindows ? "p2pchat" : ".p2pchat", "p2pchat.db"))).toBe(true);
     expect(existsSync(join(work, "home-from-dotenv"))).toBe(false);
   });
 
@@ -114,7 +121,11 @@ describe("the compiled executable", () => {
       expect(run(["discoverable", "off", "--home", b]).exitCode).toBe(0);
       expect(run(["discoverable", "on", "--home", b]).exitCode).toBe(0);
     } finally {
-      serve.kill("SIGTERM");
+      // Windows has no SIGTERM: there serve is told on its stdin.
+      if (isWindows) {
+        serve.stdin.write("/quit\n");
+        serve.stdin.flush();
+      } else serve.kill("SIGTERM");
       expect(await serve.exited).toBe(0);
     }
 

@@ -5,20 +5,20 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { cliCommand } from "../helpers/cli.ts";
 import { introduce, makeUser } from "../helpers/serve.ts";
-import { openPane, stopTmux, TMUX } from "../helpers/tmux.ts";
+import { NO_TMUX, openPane, stopTmux, TMUX } from "../helpers/tmux.ts";
+import { skipped } from "../helpers/platform.ts";
 
 // Processes and TLS links take time on a loaded machine (bun applies a
 // preload's default timeout to the first file only, so each file sets it).
 setDefaultTimeout(60_000);
 
-if (!TMUX) console.warn("p2pchat: terminal chat tests skipped: tmux is not installed (.ci/run installs it)");
 afterAll(stopTmux);
 
 /** The input row: the last row of the screen. */
 const inputRow = (rows: string[]) => rows.at(-1) ?? "";
 const opened = (rows: string[]) => rows.some((l) => l.includes("/help for commands"));
 
-describe.skipIf(!TMUX)("chat on a terminal", () => {
+describe.skipIf(!TMUX)(`chat on a terminal${skipped(NO_TMUX)}`, () => {
   test("incoming lines go above a half-typed line; marks go pending -> delivered in place, hidden or not", async () => {
     await using alice = await makeUser("alice");
     await using bob = await makeUser("bob");

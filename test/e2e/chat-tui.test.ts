@@ -8,11 +8,11 @@ import { join } from "node:path";
 import { cliCommand } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { introduce, makeUser, type User } from "../helpers/serve.ts";
-import { openPane, stopTmux, TMUX } from "../helpers/tmux.ts";
+import { NO_TMUX, openPane, stopTmux, TMUX } from "../helpers/tmux.ts";
+import { skipped } from "../helpers/platform.ts";
 
 setDefaultTimeout(90_000);
 
-if (!TMUX) console.warn("p2pchat: full-screen chat tests skipped: tmux is not installed (.ci/run installs it)");
 afterAll(stopTmux);
 
 const opened = (rows: string[]) => rows.some((l) => l.includes("/help for commands"));
@@ -33,7 +33,7 @@ async function sendAll(from: User, to: string, texts: string[]): Promise<void> {
   }
 }
 
-describe.skipIf(!TMUX)("the full-screen chat", () => {
+describe.skipIf(!TMUX)(`the full-screen chat${skipped(NO_TMUX)}`, () => {
   test("three contacts write at once while you type: only the open one shows, the status line counts the rest, counts survive a restart", async () => {
     await using alice = await makeUser("alice");
     await using bob = await makeUser("bob");
@@ -154,6 +154,10 @@ describe.skipIf(!TMUX)("the full-screen chat", () => {
     pane.press("Enter");
     const rows = await pane.until((r) => r.filter((l) => l.includes("✓✓ delivered")).length === 2, "both delivered");
     check(rows, "✓✓ delivered", 40);
+    // Too small to lay out: said, not garbled; the chat comes back whole when the terminal grows.
+    pane.resize(12, 5);
+    const small = await pane.until((r) => r.join(" ").includes("terminal too small"), "the too-small screen");
+    expect(small.join(" ").replace(/\s+/g, " ").trim()).toBe("terminal too small (12×5): make it at least 20×6");
     pane.resize(90, 30);
     await pane.until((r) => r.some((l) => l.length > 40), "the wide layout");
     check(pane.screen(), "✓✓ delivered", 90);
@@ -173,7 +177,12 @@ describe.skipIf(!TMUX)("the full-screen chat", () => {
     let rows = await pane.until(who, "the conversations view");
     expect(rows.some((l) => /^›1 bob\s+.*no messages yet$/.test(l.trimEnd()))).toBe(true);
 
+    // The request arrives while bob's conversation is open: it says so there.
+    pane.press("Enter");
+    await pane.until((r) => r.at(-1)?.startsWith("bob>") ?? false, "bob's conversation");
     expect((await stranger.cli(["send", "alice", "hi, it is me"])).exitCode).toBe(0);
+    await pane.until((r) => r.some((l) => l.includes('* request from "mallory"')), "the request line in bob's conversation");
+    pane.press("Escape");
     rows = await pane.until((r) => r.some((l) => l.includes('"mallory" (unverified)') && l.includes("1 waiting")), "the request");
     expect(rows.some((l) => l.startsWith("Requests: not your contacts"))).toBe(true);
     expect(statusLine(rows)).toContain("1 request");
@@ -192,12 +201,19 @@ describe.skipIf(!TMUX)("the full-screen chat", () => {
     await pane.until((r) => r.at(-1) === "Who do you want to talk to? › mal", "Tab completes");
     pane.press("Enter");
     rows = await pane.until((r) => r.some((l) => l.includes("mal: hi, it is me")), "the accepted message in its conversation");
+    // Back in bob's conversation, the line that offered the request is gone: it is decided.
+    pane.press("Escape");
+    await pane.until(who, "the conversations view again");
+    pane.type("bob");
+    pane.press("Enter");
+    rows = await pane.until((r) => r.at(-1)?.startsWith("bob>") ?? false, "bob's conversation again");
+    expect(rows.filter((l) => l.includes("request from"))).toEqual([]);
     pane.press("C-d");
     expect(await pane.exited()).toBe(0);
   });
 });
 
-describe.skipIf(!TMUX)("moving around the full-screen chat", () => {
+describe.skipIf(!TMUX)(`moving around the full-screen chat${skipped(NO_TMUX)}`, () => {
   test("keys typed in a burst with opening or switching are applied in order; the header sits above the backlog; notes show whole and clear on the next action", async () => {
     await using alice = await makeUser("alice");
     await using bob = await makeUser("bob");

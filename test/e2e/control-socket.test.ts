@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { runCli } from "../helpers/cli.ts";
 import { otherUser, type Background } from "../helpers/other-user.ts";
 import { freePort, spawnServe } from "../helpers/serve.ts";
+import { noUnixSockets, skipped } from "../helpers/platform.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 setDefaultTimeout(60_000);
@@ -20,7 +21,7 @@ const needsOther = test.skipIf(typeof other === "string");
 const skipNote = typeof other === "string" ? ` (skipped: ${other})` : "";
 
 const FIXTURE = join(import.meta.dir, "squat-fixture.ts");
-const uid = process.getuid!();
+const uid = process.getuid?.() ?? -1;
 const tagOf = (home: string) => new Bun.CryptoHasher("sha256").update(home).digest("hex").slice(0, 16);
 const mode = (p: string) => lstatSync(p).mode & 0o777;
 
@@ -33,7 +34,7 @@ async function longHome(base: string, env: Record<string, string | undefined>): 
   return home;
 }
 
-describe("control socket", () => {
+describe.skipIf(noUnixSockets !== null)(`control socket${skipped(noUnixSockets)}`, () => {
   needsOther(`another user squatting the predictable paths captures nothing; send and serve refuse their folder${skipNote}`, async () => {
     if (typeof other === "string") return;
     await using base = await tempDir();

@@ -5,11 +5,11 @@ import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { cliCommand } from "../helpers/cli.ts";
 import { cliUntilOk, introduce, makeUser } from "../helpers/serve.ts";
 import { pollUntil } from "../helpers/wait.ts";
-import { openPane, stopTmux } from "../helpers/tmux.ts";
+import { NO_TMUX, openPane, stopTmux, TMUX } from "../helpers/tmux.ts";
+import { skipped } from "../helpers/platform.ts";
 
 setDefaultTimeout(60_000);
 
-const TMUX = Bun.which("tmux");
 const socket = `p2pchat-groups-${process.pid}`;
 
 function tmux(...args: string[]): string {
@@ -29,7 +29,7 @@ afterAll(() => {
   stopTmux();
 });
 
-describe.skipIf(!TMUX)("a group on the terminal chat", () => {
+describe.skipIf(!TMUX)(`a group on the terminal chat${skipped(NO_TMUX)}`, () => {
   test("incoming lines show their author; ours reach delivered to every member", async () => {
     await using alice = await makeUser("alice");
     await using bob = await makeUser("bob");

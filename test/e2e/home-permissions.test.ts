@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { runCli } from "../helpers/cli.ts";
 import { otherUser } from "../helpers/other-user.ts";
 import { freePort, spawnServe } from "../helpers/serve.ts";
+import { noFileModes, skipped } from "../helpers/platform.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 setDefaultTimeout(60_000);
@@ -24,7 +25,7 @@ function modes(dir: string): string[] {
 }
 const mode = (path: string) => `0${(lstatSync(path).mode & 0o777).toString(8)}`;
 
-describe("home permissions", () => {
+describe.skipIf(noFileModes !== null)(`home permissions${skipped(noFileModes)}`, () => {
   test("a fresh home is 0700 and every file in it 0600, the database's -wal and -shm, the control socket and the page's key included", async () => {
     await using parent = await tempDir();
     chmodSync(parent.path, 0o755);

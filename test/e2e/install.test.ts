@@ -7,6 +7,7 @@ import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
+import { isWindows, skipped } from "../helpers/platform.ts";
 import { tempDir, type TempDir } from "../helpers/tmp.ts";
 
 setDefaultTimeout(30_000);
@@ -17,6 +18,13 @@ const NAMES = ["p2pchat-linux-x64", "p2pchat-linux-arm64", "p2pchat-darwin-x64",
 /** What install.sh runs besides the downloader and the checksum tool. */
 const BASE_TOOLS = ["sh", "mktemp", "rm", "mkdir", "cp", "chmod", "mv", "awk", "basename"];
 const ALL_TOOLS = [...BASE_TOOLS, "curl", "sha256sum"];
+/** The tests run the script with exactly these on PATH, and wget and shasum in place of the last two. */
+const missingTools = [...ALL_TOOLS, "wget", "shasum"].filter((t) => !Bun.which(t));
+const noInstallSh = isWindows
+  ? "install.sh is for Linux and macOS: Windows users download the .exe"
+  : missingTools.length > 0
+    ? `the install.sh tests need ${missingTools.join(", ")} on PATH, which this machine lacks`
+    : null;
 
 const sha256 = (b: string | Uint8Array) => new Bun.CryptoHasher("sha256").update(b).digest("hex");
 const fakeExe = (name: string) => `#!/bin/sh\necho "p2pchat 9.9.9 (fake ${name})"\n`;
@@ -80,7 +88,7 @@ const run = (file: string) => {
   return { out: r.stdout.toString(), code: r.exitCode };
 };
 
-describe("install.sh", () => {
+describe.skipIf(noInstallSh !== null)(`install.sh${skipped(noInstallSh)}`, () => {
   test("installs this machine's executable into ~/.local/bin, checked, runnable; says how to put it on PATH", async () => {
     await using s = await setup();
     const r = await s.install({});

@@ -10,7 +10,8 @@ import { openStore } from "../../src/store/open.ts";
 import { cliCommand, runCli } from "../helpers/cli.ts";
 import { freePort } from "../helpers/serve.ts";
 import { tempDir } from "../helpers/tmp.ts";
-import { openPane, stopTmux, TMUX } from "../helpers/tmux.ts";
+import { NO_TMUX, openPane, stopTmux, TMUX } from "../helpers/tmux.ts";
+import { skipped } from "../helpers/platform.ts";
 
 setDefaultTimeout(60_000);
 afterAll(stopTmux);
@@ -66,7 +67,7 @@ describe("a message received late", () => {
     expect(found.map((e) => [e.time, e.received])).toEqual([[WRITTEN, ARRIVED]]);
   });
 
-  test.skipIf(!TMUX)("the chat's backlog shows when it was written", async () => {
+  test.skipIf(!TMUX)(`the chat's backlog shows when it was written${skipped(NO_TMUX)}`, async () => {
     await using dir = await home();
     await using pane = openPane("backlog", cliCommand(["chat", "bob", "--no-hidden", "--quiet", "--home", dir.path]));
     const rows = await pane.until((r) => r.some((l) => l.includes("/help for commands")), "the chat to open");

@@ -5,20 +5,20 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { cliCommand } from "../helpers/cli.ts";
 import { introduce, makeUser } from "../helpers/serve.ts";
-import { openPane, stopTmux, TMUX } from "../helpers/tmux.ts";
+import { NO_TMUX, openPane, stopTmux, TMUX } from "../helpers/tmux.ts";
+import { skipped } from "../helpers/platform.ts";
 
 // Processes and TLS links take time on a loaded machine (bun applies a
 // preload's default timeout to the first file only, so each file sets it).
 setDefaultTimeout(60_000);
 
-if (!TMUX) console.warn("p2pchat: terminal prompt tests skipped: tmux is not installed (.ci/run installs it)");
 afterAll(stopTmux);
 
 const asking = (question: string) => (rows: string[]) => rows.at(-1)?.startsWith(`? ${question}`) ?? false;
 /** The conversations view's question, on the last row. */
 const who = (rows: string[]) => rows.at(-1)?.startsWith("Who do you want to talk to? ›") ?? false;
 
-describe.skipIf(!TMUX)("chat's questions on a terminal", () => {
+describe.skipIf(!TMUX)(`chat's questions on a terminal${skipped(NO_TMUX)}`, () => {
   test("discoverable, a known contact's name, then a message bob's serve receives", async () => {
     await using alice = await makeUser("alice");
     await using bob = await makeUser("bob");

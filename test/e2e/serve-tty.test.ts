@@ -4,12 +4,13 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { cliCommand } from "../helpers/cli.ts";
 import { introduce, makeUser } from "../helpers/serve.ts";
-import { openPane, stopTmux, TMUX } from "../helpers/tmux.ts";
+import { NO_TMUX, openPane, stopTmux, TMUX } from "../helpers/tmux.ts";
+import { skipped } from "../helpers/platform.ts";
 
 setDefaultTimeout(60_000);
 afterAll(stopTmux);
 
-describe.skipIf(!TMUX)("serve on a terminal", () => {
+describe.skipIf(!TMUX)(`serve on a terminal${skipped(NO_TMUX)}`, () => {
   test("@bob text: pending at once, delivered when it is; the line a friend pastes is shown at start", async () => {
     await using alice = await makeUser("alice");
     await using bob = await makeUser("bob");

@@ -3,6 +3,8 @@
 import { describe, expect, test, setDefaultTimeout } from "bun:test";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { PIPE_FILE } from "../../src/control/pipe-name.ts";
+import { isWindows } from "../helpers/platform.ts";
 import { introduce, makeUser } from "../helpers/serve.ts";
 import { eventually } from "../helpers/wait.ts";
 
@@ -119,12 +121,23 @@ describe("serve", () => {
     expect(second.stderr).toContain("already running");
     first.proc.kill("SIGKILL");
     await first.proc.exited;
-    const sock = join(alice.home, "control.sock");
-    expect(existsSync(sock)).toBe(true); // left behind by the crash
+    // Left behind by the crash: the socket, or on Windows the file naming the pipe (its node is gone, so no command opens it).
+    const sock = join(alice.home, isWindows ? PIPE_FILE : "control.sock");
+    expect(existsSync(sock)).toBe(true);
     const again = await alice.serve();
     expect(again.stdout()).toMatch(/^ready: alice /);
     const status = await alice.cli(["status", "--json"]);
     expect(JSON.parse(status.stdout).running).toBe(true);
+  });
+
+  test("/quit on its stdin stops it as Ctrl-C does: the node stopped, exit 0, the home free for the next", async () => {
+    await using alice = await makeUser("alice");
+    const serve = await alice.serve();
+    serve.type("/quit");
+    expect(await serve.proc.exited).toBe(0);
+    expect(serve.stderr()).toEndWith("p2pchat: stopped\n");
+    const status = await alice.cli(["status", "--json"]);
+    expect(JSON.parse(status.stdout).running).toBe(false);
   });
 
   test("a port in use and a database that is down: one clear line each, exit 1", async () => {

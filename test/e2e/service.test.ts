@@ -6,6 +6,7 @@ import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cliCommand, runCli } from "../helpers/cli.ts";
+import { isWindows, skipped } from "../helpers/platform.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 setDefaultTimeout(60_000);
@@ -53,7 +54,8 @@ async function world(tools: Record<string, string>): Promise<World> {
     chmodSync(join(bin, name), 0o755);
   }
   const calls = join(dir.path, "calls");
-  const env = { HOME: home, PATH: `${bin}:${process.env.PATH}`, CALLS: calls, XDG_CONFIG_HOME: undefined };
+  // The systemd tests run on macOS too: the platform is named, not taken from the machine.
+  const env = { HOME: home, PATH: `${bin}:${process.env.PATH}`, CALLS: calls, XDG_CONFIG_HOME: undefined, P2PCHAT_SERVICE_PLATFORM: "linux" };
   return {
     home,
     p2p: join(home, ".p2pchat"),
@@ -66,7 +68,10 @@ async function world(tools: Record<string, string>): Promise<World> {
 /** How the service starts this p2pchat: the binary under test, or bun and main.ts. */
 const SELF = cliCommand([]);
 
-describe("service on Linux (systemd user unit)", () => {
+/** The stand-ins are sh scripts, and the files name POSIX paths. */
+const noServices = isWindows ? "p2pchat service knows systemd and launchd; Windows has neither (and the stand-ins are sh scripts)" : null;
+
+describe.skipIf(noServices !== null)(`service on Linux (systemd user unit)${skipped(noServices)}`, () => {
   test("no user manager reachable: the unit is written all the same, with the commands to run later; status and uninstall say so too", async () => {
     await using w = await world({ systemctl: NO_SESSION });
     const unit = join(w.home, ".config", "systemd", "user", "p2pchat.service");
@@ -166,7 +171,7 @@ describe("service on Linux (systemd user unit)", () => {
   });
 });
 
-describe("service on macOS (launchd agent)", () => {
+describe.skipIf(noServices !== null)(`service on macOS (launchd agent)${skipped(noServices)}`, () => {
   test("install writes the plist and bootstraps it; status reads launchd; uninstall boots it out", async () => {
     await using w = await world({ launchctl: LAUNCHCTL });
     const env = { P2PCHAT_SERVICE_PLATFORM: "darwin" };

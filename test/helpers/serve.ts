@@ -18,7 +18,11 @@ export interface ServeProcess extends AsyncDisposable {
   /** Resolves with the `n`th stdout line matching `re` (1 is waitFor's). */
   waitForNth(re: RegExp, n: number, timeoutMs?: number): Promise<string>;
   type(line: string): void;
-  /** SIGTERM and wait for the exit code. */
+  /**
+   * Stops it as its system's service manager would, and waits for the exit
+   * code: SIGTERM; on Windows, which has no SIGTERM (a kill there ends the
+   * process outright), `/quit` on its stdin.
+   */
   stop(): Promise<number>;
 }
 
@@ -34,8 +38,9 @@ export interface User extends AsyncDisposable {
 
 export { freePort };
 
-export async function makeUser(name: string, opts: { db?: string } = {}): Promise<User> {
-  const dir: TempDir = await tempDir(`p2pchat-${name}-`);
+/** `home`: a path of the test's choosing (a space, an accent), left for the test to remove; else a temporary folder. */
+export async function makeUser(name: string, opts: { db?: string; home?: string } = {}): Promise<User> {
+  const dir: TempDir = opts.home ? { path: opts.home, [Symbol.asyncDispose]: async () => {} } : await tempDir(`p2pchat-${name}-`);
   const port = await freePort();
   const dbArgs = opts.db ? ["--db", opts.db] : [];
   const cli = (args: string[], o: { stdin?: string | Uint8Array; env?: Record<string, string> } = {}) => runCli([...args, "--home", dir.path, ...dbArgs], o);
@@ -130,7 +135,8 @@ export async function spawnServe(args: string[], env: Record<string, string | un
       proc.stdin.flush();
     },
     async stop() {
-      proc.kill("SIGTERM");
+      if (process.platform === "win32") handle.type("/quit");
+      else proc.kill("SIGTERM");
       return proc.exited;
     },
     async [Symbol.asyncDispose]() {

@@ -3,7 +3,21 @@
 import { cliEnv } from "./cli.ts";
 import { pollUntil } from "./wait.ts";
 
-export const TMUX = Bun.which("tmux");
+/**
+ * Why the terminal tests cannot run here, or null. They drive tmux, which CI
+ * runs on Linux: Windows has no tmux, and CI's macOS runner runs the rest of
+ * the suite without it (P2PCHAT_TEST_TMUX=1 runs them on a Mac that has it).
+ */
+export function tmuxUnavailable(platform: NodeJS.Platform = process.platform, env: Record<string, string | undefined> = process.env, which = Bun.which): string | null {
+  if (platform === "win32") return "the terminal tests drive tmux, which Windows does not have";
+  if (platform !== "linux" && env.P2PCHAT_TEST_TMUX !== "1") return `the terminal tests run on Linux in CI (on ${platform}, P2PCHAT_TEST_TMUX=1 runs them with tmux installed)`;
+  if (!which("tmux")) return "tmux is not installed (.ci/run installs it)";
+  return null;
+}
+
+export const NO_TMUX = tmuxUnavailable();
+export const TMUX = NO_TMUX ? null : Bun.which("tmux");
+if (NO_TMUX) console.warn(`p2pchat: terminal tests skipped: ${NO_TMUX}`);
 
 /** One tmux server per test process, so parallel test files never meet. */
 const socket = `p2pchat-tty-${process.pid}`;

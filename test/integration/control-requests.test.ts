@@ -75,7 +75,7 @@ describe("control requests", () => {
         { id: 7, op: "nosuchop" },
         { id: 8, op: "send", args: { peer: "bob", text: "the one that is fine" } },
       ];
-      const replies = await rawRequests(controlPath(alice.home), requests.map((r) => JSON.stringify(r)), requests.length);
+      const replies = await rawRequests(controlPath(alice.home)!, requests.map((r) => JSON.stringify(r)), requests.length);
       const refused = (id: number, message: string) => ({ id, ok: false, error: { code: "CONTROL_FAILED", message } });
       replies.sort((a, b) => (a as { id: number }).id - (b as { id: number }).id);
       expect(replies.slice(0, 7)).toEqual([

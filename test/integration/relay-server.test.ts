@@ -174,3 +174,46 @@ describe("relay server", () => {
     a.destroy();
   });
 });
+
+describe("p2pchat relay's own words", () => {
+  test("the ready line names an address peers can dial (never 0.0.0.0), one line per address; --debug logs each member and session with its bytes", async () => {
+    const { cliCommand, cliEnv } = await import("../helpers/cli.ts");
+    const { tempDir } = await import("../helpers/tmp.ts");
+    const { textLines } = await import("../../src/transport/lines.ts");
+    const { parseRelayUri } = await import("../../src/reach/relay/uri.ts");
+    await using dir = await tempDir("p2pchat-relay-");
+    const proc = Bun.spawn(cliCommand(["relay", "--home", dir.path, "--port", "0", "--debug"]), { env: cliEnv(), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    try {
+      const out = textLines(proc.stdout)[Symbol.asyncIterator]();
+      const ready = (await out.next()).value as string;
+      const uri = /^ready: relay (relay:\/\/\S+)$/.exec(ready)?.[1];
+      expect(uri).toBeDefined();
+      const relay = parseRelayUri(uri!);
+      expect(relay.host).not.toBe("0.0.0.0");
+      const err: string[] = [];
+      const seen = Promise.withResolvers<void>();
+      void (async () => {
+        for await (const line of textLines(proc.stderr)) {
+          err.push(line);
+          if (/session \S+ -> \S+: ended, \d+ bytes in /.test(line)) seen.resolve();
+        }
+      })();
+      const [alice, bob] = [await newIdentity("alice"), await newIdentity("bob")];
+      await using member = await rawMember(relay, bob);
+      await member.client.whenJoined();
+      const { a, b } = await pair(relay, alice, member, bob.peerId);
+      await transfer(a, b, 5000);
+      a.destroy();
+      await seen.promise;
+      const short = (id: string) => id.split("-")[0];
+      const lines = err.map((l) => l.replace(/^\[debug\] \[p2pchat:relay\] /, ""));
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${short(bob.peerId)} joined from \\S+$`)));
+      expect(lines).toContain(`session ${short(alice.peerId)} -> ${short(bob.peerId)}: invited`);
+      const ended = lines.find((l) => l.includes(": ended,"))!;
+      expect(Number(/ended, (\d+) bytes/.exec(ended)![1])).toBeGreaterThanOrEqual(5000);
+    } finally {
+      proc.kill();
+      await proc.exited;
+    }
+  });
+});

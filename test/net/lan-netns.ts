@@ -62,7 +62,7 @@ function clearCrashedRuns(): void {
 
 /** Null when namespaces can be made here, else why not (the tests skip, saying so). */
 export function lanUnavailable(): string | null {
-  if (process.platform !== "linux") return "network namespaces need Linux";
+  if (process.platform !== "linux") return `network namespaces are Linux's (this is ${process.platform})`;
   if (process.getuid?.() !== 0) return "network namespaces need root (CI runs as root)";
   if (!Bun.which("ip")) return "`ip` is not installed (Debian: iproute2)";
   const probe = `${ROOT}${process.pid}-probe`;

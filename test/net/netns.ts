@@ -79,7 +79,7 @@ const DEBIAN_PACKAGE: Record<string, string> = { ip: "iproute2", nft: "nftables"
  */
 export async function netnsUnavailable(prefix: string, opts: { tools?: string[] } = {}): Promise<string | null> {
   checkPrefix(prefix);
-  if (process.platform !== "linux") return "network namespaces need Linux";
+  if (process.platform !== "linux") return `network namespaces, nftables and miniupnpd are Linux's (this is ${process.platform})`;
   if (process.getuid?.() !== 0) return "network namespaces need root (CI runs as root)";
   for (const tool of ["ip", "nft", ...(opts.tools ?? [])])
     if (!Bun.which(tool, { PATH: `${process.env.PATH ?? ""}:/usr/sbin:/sbin` })) return `\`${tool}\` is not installed (Debian: ${DEBIAN_PACKAGE[tool] ?? tool})`;

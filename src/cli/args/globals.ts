@@ -3,7 +3,7 @@
 import type { ArgsDef } from "citty";
 
 export const globalArgs = {
-  home: { type: "string", description: "Home folder of the user (default $P2PCHAT_HOME or ~/.p2pchat)", valueHint: "DIR" },
+  home: { type: "string", description: "Home folder of the user (default $P2PCHAT_HOME, else ~/.p2pchat; on Windows %APPDATA%\\p2pchat)", valueHint: "DIR" },
   db: { type: "string", description: "Database URL, e.g. mysql://user:pass@host:3306/db (default $P2PCHAT_DB or SQLite in the home)", valueHint: "URL" },
   debug: { type: "boolean", description: "Log debug detail and print stack traces" },
 } as const satisfies ArgsDef;

@@ -13,7 +13,7 @@ export const SERVE_HELP = [
   "/status                discoverable, links, pending messages",
   "/discoverable on|off   show yourself to peers or hide",
   "/help                  this text",
-  "Ctrl-C                 stop (nothing is lost: pending messages wait for the next run)",
+  "/quit, Ctrl-C          stop (nothing is lost: pending messages wait for the next run)",
 ].join("\n");
 
 export interface CommandLineOptions {

@@ -3,6 +3,7 @@ import { LocalApi } from "../../control/local.ts";
 import { formatHostPort, parseHost, parseListenPort } from "../../domain/host-port.ts";
 import { advertisedAddress } from "../../home/open-local.ts";
 import { logger } from "../../log.ts";
+import { onStopSignals } from "../../signals.ts";
 import { formatEvent } from "../../ui/events.ts";
 import { SendMarks } from "../../ui/serve-marks.ts";
 import { hostNode } from "../connect.ts";
@@ -70,8 +71,7 @@ export default defineCommand({
       process.stderr.write("p2pchat: stopped\n");
       done.resolve();
     };
-    process.on("SIGINT", () => void shutdown("SIGINT"));
-    process.on("SIGTERM", () => void shutdown("SIGTERM"));
+    onStopSignals((signal) => void shutdown(signal));
     // Signals are handled before the ready line: whoever waits for it may stop us at once.
     const listening = node.listening;
     const where = listening ? `listening on ${formatHostPort(listening.host, listening.port)} (peers dial ${node.addresses()[0]})` : "hidden (not listening)";
@@ -98,6 +98,12 @@ export default defineCommand({
         } catch (err) {
           process.stderr.write(`p2pchat: error: ${(err as Error).message}\n`);
           continue;
+        }
+        // A way to stop that needs no signal: Windows has no SIGTERM, and a
+        // program that drives serve through its stdin may not own its console.
+        if (line.trim() === "/quit") {
+          void shutdown("/quit");
+          break;
         }
         // Messages are stored in the order they were typed without waiting
         // for each commit (a pasted or piped batch goes in one transaction);

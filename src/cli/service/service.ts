@@ -5,10 +5,10 @@
 // with the home and database this command was given, logging to serve.log.
 import { defineCommand } from "citty";
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { probeControl } from "../../control/client.ts";
 import { controlPath } from "../../control/path.ts";
+import { defaultHome } from "../../home/default-home.ts";
 import { resolveHome } from "../../home/home.ts";
 import { local } from "../context.ts";
 import { UsageError } from "../exit-codes.ts";
@@ -21,7 +21,7 @@ export const SERVE_LOG = "serve.log";
 
 /** The manager of this home's service (each home has its own). */
 function manager(home: string): ServiceManager {
-  const m = serviceManager(serviceName(home, resolve(homedir(), ".p2pchat")));
+  const m = serviceManager(serviceName(home, defaultHome()));
   if (!m) throw new UsageError(`p2pchat service knows systemd (Linux) and launchd (macOS); on ${process.platform}, start \`p2pchat serve\` at logon yourself (e.g. with the Task Scheduler)`);
   return m;
 }
@@ -35,7 +35,7 @@ function isCompiled(): boolean {
 export function serviceSpec(home: string, db: string | undefined): ServiceSpec {
   const self = isCompiled() ? [process.execPath] : [process.execPath, resolve(Bun.main)];
   return {
-    name: serviceName(home, resolve(homedir(), ".p2pchat")),
+    name: serviceName(home, defaultHome()),
     argv: [...self, "serve", "--home", home, ...(db ? ["--db", db] : []), "--log", join(home, SERVE_LOG)],
     home,
     logFile: join(home, SERVE_LOG),
@@ -103,7 +103,8 @@ const status = defineCommand({
     const state: ManagerState = installed
       ? m.state()
       : { enabled: "no", enabledDetail: "not installed", running: "no", runningDetail: "not installed" };
-    const answering = await probeControl(controlPath(home));
+    const path = controlPath(home);
+    const answering = path !== null && (await probeControl(path));
     if (args.json) {
       say(JSON.stringify({ installed, file: m.file, ...state, home, serveAnswering: answering }, null, 2));
       return;

@@ -18,6 +18,12 @@ export interface LinkCtx {
   uncommitted: number;
   /** The invite token our hello on this link presented (out). */
   presented: string | null;
+  /**
+   * Adopted and still open once the frames that came with the hello were
+   * replayed: only such a link was "up" for the user, the dialer and health.
+   * (A blocking node's hello arrives with its SHUTDOWN right behind it.)
+   */
+  up: boolean;
 }
 
 /** A link of the node's, with its state. */
@@ -25,5 +31,5 @@ export type NodeLink = Link<LinkCtx>;
 
 /** The state a link starts with: the contact we dial (and where), or nobody yet (one that came in). */
 export function newCtx(contact: Contact | null, target: Target | null = null): LinkCtx {
-  return { contact, target, request: null, outbox: null, uncommitted: 0, presented: null };
+  return { contact, target, request: null, outbox: null, uncommitted: 0, presented: null, up: false };
 }

@@ -279,7 +279,12 @@ export class Peers implements LinkHandler<LinkCtx> {
       existing.refuse("DUPLICATE_LINK", sameSession ? "replaced by the link dialed by the smaller id" : "replaced by a newer link");
     }
     this.links.set(peerId, link);
+    // Frames that came with the hello are replayed now; the first may end the
+    // link (a node that blocked us says SHUTDOWN right after its hello): then
+    // it was never up, and nothing below announces it.
     link.accept();
+    if (!link.isOpen) return;
+    ctx.up = true;
     const contact = ctx.contact;
     if (!contact) {
       log.debug(`request link up: ${JSON.stringify(hello.name)} ${peerId} ${link.address}`);
@@ -357,8 +362,9 @@ export class Peers implements LinkHandler<LinkCtx> {
   closed(link: NodeLink, info: CloseInfo): void {
     const ctx = link.ctx;
     const name = ctx.contact?.name;
-    const wasAdopted = link.peerId !== null && this.links.get(link.peerId) === link;
-    if (wasAdopted) this.links.delete(link.peerId!);
+    const adopted = link.peerId !== null && this.links.get(link.peerId) === link;
+    if (adopted) this.links.delete(link.peerId!);
+    const wasAdopted = adopted && ctx.up;
     this.d.groups?.down(link);
     const inflight = ctx.outbox?.stop() ?? [];
     if (inflight.length > 0) {

@@ -5,6 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { launchdPlist, systemdUnit, systemdWord, type ServiceSpec } from "../../../src/cli/service/service-files.ts";
+import { isWindows, skipped } from "../../helpers/platform.ts";
 import { tempDir } from "../../helpers/tmp.ts";
 
 const ANALYZE = Bun.which("systemd-analyze");
@@ -51,7 +52,9 @@ describe("systemd", () => {
     expect(() => systemdWord("two\nlines")).toThrow(/control character/);
   });
 
-  test("the unit: this executable's serve for the home, restarted on failure, started with the user's session", async () => {
+  // systemd and launchd take POSIX paths: on Windows the temporary folder has none.
+  const noPosixPaths = isWindows ? "systemd units and launchd agents hold POSIX paths (Linux's and macOS's)" : null;
+  test.skipIf(isWindows)(`the unit: this executable's serve for the home, restarted on failure, started with the user's session${skipped(noPosixPaths)}`, async () => {
     await using dir = await tempDir();
     const s = spec(dir.path);
     const home = s.home;
@@ -90,7 +93,7 @@ describe("systemd", () => {
 });
 
 describe("launchd", () => {
-  test.skipIf(!PYTHON)("the plist reads back (plistlib) as the agent: arguments, KeepAlive on failure, logs", async () => {
+  test.skipIf(!PYTHON || isWindows)(`the plist reads back (plistlib) as the agent: arguments, KeepAlive on failure, logs${skipped(isWindows ? "launchd agents hold POSIX paths (macOS's)" : null)}`, async () => {
     await using dir = await tempDir();
     const s = spec(join(dir.path, '<odd> & "name"'));
     const file = join(dir.path, "p2pchat.plist");

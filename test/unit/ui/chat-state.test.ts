@@ -262,3 +262,28 @@ describe("jobs in the order typed", () => {
     expect(jobs.hold({ kind: "enter" })).toBe(false);
   });
 });
+
+describe("older pages", () => {
+  test("a page that fails to load is said once, however many frames are drawn while it was on its way", async () => {
+    const { ChatState } = await import("../../../src/ui/chat-state.ts");
+    const { PAGE } = await import("../../../src/ui/conversation.ts");
+    const page = Array.from({ length: PAGE }, (_, i) => entry({ id: String(1000 + i), text: `line ${i}` }));
+    const older = Promise.withResolvers<HistoryEntry[]>();
+    const api = {
+      // The first page opens the conversation; the next one fails, after several frames.
+      history: (q: { before?: string }) => (q.before ? older.promise : Promise.resolve(page)),
+    } as unknown as import("../../../src/control/api.ts").NodeApi;
+    const status = { name: "alice", peerId: "A", discoverable: true, links: [], contacts: [] } as unknown as import("../../../src/control/api.ts").NodeStatus;
+    const host = { columns: 60, rows: 10, schedule() {}, finish() {}, redraw() {}, write() {}, press() {} };
+    const chat = new ChatState(api, status, host, true);
+    await chat.open("bob");
+    chat.window.scrollUp(1000); // far past what is loaded: older pages are wanted
+    for (let i = 0; i < 5; i++) chat.settle(SIZE); // five frames while the page is on its way
+    older.reject(new Error("the database fails"));
+    await older.promise.catch(() => {});
+    await Bun.sleep(0); // the handlers after it run (a turn of the loop, not a wait for something to happen)
+    chat.window.scrollDown(1_000_000); // back to the newest, where notes are
+    const rows = drawScreen(screenOf(chat.current!, chat.window), { columns: 60, rows: 60 }).rows;
+    expect(rows.filter((r) => r.includes("! older messages: the database fails"))).toHaveLength(1);
+  });
+});
