@@ -6,10 +6,20 @@ import { existsSync } from "node:fs";
 import puppeteer, { type Browser, type Page } from "puppeteer-core";
 import { tempDir, type TempDir } from "./tmp.ts";
 
-export const CHROMIUM = process.env.P2PCHAT_CHROMIUM ?? "/usr/bin/chromium";
+/** Where a Chromium is looked for: Debian's package first (CI here), then the Chrome that GitHub's runners carry on each system. */
+const CANDIDATES = [
+  "/usr/bin/chromium",
+  "/usr/bin/chromium-browser",
+  "/usr/bin/google-chrome",
+  "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+  "C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe",
+];
+
+/** The browser the tests drive: P2PCHAT_CHROMIUM, else the first candidate installed. */
+export const CHROMIUM: string | null = process.env.P2PCHAT_CHROMIUM ?? CANDIDATES.find((p) => existsSync(p)) ?? null;
 
 /** Why the browser tests cannot run here, or null when they can. */
-export const whyNoBrowser: string | null = existsSync(CHROMIUM) ? null : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set P2PCHAT_CHROMIUM)`;
+export const whyNoBrowser: string | null = CHROMIUM && existsSync(CHROMIUM) ? null : `no Chromium found (apt-get install chromium, or set P2PCHAT_CHROMIUM to one)`;
 
 export interface TestBrowser extends AsyncDisposable {
   browser: Browser;
@@ -20,6 +30,7 @@ export interface TestBrowser extends AsyncDisposable {
 
 export async function openBrowser(): Promise<TestBrowser> {
   const profile: TempDir = await tempDir("p2pchat-chromium-");
+  if (!CHROMIUM) throw new Error(whyNoBrowser ?? "no Chromium");
   const browser = await puppeteer.launch({
     executablePath: CHROMIUM,
     headless: true,

@@ -89,7 +89,8 @@ async function readPassword(): Promise<string> {
 
 /** Opens `url` in the default browser; says so when it cannot (the link is printed above either way). */
 function openBrowser(url: string): void {
-  const cmd = process.platform === "darwin" ? ["open", url] : process.platform === "win32" ? ["cmd", "/c", "start", '""', url] : ["xdg-open", url];
+  // Windows' `start` takes a first quoted argument as the window's title: an empty one, then the link.
+  const cmd = process.platform === "darwin" ? ["open", url] : process.platform === "win32" ? ["cmd", "/c", "start", "", url] : ["xdg-open", url];
   try {
     const proc = Bun.spawn(cmd, { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
     proc.unref();
