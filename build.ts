@@ -4,11 +4,13 @@
 //   bun run build --outfile PATH   this machine's, elsewhere (the binary tests use it)
 // The SQL migrations and the version from package.json are bundled in, with
 // the commit (git) and the build date (now, or $SOURCE_DATE_EPOCH) for
-// `--version`; the binary ignores a bunfig.toml or .env in the folder it runs from.
+// `--version`, and the web page's scripts, bundled for the browser; the
+// binary ignores a bunfig.toml or .env in the folder it runs from.
 import { mkdir, readdir, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
 import pkg from "./package.json" with { type: "json" };
 import { gitCommit } from "./src/version.ts";
+import { bundlePage } from "./src/web/page-bundle.ts";
 
 interface Target {
   /** Bun's --target. */
@@ -31,13 +33,18 @@ const ENTRY = join(ROOT, "src", "main.ts");
 /** Started as Workers (by the SQLite store, by file downloads): a compiled binary must carry them as entrypoints. */
 const WORKERS = [join(ROOT, "src", "store", "checkpoint-worker.ts"), join(ROOT, "src", "node", "files", "file-worker.ts")];
 
-/** What src/version.ts reads as P2PCHAT_COMMIT and P2PCHAT_BUILT: the same for every target of one run. */
-function stamp(): Record<string, string> {
+/**
+ * What src/version.ts reads as P2PCHAT_COMMIT and P2PCHAT_BUILT, and
+ * src/web/page-assets.ts as P2PCHAT_PAGE_SCRIPTS (the page's scripts, built
+ * for the browser once here): the same for every target of one run.
+ */
+async function stamp(): Promise<Record<string, string>> {
   const epoch = Number(process.env.SOURCE_DATE_EPOCH);
   const date = Number.isInteger(epoch) && epoch > 0 ? new Date(epoch * 1000) : new Date();
   return {
     P2PCHAT_COMMIT: JSON.stringify(gitCommit(ROOT) ?? "dev"),
     P2PCHAT_BUILT: JSON.stringify(date.toISOString().replace(/\.\d+Z$/, "Z")),
+    P2PCHAT_PAGE_SCRIPTS: JSON.stringify(JSON.stringify(await bundlePage({ minify: true }))),
   };
 }
 
@@ -82,7 +89,7 @@ async function main(): Promise<void> {
   const outfile = at >= 0 ? args[at + 1] : undefined;
   if (at >= 0 && !outfile) throw new Error("--outfile needs a path");
   await mkdir(DIST, { recursive: true });
-  const define = stamp();
+  const define = await stamp();
   if (!all) {
     const out = outfile ?? join(DIST, process.platform === "win32" ? "p2pchat.exe" : "p2pchat");
     const t0 = performance.now();

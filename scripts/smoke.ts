@@ -1,6 +1,7 @@
 // Runs a built p2pchat executable on the machine it was built for, as a new
 // user would, before anyone downloads it: --version, init, two homes on
-// loopback that exchange a message through `send`, history --json. Exits 0
+// loopback that exchange a message through `send`, history --json, and the
+// chat page one of them serves (a login link, the page's script). Exits 0
 // when all of it works, else 1 naming the step. Release runs it on each
 // platform's own runner (.github/workflows/release.yml), CI on the
 // executable it builds (.ci/run, ci.yml).
@@ -98,6 +99,20 @@ function serve(home: string) {
   };
 }
 
+/** The chat page the executable carries: serve says where it is, `web` gives a login link that opens a session, the page's script comes. */
+async function smokePage(running: ReturnType<typeof serve>, home: string): Promise<void> {
+  const line = await running.waitFor("the page", /^web: http:\/\/127\.0\.0\.1:\d+\/ /);
+  const { url } = JSON.parse((await p2pchat("web --json", ["web", "--json", "--no-open", "--home", home])).stdout) as { url: string };
+  const login = await fetch(url, { redirect: "manual" });
+  const cookie = login.headers.get("set-cookie")?.split(";")[0];
+  if (login.status !== 303 || !cookie) throw new SmokeError(`web: the login link answered ${login.status} without a session`);
+  const page = await fetch(new URL("/", url), { headers: { cookie } });
+  const script = await fetch(new URL("/app.js", url));
+  const js = await script.text();
+  if (page.status !== 200 || script.status !== 200 || !js.includes("/api/events")) throw new SmokeError(`web: the page answered ${page.status}, its script ${script.status} (${js.length} bytes)`);
+  say(`${line.split(" ")[1]}: the page and its script (${js.length} bytes) served, a login link opened a session`);
+}
+
 async function main(): Promise<void> {
   say(`${bin} on ${process.platform}-${process.arch}`);
   const version = (await p2pchat("--version", ["--version"])).stdout.trim();
@@ -132,6 +147,7 @@ async function main(): Promise<void> {
     if (got.length !== 1 || got[0]!.direction !== "in" || got[0]!.text !== text) throw new SmokeError(`history --json: bob has ${JSON.stringify(got)}`);
     if (sent.length !== 1 || sent[0]!.status !== "delivered" || sent[0]!.text !== text) throw new SmokeError(`history --json: alice has ${JSON.stringify(sent)}`);
     say("history --json: received once, delivered once");
+    await smokePage(bob, homes.bob);
     const code = await bob.stop();
     if (code !== 0) throw new SmokeError(`serve: /quit made it exit ${code}, not 0`);
   } finally {

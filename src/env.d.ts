@@ -9,3 +9,9 @@ declare module "*.txt" {
   const text: string;
   export default text;
 }
+
+// The page's CSS is embedded the same way (src/web/page-assets.ts; its HTML too, typed by bun-types).
+declare module "*.css" {
+  const text: string;
+  export default text;
+}

@@ -1,6 +1,7 @@
 // How a command reaches a node. One node per home: the process that runs it
 // (serve, or a chat or send started without one) also opens the control
-// socket, so every other command, in any terminal, attaches to it.
+// socket, so every other command, in any terminal, attaches to it, and
+// serves the page (src/web/), so a browser does too.
 import { ControlClient } from "../control/client.ts";
 import { ControlServer } from "../control/server.ts";
 import { LocalApi } from "../control/local.ts";
@@ -10,8 +11,12 @@ import { openLocalStore, type Local } from "../home/open-local.ts";
 import { ChatNode, type NodeOptions } from "../node/node.ts";
 import type { Config } from "../home/home.ts";
 import type { ReachOptions } from "../reach/reach-service.ts";
+import type { WebServer } from "../web/web-server.ts";
 import { local } from "./context.ts";
+import { UsageError } from "./exit-codes.ts";
 import { reachOptions } from "./args/reach-args.ts";
+import { webChoice, type WebChoice } from "./args/web-args.ts";
+import { startPage } from "./web/web-face.ts";
 
 export interface ConnectOptions {
   /** The command, named to a second node that finds the home taken. */
@@ -22,6 +27,8 @@ export interface ConnectOptions {
   ask?: (saved: boolean) => Promise<boolean>;
   /** Finding and being found, when this command runs the node (default: the config's). */
   reach?: (config: Config) => ReachOptions;
+  /** Where the page is served, when this command runs the node (default: the config's). */
+  web?: (config: Config) => WebChoice;
 }
 
 export interface Connection {
@@ -39,6 +46,7 @@ export async function connectNode(opts: ConnectOptions): Promise<Connection> {
   const l = await local();
   const remote = await ControlClient.connect(l.home);
   if (remote) return { api: remote, local: l, attached: true };
+  const page = pageChoice(l, opts);
   let node: ChatNode;
   let asked = false;
   try {
@@ -53,14 +61,39 @@ export async function connectNode(opts: ConnectOptions): Promise<Connection> {
     return { api: attached, local: l, attached: true };
   }
   const control = await openControl(l, node);
-  const api = new HostingApi(node, control, opts.command);
+  // A page that cannot be served does not stop a chat or a send: said, and the command goes on.
+  let web: WebServer | null = null;
+  try {
+    web = page && startPage(l, node, page);
+  } catch (err) {
+    process.stderr.write(`p2pchat: no page this run: ${(err as Error).message}\n`);
+  }
+  const api = new HostingApi(node, control, web, opts.command);
   return { api, local: l, attached: false };
 }
 
-/** Runs the node for this home (serve): started with its control socket, so every other command attaches to it. */
-export async function hostNode(l: Local, opts: Partial<NodeOptions>): Promise<{ node: ChatNode; control: ControlServer }> {
+/** Where this command's node serves the page: a mistyped flag stops the command (exit 2), a config that cannot be followed only the page. */
+function pageChoice(l: Local, opts: ConnectOptions): WebChoice | null {
+  try {
+    return opts.web ? opts.web(l.config) : webChoice({}, l.config);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    process.stderr.write(`p2pchat: no page this run: ${(err as Error).message}\n`);
+    return null;
+  }
+}
+
+/** Runs the node for this home (serve): started with its control socket, so every other command attaches to it, and its page. */
+export async function hostNode(l: Local, opts: Partial<NodeOptions>, web: WebChoice): Promise<{ node: ChatNode; control: ControlServer; web: WebServer | null }> {
   const node = await startNode(l, opts);
-  return { node, control: await openControl(l, node) };
+  const control = await openControl(l, node);
+  try {
+    return { node, control, web: startPage(l, node, web) };
+  } catch (err) {
+    control.stop();
+    await node.stop();
+    throw err;
+  }
 }
 
 /** The control socket of the node just started here; without one, the node stops again. */
@@ -118,6 +151,7 @@ class HostingApi extends LocalApi {
   constructor(
     node: ChatNode,
     private readonly control: ControlServer,
+    private readonly web: WebServer | null,
     private readonly command: string,
   ) {
     super(node, { ownsNode: true });
@@ -130,7 +164,9 @@ class HostingApi extends LocalApi {
 
   override async close(): Promise<void> {
     const others = this.control.attached;
-    this.control.stop(`the \`p2pchat ${this.command}\` that ran this node (pid ${process.pid}) quit`);
+    const why = `the \`p2pchat ${this.command}\` that ran this node (pid ${process.pid}) quit`;
+    this.control.stop(why);
+    this.web?.stop(why);
     if (others > 0) {
       process.stderr.write(`p2pchat: ${others} other command${others === 1 ? " was" : "s were"} attached to this node: told that it stopped\n`);
     }

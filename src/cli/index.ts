@@ -5,7 +5,8 @@
 // cancel, history, search, and waiting for delivery), contacts/ (contacts,
 // groups, invites, requests, nearby), serve/ (the node in the foreground and
 // what it reads and logs), service/ (keeping serve running through systemd
-// or launchd). args/ parses what every command takes. Here: the runner,
+// or launchd), web/ (the page: the command that opens it, and serving it
+// beside a node). args/ parses what every command takes. Here: the runner,
 // exit codes (errors.ts), how a command reaches its home and node
 // (context.ts, connect.ts), the home's small commands and the network tools
 // (lookup, relay).
@@ -47,6 +48,7 @@ export const root = defineCommand({
     service: lazy(() => import("./service/service.ts")),
     lookup: lazy(() => import("./lookup.ts")),
     relay: lazy(() => import("./relay.ts")),
+    web: lazy(() => import("./web/web.ts")),
     // Answered by runCli itself (it needs the whole tree); here to be listed.
     help: defineCommand({
       meta: { name: "help", description: "Show how to use p2pchat or one of its commands: p2pchat help [COMMAND...]" },

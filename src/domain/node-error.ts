@@ -37,7 +37,9 @@ export type NodeErrorCode =
   // Files (node/files/): a path that is not a readable file, an id that names no transfer (or no open one), no room on the disk.
   | "BAD_FILE"
   | "NOT_A_TRANSFER"
-  | "NO_SPACE";
+  | "NO_SPACE"
+  // The page beyond loopback without a password (web/).
+  | "NO_PASSWORD";
 
 /** Codes that mean "the user typed something wrong": exit code 2. */
 const INPUT_CODES: ReadonlySet<NodeErrorCode> = new Set([
@@ -59,6 +61,7 @@ const INPUT_CODES: ReadonlySet<NodeErrorCode> = new Set([
   "NOT_THE_CREATOR",
   "BAD_FILE",
   "NOT_A_TRANSFER",
+  "NO_PASSWORD",
 ]);
 
 export class NodeError extends CodedError<NodeErrorCode> {
@@ -85,6 +88,14 @@ export class NodeError extends CodedError<NodeErrorCode> {
   }
   static notAGroup(name: string) {
     return new NodeError("NOT_A_GROUP", `${JSON.stringify(name)} is not one of your groups (list them with \`p2pchat group list\`)`);
+  }
+  /** The page asked to listen beyond this machine with no password to keep others out. */
+  static webNeedsPassword(host: string) {
+    return new NodeError(
+      "NO_PASSWORD",
+      `not serving the page on ${host}: anyone who reaches that address could read and send your messages. ` +
+        `Set a password first (p2pchat web --password), or keep the page on 127.0.0.1`,
+    );
   }
   static duplicateContact(name: string) {
     return new NodeError("DUPLICATE_CONTACT", `a contact named ${JSON.stringify(name)} already exists`);

@@ -118,7 +118,8 @@ export function readInfo(path: string): LockInfo | null {
   }
 }
 
-function isAlive(pid: number): boolean {
+/** True while process `pid` runs (one of another user's counts too). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

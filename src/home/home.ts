@@ -44,6 +44,10 @@ export interface Config {
   downloads: string | null;
   /** A contact's files are taken without asking while those of the last 24 hours come to at most this many MiB (0: always ask). */
   autoAcceptMiB: number;
+  /** Where the page is served (HOST:PORT; the next free port when the default's is taken), or "off". */
+  web: string;
+  /** The page's password (a Bun.password hash), needed to serve it beyond loopback; absent: none. */
+  webPassword?: string;
 }
 
 /** What a contact may send unasked in a day, by default. */
@@ -62,6 +66,8 @@ export const REACH_DEFAULTS = {
 };
 /** What a config file without file settings means. */
 export const FILE_DEFAULTS = { downloads: null, autoAcceptMiB: DEFAULT_AUTO_ACCEPT_MIB };
+/** Where the page is served when the config does not say: this machine only (src/web/web-address.ts). */
+export const WEB_DEFAULT = "127.0.0.1:20080";
 
 export interface InitOptions {
   name?: string;
@@ -91,6 +97,7 @@ export async function initHome(home: string, opts: InitOptions = {}): Promise<{ 
     db: null,
     ...REACH_DEFAULTS,
     ...FILE_DEFAULTS,
+    web: WEB_DEFAULT,
   };
   ensureDir(home);
   const tightened = tightenHome(home);
@@ -106,7 +113,7 @@ export async function openHome(home: string): Promise<{ config: Config; identity
     return { config, identity, created: true, tightened };
   }
   const tightened = tightenHome(home);
-  if (!existsSync(join(home, CONFIG_FILE))) saveConfig(home, { name: defaultName(), host: "0.0.0.0", port: DEFAULT_PORT, discoverable: true, db: null, ...REACH_DEFAULTS, ...FILE_DEFAULTS });
+  if (!existsSync(join(home, CONFIG_FILE))) saveConfig(home, { name: defaultName(), host: "0.0.0.0", port: DEFAULT_PORT, discoverable: true, db: null, ...REACH_DEFAULTS, ...FILE_DEFAULTS, web: WEB_DEFAULT });
   return { config: loadConfig(home), identity: await openIdentity(home), created: false, tightened };
 }
 
@@ -165,6 +172,9 @@ function validateConfig(raw: unknown, path: string): Config {
     if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > 1_000_000) throw bad(`"${key}" must be a whole number from ${min}`);
     return v;
   };
+  // What the page's address means is the web room's to check, when a node starts it.
+  if (o.web !== undefined && typeof o.web !== "string") throw bad(`"web" must be "HOST:PORT" or "off"`);
+  if (o.webPassword !== undefined && o.webPassword !== null && typeof o.webPassword !== "string") throw bad(`"webPassword" must be a password hash (set it with p2pchat web --password)`);
   return {
     name: o.name,
     host: o.host,
@@ -181,6 +191,8 @@ function validateConfig(raw: unknown, path: string): Config {
     relayForContactsRate: count("relayForContactsRate", 0),
     downloads: fileFolder(o.downloads, bad),
     autoAcceptMiB: mibSetting(o.autoAcceptMiB, bad),
+    web: typeof o.web === "string" ? o.web : WEB_DEFAULT,
+    ...(typeof o.webPassword === "string" && o.webPassword !== "" ? { webPassword: o.webPassword } : {}),
   };
 }
 

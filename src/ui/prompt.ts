@@ -60,6 +60,20 @@ export async function askConfirm(question: string, opts: ConfirmOptions): Promis
   });
 }
 
+/** Asks for a secret (a password): each character shows as a dot; the answer is returned as typed, not trimmed. */
+export async function askSecret(question: string, opts: PromptStreams & { validate?: (answer: string) => string | null | undefined } = {}): Promise<string> {
+  return ask<string>(
+    question,
+    opts,
+    (line) => {
+      const problem = opts.validate?.(line);
+      return problem ? { problem } : { answer: line, shown: colors.dim("(hidden)") };
+    },
+    undefined,
+    true,
+  );
+}
+
 type Judged<T> = { answer: T; shown: string } | { problem: string };
 
 /**
@@ -82,11 +96,11 @@ export function takeTypedAhead(): TypedAhead {
   return ahead;
 }
 
-async function ask<T>(question: string, streams: PromptStreams, judge: (line: string) => Judged<T>, placeholder?: string): Promise<T> {
+async function ask<T>(question: string, streams: PromptStreams, judge: (line: string) => Judged<T>, placeholder?: string, masked = false): Promise<T> {
   const input = streams.input ?? process.stdin;
   const output = streams.output ?? process.stdout;
   if (!input.isTTY || !output.isTTY) throw new PromptError("NOT_A_TERMINAL", `cannot ask "${question}": input is not a terminal`);
-  const view = new PromptView(output, question, placeholder);
+  const view = new PromptView(output, question, placeholder, masked);
   const answered = Promise.withResolvers<T>();
   const ahead = takeTypedAhead();
   let pending = ahead.rest;
@@ -154,6 +168,8 @@ export class PromptView {
     private readonly out: { write(s: string): unknown; columns?: number },
     private readonly question: string,
     private readonly placeholder?: string,
+    /** A secret: a dot for each character typed. */
+    private readonly masked = false,
   ) {
     // A question wider than the terminal would wrap and break the redraw: it gets a row of its own.
     this.ownRow = Bun.stringWidth(this.head(colors.cyan("?"), false)) > this.cols - 24;
@@ -173,8 +189,9 @@ export class PromptView {
     const head = this.head(colors.cyan("?"));
     const headWidth = Bun.stringWidth(head);
     const room = this.cols - headWidth - 1;
-    const before = this.editor.beforeCursor;
-    const after = this.editor.line.slice(before.length);
+    const dots = (t: string) => (this.masked ? "•".repeat([...t].length) : t);
+    const before = dots(this.editor.beforeCursor);
+    const after = dots(this.editor.line.slice(this.editor.beforeCursor.length));
     const { text, cursorCol } = visibleWindow(before, after, room);
     const shown = this.editor.line === "" && this.placeholder ? colors.dim(visibleWindow("", this.placeholder, room).text) : text;
     // Erase to the end of the screen: a refusal shown below goes with the next key.

@@ -40,7 +40,7 @@ describe("cli", () => {
     expect(init.stdout).toBe(id.stdout);
     if (!noFileModes) expect(statSync(join(home.path, "key.pem")).mode & 0o777).toBe(0o600);
     const config = await Bun.file(join(home.path, "config.json")).json();
-    expect(config).toEqual({ name: "alice", host: "127.0.0.1", port: 20555, discoverable: true, db: null, lan: true, upnp: true, dht: true, dhtBootstrap: [], relays: [], relayForContacts: true, relayForContactsSessions: 16, relayForContactsRate: 128, downloads: null, autoAcceptMiB: 100 });
+    expect(config).toEqual({ name: "alice", host: "127.0.0.1", port: 20555, discoverable: true, db: null, lan: true, upnp: true, dht: true, dhtBootstrap: [], relays: [], relayForContacts: true, relayForContactsSessions: 16, relayForContactsRate: 128, downloads: null, autoAcceptMiB: 100, web: "127.0.0.1:20080" });
 
     const again = await runCli(["init", "--home", home.path, "--name", "mallory"]);
     expect(again.exitCode).toBe(1);

@@ -26,7 +26,7 @@ function modes(dir: string): string[] {
 const mode = (path: string) => `0${(lstatSync(path).mode & 0o777).toString(8)}`;
 
 describe.skipIf(noFileModes !== null)(`home permissions${skipped(noFileModes)}`, () => {
-  test("a fresh home is 0700 and every file in it 0600, the database's -wal and -shm and the control socket included", async () => {
+  test("a fresh home is 0700 and every file in it 0600, the database's -wal and -shm, the control socket and the page's key included", async () => {
     await using parent = await tempDir();
     chmodSync(parent.path, 0o755);
     const home = join(parent.path, "alice");
@@ -49,6 +49,8 @@ describe.skipIf(noFileModes !== null)(`home permissions${skipped(noFileModes)}`,
       "p2pchat.db 0600",
       "p2pchat.db-shm 0600",
       "p2pchat.db-wal 0600",
+      "web-api-key 0600",
+      "web.json 0600",
     ]);
     expect(await serve.stop()).toBe(0);
   });
@@ -98,7 +100,7 @@ describe.skipIf(noFileModes !== null)(`home permissions${skipped(noFileModes)}`,
       const first = await runCli(["id", ...h]);
       expect(first.exitCode).toBe(0);
       expect(first.stderr).toBe(`p2pchat: tightened permissions of ${home} (was 0755): your key and messages are readable only by you now\n`);
-      expect(modes(home)).toEqual([". 0700", "cert.pem 0600", "config.json 0600", "discovery.key 0600", "key.pem 0600", "node.lock 0600", "p2pchat.db 0600"]);
+      expect(modes(home)).toEqual([". 0700", "cert.pem 0600", "config.json 0600", "discovery.key 0600", "key.pem 0600", "node.lock 0600", "p2pchat.db 0600", "web-api-key 0600"]);
       const second = await runCli(["id", ...h]);
       expect([second.exitCode, second.stderr]).toEqual([0, ""]);
 

@@ -9,6 +9,7 @@ import { connectNode } from "../connect.ts";
 import { ExitCode, EXIT_PENDING, UsageError } from "../exit-codes.ts";
 import { globalArgs } from "../args/globals.ts";
 import { reachArgs, reachOptions } from "../args/reach-args.ts";
+import { webArgs, webChoice } from "../args/web-args.ts";
 import { inputLines } from "../../transport/lines.ts";
 import { lineMessage, MAX_LINE_BYTES } from "./message-input.ts";
 import { parseSeconds } from "../args/parse.ts";
@@ -23,6 +24,7 @@ export default defineCommand({
     wait: { type: "string", description: "When input is piped: seconds to wait for delivery at its end (default 10)", valueHint: "SECONDS" },
     quiet: { type: "boolean", description: "No terminal bell and no desktop notifications on incoming messages" },
     ...reachArgs,
+    ...webArgs,
     ...globalArgs,
   },
   async run({ args, rawArgs }) {
@@ -39,6 +41,7 @@ export default defineCommand({
       discoverable: hiddenGiven ? !args.hidden : undefined,
       ask: tty ? (saved) => askDiscoverable(saved) : undefined,
       reach: (config) => reachOptions(args, config, rawArgs),
+      web: (config) => webChoice(args as { web?: string | boolean }, config, "p2pchat chat"),
     });
     if (attached && hiddenGiven && (await api.status()).discoverable === Boolean(args.hidden)) {
       process.stderr.write(`p2pchat: attached to the node already running for this home; --${args.hidden ? "" : "no-"}hidden applies only to a node this chat starts (use /discoverable on|off)\n`);

@@ -10,6 +10,8 @@ import { hostNode } from "../connect.ts";
 import { local } from "../context.ts";
 import { globalArgs } from "../args/globals.ts";
 import { reachArgs, reachOptions } from "../args/reach-args.ts";
+import { webArgs, webChoice } from "../args/web-args.ts";
+import { pageLine } from "../web/web-face.ts";
 import { linkKnobs } from "./link-knobs.ts";
 import { logOutputTo } from "./log-file.ts";
 import { runCommandLine } from "./serve-input.ts";
@@ -26,6 +28,7 @@ export default defineCommand({
     "legacy-port": { type: "string", description: "Also accept the original program's plaintext connections on this port (unencrypted, unauthenticated)", valueHint: "N" },
     log: { type: "string", description: "Also write what serve prints to FILE, timestamped (owner-only; rotated at 10 MiB, 3 kept)", valueHint: "FILE" },
     ...reachArgs,
+    ...webArgs,
     ...globalArgs,
   },
   async run({ args, rawArgs }) {
@@ -34,7 +37,8 @@ export default defineCommand({
     const host = args.host !== undefined ? parseHost(args.host) : undefined;
     const legacyPort = args["legacy-port"] !== undefined ? parseListenPort(args["legacy-port"]) : undefined;
     const l = await local();
-    const { node, control } = await hostNode(l, {
+    const page = webChoice(args as { web?: string | boolean }, l.config);
+    const { node, control, web } = await hostNode(l, {
       host,
       port,
       discoverable: args.hidden ? false : l.config.discoverable,
@@ -43,7 +47,7 @@ export default defineCommand({
       command: "serve",
       reach: reachOptions(args, l.config, rawArgs),
       limits: linkKnobs(process.env),
-    });
+    }, page);
     // A person types at a terminal: each message gets its pending line, then its delivered line.
     const echo = Boolean(process.stdin.isTTY);
     const marks = echo ? new SendMarks((line) => process.stdout.write(line + "\n")) : undefined;
@@ -60,7 +64,9 @@ export default defineCommand({
       if (stopping) return;
       stopping = true;
       logger.debug(`${signal}: shutting down`);
-      control.stop(`the \`p2pchat serve\` that ran this node (pid ${process.pid}) stopped`);
+      const why = `the \`p2pchat serve\` that ran this node (pid ${process.pid}) stopped`;
+      control.stop(why);
+      web?.stop(why);
       await node.stop();
       process.stderr.write("p2pchat: stopped\n");
       done.resolve();
@@ -72,6 +78,7 @@ export default defineCommand({
     process.stdout.write(`ready: ${node.name} ${node.peerId} ${where}\n`);
     const legacy = (await node.status()).legacyListening;
     if (legacy) process.stdout.write(`legacy: accepting the original program's plaintext connections on ${legacy}: UNENCRYPTED, UNAUTHENTICATED\n`);
+    if (web) process.stdout.write(pageLine(web) + "\n");
     // Where you stand, once the port mapping's first try (and the relays'
     // first join) are over, then the line to give a friend: what `p2pchat
     // id` prints, ready to paste, with the address the invite leads with.
