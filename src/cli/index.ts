@@ -33,6 +33,7 @@ export const root = defineCommand({
     chat: lazy(() => import("./messages/chat.ts")),
     send: lazy(() => import("./messages/send.ts")),
     files: lazy(() => import("./messages/files.ts")),
+    config: lazy(() => import("./config.ts")),
     status: lazy(() => import("./status.ts")),
     discoverable: lazy(() => import("./discoverable.ts")),
     contacts: lazy(() => import("./contacts/contacts.ts")),

@@ -18,6 +18,8 @@ export type NodeErrorCode =
   | "BAD_HOME"
   | "UNSAFE_CONTROL"
   | "BAD_CONFIG"
+  // A value typed for a setting (`p2pchat config set`) that it cannot take.
+  | "BAD_SETTING"
   | "PORT_IN_USE"
   | "LISTEN_FAILED"
   | "DB_UNAVAILABLE"
@@ -62,6 +64,7 @@ const INPUT_CODES: ReadonlySet<NodeErrorCode> = new Set([
   "BAD_FILE",
   "NOT_A_TRANSFER",
   "NO_PASSWORD",
+  "BAD_SETTING",
 ]);
 
 export class NodeError extends CodedError<NodeErrorCode> {

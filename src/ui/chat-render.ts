@@ -26,6 +26,8 @@ export interface EditorView {
 
 interface ScreenBase {
   self: string;
+  /** Discoverable, but another program holds the port: this run dials out and nobody can dial in. */
+  dialOnly: boolean;
   /** Other conversations with unread messages, in list order. */
   unread: readonly { name: string; unread: number }[];
   requests: number;
@@ -63,6 +65,9 @@ export interface Frame {
   rows: string[];
   cursor: { row: number; col: number };
 }
+
+/** What a run that could not listen (another user's node holds the port) says where the user looks. */
+const DIAL_ONLY = "dialing out only, not listening";
 
 /** Below this the chat's lines cut each other into nonsense (`pending: noe`): it says so instead. */
 export const MIN_COLUMNS = 20;
@@ -129,8 +134,9 @@ function drawConversation(s: ConversationScreen, size: Size): Frame {
   const { columns, rows: height } = size;
   const input = conversationInput(s, size);
   const win = windowOf(s, size, input);
-  const title = titleRow(`${s.peer}${s.link !== undefined ? ` · ${s.link}` : ""}${s.discoverable ? "" : " · you are hidden"}`, columns);
-  const status = statusRow({ self: s.self, current: s.peer, unread: s.unread, requests: s.requests, below: win.offset, newBelow: s.newBelow, hint: "Esc: all conversations · /help" }, columns);
+  const you = !s.discoverable ? " · you are hidden" : s.dialOnly ? ` · ${DIAL_ONLY}` : "";
+  const title = titleRow(`${s.peer}${s.link !== undefined ? ` · ${s.link}` : ""}${you}`, columns);
+  const status = statusRow({ self: s.self, current: s.peer, unread: s.unread, requests: s.requests, below: win.offset, newBelow: s.newBelow, hint: "Esc: all conversations · /help", dialOnly: s.dialOnly }, columns);
   return { rows: [title, ...win.rows, status, ...input.rows], cursor: { row: height - input.rows.length + input.cursorRow, col: input.cursorCol } };
 }
 
@@ -148,9 +154,9 @@ function layList(s: ListScreen, size: Size, input: ComposeView): ListLayout {
 function drawList(s: ListScreen, size: Size): Frame {
   const { columns, rows: height } = size;
   const input = listInput(s, size);
-  const where = s.discoverable ? `discoverable${s.listening ? `, listening on ${s.listening}` : ""}` : "hidden: not listening, not dialing";
+  const where = !s.discoverable ? "hidden: not listening, not dialing" : s.listening ? `discoverable, listening on ${s.listening}` : `discoverable, ${DIAL_ONLY}: the port is in use (p2pchat config set port N)`;
   const title = titleRow(`p2pchat · ${s.self} · ${where}`, columns);
-  const status = statusRow({ self: s.self, current: null, unread: s.unread, requests: s.requests, below: 0, newBelow: 0, hint: "↑/↓ Enter · Tab completes · /help" }, columns);
+  const status = statusRow({ self: s.self, current: null, unread: s.unread, requests: s.requests, below: 0, newBelow: 0, hint: "↑/↓ Enter · Tab completes · /help", dialOnly: s.dialOnly }, columns);
   const list = layList(s, size, input);
   return { rows: [title, ...list.rows, status, ...input.rows], cursor: { row: height - input.rows.length + input.cursorRow, col: input.cursorCol } };
 }

@@ -10,12 +10,16 @@ export function screenOf(chat: ChatState): Screen {
   return chat.mode === "chat" && conv ? conversationScreen(chat, conv) : listScreen(chat);
 }
 
+/** Discoverable and not listening: the port was taken, so this run only dials out. */
+const dialOnly = (chat: ChatState) => chat.roster.status.discoverable && chat.roster.status.listening === null;
+
 /** What the conversations view shows. */
 export function listScreen(chat: ChatState): ListScreen {
   const { roster, list } = chat;
   return {
     mode: "list",
     self: chat.self,
+    dialOnly: dialOnly(chat),
     unread: roster.unread.others(chat.names, null),
     requests: roster.requests.length,
     editor: list.editor,
@@ -34,6 +38,7 @@ function conversationScreen(chat: ChatState, conv: Conversation): ConversationSc
   return {
     mode: "chat",
     self: chat.self,
+    dialOnly: dialOnly(chat),
     unread: roster.unread.others(chat.names, conv.peer),
     requests: roster.requests.length,
     editor: window.editor,

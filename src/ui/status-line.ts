@@ -18,12 +18,15 @@ export interface StatusInfo {
   /** More than rows: messages that came while scrolled up. */
   newBelow: number;
   hint: string;
+  /** Discoverable, but this run could not listen (the port is taken). */
+  dialOnly?: boolean;
 }
 
 export function statusRow(s: StatusInfo, columns: number): string {
   const parts: string[] = [s.current ? `${s.self} › ${s.current}` : s.self];
   if (s.unread.length > 0) parts.push(s.unread.map((u) => `${u.name} (${u.unread})`).join(" "));
   if (s.requests > 0) parts.push(`${s.requests} request${s.requests === 1 ? "" : "s"}`);
+  if (s.dialOnly) parts.push("not listening: peers cannot reach you");
   if (s.below > 0) parts.push(s.newBelow > 0 ? `↓ ${s.newBelow} new below (PgDn)` : "↓ more below (PgDn)");
   else if (s.hint) parts.push(s.hint);
   return colors.inverse(pad(` ${parts.join(" │ ")}`, columns));

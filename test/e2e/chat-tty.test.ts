@@ -73,6 +73,33 @@ describe.skipIf(!TMUX)(`chat on a terminal${skipped(NO_TMUX)}`, () => {
     expect(texts).toEqual(["half typed line", "written while hidden"]);
   });
 
+  test("a chat whose port another program holds says so in its header and status line, and still delivers what it writes", async () => {
+    await using alice = await makeUser("alice");
+    await using bob = await makeUser("bob");
+    await introduce(alice, bob);
+    const bobServe = await bob.serve();
+    // Another user's program on alice's port: her chat runs its own node, dialing out only.
+    const taken = Bun.listen({ hostname: "127.0.0.1", port: alice.port, socket: { data() {} } });
+    try {
+      await using pane = openPane("dialonly", cliCommand(["chat", "--no-hidden", "--home", alice.home]), { cols: 120, rows: 20 });
+      let rows = await pane.until((r) => r.at(-1)?.startsWith("Who do you want to talk to?") ?? false, "the conversations view");
+      expect(rows[0]).toContain("discoverable, dialing out only, not listening: the port is in use (p2pchat config set port N)");
+      expect(rows.at(-2)).toContain("not listening: peers cannot reach you");
+      pane.type("bob");
+      pane.press("Enter");
+      rows = await pane.until(opened, "bob's conversation");
+      expect(rows[0]).toContain("dialing out only, not listening");
+      pane.type("from a chat that cannot listen");
+      pane.press("Enter");
+      await pane.until((r) => r.some((l) => /from a chat that cannot listen\s+✓✓ delivered/.test(l)), "delivered");
+      await bobServe.waitFor(/alice: from a chat that cannot listen/);
+      pane.press("C-d");
+      expect(await pane.exited()).toBe(0);
+    } finally {
+      taken.stop(true);
+    }
+  });
+
   test("what a peer sends cannot drive the terminal: escape sequences are shown as symbols", async () => {
     await using alice = await makeUser("alice");
     await using bob = await makeUser("bob");

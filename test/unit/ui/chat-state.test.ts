@@ -29,6 +29,7 @@ const SIZE = { columns: 60, rows: 10 };
 
 function screenOf(conv: Conversation, win: ChatWindow): ConversationScreen {
   return {
+    dialOnly: false,
     mode: "chat",
     self: "alice",
     unread: [],
@@ -126,6 +127,7 @@ describe("the list's selection and notes", () => {
   test("where the notes are is read from the layout: /help in a small list pages, a short note does not", () => {
     const screen = (notes: string[], notesTop?: number): ListScreen => ({
       mode: "list",
+      dialOnly: false,
       self: "alice",
       unread: [],
       requests: 0,
