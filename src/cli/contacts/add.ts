@@ -14,6 +14,8 @@ import { connectNode } from "../connect.ts";
 import { globalArgs } from "../args/globals.ts";
 import { parseSeconds } from "../args/parse.ts";
 import { whyPending } from "../messages/wait.ts";
+import { waitOrSay } from "../interrupt.ts";
+import { withSpinner } from "../../ui/spinner.ts";
 
 export default defineCommand({
   meta: { name: "add", description: "Add someone from the invite line they gave you (`p2pchat invite`), or a node nearby by its peer id" },
@@ -57,10 +59,13 @@ export async function addAndLink(input: string, name: string | undefined, opts: 
       process.stderr.write(`p2pchat: you are hidden, so your node dials nobody: it presents ${opts.byId ? "itself" : "the invite"} to ${who} once you are discoverable (\`p2pchat discoverable on\`)\n`);
       return;
     }
-    if (await linkedWithin(api, who, up, opts.seconds, (f) => (wake = f))) {
+    const stays = () =>
+      `${who} is saved in your contacts; your node presents ${opts.byId ? "itself" : "the invite"} when it reaches them${api.remote ? "" : " (while serve, chat or send runs)"}`;
+    const linked = await withSpinner(`waiting for ${who}'s node to answer (up to ${opts.seconds} s)`, waitOrSay(linkedWithin(api, who, up, opts.seconds, (f) => (wake = f)), stays));
+    if (linked) {
       if (opts.byId) return void process.stdout.write(`linked to ${who}\n`);
       const token = decodeInvite(input).token;
-      const answer = await answered(answers, token, ANSWER_WAIT_MS, (f) => (wake = f));
+      const answer = await waitOrSay(answered(answers, token, ANSWER_WAIT_MS, (f) => (wake = f)), stays);
       if (answer === "admitted") return void process.stdout.write(`linked to ${who}: their node took your invite, so you are in each other's contacts\n`);
       if (answer === null) return void process.stdout.write(`linked to ${who}: their node did not say whether it took your invite (an older p2pchat)\n`);
       process.stderr.write(`p2pchat: ${inviteRefused(who, answer)}\n`);

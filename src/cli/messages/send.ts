@@ -6,6 +6,7 @@ import { globalArgs } from "../args/globals.ts";
 import { argvMessage } from "./message-input.ts";
 import { parseSeconds } from "../args/parse.ts";
 import { DeliveryTracker, whyPending } from "./wait.ts";
+import { waitOrSay } from "../interrupt.ts";
 import { GroupDeliveries } from "./group-wait.ts";
 import type { NodeApi } from "../../control/api.ts";
 import { sendFile } from "./send-file.ts";
@@ -50,7 +51,7 @@ export default markVariadic(
           throw new ExitCode(EXIT_PENDING);
         }
         tracker.add(sent.id, sent.legacy);
-        const left = await tracker.wait(api, seconds);
+        const left = await waitOrSay(tracker.wait(api, seconds), () => keptSaying(api, sent.peer, "the message"));
         tracker.stop();
         const failed = tracker.failed.get(sent.id);
         if (failed !== undefined) {
@@ -87,7 +88,7 @@ async function sendToGroup(api: NodeApi, group: string, text: string, seconds: n
       return;
     }
     tracker.add(sent.id);
-    const left = await tracker.wait(api, seconds!);
+    const left = await waitOrSay(tracker.wait(api, seconds!), () => `the message is kept in ${group} and goes to its members when they, or a member who has it, are reachable`);
     tracker.stop();
     const s = await deliveries.summary(api, [sent.id], left, seconds!, "");
     if (s.ok) return void process.stdout.write(`${s.line} (${sent.id})\n`);
@@ -96,4 +97,10 @@ async function sendToGroup(api: NodeApi, group: string, text: string, seconds: n
   } finally {
     deliveries.stop();
   }
+}
+
+/** What stays when a wait for `peer` is interrupted: the message, and who delivers it. */
+export function keptSaying(api: NodeApi, peer: string, what: string): string {
+  const who = api.remote ? "your running node delivers it" : "it goes";
+  return `${what} to ${peer} is kept (pending) and ${who} when ${peer} is reachable${api.remote ? "" : " and a node of yours runs (serve, chat or send)"}`;
 }
