@@ -7,7 +7,13 @@ import { globals } from "./args/globals.ts";
 export async function local(): Promise<Local> {
   const l = await openLocal(globals());
   if (l.tightened) process.stderr.write(`p2pchat: ${l.tightened}\n`);
-  if (l.created) logger.info(`new identity created in ${l.home}: ${l.config.name} ${l.identity.peerId}`);
+  // Said where it shows, with the name it took: peers see it, and it came from the OS user, not from the user.
+  if (l.created) {
+    logger.info(
+      `new identity created in ${l.home}: ${l.config.name} ${l.identity.peerId}. ` +
+        `Peers see the name ${JSON.stringify(l.config.name)} (your OS user's): \`p2pchat config set name NAME\` changes it`,
+    );
+  }
   return l;
 }
 

@@ -54,6 +54,9 @@ describe("cli", () => {
     const r = await runCli(["contacts"], { env: { P2PCHAT_HOME: fresh } });
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toContain(`new identity created in ${fresh}`);
+    // The name it took is said, with where it came from and how to change it.
+    const name = (await runCli(["config", "get", "name"], { env: { P2PCHAT_HOME: fresh } })).stdout.trim();
+    expect(r.stderr).toContain(`Peers see the name ${JSON.stringify(name)} (your OS user's): \`p2pchat config set name NAME\` changes it`);
     const id = await runCli(["id"], { env: { P2PCHAT_HOME: fresh } });
     expect(id.stdout).toMatch(/^\S+ [A-Z2-7-]{63} \S+:20001\n$/);
   });
