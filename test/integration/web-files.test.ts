@@ -24,7 +24,7 @@ interface Page extends AsyncDisposable {
   web: WebServer;
   req(path: string, init?: RequestInit): Promise<Response>;
   /** A session's cookie and CSRF token, as the page holds them after its login link. */
-  session(): Promise<Record<string, string>>;
+  session(): Promise<{ cookie: string; "X-CSRF-Token": string }>;
 }
 
 function page(n: TestNode, maxUpload?: number): Page {
@@ -83,7 +83,7 @@ describe("files through the page", () => {
     await befriend(alice, bob);
     await using p = page(alice, MiB);
     const s = await p.session();
-    expect(((await (await p.req("/api/session", { headers: { cookie: s.cookie! } })).json()) as { maxUpload: number }).maxUpload).toBe(MiB);
+    expect(((await (await p.req("/api/session", { headers: { cookie: s.cookie } })).json()) as { maxUpload: number }).maxUpload).toBe(MiB);
     // Declared: refused before a byte is read.
     const declared = await p.req(...upload("bob", "big.iso", new Uint8Array(3 * MiB), s));
     expect(declared.status).toBe(413);
@@ -137,7 +137,7 @@ describe("files through the page", () => {
 
     // bob's page fetches it: the same bytes, as an attachment that is only bytes.
     const sb = await pb.session();
-    const dl = await pb.req(`/api/download/${sent.id}`, { headers: { cookie: sb.cookie! } });
+    const dl = await pb.req(`/api/download/${sent.id}`, { headers: { cookie: sb.cookie } });
     expect(dl.status).toBe(200);
     expect(sha256(new Uint8Array(await dl.arrayBuffer()))).toBe(sha256(bytes));
     expect([dl.headers.get("content-type"), dl.headers.get("x-content-type-options"), dl.headers.get("content-disposition")]).toEqual([
@@ -180,7 +180,7 @@ describe("files through the page", () => {
     await befriend(alice, bob);
     await using pb = page(bob);
     const { cookie } = await pb.session();
-    const get = async (path: string) => (await pb.req(path, { headers: { cookie: cookie! } })).status;
+    const get = async (path: string) => (await pb.req(path, { headers: { cookie } })).status;
     expect(await get("/api/download/..%2F..%2F..%2Fetc%2Fpasswd")).toBe(404);
     expect(await get("/api/download/%2Fetc%2Fpasswd")).toBe(404);
     expect(await get(`/api/download/${join(bob.home, "identity.key")}`)).toBe(404);
@@ -193,7 +193,7 @@ describe("files through the page", () => {
     expect(await get(`/api/download/${sent.id}`)).toBe(200);
     rmSync(got.file.path!);
     symlinkSync(join(bob.home, "config.json"), got.file.path!);
-    const swapped = await pb.req(`/api/download/${sent.id}`, { headers: { cookie: cookie! } });
+    const swapped = await pb.req(`/api/download/${sent.id}`, { headers: { cookie } });
     expect(swapped.status).toBe(410);
     expect(((await swapped.json()) as { error: { code: string } }).error.code).toBe("FILE_GONE");
   });
