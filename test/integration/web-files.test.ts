@@ -45,7 +45,7 @@ function page(n: TestNode, maxUpload?: number): Page {
   };
 }
 
-const upload = (to: string, name: string, body: BodyInit, headers: Record<string, string>): [string, RequestInit] => [
+const upload = (to: string, name: string, body: RequestInit["body"], headers: Record<string, string>): [string, RequestInit] => [
   `/api/upload?to=${encodeURIComponent(to)}&name=${encodeURIComponent(name)}`,
   { method: "POST", headers: { "Content-Type": "application/octet-stream", ...headers }, body },
 ];
