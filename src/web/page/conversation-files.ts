@@ -30,6 +30,8 @@ let uploads = 0;
 export class ConversationFiles {
   /** Files the browser is still handing to the node, with the conversation each goes to. */
   private readonly sending = new Map<string, Sending & { to: string }>();
+  /** The uploads in turn (upload() never rejects: it says what went wrong). */
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(private readonly d: ConversationFilesDeps) {}
 
@@ -44,18 +46,22 @@ export class ConversationFiles {
     cancel: (f) => void this.act(f, "fileCancel"),
   };
 
-  /** Sends `files` to the open conversation, one after another. */
-  async send(files: File[]): Promise<void> {
+  /** Sends `files` to the open conversation: one upload at a time, in the order they came (a drop, then a paste, go in turn). */
+  send(files: File[]): Promise<void> {
     const to = this.d.s.open;
-    if (!to) return this.d.toast("open a conversation first, then drop the file on it", "bad");
+    if (!to) {
+      this.d.toast("open a conversation first, then drop the file on it", "bad");
+      return this.queue;
+    }
     for (const file of files) {
       const max = this.d.api.maxUpload;
       if (file.size > max) {
         this.d.toast(`${shown(file.name)} is ${formatSize(file.size)}: the page sends files of at most ${formatSize(max)} (p2pchat send ${shown(to)} --file PATH sends any size)`, "bad");
         continue;
       }
-      await this.upload(to, file);
+      this.queue = this.queue.then(() => this.upload(to, file));
     }
+    return this.queue;
   }
 
   /** After the conversation was drawn anew: the files still on their way to the node go back at its end. */
