@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, sym
 import { join } from "node:path";
 import { startPage } from "../../src/cli/web/web-face.ts";
 import type { FileInfo } from "../../src/domain/file-transfer.ts";
+import { updateConfig } from "../../src/home/home.ts";
 import type { NodeEvent } from "../../src/node/node-events.ts";
 import type { WebServer } from "../../src/web/web-server.ts";
 import { befriend, startNode, type TestNode } from "../helpers/nodes.ts";
@@ -171,6 +172,47 @@ describe("files through the page", () => {
     expect(((await cancel.json()) as { result: FileInfo }).result.state).toBe("cancelled");
     await pollUntil(async () => staged(alice.home), (l) => l.length === 0, "the cancelled offer's copy to go");
     await p[Symbol.asyncDispose]();
+  });
+
+  test("an upload to '#group' is posted there and a member fetches it; its copy stays, since members fetch it from whoever holds it", async () => {
+    await using alice = await startNode("alice");
+    await using bob = await startNode("bob");
+    await befriend(alice, bob);
+    await alice.until((e) => e.type === "link" && e.up && e.peer === "bob", "alice linked to bob");
+    await pollUntil(() => alice.node.groups.registry.peerKeys.size, (n) => n === 1, "alice to learn bob's key");
+    await alice.node.groupBook.create("club", ["bob"]);
+    await bob.until((e) => e.type === "group" && e.change === "joined", "bob joined");
+    await using p = page(alice);
+    const bytes = new Uint8Array(300_000).map((_, i) => (i * 3) & 0xff);
+    const res = await p.req(...upload("#club", "minutes.pdf", bytes, await p.session()));
+    const { result: posted } = (await res.json()) as { result: FileInfo };
+    expect(posted).toMatchObject({ direction: "out", group: "#club", name: "minutes.pdf", state: "done" });
+    const got = (await bob.until((e) => e.type === "file" && e.file.id === posted.id && e.file.state === "done", "bob has it")) as Extract<NodeEvent, { type: "file" }>;
+    expect(sha256(readFileSync(got.file.path!))).toBe(sha256(bytes));
+    expect(staged(alice.home).filter((f) => !f.endsWith("/.transfer")).map((f) => f.split("/")[1])).toEqual(["minutes.pdf"]);
+  });
+
+  test("the server takes bodies as large as an upload, but any other body past its limit is refused, declared or streamed", async () => {
+    await using alice = await startNode("alice", { discoverable: false });
+    await using p = page(alice);
+    const s = await p.session();
+    const big = JSON.stringify({ text: "x".repeat(2 * MiB) });
+    const op = await p.req("/api/op/status", { method: "POST", headers: { "Content-Type": "application/json", ...s }, body: big });
+    expect([op.status, ((await op.json()) as { error: { code: string } }).error.code]).toEqual([413, "TOO_LARGE"]);
+    const streamed = new ReadableStream<Uint8Array>({
+      start(c) {
+        for (let i = 0; i < 20; i++) c.enqueue(new Uint8Array(128 * 1024).fill(0x20));
+        c.close();
+      },
+    });
+    const qr = await p.req("/api/qr", { method: "POST", headers: { "Content-Type": "application/json", ...s }, body: streamed });
+    expect(qr.status).toBe(413);
+    // Signing in is open to anyone: past a password's size, a body is not read as one.
+    updateConfig(alice.home, { webPassword: await Bun.password.hash("correct horse") });
+    const login = await p.req("/login", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ password: "correct horse", pad: "x".repeat(2 * MiB) }) });
+    expect(login.status).toBe(400);
+    const right = await p.req("/login", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ password: "correct horse" }) });
+    expect(right.status).toBe(200);
   });
 
   test("a download names a transfer by id, never a path: other paths, unknown ids and a file swapped for a link are refused", async () => {
