@@ -150,6 +150,27 @@ describe("files through the page", () => {
     expect((await pb.req(`/api/download/${sent.id}`)).status).toBe(401);
   });
 
+  test("an upload cut off midway (the tab closed, Cancel) leaves nothing staged and offers nothing", async () => {
+    await using alice = await startNode("alice", { discoverable: false });
+    await using bob = await startNode("bob", { discoverable: false });
+    await befriend(alice, bob);
+    await using p = page(alice);
+    const s = await p.session();
+    const stop = new AbortController();
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(new Uint8Array(512 * 1024).fill(3)); // and then nothing more: the sender goes away
+      },
+    });
+    const [path, init] = upload("bob", "half.bin", body, s);
+    const res = p.req(path, { ...init, signal: stop.signal }).catch((e: Error) => e);
+    await pollUntil(() => staged(alice.home), (l) => l.some((f) => f.endsWith("/half.bin")), "the upload to begin");
+    stop.abort();
+    expect(await res).toBeInstanceOf(Error);
+    await pollUntil(() => staged(alice.home), (l) => l.length === 0, "the part to go");
+    expect(await alice.node.files.list()).toEqual([]);
+  });
+
   test("the staged copy stays while the offer is open (a restarted page keeps it), goes when it is cancelled, and a half upload an earlier run left goes at start", async () => {
     await using alice = await startNode("alice");
     await using bob = await startNode("bob", { discoverable: false });
