@@ -96,7 +96,8 @@ export class Uploads {
     let offered = false;
     try {
       const got = await this.stage(req, path, Math.min(max, room));
-      if (got === "too large") return tooLarge(`over ${formatSize(Math.min(max, room))}`);
+      if (got === "too large" && room < max) return fail(507, "NO_SPACE", `${name} does not fit: the disk that holds ${this.d.home} had ${formatSize(Math.max(0, room))} to spare`);
+      if (got === "too large") return tooLarge(`over ${formatSize(max)}`);
       if (req.headers.has("content-length") && got !== declared) return fail(400, "UPLOAD_CUT", `${name} came in cut short (${got} of ${declared} bytes): try again`);
       const f = (await this.d.run("sendFile", { peer: to, path })) as FileInfo;
       writeFileSync(join(dir, MARK), f.id, { mode: 0o600 });

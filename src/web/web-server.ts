@@ -77,7 +77,12 @@ export class WebServer {
   static start(d: WebDeps, opts: WebOptions): WebServer {
     if (!isLoopbackBind(opts.bind.host) && !d.passwordHash()) throw NodeError.webNeedsPassword(opts.bind.host);
     const web = new WebServer(d, opts);
-    web.listen();
+    try {
+      web.listen();
+    } catch (err) {
+      web.uploads.stop();
+      throw err;
+    }
     writeWebPlace(d.home, { origin: web.origin, pid: process.pid });
     // Copies of files sent from the page that an earlier run left behind.
     void web.uploads.sweep();
