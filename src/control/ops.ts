@@ -118,6 +118,8 @@ export const OPS = opTable({
   sendFile: op({ args: [["peer", str], ["path", str]], reply: file, run: (node, a) => node.files.send(a.peer, a.path) }),
   /** Transfers, newest first: with a contact, in a '#group', or all. */
   files: op({ args: [["filter", optional(str)]], reply: arrayOf(file), run: (node, a) => node.files.list(a.filter) }),
+  /** One transfer, by its id (or its first characters). */
+  file: op({ args: [["id", str]], reply: file, run: (node, a) => node.files.info(a.id) }),
   fileAccept: op({ args: [["id", str]], reply: file, run: (node, a) => node.files.accept(a.id) }),
   fileReject: op({ args: [["id", str]], reply: file, run: (node, a) => node.files.reject(a.id) }),
   fileCancel: op({ args: [["id", str]], reply: file, run: (node, a) => node.files.cancel(a.id) }),

@@ -2,12 +2,15 @@
 // /login?token=...), or, when the page listens beyond this machine, the
 // password (POST /login). Either sets the session cookie: HttpOnly (no
 // script reads it) and SameSite=Strict (no other site's page sends it).
+import { readCapped } from "./body.ts";
 import { redirect, fail, json } from "./respond.ts";
 import type { Session, Sessions } from "./sessions.ts";
 
 /** Wrong passwords in a row before each next try waits longer (at most PAUSE_MAX_MS). */
 const FREE_TRIES = 3;
 const PAUSE_MAX_MS = 5_000;
+/** A sign-in body is `{"password": "..."}` with at most 1024 characters: read no more than this of it. */
+const MAX_LOGIN_BODY = 16 * 1024;
 
 export interface LoginDeps {
   sessions: Sessions;
@@ -43,7 +46,8 @@ export class Login {
     if (!hash) return fail(403, "NO_PASSWORD", "no password is set: open the page with `p2pchat web` on the machine it runs on");
     let given: unknown;
     try {
-      given = ((await req.json()) as { password?: unknown })?.password;
+      // Read no further than a password could be: anyone may post here.
+      given = (JSON.parse((await readCapped(req, MAX_LOGIN_BODY)) ?? "") as { password?: unknown })?.password;
     } catch {
       given = undefined;
     }

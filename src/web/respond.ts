@@ -4,6 +4,7 @@
 // (clickjacking), no MIME sniffing, no Referer (a login link never leaks),
 // nothing cached. And no CORS headers at all: another origin's script may
 // not read a reply, nor send the custom headers the API asks for.
+import { NodeError } from "../domain/node-error.ts";
 
 export const CSP = [
   "default-src 'none'",
@@ -37,6 +38,15 @@ export function json(value: unknown, status = 200, headers: Record<string, strin
 /** A refusal: `{ error: { code, message } }`, the shape the control socket uses. */
 export function fail(status: number, code: string, message: string): Response {
   return json({ error: { code, message } }, status);
+}
+
+/** An operation's error as the control socket carries it, with a status that says whose fault it is. */
+export function failWith(err: unknown): Response {
+  if (err instanceof NodeError) {
+    const status = err.isInputError || err.code === "CONTROL_FAILED" ? 400 : err.code === "NOT_RUNNING" ? 503 : 409;
+    return fail(status, err.code, err.message);
+  }
+  return fail(500, "FAILED", (err as Error)?.message ?? String(err));
 }
 
 export function text(body: string, status = 200, type = "text/plain; charset=utf-8"): Response {

@@ -3,17 +3,20 @@
 // control socket's `args` holds), routed through control/ops.ts's one table
 // (`runRequest`: the same argument checks as the socket), never a second
 // list. Beside them, what only a browser needs: its session, the live
-// events, the list in one request, an invite's QR code, and for scripts with
-// the API key a login link.
+// events, the list in one request, an invite's QR code, a file to send
+// (uploads.ts) and one to fetch (downloads.ts), and for scripts with the API
+// key a login link.
 import type { OpName } from "../control/ops.ts";
 import { isOpName } from "../control/ops.ts";
 import type { Contact, PeerRequest } from "../control/api.ts";
 import { imitatedName } from "../domain/lookalike.ts";
-import { NodeError } from "../domain/node-error.ts";
 import type { EventStreams } from "./event-stream.ts";
 import type { Caller } from "./guard.ts";
 import { qrMatrix } from "./qr.ts";
-import { fail, json } from "./respond.ts";
+import { readCapped } from "./body.ts";
+import { download } from "./downloads.ts";
+import { fail, failWith, json } from "./respond.ts";
+import type { Uploads } from "./uploads.ts";
 
 /** A request body past this is refused (a message is at most 64 KiB). */
 export const MAX_BODY = 1024 * 1024;
@@ -27,9 +30,13 @@ export interface ApiDeps {
   /** Ends the caller's session. */
   logout(caller: Caller): Record<string, string>;
   origin: string;
+  uploads: Uploads;
+  /** Bytes an upload may hold (the page checks before it sends). */
+  maxUpload: number;
 }
 
-export async function handleApi(req: Request, path: string, who: Caller, d: ApiDeps): Promise<Response> {
+export async function handleApi(req: Request, url: URL, who: Caller, d: ApiDeps): Promise<Response> {
+  const path = url.pathname;
   const route = `${req.method} ${path}`;
   if (path.startsWith("/api/op/")) {
     const name = path.slice("/api/op/".length);
@@ -39,9 +46,14 @@ export async function handleApi(req: Request, path: string, who: Caller, d: ApiD
     if (body instanceof Response) return body;
     return reply(() => d.run(name, body ?? undefined));
   }
+  if (path.startsWith("/api/download/")) {
+    if (req.method !== "GET") return fail(405, "METHOD", "a file is fetched with GET");
+    // Not decoded: an id is hex and dashes, and anything else (a path, %2F) names no transfer.
+    return download(path.slice("/api/download/".length), d.run);
+  }
   switch (route) {
     case "GET /api/session":
-      return json({ csrf: who.by === "session" ? who.session.csrf : null });
+      return json({ csrf: who.by === "session" ? who.session.csrf : null, maxUpload: d.maxUpload });
     case "GET /api/events":
       return d.events.stream(req);
     case "GET /api/roster":
@@ -53,6 +65,8 @@ export async function handleApi(req: Request, path: string, who: Caller, d: ApiD
       if (typeof text !== "string") return fail(400, "BAD_REQUEST", `the body is {"text": "..."}`);
       return reply(async () => qrMatrix(text));
     }
+    case "POST /api/upload":
+      return d.uploads.receive(req, url);
     case "POST /api/login-link":
       // A session may not mint more sessions: only whoever holds the key (`p2pchat web`).
       if (who.by !== "key") return fail(403, "KEY_ONLY", "login links are made with the API key (p2pchat web)");
@@ -74,11 +88,11 @@ async function roster(d: ApiDeps): Promise<unknown> {
   return { status, contacts, groups, conversations, requests: withImitation };
 }
 
-/** The body as JSON (none: null), or the refusal. */
+/** The body as JSON (none: null), or the refusal; read no further than MAX_BODY. */
 async function readJson(req: Request): Promise<unknown> {
   const type = req.headers.get("content-type") ?? "";
-  const text = await req.text();
-  if (text.length > MAX_BODY) return fail(413, "TOO_LARGE", `a request body is at most ${MAX_BODY} bytes`);
+  const text = await readCapped(req, MAX_BODY);
+  if (text === null) return fail(413, "TOO_LARGE", `a request body is at most ${MAX_BODY} bytes`);
   if (text.trim() === "") return null;
   // Only JSON: a form a page elsewhere could post without asking is refused before it is read as anything.
   if (!type.startsWith("application/json")) return fail(415, "BAD_REQUEST", "send JSON (Content-Type: application/json)");
@@ -89,15 +103,11 @@ async function readJson(req: Request): Promise<unknown> {
   }
 }
 
-/** `{ result }`, or the error as the control socket carries it, with a status that says whose fault it is. */
+/** `{ result }`, or the error as the control socket carries it (failWith). */
 async function reply(fn: () => Promise<unknown>): Promise<Response> {
   try {
     return json({ result: (await fn()) ?? null });
   } catch (err) {
-    if (err instanceof NodeError) {
-      const status = err.isInputError || err.code === "CONTROL_FAILED" ? 400 : err.code === "NOT_RUNNING" ? 503 : 409;
-      return fail(status, err.code, err.message);
-    }
-    return fail(500, "FAILED", (err as Error)?.message ?? String(err));
+    return failWith(err);
   }
 }

@@ -13,7 +13,8 @@ import { clearCookie, Login } from "./login.ts";
 import { pageAsset } from "./page-assets.ts";
 import { json, redirect, respond, text } from "./respond.ts";
 import { Sessions } from "./sessions.ts";
-import { handleApi, MAX_BODY } from "./web-api.ts";
+import { MAX_UPLOAD, Uploads } from "./uploads.ts";
+import { handleApi } from "./web-api.ts";
 import { isLoopbackBind, pageOrigin, type WebBind } from "./web-address.ts";
 import { clearWebPlace, loadOrCreateApiKey, writeWebPlace } from "./web-home.ts";
 
@@ -38,6 +39,8 @@ export interface WebOptions {
   bind: WebBind;
   /** The port was not asked for by name: when it is taken, try the next ones. */
   fallback: boolean;
+  /** Bytes a file sent from the page may hold (MAX_UPLOAD unless said). */
+  maxUpload?: number;
 }
 
 export class WebServer {
@@ -50,6 +53,8 @@ export class WebServer {
   private bound: WebBind;
   private guard: Guard;
   private readonly login: Login;
+  private readonly uploads: Uploads;
+  private readonly maxUpload: number;
 
   private constructor(
     private readonly d: WebDeps,
@@ -61,6 +66,8 @@ export class WebServer {
     this.apiKey = loadOrCreateApiKey(d.home);
     this.guard = this.guardFor(opts.bind);
     this.login = new Login({ sessions: this.sessions, cookieName: this.cookieName, passwordHash: () => d.passwordHash() });
+    this.maxUpload = opts.maxUpload ?? MAX_UPLOAD;
+    this.uploads = new Uploads({ home: d.home, run: d.run, subscribe: d.subscribe, maxBytes: this.maxUpload });
   }
 
   /**
@@ -70,8 +77,15 @@ export class WebServer {
   static start(d: WebDeps, opts: WebOptions): WebServer {
     if (!isLoopbackBind(opts.bind.host) && !d.passwordHash()) throw NodeError.webNeedsPassword(opts.bind.host);
     const web = new WebServer(d, opts);
-    web.listen();
+    try {
+      web.listen();
+    } catch (err) {
+      web.uploads.stop();
+      throw err;
+    }
     writeWebPlace(d.home, { origin: web.origin, pid: process.pid });
+    // Copies of files sent from the page that an earlier run left behind.
+    void web.uploads.sweep();
     return web;
   }
 
@@ -108,7 +122,9 @@ export class WebServer {
         this.server = Bun.serve({
           hostname: host,
           port: at,
-          maxRequestBodySize: MAX_BODY,
+          // No limit here, so an upload too large hears why (uploads.ts streams them to disk, up to its own limit);
+          // every other body is read capped (body.ts), so none can hold more memory than MAX_BODY.
+          maxRequestBodySize: Number.MAX_SAFE_INTEGER,
           idleTimeout: 60,
           fetch: (req, server) => this.handle(req, server),
           error: (err) => text(`p2pchat: ${err.message}\n`, 500),
@@ -135,7 +151,7 @@ export class WebServer {
     const who = this.guard.api(req);
     if (who instanceof Response) return who;
     if (url.pathname === "/api/events") server.timeout(req, 0); // a stream that stays open
-    return handleApi(req, url.pathname, who, {
+    return handleApi(req, url, who, {
       run: (op, args) => this.d.run(op, args),
       events: this.streams,
       newLogin: () => this.sessions.newLogin(),
@@ -144,6 +160,8 @@ export class WebServer {
         return clearCookie(this.cookieName);
       },
       origin: this.origin,
+      uploads: this.uploads,
+      maxUpload: this.maxUpload,
     });
   }
 
@@ -166,6 +184,7 @@ export class WebServer {
   /** Stops serving: open pages are told `reason` (they say the node stopped). */
   stop(reason = "the node stopped"): void {
     this.streams.closeAll(reason);
+    this.uploads.stop();
     // Gently, so the streams' last words reach the pages; whatever is still open a moment later is cut.
     const server = this.server;
     this.server = null;

@@ -6,11 +6,11 @@ import { formatHostPort } from "../../domain/host-port.ts";
 import { loadConfig } from "../../home/home.ts";
 import type { Local } from "../../home/open-local.ts";
 import type { ChatNode } from "../../node/node.ts";
-import { WebServer } from "../../web/web-server.ts";
+import { WebServer, type WebOptions } from "../../web/web-server.ts";
 import type { WebChoice } from "../args/web-args.ts";
 
 /** Serves the page for `node` as `choice` says; null for no page. Throws when it cannot. */
-export function startPage(l: Local, node: ChatNode, choice: WebChoice): WebServer | null {
+export function startPage(l: Local, node: ChatNode, choice: WebChoice, more: Pick<WebOptions, "maxUpload"> = {}): WebServer | null {
   if (!choice.bind) return null;
   return WebServer.start(
     {
@@ -27,7 +27,7 @@ export function startPage(l: Local, node: ChatNode, choice: WebChoice): WebServe
         }
       },
     },
-    { bind: choice.bind, fallback: !choice.named },
+    { bind: choice.bind, fallback: !choice.named, ...more },
   );
 }
 

@@ -105,6 +105,16 @@ export class FileEngine {
     });
   }
 
+  /** One transfer as it is now, by its id (or its first characters). */
+  async info(id: string): Promise<FileInfo> {
+    // A whole id (the page's) is looked up at once; a few characters are resolved as `files` shows them.
+    const full = (await this.d.store.findTransfer(id).catch(() => null))?.id ?? (await this.resolveId(id));
+    const l = [...this.out.all(), ...this.inc.all()].find((x) => x.row.id === full);
+    const row = l?.row ?? (await this.d.store.findTransfer(full));
+    if (!row) throw new NodeError("NOT_A_TRANSFER", `no file transfer ${JSON.stringify(id)}`);
+    return this.rows.info(row, l?.live);
+  }
+
   async accept(id: string): Promise<FileInfo> {
     return this.rows.info(await this.inc.accept(await this.resolveId(id)));
   }

@@ -3,9 +3,10 @@
 // dialogs; every change goes to the node as a control operation (api.ts).
 import { Api, ApiError } from "./api.ts";
 import { Compose } from "./compose.ts";
+import { ConversationFiles } from "./conversation-files.ts";
 import { appendMessage, renderHead, renderMessages, updateMark } from "./conversation-view.ts";
 import { byId, fill, h } from "./dom.ts";
-import { catchDrops } from "./files.ts";
+import { attachButton, catchDrops, catchPastes } from "./files.ts";
 import { membersDialog, newGroupDialog } from "./group-dialogs.ts";
 import { addDialog, inviteDialog } from "./invite-dialogs.ts";
 import { renderList, type ListActions } from "./list-view.ts";
@@ -16,7 +17,7 @@ import { statusDialog } from "./status-dialog.ts";
 import { switcher } from "./switcher.ts";
 import { shown } from "./text.ts";
 import { openDialog, field } from "./dialog.ts";
-import type { HistoryEntry, NodeEvent } from "./types.ts";
+import type { FileInfo, HistoryEntry, NodeEvent } from "./types.ts";
 
 /** Messages fetched per page of scrollback. */
 const PAGE = 50;
@@ -30,12 +31,23 @@ class App {
   private readonly messages = byId("messages");
   private readonly results = byId("results");
   private readonly compose: Compose;
+  private readonly files: ConversationFiles;
   private refreshing: Promise<void> | null = null;
   private again = false;
   private loadingOlder = false;
 
   constructor(private readonly api: Api) {
     this.compose = new Compose(byId<HTMLFormElement>("compose"), byId<HTMLTextAreaElement>("text"), { send: (t) => this.send(t) });
+    this.files = new ConversationFiles({
+      api,
+      s: this.s,
+      box: this.messages,
+      toast: (t, tone) => this.toast(t, tone),
+      atBottom: () => this.atBottom(),
+      toBottom: () => this.toBottom(),
+      lastTime: () => this.s.lastTime(),
+      open: (name) => void this.open(name),
+    });
   }
 
   async start(): Promise<void> {
@@ -158,18 +170,21 @@ class App {
     this.hideResults();
     const unread = this.s.unreadOf(name);
     let entries: HistoryEntry[];
+    let files: FileInfo[];
     try {
-      entries = await this.api.op<HistoryEntry[]>("history", { query: { peer: name, limit: Math.max(PAGE, unread + 10) } });
+      [entries, files] = await Promise.all([this.api.op<HistoryEntry[]>("history", { query: { peer: name, limit: Math.max(PAGE, unread + 10) } }), this.files.load(name)]);
     } catch (err) {
       return this.toast((err as Error).message, "bad");
     }
     this.s.openWith(name, entries, entries.length >= Math.max(PAGE, unread + 10));
+    this.s.setFiles(files);
     history.replaceState(null, "", `#${encodeURIComponent(name)}`);
     byId("empty").hidden = true;
     byId("conv").hidden = false;
     document.body.dataset.view = "conv";
     renderHead(byId("conv-name"), byId("conv-state"), byId("conv-actions"), this.s, this.convActions);
-    renderMessages(this.messages, this.s, unread);
+    renderMessages(this.messages, this.s, unread, this.files.actions);
+    this.files.redrawn();
     const line = this.messages.querySelector(".new-line");
     if (line) line.scrollIntoView({ block: "center" });
     else this.toBottom();
@@ -202,7 +217,8 @@ class App {
       if (this.s.open !== name) return;
       const from = this.messages.scrollHeight - this.messages.scrollTop;
       this.s.prepend(older, older.length >= PAGE);
-      renderMessages(this.messages, this.s, 0);
+      renderMessages(this.messages, this.s, 0, this.files.actions);
+      this.files.redrawn();
       // The message that was at the top stays where it was.
       this.messages.scrollTop = this.messages.scrollHeight - from;
     } catch (err) {
@@ -228,7 +244,7 @@ class App {
 
   /** A message for the open conversation (or the list's counts). */
   private shown(entry: HistoryEntry): void {
-    const before = this.s.entries.at(-1);
+    const before = this.s.lastTime();
     const near = this.atBottom();
     if (this.s.add(entry, near && document.visibilityState === "visible")) {
       appendMessage(this.messages, this.s.entries.at(-1)!, before, entry.peer.startsWith("#"));
@@ -288,6 +304,9 @@ class App {
       case "read":
         this.s.setUnread(e.peer, e.unread);
         this.drawList();
+        return;
+      case "file":
+        this.files.changed(e.file, e.progress === true);
         return;
       case "stopped":
         this.banner(`${shown(e.reason)}: this page is no longer connected to a node. Start one (p2pchat serve) and open the page again with p2pchat web.`);
@@ -383,7 +402,10 @@ class App {
         else this.leave();
       }
     });
-    catchDrops(byId("main"), () => this.toast("sending files is not possible yet: it comes with file transfer", "bad"));
+    const send = (files: File[]) => void this.files.send(files);
+    catchDrops(byId("main"), send);
+    catchPastes(byId("text"), send);
+    attachButton(byId("attach"), byId<HTMLInputElement>("file-input"), send);
   }
 }
 

@@ -1,13 +1,15 @@
 // One conversation: who it is with and how the link stands (and what stands
 // in the way), then its messages from the database, a line per day and one
-// above what is new since it was last read, each of ours with its mark.
-// Older messages load as the top comes into view. Reads the state; a mark
-// that changes is changed in place, not redrawn.
+// above what is new since it was last read, each of ours with its mark, and
+// the files sent either way in their places (file-view.ts). Older messages
+// load as the top comes into view. Reads the state; a mark that changes is
+// changed in place, not redrawn.
 import { fill, h } from "./dom.ts";
+import { fileEl, type FileActions } from "./file-view.ts";
 import { markOf } from "./marks.ts";
 import type { PageState } from "./state.ts";
 import { clock, dayLabel, plural, shown, trimEndLines } from "./text.ts";
-import type { HistoryEntry } from "./types.ts";
+import type { FileInfo, HistoryEntry } from "./types.ts";
 
 export interface ConversationActions {
   /** Block or unblock a contact. */
@@ -67,35 +69,60 @@ function entryEl(e: HistoryEntry, group: boolean): HTMLElement {
 
 const dayOf = (ms: number) => new Date(ms).toDateString();
 
-/** The messages loaded so far, with day lines, and the "new" line above the `unread` newest that came in. */
-export function renderMessages(box: HTMLElement, s: PageState, unread: number): void {
+/** The messages loaded so far and the files among them, with day lines, and the "new" line above the `unread` newest that came in. */
+export function renderMessages(box: HTMLElement, s: PageState, unread: number, act: FileActions): void {
   const name = s.open;
   const group = name?.startsWith("#") ?? false;
   const nodes: HTMLElement[] = [];
+  const files = s.files;
   if (s.more) nodes.push(h("div", { class: "more dim", id: "more" }, "loading older messages…"));
-  else if (s.entries.length === 0) nodes.push(h("p", { class: "dim pad" }, "No messages yet. Say hello."));
+  else if (s.entries.length === 0 && files.length === 0) nodes.push(h("p", { class: "dim pad" }, "No messages yet. Say hello, or drop a file here."));
   let newAt: string | null = null;
   if (unread > 0) {
     const incoming = s.entries.filter((e) => e.direction === "in" && !e.event);
     newAt = incoming[Math.max(0, incoming.length - unread)]?.id ?? null;
   }
   let day = "";
-  for (const e of s.entries) {
-    if (dayOf(e.time) !== day) {
-      day = dayOf(e.time);
-      nodes.push(h("div", { class: "day" }, h("span", {}, dayLabel(e.time))));
+  const dayLine = (time: number) => {
+    if (dayOf(time) === day) return;
+    day = dayOf(time);
+    nodes.push(h("div", { class: "day" }, h("span", {}, dayLabel(time))));
+  };
+  // Messages in the node's order; each file before the first message after it.
+  let next = 0;
+  const filesUpTo = (time: number) => {
+    for (; next < files.length && files[next]!.created <= time; next++) {
+      dayLine(files[next]!.created);
+      nodes.push(fileEl(files[next]!, group, act));
     }
+  };
+  for (const e of s.entries) {
+    filesUpTo(e.time);
+    dayLine(e.time);
     if (e.id === newAt) nodes.push(h("div", { class: "new-line" }, h("span", {}, "new")));
     nodes.push(entryEl(e, group));
   }
+  filesUpTo(Infinity);
   fill(box, ...nodes);
 }
 
 /** One more message at the bottom (a day line first when the day changed). */
-export function appendMessage(box: HTMLElement, e: HistoryEntry, previous: HistoryEntry | undefined, group: boolean): void {
+export function appendMessage(box: HTMLElement, e: HistoryEntry, previousTime: number | undefined, group: boolean): void {
+  appendRow(box, entryEl(e, group), e.time, previousTime);
+  // Files the browser is still sending stay below what comes in.
+  for (const up of box.querySelectorAll(":scope > [data-upload]")) box.append(up);
+}
+
+/** A file new to the conversation, at the bottom. */
+export function appendFile(box: HTMLElement, f: FileInfo, previousTime: number | undefined, group: boolean, act: FileActions): HTMLElement {
+  return appendRow(box, fileEl(f, group, act), f.created, previousTime);
+}
+
+function appendRow(box: HTMLElement, el: HTMLElement, time: number, previousTime: number | undefined): HTMLElement {
   box.querySelector(":scope > p.pad")?.remove();
-  if (!previous || dayOf(previous.time) !== dayOf(e.time)) box.append(h("div", { class: "day" }, h("span", {}, dayLabel(e.time))));
-  box.append(entryEl(e, group));
+  if (previousTime === undefined || dayOf(previousTime) !== dayOf(time)) box.append(h("div", { class: "day" }, h("span", {}, dayLabel(time))));
+  box.append(el);
+  return el;
 }
 
 /** A message's mark, changed where it stands. */

@@ -2,7 +2,8 @@
 // (contacts, groups, requests, link states, unread counts), the open
 // conversation's messages as loaded so far, and the marks of our messages.
 // The views only read it (list-view.ts, conversation-view.ts).
-import type { Contact, GroupInfo, HistoryEntry, NodeStatus, PeerRequest } from "./types.ts";
+import { FINISHED } from "../../domain/file-transfer.ts";
+import type { Contact, FileInfo, GroupInfo, HistoryEntry, NodeStatus, PeerRequest } from "./types.ts";
 
 export type ContactState = NodeStatus["contacts"][number];
 export type Request = PeerRequest & { imitates: string | null };
@@ -40,6 +41,7 @@ export class PageState {
   private readonly drafts = new Map<string, string>();
   private current: string | null = null;
   private loaded: HistoryEntry[] = [];
+  private readonly fileMap = new Map<string, FileInfo>();
   /** Older messages may be in the database. */
   more = false;
 
@@ -116,7 +118,47 @@ export class PageState {
   close(): void {
     this.current = null;
     this.loaded = [];
+    this.fileMap.clear();
     this.more = false;
+  }
+
+  /** The open conversation's files (the node's `files` for it, newest first). */
+  setFiles(files: readonly FileInfo[]): void {
+    this.fileMap.clear();
+    for (const f of files) this.fileMap.set(f.id, f);
+  }
+
+  /**
+   * The open conversation's files to show among its messages, oldest first:
+   * those offered since the oldest message loaded (all once scrolled back to
+   * the start).
+   */
+  get files(): readonly FileInfo[] {
+    const from = this.more ? (this.loaded[0]?.time ?? 0) : -Infinity;
+    return [...this.fileMap.values()].filter((f) => f.created >= from).sort((a, b) => a.created - b.created);
+  }
+
+  /**
+   * A file changed (a node event, an answer): "new" or "changed" when it is
+   * the open conversation's, else null. A word that comes late (an answer
+   * after the event that ended it) does not undo an end.
+   */
+  fileChanged(f: FileInfo): "new" | "changed" | null {
+    if (this.current === null || (f.group ?? f.peer) !== this.current) return null;
+    const had = this.fileMap.get(f.id);
+    if (had && FINISHED.has(had.state) && !FINISHED.has(f.state)) return null;
+    this.fileMap.set(f.id, f);
+    return had ? "changed" : "new";
+  }
+
+  /** When the newest row shown was made: a message's time, a file's offer. */
+  lastTime(): number | undefined {
+    const times = [this.loaded.at(-1)?.time, ...[...this.fileMap.values()].map((f) => f.created)].filter((t) => t !== undefined);
+    return times.length > 0 ? Math.max(...times) : undefined;
+  }
+
+  file(id: string): FileInfo | undefined {
+    return this.fileMap.get(id);
   }
 
   get entries(): readonly HistoryEntry[] {

@@ -5,3 +5,4 @@ export type { HistoryEntry } from "../../domain/history-entry.ts";
 export type { NodeEvent } from "../../node/node-events.ts";
 export type { NodeStatus } from "../../node/node-status.ts";
 export type { GroupInfo, GroupMemberInfo } from "../../node/groups/book.ts";
+export type { FileInfo } from "../../domain/file-transfer.ts";
