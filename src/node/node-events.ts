@@ -32,6 +32,8 @@ export type NodeEvent =
   | { type: "contact"; name: string; peerId: PeerId | null; how: "new-peer" | "pinned" | "accepted" | "invited"; address: string; announced?: string }
   /** A stranger connected: a request, shown once, with the name it announced (unverified) and the contact that name imitates, if any. */
   | { type: "request"; peerId: PeerId; name: string; address: string; imitates: string | null }
+  /** A request's messages were stored: `waiting` of them wait for the user now (the request's count, shown at once). */
+  | { type: "request-waiting"; peerId: PeerId; waiting: number }
   /** The inviter's node answered the invite token our link presented: a contact now, or only a request. */
   | { type: "invite"; peer: string; answer: InviteAnswer; token: string }
   /** Something the user must see: an identity mismatch, a refused peer. */

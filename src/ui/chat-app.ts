@@ -31,8 +31,12 @@ export interface ChatAppOptions {
   output?: NodeJS.WriteStream;
 }
 
-/** Link states and the like are asked for again this often while the chat runs (retry timers count down). */
-const REFRESH_MS = 5_000;
+/**
+ * Link states and the like are asked for again this often while the chat runs
+ * (retry timers count down). P2PCHAT_CHAT_REFRESH_MS sets it (tests make it
+ * long, so that only an event can show what they wait for).
+ */
+const REFRESH_MS = Number(process.env.P2PCHAT_CHAT_REFRESH_MS) || 5_000;
 
 export class ChatApp {
   private readonly term: Terminal;

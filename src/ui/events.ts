@@ -53,6 +53,7 @@ export function formatEvent(e: NodeEvent): string | null {
       return (e.reach === "direct" || e.reach === "relay" ? colors.green : colors.yellow)(`* ${e.lines.join("; ")}`);
     case "status":
     case "read":
+    case "request-waiting":
     case "group-delivery":
       return null;
     case "invite":

@@ -85,7 +85,10 @@ export class Requests {
   /** Of `taken` messages, `fresh` were new rows (duplicates and a failed store count for nothing). */
   stored(peerId: PeerId, taken: number, fresh: number): void {
     const r = this.byPeer.get(peerId);
-    if (r) r.waiting -= taken - fresh;
+    if (!r) return;
+    r.waiting -= taken - fresh;
+    // Said once they are in the store: a list asked for now counts them.
+    if (fresh > 0) this.d.emit({ type: "request-waiting", peerId, waiting: r.waiting });
   }
 
   /** Every request, blocked ones too, with fresh counts. */
