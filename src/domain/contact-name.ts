@@ -15,6 +15,11 @@ export function nameProblem(name: string): string | null {
   return null;
 }
 
+/** What a node added from the LAN by its id is called until its hello names it: peer-nb2qlnb. */
+export function standInName(peerId: string): string {
+  return `peer-${peerId.slice(0, 7).toLowerCase()}`;
+}
+
 export function validateName(name: string): string {
   const problem = nameProblem(name);
   if (problem) throw NodeError.badName(name, problem);

@@ -152,6 +152,7 @@ export class ChatNode {
       joined: (c) => this.book.mergeRequest(c),
       admit: (link, hello) => this.hints.admit(link, hello),
       learned: (c, link, hello) => this.hints.learned(c, link, hello),
+      named: (c, hello, address) => this.hints.named(c, hello, address),
       tried: (name, target, ok, why) => this.hints.tried(name, target, ok, why),
       elsewhere: (name, target) => this.hints.elsewhere(name, target),
       owed: (name) => this.owes(name),

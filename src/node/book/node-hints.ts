@@ -6,13 +6,13 @@
 // decides who a peer is.
 import { decodeInvite, encodeInvite, InviteError, MAX_INVITE_ADDRS, type Invite } from "../../protocol/invite-line.ts";
 import type { Hello, InviteAnswer } from "../../protocol/messages.ts";
-import { parsePeerId, type PeerId } from "../../protocol/peer-id.ts";
-import { validateName } from "../../domain/contact-name.ts";
+import type { PeerId } from "../../protocol/peer-id.ts";
+import { nameProblem, standInName, validateName } from "../../domain/contact-name.ts";
 import type { Contact, NewAddress } from "../../domain/contact.ts";
 import { formatHostPort, normalizeHost, parseHostPort } from "../../domain/host-port.ts";
 import { NodeError } from "../../domain/node-error.ts";
 import type { Store } from "../../store/store.ts";
-import { vouchedAddresses } from "../../reach/lan/nearby-peers.ts";
+import { vouchedAddresses, type NearbyPeer } from "../../reach/lan/nearby-peers.ts";
 import { isLoopbackHost, screenAddresses, wireHostProblem, type WireOrigin } from "../../reach/net/wire-address.ts";
 import type { ReachService } from "../../reach/reach-service.ts";
 import type { Verdict } from "../../reach/reach-verdict.ts";
@@ -28,6 +28,7 @@ import type { NodeEvent } from "../node-events.ts";
 import type { NodeBook } from "./node-book.ts";
 
 const log = childLogger("node");
+
 
 export interface NearbyNode {
   peerId: PeerId;
@@ -50,7 +51,7 @@ export interface NodeHintsDeps {
   contacts: Contacts;
   requests: Requests;
   emit(event: NodeEvent): void;
-  book: Pick<NodeBook, "add" | "mergeRequest">;
+  book: Pick<NodeBook, "add" | "mergeRequest" | "set">;
   peers: Pick<Peers, "relink" | "linkTo" | "dial">;
   reach: Pick<ReachService, "lookup" | "dkey" | "relayUris" | "verdict" | "nearbyPeers" | "nearby">;
   discoverable(): boolean;
@@ -198,7 +199,7 @@ export class NodeHints {
    * token, so its node adds us at once. Named as it calls itself unless
    * `name` is given or the name is taken (then name-2, and `renamed` says so).
    */
-  async addInvite(text: string, name?: string): Promise<{ contact: Contact; renamed: boolean; known: boolean }> {
+  async addInvite(text: string, name?: string): Promise<{ contact: Contact; renamed: boolean; known: boolean; announced?: string; taken?: string }> {
     let inv: Invite;
     try {
       inv = decodeInvite(text);
@@ -242,7 +243,9 @@ export class NodeHints {
       dkey: inv.dkey,
       relays: inv.relays,
     });
-    return { contact: c, renamed: chosen !== wanted, known: false };
+    // Renamed only when its name is a contact's (or looks like one): said, with whose.
+    const taken = name === undefined && chosen !== wanted ? this.d.requests.imitated(wanted) : null;
+    return { contact: c, renamed: chosen !== wanted, known: false, announced: inv.name, ...(taken ? { taken } : {}) };
   }
 
   /**
@@ -280,25 +283,70 @@ export class NodeHints {
     }));
   }
 
-  /** A node heard on the LAN, by its peer id: pinned to it, at the addresses it was heard at. */
+  /**
+   * A node heard on the LAN, by its peer id or any beginning of it that only
+   * it has (`NB2QLNB`, dashes and case ignored): pinned to it, at the
+   * addresses it was heard at. Beacons carry no name: without `name` it is
+   * saved under a stand-in (peer-nb2qlnb) until its first hello, which names
+   * it as it announces itself (see named()).
+   */
   async addNearby(id: string, name?: string): Promise<{ contact: Contact; renamed: boolean; known: boolean }> {
-    const parsed = parsePeerId(id);
-    if (!parsed.ok) throw new NodeError("BAD_PEER_ID", `invalid peer id ${JSON.stringify(id)}: ${parsed.reason}`);
-    const known = this.d.contacts.byPeer(parsed.id);
+    const found = this.resolveNearby(id);
+    const known = this.d.contacts.byPeer(found.peerId);
     if (known) return { contact: known, renamed: false, known: true };
-    const found = this.d.reach.nearbyPeers().find((p) => p.peerId === parsed.id);
     // Where its beacons came from: the other addresses a beacon names are anyone's say-so.
-    const heard = found && { ...found, addresses: vouchedAddresses(found) };
-    if (!heard || heard.addresses.length === 0) {
-      throw new NodeError("NOT_NEARBY", `${parsed.id} was not heard on the LAN in the last 90 s (see \`p2pchat nearby\`); add it with its invite, or NAME HOST:PORT --id ID`);
+    // One without a zone first: the contact's address is one a person could type.
+    const heard = vouchedAddresses(found).sort((a, b) => Number(a.host.includes("%")) - Number(b.host.includes("%")));
+    if (heard.length === 0) {
+      throw new NodeError("NOT_NEARBY", `${found.peerId} was heard on the LAN only at addresses others named for it (see \`p2pchat nearby\`): add it with its invite, or NAME HOST:PORT --id ID`);
     }
-    const chosen = name !== undefined ? validateName(name) : this.d.requests.nameFor({ name: `peer-${parsed.id.slice(0, 7).toLowerCase()}` });
-    const [first, ...rest] = heard.addresses;
+    const chosen = name !== undefined ? validateName(name) : standInName(found.peerId);
+    const [first, ...rest] = heard;
     const c = await this.d.book.add(chosen, formatHostPort(first!.host, first!.port), {
-      id: parsed.id,
+      id: found.peerId,
       source: "lan",
       addresses: rest.map((a) => ({ host: a.host, port: a.port, source: "lan" as const })),
     });
-    return { contact: c, renamed: name === undefined, known: false };
+    return { contact: c, renamed: false, known: false };
+  }
+
+  /** The one node heard nearby whose id begins with `text`; else why not (none, or which ones). */
+  private resolveNearby(text: string): NearbyPeer {
+    const want = text.replace(/-/g, "").toUpperCase();
+    if (!/^[A-Z2-7]+$/.test(want)) throw new NodeError("BAD_PEER_ID", `invalid peer id ${JSON.stringify(text)}: a peer id is letters A-Z and digits 2-7 (see \`p2pchat nearby\`)`);
+    const all = this.d.reach.nearbyPeers();
+    const found = all.filter((p) => p.peerId.replace(/-/g, "").startsWith(want));
+    if (found.length === 1) return found[0]!;
+    if (found.length > 1) {
+      const ids = found.map((p) => `${p.peerId} (at ${vouchedAddresses(p).map((a) => formatHostPort(a.host, a.port)).join(", ") || "no address of its own"})`);
+      throw new NodeError("NOT_NEARBY", `${found.length} nodes nearby begin with ${JSON.stringify(text)}: give more of the id: ${ids.join("; ")}`);
+    }
+    const why = !this.d.discoverable()
+      ? "you are hidden, and a hidden node hears nobody (`p2pchat discoverable on`)"
+      : all.length === 0
+        ? "this node has heard no node on the LAN: both nodes must be running and discoverable, on one LAN, with LAN discovery on (see `p2pchat nearby`)"
+        : "see `p2pchat nearby` for those heard; the other node must be running and discoverable, on this LAN";
+    throw new NodeError("NOT_NEARBY", `no node heard on the LAN in the last 90 s has an id beginning with ${JSON.stringify(text)}: ${why}`);
+  }
+
+  /**
+   * A contact's first hello. One still under its stand-in name (added from
+   * the LAN by its id, before anyone knew its name) takes the name it
+   * announces, made unique as a request's is; said once, with the contact
+   * that name belongs to when it took a number. Any other contact keeps the
+   * name the user gave.
+   */
+  async named(c: Contact, hello: Hello, address: string): Promise<Contact> {
+    if (!c.peerId || c.name !== standInName(c.peerId) || nameProblem(hello.name)) return c;
+    const to = this.d.requests.nameFor({ name: hello.name });
+    if (to === c.name) return c;
+    const renamed = await this.d.book.set(c.name, { rename: to }).catch((err: unknown) => {
+      log.debug(`cannot name ${c.name} ${to}: ${(err as Error).message}`);
+      return null;
+    });
+    if (!renamed) return c;
+    const taken = to !== hello.name ? this.d.requests.imitated(hello.name) : null;
+    this.d.emit({ type: "contact", name: to, peerId: c.peerId, how: "named", address, announced: hello.name, ...(taken ? { taken } : {}) });
+    return renamed;
   }
 }

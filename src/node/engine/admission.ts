@@ -33,6 +33,8 @@ export interface AdmissionDeps {
   joined(contact: Contact): Promise<void>;
   /** A stranger presented an invite token: the contact it becomes when the token admits it, else null (it knocks), and what the token was. */
   admit(link: NodeLink, hello: Hello): Promise<{ contact: Contact | null; answer: InviteAnswer }>;
+  /** A contact's first hello: one added by its id from the LAN takes the name it announces (the contact as it is now). */
+  named(contact: Contact, hello: Hello, address: string): Promise<Contact>;
   /** Another peer answers at an address of `name` only heard of (not given by the user): forget it. */
   elsewhere(name: string, target: Target): void;
   /** Dials an unpinned contact and waits, a while, until the dial pinned it to someone or gave up. */
@@ -143,6 +145,7 @@ export class Admission {
         }
       }
     }
+    if (ctx.contact) ctx.contact = await this.d.named(ctx.contact, hello, link.via ? `via ${link.via}` : link.address);
     if (link.state !== "deciding") return false; // closed meanwhile
     if (ctx.contact?.blocked) return refuse(link, "SHUTDOWN", SHUTDOWN_REASON, true, "blocked");
     if (!this.d.discoverable()) return refuse(link, "HIDDEN", "this peer is not discoverable now");
