@@ -8,6 +8,7 @@ import { INVITE_ANSWER_CAP, REFUSE_CAP, type Hello } from "../protocol/messages.
 import type { PeerId } from "../protocol/peer-id.ts";
 import { FRIEND_RELAY_CAP, PUNCH_CAP } from "../protocol/reach-frames.ts";
 import type { OutStatus } from "../domain/history-entry.ts";
+import { handleFor } from "../domain/contact-name.ts";
 import { formatHostPort } from "../domain/host-port.ts";
 import { checkText } from "../domain/message-text.ts";
 import { NodeError } from "../domain/node-error.ts";
@@ -91,7 +92,8 @@ export class ChatNode {
     const self = local.identity.peerId;
     const emit = (e: Parameters<Emitter["emit"]>[0]) => this.events.emit(e);
     const discoverable = () => this.discoverable;
-    const name = () => this.name;
+    // What peers and groups call us: the handle of the name we show ("José-Ñandú" for "José Ñandú").
+    const name = () => handleFor(this.name);
     const contactsOnly = opts.contactsOnly ?? false;
     this.host = opts.host ?? local.config.host;
     this.port = opts.port ?? local.config.port;
@@ -292,7 +294,7 @@ export class ChatNode {
 
   /** What we tell a peer about ourselves: where we listen, and on a dial to an inviter, its token. */
   private hello(link: NodeLink): Hello {
-    const hello: Hello = { type: "hello", version: PROTOCOL_VERSION, name: this.name, port: this.transport.listening?.port ?? 0, caps: ["ack-batch", GROUPS_CAP, GROUP_FORKS_CAP, INVITE_ANSWER_CAP, REFUSE_CAP, PUNCH_CAP, FRIEND_RELAY_CAP, FILES_CAP], session: this.sessionId };
+    const hello: Hello = { type: "hello", version: PROTOCOL_VERSION, name: handleFor(this.name), display: this.name, port: this.transport.listening?.port ?? 0, caps: ["ack-batch", GROUPS_CAP, GROUP_FORKS_CAP, INVITE_ANSWER_CAP, REFUSE_CAP, PUNCH_CAP, FRIEND_RELAY_CAP, FILES_CAP], session: this.sessionId };
     const addrs = this.addresses().slice(0, MAX_ADDRS);
     if (addrs.length > 0) hello.addrs = addrs;
     const token = this.peers.tokenFor(link, (c) => this.contacts.byName(c.name));

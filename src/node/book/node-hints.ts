@@ -7,7 +7,7 @@
 import { decodeInvite, encodeInvite, InviteError, MAX_INVITE_ADDRS, type Invite } from "../../protocol/invite-line.ts";
 import type { Hello, InviteAnswer } from "../../protocol/messages.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
-import { nameProblem, standInName, validateName } from "../../domain/contact-name.ts";
+import { handleFor, nameProblem, standInName, validateName } from "../../domain/contact-name.ts";
 import type { Contact, NewAddress } from "../../domain/contact.ts";
 import { formatHostPort, normalizeHost, parseHostPort } from "../../domain/host-port.ts";
 import { NodeError } from "../../domain/node-error.ts";
@@ -75,7 +75,8 @@ export class NodeHints {
       log.debug(`${link.peerId} presented an invite token that is ${use}: a request`);
       return { contact: null, answer: use };
     }
-    const name = this.d.requests.nameFor({ name: hello.name });
+    const announced = hello.display ?? hello.name;
+    const name = this.d.requests.nameFor({ name: announced });
     const hinted = this.hinted(link, hello);
     // Through a relay, the address we see is the relay's: the contact is where its hello says.
     const first = link.via ? hinted.shift() : undefined;
@@ -87,7 +88,7 @@ export class NodeHints {
     if (!contact) return { contact: null, answer: "unknown" };
     await this.d.contacts.reload();
     await this.d.book.mergeRequest(contact);
-    this.d.emit({ type: "contact", name: contact.name, peerId: contact.peerId, how: "invited", address: link.via ? `via ${link.via}` : link.address, announced: hello.name });
+    this.d.emit({ type: "contact", name: contact.name, peerId: contact.peerId, how: "invited", address: link.via ? `via ${link.via}` : link.address, announced });
     return { contact: this.d.contacts.byName(contact.name) ?? contact, answer: "admitted" };
   }
 
@@ -244,8 +245,8 @@ export class NodeHints {
       relays: inv.relays,
     });
     // Renamed only when its name is a contact's (or looks like one): said, with whose.
-    const taken = name === undefined && chosen !== wanted ? this.d.requests.imitated(wanted) : null;
-    return { contact: c, renamed: chosen !== wanted, known: false, announced: inv.name, ...(taken ? { taken } : {}) };
+    const taken = name === undefined && chosen !== handleFor(wanted) ? this.d.requests.imitated(wanted) : null;
+    return { contact: c, renamed: chosen !== handleFor(wanted), known: false, announced: inv.name, ...(taken ? { taken } : {}) };
   }
 
   /**
@@ -337,16 +338,17 @@ export class NodeHints {
    * name the user gave.
    */
   async named(c: Contact, hello: Hello, address: string): Promise<Contact> {
-    if (!c.peerId || c.name !== standInName(c.peerId) || nameProblem(hello.name)) return c;
-    const to = this.d.requests.nameFor({ name: hello.name });
+    const announced = hello.display ?? hello.name;
+    if (!c.peerId || c.name !== standInName(c.peerId) || nameProblem(handleFor(announced))) return c;
+    const to = this.d.requests.nameFor({ name: announced });
     if (to === c.name) return c;
     const renamed = await this.d.book.set(c.name, { rename: to }).catch((err: unknown) => {
       log.debug(`cannot name ${c.name} ${to}: ${(err as Error).message}`);
       return null;
     });
     if (!renamed) return c;
-    const taken = to !== hello.name ? this.d.requests.imitated(hello.name) : null;
-    this.d.emit({ type: "contact", name: to, peerId: c.peerId, how: "named", address, announced: hello.name, ...(taken ? { taken } : {}) });
+    const taken = to !== handleFor(announced) ? this.d.requests.imitated(announced) : null;
+    this.d.emit({ type: "contact", name: to, peerId: c.peerId, how: "named", address, announced, ...(taken ? { taken } : {}) });
     return renamed;
   }
 }

@@ -130,7 +130,7 @@ export class Admission {
           log.debug(`refused ${JSON.stringify(hello.name)} (${peerId}) from ${link.remoteHost}: not a contact (--contacts-only)`);
           return refuse(link, "UNKNOWN_PEER", "this peer accepts links from its contacts only");
         }
-        const knock = await this.d.requests.knock(peerId, hello.name, link.remoteHost, hello.port);
+        const knock = await this.d.requests.knock(peerId, hello.display ?? hello.name, link.remoteHost, hello.port);
         if (!knock.ok) {
           if (knock.why === "blocked") return refuse(link, "SHUTDOWN", SHUTDOWN_REASON, true, "blocked");
           return refuse(link, "REQUESTS_FULL", "this peer has too many open requests: try again later");
