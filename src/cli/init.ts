@@ -7,7 +7,11 @@ import { globalArgs, globals } from "./args/globals.ts";
 export default defineCommand({
   meta: { name: "init", description: "Create this user's identity: key, self-signed certificate, config (never overwrites one)" },
   args: {
-    name: { type: "string", description: "Display name announced to peers (default: your OS user name)", valueHint: "NAME" },
+    name: {
+      type: "string",
+      description: 'Your name as peers see it, words apart by single spaces ("José Ñandú"; contacts type it José-Ñandú; default: your OS user name)',
+      valueHint: "NAME",
+    },
     host: { type: "string", description: "Address to listen on (default 0.0.0.0, every interface)", valueHint: "ADDR" },
     port: { type: "string", description: "Port to listen on (default 20001; 0 picks a free one now, kept from then on)", valueHint: "N" },
     ...globalArgs,
