@@ -19,6 +19,8 @@ describe("names", () => {
     await using jose = await makeUser("José Ñandú");
     await using bob = await makeUser("bob");
     expect((await jose.cli(["config", "get", "name"])).stdout).toBe("José Ñandú\n");
+    // The id line is what a friend pastes into `contacts add`: the name there is the handle.
+    expect((await jose.cli(["id"])).stdout).toStartWith(`José-Ñandú ${jose.peerId} `);
     expect((await jose.cli(["status", "--json"])).stdout).toContain('"name": "José Ñandú"');
 
     // A contact's name is typed in commands: no spaces, and the error says what would do.

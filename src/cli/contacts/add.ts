@@ -150,12 +150,16 @@ async function addNearby(api: NodeApi, input: string, name: string | undefined):
     if (err instanceof NodeError && err.code === "NOT_NEARBY" && !api.remote && err.message.startsWith("no node heard")) {
       throw new NodeError(
         "NOT_NEARBY",
-        `no node heard on the LAN has an id beginning with ${JSON.stringify(input)}: no node was running for this home to hear it. Start one (\`p2pchat serve\`, or \`chat\`), see who it hears with \`p2pchat nearby\`, then add again; an invite line starts with "p2pchat:"`,
+        `no node heard on the LAN has an id beginning with ${JSON.stringify(input)}: no node was running for this home to hear it. Start one (\`p2pchat serve\`, or \`chat\`), see who it hears with \`p2pchat nearby\`, then add again${NOT_AN_ID}`,
       );
     }
+    if (err instanceof NodeError && err.code === "NOT_NEARBY" && err.message.startsWith("no node heard")) throw new NodeError("NOT_NEARBY", err.message + NOT_AN_ID);
     throw err;
   }
 }
+
+/** Said after "no node nearby has that id": what else `add` takes, and how to add by name and address. */
+const NOT_AN_ID = ` (add also takes an invite line, which starts with "p2pchat:"; someone by name and address: \`p2pchat contacts add NAME HOST:PORT\`)`;
 
 /** After "linked to bob": how its hello named it (or that it kept its stand-in name). */
 function describeNamed(named: Named | null, stand: string): string {
