@@ -109,9 +109,9 @@ export const OPS = opTable({
   /** Adds the inviter from its invite line and dials it with the token. */
   addInvite: op({ args: [["text", str], ["name", optional(str)]], reply: added, run: (node, a) => node.hints.addInvite(a.text, a.name) }),
   /** Adds a node heard on the LAN by its peer id. */
-  addNearby: op({ args: [["id", str], ["name", optional(str)]], reply: added, run: (node, a) => node.hints.addNearby(a.id, a.name) }),
+  addNearby: op({ args: [["id", str], ["name", optional(str)]], reply: added, run: (node, a) => node.nearby.add(a.id, a.name) }),
   /** Nodes heard on the LAN in the last 90 s. */
-  nearby: op({ args: [], reply: arrayOf(object({ peerId: str, addresses: anyArray, lastHeard: num })), run: (node) => node.hints.nearby() }),
+  nearby: op({ args: [], reply: arrayOf(object({ peerId: str, addresses: anyArray, lastHeard: num })), run: (node) => node.nearby.list() }),
 
   // Groups ('#alias' or 'alias' names one). Adding and removing is the creator's.
   groups: op({ args: [], reply: arrayOf(group), run: (node) => node.groupBook.list() }),

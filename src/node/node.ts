@@ -24,6 +24,7 @@ import { AddressBook } from "./book/address-book.ts";
 import { LocalSession } from "./book/local-session.ts";
 import { NodeBook } from "./book/node-book.ts";
 import { NodeHints } from "./book/node-hints.ts";
+import { NearbyBook } from "./book/nearby-book.ts";
 import { Reads } from "./book/reads.ts";
 import { Health } from "./dial/health.ts";
 import { RetryTimer } from "./dial/retry.ts";
@@ -61,6 +62,8 @@ export class ChatNode {
   readonly book: NodeBook;
   /** Invites, nearby nodes, addresses from hellos, dials and the DHT: how contacts are found and added. */
   readonly hints: NodeHints;
+  /** Nodes heard on the LAN: the list, adding one by (the beginning of) its id, naming it at its hello. */
+  readonly nearby: NearbyBook;
   readonly transport: Transport<LinkCtx>;
   readonly peers: Peers;
   readonly legacy: LegacyPeers;
@@ -154,7 +157,7 @@ export class ChatNode {
       joined: (c) => this.book.mergeRequest(c),
       admit: (link, hello) => this.hints.admit(link, hello),
       learned: (c, link, hello) => this.hints.learned(c, link, hello),
-      named: (c, hello, address) => this.hints.named(c, hello, address),
+      named: (c, hello, address) => this.nearby.named(c, hello, address),
       tried: (name, target, ok, why) => this.hints.tried(name, target, ok, why),
       elsewhere: (name, target) => this.hints.elsewhere(name, target),
       owed: (name) => this.owes(name),
@@ -183,7 +186,7 @@ export class ChatNode {
             await contacts.refresh(n);
           },
         },
-        heard: (id) => void this.hints.heardNearby(id),
+        heard: (id) => void this.nearby.heard(id),
         invited: (stream, how) => void this.transport.attach(stream, { ...how, direction: "in" }),
         lost: (gone) => peers.dropFrom(gone),
         stands: (v) => emit({ type: "reach", reach: v.reach, lines: v.lines }),
@@ -211,10 +214,9 @@ export class ChatNode {
       book,
       peers,
       reach,
-      discoverable,
       inviteAddresses: () => this.inviteAddresses(),
-      owes: (n) => this.owes(n),
     });
+    this.nearby = new NearbyBook({ store, contacts, requests, emit, book, peers, reach, discoverable, owes: (n) => this.owes(n) });
     const groups = { has: (n: string) => this.groupBook.has(n), send: (n: string, texts: readonly string[]) => this.groupBook.send(n, texts), statusOf: (ids: readonly string[]) => this.groups.statusOf(ids) };
     this.sender = new Sender({ store, journal, contacts, emit, peers, legacy, addContact: (n, address) => book.add(n, address), groups, stopped: () => this.stopped });
     const node = this;

@@ -1,18 +1,17 @@
 // How contacts are found and added from what the world tells us: an invite
 // (ours, given out; theirs, pasted), a stranger presenting our invite's
 // token, a contact's hello (where it says it can be reached, its discovery
-// key and relays), a dial's outcome per address, a DHT lookup, a node heard
-// on the LAN. Every one of these is a hint: the pinned certificate alone
-// decides who a peer is.
+// key and relays), a dial's outcome per address, a DHT lookup (nodes heard
+// on the LAN: nearby-book.ts). Every one of these is a hint: the pinned
+// certificate alone decides who a peer is.
 import { decodeInvite, encodeInvite, InviteError, MAX_INVITE_ADDRS, type Invite } from "../../protocol/invite-line.ts";
 import type { Hello, InviteAnswer } from "../../protocol/messages.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
-import { handleFor, nameProblem, standInName, validateName } from "../../domain/contact-name.ts";
+import { handleFor, validateName } from "../../domain/contact-name.ts";
 import type { Contact, NewAddress } from "../../domain/contact.ts";
 import { formatHostPort, normalizeHost, parseHostPort } from "../../domain/host-port.ts";
 import { NodeError } from "../../domain/node-error.ts";
 import type { Store } from "../../store/store.ts";
-import { vouchedAddresses, type NearbyPeer } from "../../reach/lan/nearby-peers.ts";
 import { isLoopbackHost, screenAddresses, wireHostProblem, type WireOrigin } from "../../reach/net/wire-address.ts";
 import type { ReachService } from "../../reach/reach-service.ts";
 import type { Verdict } from "../../reach/reach-verdict.ts";
@@ -29,15 +28,6 @@ import type { NodeBook } from "./node-book.ts";
 
 const log = childLogger("node");
 
-
-export interface NearbyNode {
-  peerId: PeerId;
-  addresses: string[];
-  lastHeard: number;
-  /** The contact it is, if it is one. */
-  contact: string | null;
-}
-
 /** A hello's addresses may name loopback only when the link came over loopback (directly, or through a relay on loopback). */
 function originOf(link: NodeLink): WireOrigin {
   return { fromLoopback: isLoopbackHost(link.remoteHost) };
@@ -51,14 +41,11 @@ export interface NodeHintsDeps {
   contacts: Contacts;
   requests: Requests;
   emit(event: NodeEvent): void;
-  book: Pick<NodeBook, "add" | "mergeRequest" | "set">;
-  peers: Pick<Peers, "relink" | "linkTo" | "dial">;
-  reach: Pick<ReachService, "lookup" | "dkey" | "relayUris" | "verdict" | "nearbyPeers" | "nearby">;
-  discoverable(): boolean;
+  book: Pick<NodeBook, "add" | "mergeRequest">;
+  peers: Pick<Peers, "relink">;
+  reach: Pick<ReachService, "lookup" | "dkey" | "relayUris" | "verdict">;
   /** Where an invite says we can be reached: where we listen now, else where we will. */
   inviteAddresses(): string[];
-  /** Whether we owe `name` messages. */
-  owes(name: string): Promise<boolean>;
 }
 
 export class NodeHints {
@@ -247,108 +234,5 @@ export class NodeHints {
     // Renamed only when its name is a contact's (or looks like one): said, with whose.
     const taken = name === undefined && chosen !== handleFor(wanted) ? this.d.requests.imitated(wanted) : null;
     return { contact: c, renamed: chosen !== handleFor(wanted), known: false, announced: inv.name, ...(taken ? { taken } : {}) };
-  }
-
-  /**
-   * A contact's beacon: remember where it is, and dial at once if we owe it
-   * messages. Only the addresses its beacons came from are taken: a forged
-   * beacon that names other hosts could fill the address book with places
-   * that never answer, each costing a dial before the real one.
-   */
-  async heardNearby(peerId: PeerId): Promise<void> {
-    const c = this.d.contacts.byPeer(peerId);
-    const heard = this.d.reach.nearby.get(peerId);
-    if (!c || !heard || c.blocked) return;
-    const known = new Set(c.addresses.map((a) => formatHostPort(a.host, a.port)));
-    const fresh = vouchedAddresses(heard)
-      .filter((a) => !known.has(formatHostPort(a.host, a.port)))
-      .map((a) => ({ host: a.host, port: a.port, source: "lan" as const }));
-    if (fresh.length > 0) {
-      await this.d.store.saveAddresses(c.name, fresh, { preferred: true }).catch(() => 0);
-      await this.d.contacts.refresh(c.name);
-    }
-    const now = this.d.contacts.byName(c.name);
-    if (now && this.d.discoverable() && !this.d.peers.linkTo(now) && (await this.d.owes(now.name))) {
-      log.debug(`${now.name} is on the LAN: dialing now`);
-      this.d.peers.dial(now);
-    }
-  }
-
-  /** Nodes heard on the LAN in the last 90 s, and which contact each is. */
-  nearby(): NearbyNode[] {
-    return this.d.reach.nearbyPeers().map((p) => ({
-      peerId: p.peerId,
-      addresses: p.addresses.map((a) => formatHostPort(a.host, a.port)),
-      lastHeard: p.lastHeard,
-      contact: this.d.contacts.byPeer(p.peerId)?.name ?? null,
-    }));
-  }
-
-  /**
-   * A node heard on the LAN, by its peer id or any beginning of it that only
-   * it has (`NB2QLNB`, dashes and case ignored): pinned to it, at the
-   * addresses it was heard at. Beacons carry no name: without `name` it is
-   * saved under a stand-in (peer-nb2qlnb) until its first hello, which names
-   * it as it announces itself (see named()).
-   */
-  async addNearby(id: string, name?: string): Promise<{ contact: Contact; renamed: boolean; known: boolean }> {
-    const found = this.resolveNearby(id);
-    const known = this.d.contacts.byPeer(found.peerId);
-    if (known) return { contact: known, renamed: false, known: true };
-    // Where its beacons came from: the other addresses a beacon names are anyone's say-so.
-    // One without a zone first: the contact's address is one a person could type.
-    const heard = vouchedAddresses(found).sort((a, b) => Number(a.host.includes("%")) - Number(b.host.includes("%")));
-    if (heard.length === 0) {
-      throw new NodeError("NOT_NEARBY", `${found.peerId} was heard on the LAN only at addresses others named for it (see \`p2pchat nearby\`): add it with its invite, or NAME HOST:PORT --id ID`);
-    }
-    const chosen = name !== undefined ? validateName(name) : standInName(found.peerId);
-    const [first, ...rest] = heard;
-    const c = await this.d.book.add(chosen, formatHostPort(first!.host, first!.port), {
-      id: found.peerId,
-      source: "lan",
-      addresses: rest.map((a) => ({ host: a.host, port: a.port, source: "lan" as const })),
-    });
-    return { contact: c, renamed: false, known: false };
-  }
-
-  /** The one node heard nearby whose id begins with `text`; else why not (none, or which ones). */
-  private resolveNearby(text: string): NearbyPeer {
-    const want = text.replace(/-/g, "").toUpperCase();
-    if (!/^[A-Z2-7]+$/.test(want)) throw new NodeError("BAD_PEER_ID", `invalid peer id ${JSON.stringify(text)}: a peer id is letters A-Z and digits 2-7 (see \`p2pchat nearby\`)`);
-    const all = this.d.reach.nearbyPeers();
-    const found = all.filter((p) => p.peerId.replace(/-/g, "").startsWith(want));
-    if (found.length === 1) return found[0]!;
-    if (found.length > 1) {
-      const ids = found.map((p) => `${p.peerId} (at ${vouchedAddresses(p).map((a) => formatHostPort(a.host, a.port)).join(", ") || "no address of its own"})`);
-      throw new NodeError("NOT_NEARBY", `${found.length} nodes nearby begin with ${JSON.stringify(text)}: give more of the id: ${ids.join("; ")}`);
-    }
-    const why = !this.d.discoverable()
-      ? "you are hidden, and a hidden node hears nobody (`p2pchat discoverable on`)"
-      : all.length === 0
-        ? "this node has heard no node on the LAN: both nodes must be running and discoverable, on one LAN, with LAN discovery on (see `p2pchat nearby`)"
-        : "see `p2pchat nearby` for those heard; the other node must be running and discoverable, on this LAN";
-    throw new NodeError("NOT_NEARBY", `no node heard on the LAN in the last 90 s has an id beginning with ${JSON.stringify(text)}: ${why}`);
-  }
-
-  /**
-   * A contact's first hello. One still under its stand-in name (added from
-   * the LAN by its id, before anyone knew its name) takes the name it
-   * announces, made unique as a request's is; said once, with the contact
-   * that name belongs to when it took a number. Any other contact keeps the
-   * name the user gave.
-   */
-  async named(c: Contact, hello: Hello, address: string): Promise<Contact> {
-    const announced = hello.display ?? hello.name;
-    if (!c.peerId || c.name !== standInName(c.peerId) || nameProblem(handleFor(announced))) return c;
-    const to = this.d.requests.nameFor({ name: announced });
-    if (to === c.name) return c;
-    const renamed = await this.d.book.set(c.name, { rename: to }).catch((err: unknown) => {
-      log.debug(`cannot name ${c.name} ${to}: ${(err as Error).message}`);
-      return null;
-    });
-    if (!renamed) return c;
-    const taken = to !== handleFor(announced) ? this.d.requests.imitated(announced) : null;
-    this.d.emit({ type: "contact", name: to, peerId: c.peerId, how: "named", address, announced, ...(taken ? { taken } : {}) });
-    return renamed;
   }
 }
