@@ -4,6 +4,7 @@ import { advertisedAddress } from "../home/open-local.ts";
 import { addressScope } from "../reach/net/addresses.ts";
 import { local } from "./context.ts";
 import { globalArgs } from "./args/globals.ts";
+import { handleFor } from "../domain/contact-name.ts";
 
 export default defineCommand({
   meta: { name: "id", description: "Print NAME PEER-ID HOST:PORT, what a friend needs to add you" },
@@ -26,7 +27,8 @@ export default defineCommand({
         process.stderr.write(`p2pchat: this machine has no network address yet: ${address} reaches you only from this machine\n`);
       }
     }
-    process.stdout.write(`${l.config.name} ${l.identity.peerId} ${address}\n`);
+    // The line a friend pastes into `contacts add`: the name as a contact's (no spaces).
+    process.stdout.write(`${handleFor(l.config.name)} ${l.identity.peerId} ${address}\n`);
   },
 });
 

@@ -3,11 +3,16 @@ import { parseHost, parseListenPort } from "../domain/host-port.ts";
 import { initHome, resolveHome, updateConfig } from "../home/home.ts";
 import { advertisedAddress, redactUrl, storeTarget } from "../home/open-local.ts";
 import { globalArgs, globals } from "./args/globals.ts";
+import { handleFor } from "../domain/contact-name.ts";
 
 export default defineCommand({
   meta: { name: "init", description: "Create this user's identity: key, self-signed certificate, config (never overwrites one)" },
   args: {
-    name: { type: "string", description: "Display name announced to peers (default: your OS user name)", valueHint: "NAME" },
+    name: {
+      type: "string",
+      description: 'Your name as peers see it, words apart by single spaces ("José Ñandú"; contacts type it José-Ñandú; default: your OS user name)',
+      valueHint: "NAME",
+    },
     host: { type: "string", description: "Address to listen on (default 0.0.0.0, every interface)", valueHint: "ADDR" },
     port: { type: "string", description: "Port to listen on (default 20001; 0 picks a free one now, kept from then on)", valueHint: "N" },
     ...globalArgs,
@@ -27,8 +32,12 @@ export default defineCommand({
       config = updateConfig(home, { db });
       process.stderr.write(`p2pchat: database ${redactUrl(db)} saved in ${home}'s config: every command of this home uses it (P2PCHAT_DB or --db override it)\n`);
     }
-    process.stdout.write(`${config.name} ${identity.peerId} ${advertisedAddress(config)}\n`);
+    // The id line (as `p2pchat id`): the name as a contact's, so it pastes into `contacts add`.
+    process.stdout.write(`${handleFor(config.name)} ${identity.peerId} ${advertisedAddress(config)}\n`);
     process.stderr.write(`p2pchat: identity created in ${home}\n`);
+    if (handleFor(config.name) !== config.name) {
+      process.stderr.write(`p2pchat: peers see the name "${config.name}"; a name in commands has no spaces, so your contacts type ${handleFor(config.name)}\n`);
+    }
     if (picked) process.stderr.write(`p2pchat: port ${config.port} was free and is yours from now on (saved in the config)\n`);
   },
 });

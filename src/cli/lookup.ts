@@ -16,6 +16,7 @@ import { encodeZ32 } from "../protocol/base32.ts";
 import { EXIT_FAILED, ExitCode, UsageError } from "./exit-codes.ts";
 import { globalArgs } from "./args/globals.ts";
 import { withSession } from "./context.ts";
+import { resolveName } from "../domain/contact-lookup.ts";
 
 const WHERE = "p2pchat lookup";
 
@@ -121,7 +122,11 @@ export function lookupCommand(resolveName: NameResolver = noNames) {
 
 /** A contact's discovery key, learned from its invite or hello. */
 const fromContacts: NameResolver = async (name) => {
-  const c = await withSession(async (s) => (await s.contacts()).find((c) => c.name === name) ?? null);
+  const c = await withSession(async (s) => {
+    const all = await s.contacts();
+    const found = resolveName(name, all.map((c) => c.name));
+    return all.find((c) => c.name === found) ?? null;
+  });
   return c?.dkey ? { key: parseDiscoveryKey(c.dkey), pinned: c.peerId } : null;
 };
 

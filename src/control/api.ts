@@ -6,7 +6,7 @@ import type { NodeEvent } from "../node/node-events.ts";
 import type { NodeStatus, SendResult } from "../node/node.ts";
 import type { Conversation } from "../node/book/reads.ts";
 import type { CancelOutcome, SetContactOptions } from "../node/book/node-book.ts";
-import type { NearbyNode } from "../node/book/node-hints.ts";
+import type { NearbyNode } from "../node/book/nearby-book.ts";
 import type { Contact, PeerRequest } from "../domain/contact.ts";
 import type { FileInfo, FileState } from "../domain/file-transfer.ts";
 import type { HistoryEntry, HistoryQuery, OutStatus, SearchQuery } from "../domain/history-entry.ts";

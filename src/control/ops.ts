@@ -4,6 +4,7 @@
 // serve dispatches through it, ControlClient and LocalApi get their methods
 // from it, and NodeApi's type is read off it. A new operation is one entry
 // here, plus the node method it calls.
+import { resolveName } from "../domain/contact-lookup.ts";
 import { NodeError } from "../domain/node-error.ts";
 import { downloadsFolder, updateConfig } from "../home/home.ts";
 import type { ChatNode } from "../node/node.ts";
@@ -16,7 +17,7 @@ const entry = object({ id: str, peer: str, text: str });
 const sent = object({ id: str, peer: str, legacy: optional(bool) });
 const request = object({ peerId: str, name: str, host: str, port: num, waiting: num });
 const cancelled = arrayOf(object({ id: str, before: str, onTheWire: bool }));
-const added = object({ contact, renamed: bool, known: bool });
+const added = object({ contact, renamed: bool, known: bool, announced: optional(str), taken: optional(str) });
 const group = object({ name: str, id: str, title: str, creator: str, role: str, members: num, waiting: anyArray });
 const member = object({ name: str, peerId: str, key: str, role: str, state: str, you: bool, messages: num });
 const file = object({ id: str, direction: literal("in", "out"), name: str, size: num, sha256: str, state: str, bytes: num, created: num });
@@ -34,9 +35,13 @@ const addOptions = object({
   relays: optional(arrayOf(str)),
 });
 
+/** A contact's name as a person typed it, found the one way every command and the chat find it (josé finds José). */
+const who = (node: ChatNode, typed: string): string => resolveName(typed, node.contacts.all().map((c) => c.name));
+const maybe = (node: ChatNode, typed: string | undefined): string | undefined => (typed === undefined ? undefined : who(node, typed));
+
 export const OPS = opTable({
   status: op({ args: [], reply: object({ name: str, peerId: str, discoverable: bool, links: anyArray }), run: (node) => node.status() }),
-  send: op({ args: [["peer", str], ["text", str]], reply: sent, run: (node, a) => node.send(a.peer, a.text) }),
+  send: op({ args: [["peer", str], ["text", str]], reply: sent, run: (node, a) => node.send(who(node, a.peer), a.text) }),
   /** The original program's `<ip> <port> <text>`. */
   sendTo: op({ args: [["host", str], ["port", num], ["text", str]], reply: sent, run: (node, a) => node.sendTo(a.host, a.port, a.text) }),
   statusOf: op({ args: [["ids", arrayOf(str)]], reply: recordOf(str), run: async (node, a) => Object.fromEntries(await node.statusOf(a.ids)) }),
@@ -53,34 +58,37 @@ export const OPS = opTable({
   history: op({
     args: [["query", object({ peer: optional(str), limit: num, before: optional(str), since: optional(num) })]],
     reply: arrayOf(entry),
-    run: (node, a) => node.session.history(a.query),
+    run: (node, a) => node.session.history(a.query), // the session finds the name as `who` does
   }),
   /** Newest first. */
   search: op({ args: [["query", object({ text: str, peer: optional(str), limit: num })]], reply: arrayOf(entry), run: (node, a) => node.session.search(a.query) }),
   /** Every contact with its unread count and last message, by name. */
   conversations: op({ args: [], reply: arrayOf(object({ name: str, unread: num, last: nullable(entry) })), run: (node) => node.reads.conversations() }),
   /** `peer`'s messages up to `id` (all so far when omitted) are read; returns how many stay unread. */
-  markRead: op({ args: [["peer", str], ["id", optional(str)]], reply: num, run: (node, a) => node.reads.markRead(a.peer, a.id) }),
+  markRead: op({ args: [["peer", str], ["id", optional(str)]], reply: num, run: (node, a) => node.reads.markRead(who(node, a.peer), a.id) }),
 
   contacts: op({ args: [], reply: arrayOf(contact), run: (node) => node.book.list() }),
   addContact: op({ args: [["name", str], ["address", str], ["opts", optional(addOptions)]], reply: contact, run: (node, a) => node.book.add(a.name, a.address, a.opts) }),
   /** Refuses (HAS_PENDING) while messages wait, unless `dropPending`. */
   removeContact: op({
     args: [["name", str], ["opts", optional(object({ dropPending: optional(bool) }))]],
-    reply: object({ cancelled: num }),
-    run: (node, a) => node.book.remove(a.name, a.opts),
+    reply: object({ cancelled: num, name: optional(str) }),
+    async run(node, a) {
+      const name = who(node, a.name);
+      return { ...(await node.book.remove(name, a.opts)), name };
+    },
   }),
-  setBlocked: op({ args: [["name", str], ["blocked", bool]], reply: contact, run: (node, a) => node.book.setBlocked(a.name, a.blocked) }),
+  setBlocked: op({ args: [["name", str], ["blocked", bool]], reply: contact, run: (node, a) => node.book.setBlocked(who(node, a.name), a.blocked) }),
   /** Refuses (HAS_PENDING) while messages written to its old identity wait, unless `pending` says where they go. */
   pinContact: op({
     args: [["name", str], ["id", str], ["opts", optional(object({ pending: optional(literal("move", "drop")) }))]],
     reply: object({ contact, moved: num, cancelled: num }),
-    run: (node, a) => node.book.pin(a.name, a.id, a.opts),
+    run: (node, a) => node.book.pin(who(node, a.name), a.id, a.opts),
   }),
   setContact: op({
     args: [["name", str], ["opts", optional(object({ address: optional(str), rename: optional(str) }))]],
     reply: contact,
-    run: (node, a) => node.book.set(a.name, a.opts ?? {}),
+    run: (node, a) => node.book.set(who(node, a.name), a.opts ?? {}),
   }),
   requests: op({ args: [], reply: arrayOf(request), run: (node) => node.book.requests() }),
   acceptRequest: op({
@@ -91,7 +99,7 @@ export const OPS = opTable({
   rejectRequest: op({ args: [["id", str]], reply: request, run: (node, a) => node.book.rejectRequest(a.id) }),
   blockRequest: op({ args: [["id", str]], reply: request, run: (node, a) => node.book.blockRequest(a.id) }),
   cancel: op({ args: [["ids", arrayOf(str)]], reply: cancelled, run: (node, a) => node.book.cancel(a.ids) }),
-  cancelTo: op({ args: [["name", str]], reply: cancelled, run: (node, a) => node.book.cancelTo(a.name) }),
+  cancelTo: op({ args: [["name", str]], reply: cancelled, run: (node, a) => node.book.cancelTo(who(node, a.name)) }),
   /** A new invite line (and what it holds). */
   createInvite: op({
     args: [["opts", object({ uses: num, expiresMs: num })]],
@@ -101,23 +109,23 @@ export const OPS = opTable({
   /** Adds the inviter from its invite line and dials it with the token. */
   addInvite: op({ args: [["text", str], ["name", optional(str)]], reply: added, run: (node, a) => node.hints.addInvite(a.text, a.name) }),
   /** Adds a node heard on the LAN by its peer id. */
-  addNearby: op({ args: [["id", str], ["name", optional(str)]], reply: added, run: (node, a) => node.hints.addNearby(a.id, a.name) }),
+  addNearby: op({ args: [["id", str], ["name", optional(str)]], reply: added, run: (node, a) => node.nearby.add(a.id, a.name) }),
   /** Nodes heard on the LAN in the last 90 s. */
-  nearby: op({ args: [], reply: arrayOf(object({ peerId: str, addresses: anyArray, lastHeard: num })), run: (node) => node.hints.nearby() }),
+  nearby: op({ args: [], reply: arrayOf(object({ peerId: str, addresses: anyArray, lastHeard: num })), run: (node) => node.nearby.list() }),
 
   // Groups ('#alias' or 'alias' names one). Adding and removing is the creator's.
   groups: op({ args: [], reply: arrayOf(group), run: (node) => node.groupBook.list() }),
-  groupCreate: op({ args: [["name", str], ["members", arrayOf(str)]], reply: group, run: (node, a) => node.groupBook.create(a.name, a.members) }),
-  groupAdd: op({ args: [["group", str], ["contact", str]], reply: member, run: (node, a) => node.groupBook.add(a.group, a.contact) }),
-  groupRemove: op({ args: [["group", str], ["member", str]], reply: member, run: (node, a) => node.groupBook.remove(a.group, a.member) }),
+  groupCreate: op({ args: [["name", str], ["members", arrayOf(str)]], reply: group, run: (node, a) => node.groupBook.create(a.name, a.members.map((m) => who(node, m))) }),
+  groupAdd: op({ args: [["group", str], ["contact", str]], reply: member, run: (node, a) => node.groupBook.add(a.group, who(node, a.contact)) }),
+  groupRemove: op({ args: [["group", str], ["member", str]], reply: member, run: (node, a) => node.groupBook.remove(a.group, who(node, a.member)) }),
   groupLeave: op({ args: [["group", str]], reply: group, run: (node, a) => node.groupBook.leave(a.group) }),
   groupMembers: op({ args: [["group", str]], reply: arrayOf(member), run: (node, a) => node.groupBook.members(a.group) }),
 
   // Files (node/files/). An id is a transfer's, or its first characters as `files` shows them.
   /** Offers the file at `path` (absolute: the node may run elsewhere on this machine) to a contact, or posts it in '#group'. */
-  sendFile: op({ args: [["peer", str], ["path", str]], reply: file, run: (node, a) => node.files.send(a.peer, a.path) }),
+  sendFile: op({ args: [["peer", str], ["path", str]], reply: file, run: (node, a) => node.files.send(who(node, a.peer), a.path) }),
   /** Transfers, newest first: with a contact, in a '#group', or all. */
-  files: op({ args: [["filter", optional(str)]], reply: arrayOf(file), run: (node, a) => node.files.list(a.filter) }),
+  files: op({ args: [["filter", optional(str)]], reply: arrayOf(file), run: (node, a) => node.files.list(maybe(node, a.filter)) }),
   /** One transfer, by its id (or its first characters). */
   file: op({ args: [["id", str]], reply: file, run: (node, a) => node.files.info(a.id) }),
   fileAccept: op({ args: [["id", str]], reply: file, run: (node, a) => node.files.accept(a.id) }),

@@ -83,7 +83,12 @@ export class NodeError extends CodedError<NodeErrorCode> {
   static badPort(text: string) {
     return new NodeError("BAD_PORT", `invalid port ${JSON.stringify(text)}: a port is a whole number from 1 to 65535`);
   }
-  static notAContact(name: string) {
+  /** `didYouMean`: contacts whose names are near it (another case, or the same to the eye). */
+  static notAContact(name: string, didYouMean: readonly string[] = []) {
+    if (didYouMean.length > 0) {
+      const which = didYouMean.length === 1 ? didYouMean[0]! : `${didYouMean.slice(0, -1).join(", ")} or ${didYouMean.at(-1)}`;
+      return new NodeError("NOT_A_CONTACT", `${JSON.stringify(name)} is not in your contacts: did you mean ${which}?`);
+    }
     return new NodeError(
       "NOT_A_CONTACT",
       `${JSON.stringify(name)} is not in your contacts (list them with \`p2pchat contacts\`, add one with \`p2pchat contacts add NAME HOST:PORT\`)`,

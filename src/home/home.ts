@@ -4,7 +4,8 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { homedir, userInfo } from "node:os";
 import { join, resolve } from "node:path";
-import { nameProblem, validateName } from "../domain/contact-name.ts";
+import { handleFor, nameProblem, validateDisplayName } from "../domain/contact-name.ts";
+import { displayNameProblem } from "../protocol/hello.ts";
 import { DEFAULT_PORT, parseHost, parseListenPort } from "../domain/host-port.ts";
 import { NodeError } from "../domain/node-error.ts";
 import { createIdentity, identityExists, loadIdentity, type Identity } from "../transport/identity.ts";
@@ -90,7 +91,7 @@ export async function initHome(home: string, opts: InitOptions = {}): Promise<{ 
     throw new NodeError("ALREADY_INITIALIZED", `${home} already holds an identity; p2pchat never overwrites one (use another --home for another user)`);
   }
   const config: Config = {
-    name: opts.name !== undefined ? validateName(opts.name) : defaultName(),
+    name: opts.name !== undefined ? validateDisplayName(opts.name) : defaultName(),
     host: opts.host !== undefined ? parseHost(opts.host) : "0.0.0.0",
     port: opts.port !== undefined ? parseListenPort(opts.port) : DEFAULT_PORT,
     discoverable: true,
@@ -154,7 +155,7 @@ function validateConfig(raw: unknown, path: string): Config {
   const bad = (why: string) => new NodeError("BAD_CONFIG", `${path}: ${why}`);
   if (typeof raw !== "object" || raw === null) throw bad("expected a JSON object");
   const o = raw as Record<string, unknown>;
-  if (typeof o.name !== "string" || nameProblem(o.name)) throw bad(`"name" must be a valid name`);
+  if (typeof o.name !== "string" || displayNameProblem(o.name) || nameProblem(handleFor(o.name))) throw bad(`"name" must be a valid name (1 to 40 characters, words apart by single spaces)`);
   if (typeof o.host !== "string") throw bad(`"host" must be a string`);
   const port = typeof o.port === "number" ? o.port : Number.NaN;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw bad(`"port" must be 0..65535`);

@@ -3,7 +3,7 @@
 // is shown. config.json holds them; `init` writes the first values and never
 // overwrites, flags hold for one run only, and an installed service runs with
 // the config: this table is how a home's port, host or name change later.
-import { validateName } from "../domain/contact-name.ts";
+import { validateDisplayName } from "../domain/contact-name.ts";
 import { parseHost, parseHostPort, parseListenPort } from "../domain/host-port.ts";
 import { NodeError } from "../domain/node-error.ts";
 import { parseRelayUri } from "../reach/relay/uri.ts";
@@ -60,7 +60,14 @@ function whole(key: string, min: number, unit = "") {
 }
 
 export const SETTINGS: readonly Setting[] = [
-  { key: "name", field: "name", about: "the name your node announces to peers", parse: (t) => checked("name", t, "a name", () => validateName(t.trim())), show: String, takes: "next-start" },
+  {
+    key: "name",
+    field: "name",
+    about: 'the name your node shows and announces to peers; words apart by single spaces ("José Ñandú": your contacts type it José-Ñandú)',
+    parse: (t) => checked("name", t, "a name", () => validateDisplayName(t)),
+    show: String,
+    takes: "next-start",
+  },
   { key: "host", field: "host", about: "the address to listen on (0.0.0.0: every interface)", parse: (t) => checked("host", t, "an IP address", () => parseHost(t)), show: String, takes: "next-start" },
   { key: "port", field: "port", about: "the port to listen on", parse: (t) => checked("port", t, "a port from 1 to 65535", () => parseListenPort(t)), show: String, takes: "next-start" },
   {

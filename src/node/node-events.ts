@@ -27,11 +27,16 @@ export type NodeEvent =
   | { type: "punch"; peer: string; ok: false; why: string; againInMs: number }
   /**
    * A peer was added to the address book (peerId null: a legacy plaintext
-   * peer), pinned on a link we dialed, or made a contact from a request.
+   * peer), pinned on a link we dialed, made a contact from a request, or
+   * (named) added by its id from the LAN and named, at its first hello, as
+   * it announces (`taken`: the contact whose name it announced, when that
+   * made it a numbered one).
    */
-  | { type: "contact"; name: string; peerId: PeerId | null; how: "new-peer" | "pinned" | "accepted" | "invited"; address: string; announced?: string }
+  | { type: "contact"; name: string; peerId: PeerId | null; how: "new-peer" | "pinned" | "accepted" | "invited" | "named"; address: string; announced?: string; taken?: string }
   /** A stranger connected: a request, shown once, with the name it announced (unverified) and the contact that name imitates, if any. */
   | { type: "request"; peerId: PeerId; name: string; address: string; imitates: string | null }
+  /** A request's messages were stored: `waiting` of them wait for the user now (the request's count, shown at once). */
+  | { type: "request-waiting"; peerId: PeerId; waiting: number }
   /** The inviter's node answered the invite token our link presented: a contact now, or only a request. */
   | { type: "invite"; peer: string; answer: InviteAnswer; token: string }
   /** Something the user must see: an identity mismatch, a refused peer. */

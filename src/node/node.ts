@@ -8,6 +8,7 @@ import { INVITE_ANSWER_CAP, REFUSE_CAP, type Hello } from "../protocol/messages.
 import type { PeerId } from "../protocol/peer-id.ts";
 import { FRIEND_RELAY_CAP, PUNCH_CAP } from "../protocol/reach-frames.ts";
 import type { OutStatus } from "../domain/history-entry.ts";
+import { handleFor } from "../domain/contact-name.ts";
 import { formatHostPort } from "../domain/host-port.ts";
 import { checkText } from "../domain/message-text.ts";
 import { NodeError } from "../domain/node-error.ts";
@@ -23,6 +24,7 @@ import { AddressBook } from "./book/address-book.ts";
 import { LocalSession } from "./book/local-session.ts";
 import { NodeBook } from "./book/node-book.ts";
 import { NodeHints } from "./book/node-hints.ts";
+import { NearbyBook } from "./book/nearby-book.ts";
 import { Reads } from "./book/reads.ts";
 import { Health } from "./dial/health.ts";
 import { RetryTimer } from "./dial/retry.ts";
@@ -60,6 +62,8 @@ export class ChatNode {
   readonly book: NodeBook;
   /** Invites, nearby nodes, addresses from hellos, dials and the DHT: how contacts are found and added. */
   readonly hints: NodeHints;
+  /** Nodes heard on the LAN: the list, adding one by (the beginning of) its id, naming it at its hello. */
+  readonly nearby: NearbyBook;
   readonly transport: Transport<LinkCtx>;
   readonly peers: Peers;
   readonly legacy: LegacyPeers;
@@ -91,7 +95,8 @@ export class ChatNode {
     const self = local.identity.peerId;
     const emit = (e: Parameters<Emitter["emit"]>[0]) => this.events.emit(e);
     const discoverable = () => this.discoverable;
-    const name = () => this.name;
+    // What peers and groups call us: the handle of the name we show ("José-Ñandú" for "José Ñandú").
+    const name = () => handleFor(this.name);
     const contactsOnly = opts.contactsOnly ?? false;
     this.host = opts.host ?? local.config.host;
     this.port = opts.port ?? local.config.port;
@@ -152,6 +157,7 @@ export class ChatNode {
       joined: (c) => this.book.mergeRequest(c),
       admit: (link, hello) => this.hints.admit(link, hello),
       learned: (c, link, hello) => this.hints.learned(c, link, hello),
+      named: (c, hello, address) => this.nearby.named(c, hello, address),
       tried: (name, target, ok, why) => this.hints.tried(name, target, ok, why),
       elsewhere: (name, target) => this.hints.elsewhere(name, target),
       owed: (name) => this.owes(name),
@@ -180,7 +186,7 @@ export class ChatNode {
             await contacts.refresh(n);
           },
         },
-        heard: (id) => void this.hints.heardNearby(id),
+        heard: (id) => void this.nearby.heard(id),
         invited: (stream, how) => void this.transport.attach(stream, { ...how, direction: "in" }),
         lost: (gone) => peers.dropFrom(gone),
         stands: (v) => emit({ type: "reach", reach: v.reach, lines: v.lines }),
@@ -208,10 +214,9 @@ export class ChatNode {
       book,
       peers,
       reach,
-      discoverable,
       inviteAddresses: () => this.inviteAddresses(),
-      owes: (n) => this.owes(n),
     });
+    this.nearby = new NearbyBook({ store, contacts, requests, emit, book, peers, reach, discoverable, owes: (n) => this.owes(n) });
     const groups = { has: (n: string) => this.groupBook.has(n), send: (n: string, texts: readonly string[]) => this.groupBook.send(n, texts), statusOf: (ids: readonly string[]) => this.groups.statusOf(ids) };
     this.sender = new Sender({ store, journal, contacts, emit, peers, legacy, addContact: (n, address) => book.add(n, address), groups, stopped: () => this.stopped });
     const node = this;
@@ -291,7 +296,7 @@ export class ChatNode {
 
   /** What we tell a peer about ourselves: where we listen, and on a dial to an inviter, its token. */
   private hello(link: NodeLink): Hello {
-    const hello: Hello = { type: "hello", version: PROTOCOL_VERSION, name: this.name, port: this.transport.listening?.port ?? 0, caps: ["ack-batch", GROUPS_CAP, GROUP_FORKS_CAP, INVITE_ANSWER_CAP, REFUSE_CAP, PUNCH_CAP, FRIEND_RELAY_CAP, FILES_CAP], session: this.sessionId };
+    const hello: Hello = { type: "hello", version: PROTOCOL_VERSION, name: handleFor(this.name), display: this.name, port: this.transport.listening?.port ?? 0, caps: ["ack-batch", GROUPS_CAP, GROUP_FORKS_CAP, INVITE_ANSWER_CAP, REFUSE_CAP, PUNCH_CAP, FRIEND_RELAY_CAP, FILES_CAP], session: this.sessionId };
     const addrs = this.addresses().slice(0, MAX_ADDRS);
     if (addrs.length > 0) hello.addrs = addrs;
     const token = this.peers.tokenFor(link, (c) => this.contacts.byName(c.name));

@@ -29,6 +29,7 @@ export const MAX_RELAY = 200;
 /** The JSON object after magic and version. Unknown keys are ignored, so newer peers may add some. */
 export type HelloWire = {
   name: string;
+  display?: string;
   port: number;
   caps: string[];
   session: string;
@@ -63,6 +64,7 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
 
 export function helloToWire(h: Hello): HelloWire {
   const w: HelloWire = { name: h.name, port: h.port, caps: [...h.caps], session: h.session };
+  if (h.display !== undefined && h.display !== h.name) w.display = h.display;
   if (h.addrs?.length) w.addrs = [...h.addrs];
   if (h.invite) w.invite = h.invite;
   if (h.dkey) w.dkey = h.dkey;
@@ -98,6 +100,9 @@ export function helloFromWire(version: number, json: unknown): Hello {
   const sessionLength = codePoints(session, MAX_SESSION);
   if (sessionLength < 1 || sessionLength > MAX_SESSION) throw bad(`session must have 1 to ${MAX_SESSION} characters`);
   const hello: Hello = { type: "hello", version, name, port, caps: outCaps, session };
+  // A display name is a nicety beside the handle: one this build cannot show safely is dropped, not refused.
+  const display = field(json, "display");
+  if (typeof display === "string" && displayNameProblem(display) === null) hello.display = display;
   const addrs = strings(field(json, "addrs"), "addrs", MAX_ADDRS, MAX_ADDR);
   if (addrs) hello.addrs = addrs;
   const invite = field(json, "invite");
@@ -168,6 +173,20 @@ export function decodeHello(payload: Uint8Array): Hello {
     throw bad("the JSON does not parse", err);
   }
   return helloFromWire(version, json);
+}
+
+/**
+ * Why `name` cannot be a display name: 1 to 40 characters, words apart by
+ * single spaces (no other whitespace, none at either end), nothing a name
+ * may not hold otherwise. Null when it can.
+ */
+export function displayNameProblem(name: string): string | null {
+  const n = codePoints(name, MAX_NAME);
+  if (n < 1 || n > MAX_NAME) return `a name has 1 to ${MAX_NAME} characters`;
+  if (name !== name.trim() || name.includes("  ")) return "a name's words are apart by one space, with none at either end";
+  if (BAD_NAME_CHAR.test(name.replace(/ /g, ""))) return "a name cannot contain tabs, line breaks or control characters";
+  const invisible = invisibleNameProblem(name.replace(/ /g, ""));
+  return invisible ? `a name cannot contain characters that show nothing: it ${invisible}` : null;
 }
 
 /**

@@ -27,7 +27,10 @@ export type * from "./files/file-frames.ts";
 export type Hello = {
   type: "hello";
   version: number;
+  /** The sender's name as a handle: no spaces (what older peers require), "José-Ñandú". */
   name: string;
+  /** The name it shows, when that has spaces: "José Ñandú" (a newer peer sends it beside `name`). */
+  display?: string;
   port: number;
   caps: string[];
   session: string;

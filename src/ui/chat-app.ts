@@ -16,6 +16,7 @@ import { drawScreen } from "./chat-render.ts";
 import { screenOf } from "./chat-screen.ts";
 import { ChatState, type ChatEnd } from "./chat-state.ts";
 import { colors } from "./colors.ts";
+import { NodeError } from "../domain/node-error.ts";
 import type { Key } from "./keys.ts";
 import { takeTypedAhead } from "./prompt.ts";
 import { Terminal, type TerminalStreams } from "./term.ts";
@@ -31,8 +32,12 @@ export interface ChatAppOptions {
   output?: NodeJS.WriteStream;
 }
 
-/** Link states and the like are asked for again this often while the chat runs (retry timers count down). */
-const REFRESH_MS = 5_000;
+/**
+ * Link states and the like are asked for again this often while the chat runs
+ * (retry timers count down). P2PCHAT_CHAT_REFRESH_MS sets it (tests make it
+ * long, so that only an event can show what they wait for).
+ */
+const REFRESH_MS = Number(process.env.P2PCHAT_CHAT_REFRESH_MS) || 5_000;
 
 export class ChatApp {
   private readonly term: Terminal;
@@ -117,8 +122,10 @@ export class ChatApp {
       // Typed ahead of the view, with the answer to a question before it: kept, and applied after the first view opens.
       const ahead = takeTypedAhead();
       this.term.start(ahead.rest);
-      const first = this.opts.peer;
+      const asked = this.opts.peer;
+      const first = asked ? (chat.roster.resolveName(asked) ?? asked) : null;
       if (first && chat.names.includes(first)) chat.jobs.switchView(() => chat.open(first));
+      else if (first && chat.roster.nearNames(first).length > 0) chat.listNote(colors.red(`! ${NodeError.notAContact(first, chat.roster.nearNames(first)).message}`));
       else if (first) chat.ask(first);
       if (ahead.keys.length > 0) this.press(ahead.keys);
       await chat.jobs.queued();

@@ -3,6 +3,7 @@
 // never into the database.
 import type { PeerRequest } from "../control/api.ts";
 import { nameProblem } from "../domain/contact-name.ts";
+import { NodeError } from "../domain/node-error.ts";
 import { matchRanges, parseSearch } from "../domain/search-terms.ts";
 import type { ChatState } from "./chat-state.ts";
 import { colors } from "./colors.ts";
@@ -64,6 +65,8 @@ export async function runCommand(chat: ChatState, line: string): Promise<void> {
       const name = chat.roster.resolveName(arg);
       if (name) return chat.open(name);
       if (arg.startsWith("#")) return chat.note(colors.red(`! you are in no group ${arg}${groupList(chat)}`));
+      const near = chat.roster.nearNames(arg);
+      if (near.length > 0) return chat.note(colors.red(`! ${NodeError.notAContact(arg, near).message}`));
       const problem = nameProblem(arg);
       if (problem) return chat.note(colors.red(`! ${problem}`));
       // As the name typed in the list: its address is asked there (Esc cancels).

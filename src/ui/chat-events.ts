@@ -52,6 +52,8 @@ export function applyEvent(chat: ChatState, e: NodeEvent): void {
     case "request":
       chat.note(formatRequestLine(e));
       return chat.refreshSoon("requests");
+    case "request-waiting":
+      return chat.refreshSoon("requests");
     case "discoverable":
       chat.refreshSoon("status");
       return chat.note(formatEvent(e)!);

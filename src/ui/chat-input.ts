@@ -7,6 +7,7 @@
 // handled one after another, in the order typed, even when a send is slow.
 import { parseHostPort } from "../domain/host-port.ts";
 import { nameProblem } from "../domain/contact-name.ts";
+import { NodeError } from "../domain/node-error.ts";
 import { groupList, runCommand, CHAT_COMMANDS, LIST_COMMANDS, NAME_COMMANDS, PATH_COMMANDS } from "./chat-commands.ts";
 import { formatSize } from "./file-format.ts";
 import { pastedFile, pathCompletions } from "./paths.ts";
@@ -167,9 +168,12 @@ function listKey(chat: ChatState, key: Key): void {
   if (list.asking) return answerAddress(chat, list.asking, line);
   if (line.startsWith("/")) return chat.jobs.switchView(() => runCommand(chat, line));
   if (line) {
-    if (chat.names.includes(line)) return chat.jobs.switchView(() => chat.open(line));
+    const name = chat.roster.resolveName(line);
+    if (name) return chat.jobs.switchView(() => chat.open(name));
     // A group is made with `p2pchat group create`, never by its address.
     if (line.startsWith("#")) return chat.listNote(colors.red(`! you are in no group ${line}${groupList(chat)}`));
+    const near = chat.roster.nearNames(line);
+    if (near.length > 0) return chat.listNote(colors.red(`! ${NodeError.notAContact(line, near).message}`));
     const problem = nameProblem(line);
     if (problem) return chat.listNote(colors.red(`! ${problem}`));
     return chat.ask(line);

@@ -32,6 +32,10 @@ export function formatEvent(e: NodeEvent): string | null {
         return colors.yellow(`* new legacy contact ${e.name} connected from ${e.address}: added to your contacts`) + colors.red(" (plaintext: UNENCRYPTED, UNAUTHENTICATED)");
       }
       if (e.how === "accepted") return colors.green(`* ${e.name} is a contact now (${e.peerId})`);
+      if (e.how === "named") {
+        const taken = e.taken ? ` (it announces ${JSON.stringify(printable(e.announced ?? ""))}, ${e.taken === e.announced ? "the name of" : "which looks like"} your contact ${e.taken})` : "";
+        return colors.green(`* ${e.name}: the node you added from the LAN answered (${e.peerId}, ${e.address}) and is named as it announces itself${taken}`);
+      }
       if (e.how === "invited") {
         const renamed = e.announced && e.announced !== e.name ? ` as ${e.name} (the name ${JSON.stringify(printable(e.announced))} was taken)` : "";
         return colors.green(`* ${e.name} joined with your invite${renamed}: a contact now (${e.peerId}, ${e.address})`);
@@ -53,6 +57,7 @@ export function formatEvent(e: NodeEvent): string | null {
       return (e.reach === "direct" || e.reach === "relay" ? colors.green : colors.yellow)(`* ${e.lines.join("; ")}`);
     case "status":
     case "read":
+    case "request-waiting":
     case "group-delivery":
       return null;
     case "invite":

@@ -4,6 +4,7 @@
 // view is drawn from it; it is read again from the node when something
 // changes (and every few seconds, as retry timers count down).
 import type { Contact, GroupInfo, HistoryEntry, NodeApi, NodeStatus, PeerRequest } from "../control/api.ts";
+import { lookupName } from "../domain/contact-lookup.ts";
 import { colors } from "./colors.ts";
 import type { ContactState, ListData } from "./list-view.ts";
 import { Unread } from "./unread.ts";
@@ -55,12 +56,27 @@ export class Roster {
     return this.groupList.some((g) => g.name === name);
   }
 
-  /** A contact's name or a group's ('#team', or 'team' when no contact has that name), as the list knows it; null when neither. */
+  /**
+   * A contact's name or a group's ('#team', or 'team' when no contact has
+   * that name), as the list knows it, found as every command finds it ("josé"
+   * for José when only José is near); null when neither.
+   */
   resolveName(text: string): string | null {
     const names = this.names;
     if (names.includes(text)) return text;
     if (!text.startsWith("#") && this.isGroup(`#${text}`) && names.includes(`#${text}`)) return `#${text}`;
-    return null;
+    const r = lookupName(text, this.contactNames());
+    return "found" in r ? r.found : null;
+  }
+
+  /** Contacts near `text` that it does not name for sure (another case shared by several, or the same to the eye): "did you mean ...?". */
+  nearNames(text: string): string[] {
+    const r = lookupName(text, this.contactNames());
+    return "found" in r ? [] : r.didYouMean;
+  }
+
+  private contactNames(): string[] {
+    return this.names.filter((n) => !n.startsWith("#"));
   }
 
   /** The newest message of a conversation (the list's preview). */

@@ -97,7 +97,7 @@ describe("cli", () => {
   });
 
   const bad: [string, string[], RegExp][] = [
-    ["a name with a space", ["contacts", "add", "bad name", "1.2.3.4:5"], /^p2pchat: error: invalid name "bad name": a name cannot contain spaces or control characters\n$/],
+    ["a name with a space", ["contacts", "add", "bad name", "1.2.3.4:5"], /^p2pchat: error: invalid name "bad name": a contact's name is typed in commands, so it has no spaces: "bad-name" would do\n$/],
     ["a name over 40 characters", ["contacts", "add", "x".repeat(41), "1.2.3.4:5"], /at most 40 characters/],
     ["a port out of range", ["contacts", "add", "bob", "1.2.3.4:70000"], /invalid port "70000"/],
     ["port zero", ["contacts", "add", "bob", "1.2.3.4:0"], /invalid port "0"/],

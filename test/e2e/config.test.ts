@@ -24,7 +24,7 @@ describe("p2pchat config", () => {
     const before = readFileSync(join(alice.home, "config.json"), "utf8");
     const bad = [
       [["config", "set", "port", "abc"], 'port "abc": a port is a whole number from 1 to 65535'],
-      [["config", "set", "name", "two words"], 'name "two words": a name cannot contain spaces or control characters'],
+      [["config", "set", "name", "two  words"], `name "two  words": a name's words are apart by one space, with none at either end`],
       [["config", "set", "upnp", "maybe"], 'upnp "maybe": on or off'],
       [["config", "set", "db", "postgres://x/y"], "unsupported database"],
       [["config", "set", "prot", "1"], 'no setting "prot" (did you mean port?)'],

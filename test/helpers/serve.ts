@@ -46,7 +46,8 @@ export async function makeUser(name: string, opts: { db?: string; home?: string 
   const cli = (args: string[], o: { stdin?: string | Uint8Array; env?: Record<string, string> } = {}) => runCli([...args, "--home", dir.path, ...dbArgs], o);
   const init = await cli(["init", "--name", name, "--host", "127.0.0.1", "--port", String(port)]);
   if (init.exitCode !== 0) throw new Error(`init ${name} failed: ${init.stderr}`);
-  const peerId = init.stdout.split(" ")[1]!;
+  // "NAME PEER-ID ADDRESS": a name may hold spaces, so the id is found by its shape.
+  const peerId = /\b[A-Z2-7]{7}(?:-[A-Z2-7]{7}){7}\b/.exec(init.stdout)![0];
   const serves: ServeProcess[] = [];
   return {
     name,

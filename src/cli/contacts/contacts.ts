@@ -73,7 +73,7 @@ const rm = defineCommand({
   async run({ args }) {
     const r = await withNode("contacts", (s) => s.removeContact(args.name, { dropPending: args["drop-pending"] }));
     const dropped = r.cancelled > 0 ? ` (${r.cancelled} undelivered message${r.cancelled === 1 ? "" : "s"} withdrawn: shown as cancelled in history)` : "";
-    process.stdout.write(`removed ${args.name}${dropped}\n`);
+    process.stdout.write(`removed ${r.name ?? args.name}${dropped}\n`);
   },
 });
 
@@ -102,8 +102,8 @@ function blockCommand(blocked: boolean) {
     },
     args: { name: { type: "positional", description: "Contact name", required: true }, ...globalArgs },
     async run({ args }) {
-      await withNode("contacts", (s) => s.setBlocked(args.name, blocked));
-      process.stdout.write(`${verb}ed ${args.name}\n`);
+      const c = await withNode("contacts", (s) => s.setBlocked(args.name, blocked));
+      process.stdout.write(`${verb}ed ${c.name}\n`);
     },
   });
 }

@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
 import type { NodeApi } from "../../control/api.ts";
 import { NodeError } from "../../domain/node-error.ts";
+import { resolveName } from "../../domain/contact-lookup.ts";
 import type { ChatApp } from "../../ui/chat-app.ts";
 import { colors } from "../../ui/colors.ts";
 import { formatIncoming, senderOf } from "../../ui/format.ts";
@@ -53,8 +54,7 @@ export default defineCommand({
         const app = await runChatApp(api, { peer: name || null, quiet: Boolean(args.quiet) });
         await afterChat(api, app);
       } else {
-        await ensureContact(api, name);
-        await pipeChat(api, name, seconds);
+        await pipeChat(api, await ensureContact(api, name), seconds);
       }
     } finally {
       await api.close();
@@ -67,10 +67,12 @@ async function askDiscoverable(saved: boolean): Promise<boolean> {
 }
 
 /** Input is piped: NAME must be a contact already (there is no one to ask for its address). */
-async function ensureContact(api: NodeApi, name: string): Promise<void> {
-  if (name.startsWith("#") && (await api.groups()).some((g) => g.name === name)) return;
-  const contacts = await api.contacts();
-  if (!contacts.some((c) => c.name === name)) throw NodeError.notAContact(name);
+async function ensureContact(api: NodeApi, name: string): Promise<string> {
+  if (name.startsWith("#") && (await api.groups()).some((g) => g.name === name)) return name;
+  const names = (await api.contacts()).map((c) => c.name);
+  const found = resolveName(name, names);
+  if (!names.includes(found)) throw NodeError.notAContact(name);
+  return found;
 }
 
 /** Back on the normal screen: why the chat ended if the node went, and what still waits to be delivered. */

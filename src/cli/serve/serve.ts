@@ -17,6 +17,7 @@ import { logOutputTo } from "./log-file.ts";
 import { runCommandLine } from "./serve-input.ts";
 import { inputLines } from "../../transport/lines.ts";
 import { lineText, MAX_LINE_BYTES } from "../messages/message-input.ts";
+import { handleFor } from "../../domain/contact-name.ts";
 
 export default defineCommand({
   meta: { name: "serve", description: "Run your node in the foreground until Ctrl-C: receive, deliver, keep links" },
@@ -86,7 +87,7 @@ export default defineCommand({
       if (stopping) return;
       const friendAt = node.listening ? node.addresses()[0] : advertisedAddress({ ...l.config, host: host ?? l.config.host }, port ?? l.config.port);
       for (const line of node.reach.verdict().lines) process.stdout.write(line + "\n");
-      process.stdout.write(`a friend adds you with: p2pchat contacts add ${node.name} ${node.peerId} ${friendAt}\n`);
+      process.stdout.write(`a friend adds you with: p2pchat contacts add ${handleFor(node.name)} ${node.peerId} ${friendAt}\n`);
       process.stdout.write(`or with a one-line invite, which adds them on your side too: p2pchat invite\n`);
     });
     void (async () => {

@@ -3,6 +3,7 @@
 // through it, so a command does not care which it has.
 import type { Contact } from "../../domain/contact.ts";
 import type { HistoryEntry, HistoryQuery, SearchQuery } from "../../domain/history-entry.ts";
+import { resolveName } from "../../domain/contact-lookup.ts";
 import { NodeError } from "../../domain/node-error.ts";
 import type { Store } from "../../store/store.ts";
 import { AddressBook, type AddContactOptions } from "./address-book.ts";
@@ -39,7 +40,8 @@ export class LocalSession implements Session {
     return this.book.setBlocked(name, blocked);
   }
 
-  async history(query: HistoryQuery): Promise<HistoryEntry[]> {
+  async history(typed: HistoryQuery): Promise<HistoryEntry[]> {
+    const query = { ...typed, peer: await this.named(typed.peer) };
     const rows = await this.store.history(query);
     // A name with no messages must still be a contact: a typo gets an error, not silence.
     if (rows.length === 0 && query.peer !== undefined && !(await this.store.findContact(query.peer))) {
@@ -48,11 +50,18 @@ export class LocalSession implements Session {
     return rows;
   }
 
-  async search(query: SearchQuery): Promise<HistoryEntry[]> {
+  async search(typed: SearchQuery): Promise<HistoryEntry[]> {
+    const query = { ...typed, peer: await this.named(typed.peer) };
     const rows = await this.store.search(query);
     // No match is an answer; a name that is in no message and no contact is a typo.
     if (rows.length === 0 && query.peer !== undefined && !(await this.knows(query.peer))) throw await this.unknown(query.peer);
     return rows;
+  }
+
+  /** A contact's name as typed, found as every command finds it (domain/contact-lookup.ts). */
+  private async named(typed: string | undefined): Promise<string | undefined> {
+    if (typed === undefined) return undefined;
+    return resolveName(typed, (await this.book.list()).map((c) => c.name));
   }
 
   /** The error for a name that is no contact: '#name' that is no group says so. */

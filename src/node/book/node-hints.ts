@@ -1,18 +1,17 @@
 // How contacts are found and added from what the world tells us: an invite
 // (ours, given out; theirs, pasted), a stranger presenting our invite's
 // token, a contact's hello (where it says it can be reached, its discovery
-// key and relays), a dial's outcome per address, a DHT lookup, a node heard
-// on the LAN. Every one of these is a hint: the pinned certificate alone
-// decides who a peer is.
+// key and relays), a dial's outcome per address, a DHT lookup (nodes heard
+// on the LAN: nearby-book.ts). Every one of these is a hint: the pinned
+// certificate alone decides who a peer is.
 import { decodeInvite, encodeInvite, InviteError, MAX_INVITE_ADDRS, type Invite } from "../../protocol/invite-line.ts";
 import type { Hello, InviteAnswer } from "../../protocol/messages.ts";
-import { parsePeerId, type PeerId } from "../../protocol/peer-id.ts";
-import { validateName } from "../../domain/contact-name.ts";
+import type { PeerId } from "../../protocol/peer-id.ts";
+import { handleFor, validateName } from "../../domain/contact-name.ts";
 import type { Contact, NewAddress } from "../../domain/contact.ts";
 import { formatHostPort, normalizeHost, parseHostPort } from "../../domain/host-port.ts";
 import { NodeError } from "../../domain/node-error.ts";
 import type { Store } from "../../store/store.ts";
-import { vouchedAddresses } from "../../reach/lan/nearby-peers.ts";
 import { isLoopbackHost, screenAddresses, wireHostProblem, type WireOrigin } from "../../reach/net/wire-address.ts";
 import type { ReachService } from "../../reach/reach-service.ts";
 import type { Verdict } from "../../reach/reach-verdict.ts";
@@ -29,14 +28,6 @@ import type { NodeBook } from "./node-book.ts";
 
 const log = childLogger("node");
 
-export interface NearbyNode {
-  peerId: PeerId;
-  addresses: string[];
-  lastHeard: number;
-  /** The contact it is, if it is one. */
-  contact: string | null;
-}
-
 /** A hello's addresses may name loopback only when the link came over loopback (directly, or through a relay on loopback). */
 function originOf(link: NodeLink): WireOrigin {
   return { fromLoopback: isLoopbackHost(link.remoteHost) };
@@ -51,13 +42,10 @@ export interface NodeHintsDeps {
   requests: Requests;
   emit(event: NodeEvent): void;
   book: Pick<NodeBook, "add" | "mergeRequest">;
-  peers: Pick<Peers, "relink" | "linkTo" | "dial">;
-  reach: Pick<ReachService, "lookup" | "dkey" | "relayUris" | "verdict" | "nearbyPeers" | "nearby">;
-  discoverable(): boolean;
+  peers: Pick<Peers, "relink">;
+  reach: Pick<ReachService, "lookup" | "dkey" | "relayUris" | "verdict">;
   /** Where an invite says we can be reached: where we listen now, else where we will. */
   inviteAddresses(): string[];
-  /** Whether we owe `name` messages. */
-  owes(name: string): Promise<boolean>;
 }
 
 export class NodeHints {
@@ -74,7 +62,8 @@ export class NodeHints {
       log.debug(`${link.peerId} presented an invite token that is ${use}: a request`);
       return { contact: null, answer: use };
     }
-    const name = this.d.requests.nameFor({ name: hello.name });
+    const announced = hello.display ?? hello.name;
+    const name = this.d.requests.nameFor({ name: announced });
     const hinted = this.hinted(link, hello);
     // Through a relay, the address we see is the relay's: the contact is where its hello says.
     const first = link.via ? hinted.shift() : undefined;
@@ -86,7 +75,7 @@ export class NodeHints {
     if (!contact) return { contact: null, answer: "unknown" };
     await this.d.contacts.reload();
     await this.d.book.mergeRequest(contact);
-    this.d.emit({ type: "contact", name: contact.name, peerId: contact.peerId, how: "invited", address: link.via ? `via ${link.via}` : link.address, announced: hello.name });
+    this.d.emit({ type: "contact", name: contact.name, peerId: contact.peerId, how: "invited", address: link.via ? `via ${link.via}` : link.address, announced });
     return { contact: this.d.contacts.byName(contact.name) ?? contact, answer: "admitted" };
   }
 
@@ -198,7 +187,7 @@ export class NodeHints {
    * token, so its node adds us at once. Named as it calls itself unless
    * `name` is given or the name is taken (then name-2, and `renamed` says so).
    */
-  async addInvite(text: string, name?: string): Promise<{ contact: Contact; renamed: boolean; known: boolean }> {
+  async addInvite(text: string, name?: string): Promise<{ contact: Contact; renamed: boolean; known: boolean; announced?: string; taken?: string }> {
     let inv: Invite;
     try {
       inv = decodeInvite(text);
@@ -242,63 +231,8 @@ export class NodeHints {
       dkey: inv.dkey,
       relays: inv.relays,
     });
-    return { contact: c, renamed: chosen !== wanted, known: false };
-  }
-
-  /**
-   * A contact's beacon: remember where it is, and dial at once if we owe it
-   * messages. Only the addresses its beacons came from are taken: a forged
-   * beacon that names other hosts could fill the address book with places
-   * that never answer, each costing a dial before the real one.
-   */
-  async heardNearby(peerId: PeerId): Promise<void> {
-    const c = this.d.contacts.byPeer(peerId);
-    const heard = this.d.reach.nearby.get(peerId);
-    if (!c || !heard || c.blocked) return;
-    const known = new Set(c.addresses.map((a) => formatHostPort(a.host, a.port)));
-    const fresh = vouchedAddresses(heard)
-      .filter((a) => !known.has(formatHostPort(a.host, a.port)))
-      .map((a) => ({ host: a.host, port: a.port, source: "lan" as const }));
-    if (fresh.length > 0) {
-      await this.d.store.saveAddresses(c.name, fresh, { preferred: true }).catch(() => 0);
-      await this.d.contacts.refresh(c.name);
-    }
-    const now = this.d.contacts.byName(c.name);
-    if (now && this.d.discoverable() && !this.d.peers.linkTo(now) && (await this.d.owes(now.name))) {
-      log.debug(`${now.name} is on the LAN: dialing now`);
-      this.d.peers.dial(now);
-    }
-  }
-
-  /** Nodes heard on the LAN in the last 90 s, and which contact each is. */
-  nearby(): NearbyNode[] {
-    return this.d.reach.nearbyPeers().map((p) => ({
-      peerId: p.peerId,
-      addresses: p.addresses.map((a) => formatHostPort(a.host, a.port)),
-      lastHeard: p.lastHeard,
-      contact: this.d.contacts.byPeer(p.peerId)?.name ?? null,
-    }));
-  }
-
-  /** A node heard on the LAN, by its peer id: pinned to it, at the addresses it was heard at. */
-  async addNearby(id: string, name?: string): Promise<{ contact: Contact; renamed: boolean; known: boolean }> {
-    const parsed = parsePeerId(id);
-    if (!parsed.ok) throw new NodeError("BAD_PEER_ID", `invalid peer id ${JSON.stringify(id)}: ${parsed.reason}`);
-    const known = this.d.contacts.byPeer(parsed.id);
-    if (known) return { contact: known, renamed: false, known: true };
-    const found = this.d.reach.nearbyPeers().find((p) => p.peerId === parsed.id);
-    // Where its beacons came from: the other addresses a beacon names are anyone's say-so.
-    const heard = found && { ...found, addresses: vouchedAddresses(found) };
-    if (!heard || heard.addresses.length === 0) {
-      throw new NodeError("NOT_NEARBY", `${parsed.id} was not heard on the LAN in the last 90 s (see \`p2pchat nearby\`); add it with its invite, or NAME HOST:PORT --id ID`);
-    }
-    const chosen = name !== undefined ? validateName(name) : this.d.requests.nameFor({ name: `peer-${parsed.id.slice(0, 7).toLowerCase()}` });
-    const [first, ...rest] = heard.addresses;
-    const c = await this.d.book.add(chosen, formatHostPort(first!.host, first!.port), {
-      id: parsed.id,
-      source: "lan",
-      addresses: rest.map((a) => ({ host: a.host, port: a.port, source: "lan" as const })),
-    });
-    return { contact: c, renamed: name === undefined, known: false };
+    // Renamed only when its name is a contact's (or looks like one): said, with whose.
+    const taken = name === undefined && chosen !== handleFor(wanted) ? this.d.requests.imitated(wanted) : null;
+    return { contact: c, renamed: chosen !== handleFor(wanted), known: false, announced: inv.name, ...(taken ? { taken } : {}) };
   }
 }

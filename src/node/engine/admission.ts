@@ -33,6 +33,8 @@ export interface AdmissionDeps {
   joined(contact: Contact): Promise<void>;
   /** A stranger presented an invite token: the contact it becomes when the token admits it, else null (it knocks), and what the token was. */
   admit(link: NodeLink, hello: Hello): Promise<{ contact: Contact | null; answer: InviteAnswer }>;
+  /** A contact's first hello: one added by its id from the LAN takes the name it announces (the contact as it is now). */
+  named(contact: Contact, hello: Hello, address: string): Promise<Contact>;
   /** Another peer answers at an address of `name` only heard of (not given by the user): forget it. */
   elsewhere(name: string, target: Target): void;
   /** Dials an unpinned contact and waits, a while, until the dial pinned it to someone or gave up. */
@@ -128,7 +130,7 @@ export class Admission {
           log.debug(`refused ${JSON.stringify(hello.name)} (${peerId}) from ${link.remoteHost}: not a contact (--contacts-only)`);
           return refuse(link, "UNKNOWN_PEER", "this peer accepts links from its contacts only");
         }
-        const knock = await this.d.requests.knock(peerId, hello.name, link.remoteHost, hello.port);
+        const knock = await this.d.requests.knock(peerId, hello.display ?? hello.name, link.remoteHost, hello.port);
         if (!knock.ok) {
           if (knock.why === "blocked") return refuse(link, "SHUTDOWN", SHUTDOWN_REASON, true, "blocked");
           return refuse(link, "REQUESTS_FULL", "this peer has too many open requests: try again later");
@@ -143,6 +145,7 @@ export class Admission {
         }
       }
     }
+    if (ctx.contact) ctx.contact = await this.d.named(ctx.contact, hello, link.via ? `via ${link.via}` : link.address);
     if (link.state !== "deciding") return false; // closed meanwhile
     if (ctx.contact?.blocked) return refuse(link, "SHUTDOWN", SHUTDOWN_REASON, true, "blocked");
     if (!this.d.discoverable()) return refuse(link, "HIDDEN", "this peer is not discoverable now");

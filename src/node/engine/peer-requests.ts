@@ -5,7 +5,7 @@
 // it, or blocks it. The name it announces is a hint shown in quotes, never a
 // contact's name by itself.
 import type { PeerId } from "../../protocol/peer-id.ts";
-import { MAX_NAME, nameProblem } from "../../domain/contact-name.ts";
+import { handleFor, MAX_NAME, nameProblem } from "../../domain/contact-name.ts";
 import type { Contact, PeerRequest } from "../../domain/contact.ts";
 import { imitatedName, looksLike } from "../../domain/lookalike.ts";
 import { NodeError } from "../../domain/node-error.ts";
@@ -66,7 +66,7 @@ export class Requests {
 
   /** The contact whose name `announced` copies or imitates, if any: the closest one (the same name first). */
   imitated(announced: string): string | null {
-    return imitatedName(announced, this.d.contacts().map((c) => c.name));
+    return imitatedName(handleFor(announced), this.d.contacts().map((c) => c.name));
   }
 
   /**
@@ -85,7 +85,10 @@ export class Requests {
   /** Of `taken` messages, `fresh` were new rows (duplicates and a failed store count for nothing). */
   stored(peerId: PeerId, taken: number, fresh: number): void {
     const r = this.byPeer.get(peerId);
-    if (r) r.waiting -= taken - fresh;
+    if (!r) return;
+    r.waiting -= taken - fresh;
+    // Said once they are in the store: a list asked for now counts them.
+    if (fresh > 0) this.d.emit({ type: "request-waiting", peerId, waiting: r.waiting });
   }
 
   /** Every request, blocked ones too, with fresh counts. */
@@ -119,7 +122,9 @@ export class Requests {
     // Cyrillic а, "CAROL", "caroI") becomes that contact's name numbered, in the
     // contact's own letters: never a second "carol" on screen. With contacts
     // "carol" and "CAROL", a stranger announcing "carol" becomes carol-2.
-    const base = this.imitated(r.name) ?? (nameProblem(r.name) ? "peer" : r.name);
+    // A name shown with spaces ("José Ñandú") is a contact as its handle (José-Ñandú).
+    const handle = handleFor(r.name);
+    const base = this.imitated(r.name) ?? (nameProblem(handle) ? "peer" : handle);
     for (let n = 1; ; n++) {
       const name = n === 1 ? base : [...base].slice(0, MAX_NAME - String(n).length - 1).join("") + `-${n}`;
       if (!taken.has(name) && !(n > 1 && [...taken].some((t) => looksLike(t, name)))) return name;

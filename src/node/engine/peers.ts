@@ -55,6 +55,8 @@ export interface PeersDeps {
   joined(contact: Contact): Promise<void>;
   /** A stranger presented an invite token: the contact it becomes when the token admits it, else null (it knocks), and what the token was. */
   admit(link: NodeLink, hello: Hello): Promise<{ contact: Contact | null; answer: InviteAnswer }>;
+  /** A contact's first hello: one added by its id from the LAN takes the name it announces (the contact as it is now). */
+  named(contact: Contact, hello: Hello, address: string): Promise<Contact>;
   /** A contact's hello (and the address it dialed us from) told us where it can be reached. */
   learned(contact: Contact, link: NodeLink, hello: Hello): void;
   /** One of a contact's addresses was tried. */

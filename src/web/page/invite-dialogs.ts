@@ -94,9 +94,11 @@ export function addDialog(api: Api, added: (name: string) => void): void {
             go.disabled = true;
             void (async () => {
               try {
-                const r = await api.op<{ contact: { name: string }; renamed: boolean; known: boolean }>("addInvite", { text: line.value.trim(), name: name.value.trim() || undefined });
+                const r = await api.op<{ contact: { name: string }; renamed: boolean; known: boolean; taken?: string }>("addInvite", { text: line.value.trim(), name: name.value.trim() || undefined });
                 const as = r.contact.name;
-                d.say(r.known ? `${shown(as)} was a contact already: their invite's addresses were added` : `added ${shown(as)}${r.renamed ? " (their name was taken: rename later with contacts set)" : ""}`, "ok");
+                // Said taken only when it is, and whose it is.
+                const renamed = r.renamed && r.taken ? ` (their name is like your contact ${shown(r.taken)}'s: rename later with contacts set)` : "";
+                d.say(r.known ? `${shown(as)} was a contact already: their invite's addresses were added` : `added ${shown(as)}${renamed}`, "ok");
                 added(as);
               } catch (err) {
                 d.say((err as Error).message, "bad");

@@ -168,3 +168,16 @@ test("seen: the address the sender sees us at, one printable string or nothing",
   // An older node ignores it: the field is unknown there, and unknown keys are ignored.
   expect(decodeJson({ ...HELLO_JSON, later: "x" })).toEqual(HELLO);
 });
+
+test("display: the name with spaces beside the handle; sent only when it differs; one a name cannot be is dropped, not refused", () => {
+  const jose = { ...HELLO, name: "José-Ñandú", display: "José Ñandú" };
+  expect(helloToWire(jose)).toEqual({ ...HELLO_JSON, name: "José-Ñandú", display: "José Ñandú" });
+  expect(decodeJson(helloToWire(jose))).toEqual(jose);
+  // The same as the handle: not sent, and an older peer reads the handle alone either way.
+  expect("display" in helloToWire({ ...HELLO, display: HELLO.name })).toBe(false);
+  for (const display of ["a  b", " a", "a\tb", "a\u200bb", "", "x".repeat(41), 42, null]) {
+    expect("display" in decodeJson({ ...HELLO_JSON, display })).toBe(false);
+  }
+  // The handle itself keeps its rule: no spaces.
+  expectCode(() => decodeJson({ ...HELLO_JSON, name: "José Ñandú" }), "BAD_FRAME");
+});
