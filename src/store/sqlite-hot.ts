@@ -22,39 +22,41 @@ type Stmt = Statement;
 type Value = string | number | null;
 
 /**
- * Rows per INSERT, largest first: a batch goes in as few statements as
- * these sizes make. Each statement, not each row, ends with FTS5 writing
- * what it indexed to disk (a new segment): one INSERT per row costs four
- * times the CPU of one INSERT of 500.
+ * Rows per statement, largest first: a batch goes in as few statements as
+ * these sizes make. Each INSERT, not each row, ends with FTS5 writing what
+ * it indexed to disk (a new segment), so one INSERT per row cost four times
+ * the CPU of one of 500; an UPDATE of 500 rows by an IN list costs a third
+ * less per row than 500 single-row UPDATEs.
  */
-const INSERT_SIZES = [500, 256, 128, 64, 32, 16, 8, 4, 2, 1] as const;
+const SIZES = [500, 256, 128, 64, 32, 16, 8, 4, 2, 1] as const;
 
-/** Multi-row INSERTs into one table's columns, prepared once per size. */
-class BulkInsert {
+/** One statement over many rows, prepared once per size: `text(n)` is its SQL for n rows. */
+class Sized {
   private readonly bySize = new Map<number, Stmt>();
 
   constructor(
     private readonly db: Database,
-    private readonly head: string,
-    /** The VALUES tuple of one row, e.g. "(?, ?, 'pending')". */
-    private readonly row: string,
+    private readonly text: (n: number) => string,
   ) {}
 
-  run(rows: readonly Value[][]): void {
+  /** Runs it over `rows`, each row's values in turn, after `lead` (values every statement takes first). */
+  run(rows: readonly (Value | Value[])[], lead: Value[] = []): void {
     let i = 0;
     while (i < rows.length) {
-      const n = INSERT_SIZES.find((k) => k <= rows.length - i)!;
-      this.statement(n).run(...rows.slice(i, i + n).flat());
+      const n = SIZES.find((k) => k <= rows.length - i)!;
+      this.statement(n).run(...lead, ...rows.slice(i, i + n).flat());
       i += n;
     }
   }
 
   private statement(n: number): Stmt {
     let st = this.bySize.get(n);
-    if (!st) this.bySize.set(n, (st = this.db.prepare(`${this.head} VALUES ${Array(n).fill(this.row).join(", ")}`)));
+    if (!st) this.bySize.set(n, (st = this.db.prepare(this.text(n))));
     return st;
   }
 }
+
+const list = (n: number, item: string) => Array(n).fill(item).join(", ");
 
 /** A batch this path writes: messages and their marks only. */
 export function isHotBatch(b: WriteBatch): boolean {
@@ -64,12 +66,13 @@ export function isHotBatch(b: WriteBatch): boolean {
 
 export class SqliteHotPath {
   private readonly db: Database;
-  private readonly insertOut: BulkInsert;
-  private readonly insertIn: BulkInsert;
+  private readonly insertOut: Sized;
+  private readonly insertIn: Sized;
   private readonly hasIn: Stmt;
-  private readonly markSent: Stmt;
-  private readonly markUnsent: Stmt;
-  private readonly markDelivered: Stmt;
+  private readonly markSent: Sized;
+  private readonly markUnsent: Sized;
+  private readonly markDelivered: Sized;
+  private readonly markDeliveredBySeq: Sized;
   private readonly pendingById: Stmt;
   private readonly pendingByName: Stmt;
   private synchronous: "FULL" | "NORMAL" | null = null;
@@ -78,12 +81,15 @@ export class SqliteHotPath {
     this.db = new Database(filename, { readwrite: true, create: false });
     // Never wait for the lock here (see above): a busy database is the SQL client's to wait for.
     this.db.run("PRAGMA busy_timeout = 0");
-    this.insertOut = new BulkInsert(this.db, "INSERT INTO sender (ip, port, name, message, status, time, id, created_at, peer_id)", "(?, ?, ?, ?, 'pending', ?, ?, ?, ?)");
-    this.insertIn = new BulkInsert(this.db, "INSERT INTO receiver (ip, port, name, message, status, time, id, peer_id, created_at, received_at)", "(?, ?, ?, ?, 'received', ?, ?, ?, ?, ?)");
+    const sized = (text: (n: number) => string) => new Sized(this.db, text);
+    this.insertOut = sized((n) => `INSERT INTO sender (ip, port, name, message, status, time, id, created_at, peer_id) VALUES ${list(n, "(?, ?, ?, ?, 'pending', ?, ?, ?, ?)")}`);
+    this.insertIn = sized((n) => `INSERT INTO receiver (ip, port, name, message, status, time, id, peer_id, created_at, received_at) VALUES ${list(n, "(?, ?, ?, ?, 'received', ?, ?, ?, ?, ?)")}`);
     this.hasIn = this.db.prepare("SELECT 1 FROM receiver WHERE peer_id = ? AND id = ?");
-    this.markSent = this.db.prepare("UPDATE sender SET status = 'sent', sent_at = ? WHERE id = ? AND status = 'pending'");
-    this.markUnsent = this.db.prepare("UPDATE sender SET status = 'pending' WHERE id = ? AND status = 'sent'");
-    this.markDelivered = this.db.prepare("UPDATE sender SET status = 'delivered', delivered_at = ? WHERE id = ? AND status <> 'delivered'");
+    this.markSent = sized((n) => `UPDATE sender SET status = 'sent', sent_at = ? WHERE status = 'pending' AND id IN (${list(n, "?")})`);
+    this.markUnsent = sized((n) => `UPDATE sender SET status = 'pending' WHERE status = 'sent' AND id IN (${list(n, "?")})`);
+    this.markDelivered = sized((n) => `UPDATE sender SET status = 'delivered', delivered_at = ? WHERE status <> 'delivered' AND id IN (${list(n, "?")})`);
+    // The row's own key, found without the id index: a third less CPU per mark again.
+    this.markDeliveredBySeq = sized((n) => `UPDATE sender SET status = 'delivered', delivered_at = ? WHERE status <> 'delivered' AND seq IN (${list(n, "?")})`);
     // As SqlStore.pendingFor; `status IN (...)` names the partial indexes' condition (migration 014).
     const pending = "SELECT seq, id, message, created_at FROM sender WHERE %WHO% AND status IN ('pending', 'sent') AND status = 'pending' AND seq > ? ORDER BY seq LIMIT ?";
     this.pendingById = this.db.prepare(pending.replace("%WHO%", "peer_id = ?"));
@@ -136,10 +142,12 @@ export class SqliteHotPath {
 
   private apply(b: WriteBatch, incoming: readonly IncomingMessage[]): WriteResult {
     if (b.outgoing?.length) this.insertOut.run(b.outgoing.map(outRow));
-    for (const id of b.sent ?? []) this.markSent.run(b.at, id);
-    for (const id of b.unsent ?? []) this.markUnsent.run(id);
+    if (b.sent?.length) this.markSent.run(b.sent, [b.at]);
+    if (b.unsent?.length) this.markUnsent.run(b.unsent);
     const delivered = [...new Set(b.delivered ?? [])];
-    for (const id of delivered) this.markDelivered.run(b.at, id);
+    const seqs = b.deliveredSeqs;
+    if (seqs && seqs.length === b.delivered?.length) this.markDeliveredBySeq.run([...new Set(seqs)], [b.at]);
+    else if (delivered.length) this.markDelivered.run(delivered, [b.at]);
     // Each (peer, id) is stored once: a redelivered message is acked, not stored again (legacy peers send no ids).
     const stored: IncomingMessage[] = [];
     const seen = new Set<string>();
