@@ -42,26 +42,39 @@ async function fixtures(n: number): Promise<Fixture[] & AsyncDisposable> {
 async function members(fx: Fixture[], dir: string, names: string[]): Promise<Map<string, { f: Fixture } & Started>> {
   const where = new Map<string, { f: Fixture } & Started>();
   const perFixture = fx.map((_, i) => names.filter((_, k) => k % fx.length === i));
+  let t0 = performance.now();
   const started = await Promise.all(fx.map((f, i) => f.call<Started[]>("start", { dir, names: perFixture[i] })));
   started.forEach((list, i) => list.forEach((s) => where.set(s.name, { f: fx[i]!, ...s })));
-  await Promise.all(
-    [...where].map(([name, m]) => {
-      const contacts = [...where.values()].filter((o) => o.name !== name).map((o) => ({ name: o.name, address: `127.0.0.1:${o.port}`, id: o.peerId }));
-      return m.f.call("addContacts", { node: name, contacts });
-    }),
-  );
-  await Promise.all(fx.map((f) => f.call("waitKeys", { count: names.length - 1 })));
+  trace("nodes started", t0);
+  t0 = performance.now();
+  for (const [name, m] of where) {
+    const contacts = [...where.values()].filter((o) => o.name !== name).map((o) => ({ name: o.name, address: `127.0.0.1:${o.port}`, id: o.peerId }));
+    await m.f.call("addContacts", { node: name, contacts });
+  }
+  trace("contacts added", t0);
+  // The author (the first) must know every member's key and every member the author's; links
+  // between other members may come later (at 100 members some pairs took minutes: see README).
+  const author = where.get(names[0]!)!;
+  await Promise.all(fx.map((f) => f.call("waitKeys", { count: 1, of: author.peerId, except: author.name })));
+  await author.f.call("waitKeys", { count: names.length - 1, only: author.name });
   return where;
 }
+
+/** P2PCHAT_BENCH_TRACE=1: each phase's time on stderr. */
+const trace = (what: string, t0: number) => process.env.P2PCHAT_BENCH_TRACE && process.stderr.write(`\n  groups: ${what} ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
 export async function figureGroups(s: Scale): Promise<Figure[]> {
   await using tmp = await scratch();
   await using fx = await fixtures(PROCESSES);
   const names = Array.from({ length: s.groupMembers }, (_, i) => `m${String(i).padStart(3, "0")}`);
+  let t0 = performance.now();
   const where = await members(fx, tmp.dir, names);
+  trace(`${names.length} members linked`, t0);
   const author = where.get(names[0]!)!;
+  t0 = performance.now();
   await author.f.call("create", { node: author.name, group: "bench", members: names.slice(1) });
   await Promise.all(fx.map((f) => f.call("waitJoined", { group: "bench", except: author.name })));
+  trace("group joined", t0);
   const world = { fx, where, names, author, dir: tmp.dir };
   return [...(await fanout(s, world)), ...(await catchup(s, world))];
 }
@@ -78,10 +91,13 @@ async function fanout(s: Scale, w: World): Promise<Figure[]> {
     const done = await Promise.all(fx.map((f, i) => (receivers[i]! > 0 ? f.call<{ at: number }>("waitStored", { text, count: receivers[i] }) : { at: 0 })));
     return Math.max(...done.map((d) => d.at)) - at;
   };
+  let t0 = performance.now();
   for (let i = 0; i < warm; i++) await once(`warm${i}`);
   const lat: number[] = [];
   for (let i = 0; i < s.groupFanout; i++) lat.push(await once(`f${i}`));
   lat.sort((a, b) => a - b);
+  trace(`${warm + s.groupFanout} posts fanned out`, t0);
+  t0 = performance.now();
 
   // The ceiling: the same bytes from the author's process to one bare TLS connection per receiving member, spread the same way.
   const sinks: number[] = [];
@@ -95,6 +111,7 @@ async function fanout(s: Scale, w: World): Promise<Figure[]> {
     if (i >= warm) bare.push(Math.max(...done.map((d) => d.at)) - at);
   }
   bare.sort((a, b) => a - b);
+  trace("bare TLS sends", t0);
   return [
     figure("group_fanout_ms_p50", percentile(lat, 50), "ms", percentile(bare, 50), null),
     figure("group_fanout_ms_p99", percentile(lat, 99), "ms", percentile(bare, 99), null),
@@ -114,13 +131,16 @@ async function catchup(s: Scale, w: World): Promise<Figure[]> {
   await back.f.call("discoverable", { node: back.name, on: true });
   const flushed = await author.f.call<{ at: number }>("waitDelivered", { node: author.name, count: n });
   const flushRate = n / ((flushed.at - t0) / 1000);
+  trace(`${n} flushed one-to-one`, performance.now() - (flushed.at - t0));
 
   await back.f.call("discoverable", { node: back.name, on: false });
   const shownBefore = async (m: string) => (await where.get(m)!.f.call<{ shown: number }>("shown", { node: m })).shown;
   const base = new Map(await Promise.all(names.slice(1).map(async (m) => [m, await shownBefore(m)] as const)));
   await author.f.call("sendMany", { node: author.name, to: "#bench", count: n, size: SIZE });
   // Every other member holds them before the returning one comes back.
+  const t1 = performance.now();
   await Promise.all(names.slice(1, -1).map((m) => where.get(m)!.f.call("waitShown", { node: m, count: base.get(m)! + n })));
+  trace(`${n} posts held by ${names.length - 2} members`, t1);
   t0 = performance.timeOrigin + performance.now();
   await back.f.call("discoverable", { node: back.name, on: true });
   const shown = await back.f.call<{ at: number }>("waitShown", { node: back.name, count: base.get(back.name)! + n });

@@ -81,9 +81,11 @@ serveFixture({
     const n = need(String(a.node));
     for (const c of a.contacts as { name: string; address: string; id: string }[]) await n.book.add(c.name, c.address, { id: c.id });
   },
-  /** Resolves once every local node has proven keys from `count` peers. */
+  /** Resolves once every local node (or `only` that one, or all but `except`) has proven keys from `count` peers, `of` among them if given. */
   async waitKeys(a) {
-    await until(() => [...nodes.values()].every((n) => n.groups.registry.peerKeys.size >= Number(a.count)));
+    const which = [...nodes].filter(([name]) => (a.only === undefined || name === a.only) && name !== a.except).map(([, n]) => n);
+    const has = (n: ChatNode) => n.groups.registry.peerKeys.size >= Number(a.count) && (a.of === undefined || n.groups.registry.peerKeys.has(a.of as PeerId));
+    await until(() => which.every(has));
     return null;
   },
   async create(a) {
