@@ -20,6 +20,8 @@ export interface Scale {
   flush: number;
   fanin: number;
   faninMessages: number;
+  /** Idle links to one node (links_Nk_*). */
+  links: number;
   searchRows: number;
   startupRuns: number;
   /** Nodes in the local DHT the lookup figure runs on. */

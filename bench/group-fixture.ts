@@ -1,5 +1,6 @@
-// Several p2pchat nodes in one process, for the group figures: 20 members
-// spread over a few processes (two cores), driven by bench/figures-groups.ts.
+// Several p2pchat nodes in one process, for the group figures: up to 100
+// members spread over a few processes (two cores), driven by
+// bench/figures-groups.ts.
 // Times are absolute (performance.timeOrigin + now()), so the driver can
 // compare a send in one process with the stores in the others.
 import type { Socket } from "bun";
@@ -7,6 +8,8 @@ import { initHome } from "../src/home/home.ts";
 import { openLocal, openLocalStore } from "../src/home/open-local.ts";
 import { ChatNode } from "../src/node/node.ts";
 import type { PeerId } from "../src/protocol/peer-id.ts";
+import { loadIdentity } from "../src/transport/identity.ts";
+import { tlsOptions } from "../src/transport/tls.ts";
 import { serveFixture } from "./fixture.ts";
 
 const nodes = new Map<string, ChatNode>();
@@ -78,9 +81,11 @@ serveFixture({
     const n = need(String(a.node));
     for (const c of a.contacts as { name: string; address: string; id: string }[]) await n.book.add(c.name, c.address, { id: c.id });
   },
-  /** Resolves once every local node has proven keys from `count` peers. */
+  /** Resolves once every local node (or `only` that one, or all but `except`) has proven keys from `count` peers, `of` among them if given. */
   async waitKeys(a) {
-    await until(() => [...nodes.values()].every((n) => n.groups.registry.peerKeys.size >= Number(a.count)));
+    const which = [...nodes].filter(([name]) => (a.only === undefined || name === a.only) && name !== a.except).map(([, n]) => n);
+    const has = (n: ChatNode) => n.groups.registry.peerKeys.size >= Number(a.count) && (a.of === undefined || n.groups.registry.peerKeys.has(a.of as PeerId));
+    await until(() => which.every(has));
     return null;
   },
   async create(a) {
@@ -127,11 +132,16 @@ serveFixture({
   async stats(a) {
     return need(String(a.node)).groups.stats;
   },
-  /** A bare TCP sink (the fan-out ceiling): records when each marker line first arrives. */
-  sink() {
+  /** Group texts `node` has been shown so far. */
+  shown(a) {
+    return { shown: shownCount.get(String(a.node)) ?? 0 };
+  },
+  /** A bare TLS sink with our TLS settings and `home`'s identity (the fan-out ceiling): records when each marker line first arrives. */
+  async sink(a) {
     const server = Bun.listen<{ buf: string }>({
       hostname: "127.0.0.1",
       port: 0,
+      tls: tlsOptions(await loadIdentity(String(a.home))),
       socket: {
         open(s) {
           s.data = { buf: "" };
@@ -152,10 +162,15 @@ serveFixture({
     });
     return { port: server.port };
   },
-  /** Connects to every sink once; then `blast` writes a marker of `size` bytes to all of them. */
+  /** Connects to every sink once over TLS (as `home`), handshakes done; then `blast` writes a marker of `size` bytes to all of them. */
   async connectSinks(a) {
     sockets = [];
-    for (const port of a.ports as number[]) sockets.push(await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } }));
+    const tls = tlsOptions(await loadIdentity(String(a.home)));
+    for (const port of a.ports as number[]) {
+      const shook = Promise.withResolvers<void>();
+      sockets.push(await Bun.connect({ hostname: "127.0.0.1", port, tls, socket: { data() {}, handshake: () => shook.resolve() } }));
+      await shook.promise;
+    }
     return null;
   },
   blast(a) {

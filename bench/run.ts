@@ -1,7 +1,7 @@
 // `bun run bench [--quick]`: throughput, latency, pending flush, fan-in,
-// relayed links, search, startup, DHT lookup, finding a peer that moved
+// idle links at scale (10,000 to one node), relayed links, search, startup, DHT lookup, finding a peer that moved
 // (LAN, internet), hole punching (relayed to direct, the NAT pairs that end
-// up direct), groups (fan-out, catch-up) and files (throughput, memory, chat meanwhile), each printed beside a ceiling measured in the same
+// up direct), groups of 100 (fan-out, catch-up) and files (throughput, memory, chat meanwhile), each printed beside a ceiling measured in the same
 // run (the machine is shared and noisy: ratios, not absolutes, compare).
 // Writes bench/results.json (--quick: bench/results-quick.json; --only=...: nothing).
 import { cpus, release, totalmem, platform, arch } from "node:os";
@@ -17,8 +17,8 @@ process.env.P2PCHAT_DISCOVERY = "off";
 const quick = process.argv.includes("--quick");
 const only = process.argv.find((a) => a.startsWith("--only="))?.slice(7).split(",");
 const scale: Scale = quick
-  ? { messages: 10_000, mysqlMessages: 10_000, original: 1_000, latency: 200, flush: 10_000, fanin: 100, faninMessages: 20, searchRows: 100_000, startupRuns: 10, dhtNodes: 10, lanFindRuns: 3, moveRuns: 1, punchRuns: 3, natTypes: 3, groupMembers: 20, groupFanout: 50, groupCatchup: 10_000, fileMiB: 256, fileChatMessages: 100 }
-  : { messages: 100_000, mysqlMessages: 100_000, original: 10_000, latency: 2_000, flush: 100_000, fanin: 1_000, faninMessages: 20, searchRows: 1_000_000, startupRuns: 30, dhtNodes: 30, lanFindRuns: 10, moveRuns: 3, punchRuns: 10, natTypes: 4, groupMembers: 20, groupFanout: 300, groupCatchup: 10_000, fileMiB: 1024, fileChatMessages: 300 };
+  ? { messages: 10_000, mysqlMessages: 10_000, original: 1_000, latency: 200, flush: 10_000, fanin: 100, faninMessages: 20, links: 2_000, searchRows: 100_000, startupRuns: 10, dhtNodes: 10, lanFindRuns: 3, moveRuns: 1, punchRuns: 3, natTypes: 3, groupMembers: 20, groupFanout: 50, groupCatchup: 1_000, fileMiB: 256, fileChatMessages: 100 }
+  : { messages: 100_000, mysqlMessages: 100_000, original: 10_000, latency: 2_000, flush: 100_000, fanin: 1_000, faninMessages: 20, links: 10_000, searchRows: 1_000_000, startupRuns: 30, dhtNodes: 30, lanFindRuns: 10, moveRuns: 3, punchRuns: 10, natTypes: 4, groupMembers: Number(process.env.P2PCHAT_BENCH_MEMBERS ?? 50), groupFanout: 50, groupCatchup: 1_000, fileMiB: 1024, fileChatMessages: 300 };
 const mysqlUrl = process.env.P2PCHAT_BENCH_MYSQL ?? process.env.P2PCHAT_TEST_MYSQL ?? "mysql://root@127.0.0.1:3306/test";
 
 const steps: [string, () => Promise<Figure[]>][] = [
@@ -29,6 +29,7 @@ const steps: [string, () => Promise<Figure[]>][] = [
   ["latency", () => figureLatency(scale)],
   ["flush", () => figureFlush(scale)],
   ["fanin", () => figureFanin(scale)],
+  ["links", () => import("./figures-idle-links.ts").then((m) => m.figureIdleLinks(scale))],
   ["relay", () => import("./figures-relay.ts").then((m) => m.figureRelay(scale))],
   ["search", () => import("./figures-search.ts").then((m) => m.figureSearch(scale))],
   ["startup", () => figureStartup(scale)],

@@ -13,9 +13,6 @@ const NIBBLE = new Int8Array(128).fill(-1);
 for (let i = 0; i < 10; i++) NIBBLE[48 + i] = i;
 for (let i = 0; i < 6; i++) NIBBLE[97 + i] = 10 + i;
 
-/** Two lowercase hex digits for each byte value. */
-const HEX_PAIRS: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
-
 /** Where each byte's two digits start in the string. */
 const DIGIT_AT = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34] as const;
 
@@ -58,17 +55,28 @@ export function uuidToBytes(id: string, out: Uint8Array, offset: number): void {
   if (bad < 0) throw badId(id);
 }
 
-/** The id whose 16 bytes start at `b[offset]` (the caller checked there are 16). */
+/** Lowercase hex digit char codes. */
+const HEX_CODES = new Uint8Array(16).map((_, i) => "0123456789abcdef".charCodeAt(i));
+/** One id's characters, written in place and decoded in one go (dashes fixed). */
+const SCRATCH = new Uint8Array(UUID_LENGTH).fill(DASH);
+/** ASCII in, a flat string out (latin1 and ASCII agree on every digit and the dash). */
+const ascii = new TextDecoder("latin1");
+
+/**
+ * The id whose 16 bytes start at `b[offset]` (the caller checked there are
+ * 16). Decoded as one flat string: ids concatenated from pieces are ropes,
+ * which every Map or Set lookup (the outbox's in-flight map, on each ack)
+ * first flattens, and that cost more than the decoding itself.
+ */
 export function bytesToUuid(b: Uint8Array, offset: number): string {
-  const p = HEX_PAIRS;
-  const o = offset;
-  return (
-    p[b[o]!]! + p[b[o + 1]!]! + p[b[o + 2]!]! + p[b[o + 3]!]! + "-" +
-    p[b[o + 4]!]! + p[b[o + 5]!]! + "-" +
-    p[b[o + 6]!]! + p[b[o + 7]!]! + "-" +
-    p[b[o + 8]!]! + p[b[o + 9]!]! + "-" +
-    p[b[o + 10]!]! + p[b[o + 11]!]! + p[b[o + 12]!]! + p[b[o + 13]!]! + p[b[o + 14]!]! + p[b[o + 15]!]!
-  );
+  const s = SCRATCH;
+  for (let i = 0; i < UUID_BYTES; i++) {
+    const x = b[offset + i]!;
+    const at = DIGIT_AT[i]!;
+    s[at] = HEX_CODES[x >> 4]!;
+    s[at + 1] = HEX_CODES[x & 15]!;
+  }
+  return ascii.decode(s);
 }
 
 function badId(id: string): ProtocolError {

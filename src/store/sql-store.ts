@@ -280,7 +280,12 @@ export abstract class SqlStore implements Store {
     return have;
   }
 
-  /** The rows that are `to`'s: by its identity once pinned, else by name among rows no identity claimed. */
+  /**
+   * The rows that are `to`'s: by its identity once pinned, else by name among
+   * rows no identity claimed. Queries of the outbox add `status IN ('pending',
+   * 'sent')`: SQLite's sender_recipient and sender_outbox hold only those rows
+   * (migration 015) and serve a query only when it names that condition.
+   */
   private recipient(to: Recipient) {
     return to.peerId !== null ? this.sql`peer_id = ${to.peerId}` : this.sql`name = ${to.name} AND peer_id IS NULL`;
   }
@@ -288,7 +293,7 @@ export abstract class SqlStore implements Store {
   async pendingFor(to: Recipient, afterSeq: number, limit: number): Promise<PendingMessage[]> {
     const rows: Row[] = await this.sql`
       SELECT seq, id, message, created_at FROM sender
-      WHERE ${this.recipient(to)} AND status = 'pending' AND seq > ${afterSeq}
+      WHERE ${this.recipient(to)} AND status IN ('pending', 'sent') AND status = 'pending' AND seq > ${afterSeq}
       ORDER BY seq LIMIT ${limit}`;
     return rows.map((r) => ({ seq: Number(r.seq), id: String(r.id), body: String(r.message ?? ""), created: Number(r.created_at ?? 0) }));
   }
@@ -306,8 +311,8 @@ export abstract class SqlStore implements Store {
     const res =
       to === undefined
         ? await this.sql`UPDATE sender SET status = 'pending'
-            WHERE status = 'sent' AND sent_at IS NOT NULL AND (peer_id IS NOT NULL OR name IN (SELECT name FROM \`user\` WHERE legacy = 0))`
-        : await this.sql`UPDATE sender SET status = 'pending' WHERE ${this.recipient(to)} AND status = 'sent' AND sent_at IS NOT NULL`;
+            WHERE status IN ('pending', 'sent') AND status = 'sent' AND sent_at IS NOT NULL AND (peer_id IS NOT NULL OR name IN (SELECT name FROM \`user\` WHERE legacy = 0))`
+        : await this.sql`UPDATE sender SET status = 'pending' WHERE ${this.recipient(to)} AND status IN ('pending', 'sent') AND status = 'sent' AND sent_at IS NOT NULL`;
     return res.affectedRows;
   }
 
@@ -358,9 +363,9 @@ export abstract class SqlStore implements Store {
     // name. A legacy peer acknowledges nothing: its `sent` is final.
     const rows: Row[] = await this.sql`
       SELECT u.name AS name, u.legacy AS legacy,
-        (SELECT COUNT(*) FROM sender s WHERE s.status = 'pending' AND (s.peer_id = u.peer_id OR (s.peer_id IS NULL AND s.name = u.name))) AS pending,
+        (SELECT COUNT(*) FROM sender s WHERE s.status IN ('pending', 'sent') AND s.status = 'pending' AND (s.peer_id = u.peer_id OR (s.peer_id IS NULL AND s.name = u.name))) AS pending,
         CASE WHEN u.legacy = 1 THEN 0 ELSE
-          (SELECT COUNT(*) FROM sender s WHERE s.status = 'sent' AND (s.peer_id = u.peer_id OR (s.peer_id IS NULL AND s.name = u.name))) END AS sent
+          (SELECT COUNT(*) FROM sender s WHERE s.status IN ('pending', 'sent') AND s.status = 'sent' AND (s.peer_id = u.peer_id OR (s.peer_id IS NULL AND s.name = u.name))) END AS sent
       FROM \`user\` u ORDER BY u.name`;
     return rows
       .map((r) => ({ peer: String(r.name), pending: Number(r.pending), sent: Number(r.sent), legacy: Number(r.legacy) === 1 }))

@@ -5,13 +5,16 @@ import type { MigrationTarget } from "./migrate.ts";
 import { SQLITE_SQL } from "./sql-files.ts";
 import type { MessageTable } from "./sql-history.ts";
 import { SqlStore, type Row } from "./sql-store.ts";
+import { isHotBatch, SqliteHotPath } from "./sqlite-hot.ts";
 import { StoreError } from "./store-error.ts";
-import type { WriteBatch, WriteResult } from "./store.ts";
+import type { PendingMessage, Recipient, WriteBatch, WriteResult } from "./store.ts";
 
 /** Tries of a `PRAGMA synchronous` change, 5 ms apart, while another transaction holds the connection. */
 const SYNCHRONOUS_TRIES = 400;
 /** Below this many messages with a contact, `search --with` reads them all through the name index. */
 const FEW_MESSAGES = 5000;
+/** Once checkpointed and restarted, the WAL file is cut back to this size. */
+const WAL_SIZE_LIMIT = 4 * 1024 * 1024;
 
 /**
  * Where the checkpoint thread's code is: beside this file when run from
@@ -44,6 +47,8 @@ export class SqliteStore extends SqlStore {
 
   private synchronous: "FULL" | "NORMAL" = "FULL";
   private checkpointer: Worker | null = null;
+  /** Messages' commits and the outbox's reads (sqlite-hot.ts): opened at first use; null once it could not be. */
+  private hotPath: SqliteHotPath | null | undefined = undefined;
 
   /**
    * For a node that runs a while: WAL checkpoints move to a thread of their
@@ -64,8 +69,8 @@ export class SqliteStore extends SqlStore {
       worker.unref();
       this.checkpointer = worker;
       await this.sql.unsafe("PRAGMA wal_autocheckpoint = 0");
-      // Once checkpointed and restarted, the WAL file is cut back to this size.
-      await this.sql.unsafe(`PRAGMA journal_size_limit = ${4 * 1024 * 1024}`);
+      await this.sql.unsafe(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT}`);
+      this.hotPath?.checkpointsElsewhere(WAL_SIZE_LIMIT);
       return "checkpoints on their own thread";
     } catch (err) {
       return `checkpoints inside commits (no thread: ${(err as Error).message})`;
@@ -73,6 +78,8 @@ export class SqliteStore extends SqlStore {
   }
 
   override async close(): Promise<void> {
+    this.hotPath?.close();
+    this.hotPath = null;
     const worker = this.checkpointer;
     this.checkpointer = null;
     if (worker) {
@@ -102,9 +109,39 @@ export class SqliteStore extends SqlStore {
    * 20 members (the fsyncs of 19 receivers on one disk).
    */
   override async write(batch: WriteBatch): Promise<WriteResult> {
+    const hot = isHotBatch(batch) ? this.hot() : null;
+    if (hot) {
+      let done: WriteResult | null;
+      try {
+        done = hot.write(batch);
+      } catch (err) {
+        if (this.transient(err)) throw new StoreError("UNAVAILABLE", `the database (${this.location}) failed: ${(err as Error).message}`, { cause: err });
+        throw err;
+      }
+      // Null: the SQL client's connection holds the write lock; its path waits for it.
+      if (done) return done;
+    }
     const want = batch.incoming && batch.incoming.length > 0 ? "FULL" : "NORMAL";
     if (want !== this.synchronous) await this.setSynchronous(want);
     return super.write(batch);
+  }
+
+  override async pendingFor(to: Recipient, afterSeq: number, limit: number): Promise<PendingMessage[]> {
+    const hot = this.hot();
+    return hot ? hot.pendingFor(to, afterSeq, limit) : super.pendingFor(to, afterSeq, limit);
+  }
+
+  /** The hot path's connection, opened at first use (the schema is migrated by then); none for an in-memory database. */
+  private hot(): SqliteHotPath | null {
+    if (this.hotPath !== undefined) return this.hotPath;
+    if (this.location === ":memory:") return (this.hotPath = null);
+    try {
+      this.hotPath = new SqliteHotPath(this.location);
+      if (this.checkpointer) this.hotPath.checkpointsElsewhere(WAL_SIZE_LIMIT);
+    } catch {
+      this.hotPath = null; // e.g. a read-only file: the SQL client does everything
+    }
+    return this.hotPath;
   }
 
   /**

@@ -87,6 +87,12 @@ export interface WriteBatch {
   /** Sent on a link that closed before their ack: pending again (applied after `sent`). */
   unsent?: readonly string[];
   delivered?: readonly string[];
+  /**
+   * The same messages' seq, in the same order, when the writer knows them
+   * all (the outbox read them): SQLite's hot path finds the rows by their
+   * own key rather than through the id index. Ignored otherwise.
+   */
+  deliveredSeqs?: readonly number[];
   /** Refused by the receiver for good: failed, with the reason (only rows not delivered yet). */
   failed?: readonly { id: string; reason: string }[];
   incoming?: readonly IncomingMessage[];

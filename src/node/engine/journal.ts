@@ -28,6 +28,8 @@ interface Pending {
   sent: string[];
   unsent: string[];
   delivered: string[];
+  /** The delivered messages' seq, in step with `delivered` while every mark came with them. */
+  deliveredSeqs: number[] | null;
   failed: { id: string; reason: string }[];
   incoming: IncomingMessage[];
   groups: GroupWrite[];
@@ -40,7 +42,7 @@ type Job = { kind: "write"; batch: Pending } | { kind: "read"; run: () => Promis
 
 const isStatusOnly = (b: Pending) => b.outgoing.length === 0 && b.incoming.length === 0 && b.claims.length === 0 && b.groups.length === 0 && b.files.length === 0;
 
-const emptyBatch = (): Pending => ({ outgoing: [], claims: [], sent: [], unsent: [], delivered: [], failed: [], incoming: [], groups: [], files: [], waiters: [], size: 0 });
+const emptyBatch = (): Pending => ({ outgoing: [], claims: [], sent: [], unsent: [], delivered: [], deliveredSeqs: [], failed: [], incoming: [], groups: [], files: [], waiters: [], size: 0 });
 
 export class Journal {
   private current: Pending = emptyBatch();
@@ -77,8 +79,13 @@ export class Journal {
     return this.add((b) => b.unsent.push(...ids), ids.length);
   }
 
-  delivered(ids: readonly string[]): Promise<WriteResult> {
-    return this.add((b) => b.delivered.push(...ids), ids.length);
+  /** `seqs`: the same messages' seq, in the same order, when known (the store finds the rows by them). */
+  delivered(ids: readonly string[], seqs?: readonly number[]): Promise<WriteResult> {
+    return this.add((b) => {
+      b.delivered.push(...ids);
+      if (seqs && seqs.length === ids.length) b.deliveredSeqs?.push(...seqs);
+      else b.deliveredSeqs = null;
+    }, ids.length);
   }
 
   /** The receiver refused these for good: failed, with why (never sent again). */
@@ -172,6 +179,7 @@ export class Journal {
           sent: b.sent,
           unsent: b.unsent,
           delivered: b.delivered,
+          deliveredSeqs: b.deliveredSeqs ?? undefined,
           failed: b.failed,
           incoming: b.incoming,
           groups: b.groups,

@@ -41,19 +41,25 @@ export interface OutboxDeps {
   delivering?(): void;
 }
 
+/** A message written to the link and not answered yet: its share of the window, and its row. */
+interface InFlight {
+  bytes: number;
+  seq: number;
+  /** `sent` is recorded (it was still unanswered SENT_DELAY_MS after a write). */
+  recorded: boolean;
+}
+
 export class Outbox {
   private cursor = 0;
-  private readonly inflight = new Map<string, number>();
+  private readonly inflight = new Map<string, InFlight>();
   private inflightBytes = 0;
   private pumping = false;
   private again = false;
   private ready = false;
   private stopped = false;
-  /** Written, not yet recorded as sent. */
-  private readonly unrecorded = new Set<string>();
   private sentTimer: ReturnType<typeof setTimeout> | null = null;
-  /** Acked, but the `delivered` write failed: tried again until it lands. */
-  private readonly unmarked = new Set<string>();
+  /** Acked, but the `delivered` write failed: tried again until it lands (id to seq). */
+  private readonly unmarked = new Map<string, number>();
   private markTimer: ReturnType<typeof setTimeout> | null = null;
   private markDelay = DELIVERED_RETRY_MS;
   private acks = 0;
@@ -94,7 +100,6 @@ export class Outbox {
     this.stopped = true;
     if (this.sentTimer) clearTimeout(this.sentTimer);
     if (this.markTimer) clearTimeout(this.markTimer);
-    this.unrecorded.clear();
     const ids = [...this.inflight.keys()];
     this.inflight.clear();
     this.inflightBytes = 0;
@@ -103,10 +108,11 @@ export class Outbox {
 
   /** Acks from the peer: only ids this link sent count (a peer cannot ack others' messages). */
   acked(ids: readonly string[]): void {
-    const ours = this.takeInFlight(ids);
+    const seqs: number[] = [];
+    const ours = this.takeInFlight(ids, seqs);
     if (ours.length === 0) return;
     if (this.acks++ === 0) this.deps.delivering?.();
-    this.markDelivered(ours);
+    this.markDelivered(ours, seqs);
     this.pump();
   }
 
@@ -125,16 +131,16 @@ export class Outbox {
     this.pump();
   }
 
-  /** Of `ids`, those this link has in flight, no longer in flight: the peer answered them. */
-  private takeInFlight(ids: readonly string[]): string[] {
+  /** Of `ids`, those this link has in flight, no longer in flight: the peer answered them (their seqs into `seqs`). */
+  private takeInFlight(ids: readonly string[], seqs?: number[]): string[] {
     const ours: string[] = [];
     for (const id of ids) {
-      const bytes = this.inflight.get(id);
-      if (bytes === undefined) continue;
+      const f = this.inflight.get(id);
+      if (f === undefined) continue;
       this.inflight.delete(id);
-      this.inflightBytes -= bytes;
-      this.unrecorded.delete(id);
+      this.inflightBytes -= f.bytes;
       ours.push(id);
+      seqs?.push(f.seq);
     }
     return ours;
   }
@@ -147,23 +153,24 @@ export class Outbox {
    * go again on the next link; the receiver acks the duplicate without
    * storing it twice.
    */
-  private markDelivered(ids: string[]): void {
-    this.deps.journal.delivered(ids).then(
+  private markDelivered(ids: string[], seqs: number[]): void {
+    this.deps.journal.delivered(ids, seqs).then(
       () => {
         this.markDelay = DELIVERED_RETRY_MS;
         this.deps.emit({ type: "status", peer: this.peer, ids, status: "delivered" });
       },
       () => {
         if (this.stopped) return;
-        for (const id of ids) this.unmarked.add(id);
+        ids.forEach((id, i) => this.unmarked.set(id, seqs[i]!));
         if (this.markTimer) return;
         this.markTimer = setTimeout(() => {
           this.markTimer = null;
           if (this.stopped || this.unmarked.size === 0) return;
-          const again = [...this.unmarked];
+          const again = [...this.unmarked.keys()];
+          const seqsAgain = [...this.unmarked.values()];
           this.unmarked.clear();
           this.markDelay = Math.min(this.markDelay * 2, DELIVERED_RETRY_MAX_MS);
-          this.markDelivered(again);
+          this.markDelivered(again, seqsAgain);
         }, this.markDelay);
         this.markTimer.unref?.();
       },
@@ -186,9 +193,14 @@ export class Outbox {
 
   private recordSent(): void {
     this.sentTimer = null;
-    if (this.stopped || this.unrecorded.size === 0) return;
-    const ids = [...this.unrecorded];
-    this.unrecorded.clear();
+    if (this.stopped) return;
+    const ids: string[] = [];
+    for (const [id, f] of this.inflight) {
+      if (f.recorded) continue;
+      f.recorded = true;
+      ids.push(id);
+    }
+    if (ids.length === 0) return;
     this.deps.journal.sent(ids).then(
       () => this.deps.emit({ type: "status", peer: this.peer, ids, status: "sent" }),
       () => {},
@@ -222,14 +234,13 @@ export class Outbox {
       for (const r of rows) {
         if (this.inflight.has(r.id)) continue;
         const bytes = r.body.length * 3 + 40;
-        this.inflight.set(r.id, bytes);
+        this.inflight.set(r.id, { bytes, seq: r.seq, recorded: false });
         this.inflightBytes += bytes;
         batch.push(r);
       }
       this.cursor = rows[rows.length - 1]!.seq;
       if (batch.length === 0) continue;
       this.link.sendMessages(batch);
-      for (const r of batch) this.unrecorded.add(r.id);
       this.sentTimer ??= setTimeout(() => this.recordSent(), SENT_DELAY_MS);
       if (rows.length < want) return;
     }

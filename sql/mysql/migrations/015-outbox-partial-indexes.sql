@@ -1,0 +1,4 @@
+-- SQLite's 015 makes the outbox's two indexes partial (only messages still
+-- owed). MySQL has no partial indexes: sender_outbox and sender_recipient
+-- stay as they are, and the queries that name the partial indexes'
+-- condition read the same on both. Nothing to change here.
