@@ -12,6 +12,8 @@
 //   refuse     u16 BE code | u16 BE n (>= 1) | n * 16-byte id | UTF-8 reason (the rest)
 //   punch-*, relay-offer  see reach-frames.ts
 //   file-*     see files/file-frames.ts
+//   device-*   see devices/sync-frames.ts (between devices of one person)
+import type { DeviceSyncFrame } from "./devices/sync-frames.ts";
 import type { FileFrame } from "./files/file-frames.ts";
 import type { ProtocolErrorCode } from "./protocol-error.ts";
 import type { ReachFrame } from "./reach-frames.ts";
@@ -208,7 +210,7 @@ export type RefuseFrame = {
 
 export const REFUSE_CAP = "refuse";
 
-export type Frame = Hello | ChatMessage | Ack | KeepAlive | ErrorFrame | GroupFrame | InviteAnswerFrame | RefuseFrame | ReachFrame | FileFrame;
+export type Frame = Hello | ChatMessage | Ack | KeepAlive | ErrorFrame | GroupFrame | InviteAnswerFrame | RefuseFrame | ReachFrame | FileFrame | DeviceSyncFrame;
 
 export type FrameType = Frame["type"];
 

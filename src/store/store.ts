@@ -2,6 +2,8 @@
 // SQL client (SQLite and MySQL/MariaDB) behave the same; the store tests run
 // one suite against both.
 import type { PeerId } from "../protocol/peer-id.ts";
+import type { DeviceEntryRow } from "../protocol/devices/sync-frames.ts";
+import type { DeviceEntry } from "../protocol/devices/sync-entries.ts";
 import type { AddressSource, Contact, NewAddress, PeerRequest } from "../domain/contact.ts";
 import type { HistoryEntry, HistoryQuery, OutStatus, SearchQuery } from "../domain/history-entry.ts";
 import type { TransferStore, TransferWrite } from "./files/transfer-types.ts";
@@ -99,6 +101,8 @@ export interface WriteBatch {
   groups?: readonly GroupWrite[];
   /** File transfers' state (node/files/), applied last. */
   files?: readonly TransferWrite[];
+  /** Entries of our other devices' logs (node/devices/): recorded and applied, each once, per device in seq order. */
+  applied?: readonly AppliedEntry[];
   /** The time stamped on sent/delivered rows. */
   at: number;
   /** A second try after the database failed: outgoing rows the first try committed are not inserted again. */
@@ -110,6 +114,13 @@ export interface WriteResult {
   stored: IncomingMessage[];
   /** Ids of outgoing messages that became delivered now. */
   delivered: string[];
+  /** Messages another device of ours received, stored here now (from `applied`). */
+  synced?: IncomingMessage[];
+}
+
+/** Another device's log entry, as it arrived (its text kept as logged) and checked. */
+export interface AppliedEntry extends DeviceEntryRow {
+  entry: DeviceEntry;
 }
 
 export interface OutboxCount {
@@ -206,6 +217,21 @@ export interface Store extends GroupStore, TransferStore {
   markRead(name: string, id?: string): Promise<number>;
   /** Messages in both directions holding every word and phrase, newest first. */
   search(query: SearchQuery): Promise<HistoryEntry[]>;
+
+  /** This home's device id once it keeps a device log (it has linked to another device of its identity); null before. */
+  deviceLogSelf(): PeerId | null;
+  /**
+   * Starts the log as `device`: from now on every change is logged in its
+   * transaction; what the home held before is logged in this one (backfill).
+   * Nothing happens when it logs already as `device`.
+   */
+  startDeviceLog(device: PeerId): Promise<{ backfilled: number }>;
+  /** `fn` hears our highest log seq after each commit that appended to it. */
+  onDeviceLog(fn: (seq: number) => void): () => void;
+  /** `device`'s log entries from..to, oldest first, at most `limit`. */
+  deviceEntries(device: PeerId, from: number, to: number, limit: number): Promise<DeviceEntryRow[]>;
+  /** Per device log (ours and the ones applied), the highest seq held. */
+  deviceHeld(): Promise<Map<PeerId, number>>;
 
   /** Called by a node that will run a while (SQLite: checkpoints move off the node's thread). */
   startMaintenance(): Promise<string>;
