@@ -9,7 +9,7 @@ import type { LogEntry, SqlDeviceLog } from "./sql-device-log.ts";
 export type LoggedBegin = <T>(fn: (tx: SQL, log: LogEntry) => Promise<T>) => Promise<T>;
 
 export function loggedBegin(sql: SQL, deviceLog: SqlDeviceLog): LoggedBegin {
-  return async <T>(fn: (tx: SQL, log: LogEntry) => Promise<T>): Promise<T> => {
+  return <T>(fn: (tx: SQL, log: LogEntry) => Promise<T>): Promise<T> => deviceLog.shared(async () => {
     let top = 0;
     const out = await sql.begin(async (tx) => {
       const self = deviceLog.self;
@@ -22,5 +22,5 @@ export function loggedBegin(sql: SQL, deviceLog: SqlDeviceLog): LoggedBegin {
     });
     if (top > 0) deviceLog.appended(top);
     return out;
-  };
+  });
 }

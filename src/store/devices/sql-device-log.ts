@@ -19,6 +19,10 @@ export class SqlDeviceLog {
   /** This home's device id once it keeps a log (device_log_self); null before. */
   self: PeerId | null = null;
   private readonly listeners = new Set<(seq: number) => void>();
+  /** Logged transactions running now; the start waits for them, and new ones wait for the start. */
+  private active = 0;
+  private idle: (() => void)[] = [];
+  private starting: Promise<unknown> | null = null;
 
   constructor(private readonly sql: SQL) {}
 
@@ -39,11 +43,41 @@ export class SqlDeviceLog {
   }
 
   /**
+   * Runs a transaction that may log (logged-begin.ts). It never overlaps the
+   * start: a change committed beside the backfill would be in neither the
+   * backfill nor the log (MySQL runs transactions side by side).
+   */
+  async shared<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.starting) await this.starting.catch(() => {});
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+      if (this.active === 0) for (const w of this.idle.splice(0)) w();
+    }
+  }
+
+  /**
    * Starts the log as `device`, with `backfill` writing the rows this home
    * holds from before into it, in the same transaction. Once started, a home
    * stays that device: another id is refused.
    */
   async start(device: PeerId, backfill: (tx: SQL, log: LogEntry) => Promise<void>): Promise<{ backfilled: number }> {
+    while (this.starting) await this.starting.catch(() => {});
+    const run = (async () => {
+      while (this.active > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+      return this.startNow(device, backfill);
+    })();
+    this.starting = run;
+    try {
+      return await run;
+    } finally {
+      this.starting = null;
+    }
+  }
+
+  private async startNow(device: PeerId, backfill: (tx: SQL, log: LogEntry) => Promise<void>): Promise<{ backfilled: number }> {
     let top = 0;
     let backfilled = 0;
     await this.sql.begin(async (tx) => {
