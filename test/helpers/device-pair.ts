@@ -4,10 +4,12 @@
 // put together by a FrameSplitter and decoded, as a TLS link would.
 import { randomBytes } from "node:crypto";
 import { FrameSplitter } from "../../src/protocol/frame.ts";
-import { checkDeviceHeader, decodeDevicePayload, encodeDeviceEntries, encodeDeviceFrame, type DeviceSyncFrame } from "../../src/protocol/devices/sync-frames.ts";
+import { encodeFrame } from "../../src/protocol/codec.ts";
+import { checkDeviceSyncHeader, decodeDeviceSyncPayload, type DeviceSyncFrame } from "../../src/protocol/devices/sync-frames.ts";
+import type { Frame } from "../../src/protocol/messages.ts";
 import { peerIdFromDigest, type PeerId } from "../../src/protocol/peer-id.ts";
 import { DeviceSync, type SyncProgress } from "../../src/node/devices/device-sync.ts";
-import type { OwnDeviceLink } from "../../src/node/devices/own-devices.ts";
+import type { OwnDeviceLink } from "../../src/node/devices/device-link.ts";
 import { Journal } from "../../src/node/engine/journal.ts";
 import type { NodeEvent } from "../../src/node/node-events.ts";
 import { openStore, parseDbUrl } from "../../src/store/open.ts";
@@ -107,21 +109,25 @@ export class MemLink implements OwnDeviceLink {
     private readonly to: TestDevice,
   ) {
     this.splitter = new FrameSplitter({
-      header: (type, size) => checkDeviceHeader(type, size),
-      frame: (type, payload) => this.frames.push(decodeDevicePayload(type, payload)),
+      header: (type, size) => checkDeviceSyncHeader(type, size),
+      frame: (type, payload) => this.frames.push(decodeDeviceSyncPayload(type, payload)),
     });
   }
+
+  readonly caps = ["devices"];
 
   get deviceId(): PeerId {
     return this.to.id;
   }
 
-  send(frame: DeviceSyncFrame): void {
-    this.write(encodeDeviceFrame(frame));
+  /** What the link layer does: encodes the frame (any other type would have no business here). */
+  send(frame: Frame): void {
+    this.write(encodeFrame(frame));
   }
 
-  sendEntries(rows: Parameters<OwnDeviceLink["sendEntries"]>[0]): void {
-    this.write(encodeDeviceEntries(rows));
+  /** Bytes as they would arrive from a broken or hostile device (the codec throws for what it refuses). */
+  raw(bytes: Uint8Array): void {
+    this.write(bytes);
   }
 
   private write(bytes: Uint8Array): void {

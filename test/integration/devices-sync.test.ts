@@ -170,5 +170,31 @@ for (const dialect of dialects) {
       expect(await a.store.listRequests()).toEqual([]);
       expect((await conversation(a.store, "carol")).map((e) => e.text)).toEqual(["knock knock"]);
     });
+
+    test("garbage from a device changes nothing: bad bytes are refused by the codec, misplaced entries are dropped", async () => {
+      await using a = await TestDevice.create("a", dialect);
+      await using b = await TestDevice.create("b", dialect);
+      await a.store.addContact({ name: "bob", host: "127.0.0.1", port: 20001, peerId: BOB });
+      const ab = MemLink.connect(a, b);
+      await a.journal.outgoingMany(messages(10));
+      await b.holdsAllOf(a);
+      const before = { sender: await count(b, "sender"), log: await count(b, "device_log") };
+
+      // Bytes that are no frame of ours: the codec says why, before anything reaches the engine.
+      const bad = Uint8Array.of(0, 0, 0, 3, 18, 0, 0);
+      expect(() => ab.raw(bad)).toThrow("device-entry payload of 2 bytes");
+      // Well-formed entries that are not the next of their log, or claim to be B's own: dropped.
+      const text = JSON.stringify({ id: "x", name: "bob", peerId: null, host: "h", port: 1, body: "forged", created: 1 });
+      const entry = { kind: "out" as const, id: "x", name: "bob", peerId: null, host: "h", port: 1, body: "forged", created: 1 };
+      b.sync.onFrame(a.id, { type: "device-entry", device: a.id, seq: 500, created: 1, kind: 1, text, entry });
+      b.sync.onFrame(a.id, { type: "device-entry", device: b.id, seq: 1, created: 1, kind: 1, text, entry });
+      // A want for more than A holds is answered with what it holds, nothing invented.
+      a.sync.onFrame(b.id, { type: "device-want", ranges: [{ device: a.id, from: 1, to: 1_000_000 }] });
+      await a.journal.outgoingMany(messages(1, 10));
+      await b.holdsAllOf(a);
+      expect(await count(b, "sender")).toEqual({ rows: before.sender.rows + 1, distinct: before.sender.rows + 1 });
+      expect(await count(b, "device_log")).toEqual({ rows: before.log.rows + 1, distinct: before.log.rows + 1 });
+      expect((await conversation(b.store)).some((e) => e.text === "forged")).toBe(false);
+    });
   });
 }

@@ -1,11 +1,12 @@
 // What another device of ours asked of our logs, sent as its link can take
 // it: entries read from the store between the journal's commits, a batch at
 // a time. Only what we hold with no gap (what our vector offered) is read.
+import { decodeEntry } from "../../protocol/devices/sync-entries.ts";
 import { MAX_DEVICE_WANT_RANGES } from "../../protocol/devices/sync-frames.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
 import type { Store } from "../../store/store.ts";
 import type { Journal } from "../engine/journal.ts";
-import type { OwnDeviceLink } from "./own-devices.ts";
+import type { OwnDeviceLink } from "./device-link.ts";
 
 /** Entries read per query. */
 export const SERVE_BATCH = 500;
@@ -75,7 +76,7 @@ export class DeviceResponder {
         this.queue.shift();
         continue;
       }
-      this.link.sendEntries(rows);
+      for (const r of rows) this.link.send({ type: "device-entry", device: r.device, seq: r.seq, created: r.created, kind: r.kind, text: r.text, entry: decodeEntry(r.kind, r.text) });
       this.sent += rows.length;
       r.from = rows[rows.length - 1]!.seq + 1;
       if (r.from > r.to || rows.length < SERVE_BATCH) this.queue.shift();

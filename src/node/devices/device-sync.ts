@@ -21,6 +21,7 @@
 // (store: sender.origin); the others show it with the status its device logs.
 // A message a contact delivered is acked by the device that received it.
 import { MAX_DEVICE_SEQ, type DeviceEntryFrame, type DeviceSyncFrame } from "../../protocol/devices/sync-frames.ts";
+import type { Frame } from "../../protocol/messages.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
 import type { AppliedEntry, Store } from "../../store/store.ts";
 import { childLogger } from "../../log.ts";
@@ -28,7 +29,7 @@ import type { Journal } from "../engine/journal.ts";
 import type { NodeEvent } from "../node-events.ts";
 import { Wants, type Need, type Source } from "../groups/wants.ts";
 import { DeviceResponder } from "./device-responder.ts";
-import type { OwnDeviceLink, OwnDevicesHook } from "./own-devices.ts";
+import type { OwnDeviceLink, OwnDevicesHooks } from "./device-link.ts";
 
 const log = childLogger("devices");
 
@@ -66,7 +67,7 @@ interface DeviceLinkState {
   offered: Map<string, number>;
 }
 
-export class DeviceSync implements OwnDevicesHook {
+export class DeviceSync implements OwnDevicesHooks {
   /** Per device log, the highest seq committed here. */
   private readonly held = new Map<PeerId, number>();
   /** Per device log, the highest seq handed to the journal (>= held). */
@@ -115,8 +116,9 @@ export class DeviceSync implements OwnDevicesHook {
   // --- the hook ------------------------------------------------------------------
 
   onLinkUp(link: OwnDeviceLink): void {
-    if (link.deviceId === this.d.self) return;
-    this.links.get(link.deviceId)?.responder.stop();
+    const id = link.deviceId as PeerId;
+    if (id === this.d.self) return;
+    this.links.get(id)?.responder.stop();
     const state: DeviceLinkState = {
       link,
       source: { offers: new Map([[LOGS, new Map()]]), inflight: 0, order: this.order++ },
@@ -124,31 +126,32 @@ export class DeviceSync implements OwnDevicesHook {
       heard: false,
       offered: new Map(),
     };
-    this.links.set(link.deviceId, state);
+    this.links.set(id, state);
     void this.start().then(
       () => {
-        if (this.links.get(link.deviceId) === state) link.send(this.vector());
+        if (this.links.get(id) === state) link.send(this.vector());
       },
       (err) => log.warn(`cannot start this device's log: ${(err as Error).message}`),
     );
   }
 
-  onLinkDown(deviceId: PeerId): void {
-    const s = this.links.get(deviceId);
+  onLinkDown(deviceId: string): void {
+    const s = this.links.get(deviceId as PeerId);
     if (!s) return;
-    this.links.delete(deviceId);
+    this.links.delete(deviceId as PeerId);
     s.responder.stop();
     for (const g of this.wants.drop(s.source)) this.wants.schedule(g);
   }
 
   /** The link's write queue drained: serving goes on. */
-  onDrain(deviceId: PeerId): void {
-    this.links.get(deviceId)?.responder.pump();
+  onDrain(deviceId: string): void {
+    this.links.get(deviceId as PeerId)?.responder.pump();
   }
 
-  onFrame(deviceId: PeerId, frame: DeviceSyncFrame): void {
-    const s = this.links.get(deviceId);
-    if (!s) return;
+  onFrame(deviceId: string, f: Frame): void {
+    const s = this.links.get(deviceId as PeerId);
+    if (!s || !isSyncFrame(f)) return;
+    const frame = f;
     switch (frame.type) {
       case "device-vector": {
         for (const l of frame.logs) if (l.seq > (s.offered.get(l.device) ?? 0)) s.offered.set(l.device, l.seq);
@@ -284,4 +287,8 @@ export class DeviceSync implements OwnDevicesHook {
     this.d.onProgress?.(p);
     if (p.done) for (const w of this.waiters.splice(0)) w();
   }
+}
+
+function isSyncFrame(f: Frame): f is DeviceSyncFrame {
+  return f.type === "device-vector" || f.type === "device-want" || f.type === "device-entry";
 }

@@ -49,13 +49,13 @@ export interface DeviceEntryRow {
 const TWO_32 = 2 ** 32;
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-export function isDeviceFrameType(type: number): boolean {
+export function isDeviceSyncFrameType(type: number): boolean {
   return type === FRAME_TYPE.deviceVector || type === FRAME_TYPE.deviceWant || type === FRAME_TYPE.deviceEntry;
 }
 
 // --- encoding -----------------------------------------------------------------------
 
-export function encodeDeviceFrame(f: DeviceSyncFrame): Uint8Array {
+export function encodeDeviceSyncFrame(f: DeviceSyncFrame): Uint8Array {
   switch (f.type) {
     case "device-vector":
       return encodeVector(f);
@@ -145,7 +145,7 @@ export function encodeDeviceEntries(rows: readonly DeviceEntryRow[]): Uint8Array
 // --- decoding -----------------------------------------------------------------------
 
 /** The checks that need only the type and size (before the payload is buffered). */
-export function checkDeviceHeader(type: number, size: number): void {
+export function checkDeviceSyncHeader(type: number, size: number): void {
   switch (type) {
     case FRAME_TYPE.deviceVector:
       if (size < 2 || (size - 2) % VECTOR_ENTRY !== 0) throw ProtocolError.badFrame(`device-vector payload of ${size} bytes is not a count and whole entries`);
@@ -164,8 +164,8 @@ export function checkDeviceHeader(type: number, size: number): void {
   }
 }
 
-export function decodeDevicePayload(type: number, p: Uint8Array): DeviceSyncFrame {
-  checkDeviceHeader(type, p.length);
+export function decodeDeviceSyncPayload(type: number, p: Uint8Array): DeviceSyncFrame {
+  checkDeviceSyncHeader(type, p.length);
   switch (type) {
     case FRAME_TYPE.deviceVector: {
       const n = readU16(p, 0);

@@ -1,0 +1,22 @@
+// The links to the user's other devices, as the sync engine sees them: the
+// shapes devcore's links fill (own-devices.ts re-exports them for node.ts).
+import type { Frame } from "../../protocol/messages.ts";
+
+/** A link to ANOTHER device of MY identity (peer id == my peer id, device id != mine). */
+export interface OwnDeviceLink {
+  /** The other device's id (SHA-256 fingerprint of its TLS cert, formatted like a PeerId). */
+  deviceId: string;
+  /** Queues a frame on the link. */
+  send(frame: Frame): void;
+  /** The peer's hello caps. */
+  caps: readonly string[];
+  /** Bytes waiting in the link's write queue, when the link tells: serving pauses while it is long. */
+  readonly queuedBytes?: number;
+}
+
+export interface OwnDevicesHooks {
+  onLinkUp(link: OwnDeviceLink): void;
+  /** A device-* frame that is not devcore's, from that device's link. */
+  onFrame(deviceId: string, frame: Frame): void;
+  onLinkDown(deviceId: string): void;
+}
