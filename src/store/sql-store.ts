@@ -10,6 +10,8 @@ import type { GroupForkRow, GroupMessageRow, GroupRow, GroupSnapshot } from "./g
 import { SqlGroupHistory } from "./groups/sql-group-history.ts";
 import { SqlGroups } from "./groups/sql-groups.ts";
 import { SqlTransfers } from "./files/sql-transfers.ts";
+import { SqlDevices } from "./devices/sql-devices.ts";
+import type { OwnDeviceRow, PeerDeviceRow } from "./devices/device-types.ts";
 import type { TransferQuery, TransferRow } from "./files/transfer-types.ts";
 import { insertReceived, localTimeText } from "./local-time.ts";
 import { runMigrations, type MigrationTarget } from "./migrate.ts";
@@ -51,6 +53,7 @@ export abstract class SqlStore implements Store {
   private readonly reads: SqlReads;
   private readonly groups: SqlGroups;
   private readonly fileRows: SqlTransfers;
+  private readonly devices: SqlDevices;
   private readonly messages: SqlHistory;
 
   constructor(
@@ -63,6 +66,7 @@ export abstract class SqlStore implements Store {
     this.requests = new SqlRequests(sql, (tx, c) => this.contacts.insert(tx, c), (tx, rows) => this.existingIncoming(tx, rows));
     this.groups = new SqlGroups(sql);
     this.fileRows = new SqlTransfers(sql);
+    this.devices = new SqlDevices(sql);
     this.messages = new SqlHistory({
       sql,
       groups: this.groups,
@@ -159,6 +163,30 @@ export abstract class SqlStore implements Store {
   }
   groupForks(group: string): Promise<GroupForkRow[]> {
     return this.groups.forks(group);
+  }
+
+  // --- devices (devices/sql-devices.ts) -------------------------------------
+
+  ownDevices(): Promise<OwnDeviceRow[]> {
+    return this.devices.ownDevices();
+  }
+  saveOwnDevice(row: OwnDeviceRow): Promise<void> {
+    return this.devices.saveOwnDevice(row);
+  }
+  ownDeviceSeen(deviceId: string, at: number, addrs: readonly string[] | null): Promise<void> {
+    return this.devices.ownDeviceSeen(deviceId, at, addrs);
+  }
+  revokeOwnDevice(deviceId: string, at: number, revocation: string): Promise<boolean> {
+    return this.devices.revokeOwnDevice(deviceId, at, revocation);
+  }
+  peerDevices(peerId?: string): Promise<PeerDeviceRow[]> {
+    return this.devices.peerDevices(peerId);
+  }
+  savePeerDevice(row: PeerDeviceRow): Promise<void> {
+    return this.devices.savePeerDevice(row);
+  }
+  revokePeerDevice(peerId: string, deviceId: string, at: number, revocation: string): Promise<boolean> {
+    return this.devices.revokePeerDevice(peerId, deviceId, at, revocation);
   }
 
   // --- file transfers (files/sql-transfers.ts) -------------------------------
