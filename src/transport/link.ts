@@ -120,6 +120,8 @@ export class Link<out Ctx = unknown> {
   deviceId: PeerId | null = null;
   /** The peer's device proof, when its certificate carries one that holds. */
   device: DeviceClaim | null = null;
+  /** The certificate the peer presented (DER). */
+  certDer: Uint8Array | null = null;
   peerHello: Hello | null = null;
   readonly createdAt = Date.now();
   openedAt = 0;
@@ -185,7 +187,8 @@ export class Link<out Ctx = unknown> {
     if (!cert?.fingerprint256) return this.refuse("IDENTITY_MISMATCH", "the peer presented no certificate", false);
     this.deviceId = peerIdFromFingerprint(cert.fingerprint256);
     // A device of an identity is that identity, by the proof its certificate carries; a proof that does not hold is a forgery.
-    const proof = cert.raw ? checkDeviceCert(new Uint8Array(cert.raw)) : null;
+    this.certDer = cert.raw ? new Uint8Array(cert.raw) : null;
+    const proof = this.certDer ? checkDeviceCert(this.certDer) : null;
     if (proof && !proof.ok) return this.refuse("IDENTITY_MISMATCH", `forged device certificate: ${proof.reason}`, false);
     this.device = proof?.claim ?? null;
     this.peerId = proof?.claim.peerId ?? this.deviceId;
