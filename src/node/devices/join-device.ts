@@ -27,6 +27,7 @@ export interface JoinOptions {
   /** This device's name (default: the line's). */
   name?: string;
   port?: number | string;
+  host?: string;
   db?: string;
   now?: number;
 }
@@ -66,7 +67,7 @@ export async function joinDevice(opts: JoinOptions): Promise<Joined> {
   const check = checkDeviceCert(final.der);
   if (!check?.ok || check.claim.peerId !== line.peerId) throw new NodeError("JOIN_FAILED", "the device answered with a proof that does not make this a device of the line's identity: nothing was written");
   const admin = check.claim.admin && welcome.identityKey !== null;
-  const { config, identity, tightened } = await initHomeWith(opts.home, { name: validOwner(welcome.owner), port: opts.port }, () =>
+  const { config, identity, tightened } = await initHomeWith(opts.home, { name: validOwner(welcome.owner), port: opts.port, host: opts.host }, () =>
     writeDeviceIdentity(opts.home, { keyPem: final.keyPem, certPem: final.certPem, identityDer: check.claim.identityDer, identityKeyPem: admin ? welcome.identityKey : null }),
   );
   const store = await openLocalStore({ home: opts.home, config, identity, created: true, tightened, storeTarget: resolveStoreTarget(opts.home, config, opts.db) });
