@@ -40,7 +40,7 @@ for (const dialect of dialects) {
       const again = await openStore(parseDbUrl(db.url));
       const second = await again.migrate();
       await again.close();
-      expect(second).toEqual({ applied: [], version: 12 });
+      expect(second).toEqual({ applied: [], version: 13 });
       const versions = await db.admin`SELECT version, name FROM schema_migrations ORDER BY version`;
       expect(versions.map((r: { version: number; name: string }) => [Number(r.version), r.name])).toEqual([
         [1, "original"],
@@ -54,6 +54,7 @@ for (const dialect of dialects) {
         [9, "group-read-marks"],
         [10, "failed-pending-forks"],
         [12, "files"],
+        [13, "devices"],
       ]);
     });
 
