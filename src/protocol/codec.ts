@@ -7,6 +7,7 @@ import { FRAME_TYPE, FrameSplitter, HEADER_SIZE, MAX_BODY, MAX_FRAME, MAX_REASON
 import { checkFileHeader, decodeFilePayload, encodeFileFrame, isFileFrameType } from "./files/file-codec.ts";
 import { isFileFrame } from "./files/file-frames.ts";
 import { checkDeviceSyncHeader, decodeDeviceSyncPayload, encodeDeviceSyncFrame, isDeviceSyncFrameType } from "./devices/sync-frames.ts";
+import { checkDeviceHeader, decodeDevicePayload, encodeDeviceFrame, isDeviceFrameType } from "./devices/device-frames.ts";
 import { checkGroupHeader, decodeGroupPayload, encodeGroupFrame, isGroupFrameType } from "./groups/group-codec.ts";
 import { MAX_HELLO, decodeHello, encodeHello } from "./hello.ts";
 import { INVITE_ANSWERS, type ErrorFrame, type Frame, type OutgoingMessage, type RefuseFrame } from "./messages.ts";
@@ -77,6 +78,10 @@ export function encodeFrame(f: Frame): Uint8Array {
     case "device-want":
     case "device-entry":
       return encodeDeviceSyncFrame(f);
+    case "device-roster":
+    case "device-welcome":
+    case "device-revoke":
+      return encodeDeviceFrame(f);
     default:
       return unreachable(f);
   }
@@ -250,6 +255,7 @@ class StreamDecoder implements Decoder, FrameSink {
         if (isReachFrameType(type)) return checkReachHeader(type, size);
         if (isFileFrameType(type)) return checkFileHeader(type, size);
         if (isDeviceSyncFrameType(type)) return checkDeviceSyncHeader(type, size);
+        if (isDeviceFrameType(type)) return checkDeviceHeader(type, size);
         throw ProtocolError.unknownType(type);
     }
   }
@@ -298,6 +304,7 @@ function decodePayload(type: number, p: Uint8Array, owned: boolean): Frame {
       if (isReachFrameType(type)) return decodeReachPayload(type, p);
       if (isFileFrameType(type)) return decodeFilePayload(type, p, owned);
       if (isDeviceSyncFrameType(type)) return decodeDeviceSyncPayload(type, p);
+      if (isDeviceFrameType(type)) return decodeDevicePayload(type, p);
       throw ProtocolError.unknownType(type);
   }
 }

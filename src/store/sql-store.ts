@@ -16,6 +16,8 @@ import { applyEntries } from "./devices/apply-entries.ts";
 import { backfill } from "./devices/backfill.ts";
 import { loggedBegin, type LoggedBegin } from "./devices/logged-begin.ts";
 import { SqlDeviceLog } from "./devices/sql-device-log.ts";
+import { SqlDevices } from "./devices/sql-devices.ts";
+import type { OwnDeviceRow, PeerDeviceRow } from "./devices/device-types.ts";
 import type { TransferQuery, TransferRow } from "./files/transfer-types.ts";
 import { insertReceived, localTimeText } from "./local-time.ts";
 import { runMigrations, type MigrationTarget } from "./migrate.ts";
@@ -58,6 +60,7 @@ export abstract class SqlStore implements Store {
   private readonly reads: SqlReads;
   private readonly groups: SqlGroups;
   private readonly fileRows: SqlTransfers;
+  private readonly devices: SqlDevices;
   private readonly messages: SqlHistory;
   private readonly deviceLog: SqlDeviceLog;
   private readonly begin: LoggedBegin;
@@ -74,6 +77,7 @@ export abstract class SqlStore implements Store {
     this.requests = new SqlRequests(sql, (tx, c) => this.contacts.insert(tx, c), (tx, rows) => this.existingIncoming(tx, rows), this.begin);
     this.groups = new SqlGroups(sql);
     this.fileRows = new SqlTransfers(sql);
+    this.devices = new SqlDevices(sql);
     this.messages = new SqlHistory({
       sql,
       groups: this.groups,
@@ -172,6 +176,30 @@ export abstract class SqlStore implements Store {
   }
   groupForks(group: string): Promise<GroupForkRow[]> {
     return this.groups.forks(group);
+  }
+
+  // --- devices (devices/sql-devices.ts) -------------------------------------
+
+  ownDevices(): Promise<OwnDeviceRow[]> {
+    return this.devices.ownDevices();
+  }
+  saveOwnDevice(row: OwnDeviceRow): Promise<void> {
+    return this.devices.saveOwnDevice(row);
+  }
+  ownDeviceSeen(deviceId: string, at: number, addrs: readonly string[] | null): Promise<void> {
+    return this.devices.ownDeviceSeen(deviceId, at, addrs);
+  }
+  revokeOwnDevice(deviceId: string, at: number, revocation: string): Promise<boolean> {
+    return this.devices.revokeOwnDevice(deviceId, at, revocation);
+  }
+  peerDevices(peerId?: string): Promise<PeerDeviceRow[]> {
+    return this.devices.peerDevices(peerId);
+  }
+  savePeerDevice(row: PeerDeviceRow): Promise<void> {
+    return this.devices.savePeerDevice(row);
+  }
+  revokePeerDevice(peerId: string, deviceId: string, at: number, revocation: string): Promise<boolean> {
+    return this.devices.revokePeerDevice(peerId, deviceId, at, revocation);
   }
 
   // --- file transfers (files/sql-transfers.ts) -------------------------------

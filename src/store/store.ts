@@ -8,9 +8,11 @@ import type { AddressSource, Contact, NewAddress, PeerRequest } from "../domain/
 import type { HistoryEntry, HistoryQuery, OutStatus, SearchQuery } from "../domain/history-entry.ts";
 import type { TransferStore, TransferWrite } from "./files/transfer-types.ts";
 import type { GroupStore, GroupWrite } from "./groups/group-types.ts";
+import type { DeviceStore } from "./devices/device-types.ts";
 
 export type * from "./groups/group-types.ts";
 export type * from "./files/transfer-types.ts";
+export type * from "./devices/device-types.ts";
 
 export type Dialect = "sqlite" | "mysql";
 /**
@@ -140,7 +142,7 @@ export interface NewRequest {
 }
 
 /** Groups' own reads and writes live in GroupStore (group-types.ts, sql-groups.ts); file transfers' in TransferStore (files/). */
-export interface Store extends GroupStore, TransferStore {
+export interface Store extends GroupStore, TransferStore, DeviceStore {
   readonly dialect: Dialect;
   /** Where the data lives, fit to print (no password). */
   readonly location: string;

@@ -95,7 +95,7 @@ export class NodeHints {
    * listening port, and what it lists, through the one filter of addresses
    * from outside (loopback only when the link itself came over loopback).
    */
-  private hinted(link: NodeLink, hello: Hello): NewAddress[] {
+  hinted(link: NodeLink, hello: Hello): NewAddress[] {
     const from = normalizeHost(link.remoteHost);
     const origin = originOf(link);
     const out: NewAddress[] = [];
@@ -112,6 +112,19 @@ export class NodeHints {
       }
     }
     return screenAddresses(out, origin);
+  }
+
+  /** Addresses a link's peer lists for another device of its identity (a roster): screened as a hello's are. */
+  listed(link: NodeLink, addrs: readonly string[]): NewAddress[] {
+    const out: NewAddress[] = [];
+    for (const text of addrs) {
+      try {
+        out.push({ ...parseHostPort(text), source: "hello" });
+      } catch {
+        // not an address this build can dial
+      }
+    }
+    return screenAddresses(out, originOf(link));
   }
 
   /** A contact's link is up: remember where it says it can be reached; an invite token it took is spent. */

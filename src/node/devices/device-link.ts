@@ -19,4 +19,6 @@ export interface OwnDevicesHooks {
   /** A device-* frame that is not devcore's, from that device's link. */
   onFrame(deviceId: string, frame: Frame): void;
   onLinkDown(deviceId: string): void;
+  /** The node stops (timers end). */
+  stop?(): void;
 }

@@ -35,6 +35,8 @@ const log = childLogger("devices");
 
 /** The one "group" the wants scheduler sees: our devices' logs. */
 const LOGS = "devices";
+/** Frames kept from a device whose link we have not been told of yet (or before the log is read): the link layer may hand them first. */
+const MAX_EARLY_FRAMES = 256;
 /** Stalled wants are asked again this often. */
 export const TICK_MS = 1000;
 
@@ -46,7 +48,12 @@ export interface DeviceSyncDeps {
   emit?(event: NodeEvent): void;
   /** Called after each commit of other devices' entries, and when a link's vector arrives. */
   onProgress?(p: SyncProgress): void;
+  /** Entries changed contacts or requests here: the node reads its address book again. */
+  booksChanged?(): Promise<void>;
 }
+
+/** Entries that change what the node keeps in memory of contacts and requests. */
+const BOOK_KINDS: ReadonlySet<string> = new Set(["contactAdd", "contactRemove", "contactRename", "contactUpdate", "requestAccept", "requestDrop"]);
 
 export interface SyncProgress {
   /** Entries of other devices' logs held here. */
@@ -77,6 +84,8 @@ export class DeviceSync implements OwnDevicesHooks {
   private batch: AppliedEntry[] = [];
   private flushing = false;
   private started: Promise<void> | null = null;
+  private ready = false;
+  private readonly early = new Map<PeerId, DeviceSyncFrame[]>();
   private stopLog: (() => void) | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
   private order = 0;
@@ -101,6 +110,8 @@ export class DeviceSync implements OwnDevicesHooks {
       for (const [device, seq] of await this.d.store.deviceHeld()) this.held.set(device, Math.max(seq, this.held.get(device) ?? 0));
       this.timer = setInterval(() => this.tick(), TICK_MS);
       this.timer.unref?.();
+      this.ready = true;
+      for (const device of [...this.early.keys()]) if (this.links.has(device)) this.replay(device);
     })();
     return this.started;
   }
@@ -129,7 +140,9 @@ export class DeviceSync implements OwnDevicesHooks {
     this.links.set(id, state);
     void this.start().then(
       () => {
-        if (this.links.get(id) === state) link.send(this.vector());
+        if (this.links.get(id) !== state) return;
+        link.send(this.vector());
+        this.replay(id);
       },
       (err) => log.warn(`cannot start this device's log: ${(err as Error).message}`),
     );
@@ -149,9 +162,25 @@ export class DeviceSync implements OwnDevicesHooks {
   }
 
   onFrame(deviceId: string, f: Frame): void {
+    if (!isSyncFrame(f)) return;
     const s = this.links.get(deviceId as PeerId);
-    if (!s || !isSyncFrame(f)) return;
-    const frame = f;
+    if (!s || !this.ready) {
+      let list = this.early.get(deviceId as PeerId);
+      if (!list) this.early.set(deviceId as PeerId, (list = []));
+      if (list.length < MAX_EARLY_FRAMES) list.push(f);
+      return;
+    }
+    this.handle(s, f);
+  }
+
+  private replay(device: PeerId): void {
+    const frames = this.early.get(device);
+    this.early.delete(device);
+    const s = this.links.get(device);
+    if (s) for (const f of frames ?? []) this.handle(s, f);
+  }
+
+  private handle(s: DeviceLinkState, frame: DeviceSyncFrame): void {
     switch (frame.type) {
       case "device-vector": {
         for (const l of frame.logs) if (l.seq > (s.offered.get(l.device) ?? 0)) s.offered.set(l.device, l.seq);
@@ -242,7 +271,10 @@ export class DeviceSync implements OwnDevicesHooks {
     this.batch = [];
     if (entries.length === 0) return;
     this.d.journal.applied(entries).then(
-      (result) => {
+      async (result) => {
+        if (this.d.booksChanged && entries.some((e) => BOOK_KINDS.has(e.entry.kind))) {
+          await this.d.booksChanged().catch((err) => log.debug(`cannot read the address book again: ${(err as Error).message}`));
+        }
         const changed = new Set<PeerId>();
         for (const e of entries) {
           if (e.seq > (this.held.get(e.device) ?? 0)) this.held.set(e.device, e.seq);

@@ -21,9 +21,11 @@ export interface OwnDevicesDeps {
   emit(event: NodeEvent): void;
   /** How far this device has caught up with the others (for `devices join`'s progress line). */
   onProgress?(p: SyncProgress): void;
+  /** Another device changed the address book or the requests here: what the node keeps in memory of them is read again. */
+  booksChanged?(): Promise<void>;
 }
 
 /** node.ts calls it once, in the ChatNode constructor. */
 export function createOwnDevices(deps: OwnDevicesDeps): DeviceSync {
-  return new DeviceSync({ self: deps.deviceId as PeerId, store: deps.store, journal: deps.journal, emit: deps.emit, onProgress: deps.onProgress });
+  return new DeviceSync({ self: deps.deviceId as PeerId, store: deps.store, journal: deps.journal, emit: deps.emit, onProgress: deps.onProgress, booksChanged: deps.booksChanged });
 }

@@ -1,0 +1,72 @@
+// One identity on several computers: a device joined with a line from an
+// admin device has its own key and the same peer id; a contact that pinned
+// the identity before the device existed accepts it; a message reaches
+// whichever device is up, once; a revoked device is refused. Real nodes, TLS
+// on loopback, real SQLite files.
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { eventually, startNode, type TestNode } from "../helpers/nodes.ts";
+
+setDefaultTimeout(60_000);
+
+const inbox = async (n: TestNode, peer?: string) => (await n.node.session.history({ peer, limit: 500 })).filter((e) => e.direction === "in").map((e) => e.text);
+const statusOf = async (n: TestNode, id: string) => (await n.node.statusOf([id])).get(id);
+const linkedDevices = (n: TestNode) => n.node.listDevices().filter((d) => d.linked).map((d) => d.name).sort();
+
+describe("devices", () => {
+  test("a joined device has its own key and the same peer id; both devices link; bob (who pinned alice before) reaches the server while the laptop is stopped, once", async () => {
+    await using laptop = await startNode("alice");
+    await using bob = await startNode("bob");
+    await laptop.node.book.add("bob", bob.address, { id: bob.node.peerId });
+    await bob.node.book.add("alice", laptop.address, { id: laptop.node.peerId });
+
+    const { text } = laptop.node.addDevice({ name: "server" });
+    await using server = await startNode("alice", { join: text });
+    await laptop.until((e) => e.type === "device" && e.change === "joined", "the join");
+
+    // Its own key, the same identity.
+    expect(readFileSync(join(server.home, "key.pem"), "utf8")).not.toBe(readFileSync(join(laptop.home, "key.pem"), "utf8"));
+    expect(server.node.peerId).toBe(laptop.node.peerId);
+    expect(server.node.opts.local.identity.deviceId).not.toBe(laptop.node.peerId);
+    expect(server.node.opts.local.identity.identityKeyPem).toBeNull(); // not an admin
+
+    // The two devices link to each other, each knowing the other by name.
+    const laptopName = laptop.node.listDevices().find((d) => d.self)!.name;
+    await eventually(() => linkedDevices(laptop).join() === "server", "the laptop linked to the server");
+    await eventually(() => linkedDevices(server).join() === laptopName, "the server linked to the laptop");
+
+    // Bob hears of the server from the laptop (a roster), then the laptop stops.
+    await bob.node.send("alice", "hello laptop");
+    await eventually(async () => (await inbox(laptop)).join() === "hello laptop", "bob's message on the laptop");
+    await eventually(async () => (await bob.node.opts.store.peerDevices()).some((d) => d.name === "server"), "bob hears of the server");
+    await eventually(async () => (await inbox(server, "bob")).join() === "hello laptop", "device sync brought bob and his message to the server");
+    await laptop.node.stop();
+
+    const { id } = await bob.node.send("alice", "while the laptop sleeps");
+    await eventually(async () => (await statusOf(bob, id)) === "delivered", "delivered to the server");
+    // Bob is the server's contact too (device sync brought him): his message is in their conversation, once.
+    expect(await server.node.book.requests()).toEqual([]);
+    expect(await inbox(server, "bob")).toEqual(["hello laptop", "while the laptop sleeps"]);
+
+    // The laptop comes back: the two devices link again and the laptop catches up; nothing is delivered twice.
+    await laptop.restart();
+    await eventually(() => linkedDevices(laptop).join() === "server", "the laptop linked to the server again");
+    await eventually(async () => (await inbox(laptop)).length === 2, "the laptop caught up");
+    expect(await inbox(laptop)).toEqual(["hello laptop", "while the laptop sleeps"]);
+
+    // Revoked from the laptop: the server is refused by bob, who hears it from the laptop.
+    const revoked = await laptop.node.revokeDevice("server");
+    expect(revoked.name).toBe("server");
+    await eventually(async () => (await bob.node.opts.store.peerDevices()).some((d) => d.name === "server" && d.revokedAt !== null), "bob hears of the revocation");
+    await eventually(() => !server.node.peers.adopted.has(laptop.node.peerId) && bob.node.peers.linksOf(laptop.node.peerId).every((l) => l.deviceId !== server.node.opts.local.identity.deviceId), "the server unlinked");
+    expect(laptop.node.listDevices().find((d) => d.name === "server")?.revokedAt).toBeNumber();
+    await laptop.node.stop();
+    const next = await bob.node.send("alice", "not for a revoked device");
+    // The server dials bob itself now (bob is its contact): bob refuses it as a changed identity.
+    server.node.peers.dial(server.node.contacts.byName("bob")!);
+    await eventually(async () => Boolean((await server.node.opts.store.findContact("bob"))?.addresses.some((a) => a.lastError)), "the server's dial refused");
+    expect(bob.node.peers.linksOf(laptop.node.peerId)).toEqual([]);
+    expect(await statusOf(bob, next.id)).toBe("pending");
+  });
+});
