@@ -220,6 +220,7 @@ export class ChatNode {
         invited: (stream, how) => void this.transport.attach(stream, { ...how, direction: "in" }),
         lost: (gone) => peers.dropFrom(gone),
         stands: (v) => emit({ type: "reach", reach: v.reach, lines: v.lines }),
+        otherDevices: () => this.deviceBook.others().flatMap((d) => d.addrs),
       },
       opts.reach ?? {},
     ));

@@ -71,7 +71,12 @@ export interface ReachDeps {
   lost(addresses: ReadonlySet<string>): void;
   /** Where we stand changed (its first line): the new verdict. */
   stands(verdict: Verdict): void;
+  /** Where our identity's other devices are (HOST:PORT): our record points to them too. */
+  otherDevices?(): string[];
 }
+
+/** Addresses of other devices a DHT record carries beside ours (the record holds 1,000 bytes). */
+const MAX_DEVICE_ADDRESSES = 6;
 
 export interface ReachStatus {
   public: PublicAddress | null;
@@ -118,7 +123,9 @@ export class ReachService {
       // Only what whoever uses this DHT can dial: on the public DHT no LAN
       // address (nobody there can use one, and it describes our home).
       content: () => {
-        const addresses = reachableFrom(this.addresses(), widestScope(chooseBootstrap(this.opts.dhtBootstrap).map((b) => b.host)));
+        const mine = this.addresses();
+        const others = (d.otherDevices?.() ?? []).filter((a) => !mine.includes(a)).slice(0, MAX_DEVICE_ADDRESSES);
+        const addresses = reachableFrom([...mine, ...others], widestScope(chooseBootstrap(this.opts.dhtBootstrap).map((b) => b.host)));
         const relays = this.relayUris();
         return addresses.length > 0 || relays.length > 0 ? { peerId: d.identity.peerId, addresses, relays } : null;
       },
