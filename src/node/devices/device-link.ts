@@ -21,4 +21,17 @@ export interface OwnDevicesHooks {
   onLinkDown(deviceId: string): void;
   /** The node stops (timers end). */
   stop?(): void;
+  /** How far this device has caught up with the others linked now. */
+  progress?(): SyncProgress;
+  /** Resolves once a device is linked, its vector heard, and all it offered is held here. */
+  caughtUp?(): Promise<void>;
+}
+
+export interface SyncProgress {
+  /** Entries of other devices' logs held here. */
+  have: number;
+  /** Entries of other devices' logs any linked device offered (have included). */
+  total: number;
+  /** Every linked device's vector heard, and nothing they offered is missing. */
+  done: boolean;
 }

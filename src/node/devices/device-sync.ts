@@ -29,7 +29,9 @@ import type { Journal } from "../engine/journal.ts";
 import type { NodeEvent } from "../node-events.ts";
 import { Wants, type Need, type Source } from "../groups/wants.ts";
 import { DeviceResponder } from "./device-responder.ts";
-import type { OwnDeviceLink, OwnDevicesHooks } from "./device-link.ts";
+import type { OwnDeviceLink, OwnDevicesHooks, SyncProgress } from "./device-link.ts";
+
+export type { SyncProgress } from "./device-link.ts";
 
 const log = childLogger("devices");
 
@@ -54,15 +56,6 @@ export interface DeviceSyncDeps {
 
 /** Entries that change what the node keeps in memory of contacts and requests. */
 const BOOK_KINDS: ReadonlySet<string> = new Set(["contactAdd", "contactRemove", "contactRename", "contactUpdate", "requestAccept", "requestDrop"]);
-
-export interface SyncProgress {
-  /** Entries of other devices' logs held here. */
-  have: number;
-  /** Entries of other devices' logs any linked device offered (have included). */
-  total: number;
-  /** Every linked device's vector heard, and nothing they offered is missing. */
-  done: boolean;
-}
 
 interface DeviceLinkState {
   link: OwnDeviceLink;
