@@ -69,4 +69,27 @@ describe("devices", () => {
     expect(bob.node.peers.linksOf(laptop.node.peerId)).toEqual([]);
     expect(await statusOf(bob, next.id)).toBe("pending");
   });
+
+  test("both devices linked to bob at once: two links that do not fight, each of bob's messages delivered once, to one device", async () => {
+    await using laptop = await startNode("alice");
+    await using bob = await startNode("bob");
+    await laptop.node.book.add("bob", bob.address, { id: bob.node.peerId });
+    await bob.node.book.add("alice", laptop.address, { id: laptop.node.peerId });
+    await using server = await startNode("alice", { join: laptop.node.addDevice({ name: "server" }).text });
+    // The server knows bob (as device sync would tell it) and dials him: bob has a link to each of alice's devices.
+    await server.node.book.add("bob", bob.address, { id: bob.node.peerId });
+    await bob.node.send("alice", "first");
+    await eventually(() => bob.node.peers.linksOf(laptop.node.peerId).length === 2, "bob linked to both devices");
+    const devices = () => bob.node.peers.linksOf(laptop.node.peerId).map((l) => l.deviceId).sort();
+    const before = devices();
+
+    const ids = await bob.node.sendMany("alice", Array.from({ length: 50 }, (_, i) => `m${i}`));
+    await eventually(async () => [...(await bob.node.statusOf(ids)).values()].every((s) => s === "delivered"), "all 50 delivered");
+    // Each message is on exactly one device (the server holds bob's as a contact's, since it added him).
+    const got = [...(await inbox(laptop, "bob")), ...(await inbox(server, "bob"))].filter((t) => t.startsWith("m"));
+    expect(got.sort()).toEqual(Array.from({ length: 50 }, (_, i) => `m${i}`).sort());
+    // The same two links throughout: neither device took the other's.
+    expect(devices()).toEqual(before);
+    expect(bob.events.filter((e) => e.type === "link" && !e.up)).toEqual([]);
+  });
 });
