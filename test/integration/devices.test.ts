@@ -40,6 +40,7 @@ describe("devices", () => {
     await bob.node.send("alice", "hello laptop");
     await eventually(async () => (await inbox(laptop)).join() === "hello laptop", "bob's message on the laptop");
     await eventually(async () => (await bob.node.opts.store.peerDevices()).some((d) => d.name === "server"), "bob hears of the server");
+    expect(bob.node.contacts.byName("alice")!.addresses.map((x) => `${x.host}:${x.port}`)).toContain(server.address);
     await laptop.node.stop();
 
     const { id } = await bob.node.send("alice", "while the laptop sleeps");
@@ -61,6 +62,8 @@ describe("devices", () => {
     await eventually(async () => (await bob.node.opts.store.peerDevices()).some((d) => d.name === "server" && d.revokedAt !== null), "bob hears of the revocation");
     await eventually(() => !server.node.peers.adopted.has(laptop.node.peerId) && bob.node.peers.linksOf(laptop.node.peerId).every((l) => l.deviceId !== server.node.opts.local.identity.deviceId), "the server unlinked");
     expect(laptop.node.listDevices().find((d) => d.name === "server")?.revokedAt).toBeNumber();
+    // What bob heard of the server's addresses is forgotten with it: his node does not dial a revoked device.
+    await eventually(() => !bob.node.contacts.byName("alice")!.addresses.some((x) => `127.0.0.1:${x.port}` === server.address), "bob forgets the server's address");
     await laptop.node.stop();
     const next = await bob.node.send("alice", "not for a revoked device");
     // The server dials bob itself now (bob is its contact): bob refuses it as a changed identity.

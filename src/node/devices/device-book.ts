@@ -39,6 +39,8 @@ export interface DeviceBookDeps {
   listed(link: NodeLink, addrs: readonly string[]): NewAddress[];
   /** A contact has more addresses (another device of its identity). */
   saveAddresses(contact: Contact, addrs: NewAddress[]): Promise<void>;
+  /** A contact's device was revoked: the addresses its roster gave are not the contact's any more. */
+  forgetAddresses(contact: Contact, addrs: readonly string[]): Promise<void>;
   /** Our device list changed: dial the new ones. */
   changed(): void;
 }
@@ -230,10 +232,13 @@ export class DeviceBook {
       return;
     }
     const text = revocationText(f);
+    const heard = peerId === this.self ? [] : ((await this.d.store.peerDevices(peerId)).find((r) => r.deviceId === f.deviceId)?.addrs ?? []);
     const news = peerId === this.self ? await this.d.store.revokeOwnDevice(f.deviceId, f.time, text) : await this.d.store.revokePeerDevice(peerId, f.deviceId, f.time, text);
     if (!news) return;
     await this.reload();
     this.d.closeDevice(f.deviceId, "this device was revoked by its identity");
+    const contact = link.ctx.contact;
+    if (contact && heard.length > 0) await this.d.forgetAddresses(contact, heard);
     if (peerId === this.self) {
       this.d.emit({ type: "device", change: "revoked", id: f.deviceId, name: this.own.get(f.deviceId)?.name ?? "" });
       // Handed on: a contact or device that links to us later hears it from us too.
