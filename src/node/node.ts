@@ -9,7 +9,7 @@ import { INVITE_ANSWER_CAP, REFUSE_CAP, type Hello } from "../protocol/messages.
 import type { PeerId } from "../protocol/peer-id.ts";
 import { FRIEND_RELAY_CAP, PUNCH_CAP } from "../protocol/reach-frames.ts";
 import type { OutStatus } from "../domain/history-entry.ts";
-import { formatHostPort } from "../domain/host-port.ts";
+import { formatHostPort, parseHostPort } from "../domain/host-port.ts";
 import { checkText } from "../domain/message-text.ts";
 import { NodeError } from "../domain/node-error.ts";
 import { StoreError } from "../store/store-error.ts";
@@ -159,6 +159,14 @@ export class ChatNode {
       listed: (link, addrs) => this.hints.listed(link, addrs),
       saveAddresses: async (c, addrs) => {
         await store.saveAddresses(c.name, addrs);
+        await contacts.refresh(c.name);
+      },
+      forgetAddresses: async (c, addrs, deviceId) => {
+        // What its roster said, and what its own links' hellos said (a device that is our contact's contact dials them).
+        for (const a of new Set([...addrs, ...this.hints.fromDevice(c.peerId, deviceId)])) {
+          const { host, port } = parseHostPort(a);
+          await store.forgetAddress(c.name, host, port);
+        }
         await contacts.refresh(c.name);
       },
       changed: () => this.ownDials.dialAll(),

@@ -40,6 +40,7 @@ describe("devices", () => {
     await bob.node.send("alice", "hello laptop");
     await eventually(async () => (await inbox(laptop)).join() === "hello laptop", "bob's message on the laptop");
     await eventually(async () => (await bob.node.opts.store.peerDevices()).some((d) => d.name === "server"), "bob hears of the server");
+    expect(bob.node.contacts.byName("alice")!.addresses.map((x) => `${x.host}:${x.port}`)).toContain(server.address);
     await eventually(async () => (await inbox(server, "bob")).join() === "hello laptop", "device sync brought bob and his message to the server");
     await laptop.node.stop();
 
@@ -61,6 +62,8 @@ describe("devices", () => {
     await eventually(async () => (await bob.node.opts.store.peerDevices()).some((d) => d.name === "server" && d.revokedAt !== null), "bob hears of the revocation");
     await eventually(() => !server.node.peers.adopted.has(laptop.node.peerId) && bob.node.peers.linksOf(laptop.node.peerId).every((l) => l.deviceId !== server.node.opts.local.identity.deviceId), "the server unlinked");
     expect(laptop.node.listDevices().find((d) => d.name === "server")?.revokedAt).toBeNumber();
+    // What bob heard of the server's addresses is forgotten with it: his node does not dial a revoked device.
+    await eventually(() => !bob.node.contacts.byName("alice")!.addresses.some((x) => `127.0.0.1:${x.port}` === server.address), "bob forgets the server's address");
     await laptop.node.stop();
     const next = await bob.node.send("alice", "not for a revoked device");
     // The server dials bob itself now (bob is its contact): bob refuses it as a changed identity.
@@ -68,5 +71,31 @@ describe("devices", () => {
     await eventually(async () => Boolean((await server.node.opts.store.findContact("bob"))?.addresses.some((a) => a.lastError)), "the server's dial refused");
     expect(bob.node.peers.linksOf(laptop.node.peerId)).toEqual([]);
     expect(await statusOf(bob, next.id)).toBe("pending");
+  });
+
+  test("both devices linked to bob at once: two links that do not fight, each of bob's messages delivered once, then held by both devices once", async () => {
+    await using laptop = await startNode("alice");
+    await using bob = await startNode("bob");
+    await laptop.node.book.add("bob", bob.address, { id: bob.node.peerId });
+    await bob.node.book.add("alice", laptop.address, { id: laptop.node.peerId });
+    await using server = await startNode("alice", { join: laptop.node.addDevice({ name: "server" }).text });
+    // Device sync tells the server of bob; it dials him: bob has a link to each of alice's devices.
+    await eventually(() => server.node.contacts.byName("bob") !== undefined, "device sync brought bob to the server");
+    server.node.peers.dial(server.node.contacts.byName("bob")!);
+    await bob.node.send("alice", "first");
+    await eventually(() => bob.node.peers.linksOf(laptop.node.peerId).length === 2, "bob linked to both devices");
+    const devices = () => bob.node.peers.linksOf(laptop.node.peerId).map((l) => l.deviceId).sort();
+    const before = devices();
+
+    const ids = await bob.node.sendMany("alice", Array.from({ length: 50 }, (_, i) => `m${i}`));
+    await eventually(async () => [...(await bob.node.statusOf(ids)).values()].every((s) => s === "delivered"), "all 50 delivered");
+    // Each message reached one device, and device sync puts it on the other: both hold each once.
+    const want = Array.from({ length: 50 }, (_, i) => `m${i}`).sort();
+    const got = async (n: TestNode) => (await inbox(n, "bob")).filter((t) => t.startsWith("m")).sort();
+    await eventually(async () => (await got(laptop)).length >= 50 && (await got(server)).length >= 50, "both devices hold all 50");
+    expect({ laptop: await got(laptop), server: await got(server) }).toEqual({ laptop: want, server: want });
+    // The same two links throughout: neither device took the other's.
+    expect(devices()).toEqual(before);
+    expect(bob.events.filter((e) => e.type === "link" && !e.up)).toEqual([]);
   });
 });

@@ -61,6 +61,9 @@ export interface NodeHintsDeps {
 }
 
 export class NodeHints {
+  /** `peer id + " " + device id` → the addresses that device's hellos gave. */
+  private readonly byDevice = new Map<string, Set<string>>();
+
   constructor(private readonly d: NodeHintsDeps) {}
 
   /**
@@ -127,10 +130,22 @@ export class NodeHints {
     return screenAddresses(out, originOf(link));
   }
 
+  /** Addresses (HOST:PORT) the hellos of one device of a contact's identity gave in this run: forgotten with it when it is revoked. */
+  fromDevice(peerId: string | null, deviceId: string): string[] {
+    return [...(this.byDevice.get(`${peerId} ${deviceId}`) ?? [])];
+  }
+
   /** A contact's link is up: remember where it says it can be reached; an invite token it took is spent. */
   learned(c: Contact, link: NodeLink, hello: Hello): void {
     const known = new Set(c.addresses.map((a) => formatHostPort(a.host, a.port)));
-    const fresh = this.hinted(link, hello).filter((a) => !known.has(formatHostPort(a.host, a.port)));
+    const hinted = this.hinted(link, hello);
+    if (link.deviceId) {
+      const key = `${c.peerId} ${link.deviceId}`;
+      const seen = this.byDevice.get(key) ?? new Set<string>();
+      for (const a of hinted) seen.add(formatHostPort(a.host, a.port));
+      this.byDevice.set(key, seen);
+    }
+    const fresh = hinted.filter((a) => !known.has(formatHostPort(a.host, a.port)));
     const presented = link.ctx.presented;
     const spent = presented !== null && presented === (this.d.contacts.byName(c.name) ?? c).inviteToken;
     // Its discovery key and relays come over the authenticated link: they are this contact's.

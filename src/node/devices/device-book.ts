@@ -39,6 +39,8 @@ export interface DeviceBookDeps {
   listed(link: NodeLink, addrs: readonly string[]): NewAddress[];
   /** A contact has more addresses (another device of its identity). */
   saveAddresses(contact: Contact, addrs: NewAddress[]): Promise<void>;
+  /** A contact's device was revoked: the addresses its roster gave are not the contact's any more. */
+  forgetAddresses(contact: Contact, addrs: readonly string[], deviceId: string): Promise<void>;
   /** Our device list changed: dial the new ones. */
   changed(): void;
 }
@@ -60,6 +62,8 @@ export class DeviceBook {
   /** Revoked device ids by identity (ours included). */
   private readonly revoked = new Map<string, Set<string>>();
   private readonly joins = new Map<string, Join>();
+  /** `peer id + " " + device id` → every address a roster gave for that device in this run. */
+  private readonly rostered = new Map<string, Set<string>>();
 
   constructor(private readonly d: DeviceBookDeps) {}
 
@@ -218,7 +222,11 @@ export class DeviceBook {
       if (this.isRevoked(contact.peerId, e.id)) continue;
       const addrs = this.d.listed(link, e.addrs);
       all.push(...addrs);
-      await this.d.store.savePeerDevice({ peerId: contact.peerId, deviceId: e.id, name: e.name, addrs: addrs.map((a) => formatHostPort(a.host, a.port)), lastSeen: null, revokedAt: null, revocation: null });
+      const texts = addrs.map((a) => formatHostPort(a.host, a.port));
+      await this.d.store.savePeerDevice({ peerId: contact.peerId, deviceId: e.id, name: e.name, addrs: texts, lastSeen: null, revokedAt: null, revocation: null });
+      // Each of its devices' rosters may list it at other addresses: all are forgotten with it.
+      const key = `${contact.peerId} ${e.id}`;
+      this.rostered.set(key, new Set([...(this.rostered.get(key) ?? []), ...texts]));
     }
     if (all.length > 0) await this.d.saveAddresses(contact, all);
   }
@@ -230,10 +238,13 @@ export class DeviceBook {
       return;
     }
     const text = revocationText(f);
+    const heard = peerId === this.self ? [] : [...((await this.d.store.peerDevices(peerId)).find((r) => r.deviceId === f.deviceId)?.addrs ?? []), ...(this.rostered.get(`${peerId} ${f.deviceId}`) ?? [])];
     const news = peerId === this.self ? await this.d.store.revokeOwnDevice(f.deviceId, f.time, text) : await this.d.store.revokePeerDevice(peerId, f.deviceId, f.time, text);
     if (!news) return;
     await this.reload();
     this.d.closeDevice(f.deviceId, "this device was revoked by its identity");
+    const contact = link.ctx.contact;
+    if (contact) await this.d.forgetAddresses(contact, heard, f.deviceId);
     if (peerId === this.self) {
       this.d.emit({ type: "device", change: "revoked", id: f.deviceId, name: this.own.get(f.deviceId)?.name ?? "" });
       // Handed on: a contact or device that links to us later hears it from us too.
