@@ -1,8 +1,8 @@
 // What another device of ours asked of our logs, sent as its link can take
 // it: entries read from the store between the journal's commits, a batch at
 // a time. Only what we hold with no gap (what our vector offered) is read.
-import { decodeEntry } from "../../protocol/devices/sync-entries.ts";
-import { MAX_DEVICE_WANT_RANGES } from "../../protocol/devices/sync-frames.ts";
+import { decodeEntry, type DeviceEntry } from "../../protocol/devices/sync-entries.ts";
+import { MAX_DEVICE_WANT_RANGES, type DeviceEntryFrame, type DeviceEntryRow } from "../../protocol/devices/sync-frames.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
 import type { Store } from "../../store/store.ts";
 import type { Journal } from "../engine/journal.ts";
@@ -76,10 +76,26 @@ export class DeviceResponder {
         this.queue.shift();
         continue;
       }
-      for (const r of rows) this.link.send({ type: "device-entry", device: r.device, seq: r.seq, created: r.created, kind: r.kind, text: r.text, entry: decodeEntry(r.kind, r.text) });
+      for (const r of rows) this.link.send(entryFrame(r));
       this.sent += rows.length;
       r.from = rows[rows.length - 1]!.seq + 1;
       if (r.from > r.to || rows.length < SERVE_BATCH) this.queue.shift();
     }
   }
+}
+
+/** An entry as stored, as a frame: the encoder sends its text as it is; its parsed form is made only if something reads it. */
+function entryFrame(r: DeviceEntryRow): DeviceEntryFrame {
+  let parsed: DeviceEntry | null = null;
+  return {
+    type: "device-entry",
+    device: r.device,
+    seq: r.seq,
+    created: r.created,
+    kind: r.kind,
+    text: r.text,
+    get entry() {
+      return (parsed ??= decodeEntry(r.kind, r.text));
+    },
+  };
 }

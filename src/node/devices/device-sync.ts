@@ -98,7 +98,7 @@ export class DeviceSync implements OwnDevicesHooks {
   start(): Promise<void> {
     this.started ??= (async () => {
       const { backfilled } = await this.d.store.startDeviceLog(this.d.self);
-      if (backfilled > 0) log.info(`this device's log starts with ${backfilled} entries: what the home held before`);
+      if (backfilled > 0) log.info(`this device's log starts with ${backfilled} ${backfilled === 1 ? "entry" : "entries"}: what the home held before`);
       this.stopLog = this.d.store.onDeviceLog((seq) => this.ownAppended(seq));
       for (const [device, seq] of await this.d.store.deviceHeld()) this.held.set(device, Math.max(seq, this.held.get(device) ?? 0));
       this.timer = setInterval(() => this.tick(), TICK_MS);
