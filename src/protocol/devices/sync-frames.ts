@@ -47,6 +47,35 @@ export interface DeviceEntryRow {
 }
 
 const TWO_32 = 2 ** 32;
+
+// A link carries the ids of a handful of devices, in every entry frame: each
+// id's bytes and each byte string's id are worked out once (base32 and check
+// characters cost more than the rest of a frame).
+const MAX_CACHED_IDS = 1024;
+const digests = new Map<string, Uint8Array>();
+const ids = new Map<string, PeerId>();
+
+function deviceBytes(id: PeerId): Uint8Array {
+  let d = digests.get(id);
+  if (!d) {
+    d = peerIdDigest(id);
+    if (digests.size >= MAX_CACHED_IDS) digests.clear();
+    digests.set(id, d);
+  }
+  return d;
+}
+
+function deviceAt(p: Uint8Array, at: number): PeerId {
+  const key = Buffer.from(p.buffer, p.byteOffset + at, DEVICE_BYTES).toString("latin1");
+  let id = ids.get(key);
+  if (!id) {
+    id = peerIdFromDigest(p.slice(at, at + DEVICE_BYTES));
+    if (ids.size >= MAX_CACHED_IDS) ids.clear();
+    ids.set(key, id);
+  }
+  return id;
+}
+
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 export function isDeviceSyncFrameType(type: number): boolean {
@@ -83,7 +112,7 @@ function encodeVector(f: DeviceVectorFrame): Uint8Array {
     if (l.device === last) throw ProtocolError.badFrame(`device vector: ${l.device} twice`);
     last = l.device;
     checkSeq(l.seq, "device vector");
-    out.set(peerIdDigest(l.device), pos);
+    out.set(deviceBytes(l.device), pos);
     out.writeUInt32BE(l.seq, pos + DEVICE_BYTES);
     pos += VECTOR_ENTRY;
   }
@@ -102,7 +131,7 @@ function encodeWant(f: DeviceWantFrame): Uint8Array {
     checkSeq(r.from, "device want");
     checkSeq(r.to, "device want");
     if (r.to < r.from) throw ProtocolError.badFrame(`device want range ${r.from}..${r.to} ends before it starts`);
-    out.set(peerIdDigest(r.device), pos);
+    out.set(deviceBytes(r.device), pos);
     out.writeUInt32BE(r.from, pos + DEVICE_BYTES);
     out.writeUInt32BE(r.to, pos + DEVICE_BYTES + 4);
     pos += WANT_RANGE;
@@ -130,7 +159,7 @@ export function encodeDeviceEntries(rows: readonly DeviceEntryRow[]): Uint8Array
     const r = rows[i]!;
     writeHeader(out, pos, FRAME_TYPE.deviceEntry, DEVICE_ENTRY_PREFIX + sizes[i]!);
     pos += HEADER_SIZE;
-    out.set(peerIdDigest(r.device), pos);
+    out.set(deviceBytes(r.device), pos);
     out.writeUInt32BE(r.seq, pos + DEVICE_BYTES);
     out.writeUInt32BE(Math.floor(r.created / TWO_32), pos + DEVICE_BYTES + 4);
     out.writeUInt32BE(r.created % TWO_32, pos + DEVICE_BYTES + 8);
@@ -172,7 +201,7 @@ export function decodeDeviceSyncPayload(type: number, p: Uint8Array): DeviceSync
       if (2 + n * VECTOR_ENTRY !== p.length) throw ProtocolError.badFrame(`device vector: count ${n} does not match its ${p.length} bytes`);
       const logs: DeviceVectorFrame["logs"] = [];
       for (let i = 0, pos = 2; i < n; i++, pos += VECTOR_ENTRY) {
-        const device = peerIdFromDigest(p.slice(pos, pos + DEVICE_BYTES));
+        const device = deviceAt(p, pos);
         const seq = readU32(p, pos + DEVICE_BYTES);
         if (seq < 1) throw ProtocolError.badFrame("device vector: a seq of 0");
         if (i > 0 && logs[i - 1]!.device >= device) throw ProtocolError.badFrame("device vector: devices are not in ascending order");
@@ -188,7 +217,7 @@ export function decodeDeviceSyncPayload(type: number, p: Uint8Array): DeviceSync
         const from = readU32(p, pos + DEVICE_BYTES);
         const to = readU32(p, pos + DEVICE_BYTES + 4);
         if (from < 1 || to < from) throw ProtocolError.badFrame(`device want range ${from}..${to} is not 1 <= from <= to`);
-        ranges.push({ device: peerIdFromDigest(p.slice(pos, pos + DEVICE_BYTES)), from, to });
+        ranges.push({ device: deviceAt(p, pos), from, to });
       }
       return { type: "device-want", ranges };
     }
@@ -206,7 +235,7 @@ export function decodeDeviceSyncPayload(type: number, p: Uint8Array): DeviceSync
       const kind = p[DEVICE_BYTES + 12]!;
       return {
         type: "device-entry",
-        device: peerIdFromDigest(p.slice(0, DEVICE_BYTES)),
+        device: deviceAt(p, 0),
         seq,
         created: hi * TWO_32 + readU32(p, DEVICE_BYTES + 8),
         kind,

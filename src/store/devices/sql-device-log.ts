@@ -119,10 +119,15 @@ export class SqlDeviceLog {
       list.push(r.seq);
     }
     for (const [device, seqs] of byDevice) {
-      for (let i = 0; i < seqs.length; i += CHUNK) {
-        const found: Row[] = await tx`SELECT dseq FROM device_log WHERE device = ${device} AND dseq IN ${tx(seqs.slice(i, i + CHUNK))}`;
-        for (const f of found) have.add(`${device} ${Number(f.dseq)}`);
+      // One range per log (a batch is a run of each log's next seqs): normally nothing is found.
+      let lo = Infinity;
+      let hi = 0;
+      for (const q of seqs) {
+        if (q < lo) lo = q;
+        if (q > hi) hi = q;
       }
+      const found: Row[] = await tx`SELECT dseq FROM device_log WHERE device = ${device} AND dseq >= ${lo} AND dseq <= ${hi}`;
+      for (const f of found) have.add(`${device} ${Number(f.dseq)}`);
     }
     const fresh: T[] = [];
     for (const r of rows) {
