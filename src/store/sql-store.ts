@@ -12,7 +12,7 @@ import { SqlGroups } from "./groups/sql-groups.ts";
 import { SqlTransfers } from "./files/sql-transfers.ts";
 import type { DeviceEntryRow } from "../protocol/devices/sync-frames.ts";
 import { MAX_STATUS_IDS, type DeviceEntry } from "../protocol/devices/sync-entries.ts";
-import { applyEntries } from "./devices/apply-entries.ts";
+import { applyEntries, type Applied } from "./devices/apply-entries.ts";
 import { backfill } from "./devices/backfill.ts";
 import { loggedBegin, type LoggedBegin } from "./devices/logged-begin.ts";
 import { SqlDeviceLog } from "./devices/sql-device-log.ts";
@@ -250,7 +250,7 @@ export abstract class SqlStore implements Store {
     const stored: IncomingMessage[] = [];
     const delivered = [...new Set(batch.delivered ?? [])];
     const at = batch.at;
-    const synced: IncomingMessage[] = [];
+    const synced: Applied = { stored: [], statuses: [] };
     await this.begin(async (tx, log) => {
       // Tried again after a lost connection: the first try may have committed.
       const outgoing = batch.retry ? await this.notStored(tx, batch.outgoing ?? []) : (batch.outgoing ?? []);
@@ -301,11 +301,11 @@ export abstract class SqlStore implements Store {
       if (batch.groups?.length) await this.groups.write(tx, batch.groups);
       if (batch.files?.length) await this.fileRows.write(tx, batch.files);
     });
-    return synced.length > 0 ? { stored, delivered, synced } : { stored, delivered };
+    return batch.applied?.length ? { stored, delivered, synced: synced.stored, syncedStatus: synced.statuses } : { stored, delivered };
   }
 
   /** Other devices' entries: those not recorded yet are recorded and applied, per device in order. */
-  private async applyFromDevices(tx: SQL, applied: readonly AppliedEntry[], synced: IncomingMessage[]): Promise<void> {
+  private async applyFromDevices(tx: SQL, applied: readonly AppliedEntry[], out: Applied): Promise<void> {
     const fresh = await this.deviceLog.record(tx, applied);
     const deps = {
       insertIncoming: (t: SQL, ms: readonly IncomingMessage[]) => this.insertIncoming(t, ms),
@@ -321,7 +321,7 @@ export abstract class SqlStore implements Store {
       // Our own entries coming back (a device restored from another's copy) are never applied twice.
       for (; i < fresh.length && fresh[i]!.device === device; i++) run.push(fresh[i]!.entry);
       if (device === this.deviceLog.self) continue;
-      await applyEntries(tx, device, run, deps, { stored: synced });
+      await applyEntries(tx, device, run, deps, out);
     }
   }
 

@@ -3,7 +3,7 @@
 // one suite against both.
 import type { PeerId } from "../protocol/peer-id.ts";
 import type { DeviceEntryRow } from "../protocol/devices/sync-frames.ts";
-import type { DeviceEntry } from "../protocol/devices/sync-entries.ts";
+import type { DeviceEntry, OutStatusName } from "../protocol/devices/sync-entries.ts";
 import type { AddressSource, Contact, NewAddress, PeerRequest } from "../domain/contact.ts";
 import type { HistoryEntry, HistoryQuery, OutStatus, SearchQuery } from "../domain/history-entry.ts";
 import type { TransferStore, TransferWrite } from "./files/transfer-types.ts";
@@ -118,6 +118,16 @@ export interface WriteResult {
   delivered: string[];
   /** Messages another device of ours received, stored here now (from `applied`). */
   synced?: IncomingMessage[];
+  /** Our messages another device wrote or moved the status of, per conversation (from `applied`). */
+  syncedStatus?: StatusChange[];
+}
+
+/** Our messages in one conversation that another device wrote, or whose status it moved. */
+export interface StatusChange {
+  peer: string;
+  ids: string[];
+  status: OutStatusName;
+  reason?: string;
 }
 
 /** Another device's log entry, as it arrived (its text kept as logged) and checked. */

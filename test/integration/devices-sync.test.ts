@@ -67,6 +67,12 @@ for (const dialect of dialects) {
       const tally: Record<string, number> = {};
       for (const s of statuses) tally[s] = (tally[s] ?? 0) + 1;
       expect(tally).toEqual({ delivered: 500, sent: 100, pending: 399, failed: 1 });
+      // B's chat heard of each: written (pending), then moved, in a few events per conversation, not one per message.
+      const heard: Record<string, number> = {};
+      const statusEvents = b.events.filter((e) => e.type === "status");
+      for (const e of statusEvents) if (e.type === "status" && e.peer === "bob") heard[e.status] = (heard[e.status] ?? 0) + e.ids.length;
+      expect(heard).toEqual({ pending: 1000, sent: 600, delivered: 500, failed: 1 });
+      expect(statusEvents.length).toBeLessThan(50);
       expect(await count(b, "sender")).toEqual({ rows: 1000, distinct: 1000 });
     });
 

@@ -23,7 +23,7 @@
 import { MAX_DEVICE_SEQ, type DeviceEntryFrame, type DeviceSyncFrame } from "../../protocol/devices/sync-frames.ts";
 import type { Frame } from "../../protocol/messages.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
-import type { AppliedEntry, Store } from "../../store/store.ts";
+import type { AppliedEntry, StatusChange, Store } from "../../store/store.ts";
 import { childLogger } from "../../log.ts";
 import type { Journal } from "../engine/journal.ts";
 import type { NodeEvent } from "../node-events.ts";
@@ -276,6 +276,16 @@ export class DeviceSync implements OwnDevicesHooks {
         this.applied += entries.length;
         // The journal's result is its whole transaction's: only what these entries brought is ours to announce.
         const mine = new Set(entries.flatMap((e) => (e.entry.kind === "in" ? [`${e.entry.peerId} ${e.entry.id}`] : [])));
+        const ours = new Set(entries.flatMap((e) => (e.entry.kind === "out" ? [e.entry.id] : e.entry.kind === "status" ? e.entry.ids : [])));
+        // Written or moved on another device: the chat shows it (a pending one it has not seen, it fetches).
+        const changes = new Map<string, { peer: string; ids: string[]; status: StatusChange["status"]; reason?: string }>();
+        for (const c of result.syncedStatus ?? []) {
+          const key = `${c.peer}\0${c.status}\0${c.reason ?? ""}`;
+          const change = changes.get(key) ?? { peer: c.peer, ids: [], status: c.status, ...(c.reason ? { reason: c.reason } : {}) };
+          for (const id of c.ids) if (ours.has(id)) change.ids.push(id);
+          changes.set(key, change);
+        }
+        for (const c of changes.values()) if (c.ids.length > 0) this.d.emit?.({ type: "status", ...c });
         for (const m of result.synced ?? []) {
           if (mine.has(`${m.peerId} ${m.id}`) && !m.request) this.d.emit?.({ type: "message", entry: { id: m.id, direction: "in", peer: m.peer, text: m.body, status: "received", time: m.created, received: m.received } });
         }

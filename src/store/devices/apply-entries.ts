@@ -9,7 +9,7 @@ import type { PeerId } from "../../protocol/peer-id.ts";
 import type { Contact } from "../../domain/contact.ts";
 import { localTimeText } from "../local-time.ts";
 import { SqlReads } from "../sql-reads.ts";
-import type { IncomingMessage, NewContact } from "../store.ts";
+import type { IncomingMessage, NewContact, StatusChange } from "../store.ts";
 
 type Row = Record<string, unknown>;
 
@@ -25,7 +25,10 @@ export interface ApplyDeps {
 export interface Applied {
   /** Messages received on another device that are in this store now (for the user's chat). */
   stored: IncomingMessage[];
+  /** Our messages another device wrote, or whose status it moved: per conversation, for the user's chat. */
+  statuses: StatusChange[];
 }
+
 
 /** Applies `entries` (written by `device`) in order, inside `tx`. */
 export async function applyEntries(tx: SQL, device: PeerId, entries: readonly DeviceEntry[], d: ApplyDeps, out: Applied): Promise<void> {
@@ -44,12 +47,12 @@ export async function applyEntries(tx: SQL, device: PeerId, entries: readonly De
       continue;
     }
     await flush();
-    await applyOne(tx, device, e, d);
+    await applyOne(tx, device, e, d, out);
   }
   await flush();
 }
 
-async function applyOne(tx: SQL, device: PeerId, e: DeviceEntry, d: ApplyDeps): Promise<void> {
+async function applyOne(tx: SQL, device: PeerId, e: DeviceEntry, d: ApplyDeps, out: Applied): Promise<void> {
   switch (e.kind) {
     case "out": {
       const [have]: Row[] = await tx`SELECT seq FROM sender WHERE id = ${e.id}`;
@@ -58,6 +61,7 @@ async function applyOne(tx: SQL, device: PeerId, e: DeviceEntry, d: ApplyDeps): 
         ip: e.host, port: String(e.port), name: e.name, message: e.body, status: e.status ?? "pending", time: localTimeText(e.created),
         id: e.id, created_at: e.created, peer_id: e.peerId, fail_reason: e.reason ?? null, origin: device,
       })}`;
+      out.statuses.push({ peer: e.name, ids: [e.id], status: e.status ?? "pending", ...(e.reason ? { reason: e.reason } : {}) });
       return;
     }
     case "status": {
@@ -69,6 +73,15 @@ async function applyOne(tx: SQL, device: PeerId, e: DeviceEntry, d: ApplyDeps): 
       else if (e.status === "delivered") await tx`UPDATE sender SET status = 'delivered', delivered_at = ${at} WHERE status <> 'delivered' AND id IN ${ids}`;
       else if (e.status === "failed") await tx`UPDATE sender SET status = 'failed', fail_reason = ${e.reason ?? null} WHERE status IN ('pending', 'sent') AND id IN ${ids}`;
       else await tx`UPDATE sender SET status = 'cancelled' WHERE status IN ('pending', 'sent') AND id IN ${ids}`;
+      const rows: Row[] = await tx`SELECT id, name, status FROM sender WHERE id IN ${tx(e.ids)}`;
+      const byPeer = new Map<string, string[]>();
+      for (const r of rows) {
+        if (String(r.status) !== e.status) continue; // a later status was here first
+        const list = byPeer.get(String(r.name)) ?? [];
+        list.push(String(r.id));
+        byPeer.set(String(r.name), list);
+      }
+      for (const [peer, list] of byPeer) out.statuses.push({ peer, ids: list, status: e.status, ...(e.reason ? { reason: e.reason } : {}) });
       return;
     }
     case "claim":
