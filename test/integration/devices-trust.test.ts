@@ -66,7 +66,7 @@ describe("a device is its identity only by the identity's own proof", () => {
 
     // Expired: the line says so (refused here), and the device that made it says so too (when this clock is wrong).
     const made = Date.now() - 11 * 60_000;
-    const old = alice.node.deviceBook.createJoin({ name: "late" }, made);
+    const old = alice.node.deviceJoins.create({ name: "late" }, made);
     const local = await joinDevice({ line: old.text, home: b.path }).catch((e) => e);
     expect({ code: local.code, expired: /expired/.test(local.message) }).toEqual({ code: "BAD_DEVICE_LINE", expired: true });
     const remote = await joinDevice({ line: old.text, home: b.path, now: made }).catch((e) => e);
