@@ -461,7 +461,7 @@ export class Peers implements LinkHandler<LinkCtx> {
 
   /** File frames count on an adopted link, a request's too (its offers wait for the user; nothing else of a stranger's is taken). */
   files(link: NodeLink, frames: FileFrame[]): void {
-    if (this.isAdopted(link)) this.d.files?.frames(link, frames);
+    if (this.isAdopted(link) && !link.ctx.ownDevice) this.d.files?.frames(link, frames);
   }
 
   /** Device frames count on our own devices' links and contacts' (a request's carries none). */
