@@ -45,6 +45,7 @@ import type { NodeOptions } from "./node-options.ts";
 import { nodeStatus, type NodeStatus, type StatusDeps } from "./node-status.ts";
 import { ReachLinks } from "./reach-links.ts";
 import { DeviceBook, type DeviceListing } from "./devices/device-book.ts";
+import { DeviceJoins } from "./devices/device-joins.ts";
 import { Devices } from "./devices/devices.ts";
 import { OwnDials } from "./devices/own-dials.ts";
 import { createOwnDevices, type OwnDevicesHooks } from "./devices/own-devices.ts";
@@ -81,6 +82,8 @@ export class ChatNode {
   readonly files: FileEngine;
   /** This identity's devices (node/devices/): who they are, join lines, revocations. */
   readonly deviceBook: DeviceBook;
+  /** Join lines this device handed out (admin devices only). */
+  readonly deviceJoins: DeviceJoins;
   /** Device sync's hooks (own-devices.ts): links to our other devices and their sync frames. */
   readonly devices: OwnDevicesHooks;
   private readonly ownDials: OwnDials;
@@ -178,7 +181,16 @@ export class ChatNode {
       discoverable,
       redialMs: opts.ownRedialMs,
     });
-    const devices = new Devices({ book: deviceBook, dials: this.ownDials, sync: this.devices, hinted: (link, hello) => this.hints.hinted(link, hello) });
+    this.deviceJoins = new DeviceJoins({
+      identity: local.identity,
+      name,
+      addresses: () => this.inviteAddresses(),
+      emit,
+      requireAdmin: (what) => deviceBook.requireAdmin(what),
+      roster: () => deviceBook.roster(),
+      count: () => deviceBook.list(new Set()).length,
+    });
+    const devices = new Devices({ book: deviceBook, joins: this.deviceJoins, dials: this.ownDials, sync: this.devices, hinted: (link, hello) => this.hints.hinted(link, hello) });
     const peers = (this.peers = new Peers({
       self,
       store,
@@ -376,7 +388,7 @@ export class ChatNode {
 
   /** A one-time join line for a new device (admin devices only). */
   addDevice(opts: { name?: string; admin?: boolean }): { text: string; token: string; expires: number } {
-    return this.deviceBook.createJoin(opts);
+    return this.deviceJoins.create(opts);
   }
 
   /** Revokes one of our devices by name or id (admin devices only). */

@@ -82,3 +82,23 @@ test("devices add, join, list, revoke: one identity, two keys, a line used once"
     await server[Symbol.asyncDispose]();
   }
 });
+
+test("devices add with no node running starts one for the while, and ends once the device joined", async () => {
+  await using alice = await makeUser("alice");
+  await using serverHome = await tempDir("p2pchat-alice-server-");
+  const add = Bun.spawn(cliCommand(["devices", "add", "--name", "server", "--home", alice.home]), { env: cliEnv(), stdout: "pipe", stderr: "pipe" });
+  const reader = add.stdout.getReader();
+  let out = "";
+  while (!out.includes("\n")) out += new TextDecoder().decode((await reader.read()).value);
+  const joined = await runCli(["devices", "join", out.split("\n")[0]!, "--home", serverHome.path]);
+  expect(joined.exitCode).toBe(0);
+  for (;;) {
+    const r = await reader.read();
+    if (r.done) break;
+    out += new TextDecoder().decode(r.value);
+  }
+  expect({ out: out.split("\n").slice(1).join("\n").trim(), code: await add.exited }).toEqual({ out: "server joined: it is a device of your identity now (it links to your other devices when its node runs)", code: 0 });
+  // The home was taken: a join there again is refused before any line is spent.
+  const again = await runCli(["devices", "join", out.split("\n")[0]!, "--home", serverHome.path]);
+  expect({ code: again.exitCode, said: again.stderr.includes("already holds an identity") }).toEqual({ code: 1, said: true });
+});

@@ -60,13 +60,17 @@ describe("a device is its identity only by the identity's own proof", () => {
     await using a = await tempDir();
     await using b = await tempDir();
     const { text } = alice.node.addDevice({ name: "server" });
+    // A home that has an identity is refused before the line is spent.
+    await using bob = await startNode("bob");
+    const taken = await joinDevice({ line: text, home: bob.home }).catch((e) => e);
+    expect(taken.code).toBe("ALREADY_INITIALIZED");
     await joinDevice({ line: text, home: a.path, host: "127.0.0.1" });
     const replayed = await joinDevice({ line: text, home: b.path }).catch((e) => e);
     expect({ code: replayed.code, message: replayed.message }).toEqual({ code: "JOIN_FAILED", message: expect.stringContaining("was used already") });
 
     // Expired: the line says so (refused here), and the device that made it says so too (when this clock is wrong).
     const made = Date.now() - 11 * 60_000;
-    const old = alice.node.deviceBook.createJoin({ name: "late" }, made);
+    const old = alice.node.deviceJoins.create({ name: "late" }, made);
     const local = await joinDevice({ line: old.text, home: b.path }).catch((e) => e);
     expect({ code: local.code, expired: /expired/.test(local.message) }).toEqual({ code: "BAD_DEVICE_LINE", expired: true });
     const remote = await joinDevice({ line: old.text, home: b.path, now: made }).catch((e) => e);
@@ -76,6 +80,28 @@ describe("a device is its identity only by the identity's own proof", () => {
     expect(damaged.code).toBe("BAD_DEVICE_LINE");
     // Nothing was written where a join failed.
     expect(await Bun.file(`${b.path}/key.pem`).exists()).toBe(false);
+  });
+
+  test("an admin device holds the identity key and adds a device of its own; a device that is not one may not", async () => {
+    await using alice = await startNode("alice");
+    await using second = await startNode("alice", { join: alice.node.addDevice({ name: "desktop", admin: true }).text });
+    await using server = await startNode("alice", { join: alice.node.addDevice({ name: "server" }).text });
+    expect(second.node.opts.local.identity.identityKeyPem).toBe(alice.node.opts.local.identity.keyPem);
+    const notAdmin = (() => {
+      try {
+        return server.node.addDevice({ name: "x" });
+      } catch (e) {
+        return e as { code: string };
+      }
+    })();
+    expect(notAdmin).toMatchObject({ code: "NOT_ADMIN" });
+    expect(await server.node.revokeDevice("desktop").catch((e) => e.code)).toBe("NOT_ADMIN");
+
+    // The admin's line makes a third device of the same identity.
+    await using third = await startNode("alice", { join: second.node.addDevice({ name: "phone" }).text });
+    expect(third.node.peerId).toBe(alice.node.peerId);
+    await eventually(() => alice.node.listDevices().some((d) => d.name === "phone" && d.linked), "the first device links to the third");
+    expect(alice.node.listDevices().map((d) => d.name).sort()).toEqual([alice.node.listDevices().find((d) => d.self)!.name, "desktop", "phone", "server"].sort());
   });
 
   test("a peer that knows nothing of devices talks to alice's first device as before, and hears no device frame", async () => {

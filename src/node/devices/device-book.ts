@@ -1,27 +1,22 @@
 // This identity's devices, as this device knows them: who they are (rows of
-// own_devices), which are revoked (ours and contacts'), the join lines an
-// admin device hands out and the welcome it answers them with, and the
-// frames that tell devices and contacts where every device is (roster) and
-// which one is refused from now on (revocation, signed by the identity).
+// own_devices), which are revoked (ours and contacts'), and the frames that
+// tell devices and contacts where every device is (roster) and which one is
+// refused from now on (revocation, signed by the identity). Join lines are
+// device-joins.ts'.
 import { hostname } from "node:os";
-import { DEVICES_CAP, type DeviceFrame, type DeviceInfo, type DeviceRevokeFrame, type DeviceWelcomeFrame } from "../../protocol/devices/device-frames.ts";
-import { encodeDeviceLine } from "../../protocol/devices/device-line.ts";
-import type { Hello } from "../../protocol/messages.ts";
+import { DEVICES_CAP, type DeviceFrame, type DeviceInfo, type DeviceRevokeFrame } from "../../protocol/devices/device-frames.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
 import type { Contact, NewAddress } from "../../domain/contact.ts";
 import { formatHostPort } from "../../domain/host-port.ts";
 import { NodeError } from "../../domain/node-error.ts";
 import type { Store, OwnDeviceRow } from "../../store/store.ts";
-import { certSpki, checkRevocation, makeDeviceProof, signRevocation } from "../../transport/device-proof.ts";
+import { checkRevocation, signRevocation } from "../../transport/device-proof.ts";
 import type { Identity } from "../../transport/identity.ts";
 import { childLogger } from "../../log.ts";
 import type { NodeLink } from "../engine/link-ctx.ts";
 import type { NodeEvent } from "../node-events.ts";
 
 const log = childLogger("node");
-
-/** How long a join line admits its bearer. */
-export const JOIN_TTL_MS = 10 * 60_000;
 
 export interface DeviceBookDeps {
   identity: Identity;
@@ -55,15 +50,14 @@ export interface DeviceListing {
   revokedAt: number | null;
 }
 
-type Join = { name: string; admin: boolean; expires: number; used: boolean };
-
 export class DeviceBook {
   private own = new Map<string, OwnDeviceRow>();
   /** Revoked device ids by identity (ours included). */
   private readonly revoked = new Map<string, Set<string>>();
-  private readonly joins = new Map<string, Join>();
   /** `peer id + " " + device id` → every address a roster gave for that device in this run. */
   private readonly rostered = new Map<string, Set<string>>();
+  /** Rosters, revocations and sightings change the same rows: one at a time, in the order they came. */
+  private chain: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly d: DeviceBookDeps) {}
 
@@ -123,41 +117,11 @@ export class DeviceBook {
     }));
   }
 
-  private requireAdmin(what: string): string {
+  /** The identity's key, or NOT_ADMIN saying who may do `what`. */
+  requireAdmin(what: string): string {
     const key = this.d.identity.identityKeyPem;
     if (!key) throw new NodeError("NOT_ADMIN", `only an admin device (one that holds the identity key) may ${what}: this device is not one. Run it on the device that created the identity, or one added with --admin`);
     return key;
-  }
-
-  /** A join line for a new device: one use, ten minutes. */
-  createJoin(opts: { name?: string; admin?: boolean }, now = Date.now()): { text: string; token: string; expires: number } {
-    this.requireAdmin("add devices");
-    const token = Buffer.from(crypto.getRandomValues(new Uint8Array(18))).toString("base64url");
-    const expires = now + JOIN_TTL_MS;
-    const name = opts.name?.trim() || `device ${this.own.size + 1}`;
-    this.joins.set(token, { name, admin: opts.admin === true, expires, used: false });
-    const text = encodeDeviceLine({ owner: this.d.name(), peerId: this.self, addresses: this.d.addresses(), token, expires, name, admin: opts.admin === true });
-    return { text, token, expires };
-  }
-
-  /** The bearer of a join token asks to become a device: the proof for its key, or why not. Spends the token. */
-  answerJoin(link: NodeLink, hello: Hello, certDer: Uint8Array | null, now = Date.now()): DeviceWelcomeFrame {
-    const token = hello.join!;
-    const j = this.joins.get(token);
-    const no = (code: "expired" | "used" | "unknown" | "refused", reason: string): DeviceWelcomeFrame => {
-      log.debug(`join from ${link.address} refused: ${reason}`);
-      return { type: "device-welcome", ok: false, code, reason };
-    };
-    if (!j) return no("unknown", "this device line is unknown here (made by another device, or before this node restarted)");
-    if (j.used) return no("used", "this device line was used already: each admits one device (run devices add again)");
-    if (now > j.expires) return no("expired", "this device line expired (each admits a device for 10 minutes: run devices add again)");
-    const key = this.d.identity.identityKeyPem;
-    const spki = certDer ? certSpki(certDer) : null;
-    if (!key || !spki) return no("refused", "this device cannot sign a device proof now");
-    j.used = true;
-    const proof = makeDeviceProof({ certDer: this.d.identity.identityDer, keyPem: key }, spki, j.name, j.admin, now);
-    this.d.emit({ type: "device", change: "joined", id: token, name: j.name });
-    return { type: "device-welcome", ok: true, proof, owner: this.d.name(), identityKey: j.admin ? key : null, devices: this.roster() };
   }
 
   /** Our devices and where they are (this one: where it listens now). */
@@ -176,8 +140,18 @@ export class DeviceBook {
     }
   }
 
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn);
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
   /** Another device of ours linked: recorded (its name from its proof, where it listens from its hello). */
-  async ownLinked(link: NodeLink, addrs: NewAddress[]): Promise<void> {
+  ownLinked(link: NodeLink, addrs: NewAddress[]): Promise<void> {
+    return this.serial(() => this.recordOwn(link, addrs));
+  }
+
+  private async recordOwn(link: NodeLink, addrs: NewAddress[]): Promise<void> {
     const id = link.deviceId!;
     const known = this.own.get(id);
     const now = Date.now();
@@ -199,7 +173,11 @@ export class DeviceBook {
   }
 
   /** A roster or revocation from a link (our device's, or a contact's). */
-  async frame(link: NodeLink, f: DeviceFrame): Promise<void> {
+  frame(link: NodeLink, f: DeviceFrame): Promise<void> {
+    return this.serial(() => this.take(link, f));
+  }
+
+  private async take(link: NodeLink, f: DeviceFrame): Promise<void> {
     if (f.type === "device-revoke") return this.revoked_(link, f);
     if (f.type !== "device-roster") return;
     if (link.ctx.ownDevice) {
@@ -253,7 +231,11 @@ export class DeviceBook {
   }
 
   /** Revokes one of our devices by id (or its first characters) or name: signed, stored, told to every link, and its links closed. */
-  async revoke(which: string): Promise<DeviceListing> {
+  revoke(which: string): Promise<DeviceListing> {
+    return this.serial(() => this.revokeNow(which));
+  }
+
+  private async revokeNow(which: string): Promise<DeviceListing> {
     const key = this.requireAdmin("revoke devices");
     const row = this.find(which);
     if (row.deviceId === this.deviceId) throw new NodeError("NOT_A_DEVICE", `${which} is this device: revoke it from another admin device`);

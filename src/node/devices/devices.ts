@@ -9,6 +9,7 @@ import type { NewAddress } from "../../domain/contact.ts";
 import type { NodeLink } from "../engine/link-ctx.ts";
 import type { DeviceHooks } from "../engine/peers.ts";
 import type { DeviceBook } from "./device-book.ts";
+import type { DeviceJoins } from "./device-joins.ts";
 import type { OwnDials } from "./own-dials.ts";
 import type { OwnDevicesHooks } from "./own-devices.ts";
 import { childLogger } from "../../log.ts";
@@ -17,6 +18,7 @@ const log = childLogger("node");
 
 export interface DevicesDeps {
   book: DeviceBook;
+  joins: DeviceJoins;
   dials: OwnDials;
   sync: OwnDevicesHooks;
   /** Where a link's hello says its peer can be reached. */
@@ -35,7 +37,7 @@ export class Devices implements DeviceHooks {
   }
 
   join(link: NodeLink, hello: Hello): DeviceWelcomeFrame {
-    return this.d.book.answerJoin(link, hello, link.certDer);
+    return this.d.joins.answer(link, hello);
   }
 
   ownUp(link: NodeLink, hello: Hello): void {

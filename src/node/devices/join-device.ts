@@ -12,11 +12,11 @@ import { peerIdFromCertificate } from "../../protocol/peer-id.ts";
 import { parseHostPort } from "../../domain/host-port.ts";
 import { NodeError } from "../../domain/node-error.ts";
 import { checkDeviceCert } from "../../transport/device-proof.ts";
-import { newKeyPair, selfSigned, writeDeviceIdentity, type Identity } from "../../transport/identity.ts";
+import { identityExists, newKeyPair, selfSigned, writeDeviceIdentity, type Identity } from "../../transport/identity.ts";
 import type { CloseInfo, Link } from "../../transport/link.ts";
 import { Transport } from "../../transport/transport.ts";
 import { initHomeWith, type Config } from "../../home/home.ts";
-import { openLocalStore, resolveStoreTarget } from "../../home/open-local.ts";
+import { openLocalStore, resolveStoreTarget, storeTarget } from "../../home/open-local.ts";
 
 /** How long one address of the line's device may take to answer. */
 const ANSWER_MS = 15_000;
@@ -57,6 +57,9 @@ export function readLine(text: string, now = Date.now()): DeviceLine {
 
 export async function joinDevice(opts: JoinOptions): Promise<Joined> {
   const line = readLine(opts.line, opts.now);
+  // What would fail after the line is spent fails before: a home that has an identity, a database URL we cannot use.
+  if (identityExists(opts.home)) throw new NodeError("ALREADY_INITIALIZED", `${opts.home} already holds an identity; a device joins into a new home (give another --home)`);
+  if (opts.db) storeTarget(opts.home, opts.db);
   const name = opts.name?.trim() || line.name;
   const keys = await newKeyPair();
   const temp = await selfSigned(keys, name);

@@ -104,6 +104,7 @@ export class Admission {
     if (peerId === this.d.self) {
       // Another device of ours (verify checked which): the devices room's.
       ctx.ownDevice = link.deviceId;
+      if (this.d.devices?.isRevoked(peerId, link.deviceId!)) return refuse(link, "IDENTITY_MISMATCH", "this device was revoked by its identity");
       return link.state === "deciding" && this.d.discoverable();
     }
     if (link.direction === "in" && hello.join && this.d.devices) {
@@ -167,6 +168,8 @@ export class Admission {
       }
     }
     if (link.state !== "deciding") return false; // closed meanwhile
+    // Revoked while we decided (a revocation came on another link): refused as verify would have.
+    if (this.d.devices?.isRevoked(peerId, link.deviceId!)) return refuse(link, "IDENTITY_MISMATCH", "this device was revoked by its identity");
     if (ctx.contact?.blocked) return refuse(link, "SHUTDOWN", SHUTDOWN_REASON, true, "blocked");
     if (!this.d.discoverable()) return refuse(link, "HIDDEN", "this peer is not discoverable now");
     return true;

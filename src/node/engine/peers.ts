@@ -24,6 +24,7 @@ import { Admission } from "./admission.ts";
 import { describeClose, refusalReason } from "./close-reasons.ts";
 import type { Contacts } from "./contact-cache.ts";
 import { Inbox } from "./inbox.ts";
+import { LinkSet } from "./link-set.ts";
 import { preferredPath } from "./link-choice.ts";
 import type { Journal } from "./journal.ts";
 import { newCtx, type LinkCtx, type NodeLink } from "./link-ctx.ts";
@@ -124,10 +125,8 @@ const RELINK_WAIT_MS = 5_000;
 const CONFIRM_WAIT_MS = 5_000;
 
 export class Peers implements LinkHandler<LinkCtx> {
-  /** The adopted link of each device (a contact's, a request's, or our own other device's), by device id. */
-  private readonly links = new Map<string, NodeLink>();
-  /** The same links by peer id: a contact with several devices has several. */
-  private readonly byPeer = new Map<PeerId, Set<NodeLink>>();
+  /** The adopted link of each device (a contact's, a request's, or our own other device's). */
+  private readonly links = new LinkSet();
   /** Links the peer replaced, whose "down" waits to see whether a new link follows. */
   private readonly replacing = new Map<PeerId, ReturnType<typeof setTimeout>>();
   readonly dialer: Dialer<LinkCtx>;
@@ -157,30 +156,16 @@ export class Peers implements LinkHandler<LinkCtx> {
 
   /** Adopted links by device id. */
   get adopted(): ReadonlyMap<string, NodeLink> {
-    return this.links;
-  }
-
-  private put(link: NodeLink): void {
-    this.links.set(link.deviceId!, link);
-    let set = this.byPeer.get(link.peerId!);
-    if (!set) this.byPeer.set(link.peerId!, (set = new Set()));
-    set.add(link);
-  }
-
-  private remove(link: NodeLink): void {
-    if (this.links.get(link.deviceId!) === link) this.links.delete(link.deviceId!);
-    const set = this.byPeer.get(link.peerId!);
-    set?.delete(link);
-    if (set?.size === 0) this.byPeer.delete(link.peerId!);
+    return this.links.all;
   }
 
   private isAdopted(link: NodeLink): boolean {
-    return link.deviceId !== null && this.links.get(link.deviceId) === link;
+    return this.links.holds(link);
   }
 
   /** Every adopted link of a peer (each of its devices'). */
   linksOf(peerId: PeerId): NodeLink[] {
-    return [...(this.byPeer.get(peerId) ?? [])];
+    return this.links.of(peerId);
   }
 
   /** Whether a link to this device of ours (or anyone's) is adopted. */
@@ -202,9 +187,7 @@ export class Peers implements LinkHandler<LinkCtx> {
 
   /** The contact's link, if one is up (a request's link is not a contact's). */
   linkTo(contact: Contact): NodeLink | undefined {
-    if (!contact.peerId) return undefined;
-    for (const link of this.byPeer.get(contact.peerId) ?? []) if (link.ctx.contact && !link.ctx.secondary && !link.ctx.ownDevice) return link;
-    return undefined;
+    return contact.peerId ? this.links.primary(contact.peerId) : undefined;
   }
 
   /** New messages for `contact`: its link's outbox takes them, or a dial brings one up. */
@@ -368,11 +351,11 @@ export class Peers implements LinkHandler<LinkCtx> {
           return link.refuse("DUPLICATE_LINK", "a link between us already exists");
         }
       }
-      this.remove(existing);
+      this.links.remove(existing);
       previous = existing.ctx.outbox?.stop() ?? [];
       existing.refuse("DUPLICATE_LINK", path === "incoming" ? "replaced by a direct link" : sameSession ? "replaced by the link dialed by the smaller id" : "replaced by a newer link");
     }
-    this.put(link);
+    this.links.put(link);
     if (ctx.ownDevice) {
       // Another device of ours: the devices room takes it from here.
       link.accept();
@@ -478,7 +461,7 @@ export class Peers implements LinkHandler<LinkCtx> {
 
   /** File frames count on an adopted link, a request's too (its offers wait for the user; nothing else of a stranger's is taken). */
   files(link: NodeLink, frames: FileFrame[]): void {
-    if (this.isAdopted(link)) this.d.files?.frames(link, frames);
+    if (this.isAdopted(link) && !link.ctx.ownDevice) this.d.files?.frames(link, frames);
   }
 
   /** Device frames count on our own devices' links and contacts' (a request's carries none). */
@@ -496,7 +479,7 @@ export class Peers implements LinkHandler<LinkCtx> {
     const ctx = link.ctx;
     const name = ctx.contact?.name;
     const adopted = this.isAdopted(link);
-    if (adopted) this.remove(link);
+    if (adopted) this.links.remove(link);
     const wasAdopted = adopted && ctx.up;
     if (ctx.ownDevice) {
       log.debug(`link ${link.address} to our device ${ctx.ownDevice} closed: ${describeClose(info)}`);
@@ -504,7 +487,7 @@ export class Peers implements LinkHandler<LinkCtx> {
       return;
     }
     // Another device of the contact takes its outbox over when this one carried it.
-    const heir = adopted && ctx.contact && !ctx.secondary && link.peerId ? this.linksOf(link.peerId).find((l) => l.ctx.contact && l.ctx.secondary && l.isOpen) : undefined;
+    const heir = adopted ? this.links.heir(link) : undefined;
     if (heir) {
       heir.ctx.secondary = false;
       log.debug(`${heir.ctx.contact!.name}: its device ${heir.deviceId} carries its outbox now`);
@@ -538,7 +521,7 @@ export class Peers implements LinkHandler<LinkCtx> {
         const peerId = link.peerId;
         const t = setTimeout(() => {
           this.replacing.delete(peerId);
-          if (!this.byPeer.has(peerId)) this.d.emit(down);
+          if (!this.links.hasPeer(peerId)) this.d.emit(down);
         }, REPLACE_GRACE_MS);
         t.unref?.();
         this.replacing.set(peerId, t);
