@@ -1,7 +1,7 @@
 // The Store over Bun's SQL client. The SQL below is written once, in the
 // subset SQLite and MySQL/MariaDB share; what differs (connection set-up,
 // migrations, duplicate-key errors) lives in sqlite.ts and mysql.ts.
-import type { SQL } from "bun";
+import type { SQL, TransactionSQL } from "bun";
 import type { PeerId } from "../protocol/peer-id.ts";
 import type { Contact, NewAddress, PeerRequest } from "../domain/contact.ts";
 import type { HistoryEntry, HistoryQuery, OutStatus, SearchQuery } from "../domain/history-entry.ts";
@@ -12,7 +12,7 @@ import { SqlGroups } from "./groups/sql-groups.ts";
 import { SqlTransfers } from "./files/sql-transfers.ts";
 import type { DeviceEntryRow } from "../protocol/devices/sync-frames.ts";
 import { MAX_STATUS_IDS, type DeviceEntry } from "../protocol/devices/sync-entries.ts";
-import { applyEntries, type Applied } from "./devices/apply-entries.ts";
+import { applyEntries, type Applied, type ApplyDeps } from "./devices/apply-entries.ts";
 import { backfill } from "./devices/backfill.ts";
 import { loggedBegin, type LoggedBegin } from "./devices/logged-begin.ts";
 import { SqlDeviceLog } from "./devices/sql-device-log.ts";
@@ -250,7 +250,7 @@ export abstract class SqlStore implements Store {
     const stored: IncomingMessage[] = [];
     const delivered = [...new Set(batch.delivered ?? [])];
     const at = batch.at;
-    const synced: Applied = { stored: [], statuses: [] };
+    const synced: Applied = { stored: [], statuses: [], skipped: [] };
     await this.begin(async (tx, log) => {
       // Tried again after a lost connection: the first try may have committed.
       const outgoing = batch.retry ? await this.notStored(tx, batch.outgoing ?? []) : (batch.outgoing ?? []);
@@ -301,13 +301,13 @@ export abstract class SqlStore implements Store {
       if (batch.groups?.length) await this.groups.write(tx, batch.groups);
       if (batch.files?.length) await this.fileRows.write(tx, batch.files);
     });
-    return batch.applied?.length ? { stored, delivered, synced: synced.stored, syncedStatus: synced.statuses } : { stored, delivered };
+    return batch.applied?.length ? { stored, delivered, synced: synced.stored, syncedStatus: synced.statuses, ...(synced.skipped.length ? { syncSkipped: synced.skipped } : {}) } : { stored, delivered };
   }
 
   /** Other devices' entries: those not recorded yet are recorded and applied, per device in order. */
   private async applyFromDevices(tx: SQL, applied: readonly AppliedEntry[], out: Applied): Promise<void> {
     const fresh = await this.deviceLog.record(tx, applied);
-    const deps = {
+    const deps: ApplyDeps = {
       insertIncoming: (t: SQL, ms: readonly IncomingMessage[]) => this.insertIncoming(t, ms),
       insertContact: (t: SQL, c: NewContact) => this.contacts.insert(t, c),
       removeContact: (t: SQL, name: string) => this.contacts.removeIn(t, name),
@@ -321,7 +321,37 @@ export abstract class SqlStore implements Store {
       // Our own entries coming back (a device restored from another's copy) are never applied twice.
       for (; i < fresh.length && fresh[i]!.device === device; i++) run.push(fresh[i]!.entry);
       if (device === this.deviceLog.self) continue;
-      await applyEntries(tx, device, run, deps, out);
+      await this.applyIsolated(tx, device, run, deps, out);
+    }
+  }
+
+  /**
+   * A run of entries inside a savepoint: one this database cannot take (a
+   * value too long for a column of its own) must not fail the transaction,
+   * which may hold a contact's messages too, nor stop the sync for good by
+   * failing again each time it is asked. Then each entry goes alone; one that
+   * still fails is skipped (recorded as held: it is not asked again) and
+   * reported in the result. A failure that may pass (a lost connection, a
+   * deadlock) fails the whole transaction, which the journal tries again.
+   */
+  private async applyIsolated(tx: SQL, device: PeerId, run: DeviceEntry[], deps: ApplyDeps, out: Applied): Promise<void> {
+    const attempt = async (entries: DeviceEntry[]): Promise<unknown> => {
+      const part: Applied = { stored: [], statuses: [], skipped: [] };
+      try {
+        // Inside begin(): a transaction's client.
+        await (tx as TransactionSQL).savepoint((sp) => applyEntries(sp, device, entries, deps, part));
+      } catch (err) {
+        if (this.transient(err)) throw err;
+        return err;
+      }
+      out.stored.push(...part.stored);
+      out.statuses.push(...part.statuses);
+      return null;
+    };
+    if ((await attempt(run)) === null) return;
+    for (const e of run) {
+      const err = await attempt([e]);
+      if (err !== null) out.skipped.push({ device, kind: e.kind, why: (err as Error).message });
     }
   }
 

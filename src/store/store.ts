@@ -120,6 +120,8 @@ export interface WriteResult {
   synced?: IncomingMessage[];
   /** Our messages another device wrote or moved the status of, per conversation (from `applied`). */
   syncedStatus?: StatusChange[];
+  /** Entries of other devices this database could not take (skipped, held: not asked again), and why. */
+  syncSkipped?: { device: PeerId; kind: string; why: string }[];
 }
 
 /** Our messages in one conversation that another device wrote, or whose status it moved. */

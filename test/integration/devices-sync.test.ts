@@ -202,5 +202,35 @@ for (const dialect of dialects) {
       expect(await count(b, "device_log")).toEqual({ rows: before.log.rows + 1, distinct: before.log.rows + 1 });
       expect((await conversation(b.store)).some((e) => e.text === "forged")).toBe(false);
     });
+
+    test("an entry this database cannot take is skipped alone: the entries around it and a contact's messages in the same commit are kept, and sync goes on", async () => {
+      await using a = await TestDevice.create("a", dialect);
+      await using b = await TestDevice.create("b", dialect);
+      // B's database refuses one contact's row (as a column too short for it would).
+      if (dialect === "sqlite") {
+        await b.db.admin.unsafe(`CREATE TRIGGER refuse BEFORE INSERT ON user WHEN new.name = 'refused' BEGIN SELECT RAISE(ABORT, 'refused here'); END`);
+      } else {
+        await b.db.admin.unsafe("CREATE TRIGGER refuse BEFORE INSERT ON `user` FOR EACH ROW BEGIN IF new.name = 'refused' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused here'; END IF; END");
+      }
+      await a.store.addContact({ name: "bob", host: "127.0.0.1", port: 20001, peerId: BOB });
+      await a.store.addContact({ name: "refused", host: "127.0.0.1", port: 20002, peerId: newDeviceId() });
+      await a.store.addContact({ name: "carol", host: "127.0.0.1", port: 20003, peerId: newDeviceId() });
+      await a.journal.outgoingMany(messages(50));
+      await b.store.addContact({ name: "dave", host: "127.0.0.1", port: 20004, peerId: newDeviceId() });
+      const dave = (await b.store.findContact("dave"))!;
+      MemLink.connect(a, b);
+      // A contact's message arriving on B while it catches up: it may share a commit with A's entries.
+      const t = 1_700_000_000_500;
+      await b.journal.incoming([{ id: Bun.randomUUIDv7("hex", t), peerId: dave.peerId, peer: "dave", host: "127.0.0.1", port: 20004, body: "from dave", created: t, received: t }]);
+      await b.holdsAllOf(a);
+      expect((await b.store.listContacts()).map((c) => c.name)).toEqual(["bob", "carol", "dave"]);
+      expect((await conversation(b.store)).length).toBe(50);
+      expect((await conversation(b.store, "dave")).map((e) => e.text)).toEqual(["from dave"]);
+      // Held, not asked again: A's next entries still come.
+      await a.store.markRead("bob");
+      await a.store.renameContact("carol", "caroline");
+      await b.holdsAllOf(a);
+      expect((await b.store.listContacts()).map((c) => c.name)).toEqual(["bob", "caroline", "dave"]);
+    });
   });
 }

@@ -274,6 +274,7 @@ export class DeviceSync implements OwnDevicesHooks {
           changed.add(e.device);
         }
         this.applied += entries.length;
+        for (const k of result.syncSkipped ?? []) log.warn(`an entry (${k.kind}) from device ${k.device} could not be applied here, and is skipped: ${k.why}`);
         // The journal's result is its whole transaction's: only what these entries brought is ours to announce.
         const mine = new Set(entries.flatMap((e) => (e.entry.kind === "in" ? [`${e.entry.peerId} ${e.entry.id}`] : [])));
         const ours = new Set(entries.flatMap((e) => (e.entry.kind === "out" ? [e.entry.id] : e.entry.kind === "status" ? e.entry.ids : [])));

@@ -27,6 +27,8 @@ export interface Applied {
   stored: IncomingMessage[];
   /** Our messages another device wrote, or whose status it moved: per conversation, for the user's chat. */
   statuses: StatusChange[];
+  /** Entries this database could not take (kept as held: never asked again), and why. */
+  skipped: { device: PeerId; kind: string; why: string }[];
 }
 
 
