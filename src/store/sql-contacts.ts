@@ -113,15 +113,20 @@ export class SqlContacts {
     if (patch.relays !== undefined) set.relays = patch.relays.length ? JSON.stringify(patch.relays) : null;
     if (Object.keys(set).length === 0) return (await this.find(name)) !== null;
     try {
+      // What other devices of ours need not hear of (addresses, keys, relays) takes no transaction.
+      if (patch.blocked === undefined && patch.peerId === undefined) {
+        const found: Row[] = await this.sql`SELECT name FROM \`user\` WHERE name = ${name}`;
+        if (found.length === 0) return false;
+        await this.sql`UPDATE \`user\` SET ${this.sql(set)} WHERE name = ${name}`;
+        return true;
+      }
       // MySQL reports 0 affected rows when nothing changes: count matches instead.
       return await this.begin(async (tx, log) => {
         const found: Row[] = await tx`SELECT name FROM \`user\` WHERE name = ${name}`;
         if (found.length === 0) return false;
         await tx`UPDATE \`user\` SET ${tx(set)} WHERE name = ${name}`;
         // What other devices of ours must agree on: who is blocked, which identity a name is.
-        if (patch.blocked !== undefined || patch.peerId !== undefined) {
-          log({ kind: "contactUpdate", name, ...(patch.blocked !== undefined ? { blocked: patch.blocked } : {}), ...(patch.peerId !== undefined ? { peerId: patch.peerId } : {}) });
-        }
+        log({ kind: "contactUpdate", name, ...(patch.blocked !== undefined ? { blocked: patch.blocked } : {}), ...(patch.peerId !== undefined ? { peerId: patch.peerId } : {}) });
         return true;
       });
     } catch (err) {

@@ -292,7 +292,7 @@ export abstract class SqlStore implements Store {
         await tx`UPDATE sender SET status = 'failed', fail_reason = ${f.reason} WHERE status IN ('pending', 'sent') AND id = ${f.id}`;
       }
       if (batch.incoming?.length) stored.push(...(await this.insertIncoming(tx, batch.incoming)));
-      for (const m of stored) {
+      for (const m of this.deviceLog.self ? stored : []) {
         // A request's message carries the name its sender announced, for a device that has not seen the stranger.
         const name = m.request && m.peerId !== null ? await requestName(tx, m.peerId) : m.peer;
         log({ kind: "in", id: m.id, peerId: m.peerId, name, ...(m.request ? { request: true } : {}), host: m.host, port: m.port, body: m.body, created: m.created, received: m.received });
