@@ -171,7 +171,10 @@ export class ChatNode {
         }
         await contacts.refresh(c.name);
       },
-      changed: () => this.ownDials.dialAll(),
+      changed: () => {
+        this.ownDials.dialAll();
+        this.reach.devicesChanged();
+      },
     }));
     this.ownDials = new OwnDials({
       transport: () => this.transport,

@@ -289,6 +289,11 @@ export class ReachService {
   }
 
   /** A contact's addresses all failed: its DHT record may know a newer one. Null when there is nothing new to try. */
+  /** Our other devices or their addresses changed: our record, which points to them, goes out again. */
+  devicesChanged(): void {
+    this.dht.addressesChanged();
+  }
+
   lookup(name: string): Promise<NewAddress[] | null> {
     return this.dht.lookup(name);
   }

@@ -162,6 +162,7 @@ export class DeviceBook {
     await this.reload();
     this.greet(link);
     if (!known) this.announce();
+    else if (list.length > 0 && list.join() !== known.addrs.join()) this.d.changed(); // it moved: our record points to where it is now
   }
 
   /** Our device list changed: every link hears the new roster. */
