@@ -293,6 +293,7 @@ export class Peers implements LinkHandler<LinkCtx> {
     ctx.contact = contact;
     if (carrier) {
       ctx.secondary = true; // another device of the peer carries its outbox
+      this.d.files?.up(link, { name: contact.name, request: false }); // as on every contact's link
       this.d.devices?.contactUp(link);
       return;
     }
