@@ -243,6 +243,7 @@ export class ChatNode {
         lost: (gone) => peers.dropFrom(gone),
         stands: (v) => emit({ type: "reach", reach: v.reach, lines: v.lines }),
         otherDevices: () => this.deviceBook.others().flatMap((d) => d.addrs),
+        devicesOf: (peerId) => this.deviceBook.devicesOf(peerId),
       },
       opts.reach ?? {},
     ));
