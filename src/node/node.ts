@@ -172,7 +172,10 @@ export class ChatNode {
         }
         await contacts.refresh(c.name);
       },
-      changed: () => this.ownDials.dialAll(),
+      changed: () => {
+        this.ownDials.dialAll();
+        this.reach.devicesChanged();
+      },
     }));
     this.ownDials = new OwnDials({
       transport: () => this.transport,
@@ -241,6 +244,7 @@ export class ChatNode {
         lost: (gone) => peers.dropFrom(gone),
         stands: (v) => emit({ type: "reach", reach: v.reach, lines: v.lines }),
         otherDevices: () => this.deviceBook.others().flatMap((d) => d.addrs),
+        devicesOf: (peerId) => this.deviceBook.devicesOf(peerId),
       },
       opts.reach ?? {},
     ));

@@ -73,6 +73,8 @@ export interface ReachDeps {
   stands(verdict: Verdict): void;
   /** Where our identity's other devices are (HOST:PORT): our record points to them too. */
   otherDevices?(): string[];
+  /** The other devices (ids) of a contact's identity, to ask its relays for. */
+  devicesOf?(peerId: PeerId): PeerId[];
 }
 
 /** Addresses of other devices a DHT record carries beside ours (the record holds 1,000 bytes). */
@@ -137,6 +139,7 @@ export class ReachService {
       contact: (name) => d.contacts.byName(name),
       invited: d.invited,
       changed: () => this.standChanged(),
+      devicesOf: d.devicesOf,
     });
     this.help = new ReachHelp({ seed: d.identity.peerId, portmap: opts.portmap, relays: this.relays, stand: () => ({ verdict: this.verdict(), mapping: this.mapping(), local: this.facts().local }) });
     this.help.onStandChange(() => this.standChanged());
@@ -286,6 +289,11 @@ export class ReachService {
   /** Every direct address of a contact failed: a link through one of its relays, run by `attach`; null when none works. */
   dialThroughRelay<L>(name: string, attach: (stream: Duplex, how: Relayed) => L): Promise<L | null> {
     return this.relays.dialThrough(name, attach);
+  }
+
+  /** Our other devices or their addresses changed: our record, which points to them, goes out again. */
+  devicesChanged(): void {
+    this.dht.addressesChanged();
   }
 
   /** A contact's addresses all failed: its DHT record may know a newer one. Null when there is nothing new to try. */

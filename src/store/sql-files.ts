@@ -54,7 +54,7 @@ export const SQLITE_SQL: DialectSql = {
     { version: 8, name: "groups", sql: sqlite008 },
     { version: 9, name: "group-read-marks", sql: sqlite009 },
     { version: 10, name: "failed-pending-forks", sql: sqlite010 },
-    // 11 is devices' (another branch).
+    // 11 was set aside for devices, which took 13 (their brief's number); it stays unused.
     { version: 12, name: "files", sql: sqlite012 },
     { version: 13, name: "devices", sql: sqlite013 },
     { version: 14, name: "device-log", sql: sqlite014 },

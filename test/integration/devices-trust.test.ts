@@ -9,6 +9,8 @@ import { peerIdFromCertificate } from "../../src/protocol/peer-id.ts";
 import { certSpki, makeDeviceProof } from "../../src/transport/device-proof.ts";
 import { newKeyPair, selfSigned, type Identity } from "../../src/transport/identity.ts";
 import { joinDevice } from "../../src/node/devices/join-device.ts";
+import { loadConfig } from "../../src/home/home.ts";
+import { openStore, parseDbUrl } from "../../src/store/open.ts";
 import { startNode, type TestNode } from "../helpers/nodes.ts";
 import { newIdentity, rawPeer } from "../helpers/raw-peer.ts";
 import { tempDir } from "../helpers/tmp.ts";
@@ -64,7 +66,13 @@ describe("a device is its identity only by the identity's own proof", () => {
     await using bob = await startNode("bob");
     const taken = await joinDevice({ line: text, home: bob.home }).catch((e) => e);
     expect(taken.code).toBe("ALREADY_INITIALIZED");
-    await joinDevice({ line: text, home: a.path, host: "127.0.0.1" });
+    // The database given (--db) is the home's from then on, as init's is, and holds the device rows.
+    const db = `sqlite:${b.path}/elsewhere.db`;
+    await joinDevice({ line: text, home: a.path, host: "127.0.0.1", db });
+    expect(loadConfig(a.path).db).toBe(db);
+    const store = await openStore(parseDbUrl(db));
+    expect((await store.ownDevices()).map((d) => d.name).sort()).toEqual([alice.node.listDevices().find((d) => d.self)!.name, "server"].sort());
+    await store.close();
     const replayed = await joinDevice({ line: text, home: b.path }).catch((e) => e);
     expect({ code: replayed.code, message: replayed.message }).toEqual({ code: "JOIN_FAILED", message: expect.stringContaining("was used already") });
 

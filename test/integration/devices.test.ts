@@ -98,4 +98,19 @@ describe("devices", () => {
     expect(devices()).toEqual(before);
     expect(bob.events.filter((e) => e.type === "link" && !e.up)).toEqual([]);
   });
+
+  test("a stranger's link made a contact's carries the outbox: one link per device, found by its peer", async () => {
+    await using alice = await startNode("alice");
+    await using bob = await startNode("bob");
+    await alice.node.book.add("bob", bob.address, { id: bob.node.peerId });
+    await alice.node.send("bob", "knock knock");
+    await eventually(() => bob.node.peers.linksOf(alice.node.peerId).length === 1, "alice's link up at bob's, a request's");
+    const [link] = bob.node.peers.linksOf(alice.node.peerId);
+    expect(link?.ctx.request?.peerId).toBe(alice.node.peerId);
+    // Bob adds alice while her link is up as a request's: that link becomes the contact's, with bob's outbox on it.
+    await bob.node.book.add("alice", alice.address, { id: alice.node.peerId });
+    expect({ contact: link?.ctx.contact?.name, secondary: link?.ctx.secondary, outbox: Boolean(link?.ctx.outbox) }).toEqual({ contact: "alice", secondary: false, outbox: true });
+    const { id } = await bob.node.send("alice", "who's there");
+    await eventually(async () => (await statusOf(bob, id)) === "delivered", "bob's message delivered");
+  });
 });

@@ -52,6 +52,8 @@ export interface DeviceListing {
 
 export class DeviceBook {
   private own = new Map<string, OwnDeviceRow>();
+  /** Devices of others' identities we heard of and that are not revoked, by identity. */
+  private readonly peerDevices = new Map<string, PeerId[]>();
   /** Revoked device ids by identity (ours included). */
   private readonly revoked = new Map<string, Set<string>>();
   /** `peer id + " " + device id` → every address a roster gave for that device in this run. */
@@ -87,13 +89,22 @@ export class DeviceBook {
     this.own = new Map((await this.d.store.ownDevices()).map((r) => [r.deviceId, r]));
     this.revoked.clear();
     for (const r of this.own.values()) if (r.revokedAt !== null) this.revokedOf(this.self).add(r.deviceId);
-    for (const r of await this.d.store.peerDevices()) if (r.revokedAt !== null) this.revokedOf(r.peerId).add(r.deviceId);
+    this.peerDevices.clear();
+    for (const r of await this.d.store.peerDevices()) {
+      if (r.revokedAt !== null) this.revokedOf(r.peerId).add(r.deviceId);
+      else if (r.deviceId !== r.peerId) this.peerDevices.set(r.peerId, [...(this.peerDevices.get(r.peerId) ?? []), r.deviceId as PeerId]);
+    }
   }
 
   private revokedOf(peerId: string): Set<string> {
     let s = this.revoked.get(peerId);
     if (!s) this.revoked.set(peerId, (s = new Set()));
     return s;
+  }
+
+  /** A contact's other devices (not its first, not revoked), as its rosters named them. */
+  devicesOf(peerId: string): PeerId[] {
+    return this.peerDevices.get(peerId) ?? [];
   }
 
   isRevoked(peerId: string, deviceId: string): boolean {
@@ -164,6 +175,7 @@ export class DeviceBook {
     await this.reload();
     this.greet(link);
     if (!known) this.announce();
+    else if (list.length > 0 && list.join() !== known.addrs.join()) this.d.changed(); // it moved: our record points to where it is now
   }
 
   /** Our device list changed: every link hears the new roster. */
@@ -206,6 +218,7 @@ export class DeviceBook {
       const key = `${contact.peerId} ${e.id}`;
       this.rostered.set(key, new Set([...(this.rostered.get(key) ?? []), ...texts]));
     }
+    await this.reload();
     if (all.length > 0) await this.d.saveAddresses(contact, all);
   }
 

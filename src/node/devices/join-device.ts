@@ -15,7 +15,7 @@ import { checkDeviceCert } from "../../transport/device-proof.ts";
 import { identityExists, newKeyPair, selfSigned, writeDeviceIdentity, type Identity } from "../../transport/identity.ts";
 import type { CloseInfo, Link } from "../../transport/link.ts";
 import { Transport } from "../../transport/transport.ts";
-import { initHomeWith, type Config } from "../../home/home.ts";
+import { initHomeWith, updateConfig, type Config } from "../../home/home.ts";
 import { openLocalStore, resolveStoreTarget, storeTarget } from "../../home/open-local.ts";
 
 /** How long one address of the line's device may take to answer. */
@@ -70,9 +70,11 @@ export async function joinDevice(opts: JoinOptions): Promise<Joined> {
   const check = checkDeviceCert(final.der);
   if (!check?.ok || check.claim.peerId !== line.peerId) throw new NodeError("JOIN_FAILED", "the device answered with a proof that does not make this a device of the line's identity: nothing was written");
   const admin = check.claim.admin && welcome.identityKey !== null;
-  const { config, identity, tightened } = await initHomeWith(opts.home, { name: validOwner(welcome.owner), port: opts.port, host: opts.host }, () =>
+  let { config, identity, tightened } = await initHomeWith(opts.home, { name: validOwner(welcome.owner), port: opts.port, host: opts.host }, () =>
     writeDeviceIdentity(opts.home, { keyPem: final.keyPem, certPem: final.certPem, identityDer: check.claim.identityDer, identityKeyPem: admin ? welcome.identityKey : null }),
   );
+  // As init does: the database given is this home's from now on.
+  if (opts.db) config = updateConfig(opts.home, { db: opts.db });
   const store = await openLocalStore({ home: opts.home, config, identity, created: true, tightened, storeTarget: resolveStoreTarget(opts.home, config, opts.db) });
   try {
     const now = Date.now();

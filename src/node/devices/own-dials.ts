@@ -60,7 +60,8 @@ export class OwnDials {
     const entry = id ? this.dialing.get(id) : undefined;
     if (!id || entry?.link !== link) return;
     this.dialing.delete(id);
-    if (!adopted && this.d.discoverable()) this.next(id, entry.rest);
+    // Not adopted: the next address, unless a link to that device is up anyway (it dialed us at the same time).
+    if (!adopted && !this.d.linked(id) && this.d.discoverable()) this.next(id, entry.rest);
   }
 
   /** A dial of ours was adopted. */

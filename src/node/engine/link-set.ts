@@ -56,9 +56,9 @@ export class LinkSet {
     return [...(this.byPeer.get(peerId) ?? [])];
   }
 
-  /** The contact's link that carries its outbox, if one is up. */
-  primary(peerId: PeerId): NodeLink | undefined {
-    for (const link of this.byPeer.get(peerId) ?? []) if (link.ctx.contact && !link.ctx.secondary && !link.ctx.ownDevice) return link;
+  /** The contact's link that carries its outbox, if one is up (other than `except`). */
+  primary(peerId: PeerId, except?: NodeLink): NodeLink | undefined {
+    for (const link of this.byPeer.get(peerId) ?? []) if (link !== except && link.ctx.contact && !link.ctx.secondary && !link.ctx.ownDevice) return link;
     return undefined;
   }
 

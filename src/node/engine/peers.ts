@@ -288,10 +288,12 @@ export class Peers implements LinkHandler<LinkCtx> {
     if (!link.isOpen) return;
     const ctx = link.ctx;
     if (ctx.contact || ctx.ownDevice) return;
+    const carrier = link.peerId ? this.links.primary(link.peerId, link) : undefined;
     ctx.request = null;
     ctx.contact = contact;
-    if (this.linkTo(contact)) {
+    if (carrier) {
       ctx.secondary = true; // another device of the peer carries its outbox
+      this.d.files?.up(link, { name: contact.name, request: false }); // as on every contact's link
       this.d.devices?.contactUp(link);
       return;
     }
@@ -378,7 +380,7 @@ export class Peers implements LinkHandler<LinkCtx> {
       log.debug(`request link up: ${JSON.stringify(hello.name)} ${peerId} ${link.address}`);
       return;
     }
-    if (!existing?.ctx.outbox && this.linkTo(contact) && this.linkTo(contact) !== link) {
+    if (!existing?.ctx.outbox && this.links.primary(peerId, link)) {
       // Another device of the same peer carries its outbox: this one only takes what comes, until that one closes.
       ctx.secondary = true;
       log.debug(`link up: ${contact.name}'s device ${deviceId} ${link.address} (${link.direction}), beside its linked device`);
