@@ -99,6 +99,8 @@ export class MemLink implements OwnDeviceLink {
   open = true;
   /** Bytes sent, for the benchmark. */
   bytes = 0;
+  /** Bytes written and not delivered yet: the link's write queue, as a TLS link reports it. */
+  queuedBytes = 0;
   private readonly splitter: FrameSplitter;
   private other!: MemLink;
   private readonly frames: DeviceSyncFrame[] = [];
@@ -133,6 +135,7 @@ export class MemLink implements OwnDeviceLink {
   private write(bytes: Uint8Array): void {
     if (!this.open) return;
     this.bytes += bytes.length;
+    this.queuedBytes += bytes.length;
     // Cut anywhere, as TCP may: two pieces.
     const cut = Math.floor(bytes.length / 3);
     this.splitter.push(bytes.subarray(0, cut));
@@ -146,6 +149,9 @@ export class MemLink implements OwnDeviceLink {
   private deliver(): void {
     this.scheduled = false;
     const frames = this.frames.splice(0);
+    // Written out: the queue is empty again, and the sender hears so (as a socket's drain).
+    this.queuedBytes = 0;
+    if (this.open) this.from.sync.onDrain(this.to.id);
     for (const f of frames) {
       if (!this.open) return;
       this.to.sync.onFrame(this.from.id, f);

@@ -232,5 +232,19 @@ for (const dialect of dialects) {
       await b.holdsAllOf(a);
       expect((await b.store.listContacts()).map((c) => c.name)).toEqual(["bob", "caroline", "dave"]);
     });
+
+    // Bun's timeout is the check: without the drain, serving pauses at a full write queue until the range stalls (5 s) and is asked again.
+    test("large entries fill the link's write queue: serving pauses and goes on when it drains, never waiting for a stall", async () => {
+      await using a = await TestDevice.create("a", dialect);
+      await using b = await TestDevice.create("b", dialect);
+      await a.store.addContact({ name: "bob", host: "127.0.0.1", port: 20001, peerId: BOB });
+      await a.sync.start();
+      const big = messages(600).map((m) => ({ ...m, body: m.body + " " + "x".repeat(8_000) }));
+      await a.journal.outgoingMany(big);
+      const ab = MemLink.connect(a, b);
+      await b.holdsAllOf(a);
+      expect(await count(b, "sender")).toEqual({ rows: 600, distinct: 600 });
+      expect(ab.bytes).toBeGreaterThan(4 * 1024 * 1024);
+    }, 4_000);
   });
 }

@@ -19,6 +19,8 @@ export interface OwnDevicesHooks {
   /** A device-* frame that is not devcore's, from that device's link. */
   onFrame(deviceId: string, frame: Frame): void;
   onLinkDown(deviceId: string): void;
+  /** The link's write queue drained: what was held back for it goes on. */
+  onDrain?(deviceId: string): void;
   /** The node stops (timers end). */
   stop?(): void;
   /** How far this device has caught up with the others linked now. */

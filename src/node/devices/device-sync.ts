@@ -122,7 +122,12 @@ export class DeviceSync implements OwnDevicesHooks {
   onLinkUp(link: OwnDeviceLink): void {
     const id = link.deviceId as PeerId;
     if (id === this.d.self) return;
-    this.links.get(id)?.responder.stop();
+    const old = this.links.get(id);
+    if (old) {
+      // A new link to the same device: what the old one was asked or serving goes to the new one.
+      old.responder.stop();
+      this.wants.drop(old.source);
+    }
     const state: DeviceLinkState = {
       link,
       source: { offers: new Map([[LOGS, new Map()]]), inflight: 0, order: this.order++ },

@@ -54,6 +54,10 @@ export class Devices implements DeviceHooks {
     });
   }
 
+  ownWritable(link: NodeLink): void {
+    this.d.sync.onDrain?.(link.deviceId!);
+  }
+
   ownDown(link: NodeLink, wasUp: boolean): void {
     this.d.dials.closed(link, wasUp);
     if (wasUp) this.d.sync.onLinkDown(link.deviceId!);

@@ -91,6 +91,8 @@ export interface DeviceHooks {
   /** A link to another device of ours is up / down (down also for a dial of ours that never came up). */
   ownUp(link: NodeLink, hello: Hello): void;
   ownDown(link: NodeLink, wasUp: boolean): void;
+  /** A link to another device of ours drained its write queue. */
+  ownWritable?(link: NodeLink): void;
   /** A contact's link is up (each of its devices'): it hears where our devices are. */
   contactUp(link: NodeLink): void;
   /** A device-* frame on an adopted link (our device's or a contact's). */
@@ -475,6 +477,7 @@ export class Peers implements LinkHandler<LinkCtx> {
     link.ctx.outbox?.pump();
     this.d.groups?.writable(link);
     this.d.files?.writable(link);
+    if (link.ctx.ownDevice) this.d.devices?.ownWritable?.(link);
   }
 
   closed(link: NodeLink, info: CloseInfo): void {
