@@ -5,6 +5,7 @@
 import { MAX_ADDRS, MAX_RELAYS, PROTOCOL_VERSION } from "../protocol/hello.ts";
 import { FILES_CAP } from "../protocol/files/file-frames.ts";
 import { DEVICES_CAP } from "../protocol/devices/device-frames.ts";
+import { DEVICE_SYNC_CAP } from "../protocol/devices/sync-frames.ts";
 import { INVITE_ANSWER_CAP, REFUSE_CAP, type Hello } from "../protocol/messages.ts";
 import type { PeerId } from "../protocol/peer-id.ts";
 import { FRIEND_RELAY_CAP, PUNCH_CAP } from "../protocol/reach-frames.ts";
@@ -353,7 +354,7 @@ export class ChatNode {
 
   /** What we tell a peer about ourselves: where we listen, and on a dial to an inviter, its token. */
   private hello(link: NodeLink): Hello {
-    const hello: Hello = { type: "hello", version: PROTOCOL_VERSION, name: this.name, port: this.transport.listening?.port ?? 0, caps: ["ack-batch", GROUPS_CAP, GROUP_FORKS_CAP, INVITE_ANSWER_CAP, REFUSE_CAP, PUNCH_CAP, FRIEND_RELAY_CAP, FILES_CAP, DEVICES_CAP], session: this.sessionId };
+    const hello: Hello = { type: "hello", version: PROTOCOL_VERSION, name: this.name, port: this.transport.listening?.port ?? 0, caps: ["ack-batch", GROUPS_CAP, GROUP_FORKS_CAP, INVITE_ANSWER_CAP, REFUSE_CAP, PUNCH_CAP, FRIEND_RELAY_CAP, FILES_CAP, DEVICES_CAP, DEVICE_SYNC_CAP], session: this.sessionId };
     const addrs = this.addresses().slice(0, MAX_ADDRS);
     if (addrs.length > 0) hello.addrs = addrs;
     const token = this.peers.tokenFor(link, (c) => this.contacts.byName(c.name));

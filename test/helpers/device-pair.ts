@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { FrameSplitter } from "../../src/protocol/frame.ts";
 import { encodeFrame } from "../../src/protocol/codec.ts";
-import { checkDeviceSyncHeader, decodeDeviceSyncPayload, type DeviceSyncFrame } from "../../src/protocol/devices/sync-frames.ts";
+import { checkDeviceSyncHeader, decodeDeviceSyncPayload, DEVICE_SYNC_CAP, type DeviceSyncFrame } from "../../src/protocol/devices/sync-frames.ts";
 import type { Frame } from "../../src/protocol/messages.ts";
 import { peerIdFromDigest, type PeerId } from "../../src/protocol/peer-id.ts";
 import { DeviceSync, type SyncProgress } from "../../src/node/devices/device-sync.ts";
@@ -116,7 +116,7 @@ export class MemLink implements OwnDeviceLink {
     });
   }
 
-  readonly caps = ["devices"];
+  caps: string[] = ["devices", DEVICE_SYNC_CAP];
 
   get deviceId(): PeerId {
     return this.to.id;
@@ -168,9 +168,11 @@ export class MemLink implements OwnDeviceLink {
     this.to.sync.onLinkDown(this.from.id);
   }
 
-  static connect(a: TestDevice, b: TestDevice): MemLink {
+  /** `oldB`: b is on a p2pchat without the sync (its hello lacks the cap). */
+  static connect(a: TestDevice, b: TestDevice, opts: { oldB?: boolean } = {}): MemLink {
     const ab = new MemLink(a, b);
     const ba = new MemLink(b, a);
+    if (opts.oldB) ab.caps = ["devices"];
     ab.other = ba;
     ba.other = ab;
     a.links.add(ab);

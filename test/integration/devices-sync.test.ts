@@ -246,5 +246,17 @@ for (const dialect of dialects) {
       expect(await count(b, "sender")).toEqual({ rows: 600, distinct: 600 });
       expect(ab.bytes).toBeGreaterThan(4 * 1024 * 1024);
     }, 4_000);
+
+    test("a device whose hello does not list the sync (an older p2pchat) is sent no sync frame", async () => {
+      await using a = await TestDevice.create("a", dialect);
+      await using b = await TestDevice.create("b", dialect);
+      await a.store.addContact({ name: "bob", host: "127.0.0.1", port: 20001, peerId: BOB });
+      const ab = MemLink.connect(a, b, { oldB: true });
+      await a.journal.outgoingMany(messages(5));
+      await a.journal.drain();
+      // A writes nothing to it (not even its vector) and starts no log for it.
+      expect(ab.bytes).toBe(0);
+      expect(a.store.deviceLogSelf()).toBeNull();
+    });
   });
 }

@@ -20,7 +20,7 @@
 // Who sends what to contacts. Only the device that wrote a message sends it
 // (store: sender.origin); the others show it with the status its device logs.
 // A message a contact delivered is acked by the device that received it.
-import { MAX_DEVICE_SEQ, type DeviceEntryFrame, type DeviceSyncFrame } from "../../protocol/devices/sync-frames.ts";
+import { DEVICE_SYNC_CAP, MAX_DEVICE_SEQ, type DeviceEntryFrame, type DeviceSyncFrame } from "../../protocol/devices/sync-frames.ts";
 import type { Frame } from "../../protocol/messages.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
 import type { AppliedEntry, StatusChange, Store } from "../../store/store.ts";
@@ -121,7 +121,8 @@ export class DeviceSync implements OwnDevicesHooks {
 
   onLinkUp(link: OwnDeviceLink): void {
     const id = link.deviceId as PeerId;
-    if (id === this.d.self) return;
+    // A device on an older p2pchat links but does not sync: it would drop the link at a frame it does not know.
+    if (id === this.d.self || !link.caps.includes(DEVICE_SYNC_CAP)) return;
     const old = this.links.get(id);
     if (old) {
       // A new link to the same device: what the old one was asked or serving goes to the new one.

@@ -17,6 +17,8 @@ import type { PeerId } from "../peer-id.ts";
 import { ProtocolError } from "../protocol-error.ts";
 import { decodeEntry, type DeviceEntry } from "./sync-entries.ts";
 
+/** The hello cap of a device that speaks the sync: frames 16-18 go only to a device whose hello lists it. */
+export const DEVICE_SYNC_CAP = "device-sync";
 /** Device logs one vector names. */
 export const MAX_VECTOR_DEVICES = 1024;
 /** Ranges in one want. */
