@@ -40,6 +40,9 @@ export interface Scale {
   /** The file the file figures send (MiB), and messages timed while it goes. */
   fileMiB: number;
   fileChatMessages: number;
+  /** Messages a device catches up on (device_sync), and the history a joining device takes (device_join_s). */
+  deviceSync: number;
+  deviceJoinMessages: number;
 }
 
 export function figure(name: string, value: number, unit: string, ceiling: number | string | null, target: string | null): Figure {

@@ -42,6 +42,7 @@ export const root = defineCommand({
     invite: lazy(() => import("./contacts/invite.ts")),
     add: lazy(() => import("./contacts/add.ts")),
     nearby: lazy(() => import("./contacts/nearby.ts")),
+    devices: lazy(() => import("./devices/devices.ts")),
     cancel: lazy(() => import("./messages/cancel.ts")),
     history: lazy(() => import("./messages/history.ts")),
     search: lazy(() => import("./messages/search.ts")),

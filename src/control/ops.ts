@@ -22,6 +22,7 @@ const group = object({ name: str, id: str, title: str, creator: str, role: str, 
 const member = object({ name: str, peerId: str, key: str, role: str, state: str, you: bool, messages: num });
 const file = object({ id: str, direction: literal("in", "out"), name: str, size: num, sha256: str, state: str, bytes: num, created: num });
 const fileSettings = object({ downloads: str, autoAcceptMiB: num });
+const device = object({ id: str, name: str, self: bool, admin: bool, lastSeen: nullable(num), linked: bool, revokedAt: nullable(num) });
 
 // What arguments must be.
 const source = literal("typed", "invite", "hello", "lan", "dht", "relay");
@@ -120,6 +121,18 @@ export const OPS = opTable({
   groupRemove: op({ args: [["group", str], ["member", str]], reply: member, run: (node, a) => node.groupBook.remove(a.group, who(node, a.member)) }),
   groupLeave: op({ args: [["group", str]], reply: group, run: (node, a) => node.groupBook.leave(a.group) }),
   groupMembers: op({ args: [["group", str]], reply: arrayOf(member), run: (node, a) => node.groupBook.members(a.group) }),
+
+  // Devices (node/devices/): this identity on several computers. Adding and revoking is an admin device's.
+  /** Our devices: id, name, this one, admin, last seen, linked now (revoked ones with when). */
+  devices: op({ args: [], reply: arrayOf(device), run: (node) => node.listDevices() }),
+  /** A one-time line (`p2pchat-device:...`, 10 minutes) that makes its bearer a device of this identity; a `device` event says when it joined. */
+  deviceAdd: op({
+    args: [["opts", optional(object({ name: optional(str), admin: optional(bool) }))]],
+    reply: object({ text: str, token: str, expires: num }),
+    run: (node, a) => node.addDevice(a.opts ?? {}),
+  }),
+  /** Revokes a device of ours by name or id: signed by the identity, told to our devices and contacts, refused from then on. */
+  deviceRevoke: op({ args: [["which", str]], reply: device, run: (node, a) => node.revokeDevice(a.which) }),
 
   // Files (node/files/). An id is a transfer's, or its first characters as `files` shows them.
   /** Offers the file at `path` (absolute: the node may run elsewhere on this machine) to a contact, or posts it in '#group'. */

@@ -41,7 +41,13 @@ export type NodeErrorCode =
   | "NOT_A_TRANSFER"
   | "NO_SPACE"
   // The page beyond loopback without a password (web/).
-  | "NO_PASSWORD";
+  | "NO_PASSWORD"
+  // Devices (node/devices/): only an admin device (holding the identity key) adds or revokes;
+  // a name or id that is no device of ours; a join line that is bad, expired or used, or a join that failed.
+  | "NOT_ADMIN"
+  | "NOT_A_DEVICE"
+  | "BAD_DEVICE_LINE"
+  | "JOIN_FAILED";
 
 /** Codes that mean "the user typed something wrong": exit code 2. */
 const INPUT_CODES: ReadonlySet<NodeErrorCode> = new Set([
@@ -57,6 +63,8 @@ const INPUT_CODES: ReadonlySet<NodeErrorCode> = new Set([
   "HAS_PENDING",
   "NOT_CANCELLABLE",
   "BAD_INVITE",
+  "BAD_DEVICE_LINE",
+  "NOT_A_DEVICE",
   "NOT_NEARBY",
   "NOT_A_GROUP",
   "NOT_A_MEMBER",

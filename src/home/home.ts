@@ -87,6 +87,15 @@ export function isInitialized(home: string): boolean {
 
 /** `p2pchat init`: creates the identity and config; refuses to overwrite. `tightened`: what to tell the user, once. */
 export async function initHome(home: string, opts: InitOptions = {}): Promise<{ config: Config; identity: Identity; tightened: string | null }> {
+  return initHomeWith(home, opts, (name) => createIdentity(home, name));
+}
+
+/**
+ * `p2pchat devices join`: the home of a new device of an identity; `write`
+ * writes the device's key, certificate and the identity's certificate
+ * (transport/identity.ts writeDeviceIdentity). Refuses to overwrite, as init does.
+ */
+export async function initHomeWith(home: string, opts: InitOptions, write: (name: string) => Promise<Identity>): Promise<{ config: Config; identity: Identity; tightened: string | null }> {
   if (identityExists(home)) {
     throw new NodeError("ALREADY_INITIALIZED", `${home} already holds an identity; p2pchat never overwrites one (use another --home for another user)`);
   }
@@ -102,7 +111,7 @@ export async function initHome(home: string, opts: InitOptions = {}): Promise<{ 
   };
   ensureDir(home);
   const tightened = tightenHome(home);
-  const identity = await createIdentity(home, config.name);
+  const identity = await write(config.name);
   if (!existsSync(join(home, CONFIG_FILE))) saveConfig(home, config);
   return { config: loadConfig(home), identity, tightened };
 }

@@ -48,6 +48,8 @@ export type NodeEvent =
   | { type: "read"; peer: string; unread: number }
   /** A file transfer changed: offered, accepted, moving (a few times a second), done, failed, cancelled. */
   | { type: "file"; file: FileInfo; progress?: true }
+  /** One of our devices joined (its join line was used: `id` is the line's token until it links), linked, or was revoked. */
+  | { type: "device"; change: "joined" | "revoked"; id: string; name: string }
   /** The database failed (ok false, said once) or answers again (ok true). */
   | { type: "store"; ok: boolean; text: string }
   /** The node a command was attached to (a serve, through its control socket) went away. */

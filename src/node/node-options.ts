@@ -7,6 +7,7 @@ import type { Local } from "../home/open-local.ts";
 import type { ReachOptions } from "../reach/reach-service.ts";
 import type { RetryOptions } from "./dial/retry.ts";
 import type { FetchLimits } from "./files/fetch.ts";
+import type { OwnDevicesHooks } from "./devices/own-devices.ts";
 
 export interface NodeOptions {
   local: Local;
@@ -38,4 +39,8 @@ export interface NodeOptions {
   transient?: boolean;
   /** File fetching's windows and deadlines (tests make a stall short). */
   fileLimits?: Partial<FetchLimits>;
+  /** Device sync's hooks (default: createOwnDevices in devices/own-devices.ts); tests may hand their own. */
+  devices?: OwnDevicesHooks;
+  /** How often our devices not linked are dialed again (devices/own-dials.ts). */
+  ownRedialMs?: number;
 }

@@ -4,12 +4,14 @@
 // here are they wired to one another.
 import { MAX_ADDRS, MAX_RELAYS, PROTOCOL_VERSION } from "../protocol/hello.ts";
 import { FILES_CAP } from "../protocol/files/file-frames.ts";
+import { DEVICES_CAP } from "../protocol/devices/device-frames.ts";
+import { DEVICE_SYNC_CAP } from "../protocol/devices/sync-frames.ts";
 import { INVITE_ANSWER_CAP, REFUSE_CAP, type Hello } from "../protocol/messages.ts";
 import type { PeerId } from "../protocol/peer-id.ts";
 import { FRIEND_RELAY_CAP, PUNCH_CAP } from "../protocol/reach-frames.ts";
 import type { OutStatus } from "../domain/history-entry.ts";
 import { handleFor } from "../domain/contact-name.ts";
-import { formatHostPort } from "../domain/host-port.ts";
+import { formatHostPort, parseHostPort } from "../domain/host-port.ts";
 import { checkText } from "../domain/message-text.ts";
 import { NodeError } from "../domain/node-error.ts";
 import { StoreError } from "../store/store-error.ts";
@@ -45,6 +47,11 @@ import { Emitter, type NodeListener } from "./node-events.ts";
 import type { NodeOptions } from "./node-options.ts";
 import { nodeStatus, type NodeStatus, type StatusDeps } from "./node-status.ts";
 import { ReachLinks } from "./reach-links.ts";
+import { DeviceBook, type DeviceListing } from "./devices/device-book.ts";
+import { DeviceJoins } from "./devices/device-joins.ts";
+import { Devices } from "./devices/devices.ts";
+import { OwnDials } from "./devices/own-dials.ts";
+import { createOwnDevices, type OwnDevicesHooks } from "./devices/own-devices.ts";
 
 export type { NodeOptions } from "./node-options.ts";
 export type { SendResult } from "./engine/sender.ts";
@@ -78,6 +85,13 @@ export class ChatNode {
   readonly friendRelay: FriendRelay;
   /** File transfer (node/files/): offers, fetches, what links ask of us. */
   readonly files: FileEngine;
+  /** This identity's devices (node/devices/): who they are, join lines, revocations. */
+  readonly deviceBook: DeviceBook;
+  /** Join lines this device handed out (admin devices only). */
+  readonly deviceJoins: DeviceJoins;
+  /** Device sync's hooks (own-devices.ts): links to our other devices and their sync frames. */
+  readonly devices: OwnDevicesHooks;
+  private readonly ownDials: OwnDials;
   private readonly sender: Sender;
   private readonly statusDeps: StatusDeps;
   private readonly sessionId = crypto.randomUUID();
@@ -141,6 +155,51 @@ export class ChatNode {
       groups: { member: (g, p) => this.groups.isMember(g, p), alias: (g) => this.groups.aliasOf(g), resolve: (n) => this.groupBook.resolve(n).id, post: (g, body) => this.groupBook.postFile(g, body) },
       limits: opts.fileLimits,
     });
+    // Devices: the book, dials to our other devices, and device sync's hooks (the one spot sync plugs in).
+    this.devices = opts.devices ?? createOwnDevices({ self, deviceId: local.identity.deviceId, store, journal, emit, booksChanged: () => contacts.reload() });
+    const deviceBook = (this.deviceBook = new DeviceBook({
+      identity: local.identity,
+      store,
+      name,
+      addresses: () => this.inviteAddresses(),
+      emit,
+      links: () => this.peers.adopted.values(),
+      closeDevice: (id, reason) => this.peers.adopted.get(id)?.refuse("IDENTITY_MISMATCH", reason),
+      listed: (link, addrs) => this.hints.listed(link, addrs),
+      saveAddresses: async (c, addrs) => {
+        await store.saveAddresses(c.name, addrs);
+        await contacts.refresh(c.name);
+      },
+      forgetAddresses: async (c, addrs, deviceId) => {
+        // What its roster said, and what its own links' hellos said (a device that is our contact's contact dials them).
+        for (const a of new Set([...addrs, ...this.hints.fromDevice(c.peerId, deviceId)])) {
+          const { host, port } = parseHostPort(a);
+          await store.forgetAddress(c.name, host, port);
+        }
+        await contacts.refresh(c.name);
+      },
+      changed: () => {
+        this.ownDials.dialAll();
+        this.reach.devicesChanged();
+      },
+    }));
+    this.ownDials = new OwnDials({
+      transport: () => this.transport,
+      devices: () => deviceBook.others(),
+      linked: (id) => this.peers.deviceLinked(id),
+      discoverable,
+      redialMs: opts.ownRedialMs,
+    });
+    this.deviceJoins = new DeviceJoins({
+      identity: local.identity,
+      name,
+      addresses: () => this.inviteAddresses(),
+      emit,
+      requireAdmin: (what) => deviceBook.requireAdmin(what),
+      roster: () => deviceBook.roster(),
+      count: () => deviceBook.list(new Set()).length,
+    });
+    const devices = new Devices({ book: deviceBook, joins: this.deviceJoins, dials: this.ownDials, sync: this.devices, hinted: (link, hello) => this.hints.hinted(link, hello) });
     const peers = (this.peers = new Peers({
       self,
       store,
@@ -166,6 +225,7 @@ export class ChatNode {
       groups: this.groups,
       reach: reachLinks,
       files: this.files,
+      devices,
     }));
     this.transport = new Transport<LinkCtx>({ identity: local.identity, handler: peers, hello: (link) => this.hello(link), incoming: () => newCtx(null), limits: opts.limits });
     const legacy = (this.legacy = new LegacyPeers({ store, journal, contacts, emit, discoverable, contactsOnly, retry }));
@@ -190,6 +250,8 @@ export class ChatNode {
         invited: (stream, how) => void this.transport.attach(stream, { ...how, direction: "in" }),
         lost: (gone) => peers.dropFrom(gone),
         stands: (v) => emit({ type: "reach", reach: v.reach, lines: v.lines }),
+        otherDevices: () => this.deviceBook.others().flatMap((d) => d.addrs),
+        devicesOf: (peerId) => this.deviceBook.devicesOf(peerId),
       },
       opts.reach ?? {},
     ));
@@ -214,7 +276,7 @@ export class ChatNode {
       book,
       peers,
       reach,
-      inviteAddresses: () => this.inviteAddresses(),
+      inviteAddresses: () => this.everyDeviceAddress(),
     });
     this.nearby = new NearbyBook({ store, contacts, requests, emit, book, peers, reach, discoverable, owes: (n) => this.owes(n) });
     const groups = { has: (n: string) => this.groupBook.has(n), send: (n: string, texts: readonly string[]) => this.groupBook.send(n, texts), statusOf: (ids: readonly string[]) => this.groups.statusOf(ids) };
@@ -253,6 +315,7 @@ export class ChatNode {
       await opts.store.resetInFlight();
       if (opts.maintenance !== false) log.debug(`store: ${await opts.store.startMaintenance()}`);
       await node.contacts.reload();
+      await node.deviceBook.load();
       await node.hints.forgetUnreachable();
       await node.requests.reload();
       await node.reach.start();
@@ -296,7 +359,7 @@ export class ChatNode {
 
   /** What we tell a peer about ourselves: where we listen, and on a dial to an inviter, its token. */
   private hello(link: NodeLink): Hello {
-    const hello: Hello = { type: "hello", version: PROTOCOL_VERSION, name: handleFor(this.name), display: this.name, port: this.transport.listening?.port ?? 0, caps: ["ack-batch", GROUPS_CAP, GROUP_FORKS_CAP, INVITE_ANSWER_CAP, REFUSE_CAP, PUNCH_CAP, FRIEND_RELAY_CAP, FILES_CAP], session: this.sessionId };
+    const hello: Hello = { type: "hello", version: PROTOCOL_VERSION, name: handleFor(this.name), display: this.name, port: this.transport.listening?.port ?? 0, caps: ["ack-batch", GROUPS_CAP, GROUP_FORKS_CAP, INVITE_ANSWER_CAP, REFUSE_CAP, PUNCH_CAP, FRIEND_RELAY_CAP, FILES_CAP, DEVICES_CAP, DEVICE_SYNC_CAP], session: this.sessionId };
     const addrs = this.addresses().slice(0, MAX_ADDRS);
     if (addrs.length > 0) hello.addrs = addrs;
     const token = this.peers.tokenFor(link, (c) => this.contacts.byName(c.name));
@@ -322,6 +385,27 @@ export class ChatNode {
     return advertised({ host: this.opts.host ?? config.host, port: this.opts.port ?? config.port });
   }
 
+  /** Where an invite says we are: this device, then our other devices (a contact reaches whichever is up). */
+  everyDeviceAddress(): string[] {
+    const all = [...this.inviteAddresses(), ...this.deviceBook.others().flatMap((d) => d.addrs)];
+    return [...new Set(all)].slice(0, 16);
+  }
+
+  /** Our devices: id, name, this one, admin, last seen, linked now. */
+  listDevices(): DeviceListing[] {
+    return this.deviceBook.list(new Set(this.peers.adopted.keys()));
+  }
+
+  /** A one-time join line for a new device (admin devices only). */
+  addDevice(opts: { name?: string; admin?: boolean }): { text: string; token: string; expires: number } {
+    return this.deviceJoins.create(opts);
+  }
+
+  /** Revokes one of our devices by name or id (admin devices only). */
+  revokeDevice(which: string): Promise<DeviceListing> {
+    return this.deviceBook.revoke(which);
+  }
+
   /**
    * Whether messages to `name` wait (worth dialing it). Read after every
    * queued write: a link that just closed has queued its in-flight messages
@@ -342,6 +426,7 @@ export class ChatNode {
     if (on) {
       this.listen();
       this.discoverable = true;
+      this.ownDials.start();
       for (const c of this.contacts.all()) {
         if (c.legacy) void this.legacy.deliverIfOwed(c);
         else this.peers.dial(c);
@@ -349,6 +434,7 @@ export class ChatNode {
     } else {
       this.discoverable = false;
       this.retry.cancelAll();
+      this.ownDials.stop();
       this.transport.stopListening();
       this.legacy.transport.stopListening();
       this.peers.closeLinks("HIDDEN", "the peer is no longer discoverable");
@@ -416,11 +502,13 @@ export class ChatNode {
     this.stopped = true;
     this.discoverable = false;
     this.retry.cancelAll();
+    this.ownDials.stop();
     try {
       await this.friendRelay.stop();
       await this.reach.stop();
       // Links close; their handlers queue the `unsent` writes; then commit everything.
       this.groups.stop();
+      this.devices.stop?.();
       // What arrived is fsync'd and recorded before the journal closes.
       await this.files.stop();
       this.legacy.transport.stopListening();

@@ -6,6 +6,8 @@
 import { FRAME_TYPE, FrameSplitter, HEADER_SIZE, MAX_BODY, MAX_FRAME, MAX_REASON, writeHeader, type FrameSink } from "./frame.ts";
 import { checkFileHeader, decodeFilePayload, encodeFileFrame, isFileFrameType } from "./files/file-codec.ts";
 import { isFileFrame } from "./files/file-frames.ts";
+import { checkDeviceSyncHeader, decodeDeviceSyncPayload, encodeDeviceSyncFrame, isDeviceSyncFrameType } from "./devices/sync-frames.ts";
+import { checkDeviceHeader, decodeDevicePayload, encodeDeviceFrame, isDeviceFrameType } from "./devices/device-frames.ts";
 import { checkGroupHeader, decodeGroupPayload, encodeGroupFrame, isGroupFrameType } from "./groups/group-codec.ts";
 import { MAX_HELLO, decodeHello, encodeHello } from "./hello.ts";
 import { INVITE_ANSWERS, type ErrorFrame, type Frame, type OutgoingMessage, type RefuseFrame } from "./messages.ts";
@@ -72,6 +74,14 @@ export function encodeFrame(f: Frame): Uint8Array {
     case "punch-cancel":
     case "relay-offer":
       return encodeReachFrame(f);
+    case "device-vector":
+    case "device-want":
+    case "device-entry":
+      return encodeDeviceSyncFrame(f);
+    case "device-roster":
+    case "device-welcome":
+    case "device-revoke":
+      return encodeDeviceFrame(f);
     default:
       return unreachable(f);
   }
@@ -244,6 +254,8 @@ class StreamDecoder implements Decoder, FrameSink {
         if (isGroupFrameType(type)) return checkGroupHeader(type, size);
         if (isReachFrameType(type)) return checkReachHeader(type, size);
         if (isFileFrameType(type)) return checkFileHeader(type, size);
+        if (isDeviceSyncFrameType(type)) return checkDeviceSyncHeader(type, size);
+        if (isDeviceFrameType(type)) return checkDeviceHeader(type, size);
         throw ProtocolError.unknownType(type);
     }
   }
@@ -291,6 +303,8 @@ function decodePayload(type: number, p: Uint8Array, owned: boolean): Frame {
       if (isGroupFrameType(type)) return decodeGroupPayload(type, p);
       if (isReachFrameType(type)) return decodeReachPayload(type, p);
       if (isFileFrameType(type)) return decodeFilePayload(type, p, owned);
+      if (isDeviceSyncFrameType(type)) return decodeDeviceSyncPayload(type, p);
+      if (isDeviceFrameType(type)) return decodeDevicePayload(type, p);
       throw ProtocolError.unknownType(type);
   }
 }

@@ -36,6 +36,14 @@ export const FRAME_TYPE = {
   refuse: 11,
   // To a peer whose hello lists the "group-forks" cap (group-codec.ts).
   groupFork: 12,
+  // Devices (devices/device-frames.ts): to a peer whose hello lists "devices". 16-19: device sync's.
+  deviceRoster: 13,
+  deviceWelcome: 14,
+  deviceRevoke: 15,
+  // Between two devices of one person (devices/sync-frames.ts): their logs' vectors, wants and entries. 19 is kept for the sync.
+  deviceVector: 16,
+  deviceWant: 17,
+  deviceEntry: 18,
   // Reaching each other better (reach-frames.ts): hole punching, to a peer whose hello lists "punch",
   punchOffer: 20,
   punchAnswer: 21,

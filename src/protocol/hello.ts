@@ -38,6 +38,7 @@ export type HelloWire = {
   dkey?: string;
   relays?: string[];
   seen?: string;
+  join?: string;
 };
 
 const PREFIX = HELLO_MAGIC.length + 2;
@@ -70,6 +71,7 @@ export function helloToWire(h: Hello): HelloWire {
   if (h.dkey) w.dkey = h.dkey;
   if (h.relays?.length) w.relays = [...h.relays];
   if (h.seen) w.seen = h.seen;
+  if (h.join) w.join = h.join;
   return w;
 }
 
@@ -119,6 +121,11 @@ export function helloFromWire(version: number, json: unknown): Hello {
   if (relays) hello.relays = relays;
   const seen = strings(optionalList(field(json, "seen"), "seen"), "seen", 1, MAX_ADDR);
   if (seen) hello.seen = seen[0]!;
+  const join = field(json, "join");
+  if (join !== undefined) {
+    if (typeof join !== "string" || !/^[A-Za-z0-9_-]{1,64}$/.test(join)) throw bad(`join must be 1 to ${MAX_TOKEN} letters, digits, - or _`);
+    hello.join = join;
+  }
   return hello;
 }
 

@@ -12,11 +12,16 @@
 //   refuse     u16 BE code | u16 BE n (>= 1) | n * 16-byte id | UTF-8 reason (the rest)
 //   punch-*, relay-offer  see reach-frames.ts
 //   file-*     see files/file-frames.ts
+//   device-roster, -welcome, -revoke  see devices/device-frames.ts
+//   device-vector, -want, -entry      see devices/sync-frames.ts (between devices of one person)
+import type { DeviceFrame } from "./devices/device-frames.ts";
+import type { DeviceSyncFrame } from "./devices/sync-frames.ts";
 import type { FileFrame } from "./files/file-frames.ts";
 import type { ProtocolErrorCode } from "./protocol-error.ts";
 import type { ReachFrame } from "./reach-frames.ts";
 
 export type * from "./files/file-frames.ts";
+export type * from "./devices/device-frames.ts";
 
 /**
  * The first frame each way. `version` is the sender's protocol version,
@@ -48,6 +53,8 @@ export type Hello = {
    * itself (a hint for hole punching; never on a relayed link).
    */
   seen?: string;
+  /** A device join token (`p2pchat-device:` line) the sender presents to the identity's device it dials. */
+  join?: string;
 };
 
 /**
@@ -211,7 +218,7 @@ export type RefuseFrame = {
 
 export const REFUSE_CAP = "refuse";
 
-export type Frame = Hello | ChatMessage | Ack | KeepAlive | ErrorFrame | GroupFrame | InviteAnswerFrame | RefuseFrame | ReachFrame | FileFrame;
+export type Frame = Hello | ChatMessage | Ack | KeepAlive | ErrorFrame | GroupFrame | InviteAnswerFrame | RefuseFrame | ReachFrame | FileFrame | DeviceFrame | DeviceSyncFrame;
 
 export type FrameType = Frame["type"];
 

@@ -71,7 +71,14 @@ export interface ReachDeps {
   lost(addresses: ReadonlySet<string>): void;
   /** Where we stand changed (its first line): the new verdict. */
   stands(verdict: Verdict): void;
+  /** Where our identity's other devices are (HOST:PORT): our record points to them too. */
+  otherDevices?(): string[];
+  /** The other devices (ids) of a contact's identity, to ask its relays for. */
+  devicesOf?(peerId: PeerId): PeerId[];
 }
+
+/** Addresses of other devices a DHT record carries beside ours (the record holds 1,000 bytes). */
+const MAX_DEVICE_ADDRESSES = 6;
 
 export interface ReachStatus {
   public: PublicAddress | null;
@@ -118,7 +125,9 @@ export class ReachService {
       // Only what whoever uses this DHT can dial: on the public DHT no LAN
       // address (nobody there can use one, and it describes our home).
       content: () => {
-        const addresses = reachableFrom(this.addresses(), widestScope(chooseBootstrap(this.opts.dhtBootstrap).map((b) => b.host)));
+        const mine = this.addresses();
+        const others = (d.otherDevices?.() ?? []).filter((a) => !mine.includes(a)).slice(0, MAX_DEVICE_ADDRESSES);
+        const addresses = reachableFrom([...mine, ...others], widestScope(chooseBootstrap(this.opts.dhtBootstrap).map((b) => b.host)));
         const relays = this.relayUris();
         return addresses.length > 0 || relays.length > 0 ? { peerId: d.identity.peerId, addresses, relays } : null;
       },
@@ -130,6 +139,7 @@ export class ReachService {
       contact: (name) => d.contacts.byName(name),
       invited: d.invited,
       changed: () => this.standChanged(),
+      devicesOf: d.devicesOf,
     });
     this.help = new ReachHelp({ seed: d.identity.peerId, portmap: opts.portmap, relays: this.relays, stand: () => ({ verdict: this.verdict(), mapping: this.mapping(), local: this.facts().local }) });
     this.help.onStandChange(() => this.standChanged());
@@ -279,6 +289,11 @@ export class ReachService {
   /** Every direct address of a contact failed: a link through one of its relays, run by `attach`; null when none works. */
   dialThroughRelay<L>(name: string, attach: (stream: Duplex, how: Relayed) => L): Promise<L | null> {
     return this.relays.dialThrough(name, attach);
+  }
+
+  /** Our other devices or their addresses changed: our record, which points to them, goes out again. */
+  devicesChanged(): void {
+    this.dht.addressesChanged();
   }
 
   /** A contact's addresses all failed: its DHT record may know a newer one. Null when there is nothing new to try. */

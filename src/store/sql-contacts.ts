@@ -8,6 +8,7 @@ import type { SqlAddresses } from "./sql-addresses.ts";
 import { SqlReads } from "./sql-reads.ts";
 import { StoreError } from "./store-error.ts";
 import type { ContactPatch, NewContact } from "./store.ts";
+import type { LoggedBegin } from "./devices/logged-begin.ts";
 
 type Row = Record<string, unknown>;
 type DuplicateKey = (err: unknown) => "name" | "peer" | "other" | null;
@@ -19,7 +20,18 @@ export class SqlContacts {
     private readonly sql: SQL,
     private readonly addresses: SqlAddresses,
     private readonly duplicateKey: DuplicateKey,
+    /** A transaction whose changes go into this device's log (devices/). */
+    private readonly begin: LoggedBegin,
   ) {}
+
+  /** Adds a contact (one transaction, logged). */
+  add(c: NewContact): Promise<Contact> {
+    return this.begin(async (tx, log) => {
+      const added = await this.insert(tx, c);
+      log({ kind: "contactAdd", name: added.name, host: added.host, port: added.port, peerId: added.peerId, blocked: added.blocked, legacy: added.legacy });
+      return added;
+    });
+  }
 
   async list(): Promise<Contact[]> {
     const rows: Row[] = await this.sql.unsafe(`SELECT ${COLUMNS} FROM \`user\` ORDER BY name`);
@@ -74,13 +86,19 @@ export class SqlContacts {
   }
 
   async remove(name: string): Promise<boolean> {
-    return this.sql.begin(async (tx) => {
-      const [c]: Row[] = await tx`SELECT seq FROM \`user\` WHERE name = ${name}`;
-      if (!c) return false;
-      await this.addresses.remove(tx, Number(c.seq));
-      await tx`DELETE FROM \`user\` WHERE seq = ${Number(c.seq)}`;
-      return true;
+    return this.begin(async (tx, log) => {
+      const gone = await this.removeIn(tx, name);
+      if (gone) log({ kind: "contactRemove", name });
+      return gone;
     });
+  }
+
+  async removeIn(tx: SQL, name: string): Promise<boolean> {
+    const [c]: Row[] = await tx`SELECT seq FROM \`user\` WHERE name = ${name}`;
+    if (!c) return false;
+    await this.addresses.remove(tx, Number(c.seq));
+    await tx`DELETE FROM \`user\` WHERE seq = ${Number(c.seq)}`;
+    return true;
   }
 
   async update(name: string, patch: ContactPatch): Promise<boolean> {
@@ -95,11 +113,22 @@ export class SqlContacts {
     if (patch.relays !== undefined) set.relays = patch.relays.length ? JSON.stringify(patch.relays) : null;
     if (Object.keys(set).length === 0) return (await this.find(name)) !== null;
     try {
+      // What other devices of ours need not hear of (addresses, keys, relays) takes no transaction.
+      if (patch.blocked === undefined && patch.peerId === undefined) {
+        const found: Row[] = await this.sql`SELECT name FROM \`user\` WHERE name = ${name}`;
+        if (found.length === 0) return false;
+        await this.sql`UPDATE \`user\` SET ${this.sql(set)} WHERE name = ${name}`;
+        return true;
+      }
       // MySQL reports 0 affected rows when nothing changes: count matches instead.
-      const found: Row[] = await this.sql`SELECT name FROM \`user\` WHERE name = ${name}`;
-      if (found.length === 0) return false;
-      await this.sql`UPDATE \`user\` SET ${this.sql(set)} WHERE name = ${name}`;
-      return true;
+      return await this.begin(async (tx, log) => {
+        const found: Row[] = await tx`SELECT name FROM \`user\` WHERE name = ${name}`;
+        if (found.length === 0) return false;
+        await tx`UPDATE \`user\` SET ${tx(set)} WHERE name = ${name}`;
+        // What other devices of ours must agree on: who is blocked, which identity a name is.
+        log({ kind: "contactUpdate", name, ...(patch.blocked !== undefined ? { blocked: patch.blocked } : {}), ...(patch.peerId !== undefined ? { peerId: patch.peerId } : {}) });
+        return true;
+      });
     } catch (err) {
       if (this.duplicateKey(err) === "peer") throw new StoreError("DUPLICATE_PEER", `peer ${patch.peerId} is already pinned to another contact`, { cause: err });
       throw err;
@@ -108,20 +137,26 @@ export class SqlContacts {
 
   async rename(from: string, to: string): Promise<boolean> {
     try {
-      return await this.sql.begin(async (tx) => {
-        const [c]: Row[] = await tx`SELECT peer_id FROM \`user\` WHERE name = ${from}`;
-        if (!c) return false;
-        const mine = c.peer_id ? tx`(peer_id = ${String(c.peer_id)} OR peer_id IS NULL)` : tx`peer_id IS NULL`;
-        await tx`UPDATE \`user\` SET name = ${to} WHERE name = ${from}`;
-        await tx`UPDATE sender SET name = ${to} WHERE name = ${from} AND ${mine}`;
-        await tx`UPDATE receiver SET name = ${to} WHERE name = ${from} AND ${mine}`;
-        await SqlReads.rename(tx, from, to);
-        return true;
+      return await this.begin(async (tx, log) => {
+        const done = await this.renameIn(tx, from, to);
+        if (done) log({ kind: "contactRename", from, to });
+        return done;
       });
     } catch (err) {
       if (this.duplicateKey(err) === "name") throw new StoreError("DUPLICATE_NAME", `a contact named ${JSON.stringify(to)} already exists`, { cause: err });
       throw err;
     }
+  }
+
+  async renameIn(tx: SQL, from: string, to: string): Promise<boolean> {
+    const [c]: Row[] = await tx`SELECT peer_id FROM \`user\` WHERE name = ${from}`;
+    if (!c) return false;
+    const mine = c.peer_id ? tx`(peer_id = ${String(c.peer_id)} OR peer_id IS NULL)` : tx`peer_id IS NULL`;
+    await tx`UPDATE \`user\` SET name = ${to} WHERE name = ${from}`;
+    await tx`UPDATE sender SET name = ${to} WHERE name = ${from} AND ${mine}`;
+    await tx`UPDATE receiver SET name = ${to} WHERE name = ${from} AND ${mine}`;
+    await SqlReads.rename(tx, from, to);
+    return true;
   }
 
   async saveAddresses(name: string, list: readonly NewAddress[], preferred: boolean): Promise<number> {

@@ -12,6 +12,8 @@ import sqlite008 from "../../sql/sqlite/migrations/008-groups.sql" with { type: 
 import sqlite009 from "../../sql/sqlite/migrations/009-group-read-marks.sql" with { type: "text" };
 import sqlite010 from "../../sql/sqlite/migrations/010-failed-pending-forks.sql" with { type: "text" };
 import sqlite012 from "../../sql/sqlite/migrations/012-files.sql" with { type: "text" };
+import sqlite013 from "../../sql/sqlite/migrations/013-devices.sql" with { type: "text" };
+import sqlite014 from "../../sql/sqlite/migrations/014-device-log.sql" with { type: "text" };
 import sqlite015 from "../../sql/sqlite/migrations/015-outbox-partial-indexes.sql" with { type: "text" };
 import mysqlSchema from "../../sql/mysql/schema/000-migrations-table.sql" with { type: "text" };
 import mysql001 from "../../sql/mysql/migrations/001-original.sql" with { type: "text" };
@@ -25,6 +27,8 @@ import mysql008 from "../../sql/mysql/migrations/008-groups.sql" with { type: "t
 import mysql009 from "../../sql/mysql/migrations/009-group-read-marks.sql" with { type: "text" };
 import mysql010 from "../../sql/mysql/migrations/010-failed-pending-forks.sql" with { type: "text" };
 import mysql012 from "../../sql/mysql/migrations/012-files.sql" with { type: "text" };
+import mysql013 from "../../sql/mysql/migrations/013-devices.sql" with { type: "text" };
+import mysql014 from "../../sql/mysql/migrations/014-device-log.sql" with { type: "text" };
 import mysql015 from "../../sql/mysql/migrations/015-outbox-partial-indexes.sql" with { type: "text" };
 
 export interface Migration {
@@ -52,8 +56,10 @@ export const SQLITE_SQL: DialectSql = {
     { version: 8, name: "groups", sql: sqlite008 },
     { version: 9, name: "group-read-marks", sql: sqlite009 },
     { version: 10, name: "failed-pending-forks", sql: sqlite010 },
-    // 11 is devices' (another branch).
+    // 11 was set aside for devices, which took 13 (their brief's number); it stays unused.
     { version: 12, name: "files", sql: sqlite012 },
+    { version: 13, name: "devices", sql: sqlite013 },
+    { version: 14, name: "device-log", sql: sqlite014 },
     { version: 15, name: "outbox-partial-indexes", sql: sqlite015 },
   ],
 };
@@ -72,6 +78,8 @@ export const MYSQL_SQL: DialectSql = {
     { version: 9, name: "group-read-marks", sql: mysql009 },
     { version: 10, name: "failed-pending-forks", sql: mysql010 },
     { version: 12, name: "files", sql: mysql012 },
+    { version: 13, name: "devices", sql: mysql013 },
+    { version: 14, name: "device-log", sql: mysql014 },
     { version: 15, name: "outbox-partial-indexes", sql: mysql015 },
   ],
 };

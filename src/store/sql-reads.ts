@@ -4,11 +4,16 @@
 // forward, so two terminals on one node never make read messages unread
 // again. Dialect-neutral SQL.
 import type { SQL } from "bun";
+import type { LoggedBegin } from "./devices/logged-begin.ts";
 
 type Row = Record<string, unknown>;
 
 export class SqlReads {
-  constructor(private readonly sql: SQL) {}
+  constructor(
+    private readonly sql: SQL,
+    /** A transaction whose changes go into this device's log (devices/). */
+    private readonly begin: LoggedBegin,
+  ) {}
 
   /** Unread messages per contact (every contact in the address book, 0 included), and per group we are in as '#alias'. */
   async unreadCounts(): Promise<Map<string, number>> {
@@ -54,25 +59,33 @@ export class SqlReads {
       await this.markGroupRead(group.id, id);
       return this.unreadOf(name);
     }
-    await this.sql.begin(async (tx) => {
-      const [to]: Row[] =
-        id === undefined
-          ? await tx`SELECT COALESCE(received_at, 0) AS at, seq FROM receiver WHERE name = ${name} ORDER BY COALESCE(received_at, 0) DESC, seq DESC LIMIT 1`
-          : await tx`SELECT COALESCE(received_at, 0) AS at, seq FROM receiver WHERE name = ${name} AND id = ${id} ORDER BY seq LIMIT 1`;
-      if (!to) return;
-      const at = Number(to.at);
-      const seq = Number(to.seq);
-      const [have]: Row[] = await tx`SELECT read_at, read_seq FROM read_mark WHERE name = ${name}`;
-      if (!have) {
-        await tx`INSERT INTO read_mark ${tx({ name, read_at: at, read_seq: seq })}`;
-        return;
-      }
-      const haveAt = Number(have.read_at);
-      if (at > haveAt || (at === haveAt && seq > Number(have.read_seq))) {
-        await tx`UPDATE read_mark SET read_at = ${at}, read_seq = ${seq} WHERE name = ${name}`;
-      }
+    await this.begin(async (tx, log) => {
+      const moved = await SqlReads.markIn(tx, name, id);
+      if (moved !== null) log({ kind: "read", name, id: moved });
     });
     return this.unreadOf(name);
+  }
+
+  /** Moves `name`'s mark up to its message `id` (its latest when omitted) inside `tx`; returns the id it moved to, null when it stays. */
+  static async markIn(tx: SQL, name: string, id?: string): Promise<string | null> {
+    const [to]: Row[] =
+      id === undefined
+        ? await tx`SELECT COALESCE(received_at, 0) AS at, seq, id FROM receiver WHERE name = ${name} ORDER BY COALESCE(received_at, 0) DESC, seq DESC LIMIT 1`
+        : await tx`SELECT COALESCE(received_at, 0) AS at, seq, id FROM receiver WHERE name = ${name} AND id = ${id} ORDER BY seq LIMIT 1`;
+    if (!to) return null;
+    const at = Number(to.at);
+    const seq = Number(to.seq);
+    const [have]: Row[] = await tx`SELECT read_at, read_seq FROM read_mark WHERE name = ${name}`;
+    if (!have) {
+      await tx`INSERT INTO read_mark ${tx({ name, read_at: at, read_seq: seq })}`;
+      return String(to.id);
+    }
+    const haveAt = Number(have.read_at);
+    if (at > haveAt || (at === haveAt && seq > Number(have.read_seq))) {
+      await tx`UPDATE read_mark SET read_at = ${at}, read_seq = ${seq} WHERE name = ${name}`;
+      return String(to.id);
+    }
+    return null;
   }
 
   private async markGroupRead(groupId: string, id?: string): Promise<void> {

@@ -8,6 +8,7 @@ import type { Contact, PeerRequest } from "../domain/contact.ts";
 import { insertReceived } from "./local-time.ts";
 import { StoreError } from "./store-error.ts";
 import type { IncomingMessage, NewContact, NewRequest } from "./store.ts";
+import type { LoggedBegin } from "./devices/logged-begin.ts";
 
 type Row = Record<string, unknown>;
 
@@ -20,6 +21,8 @@ export class SqlRequests {
     private readonly insertContact: (tx: SQL, c: NewContact) => Promise<Contact>,
     /** `peer id + " " + message id` of the given messages that `receiver` holds. */
     private readonly inReceiver: (tx: SQL, ms: readonly IncomingMessage[]) => Promise<Set<string>>,
+    /** A transaction whose changes go into this device's log (devices/). */
+    private readonly begin: LoggedBegin,
   ) {}
 
   async list(): Promise<PeerRequest[]> {
@@ -80,45 +83,57 @@ export class SqlRequests {
   }
 
   async accept(peerId: PeerId, contact: NewContact, existing: boolean): Promise<{ contact: Contact; moved: number }> {
-    return this.sql.begin(async (tx) => {
-      const [req]: Row[] = await tx`SELECT ip, port FROM request WHERE peer_id = ${peerId}`;
-      if (!req) throw new StoreError("QUERY_FAILED", `no request from ${peerId}`);
-      const added: Contact = existing
-        ? { name: contact.name, host: contact.host, port: contact.port, peerId, blocked: contact.blocked ?? false, legacy: false, createdAt: null, addresses: [], inviteToken: null, dkey: null, relays: [] }
-        : await this.insertContact(tx, { ...contact, peerId, source: "hello" });
-      const rows: Row[] = await tx`SELECT id, message, created_at, received_at FROM request_message WHERE peer_id = ${peerId} ORDER BY seq`;
-      const ms: IncomingMessage[] = rows.map((r) => ({
-        id: String(r.id),
-        peerId,
-        peer: added.name,
-        host: String(req.ip ?? ""),
-        port: added.port,
-        body: String(r.message ?? ""),
-        created: Number(r.created_at ?? 0),
-        received: Number(r.received_at ?? 0),
-      }));
-      const have = await this.inReceiver(tx, ms);
-      const fresh = ms.filter((m) => !have.has(`${peerId} ${m.id}`));
-      await insertReceived(tx, fresh);
-      await tx`DELETE FROM request_message WHERE peer_id = ${peerId}`;
-      await tx`DELETE FROM request WHERE peer_id = ${peerId}`;
-      return { contact: added, moved: fresh.length };
+    return this.begin(async (tx, log) => {
+      const out = await this.acceptIn(tx, peerId, contact, existing);
+      log({ kind: "requestAccept", peerId, name: out.contact.name, host: out.contact.host, port: out.contact.port });
+      return out;
     });
   }
 
+  async acceptIn(tx: SQL, peerId: PeerId, contact: NewContact, existing: boolean): Promise<{ contact: Contact; moved: number }> {
+    const [req]: Row[] = await tx`SELECT ip, port FROM request WHERE peer_id = ${peerId}`;
+    if (!req) throw new StoreError("QUERY_FAILED", `no request from ${peerId}`);
+    const added: Contact = existing
+      ? { name: contact.name, host: contact.host, port: contact.port, peerId, blocked: contact.blocked ?? false, legacy: false, createdAt: null, addresses: [], inviteToken: null, dkey: null, relays: [] }
+      : await this.insertContact(tx, { ...contact, peerId, source: "hello" });
+    const rows: Row[] = await tx`SELECT id, message, created_at, received_at FROM request_message WHERE peer_id = ${peerId} ORDER BY seq`;
+    const ms: IncomingMessage[] = rows.map((r) => ({
+      id: String(r.id),
+      peerId,
+      peer: added.name,
+      host: String(req.ip ?? ""),
+      port: added.port,
+      body: String(r.message ?? ""),
+      created: Number(r.created_at ?? 0),
+      received: Number(r.received_at ?? 0),
+    }));
+    const have = await this.inReceiver(tx, ms);
+    const fresh = ms.filter((m) => !have.has(`${peerId} ${m.id}`));
+    await insertReceived(tx, fresh);
+    await tx`DELETE FROM request_message WHERE peer_id = ${peerId}`;
+    await tx`DELETE FROM request WHERE peer_id = ${peerId}`;
+    return { contact: added, moved: fresh.length };
+  }
+
   async drop(peerId: PeerId, block: boolean): Promise<boolean> {
-    return this.sql.begin(async (tx) => {
-      const have: Row[] = await tx`SELECT peer_id FROM request WHERE peer_id = ${peerId}`;
-      await tx`DELETE FROM request_message WHERE peer_id = ${peerId}`;
-      if (block) {
-        const now = Date.now();
-        if (have.length > 0) await tx`UPDATE request SET blocked = 1, last_seen = ${now} WHERE peer_id = ${peerId}`;
-        else await tx`INSERT INTO request ${tx({ peer_id: peerId, name: "?", ip: "", port: 0, first_seen: now, last_seen: now, blocked: 1 })}`;
-        return true;
-      }
-      await tx`DELETE FROM request WHERE peer_id = ${peerId}`;
-      return have.length > 0;
+    return this.begin(async (tx, log) => {
+      const done = await this.dropIn(tx, peerId, block);
+      if (done) log({ kind: "requestDrop", peerId, block });
+      return done;
     });
+  }
+
+  async dropIn(tx: SQL, peerId: PeerId, block: boolean): Promise<boolean> {
+    const have: Row[] = await tx`SELECT peer_id FROM request WHERE peer_id = ${peerId}`;
+    await tx`DELETE FROM request_message WHERE peer_id = ${peerId}`;
+    if (block) {
+      const now = Date.now();
+      if (have.length > 0) await tx`UPDATE request SET blocked = 1, last_seen = ${now} WHERE peer_id = ${peerId}`;
+      else await tx`INSERT INTO request ${tx({ peer_id: peerId, name: "?", ip: "", port: 0, first_seen: now, last_seen: now, blocked: 1 })}`;
+      return true;
+    }
+    await tx`DELETE FROM request WHERE peer_id = ${peerId}`;
+    return have.length > 0;
   }
 }
 

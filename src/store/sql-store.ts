@@ -1,7 +1,7 @@
 // The Store over Bun's SQL client. The SQL below is written once, in the
 // subset SQLite and MySQL/MariaDB share; what differs (connection set-up,
 // migrations, duplicate-key errors) lives in sqlite.ts and mysql.ts.
-import type { SQL } from "bun";
+import type { SQL, TransactionSQL } from "bun";
 import type { PeerId } from "../protocol/peer-id.ts";
 import type { Contact, NewAddress, PeerRequest } from "../domain/contact.ts";
 import type { HistoryEntry, HistoryQuery, OutStatus, SearchQuery } from "../domain/history-entry.ts";
@@ -10,6 +10,14 @@ import type { GroupForkRow, GroupMessageRow, GroupRow, GroupSnapshot } from "./g
 import { SqlGroupHistory } from "./groups/sql-group-history.ts";
 import { SqlGroups } from "./groups/sql-groups.ts";
 import { SqlTransfers } from "./files/sql-transfers.ts";
+import type { DeviceEntryRow } from "../protocol/devices/sync-frames.ts";
+import { MAX_STATUS_IDS, type DeviceEntry } from "../protocol/devices/sync-entries.ts";
+import { applyEntries, type Applied, type ApplyDeps } from "./devices/apply-entries.ts";
+import { backfill } from "./devices/backfill.ts";
+import { loggedBegin, type LoggedBegin } from "./devices/logged-begin.ts";
+import { SqlDeviceLog } from "./devices/sql-device-log.ts";
+import { SqlDevices } from "./devices/sql-devices.ts";
+import type { OwnDeviceRow, PeerDeviceRow } from "./devices/device-types.ts";
 import type { TransferQuery, TransferRow } from "./files/transfer-types.ts";
 import { insertReceived, localTimeText } from "./local-time.ts";
 import { runMigrations, type MigrationTarget } from "./migrate.ts";
@@ -21,6 +29,7 @@ import { SqlReads } from "./sql-reads.ts";
 import { SqlRequests } from "./sql-requests.ts";
 import { StoreError } from "./store-error.ts";
 import type {
+  AppliedEntry,
   ContactPatch,
   Dialect,
   IncomingMessage,
@@ -51,18 +60,24 @@ export abstract class SqlStore implements Store {
   private readonly reads: SqlReads;
   private readonly groups: SqlGroups;
   private readonly fileRows: SqlTransfers;
+  private readonly devices: SqlDevices;
   private readonly messages: SqlHistory;
+  private readonly deviceLog: SqlDeviceLog;
+  private readonly begin: LoggedBegin;
 
   constructor(
     protected readonly sql: SQL,
     readonly location: string,
   ) {
+    this.deviceLog = new SqlDeviceLog(sql);
+    this.begin = loggedBegin(sql, this.deviceLog);
     this.addresses = new SqlAddresses(sql);
-    this.reads = new SqlReads(sql);
-    this.contacts = new SqlContacts(sql, this.addresses, (err) => this.duplicateKey(err));
-    this.requests = new SqlRequests(sql, (tx, c) => this.contacts.insert(tx, c), (tx, rows) => this.existingIncoming(tx, rows));
+    this.reads = new SqlReads(sql, this.begin);
+    this.contacts = new SqlContacts(sql, this.addresses, (err) => this.duplicateKey(err), this.begin);
+    this.requests = new SqlRequests(sql, (tx, c) => this.contacts.insert(tx, c), (tx, rows) => this.existingIncoming(tx, rows), this.begin);
     this.groups = new SqlGroups(sql);
     this.fileRows = new SqlTransfers(sql);
+    this.devices = new SqlDevices(sql);
     this.messages = new SqlHistory({
       sql,
       groups: this.groups,
@@ -80,7 +95,9 @@ export abstract class SqlStore implements Store {
 
   async migrate() {
     try {
-      return await runMigrations(this.migrationTarget(), this.files);
+      const result = await runMigrations(this.migrationTarget(), this.files);
+      await this.deviceLog.load();
+      return result;
     } catch (err) {
       throw new StoreError("MIGRATION_FAILED", `cannot migrate ${this.location}: ${(err as Error).message}`, { cause: err });
     }
@@ -107,7 +124,7 @@ export abstract class SqlStore implements Store {
     return this.contacts.findByPeer(peerId);
   }
   addContact(c: NewContact): Promise<Contact> {
-    return this.sql.begin((tx) => this.contacts.insert(tx, c));
+    return this.contacts.add(c);
   }
   removeContact(name: string): Promise<boolean> {
     return this.contacts.remove(name);
@@ -161,6 +178,30 @@ export abstract class SqlStore implements Store {
     return this.groups.forks(group);
   }
 
+  // --- devices (devices/sql-devices.ts) -------------------------------------
+
+  ownDevices(): Promise<OwnDeviceRow[]> {
+    return this.devices.ownDevices();
+  }
+  saveOwnDevice(row: OwnDeviceRow): Promise<void> {
+    return this.devices.saveOwnDevice(row);
+  }
+  ownDeviceSeen(deviceId: string, at: number, addrs: readonly string[] | null): Promise<void> {
+    return this.devices.ownDeviceSeen(deviceId, at, addrs);
+  }
+  revokeOwnDevice(deviceId: string, at: number, revocation: string): Promise<boolean> {
+    return this.devices.revokeOwnDevice(deviceId, at, revocation);
+  }
+  peerDevices(peerId?: string): Promise<PeerDeviceRow[]> {
+    return this.devices.peerDevices(peerId);
+  }
+  savePeerDevice(row: PeerDeviceRow): Promise<void> {
+    return this.devices.savePeerDevice(row);
+  }
+  revokePeerDevice(peerId: string, deviceId: string, at: number, revocation: string): Promise<boolean> {
+    return this.devices.revokePeerDevice(peerId, deviceId, at, revocation);
+  }
+
   // --- file transfers (files/sql-transfers.ts) -------------------------------
 
   transfers(q: TransferQuery): Promise<TransferRow[]> {
@@ -174,6 +215,29 @@ export abstract class SqlStore implements Store {
   }
   autoBytesSince(peerId: PeerId, since: number): Promise<number> {
     return this.fileRows.autoBytesSince(peerId, since);
+  }
+
+  // --- the device log (devices/) ---------------------------------------------
+
+  /** Whether a change must be logged for our other devices: a path that writes around `begin` must not take it then. */
+  protected logsDevices(): boolean {
+    return this.deviceLog.logging;
+  }
+
+  deviceLogSelf(): PeerId | null {
+    return this.deviceLog.self;
+  }
+  startDeviceLog(device: PeerId): Promise<{ backfilled: number }> {
+    return this.deviceLog.start(device, backfill);
+  }
+  onDeviceLog(fn: (seq: number) => void): () => void {
+    return this.deviceLog.onAppend(fn);
+  }
+  deviceEntries(device: PeerId, from: number, to: number, limit: number): Promise<DeviceEntryRow[]> {
+    return this.deviceLog.read(device, from, to, limit);
+  }
+  deviceHeld(): Promise<Map<PeerId, number>> {
+    return this.deviceLog.held();
   }
 
   // --- messages -------------------------------------------------------------
@@ -191,7 +255,8 @@ export abstract class SqlStore implements Store {
     const stored: IncomingMessage[] = [];
     const delivered = [...new Set(batch.delivered ?? [])];
     const at = batch.at;
-    await this.sql.begin(async (tx) => {
+    const synced: Applied = { stored: [], statuses: [], skipped: [] };
+    await this.begin(async (tx, log) => {
       // Tried again after a lost connection: the first try may have committed.
       const outgoing = batch.retry ? await this.notStored(tx, batch.outgoing ?? []) : (batch.outgoing ?? []);
       for (let i = 0; i < outgoing.length; i += CHUNK) {
@@ -208,9 +273,15 @@ export abstract class SqlStore implements Store {
         }));
         await tx`INSERT INTO sender ${tx(rows)}`;
       }
+      for (const m of outgoing) log({ kind: "out", id: m.id, name: m.peer, peerId: m.peerId ?? null, host: m.host, port: m.port, body: m.body, created: m.created, status: "pending" });
       for (const c of batch.claims ?? []) {
         await tx`UPDATE sender SET peer_id = ${c.peerId} WHERE name = ${c.name} AND peer_id IS NULL AND status IN ('pending', 'sent')`;
+        log({ kind: "claim", name: c.name, peerId: c.peerId });
       }
+      logStatus(log, "sent", batch.sent ?? []);
+      logStatus(log, "pending", batch.unsent ?? []);
+      logStatus(log, "delivered", delivered);
+      for (const f of batch.failed ?? []) log({ kind: "status", status: "failed", ids: [f.id], reason: f.reason });
       const sent = batch.sent ?? [];
       for (let i = 0; i < sent.length; i += CHUNK) {
         await tx`UPDATE sender SET status = 'sent', sent_at = ${at} WHERE status = 'pending' AND id IN ${tx(sent.slice(i, i + CHUNK))}`;
@@ -226,10 +297,67 @@ export abstract class SqlStore implements Store {
         await tx`UPDATE sender SET status = 'failed', fail_reason = ${f.reason} WHERE status IN ('pending', 'sent') AND id = ${f.id}`;
       }
       if (batch.incoming?.length) stored.push(...(await this.insertIncoming(tx, batch.incoming)));
+      for (const m of this.deviceLog.self ? stored : []) {
+        // A request's message carries the name its sender announced, for a device that has not seen the stranger.
+        const name = m.request && m.peerId !== null ? await requestName(tx, m.peerId) : m.peer;
+        log({ kind: "in", id: m.id, peerId: m.peerId, name, ...(m.request ? { request: true } : {}), host: m.host, port: m.port, body: m.body, created: m.created, received: m.received });
+      }
+      if (batch.applied?.length) await this.applyFromDevices(tx, batch.applied, synced);
       if (batch.groups?.length) await this.groups.write(tx, batch.groups);
       if (batch.files?.length) await this.fileRows.write(tx, batch.files);
     });
-    return { stored, delivered };
+    return batch.applied?.length ? { stored, delivered, synced: synced.stored, syncedStatus: synced.statuses, ...(synced.skipped.length ? { syncSkipped: synced.skipped } : {}) } : { stored, delivered };
+  }
+
+  /** Other devices' entries: those not recorded yet are recorded and applied, per device in order. */
+  private async applyFromDevices(tx: SQL, applied: readonly AppliedEntry[], out: Applied): Promise<void> {
+    const fresh = await this.deviceLog.record(tx, applied);
+    const deps: ApplyDeps = {
+      insertIncoming: (t: SQL, ms: readonly IncomingMessage[]) => this.insertIncoming(t, ms),
+      insertContact: (t: SQL, c: NewContact) => this.contacts.insert(t, c),
+      removeContact: (t: SQL, name: string) => this.contacts.removeIn(t, name),
+      renameContact: (t: SQL, from: string, to: string) => this.contacts.renameIn(t, from, to),
+      acceptRequest: (t: SQL, peerId: PeerId, c: NewContact, existing: boolean) => this.requests.acceptIn(t, peerId, c, existing),
+      dropRequest: (t: SQL, peerId: PeerId, block: boolean) => this.requests.dropIn(t, peerId, block),
+    };
+    for (let i = 0; i < fresh.length; ) {
+      const device = fresh[i]!.device;
+      const run: DeviceEntry[] = [];
+      // Our own entries coming back (a device restored from another's copy) are never applied twice.
+      for (; i < fresh.length && fresh[i]!.device === device; i++) run.push(fresh[i]!.entry);
+      if (device === this.deviceLog.self) continue;
+      await this.applyIsolated(tx, device, run, deps, out);
+    }
+  }
+
+  /**
+   * A run of entries inside a savepoint: one this database cannot take (a
+   * value too long for a column of its own) must not fail the transaction,
+   * which may hold a contact's messages too, nor stop the sync for good by
+   * failing again each time it is asked. Then each entry goes alone; one that
+   * still fails is skipped (recorded as held: it is not asked again) and
+   * reported in the result. A failure that may pass (a lost connection, a
+   * deadlock) fails the whole transaction, which the journal tries again.
+   */
+  private async applyIsolated(tx: SQL, device: PeerId, run: DeviceEntry[], deps: ApplyDeps, out: Applied): Promise<void> {
+    const attempt = async (entries: DeviceEntry[]): Promise<unknown> => {
+      const part: Applied = { stored: [], statuses: [], skipped: [] };
+      try {
+        // Inside begin(): a transaction's client.
+        await (tx as TransactionSQL).savepoint((sp) => applyEntries(sp, device, entries, deps, part));
+      } catch (err) {
+        if (this.transient(err)) throw err;
+        return err;
+      }
+      out.stored.push(...part.stored);
+      out.statuses.push(...part.statuses);
+      return null;
+    };
+    if ((await attempt(run)) === null) return;
+    for (const e of run) {
+      const err = await attempt([e]);
+      if (err !== null) out.skipped.push({ device, kind: e.kind, why: (err as Error).message });
+    }
   }
 
   /** Stores each (peer id, message id) once: redelivered messages are skipped, never stored twice. */
@@ -293,7 +421,7 @@ export abstract class SqlStore implements Store {
   async pendingFor(to: Recipient, afterSeq: number, limit: number): Promise<PendingMessage[]> {
     const rows: Row[] = await this.sql`
       SELECT seq, id, message, created_at FROM sender
-      WHERE ${this.recipient(to)} AND status IN ('pending', 'sent') AND status = 'pending' AND seq > ${afterSeq}
+      WHERE ${this.recipient(to)} AND status IN ('pending', 'sent') AND status = 'pending' AND seq > ${afterSeq} AND origin IS NULL
       ORDER BY seq LIMIT ${limit}`;
     return rows.map((r) => ({ seq: Number(r.seq), id: String(r.id), body: String(r.message ?? ""), created: Number(r.created_at ?? 0) }));
   }
@@ -301,7 +429,7 @@ export abstract class SqlStore implements Store {
   async unsentCount(to: Recipient): Promise<{ pending: number; sent: number }> {
     const [r]: Row[] = await this.sql`
       SELECT SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END) AS pending, SUM(CASE WHEN status = 'sent' THEN 1 ELSE 0 END) AS sent
-      FROM sender WHERE ${this.recipient(to)} AND status IN ('pending', 'sent')`;
+      FROM sender WHERE ${this.recipient(to)} AND status IN ('pending', 'sent') AND origin IS NULL`;
     return { pending: Number(r?.pending ?? 0), sent: Number(r?.sent ?? 0) };
   }
 
@@ -311,28 +439,32 @@ export abstract class SqlStore implements Store {
     const res =
       to === undefined
         ? await this.sql`UPDATE sender SET status = 'pending'
-            WHERE status IN ('pending', 'sent') AND status = 'sent' AND sent_at IS NOT NULL AND (peer_id IS NOT NULL OR name IN (SELECT name FROM \`user\` WHERE legacy = 0))`
-        : await this.sql`UPDATE sender SET status = 'pending' WHERE ${this.recipient(to)} AND status IN ('pending', 'sent') AND status = 'sent' AND sent_at IS NOT NULL`;
+            WHERE status IN ('pending', 'sent') AND status = 'sent' AND sent_at IS NOT NULL AND origin IS NULL AND (peer_id IS NOT NULL OR name IN (SELECT name FROM \`user\` WHERE legacy = 0))`
+        : await this.sql`UPDATE sender SET status = 'pending' WHERE ${this.recipient(to)} AND status IN ('pending', 'sent') AND status = 'sent' AND sent_at IS NOT NULL AND origin IS NULL`;
     return res.affectedRows;
   }
 
   async cancel(ids: readonly string[]): Promise<Map<string, OutStatus>> {
     const before = await this.statusOf(ids);
     const open = [...before].filter(([, s]) => s === "pending" || s === "sent").map(([id]) => id);
-    for (let i = 0; i < open.length; i += CHUNK) {
-      await this.sql`UPDATE sender SET status = 'cancelled' WHERE status IN ('pending', 'sent') AND id IN ${this.sql(open.slice(i, i + CHUNK))}`;
-    }
+    await this.begin(async (tx, log) => {
+      for (let i = 0; i < open.length; i += CHUNK) {
+        await tx`UPDATE sender SET status = 'cancelled' WHERE status IN ('pending', 'sent') AND id IN ${tx(open.slice(i, i + CHUNK))}`;
+      }
+      logStatus(log, "cancelled", open);
+    });
     return before;
   }
 
   async cancelTo(to: Recipient): Promise<string[]> {
-    return this.sql.begin(async (tx) => {
+    return this.begin(async (tx, log) => {
       const mine = to.peerId !== null ? tx`peer_id = ${to.peerId}` : tx`name = ${to.name} AND peer_id IS NULL`;
       const rows: Row[] = await tx`SELECT id FROM sender WHERE ${mine} AND status IN ('pending', 'sent') ORDER BY seq`;
       const ids = rows.map((r) => String(r.id));
       for (let i = 0; i < ids.length; i += CHUNK) {
         await tx`UPDATE sender SET status = 'cancelled' WHERE status IN ('pending', 'sent') AND id IN ${tx(ids.slice(i, i + CHUNK))}`;
       }
+      logStatus(log, "cancelled", ids);
       return ids;
     });
   }
@@ -363,9 +495,9 @@ export abstract class SqlStore implements Store {
     // name. A legacy peer acknowledges nothing: its `sent` is final.
     const rows: Row[] = await this.sql`
       SELECT u.name AS name, u.legacy AS legacy,
-        (SELECT COUNT(*) FROM sender s WHERE s.status IN ('pending', 'sent') AND s.status = 'pending' AND (s.peer_id = u.peer_id OR (s.peer_id IS NULL AND s.name = u.name))) AS pending,
+        (SELECT COUNT(*) FROM sender s WHERE s.status IN ('pending', 'sent') AND s.status = 'pending' AND s.origin IS NULL AND (s.peer_id = u.peer_id OR (s.peer_id IS NULL AND s.name = u.name))) AS pending,
         CASE WHEN u.legacy = 1 THEN 0 ELSE
-          (SELECT COUNT(*) FROM sender s WHERE s.status IN ('pending', 'sent') AND s.status = 'sent' AND (s.peer_id = u.peer_id OR (s.peer_id IS NULL AND s.name = u.name))) END AS sent
+          (SELECT COUNT(*) FROM sender s WHERE s.status IN ('pending', 'sent') AND s.status = 'sent' AND s.origin IS NULL AND (s.peer_id = u.peer_id OR (s.peer_id IS NULL AND s.name = u.name))) END AS sent
       FROM \`user\` u ORDER BY u.name`;
     return rows
       .map((r) => ({ peer: String(r.name), pending: Number(r.pending), sent: Number(r.sent), legacy: Number(r.legacy) === 1 }))
@@ -404,4 +536,14 @@ export abstract class SqlStore implements Store {
    * User text only ever goes in as bound parameters.
    */
   protected abstract searchCandidates(table: MessageTable, terms: readonly SearchTerm[], peer: string | null, belowSeq: number | null, limit: number): Promise<Row[]>;
+}
+
+/** Status changes go into the log as entries of at most MAX_STATUS_IDS ids. */
+function logStatus(log: (e: DeviceEntry) => void, status: "sent" | "pending" | "delivered" | "cancelled", ids: readonly string[]): void {
+  for (let i = 0; i < ids.length; i += MAX_STATUS_IDS) log({ kind: "status", status, ids: ids.slice(i, i + MAX_STATUS_IDS) });
+}
+
+async function requestName(tx: SQL, peerId: PeerId): Promise<string> {
+  const [r]: Row[] = await tx`SELECT name FROM request WHERE peer_id = ${peerId}`;
+  return r ? String(r.name ?? "") : "";
 }

@@ -109,7 +109,8 @@ export class SqliteStore extends SqlStore {
    * 20 members (the fsyncs of 19 receivers on one disk).
    */
   override async write(batch: WriteBatch): Promise<WriteResult> {
-    const hot = isHotBatch(batch) ? this.hot() : null;
+    // Around `begin`: taken only while no device log must hear of the change (a home with one device).
+    const hot = isHotBatch(batch) && !this.logsDevices() ? this.hot() : null;
     if (hot) {
       let done: WriteResult | null;
       try {

@@ -2,13 +2,17 @@
 // SQL client (SQLite and MySQL/MariaDB) behave the same; the store tests run
 // one suite against both.
 import type { PeerId } from "../protocol/peer-id.ts";
+import type { DeviceEntryRow } from "../protocol/devices/sync-frames.ts";
+import type { DeviceEntry, OutStatusName } from "../protocol/devices/sync-entries.ts";
 import type { AddressSource, Contact, NewAddress, PeerRequest } from "../domain/contact.ts";
 import type { HistoryEntry, HistoryQuery, OutStatus, SearchQuery } from "../domain/history-entry.ts";
 import type { TransferStore, TransferWrite } from "./files/transfer-types.ts";
 import type { GroupStore, GroupWrite } from "./groups/group-types.ts";
+import type { DeviceStore } from "./devices/device-types.ts";
 
 export type * from "./groups/group-types.ts";
 export type * from "./files/transfer-types.ts";
+export type * from "./devices/device-types.ts";
 
 export type Dialect = "sqlite" | "mysql";
 /**
@@ -105,6 +109,8 @@ export interface WriteBatch {
   groups?: readonly GroupWrite[];
   /** File transfers' state (node/files/), applied last. */
   files?: readonly TransferWrite[];
+  /** Entries of our other devices' logs (node/devices/): recorded and applied, each once, per device in seq order. */
+  applied?: readonly AppliedEntry[];
   /** The time stamped on sent/delivered rows. */
   at: number;
   /** A second try after the database failed: outgoing rows the first try committed are not inserted again. */
@@ -116,6 +122,25 @@ export interface WriteResult {
   stored: IncomingMessage[];
   /** Ids of outgoing messages that became delivered now. */
   delivered: string[];
+  /** Messages another device of ours received, stored here now (from `applied`). */
+  synced?: IncomingMessage[];
+  /** Our messages another device wrote or moved the status of, per conversation (from `applied`). */
+  syncedStatus?: StatusChange[];
+  /** Entries of other devices this database could not take (skipped, held: not asked again), and why. */
+  syncSkipped?: { device: PeerId; kind: string; why: string }[];
+}
+
+/** Our messages in one conversation that another device wrote, or whose status it moved. */
+export interface StatusChange {
+  peer: string;
+  ids: string[];
+  status: OutStatusName;
+  reason?: string;
+}
+
+/** Another device's log entry, as it arrived (its text kept as logged) and checked. */
+export interface AppliedEntry extends DeviceEntryRow {
+  entry: DeviceEntry;
 }
 
 export interface OutboxCount {
@@ -135,7 +160,7 @@ export interface NewRequest {
 }
 
 /** Groups' own reads and writes live in GroupStore (group-types.ts, sql-groups.ts); file transfers' in TransferStore (files/). */
-export interface Store extends GroupStore, TransferStore {
+export interface Store extends GroupStore, TransferStore, DeviceStore {
   readonly dialect: Dialect;
   /** Where the data lives, fit to print (no password). */
   readonly location: string;
@@ -212,6 +237,21 @@ export interface Store extends GroupStore, TransferStore {
   markRead(name: string, id?: string): Promise<number>;
   /** Messages in both directions holding every word and phrase, newest first. */
   search(query: SearchQuery): Promise<HistoryEntry[]>;
+
+  /** This home's device id once it keeps a device log (it has linked to another device of its identity); null before. */
+  deviceLogSelf(): PeerId | null;
+  /**
+   * Starts the log as `device`: from now on every change is logged in its
+   * transaction; what the home held before is logged in this one (backfill).
+   * Nothing happens when it logs already as `device`.
+   */
+  startDeviceLog(device: PeerId): Promise<{ backfilled: number }>;
+  /** `fn` hears our highest log seq after each commit that appended to it. */
+  onDeviceLog(fn: (seq: number) => void): () => void;
+  /** `device`'s log entries from..to, oldest first, at most `limit`. */
+  deviceEntries(device: PeerId, from: number, to: number, limit: number): Promise<DeviceEntryRow[]>;
+  /** Per device log (ours and the ones applied), the highest seq held. */
+  deviceHeld(): Promise<Map<PeerId, number>>;
 
   /** Called by a node that will run a while (SQLite: checkpoints move off the node's thread). */
   startMaintenance(): Promise<string>;

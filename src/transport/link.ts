@@ -7,6 +7,7 @@ import { encodeGroupMessages } from "../protocol/groups/group-codec.ts";
 import type { ChatMessage, FileFrame, Frame, GroupFrame, GroupMessageFrame, Hello, InviteAnswer } from "../protocol/messages.ts";
 import { peerIdFromFingerprint, type PeerId } from "../protocol/peer-id.ts";
 import { ProtocolError, type ProtocolErrorCode } from "../protocol/protocol-error.ts";
+import { checkDeviceCert, type DeviceClaim } from "./device-proof.ts";
 import type { ReachFrame } from "../protocol/reach-frames.ts";
 import { WriteQueue } from "./writer.ts";
 
@@ -64,6 +65,8 @@ export interface LinkHandler<Ctx = unknown> {
   inviteAnswer?(link: Link<Ctx>, answer: InviteAnswer): void;
   /** A hole-punching frame or a friend's relay offer (reach-frames.ts). */
   reach?(link: Link<Ctx>, frame: ReachFrame): void;
+  /** Any frame whose type starts with "device-" (devices' and their sync's). */
+  device?(link: Link<Ctx>, frame: Frame): void;
   /** The write queue emptied: room to send more. */
   writable(link: Link<Ctx>): void;
   /** Once per link, whatever the way it ended (also for a dial that never connected). */
@@ -111,7 +114,14 @@ export class Link<out Ctx = unknown> {
   via: string | null = null;
   /** Straight to the peer over a hole punched through NAT (both ends dialed at once), not dialed or accepted. */
   punched = false;
+  /** The identity the peer proved: its certificate's id, or the identity its device proof chains to. */
   peerId: PeerId | null = null;
+  /** The peer's own certificate's id: its peer id, unless it is a device joined to an identity. */
+  deviceId: PeerId | null = null;
+  /** The peer's device proof, when its certificate carries one that holds. */
+  device: DeviceClaim | null = null;
+  /** The certificate the peer presented (DER). */
+  certDer: Uint8Array | null = null;
   peerHello: Hello | null = null;
   readonly createdAt = Date.now();
   openedAt = 0;
@@ -173,9 +183,15 @@ export class Link<out Ctx = unknown> {
     if (this.state !== "handshake") return;
     const version = socket.getTLSVersion();
     if (version !== "TLSv1.3") return this.refuse("BAD_FRAME", `TLS ${version || "unknown"} refused: TLS 1.3 only`, false);
-    const cert = socket.getPeerCertificate() as { fingerprint256?: string } | null;
+    const cert = socket.getPeerCertificate() as { fingerprint256?: string; raw?: Uint8Array } | null;
     if (!cert?.fingerprint256) return this.refuse("IDENTITY_MISMATCH", "the peer presented no certificate", false);
-    this.peerId = peerIdFromFingerprint(cert.fingerprint256);
+    this.deviceId = peerIdFromFingerprint(cert.fingerprint256);
+    // A device of an identity is that identity, by the proof its certificate carries; a proof that does not hold is a forgery.
+    this.certDer = cert.raw ? new Uint8Array(cert.raw) : null;
+    const proof = this.certDer ? checkDeviceCert(this.certDer) : null;
+    if (proof && !proof.ok) return this.refuse("IDENTITY_MISMATCH", `forged device certificate: ${proof.reason}`, false);
+    this.device = proof?.claim ?? null;
+    this.peerId = proof?.claim.peerId ?? this.deviceId;
     const refusal = this.handler.verify(this);
     if (refusal?.frame) {
       // As a node that stops just after greeting: our hello, then the error frame.
@@ -308,6 +324,11 @@ export class Link<out Ctx = unknown> {
     if (msgs.length > 0) this.write(encodeGroupMessages(msgs));
   }
 
+  /** A device frame (devices' own, or their sync's): only to a peer whose hello lists the cap it needs. */
+  sendDevice(f: Frame): void {
+    this.write(encodeFrame(f));
+  }
+
   /** A small file frame (offer, answer, want): with chat, ahead of any chunk. */
   sendFile(f: FileFrame): void {
     this.write(encodeFrame(f));
@@ -363,6 +384,11 @@ export class Link<out Ctx = unknown> {
       if (isFileFrame(f)) {
         if (batch.length > 0 || groups.length > 0) flush();
         files.push(f);
+        continue;
+      }
+      if (f.type.startsWith("device-")) {
+        flush();
+        this.handler.device?.(this, f);
         continue;
       }
       switch (f.type) {

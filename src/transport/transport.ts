@@ -83,6 +83,7 @@ export class Transport<Ctx = unknown> {
       files: (l, frames) => h.files?.(l, frames),
       inviteAnswer: (l, answer) => h.inviteAnswer?.(l, answer),
       reach: (l, f) => h.reach?.(l, f),
+      device: (l, f) => h.device?.(l, f),
       writable: (l) => h.writable(l),
       closed: (l, info) => {
         this.links.delete(l);

@@ -66,6 +66,8 @@ export function formatEvent(e: NodeEvent): string | null {
       return colors.red(`! ${e.group} ${forkWarning(e.author, e.versions)}`);
     case "file":
       return e.progress ? null : formatFileLine(e.file);
+    case "device":
+      return e.change === "joined" ? colors.green(`* a new device joined your identity: ${e.name}`) : colors.yellow(`* device ${e.name} (${e.id}) was revoked: it is refused from now on`);
     case "group":
       return colors.green(`* ${e.change === "joined" ? `you were added to ${e.group}` : e.change === "removed" ? `you were removed from ${e.group}` : `you left ${e.group}`}`);
   }

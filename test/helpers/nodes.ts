@@ -4,6 +4,7 @@ import type { NodeEvent } from "../../src/node/node-events.ts";
 import { initHome } from "../../src/home/home.ts";
 import { openLocal, openLocalStore } from "../../src/home/open-local.ts";
 import { ChatNode, type NodeOptions } from "../../src/node/node.ts";
+import { joinDevice } from "../../src/node/devices/join-device.ts";
 import type { RetryOptions } from "../../src/node/dial/retry.ts";
 import type { LinkLimits } from "../../src/transport/link.ts";
 import type { ReachOptions } from "../../src/reach/reach-service.ts";
@@ -42,6 +43,10 @@ export interface StartOptions {
   reach: ReachOptions;
   /** File fetching's windows and deadlines (a short stall). */
   fileLimits: Partial<FetchLimits>;
+  /** A device line (`devices add`): the home is made by joining that identity, not by init. */
+  join: string;
+  /** How often our devices not linked are dialed again. */
+  ownRedialMs: number;
 }
 
 export const FAST_RETRY = { baseMs: 50, maxMs: 400, jitter: 0 };
@@ -52,7 +57,8 @@ export async function startNode(name: string, opts: Partial<StartOptions> = {}):
   // A port known up front (not 0): a restart binds it again, and one from the
   // ephemeral range might be some outgoing connection's by then (ports.ts).
   let port = opts.port ?? (await freePort());
-  await initHome(dir.path, { name, host: "127.0.0.1", port });
+  if (opts.join) await joinDevice({ line: opts.join, home: dir.path, name, host: "127.0.0.1", port, db: db?.url });
+  else await initHome(dir.path, { name, host: "127.0.0.1", port });
   const events: NodeEvent[] = [];
   const waiters = new Set<() => void>();
   let node: ChatNode;
@@ -72,6 +78,7 @@ export async function startNode(name: string, opts: Partial<StartOptions> = {}):
       legacyPort: o.legacyPort,
       reach: o.reach,
       fileLimits: o.fileLimits,
+      ownRedialMs: o.ownRedialMs ?? 200,
     };
     const n = await ChatNode.start(options);
     n.on((e) => {

@@ -49,6 +49,9 @@ export interface NodeHintsDeps {
 }
 
 export class NodeHints {
+  /** `peer id + " " + device id` → the addresses that device's hellos gave. */
+  private readonly byDevice = new Map<string, Set<string>>();
+
   constructor(private readonly d: NodeHintsDeps) {}
 
   /**
@@ -84,7 +87,7 @@ export class NodeHints {
    * listening port, and what it lists, through the one filter of addresses
    * from outside (loopback only when the link itself came over loopback).
    */
-  private hinted(link: NodeLink, hello: Hello): NewAddress[] {
+  hinted(link: NodeLink, hello: Hello): NewAddress[] {
     const from = normalizeHost(link.remoteHost);
     const origin = originOf(link);
     const out: NewAddress[] = [];
@@ -103,10 +106,35 @@ export class NodeHints {
     return screenAddresses(out, origin);
   }
 
+  /** Addresses a link's peer lists for another device of its identity (a roster): screened as a hello's are. */
+  listed(link: NodeLink, addrs: readonly string[]): NewAddress[] {
+    const out: NewAddress[] = [];
+    for (const text of addrs) {
+      try {
+        out.push({ ...parseHostPort(text), source: "hello" });
+      } catch {
+        // not an address this build can dial
+      }
+    }
+    return screenAddresses(out, originOf(link));
+  }
+
+  /** Addresses (HOST:PORT) the hellos of one device of a contact's identity gave in this run: forgotten with it when it is revoked. */
+  fromDevice(peerId: string | null, deviceId: string): string[] {
+    return [...(this.byDevice.get(`${peerId} ${deviceId}`) ?? [])];
+  }
+
   /** A contact's link is up: remember where it says it can be reached; an invite token it took is spent. */
   learned(c: Contact, link: NodeLink, hello: Hello): void {
     const known = new Set(c.addresses.map((a) => formatHostPort(a.host, a.port)));
-    const fresh = this.hinted(link, hello).filter((a) => !known.has(formatHostPort(a.host, a.port)));
+    const hinted = this.hinted(link, hello);
+    if (link.deviceId) {
+      const key = `${c.peerId} ${link.deviceId}`;
+      const seen = this.byDevice.get(key) ?? new Set<string>();
+      for (const a of hinted) seen.add(formatHostPort(a.host, a.port));
+      this.byDevice.set(key, seen);
+    }
+    const fresh = hinted.filter((a) => !known.has(formatHostPort(a.host, a.port)));
     const presented = link.ctx.presented;
     const spent = presented !== null && presented === (this.d.contacts.byName(c.name) ?? c).inviteToken;
     // Its discovery key and relays come over the authenticated link: they are this contact's.

@@ -16,6 +16,7 @@ import type { NodeEvent } from "../node-events.ts";
 import type { Contacts } from "./contact-cache.ts";
 import type { NodeLink } from "./link-ctx.ts";
 import type { Requests } from "./peer-requests.ts";
+import type { DeviceHooks } from "./peers.ts";
 
 const log = childLogger("node");
 
@@ -41,6 +42,8 @@ export interface AdmissionDeps {
   confirm(contact: Contact): Promise<void>;
   /** `name` was pinned: whoever waits on it looks again. */
   changed(name: string): void;
+  /** Devices: which device is this one, which are revoked, join tokens. */
+  devices?: Pick<DeviceHooks, "deviceId" | "isRevoked" | "join">;
 }
 
 /** Refuses the link (saying why in an error frame, where one can still go): it is not adopted. */
@@ -55,8 +58,17 @@ export class Admission {
   /** Runs once TLS is up, before our hello. A refusal here sends nothing: the peer only sees the connection close. */
   verify(link: NodeLink): Refusal | null {
     const peerId = link.peerId!;
-    if (peerId === this.d.self) return { code: "IDENTITY_MISMATCH", reason: "that is our own id: a node does not link to itself" };
+    const own = peerId === this.d.self;
+    if (own && link.deviceId === (this.d.devices?.deviceId ?? this.d.self)) return { code: "IDENTITY_MISMATCH", reason: "that is our own id: a node does not link to itself" };
+    // A device its identity revoked is refused as a changed identity is.
+    if (this.d.devices?.isRevoked(peerId, link.deviceId!)) return { code: "IDENTITY_MISMATCH", reason: "this device was revoked by its identity" };
     if (!this.d.discoverable()) return { code: "HIDDEN", reason: "this peer is not discoverable now" };
+    if (link.ctx.ownDevice) {
+      // A dial to another device of ours: that device, or someone else's address now.
+      if (own && link.deviceId === link.ctx.ownDevice) return null;
+      return { code: "IDENTITY_MISMATCH", reason: `${link.address} is not our device ${link.ctx.ownDevice} now (${link.deviceId} answers there)` };
+    }
+    if (own) return link.direction === "in" ? null : { code: "IDENTITY_MISMATCH", reason: "a contact's address answers as our own identity" };
     if (link.direction === "out") {
       const { contact: c, target } = link.ctx;
       const contact = c!;
@@ -91,6 +103,18 @@ export class Admission {
   async decide(link: NodeLink, hello: Hello): Promise<boolean> {
     const peerId = link.peerId!;
     const ctx = link.ctx;
+    if (peerId === this.d.self) {
+      // Another device of ours (verify checked which): the devices room's.
+      ctx.ownDevice = link.deviceId;
+      if (this.d.devices?.isRevoked(peerId, link.deviceId!)) return refuse(link, "IDENTITY_MISMATCH", "this device was revoked by its identity");
+      return link.state === "deciding" && this.d.discoverable();
+    }
+    if (link.direction === "in" && hello.join && this.d.devices) {
+      // The bearer of a device line: its welcome (or why not), and nothing more on this link.
+      const welcome = this.d.devices.join(link, hello);
+      link.sendDevice(welcome);
+      return refuse(link, "SHUTDOWN", welcome.ok ? "welcome: you are a device of this identity now" : welcome.reason);
+    }
     if (link.direction === "out") {
       const before = ctx.contact!;
       const contact = await this.d.contacts.pinOnFirstContact(before, peerId, link.address, this.d.emit);
@@ -147,6 +171,8 @@ export class Admission {
     }
     if (ctx.contact) ctx.contact = await this.d.named(ctx.contact, hello, link.via ? `via ${link.via}` : link.address);
     if (link.state !== "deciding") return false; // closed meanwhile
+    // Revoked while we decided (a revocation came on another link): refused as verify would have.
+    if (this.d.devices?.isRevoked(peerId, link.deviceId!)) return refuse(link, "IDENTITY_MISMATCH", "this device was revoked by its identity");
     if (ctx.contact?.blocked) return refuse(link, "SHUTDOWN", SHUTDOWN_REASON, true, "blocked");
     if (!this.d.discoverable()) return refuse(link, "HIDDEN", "this peer is not discoverable now");
     return true;

@@ -5,7 +5,7 @@
 // (its send, its ack) happens.
 import type { PeerId } from "../../protocol/peer-id.ts";
 import { StoreError } from "../../store/store-error.ts";
-import type { GroupWrite, IncomingMessage, OutgoingMessage, Store, TransferWrite, WriteResult } from "../../store/store.ts";
+import type { AppliedEntry, GroupWrite, IncomingMessage, OutgoingMessage, Store, TransferWrite, WriteResult } from "../../store/store.ts";
 
 /** Most rows in one transaction; more wait for the next. */
 const MAX_BATCH = 20_000;
@@ -34,15 +34,16 @@ interface Pending {
   incoming: IncomingMessage[];
   groups: GroupWrite[];
   files: TransferWrite[];
+  applied: AppliedEntry[];
   waiters: { resolve: (r: WriteResult) => void; reject: (e: unknown) => void }[];
   size: number;
 }
 
 type Job = { kind: "write"; batch: Pending } | { kind: "read"; run: () => Promise<void> };
 
-const isStatusOnly = (b: Pending) => b.outgoing.length === 0 && b.incoming.length === 0 && b.claims.length === 0 && b.groups.length === 0 && b.files.length === 0;
+const isStatusOnly = (b: Pending) => b.outgoing.length === 0 && b.incoming.length === 0 && b.claims.length === 0 && b.groups.length === 0 && b.files.length === 0 && b.applied.length === 0;
 
-const emptyBatch = (): Pending => ({ outgoing: [], claims: [], sent: [], unsent: [], delivered: [], deliveredSeqs: [], failed: [], incoming: [], groups: [], files: [], waiters: [], size: 0 });
+const emptyBatch = (): Pending => ({ outgoing: [], claims: [], sent: [], unsent: [], delivered: [], deliveredSeqs: [], failed: [], incoming: [], groups: [], files: [], applied: [], waiters: [], size: 0 });
 
 export class Journal {
   private current: Pending = emptyBatch();
@@ -106,6 +107,11 @@ export class Journal {
   /** File transfers' state (node/files/): offers, verified ranges, outcomes. */
   files(w: TransferWrite): Promise<WriteResult> {
     return this.add((b) => b.files.push(w), 1);
+  }
+
+  /** Entries of our other devices' logs (node/devices/), recorded and applied in one transaction with anything else queued. */
+  applied(entries: readonly AppliedEntry[]): Promise<WriteResult> {
+    return this.add((b) => b.applied.push(...entries), Math.max(1, entries.length));
   }
 
   /**
@@ -184,6 +190,7 @@ export class Journal {
           incoming: b.incoming,
           groups: b.groups,
           files: b.files,
+          applied: b.applied,
           at: Date.now(),
           retry: attempt > 0,
         });

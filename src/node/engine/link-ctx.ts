@@ -24,12 +24,28 @@ export interface LinkCtx {
    * (A blocking node's hello arrives with its SHUTDOWN right behind it.)
    */
   up: boolean;
+  /**
+   * A link to another device of our own identity: the device id we dialed
+   * (out), or the one that proved itself (in, once decided). Never a contact's.
+   */
+  ownDevice: string | null;
+  /**
+   * A contact's link that is not the one its outbox runs on: another device
+   * of the same identity is linked already (what it sends is taken, we send
+   * on the first). It takes over when that one closes.
+   */
+  secondary: boolean;
 }
 
 /** A link of the node's, with its state. */
 export type NodeLink = Link<LinkCtx>;
 
+/** The state of a dial to another device of ours, at `target`. */
+export function ownDeviceCtx(deviceId: string, target: Target): LinkCtx {
+  return { ...newCtx(null, target), ownDevice: deviceId };
+}
+
 /** The state a link starts with: the contact we dial (and where), or nobody yet (one that came in). */
 export function newCtx(contact: Contact | null, target: Target | null = null): LinkCtx {
-  return { contact, target, request: null, outbox: null, uncommitted: 0, presented: null, up: false };
+  return { contact, target, request: null, outbox: null, uncommitted: 0, presented: null, up: false, ownDevice: null, secondary: false };
 }

@@ -1,8 +1,11 @@
 // The node's side of every link: who is accepted (admission.ts), one link
-// per peer (simultaneous dials are settled the same way on both sides), what
-// arrives (inbox.ts), an outbox per contact's link, and redials while we owe
-// a peer messages (the dialer).
-import type { ChatMessage, FileFrame, GroupFrame, Hello, InviteAnswer } from "../../protocol/messages.ts";
+// per device of a peer (simultaneous dials are settled the same way on both
+// sides; a peer that knows nothing of devices is one device whose id is its
+// peer id), what arrives (inbox.ts), an outbox on one link per contact (any
+// of its devices': the receiver drops an id it has), and redials while we
+// owe a peer messages (the dialer). Links to our own other devices are
+// handed to the devices room.
+import type { ChatMessage, DeviceWelcomeFrame, FileFrame, Frame, GroupFrame, Hello, InviteAnswer } from "../../protocol/messages.ts";
 import type { ReachFrame } from "../../protocol/reach-frames.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
 import type { ProtocolErrorCode } from "../../protocol/protocol-error.ts";
@@ -21,6 +24,7 @@ import { Admission } from "./admission.ts";
 import { describeClose, refusalReason } from "./close-reasons.ts";
 import type { Contacts } from "./contact-cache.ts";
 import { Inbox } from "./inbox.ts";
+import { LinkSet } from "./link-set.ts";
 import { preferredPath } from "./link-choice.ts";
 import type { Journal } from "./journal.ts";
 import { newCtx, type LinkCtx, type NodeLink } from "./link-ctx.ts";
@@ -75,6 +79,26 @@ export interface PeersDeps {
   reach?: ReachHooks;
   /** File transfer (node/files/): told of every adopted link, a contact's or a request's, fed its file frames. */
   files?: FileHooks;
+  /** Devices (node/devices/): our own devices' links, rosters and revocations, join tokens. */
+  devices?: DeviceHooks;
+}
+
+export interface DeviceHooks {
+  /** This device's id (our peer id on the first device). */
+  deviceId: string;
+  /** A device its identity revoked: refused as a changed identity is. */
+  isRevoked(peerId: PeerId, deviceId: string): boolean;
+  /** The bearer of a join token (a hello's `join`): the welcome to send it, or why not. */
+  join(link: NodeLink, hello: Hello): DeviceWelcomeFrame;
+  /** A link to another device of ours is up / down (down also for a dial of ours that never came up). */
+  ownUp(link: NodeLink, hello: Hello): void;
+  ownDown(link: NodeLink, wasUp: boolean): void;
+  /** A link to another device of ours drained its write queue. */
+  ownWritable?(link: NodeLink): void;
+  /** A contact's link is up (each of its devices'): it hears where our devices are. */
+  contactUp(link: NodeLink): void;
+  /** A device-* frame on an adopted link (our device's or a contact's). */
+  frame(link: NodeLink, frame: Frame): void;
 }
 
 export interface ReachHooks {
@@ -105,8 +129,8 @@ const RELINK_WAIT_MS = 5_000;
 const CONFIRM_WAIT_MS = 5_000;
 
 export class Peers implements LinkHandler<LinkCtx> {
-  /** The adopted link of each peer (a contact's or a request's). */
-  private readonly links = new Map<PeerId, NodeLink>();
+  /** The adopted link of each device (a contact's, a request's, or our own other device's). */
+  private readonly links = new LinkSet();
   /** Links the peer replaced, whose "down" waits to see whether a new link follows. */
   private readonly replacing = new Map<PeerId, ReturnType<typeof setTimeout>>();
   readonly dialer: Dialer<LinkCtx>;
@@ -134,8 +158,28 @@ export class Peers implements LinkHandler<LinkCtx> {
     });
   }
 
-  get adopted(): ReadonlyMap<PeerId, NodeLink> {
-    return this.links;
+  /** Adopted links by device id. */
+  get adopted(): ReadonlyMap<string, NodeLink> {
+    return this.links.all;
+  }
+
+  private isAdopted(link: NodeLink): boolean {
+    return this.links.holds(link);
+  }
+
+  /** Every adopted link of a peer (each of its devices'). */
+  linksOf(peerId: PeerId): NodeLink[] {
+    return this.links.of(peerId);
+  }
+
+  /** Whether a link to this device of ours (or anyone's) is adopted. */
+  deviceLinked(deviceId: string): boolean {
+    return this.links.has(deviceId);
+  }
+
+  /** The device id we compare with a peer's when two links cross: this device's. */
+  private get ownDeviceId(): string {
+    return this.d.devices?.deviceId ?? this.d.self;
   }
 
   /** Ids of our messages written to some link and not acked yet: they may still arrive. */
@@ -147,8 +191,7 @@ export class Peers implements LinkHandler<LinkCtx> {
 
   /** The contact's link, if one is up (a request's link is not a contact's). */
   linkTo(contact: Contact): NodeLink | undefined {
-    const link = contact.peerId ? this.links.get(contact.peerId) : undefined;
-    return link && link.ctx.contact ? link : undefined;
+    return contact.peerId ? this.links.primary(contact.peerId) : undefined;
   }
 
   /** New messages for `contact`: its link's outbox takes them, or a dial brings one up. */
@@ -211,7 +254,7 @@ export class Peers implements LinkHandler<LinkCtx> {
   /** Closes the link to one peer (blocked, removed) or to all (hidden, shutting down). */
   closeLinks(code: Refusal["code"], reason: string, peer?: PeerId): void {
     if (peer) {
-      this.links.get(peer)?.refuse(code, reason);
+      for (const link of this.linksOf(peer)) link.refuse(code, reason);
       return;
     }
     this.dialer.clear();
@@ -225,7 +268,7 @@ export class Peers implements LinkHandler<LinkCtx> {
    * it; a dial of ours in flight to it is dropped too.
    */
   closeQuietly(peer: PeerId, note: string, name?: string): void {
-    this.links.get(peer)?.refuse("SHUTDOWN", SHUTDOWN_REASON, true, note);
+    for (const link of this.linksOf(peer)) link.refuse("SHUTDOWN", SHUTDOWN_REASON, true, note);
     if (name) for (const link of this.dialer.linksOf(name)) link.refuse("SHUTDOWN", SHUTDOWN_REASON, true, note);
   }
 
@@ -242,12 +285,22 @@ export class Peers implements LinkHandler<LinkCtx> {
    * ours): from now on what it sends is the contact's, and we deliver to it.
    */
   promote(peerId: PeerId, contact: Contact): void {
-    const link = this.links.get(peerId);
-    if (!link || !link.isOpen) return;
+    for (const link of this.linksOf(peerId)) this.promoteLink(link, contact);
+  }
+
+  private promoteLink(link: NodeLink, contact: Contact): void {
+    if (!link.isOpen) return;
     const ctx = link.ctx;
-    if (ctx.contact) return;
+    if (ctx.contact || ctx.ownDevice) return;
+    const carrier = link.peerId ? this.links.primary(link.peerId, link) : undefined;
     ctx.request = null;
     ctx.contact = contact;
+    if (carrier) {
+      ctx.secondary = true; // another device of the peer carries its outbox
+      this.d.files?.up(link, { name: contact.name, request: false }); // as on every contact's link
+      this.d.devices?.contactUp(link);
+      return;
+    }
     this.startOutbox(link, contact, null);
     this.d.groups?.up(link, contact, true);
     this.d.reach?.up(link, contact);
@@ -259,8 +312,8 @@ export class Peers implements LinkHandler<LinkCtx> {
 
   /** A contact changed (renamed, new address): its link follows. */
   updated(contact: Contact): void {
-    const link = contact.peerId ? this.links.get(contact.peerId) : undefined;
-    if (link && link.ctx.contact) link.ctx.contact = contact;
+    if (!contact.peerId) return;
+    for (const link of this.linksOf(contact.peerId)) if (link.ctx.contact) link.ctx.contact = contact;
   }
 
   // --- LinkHandler ----------------------------------------------------------------
@@ -282,32 +335,42 @@ export class Peers implements LinkHandler<LinkCtx> {
       });
   }
 
-  /** One link per peer. A restarted peer (new session) replaces its old link; otherwise both sides keep the link dialed by the smaller id. */
+  /** One link per device. A restarted peer (new session) replaces its old link; otherwise both sides keep the link dialed by the smaller (device) id. */
   private adopt(link: NodeLink, hello: Hello): void {
     const peerId = link.peerId!;
+    const deviceId = link.deviceId!;
     const ctx = link.ctx;
-    const existing = this.links.get(peerId);
+    const existing = this.links.get(deviceId);
     let previous: string[] = [];
     if (existing && existing !== link) {
       const sameSession = existing.peerHello?.session === hello.session;
       const path = sameSession ? preferredPath(existing, link) : null;
       if (path === "existing") {
-        if (ctx.contact && !existing.ctx.contact) this.promote(peerId, ctx.contact);
+        if (ctx.contact && !existing.ctx.contact) this.promoteLink(existing, ctx.contact);
         return link.refuse("DUPLICATE_LINK", "a direct link between us already exists");
       }
       if (sameSession && path === null && existing.direction !== link.direction) {
-        const dialer = (l: NodeLink) => (l.direction === "out" ? this.d.self : peerId);
+        const dialer = (l: NodeLink) => (l.direction === "out" ? this.ownDeviceId : deviceId);
         if (dialer(existing) < dialer(link)) {
           // The link we keep may still be a request's while this one proved the contact.
-          if (ctx.contact && !existing.ctx.contact) this.promote(peerId, ctx.contact);
+          if (ctx.contact && !existing.ctx.contact) this.promoteLink(existing, ctx.contact);
           return link.refuse("DUPLICATE_LINK", "a link between us already exists");
         }
       }
-      this.links.delete(peerId);
+      this.links.remove(existing);
       previous = existing.ctx.outbox?.stop() ?? [];
       existing.refuse("DUPLICATE_LINK", path === "incoming" ? "replaced by a direct link" : sameSession ? "replaced by the link dialed by the smaller id" : "replaced by a newer link");
     }
-    this.links.set(peerId, link);
+    this.links.put(link);
+    if (ctx.ownDevice) {
+      // Another device of ours: the devices room takes it from here.
+      link.accept();
+      if (!link.isOpen) return;
+      ctx.up = true;
+      log.debug(`link up: our device ${deviceId} ${link.address} (${link.direction})`);
+      this.d.devices?.ownUp(link, hello);
+      return;
+    }
     // Files first, so an offer that came with the hello is not lost. Then the
     // frames that came with the hello are replayed; the first may end the
     // link (a node that blocked us says SHUTDOWN right after its hello): then
@@ -321,6 +384,15 @@ export class Peers implements LinkHandler<LinkCtx> {
       log.debug(`request link up: ${JSON.stringify(hello.name)} ${peerId} ${link.address}`);
       return;
     }
+    if (!existing?.ctx.outbox && this.links.primary(peerId, link)) {
+      // Another device of the same peer carries its outbox: this one only takes what comes, until that one closes.
+      ctx.secondary = true;
+      log.debug(`link up: ${contact.name}'s device ${deviceId} ${link.address} (${link.direction}), beside its linked device`);
+      if (link.direction === "out") this.dialer.up(contact.name, link);
+      this.d.learned(contact, link, hello);
+      this.d.devices?.contactUp(link);
+      return;
+    }
     log.debug(`link up: ${contact.name} ${link.address} (${link.direction})${existing ? " replacing an older one" : ""}`);
     this.d.health.linked(contact.name, link.address, link.direction, link.via ?? undefined, link.punched);
     if (link.direction === "out") this.dialer.up(contact.name, link);
@@ -330,12 +402,13 @@ export class Peers implements LinkHandler<LinkCtx> {
     if (replaced) {
       clearTimeout(replaced);
       this.replacing.delete(peerId);
-    } else if (!existing || !existing.ctx.contact) {
+    } else if (!existing?.ctx.contact && !this.linksOf(peerId).some((l) => l !== link && l.ctx.contact)) {
       this.d.emit({ type: "link", peer: contact.name, up: true, address: link.address, direction: link.direction, ...(link.via ? { via: link.via } : {}) });
     }
     this.startOutbox(link, contact, previous);
     this.d.groups?.up(link, contact);
     this.d.reach?.up(link, contact);
+    this.d.devices?.contactUp(link);
     this.changed(contact.name);
   }
 
@@ -362,7 +435,7 @@ export class Peers implements LinkHandler<LinkCtx> {
 
   messages(link: NodeLink, batch: ChatMessage[]): void {
     const { contact, request } = link.ctx;
-    if ((!contact && !request) || this.links.get(link.peerId!) !== link) return; // not (or no longer) the adopted link
+    if ((!contact && !request) || !this.isAdopted(link)) return; // not (or no longer) an adopted link
     this.inbox.take(link, batch);
   }
 
@@ -383,32 +456,49 @@ export class Peers implements LinkHandler<LinkCtx> {
 
   /** Group frames count only on a contact's adopted link (a request's carries none). */
   group(link: NodeLink, frames: GroupFrame[]): void {
-    if (link.ctx.contact && this.links.get(link.peerId!) === link) this.d.groups?.frames(link, frames);
+    if (link.ctx.contact && !link.ctx.secondary && this.isAdopted(link)) this.d.groups?.frames(link, frames);
   }
 
   /** Hole punching and relay offers count only on a contact's adopted link. */
   reach(link: NodeLink, frame: ReachFrame): void {
     const contact = link.ctx.contact;
-    if (contact && this.links.get(link.peerId!) === link) this.d.reach?.frame(link, contact, frame);
+    if (contact && !link.ctx.secondary && this.isAdopted(link)) this.d.reach?.frame(link, contact, frame);
   }
 
   /** File frames count on an adopted link, a request's too (its offers wait for the user; nothing else of a stranger's is taken). */
   files(link: NodeLink, frames: FileFrame[]): void {
-    if (this.links.get(link.peerId!) === link) this.d.files?.frames(link, frames);
+    if (this.isAdopted(link) && !link.ctx.ownDevice) this.d.files?.frames(link, frames);
+  }
+
+  /** Device frames count on our own devices' links and contacts' (a request's carries none). */
+  device(link: NodeLink, frame: Frame): void {
+    if ((link.ctx.ownDevice || link.ctx.contact) && this.isAdopted(link)) this.d.devices?.frame(link, frame);
   }
 
   writable(link: NodeLink): void {
     link.ctx.outbox?.pump();
     this.d.groups?.writable(link);
     this.d.files?.writable(link);
+    if (link.ctx.ownDevice) this.d.devices?.ownWritable?.(link);
   }
 
   closed(link: NodeLink, info: CloseInfo): void {
     const ctx = link.ctx;
     const name = ctx.contact?.name;
-    const adopted = link.peerId !== null && this.links.get(link.peerId) === link;
-    if (adopted) this.links.delete(link.peerId!);
+    const adopted = this.isAdopted(link);
+    if (adopted) this.links.remove(link);
     const wasAdopted = adopted && ctx.up;
+    if (ctx.ownDevice) {
+      log.debug(`link ${link.address} to our device ${ctx.ownDevice} closed: ${describeClose(info)}`);
+      this.d.devices?.ownDown(link, wasAdopted);
+      return;
+    }
+    // Another device of the contact takes its outbox over when this one carried it.
+    const heir = adopted ? this.links.heir(link) : undefined;
+    if (heir) {
+      heir.ctx.secondary = false;
+      log.debug(`${heir.ctx.contact!.name}: its device ${heir.deviceId} carries its outbox now`);
+    }
     this.d.groups?.down(link);
     this.d.reach?.down(link);
     this.d.files?.down(link);
@@ -416,21 +506,29 @@ export class Peers implements LinkHandler<LinkCtx> {
     if (inflight.length > 0) {
       this.d.journal.unsent(inflight).then(() => {
         // A newer link to the same peer may be past these: make it look again.
-        const other = link.peerId ? this.links.get(link.peerId) : undefined;
+        const other = ctx.contact ? this.linkTo(ctx.contact) : undefined;
         if (other) other.ctx.outbox?.rewind();
       }, () => {});
+    }
+    if (heir) {
+      const c = heir.ctx.contact!;
+      this.startOutbox(heir, c, null);
+      this.d.groups?.up(heir, c, true);
+      this.d.reach?.up(heir, c);
     }
     const why = describeClose(info);
     const failure = describeFailure(info, link.address);
     if (name) this.d.health.closed(name, wasAdopted, failure);
-    if (wasAdopted && name) {
+    if (wasAdopted && name && (heir || ctx.secondary)) {
+      log.debug(`link down: ${name}'s device ${link.deviceId} ${link.address}: ${why} (another of its devices stays linked)`);
+    } else if (wasAdopted && name) {
       log.debug(`link down: ${name} ${link.address}: ${why}`);
       const down = { type: "link" as const, peer: name, up: false, address: link.address, direction: link.direction, reason: why };
       if (info.remote?.code === "DUPLICATE_LINK" && link.peerId) {
         const peerId = link.peerId;
         const t = setTimeout(() => {
           this.replacing.delete(peerId);
-          if (!this.links.has(peerId)) this.d.emit(down);
+          if (!this.links.hasPeer(peerId)) this.d.emit(down);
         }, REPLACE_GRACE_MS);
         t.unref?.();
         this.replacing.set(peerId, t);
@@ -444,7 +542,7 @@ export class Peers implements LinkHandler<LinkCtx> {
     // Ours: the dialer tries the contact's next address, or later again; theirs: later again.
     const ours = link.direction === "out" && this.dialer.closed(name, link, info, wasAdopted, failure);
     const replaced = info.local?.code === "DUPLICATE_LINK" || info.remote?.code === "DUPLICATE_LINK";
-    if (!ours && wasAdopted && !replaced) this.dialer.lost(name);
+    if (!ours && wasAdopted && !replaced && !heir && !ctx.secondary) this.dialer.lost(name);
     this.changed(name);
   }
 }

@@ -6,6 +6,7 @@
 // other end, as on any link. Beside the relays the user named, a friend's:
 // a contact reachable from the internet that relays for its contacts
 // (setFriends(), while we cannot be reached directly ourselves).
+import type { PeerId } from "../../protocol/peer-id.ts";
 import type { Duplex } from "node:stream";
 import type { Contact } from "../../domain/contact.ts";
 import type { Identity } from "../../transport/identity.ts";
@@ -51,6 +52,8 @@ export interface RelayMembershipDeps {
   invited(stream: Duplex, how: Relayed): void;
   /** A relay was joined, lost, or is being joined again. */
   changed(): void;
+  /** The other devices of a contact's identity (a device joined elsewhere is at a relay by its own id). */
+  devicesOf?(peerId: PeerId): PeerId[];
 }
 
 export class RelayMembership {
@@ -181,12 +184,15 @@ export class RelayMembership {
       } catch {
         continue;
       }
-      try {
-        const { inv, stream } = await connectThroughRelay(relay, this.d.identity, c.peerId);
-        log.debug(`${name}: through relay ${relayHostPort(relay)}`);
-        return attach(stream, { role: inv.serverSocket ? "server" : "client", via: `relay ${relayHostPort(relay)}`, remote: { host: relay.host, port: relay.port } });
-      } catch (err) {
-        log.debug(`${name}: relay ${relayHostPort(relay)}: ${(err as Error).message}`);
+      // The contact, then each other device of its identity: the relay knows each by its own certificate.
+      for (const to of [c.peerId, ...(this.d.devicesOf?.(c.peerId) ?? [])]) {
+        try {
+          const { inv, stream } = await connectThroughRelay(relay, this.d.identity, to);
+          log.debug(`${name}: through relay ${relayHostPort(relay)}${to === c.peerId ? "" : ` (its device ${to})`}`);
+          return attach(stream, { role: inv.serverSocket ? "server" : "client", via: `relay ${relayHostPort(relay)}`, remote: { host: relay.host, port: relay.port } });
+        } catch (err) {
+          log.debug(`${name}: relay ${relayHostPort(relay)}: ${(err as Error).message}`);
+        }
       }
     }
     return null;

@@ -163,7 +163,7 @@ describe("decoder errors, by code", () => {
   });
 
   test("UNKNOWN_TYPE", () => {
-    for (const type of [0, 13, 255]) expectCode(() => afterHello().push(frame(type, [1, 2, 3])), "UNKNOWN_TYPE");
+    for (const type of [0, 99, 255]) expectCode(() => afterHello().push(frame(type, [1, 2, 3])), "UNKNOWN_TYPE");
   });
 
   test("NO_HELLO and DUPLICATE_HELLO, unless the decoder expects no hello", () => {

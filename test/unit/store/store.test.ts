@@ -54,6 +54,8 @@ for (const dialect of dialects) {
         [9, "group-read-marks"],
         [10, "failed-pending-forks"],
         [12, "files"],
+        [13, "devices"],
+        [14, "device-log"],
         [15, "outbox-partial-indexes"],
       ]);
     });

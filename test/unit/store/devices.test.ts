@@ -1,0 +1,43 @@
+// Devices' rows (013-devices.sql) on each dialect: our devices with their
+// addresses and sightings, others' devices from rosters, and revocations
+// that stay revoked whatever a later roster says.
+import { describe, expect, test } from "bun:test";
+import { dialects, withStore } from "../../helpers/databases.ts";
+
+const LAPTOP = "LAPTOPL-LAPTOPL-LAPTOPL-LAPTOPL-LAPTOPL-LAPTOPL-LAPTOPL-LAPTOPL";
+const SERVER = "SERVERS-SERVERS-SERVERS-SERVERS-SERVERS-SERVERS-SERVERS-SERVERS";
+const BOB = "BOBBBBB-BOBBBBB-BOBBBBB-BOBBBBB-BOBBBBB-BOBBBBB-BOBBBBB-BOBBBBB";
+
+for (const dialect of dialects) {
+  describe(`devices on ${dialect}`, () => {
+    test("our devices: added, seen with new addresses, revoked once and for good", async () => {
+      await withStore(dialect, async (store) => {
+        await store.saveOwnDevice({ deviceId: LAPTOP, name: "laptop", admin: true, addrs: [], addedAt: 1, lastSeen: null, revokedAt: null, revocation: null });
+        await store.saveOwnDevice({ deviceId: SERVER, name: "server", admin: false, addrs: ["10.0.0.2:20001"], addedAt: 2, lastSeen: null, revokedAt: null, revocation: null });
+        await store.ownDeviceSeen(SERVER, 50, ["10.0.0.3:20001", "[::1]:20001"]);
+        expect(await store.ownDevices()).toEqual([
+          { deviceId: LAPTOP, name: "laptop", admin: true, addrs: [], addedAt: 1, lastSeen: null, revokedAt: null, revocation: null },
+          { deviceId: SERVER, name: "server", admin: false, addrs: ["10.0.0.3:20001", "[::1]:20001"], addedAt: 2, lastSeen: 50, revokedAt: null, revocation: null },
+        ]);
+        expect(await store.revokeOwnDevice(SERVER, 60, '{"signed":1}')).toBe(true);
+        expect(await store.revokeOwnDevice(SERVER, 70, '{"signed":2}')).toBe(false);
+        // A roster naming it again changes its name, never its revocation.
+        await store.saveOwnDevice({ deviceId: SERVER, name: "server2", admin: false, addrs: [], addedAt: 2, lastSeen: null, revokedAt: null, revocation: null });
+        expect((await store.ownDevices()).find((d) => d.deviceId === SERVER)).toMatchObject({ name: "server2", revokedAt: 60, revocation: '{"signed":1}' });
+      });
+    });
+
+    test("a contact's devices: from its roster, revoked even before we heard of them", async () => {
+      await withStore(dialect, async (store) => {
+        await store.savePeerDevice({ peerId: BOB, deviceId: LAPTOP, name: "bob's laptop", addrs: ["10.0.0.9:1"], lastSeen: null, revokedAt: null, revocation: null });
+        expect(await store.revokePeerDevice(BOB, SERVER, 80, "r")).toBe(true);
+        await store.savePeerDevice({ peerId: BOB, deviceId: SERVER, name: "bob's server", addrs: [], lastSeen: 90, revokedAt: null, revocation: null });
+        expect(await store.peerDevices(BOB)).toEqual([
+          { peerId: BOB, deviceId: LAPTOP, name: "bob's laptop", addrs: ["10.0.0.9:1"], lastSeen: null, revokedAt: null, revocation: null },
+          { peerId: BOB, deviceId: SERVER, name: "bob's server", addrs: [], lastSeen: 90, revokedAt: 80, revocation: "r" },
+        ]);
+        expect(await store.peerDevices("NOBODY")).toEqual([]);
+      });
+    });
+  });
+}
