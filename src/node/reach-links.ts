@@ -12,7 +12,7 @@ import type { Transport } from "../transport/transport.ts";
 import { isLoopbackHost } from "../reach/net/wire-address.ts";
 import type { ReachService } from "../reach/reach-service.ts";
 import { PunchDials } from "./dial/punch-dials.ts";
-import type { ReachHooks } from "./engine/peers.ts";
+import type { ReachHooks } from "./engine/peer-hooks.ts";
 import { newCtx, type LinkCtx, type NodeLink } from "./engine/link-ctx.ts";
 import type { NodeEvent } from "./node-events.ts";
 

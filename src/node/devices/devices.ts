@@ -7,7 +7,7 @@ import type { DeviceWelcomeFrame, Frame, Hello } from "../../protocol/messages.t
 import type { PeerId } from "../../protocol/peer-id.ts";
 import type { NewAddress } from "../../domain/contact.ts";
 import type { NodeLink } from "../engine/link-ctx.ts";
-import type { DeviceHooks } from "../engine/peers.ts";
+import type { DeviceHooks } from "../engine/peer-hooks.ts";
 import type { DeviceBook } from "./device-book.ts";
 import type { DeviceJoins } from "./device-joins.ts";
 import type { OwnDials } from "./own-dials.ts";

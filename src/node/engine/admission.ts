@@ -16,7 +16,7 @@ import type { NodeEvent } from "../node-events.ts";
 import type { Contacts } from "./contact-cache.ts";
 import type { NodeLink } from "./link-ctx.ts";
 import type { Requests } from "./peer-requests.ts";
-import type { DeviceHooks } from "./peers.ts";
+import type { DeviceHooks } from "./peer-hooks.ts";
 
 const log = childLogger("node");
 

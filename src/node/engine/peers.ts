@@ -5,14 +5,14 @@
 // of its devices': the receiver drops an id it has), and redials while we
 // owe a peer messages (the dialer). Links to our own other devices are
 // handed to the devices room.
-import type { ChatMessage, DeviceWelcomeFrame, FileFrame, Frame, GroupFrame, Hello, InviteAnswer } from "../../protocol/messages.ts";
+import type { ChatMessage, FileFrame, Frame, GroupFrame, Hello, InviteAnswer } from "../../protocol/messages.ts";
 import type { ReachFrame } from "../../protocol/reach-frames.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
 import type { ProtocolErrorCode } from "../../protocol/protocol-error.ts";
 import type { Contact } from "../../domain/contact.ts";
 import { formatHostPort } from "../../domain/host-port.ts";
 import type { Store } from "../../store/store.ts";
-import type { CloseInfo, Link, LinkHandler, Refusal } from "../../transport/link.ts";
+import type { CloseInfo, LinkHandler, Refusal } from "../../transport/link.ts";
 import { SHUTDOWN_REASON, type Transport } from "../../transport/transport.ts";
 import { childLogger } from "../../log.ts";
 import type { Target } from "../dial/dial-plan.ts";
@@ -30,6 +30,7 @@ import type { Journal } from "./journal.ts";
 import { newCtx, type LinkCtx, type NodeLink } from "./link-ctx.ts";
 import { Outbox } from "./outbox.ts";
 import type { Requests } from "./peer-requests.ts";
+import type { DeviceHooks, FileHooks, GroupHooks, ReachHooks } from "./peer-hooks.ts";
 import { Waiters } from "./waiters.ts";
 
 const log = childLogger("node");
@@ -81,46 +82,6 @@ export interface PeersDeps {
   files?: FileHooks;
   /** Devices (node/devices/): our own devices' links, rosters and revocations, join tokens. */
   devices?: DeviceHooks;
-}
-
-export interface DeviceHooks {
-  /** This device's id (our peer id on the first device). */
-  deviceId: string;
-  /** A device its identity revoked: refused as a changed identity is. */
-  isRevoked(peerId: PeerId, deviceId: string): boolean;
-  /** The bearer of a join token (a hello's `join`): the welcome to send it, or why not. */
-  join(link: NodeLink, hello: Hello): DeviceWelcomeFrame;
-  /** A link to another device of ours is up / down (down also for a dial of ours that never came up). */
-  ownUp(link: NodeLink, hello: Hello): void;
-  ownDown(link: NodeLink, wasUp: boolean): void;
-  /** A link to another device of ours drained its write queue. */
-  ownWritable?(link: NodeLink): void;
-  /** A contact's link is up (each of its devices'): it hears where our devices are. */
-  contactUp(link: NodeLink): void;
-  /** A device-* frame on an adopted link (our device's or a contact's). */
-  frame(link: NodeLink, frame: Frame): void;
-}
-
-export interface ReachHooks {
-  up(link: NodeLink, contact: Contact): void;
-  down(link: NodeLink): void;
-  frame(link: NodeLink, contact: Contact, frame: ReachFrame): void;
-}
-
-export interface FileHooks {
-  /** Before the link's early frames are handed over, so an offer that came with them is not lost; again when a request's link becomes a contact's. */
-  up(link: Link, peer: { name: string; request: boolean }): void;
-  down(link: Link): void;
-  frames(link: Link, frames: FileFrame[]): void;
-  writable(link: Link): void;
-}
-
-export interface GroupHooks {
-  /** `promoted`: a request's link that became a contact's (what the peer sent on it before was not taken). */
-  up(link: Link, contact: Contact, promoted?: boolean): void;
-  down(link: Link): void;
-  frames(link: Link, frames: GroupFrame[]): void;
-  writable(link: Link): void;
 }
 
 /** How long a relink waits for the old link to close before dialing anyway. */
