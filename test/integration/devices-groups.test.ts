@@ -4,13 +4,10 @@
 // writes reaches bob and carol as alice's and shows on the other device; no
 // fork is flagged (each device signs under its own author key).
 //
-// A todo until groups follow devices: today a group member is one author key
-// per peer id (savePeerKey, memberByPeer), only the device whose link bob's
-// node saw first proves alice's key, and the device log carries no group
-// entries, so the server never learns of the group. The design this needs
-// is in docs/ARCHITECTURE.md ("Groups on several devices").
-// Run it with `bun test --todo test/integration/devices-groups.test.ts`: it
-// fails at "the server shows #club".
+// Each device signs under its own author key; the device that is a member
+// names the other's key in the group (a `device` event carrying that key's
+// signature over alice's peer id), and her devices sync groups with each
+// other as members do (node/groups/own-keys.ts).
 import { expect, setDefaultTimeout, test } from "bun:test";
 import { befriend, eventually, type TestNode, startNode } from "../helpers/nodes.ts";
 
@@ -21,7 +18,7 @@ const groupTexts = async (n: TestNode, group: string) =>
 const hasGroup = (n: TestNode, name: string) => n.node.groupBook.list().some((g) => g.name === name);
 const linkedDevices = (n: TestNode) => n.node.listDevices().filter((d) => d.linked).map((d) => d.name);
 
-test.todo("a group bob makes with alice shows on her laptop and her server; a post from either reaches bob and carol as alice's and shows on the other device; no fork", async () => {
+test("a group bob makes with alice shows on her laptop and her server; a post from either reaches bob and carol as alice's and shows on the other device; no fork", async () => {
   await using laptop = await startNode("alice");
   await using bob = await startNode("bob");
   await using carol = await startNode("carol");
@@ -42,8 +39,6 @@ test.todo("a group bob makes with alice shows on her laptop and her server; a po
   await eventually(() => hasGroup(server, "#club"), "the server shows #club");
   expect(server.node.groupBook.list()).toMatchObject([{ name: "#club", creator: "bob", role: "member", members: 3 }]);
   expect(laptop.node.groupBook.list()).toMatchObject([{ name: "#club", creator: "bob", role: "member", members: 3 }]);
-  // Members see one alice, whichever device wrote.
-  expect(bob.node.groupBook.members("#club").map((m) => `${m.name} ${m.role}`)).toEqual(["bob creator", "alice member", "carol member"]);
 
   await server.node.send("#club", "from the server");
   await carol.until((e) => e.type === "message" && e.entry.text === "from the server", "carol got the server's post");
@@ -55,9 +50,40 @@ test.todo("a group bob makes with alice shows on her laptop and her server; a po
   await eventually(async () => (await groupTexts(server, "#club")).includes("alice: from the laptop"), "the server shows the laptop's post");
 
   expect(await groupTexts(bob, "#club")).toEqual(["alice: from the server", "alice: from the laptop"]);
+  // Two keys, one per device, both alice's in bob's group: one member, her two messages.
+  const g = bob.node.groupBook.resolve("#club");
+  expect(server.node.groups.key.hex).not.toBe(laptop.node.groups.key.hex);
+  expect([laptop, server].map((n) => g.members.get(n.node.groups.key.hex)?.peerId)).toEqual([laptop.node.peerId, laptop.node.peerId]);
+  expect(bob.node.groupBook.members("#club").map((m) => `${m.name} ${m.role} ${m.messages}`)).toEqual(["bob creator 0", "alice member 2", "carol member 0"]);
+  expect(bob.node.groupBook.list()).toMatchObject([{ name: "#club", members: 3 }]);
   expect(await groupTexts(carol, "#club")).toEqual(["alice: from the server", "alice: from the laptop"]);
   for (const n of [laptop, server, bob, carol]) {
     expect(n.events.filter((e) => e.type === "group-fork")).toEqual([]);
     expect(n.node.groups.stats.refused).toEqual({ "bad-signature": 0, "unknown-group": 0, "not-member-link": 0, "not-member": 0, removed: 0, ahead: 0, forged: 0 });
   }
+});
+
+test("bob removes alice: both her devices are out; alice leaving on one device leaves on the other", async () => {
+  await using laptop = await startNode("alice");
+  await using bob = await startNode("bob");
+  await befriend(laptop, bob);
+  await using server = await startNode("alice", { join: laptop.node.addDevice({ name: "server" }).text });
+  await eventually(() => linkedDevices(laptop).includes("server"), "the laptop linked to the server");
+  await eventually(() => bob.node.groups.registry.peerKeys.size === 1, "bob knows alice's group key");
+
+  await bob.node.groupBook.create("one", ["alice"]);
+  await bob.node.groupBook.create("two", ["alice"]);
+  await eventually(() => ["#one", "#two"].every((n) => hasGroup(server, n)), "the server shows both groups");
+  const serverKey = server.node.groups.key.hex;
+  await eventually(() => bob.node.groupBook.resolve("#one").isMember(serverKey), "bob takes the server's key in #one");
+
+  // Removed as a person: under each of her keys, and each device hears it.
+  await bob.node.groupBook.remove("#one", "alice");
+  for (const n of [laptop, server]) await n.until((e) => e.type === "group" && e.group === "#one" && e.change === "removed", `${n.name} removed from #one`);
+  expect(bob.node.groupBook.members("#one").map((m) => `${m.name} ${m.state}`)).toEqual(["bob member", "alice removed"]);
+
+  // Left on the server: the laptop leaves too, and bob sees alice gone.
+  await server.node.groupBook.leave("#two");
+  await laptop.until((e) => e.type === "group" && e.group === "#two" && e.change === "left", "the laptop left #two");
+  await eventually(() => bob.node.groupBook.members("#two").map((m) => `${m.name} ${m.state}`).join() === "bob member,alice left", "bob sees alice gone from #two");
 });

@@ -116,8 +116,8 @@ export interface FileHooks {
 }
 
 export interface GroupHooks {
-  /** `promoted`: a request's link that became a contact's (what the peer sent on it before was not taken). */
-  up(link: Link, contact: Contact, promoted?: boolean): void;
+  /** `promoted`: a request's link that became a contact's (what the peer sent on it before was not taken). No contact: another device of ours. */
+  up(link: Link, contact?: Contact, promoted?: boolean): void;
   down(link: Link): void;
   frames(link: Link, frames: GroupFrame[]): void;
   writable(link: Link): void;
@@ -369,6 +369,8 @@ export class Peers implements LinkHandler<LinkCtx> {
       ctx.up = true;
       log.debug(`link up: our device ${deviceId} ${link.address} (${link.direction})`);
       this.d.devices?.ownUp(link, hello);
+      // Our devices keep their groups in step as members do (node/groups/own-keys.ts).
+      this.d.groups?.up(link);
       return;
     }
     // Files first, so an offer that came with the hello is not lost. Then the
@@ -454,9 +456,9 @@ export class Peers implements LinkHandler<LinkCtx> {
     link.ctx.outbox?.refused(ids, refusalReason(code, reason));
   }
 
-  /** Group frames count only on a contact's adopted link (a request's carries none). */
+  /** Group frames count only on a contact's adopted link (a request's carries none), and on our own devices'. */
   group(link: NodeLink, frames: GroupFrame[]): void {
-    if (link.ctx.contact && !link.ctx.secondary && this.isAdopted(link)) this.d.groups?.frames(link, frames);
+    if ((link.ctx.ownDevice || (link.ctx.contact && !link.ctx.secondary)) && this.isAdopted(link)) this.d.groups?.frames(link, frames);
   }
 
   /** Hole punching and relay offers count only on a contact's adopted link. */
@@ -491,6 +493,7 @@ export class Peers implements LinkHandler<LinkCtx> {
     if (ctx.ownDevice) {
       log.debug(`link ${link.address} to our device ${ctx.ownDevice} closed: ${describeClose(info)}`);
       this.d.devices?.ownDown(link, wasAdopted);
+      this.d.groups?.down(link);
       return;
     }
     // Another device of the contact takes its outbox over when this one carried it.
