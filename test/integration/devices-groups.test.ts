@@ -9,6 +9,10 @@
 // signature over alice's peer id), and her devices sync groups with each
 // other as members do (node/groups/own-keys.ts).
 import { expect, setDefaultTimeout, test } from "bun:test";
+import { encodeGroupEvent } from "../../src/protocol/groups/group-events.ts";
+import { groupMessageUuid } from "../../src/protocol/groups/group-signed.ts";
+import { authorKey, keyFrame, signRow } from "../../src/node/groups/group-keys.ts";
+import { generateDiscoveryKey } from "../../src/reach/dht/discovery-key.ts";
 import { befriend, eventually, type TestNode, startNode } from "../helpers/nodes.ts";
 
 setDefaultTimeout(120_000);
@@ -86,4 +90,29 @@ test("bob removes alice: both her devices are out; alice leaving on one device l
   await server.node.groupBook.leave("#two");
   await laptop.until((e) => e.type === "group" && e.group === "#two" && e.change === "left", "the laptop left #two");
   await eventually(() => bob.node.groupBook.members("#two").map((m) => `${m.name} ${m.state}`).join() === "bob member,alice left", "bob sees alice gone from #two");
+});
+
+test("a device event whose key did not sign for that peer id is refused as forged; one it signed makes the key the member's", async () => {
+  await using alice = await startNode("alice");
+  await using bob = await startNode("bob");
+  await befriend(alice, bob);
+  await eventually(() => alice.node.groups.registry.peerKeys.size === 1, "alice knows bob's key");
+  const info = await alice.node.groupBook.create("club", ["bob"]);
+  await bob.until((e) => e.type === "group" && e.change === "joined", "bob joined");
+  const bobKey = bob.node.groups.key;
+  const other = authorKey(generateDiscoveryKey());
+  const device = (seq: number, sig: string) => {
+    const { kind, body } = encodeGroupEvent({ kind: "device", key: other.hex, peer: bob.node.peerId, sig });
+    return signRow(bobKey, { group: info.id, author: bobKey.hex, seq, id: groupMessageUuid(info.id, bobKey.hex, seq), kind, body, created: Date.now(), received: 0, pos: null });
+  };
+  const link = bob.node.peers.adopted.get(alice.node.peerId)!;
+  // bob's own signature over his peer id, not the other key's: a claim anyone who saw bob's key frame could make.
+  link.sendGroupMessages([device(1, keyFrame(bobKey, bob.node.peerId).sig)]);
+  await eventually(() => alice.node.groups.stats.refused.forged === 1, "alice refused the forged device event");
+  expect(alice.node.groupBook.resolve("#club").members.has(other.hex)).toBe(false);
+  // Signed by that key for bob's peer id: taken, and the key is bob's (one member, bob).
+  link.sendGroupMessages([device(1, keyFrame(other, bob.node.peerId).sig)]);
+  await eventually(() => alice.node.groupBook.resolve("#club").isMember(other.hex), "alice takes the other key as bob's");
+  expect(alice.node.groupBook.members("#club").map((m) => `${m.name} ${m.state}`)).toEqual(["alice member", "bob member"]);
+  expect(alice.node.groups.stats.refused.forged).toBe(1);
 });
