@@ -24,6 +24,8 @@ export function describeGroupEvent(m: { kind: number; body: string }, nameOf: (k
       return "left the group";
     case 5:
       return `shared a file ${JSON.stringify(String(o.name ?? ""))} (${formatSize(Number(o.size) || 0)})`;
+    case 6:
+      return "added a device";
     default:
       return "(a kind of group message this version cannot show)";
   }

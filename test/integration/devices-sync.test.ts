@@ -4,12 +4,15 @@
 // one device show on the others in order and once, marked the same; only the
 // writing device sends them; a device catches up from any other; a crash
 // mid-sync loses and duplicates nothing.
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { PeerId } from "../../src/protocol/peer-id.ts";
 import type { HistoryEntry } from "../../src/domain/history-entry.ts";
 import type { OutgoingMessage, Store } from "../../src/store/store.ts";
 import { dialects } from "../helpers/databases.ts";
 import { MemLink, newDeviceId, TestDevice } from "../helpers/device-pair.ts";
+
+// Real stores on MariaDB too: seconds each on a loaded machine, not the default five.
+setDefaultTimeout(60_000);
 
 const BOB = newDeviceId();
 

@@ -42,8 +42,8 @@ export interface FileHooks {
 }
 
 export interface GroupHooks {
-  /** `promoted`: a request's link that became a contact's (what the peer sent on it before was not taken). */
-  up(link: Link, contact: Contact, promoted?: boolean): void;
+  /** `promoted`: a request's link that became a contact's (what the peer sent on it before was not taken). No contact: another device of ours. */
+  up(link: Link, contact?: Contact, promoted?: boolean): void;
   down(link: Link): void;
   frames(link: Link, frames: GroupFrame[]): void;
   writable(link: Link): void;

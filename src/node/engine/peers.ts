@@ -330,6 +330,8 @@ export class Peers implements LinkHandler<LinkCtx> {
       ctx.up = true;
       log.debug(`link up: our device ${deviceId} ${link.address} (${link.direction})`);
       this.d.devices?.ownUp(link, hello);
+      // Our devices keep their groups in step as members do (node/groups/own-keys.ts).
+      this.d.groups?.up(link);
       return;
     }
     // Files first, so an offer that came with the hello is not lost. Then the
@@ -415,9 +417,9 @@ export class Peers implements LinkHandler<LinkCtx> {
     link.ctx.outbox?.refused(ids, refusalReason(code, reason));
   }
 
-  /** Group frames count only on a contact's adopted link (a request's carries none). */
+  /** Group frames count only on a contact's adopted link (a request's carries none), and on our own devices'. */
   group(link: NodeLink, frames: GroupFrame[]): void {
-    if (link.ctx.contact && !link.ctx.secondary && this.isAdopted(link)) this.d.groups?.frames(link, frames);
+    if ((link.ctx.ownDevice || (link.ctx.contact && !link.ctx.secondary)) && this.isAdopted(link)) this.d.groups?.frames(link, frames);
   }
 
   /** Hole punching and relay offers count only on a contact's adopted link. */
@@ -452,6 +454,7 @@ export class Peers implements LinkHandler<LinkCtx> {
     if (ctx.ownDevice) {
       log.debug(`link ${link.address} to our device ${ctx.ownDevice} closed: ${describeClose(info)}`);
       this.d.devices?.ownDown(link, wasAdopted);
+      this.d.groups?.down(link);
       return;
     }
     // Another device of the contact takes its outbox over when this one carried it.

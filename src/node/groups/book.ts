@@ -10,9 +10,10 @@ import type { PeerId } from "../../protocol/peer-id.ts";
 import type { Contact } from "../../domain/contact.ts";
 import { NodeError } from "../../domain/node-error.ts";
 import type { Contacts } from "../engine/contact-cache.ts";
+import type { GroupMemberRow } from "../../store/store.ts";
 import { Batch } from "./batch.ts";
 import { dkeyToAuthor, signRow } from "./group-keys.ts";
-import { GroupModel, MAX_MEMBERS } from "./model.ts";
+import { GroupModel, MAX_MEMBERS, personOf } from "./model.ts";
 import { addEvent } from "./pending.ts";
 import type { GroupSync } from "./sync.ts";
 
@@ -81,18 +82,26 @@ export class GroupBook {
 
   members(group: string): GroupMemberInfo[] {
     const g = this.resolve(group);
-    const members = [...g.members.values()]
-      .sort((a, b) => a.addedSeq - b.addedSeq)
-      .map((m) => ({
+    // One line per person: the keys its devices write under are one member (own-keys.ts).
+    const people = new Map<string, GroupMemberRow[]>();
+    for (const m of [...g.members.values()].sort((a, b) => a.addedSeq - b.addedSeq)) {
+      const keys = people.get(personOf(m));
+      if (keys) keys.push(m);
+      else people.set(personOf(m), [m]);
+    }
+    const members = [...people.values()].map((keys) => {
+      const m = keys.find((k) => k.author === g.row.selfKey) ?? keys.find((k) => k.until === null) ?? keys[0]!;
+      return {
         name: this.d.sync.registry.nameOf(g, m.author),
         peerId: m.peerId,
         key: m.author,
-        role: m.author === g.row.creator ? ("creator" as const) : ("member" as const),
+        role: keys.some((k) => k.author === g.row.creator) ? ("creator" as const) : ("member" as const),
         state: m.until === null ? ("member" as const) : m.gone === null ? ("left" as const) : ("removed" as const),
         you: m.author === g.row.selfKey,
-        messages: g.texts(m.author),
-        ...((g.forks.get(m.author)?.size ?? 0) > 0 ? { forked: true as const } : {}),
-      }));
+        messages: keys.reduce((n, k) => n + g.texts(k.author), 0),
+        ...(keys.some((k) => (g.forks.get(k.author)?.size ?? 0) > 0) ? { forked: true as const } : {}),
+      };
+    });
     const waiting = this.d.sync.pending.of(g).map((p) => ({ name: p.name, peerId: p.peerId, key: "", role: "member" as const, state: "waiting" as const, you: false, messages: 0 }));
     return [...members, ...waiting];
   }
@@ -159,10 +168,14 @@ export class GroupBook {
     const m = this.findMember(g, memberName);
     if (m.author === g.row.selfKey) throw new NodeError("BAD_NAME", `that is you: \`p2pchat group leave ${group}\` leaves it`);
     if (m.until !== null) throw new NodeError("BAD_NAME", `${memberName} is not in ${group} any more`);
-    const info = this.members(group).find((x) => x.key === m.author)!;
+    const info = this.members(group).find((x) => g.keysOf(m).some((k) => k.author === x.key))!;
     // What we hold of the others goes in the removal: the removed member may still get that much (written before), every member agreeing.
-    const fits = (held: Record<string, number>) => Buffer.byteLength(JSON.stringify({ key: m.author, until: g.contig(m.author), held }), "utf8") <= MAX_EVENT_BODY;
-    await this.d.sync.writeOwn(g, [encodeGroupEvent({ kind: "remove", key: m.author, until: g.contig(m.author), held: g.removalHeld(m.author, fits) })]);
+    // A person writing from several devices is removed under each of their keys.
+    const removals = g.keysOf(m).filter((k) => k.until === null).map((k) => {
+      const fits = (held: Record<string, number>) => Buffer.byteLength(JSON.stringify({ key: k.author, until: g.contig(k.author), held }), "utf8") <= MAX_EVENT_BODY;
+      return encodeGroupEvent({ kind: "remove", key: k.author, until: g.contig(k.author), held: g.removalHeld(k.author, fits) });
+    });
+    await this.d.sync.writeOwn(g, removals);
     return { ...info, state: "removed" };
   }
 
@@ -195,7 +208,7 @@ export class GroupBook {
   private info(g: GroupModel): GroupInfo {
     const role = g.state === "left" || g.state === "removed" ? g.state : g.row.creator === g.row.selfKey ? "creator" : "member";
     const waiting = this.d.sync.pending.of(g).map((p) => p.name);
-    return { name: `#${g.row.alias}`, id: g.id, title: g.row.name, creator: this.d.sync.registry.nameOf(g, g.row.creator), role, members: g.active().length, waiting };
+    return { name: `#${g.row.alias}`, id: g.id, title: g.row.name, creator: this.d.sync.registry.nameOf(g, g.row.creator), role, members: g.people().length, waiting };
   }
 
   /** A contact added to `g` and waiting for its key, by our name for it. */
@@ -229,7 +242,9 @@ export class GroupBook {
     const byContact = c?.peerId ? g.memberByPeer(c.peerId) : undefined;
     if (byContact) return byContact;
     const all = [...g.members.values()];
-    const found = all.filter((m) => this.d.sync.registry.nameOf(g, m.author) === name || m.name === name || (name.length >= 8 && m.author.startsWith(name.toLowerCase())));
+    const named = all.filter((m) => this.d.sync.registry.nameOf(g, m.author) === name || m.name === name || (name.length >= 8 && m.author.startsWith(name.toLowerCase())));
+    // A person's devices' keys are one member: one of them stands for all.
+    const found = [...new Map(named.map((m) => [personOf(m), m])).values()];
     if (found.length === 1) return found[0]!;
     if (found.length > 1) throw new NodeError("BAD_NAME", `${JSON.stringify(name)} names ${found.length} members of #${g.row.alias}: use the start of its key (\`p2pchat group members #${g.row.alias}\`)`);
     throw new NodeError("NOT_A_MEMBER", `${JSON.stringify(name)} is not a member of #${g.row.alias}`);

@@ -41,6 +41,11 @@ export function verifyKeyFrame(f: GroupKeyFrame, peer: PeerId): boolean {
   return check(f.key, groupKeySignedBytes(peerIdDigest(peer)), f.sig);
 }
 
+/** True when `sig` proves `key` for `peer`, as a group-key frame does: what a device event carries (group-events.ts). */
+export function verifyDeviceKey(key: string, peer: PeerId, sig: string): boolean {
+  return check(key, groupKeySignedBytes(peerIdDigest(peer)), sig);
+}
+
 /** True when the author signed exactly these fields. */
 export function verifyMessage(m: Omit<GroupMessageFrame, "type">): boolean {
   let bytes: Uint8Array;

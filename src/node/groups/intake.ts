@@ -11,7 +11,7 @@ import type { GroupMessageRow, Store } from "../../store/store.ts";
 import { childLogger } from "../../log.ts";
 import { Batch } from "./batch.ts";
 import type { Forks } from "./forks.ts";
-import { verifyKeyFrame, verifyMessage } from "./group-keys.ts";
+import { verifyDeviceKey, verifyKeyFrame, verifyMessage } from "./group-keys.ts";
 import { GroupModel } from "./model.ts";
 import type { Fanout, PeerLink } from "./peer-link.ts";
 import type { Receipts } from "./receipts.ts";
@@ -51,6 +51,8 @@ export interface IntakeDeps {
   commit(b: Batch): Promise<void>;
   /** A peer proved its key on its link (an add of it may wait for that). */
   keyProven(peerId: PeerId): void;
+  /** Another device of ours proved its key (`sig`: over our peer id): our groups name it. */
+  ownKeyProven(key: string, sig: string): void;
 }
 
 export class Intake {
@@ -62,6 +64,8 @@ export class Intake {
       return;
     }
     pl.key = f.key;
+    // Another device of ours: its key is no contact's.
+    if (pl.own) return void (f.key !== this.d.registry.key.hex && this.d.ownKeyProven(f.key, f.sig));
     const keys = this.d.registry.peerKeys;
     if (keys.get(pl.peerId) === f.key) return;
     keys.set(pl.peerId, f.key);
@@ -130,7 +134,9 @@ export class Intake {
         continue;
       }
       const row = toRow(f, now);
-      const r = g.accept(row, decode(f), b);
+      const ev = decode(f);
+      // A device's key counts only with its own signature for the peer id it is named for.
+      const r = ev !== "bad" && ev?.kind === "device" && !verifyDeviceKey(ev.key, ev.peer, ev.sig) ? "forged" : g.accept(row, ev, b);
       if (r === null || r === "duplicate") this.d.wants.progress(g.id, f.author, pl);
       if (r === null) {
         stats.stored++;

@@ -22,7 +22,7 @@
 // logs of an author (a fork) notice (forks.ts). A text that shows nothing
 // (protocol/text.ts) keeps its place in its author's log, so the chain and
 // the seqs after it hold, but is never shown.
-import { decodeGroupEvent, removalHeld, type GroupEvent } from "../../protocol/groups/group-events.ts";
+import { GROUP_KIND, decodeGroupEvent, removalHeld, type GroupEvent } from "../../protocol/groups/group-events.ts";
 import { ZERO_DIGEST, chainStep } from "../../protocol/groups/group-forks.ts";
 import { groupIdFor, groupMessageUuid } from "../../protocol/groups/group-signed.ts";
 import { blankText } from "../../protocol/text.ts";
@@ -43,6 +43,9 @@ export type Refusal = "duplicate" | "not-member" | "removed" | "ahead" | "forged
 export interface PosCounter {
   pos: number;
 }
+
+/** One person among the members: a device's key is named with its member's peer id and add. */
+export const personOf = (m: GroupMemberRow): string => `${m.peerId} ${m.addedSeq}`;
 
 export class GroupModel {
   readonly members = new Map<string, GroupMemberRow>();
@@ -147,9 +150,30 @@ export class GroupModel {
     return [...this.members.values()].filter((m) => m.until === null).sort((a, b) => a.addedSeq - b.addedSeq);
   }
 
+  /**
+   * A member by peer id: one of its keys (a person may write from several
+   * devices, each its own key), an active one first, else the one removed
+   * last (what it may still get goes up to that removal).
+   */
   memberByPeer(peerId: string): GroupMemberRow | undefined {
-    for (const m of this.members.values()) if (m.peerId === peerId) return m;
-    return undefined;
+    let found: GroupMemberRow | undefined;
+    for (const m of this.members.values()) {
+      if (m.peerId !== peerId) continue;
+      if (m.until === null) return m;
+      if (!found || (m.gone ?? -1) > (found.gone ?? -1)) found = m;
+    }
+    return found;
+  }
+
+  /** Members now, one per person (the keys its devices were named under are one member), in the order they were added. */
+  people(): GroupMemberRow[] {
+    const seen = new Set<string>();
+    return this.active().filter((m) => !seen.has(personOf(m)) && seen.add(personOf(m)) !== undefined);
+  }
+
+  /** Every key of the person `m` is (itself, and its devices' named by a device event). */
+  keysOf(m: GroupMemberRow): GroupMemberRow[] {
+    return [...this.members.values()].filter((x) => personOf(x) === personOf(m));
   }
 
   contig(author: string): number {
@@ -213,19 +237,29 @@ export class GroupModel {
     return this.removals.get(m.author)?.get(author) ?? 0;
   }
 
-  /** How many other members hold our message `seq`, of how many should: members now, and removed ones it was written before. */
+  /**
+   * How many other members hold our message `seq`, of how many should:
+   * members now, and removed ones it was written before. A person counts
+   * once, holding it when any of its devices does; our own other devices
+   * do not count.
+   */
   delivery(seq: number): { to: number; of: number } {
     const self = this.row.selfKey;
-    const others = [...this.members.values()].filter((m) => m.author !== self && this.entitled(m, self) >= seq);
-    const to = others.filter((m) => (this.known.get(m.author)?.get(self) ?? 0) >= seq).length;
-    return { to, of: others.length };
+    const us = this.members.get(self)?.peerId;
+    const held = new Map<string, boolean>();
+    for (const m of this.members.values()) {
+      if (m.author === self || m.peerId === us || this.entitled(m, self) < seq) continue;
+      held.set(m.peerId, (held.get(m.peerId) ?? false) || (this.known.get(m.author)?.get(self) ?? 0) >= seq);
+    }
+    return { to: [...held.values()].filter(Boolean).length, of: held.size };
   }
 
   /** The `held` of a removal of `removed` written now: what we hold of each other author, under the seq of its add, as many as fit. */
   removalHeld(removed: string, fits: (held: Record<string, number>) => boolean): Record<string, number> {
     const held: Record<string, number> = {};
     const authors = [...this.members.values()]
-      .filter((m) => m.author !== removed && m.author !== this.row.creator && (this.committed.get(m.author) ?? 0) > 0)
+      // A device's key has no add of its own (it shares its member's): `held` cannot name it.
+      .filter((m) => m.author !== removed && m.author !== this.row.creator && this.addKeys.get(m.addedSeq) === m.author && (this.committed.get(m.author) ?? 0) > 0)
       .sort((a, b) => (this.committed.get(b.author) ?? 0) - (this.committed.get(a.author) ?? 0));
     for (const m of authors) {
       held[String(m.addedSeq)] = this.committed.get(m.author)!;
@@ -289,7 +323,8 @@ export class GroupModel {
       chain = chain === null ? null : chainStep(chain, row);
       row.chain = chain;
       // A text that shows nothing (only a node that skipped the check writes one) holds its place, unseen.
-      if (row.kind === 0 && blankText(row.body) !== null) b.show(row, 0);
+      // So does a device's key (an event about keys, not news for anyone).
+      if ((row.kind === 0 && blankText(row.body) !== null) || row.kind === GROUP_KIND.device) b.show(row, 0);
       else b.show(row, ++this.counter.pos);
       if (row.kind !== 0) {
         this.eventSeqsOf(mem.author).push(next);
@@ -332,7 +367,26 @@ export class GroupModel {
         return this.end(ev.key, ev.until, row.seq, "removed", b);
       case "leave":
         return this.end(row.author, row.seq, null, "left", b);
+      case "device":
+        return this.device(row.author, ev.key, ev.peer, b);
     }
+  }
+
+  /**
+   * A member names another key of its own (another of its devices; the key's
+   * signature for the peer id was checked before): a member too, under the
+   * same peer id and name, writing in its own sequence. Only an active
+   * member's, for its own peer id, of a key no member has.
+   */
+  private device(by: string, key: string, peer: string, b: Batch): void {
+    const m = this.members.get(by);
+    if (!m || m.until !== null || m.peerId !== peer || this.members.has(key) || this.active().length >= MAX_MEMBERS) return;
+    const d: GroupMemberRow = { group: this.id, author: key, peerId: m.peerId, name: m.name, addedSeq: m.addedSeq, until: null, gone: null, contig: 0 };
+    this.members.set(key, d);
+    b.member(d);
+    b.membership.add(this.id);
+    if (this.waiting.get(key)?.has(1)) this.advance(d, b);
+    if (key === this.row.selfKey && this.row.state === "joining") this.setState("member", b);
   }
 
   /**

@@ -44,6 +44,8 @@ export class PeerLink implements Source {
     readonly peerId: PeerId,
     readonly responder: Responder,
     readonly order: number,
+    /** Another device of ours (the same identity). */
+    readonly own = false,
   ) {
     this.forks = link.peerHello?.caps.includes(GROUP_FORKS_CAP) ?? false;
   }

@@ -52,6 +52,7 @@ import { Forks, backfillChains } from "./forks.ts";
 import { keyFrame, signRow, type AuthorKey } from "./group-keys.ts";
 import { Intake, newStats, type GroupStats } from "./intake.ts";
 import type { GroupModel } from "./model.ts";
+import { OwnKeys } from "./own-keys.ts";
 import { Fanout, PeerLink } from "./peer-link.ts";
 import { PendingAdds } from "./pending.ts";
 import { Receipts } from "./receipts.ts";
@@ -100,6 +101,8 @@ export class GroupSync {
   private readonly receipts: Receipts;
   private readonly wants: Wants;
   private readonly intake: Intake;
+  /** Our other devices' keys, named in our groups (own-keys.ts). */
+  private readonly ownKeys: OwnKeys;
   /** Our messages written in this run, for statusOf. */
   private readonly own = new Map<string, { group: string; seq: number }>();
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -128,7 +131,9 @@ export class GroupSync {
       stats: this.stats,
       commit: (b) => this.commit(b),
       keyProven: (peerId) => void this.pending.complete(peerId),
+      ownKeyProven: (key, sig) => this.ownKeys.proven(key, sig),
     });
+    this.ownKeys = new OwnKeys({ self: d.self, registry: this.registry, writeOwn: (g, items) => this.writeOwn(g, items) });
   }
 
   get key(): AuthorKey {
@@ -158,14 +163,14 @@ export class GroupSync {
   // --- links (Peers' hooks) -------------------------------------------------------------
 
   /**
-   * A contact's link is up: prove our key, offer what it may have.
+   * A contact's link (or another device of ours) is up: prove our key, offer what it may have.
    * `promoted`: it was a stranger's link until now, so whatever the peer sent
    * on it before was dropped; our key frame asks for it again.
    */
   up(link: Link, _contact?: Contact, promoted = false): void {
     if (!link.peerHello?.caps.includes(GROUPS_CAP) || this.links.has(link)) return;
     const responder = new Responder(link, this.d.store, this.d.journal, (rows) => (this.stats.served += rows.length));
-    const pl = new PeerLink(link, link.peerId!, responder, this.nextOrder++);
+    const pl = new PeerLink(link, link.peerId!, responder, this.nextOrder++, link.peerId === this.d.self);
     this.links.set(link, pl);
     link.sendGroup(keyFrame(this.key, this.d.self, promoted));
     for (const g of this.registry.models.values()) this.offer(pl, g);
@@ -334,6 +339,7 @@ export class GroupSync {
       const until = g?.members.get(row.author)?.until;
       if (!g || (until != null && row.seq > until)) continue; // dropped by a removal in the same batch
       if (row.author !== g.row.selfKey) {
+        this.ownKeys.shown(g, row);
         this.d.emit({ type: "message", entry: this.registry.entryOf(g, row) });
         const author = row.kind === GROUP_FILE_KIND ? g.members.get(row.author) : undefined;
         if (author) this.d.filePosted?.(g.id, author.peerId, this.registry.nameOf(g, row.author), row.body);
@@ -363,6 +369,7 @@ export class GroupSync {
       if (change) this.d.emit({ type: "group", group: `#${g.row.alias}`, change });
     }
     this.fanout.reshare(g);
+    this.ownKeys.claim(g);
     // Members we have as contacts but no link to: dial them, they may lack what we hold.
     for (const m of g.active()) {
       const c = m.author === g.row.selfKey ? undefined : this.d.contacts.byPeer(m.peerId);

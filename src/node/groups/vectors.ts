@@ -1,8 +1,8 @@
 // Who gets what of a group, and the vector frames that say what we hold.
 //
 // A peer gets a group's data only as a member (in our view):
-//   full     an active member: every author, and what we know others hold (receipts)
-//   own      we left and it is still a member: our own messages only (so our leave reaches it)
+//   full     an active member, or another device of ours: every author, and what we know others hold (receipts)
+//   own      we left and it is still a member: our own messages only, our devices' too (so our leaves reach it)
 //   removed  the creator removed it: what was written before its removal (the creator's up to that
 //            remove, the others' up to what the remove says the creator held: GroupModel.entitled)
 //   ack      the creator removed us, and it is a member: only our vector (a receipt of what we got)
@@ -16,6 +16,8 @@ export type Share = "full" | "own" | "removed" | "ack";
 /** What `peerId` may get of `g`, or null for nothing. */
 export function shareFor(g: GroupModel, peerId: string): Share | null {
   if (g.state === "joining") return null;
+  // Another device of ours: all we hold, whatever our state (it is us: it hears of our removal or leave from us too).
+  if (g.members.get(g.row.selfKey)?.peerId === peerId) return "full";
   const m = g.memberByPeer(peerId);
   if (!m || m.author === g.row.selfKey) return null;
   if (g.state === "removed") return m.until === null ? "ack" : null;
@@ -40,7 +42,8 @@ export function mayCarry(g: GroupModel | undefined, peerId: string, author: stri
 export function shareLimit(g: GroupModel, share: Share, author: string, peerId: string): number {
   const held = g.committed.get(author) ?? 0;
   if (share === "full" || share === "ack") return held;
-  if (share === "own") return author === g.row.selfKey ? held : 0;
+  // Ours: under our key and our other devices' (their leaves too).
+  if (share === "own") return author === g.row.selfKey || g.members.get(author)?.peerId === g.members.get(g.row.selfKey)?.peerId ? held : 0;
   const m = g.memberByPeer(peerId);
   return m ? Math.min(held, g.entitled(m, author)) : 0;
 }

@@ -14,12 +14,18 @@
 //                                      event>": seq}, "0" for the creator. A removed member may still get an
 //                                      author's messages up to there (written before its removal), none above.
 //   leave   {}                         by the member itself: its seqs after this one are refused
+//   device  {"key", "peer", "sig"}     by a member: another author key of the same person (another of its
+//                                      devices, issue 26), a member as it is; `sig` is that key's signature
+//                                      over `peer` (the bytes its group-key frame signs), so no member can
+//                                      claim a key whose holder did not prove it for that peer id. Kind 6
+//                                      (5 is a file post); builds before it show it as nothing and refuse
+//                                      the device's messages.
 import { invisibleNameProblem } from "../hello.ts";
 import { isHexKey } from "../hex.ts";
 import { parsePeerId, type PeerId } from "../peer-id.ts";
 import { ProtocolError } from "../protocol-error.ts";
 
-export const GROUP_KIND = { text: 0, create: 1, add: 2, remove: 3, leave: 4 } as const;
+export const GROUP_KIND = { text: 0, create: 1, add: 2, remove: 3, leave: 4, device: 6 } as const;
 /** Code points in a group's or a member's name. */
 export const MAX_GROUP_NAME = 40;
 /** Bytes of an event body: small, whatever its strings hold. */
@@ -29,10 +35,11 @@ export type GroupEvent =
   | { kind: "create"; name: string; nonce: string; peer: PeerId; owner: string }
   | { kind: "add"; key: string; peer: PeerId; name: string }
   | { kind: "remove"; key: string; until: number; held?: Record<string, number> }
-  | { kind: "leave" };
+  | { kind: "leave" }
+  | { kind: "device"; key: string; peer: PeerId; sig: string };
 
 export function isEventKind(kind: number): boolean {
-  return kind >= GROUP_KIND.create && kind <= GROUP_KIND.leave;
+  return (kind >= GROUP_KIND.create && kind <= GROUP_KIND.leave) || kind === GROUP_KIND.device;
 }
 
 /** The kind byte and body of an event; throws what decodeGroupEvent would throw for it. */
@@ -50,6 +57,9 @@ export function encodeGroupEvent(e: GroupEvent): { kind: number; body: string } 
       break;
     case "leave":
       out = { kind: GROUP_KIND.leave, body: "{}" };
+      break;
+    case "device":
+      out = { kind: GROUP_KIND.device, body: JSON.stringify({ key: e.key, peer: e.peer, sig: e.sig }) };
       break;
   }
   decodeGroupEvent(out.kind, out.body);
@@ -92,6 +102,13 @@ export function decodeGroupEvent(kind: number, body: string): GroupEvent | null 
         out[k] = v;
       }
       return { kind: "remove", key, until, held: out };
+    }
+    case GROUP_KIND.device: {
+      const key = field(json, "key");
+      const sig = field(json, "sig");
+      if (typeof key !== "string" || !isHexKey(key, 32)) throw bad("device: key is not 32 bytes of hex");
+      if (typeof sig !== "string" || !isHexKey(sig, 64)) throw bad("device: sig is not 64 bytes of hex");
+      return { kind: "device", key, peer: peer(field(json, "peer"), "device"), sig };
     }
     default:
       return { kind: "leave" };

@@ -164,6 +164,44 @@ describe("group model", () => {
     expect(again.entitled(again.members.get(CAROL)!, BOB)).toBe(1);
   });
 
+  test("a device event: a member names another key of its own, a member too (shown as it, unseen in history); not for another peer id, nor a key a member has", () => {
+    const g = bobsGroup();
+    const CAROL2 = key("d");
+    const sig = "11".repeat(64);
+    // Carol's device key claimed for bob's peer id: nothing. Alice's key claimed by carol: nothing.
+    const r = feed(
+      g,
+      ev(CAROL, 1, { kind: "device", key: key("e"), peer: peer(2), sig }),
+      ev(CAROL, 2, { kind: "device", key: ALICE, peer: peer(3), sig }),
+      ev(CAROL, 3, { kind: "device", key: CAROL2, peer: peer(3), sig }),
+      row(CAROL2, 1),
+    );
+    expect(r.refusals).toEqual([null, null, null, null]);
+    expect(g.members.has(key("e"))).toBe(false);
+    expect(g.members.get(ALICE)!.peerId).toBe(peer(1));
+    expect(g.members.get(CAROL2)).toMatchObject({ peerId: peer(3), name: "carol", addedSeq: 3, until: null, contig: 1 });
+    // Device events hold their place in the log (pos 0), shown to nobody; the device's text is shown.
+    expect(r.shown).toEqual(["d1"]);
+    expect(g.people().map((m) => m.name)).toEqual(["alice", "bob", "carol"]);
+    expect(g.keysOf(g.members.get(CAROL)!).map((m) => m.author)).toEqual([CAROL, CAROL2]);
+    // A message of ours held by carol's device only: carol has it, one person of two.
+    g.committed.set(BOB, 1);
+    g.learn(CAROL2, BOB, 1);
+    expect(g.delivery(1)).toEqual({ to: 1, of: 2 });
+  });
+
+  test("a device event naming our key makes us a member", () => {
+    const create = ev(ALICE, 1, { kind: "create", name: "club", nonce: NONCE, peer: peer(1), owner: "alice" });
+    const b = new Batch();
+    const mine = key("f");
+    const g = GroupModel.fromCreate(create, decodeGroupEvent(create.kind, create.body) as never, mine, "club", 0, { pos: 0 }, b);
+    feed(g, create, ev(ALICE, 2, { kind: "add", key: BOB, peer: peer(2), name: "bob" }));
+    expect(g.state).toBe("joining");
+    feed(g, ev(BOB, 1, { kind: "device", key: mine, peer: peer(2), sig: "22".repeat(64) }));
+    expect(g.state).toBe("member");
+    expect(g.draft(0, "hi", 5)).toMatchObject({ author: mine, seq: 1 });
+  });
+
   test("a member's message count leaves out its events", () => {
     const g = bobsGroup();
     feed(g, row(ALICE, 4), row(CAROL, 1), ev(CAROL, 2, { kind: "leave" }));
