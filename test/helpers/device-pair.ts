@@ -74,6 +74,8 @@ export class TestDevice implements AsyncDisposable {
 
   /** Resolves once this device holds `other`'s log as far as `other` holds it now. */
   async holdsAllOf(other: TestDevice): Promise<void> {
+    // Its log started (the backfill of what it held before, on its first link), else there is nothing to wait for yet.
+    await other.sync.start();
     await other.journal.drain();
     const target = other.sync.vectorHeld().get(other.id) ?? 0;
     await this.until(() => (this.sync.vectorHeld().get(other.id) ?? 0) >= target);

@@ -85,6 +85,8 @@ export class DeviceSync implements OwnDevicesHooks {
   private readonly waiters: (() => void)[] = [];
   /** Entries of other devices applied in this run, for tests and the benchmark. */
   applied = 0;
+  /** Ranges asked again because they made no progress for WANT_STALL_MS, in this run. */
+  stalls = 0;
 
   constructor(private readonly d: DeviceSyncDeps) {
     this.wants = new Wants({
@@ -318,7 +320,9 @@ export class DeviceSync implements OwnDevicesHooks {
   }
 
   private tick(): void {
-    if (this.wants.stalled().length === 0) return;
+    const stalled = this.wants.stalled().length;
+    if (stalled === 0) return;
+    this.stalls += stalled;
     // A stalled range is asked again, of the device that offers most (maybe the same one, the only one linked).
     for (const s of this.links.values()) s.source.offers.set(LOGS, new Map(s.offered));
     this.wants.schedule(LOGS);
