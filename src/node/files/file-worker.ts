@@ -1,11 +1,15 @@
-// A thread of its own for the bytes of files coming in: each chunk, checked
-// on the node's thread, is handed over here to be written at its place in
-// its partial file and added to the whole file's SHA-256, and fsyncs and the
-// final hash run here too. On a machine with two cores the node's thread is
-// left with TLS and the chunk checks, and chat messages between chunks wait
-// less (a SHA-256 pass and a write per chunk are no longer in their way).
+// A thread of its own for the bytes of files coming in: each chunk is handed
+// over here as it came off the wire, with the hash its manifest says it has;
+// here it is checked against that hash, and only if it matches written at its
+// place in its partial file and added to the whole file's SHA-256; the node's
+// thread hears which (a chunk counts as verified only once this thread says
+// so). Fsyncs and the final hash run here too. On a machine with two cores
+// the node's thread is left with TLS and framing, and chat messages between
+// chunks wait less (two SHA-256 passes and a write per chunk are no longer in
+// their way).
 import { closeSync, fsync, mkdirSync, openSync, readSync, writeSync, existsSync } from "node:fs";
 import { dirname } from "node:path";
+import { chunkHash } from "../../protocol/files/file-manifest.ts";
 
 declare const self: Worker;
 
@@ -22,10 +26,11 @@ interface Open {
 
 export type FileThreadRequest =
   | { op: "open"; key: string; path: string; size: number; chunkSize: number }
-  | { op: "write"; key: string; index: number; buf: ArrayBuffer; offset: number; length: number }
+  | { op: "write"; key: string; index: number; buf: ArrayBuffer; offset: number; length: number; hash: Uint8Array }
   | { op: "sync" | "finish" | "close"; key: string; seq: number };
 
-export type FileThreadReply = { seq: number; error?: string; sha256?: string } | { ready: true } | { written: number; key: string };
+/** `checked`: chunk `index` (`length` bytes) matched its hash (`ok`, then written) or did not. */
+export type FileThreadReply = { seq: number; error?: string; sha256?: string } | { ready: true } | { checked: number; key: string; length: number; ok: boolean };
 
 const files = new Map<string, Open>();
 
@@ -41,11 +46,13 @@ function open(m: Extract<FileThreadRequest, { op: "open" }>): void {
 }
 
 function write(m: Extract<FileThreadRequest, { op: "write" }>): void {
-  const f = files.get(m.key);
-  // Told either way: the node's thread counts what waits here, and asks for no more while it is much.
-  reply({ written: m.length, key: m.key });
-  if (!f || f.error) return;
   const data = new Uint8Array(m.buf, m.offset, m.length);
+  const ok = sameHash(chunkHash(data), m.hash);
+  // Told either way: the node's thread counts what waits here, and counts a chunk verified only when told so.
+  // (A write that fails is the disk's, not the source's: the chunk matched, and the error is said at the next sync.)
+  reply({ checked: m.index, key: m.key, length: m.length, ok });
+  const f = files.get(m.key);
+  if (!ok || !f || f.error) return;
   try {
     let done = 0;
     while (done < data.length) done += writeSync(f.fd, data, done, data.length - done, m.index * f.chunkSize + done);
@@ -57,6 +64,12 @@ function write(m: Extract<FileThreadRequest, { op: "write" }>): void {
     f.hasher.update(data);
     f.next++;
   }
+}
+
+function sameHash(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** The rest of the file read back from the disk, a chunk at a time, then the digest. */
