@@ -30,7 +30,7 @@ export type FileThreadRequest =
   | { op: "sync" | "finish" | "close"; key: string; seq: number };
 
 /** `checked`: chunk `index` (`length` bytes) matched its hash (`ok`, then written) or did not. */
-export type FileThreadReply = { seq: number; error?: string; sha256?: string } | { ready: true } | { checked: number; key: string; length: number; ok: boolean };
+export type FileThreadReply = { seq: number; error?: string; sha256?: string } | { ready: true } | { checked: number; key: string; length: number; ok: boolean; buf: ArrayBuffer };
 
 const files = new Map<string, Open>();
 
@@ -48,22 +48,23 @@ function open(m: Extract<FileThreadRequest, { op: "open" }>): void {
 function write(m: Extract<FileThreadRequest, { op: "write" }>): void {
   const data = new Uint8Array(m.buf, m.offset, m.length);
   const ok = sameHash(chunkHash(data), m.hash);
-  // Told either way: the node's thread counts what waits here, and counts a chunk verified only when told so.
-  // (A write that fails is the disk's, not the source's: the chunk matched, and the error is said at the next sync.)
-  reply({ checked: m.index, key: m.key, length: m.length, ok });
   const f = files.get(m.key);
-  if (!ok || !f || f.error) return;
-  try {
-    let done = 0;
-    while (done < data.length) done += writeSync(f.fd, data, done, data.length - done, m.index * f.chunkSize + done);
-  } catch (err) {
-    f.error = (err as Error).message;
-    return;
+  // A write that fails is the disk's, not the source's: the chunk matched, and the error is said at the next sync.
+  if (ok && f && !f.error) {
+    try {
+      let done = 0;
+      while (done < data.length) done += writeSync(f.fd, data, done, data.length - done, m.index * f.chunkSize + done);
+      if (m.index === f.next) {
+        f.hasher.update(data);
+        f.next++;
+      }
+    } catch (err) {
+      f.error = (err as Error).message;
+    }
   }
-  if (m.index === f.next) {
-    f.hasher.update(data);
-    f.next++;
-  }
+  // Told either way, the buffer given back for the next chunk: the node's thread counts what waits here,
+  // and counts a chunk verified only when told so.
+  self.postMessage({ checked: m.index, key: m.key, length: m.length, ok, buf: m.buf } satisfies FileThreadReply, [m.buf]);
 }
 
 function sameHash(a: Uint8Array, b: Uint8Array): boolean {

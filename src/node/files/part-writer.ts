@@ -4,6 +4,7 @@
 // next in order, fsync'd on request, the rest hashed from the disk at the
 // end. On the file thread (file-worker.ts) when it starts, else here on the
 // node's thread (part-file.ts and whole-hash.ts), with the same behaviour.
+import { giveBackBigBuffer } from "../../protocol/big-buffers.ts";
 import { chunkHash } from "../../protocol/files/file-manifest.ts";
 import { childLogger } from "../../log.ts";
 import type { FileThreadReply, FileThreadRequest } from "./file-worker.ts";
@@ -91,6 +92,7 @@ export class FileThread {
   private reply(r: FileThreadReply): void {
     if ("ready" in r) return;
     if ("checked" in r) {
+      giveBackBigBuffer(r.buf);
       const w = this.pending.get(r.key);
       if (w && w.checked(r.checked, r.length, r.ok) === 0) this.pending.delete(r.key);
       return;
@@ -178,6 +180,7 @@ class LocalWriter implements PartWriter {
       this.part.write(index * this.chunkSize, data);
       this.whole.inOrder(index, data);
     }
+    if (data.buffer instanceof ArrayBuffer) giveBackBigBuffer(data.buffer); // written: the next chunk may use it
     this.onChecked(index, ok);
   }
 
