@@ -20,6 +20,8 @@ interface Open {
   hasher: Bun.CryptoHasher;
   /** Chunks hashed into the whole so far: 0 .. next - 1. */
   next: number;
+  /** Chunks written past `next` (arrived out of order): hashed from the disk once the gap before them fills. */
+  ahead: Set<number>;
   /** A write that failed: said at the next sync or finish. */
   error: string | null;
 }
@@ -42,7 +44,7 @@ function open(m: Extract<FileThreadRequest, { op: "open" }>): void {
   if (files.has(m.key)) return;
   mkdirSync(dirname(m.path), { recursive: true, mode: 0o700 });
   const fd = openSync(m.path, existsSync(m.path) ? "r+" : "w+", 0o600);
-  files.set(m.key, { fd, size: m.size, chunkSize: m.chunkSize, hasher: new Bun.CryptoHasher("sha256"), next: 0, error: null });
+  files.set(m.key, { fd, size: m.size, chunkSize: m.chunkSize, hasher: new Bun.CryptoHasher("sha256"), next: 0, ahead: new Set(), error: null });
 }
 
 function write(m: Extract<FileThreadRequest, { op: "write" }>): void {
@@ -57,7 +59,8 @@ function write(m: Extract<FileThreadRequest, { op: "write" }>): void {
       if (m.index === f.next) {
         f.hasher.update(data);
         f.next++;
-      }
+        hashAhead(f);
+      } else if (m.index > f.next) f.ahead.add(m.index);
     } catch (err) {
       f.error = (err as Error).message;
     }
@@ -71,6 +74,19 @@ function sameHash(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+let scratch: Buffer | null = null;
+
+/** The chunks written out of order that follow `next` now: read back and hashed (from the page cache, just written). */
+function hashAhead(f: Open): void {
+  while (f.ahead.delete(f.next)) {
+    const len = Math.min(f.chunkSize, f.size - f.next * f.chunkSize);
+    if (!scratch || scratch.length < len) scratch = Buffer.allocUnsafe(f.chunkSize);
+    if (readSync(f.fd, scratch, 0, len, f.next * f.chunkSize) !== len) throw new Error("the partial file is shorter than it should be");
+    f.hasher.update(scratch.subarray(0, len));
+    f.next++;
+  }
 }
 
 /** The rest of the file read back from the disk, a chunk at a time, then the digest. */
@@ -115,7 +131,7 @@ self.onmessage = (e: MessageEvent<FileThreadRequest>) => {
     }
   } catch (err) {
     if ("seq" in m) reply({ seq: m.seq, error: (err as Error).message });
-    else if (m.op === "open") files.set(m.key, { fd: -1, size: 0, chunkSize: 1, hasher: new Bun.CryptoHasher("sha256"), next: 0, error: (err as Error).message });
+    else if (m.op === "open") files.set(m.key, { fd: -1, size: 0, chunkSize: 1, hasher: new Bun.CryptoHasher("sha256"), next: 0, ahead: new Set(), error: (err as Error).message });
   }
 };
 
