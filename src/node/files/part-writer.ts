@@ -133,7 +133,9 @@ class ThreadWriter implements PartWriter {
     const buf = view.buffer as ArrayBuffer;
     this.backlog += view.byteLength;
     this.t.expect(this.key, this);
-    this.t.post({ op: "write", key: this.key, index, buf, offset: view.byteOffset, length: view.byteLength, hash }, [buf]);
+    // The hash in a buffer of its own: a view of a pooled Buffer would be cloned with the whole pool slab.
+    const own32 = new Uint8Array(hash);
+    this.t.post({ op: "write", key: this.key, index, buf, offset: view.byteOffset, length: view.byteLength, hash: own32 }, [buf]);
   }
 
   /** The thread's verdict on a chunk; returns the bytes still waiting for one. */
