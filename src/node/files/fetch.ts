@@ -2,13 +2,13 @@
 // root), then its chunks, a bounded window asked of each source at a time,
 // each handed to the writer with its manifest entry, which checks it (on the
 // file thread) and writes it at its place in the partial file; a chunk
-// counts as verified only once the writer says it matched. What is written is fsync'd, then recorded as
-// verified, every few MiB or second: a crash of either side loses at most
-// what was not recorded yet, and the transfer resumes from the rest. A chunk
-// that does not match is asked for again; a source whose data never matches
-// is given up on (the only one: the transfer fails, saying why). Once every
-// chunk is here the whole file's SHA-256 is checked, and only then is it
-// given its name in the download folder.
+// counts as verified only once the writer says it matched. What is written
+// is fsync'd, then recorded as verified, every few MiB or second: a crash of
+// either side loses at most what was not recorded yet, and the transfer
+// resumes from the rest. A chunk that does not match is asked for again; a
+// source whose data never matches is given up on (the only one: the transfer
+// fails, saying why). Once every chunk is here the whole file's SHA-256 is
+// checked, and only then is it given its name in the download folder.
 import { HASH_BYTES, type FileRange } from "../../protocol/files/file-frames.ts";
 import { chunkCount, chunkLength } from "../../protocol/files/file-manifest.ts";
 import type { FileErrorCode } from "../../protocol/protocol-error.ts";

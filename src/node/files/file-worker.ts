@@ -28,11 +28,11 @@ interface Open {
 
 export type FileThreadRequest =
   | { op: "open"; key: string; path: string; size: number; chunkSize: number }
-  | { op: "write"; key: string; index: number; buf: ArrayBuffer; offset: number; length: number; hash: Uint8Array }
+  | { op: "write"; key: string; tag: number; index: number; buf: ArrayBuffer; offset: number; length: number; hash: Uint8Array }
   | { op: "sync" | "finish" | "close"; key: string; seq: number };
 
-/** `checked`: chunk `index` (`length` bytes) matched its hash (`ok`, then written) or did not. */
-export type FileThreadReply = { seq: number; error?: string; sha256?: string } | { ready: true } | { checked: number; key: string; length: number; ok: boolean; buf: ArrayBuffer };
+/** `checked`: chunk `index` (`length` bytes, from the writer `tag`) matched its hash (`ok`, then written) or did not. */
+export type FileThreadReply = { seq: number; error?: string; sha256?: string } | { ready: true } | { checked: number; tag: number; length: number; ok: boolean; buf: ArrayBuffer };
 
 const files = new Map<string, Open>();
 
@@ -67,7 +67,7 @@ function write(m: Extract<FileThreadRequest, { op: "write" }>): void {
   }
   // Told either way, the buffer given back for the next chunk: the node's thread counts what waits here,
   // and counts a chunk verified only when told so.
-  self.postMessage({ checked: m.index, key: m.key, length: m.length, ok, buf: m.buf } satisfies FileThreadReply, [m.buf]);
+  self.postMessage({ checked: m.index, tag: m.tag, length: m.length, ok, buf: m.buf } satisfies FileThreadReply, [m.buf]);
 }
 
 function sameHash(a: Uint8Array, b: Uint8Array): boolean {

@@ -38,12 +38,13 @@ export class FileThread {
   private failed = false;
   private seq = 0;
   private readonly waiting = new Map<number, { resolve: (r: { sha256?: string }) => void; reject: (e: Error) => void }>();
-  /** Writers with chunks on the thread not checked yet, by key: told each verdict. */
-  private readonly pending = new Map<string, ThreadWriter>();
+  /** Writers with chunks on the thread not checked yet, by tag: told each verdict. */
+  private readonly pending = new Map<number, ThreadWriter>();
+  private tags = 0;
 
   writer(key: string, path: string, size: number, chunkSize: number): PartWriter {
     const w = this.start();
-    return w ? new ThreadWriter(this, key, path, size, chunkSize) : new LocalWriter(path, size, chunkSize);
+    return w ? new ThreadWriter(this, ++this.tags, key, path, size, chunkSize) : new LocalWriter(path, size, chunkSize);
   }
 
   post(m: FileThreadRequest, transfer?: ArrayBuffer[]): void {
@@ -51,8 +52,8 @@ export class FileThread {
   }
 
   /** A chunk of `w`'s goes to the thread: its verdict comes back to it. */
-  expect(key: string, w: ThreadWriter): void {
-    this.pending.set(key, w);
+  expect(w: ThreadWriter): void {
+    this.pending.set(w.tag, w);
   }
 
   ask(m: Omit<Extract<FileThreadRequest, { seq: number }>, "seq">): Promise<{ sha256?: string }> {
@@ -93,8 +94,8 @@ export class FileThread {
     if ("ready" in r) return;
     if ("checked" in r) {
       giveBackBigBuffer(r.buf);
-      const w = this.pending.get(r.key);
-      if (w && w.checked(r.checked, r.length, r.ok) === 0) this.pending.delete(r.key);
+      const w = this.pending.get(r.tag);
+      if (w && w.checked(r.checked, r.length, r.ok) === 0) this.pending.delete(r.tag);
       return;
     }
     const w = this.waiting.get(r.seq);
@@ -118,6 +119,7 @@ class ThreadWriter implements PartWriter {
 
   constructor(
     private readonly t: FileThread,
+    readonly tag: number,
     private readonly key: string,
     private readonly path: string,
     private readonly size: number,
@@ -132,10 +134,10 @@ class ThreadWriter implements PartWriter {
     const view = own ? data : new Uint8Array(data); // (a Buffer's slice() would be a view)
     const buf = view.buffer as ArrayBuffer;
     this.backlog += view.byteLength;
-    this.t.expect(this.key, this);
+    this.t.expect(this);
     // The hash in a buffer of its own: a view of a pooled Buffer would be cloned with the whole pool slab.
     const own32 = new Uint8Array(hash);
-    this.t.post({ op: "write", key: this.key, index, buf, offset: view.byteOffset, length: view.byteLength, hash: own32 }, [buf]);
+    this.t.post({ op: "write", key: this.key, tag: this.tag, index, buf, offset: view.byteOffset, length: view.byteLength, hash: own32 }, [buf]);
   }
 
   /** The thread's verdict on a chunk; returns the bytes still waiting for one. */
