@@ -8,6 +8,7 @@
 // length bytes alone and asks its sink about the type and size before it
 // keeps a single payload byte, so a peer cannot make it buffer more than the
 // sink allows. Payloads are views: valid only during the sink's frame() call.
+import { BIG_BUFFER, takeBigBuffer } from "./big-buffers.ts";
 import { ProtocolError } from "./protocol-error.ts";
 
 /** Largest value of the length field: type byte + payload. */
@@ -95,7 +96,7 @@ export interface FrameSink {
  * KEEP_BUFFER is kept between frames; a larger buffer is let go (and handed
  * to the sink as the frame's own).
  */
-const FIRST_BUFFER = 256 * 1024 + 64;
+const FIRST_BUFFER = BIG_BUFFER;
 const KEEP_BUFFER = 64 * 1024 + 64;
 
 export class FrameSplitter {
@@ -158,6 +159,8 @@ export class FrameSplitter {
   private fill(chunk: Uint8Array, pos: number): number {
     const take = Math.min(this.need - this.bodyLen, chunk.length - pos);
     const want = this.bodyLen + take;
+    // A frame that will be its buffer's own and fits a big buffer (a file chunk) takes one used before (big-buffers.ts).
+    if (this.bodyLen === 0 && this.need > KEEP_BUFFER && this.need <= BIG_BUFFER && this.body.length < this.need) this.body = takeBigBuffer();
     if (want > this.body.length) {
       // Grow with the bytes that actually arrived, never past the checked size.
       const next = new Uint8Array(Math.min(this.need, Math.max(want, this.body.length * 2, FIRST_BUFFER)));

@@ -1,15 +1,16 @@
 // One file coming in: its manifest first (checked against the offer's
 // root), then its chunks, a bounded window asked of each source at a time,
-// each checked against its manifest entry as it lands and written at its
-// place in the partial file. What is written is fsync'd, then recorded as
-// verified, every few MiB or second: a crash of either side loses at most
-// what was not recorded yet, and the transfer resumes from the rest. A chunk
-// that does not match is asked for again; a source whose data never matches
-// is given up on (the only one: the transfer fails, saying why). Once every
-// chunk is here the whole file's SHA-256 is checked, and only then is it
-// given its name in the download folder.
+// each handed to the writer with its manifest entry, which checks it (on the
+// file thread) and writes it at its place in the partial file; a chunk
+// counts as verified only once the writer says it matched. What is written
+// is fsync'd, then recorded as verified, every few MiB or second: a crash of
+// either side loses at most what was not recorded yet, and the transfer
+// resumes from the rest. A chunk that does not match is asked for again; a
+// source whose data never matches is given up on (the only one: the transfer
+// fails, saying why). Once every chunk is here the whole file's SHA-256 is
+// checked, and only then is it given its name in the download folder.
 import { HASH_BYTES, type FileRange } from "../../protocol/files/file-frames.ts";
-import { chunkCount, chunkHash, chunkLength } from "../../protocol/files/file-manifest.ts";
+import { chunkCount, chunkLength } from "../../protocol/files/file-manifest.ts";
 import type { FileErrorCode } from "../../protocol/protocol-error.ts";
 import type { TransferRow } from "../../store/store.ts";
 import { Asks } from "./asks.ts";
@@ -40,6 +41,8 @@ export class Fetch {
   readonly chunks: number;
   /** Written and checked (some perhaps not fsync'd yet). */
   readonly verified: RangeSet;
+  /** Handed to the writer and not checked yet, with the source each came from. */
+  private readonly checking = new Map<number, Source>();
   /** Fsync'd and recorded. */
   private readonly durable: RangeSet;
   private unsyncedBytes = 0;
@@ -74,6 +77,7 @@ export class Fetch {
     // What the database says is verified is on the disk (it was fsync'd first); a lost part file means starting over.
     if (this.durable.size > 0 && !this.part.exists()) this.durable.clear();
     this.verified = RangeSet.parse(this.durable.toString());
+    this.writer.onChecked = (i, ok) => this.checked(i, ok);
   }
 
   get bytes(): number {
@@ -115,7 +119,7 @@ export class Fetch {
       const ranges: FileRange[] = [];
       let i = this.verified.nextMissing(0, this.chunks);
       while (room > 0 && i >= 0) {
-        if (this.asks.mayAsk(i, s)) {
+        if (!this.checking.has(i) && this.asks.mayAsk(i, s)) {
           this.asks.ask(i, s, now);
           const last = ranges.at(-1);
           if (last && last.from + last.count === i) last.count++;
@@ -142,12 +146,27 @@ export class Fetch {
 
   onChunk(s: Source, index: number, data: Uint8Array): void {
     if (this.stopped || !this.asks.take(index, s)) return; // never asked of it: a peer cannot push bytes to the disk
+    if (data.length !== chunkLength(this.row.size, this.row.chunkSize, index)) return this.bad(s, index);
     const expected = this.manifest.hashOf(index);
-    if (data.length !== chunkLength(this.row.size, this.row.chunkSize, index) || !sameBytes(chunkHash(data), expected)) return this.bad(s, index);
-    this.verified.add(index);
-    this.unsyncedBytes += data.length;
+    if (expected.length !== HASH_BYTES) return this.bad(s, index);
+    this.checking.set(index, s);
     this.writing = true;
-    this.writer.write(index, data); // data is the writer's now
+    this.writer.write(index, data, expected); // data is the writer's now; its verdict comes to checked()
+    this.pump();
+  }
+
+  /** The writer's verdict on a chunk handed over: verified and written, or fetched again. */
+  private checked(index: number, ok: boolean): void {
+    const s = this.checking.get(index);
+    if (!s) return;
+    this.checking.delete(index);
+    if (!ok) {
+      if (!this.stopped) this.bad(s, index);
+      return;
+    }
+    this.verified.add(index);
+    this.unsyncedBytes += chunkLength(this.row.size, this.row.chunkSize, index);
+    if (this.stopped) return; // stop() syncs what is told meanwhile
     if (this.unsyncedBytes >= this.d.limits.syncBytes) void this.sync();
     this.pump();
   }
@@ -164,7 +183,7 @@ export class Fetch {
     if (this.unsyncedBytes > 0 && now - this.lastSync >= this.d.limits.syncMs) void this.sync();
     const late = this.asks.tick(now);
     // Nothing moves: let the file go until something does.
-    if (!this.moving && this.writing && this.unsyncedBytes === 0 && !this.syncing) {
+    if (!this.moving && this.writing && this.checking.size === 0 && this.unsyncedBytes === 0 && !this.syncing) {
       this.writing = false;
       void this.writer.close().catch(() => {});
     }
@@ -174,6 +193,8 @@ export class Fetch {
   /** The engine stops (or the transfer was cancelled): what is written is synced first when asked. */
   async stop(opts: { sync: boolean; remove: boolean }): Promise<void> {
     this.stopped = true;
+    // Chunks still being checked: their verdicts first (the writer's sync waits for them), so what matched is recorded.
+    if (opts.sync && this.checking.size > 0) await this.writer.sync().catch(() => {});
     if (opts.sync && this.unsyncedBytes > 0) await this.sync().catch(() => {});
     await this.syncing?.catch(() => {});
     await this.writer.close().catch(() => {});
@@ -258,6 +279,3 @@ export class Fetch {
   }
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === HASH_BYTES && b.length === HASH_BYTES && Buffer.compare(a, b) === 0;
-}

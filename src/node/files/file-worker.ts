@@ -1,11 +1,15 @@
-// A thread of its own for the bytes of files coming in: each chunk, checked
-// on the node's thread, is handed over here to be written at its place in
-// its partial file and added to the whole file's SHA-256, and fsyncs and the
-// final hash run here too. On a machine with two cores the node's thread is
-// left with TLS and the chunk checks, and chat messages between chunks wait
-// less (a SHA-256 pass and a write per chunk are no longer in their way).
+// A thread of its own for the bytes of files coming in: each chunk is handed
+// over here as it came off the wire, with the hash its manifest says it has;
+// here it is checked against that hash, and only if it matches written at its
+// place in its partial file and added to the whole file's SHA-256; the node's
+// thread hears which (a chunk counts as verified only once this thread says
+// so). Fsyncs and the final hash run here too. On a machine with two cores
+// the node's thread is left with TLS and framing, and chat messages between
+// chunks wait less (two SHA-256 passes and a write per chunk are no longer in
+// their way).
 import { closeSync, fsync, mkdirSync, openSync, readSync, writeSync, existsSync } from "node:fs";
 import { dirname } from "node:path";
+import { chunkHash } from "../../protocol/files/file-manifest.ts";
 
 declare const self: Worker;
 
@@ -16,16 +20,19 @@ interface Open {
   hasher: Bun.CryptoHasher;
   /** Chunks hashed into the whole so far: 0 .. next - 1. */
   next: number;
+  /** Chunks written past `next` (arrived out of order): hashed from the disk once the gap before them fills. */
+  ahead: Set<number>;
   /** A write that failed: said at the next sync or finish. */
   error: string | null;
 }
 
 export type FileThreadRequest =
   | { op: "open"; key: string; path: string; size: number; chunkSize: number }
-  | { op: "write"; key: string; index: number; buf: ArrayBuffer; offset: number; length: number }
+  | { op: "write"; key: string; tag: number; index: number; buf: ArrayBuffer; offset: number; length: number; hash: Uint8Array }
   | { op: "sync" | "finish" | "close"; key: string; seq: number };
 
-export type FileThreadReply = { seq: number; error?: string; sha256?: string } | { ready: true } | { written: number; key: string };
+/** `checked`: chunk `index` (`length` bytes, from the writer `tag`) matched its hash (`ok`, then written) or did not. */
+export type FileThreadReply = { seq: number; error?: string; sha256?: string } | { ready: true } | { checked: number; tag: number; length: number; ok: boolean; buf: ArrayBuffer };
 
 const files = new Map<string, Open>();
 
@@ -37,24 +44,47 @@ function open(m: Extract<FileThreadRequest, { op: "open" }>): void {
   if (files.has(m.key)) return;
   mkdirSync(dirname(m.path), { recursive: true, mode: 0o700 });
   const fd = openSync(m.path, existsSync(m.path) ? "r+" : "w+", 0o600);
-  files.set(m.key, { fd, size: m.size, chunkSize: m.chunkSize, hasher: new Bun.CryptoHasher("sha256"), next: 0, error: null });
+  files.set(m.key, { fd, size: m.size, chunkSize: m.chunkSize, hasher: new Bun.CryptoHasher("sha256"), next: 0, ahead: new Set(), error: null });
 }
 
 function write(m: Extract<FileThreadRequest, { op: "write" }>): void {
-  const f = files.get(m.key);
-  // Told either way: the node's thread counts what waits here, and asks for no more while it is much.
-  reply({ written: m.length, key: m.key });
-  if (!f || f.error) return;
   const data = new Uint8Array(m.buf, m.offset, m.length);
-  try {
-    let done = 0;
-    while (done < data.length) done += writeSync(f.fd, data, done, data.length - done, m.index * f.chunkSize + done);
-  } catch (err) {
-    f.error = (err as Error).message;
-    return;
+  const ok = sameHash(chunkHash(data), m.hash);
+  const f = files.get(m.key);
+  // A write that fails is the disk's, not the source's: the chunk matched, and the error is said at the next sync.
+  if (ok && f && !f.error) {
+    try {
+      let done = 0;
+      while (done < data.length) done += writeSync(f.fd, data, done, data.length - done, m.index * f.chunkSize + done);
+      if (m.index === f.next) {
+        f.hasher.update(data);
+        f.next++;
+        hashAhead(f);
+      } else if (m.index > f.next) f.ahead.add(m.index);
+    } catch (err) {
+      f.error = (err as Error).message;
+    }
   }
-  if (m.index === f.next) {
-    f.hasher.update(data);
+  // Told either way, the buffer given back for the next chunk: the node's thread counts what waits here,
+  // and counts a chunk verified only when told so.
+  self.postMessage({ checked: m.index, tag: m.tag, length: m.length, ok, buf: m.buf } satisfies FileThreadReply, [m.buf]);
+}
+
+function sameHash(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+let scratch: Buffer | null = null;
+
+/** The chunks written out of order that follow `next` now: read back and hashed (from the page cache, just written). */
+function hashAhead(f: Open): void {
+  while (f.ahead.delete(f.next)) {
+    const len = Math.min(f.chunkSize, f.size - f.next * f.chunkSize);
+    if (!scratch || scratch.length < len) scratch = Buffer.allocUnsafe(f.chunkSize);
+    if (readSync(f.fd, scratch, 0, len, f.next * f.chunkSize) !== len) throw new Error("the partial file is shorter than it should be");
+    f.hasher.update(scratch.subarray(0, len));
     f.next++;
   }
 }
@@ -101,7 +131,7 @@ self.onmessage = (e: MessageEvent<FileThreadRequest>) => {
     }
   } catch (err) {
     if ("seq" in m) reply({ seq: m.seq, error: (err as Error).message });
-    else if (m.op === "open") files.set(m.key, { fd: -1, size: 0, chunkSize: 1, hasher: new Bun.CryptoHasher("sha256"), next: 0, error: (err as Error).message });
+    else if (m.op === "open") files.set(m.key, { fd: -1, size: 0, chunkSize: 1, hasher: new Bun.CryptoHasher("sha256"), next: 0, ahead: new Set(), error: (err as Error).message });
   }
 };
 

@@ -52,10 +52,7 @@ export class Incoming {
   constructor(
     private readonly d: IncomingDeps,
     private readonly rows: Transfers,
-  ) {
-    // The disk caught up with a download: it may ask for more.
-    d.thread.drained = (id) => this.open.get(id)?.fetch?.pump();
-  }
+  ) {}
 
   load(rows: readonly TransferRow[]): void {
     for (const row of rows) if (row.direction === "in") this.open.set(row.id, { row, fetch: null, rate: new Rate(), banned: new Set() });

@@ -1,8 +1,11 @@
-// Where a download's verified chunks go: written at their place in the
-// partial file, hashed into the whole file's SHA-256 when next in order,
-// fsync'd on request, the rest hashed from the disk at the end. On the file
-// thread (file-worker.ts) when it starts, else here on the node's thread
-// (part-file.ts and whole-hash.ts), with the same behaviour.
+// Where a download's chunks go: each checked against the hash its manifest
+// says (the fetch counts it verified only once told it matched), then written
+// at its place in the partial file, hashed into the whole file's SHA-256 when
+// next in order, fsync'd on request, the rest hashed from the disk at the
+// end. On the file thread (file-worker.ts) when it starts, else here on the
+// node's thread (part-file.ts and whole-hash.ts), with the same behaviour.
+import { giveBackBigBuffer } from "../../protocol/big-buffers.ts";
+import { chunkHash } from "../../protocol/files/file-manifest.ts";
 import { childLogger } from "../../log.ts";
 import type { FileThreadReply, FileThreadRequest } from "./file-worker.ts";
 import { PartFile } from "./part-file.ts";
@@ -11,11 +14,17 @@ import { WholeHash } from "./whole-hash.ts";
 const log = childLogger("files");
 
 export interface PartWriter {
-  /** Chunk `index`, verified, to be written at its place; `data` is handed over (its buffer may be moved to the file thread). */
-  write(index: number, data: Uint8Array): void;
-  /** Bytes handed over and not written yet: no more is asked for while this is much. */
+  /**
+   * Chunk `index`, to be checked against `hash` and written at its place if
+   * it matches; `data` is handed over (its buffer may be moved to the file
+   * thread). `onChecked` hears the verdict, later or at once.
+   */
+  write(index: number, data: Uint8Array, hash: Uint8Array): void;
+  /** Told of each chunk handed over, once checked: `ok` when it matched its hash (and was written). */
+  onChecked: (index: number, ok: boolean) => void;
+  /** Bytes handed over and not checked yet: no more is asked for while this is much. */
   readonly backlog: number;
-  /** Resolves once everything handed over so far is on the disk. */
+  /** Resolves once everything handed over so far is checked (onChecked told) and on the disk. */
   sync(): Promise<void>;
   /** The whole file's SHA-256, hex. */
   finish(): Promise<string>;
@@ -29,18 +38,22 @@ export class FileThread {
   private failed = false;
   private seq = 0;
   private readonly waiting = new Map<number, { resolve: (r: { sha256?: string }) => void; reject: (e: Error) => void }>();
-  private readonly backlogs = new Map<string, number>();
-  /** Called when a file's backlog shrinks: its download may ask for more. */
-  drained: (key: string) => void = () => {};
+  /** Writers with chunks on the thread not checked yet, by tag: told each verdict. */
+  private readonly pending = new Map<number, ThreadWriter>();
+  private tags = 0;
 
   writer(key: string, path: string, size: number, chunkSize: number): PartWriter {
     const w = this.start();
-    return w ? new ThreadWriter(this, key, path, size, chunkSize) : new LocalWriter(path, size, chunkSize);
+    return w ? new ThreadWriter(this, ++this.tags, key, path, size, chunkSize) : new LocalWriter(path, size, chunkSize);
   }
 
   post(m: FileThreadRequest, transfer?: ArrayBuffer[]): void {
-    if (m.op === "write") this.backlogs.set(m.key, (this.backlogs.get(m.key) ?? 0) + m.length);
     this.worker!.postMessage(m, transfer ?? []);
+  }
+
+  /** A chunk of `w`'s goes to the thread: its verdict comes back to it. */
+  expect(w: ThreadWriter): void {
+    this.pending.set(w.tag, w);
   }
 
   ask(m: Omit<Extract<FileThreadRequest, { seq: number }>, "seq">): Promise<{ sha256?: string }> {
@@ -49,10 +62,6 @@ export class FileThread {
       this.waiting.set(seq, { resolve, reject });
       this.post({ ...m, seq } as FileThreadRequest);
     });
-  }
-
-  backlog(key: string): number {
-    return this.backlogs.get(key) ?? 0;
   }
 
   stop(): void {
@@ -83,11 +92,10 @@ export class FileThread {
 
   private reply(r: FileThreadReply): void {
     if ("ready" in r) return;
-    if ("written" in r) {
-      const left = (this.backlogs.get(r.key) ?? 0) - r.written;
-      if (left > 0) this.backlogs.set(r.key, left);
-      else this.backlogs.delete(r.key);
-      this.drained(r.key);
+    if ("checked" in r) {
+      giveBackBigBuffer(r.buf);
+      const w = this.pending.get(r.tag);
+      if (w && w.checked(r.checked, r.length, r.ok) === 0) this.pending.delete(r.tag);
       return;
     }
     const w = this.waiting.get(r.seq);
@@ -106,27 +114,37 @@ function workerUrl(): string {
 
 class ThreadWriter implements PartWriter {
   private opened = false;
+  backlog = 0;
+  onChecked: (index: number, ok: boolean) => void = () => {};
 
   constructor(
     private readonly t: FileThread,
+    readonly tag: number,
     private readonly key: string,
     private readonly path: string,
     private readonly size: number,
     private readonly chunkSize: number,
   ) {}
 
-  get backlog(): number {
-    return this.t.backlog(this.key);
-  }
-
-  write(index: number, data: Uint8Array): void {
+  write(index: number, data: Uint8Array, hash: Uint8Array): void {
     if (!this.opened) this.t.post({ op: "open", key: this.key, path: this.path, size: this.size, chunkSize: this.chunkSize });
     this.opened = true;
     // Moved, not copied, when the buffer is the chunk's own (a frame's: file-codec.ts); a view of something bigger is copied first.
     const own = data.buffer.byteLength <= data.byteLength + 64 && data.buffer instanceof ArrayBuffer;
     const view = own ? data : new Uint8Array(data); // (a Buffer's slice() would be a view)
     const buf = view.buffer as ArrayBuffer;
-    this.t.post({ op: "write", key: this.key, index, buf, offset: view.byteOffset, length: view.byteLength }, [buf]);
+    this.backlog += view.byteLength;
+    this.t.expect(this);
+    // The hash in a buffer of its own: a view of a pooled Buffer would be cloned with the whole pool slab.
+    const own32 = new Uint8Array(hash);
+    this.t.post({ op: "write", key: this.key, tag: this.tag, index, buf, offset: view.byteOffset, length: view.byteLength, hash: own32 }, [buf]);
+  }
+
+  /** The thread's verdict on a chunk; returns the bytes still waiting for one. */
+  checked(index: number, length: number, ok: boolean): number {
+    this.backlog -= length;
+    this.onChecked(index, ok);
+    return this.backlog;
   }
 
   async sync(): Promise<void> {
@@ -150,6 +168,7 @@ class LocalWriter implements PartWriter {
   private readonly part: PartFile;
   private readonly whole = new WholeHash();
   readonly backlog = 0;
+  onChecked: (index: number, ok: boolean) => void = () => {};
 
   constructor(
     path: string,
@@ -159,9 +178,14 @@ class LocalWriter implements PartWriter {
     this.part = new PartFile(path);
   }
 
-  write(index: number, data: Uint8Array): void {
-    this.part.write(index * this.chunkSize, data);
-    this.whole.inOrder(index, data);
+  write(index: number, data: Uint8Array, hash: Uint8Array): void {
+    const ok = Buffer.compare(chunkHash(data), hash) === 0;
+    if (ok) {
+      this.part.write(index * this.chunkSize, data);
+      this.whole.inOrder(index, data);
+    }
+    if (data.buffer instanceof ArrayBuffer) giveBackBigBuffer(data.buffer); // written: the next chunk may use it
+    this.onChecked(index, ok);
   }
 
   sync(): Promise<void> {

@@ -54,8 +54,10 @@ export class ServeQueue {
   private queued = 0;
   private pumping = false;
   private again = false;
-  /** Chunks being read now. */
+  /** Chunks being read now (or read and waiting for their turn to go). */
   private reading = 0;
+  /** The last chunk's turn on the link: chunks read at once still go in the order asked. */
+  private lastSent: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly link: FileLink,
@@ -135,7 +137,15 @@ export class ServeQueue {
     if (index >= file.chunks) return;
     if (!file.holds(index)) return this.link.send({ type: "file-missing", id: file.id, ranges: [{ from: index, count: 1 }] });
     this.reading++;
-    void this.sendChunk(file, index)
+    // Read now, sent in turn: the receiver hashes the whole file as chunks land in order (out of order it reads them back).
+    const read = this.readChunk(file, index);
+    const turn = this.lastSent.then(() => read).then((frame) => {
+      if (!frame || !this.link.isOpen) return;
+      this.link.link.sendBulk(frame);
+      this.d.served(file.id, index, chunkLength(file.size, file.chunkSize, index));
+    });
+    this.lastSent = turn.catch(() => {});
+    void turn
       .catch((err) => this.fail(file, `cannot read ${file.path}: ${(err as Error).message}`))
       .finally(() => {
         this.reading--;
@@ -168,21 +178,27 @@ export class ServeQueue {
     if (job.count <= 0 || job.from >= file.chunks) this.jobs.shift();
   }
 
-  private async sendChunk(file: Servable, index: number): Promise<void> {
+  /** Chunk `index` read into its frame and checked, or null (the file failed: said). */
+  private async readChunk(file: Servable, index: number): Promise<Buffer | null> {
     const len = chunkLength(file.size, file.chunkSize, index);
     const { frame, data } = chunkFrame(file.id, index, len);
     let got: number;
     try {
       got = await this.d.handles.read(file.path, data, index * file.chunkSize);
     } catch (err) {
-      return this.fail(file, `cannot read ${file.path}: ${(err as Error).message}`);
+      this.fail(file, `cannot read ${file.path}: ${(err as Error).message}`);
+      return null;
     }
-    if (got !== len) return this.fail(file, `${file.path} is shorter than when it was offered`);
+    if (got !== len) {
+      this.fail(file, `${file.path} is shorter than when it was offered`);
+      return null;
+    }
     const changed = file.check(index, data);
-    if (changed) return this.fail(file, changed);
-    if (!this.link.isOpen) return;
-    this.link.link.sendBulk(frame);
-    this.d.served(file.id, index, len);
+    if (changed) {
+      this.fail(file, changed);
+      return null;
+    }
+    return frame;
   }
 
   private fail(file: Servable, reason: string): void {

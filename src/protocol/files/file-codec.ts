@@ -2,6 +2,7 @@
 // rules: encoding refuses what decoding would refuse, sizes are checked from
 // the header before a payload byte is kept, and decoding returns a frame or
 // throws a ProtocolError.
+import { BIG_BUFFER, takeBigBuffer } from "../big-buffers.ts";
 import { FRAME_TYPE, HEADER_SIZE, MAX_REASON, writeHeader } from "../frame.ts";
 import { hexString, putHex } from "../hex.ts";
 import { ProtocolError, errorCodeFromWire, errorCodeToWire } from "../protocol-error.ts";
@@ -215,7 +216,7 @@ export function decodeFilePayload(type: number, p: Uint8Array, owned = false): F
       return { type: type === FRAME_TYPE.fileWant ? "file-want" : "file-missing", id, ranges };
     }
     case FRAME_TYPE.fileChunk:
-      return { type: "file-chunk", id, index: readU32(p, at), data: owned ? p.subarray(CHUNK_PREFIX) : copyFrom(p, CHUNK_PREFIX) };
+      return { type: "file-chunk", id, index: readU32(p, at), data: owned ? p.subarray(CHUNK_PREFIX) : chunkCopy(p) };
     default:
       throw ProtocolError.unknownType(type);
   }
@@ -255,6 +256,17 @@ function copyFrom(p: Uint8Array, at: number): Uint8Array {
   const out = new Uint8Array(p.length - at);
   out.set(p.subarray(at));
   return out;
+}
+
+/** A chunk's bytes copied out of a frame that is not its own, into a big buffer used before when they fit (big-buffers.ts). */
+function chunkCopy(p: Uint8Array): Uint8Array {
+  const n = p.length - CHUNK_PREFIX;
+  if (n <= BIG_BUFFER && n > BIG_BUFFER / 4) {
+    const out = takeBigBuffer().subarray(0, n);
+    out.set(p.subarray(CHUNK_PREFIX));
+    return out;
+  }
+  return copyFrom(p, CHUNK_PREFIX);
 }
 
 function readU32(b: Uint8Array, at: number): number {
