@@ -28,9 +28,11 @@ export const MAX_CONCURRENT_DIALS = 64;
  * even when we owe the contact nothing: the peer is there, only too busy to
  * finish TLS in time (a hundred nodes adding each other at once, each
  * answering dozens of handshakes). Dialed once, such a pair stayed unlinked
- * for good when both first dials timed out.
+ * for good when both first dials timed out. With the default backoff, ten
+ * rounds try for about five minutes: a burst that times out every dial at
+ * once is spread out by the backoff's jitter before they give up.
  */
-export const BUSY_ROUNDS = 5;
+export const BUSY_ROUNDS = 10;
 
 export interface DialerDeps<Ctx> {
   transport: () => Transport<Ctx>;
