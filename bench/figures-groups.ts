@@ -53,7 +53,7 @@ async function members(fx: Fixture[], dir: string, names: string[]): Promise<Map
   }
   trace("contacts added", t0);
   // The author (the first) must know every member's key and every member the author's; links
-  // between other members may come later (at 100 members some pairs took minutes: see README).
+  // between other members may come later (P2PCHAT_BENCH_TRACE says which are missing, and why).
   const author = where.get(names[0]!)!;
   const peers = [...where.values()].map((m) => ({ name: m.name, peerId: m.peerId }));
   const progress = process.env.P2PCHAT_BENCH_TRACE
