@@ -3,10 +3,11 @@
 // every other one it holds it (a delta vector), so a post brings about 30 *
 // 29 vectors; a vector that offers nothing its receiver lacks must cost
 // little. When each one made its receiver look over every author and every
-// link (and each link's membership), a post cost the 30 nodes about 350 ms
-// of CPU (and reached all of them in about 300 ms); now about 70 ms. CPU is
-// what is measured, all 30 nodes being in this process: unlike the time a
-// post takes, it hardly moves with the machine's load.
+// link (and each link's membership), a post cost the 30 nodes about 500 ms
+// of CPU (and reached all of them in about 300 ms); now about 50 ms. CPU is
+// what is measured, all 30 nodes being in this process: it moves less with
+// the machine's load than the time a post takes (though the receipts'
+// gossip, once a second, adds more per post the longer a post takes).
 import { expect, test, setDefaultTimeout } from "bun:test";
 import { befriend, eventually, startNode, type TestNode } from "../helpers/nodes.ts";
 
@@ -14,8 +15,8 @@ setDefaultTimeout(120_000);
 
 const MEMBERS = 30;
 const POSTS = 10;
-/** CPU per post, all members together: about 350 ms before, 70 after. */
-const CPU_PER_POST_MS = 150;
+/** CPU per post, all members together: 515 ms before, 37 to 86 after (more on a machine loaded far past its cores: 321 at load 23). */
+const CPU_PER_POST_MS = 250;
 
 test(`a post in a group of ${MEMBERS} reaches every member, costing them under ${CPU_PER_POST_MS} ms of CPU`, async () => {
   const nodes: TestNode[] = [];
