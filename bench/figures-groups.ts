@@ -53,10 +53,22 @@ async function members(fx: Fixture[], dir: string, names: string[]): Promise<Map
   }
   trace("contacts added", t0);
   // The author (the first) must know every member's key and every member the author's; links
-  // between other members may come later (at 100 members some pairs took minutes: see README).
+  // between other members may come later (P2PCHAT_BENCH_TRACE says which are missing, and why).
   const author = where.get(names[0]!)!;
-  await Promise.all(fx.map((f) => f.call("waitKeys", { count: 1, of: author.peerId, except: author.name })));
-  await author.f.call("waitKeys", { count: names.length - 1, only: author.name });
+  const peers = [...where.values()].map((m) => ({ name: m.name, peerId: m.peerId }));
+  const progress = process.env.P2PCHAT_BENCH_TRACE
+    ? setInterval(async () => {
+        const rows = (await Promise.all(fx.map((f) => f.call<{ name: string; missing: number; why: string[] }[]>("linking", { peers })))).flat();
+        const lacking = rows.filter((r) => r.missing > 0);
+        trace(`pairs not linked: ${lacking.reduce((n, r) => n + r.missing, 0) / 2}; e.g. ${lacking.slice(0, 3).map((r) => `${r.name}: ${r.why.join("; ")}`).join(" | ")}`, t0);
+      }, 10_000)
+    : null;
+  try {
+    await Promise.all(fx.map((f) => f.call("waitKeys", { count: 1, of: author.peerId, except: author.name })));
+    await author.f.call("waitKeys", { count: names.length - 1, only: author.name });
+  } finally {
+    if (progress) clearInterval(progress);
+  }
   return where;
 }
 

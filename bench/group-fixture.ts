@@ -129,6 +129,17 @@ serveFixture({
     await until(() => (deliveredCount.get(String(a.node)) ?? 0) >= Number(a.count));
     return { at: now() };
   },
+  /** Per local node: how many peers' keys it holds, and why the first few it lacks are not linked (P2PCHAT_BENCH_TRACE). */
+  async linking(a) {
+    const all = a.peers as { name: string; peerId: PeerId }[];
+    return Promise.all(
+      [...nodes].map(async ([name, n]) => {
+        const missing = all.filter((p) => p.name !== name && !n.groups.registry.peerKeys.has(p.peerId)).map((p) => p.name);
+        const states = (await n.status()).contacts.filter((c) => missing.slice(0, 2).includes(c.name));
+        return { name, missing: missing.length, why: states.map((c) => `${c.name} ${c.state} ${c.lastError ?? ""} retry ${c.nextRetryAt ? c.nextRetryAt - Date.now() : "-"}`) };
+      }),
+    );
+  },
   async stats(a) {
     return need(String(a.node)).groups.stats;
   },

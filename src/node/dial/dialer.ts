@@ -23,6 +23,16 @@ const log = childLogger("node");
 
 /** Dials in progress at once (start-up announces to every contact). */
 export const MAX_CONCURRENT_DIALS = 64;
+/**
+ * Rounds in a row that only timed out (or were reset) and are dialed again
+ * even when we owe the contact nothing: the peer is there, only too busy to
+ * finish TLS in time (a hundred nodes adding each other at once, each
+ * answering dozens of handshakes). Dialed once, such a pair stayed unlinked
+ * for good when both first dials timed out. With the default backoff, ten
+ * rounds try for about five minutes: a burst that times out every dial at
+ * once is spread out by the backoff's jitter before they give up.
+ */
+export const BUSY_ROUNDS = 10;
 
 export interface DialerDeps<Ctx> {
   transport: () => Transport<Ctx>;
@@ -61,6 +71,8 @@ export class Dialer<Ctx> {
   private readonly relays: RelayDials<Ctx>;
   private readonly queue: string[] = [];
   private readonly lookups: DialLookups;
+  /** Per contact: rounds in a row that ended busy (timed out, reset), redialed while under BUSY_ROUNDS. */
+  private readonly busy = new Map<string, number>();
 
   constructor(private readonly d: DialerDeps<Ctx>) {
     this.relays = new RelayDials(d);
@@ -188,7 +200,7 @@ export class Dialer<Ctx> {
     this.nextQueued();
     if (duplicate || ours) return true;
     if (wasUp) void this.redialIfOwed(name);
-    else void this.lookFurther(name);
+    else void this.lookFurther(name, isBusy(info));
     return true;
   }
 
@@ -198,7 +210,7 @@ export class Dialer<Ctx> {
    * (unless one races the round already), then retry after the backoff. A
    * direct address is always tried first again at the next round.
    */
-  private async lookFurther(name: string): Promise<void> {
+  private async lookFurther(name: string, busy = false): Promise<void> {
     if (await this.wanted(name)) {
       const found = await this.d.exhausted(name).catch(() => false);
       const fresh = this.d.contact(name);
@@ -209,7 +221,7 @@ export class Dialer<Ctx> {
       if (this.relays.busy(name)) return; // the race's end redials if need be
       if (!this.attempts.has(name) && (await this.relays.open(name, { race: false }))) return;
     }
-    await this.redialIfOwed(name);
+    await this.redialIfOwed(name, busy);
   }
 
   /** A relay beside a direct dial that may still be in flight; when none answers (the contact is not back on it yet), again after the backoff. */
@@ -230,6 +242,7 @@ export class Dialer<Ctx> {
 
   /** The link to `name` is up: that address worked, and a relay racing it is not needed. */
   up(name: string, link: Link<Ctx>): void {
+    this.busy.delete(name);
     const attempt = this.attempts.get(name);
     const target = attempt?.link === link ? attempt.plan[attempt.at] : undefined;
     if (!target) return;
@@ -237,12 +250,16 @@ export class Dialer<Ctx> {
     this.relays.directUp(name);
   }
 
-  private async redialIfOwed(name: string): Promise<void> {
+  /** `busy`: the round only timed out or was reset: dialed again a few times (BUSY_ROUNDS) even when nothing is owed. */
+  private async redialIfOwed(name: string, busy = false): Promise<void> {
     if (!this.d.discoverable()) return;
     const contact = this.d.contact(name);
     if (!contact || contact.blocked || contact.legacy) return;
     const owed = await this.d.owed(name).catch(() => false);
-    if (!owed || this.d.linked(contact) || this.relays.busy(name)) return;
+    const rounds = this.busy.get(name) ?? 0;
+    const again = !owed && busy && rounds < BUSY_ROUNDS;
+    if ((!owed && !again) || this.d.linked(contact) || this.relays.busy(name)) return;
+    if (again) this.busy.set(name, rounds + 1);
     // A direct dial still in flight ends its round itself; the contact's relays need not wait for it.
     if (this.attempts.has(name) && contact.relays.length === 0) return;
     const ms = this.d.retry.schedule(name, () => {
@@ -263,4 +280,12 @@ export class Dialer<Ctx> {
       if (c) this.dial(c);
     }
   }
+}
+
+/** A dial that timed out or was reset: the peer may be there, busy (not refused, not someone else). */
+function isBusy(info: CloseInfo): boolean {
+  if (info.local?.code === "HANDSHAKE_TIMEOUT") return true;
+  if (info.local || info.remote) return false;
+  const err = info.error as (Error & { code?: string }) | undefined;
+  return /ETIMEDOUT|ECONNRESET|timed? ?out|reset/i.test(`${err?.code ?? ""} ${err?.message ?? ""}`);
 }

@@ -98,6 +98,9 @@ export class Intake {
       if (g.memberByPeer(pl.peerId)?.until === null) this.d.forks.claims(pl, g, f.rows[0]!);
       // It may have learned of the group after the link came up.
       this.d.fanout.offer(pl, g);
+      // A delta that offers nothing we lack (every member's "I have it now" after each post) asks nothing:
+      // scheduling looks at every author and link, and a post brings a delta from each member to each.
+      if (!f.full && !f.rows[0]!.entries.some((e) => e.seq > g.contig(e.author))) return;
     }
     this.d.wants.schedule(f.group);
   }

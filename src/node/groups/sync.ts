@@ -112,9 +112,11 @@ export class GroupSync {
     this.registry = new GroupRegistry(d.contacts, d.name);
     this.receipts = new Receipts(d.journal, d.emit);
     this.wants = new Wants({
-      sources: (group, author) => {
+      sources: (group, author, above) => {
         const g = this.registry.models.get(group);
-        return [...this.links.values()].filter((pl) => pl.offers.has(group) && mayCarry(g, pl.peerId, author));
+        const out: PeerLink[] = [];
+        for (const pl of this.links.values()) if ((pl.offers.get(group)?.get(author) ?? 0) > above && mayCarry(g, pl.peerId, author)) out.push(pl);
+        return out;
       },
       needs: (group) => this.needs(group),
       ask: (source, group, ranges) => (source as PeerLink).link.sendGroup({ type: "group-want", group, ranges }),

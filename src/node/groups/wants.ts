@@ -37,8 +37,12 @@ interface Flight {
 }
 
 export interface WantsDeps {
-  /** Peers that may carry this author's messages of this group to us. */
-  sources(group: string, author: string): Source[];
+  /**
+   * Peers that may carry this author's messages of this group to us and
+   * offer more of them than `above` (checked first: it is cheap, and a
+   * member that holds everything offered looks no further).
+   */
+  sources(group: string, author: string, above: number): Source[];
   /** What we lack of this group, per author. */
   needs(group: string): Need[];
   ask(source: Source, group: string, ranges: { author: string; from: number; to: number }[]): void;
@@ -65,10 +69,12 @@ export class Wants {
     };
     for (const need of this.d.needs(group)) {
       const key = `${group} ${need.author}`;
-      const sources = this.d.sources(group, need.author);
       const limit = Math.min(need.limit, MAX_GROUP_SEQ);
       const f = this.flights.get(key);
+      if (need.have >= limit && !f) continue;
+      const sources = this.d.sources(group, need.author, need.have);
       if (f) {
+        // Done, or its peer is gone, may no longer carry it, or offers no more than we hold: ask again below.
         if (need.have >= f.to || !sources.includes(f.source)) {
           this.done(key, f);
         } else {

@@ -10,16 +10,21 @@ function source(order: number, offers: Record<string, number>): Source & { name:
   return { name: `s${order}`, order, inflight: 0, offers: new Map([[G, new Map(Object.entries(offers))]]) };
 }
 
+/** What a sync engine gives: the peers offering more than `above` (sources() asked, per author, for the test to count). */
 function setup(sources: (Source & { name: string })[], needs: Need[]) {
   const asked: string[] = [];
+  const looked: string[] = [];
   let now = 0;
   const w = new Wants({
-    sources: () => sources,
+    sources: (_g, author, above) => {
+      looked.push(author);
+      return sources.filter((s) => (s.offers.get(G)?.get(author) ?? 0) > above);
+    },
     needs: () => needs,
     ask: (s, _g, ranges) => asked.push(...ranges.map((r) => `${(s as Source & { name: string }).name} ${r.author} ${r.from}-${r.to}`)),
     now: () => now,
   });
-  return { w, asked, tick: (ms: number) => (now += ms) };
+  return { w, asked, looked, tick: (ms: number) => (now += ms) };
 }
 
 test("each author is asked of one peer, spreading authors over peers, never twice while in flight", () => {
@@ -77,4 +82,21 @@ test("a peer that goes, or stalls, has its range asked of another", () => {
   w.schedule(G);
   expect(asked).toHaveLength(2);
   expect(b.inflight).toBe(0);
+});
+
+test("authors we hold all of are not looked for; a range whose peer's offer fell to what we hold is asked of another", () => {
+  const a = source(0, { x: 10, y: 5 });
+  const b = source(1, { x: 10 });
+  const x = { author: "x", have: 0, limit: Infinity };
+  // A removed member's last valid seq, held: nothing to look for, whatever peers offer.
+  const { w, asked, looked } = setup([a, b], [x, { author: "y", have: 3, limit: 3 }]);
+  w.schedule(G);
+  expect(asked).toEqual(["s0 x 1-10"]);
+  expect(looked).toEqual(["x"]);
+  // a's full vector now says it holds less than we do (it lost its store): b is asked at once, not after a stall.
+  a.offers.get(G)!.set("x", 0);
+  x.have = 2;
+  w.schedule(G);
+  expect(asked).toEqual(["s0 x 1-10", "s1 x 3-10"]);
+  expect([a.inflight, b.inflight]).toEqual([0, 1]);
 });
