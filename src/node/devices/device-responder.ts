@@ -1,17 +1,14 @@
 // What another device of ours asked of our logs, sent as its link can take
-// it: entries read from the store between the journal's commits, a batch at
-// a time. Only what we hold with no gap (what our vector offered) is read.
+// it (groups/range-server.ts): entries, a batch at a time. Only what we hold
+// with no gap (what our vector offered) is read.
 import { decodeEntry, type DeviceEntry } from "../../protocol/devices/sync-entries.ts";
 import { MAX_DEVICE_WANT_RANGES, type DeviceEntryFrame, type DeviceEntryRow } from "../../protocol/devices/sync-frames.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
 import type { Store } from "../../store/store.ts";
 import type { Journal } from "../engine/journal.ts";
+import { RangeServer } from "../groups/range-server.ts";
 import type { OwnDeviceLink } from "./device-link.ts";
 
-/** Entries read per query. */
-export const SERVE_BATCH = 500;
-/** Stop filling the link once this much waits in its write queue. */
-export const SERVE_QUEUE_BYTES = 1024 * 1024;
 /** Ranges queued per link; a device asking more at once gets the rest when it asks again. */
 const MAX_QUEUED = MAX_DEVICE_WANT_RANGES * 4;
 
@@ -21,66 +18,29 @@ interface Range {
   to: number;
 }
 
-export class DeviceResponder {
-  private readonly queue: Range[] = [];
-  private pumping = false;
-  private again = false;
-  private stopped = false;
-  /** Entries sent, for tests and status. */
-  sent = 0;
-
+export class DeviceResponder extends RangeServer<Range, DeviceEntryRow> {
   constructor(
     private readonly link: OwnDeviceLink,
     private readonly store: Store,
-    private readonly journal: Journal,
-  ) {}
-
-  enqueue(ranges: readonly Range[]): void {
-    for (const r of ranges) {
-      if (this.queue.length >= MAX_QUEUED) break;
-      this.queue.push({ ...r });
-    }
-    this.pump();
+    journal: Journal,
+  ) {
+    super(journal, MAX_QUEUED);
   }
 
-  stop(): void {
-    this.stopped = true;
-    this.queue.length = 0;
+  protected open(): boolean {
+    return true; // the devices room stops this responder when the link goes down
   }
 
-  /** Called when the link's write queue drained (if the link tells), or when more was asked. */
-  pump(): void {
-    if (this.pumping) {
-      this.again = true;
-      return;
-    }
-    if (this.stopped || this.queue.length === 0) return;
-    this.pumping = true;
-    this.again = false;
-    void this.fill()
-      .catch(() => {
-        // the store failed: the range stalls and the other device asks again
-      })
-      .finally(() => {
-        this.pumping = false;
-        if (this.again) this.pump();
-      });
+  protected queuedBytes(): number {
+    return this.link.queuedBytes ?? 0;
   }
 
-  private async fill(): Promise<void> {
-    while (!this.stopped && this.queue.length > 0 && (this.link.queuedBytes ?? 0) < SERVE_QUEUE_BYTES) {
-      const r = this.queue[0]!;
-      const rows = await this.journal.read(() => this.store.deviceEntries(r.device, r.from, r.to, SERVE_BATCH));
-      if (this.stopped) return;
-      if (rows.length === 0) {
-        this.queue.shift();
-        continue;
-      }
-      for (const r of rows) this.link.send(entryFrame(r));
-      this.sent += rows.length;
-      r.from = rows[rows.length - 1]!.seq + 1;
-      if (r.from > r.to || rows.length < SERVE_BATCH) this.queue.shift();
-    }
+  protected read(r: Range, limit: number): Promise<DeviceEntryRow[]> {
+    return this.store.deviceEntries(r.device, r.from, r.to, limit);
+  }
+
+  protected send(rows: DeviceEntryRow[]): void {
+    for (const r of rows) this.link.send(entryFrame(r));
   }
 }
 
