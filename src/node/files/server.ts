@@ -6,6 +6,7 @@
 // offered fails here, with the reason, rather than at the receiver (each
 // Servable says how it checks: its size and time, or the chunk's hash).
 import { MAX_MANIFEST_PIECE, type FileAnswerFrame, type FileRange } from "../../protocol/files/file-frames.ts";
+import { giveBackBigBuffer } from "../../protocol/big-buffers.ts";
 import { chunkFrame, encodeFileFrame } from "../../protocol/files/file-codec.ts";
 import { chunkLength } from "../../protocol/files/file-manifest.ts";
 import type { FileLink } from "./file-link.ts";
@@ -141,7 +142,7 @@ export class ServeQueue {
     const read = this.readChunk(file, index);
     const turn = this.lastSent.then(() => read).then((frame) => {
       if (!frame || !this.link.isOpen) return;
-      this.link.link.sendBulk(frame);
+      this.link.link.sendBulk(frame, () => giveBackBigBuffer(frame.buffer as ArrayBuffer));
       this.d.served(file.id, index, chunkLength(file.size, file.chunkSize, index));
     });
     this.lastSent = turn.catch(() => {});
@@ -181,7 +182,7 @@ export class ServeQueue {
   /** Chunk `index` read into its frame and checked, or null (the file failed: said). */
   private async readChunk(file: Servable, index: number): Promise<Buffer | null> {
     const len = chunkLength(file.size, file.chunkSize, index);
-    const { frame, data } = chunkFrame(file.id, index, len);
+    const { frame, data } = chunkFrame(file.id, index, len, true);
     let got: number;
     try {
       got = await this.d.handles.read(file.path, data, index * file.chunkSize);
