@@ -51,15 +51,15 @@ for (const dialect of dialects) {
         const a = "0190aaaa-0000-7000-8000-000000000001";
         const b = "0190aaaa-0000-7000-8000-000000000002";
         await store.addContact({ name: "bob", host: "127.0.0.1", port: 20002, peerId: BOB as PeerId });
-        await store.write({ applied: [fromLog(SERVER, 1, inEntry(a, "first"))] });
+        await store.write({ at: Date.now(), applied: [fromLog(SERVER, 1, inEntry(a, "first"))] });
         expect((await store.unreadCounts()).get("bob")).toBe(1);
         // The laptop read both; its log reaches us before the server's second entry.
-        await store.write({ applied: [fromLog(LAPTOP, 1, { kind: "read", name: "bob", id: b })] });
+        await store.write({ at: Date.now(), applied: [fromLog(LAPTOP, 1, { kind: "read", name: "bob", id: b })] });
         expect((await store.unreadCounts()).get("bob")).toBe(1);
-        await store.write({ applied: [fromLog(SERVER, 2, inEntry(b, "second"))] });
+        await store.write({ at: Date.now(), applied: [fromLog(SERVER, 2, inEntry(b, "second"))] });
         expect((await store.unreadCounts()).get("bob") ?? 0).toBe(0);
         // The same entries again (from a third device, after a crash) change nothing.
-        await store.write({ applied: [fromLog(LAPTOP, 1, { kind: "read", name: "bob", id: b }), fromLog(SERVER, 2, inEntry(b, "second"))] });
+        await store.write({ at: Date.now(), applied: [fromLog(LAPTOP, 1, { kind: "read", name: "bob", id: b }), fromLog(SERVER, 2, inEntry(b, "second"))] });
         expect((await store.unreadCounts()).get("bob") ?? 0).toBe(0);
       });
     });
