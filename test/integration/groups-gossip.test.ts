@@ -44,6 +44,8 @@ test(`a steady group of ${MEMBERS} gossips receipts in proportion to its members
     for (const n of nodes) await n.node.send("#club", `hello from ${n.name}`);
     await Promise.all(nodes.map((n) => eventually(async () => (await n.node.session.history({ peer: "#club", limit: 100 })).filter((e) => !e.event).length === MEMBERS, `${n.name} has every hello`, 60_000)));
     await eventually(() => converged(nodes, "club"), "receipts converged after the hellos", 60_000);
+    // Each node says once, at its next tick, what rose before it (every row, after the hellos).
+    await Bun.sleep(TICK_MS + 200);
 
     using vectors = recordVectors();
     // Steady: one post after another, each once every member holds the last, for a few receipts' ticks.
