@@ -92,7 +92,7 @@ export class Intake {
       // What each member holds: the sender's own row counts only under its proven key.
       for (const [i, row] of f.rows.entries()) {
         if ((i === 0 && row.member !== pl.key) || !g.members.has(row.member)) continue;
-        for (const e of row.entries) this.d.receipts.learn(g, row.member, e.author, e.seq);
+        for (const e of row.entries) this.d.receipts.learn(g, row.member, e.author, e.seq, pl);
       }
       // Its log digests, compared with ours: a fork shows even where nobody asks for the forked seq.
       if (g.memberByPeer(pl.peerId)?.until === null) this.d.forks.claims(pl, g, f.rows[0]!);

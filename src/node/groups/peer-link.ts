@@ -1,12 +1,14 @@
 // One link to a node that speaks groups, and what goes out on such links:
-// full vectors once per link to each peer that may have a group, deltas
-// after each commit, our own new messages pushed at once, and (every tick)
-// receipts. Who may get what is vectors.ts's `shareFor`.
+// full vectors once per link to each peer that may have a group (with all
+// we know others hold), deltas after each commit, our own new messages
+// pushed at once, and (every tick) the receipts that rose since the link
+// was last told. Who may get what is vectors.ts's `shareFor`.
 import { GROUP_FORKS_CAP } from "../../protocol/messages.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
 import type { GroupMessageRow } from "../../store/store.ts";
 import type { Link } from "../../transport/link.ts";
 import type { GroupModel } from "./model.ts";
+import type { Rise } from "./receipts.ts";
 import type { Responder } from "./responder.ts";
 import { shareFor, vectorFor } from "./vectors.ts";
 import type { Source } from "./wants.ts";
@@ -28,6 +30,8 @@ export class PeerLink implements Source {
   key: string | null = null;
   /** Groups we sent it a full vector of on this link. */
   readonly offered = new Set<string>();
+  /** Per group: the receipts' version (receipts.ts) up to which it was told what others hold. */
+  readonly receiptsAt = new Map<string, number>();
   /** Authors whose holdings changed since the last delta, per group. */
   readonly pending = new Map<string, Set<string>>();
   /** Its hello lists the "group-forks" cap: it takes log digests in vectors, and fork frames. */
@@ -57,15 +61,18 @@ export class Fanout {
   constructor(
     private readonly links: ReadonlyMap<Link, PeerLink>,
     private readonly group: (id: string) => GroupModel | undefined,
+    /** The receipts' version now: what a full vector says. */
+    private readonly receiptsNow: () => number,
   ) {}
 
   /** A full vector, once per link, to a peer that may have this group. */
   offer(pl: PeerLink, g: GroupModel): void {
     const share = shareFor(g, pl.peerId);
     if (!share || pl.offered.has(g.id)) return;
-    const v = vectorFor(g, share, pl.peerId, { full: true, receipts: true, digests: pl.forks });
+    const v = vectorFor(g, share, pl.peerId, { full: true, receipts: true, digests: pl.forks, to: pl.key });
     if (!v) return;
     pl.offered.add(g.id);
+    pl.receiptsAt.set(g.id, this.receiptsNow());
     pl.link.sendGroup(v);
   }
 
@@ -111,13 +118,37 @@ export class Fanout {
     }
   }
 
-  /** Full vectors with receipts, to the members linked to us (what others hold changed). */
-  gossip(g: GroupModel): void {
+  /**
+   * What rose of what others hold (`rises`, oldest first), to each member
+   * linked to us that was not told it yet: not what its own link told us,
+   * not its own row (it knows what it holds), nothing it was sent in a full
+   * vector since. A delta, with an empty row of ours (our own holdings go
+   * after each commit): every p2pchat merges receipts by the highest seq,
+   * full vector or not, so older peers take it as they took full ones.
+   */
+  gossip(g: GroupModel, rises: ReadonlyMap<string, Rise>): void {
+    const now = this.receiptsNow();
     for (const pl of this.links.values()) {
-      const share = shareFor(g, pl.peerId);
-      if (share !== "full" || !pl.offered.has(g.id)) continue;
-      const v = vectorFor(g, share, pl.peerId, { full: true, receipts: true, digests: pl.forks });
-      if (v) pl.link.sendGroup(v);
+      if (shareFor(g, pl.peerId) !== "full" || !pl.offered.has(g.id)) continue;
+      const since = pl.receiptsAt.get(g.id) ?? 0;
+      pl.receiptsAt.set(g.id, now);
+      const rows = new Map<string, { author: string; seq: number }[]>();
+      for (const r of rises.values()) {
+        if (r.version <= since || r.from === pl || r.member === pl.key || !g.members.has(r.member) || !g.members.has(r.author)) continue;
+        const seq = g.known.get(r.member)?.get(r.author) ?? 0;
+        if (seq <= 0) continue;
+        let row = rows.get(r.member);
+        if (!row) rows.set(r.member, (row = []));
+        row.push({ author: r.author, seq });
+      }
+      if (rows.size === 0) continue;
+      pl.link.sendGroup({
+        type: "group-vector",
+        group: g.id,
+        creator: g.row.creator,
+        full: false,
+        rows: [{ member: g.row.selfKey, entries: [] }, ...[...rows].map(([member, entries]) => ({ member, entries }))],
+      });
     }
   }
 }
