@@ -1,14 +1,13 @@
 // One link to a node that speaks groups, and what goes out on such links:
 // full vectors once per link to each peer that may have a group (with all
 // we know others hold), deltas after each commit, our own new messages
-// pushed at once, and (every tick) the receipts that rose since the link
-// was last told. Who may get what is vectors.ts's `shareFor`.
+// pushed at once; the receipts that rose go in gossip.ts. Who may get what
+// is vectors.ts's `shareFor`.
 import { GROUP_FORKS_CAP } from "../../protocol/messages.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
 import type { GroupMessageRow } from "../../store/store.ts";
 import type { Link } from "../../transport/link.ts";
 import type { GroupModel } from "./model.ts";
-import type { Rise } from "./receipts.ts";
 import type { Responder } from "./responder.ts";
 import { shareFor, vectorFor } from "./vectors.ts";
 import type { Source } from "./wants.ts";
@@ -30,7 +29,7 @@ export class PeerLink implements Source {
   key: string | null = null;
   /** Groups we sent it a full vector of on this link. */
   readonly offered = new Set<string>();
-  /** Per group: the receipts' version (receipts.ts) up to which it was told what others hold. */
+  /** Per group: the receipts' version (gossip.ts) up to which it was told what others hold. */
   readonly receiptsAt = new Map<string, number>();
   /** Authors whose holdings changed since the last delta, per group. */
   readonly pending = new Map<string, Set<string>>();
@@ -115,40 +114,6 @@ export class Fanout {
     for (const pl of this.links.values()) {
       const share = shareFor(g, pl.peerId);
       if (share === "full" || share === "own") pl.link.sendGroupMessages(rows);
-    }
-  }
-
-  /**
-   * What rose of what others hold (`rises`, oldest first), to each member
-   * linked to us that was not told it yet: not what its own link told us,
-   * not its own row (it knows what it holds), nothing it was sent in a full
-   * vector since. A delta, with an empty row of ours (our own holdings go
-   * after each commit): every p2pchat merges receipts by the highest seq,
-   * full vector or not, so older peers take it as they took full ones.
-   */
-  gossip(g: GroupModel, rises: ReadonlyMap<string, Rise>): void {
-    const now = this.receiptsNow();
-    for (const pl of this.links.values()) {
-      if (shareFor(g, pl.peerId) !== "full" || !pl.offered.has(g.id)) continue;
-      const since = pl.receiptsAt.get(g.id) ?? 0;
-      pl.receiptsAt.set(g.id, now);
-      const rows = new Map<string, { author: string; seq: number }[]>();
-      for (const r of rises.values()) {
-        if (r.version <= since || r.from === pl || r.member === pl.key || !g.members.has(r.member) || !g.members.has(r.author)) continue;
-        const seq = g.known.get(r.member)?.get(r.author) ?? 0;
-        if (seq <= 0) continue;
-        let row = rows.get(r.member);
-        if (!row) rows.set(r.member, (row = []));
-        row.push({ author: r.author, seq });
-      }
-      if (rows.size === 0) continue;
-      pl.link.sendGroup({
-        type: "group-vector",
-        group: g.id,
-        creator: g.row.creator,
-        full: false,
-        rows: [{ member: g.row.selfKey, entries: [] }, ...[...rows].map(([member, entries]) => ({ member, entries }))],
-      });
     }
   }
 }

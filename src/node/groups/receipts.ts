@@ -2,13 +2,7 @@
 // another member's full vector) raises what we know it holds. For our own
 // messages that is "delivered to 3 of 5": told to the user as it rises, and
 // as `delivered` once every other member holds a message. Receipts are saved
-// (and gossiped to linked members) once a tick, not on every vector.
-//
-// What is gossiped is what rose: each rise gets a version (one counter for
-// all groups) and remembers the link that told us, which is not told it
-// back. Each link's PeerLink keeps, per group, the version it was last told
-// up to (peer-link.ts), so a link that came up between two ticks (and was
-// sent everything in its full vector) is not told it again.
+// once a tick, not on every vector; what rose is gossiped (gossip.ts).
 import { groupMessageUuid } from "../../protocol/groups/group-signed.ts";
 import type { GroupReceipt } from "../../store/store.ts";
 import type { Journal } from "../engine/journal.ts";
@@ -16,35 +10,22 @@ import type { NodeEvent } from "../node-events.ts";
 import type { GroupModel } from "./model.ts";
 import type { PeerLink } from "./peer-link.ts";
 
-/** `member` was learned to hold more of `author` (how much: the model's `known`, now), at `version`, from `from`. */
-export type Rise = { member: string; author: string; version: number; from: PeerLink | null };
-
 export class Receipts {
   private unsaved: GroupReceipt[] = [];
-  /** Per group: what rose since the last gossip, one per (member, author), oldest first. */
-  private rises = new Map<string, Map<string, Rise>>();
-  private version = 0;
 
   constructor(
     private readonly journal: Journal,
     private readonly emit: (e: NodeEvent) => void,
+    /** What rose, for the gossip (told by `from`'s peer). */
+    private readonly rose: (g: GroupModel, member: string, author: string, from: PeerLink | null) => void,
   ) {}
-
-  /** The version of the latest rise: a link sent everything now is told nothing up to it again. */
-  get now(): number {
-    return this.version;
-  }
 
   /** `member` holds `author`'s messages up to `seq` (told by `from`'s peer). */
   learn(g: GroupModel, member: string, author: string, seq: number, from: PeerLink | null = null): void {
     const before = g.known.get(member)?.get(author) ?? 0;
     if (!g.learn(member, author, seq)) return;
     this.unsaved.push({ group: g.id, member, author, seq });
-    let rises = this.rises.get(g.id);
-    if (!rises) this.rises.set(g.id, (rises = new Map()));
-    const k = `${member} ${author}`;
-    rises.delete(k); // to the end: the list stays in version order
-    rises.set(k, { member, author, version: ++this.version, from });
+    this.rose(g, member, author, from);
     if (author === g.row.selfKey) this.announce(g, before, Math.min(seq, g.committed.get(author) ?? 0));
   }
 
@@ -70,13 +51,6 @@ export class Receipts {
       ids.push(groupMessageUuid(g.id, self, s));
     }
     flush();
-  }
-
-  /** What rose since the last call, per group (every link that shares a group is told at once). */
-  takeRises(): Map<string, Map<string, Rise>> {
-    const out = this.rises;
-    this.rises = new Map();
-    return out;
   }
 
   /** Writes what was learned since the last save. */

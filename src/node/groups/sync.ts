@@ -26,9 +26,9 @@
 // vector (what it holds now), which is also the acknowledgement: it raises
 // the "delivered to 3 of 5" counts (receipts.ts). Our own new messages are
 // pushed at once to the members linked to us; the others fetch them from
-// whoever has them. Every second, the receipts that rose are saved and
-// gossiped to each linked member not told them yet (receipts.ts); a link
-// that comes up is sent all of them in its full vector.
+// whoever has them. Every second, the receipts that rose are saved, and
+// told to the authors they concern and a few other linked members
+// (gossip.ts); a link that comes up is sent all of them in its full vector.
 //
 // Trust. A peer gets a group's data only if it is a member in our view
 // (vectors.ts); a removed member gets the creator's events up to its removal
@@ -55,6 +55,7 @@ import { keyFrame, signRow, type AuthorKey } from "./group-keys.ts";
 import { Intake, newStats, type GroupStats } from "./intake.ts";
 import type { GroupModel } from "./model.ts";
 import { OwnKeys } from "./own-keys.ts";
+import { ReceiptGossip } from "./gossip.ts";
 import { Fanout, PeerLink } from "./peer-link.ts";
 import { PendingAdds } from "./pending.ts";
 import { Receipts } from "./receipts.ts";
@@ -99,8 +100,9 @@ export class GroupSync {
   /** Members that sign different versions of one message (forks.ts). */
   readonly forks: Forks;
   private readonly links = new Map<Link, PeerLink>();
+  private readonly gossip = new ReceiptGossip(this.links, (id) => this.registry.models.get(id));
+  private readonly fanout = new Fanout(this.links, (id) => this.registry.models.get(id), () => this.gossip.now);
   private readonly receipts: Receipts;
-  private readonly fanout: Fanout;
   private readonly wants: Wants;
   private readonly intake: Intake;
   /** Our other devices' keys, named in our groups (own-keys.ts). */
@@ -112,8 +114,7 @@ export class GroupSync {
 
   constructor(private readonly d: GroupSyncDeps) {
     this.registry = new GroupRegistry(d.contacts, d.name);
-    this.receipts = new Receipts(d.journal, d.emit);
-    this.fanout = new Fanout(this.links, (id) => this.registry.models.get(id), () => this.receipts.now);
+    this.receipts = new Receipts(d.journal, d.emit, (g, member, author, from) => this.gossip.rose(g, member, author, from));
     this.wants = new Wants({
       sources: (group, author, above) => {
         const g = this.registry.models.get(group);
@@ -385,10 +386,7 @@ export class GroupSync {
   private tick(): void {
     for (const group of this.wants.stalled()) this.wants.schedule(group);
     this.forks.tick();
-    for (const [gid, rises] of this.receipts.takeRises()) {
-      const g = this.registry.models.get(gid);
-      if (g) this.fanout.gossip(g, rises);
-    }
+    this.gossip.tick();
     this.receipts.save();
   }
 
