@@ -66,8 +66,9 @@ export class Fanout {
 
   /** A full vector, once per link, to a peer that may have this group. */
   offer(pl: PeerLink, g: GroupModel): void {
+    if (pl.offered.has(g.id)) return; // asked for every vector it sends us
     const share = shareFor(g, pl.peerId);
-    if (!share || pl.offered.has(g.id)) return;
+    if (!share) return;
     const v = vectorFor(g, share, pl.peerId, { full: true, receipts: true, digests: pl.forks, to: pl.key });
     if (!v) return;
     pl.offered.add(g.id);
