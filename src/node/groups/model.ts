@@ -269,6 +269,24 @@ export class GroupModel {
     return { to: [...held.values()].filter(Boolean).length, of: held.size };
   }
 
+  /**
+   * The seqs in (after, upTo] where delivery() may differ from the seq
+   * before: after + 1, and each one past a seq some member holds or may get.
+   * A member that learns it holds 1,000 more of ours is told in one count
+   * per run, not 1,000 looks over every member.
+   */
+  deliverySteps(after: number, upTo: number): Set<number> {
+    const self = this.row.selfKey;
+    const out = new Set([after + 1]);
+    for (const m of this.members.values()) {
+      const held = this.known.get(m.author)?.get(self) ?? 0;
+      if (held > after && held < upTo) out.add(held + 1);
+      const may = this.entitled(m, self);
+      if (may > after && may < upTo) out.add(may + 1);
+    }
+    return out;
+  }
+
   /** The `held` of a removal of `removed` written now: what we hold of each other author, under the seq of its add, as many as fit. */
   removalHeld(removed: string, fits: (held: Record<string, number>) => boolean): Record<string, number> {
     const held: Record<string, number> = {};

@@ -43,11 +43,14 @@ export class Receipts {
       if (to === of) this.emit({ type: "status", peer: group, ids, status: "delivered" });
       ids = [];
     };
+    const steps = g.deliverySteps(after, upTo);
     for (let s = after + 1; s <= upTo; s++) {
-      // Who should hold seq s: members now, and removed ones it was written before.
-      const d = g.delivery(s);
-      if (d.to !== to || d.of !== of) flush();
-      ({ to, of } = d);
+      // Who should hold seq s: members now, and removed ones it was written before (the same as s - 1 between steps).
+      if (steps.has(s)) {
+        const d = g.delivery(s);
+        if (d.to !== to || d.of !== of) flush();
+        ({ to, of } = d);
+      }
       ids.push(groupMessageUuid(g.id, self, s));
     }
     flush();
