@@ -107,6 +107,12 @@ export class GroupSync {
   private readonly intake: Intake;
   /** Our other devices' keys, named in our groups (own-keys.ts). */
   private readonly ownKeys: OwnKeys;
+  /**
+   * Per `group author`: the most any peer offered (never lowered, a bound):
+   * the wants look over the links only for an author someone offered more of
+   * than we hold, not over 99 links for each of 100 authors on every post.
+   */
+  private readonly offeredMost = new Map<string, number>();
   /** Our messages written in this run, for statusOf. */
   private readonly own = new Map<string, { group: string; seq: number }>();
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -117,6 +123,8 @@ export class GroupSync {
     this.receipts = new Receipts(d.journal, d.emit, (g, member, author, from) => this.gossip.rose(g, member, author, from));
     this.wants = new Wants({
       sources: (group, author, above) => {
+        // No peer ever offered more than we hold: none to look over (each post brings each member a schedule).
+        if ((this.offeredMost.get(`${group} ${author}`) ?? 0) <= above) return [];
         const g = this.registry.models.get(group);
         const out: PeerLink[] = [];
         for (const pl of this.links.values()) if ((pl.offers.get(group)?.get(author) ?? 0) > above && mayCarry(g, pl.peerId, author)) out.push(pl);
@@ -136,6 +144,10 @@ export class GroupSync {
       forks: this.forks,
       stats: this.stats,
       commit: (b) => this.commit(b),
+      offered: (group, author, seq) => {
+        const k = `${group} ${author}`;
+        if ((this.offeredMost.get(k) ?? 0) < seq) this.offeredMost.set(k, seq);
+      },
       keyProven: (peerId) => void this.pending.complete(peerId),
       ownKeyProven: (key, sig) => this.ownKeys.proven(key, sig),
     });
