@@ -71,13 +71,14 @@ export class ReceiptGossip {
 
   private gossip(g: GroupModel, gr: GroupRises): void {
     const at = (pl: PeerLink) => pl.receiptsAt.get(g.id) ?? 0;
-    const members = [...this.links.values()].filter((pl) => pl.offered.has(g.id) && shareFor(g, pl.peerId) === "full");
-    const behind = members.filter((pl) => at(pl) < gr.latest);
+    // The links of members sent a full vector (with what others hold), and told since.
+    const linked = [...this.links.values()].filter((pl) => pl.receiptsAt.has(g.id) && shareFor(g, pl.peerId) === "full");
+    const behind = linked.filter((pl) => at(pl) < gr.latest);
     const authors = behind.filter((pl) => pl.key !== null && (gr.columns.get(pl.key) ?? 0) > at(pl));
     const others = behind.filter((pl) => !authors.includes(pl)).sort((a, b) => at(a) - at(b) || a.order - b.order);
     for (const pl of [...authors, ...others.slice(0, GOSSIP_LINKS)]) this.tell(pl, g, gr);
     // What every link was told is kept no longer.
-    const told = Math.min(gr.latest, ...members.map(at));
+    const told = Math.min(gr.latest, ...linked.map(at));
     for (const [k, r] of gr.rises) {
       if (r.version > told) break;
       gr.rises.delete(k);

@@ -29,7 +29,7 @@ export class PeerLink implements Source {
   key: string | null = null;
   /** Groups we sent it a full vector of on this link. */
   readonly offered = new Set<string>();
-  /** Per group: the receipts' version (gossip.ts) up to which it was told what others hold. */
+  /** Per group it is a member of: the receipts' version (gossip.ts) up to which it was told what others hold. */
   readonly receiptsAt = new Map<string, number>();
   /** Authors whose holdings changed since the last delta, per group. */
   readonly pending = new Map<string, Set<string>>();
@@ -72,14 +72,19 @@ export class Fanout {
     const v = vectorFor(g, share, pl.peerId, { full: true, receipts: true, digests: pl.forks, to: pl.key });
     if (!v) return;
     pl.offered.add(g.id);
-    pl.receiptsAt.set(g.id, this.receiptsNow());
+    if (share === "full") pl.receiptsAt.set(g.id, this.receiptsNow());
     pl.link.sendGroup(v);
   }
 
   /** The member list changed: offer to peers that may have the group now; stop counting the others. */
   reshare(g: GroupModel): void {
     for (const pl of this.links.values()) {
-      if (shareFor(g, pl.peerId)) this.offer(pl, g);
+      const share = shareFor(g, pl.peerId);
+      // What others hold goes only to members: one that is no more is told nothing of it; one added
+      // again (its link still up) gets a full vector once more, with all the gossip said meanwhile.
+      if (share !== "full") pl.receiptsAt.delete(g.id);
+      else if (!pl.receiptsAt.has(g.id)) pl.offered.delete(g.id);
+      if (share) this.offer(pl, g);
       else pl.offered.delete(g.id);
     }
   }
