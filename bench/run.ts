@@ -18,7 +18,7 @@ const quick = process.argv.includes("--quick");
 const only = process.argv.find((a) => a.startsWith("--only="))?.slice(7).split(",");
 const scale: Scale = quick
   ? { messages: 10_000, mysqlMessages: 10_000, original: 1_000, latency: 200, flush: 10_000, fanin: 100, faninMessages: 20, links: 2_000, searchRows: 100_000, startupRuns: 10, dhtNodes: 10, lanFindRuns: 3, moveRuns: 1, punchRuns: 3, natTypes: 3, groupMembers: 20, groupFanout: 50, groupCatchup: 1_000, fileMiB: 256, fileChatMessages: 100, deviceSync: 10_000, deviceJoinMessages: 1_000 }
-  : { messages: 100_000, mysqlMessages: 100_000, original: 10_000, latency: 2_000, flush: 100_000, fanin: 1_000, faninMessages: 20, links: 10_000, searchRows: 1_000_000, startupRuns: 30, dhtNodes: 30, lanFindRuns: 10, moveRuns: 3, punchRuns: 10, natTypes: 4, groupMembers: Number(process.env.P2PCHAT_BENCH_MEMBERS ?? 50), groupFanout: 50, groupCatchup: 1_000, fileMiB: 1024, fileChatMessages: 300, deviceSync: 100_000, deviceJoinMessages: 10_000 };
+  : { messages: 100_000, mysqlMessages: 100_000, original: 10_000, latency: 2_000, flush: 100_000, fanin: 1_000, faninMessages: 20, links: 10_000, searchRows: 1_000_000, startupRuns: 30, dhtNodes: 30, lanFindRuns: 10, moveRuns: 3, punchRuns: 10, natTypes: 4, groupMembers: Number(process.env.P2PCHAT_BENCH_MEMBERS ?? 100), groupFanout: 50, groupCatchup: 1_000, fileMiB: 1024, fileChatMessages: 300, deviceSync: 100_000, deviceJoinMessages: 10_000 };
 const mysqlUrl = process.env.P2PCHAT_BENCH_MYSQL ?? process.env.P2PCHAT_TEST_MYSQL ?? "mysql://root@127.0.0.1:3306/test";
 
 const steps: [string, () => Promise<Figure[]>][] = [

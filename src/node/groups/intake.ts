@@ -51,6 +51,8 @@ export interface IntakeDeps {
   commit(b: Batch): Promise<void>;
   /** A peer proved its key on its link (an add of it may wait for that). */
   keyProven(peerId: PeerId): void;
+  /** A peer offered `author`'s messages up to `seq`. */
+  offered(group: string, author: string, seq: number): void;
   /** Another device of ours proved its key (`sig`: over our peer id): our groups name it. */
   ownKeyProven(key: string, sig: string): void;
 }
@@ -85,14 +87,17 @@ export class Intake {
     if (g?.memberByPeer(pl.peerId)?.gone != null) pl.offers.delete(f.group);
     else {
       const offers = f.full ? new Map<string, number>() : (pl.offers.get(f.group) ?? new Map<string, number>());
-      for (const e of f.rows[0]!.entries) offers.set(e.author, Math.max(offers.get(e.author) ?? 0, e.seq));
+      for (const e of f.rows[0]!.entries) {
+        offers.set(e.author, Math.max(offers.get(e.author) ?? 0, e.seq));
+        this.d.offered(f.group, e.author, e.seq);
+      }
       pl.offers.set(f.group, offers);
     }
     if (g) {
       // What each member holds: the sender's own row counts only under its proven key.
       for (const [i, row] of f.rows.entries()) {
         if ((i === 0 && row.member !== pl.key) || !g.members.has(row.member)) continue;
-        for (const e of row.entries) this.d.receipts.learn(g, row.member, e.author, e.seq);
+        for (const e of row.entries) this.d.receipts.learn(g, row.member, e.author, e.seq, pl);
       }
       // Its log digests, compared with ours: a fork shows even where nobody asks for the forked seq.
       if (g.memberByPeer(pl.peerId)?.until === null) this.d.forks.claims(pl, g, f.rows[0]!);

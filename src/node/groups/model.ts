@@ -69,6 +69,13 @@ export class GroupModel {
   readonly recent = new Map<string, Map<number, string>>();
   /** Per author, per seq it signed more than one version of: the content hashes of those we hold (forks.ts). */
   readonly forks = new Map<string, Map<number, Set<string>>>();
+  /**
+   * Members by peer id, made again after a member is added or added again
+   * (its peer id may change then): memberByPeer is asked for every vector
+   * and every link, and looking over 100 members each time was a good part
+   * of what a post cost a group of 100.
+   */
+  private byPeer: Map<string, GroupMemberRow[]> | null = null;
 
   constructor(
     readonly row: GroupRow,
@@ -95,6 +102,7 @@ export class GroupModel {
     for (const e of eventSeqs) this.eventSeqsOf(e.author).push(e.seq);
     for (const m of members) {
       this.members.set(m.author, { ...m });
+      this.byPeer = null;
       this.committed.set(m.author, m.contig);
       if (m.contig === 0) this.setChain(m.author, ZERO_DIGEST, true);
     }
@@ -156,9 +164,16 @@ export class GroupModel {
    * last (what it may still get goes up to that removal).
    */
   memberByPeer(peerId: string): GroupMemberRow | undefined {
+    if (!this.byPeer) {
+      this.byPeer = new Map();
+      for (const m of this.members.values()) {
+        const list = this.byPeer.get(m.peerId);
+        if (list) list.push(m);
+        else this.byPeer.set(m.peerId, [m]);
+      }
+    }
     let found: GroupMemberRow | undefined;
-    for (const m of this.members.values()) {
-      if (m.peerId !== peerId) continue;
+    for (const m of this.byPeer.get(peerId) ?? []) {
       if (m.until === null) return m;
       if (!found || (m.gone ?? -1) > (found.gone ?? -1)) found = m;
     }
@@ -252,6 +267,24 @@ export class GroupModel {
       held.set(m.peerId, (held.get(m.peerId) ?? false) || (this.known.get(m.author)?.get(self) ?? 0) >= seq);
     }
     return { to: [...held.values()].filter(Boolean).length, of: held.size };
+  }
+
+  /**
+   * The seqs in (after, upTo] where delivery() may differ from the seq
+   * before: after + 1, and each one past a seq some member holds or may get.
+   * A member that learns it holds 1,000 more of ours is told in one count
+   * per run, not 1,000 looks over every member.
+   */
+  deliverySteps(after: number, upTo: number): Set<number> {
+    const self = this.row.selfKey;
+    const out = new Set([after + 1]);
+    for (const m of this.members.values()) {
+      const held = this.known.get(m.author)?.get(self) ?? 0;
+      if (held > after && held < upTo) out.add(held + 1);
+      const may = this.entitled(m, self);
+      if (may > after && may < upTo) out.add(may + 1);
+    }
+    return out;
   }
 
   /** The `held` of a removal of `removed` written now: what we hold of each other author, under the seq of its add, as many as fit. */
@@ -355,6 +388,7 @@ export class GroupModel {
         if (this.active().length >= MAX_MEMBERS) return;
         const m: GroupMemberRow = { group: this.id, author: ev.key, peerId: ev.peer, name: ev.name, addedSeq: row.seq, until: null, gone: null, contig: 0 };
         this.members.set(m.author, m);
+        this.byPeer = null;
         b.member(m);
         b.membership.add(this.id);
         // Rows of this member stored before its add was shown (an older store): they can be shown now.
@@ -383,6 +417,7 @@ export class GroupModel {
     if (!m || m.until !== null || m.peerId !== peer || this.members.has(key) || this.active().length >= MAX_MEMBERS) return;
     const d: GroupMemberRow = { group: this.id, author: key, peerId: m.peerId, name: m.name, addedSeq: m.addedSeq, until: null, gone: null, contig: 0 };
     this.members.set(key, d);
+    this.byPeer = null;
     b.member(d);
     b.membership.add(this.id);
     if (this.waiting.get(key)?.has(1)) this.advance(d, b);
@@ -401,6 +436,7 @@ export class GroupModel {
     m.gone = null;
     m.addedSeq = seq;
     m.peerId = ev.peer;
+    this.byPeer = null;
     m.name = ev.name;
     this.removals.delete(m.author);
     b.member(m);

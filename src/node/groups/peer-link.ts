@@ -1,7 +1,8 @@
 // One link to a node that speaks groups, and what goes out on such links:
-// full vectors once per link to each peer that may have a group, deltas
-// after each commit, our own new messages pushed at once, and (every tick)
-// receipts. Who may get what is vectors.ts's `shareFor`.
+// full vectors once per link to each peer that may have a group (with all
+// we know others hold), deltas after each commit, our own new messages
+// pushed at once; the receipts that rose go in gossip.ts. Who may get what
+// is vectors.ts's `shareFor`.
 import { GROUP_FORKS_CAP } from "../../protocol/messages.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
 import type { GroupMessageRow } from "../../store/store.ts";
@@ -28,6 +29,8 @@ export class PeerLink implements Source {
   key: string | null = null;
   /** Groups we sent it a full vector of on this link. */
   readonly offered = new Set<string>();
+  /** Per group it is a member of: the receipts' version (gossip.ts) up to which it was told what others hold. */
+  readonly receiptsAt = new Map<string, number>();
   /** Authors whose holdings changed since the last delta, per group. */
   readonly pending = new Map<string, Set<string>>();
   /** Its hello lists the "group-forks" cap: it takes log digests in vectors, and fork frames. */
@@ -57,22 +60,31 @@ export class Fanout {
   constructor(
     private readonly links: ReadonlyMap<Link, PeerLink>,
     private readonly group: (id: string) => GroupModel | undefined,
+    /** The receipts' version now: what a full vector says. */
+    private readonly receiptsNow: () => number,
   ) {}
 
   /** A full vector, once per link, to a peer that may have this group. */
   offer(pl: PeerLink, g: GroupModel): void {
+    if (pl.offered.has(g.id)) return; // asked for every vector it sends us
     const share = shareFor(g, pl.peerId);
-    if (!share || pl.offered.has(g.id)) return;
-    const v = vectorFor(g, share, pl.peerId, { full: true, receipts: true, digests: pl.forks });
+    if (!share) return;
+    const v = vectorFor(g, share, pl.peerId, { full: true, receipts: true, digests: pl.forks, to: pl.key });
     if (!v) return;
     pl.offered.add(g.id);
+    if (share === "full") pl.receiptsAt.set(g.id, this.receiptsNow());
     pl.link.sendGroup(v);
   }
 
   /** The member list changed: offer to peers that may have the group now; stop counting the others. */
   reshare(g: GroupModel): void {
     for (const pl of this.links.values()) {
-      if (shareFor(g, pl.peerId)) this.offer(pl, g);
+      const share = shareFor(g, pl.peerId);
+      // What others hold goes only to members: one that is no more is told nothing of it; one added
+      // again (its link still up) gets a full vector once more, with all the gossip said meanwhile.
+      if (share !== "full") pl.receiptsAt.delete(g.id);
+      else if (!pl.receiptsAt.has(g.id)) pl.offered.delete(g.id);
+      if (share) this.offer(pl, g);
       else pl.offered.delete(g.id);
     }
   }
@@ -108,16 +120,6 @@ export class Fanout {
     for (const pl of this.links.values()) {
       const share = shareFor(g, pl.peerId);
       if (share === "full" || share === "own") pl.link.sendGroupMessages(rows);
-    }
-  }
-
-  /** Full vectors with receipts, to the members linked to us (what others hold changed). */
-  gossip(g: GroupModel): void {
-    for (const pl of this.links.values()) {
-      const share = shareFor(g, pl.peerId);
-      if (share !== "full" || !pl.offered.has(g.id)) continue;
-      const v = vectorFor(g, share, pl.peerId, { full: true, receipts: true, digests: pl.forks });
-      if (v) pl.link.sendGroup(v);
     }
   }
 }

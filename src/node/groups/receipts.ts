@@ -2,29 +2,30 @@
 // another member's full vector) raises what we know it holds. For our own
 // messages that is "delivered to 3 of 5": told to the user as it rises, and
 // as `delivered` once every other member holds a message. Receipts are saved
-// (and gossiped to linked members) once a tick, not on every vector.
+// once a tick, not on every vector; what rose is gossiped (gossip.ts).
 import { groupMessageUuid } from "../../protocol/groups/group-signed.ts";
 import type { GroupReceipt } from "../../store/store.ts";
 import type { Journal } from "../engine/journal.ts";
 import type { NodeEvent } from "../node-events.ts";
 import type { GroupModel } from "./model.ts";
+import type { PeerLink } from "./peer-link.ts";
 
 export class Receipts {
   private unsaved: GroupReceipt[] = [];
-  /** Groups whose receipts changed since the last gossip. */
-  private readonly changed = new Set<string>();
 
   constructor(
     private readonly journal: Journal,
     private readonly emit: (e: NodeEvent) => void,
+    /** What rose, for the gossip (told by `from`'s peer). */
+    private readonly rose: (g: GroupModel, member: string, author: string, from: PeerLink | null) => void,
   ) {}
 
-  /** `member` holds `author`'s messages up to `seq`. */
-  learn(g: GroupModel, member: string, author: string, seq: number): void {
+  /** `member` holds `author`'s messages up to `seq` (told by `from`'s peer). */
+  learn(g: GroupModel, member: string, author: string, seq: number, from: PeerLink | null = null): void {
     const before = g.known.get(member)?.get(author) ?? 0;
     if (!g.learn(member, author, seq)) return;
     this.unsaved.push({ group: g.id, member, author, seq });
-    this.changed.add(g.id);
+    this.rose(g, member, author, from);
     if (author === g.row.selfKey) this.announce(g, before, Math.min(seq, g.committed.get(author) ?? 0));
   }
 
@@ -42,21 +43,17 @@ export class Receipts {
       if (to === of) this.emit({ type: "status", peer: group, ids, status: "delivered" });
       ids = [];
     };
+    const steps = g.deliverySteps(after, upTo);
     for (let s = after + 1; s <= upTo; s++) {
-      // Who should hold seq s: members now, and removed ones it was written before.
-      const d = g.delivery(s);
-      if (d.to !== to || d.of !== of) flush();
-      ({ to, of } = d);
+      // Who should hold seq s: members now, and removed ones it was written before (the same as s - 1 between steps).
+      if (steps.has(s)) {
+        const d = g.delivery(s);
+        if (d.to !== to || d.of !== of) flush();
+        ({ to, of } = d);
+      }
       ids.push(groupMessageUuid(g.id, self, s));
     }
     flush();
-  }
-
-  /** The groups to gossip about, once. */
-  takeChanged(): string[] {
-    const out = [...this.changed];
-    this.changed.clear();
-    return out;
   }
 
   /** Writes what was learned since the last save. */

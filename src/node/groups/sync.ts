@@ -26,7 +26,9 @@
 // vector (what it holds now), which is also the acknowledgement: it raises
 // the "delivered to 3 of 5" counts (receipts.ts). Our own new messages are
 // pushed at once to the members linked to us; the others fetch them from
-// whoever has them. Every second, changed receipts are gossiped and saved.
+// whoever has them. Every second, the receipts that rose are saved, and
+// told to the authors they concern and a few other linked members
+// (gossip.ts); a link that comes up is sent all of them in its full vector.
 //
 // Trust. A peer gets a group's data only if it is a member in our view
 // (vectors.ts); a removed member gets the creator's events up to its removal
@@ -53,6 +55,7 @@ import { keyFrame, signRow, type AuthorKey } from "./group-keys.ts";
 import { Intake, newStats, type GroupStats } from "./intake.ts";
 import type { GroupModel } from "./model.ts";
 import { OwnKeys } from "./own-keys.ts";
+import { ReceiptGossip } from "./gossip.ts";
 import { Fanout, PeerLink } from "./peer-link.ts";
 import { PendingAdds } from "./pending.ts";
 import { Receipts } from "./receipts.ts";
@@ -97,12 +100,19 @@ export class GroupSync {
   /** Members that sign different versions of one message (forks.ts). */
   readonly forks: Forks;
   private readonly links = new Map<Link, PeerLink>();
-  private readonly fanout = new Fanout(this.links, (id) => this.registry.models.get(id));
+  private readonly gossip = new ReceiptGossip(this.links, (id) => this.registry.models.get(id));
+  private readonly fanout = new Fanout(this.links, (id) => this.registry.models.get(id), () => this.gossip.now);
   private readonly receipts: Receipts;
   private readonly wants: Wants;
   private readonly intake: Intake;
   /** Our other devices' keys, named in our groups (own-keys.ts). */
   private readonly ownKeys: OwnKeys;
+  /**
+   * Per `group author`: the most any peer offered (never lowered, a bound):
+   * the wants look over the links only for an author someone offered more of
+   * than we hold, not over 99 links for each of 100 authors on every post.
+   */
+  private readonly offeredMost = new Map<string, number>();
   /** Our messages written in this run, for statusOf. */
   private readonly own = new Map<string, { group: string; seq: number }>();
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -110,9 +120,11 @@ export class GroupSync {
 
   constructor(private readonly d: GroupSyncDeps) {
     this.registry = new GroupRegistry(d.contacts, d.name);
-    this.receipts = new Receipts(d.journal, d.emit);
+    this.receipts = new Receipts(d.journal, d.emit, (g, member, author, from) => this.gossip.rose(g, member, author, from));
     this.wants = new Wants({
       sources: (group, author, above) => {
+        // No peer ever offered more than we hold: none to look over (each post brings each member a schedule).
+        if ((this.offeredMost.get(`${group} ${author}`) ?? 0) <= above) return [];
         const g = this.registry.models.get(group);
         const out: PeerLink[] = [];
         for (const pl of this.links.values()) if ((pl.offers.get(group)?.get(author) ?? 0) > above && mayCarry(g, pl.peerId, author)) out.push(pl);
@@ -132,6 +144,10 @@ export class GroupSync {
       forks: this.forks,
       stats: this.stats,
       commit: (b) => this.commit(b),
+      offered: (group, author, seq) => {
+        const k = `${group} ${author}`;
+        if ((this.offeredMost.get(k) ?? 0) < seq) this.offeredMost.set(k, seq);
+      },
       keyProven: (peerId) => void this.pending.complete(peerId),
       ownKeyProven: (key, sig) => this.ownKeys.proven(key, sig),
     });
@@ -382,10 +398,7 @@ export class GroupSync {
   private tick(): void {
     for (const group of this.wants.stalled()) this.wants.schedule(group);
     this.forks.tick();
-    for (const gid of this.receipts.takeChanged()) {
-      const g = this.registry.models.get(gid);
-      if (g) this.fanout.gossip(g);
-    }
+    this.gossip.tick();
     this.receipts.save();
   }
 

@@ -53,13 +53,14 @@ export function shareLimit(g: GroupModel, share: Share, author: string, peerId: 
  * with `receipts` what we know other members hold. With `digests` (a peer
  * with the "group-forks" cap), each of our entries carries its author's
  * log digest at that seq, when it is the seq we hold (zeros otherwise).
- * Null when there is nothing to say.
+ * The receiver's own row (`to`, its key) is left out: it knows what it
+ * holds. Null when there is nothing to say.
  */
 export function vectorFor(
   g: GroupModel,
   share: Share,
   peerId: string,
-  opts: { full: boolean; only?: Iterable<string>; receipts?: boolean; digests?: boolean },
+  opts: { full: boolean; only?: Iterable<string>; receipts?: boolean; digests?: boolean; to?: string | null },
 ): GroupVectorFrame | null {
   const authors = opts.only ? [...opts.only] : [...g.committed.keys()];
   const entries: { author: string; seq: number; digest?: string }[] = [];
@@ -73,7 +74,7 @@ export function vectorFor(
   const rows: GroupVectorFrame["rows"] = [{ member: g.row.selfKey, entries }];
   if (opts.receipts && share === "full") {
     for (const [member, held] of g.known) {
-      if (!g.members.has(member)) continue;
+      if (!g.members.has(member) || member === opts.to) continue;
       const es = [...held].filter(([a, seq]) => seq > 0 && g.members.has(a)).map(([author, seq]) => ({ author, seq }));
       if (es.length > 0) rows.push({ member, entries: es });
     }

@@ -164,6 +164,30 @@ describe("group model", () => {
     expect(again.entitled(again.members.get(CAROL)!, BOB)).toBe(1);
   });
 
+  test("delivery changes only at deliverySteps: one count per run of our seqs, as if each seq were looked at", () => {
+    const g = bobsGroup();
+    // Carol removed at alice's 4 having held bob's 3; alice holds bob's 7, carol 2.
+    feed(g, ev(ALICE, 4, { kind: "remove", key: CAROL, until: 0, held: { "2": 3 } }));
+    g.learn(ALICE, BOB, 7);
+    g.learn(CAROL, BOB, 2);
+    const runs = (after: number, upTo: number, each: boolean) => {
+      const steps = g.deliverySteps(after, upTo);
+      const out: string[] = [];
+      let last = "";
+      for (let s = after + 1; s <= upTo; s++) {
+        if (!each && !steps.has(s)) continue;
+        const d = g.delivery(s);
+        const k = `${d.to}/${d.of}`;
+        if (k !== last) out.push(`${s}: ${k}`);
+        last = k;
+      }
+      return out;
+    };
+    expect(runs(0, 10, true)).toEqual(["1: 2/2", "3: 1/2", "4: 1/1", "8: 0/1"]);
+    expect(runs(0, 10, false)).toEqual(runs(0, 10, true));
+    expect(runs(5, 9, false)).toEqual(runs(5, 9, true));
+  });
+
   test("a device event: a member names another key of its own, a member too (shown as it, unseen in history); not for another peer id, nor a key a member has", () => {
     const g = bobsGroup();
     const CAROL2 = key("d");
