@@ -75,6 +75,8 @@ export class SqliteHotPath {
   private readonly markDeliveredBySeq: Sized;
   private readonly pendingById: Stmt;
   private readonly pendingByName: Stmt;
+  private readonly searchMark: Stmt;
+  private readonly raiseMark: Stmt;
   private synchronous: "FULL" | "NORMAL" | null = null;
 
   constructor(filename: string) {
@@ -94,6 +96,9 @@ export class SqliteHotPath {
     const pending = "SELECT seq, id, message, created_at FROM sender WHERE %WHO% AND status IN ('pending', 'sent') AND status = 'pending' AND seq > ? AND origin IS NULL ORDER BY seq LIMIT ?";
     this.pendingById = this.db.prepare(pending.replace("%WHO%", "peer_id = ?"));
     this.pendingByName = this.db.prepare(pending.replace("%WHO%", "name = ? AND peer_id IS NULL"));
+    // Our messages' search indexes (migration 016, sqlite-search-index.ts).
+    this.searchMark = this.db.prepare("SELECT (SELECT MAX(seq) FROM sender) AS top, upto FROM search_indexed WHERE name = 'sender'");
+    this.raiseMark = this.db.prepare("UPDATE search_indexed SET upto = ? WHERE name = 'sender' AND upto < ?");
   }
 
   /** As the node's connection: no automatic checkpoints while a thread of their own runs them. */
@@ -134,6 +139,31 @@ export class SqliteHotPath {
       created_at: number | null;
     }[];
     return rows.map((r) => ({ seq: Number(r.seq), id: String(r.id), body: String(r.message ?? ""), created: Number(r.created_at ?? 0) }));
+  }
+
+  /** The highest seq of `sender`, and how far its rows are in the search indexes. */
+  ownSearchMark(): { top: number; upto: number } {
+    const r = this.searchMark.get() as { top: number | null; upto: number } | null;
+    return { top: Number(r?.top ?? 0), upto: Number(r?.upto ?? 0) };
+  }
+
+  /** Indexes our messages up to seq `to` for search, in a transaction of its own: false when another connection holds the write lock. */
+  raiseOwnSearchMark(to: number): boolean {
+    this.setSynchronous("NORMAL");
+    try {
+      this.db.run("BEGIN IMMEDIATE");
+    } catch (err) {
+      if (isBusy(err)) return false;
+      throw err;
+    }
+    try {
+      this.raiseMark.run(to, to);
+      this.db.run("COMMIT");
+      return true;
+    } catch (err) {
+      if (this.db.inTransaction) this.db.run("ROLLBACK");
+      throw err;
+    }
   }
 
   close(): void {
