@@ -1,0 +1,105 @@
+// Our own messages reach SQLite's search indexes a batch at a time, after
+// the commit that stores them (migration 016, store/sqlite-search-index.ts).
+// Search must find them at every moment: just stored, across a restart that
+// came before their batch, and once indexed, each exactly once.
+import { describe, expect, test } from "bun:test";
+import type { SQL } from "bun";
+import { openStore, parseDbUrl } from "../../../src/store/open.ts";
+import { INDEX_BATCH } from "../../../src/store/sqlite-search-index.ts";
+import type { OutgoingMessage, Store } from "../../../src/store/store.ts";
+import { createTestDb } from "../../helpers/databases.ts";
+import { pollUntil } from "../../helpers/wait.ts";
+
+const T = 1_700_000_000_000;
+let clock = T;
+
+function outgoing(peer: string, body: string): OutgoingMessage {
+  const created = clock++;
+  return { id: Bun.randomUUIDv7("hex", created), peer, host: "127.0.0.1", port: 20001, body, created };
+}
+
+/** How far our rows are indexed, and the last of them. */
+async function marks(admin: SQL): Promise<{ upto: number; top: number }> {
+  const [r] = await admin`SELECT upto, (SELECT MAX(seq) FROM sender) AS top FROM search_indexed WHERE name = 'sender'`;
+  return { upto: Number(r.upto), top: Number(r.top) };
+}
+
+/**
+ * FTS5's own check that the word index holds exactly what `sender` holds
+ * (true only once every row is indexed; the trigram index holds only rows
+ * of scripts written without spaces, so the same check cannot apply to it).
+ */
+async function indexesMatchTable(admin: SQL): Promise<void> {
+  await admin.unsafe("INSERT INTO sender_words (sender_words, rank) VALUES ('integrity-check', 1)");
+}
+
+const texts = async (store: Store, text: string, opts: { peer?: string; limit?: number } = {}) =>
+  (await store.search({ text, peer: opts.peer, limit: opts.limit ?? 50 })).map((e) => e.text);
+
+describe("our messages' search index on sqlite", () => {
+  test("a message is found the moment it is stored; once enough wait they are indexed, and found once", async () => {
+    await using db = await createTestDb("sqlite");
+    const store = await openStore(parseDbUrl(db.url));
+    try {
+      await store.write({ outgoing: [outgoing("bob", "needle one"), outgoing("bob", "needle two"), outgoing("bob", "東京で会いましょう")], at: T });
+      // Not indexed yet: found as they are.
+      expect((await marks(db.admin)).upto).toBe(0);
+      expect(await texts(store, "needle")).toEqual(["needle two", "needle one"]);
+      expect(await texts(store, "東京")).toEqual(["東京で会いましょう"]);
+      expect(await texts(store, "needle", { peer: "bob" })).toEqual(["needle two", "needle one"]);
+      expect(await texts(store, "needle", { peer: "carol" })).toEqual([]);
+
+      // A batch's worth waiting: indexed in the wake of the commit that made it so.
+      await store.write({ outgoing: Array.from({ length: INDEX_BATCH }, (_, i) => outgoing("bob", `hay ${i}`)), at: T });
+      const m = await marks(db.admin);
+      expect(m.upto).toBe(m.top);
+      await indexesMatchTable(db.admin);
+      expect(await texts(store, "needle")).toEqual(["needle two", "needle one"]);
+      expect(await texts(store, "東京")).toEqual(["東京で会いましょう"]);
+      expect(await texts(store, "hay", { limit: 2 })).toEqual([`hay ${INDEX_BATCH - 1}`, `hay ${INDEX_BATCH - 2}`]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("the newest matches come from the rows not indexed yet, then the indexed ones, paged across the mark", async () => {
+    await using db = await createTestDb("sqlite");
+    const store = await openStore(parseDbUrl(db.url));
+    try {
+      // Indexed: needles among hay, to bob and carol.
+      await store.write({ outgoing: Array.from({ length: INDEX_BATCH }, (_, i) => outgoing(i % 2 ? "carol" : "bob", i % 100 === 0 ? `needle old ${i}` : `hay ${i}`)), at: T });
+      // Not yet: more needles, and near misses the check after the SQL throws out.
+      await store.write({ outgoing: [outgoing("bob", "needle new 1"), outgoing("carol", "needles new 2"), outgoing("bob", "needle new 3"), outgoing("bob", "a needle, new 4")], at: T });
+      const m = await marks(db.admin);
+      expect(m.top - m.upto).toBe(4);
+      expect(await texts(store, "needle", { limit: 5 })).toEqual(["a needle, new 4", "needle new 3", "needle new 1", `needle old ${INDEX_BATCH - 100}`, `needle old ${INDEX_BATCH - 200}`]);
+      expect(await texts(store, "needle", { limit: 100 })).toHaveLength(3 + INDEX_BATCH / 100);
+      expect(await texts(store, "needle", { peer: "bob", limit: 3 })).toEqual(["a needle, new 4", "needle new 3", "needle new 1"]);
+      expect(await texts(store, '"needle new"', { limit: 3 })).toEqual(["needle new 3", "needle new 1"]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("stopped before its batch: found at once after the restart, indexed once the node is idle", async () => {
+    await using db = await createTestDb("sqlite");
+    const first = await openStore(parseDbUrl(db.url));
+    await first.write({ outgoing: Array.from({ length: 10 }, (_, i) => outgoing("bob", `before the restart ${i}`)), at: T });
+    await first.close();
+    const before = await marks(db.admin);
+    expect(before.top - before.upto).toBe(10);
+
+    const again = await openStore(parseDbUrl(db.url));
+    try {
+      expect(await texts(again, "restart", { limit: 3 })).toEqual(["before the restart 9", "before the restart 8", "before the restart 7"]);
+      // A running node indexes what was left once nothing else happens.
+      await again.startMaintenance();
+      await pollUntil(() => marks(db.admin), (m) => m.upto === m.top, "the rows left unindexed to be indexed");
+      await indexesMatchTable(db.admin);
+      expect(await texts(again, "restart")).toHaveLength(10);
+      expect(await texts(again, "restart", { limit: 1 })).toEqual(["before the restart 9"]);
+    } finally {
+      await again.close();
+    }
+  });
+});
