@@ -1,22 +1,25 @@
 // Our own messages reach SQLite's search indexes a batch at a time, after
-// the commit that stores them (migration 016): raising the mark
-// search_indexed.upto indexes every row up to it, in one transaction. Per
-// row, one INSERT ... SELECT over thousands of rows costs about a third of
-// what the insert trigger cost inside each commit of a message stream, on
-// the thread that is that stream's bound.
+// the commits that store them (migration 016): raising the mark
+// search_indexed.upto indexes every row up to it, in one transaction.
+// Indexing a message's words costs about as much again as storing its row
+// (FTS5 writes what it tokenized at commit): inside the sender's commits, it
+// was paid on the thread that is a message stream's bound.
 //
-// When: as soon as INDEX_BATCH rows wait (so a long stream never leaves many
-// behind), and the rest once no message of ours was stored for
-// INDEX_IDLE_MS. Until then search reads the rows above the mark as they are
-// (SqliteStore.searchCandidates), so it finds a message sent a moment ago,
-// and after a restart that came before its batch.
+// When: once the database has had no write for INDEX_IDLE_MS (a node is
+// idle most of its life); while it never is, whenever INDEX_TAIL_MAX rows
+// wait; and before a search that would otherwise read more than
+// SEARCH_SCAN_MAX of them as they are. Search reads the rows above the mark
+// as they are (SqliteStore.searchCandidates), so it finds a message sent a
+// moment ago, and after a restart that came before its batch.
 
-/** Rows waiting that are indexed at once, in the wake of the commit that made them so many. */
-export const INDEX_BATCH = 4000;
-/** Most rows indexed in one transaction: about 10 ms of one core (100-byte messages), the longest the node's thread is held. */
+/** Rows of ours waiting while writes never stop: at this many, a batch is indexed at once. */
+export const INDEX_TAIL_MAX = 50_000;
+/** Most rows indexed in one transaction (words of 100-byte messages: tens of ms of one core, the longest the thread is held). */
 export const INDEX_MAX_ROWS = 16_000;
-/** The rest of the rows waiting are indexed once no message of ours was stored for this long. */
+/** Once the database had no write for this long, the rows waiting are indexed, a batch per turn of the event loop. */
 export const INDEX_IDLE_MS = 300;
+/** A search reads at most this many rows of ours as they are; with more waiting, it indexes them first (once). */
+export const SEARCH_SCAN_MAX = 2_000;
 
 /** Where the mark is kept: SQLite's hot-path connection, or the SQL client's when there is none (in memory). */
 export interface SearchMarkDb {
@@ -35,23 +38,36 @@ export class OwnMessageIndex {
   constructor(private readonly db: () => SearchMarkDb) {}
 
   /**
-   * After a commit that may have stored messages of ours: a batch indexed
-   * now if enough wait, the rest once the node goes idle. Never throws: the
-   * rows stay above the mark, found by search as they are, and the next
+   * After a commit: the idle moment moves on; when it stored rows of ours
+   * (`ours`) and INDEX_TAIL_MAX wait, a batch is indexed now. Never throws:
+   * the rows stay above the mark, found by search as they are, and the next
    * write or the idle moment tries again.
    */
-  async wrote(): Promise<void> {
-    if (this.closed || this.running) return this.later();
+  async wrote(ours: boolean): Promise<void> {
+    this.later();
+    if (!ours || this.closed || this.running) return;
+    await this.step(INDEX_TAIL_MAX);
+  }
+
+  /** Before a search: more than SEARCH_SCAN_MAX rows waiting are indexed first (unless the database is busy or read-only: then read as they are). */
+  async beforeSearch(): Promise<void> {
+    while (!this.closed && !this.running && (await this.step(SEARCH_SCAN_MAX + 1)) === "more");
+  }
+
+  /** One batch, if at least `least` rows wait: whether more wait after it. */
+  private async step(least: number): Promise<"done" | "more" | "failed"> {
     this.running = true;
     try {
       const { top, upto } = await this.db().mark();
-      if (top - upto >= INDEX_BATCH) await this.db().raise(Math.min(top, upto + INDEX_MAX_ROWS));
+      if (top - upto < least) return "done";
+      const to = Math.min(top, upto + INDEX_MAX_ROWS);
+      if (!(await this.db().raise(to))) return "failed";
+      return to < top ? "more" : "done";
     } catch {
-      // as above: tried again later
+      return "failed";
     } finally {
       this.running = false;
     }
-    this.later();
   }
 
   /** The rest is indexed after INDEX_IDLE_MS without a write (a write moves that moment on). */
@@ -72,23 +88,13 @@ export class OwnMessageIndex {
     this.timer.unref?.();
   }
 
-  /** Indexes the rows waiting, a batch per turn of the event loop; busy or failing, it tries again later. */
+  /** Indexes the rows waiting, a batch per turn of the event loop; a write meanwhile puts the rest off again. */
   private async idle(): Promise<void> {
     this.timer = null;
     if (this.closed) return;
     if (this.running) return this.later();
-    this.running = true;
-    let next: "done" | "soon" | "later" = "later";
-    try {
-      const { top, upto } = await this.db().mark();
-      if (top <= upto) next = "done";
-      else if (await this.db().raise(Math.min(top, upto + INDEX_MAX_ROWS))) next = top > upto + INDEX_MAX_ROWS ? "soon" : "done";
-    } catch {
-      // tried again later
-    } finally {
-      this.running = false;
-    }
-    if (next === "later") this.later();
-    else if (next === "soon") this.schedule(0);
+    const next = await this.step(1);
+    if (next === "more") this.schedule(0);
+    else if (next === "failed") this.later();
   }
 }

@@ -1,5 +1,6 @@
 // SQLite: the embedded default, one file in the home, WAL.
 import { SQL } from "bun";
+import type { HistoryEntry, SearchQuery } from "../domain/history-entry.ts";
 import type { SearchTerm } from "../domain/search-terms.ts";
 import type { MigrationTarget } from "./migrate.ts";
 import { SQLITE_SQL } from "./sql-files.ts";
@@ -116,8 +117,9 @@ export class SqliteStore extends SqlStore {
    */
   override async write(batch: WriteBatch): Promise<WriteResult> {
     const result = await this.commit(batch);
-    // Rows of ours were stored (ours, or our other devices'): their search indexes follow (sqlite-search-index.ts).
-    if (batch.outgoing?.length || batch.applied?.length) await this.ownIndex.wrote();
+    // Our search indexes follow once writes pause, or now when too many rows of ours wait (sqlite-search-index.ts).
+    if (batch.outgoing?.length || batch.applied?.length) await this.ownIndex.wrote(true);
+    else this.ownIndex.later();
     return result;
   }
 
@@ -138,6 +140,12 @@ export class SqliteStore extends SqlStore {
     const want = batch.incoming && batch.incoming.length > 0 ? "FULL" : "NORMAL";
     if (want !== this.synchronous) await this.setSynchronous(want);
     return super.write(batch);
+  }
+
+  /** With many of our messages not indexed yet (sqlite-search-index.ts), they are indexed first: one search pays for it, not every one. */
+  override async search(q: SearchQuery): Promise<HistoryEntry[]> {
+    await this.ownIndex.beforeSearch();
+    return super.search(q);
   }
 
   override async pendingFor(to: Recipient, afterSeq: number, limit: number): Promise<PendingMessage[]> {

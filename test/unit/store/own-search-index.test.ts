@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import type { SQL } from "bun";
 import { openStore, parseDbUrl } from "../../../src/store/open.ts";
-import { INDEX_BATCH } from "../../../src/store/sqlite-search-index.ts";
+import { INDEX_MAX_ROWS, INDEX_TAIL_MAX, SEARCH_SCAN_MAX } from "../../../src/store/sqlite-search-index.ts";
 import type { OutgoingMessage, Store } from "../../../src/store/store.ts";
 import { createTestDb } from "../../helpers/databases.ts";
 import { pollUntil } from "../../helpers/wait.ts";
@@ -37,7 +37,7 @@ const texts = async (store: Store, text: string, opts: { peer?: string; limit?: 
   (await store.search({ text, peer: opts.peer, limit: opts.limit ?? 50 })).map((e) => e.text);
 
 describe("our messages' search index on sqlite", () => {
-  test("a message is found the moment it is stored; once enough wait they are indexed, and found once", async () => {
+  test("a message is found the moment it is stored; while writes never pause, a batch is indexed once enough wait", async () => {
     await using db = await createTestDb("sqlite");
     const store = await openStore(parseDbUrl(db.url));
     try {
@@ -48,34 +48,42 @@ describe("our messages' search index on sqlite", () => {
       expect(await texts(store, "東京")).toEqual(["東京で会いましょう"]);
       expect(await texts(store, "needle", { peer: "bob" })).toEqual(["needle two", "needle one"]);
       expect(await texts(store, "needle", { peer: "carol" })).toEqual([]);
+      expect((await marks(db.admin)).upto).toBe(0);
 
-      // A batch's worth waiting: indexed in the wake of the commit that made it so.
-      await store.write({ outgoing: Array.from({ length: INDEX_BATCH }, (_, i) => outgoing("bob", `hay ${i}`)), at: T });
+      // INDEX_TAIL_MAX waiting: a batch is indexed in the wake of the commit that made them so many.
+      const hay = Array.from({ length: INDEX_TAIL_MAX }, (_, i) => outgoing("bob", `hay ${i}`));
+      for (let i = 0; i < hay.length; i += 10_000) await store.write({ outgoing: hay.slice(i, i + 10_000), at: T });
       const m = await marks(db.admin);
-      expect(m.upto).toBe(m.top);
-      await indexesMatchTable(db.admin);
+      expect(m.upto).toBe(INDEX_MAX_ROWS);
       expect(await texts(store, "needle")).toEqual(["needle two", "needle one"]);
       expect(await texts(store, "東京")).toEqual(["東京で会いましょう"]);
-      expect(await texts(store, "hay", { limit: 2 })).toEqual([`hay ${INDEX_BATCH - 1}`, `hay ${INDEX_BATCH - 2}`]);
+      expect(await texts(store, "hay", { limit: 2 })).toEqual([`hay ${INDEX_TAIL_MAX - 1}`, `hay ${INDEX_TAIL_MAX - 2}`]);
     } finally {
       await store.close();
     }
   });
 
-  test("the newest matches come from the rows not indexed yet, then the indexed ones, paged across the mark", async () => {
+  test("a search with more than SEARCH_SCAN_MAX waiting indexes them first; the newest matches come from both sides of the mark", async () => {
     await using db = await createTestDb("sqlite");
     const store = await openStore(parseDbUrl(db.url));
     try {
-      // Indexed: needles among hay, to bob and carol.
-      await store.write({ outgoing: Array.from({ length: INDEX_BATCH }, (_, i) => outgoing(i % 2 ? "carol" : "bob", i % 100 === 0 ? `needle old ${i}` : `hay ${i}`)), at: T });
-      // Not yet: more needles, and near misses the check after the SQL throws out.
+      const n = SEARCH_SCAN_MAX * 2;
+      // Needles among hay, to bob and carol.
+      await store.write({ outgoing: Array.from({ length: n }, (_, i) => outgoing(i % 2 ? "carol" : "bob", i % 100 === 0 ? `needle old ${i}` : `hay ${i}`)), at: T });
+      expect((await marks(db.admin)).upto).toBe(0);
+      expect(await texts(store, "needle", { limit: 1 })).toEqual([`needle old ${n - 100}`]);
+      let m = await marks(db.admin);
+      expect(m.upto).toBe(m.top);
+      await indexesMatchTable(db.admin);
+      // Not indexed: more needles, and near misses the check after the SQL throws out.
       await store.write({ outgoing: [outgoing("bob", "needle new 1"), outgoing("carol", "needles new 2"), outgoing("bob", "needle new 3"), outgoing("bob", "a needle, new 4")], at: T });
-      const m = await marks(db.admin);
+      m = await marks(db.admin);
       expect(m.top - m.upto).toBe(4);
-      expect(await texts(store, "needle", { limit: 5 })).toEqual(["a needle, new 4", "needle new 3", "needle new 1", `needle old ${INDEX_BATCH - 100}`, `needle old ${INDEX_BATCH - 200}`]);
-      expect(await texts(store, "needle", { limit: 100 })).toHaveLength(3 + INDEX_BATCH / 100);
+      expect(await texts(store, "needle", { limit: 5 })).toEqual(["a needle, new 4", "needle new 3", "needle new 1", `needle old ${n - 100}`, `needle old ${n - 200}`]);
+      expect(await texts(store, "needle", { limit: 100 })).toHaveLength(3 + n / 100);
       expect(await texts(store, "needle", { peer: "bob", limit: 3 })).toEqual(["a needle, new 4", "needle new 3", "needle new 1"]);
       expect(await texts(store, '"needle new"', { limit: 3 })).toEqual(["needle new 3", "needle new 1"]);
+      expect((await marks(db.admin)).top - m.upto).toBe(4);
     } finally {
       await store.close();
     }
