@@ -51,7 +51,8 @@ export class OwnMessageIndex {
 
   /** Before a search: more than SEARCH_SCAN_MAX rows waiting are indexed first (unless the database is busy or read-only: then read as they are). */
   async beforeSearch(): Promise<void> {
-    while (!this.closed && !this.running && (await this.step(SEARCH_SCAN_MAX + 1)) === "more");
+    // A batch per turn of the event loop: links and commits go on between them.
+    while (!this.closed && !this.running && (await this.step(SEARCH_SCAN_MAX + 1)) === "more") await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   /** One batch, if at least `least` rows wait: whether more wait after it. */
