@@ -111,3 +111,31 @@ describe("our messages' search index on sqlite", () => {
     }
   });
 });
+
+test("a database from before 016 keeps its messages indexed: the mark starts at its last row, and they are found through the index", async () => {
+  const { SQL } = await import("bun");
+  const { splitStatements } = await import("../../../src/store/migrate.ts");
+  const { SQLITE_SQL } = await import("../../../src/store/sql-files.ts");
+  await using db = await createTestDb("sqlite");
+  const path = db.url.slice("sqlite:".length);
+  // The schema as version 15 left it, and messages its trigger indexed as they were stored.
+  const old = new SQL({ adapter: "sqlite", filename: path, create: true, readwrite: true });
+  for (const file of [...SQLITE_SQL.schema, ...SQLITE_SQL.migrations.filter((m) => m.version <= 15).map((m) => m.sql)]) {
+    for (const stmt of splitStatements(file)) await old.unsafe(stmt);
+  }
+  for (const m of SQLITE_SQL.migrations.filter((m) => m.version <= 15)) await old`INSERT INTO schema_migrations (version, name, applied_at) VALUES (${m.version}, ${m.name}, 0)`;
+  for (let i = 0; i < 3; i++) await old`INSERT INTO sender (name, message, status, id, created_at) VALUES ('bob', ${`from before ${i}`}, 'delivered', ${`id${i}`}, ${T + i})`;
+  await old.close();
+
+  const store = await openStore(parseDbUrl(db.url));
+  try {
+    expect(await marks(db.admin)).toEqual({ upto: 3, top: 3 });
+    await indexesMatchTable(db.admin);
+    expect(await texts(store, "before")).toEqual(["from before 2", "from before 1", "from before 0"]);
+    // And a new one after them is found as it is, above the mark.
+    await store.write({ outgoing: [outgoing("bob", "after 016, before its batch")], at: T });
+    expect(await texts(store, "before")).toEqual(["after 016, before its batch", "from before 2", "from before 1", "from before 0"]);
+  } finally {
+    await store.close();
+  }
+});
