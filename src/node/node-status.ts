@@ -23,6 +23,8 @@ export interface LinkInfo {
   via?: string;
   /** Straight to the peer through a hole punched in both NATs. */
   punched?: boolean;
+  /** Which of the contact's computers, when more than one is linked: its name, else the start of its device id. */
+  device?: string;
 }
 
 export interface NodeStatus {
@@ -68,10 +70,15 @@ export interface StatusDeps {
 export async function nodeStatus(d: StatusDeps): Promise<NodeStatus> {
   const l = d.listening;
   const links: LinkInfo[] = [];
+  const devices = new Map<LinkInfo, string>();
   for (const [, link] of d.peers.adopted) {
     const c = link.ctx.contact;
-    if (c) links.push({ peer: c.name, address: link.address, direction: link.direction, since: link.openedAt, legacy: false, ...(link.via ? { via: link.via } : {}), ...(link.punched ? { punched: true } : {}) });
+    if (!c) continue;
+    const info: LinkInfo = { peer: c.name, address: link.address, direction: link.direction, since: link.openedAt, legacy: false, ...(link.via ? { via: link.via } : {}), ...(link.punched ? { punched: true } : {}) };
+    links.push(info);
+    if (link.deviceId) devices.set(info, link.deviceId);
   }
+  await nameDevices(d.store, links, devices);
   for (const [name, link] of d.legacy.open) {
     links.push({ peer: name, address: link.address, direction: link.direction, since: link.openedAt, legacy: true });
   }
@@ -100,4 +107,21 @@ export async function nodeStatus(d: StatusDeps): Promise<NodeStatus> {
     reach: d.reach.status(),
     ...(d.friendRelay ? { relayForContacts: d.friendRelay.status() } : {}),
   };
+}
+
+/**
+ * A contact with two computers linked has two links: say which is which, by
+ * the name its roster gave the device, else the start of the device id (one
+ * line per contact would hide a link, two alike look like a fault).
+ */
+async function nameDevices(store: Store, links: LinkInfo[], devices: Map<LinkInfo, string>): Promise<void> {
+  const count = new Map<string, number>();
+  for (const l of links) count.set(l.peer, (count.get(l.peer) ?? 0) + 1);
+  const several = links.filter((l) => (count.get(l.peer) ?? 0) > 1 && devices.has(l));
+  if (several.length === 0) return;
+  const names = new Map((await store.peerDevices()).filter((r) => r.name).map((r) => [r.deviceId, r.name]));
+  for (const l of several) {
+    const id = devices.get(l)!;
+    l.device = names.get(id) ?? id.slice(0, 12);
+  }
 }

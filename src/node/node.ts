@@ -3,7 +3,7 @@
 // file is the composition root: each part takes a narrow *Deps bag, and only
 // here are they wired to one another.
 import { MAX_ADDRS, MAX_RELAYS, PROTOCOL_VERSION } from "../protocol/hello.ts";
-import { FILES_CAP } from "../protocol/files/file-frames.ts";
+import { FILES_CAP, FILES_PREFIX_CAP } from "../protocol/files/file-frames.ts";
 import { DEVICES_CAP } from "../protocol/devices/device-frames.ts";
 import { DEVICE_SYNC_CAP } from "../protocol/devices/sync-frames.ts";
 import { INVITE_ANSWER_CAP, REFUSE_CAP, type Hello } from "../protocol/messages.ts";
@@ -359,7 +359,7 @@ export class ChatNode {
 
   /** What we tell a peer about ourselves: where we listen, and on a dial to an inviter, its token. */
   private hello(link: NodeLink): Hello {
-    const hello: Hello = { type: "hello", version: PROTOCOL_VERSION, name: handleFor(this.name), display: this.name, port: this.transport.listening?.port ?? 0, caps: ["ack-batch", GROUPS_CAP, GROUP_FORKS_CAP, INVITE_ANSWER_CAP, REFUSE_CAP, PUNCH_CAP, FRIEND_RELAY_CAP, FILES_CAP, DEVICES_CAP, DEVICE_SYNC_CAP], session: this.sessionId };
+    const hello: Hello = { type: "hello", version: PROTOCOL_VERSION, name: handleFor(this.name), display: this.name, port: this.transport.listening?.port ?? 0, caps: ["ack-batch", GROUPS_CAP, GROUP_FORKS_CAP, INVITE_ANSWER_CAP, REFUSE_CAP, PUNCH_CAP, FRIEND_RELAY_CAP, FILES_CAP, FILES_PREFIX_CAP, DEVICES_CAP, DEVICE_SYNC_CAP], session: this.sessionId };
     const addrs = this.addresses().slice(0, MAX_ADDRS);
     if (addrs.length > 0) hello.addrs = addrs;
     const token = this.peers.tokenFor(link, (c) => this.contacts.byName(c.name));

@@ -16,6 +16,7 @@ import sqlite013 from "../../sql/sqlite/migrations/013-devices.sql" with { type:
 import sqlite014 from "../../sql/sqlite/migrations/014-device-log.sql" with { type: "text" };
 import sqlite015 from "../../sql/sqlite/migrations/015-outbox-partial-indexes.sql" with { type: "text" };
 import sqlite016 from "../../sql/sqlite/migrations/016-search-own-later.sql" with { type: "text" };
+import sqlite017 from "../../sql/sqlite/migrations/017-read-ahead.sql" with { type: "text" };
 import mysqlSchema from "../../sql/mysql/schema/000-migrations-table.sql" with { type: "text" };
 import mysql001 from "../../sql/mysql/migrations/001-original.sql" with { type: "text" };
 import mysql002 from "../../sql/mysql/migrations/002-keys-ids-times.sql" with { type: "text" };
@@ -32,6 +33,7 @@ import mysql013 from "../../sql/mysql/migrations/013-devices.sql" with { type: "
 import mysql014 from "../../sql/mysql/migrations/014-device-log.sql" with { type: "text" };
 import mysql015 from "../../sql/mysql/migrations/015-outbox-partial-indexes.sql" with { type: "text" };
 import mysql016 from "../../sql/mysql/migrations/016-search-own-later.sql" with { type: "text" };
+import mysql017 from "../../sql/mysql/migrations/017-read-ahead.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -64,6 +66,7 @@ export const SQLITE_SQL: DialectSql = {
     { version: 14, name: "device-log", sql: sqlite014 },
     { version: 15, name: "outbox-partial-indexes", sql: sqlite015 },
     { version: 16, name: "search-own-later", sql: sqlite016 },
+    { version: 17, name: "read-ahead", sql: sqlite017 },
   ],
 };
 
@@ -85,5 +88,6 @@ export const MYSQL_SQL: DialectSql = {
     { version: 14, name: "device-log", sql: mysql014 },
     { version: 15, name: "outbox-partial-indexes", sql: mysql015 },
     { version: 16, name: "search-own-later", sql: mysql016 },
+    { version: 17, name: "read-ahead", sql: mysql017 },
   ],
 };

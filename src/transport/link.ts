@@ -334,18 +334,18 @@ export class Link<out Ctx = unknown> {
     this.write(encodeFrame(f));
   }
 
-  /** One encoded chunk or manifest frame: behind every chat frame waiting (writer.ts). */
-  sendBulk(frame: Uint8Array): void {
-    this.write(frame, true);
+  /** One encoded chunk or manifest frame: behind every chat frame waiting (writer.ts); `sent` once the socket took all of it. */
+  sendBulk(frame: Uint8Array, sent?: () => void): void {
+    this.write(frame, true, sent);
   }
 
   // --- internals ---------------------------------------------------------------------
 
-  private write(bytes: Uint8Array, bulk = false): void {
+  private write(bytes: Uint8Array, bulk = false, sent?: () => void): void {
     const s = this.socket;
     if (!s || this.state === "closed") return;
     this.lastSend = Date.now();
-    if (!(bulk ? this.queue.sendBulk(s, bytes) : this.queue.send(s, bytes))) {
+    if (!(bulk ? this.queue.sendBulk(s, bytes, sent) : this.queue.send(s, bytes))) {
       this.closeInfo.local ??= { code: "OVERLOADED", reason: `peer is not reading: over ${this.limits.maxQueueBytes} bytes queued` };
       this.state = "closed";
       s.terminate();

@@ -15,6 +15,8 @@ export interface ByteSink {
 
 class Fifo {
   private chunks: Uint8Array[] = [];
+  /** Called once the chunk at the same place is all written (the sender may use its buffer again). */
+  private sent: (((() => void) | undefined)[]) = [];
   private head = 0;
   bytes = 0;
 
@@ -22,9 +24,24 @@ class Fifo {
     return this.head >= this.chunks.length;
   }
 
-  push(b: Uint8Array): void {
+  push(b: Uint8Array, sent?: () => void): void {
     this.chunks.push(b);
+    this.sent.push(sent);
     this.bytes += b.byteLength;
+  }
+
+  /** The front chunk is all written: let it go. */
+  private shift(): void {
+    const done = this.sent[this.head];
+    this.chunks[this.head] = EMPTY;
+    this.sent[this.head++] = undefined;
+    done?.();
+  }
+
+  private reset(): void {
+    this.chunks = [];
+    this.sent = [];
+    this.head = 0;
   }
 
   /** Writes the rest of the front chunk only; true once it is all written. */
@@ -38,11 +55,8 @@ class Fifo {
       this.chunks[this.head] = c.subarray(Math.max(0, n));
       return false;
     }
-    this.chunks[this.head++] = EMPTY;
-    if (this.empty) {
-      this.chunks = [];
-      this.head = 0;
-    }
+    this.shift();
+    if (this.empty) this.reset();
     return true;
   }
 
@@ -62,10 +76,9 @@ class Fifo {
         if (n > 0) started?.();
         return false;
       }
-      this.chunks[this.head++] = EMPTY;
+      this.shift();
     }
-    this.chunks = [];
-    this.head = 0;
+    this.reset();
     return true;
   }
 }
@@ -98,16 +111,22 @@ export class WriteQueue {
     return true;
   }
 
-  /** Writes or queues a bulk frame: after every chat frame waiting. */
-  sendBulk(s: ByteSink, b: Uint8Array): boolean {
+  /**
+   * Writes or queues a bulk frame: after every chat frame waiting. `sent` is
+   * called once the socket has taken all of it (its buffer may be used
+   * again: a TLS socket encrypts what it takes at once); never if the link
+   * closes first.
+   */
+  sendBulk(s: ByteSink, b: Uint8Array, sent?: () => void): boolean {
     if (b.byteLength === 0) return true;
-    if (!this.chat.empty || !this.bulk.empty) return this.push(this.bulk, b);
+    if (!this.chat.empty || !this.bulk.empty) return this.push(this.bulk, b, sent);
     const n = s.write(b);
     if (n < 0) return true;
     if (n < b.byteLength) {
       this.bulkStarted = n > 0;
-      return this.push(this.bulk, b.subarray(n));
+      return this.push(this.bulk, b.subarray(n), sent);
     }
+    sent?.();
     return true;
   }
 
@@ -122,9 +141,9 @@ export class WriteQueue {
     return this.bulk.flush(s, () => (this.bulkStarted = true));
   }
 
-  private push(q: Fifo, b: Uint8Array): boolean {
+  private push(q: Fifo, b: Uint8Array, sent?: () => void): boolean {
     if (q.bytes + b.byteLength > this.cap) return false;
-    q.push(b);
+    q.push(b, sent);
     return true;
   }
 }

@@ -25,7 +25,7 @@ export function formatStatus(s: NodeStatus, running: boolean): string {
   if (running && s.relayForContacts) lines.push(relayForContactsLine(s.relayForContacts));
   lines.push(`links up: ${s.links.length}`);
   const linkRows = s.links.map((l) => [
-    l.peer,
+    l.device ? `${l.peer} (${l.device})` : l.peer,
     l.via ? `via ${l.via}` : l.punched ? `${l.address} (direct, punched)` : l.address,
     l.punched ? "both dialed" : l.direction === "in" ? "they dialed" : "we dialed",
     `since ${formatClock(l.since)}`,

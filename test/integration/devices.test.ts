@@ -97,6 +97,11 @@ describe("devices", () => {
     // The same two links throughout: neither device took the other's.
     expect(devices()).toEqual(before);
     expect(bob.events.filter((e) => e.type === "link" && !e.up)).toEqual([]);
+    // Bob's status says which computer each of alice's two links goes to, not the same line twice.
+    const labels = (await bob.node.status()).links.filter((l) => l.peer === "alice").map((l) => l.device);
+    expect(labels).toHaveLength(2);
+    expect(labels.every((d) => typeof d === "string" && d.length > 0)).toBe(true);
+    expect(new Set(labels).size).toBe(2);
   });
 
   test("a stranger's link made a contact's carries the outbox: one link per device, found by its peer", async () => {

@@ -9,8 +9,12 @@
 // source whose data never matches is given up on (the only one: the transfer
 // fails, saying why). Once every chunk is here the whole file's SHA-256 is
 // checked, and only then is it given its name in the download folder.
+// Against a prefix manifest (file-manifest.ts; its root says it is one) a
+// chunk is verified only once every chunk before it is, so what is verified
+// is always a prefix of the file, and the writer's running hash over it
+// checks each chunk and, at the end, the whole file in one pass.
 import { HASH_BYTES, type FileRange } from "../../protocol/files/file-frames.ts";
-import { chunkCount, chunkLength } from "../../protocol/files/file-manifest.ts";
+import { chunkCount, chunkLength, type ManifestKind } from "../../protocol/files/file-manifest.ts";
 import type { FileErrorCode } from "../../protocol/protocol-error.ts";
 import type { TransferRow } from "../../store/store.ts";
 import { Asks } from "./asks.ts";
@@ -44,12 +48,14 @@ export class Fetch {
   /** Handed to the writer and not checked yet, with the source each came from. */
   private readonly checking = new Map<number, Source>();
   /** Fsync'd and recorded. */
-  private readonly durable: RangeSet;
+  private durable: RangeSet;
   private unsyncedBytes = 0;
   private readonly asks: Asks;
   /** Hash failures per chunk and source. */
   private readonly tries = new Map<string, number>();
   private readonly manifest: ManifestFile;
+  /** What the manifest's hashes are, once it is complete and adds up to the offer. */
+  private kind: ManifestKind | null = null;
   private readonly part: PartFile;
   private readonly writer: PartWriter;
   /** The writer holds the file open (it closes when nothing moves). */
@@ -73,11 +79,17 @@ export class Fetch {
     this.writer = d.writer;
     this.manifest = new ManifestFile(manifestPath, this.chunks, true);
     // A manifest left by a crash is believed only if it adds up; else fetched again.
-    if (this.manifest.complete && !this.manifest.matches(row.root, row.size, row.chunkSize)) this.manifest.reset();
+    if (this.manifest.complete) {
+      this.kind = this.checkManifest();
+      if (!this.kind) this.manifest.reset();
+    }
     // What the database says is verified is on the disk (it was fsync'd first); a lost part file means starting over.
     if (this.durable.size > 0 && !this.part.exists()) this.durable.clear();
+    // Against a prefix manifest only a prefix can be verified (the running hash goes on from its end).
+    if (this.kind === "prefix" && this.durable.size !== this.durable.prefix) this.durable = RangeSet.parse(this.durable.prefix > 0 ? `0-${this.durable.prefix - 1}` : "");
     this.verified = RangeSet.parse(this.durable.toString());
     this.writer.onChecked = (i, ok) => this.checked(i, ok);
+    if (this.kind === "prefix") this.writer.usePrefix(() => this.verified.prefix);
   }
 
   get bytes(): number {
@@ -136,12 +148,21 @@ export class Fetch {
     if (!this.asks.manifestFrom(s, Date.now()) || !this.manifest.append(from, hashes)) return;
     if (!this.manifest.complete) return;
     this.asks.manifestDone();
-    if (!this.manifest.matches(this.row.root, this.row.size, this.row.chunkSize)) {
+    this.kind = this.checkManifest();
+    if (!this.kind) {
       this.manifest.reset();
       this.d.giveUp(s, `${s.label}'s list of chunk hashes does not add up to the file it offered`);
       return;
     }
+    if (this.kind === "prefix") this.writer.usePrefix(() => this.verified.prefix);
     this.pump();
+  }
+
+  /** The complete manifest's kind when it adds up to the offer's root (a prefix list's last entry is the whole file's SHA-256 offered), else null. */
+  private checkManifest(): ManifestKind | null {
+    const kind = this.manifest.kindFor(this.row.root, this.row.size, this.row.chunkSize);
+    if (kind !== "prefix" || this.chunks === 0) return kind;
+    return Buffer.from(this.manifest.hashOf(this.chunks - 1)).toString("hex") === this.row.sha256 ? kind : null;
   }
 
   onChunk(s: Source, index: number, data: Uint8Array): void {

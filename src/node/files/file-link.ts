@@ -1,7 +1,7 @@
 // One link that speaks files (its peer's hello lists the "files" cap), as
 // the transfer engine sees it: whom it is to, how to ask it for a file's
 // manifest and chunks, and what it asked of us (server.ts).
-import { FILES_CAP, type FileFrame, type FileRange } from "../../protocol/files/file-frames.ts";
+import { FILES_CAP, FILES_PREFIX_CAP, type FileFrame, type FileRange } from "../../protocol/files/file-frames.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
 import type { Link } from "../../transport/link.ts";
 
@@ -32,6 +32,11 @@ export class FileLink implements Source {
 
   static speaksFiles(link: Link): boolean {
     return link.peerHello?.caps.includes(FILES_CAP) ?? false;
+  }
+
+  /** Whether the peer takes a prefix manifest (else it is offered, and served, a chunk manifest). */
+  get takesPrefix(): boolean {
+    return this.link.peerHello?.caps.includes(FILES_PREFIX_CAP) ?? false;
   }
 
   get label(): string {

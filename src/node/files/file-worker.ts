@@ -6,10 +6,12 @@
 // so). Fsyncs and the final hash run here too. On a machine with two cores
 // the node's thread is left with TLS and framing, and chat messages between
 // chunks wait less (two SHA-256 passes and a write per chunk are no longer in
-// their way).
+// their way). A download checked against a prefix manifest (prefix-chain.ts)
+// hashes each byte once here, for both checks.
 import { closeSync, fsync, mkdirSync, openSync, readSync, writeSync, existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { chunkHash } from "../../protocol/files/file-manifest.ts";
+import { PrefixChain, sameHash } from "./prefix-chain.ts";
 
 declare const self: Worker;
 
@@ -24,10 +26,15 @@ interface Open {
   ahead: Set<number>;
   /** A write that failed: said at the next sync or finish. */
   error: string | null;
+  /** Checked against a prefix manifest: its running hash (then `hasher`, `next` and `ahead` are not used). */
+  chain: PrefixChain | null;
+  /** The writer whose chunks these are (told the verdicts of chunks that waited). */
+  tag: number;
 }
 
 export type FileThreadRequest =
-  | { op: "open"; key: string; path: string; size: number; chunkSize: number }
+  /** `prefix`: checked against a prefix manifest, chunks 0 .. prefix - 1 verified already (hashed again from the file); null: a chunk manifest. */
+  | { op: "open"; key: string; path: string; size: number; chunkSize: number; prefix: number | null }
   | { op: "write"; key: string; tag: number; index: number; buf: ArrayBuffer; offset: number; length: number; hash: Uint8Array }
   | { op: "sync" | "finish" | "close"; key: string; seq: number };
 
@@ -44,13 +51,40 @@ function open(m: Extract<FileThreadRequest, { op: "open" }>): void {
   if (files.has(m.key)) return;
   mkdirSync(dirname(m.path), { recursive: true, mode: 0o700 });
   const fd = openSync(m.path, existsSync(m.path) ? "r+" : "w+", 0o600);
-  files.set(m.key, { fd, size: m.size, chunkSize: m.chunkSize, hasher: new Bun.CryptoHasher("sha256"), next: 0, ahead: new Set(), error: null });
+  const f: Open = { fd, size: m.size, chunkSize: m.chunkSize, hasher: new Bun.CryptoHasher("sha256"), next: 0, ahead: new Set(), error: null, chain: null, tag: 0 };
+  files.set(m.key, f);
+  if (m.prefix !== null) {
+    f.chain = new PrefixChain(m.size, m.chunkSize);
+    try {
+      f.chain.catchUp((buf, offset, length) => readSync(fd, buf, 0, length, offset), m.prefix);
+    } catch (err) {
+      f.error = (err as Error).message; // said at the next sync
+    }
+  }
+}
+
+/** A chunk checked against its prefix entry: written and told when it, and any that waited for it, are. */
+function chained(f: Open, m: Extract<FileThreadRequest, { op: "write" }>, data: Uint8Array): void {
+  f.tag = m.tag;
+  for (const v of f.chain!.add(m.index, data, m.hash)) {
+    if (v.ok && !v.known && !f.error) {
+      try {
+        let done = 0;
+        while (done < v.data.length) done += writeSync(f.fd, v.data, done, v.data.length - done, v.index * f.chunkSize + done);
+      } catch (err) {
+        f.error = (err as Error).message;
+      }
+    }
+    const buf = v.data.buffer as ArrayBuffer;
+    self.postMessage({ checked: v.index, tag: f.tag, length: v.data.byteLength, ok: v.ok, buf } satisfies FileThreadReply, [buf]);
+  }
 }
 
 function write(m: Extract<FileThreadRequest, { op: "write" }>): void {
   const data = new Uint8Array(m.buf, m.offset, m.length);
-  const ok = sameHash(chunkHash(data), m.hash);
   const f = files.get(m.key);
+  if (f?.chain) return chained(f, m, data);
+  const ok = sameHash(chunkHash(data), m.hash);
   // A write that fails is the disk's, not the source's: the chunk matched, and the error is said at the next sync.
   if (ok && f && !f.error) {
     try {
@@ -70,12 +104,6 @@ function write(m: Extract<FileThreadRequest, { op: "write" }>): void {
   self.postMessage({ checked: m.index, tag: m.tag, length: m.length, ok, buf: m.buf } satisfies FileThreadReply, [m.buf]);
 }
 
-function sameHash(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 let scratch: Buffer | null = null;
 
 /** The chunks written out of order that follow `next` now: read back and hashed (from the page cache, just written). */
@@ -91,6 +119,10 @@ function hashAhead(f: Open): void {
 
 /** The rest of the file read back from the disk, a chunk at a time, then the digest. */
 function finish(f: Open): string {
+  if (f.chain) {
+    f.chain.catchUp((buf, offset, length) => readSync(f.fd, buf, 0, length, offset), Math.ceil(f.size / f.chunkSize));
+    return f.chain.digest();
+  }
   const n = Math.ceil(f.size / f.chunkSize);
   const buf = Buffer.allocUnsafe(f.chunkSize);
   for (let i = f.next; i < n; i++) {
@@ -131,7 +163,7 @@ self.onmessage = (e: MessageEvent<FileThreadRequest>) => {
     }
   } catch (err) {
     if ("seq" in m) reply({ seq: m.seq, error: (err as Error).message });
-    else if (m.op === "open") files.set(m.key, { fd: -1, size: 0, chunkSize: 1, hasher: new Bun.CryptoHasher("sha256"), next: 0, ahead: new Set(), error: (err as Error).message });
+    else if (m.op === "open") files.set(m.key, { fd: -1, size: 0, chunkSize: 1, hasher: new Bun.CryptoHasher("sha256"), next: 0, ahead: new Set(), error: (err as Error).message, chain: null, tag: 0 });
   }
 };
 

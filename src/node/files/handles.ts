@@ -39,6 +39,38 @@ export class FileHandles {
     }
   }
 
+  /** Reads into `into`, one after another, from `offset` of `path` (one readv, more only when it comes short); returns the bytes it got. */
+  async readv(path: string, into: Uint8Array[], offset: number): Promise<number> {
+    if (into.length === 1) return this.read(path, into[0]!, offset);
+    const e = this.entry(path);
+    e.reading++;
+    try {
+      const fh = await e.fh;
+      const want = into.reduce((n, b) => n + b.length, 0);
+      const { bytesRead } = await fh.readv(into, offset);
+      let got = bytesRead;
+      // Short (a signal, or the end of the file): the rest a buffer at a time, as read() does.
+      let at = 0;
+      for (const b of into) {
+        if (got >= want) break;
+        const end = at + b.length;
+        while (got < end) {
+          const r = await fh.read(b, got - at, end - got, offset + got);
+          if (r.bytesRead === 0) return got;
+          got += r.bytesRead;
+        }
+        at = end;
+      }
+      return got;
+    } catch (err) {
+      this.close(path);
+      throw err;
+    } finally {
+      e.reading--;
+      e.used = Date.now();
+    }
+  }
+
   /** Closes files idle for IDLE_MS (the engine's tick). */
   sweep(now: number, idleMs = IDLE_MS): void {
     for (const [path, e] of this.open) if (e.reading === 0 && now - e.used > idleMs) this.close(path);

@@ -1,6 +1,6 @@
-// A transfer's manifest on disk (<home>/files/<id>.manifest): each chunk's
-// SHA-256, 32 bytes each, in order. The sender writes it while it hashes the
-// file it offers; a receiver appends the pieces it fetches and believes them
+// A transfer's manifest on disk (<home>/files/<id>.manifest): 32-byte
+// hashes, one per chunk, in order: each chunk's SHA-256, or each prefix's
+// (file-manifest.ts). The sender writes it while it hashes the file it offers; a receiver appends the pieces it fetches and believes them
 // only once they add up to the offer's root. Read 32 bytes at a time where a
 // chunk is checked: memory does not grow with the file (a 4 GiB file's
 // manifest is 512 KiB; a 1 TiB file's would be 128 MiB).
@@ -8,7 +8,7 @@ import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, rmS
 import { open } from "node:fs/promises";
 import { dirname } from "node:path";
 import { HASH_BYTES } from "../../protocol/files/file-frames.ts";
-import { RootHasher, chunkCount, chunkHash, chunkLength } from "../../protocol/files/file-manifest.ts";
+import { RootHasher, chunkCount, chunkHash, chunkLength, type ManifestKind } from "../../protocol/files/file-manifest.ts";
 import { OwnedFile } from "./owned-file.ts";
 
 /** Hashes written to the manifest file at once while hashing a file. */
@@ -21,16 +21,18 @@ export interface HashedFile {
 }
 
 /**
- * Reads `source` once: its SHA-256, each chunk's (written to `manifestPath`)
- * and the root. Asynchronous reads, a chunk at a time: the node keeps
- * answering while a big file is hashed. Throws if the file changes size meanwhile.
+ * Reads `source` once: its SHA-256, the manifest of `kind` (written to
+ * `manifestPath`) and its root. A prefix manifest costs one SHA-256 pass
+ * (each entry is the digest of a copy of the running hash), a chunk one two.
+ * Asynchronous reads, a chunk at a time: the node keeps answering while a
+ * big file is hashed. Throws if the file changes size meanwhile.
  */
-export async function hashFile(source: string, manifestPath: string, chunkSize: number, size: number): Promise<HashedFile> {
+export async function hashFile(source: string, manifestPath: string, chunkSize: number, size: number, kind: ManifestKind = "chunk"): Promise<HashedFile> {
   const fh = await open(source, "r");
   const out = openSync(manifestPath, "w", 0o600);
   try {
     const whole = new Bun.CryptoHasher("sha256");
-    const root = new RootHasher(size, chunkSize);
+    const root = new RootHasher(size, chunkSize, kind);
     const buf = Buffer.allocUnsafe(chunkSize);
     const hashes = Buffer.allocUnsafe(HASHES_PER_WRITE * HASH_BYTES);
     let held = 0;
@@ -41,7 +43,7 @@ export async function hashFile(source: string, manifestPath: string, chunkSize: 
       if (bytesRead !== len) throw new Error(`${source} changed while it was read (it is shorter than ${size} bytes now)`);
       const data = buf.subarray(0, len);
       whole.update(data);
-      hashes.set(chunkHash(data), held * HASH_BYTES);
+      hashes.set(kind === "prefix" ? (whole.copy().digest() as Uint8Array) : chunkHash(data), held * HASH_BYTES);
       if (++held === HASHES_PER_WRITE || i === n - 1) {
         const piece = hashes.subarray(0, held * HASH_BYTES);
         root.add(piece);
@@ -114,11 +116,34 @@ export class ManifestFile extends OwnedFile {
 
   /** Whether the hashes add up to `root` for a file of `size` bytes in `chunkSize` chunks. */
   matches(root: string, size: number, chunkSize: number): boolean {
-    if (this.held !== this.chunks) return false;
-    const h = new RootHasher(size, chunkSize);
+    return this.kindFor(root, size, chunkSize) !== null;
+  }
+
+  /** The root these hashes add up to as a list of `kind`. */
+  root(kind: ManifestKind, size: number, chunkSize: number): string {
+    const h = new RootHasher(size, chunkSize, kind);
     const step = 8192;
-    for (let i = 0; i < this.chunks; i += step) h.add(this.read(i, Math.min(step, this.chunks - i)));
-    return h.hex() === root;
+    for (let i = 0; i < this.held; i += step) h.add(this.read(i, Math.min(step, this.held - i)));
+    return h.hex();
+  }
+
+  /**
+   * The kind of list these hashes are, as `root` says (they add up to it as
+   * that kind), or null when they add up to it as neither. One read, both
+   * kinds' roots at once (an empty file's list is empty: its root says it too).
+   */
+  kindFor(root: string, size: number, chunkSize: number): ManifestKind | null {
+    if (this.held !== this.chunks) return null;
+    const chunk = new RootHasher(size, chunkSize, "chunk");
+    const prefix = new RootHasher(size, chunkSize, "prefix");
+    const step = 8192;
+    for (let i = 0; i < this.chunks; i += step) {
+      const piece = this.read(i, Math.min(step, this.chunks - i));
+      chunk.add(piece);
+      prefix.add(piece);
+    }
+    if (chunk.hex() === root) return "chunk";
+    return prefix.hex() === root ? "prefix" : null;
   }
 
   /** Forgets what was fetched (it did not add up): fetched again from scratch. */

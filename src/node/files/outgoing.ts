@@ -1,14 +1,17 @@
-// Files we send. Offering one hashes it once (its SHA-256, each chunk's, the
-// manifest's root) and stores the offer; the offer goes to the peer on every
+// Files we send. Offering one hashes it once (its SHA-256, the manifest of
+// each prefix's, or for a group each chunk's, and the manifest's root) and
+// stores the offer; the offer goes to the peer on every
 // link until the peer answers for good, so a crash or a lost link on either
 // side only delays it. The receiver pulls the chunks (server.ts); its last
 // answer, done, is the file's ✓✓ delivered. In a group the offer is a signed
-// post instead, and any member who holds the file serves it too.
-import { mkdirSync, rmSync, statSync } from "node:fs";
+// post instead, and any member who holds the file serves it too. A peer on
+// an older release (no FILES_PREFIX_CAP) is offered and served a chunk
+// manifest instead, hashed the first time one needs it.
+import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { NodeError } from "../../domain/node-error.ts";
 import { DEFAULT_CHUNK, type FileAnswerFrame, type FileOfferFrame } from "../../protocol/files/file-frames.ts";
-import { chunkCount, chunkHash, chunkLength } from "../../protocol/files/file-manifest.ts";
+import { chunkCount, chunkHash, chunkLength, type ManifestKind } from "../../protocol/files/file-manifest.ts";
 import { encodeFilePost } from "../../protocol/files/file-post.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
 import type { TransferRow } from "../../store/store.ts";
@@ -23,6 +26,10 @@ import type { Live, Transfers } from "./transfers.ts";
 interface OutFile {
   row: TransferRow;
   manifest: ManifestFile | null;
+  /** The manifest's kind (its root says), once it is opened. */
+  kind: ManifestKind | null;
+  /** For a peer without FILES_PREFIX_CAP: the chunk manifest and its root, hashed when first needed. */
+  legacy: Promise<{ manifest: ManifestFile; root: string }> | null;
   /** Chunks written to a link (progress: the receiver confirms only the whole). */
   served: RangeSet;
   rate: Rate;
@@ -33,6 +40,11 @@ export type SendTarget = { peerId: PeerId; peer: string } | { group: string };
 /** Where a file's manifest lives while it is offered (and, for a group's file, while we serve it). */
 export function manifestPath(home: string, id: string): string {
   return join(home, "files", `${id}.manifest`);
+}
+
+/** Where the chunk manifest of a file offered with a prefix one lives, for peers on an older release. */
+export function legacyManifestPath(home: string, id: string): string {
+  return join(home, "files", `${id}.chunks`);
 }
 
 export class Outgoing {
@@ -60,7 +72,8 @@ export class Outgoing {
     mkdirSync(join(this.d.home, "files"), { recursive: true, mode: 0o700 });
     let hashed;
     try {
-      hashed = await hashFile(abs, manifestPath(this.d.home, id), DEFAULT_CHUNK, st.size);
+      // A group's members may be on an older release, and serve each other: a chunk manifest, as before.
+      hashed = await hashFile(abs, manifestPath(this.d.home, id), DEFAULT_CHUNK, st.size, "group" in target ? "chunk" : "prefix");
     } catch (err) {
       throw new NodeError("BAD_FILE", `cannot read ${path}: ${(err as Error).message}`, { cause: err });
     }
@@ -97,13 +110,44 @@ export class Outgoing {
     const f = this.entry(row);
     this.open.set(id, f);
     const fl = this.linkOf(row.peerId!);
-    if (fl) fl.send(offerFrame(row));
+    if (fl) this.offer(fl, f);
     return row;
   }
 
   /** A link to `fl`'s peer is up: every open offer to it goes again (it answers with where it stands). */
   offerTo(fl: FileLink): void {
-    for (const f of this.open.values()) if (f.row.peerId === fl.peerId) fl.send(offerFrame(f.row));
+    for (const f of this.open.values()) if (f.row.peerId === fl.peerId) this.offer(fl, f);
+  }
+
+  /** The offer as `fl` can check it: with the root of the manifest it will be served. */
+  private offer(fl: FileLink, f: OutFile): void {
+    const m = this.manifestFor(fl, f);
+    if (!(m instanceof Promise)) return fl.send(offerFrame(f.row));
+    void m
+      .then((legacy) => {
+        if (fl.isOpen && this.open.get(f.row.id) === f) fl.send({ ...offerFrame(f.row), root: legacy.root });
+      })
+      .catch((err) => this.broken(f.row.id, `cannot read ${f.row.path}: ${(err as Error).message}`));
+  }
+
+  /** The manifest `fl` is served: the offer's own, or (a prefix one to a peer without the cap) the chunk manifest, hashed the first time. */
+  private manifestFor(fl: FileLink, f: OutFile): ManifestFile | Promise<{ manifest: ManifestFile; root: string }> {
+    const manifest = (f.manifest ??= new ManifestFile(manifestPath(this.d.home, f.row.id), chunkCount(f.row.size, f.row.chunkSize)));
+    f.kind ??= manifest.kindFor(f.row.root, f.row.size, f.row.chunkSize) ?? "chunk";
+    if (f.kind === "chunk" || fl.takesPrefix) return manifest;
+    return (f.legacy ??= this.hashLegacy(f));
+  }
+
+  /** The chunk manifest of a file offered with a prefix one: kept from an earlier run when whole, else hashed now (a pass over the file). */
+  private async hashLegacy(f: OutFile): Promise<{ manifest: ManifestFile; root: string }> {
+    const path = legacyManifestPath(this.d.home, f.row.id);
+    const chunks = chunkCount(f.row.size, f.row.chunkSize);
+    const kept = existsSync(path) ? new ManifestFile(path, chunks) : null;
+    if (kept?.complete) return { manifest: kept, root: kept.root("chunk", f.row.size, f.row.chunkSize) };
+    kept?.close();
+    const hashed = await hashFile(f.row.path!, path, f.row.chunkSize, f.row.size, "chunk");
+    if (hashed.sha256 !== f.row.sha256) throw new Error("it changed since it was offered");
+    return { manifest: new ManifestFile(path, chunks), root: hashed.root };
   }
 
   /** Whether we owe `peerId` a file (worth dialing it). */
@@ -170,12 +214,14 @@ export class Outgoing {
   }
 
   /** What `fl` may fetch of ours: an open offer to its peer. */
-  servable(fl: FileLink, id: string): Servable | null {
+  servable(fl: FileLink, id: string): Servable | Promise<Servable> | null {
     const f = this.open.get(id);
     if (!f || f.row.peerId !== fl.peerId || !f.row.path) return null;
     if (f.row.state === "offered") void this.rows.update(f.row, { state: "sending" }).catch(() => {}); // it fetches: it accepted
-    const manifest = (f.manifest ??= new ManifestFile(manifestPath(this.d.home, id), chunkCount(f.row.size, f.row.chunkSize)));
-    return servableOf(f.row, manifest, () => true, unchangedSince(f.row, manifest));
+    const m = this.manifestFor(fl, f);
+    const own = f.manifest!; // written once the file was read through: what "changed since" is measured from
+    if (!(m instanceof Promise)) return servableOf(f.row, m, () => true, unchangedSince(f.row, own));
+    return m.then((legacy) => servableOf(f.row, legacy.manifest, () => true, unchangedSince(f.row, own)));
   }
 
   served(id: string, index: number): void {
@@ -192,19 +238,24 @@ export class Outgoing {
   }
 
   stop(): void {
-    for (const f of this.open.values()) f.manifest?.close();
+    for (const f of this.open.values()) {
+      f.manifest?.close();
+      void f.legacy?.then((l) => l.manifest.close()).catch(() => {});
+    }
   }
 
   private async finish(f: OutFile, patch: Parameters<Transfers["update"]>[1]): Promise<void> {
     this.open.delete(f.row.id);
     f.manifest?.close();
     rmSync(manifestPath(this.d.home, f.row.id), { force: true });
+    void f.legacy?.then((l) => l.manifest.close()).catch(() => {}); // (one still being hashed fails: its file is gone)
+    rmSync(legacyManifestPath(this.d.home, f.row.id), { force: true });
     await this.rows.update(f.row, patch);
     this.rows.announce(f.row);
   }
 
   private entry(row: TransferRow): OutFile {
-    return { row, manifest: null, served: new RangeSet(), rate: new Rate() };
+    return { row, manifest: null, kind: null, legacy: null, served: new RangeSet(), rate: new Rate() };
   }
 }
 

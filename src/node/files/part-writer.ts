@@ -2,13 +2,15 @@
 // says (the fetch counts it verified only once told it matched), then written
 // at its place in the partial file, hashed into the whole file's SHA-256 when
 // next in order, fsync'd on request, the rest hashed from the disk at the
-// end. On the file thread (file-worker.ts) when it starts, else here on the
+// end. Against a prefix manifest (usePrefix), one running hash does both
+// checks (prefix-chain.ts). On the file thread (file-worker.ts) when it starts, else here on the
 // node's thread (part-file.ts and whole-hash.ts), with the same behaviour.
 import { giveBackBigBuffer } from "../../protocol/big-buffers.ts";
 import { chunkHash } from "../../protocol/files/file-manifest.ts";
 import { childLogger } from "../../log.ts";
 import type { FileThreadReply, FileThreadRequest } from "./file-worker.ts";
 import { PartFile } from "./part-file.ts";
+import { PrefixChain } from "./prefix-chain.ts";
 import { WholeHash } from "./whole-hash.ts";
 
 const log = childLogger("files");
@@ -20,6 +22,12 @@ export interface PartWriter {
    * thread). `onChecked` hears the verdict, later or at once.
    */
   write(index: number, data: Uint8Array, hash: Uint8Array): void;
+  /**
+   * The hashes given with chunks are a prefix manifest's from now on (called
+   * before the first write): `verified` says how many chunks from the start
+   * are verified already when the file is opened (hashed again from it).
+   */
+  usePrefix(verified: () => number): void;
   /** Told of each chunk handed over, once checked: `ok` when it matched its hash (and was written). */
   onChecked: (index: number, ok: boolean) => void;
   /** Bytes handed over and not checked yet: no more is asked for while this is much. */
@@ -114,6 +122,7 @@ function workerUrl(): string {
 
 class ThreadWriter implements PartWriter {
   private opened = false;
+  private prefix: (() => number) | null = null;
   backlog = 0;
   onChecked: (index: number, ok: boolean) => void = () => {};
 
@@ -126,9 +135,12 @@ class ThreadWriter implements PartWriter {
     private readonly chunkSize: number,
   ) {}
 
+  usePrefix(verified: () => number): void {
+    this.prefix = verified;
+  }
+
   write(index: number, data: Uint8Array, hash: Uint8Array): void {
-    if (!this.opened) this.t.post({ op: "open", key: this.key, path: this.path, size: this.size, chunkSize: this.chunkSize });
-    this.opened = true;
+    this.open();
     // Moved, not copied, when the buffer is the chunk's own (a frame's: file-codec.ts); a view of something bigger is copied first.
     const own = data.buffer.byteLength <= data.byteLength + 64 && data.buffer instanceof ArrayBuffer;
     const view = own ? data : new Uint8Array(data); // (a Buffer's slice() would be a view)
@@ -152,9 +164,14 @@ class ThreadWriter implements PartWriter {
   }
 
   async finish(): Promise<string> {
-    if (!this.opened) this.t.post({ op: "open", key: this.key, path: this.path, size: this.size, chunkSize: this.chunkSize });
-    this.opened = true;
+    this.open();
     return (await this.t.ask({ op: "finish", key: this.key })).sha256!;
+  }
+
+  private open(): void {
+    if (this.opened) return;
+    this.opened = true;
+    this.t.post({ op: "open", key: this.key, path: this.path, size: this.size, chunkSize: this.chunkSize, prefix: this.prefix?.() ?? null });
   }
 
   async close(): Promise<void> {
@@ -167,6 +184,8 @@ class ThreadWriter implements PartWriter {
 class LocalWriter implements PartWriter {
   private readonly part: PartFile;
   private readonly whole = new WholeHash();
+  private prefix: (() => number) | null = null;
+  private chain: PrefixChain | null = null;
   readonly backlog = 0;
   onChecked: (index: number, ok: boolean) => void = () => {};
 
@@ -178,7 +197,20 @@ class LocalWriter implements PartWriter {
     this.part = new PartFile(path);
   }
 
+  usePrefix(verified: () => number): void {
+    this.prefix = verified;
+  }
+
   write(index: number, data: Uint8Array, hash: Uint8Array): void {
+    const chain = this.started();
+    if (chain) {
+      for (const v of chain.add(index, data, hash)) {
+        if (v.ok && !v.known) this.part.write(v.index * this.chunkSize, v.data);
+        if (v.data.buffer instanceof ArrayBuffer) giveBackBigBuffer(v.data.buffer);
+        this.onChecked(v.index, v.ok);
+      }
+      return;
+    }
     const ok = Buffer.compare(chunkHash(data), hash) === 0;
     if (ok) {
       this.part.write(index * this.chunkSize, data);
@@ -192,8 +224,19 @@ class LocalWriter implements PartWriter {
     return this.part.sync();
   }
 
-  finish(): Promise<string> {
-    return this.whole.finish(this.part, this.size, this.chunkSize);
+  async finish(): Promise<string> {
+    const chain = this.started();
+    if (!chain) return this.whole.finish(this.part, this.size, this.chunkSize);
+    chain.catchUp((buf, offset, length) => this.part.read(buf, offset, length), Math.ceil(this.size / this.chunkSize));
+    return chain.digest();
+  }
+
+  /** The prefix chain, started at the first use (the verified prefix hashed again from the file), or null for a chunk manifest. */
+  private started(): PrefixChain | null {
+    if (!this.prefix || this.chain) return this.chain;
+    this.chain = new PrefixChain(this.size, this.chunkSize);
+    this.chain.catchUp((buf, offset, length) => this.part.read(buf, offset, length), this.prefix());
+    return this.chain;
   }
 
   async close(): Promise<void> {

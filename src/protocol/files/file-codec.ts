@@ -75,12 +75,14 @@ export function encodeFileFrame(f: FileFrame): Uint8Array {
 /**
  * A chunk frame with room for `length` bytes of data, which the caller
  * writes into `data` (a view of `frame`): the sender reads the file straight
- * into the frame, no copy between.
+ * into the frame, no copy between. `pooled`: in a big buffer used before
+ * (big-buffers.ts), for the caller to give back once it is sent (a fresh
+ * 256 KiB buffer per chunk cost the sender page faults and collections).
  */
-export function chunkFrame(id: string, index: number, length: number): { frame: Buffer; data: Buffer } {
+export function chunkFrame(id: string, index: number, length: number, pooled = false): { frame: Buffer; data: Buffer } {
   if (!Number.isInteger(length) || length < 1 || length > MAX_CHUNK) throw ProtocolError.badFrame(`a chunk holds 1 to ${MAX_CHUNK} bytes, not ${length}`);
   checkSpan(index, 1, "chunk index");
-  const frame = frameOf(FRAME_TYPE.fileChunk, CHUNK_PREFIX + length, id);
+  const frame = frameOf(FRAME_TYPE.fileChunk, CHUNK_PREFIX + length, id, pooled);
   frame.writeUInt32BE(index, HEADER_SIZE + UUID_BYTES);
   return { frame, data: frame.subarray(HEADER_SIZE + CHUNK_PREFIX) };
 }
@@ -126,9 +128,10 @@ function encodeRanges(type: number, id: string, ranges: readonly FileRange[]): U
   return out;
 }
 
-/** A frame of `type` with a `size`-byte payload that starts with the transfer id. */
-function frameOf(type: number, size: number, id: string): Buffer {
-  const out = Buffer.allocUnsafe(HEADER_SIZE + size);
+/** A frame of `type` with a `size`-byte payload that starts with the transfer id (`pooled`: in a big buffer when it fits one). */
+function frameOf(type: number, size: number, id: string, pooled = false): Buffer {
+  const big = pooled && HEADER_SIZE + size <= BIG_BUFFER ? takeBigBuffer() : null;
+  const out = big ? Buffer.from(big.buffer, 0, HEADER_SIZE + size) : Buffer.allocUnsafe(HEADER_SIZE + size);
   writeHeader(out, 0, type as (typeof FRAME_TYPE)[keyof typeof FRAME_TYPE], size);
   uuidToBytes(id, out, HEADER_SIZE);
   return out;

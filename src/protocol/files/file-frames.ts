@@ -17,6 +17,12 @@ import type { ProtocolErrorCode } from "../protocol-error.ts";
 
 /** The hello cap of nodes that speak file transfer. */
 export const FILES_CAP = "files";
+/**
+ * The hello cap of nodes that take a prefix manifest (file-manifest.ts): an
+ * offer to such a peer names the prefix list's root; one to a peer without
+ * it names the chunk list's, as before.
+ */
+export const FILES_PREFIX_CAP = "files-prefix";
 
 /** The chunk size we offer: small enough that a chunk frame never holds a chat message back for long. */
 export const DEFAULT_CHUNK = 256 * 1024;

@@ -5,9 +5,25 @@
 // entry: a receiver never keeps a byte it has not checked (Cwtch's manifests
 // of chunk hashes; iroh-blobs verifies each range against a root the same way,
 // with a tree where we keep a flat list a single pass can check).
+//
+// Two kinds of list. "chunk" (v1): entry i is the SHA-256 of chunk i alone.
+// "prefix" (v2, to peers whose hello lists FILES_PREFIX_CAP): entry i is the
+// SHA-256 of the file's first bytes up to the end of chunk i, so the last
+// entry is the whole file's SHA-256. A receiver of a prefix list keeps one
+// running SHA-256 over what it verified, and each chunk is checked by the
+// digest of a copy of it: one pass over the bytes checks each chunk and the
+// whole file, where a chunk list takes two (each chunk, then the whole). A
+// bad chunk is still named exactly (the one whose prefix digest is wrong,
+// all before it being right). The roots' domain tags differ, so a list adds
+// up to an offer's root as one kind only: the root says which it is.
 import { HASH_BYTES } from "./file-frames.ts";
 
-const DOMAIN = new TextEncoder().encode("p2pchat file manifest v1\0");
+export type ManifestKind = "chunk" | "prefix";
+
+const DOMAINS: Record<ManifestKind, Uint8Array> = {
+  chunk: new TextEncoder().encode("p2pchat file manifest v1\0"),
+  prefix: new TextEncoder().encode("p2pchat file manifest v2 prefix\0"),
+};
 
 /** Chunks of a file of `size` bytes (an empty file has none). */
 export function chunkCount(size: number, chunkSize: number): number {
@@ -24,7 +40,7 @@ export function chunkHash(data: Uint8Array): Uint8Array {
   return new Bun.CryptoHasher("sha256").update(data).digest() as Uint8Array;
 }
 
-/** Adds up chunk hashes, in order, to the manifest's root: domain tag, size (u64), chunk size (u32), then each hash. */
+/** Adds up a manifest's hashes, in order, to its root: domain tag (the kind's), size (u64), chunk size (u32), then each hash. */
 export class RootHasher {
   private readonly h = new Bun.CryptoHasher("sha256");
   private n = 0;
@@ -32,12 +48,13 @@ export class RootHasher {
   constructor(
     readonly size: number,
     readonly chunkSize: number,
+    readonly kind: ManifestKind = "chunk",
   ) {
     const head = Buffer.alloc(12);
     head.writeUInt32BE(Math.floor(size / 2 ** 32), 0);
     head.writeUInt32BE(size >>> 0, 4);
     head.writeUInt32BE(chunkSize, 8);
-    this.h.update(DOMAIN).update(head);
+    this.h.update(DOMAINS[kind]).update(head);
   }
 
   /** Hashes added so far. */

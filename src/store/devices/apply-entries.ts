@@ -2,7 +2,8 @@
 // records them (device_log). Every entry names its rows by natural keys, so
 // one applied again (from a third device, after a crash) changes nothing:
 // a message id already here is kept, a mark never moves back, a contact
-// already here stays as it is.
+// already here stays as it is. A read mark for a message that is not here
+// yet (another device's log brings it later) waits in read_ahead.
 import type { SQL } from "bun";
 import type { DeviceEntry } from "../../protocol/devices/sync-entries.ts";
 import type { PeerId } from "../../protocol/peer-id.ts";
@@ -41,7 +42,9 @@ export async function applyEntries(tx: SQL, device: PeerId, entries: readonly De
     const ms = run;
     run = [];
     for (const m of ms) if (m.request) await ensureRequest(tx, m);
-    out.stored.push(...(await d.insertIncoming(tx, ms)));
+    const stored = await d.insertIncoming(tx, ms);
+    out.stored.push(...stored);
+    await readAhead(tx, stored);
   };
   for (const e of entries) {
     if (e.kind === "in") {
@@ -89,9 +92,15 @@ async function applyOne(tx: SQL, device: PeerId, e: DeviceEntry, d: ApplyDeps, o
     case "claim":
       await tx`UPDATE sender SET peer_id = ${e.peerId} WHERE name = ${e.name} AND peer_id IS NULL AND status IN ('pending', 'sent')`;
       return;
-    case "read":
-      await SqlReads.markIn(tx, e.name, e.id);
+    case "read": {
+      if ((await SqlReads.markIn(tx, e.name, e.id)) !== null) return;
+      // Not moved: either the mark is past it already, or the message is not here yet (a third device's log brings it).
+      const [here]: Row[] = await tx`SELECT seq FROM receiver WHERE name = ${e.name} AND id = ${e.id} LIMIT 1`;
+      if (here) return;
+      const waiting: Row[] = await tx`SELECT id FROM read_ahead WHERE id = ${e.id} AND name = ${e.name}`;
+      if (waiting.length === 0) await tx`INSERT INTO read_ahead ${tx({ name: e.name, id: e.id })}`;
       return;
+    }
     case "contactAdd": {
       const clash: Row[] = e.peerId === null ? await tx`SELECT seq FROM \`user\` WHERE name = ${e.name}` : await tx`SELECT seq FROM \`user\` WHERE name = ${e.name} OR peer_id = ${e.peerId}`;
       if (clash.length > 0) return;
@@ -128,6 +137,16 @@ async function applyOne(tx: SQL, device: PeerId, e: DeviceEntry, d: ApplyDeps, o
       return;
     case "in":
       return; // applied in runs above
+  }
+}
+
+/** Messages just stored that a read mark was waiting for: the mark moves to them now. */
+async function readAhead(tx: SQL, stored: readonly IncomingMessage[]): Promise<void> {
+  if (stored.length === 0) return;
+  const waiting: Row[] = await tx`SELECT name, id FROM read_ahead WHERE id IN ${tx(stored.map((m) => m.id))}`;
+  for (const w of waiting) {
+    await SqlReads.markIn(tx, String(w.name), String(w.id));
+    await tx`DELETE FROM read_ahead WHERE id = ${String(w.id)} AND name = ${String(w.name)}`;
   }
 }
 

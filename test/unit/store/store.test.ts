@@ -40,7 +40,7 @@ for (const dialect of dialects) {
       const again = await openStore(parseDbUrl(db.url));
       const second = await again.migrate();
       await again.close();
-      expect(second).toEqual({ applied: [], version: 16 });
+      expect(second).toEqual({ applied: [], version: 17 });
       const versions = await db.admin`SELECT version, name FROM schema_migrations ORDER BY version`;
       expect(versions.map((r: { version: number; name: string }) => [Number(r.version), r.name])).toEqual([
         [1, "original"],
@@ -58,6 +58,7 @@ for (const dialect of dialects) {
         [14, "device-log"],
         [15, "outbox-partial-indexes"],
         [16, "search-own-later"],
+        [17, "read-ahead"],
       ]);
     });
 

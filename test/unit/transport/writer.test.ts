@@ -67,3 +67,19 @@ test("each lane has its cap: a peer that stops reading is dropped rather than le
   expect(q.send(sink, bytes(2, 100))).toBe(true);
   expect(q.send(sink, bytes(2, 100))).toBe(false);
 });
+
+test("a bulk frame's buffer is let go only once the socket has taken all of it, in order, whatever the drains", () => {
+  const { sink, taken } = socket(150);
+  const q = new WriteQueue(1 << 20);
+  const sent: string[] = [];
+  const mark = (tag: number) => () => sent.push(`${tag} after ${taken.length}`);
+  q.sendBulk(sink, bytes(1, 100), mark(1)); // all of it at once
+  q.sendBulk(sink, bytes(2, 100), mark(2)); // half
+  q.sendBulk(sink, bytes(3, 100), mark(3)); // none
+  expect(sent).toEqual(["1 after 100"]);
+  for (const room of [40, 40, 1000]) {
+    sink.room = room;
+    q.drain(sink);
+  }
+  expect(sent).toEqual(["1 after 100", "2 after 200", "3 after 300"]);
+});
