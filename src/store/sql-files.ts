@@ -15,6 +15,7 @@ import sqlite012 from "../../sql/sqlite/migrations/012-files.sql" with { type: "
 import sqlite013 from "../../sql/sqlite/migrations/013-devices.sql" with { type: "text" };
 import sqlite014 from "../../sql/sqlite/migrations/014-device-log.sql" with { type: "text" };
 import sqlite015 from "../../sql/sqlite/migrations/015-outbox-partial-indexes.sql" with { type: "text" };
+import sqlite016 from "../../sql/sqlite/migrations/016-search-own-later.sql" with { type: "text" };
 import sqlite017 from "../../sql/sqlite/migrations/017-read-ahead.sql" with { type: "text" };
 import mysqlSchema from "../../sql/mysql/schema/000-migrations-table.sql" with { type: "text" };
 import mysql001 from "../../sql/mysql/migrations/001-original.sql" with { type: "text" };
@@ -31,6 +32,7 @@ import mysql012 from "../../sql/mysql/migrations/012-files.sql" with { type: "te
 import mysql013 from "../../sql/mysql/migrations/013-devices.sql" with { type: "text" };
 import mysql014 from "../../sql/mysql/migrations/014-device-log.sql" with { type: "text" };
 import mysql015 from "../../sql/mysql/migrations/015-outbox-partial-indexes.sql" with { type: "text" };
+import mysql016 from "../../sql/mysql/migrations/016-search-own-later.sql" with { type: "text" };
 import mysql017 from "../../sql/mysql/migrations/017-read-ahead.sql" with { type: "text" };
 
 export interface Migration {
@@ -63,6 +65,7 @@ export const SQLITE_SQL: DialectSql = {
     { version: 13, name: "devices", sql: sqlite013 },
     { version: 14, name: "device-log", sql: sqlite014 },
     { version: 15, name: "outbox-partial-indexes", sql: sqlite015 },
+    { version: 16, name: "search-own-later", sql: sqlite016 },
     { version: 17, name: "read-ahead", sql: sqlite017 },
   ],
 };
@@ -84,6 +87,7 @@ export const MYSQL_SQL: DialectSql = {
     { version: 13, name: "devices", sql: mysql013 },
     { version: 14, name: "device-log", sql: mysql014 },
     { version: 15, name: "outbox-partial-indexes", sql: mysql015 },
+    { version: 16, name: "search-own-later", sql: mysql016 },
     { version: 17, name: "read-ahead", sql: mysql017 },
   ],
 };

@@ -1,11 +1,13 @@
 // SQLite: the embedded default, one file in the home, WAL.
 import { SQL } from "bun";
+import type { HistoryEntry, SearchQuery } from "../domain/history-entry.ts";
 import type { SearchTerm } from "../domain/search-terms.ts";
 import type { MigrationTarget } from "./migrate.ts";
 import { SQLITE_SQL } from "./sql-files.ts";
 import type { MessageTable } from "./sql-history.ts";
 import { SqlStore, type Row } from "./sql-store.ts";
 import { isHotBatch, SqliteHotPath } from "./sqlite-hot.ts";
+import { OwnMessageIndex, type SearchMarkDb } from "./sqlite-search-index.ts";
 import { StoreError } from "./store-error.ts";
 import type { PendingMessage, Recipient, WriteBatch, WriteResult } from "./store.ts";
 
@@ -49,6 +51,8 @@ export class SqliteStore extends SqlStore {
   private checkpointer: Worker | null = null;
   /** Messages' commits and the outbox's reads (sqlite-hot.ts): opened at first use; null once it could not be. */
   private hotPath: SqliteHotPath | null | undefined = undefined;
+  /** Indexes our messages for search after their commits (migration 016). */
+  private readonly ownIndex = new OwnMessageIndex(() => this.searchMarkDb());
 
   /**
    * For a node that runs a while: WAL checkpoints move to a thread of their
@@ -56,6 +60,8 @@ export class SqliteStore extends SqlStore {
    * one. Without the thread, SQLite's automatic checkpoints stay on.
    */
   override async startMaintenance(): Promise<string> {
+    // Whatever a run before left unindexed (stopped before its batch) is indexed once idle.
+    this.ownIndex.later();
     if (this.location === ":memory:") return "in memory: nothing to checkpoint";
     if (this.checkpointer) return "checkpoints on their own thread";
     try {
@@ -78,6 +84,7 @@ export class SqliteStore extends SqlStore {
   }
 
   override async close(): Promise<void> {
+    this.ownIndex.close();
     this.hotPath?.close();
     this.hotPath = null;
     const worker = this.checkpointer;
@@ -109,6 +116,14 @@ export class SqliteStore extends SqlStore {
    * 20 members (the fsyncs of 19 receivers on one disk).
    */
   override async write(batch: WriteBatch): Promise<WriteResult> {
+    const result = await this.commit(batch);
+    // Our search indexes follow once writes pause, or now when too many rows of ours wait (sqlite-search-index.ts).
+    if (batch.outgoing?.length || batch.applied?.length) await this.ownIndex.wrote(true);
+    else this.ownIndex.later();
+    return result;
+  }
+
+  private async commit(batch: WriteBatch): Promise<WriteResult> {
     // Around `begin`: taken only while no device log must hear of the change (a home with one device).
     const hot = isHotBatch(batch) && !this.logsDevices() ? this.hot() : null;
     if (hot) {
@@ -127,9 +142,31 @@ export class SqliteStore extends SqlStore {
     return super.write(batch);
   }
 
+  /** With many of our messages not indexed yet (sqlite-search-index.ts), they are indexed first: one search pays for it, not every one. */
+  override async search(q: SearchQuery): Promise<HistoryEntry[]> {
+    await this.ownIndex.beforeSearch();
+    return super.search(q);
+  }
+
   override async pendingFor(to: Recipient, afterSeq: number, limit: number): Promise<PendingMessage[]> {
     const hot = this.hot();
     return hot ? hot.pendingFor(to, afterSeq, limit) : super.pendingFor(to, afterSeq, limit);
+  }
+
+  /** Where our messages' search mark is read and raised: the hot path's connection, else the SQL client's. */
+  private searchMarkDb(): SearchMarkDb {
+    const hot = this.hot();
+    if (hot) return { mark: async () => hot.ownSearchMark(), raise: async (to) => hot.raiseOwnSearchMark(to) };
+    return {
+      mark: async () => {
+        const [r]: Row[] = await this.sql`SELECT (SELECT MAX(seq) FROM sender) AS top, upto FROM search_indexed WHERE name = 'sender'`;
+        return { top: Number(r?.top ?? 0), upto: Number(r?.upto ?? 0) };
+      },
+      raise: async (to) => {
+        await this.sql`UPDATE search_indexed SET upto = ${to} WHERE name = 'sender' AND upto < ${to}`;
+        return true;
+      },
+    };
   }
 
   /** The hot path's connection, opened at first use (the schema is migrated by then); none for an in-memory database. */
@@ -181,7 +218,47 @@ export class SqliteStore extends SqlStore {
   }
 
   /**
-   * Reads one FTS5 index newest rowid first, so LIMIT stops it early: the
+   * Our messages above the search mark are in no index yet (migration 016,
+   * sqlite-search-index.ts): they are the newest of `sender`, read as they
+   * are first, then the indexed rows below them. Received ones are all indexed.
+   */
+  protected async searchCandidates(table: MessageTable, terms: readonly SearchTerm[], peer: string | null, belowSeq: number | null, limit: number): Promise<Row[]> {
+    if (table.name !== "sender") return this.indexedCandidates(table, terms, peer, belowSeq, limit);
+    const [m]: Row[] = await this.sql`SELECT upto FROM search_indexed WHERE name = 'sender'`;
+    const upto = Number(m?.upto ?? 0);
+    const tail = belowSeq === null || belowSeq > upto + 1 ? await this.unindexedCandidates(terms, peer, upto, belowSeq, limit) : [];
+    if (tail.length > 0) this.ownIndex.later();
+    if (tail.length >= limit) return tail;
+    const below = belowSeq === null ? upto + 1 : Math.min(belowSeq, upto + 1);
+    return [...tail, ...(await this.indexedCandidates(table, terms, peer, below, limit - tail.length))];
+  }
+
+  /** Rows of ours above the search mark (seq > upto), below `belowSeq`: those holding every exact run, newest first. */
+  private unindexedCandidates(terms: readonly SearchTerm[], peer: string | null, upto: number, belowSeq: number | null, limit: number): Promise<Row[]> {
+    const where = ["s.seq > ?"];
+    const params: unknown[] = [upto];
+    if (belowSeq !== null) {
+      where.push("s.seq < ?");
+      params.push(belowSeq);
+    }
+    for (const e of new Set(terms.flatMap((t) => t.pieces.flatMap((p) => p.exact)))) {
+      where.push("instr(s.message, ?) > 0");
+      params.push(e);
+    }
+    if (peer !== null) {
+      where.push("s.name = ?");
+      params.push(peer);
+    }
+    params.push(limit);
+    return this.sql.unsafe(
+      `SELECT s.seq, s.id, s.name, s.ip, s.port, s.message, s.status, s.created_at AS t, s.created_at AS c
+       FROM sender s WHERE ${where.join(" AND ")} ORDER BY s.seq DESC LIMIT ?`,
+      params,
+    );
+  }
+
+  /**
+   * Candidates from the search indexes (ours up to the mark). Reads one FTS5 index newest rowid first, so LIMIT stops it early: the
    * trigram index (003-search.sql) when a term has 3 or more characters of a
    * script written without spaces, else the word index, else the table
    * itself; the other index is checked row by row. `--with` a contact of few
@@ -190,7 +267,7 @@ export class SqliteStore extends SqlStore {
    * text as typed (instr). What the user typed reaches FTS5 only inside
    * quoted strings, and SQL only as bound parameters.
    */
-  protected async searchCandidates(table: MessageTable, terms: readonly SearchTerm[], peer: string | null, belowSeq: number | null, limit: number): Promise<Row[]> {
+  private async indexedCandidates(table: MessageTable, terms: readonly SearchTerm[], peer: string | null, belowSeq: number | null, limit: number): Promise<Row[]> {
     const t = table.name;
     const grams: string[] = [];
     const words: string[] = [];

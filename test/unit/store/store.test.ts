@@ -57,6 +57,7 @@ for (const dialect of dialects) {
         [13, "devices"],
         [14, "device-log"],
         [15, "outbox-partial-indexes"],
+        [16, "search-own-later"],
         [17, "read-ahead"],
       ]);
     });
@@ -118,6 +119,34 @@ for (const dialect of dialects) {
         expect([...status.values()]).toEqual(["delivered", "delivered", "delivered"]);
         expect(await store.outboxCounts()).toEqual([]);
         expect(await store.resetInFlight()).toBe(0);
+      });
+    });
+
+    test("delivered marks by seq: runs of acked rows, never a row between them that was not acked", async () => {
+      await withStore(dialect, async (store) => {
+        await store.addContact({ name: "bob", host: "127.0.0.1", port: 20001, peerId: BOB });
+        await store.addContact({ name: "carol", host: "127.0.0.1", port: 20002, peerId: CAROL });
+        const t = 1_700_000_000_000;
+        const to = (peer: "bob" | "carol", body: string, i: number) => ({ ...outgoing(peer, body, t + i), peerId: peer === "bob" ? BOB : CAROL });
+        // 20 to bob in a row, then bob and carol in turn, then 20 more to bob.
+        const msgs = [
+          ...Array.from({ length: 20 }, (_, i) => to("bob", `bob a${i}`, i)),
+          ...Array.from({ length: 20 }, (_, i) => to(i % 2 ? "carol" : "bob", `mixed ${i}`, 20 + i)),
+          ...Array.from({ length: 20 }, (_, i) => to("bob", `bob b${i}`, 40 + i)),
+        ];
+        await store.write({ outgoing: msgs, at: t });
+        const bobs = await store.pendingFor({ name: "bob", peerId: BOB }, 0, 100);
+        expect(bobs).toHaveLength(50);
+        // Acked: all of bob's but one in the first run, in the order acks may come.
+        const acked = bobs.filter((m) => m.body !== "bob a7").reverse();
+        await store.write({ delivered: acked.map((m) => m.id), deliveredSeqs: acked.map((m) => m.seq), at: t + 100 });
+        const status = await store.statusOf(msgs.map((m) => m.id));
+        const byBody = new Map(msgs.map((m) => [m.body, status.get(m.id)]));
+        expect(byBody.get("bob a7")).toBe("pending");
+        expect(msgs.filter((m) => m.peer === "carol").map((m) => byBody.get(m.body))).toEqual(Array(10).fill("pending"));
+        expect(msgs.filter((m) => m.peer === "bob" && m.body !== "bob a7").every((m) => byBody.get(m.body) === "delivered")).toBe(true);
+        expect((await store.pendingFor({ name: "bob", peerId: BOB }, 0, 100)).map((m) => m.body)).toEqual(["bob a7"]);
+        expect(await store.pendingFor({ name: "carol", peerId: CAROL }, 0, 100)).toHaveLength(10);
       });
     });
 

@@ -1,0 +1,4 @@
+-- SQLite's 016 indexes our own messages for search a batch at a time after
+-- the commit that stores them (a mark of how far, and the rows above it read
+-- as they are). InnoDB maintains its FULLTEXT index itself, at commit:
+-- nothing to change here, and MySQL's search reads the table as before.
