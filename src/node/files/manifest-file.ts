@@ -13,6 +13,8 @@ import { OwnedFile } from "./owned-file.ts";
 
 /** Hashes written to the manifest file at once while hashing a file. */
 const HASHES_PER_WRITE = 1024;
+/** Bytes read at once while hashing a file (whole chunks, at least one). */
+const READ_BLOCK = 1024 * 1024;
 
 export interface HashedFile {
   size: number;
@@ -24,8 +26,9 @@ export interface HashedFile {
  * Reads `source` once: its SHA-256, the manifest of `kind` (written to
  * `manifestPath`) and its root. A prefix manifest costs one SHA-256 pass
  * (each entry is the digest of a copy of the running hash), a chunk one two.
- * Asynchronous reads, a chunk at a time: the node keeps answering while a
- * big file is hashed. Throws if the file changes size meanwhile.
+ * Asynchronous reads, a block of chunks at a time and the next block read
+ * while this one is hashed: the node keeps answering while a big file is
+ * hashed. Throws if the file changes size meanwhile.
  */
 export async function hashFile(source: string, manifestPath: string, chunkSize: number, size: number, kind: ManifestKind = "chunk"): Promise<HashedFile> {
   const fh = await open(source, "r");
@@ -33,22 +36,40 @@ export async function hashFile(source: string, manifestPath: string, chunkSize: 
   try {
     const whole = new Bun.CryptoHasher("sha256");
     const root = new RootHasher(size, chunkSize, kind);
-    const buf = Buffer.allocUnsafe(chunkSize);
+    // Two blocks of several chunks: the next is read (on the thread pool) while this one is hashed, so the offer
+    // costs the slower of reading and hashing, not both one after the other (0.5 + 0.7 ms/MB on the bench's machine).
+    const perBlock = Math.max(1, Math.floor(READ_BLOCK / chunkSize));
+    const blocks = [Buffer.allocUnsafe(perBlock * chunkSize), Buffer.allocUnsafe(perBlock * chunkSize)];
     const hashes = Buffer.allocUnsafe(HASHES_PER_WRITE * HASH_BYTES);
     let held = 0;
     const n = chunkCount(size, chunkSize);
-    for (let i = 0; i < n; i++) {
-      const len = chunkLength(size, chunkSize, i);
-      const { bytesRead } = await fh.read(buf, 0, len, i * chunkSize);
-      if (bytesRead !== len) throw new Error(`${source} changed while it was read (it is shorter than ${size} bytes now)`);
-      const data = buf.subarray(0, len);
-      whole.update(data);
-      hashes.set(kind === "prefix" ? (whole.copy().digest() as Uint8Array) : chunkHash(data), held * HASH_BYTES);
-      if (++held === HASHES_PER_WRITE || i === n - 1) {
-        const piece = hashes.subarray(0, held * HASH_BYTES);
-        root.add(piece);
-        writeSync(out, piece);
-        held = 0;
+    const readBlock = (b: number) => {
+      const from = b * perBlock * chunkSize;
+      const len = Math.min(perBlock * chunkSize, size - from);
+      const done = fh.read(blocks[b % 2]!, 0, len, from).then(({ bytesRead }) => {
+        if (bytesRead !== len) throw new Error(`${source} changed while it was read (it is shorter than ${size} bytes now)`);
+      });
+      done.catch(() => {}); // awaited below; a read still in flight when hashing fails is not an unhandled rejection
+      return done;
+    };
+    const blockCount = Math.ceil(n / perBlock);
+    let reading = blockCount > 0 ? readBlock(0) : null;
+    for (let b = 0; b < blockCount; b++) {
+      await reading;
+      // Block b + 1 goes to the other buffer, which block b - 1 (hashed) no longer needs.
+      reading = b + 1 < blockCount ? readBlock(b + 1) : null;
+      const block = blocks[b % 2]!;
+      for (let i = b * perBlock, end = Math.min(n, i + perBlock); i < end; i++) {
+        const at = (i - b * perBlock) * chunkSize;
+        const data = block.subarray(at, at + chunkLength(size, chunkSize, i));
+        whole.update(data);
+        hashes.set(kind === "prefix" ? (whole.copy().digest() as Uint8Array) : chunkHash(data), held * HASH_BYTES);
+        if (++held === HASHES_PER_WRITE || i === n - 1) {
+          const piece = hashes.subarray(0, held * HASH_BYTES);
+          root.add(piece);
+          writeSync(out, piece);
+          held = 0;
+        }
       }
     }
     if ((await fh.stat()).size !== size) throw new Error(`${source} changed while it was read (its size is not ${size} bytes now)`);
