@@ -18,11 +18,8 @@ export class FileHandles {
   private readonly open = new Map<string, Entry>();
 
   /** Reads `into.length` bytes at `offset` of `path`; returns how many it got. */
-  async read(path: string, into: Uint8Array, offset: number): Promise<number> {
-    const e = this.entry(path);
-    e.reading++;
-    try {
-      const fh = await e.fh;
+  read(path: string, into: Uint8Array, offset: number): Promise<number> {
+    return this.reading(path, async (fh) => {
       let got = 0;
       while (got < into.length) {
         const { bytesRead } = await fh.read(into, got, into.length - got, offset + got);
@@ -30,22 +27,13 @@ export class FileHandles {
         got += bytesRead;
       }
       return got;
-    } catch (err) {
-      this.close(path);
-      throw err;
-    } finally {
-      e.reading--;
-      e.used = Date.now();
-    }
+    });
   }
 
   /** Reads into `into`, one after another, from `offset` of `path` (one readv, more only when it comes short); returns the bytes it got. */
-  async readv(path: string, into: Uint8Array[], offset: number): Promise<number> {
+  readv(path: string, into: Uint8Array[], offset: number): Promise<number> {
     if (into.length === 1) return this.read(path, into[0]!, offset);
-    const e = this.entry(path);
-    e.reading++;
-    try {
-      const fh = await e.fh;
+    return this.reading(path, async (fh) => {
       const want = into.reduce((n, b) => n + b.length, 0);
       const { bytesRead } = await fh.readv(into, offset);
       let got = bytesRead;
@@ -62,6 +50,15 @@ export class FileHandles {
         at = end;
       }
       return got;
+    });
+  }
+
+  /** `fn` on `path`'s open handle, which stays open while it reads (a failed read closes it). */
+  private async reading<T>(path: string, fn: (fh: FileHandle) => Promise<T>): Promise<T> {
+    const e = this.entry(path);
+    e.reading++;
+    try {
+      return await fn(await e.fh);
     } catch (err) {
       this.close(path);
       throw err;
