@@ -9,7 +9,7 @@
 // the machine's load than the time a post takes (though the receipts'
 // gossip, once a second, adds more per post the longer a post takes).
 import { expect, test, setDefaultTimeout } from "bun:test";
-import { befriend, eventually, startNode, type TestNode } from "../helpers/nodes.ts";
+import { meshGroup } from "../helpers/mesh-group.ts";
 
 setDefaultTimeout(120_000);
 
@@ -19,28 +19,19 @@ const POSTS = 10;
 const CPU_PER_POST_MS = 250;
 
 test(`a post in a group of ${MEMBERS} reaches every member, costing them under ${CPU_PER_POST_MS} ms of CPU`, async () => {
-  const nodes: TestNode[] = [];
-  try {
-    for (let i = 0; i < MEMBERS; i++) nodes.push(await startNode(`m${i}`));
-    for (let i = 0; i < MEMBERS; i++) for (let j = i + 1; j < MEMBERS; j++) await befriend(nodes[i]!, nodes[j]!);
-    const [author, ...others] = nodes as [TestNode, ...TestNode[]];
-    await eventually(() => nodes.every((n) => n.node.groups.registry.peerKeys.size === MEMBERS - 1), "every member knows every key", 60_000);
-    await author.node.groupBook.create("club", others.map((n) => n.name));
-    await Promise.all(others.map((n) => n.until((e) => e.type === "group" && e.change === "joined", "joined", 60_000)));
-    const post = async (text: string) => {
-      await author.node.send("#club", text);
-      await Promise.all(others.map((n) => n.until((e) => e.type === "message" && e.entry.text === text, text, 60_000)));
-    };
-    for (let k = 0; k < 3; k++) await post(`warm ${k}`);
-    const before = process.cpuUsage();
-    for (let k = 0; k < POSTS; k++) await post(`post ${k}`);
-    const used = process.cpuUsage(before);
-    const perPost = (used.user + used.system) / 1000 / POSTS;
-    console.log(`group of ${MEMBERS}: ${perPost.toFixed(0)} ms of CPU per post`);
-    expect(perPost).toBeLessThan(CPU_PER_POST_MS);
-    // Every member was shown each post once.
-    for (const n of others) expect(n.events.filter((e) => e.type === "message" && e.entry.text.startsWith("post ")).length).toBe(POSTS);
-  } finally {
-    for (const n of nodes) await n[Symbol.asyncDispose]();
-  }
+  await using group = await meshGroup(MEMBERS, "club");
+  const { author, others } = group;
+  const post = async (text: string) => {
+    await author.node.send("#club", text);
+    await Promise.all(others.map((n) => n.until((e) => e.type === "message" && e.entry.text === text, text, 60_000)));
+  };
+  for (let k = 0; k < 3; k++) await post(`warm ${k}`);
+  const before = process.cpuUsage();
+  for (let k = 0; k < POSTS; k++) await post(`post ${k}`);
+  const used = process.cpuUsage(before);
+  const perPost = (used.user + used.system) / 1000 / POSTS;
+  console.log(`group of ${MEMBERS}: ${perPost.toFixed(0)} ms of CPU per post`);
+  expect(perPost).toBeLessThan(CPU_PER_POST_MS);
+  // Every member was shown each post once.
+  for (const n of others) expect(n.events.filter((e) => e.type === "message" && e.entry.text.startsWith("post ")).length).toBe(POSTS);
 });

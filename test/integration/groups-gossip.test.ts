@@ -8,6 +8,7 @@
 // other what they had been told already.
 import { expect, test, setDefaultTimeout } from "bun:test";
 import { recordVectors } from "../helpers/group-vectors.ts";
+import { meshGroup } from "../helpers/mesh-group.ts";
 import { befriend, eventually, startNode, type TestNode } from "../helpers/nodes.ts";
 import { pollUntil } from "../helpers/wait.ts";
 
@@ -33,49 +34,40 @@ function converged(nodes: readonly TestNode[], alias: string): boolean {
 }
 
 test(`a steady group of ${MEMBERS} gossips receipts in proportion to its members, and nothing once idle`, async () => {
-  const nodes: TestNode[] = [];
-  try {
-    for (let i = 0; i < MEMBERS; i++) nodes.push(await startNode(`m${i}`));
-    for (let i = 0; i < MEMBERS; i++) for (let j = i + 1; j < MEMBERS; j++) await befriend(nodes[i]!, nodes[j]!);
-    const [author, ...others] = nodes as [TestNode, ...TestNode[]];
-    await eventually(() => nodes.every((n) => n.node.groups.registry.peerKeys.size === MEMBERS - 1), "every member knows every key", 60_000);
-    await author.node.groupBook.create("club", others.map((n) => n.name));
-    await Promise.all(others.map((n) => n.until((e) => e.type === "group" && e.change === "joined", "joined", 60_000)));
-    using vectors = recordVectors();
-    /** Until no vector went out for IDLE_MS: each node told its links what rose (a few links a tick). */
-    const quiet = (what: string) => pollUntil(() => performance.now() - (vectors.sent.at(-1)?.at ?? 0), (ms) => ms >= IDLE_MS, what, { timeoutMs: 60_000, everyMs: 100 });
-    // Everyone has written once: what each member holds is a row of MEMBERS authors.
-    for (const n of nodes) await n.node.send("#club", `hello from ${n.name}`);
-    await Promise.all(nodes.map((n) => eventually(async () => (await n.node.session.history({ peer: "#club", limit: 100 })).filter((e) => !e.event).length === MEMBERS, `${n.name} has every hello`, 60_000)));
-    await eventually(() => converged(nodes, "club"), "receipts converged after the hellos", 60_000);
-    await quiet("the gossip of the hellos ended");
-    // Steady: one post after another, each once every member holds the last, for a few receipts' ticks.
-    const t0 = performance.now();
-    let posts = 0;
-    while (performance.now() - t0 < 3_000) {
-      const text = `post ${posts++}`;
-      await author.node.send("#club", text);
-      await Promise.all(others.map((n) => n.until((e) => e.type === "message" && e.entry.text === text, text, 60_000)));
-    }
-    await eventually(() => converged(nodes, "club"), "receipts converged after the posts", 60_000);
-    const seconds = (performance.now() - t0) / 1000;
-    const sent = vectors.since(t0);
-    const entries = sent.reduce((n, v) => n + v.receipts, 0);
-    const links = MEMBERS * (MEMBERS - 1);
-    const perLinkSecond = entries / links / seconds;
-    console.log(`${posts} posts in ${seconds.toFixed(1)} s: ${entries} receipt entries in ${sent.length} vectors, ${perLinkSecond.toFixed(1)} per link per second`);
-    // What rose in a second: the author's column, one entry per member; all of it would be MEMBERS^2 (144).
-    expect(perLinkSecond).toBeLessThan(2 * MEMBERS);
-
-    // Idle and converged: once each node told its links what rose, nothing rises and nothing is said.
-    // (An absence takes a wait: IDLE_MS is two ticks of every node.)
-    await quiet("the gossip of the posts ended");
-    const t1 = performance.now();
-    await Bun.sleep(IDLE_MS);
-    expect(vectors.since(t1)).toEqual([]);
-  } finally {
-    for (const n of nodes) await n[Symbol.asyncDispose]();
+  await using group = await meshGroup(MEMBERS, "club");
+  const { nodes, author, others } = group;
+  using vectors = recordVectors();
+  /** Until no vector went out for IDLE_MS: each node told its links what rose (a few links a tick). */
+  const quiet = (what: string) => pollUntil(() => performance.now() - (vectors.sent.at(-1)?.at ?? 0), (ms) => ms >= IDLE_MS, what, { timeoutMs: 60_000, everyMs: 100 });
+  // Everyone has written once: what each member holds is a row of MEMBERS authors.
+  for (const n of nodes) await n.node.send("#club", `hello from ${n.name}`);
+  await Promise.all(nodes.map((n) => eventually(async () => (await n.node.session.history({ peer: "#club", limit: 100 })).filter((e) => !e.event).length === MEMBERS, `${n.name} has every hello`, 60_000)));
+  await eventually(() => converged(nodes, "club"), "receipts converged after the hellos", 60_000);
+  await quiet("the gossip of the hellos ended");
+  // Steady: one post after another, each once every member holds the last, for a few receipts' ticks.
+  const t0 = performance.now();
+  let posts = 0;
+  while (performance.now() - t0 < 3_000) {
+    const text = `post ${posts++}`;
+    await author.node.send("#club", text);
+    await Promise.all(others.map((n) => n.until((e) => e.type === "message" && e.entry.text === text, text, 60_000)));
   }
+  await eventually(() => converged(nodes, "club"), "receipts converged after the posts", 60_000);
+  const seconds = (performance.now() - t0) / 1000;
+  const sent = vectors.since(t0);
+  const entries = sent.reduce((n, v) => n + v.receipts, 0);
+  const links = MEMBERS * (MEMBERS - 1);
+  const perLinkSecond = entries / links / seconds;
+  console.log(`${posts} posts in ${seconds.toFixed(1)} s: ${entries} receipt entries in ${sent.length} vectors, ${perLinkSecond.toFixed(1)} per link per second`);
+  // What rose in a second: the author's column, one entry per member; all of it would be MEMBERS^2 (144).
+  expect(perLinkSecond).toBeLessThan(2 * MEMBERS);
+
+  // Idle and converged: once each node told its links what rose, nothing rises and nothing is said.
+  // (An absence takes a wait: IDLE_MS is two ticks of every node.)
+  await quiet("the gossip of the posts ended");
+  const t1 = performance.now();
+  await Bun.sleep(IDLE_MS);
+  expect(vectors.since(t1)).toEqual([]);
 });
 
 test("a member offline while the others fetched its message hears, once back, that everyone holds it", async () => {
