@@ -112,16 +112,36 @@ export abstract class SqlStore implements Store {
     await this.sql.close();
   }
 
+  /**
+   * A read that meets a lost connection (a server restarted, a connection
+   * killed, the pool's socket gone stale) is asked again on a fresh one, twice
+   * at most, before the caller hears the database is unavailable: a command
+   * that only reads (`chat` finding its contact, `history`) must not fail on
+   * an outage the node's own writes ride out. Reads change nothing, so asking
+   * again is safe.
+   */
+  protected async reread<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (!this.transient(err)) throw err;
+        if (attempt >= 2) throw new StoreError("UNAVAILABLE", `the database (${this.location}) failed: ${(err as Error).message}`, { cause: err });
+        await Bun.sleep(50 * 4 ** attempt);
+      }
+    }
+  }
+
   // --- address book (sql-contacts.ts) ---------------------------------------
 
   listContacts(): Promise<Contact[]> {
-    return this.contacts.list();
+    return this.reread(() => this.contacts.list());
   }
   findContact(name: string): Promise<Contact | null> {
-    return this.contacts.find(name);
+    return this.reread(() => this.contacts.find(name));
   }
   findContactByPeerId(peerId: PeerId): Promise<Contact | null> {
-    return this.contacts.findByPeer(peerId);
+    return this.reread(() => this.contacts.findByPeer(peerId));
   }
   addContact(c: NewContact): Promise<Contact> {
     return this.contacts.add(c);
@@ -516,7 +536,7 @@ export abstract class SqlStore implements Store {
   // --- history and search (sql-history.ts) ----------------------------------
 
   history(q: HistoryQuery): Promise<HistoryEntry[]> {
-    return this.messages.history(q);
+    return this.reread(() => this.messages.history(q));
   }
 
   search(q: SearchQuery): Promise<HistoryEntry[]> {
