@@ -311,16 +311,21 @@ export class ChatNode {
     const lock = await HomeLock.acquire(opts.local.home, opts.command ?? "serve");
     try {
       const node = new ChatNode(opts, lock);
+      // What the node reads (and resets) before it starts anything is asked again when the database's
+      // connection was lost meanwhile (each step may run twice), as the node's own writes ride out an outage.
       // Whatever was in flight when we last stopped (or crashed) goes again.
-      await opts.store.resetInFlight();
+      await againOnLostConnection(() => opts.store.resetInFlight());
       if (opts.maintenance !== false) log.debug(`store: ${await opts.store.startMaintenance()}`);
-      await node.contacts.reload();
-      await node.deviceBook.load();
-      await node.hints.forgetUnreachable();
-      await node.requests.reload();
+      await againOnLostConnection(async () => {
+        await node.contacts.reload();
+        await node.deviceBook.load();
+        await node.hints.forgetUnreachable();
+        await node.requests.reload();
+      });
       await node.reach.start();
-      await node.groups.load(authorKey(await loadOrCreateDiscoveryKey(opts.local.home)));
-      await node.files.start();
+      const key = authorKey(await loadOrCreateDiscoveryKey(opts.local.home));
+      await againOnLostConnection(() => node.groups.load(key));
+      await againOnLostConnection(() => node.files.start());
       if (opts.discoverable ?? opts.local.config.discoverable) await node.setDiscoverable(true);
       return node;
     } catch (err) {
@@ -519,6 +524,21 @@ export class ChatNode {
       await this.opts.store.close();
     } finally {
       this.lock.release();
+    }
+  }
+}
+
+/** Runs `fn`, again (twice at most) when the database's connection was lost under it; any other error at once. */
+async function againOnLostConnection(fn: () => Promise<unknown>): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await fn();
+      return;
+    } catch (err) {
+      const lost = (err instanceof StoreError && err.code === "UNAVAILABLE") || /connection (closed|lost|reset)|server has gone away|lost connection/i.test((err as Error)?.message ?? "");
+      if (!lost || attempt >= 2) throw err;
+      log.debug(`the database connection was lost while starting (${(err as Error).message}): again`);
+      await Bun.sleep(50 * 4 ** attempt);
     }
   }
 }

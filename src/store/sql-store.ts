@@ -95,9 +95,13 @@ export abstract class SqlStore implements Store {
 
   async migrate() {
     try {
-      const result = await runMigrations(this.migrationTarget(), this.files);
-      await this.deviceLog.load();
-      return result;
+      // Asked again on a lost connection: at a start with nothing to apply (the usual one) it only reads
+      // the versions; a migration half applied when the connection went fails again, as it would have.
+      return await this.reread(async () => {
+        const result = await runMigrations(this.migrationTarget(), this.files);
+        await this.deviceLog.load();
+        return result;
+      });
     } catch (err) {
       throw new StoreError("MIGRATION_FAILED", `cannot migrate ${this.location}: ${(err as Error).message}`, { cause: err });
     }
